@@ -20,13 +20,13 @@ import (
 
 // result is one measured run of one system in one scenario.
 type result struct {
-	bytes    int64         // user bytes delivered to the receiver
-	msgs     int64         // messages delivered
-	elapsed  time.Duration // wall time of the transfer
-	cpu      time.Duration // user+sys CPU of both peers
-	rtts     []time.Duration
-	err      error
-	note     string
+	bytes   int64         // user bytes delivered to the receiver
+	msgs    int64         // messages delivered
+	elapsed time.Duration // wall time of the transfer
+	cpu     time.Duration // user+sys CPU of both peers
+	rtts    []time.Duration
+	err     error
+	note    string
 }
 
 func (r result) mbps() float64 {
@@ -46,7 +46,7 @@ func (r result) cpuPerGB() float64 {
 // scenario describes one measurement.
 type scenario struct {
 	name     string
-	size     int           // message size; 1 for ping-pong
+	size     int // message size; 1 for ping-pong
 	pingpong bool
 	dur      time.Duration
 }
