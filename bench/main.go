@@ -145,7 +145,7 @@ func printTable(sc scenario, systems []system, res map[string][]result) {
 	fmt.Printf("## %s, %s per run\n\n", sc.name, sc.dur)
 	usctp := res["usctp"]
 	if sc.pingpong {
-		fmt.Println("| system | round trips/s | p50 RTT µs | p99 RTT µs | CPU s per 1M RT | usctp/system RT/s |")
+		fmt.Println("| system | round trips/s | p50 RTT µs | p99 RTT µs | CPU µs per RT | usctp/system RT/s |")
 		fmt.Println("|---|---|---|---|---|---|")
 	} else {
 		fmt.Println("| system | MB/s | msgs/s | CPU s/GB | usctp/system MB/s | note |")

@@ -5,7 +5,18 @@ func allSystems() []system {
 		{name: "udp-1/syscall", run: rawUDP},
 		{name: "pion", run: pionRunner(0)},
 		{name: "pion-mtu1452", run: pionRunner(1452), throughputOnly: true},
-		{name: "usrsctp", run: usrsctpRunner(false), throughputOnly: true},
+		{name: "usrsctp", run: usrsctpBoth(usrsctpRunner(false))},
 		{name: "usrsctp-quiet", run: usrsctpRunner(true), throughputOnly: true},
+	}
+}
+
+// usrsctpBoth runs tsctp for throughput and echo_server plus the cgo peer
+// for ping-pong.
+func usrsctpBoth(tp func(scenario) result) func(scenario) result {
+	return func(s scenario) result {
+		if s.pingpong {
+			return usrsctpPingPong(s)
+		}
+		return tp(s)
 	}
 }
