@@ -47,6 +47,9 @@ func (c *Asconf) Decode(r Raw) error {
 		}
 		return chunkErr(TypeAsconf, HeaderLen+4, ErrMissingParam, "address parameter")
 	}
+	if pt := it.Param().Type; pt != ParamIPv4Addr && pt != ParamIPv6Addr {
+		return chunkErr(TypeAsconf, HeaderLen+4, ErrMissingParam, "address parameter must come first")
+	}
 	addr, err := decodeAddrParam(it.Param())
 	if err != nil {
 		return shiftChunk(err, TypeAsconf, HeaderLen+4)
