@@ -204,13 +204,19 @@ func (c *HostNameParam) Decode(p Param) error {
 }
 
 // SupportedAddrTypesParam lists the address types the sender of an INIT
-// supports (RFC 9260 §3.3.2.1.4). Unknown address types are ignored.
-type SupportedAddrTypesParam struct{ IPv4, IPv6, HostName bool }
+// supports (RFC 9260 §3.3.2.1.4). Types other than IPv4, IPv6 and host name
+// are kept in Other, in order. At least one type must be set to encode a
+// valid parameter.
+type SupportedAddrTypesParam struct {
+	IPv4, IPv6, HostName bool
+	Other                []ParamType
+}
 
 // ParamType returns ParamSupportedAddrTypes.
 func (*SupportedAddrTypesParam) ParamType() ParamType { return ParamSupportedAddrTypes }
 
-// AppendTo appends the parameter (types in the order IPv4, IPv6, host name).
+// AppendTo appends the parameter (types in the order IPv4, IPv6, host name,
+// then Other).
 func (c *SupportedAddrTypesParam) AppendTo(b []byte) []byte {
 	b, s := appendTLVHeader(b, uint16(ParamSupportedAddrTypes))
 	if c.IPv4 {
@@ -222,10 +228,14 @@ func (c *SupportedAddrTypesParam) AppendTo(b []byte) []byte {
 	if c.HostName {
 		b = appendU16(b, uint16(ParamHostName))
 	}
+	for _, t := range c.Other {
+		b = appendU16(b, uint16(t))
+	}
 	return finishTLV(b, s)
 }
 
-// Decode fills c from p (a non-empty list of 16-bit types).
+// Decode fills c from p (a non-empty list of 16-bit types), reusing
+// c.Other.
 func (c *SupportedAddrTypesParam) Decode(p Param) error {
 	v, err := paramMin(p, ParamSupportedAddrTypes, 2)
 	if err != nil {
@@ -234,15 +244,17 @@ func (c *SupportedAddrTypesParam) Decode(p Param) error {
 	if len(v)%2 != 0 {
 		return plainErr(4+len(v)-1, ErrBadLength, "odd address type list")
 	}
-	*c = SupportedAddrTypesParam{}
+	*c = SupportedAddrTypesParam{Other: c.Other[:0]}
 	for i := 0; i < len(v); i += 2 {
-		switch ParamType(binary.BigEndian.Uint16(v[i:])) {
+		switch t := ParamType(binary.BigEndian.Uint16(v[i:])); t {
 		case ParamIPv4Addr:
 			c.IPv4 = true
 		case ParamIPv6Addr:
 			c.IPv6 = true
 		case ParamHostName:
 			c.HostName = true
+		default:
+			c.Other = append(c.Other, t)
 		}
 	}
 	return nil

@@ -21,6 +21,7 @@ func TestParamRoundTrip(t *testing.T) {
 		{&HostNameParam{Name: []byte("example.com\x00")}, func() TypedParam { return new(HostNameParam) }},
 		{&SupportedAddrTypesParam{IPv4: true, IPv6: true, HostName: true}, func() TypedParam { return new(SupportedAddrTypesParam) }},
 		{&SupportedAddrTypesParam{IPv6: true}, func() TypedParam { return new(SupportedAddrTypesParam) }},
+		{&SupportedAddrTypesParam{Other: []ParamType{0x7777}}, func() TypedParam { return new(SupportedAddrTypesParam) }},
 		{&ECNCapableParam{}, func() TypedParam { return new(ECNCapableParam) }},
 		{&ForwardTSNSupportedParam{}, func() TypedParam { return new(ForwardTSNSupportedParam) }},
 		{&SupportedExtensionsParam{Types: []Type{TypeForwardTSN, TypeAuth, TypeAsconf, TypeAsconfAck, TypeReconfig}}, func() TypedParam { return new(SupportedExtensionsParam) }},
