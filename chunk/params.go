@@ -52,7 +52,8 @@ func appendParamU32(b []byte, t ParamType, v uint32) []byte {
 
 // AddrParam is an IPv4 Address (type 5) or IPv6 Address (type 6)
 // parameter (RFC 9260 §3.3.2.1). AppendTo picks the type from Addr (an
-// IPv4-mapped IPv6 address is sent as IPv4).
+// IPv4-mapped IPv6 address is sent as IPv4, and Decode unmaps one received
+// in an IPv6 Address parameter).
 type AddrParam struct{ Addr netip.Addr }
 
 // ParamType returns ParamIPv4Addr or ParamIPv6Addr.
@@ -102,7 +103,9 @@ func decodeAddrParam(p Param) (netip.Addr, error) {
 		if err != nil {
 			return netip.Addr{}, err
 		}
-		return netip.AddrFrom16([16]byte(v)), nil
+		// An IPv4-mapped IPv6 address is the IPv4 address (the form
+		// AppendTo sends), so that decoding is stable.
+		return netip.AddrFrom16([16]byte(v)).Unmap(), nil
 	}
 	return netip.Addr{}, plainErr(0, ErrWrongType, "expected an address parameter")
 }

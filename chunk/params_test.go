@@ -99,6 +99,11 @@ func TestAddrParamMapped(t *testing.T) {
 	if len(b) != 8 || ParamType(b[1]) != ParamIPv4Addr {
 		t.Fatalf("% x", b)
 	}
+	mapped := netip.MustParseAddr("::ffff:192.0.2.1").As16()
+	var d AddrParam
+	if err := d.Decode(Param{Type: ParamIPv6Addr, Value: mapped[:]}); err != nil || d.Addr != netip.MustParseAddr("192.0.2.1") {
+		t.Fatalf("mapped IPv6 parameter decoded to %v, %v", d.Addr, err)
+	}
 }
 
 func TestFindParamAndCookie(t *testing.T) {
