@@ -612,3 +612,28 @@ func BenchmarkHeartbeatCycle(b *testing.B) {
 		}
 	}
 }
+
+// FuzzHeartbeatAckInfo: handleHeartbeatAck never panics and accepts only
+// the info of the outstanding HEARTBEAT.
+func FuzzHeartbeatAckInfo(f *testing.F) {
+	s := newPathSet(pathConfig{}, newSeededReader(77), hbPrim)
+	s.add(hbT0, hbUnc1, false)
+	s.startHeartbeats(hbT0)
+	b, _, _ := s.appendHeartbeat(hbT0, nil)
+	valid := bytes.Clone(b[8:])
+	f.Add(valid)
+	f.Add(valid[:20])
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, info []byte) {
+		before := *s.path(1)
+		_, idx, ok := s.handleHeartbeatAck(hbT0.Add(time.Millisecond), info)
+		if ok {
+			if !bytes.Equal(info, valid) || idx != 1 {
+				t.Fatalf("forged info accepted for path %d: %x", idx, info)
+			}
+			*s.path(1) = before // keep the outstanding HEARTBEAT for later inputs
+		} else if *s.path(1) != before {
+			t.Fatalf("rejected info changed the path")
+		}
+	})
+}
