@@ -637,3 +637,28 @@ func FuzzHeartbeatAckInfo(f *testing.F) {
 		}
 	})
 }
+
+// TestHeartbeatDeadProbeDoesNotStarveOthers: the one-probe-per-RTO limit on
+// unconfirmed addresses uses the association's RTO, so an unanswered
+// address with a backed-off RTO does not hold back probing a new one.
+func TestHeartbeatDeadProbeDoesNotStarveOthers(t *testing.T) {
+	s := newTestPathSet(t, pathConfig{})
+	dead, _ := s.add(hbT0, hbUnc1, false)
+	s.startHeartbeats(hbT0)
+	now, _ := drive(t, s, hbT0, func(i int) bool { return i == 0 }, func() bool {
+		p := s.path(dead)
+		return p.rto >= 16*time.Second && !p.hbAckDue.IsZero()
+	})
+	if !s.path(dead).hbSentAt.Equal(now) {
+		t.Fatalf("test setup: dead address not probed just now")
+	}
+	fresh, _ := s.add(now, hbUnc2, false)
+	if d := s.deadline(); d.Sub(now) > time.Second {
+		t.Fatalf("new address waits %v for its first probe", d.Sub(now))
+	}
+	now = s.deadline()
+	s.timeout(now)
+	if _, idx := sendHB(t, s, now); idx != fresh {
+		t.Fatalf("probe went to %d, want the new address %d", idx, fresh)
+	}
+}
