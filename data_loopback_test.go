@@ -346,12 +346,13 @@ func TestDataLoopbackLossy(t *testing.T) {
 			loss:            []float64{0, 0.02, 0.1, 0.2, 0.3}[seed%5],
 			dup:             0.05,
 			msgs:            40,
-			maxTotal:        1 << 20,
+			maxTotal:        512 << 10,
 			localRwnd:       []uint32{1 << 20, 384 << 10, 256 << 10}[seed/5%3],
 			mtu:             []int{1200, 1452, 576}[seed%3],
 			unorderedChance: 0.3,
 		}
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			t.Parallel()
 			runLoopback(t, seed, prm)
 		})
 	}

@@ -440,7 +440,6 @@ func (d *dataState) t3Expired(now time.Time) (failed bool) {
 func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []byte {
 	s := &d.snd
 	burst := s.rtxBurst
-	s.rtxBurst = false
 	for i := 0; i < s.chunks.len() && s.rtxCount > 0; i++ {
 		ch := s.chunks.at(i)
 		if !ch.rtx {
@@ -457,6 +456,7 @@ func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []
 		}
 		b = d.appendChunk(b, ch)
 		*room -= size
+		s.rtxBurst = false // the burst packet is this one
 		ch.rtx = false
 		s.rtxCount--
 		ch.sends++
