@@ -589,9 +589,9 @@ func TestUnknownParamReported(t *testing.T) {
 	tp := newTestPeer(t)
 	tp.listen(testAssocConfig()) // PR-SCTP off: 0xC000 is unrecognized
 	var params []byte
-	params = chunk.AppendParam(params, chunk.ParamECNCapable, nil)           // 10: skip silently
-	params = chunk.AppendParam(params, chunk.ParamForwardTSNSupported, nil)  // 11: skip, report
-	params = chunk.AppendParam(params, chunk.ParamType(0x7001), []byte{1})   // 01: stop, report
+	params = chunk.AppendParam(params, chunk.ParamECNCapable, nil)            // 10: skip silently
+	params = chunk.AppendParam(params, chunk.ParamForwardTSNSupported, nil)   // 11: skip, report
+	params = chunk.AppendParam(params, chunk.ParamType(0x7001), []byte{1})    // 01: stop, report
 	params = chunk.AppendParam(params, chunk.ParamType(0xC123), []byte{2, 3}) // after stop: ignored
 	ack := tp.initAndGetCookie(params)
 	var reported []chunk.ParamType
