@@ -530,7 +530,7 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 		b = append(b, p.chunks...)
 		FinalizePacket(b[start:])
 		a.st0.PacketsOut++
-		a.st0.ChunksOut++
+		a.st0.ChunksOut += uint64(countChunks(p.chunks))
 		return b, p.to, true
 	}
 	if a.st == StateClosed || a.peerTag == 0 || len(a.paths) == 0 {
@@ -545,7 +545,6 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 		n := a.ctrlFit(limit - len(b))
 		b = append(b, a.ctrl[:n]...)
 		a.ctrl = a.ctrl[:copy(a.ctrl, a.ctrl[n:])]
-		a.st0.ChunksOut++
 		if len(a.ctrl) == 0 {
 			a.pendingShutdown = false
 		}
@@ -555,7 +554,6 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 			b = a.data.appendSack(b)
 			a.pendingSack = false
 			a.st0.SacksOut++
-			a.st0.ChunksOut++
 		}
 	}
 	if a.dataAllowed() && len(a.ctrl) == 0 {
@@ -568,7 +566,21 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 	}
 	FinalizePacket(b[start:])
 	a.st0.PacketsOut++
+	a.st0.ChunksOut += uint64(countChunks(b[hdrEnd:]))
 	return b, path.addrPort(), true
+}
+
+// countChunks counts the chunks of a well-formed chunk sequence we built.
+func countChunks(b []byte) int {
+	n := 0
+	for off := 0; off+4 <= len(b); n++ {
+		l := int(b[off+2])<<8 | int(b[off+3])
+		if l < 4 {
+			break
+		}
+		off += (l + 3) &^ 3
+	}
+	return n
 }
 
 // ctrlFit returns how many leading bytes of a.ctrl (whole chunks) fit in
