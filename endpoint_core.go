@@ -173,8 +173,7 @@ func (e *endpointCore) connect(now time.Time, localPort uint16, remote netip.Add
 	a := newAssociation(e, cfg.withDefaults(), localPort, remoteSCTPPort)
 	a.localTag = e.randomTag()
 	a.localInitialTSN = e.randomUint32()
-	a.addPath(addr, remote.Port())
-	a.paths[0].confirmed = true
+	a.paths = newPathSet(a.cfg.pathConfig(), e.rand, netip.AddrPortFrom(addr, remote.Port()))
 	e.add(a)
 	a.startInit(now)
 	a.t1.start(now, a.cfg.rto.initial)
@@ -201,8 +200,8 @@ func (e *endpointCore) ephemeralPort(addr netip.Addr, peerPort uint16) (uint16, 
 func (e *endpointCore) add(a *association) {
 	e.byID[a.aid] = a
 	e.list = append(e.list, a)
-	for _, p := range a.paths {
-		e.register(a, p.addr)
+	for i := range a.paths.len() {
+		e.register(a, a.paths.path(i).addr.Addr())
 	}
 	e.st.AssociationsTotal++
 }
@@ -227,8 +226,8 @@ func (e *endpointCore) reap() {
 			e.queueReply(p.to, p.srcPort, p.dstPort, p.vtag, p.chunks)
 		}
 		a.pending = nil
-		for _, p := range a.paths {
-			k := assocKey{a.localPort, a.peerPort, p.addr}
+		for i := range a.paths.len() {
+			k := assocKey{a.localPort, a.peerPort, a.paths.path(i).addr.Addr()}
 			if e.assocs[k] == a {
 				delete(e.assocs, k)
 			}
@@ -511,9 +510,9 @@ func (e *endpointCore) handleCookieEchoListen(now time.Time, from netip.AddrPort
 	a.localInitialTSN = c.localInitialTSN
 	// RFC 6951 §5.4: the port the INIT / COOKIE ECHO came from applies to
 	// all the peer's addresses; the source is the primary.
-	a.addPath(from.Addr(), from.Port()).confirmed = true
+	a.paths = newPathSet(cfg.pathConfig(), e.rand, from)
 	for _, x := range c.addrs() {
-		a.addPath(x, from.Port())
+		a.addPath(now, x, from.Port(), false)
 	}
 	a.adoptCookie(now, &c)
 	e.add(a)
