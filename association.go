@@ -647,6 +647,26 @@ func (a *association) handlePacket(now time.Time, from netip.AddrPort, h CommonH
 	a.processChunk(now, from, h, first, &it)
 }
 
+// handleUnlisted handles a packet carrying our tag from a source address
+// the peer never listed. An INIT ACK in COOKIE-WAIT may come from any of
+// the peer's addresses (RFC 9260 §5.1): the source joins the paths. Any
+// other such packet is dropped silently: answering it as out of the blue
+// would reflect our tag with the T bit and abort the association.
+func (a *association) handleUnlisted(now time.Time, from netip.AddrPort, h CommonHeader, chunks []byte) {
+	it := chunk.NewIter(chunks)
+	if a.st != StateCookieWait || !it.Next() || it.Chunk().Type != chunk.TypeInitAck {
+		a.st0.DroppedWrongState++
+		return
+	}
+	addr := from.Addr()
+	if !a.addPath(now, addr, from.Port(), true) {
+		a.st0.DroppedWrongState++
+		return
+	}
+	a.ep.register(a, addr)
+	a.handlePacket(now, from, h, chunks)
+}
+
 // learnPort records the UDP source port of a verified packet as the
 // path's remote encapsulation port (RFC 6951 §5.4).
 func (a *association) learnPort(addr netip.Addr, port uint16) {

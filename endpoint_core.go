@@ -51,6 +51,7 @@ type endpointCore struct {
 	listeners  map[uint16]assocConfig
 	assocs     map[assocKey]*association
 	byID       map[AssocID]*association
+	byTag      map[uint32]*association // by our verification tag
 	list       []*association
 	rr         int
 	closed     []*association
@@ -90,6 +91,7 @@ func newEndpointCore(cfg endpointConfig) *endpointCore {
 		listeners: make(map[uint16]assocConfig),
 		assocs:    make(map[assocKey]*association),
 		byID:      make(map[AssocID]*association),
+		byTag:     make(map[uint32]*association),
 		replies:   make([]outPacket, cfg.maxReplies),
 	}
 	e.sealer = newCookieSealer(cfg.rand)
@@ -199,6 +201,9 @@ func (e *endpointCore) ephemeralPort(addr netip.Addr, peerPort uint16) (uint16, 
 // add registers a new association under all its peer addresses.
 func (e *endpointCore) add(a *association) {
 	e.byID[a.aid] = a
+	if _, ok := e.byTag[a.localTag]; !ok {
+		e.byTag[a.localTag] = a
+	}
 	e.list = append(e.list, a)
 	for i := range a.paths.len() {
 		e.register(a, a.paths.path(i).addr.Addr())
@@ -212,6 +217,16 @@ func (e *endpointCore) register(a *association, addr netip.Addr) {
 	k := assocKey{a.localPort, a.peerPort, addr}
 	if _, ok := e.assocs[k]; !ok {
 		e.assocs[k] = a
+	}
+}
+
+// retag re-indexes a under its new verification tag (restart, §5.2.4 A).
+func (e *endpointCore) retag(a *association, tag uint32) {
+	if e.byTag[a.localTag] == a {
+		delete(e.byTag, a.localTag)
+	}
+	if _, ok := e.byTag[tag]; !ok {
+		e.byTag[tag] = a
 	}
 }
 
@@ -233,6 +248,9 @@ func (e *endpointCore) reap() {
 			}
 		}
 		delete(e.byID, a.aid)
+		if e.byTag[a.localTag] == a {
+			delete(e.byTag, a.localTag)
+		}
 		for i, x := range e.list {
 			if x == a {
 				e.list = append(e.list[:i], e.list[i+1:]...)
@@ -298,6 +316,9 @@ func (e *endpointCore) handleDatagram(now time.Time, from netip.AddrPort, b []by
 	}
 	if a := e.assocs[assocKey{h.DstPort, h.SrcPort, addr}]; a != nil {
 		a.handlePacket(now, from, h, chunks)
+	} else if a := e.byTag[h.VerificationTag]; a != nil && h.VerificationTag != 0 && a.localPort == h.DstPort && a.peerPort == h.SrcPort {
+		// Our tag from an address the peer did not list.
+		a.handleUnlisted(now, from, h, chunks)
 	} else {
 		e.handleNoAssoc(now, from, h, chunks)
 	}
@@ -388,6 +409,14 @@ func (e *endpointCore) handleInitListen(now time.Time, from netip.AddrPort, h Co
 	}
 	in := &e.info
 	cfg.parseInitParams(in, c.Params, false)
+	for i := 0; i < in.naddrs; i++ {
+		// An INIT from a new source that lists an address of an existing
+		// association belongs to it (§5.2.2; it then answers cause 11).
+		if a := e.assocs[assocKey{h.DstPort, h.SrcPort, in.addrs[i]}]; a != nil {
+			a.handleInit(now, from, raw)
+			return
+		}
+	}
 	if verdict == initHostName {
 		e.abortHostName(from, h.DstPort, h.SrcPort, c.InitiateTag, in.hostName)
 		return

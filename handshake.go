@@ -472,13 +472,15 @@ func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPor
 		return false
 	}
 	lt, pt := c.localTag == a.localTag, c.peerTag == a.peerTag
+	if stale, by := c.stale(now); stale && !(lt && pt) {
+		// §5.2.4 step 3: a stale cookie whose tags do not both match is
+		// answered with Stale Cookie; with both matching it is case D.
+		a.ep.sendStaleCookie(from, h, c.peerTag, by)
+		return false
+	}
 	switch {
 	case !lt && !pt && c.tieLocalTag == a.localTag && c.tiePeerTag == a.peerTag && a.peerTag != 0:
 		// Case A: the peer restarted.
-		if stale, by := c.stale(now); stale {
-			a.ep.sendStaleCookie(from, h, c.peerTag, by)
-			return false
-		}
 		if a.st == StateShutdownAckSent {
 			// §5.2.4 A: retransmit SHUTDOWN ACK with an ERROR "Cookie
 			// Received While Shutting Down" (10).
@@ -539,6 +541,7 @@ func (a *association) adoptCookie(now time.Time, c *stateCookie) {
 // restartFromCookie re-initialises the association after a peer restart
 // (§5.2.4 A): new tags, new data state, RESTART notification.
 func (a *association) restartFromCookie(now time.Time, from netip.AddrPort, c *stateCookie) {
+	a.ep.retag(a, c.localTag)
 	a.localTag = c.localTag
 	a.localInitialTSN = c.localInitialTSN
 	a.peerTag = c.peerTag

@@ -692,3 +692,58 @@ func TestPeerAddressesFromInitAck(t *testing.T) {
 		t.Fatalf("HEARTBEAT ACK to %v", p.to)
 	}
 }
+
+func TestStaleRestartCookieGetsStaleError(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.acceptHandshake(testAssocConfig())
+	tp.peerTag = 0x600D
+	tp.write(0, tp.peerInit(nil))
+	ack := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeInitAck).chunks[0], &chunk.InitAck{})
+	tp.now = tp.now.Add(2 * time.Minute)
+	tp.write(ack.InitiateTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
+	p := tp.wantPacket(0x600D, chunk.TypeError)
+	wantCause(t, decodeAs(t, p.chunks[0], &chunk.Error{}).Causes, chunk.CauseStaleCookie)
+	tp.wantNoEvent(AssocChange{State: Restart})
+}
+
+func TestInitFromNewAddressListingOldOne(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.acceptHandshake(testAssocConfig())
+	// The peer restarts from a new address and lists the old one.
+	old := tp.addr.Addr().As4()
+	newSrc := netip.MustParseAddrPort("192.0.2.99:9899")
+	tp.peerTag = 0xFEED
+	tp.writeFrom(newSrc, 0, tp.peerInit(chunk.AppendParam(nil, chunk.ParamIPv4Addr, old[:])))
+	p := tp.wantPacket(0xFEED, chunk.TypeAbort)
+	c := wantCause(t, decodeAs(t, p.chunks[0], &chunk.Abort{}).Causes, chunk.CauseRestartNewAddrs)
+	pp, ok := findParam(t, c.Info, chunk.ParamIPv4Addr)
+	if !ok || netip.AddrFrom4([4]byte(pp.Value)) != newSrc.Addr() {
+		t.Fatalf("cause 11 lists %x, want the new source", c.Info)
+	}
+	if tp.ep.associations() != 1 {
+		t.Fatalf("associations %d", tp.ep.associations())
+	}
+}
+
+func TestInitAckFromOtherAddress(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.startConnect(testAssocConfig())
+	other := netip.MustParseAddrPort("198.51.100.20:9899")
+	params := chunk.AppendParam(nil, chunk.ParamStateCookie, []byte("c0ffee"))
+	tp.writeFrom(other, tp.epTag, &chunk.InitAck{InitiateTag: tp.peerTag, ARwnd: 100000, OutStreams: 8, InStreams: 8, InitialTSN: 1, Params: params})
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	if tp.assoc.state() != StateCookieEchoed || tp.assoc.paths.len() != 2 {
+		t.Fatalf("state %v paths %d", tp.assoc.state(), tp.assoc.paths.len())
+	}
+}
+
+func TestOurTagFromUnlistedAddressDropped(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.acceptHandshake(testAssocConfig())
+	tp.writeFrom(netip.MustParseAddrPort("203.0.113.5:9899"), tp.epTag, &chunk.Heartbeat{Info: []byte("x")})
+	// No ABORT with our tag reflected (it would kill the association).
+	tp.wantIdle()
+	if tp.assoc.state() != StateEstablished {
+		t.Fatalf("state %v", tp.assoc.state())
+	}
+}
