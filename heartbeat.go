@@ -163,25 +163,40 @@ func (s *pathSet) len() int { return s.n }
 // path returns path idx (a pointer into the set; valid until the set changes).
 func (s *pathSet) path(idx int) *pathState { return &s.paths[idx] }
 
-// find returns the index of addr.
-func (s *pathSet) find(addr netip.AddrPort) (int, bool) {
+// normAddr is the form addresses are kept in: IPv4-mapped IPv6 unmapped (a
+// dual-stack socket reports IPv4 peers that way; INIT lists them as IPv4).
+func normAddr(a netip.Addr) netip.Addr { return a.Unmap() }
+
+// find returns the index of the path to IP address a. A destination is an
+// IP address (RFC 9260 §1.3 transport address, the SCTP port being the
+// association's); the UDP port is an attribute of it (RFC 6951 §5.4).
+func (s *pathSet) find(a netip.Addr) (int, bool) {
+	a = normAddr(a)
 	for i := range s.n {
-		if s.paths[i].addr == addr {
+		if s.paths[i].addr.Addr() == a {
 			return i, true
 		}
 	}
 	return -1, false
 }
 
+// setUDPPort changes the remote UDP encapsulation port of path idx, for a
+// core that follows the peer's source port (RFC 6951 §5.4).
+func (s *pathSet) setUDPPort(idx int, port uint16) {
+	p := &s.paths[idx]
+	p.addr = netip.AddrPortFrom(p.addr.Addr(), port)
+}
+
 // add adds a destination (e.g. an address parameter of the peer's INIT or
 // INIT ACK with the learned UDP port; RFC 9260 §5.4 marks those unconfirmed).
-// An address already present returns its index. ok is false when the set is
-// full (maxPaths) or addr is invalid; the core then ignores the address.
+// An IP address already present returns its index, its UDP port unchanged.
+// ok is false when the set is full (maxPaths) or addr is invalid; the core
+// then ignores the address.
 func (s *pathSet) add(now time.Time, addr netip.AddrPort, confirmed bool) (idx int, ok bool) {
-	if !addr.IsValid() {
+	if !addr.Addr().IsValid() {
 		return -1, false
 	}
-	if i, found := s.find(addr); found {
+	if i, found := s.find(addr.Addr()); found {
 		return i, true
 	}
 	if s.n >= maxPaths {
@@ -190,7 +205,7 @@ func (s *pathSet) add(now time.Time, addr netip.AddrPort, confirmed bool) (idx i
 	idx = s.n
 	s.n++
 	s.paths[idx] = pathState{
-		addr:         addr,
+		addr:         netip.AddrPortFrom(normAddr(addr.Addr()), addr.Port()),
 		confirmed:    confirmed,
 		active:       true,
 		rto:          s.cfg.rtoInitial,
@@ -201,6 +216,24 @@ func (s *pathSet) add(now time.Time, addr netip.AddrPort, confirmed bool) (idx i
 		s.schedule(idx, now)
 	}
 	return idx, true
+}
+
+// addPeerAddrs adds the peer's INIT / INIT ACK addresses (e.g. a cookie's
+// addrs()) as unconfirmed paths using udpPort, the UDP source port the
+// handshake arrived from (RFC 6951 §5.4: it applies to every address of the
+// INIT). Addresses already known and those beyond maxPaths are skipped. It
+// returns the number of paths added.
+func (s *pathSet) addPeerAddrs(now time.Time, addrs []netip.Addr, udpPort uint16) int {
+	added := 0
+	for _, a := range addrs {
+		if _, known := s.find(a); known {
+			continue
+		}
+		if _, ok := s.add(now, netip.AddrPortFrom(a, udpPort), false); ok {
+			added++
+		}
+	}
+	return added
 }
 
 // startHeartbeats begins heartbeating (RFC 9260 §8.3: "MAY begin upon

@@ -502,7 +502,7 @@ func TestHeartbeatPrimaryFailover(t *testing.T) {
 
 func TestPathSetBounds(t *testing.T) {
 	s := newTestPathSet(t, pathConfig{})
-	if _, ok := s.add(hbT0, netip.AddrPort{}, false); ok {
+	if _, ok := s.add(hbT0, netip.AddrPortFrom(netip.Addr{}, 9899), false); ok {
 		t.Fatalf("invalid address added")
 	}
 	for i := 1; i < maxPaths; i++ {
@@ -513,12 +513,47 @@ func TestPathSetBounds(t *testing.T) {
 	if _, ok := s.add(hbT0, netip.MustParseAddrPort("10.9.9.9:9899"), false); ok || s.len() != maxPaths {
 		t.Fatalf("more than %d paths", maxPaths)
 	}
-	if i, ok := s.find(netip.MustParseAddrPort("10.0.0.3:9899")); !ok || i != 3 {
+	if i, ok := s.find(netip.MustParseAddr("10.0.0.3")); !ok || i != 3 {
 		t.Fatalf("find: %d %v", i, ok)
 	}
-	// Same IP, other UDP port: a different path (RFC 6951 per-address port).
-	if _, ok := s.find(netip.MustParseAddrPort("10.0.0.3:9900")); ok {
-		t.Fatalf("found an address with another port")
+	if i, ok := s.find(netip.MustParseAddr("::ffff:10.0.0.3")); !ok || i != 3 {
+		t.Fatalf("find IPv4-mapped: %d %v", i, ok)
+	}
+	if _, ok := s.find(netip.MustParseAddr("10.0.0.99")); ok {
+		t.Fatalf("found an unknown address")
+	}
+}
+
+func TestPathSetAddresses(t *testing.T) {
+	s := newTestPathSet(t, pathConfig{})
+	// A destination is an IP address; the UDP port is its attribute.
+	if i, ok := s.add(hbT0, netip.MustParseAddrPort("[::ffff:127.0.0.1]:4000"), false); !ok || i != 0 {
+		t.Fatalf("re-adding the primary (mapped, other port): %d %v", i, ok)
+	}
+	if s.path(0).addr != hbPrim {
+		t.Fatalf("primary address changed to %v", s.path(0).addr)
+	}
+	s.setUDPPort(0, 4000)
+	if s.path(0).addr != netip.MustParseAddrPort("127.0.0.1:4000") {
+		t.Fatalf("setUDPPort: %v", s.path(0).addr)
+	}
+	// The addresses of a cookie join as unconfirmed paths with the
+	// handshake's UDP port; the already known one is skipped.
+	c := testCookie(0)
+	for _, a := range []string{"127.0.0.1", "192.0.2.2", "fd00::2", "::ffff:198.51.100.7"} {
+		c.addPeerAddr(netip.MustParseAddr(a))
+	}
+	if c.addrs()[3] != netip.MustParseAddr("198.51.100.7") {
+		t.Fatalf("cookie kept a mapped address: %v", c.addrs()[3])
+	}
+	if n := s.addPeerAddrs(hbT0, c.addrs(), 9899); n != 3 || s.len() != 4 {
+		t.Fatalf("addPeerAddrs added %d, len %d", n, s.len())
+	}
+	for i, want := range []string{"192.0.2.2:9899", "[fd00::2]:9899", "198.51.100.7:9899"} {
+		p := s.path(i + 1)
+		if p.addr != netip.MustParseAddrPort(want) || p.confirmed || s.usable(i+1) {
+			t.Fatalf("path %d: %v confirmed %v", i+1, p.addr, p.confirmed)
+		}
 	}
 }
 
