@@ -255,14 +255,7 @@ func (a *association) dest() netip.AddrPort { return a.paths.path(a.paths.curren
 
 // pathIdx finds the path of peer IP addr (the UDP port is not part of a
 // path's identity: RFC 6951 §5.4 keeps one port per address).
-func (a *association) pathIdx(addr netip.Addr) (int, bool) {
-	for i := range a.paths.len() {
-		if a.paths.path(i).addr.Addr() == addr {
-			return i, true
-		}
-	}
-	return -1, false
-}
+func (a *association) pathIdx(addr netip.Addr) (int, bool) { return a.paths.find(addr) }
 
 // addPath adds a peer address with the given UDP port unless present or
 // unusable; it reports whether the address is (now) a path.
@@ -671,7 +664,7 @@ func (a *association) handleUnlisted(now time.Time, from netip.AddrPort, h Commo
 // path's remote encapsulation port (RFC 6951 §5.4).
 func (a *association) learnPort(addr netip.Addr, port uint16) {
 	if i, ok := a.pathIdx(addr); ok && port != 0 {
-		a.paths.path(i).addr = netip.AddrPortFrom(addr, port)
+		a.paths.setUDPPort(i, port)
 	}
 }
 
