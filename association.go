@@ -879,6 +879,13 @@ func (a *association) afterData(now time.Time) {
 	if a.data == nil {
 		return
 	}
+	for range 1024 {
+		m, ok := a.data.popAbandoned()
+		if !ok {
+			break
+		}
+		a.emit(SendFailed{ID: a.aid, Stream: m.stream, PPID: m.ppid, Context: m.context, Err: ErrMessageAbandoned})
+	}
 	idle := a.data.idle()
 	if idle && a.wasBusy && a.st == StateEstablished {
 		a.wasBusy = false

@@ -251,3 +251,59 @@ func TestAdaptationIndicationEvent(t *testing.T) {
 		t.Fatalf("indication %#x", ev.Indication)
 	}
 }
+
+func TestPRSCTPAbandonSendFailed(t *testing.T) {
+	tp := newTestPeer(t)
+	cfg := testAssocConfig()
+	cfg.prSCTP = true
+	init := tp.startConnect(cfg)
+	if _, ok := findParam(t, init.Params, chunk.ParamForwardTSNSupported); !ok {
+		t.Fatal("INIT lacks Forward-TSN-Supported with PR-SCTP on")
+	}
+	tp.answerInit(chunk.AppendParam(nil, chunk.ParamForwardTSNSupported, nil))
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	if err := tp.assoc.send(tp.now, outMessage{stream: 1, ppid: 3, context: 42, ttl: 100 * time.Millisecond, data: []byte("ephemeral")}); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	d := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeData).chunks[0], &chunk.Data{})
+	// No SACK: T3 expires after the lifetime, the message is abandoned.
+	var fwd *chunk.ForwardTSN
+	for i := 0; i < 5 && fwd == nil; i++ {
+		tp.advanceToTimer()
+		for _, p := range tp.sent {
+			for _, c := range p.chunks {
+				if c.Type == chunk.TypeForwardTSN {
+					fwd = decodeAs(t, c, &chunk.ForwardTSN{})
+				}
+			}
+		}
+		tp.sent = nil
+	}
+	if fwd == nil || fwd.NewCumTSN != d.TSN {
+		t.Fatalf("FORWARD TSN %+v, want new cum TSN %d", fwd, d.TSN)
+	}
+	ev := tp.wantEvent(SendFailed{}).(SendFailed)
+	if ev.Stream != 1 || ev.PPID != 3 || ev.Context != 42 || ev.Err != ErrMessageAbandoned {
+		t.Fatalf("event %+v", ev)
+	}
+}
+
+func TestForwardTSNReceivedWithPRSCTP(t *testing.T) {
+	tp := newTestPeer(t)
+	cfg := testAssocConfig()
+	cfg.prSCTP = true
+	tp.listen(cfg)
+	ack := tp.initAndGetCookie(chunk.AppendParam(nil, chunk.ParamForwardTSNSupported, nil))
+	tp.epTag = ack.InitiateTag
+	tp.write(tp.epTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
+	// The peer abandoned TSNs 1000–1002 and moves the cumulative point.
+	tp.write(tp.epTag, &chunk.ForwardTSN{NewCumTSN: 1002})
+	tp.advance(time.Second)
+	p := tp.wantPacket(tp.peerTag, chunk.TypeSack)
+	if s := decodeAs(t, p.chunks[0], &chunk.Sack{}); s.CumTSNAck != 1002 {
+		t.Fatalf("SACK cum %d, want 1002", s.CumTSNAck)
+	}
+}
