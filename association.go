@@ -209,7 +209,6 @@ type association struct {
 	stalePreserve   time.Duration // Cookie Preservative to add on the next INIT
 	t2              timer         // T2-shutdown (SHUTDOWN or SHUTDOWN ACK)
 	t5              time.Time
-	shutdownWanted  bool // user asked for shutdown while data outstanding
 	wasBusy         bool // data was outstanding (for SenderDry)
 	errorCount      int  // association error counter (RFC 9260 §8.1)
 	pendingSack     bool // a SACK must go out with the next bundle

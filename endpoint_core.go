@@ -115,7 +115,18 @@ func (e *endpointCore) randomTag() uint32 {
 	}
 }
 
-func (e *endpointCore) emit(ev Event) { e.events = append(e.events, ev) }
+// maxQueuedEvents bounds the event queue against a peer that floods
+// ERROR chunks while the user does not poll: beyond it, RemoteError
+// events are dropped (state changes never are).
+const maxQueuedEvents = 4096
+
+func (e *endpointCore) emit(ev Event) {
+	if _, ok := ev.(RemoteError); ok && len(e.events)-e.evHead >= maxQueuedEvents {
+		e.st.EventsDropped++
+		return
+	}
+	e.events = append(e.events, ev)
+}
 
 // pollEvent returns the next queued event.
 func (e *endpointCore) pollEvent() (Event, bool) {

@@ -556,7 +556,7 @@ func (a *association) restartFromCookie(now time.Time, from netip.AddrPort, c *s
 	a.t5 = time.Time{}
 	a.ctrl = a.ctrl[:0]
 	a.pending = a.pending[:0]
-	a.pendingShutdown, a.pendingSack, a.shutdownWanted = false, false, false
+	a.pendingShutdown, a.pendingSack = false, false
 	a.errorCount = 0
 	a.setState(StateEstablished)
 	a.startHeartbeats(now)
