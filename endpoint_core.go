@@ -163,6 +163,17 @@ func (e *endpointCore) listen(port uint16, cfg assocConfig) error {
 	return nil
 }
 
+// closeAll aborts every association (ABORT with a User-Initiated Abort
+// cause carrying reason, RFC 9260 §9.1) and stops listening: the endpoint
+// is shutting down. The ABORTs are still handed out by appendDatagram.
+func (e *endpointCore) closeAll(now time.Time, reason string) {
+	clear(e.listeners)
+	for _, a := range e.list {
+		a.abort(now, reason)
+	}
+	e.reap()
+}
+
 // unlisten stops accepting INITs to port; existing associations stay.
 func (e *endpointCore) unlisten(port uint16) { delete(e.listeners, port) }
 

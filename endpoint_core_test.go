@@ -276,3 +276,23 @@ func TestConnectErrors(t *testing.T) {
 	}
 	_ = chunk.TypeInit
 }
+
+func TestEndpointCloseAll(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.acceptHandshake(testAssocConfig())
+	tp.ep.closeAll(tp.now, "endpoint closed")
+	tp.collect()
+	p := tp.wantPacket(tp.peerTag, chunk.TypeAbort)
+	c := wantCause(t, decodeAs(t, p.chunks[0], &chunk.Abort{}).Causes, chunk.CauseUserInitiatedAbort)
+	if string(c.Info) != "endpoint closed" {
+		t.Fatalf("cause info %q", c.Info)
+	}
+	tp.wantEvent(AssocChange{State: CommLost})
+	if tp.ep.associations() != 0 {
+		t.Fatal("associations left")
+	}
+	// No listener any more: a new INIT gets an ABORT.
+	tp.peerTag++
+	tp.write(0, tp.peerInit(nil))
+	tp.wantPacket(tp.peerTag, chunk.TypeAbort)
+}

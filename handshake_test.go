@@ -381,7 +381,10 @@ func TestInitCollisionCookieWait(t *testing.T) {
 	}
 }
 
-func TestInitCollisionCookieEchoed(t *testing.T) {
+// TestCookieEchoCaseB_Collision: in COOKIE-ECHOED a COOKIE ECHO whose
+// cookie carries our tag and a new peer tag (table 7 case B) completes the
+// association with the cookie's peer tag.
+func TestCookieEchoCaseB_Collision(t *testing.T) {
 	tp := newTestPeer(t)
 	init := tp.startConnect(testAssocConfig())
 	tp.answerInit(nil)
