@@ -3,103 +3,30 @@ package sctp_test
 import (
 	"bytes"
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"testing"
 
 	sctp "github.com/usctp/sctp"
 	"github.com/usctp/sctp/chunk"
-	"github.com/usctp/sctp/internal/pcap"
+	"github.com/usctp/sctp/fuzz"
 )
 
-// goldenPacket is one SCTP packet captured from usrsctp (testdata/README.md).
-type goldenPacket struct {
-	file  string
-	frame int // 1-based frame number in the capture, as tshark shows it
-	pkt   []byte
-	d     pcap.Datagram
-}
-
-func (g goldenPacket) String() string {
-	return filepath.Base(g.file) + " frame " + strconv.Itoa(g.frame)
-}
+type goldenPacket = fuzz.Golden
 
 // loadGolden extracts the SCTP packets (UDP payloads) of every
 // testdata/usrsctp-*.pcap capture, in file and frame order.
 func loadGolden(t testing.TB) []goldenPacket {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "usrsctp-*.pcap"))
+	g, err := fuzz.GoldenPackets("testdata")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) == 0 {
-		t.Fatal("no golden captures in testdata/")
-	}
-	var out []goldenPacket
-	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ds, err := pcap.ReadDatagrams(fh)
-		fh.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		for i, d := range ds {
-			out = append(out, goldenPacket{file: f, frame: i + 1, pkt: d.Payload, d: d})
-		}
-	}
-	return out
+	return g
 }
 
 // typedChunk returns a fresh typed value for chunk type t (Unknown for
 // types the chunk package has no type for).
-func typedChunk(t chunk.Type) chunk.Chunk {
-	switch t {
-	case chunk.TypeData:
-		return new(chunk.Data)
-	case chunk.TypeInit:
-		return new(chunk.Init)
-	case chunk.TypeInitAck:
-		return new(chunk.InitAck)
-	case chunk.TypeSack:
-		return new(chunk.Sack)
-	case chunk.TypeHeartbeat:
-		return new(chunk.Heartbeat)
-	case chunk.TypeHeartbeatAck:
-		return new(chunk.HeartbeatAck)
-	case chunk.TypeAbort:
-		return new(chunk.Abort)
-	case chunk.TypeShutdown:
-		return new(chunk.Shutdown)
-	case chunk.TypeShutdownAck:
-		return new(chunk.ShutdownAck)
-	case chunk.TypeError:
-		return new(chunk.Error)
-	case chunk.TypeCookieEcho:
-		return new(chunk.CookieEcho)
-	case chunk.TypeCookieAck:
-		return new(chunk.CookieAck)
-	case chunk.TypeECNE:
-		return new(chunk.ECNE)
-	case chunk.TypeCWR:
-		return new(chunk.CWR)
-	case chunk.TypeShutdownComplete:
-		return new(chunk.ShutdownComplete)
-	case chunk.TypeIData:
-		return new(chunk.IData)
-	case chunk.TypePad:
-		return new(chunk.Pad)
-	case chunk.TypeForwardTSN:
-		return new(chunk.ForwardTSN)
-	case chunk.TypeIForwardTSN:
-		return new(chunk.IForwardTSN)
-	}
-	return new(chunk.Unknown)
-}
+func typedChunk(t chunk.Type) chunk.Chunk { return fuzz.NewChunk(t) }
 
 // walkChunks returns each chunk of a packet's chunk bytes with the exact
 // bytes it occupies (header, value, padding).
@@ -132,7 +59,7 @@ func TestGoldenRoundTrip(t *testing.T) {
 	}
 	seen := map[chunk.Type]int{}
 	for _, g := range golden {
-		h, chunks, err := sctp.ParsePacket(g.pkt)
+		h, chunks, err := sctp.ParsePacket(g.Payload)
 		if err != nil {
 			t.Errorf("%v: ParsePacket: %v", g, err)
 			continue
@@ -171,10 +98,10 @@ func TestGoldenRoundTrip(t *testing.T) {
 			out = c.AppendTo(out)
 		}
 		sctp.FinalizePacket(out)
-		if !bytes.Equal(out, g.pkt) {
-			t.Errorf("%v: re-encoded packet\n%x\nwant\n%x", g, out, g.pkt)
+		if !bytes.Equal(out, g.Payload) {
+			t.Errorf("%v: re-encoded packet\n%x\nwant\n%x", g, out, g.Payload)
 		}
-		if sctp.CRC32c(append(append(append([]byte(nil), g.pkt[:8]...), 0, 0, 0, 0), g.pkt[12:]...)) != h.Checksum {
+		if sctp.CRC32c(append(append(append([]byte(nil), g.Payload[:8]...), 0, 0, 0, 0), g.Payload[12:]...)) != h.Checksum {
 			t.Errorf("%v: CRC32c disagrees with the header checksum", g)
 		}
 	}
@@ -193,11 +120,12 @@ func TestGoldenRoundTrip(t *testing.T) {
 
 // TestGoldenParams walks the parameters of every INIT, INIT ACK, HEARTBEAT,
 // RE-CONFIG and the causes of every ABORT/ERROR of the captures: the lists
-// are well framed and re-append to the same bytes.
+// are well framed and re-append to the same bytes, and every parameter and
+// cause decodes with its typed value and re-encodes byte-identically.
 func TestGoldenParams(t *testing.T) {
 	params := map[chunk.ParamType]int{}
 	for _, g := range loadGolden(t) {
-		_, chunks, err := sctp.ParsePacket(g.pkt)
+		_, chunks, err := sctp.ParsePacket(g.Payload)
 		if err != nil {
 			t.Fatalf("%v: %v", g, err)
 		}
@@ -221,6 +149,16 @@ func TestGoldenParams(t *testing.T) {
 				for it.Next() {
 					c := it.Cause()
 					rebuilt = chunk.AppendCause(rebuilt, c.Code, c.Info)
+					tc := fuzz.NewCause(c.Code)
+					if tc == nil {
+						t.Errorf("%v: cause %v has no typed value", g, c.Code)
+						continue
+					}
+					if err := tc.Decode(c); err != nil {
+						t.Errorf("%v: cause %v: Decode: %v", g, c.Code, err)
+					} else if enc := chunk.AppendCause(nil, c.Code, c.Info); !bytes.Equal(tc.AppendTo(nil), enc) {
+						t.Errorf("%v: cause %v re-encodes as %x, want %x", g, c.Code, tc.AppendTo(nil), enc)
+					}
 				}
 				if err := it.Err(); err != nil {
 					t.Errorf("%v %v: causes: %v", g, r.Type, err)
@@ -231,6 +169,18 @@ func TestGoldenParams(t *testing.T) {
 					p := it.Param()
 					params[p.Type]++
 					rebuilt = chunk.AppendParam(rebuilt, p.Type, p.Value)
+					tp := fuzz.NewParam(p.Type)
+					if tp == nil {
+						t.Errorf("%v: parameter %v has no typed value", g, p.Type)
+						continue
+					}
+					if err := tp.Decode(p); err != nil {
+						t.Errorf("%v: parameter %v: Decode: %v", g, p.Type, err)
+					} else if enc := chunk.AppendParam(nil, p.Type, p.Value); !bytes.Equal(tp.AppendTo(nil), enc) {
+						t.Errorf("%v: parameter %v re-encodes as %x, want %x", g, p.Type, tp.AppendTo(nil), enc)
+					} else if tp.ParamType() != p.Type {
+						t.Errorf("%v: parameter %v: ParamType %v", g, p.Type, tp.ParamType())
+					}
 				}
 				if err := it.Err(); err != nil {
 					t.Errorf("%v %v: params: %v", g, r.Type, err)
@@ -262,7 +212,7 @@ func TestGoldenContent(t *testing.T) {
 	var echo []goldenPacket
 	var abort, prsctp []goldenPacket
 	for _, g := range loadGolden(t) {
-		switch filepath.Base(g.file) {
+		switch g.File {
 		case "usrsctp-echo.pcap":
 			echo = append(echo, g)
 		case "usrsctp-ekr-abort.pcap":
@@ -275,7 +225,7 @@ func TestGoldenContent(t *testing.T) {
 		t.Fatalf("unexpected capture sizes: echo %d, abort %d, prsctp %d", len(echo), len(abort), len(prsctp))
 	}
 	first := func(g goldenPacket) (sctp.CommonHeader, chunk.Raw) {
-		h, chunks, err := sctp.ParsePacket(g.pkt)
+		h, chunks, err := sctp.ParsePacket(g.Payload)
 		if err != nil {
 			t.Fatalf("%v: %v", g, err)
 		}
@@ -331,7 +281,7 @@ func TestGoldenContent(t *testing.T) {
 	var shutdownCum uint32
 	clientPort := hInit.SrcPort
 	for _, g := range echo {
-		h, chunks, _ := sctp.ParsePacket(g.pkt)
+		h, chunks, _ := sctp.ParsePacket(g.Payload)
 		raws, _ := walkChunks(t, chunks)
 		for _, r := range raws {
 			switch r.Type {
@@ -411,7 +361,7 @@ func TestGoldenContent(t *testing.T) {
 	// for stream 0, bundled before a DATA whose TSN is the next one.
 	found := false
 	for _, g := range prsctp {
-		_, chunks, _ := sctp.ParsePacket(g.pkt)
+		_, chunks, _ := sctp.ParsePacket(g.Payload)
 		raws, _ := walkChunks(t, chunks)
 		if len(raws) == 2 && raws[0].Type == chunk.TypeForwardTSN && raws[1].Type == chunk.TypeData {
 			var f chunk.ForwardTSN
@@ -440,7 +390,7 @@ func TestGoldenContent(t *testing.T) {
 // ParsePacket fail (CRC32c detects every single-bit error).
 func TestGoldenCorruption(t *testing.T) {
 	for _, g := range loadGolden(t) {
-		b := bytes.Clone(g.pkt)
+		b := bytes.Clone(g.Payload)
 		for i := range b {
 			bit := byte(1) << (i % 8)
 			b[i] ^= bit
