@@ -602,7 +602,7 @@ func (c *ErrorCauseIndicationParam) Decode(p Param) error {
 	if err := it.Err(); err != nil {
 		return err
 	}
-	c.CorrelationID, c.Causes = binary.BigEndian.Uint32(v), v[4:]
+	c.CorrelationID, c.Causes = binary.BigEndian.Uint32(v), trimTLV(v[4:])
 	return nil
 }
 
