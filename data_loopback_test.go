@@ -70,6 +70,7 @@ func (l *lbLink) pop(i int) lbPacket {
 type lbPeer struct {
 	t    testing.TB
 	name string
+	pr   bool
 	d    *dataState
 	out  *lbLink
 	buf  []byte
@@ -83,6 +84,8 @@ type lbPeer struct {
 	nextOrdered  [][]uint32       // per stream: ids of ordered messages in send order
 	delivered    int
 	deliverBytes int
+	abandoned    map[uint32]bool // shared: ids any sender gave up (PR-SCTP)
+	skipped      []uint32        // ordered ids passed over by a later delivery
 
 	data chunk.Data
 	sack chunk.Sack
@@ -94,6 +97,7 @@ type lbMsg struct {
 	stream    uint16
 	unordered bool
 	size      int
+	ttl       time.Duration
 }
 
 func lbContent(b []byte, id uint32) {
@@ -168,7 +172,7 @@ func (p *lbPeer) enqueueSome(now time.Time) {
 			p.scratchID = m.id
 		}
 		data := p.scratch
-		err := p.d.enqueue(now, outMessage{stream: m.stream, ppid: m.id, unordered: m.unordered, data: data})
+		err := p.d.enqueue(now, outMessage{stream: m.stream, ppid: m.id, unordered: m.unordered, data: data, ttl: m.ttl, context: m.id})
 		if errors.Is(err, errSendBufferFull) {
 			return
 		}
@@ -206,14 +210,30 @@ func (p *lbPeer) readAll() {
 		}
 		if !exp.unordered {
 			q := p.nextOrdered[exp.stream]
-			if len(q) == 0 || q[0] != exp.id {
+			k := 0
+			for k < len(q) && q[k] != exp.id && p.pr {
+				k++ // PR-SCTP: earlier messages may have been abandoned
+			}
+			if k == len(q) || q[k] != exp.id {
 				p.t.Fatalf("%s: stream %d: message %d delivered out of order (next expected %v)", p.name, exp.stream, exp.id, q[:min(len(q), 1)])
 			}
-			p.nextOrdered[exp.stream] = q[1:]
+			p.skipped = append(p.skipped, q[:k]...)
+			p.nextOrdered[exp.stream] = q[k+1:]
 		}
 		p.delivered++
 		p.deliverBytes += exp.size
 	}
+}
+
+// allArrived reports that every message sent to p was delivered or (with
+// PR-SCTP) abandoned by its sender.
+func (p *lbPeer) allArrived() bool {
+	for id := range p.expect {
+		if !p.abandoned[id] {
+			return false
+		}
+	}
+	return true
 }
 
 type lbParams struct {
@@ -223,10 +243,12 @@ type lbParams struct {
 	localRwnd       uint32
 	mtu             int
 	unorderedChance float64
+	ttlChance       float64 // PR-SCTP: share of messages with a lifetime
 }
 
 func runLoopback(t testing.TB, seed uint64, prm lbParams) (virtual time.Duration, packets int) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	abandoned := map[uint32]bool{}
 	mk := func(name string, local, peer uint32, link *lbLink) *lbPeer {
 		cfg := testDataConfig()
 		cfg.localInitialTSN, cfg.peerInitialTSN = local, peer
@@ -237,8 +259,9 @@ func runLoopback(t testing.TB, seed uint64, prm lbParams) (virtual time.Duration
 		cfg.rto.initial = 300 * time.Millisecond
 		cfg.maxRetrans = 40
 		cfg.sndBuf = 600 << 10
-		return &lbPeer{t: t, name: name, d: newDataState(cfg, dataT0), out: link,
-			expect: map[uint32]lbMsg{}, nextOrdered: make([][]uint32, cfg.inStreams)}
+		cfg.forwardTSN = prm.ttlChance > 0
+		return &lbPeer{t: t, name: name, d: newDataState(cfg, dataT0), out: link, pr: cfg.forwardTSN,
+			expect: map[uint32]lbMsg{}, nextOrdered: make([][]uint32, cfg.inStreams), abandoned: abandoned}
 	}
 	newLink := func() *lbLink {
 		return &lbLink{rng: rand.New(rand.NewPCG(rng.Uint64(), 1)), loss: prm.loss, dup: prm.dup,
@@ -266,6 +289,9 @@ func runLoopback(t testing.TB, seed uint64, prm lbParams) (virtual time.Duration
 		}
 		total += size
 		m := lbMsg{id: id, stream: uint16(rng.IntN(16)), unordered: rng.Float64() < prm.unorderedChance, size: size}
+		if rng.Float64() < prm.ttlChance {
+			m.ttl = time.Duration(50+rng.IntN(2000)) * time.Millisecond
+		}
 		id++
 		from, to := a, b
 		if rng.IntN(5) == 0 {
@@ -290,8 +316,18 @@ func runLoopback(t testing.TB, seed uint64, prm lbParams) (virtual time.Duration
 		}
 		for _, p := range peers {
 			p.readAll()
+			for {
+				m, ok := p.d.popAbandoned()
+				if !ok {
+					break
+				}
+				if abandoned[m.context] {
+					t.Fatalf("seed %d: %s: message %d reported abandoned twice", seed, p.name, m.context)
+				}
+				abandoned[m.context] = true
+			}
 		}
-		if len(a.expect) == 0 && len(b.expect) == 0 && len(a.toSend) == 0 && len(b.toSend) == 0 &&
+		if a.allArrived() && b.allArrived() && len(a.toSend) == 0 && len(b.toSend) == 0 &&
 			a.d.idle() && b.d.idle() {
 			break
 		}
@@ -332,6 +368,11 @@ func runLoopback(t testing.TB, seed uint64, prm lbParams) (virtual time.Duration
 		if st := p.d.stats(); st.bufferedBytes != 0 || st.flight != 0 || st.queuedBytes != 0 {
 			t.Fatalf("seed %d: %s: leftover state %+v", seed, p.name, st)
 		}
+		for _, id := range p.skipped {
+			if !abandoned[id] {
+				t.Fatalf("seed %d: %s: ordered message %d skipped but never abandoned", seed, p.name, id)
+			}
+		}
 	}
 	return now.Sub(dataT0), a.out.sent + b.out.sent
 }
@@ -354,6 +395,32 @@ func TestDataLoopbackLossy(t *testing.T) {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			t.Parallel()
 			runLoopback(t, seed, prm)
+		})
+	}
+}
+
+// TestDataLoopbackPRSCTP runs the loopback with timed-reliability messages:
+// every message is delivered at most once, or abandoned and reported; an
+// ordered message is only skipped when its sender abandoned it.
+func TestDataLoopbackPRSCTP(t *testing.T) {
+	seeds := *dataLoopbackSeeds / 2
+	if testing.Short() {
+		seeds = min(seeds, 5)
+	}
+	for seed := range uint64(seeds) {
+		prm := lbParams{
+			loss:            []float64{0.05, 0.2, 0.3}[seed%3],
+			dup:             0.05,
+			msgs:            40,
+			maxTotal:        512 << 10,
+			localRwnd:       1 << 20,
+			mtu:             1200,
+			unorderedChance: 0.3,
+			ttlChance:       0.5,
+		}
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			t.Parallel()
+			runLoopback(t, 1000+seed, prm)
 		})
 	}
 }
