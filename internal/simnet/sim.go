@@ -375,3 +375,28 @@ func (s *Sim) pop() event {
 	}
 	return ev
 }
+
+// LinkStep is one change of a scripted link trace (see Sim.Script).
+type LinkStep struct {
+	At       time.Duration  // virtual time since Epoch at which the step applies
+	From, To netip.AddrPort // the directional link; both zero: the default link
+	Config   LinkConfig     // the link's configuration from At on
+	// Partitioned cuts the link from At on (ignored for the default link).
+	Partitioned bool
+}
+
+// Script schedules a link trace: each step replaces its link's configuration
+// and partition state at its time.
+func (s *Sim) Script(steps []LinkStep) {
+	for _, st := range steps {
+		st := st
+		s.At(st.At, func() {
+			if !st.From.IsValid() && !st.To.IsValid() {
+				s.SetDefaultLink(st.Config)
+				return
+			}
+			s.SetLink(st.From, st.To, st.Config)
+			s.SetPartition(st.From, st.To, st.Partitioned)
+		})
+	}
+}

@@ -196,9 +196,9 @@ func TestSimJitterBounds(t *testing.T) {
 }
 
 func TestSimLossRate(t *testing.T) {
-	const n = 20000
+	const n = 10000
 	for _, loss := range []float64{0.01, 0.1, 0.3} {
-		for seed := uint64(1); seed <= 3; seed++ {
+		for seed := uint64(1); seed <= 2; seed++ {
 			src := &srcNode{count: n, interval: 100 * time.Microsecond}
 			s, sink := newPair(t, seed, LinkConfig{Loss: loss, Delay: time.Millisecond}, src)
 			runIdle(t, s)
@@ -625,4 +625,44 @@ func BenchmarkSimPingPong(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	_ = s.Run(func() bool { return false }, -1, b.N)
+}
+
+func TestSimScript(t *testing.T) {
+	src := &srcNode{count: 300, interval: time.Millisecond}
+	s, sink := newPair(t, 13, LinkConfig{Delay: time.Millisecond}, src)
+	s.Script([]LinkStep{
+		{At: 100*time.Millisecond - time.Microsecond, From: addrA, To: addrB, Config: LinkConfig{Delay: time.Millisecond}, Partitioned: true},
+		{At: 150*time.Millisecond - time.Microsecond, From: addrA, To: addrB, Config: LinkConfig{Delay: 20 * time.Millisecond}},
+		{At: 200*time.Millisecond - time.Microsecond, Config: LinkConfig{Delay: 3 * time.Millisecond}},
+		{At: 250*time.Millisecond - time.Microsecond, From: addrA, To: addrB, Config: LinkConfig{Loss: 1}},
+	})
+	runIdle(t, s)
+	// Step 4 replaces step 2's link config; the default (step 3) never
+	// applies to A→B because it has its own configuration since step 1.
+	want := func(seq int) (time.Duration, bool) {
+		switch {
+		case seq < 100:
+			return time.Millisecond, true
+		case seq < 150:
+			return 0, false
+		case seq < 250:
+			return 20 * time.Millisecond, true
+		default:
+			return 0, false
+		}
+	}
+	n := 0
+	for _, a := range sink.got {
+		d, ok := want(a.seq)
+		if !ok {
+			t.Fatalf("seq %d delivered during a cut", a.seq)
+		}
+		if got := a.at.Sub(src.sentAt[a.seq]); got != d {
+			t.Fatalf("seq %d delay %v, want %v", a.seq, got, d)
+		}
+		n++
+	}
+	if n != 200 {
+		t.Fatalf("delivered %d, want 200", n)
+	}
 }
