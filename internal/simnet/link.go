@@ -81,10 +81,11 @@ const (
 	DropQueue                       // bottleneck queue full or in-flight bound reached
 	DropNoRoute                     // nothing attached at the destination on arrival
 	DropRecvQueue                   // the receiving PacketConn's queue is full
+	DropFilter                      // dropped by the FilterFunc
 	NumDropReasons
 )
 
-var dropNames = [NumDropReasons]string{"loss", "mtu", "partition", "queue", "noroute", "recvqueue"}
+var dropNames = [NumDropReasons]string{"loss", "mtu", "partition", "queue", "noroute", "recvqueue", "filter"}
 
 func (r DropReason) String() string {
 	if r < NumDropReasons {
@@ -152,6 +153,11 @@ func (d TapDir) String() string {
 // lock held, so it must not call back into the Network.
 type TapFunc func(now time.Time, dir TapDir, from, to netip.AddrPort, pkt []byte)
 
+// FilterFunc decides per datagram, before the link model, whether to drop
+// it (true) — for tests that must lose one particular packet. pkt must not be
+// retained or modified.
+type FilterFunc func(from, to netip.AddrPort, pkt []byte) (drop bool)
+
 type linkKey struct{ from, to netip.AddrPort }
 
 // linkState is a link with its own configuration, partition flag, bandwidth
@@ -174,6 +180,7 @@ type fabric struct {
 	inFlight    int64 // bytes scheduled, not yet delivered or dropped
 	maxInFlight int64
 	tap         TapFunc
+	filter      FilterFunc
 }
 
 func newFabric(seed uint64) fabric {
@@ -220,6 +227,22 @@ func (f *fabric) linkStats(from, to netip.AddrPort) Stats {
 		return l.stats
 	}
 	return Stats{}
+}
+
+// filtered reports whether the filter drops the datagram, and accounts it.
+func (f *fabric) filtered(from, to netip.AddrPort, pkt []byte) bool {
+	if f.filter == nil || !f.filter(from, to, pkt) {
+		return false
+	}
+	f.total.Sent++
+	f.total.SentBytes += uint64(len(pkt))
+	f.total.Dropped[DropFilter]++
+	if l := f.link(from, to, false); l != nil {
+		l.stats.Sent++
+		l.stats.SentBytes += uint64(len(pkt))
+		l.stats.Dropped[DropFilter]++
+	}
+	return true
 }
 
 // plan runs the impairment model for one datagram of size bytes sent at now

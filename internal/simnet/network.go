@@ -169,6 +169,14 @@ func (n *Network) SetTap(fn TapFunc) {
 	n.mu.Unlock()
 }
 
+// SetFilter installs fn (nil removes it) to drop chosen datagrams. fn runs
+// with the network's lock held.
+func (n *Network) SetFilter(fn FilterFunc) {
+	n.mu.Lock()
+	n.f.filter = fn
+	n.mu.Unlock()
+}
+
 // Stats returns the totals over all links.
 func (n *Network) Stats() Stats {
 	n.mu.Lock()
@@ -203,7 +211,14 @@ func (n *Network) send(from, to netip.AddrPort, b []byte) {
 	if n.f.tap != nil {
 		n.f.tap(now, TapSend, from, to, b)
 	}
-	delays, cnt, _, l := n.f.plan(now.UnixNano(), from, to, len(b))
+	var (
+		delays [2]int64
+		cnt    int
+		l      *linkState
+	)
+	if !n.f.filtered(from, to, b) {
+		delays, cnt, _, l = n.f.plan(now.UnixNano(), from, to, len(b))
+	}
 	if cnt == 0 {
 		if n.f.tap != nil {
 			n.f.tap(now, TapDrop, from, to, b)

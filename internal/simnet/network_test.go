@@ -378,3 +378,21 @@ func TestNetworkConcurrent(t *testing.T) {
 		b.Close()
 	})
 }
+
+func TestNetworkFilter(t *testing.T) {
+	n := New(1)
+	a, b := attach(t, n, lo1), attach(t, n, lo2)
+	defer a.Close()
+	defer b.Close()
+	n.SetFilter(func(_, _ netip.AddrPort, pkt []byte) bool { return pkt[0] == 'x' })
+	a.WriteToUDPAddrPort([]byte("x1"), lo2)
+	a.WriteToUDPAddrPort([]byte("ok"), lo2)
+	buf := make([]byte, 8)
+	b.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if nr, _, err := b.ReadFromUDPAddrPort(buf); err != nil || string(buf[:nr]) != "ok" {
+		t.Fatalf("%q %v", buf[:nr], err)
+	}
+	if st := n.Stats(); st.Dropped[DropFilter] != 1 || st.Delivered != 1 {
+		t.Fatalf("stats %v", st)
+	}
+}

@@ -136,6 +136,9 @@ func (s *Sim) SetMaxInFlight(bytes int64) { s.f.maxInFlight = bytes }
 // SetTap installs fn (nil removes it) to observe every datagram.
 func (s *Sim) SetTap(fn TapFunc) { s.f.tap = fn }
 
+// SetFilter installs fn (nil removes it) to drop chosen datagrams.
+func (s *Sim) SetFilter(fn FilterFunc) { s.f.filter = fn }
+
 // Stats returns the totals over all links.
 func (s *Sim) Stats() Stats { return s.f.total }
 
@@ -279,6 +282,10 @@ func (s *Sim) send(from, to netip.AddrPort, pkt []byte) {
 	if len(pkt) > MaxDatagram {
 		s.f.total.Sent++
 		s.f.total.Dropped[DropMTU]++
+		s.tap(TapDrop, from, to, pkt)
+		return
+	}
+	if s.f.filtered(from, to, pkt) {
 		s.tap(TapDrop, from, to, pkt)
 		return
 	}

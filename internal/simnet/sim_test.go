@@ -666,3 +666,20 @@ func TestSimScript(t *testing.T) {
 		t.Fatalf("delivered %d, want 200", n)
 	}
 }
+
+func TestSimFilter(t *testing.T) {
+	src := &srcNode{count: 100}
+	s, sink := newPair(t, 14, LinkConfig{}, src)
+	s.SetFilter(func(from, to netip.AddrPort, pkt []byte) bool {
+		return from == addrA && binary.BigEndian.Uint64(pkt)%3 == 0
+	})
+	runIdle(t, s)
+	for _, a := range sink.got {
+		if a.seq%3 == 0 {
+			t.Fatalf("filtered seq %d delivered", a.seq)
+		}
+	}
+	if st := s.Stats(); len(sink.got) != 66 || st.Dropped[DropFilter] != 34 || st.InFlight() != 0 {
+		t.Fatalf("delivered %d, stats %v", len(sink.got), st)
+	}
+}
