@@ -1,6 +1,6 @@
 module github.com/usctp/sctp
 
-go 1.25.0
+go 1.26.0
 
 require (
 	github.com/pion/logging v0.2.4 // indirect
