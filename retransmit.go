@@ -305,11 +305,13 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 			if ch.ackEpoch == epoch {
 				continue
 			}
-			// Previously gap-acked, now missing: the receiver reneged.
-			// Treat it as outstanding again and let T3 (R4) cover it.
+			// Previously gap-acked, now missing: the receiver reneged
+			// (§6.2.1 D iv). It is outstanding again, counts one miss
+			// indication, and T3 runs for it (§6.3.2 R4).
 			ch.acked = false
-			ch.rtx = true
-			s.rtxCount++
+			ch.inFlight = true
+			s.flight += ch.n
+			ch.missing++
 			if s.t3.IsZero() {
 				s.t3 = now.Add(d.rto.rto)
 			}
@@ -448,7 +450,9 @@ func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []
 		if size > *room {
 			break
 		}
-		if !burst && s.flight >= d.cc.window() {
+		// §6.3.3: chunks that did not fit the first packet go out "as soon
+		// as cwnd allows", i.e. when they fit under cwnd.
+		if !burst && s.flight > 0 && s.flight+ch.n > d.cc.window() {
 			break
 		}
 		b = d.appendChunk(b, ch)
