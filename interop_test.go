@@ -41,7 +41,7 @@ func needUsrsctp(t *testing.T, prog string) string {
 
 // freeUDPPort returns a UDP port that was free on the IPv4 and IPv6
 // wildcard addresses a moment ago.
-func freeUDPPort(t *testing.T) int {
+func usrsctpFreePort(t *testing.T) int {
 	t.Helper()
 	for i := 0; i < 20; i++ {
 		c, err := net.ListenUDP("udp", &net.UDPAddr{})
@@ -261,7 +261,7 @@ func runEchoClient(t *testing.T, ctx context.Context, h *Assoc, n, streams int, 
 	sendErr := make(chan error, 1)
 	go func() {
 		for i := 0; i < n; i++ {
-			if err := h.Send(ctx, payload(i, interopMsgSize(i)), SendParams{Stream: uint16(i % streams), PPID: ppid(i)}); err != nil {
+			if err := h.Send(ctx, epPayload(i, interopMsgSize(i)), SendParams{Stream: uint16(i % streams), PPID: ppid(i)}); err != nil {
 				sendErr <- fmt.Errorf("Send %d: %w", i, err)
 				return
 			}
@@ -285,7 +285,7 @@ func runEchoClient(t *testing.T, ctx context.Context, h *Assoc, n, streams int, 
 			t.Fatalf("echo on stream %d", s)
 		}
 		i := next[s]
-		if d.PPID != ppid(i) || !bytes.Equal(d.Data, payload(i, interopMsgSize(i))) {
+		if d.PPID != ppid(i) || !bytes.Equal(d.Data, epPayload(i, interopMsgSize(i))) {
 			t.Fatalf("stream %d: got ppid %d with %d bytes, want message %d (%d bytes)", s, d.PPID, len(d.Data), i, interopMsgSize(i))
 		}
 		h.Recycle(d.Data)
@@ -329,7 +329,7 @@ func waitShutdownComp(t *testing.T, ctx context.Context, h *Assoc) {
 // streams echoed intact, then a graceful shutdown seen on both sides.
 func TestInteropClientToUsrsctpEchoServer(t *testing.T) {
 	bin := needUsrsctp(t, "echo_server")
-	port := freeUDPPort(t)
+	port := usrsctpFreePort(t)
 	srv := startProc(t, 60*time.Second, false, bin, strconv.Itoa(port))
 	waitBound(t, srv, port)
 	ctx := testCtx(t, 45*time.Second)
@@ -365,7 +365,7 @@ func TestInteropUsrsctpClientToEchoServer(t *testing.T) {
 	ep := newUDPEndpoint(t, "udp", "")
 	var wg sync.WaitGroup
 	ends := echoServer(t, ctx, ep, 7, &wg)
-	cport := freeUDPPort(t)
+	cport := usrsctpFreePort(t)
 	cli := startProc(t, 40*time.Second, true, bin, "127.0.0.1", "7", "0", strconv.Itoa(cport), strconv.Itoa(int(ep.LocalAddr().Port())))
 	lines := []string{"hello", "usctp speaks SCTP over UDP", strings.Repeat("x", 70), "last line"}
 	for _, l := range lines {
@@ -449,7 +449,7 @@ func TestInteropTsctpClientToDiscardServer(t *testing.T) {
 	ctx := testCtx(t, 90*time.Second)
 	ep := newUDPEndpoint(t, "udp", "")
 	res := discardServer(t, ctx, ep, 5001)
-	cport := freeUDPPort(t)
+	cport := usrsctpFreePort(t)
 	cli := startProc(t, 80*time.Second, false, bin, "-E", strconv.Itoa(cport), "-U", strconv.Itoa(int(ep.LocalAddr().Port())),
 		"-p", "5001", "-n", "10000", "-l", "1200", "127.0.0.1")
 	var r discardResult
@@ -479,7 +479,7 @@ func TestInteropTsctpClientToDiscardServer(t *testing.T) {
 // usctp sender → usrsctp tsctp server: 10,000 × 1,200 B.
 func TestInteropSenderToTsctpServer(t *testing.T) {
 	bin := needUsrsctp(t, "tsctp")
-	port := freeUDPPort(t)
+	port := usrsctpFreePort(t)
 	srv := startProc(t, 80*time.Second, false, bin, "-E", strconv.Itoa(port))
 	waitBound(t, srv, port)
 	ctx := testCtx(t, 70*time.Second)
@@ -570,7 +570,7 @@ func TestInteropTsharkCapture(t *testing.T) {
 	if err != nil {
 		t.Skip("tshark not installed")
 	}
-	port := freeUDPPort(t)
+	port := usrsctpFreePort(t)
 	// Without GSO: on lo a capture sees a GSO send as one super-datagram
 	// (several SCTP packets back to back) because segmentation happens
 	// only at delivery; on a real NIC it is segmented before the wire.
