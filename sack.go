@@ -145,8 +145,10 @@ type recvState struct {
 	streams   []inStream
 	unordered []inFrag // unordered fragments of all streams, by TSN
 	ready     ring[inMessage]
-	lent      []byte // data of the message last returned by readMessage
-	buffered  int    // bytes held: fragments + ready messages + lent
+	pd        partialState
+	pdReady   ring[inMessage] // pieces of the partially delivered message
+	lent      []byte          // data of the message last returned by readMessage
+	buffered  int             // bytes held: fragments + ready messages + lent
 
 	sackNow        bool
 	sackDeadline   time.Time
@@ -236,6 +238,7 @@ func (d *dataState) handleData(now time.Time, c *chunk.Data) dataVerdict {
 		if !tsnLT(c.TSN, t.highest) || r.buffered+n > limit {
 			r.pktImmediate = true
 			d.st.droppedChunks++
+			d.maybeStartPartial(true)
 			return dataDropped
 		}
 	}
@@ -261,6 +264,7 @@ func (d *dataState) handleData(now time.Time, c *chunk.Data) dataVerdict {
 		unordered: c.Unordered,
 		buf:       buf,
 	})
+	d.maybeStartPartial(false)
 	return dataOK
 }
 
