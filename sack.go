@@ -297,12 +297,19 @@ func (d *dataState) sackDue(now time.Time) bool {
 // gap ack blocks and duplicate TSNs as fit one MTU-sized packet, and the
 // current window (§6.2, §3.3.4); it resets the acknowledgement state.
 func (d *dataState) appendSack(b []byte) []byte {
+	return d.appendSackRoom(b, d.cfg.mtu-commonHeaderLenData)
+}
+
+// appendSackRoom is appendSack limited to room bytes (at least 16, the
+// SACK header): gap blocks first, then duplicate TSNs, as many as fit.
+func (d *dataState) appendSackRoom(b []byte, room int) []byte {
 	r := &d.rcv
 	t := &r.tracker
 	s := &r.sack
 	s.CumTSNAck = t.cum
 	s.ARwnd = r.window()
-	space := (d.cfg.mtu - commonHeaderLenData - sackChunkHeaderLen) / 4
+	room = min(room, d.cfg.mtu-commonHeaderLenData)
+	space := max(room-sackChunkHeaderLen, 0) / 4
 	s.Gaps = s.Gaps[:0]
 	for i := range t.ranges {
 		if space == 0 {

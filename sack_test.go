@@ -221,6 +221,16 @@ func TestSackFitsMTU(t *testing.T) {
 			t.Fatalf("gap %d = %+v", i, g)
 		}
 	}
+	// With less room (control chunks before it), fewer blocks.
+	d.handleData(dataT0, dataIn(5001, 0, 1, "x"))
+	d.endOfPacket(dataT0)
+	b = d.appendSackRoom(nil, 100)
+	if len(b) > 100 {
+		t.Fatalf("SACK of %d bytes in room 100", len(b))
+	}
+	if s := decodeSent(t, b).sacks[0]; len(s.Gaps) != (100-16)/4 {
+		t.Fatalf("%d gaps in room 100", len(s.Gaps))
+	}
 }
 
 func TestInvalidStreamStillAcked(t *testing.T) {
