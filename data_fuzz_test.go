@@ -53,6 +53,13 @@ func checkDataInvariants(t testing.TB, d *dataState) {
 	if held != r.buffered {
 		t.Fatalf("buffered %d, held %d", r.buffered, held)
 	}
+	items := r.ready.len() + r.pdReady.len() + len(r.unordered)
+	for i := range r.streams {
+		items += len(r.streams[i].frags)
+	}
+	if items != r.items {
+		t.Fatalf("items %d, counted %d", r.items, items)
+	}
 	if limit := int(d.cfg.localRwnd) + int(d.cfg.localRwnd/2) + 65536; r.buffered > limit {
 		t.Fatalf("buffered %d beyond bound %d", r.buffered, limit)
 	}

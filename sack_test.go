@@ -261,7 +261,7 @@ func TestReceiveWindowBoundsMemory(t *testing.T) {
 	cfg := testDataConfig()
 	cfg.localRwnd = 10000
 	d := newDataState(cfg, dataT0)
-	big := string(payload(1000, 1))
+	big := string(payload(1000-recvItemOverhead, 1)) // 1000 bytes of window each
 	// Stream 0 message 0 missing: everything else waits for it, filling
 	// the window.
 	tsn := uint32(5001)
@@ -277,9 +277,9 @@ func TestReceiveWindowBoundsMemory(t *testing.T) {
 	}
 	d.endOfPacket(dataT0)
 	if accepted != 10 {
-		t.Fatalf("accepted %d chunks of 1000 bytes into a 10000-byte window", accepted)
+		t.Fatalf("accepted %d chunks costing 1000 bytes into a 10000-byte window", accepted)
 	}
-	if st := d.stats(); st.bufferedBytes != 10000 || st.localRwnd != 0 || st.droppedChunks != 20 {
+	if st := d.stats(); st.bufferedBytes != 10*len(big) || st.localRwnd != 0 || st.droppedChunks != 20 {
 		t.Fatalf("stats %+v", st)
 	}
 	if !d.sackDue(dataT0) {

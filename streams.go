@@ -237,6 +237,7 @@ func insertByTSNAt(fs []inFrag, f inFrag) ([]inFrag, int) {
 
 func (d *dataState) dropFrag(f *inFrag) {
 	d.rcv.buffered -= len(f.buf)
+	d.rcv.items--
 	d.pool.put(f.buf)
 	f.buf = nil
 }
@@ -338,6 +339,7 @@ func (d *dataState) joinFrags(fs []inFrag, unordered bool) inMessage {
 	for i := range fs {
 		fs[i].buf = nil
 	}
+	d.rcv.items -= len(fs) - 1
 	return inMessage{
 		stream:    fs[0].stream,
 		ssn:       fs[0].ssn,
@@ -470,6 +472,7 @@ func (d *dataState) continuePartial() {
 func (d *dataState) abortPartial() {
 	r := &d.rcv
 	r.pdReady.push(inMessage{stream: r.pd.stream, ssn: r.pd.ssn, ppid: r.pd.ppid, unordered: r.pd.unordered, tsn: r.pd.next, aborted: true})
+	r.items++
 	if !r.pd.unordered {
 		st := &r.streams[r.pd.stream]
 		if ssnLT(st.nextSSN, r.pd.ssn+1) {
@@ -500,6 +503,7 @@ func (d *dataState) readMessage() (inMessage, bool) {
 		m = r.ready.pop()
 	}
 	r.buffered -= len(m.data)
+	r.items--
 	r.lent = m.data
 	if !m.partial && !m.aborted {
 		d.st.messagesDelivered++

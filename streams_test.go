@@ -184,7 +184,7 @@ func TestPartialDeliveryLargeMessage(t *testing.T) {
 
 func TestPartialDeliveryBlocksOthersAndAborts(t *testing.T) {
 	cfg := testDataConfig()
-	cfg.localRwnd = 4000
+	cfg.localRwnd = 4300
 	d := newDataState(cfg, dataT0)
 	frag := string(payload(1000, 1))
 	// Stream 0 SSN 0: fragments 5000–5003 fill the window; the rest of the
