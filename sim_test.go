@@ -641,9 +641,9 @@ func TestSimMessageLargerThanRwnd(t *testing.T) {
 // (RFC 9260 §8.4 rule 5), and end with SHUTDOWN_COMP. If it sends a
 // HEARTBEAT meanwhile, the TCB-less client answers with ABORT (§8.4 rule 8)
 // and a graceful shutdown ends as COMM_LOST. usrsctp stops heartbeats when
-// a shutdown starts (sctp_stop_timers_for_shutdown).
+// a shutdown starts (sctp_stop_timers_for_shutdown). (Found with seeds 20
+// and 99 of TestSimPropertySeeds; fixed in core.)
 func TestSimShutdownSurvivesLostShutdownComplete(t *testing.T) {
-	knownBug(t, "HEARTBEAT sent in SHUTDOWN-ACK-SENT turns a lost SHUTDOWN COMPLETE into ABORT/COMM_LOST (seeds 20, 99 of TestSimPropertySeeds without the hbDisabled workaround)")
 	msgs := []simMsg{{size: 1000}}
 	s := newSimScenario(t, 1, simnet.LinkConfig{Delay: 10 * time.Millisecond}, assocConfig{}, msgs, msgs)
 	var cutUntil time.Time
