@@ -252,16 +252,16 @@ type Socket struct {
 	wdl     deadline
 	rdMu    sync.Mutex // serialises receivers (partial reads stay in order)
 
-	mu        sync.Mutex
-	closed    bool
-	rdShut    bool // Shutdown(SHUT_RD)
-	wrShut    bool // Shutdown(SHUT_WR)
-	port      uint16
-	laddrs    []netip.Addr // bound local addresses; empty = wildcard
-	listening bool
-	assoc     *assocEntry                      // one-to-one: the association
-	assocs    map[AssocID]*assocEntry          // every association of the socket
-	byPeer    map[netip.AddrPort]*assocEntry   // one-to-many: by peer IP+SCTP port
+	mu         sync.Mutex
+	closed     bool
+	rdShut     bool // Shutdown(SHUT_RD)
+	wrShut     bool // Shutdown(SHUT_WR)
+	port       uint16
+	laddrs     []netip.Addr // bound local addresses; empty = wildcard
+	listening  bool
+	assoc      *assocEntry                    // one-to-one: the association
+	assocs     map[AssocID]*assocEntry        // every association of the socket
+	byPeer     map[netip.AddrPort]*assocEntry // one-to-many: by peer IP+SCTP port
 	connecting map[netip.AddrPort]*assocEntry // one-to-many: implicit setups in progress
 	peerClosed bool                           // one-to-one: association ended (read EOF)
 	opts       sockOpts
@@ -293,15 +293,15 @@ const defaultRcvBuf = 256 * 1024
 func newSocket(st *Stack, family Family, style Style) *Socket {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Socket{
-		stack:   st,
-		family:  family,
-		style:   style,
-		closing: make(chan struct{}),
-		baseCtx: ctx,
-		cancel:  cancel,
-		rq:      newRecvQueue(defaultRcvBuf),
-		assocs:  make(map[AssocID]*assocEntry),
-		byPeer:  make(map[netip.AddrPort]*assocEntry),
+		stack:      st,
+		family:     family,
+		style:      style,
+		closing:    make(chan struct{}),
+		baseCtx:    ctx,
+		cancel:     cancel,
+		rq:         newRecvQueue(defaultRcvBuf),
+		assocs:     make(map[AssocID]*assocEntry),
+		byPeer:     make(map[netip.AddrPort]*assocEntry),
 		connecting: make(map[netip.AddrPort]*assocEntry),
 	}
 	s.opts.rcvBuf = defaultRcvBuf
@@ -1222,7 +1222,7 @@ func (s *Socket) newEntry(a *rtAssoc) *assocEntry {
 		up: make(chan struct{}), down: make(chan struct{}), owner: s}
 }
 
-func (e *assocEntry) markUp()   { e.upOnce.Do(func() { close(e.up) }) }
+func (e *assocEntry) markUp()      { e.upOnce.Do(func() { close(e.up) }) }
 func (e *assocEntry) isDown() bool { return isClosed(e.down) }
 func (e *assocEntry) markDown(err error) {
 	e.downOnce.Do(func() {
