@@ -86,6 +86,9 @@ func (q *recvQueue) tryPush(it rqItem) bool {
 	q.items = append(q.items, it)
 	q.bytes += it.size()
 	signal(q.rd)
+	if q.bytes < q.limit {
+		signal(q.sp) // pass the wake-up on to another waiting producer
+	}
 	return true
 }
 
