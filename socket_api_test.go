@@ -43,7 +43,7 @@ func stackPair(t *testing.T) (srv, cli *Stack) {
 	return srv, cli
 }
 
-func deadline(t *testing.T, s *Socket) {
+func setTestDeadline(t *testing.T, s *Socket) {
 	t.Helper()
 	if err := s.SetDeadline(time.Now().Add(testTimeout)); err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func listenTCP(t *testing.T, st *Stack) (*SocketTCP, netip.AddrPort) {
 	if err := s.Listen(5); err != nil {
 		t.Fatal(err)
 	}
-	deadline(t, s.Socket)
+	setTestDeadline(t, s.Socket)
 	l, err := s.GetLaddrs(0)
 	if err != nil || len(l) != 1 || l[0].Port() == 0 {
 		t.Fatalf("GetLaddrs = %v, %v", l, err)
@@ -83,7 +83,7 @@ func dialTCP(t *testing.T, st *Stack, to netip.AddrPort, im InitMsg) *SocketTCP 
 	if err := c.SetInitMsg(im); err != nil {
 		t.Fatal(err)
 	}
-	deadline(t, c.Socket)
+	setTestDeadline(t, c.Socket)
 	if err := c.Connect(to); err != nil {
 		t.Fatalf("Connect(%v): %v", to, err)
 	}
@@ -100,7 +100,7 @@ func accept(t *testing.T, s *SocketTCP) *SocketTCP {
 		t.Errorf("Accept peer address %v", from)
 	}
 	t.Cleanup(func() { c.Close() })
-	deadline(t, c.Socket)
+	setTestDeadline(t, c.Socket)
 	return c
 }
 
@@ -148,7 +148,7 @@ func TestLoopbackPysctp(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cli.Close()
-	deadline(t, cli.Socket)
+	setTestDeadline(t, cli.Socket)
 	if err := cli.SetInitMsg(InitMsg{NumOstreams: 3, MaxInstreams: 3}); err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +345,7 @@ func TestPeeloff(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	deadline(t, srv.Socket)
+	setTestDeadline(t, srv.Socket)
 	srv.Bind(lo4)
 	srv.Listen(5)
 	laddrs, _ := srv.GetLaddrs(0)
@@ -380,7 +380,7 @@ func TestPeeloff(t *testing.T) {
 		t.Fatalf("Peeloff: %v", err)
 	}
 	defer p.Close()
-	deadline(t, p.Socket)
+	setTestDeadline(t, p.Socket)
 	if r := recvData(t, p.Socket); string(r.Msg) != "a2" {
 		t.Fatalf("peeled socket got %q, want the queued a2", r.Msg)
 	}
@@ -432,7 +432,7 @@ func TestBindxConnectxIPv4IPv6(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	deadline(t, srv.Socket)
+	setTestDeadline(t, srv.Socket)
 	if err := srv.Bindx([]netip.AddrPort{lo4, netip.MustParseAddrPort("[::1]:0")}, BINDX_ADD); err != nil {
 		t.Fatalf("Bindx: %v", err)
 	}
@@ -453,7 +453,7 @@ func TestBindxConnectxIPv4IPv6(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		deadline(t, cli.Socket)
+		setTestDeadline(t, cli.Socket)
 		other := "127.0.0.1"
 		if first == other {
 			other = "::1"
@@ -470,7 +470,7 @@ func TestBindxConnectxIPv4IPv6(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		deadline(t, conn.Socket)
+		setTestDeadline(t, conn.Socket)
 		if from.Addr().Unmap().String() != first {
 			t.Errorf("accepted from %v, want %s", from, first)
 		}
@@ -499,14 +499,14 @@ func TestNotifyCommUpAndShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	deadline(t, srv.Socket)
+	setTestDeadline(t, srv.Socket)
 	srv.SetEvents(EventSubscribe{Association: true, Shutdown: true})
 	srv.Bind(lo4)
 	srv.Listen(5)
 	laddrs, _ := srv.GetLaddrs(0)
 
 	cli, _ := cliSt.NewSocketTCP(AF_INET)
-	deadline(t, cli.Socket)
+	setTestDeadline(t, cli.Socket)
 	cli.SetEvents(EventSubscribe{Association: true})
 	if err := cli.Connect(laddrs[0]); err != nil {
 		t.Fatal(err)
@@ -628,7 +628,7 @@ func TestNotifyCommLostAndSendFailed(t *testing.T) {
 
 	cli, _ := cliSt.NewSocketTCP(AF_INET)
 	defer cli.Close()
-	deadline(t, cli.Socket)
+	setTestDeadline(t, cli.Socket)
 	fastFailure(t, cli.Socket)
 	cli.SetEvents(EventSubscribe{Association: true, Address: true, SendFailure: true})
 	if err := cli.Connect(addr); err != nil {
@@ -710,7 +710,7 @@ func TestConnectUnreachable(t *testing.T) {
 	cliSt := testStack(t, lo4, sink.LocalAddr().(*net.UDPAddr).AddrPort().Port())
 	cli, _ := cliSt.NewSocketTCP(AF_INET)
 	defer cli.Close()
-	deadline(t, cli.Socket)
+	setTestDeadline(t, cli.Socket)
 	fastFailure(t, cli.Socket)
 	start := time.Now()
 	err = cli.Connect(netip.MustParseAddrPort("127.0.0.1:5000"))
