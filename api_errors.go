@@ -6,6 +6,9 @@ import (
 	"io"
 	"net"
 	"os"
+	"unicode/utf8"
+
+	"github.com/usctp/sctp/chunk"
 )
 
 // Errors returned by the socket API (Socket, SocketTCP, SocketUDP, Conn,
@@ -189,4 +192,62 @@ func opError(op string, src, dst net.Addr, err error) error {
 		return err
 	}
 	return &net.OpError{Op: op, Net: "sctp", Source: src, Addr: dst, Err: err}
+}
+
+// abortErrorFrom builds the *AbortError for an association that ended
+// with an ABORT carrying causes (raw TLVs, RFC 9260 §3.3.10) received from
+// the peer; base is the engine's error (ErrAborted), kept reachable.
+func abortErrorFrom(causes []byte, base error) error {
+	ae := &AbortError{ByPeer: true, Causes: causes}
+	it := chunk.NewCauseIter(causes)
+	for first := true; it.Next(); first = false {
+		c := it.Cause()
+		if first {
+			ae.Cause = uint16(c.Code)
+		}
+		if c.Code == chunk.CauseUserInitiatedAbort && ae.Reason == "" {
+			ae.Reason = printable(c.Info)
+		}
+	}
+	if base == nil || errors.Is(base, ErrAborted) {
+		return ae
+	}
+	return fmt.Errorf("%w: %w", base, ae)
+}
+
+// printable returns b as a string with non-printable bytes replaced, for
+// a peer-supplied abort reason (untrusted input, bounded to 256 bytes).
+func printable(b []byte) string {
+	if len(b) > 256 {
+		b = b[:256]
+	}
+	out := make([]rune, 0, len(b))
+	for _, r := range string(b) {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			r = '?'
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
+
+// isSilentFailure reports whether an association setup failed because the
+// peer never answered (the engine's ErrAssociationFailed without an
+// ABORT), as opposed to being refused.
+func isSilentFailure(err error) bool {
+	return errors.Is(err, ErrAssociationFailed) && !errors.Is(err, ErrAborted)
+}
+
+// mapEngineErr turns the data path's internal errors into the API's
+// exported sentinels (keeping the engine text).
+func mapEngineErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errMessageTooLarge):
+		return fmt.Errorf("%w: %w", ErrMessageTooLarge, err)
+	case errors.Is(err, errInvalidStream):
+		return fmt.Errorf("%w: %w", ErrInvalidStream, err)
+	}
+	return err
 }

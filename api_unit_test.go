@@ -2,6 +2,7 @@ package sctp
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/usctp/sctp/chunk"
 )
 
 func TestParseAddr(t *testing.T) {
@@ -231,4 +234,27 @@ func TestRecvQueueConcurrent(t *testing.T) {
 		n++
 	}
 	wg.Wait()
+}
+
+func TestAbortErrorFrom(t *testing.T) {
+	causes := chunk.AppendCause(nil, chunk.CauseUserInitiatedAbort, []byte("going\x00away"))
+	causes = chunk.AppendCause(causes, chunk.CauseProtocolViolation, []byte("x"))
+	err := abortErrorFrom(causes, ErrAborted)
+	var ae *AbortError
+	if !errors.Is(err, ErrAborted) || !errors.As(err, &ae) || ae.Cause != 12 || ae.Reason != "going?away" || !ae.ByPeer {
+		t.Fatalf("abortErrorFrom = %v (%+v)", err, ae)
+	}
+	if s := err.Error(); s != "sctp: association aborted by peer (cause 12): going?away" {
+		t.Errorf("Error() = %q", s)
+	}
+	// Garbage causes never panic.
+	if err := abortErrorFrom([]byte{0, 1, 0xff}, ErrAborted); !errors.Is(err, ErrAborted) {
+		t.Errorf("garbage causes: %v", err)
+	}
+	if !isSilentFailure(fmt.Errorf("x: %w", ErrAssociationFailed)) || isSilentFailure(err) {
+		t.Error("isSilentFailure")
+	}
+	if !errors.Is(mapEngineErr(errInvalidStream), ErrInvalidStream) || !errors.Is(mapEngineErr(errMessageTooLarge), ErrMessageTooLarge) {
+		t.Error("mapEngineErr")
+	}
 }
