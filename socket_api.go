@@ -4,6 +4,7 @@ package sctp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -1236,8 +1237,8 @@ func (e *assocEntry) mapSendErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	if isClosed(e.down) && e.err != nil && !isAPIError(err) {
-		return fmt.Errorf("%w (%w)", err, e.err)
+	if errors.Is(err, ErrNotEstablished) && isClosed(e.down) && e.err != nil {
+		return e.err
 	}
 	return mapEngineErr(err)
 }
