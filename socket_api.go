@@ -635,9 +635,29 @@ func (s *Socket) ConnectxContext(ctx context.Context, addrs []netip.AddrPort) (A
 		return 0, err
 	}
 	if err := s.waitUp(ctx, e); err != nil {
+		// A failed setup leaves the socket unconnected: it can Connect
+		// again, and sends report ErrNotConnected.
+		e.a.abort("connect failed")
+		s.forget(e)
 		return 0, err
 	}
 	return e.id, nil
+}
+
+// forget removes e from s (its pump ends by itself with the association).
+func (s *Socket) forget(e *assocEntry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.assocs[e.id] == e {
+		delete(s.assocs, e.id)
+	}
+	if s.byPeer[e.peer] == e {
+		delete(s.byPeer, e.peer)
+	}
+	if s.assoc == e {
+		s.assoc = nil
+		s.peerClosed = false
+	}
 }
 
 // startAssoc starts an association to addrs (INIT sent) and attaches it.
