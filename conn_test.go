@@ -215,3 +215,26 @@ func TestDialErrors(t *testing.T) {
 		t.Errorf("Dial to a silent peer with a 100 ms context: %v", err)
 	}
 }
+
+// TestConnSteadyStateNoAlloc: once warmed up, a Write and the matching
+// Read of a 1000-byte message allocate nothing (BRIEF rule 4).
+func TestConnSteadyStateNoAlloc(t *testing.T) {
+	ln, cfg := listenConn(t)
+	c, s := dialConn(t, ln, cfg)
+	msg := make([]byte, 1000)
+	buf := make([]byte, 2000)
+	step := func() {
+		if _, err := c.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.Read(buf); err != nil || n != len(msg) {
+			t.Fatalf("Read = %d, %v", n, err)
+		}
+	}
+	for i := 0; i < 100; i++ {
+		step()
+	}
+	if a := testing.AllocsPerRun(300, step); a > 0.1 {
+		t.Errorf("%.2f allocations per Write+Read, want 0", a)
+	}
+}
