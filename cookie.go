@@ -73,13 +73,14 @@ type stateCookie struct {
 // addrs returns the peer addresses carried by the cookie (a view, not a copy).
 func (c *stateCookie) addrs() []netip.Addr { return c.peerAddrs[:c.nPeerAddrs] }
 
-// addPeerAddr appends a peer address. It reports false, and changes nothing,
-// when the address is invalid, already present, or the cookie is full.
+// addPeerAddr appends a peer address (IPv4-mapped IPv6 is stored as IPv4, a
+// zone is dropped). It reports false, and changes nothing, when the address
+// is invalid, already present, or the cookie is full.
 func (c *stateCookie) addPeerAddr(a netip.Addr) bool {
 	if !a.IsValid() || c.nPeerAddrs >= cookieMaxAddrs {
 		return false
 	}
-	a = a.WithZone("")
+	a = a.Unmap().WithZone("")
 	if slices.Contains(c.addrs(), a) {
 		return false
 	}
@@ -267,6 +268,12 @@ type cookieKey struct {
 // It keeps the current secret and the previous one: cookies sealed before the
 // last rotate still open, cookies from two rotations ago do not. Not safe for
 // concurrent use (the endpoint core owns it).
+//
+// Rotation period: rotate no more often than the longest cookie lifetime
+// handed out (Valid.Cookie.Life plus the largest Cookie Preservative
+// increment honoured). Then every cookie still within its lifetime opens,
+// and an expired one is answered with a Stale Cookie error (§5.1.5 step 3)
+// rather than silently dropped.
 //
 // AEAD choice: ChaCha20-Poly1305 with a counter nonce rather than
 // XChaCha20-Poly1305 with a random nonce. Every key is fresh random bytes from

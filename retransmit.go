@@ -305,11 +305,13 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 			if ch.ackEpoch == epoch {
 				continue
 			}
-			// Previously gap-acked, now missing: the receiver reneged.
-			// Treat it as outstanding again and let T3 (R4) cover it.
+			// Previously gap-acked, now missing: the receiver reneged
+			// (§6.2.1 D iv). It is outstanding again, counts one miss
+			// indication, and T3 runs for it (§6.3.2 R4).
 			ch.acked = false
-			ch.rtx = true
-			s.rtxCount++
+			ch.inFlight = true
+			s.flight += ch.n
+			ch.missing++
 			if s.t3.IsZero() {
 				s.t3 = now.Add(d.rto.rto)
 			}
@@ -438,7 +440,6 @@ func (d *dataState) t3Expired(now time.Time) (failed bool) {
 func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []byte {
 	s := &d.snd
 	burst := s.rtxBurst
-	s.rtxBurst = false
 	for i := 0; i < s.chunks.len() && s.rtxCount > 0; i++ {
 		ch := s.chunks.at(i)
 		if !ch.rtx {
@@ -448,11 +449,14 @@ func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []
 		if size > *room {
 			break
 		}
-		if !burst && s.flight >= d.cc.window() {
+		// §6.3.3: chunks that did not fit the first packet go out "as soon
+		// as cwnd allows", i.e. when they fit under cwnd.
+		if !burst && s.flight > 0 && s.flight+ch.n > d.cc.window() {
 			break
 		}
 		b = d.appendChunk(b, ch)
 		*room -= size
+		s.rtxBurst = false // the burst packet is this one
 		ch.rtx = false
 		s.rtxCount--
 		ch.sends++

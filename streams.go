@@ -89,9 +89,10 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 			d.popPending()
 			continue
 		}
-		if m.off == 0 && !m.expires.IsZero() && !now.Before(m.expires) {
-			// RFC 3758 §3.5: never sent and past its lifetime.
+		if !m.expires.IsZero() && !now.Before(m.expires) {
+			// RFC 3758 §3.5: past its lifetime before (fully) sent.
 			d.abandonMsg(m)
+			d.advanceAckPoint()
 			d.popPending()
 			continue
 		}

@@ -102,13 +102,3 @@ type ctx struct {
 func (c ctx) err(off int, err error, detail string) error {
 	return &ParseError{Chunk: c.t, InChunk: c.inChunk, Offset: c.base + off, Detail: detail, Err: err}
 }
-
-// rebase shifts a ParseError produced relative to an inner element into
-// the frame of c (adds offset, sets the chunk type).
-func (c ctx) rebase(err error, off int) error {
-	var pe *ParseError
-	if errors.As(err, &pe) {
-		return &ParseError{Chunk: c.t, InChunk: c.inChunk, Offset: c.base + off + pe.Offset, Detail: pe.Detail, Err: pe.Err}
-	}
-	return err
-}

@@ -5,7 +5,7 @@ import "strconv"
 // Parameter types (RFC 9260 §3.2.1 and the extensions).
 const (
 	ParamHeartbeatInfo        ParamType = 1      // RFC 9260 §3.3.5
-	ParamErrorCauseIndication ParamType = 0xC003 // RFC 5061 §4.2.4
+	ParamErrorCauseIndication ParamType = 0xC003 // RFC 5061 §4.2.3 (ASCONF-ACK)
 	ParamIPv4Addr             ParamType = 5      // RFC 9260 §3.3.2.1.1
 	ParamIPv6Addr             ParamType = 6      // RFC 9260 §3.3.2.1.2
 	ParamStateCookie          ParamType = 7      // RFC 9260 §3.3.3.1
@@ -34,8 +34,9 @@ const (
 	ParamAdaptationLayer      ParamType = 0xC006 // RFC 5061 §4.2.6
 )
 
-// Error cause codes (RFC 9260 §3.3.10, RFC 6951 §5.3, RFC 5061 §4.3,
-// RFC 4895 §4.2? (Unsupported HMAC Identifier)).
+// Error cause codes (RFC 9260 §3.3.10; 14 from
+// draft-tuexen-tsvwg-sctp-udp-encaps-cons, which updates RFC 6951; 0xA0-0xA4
+// from RFC 5061 §4.3; 0x105 from RFC 4895 §4.1).
 const (
 	CauseInvalidStream           CauseCode = 1
 	CauseMissingParam            CauseCode = 2
@@ -50,13 +51,13 @@ const (
 	CauseRestartNewAddrs         CauseCode = 11
 	CauseUserInitiatedAbort      CauseCode = 12
 	CauseProtocolViolation       CauseCode = 13
-	CauseRestartNewEncapPort     CauseCode = 14     // RFC 6951 §5.3
+	CauseRestartNewEncapPort     CauseCode = 14     // Restart of an Association with New Encapsulation Port
 	CauseDeleteLastAddr          CauseCode = 0x00A0 // RFC 5061 §5.2: Request to Delete Last Remaining IP Address
 	CauseResourceShortage        CauseCode = 0x00A1 // RFC 5061: Operation Refused Due to Resource Shortage
 	CauseDeleteSourceAddr        CauseCode = 0x00A2 // RFC 5061: Request to Delete Source IP Address
 	CauseIllegalAsconfAck        CauseCode = 0x00A3 // RFC 5061: Association Aborted Due to Illegal ASCONF-ACK
 	CauseNoAuthorization         CauseCode = 0x00A4 // RFC 5061: Request Refused - No Authorization
-	CauseUnsupportedHMAC         CauseCode = 0x0105 // RFC 4895 §6.3 / §4: Unsupported HMAC Identifier
+	CauseUnsupportedHMAC         CauseCode = 0x0105 // RFC 4895 §4.1: Unsupported HMAC Identifier
 )
 
 // ActionOf returns what the two high bits of chunk type t ask of a receiver
