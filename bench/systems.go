@@ -2,7 +2,10 @@ package main
 
 func allSystems() []system {
 	return []system{
+		{name: "usctp", run: usctpRunner(usctpConfig{})},
 		{name: "udp-1/syscall", run: rawUDP},
+		{name: "udp-mmsg", run: rawUDPBatch(false), throughputOnly: true},
+		{name: "udp-gso+gro", run: rawUDPBatch(true), throughputOnly: true},
 		{name: "pion", run: pionRunner(0)},
 		{name: "pion-mtu1452", run: pionRunner(1452), throughputOnly: true},
 		{name: "usrsctp", run: usrsctpBoth(usrsctpRunner(false))},

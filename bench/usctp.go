@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"sync/atomic"
+	"time"
+
+	"github.com/usctp/sctp"
+)
+
+// usctpPair sets up two usctp stacks on free UDP ports of 127.0.0.1 (both in
+// this process, so the CPU figure covers both peers) and one association
+// between them through the public API (Listen + Dial).
+func usctpPair(cfg usctpConfig) (client, server *sctp.Conn, closeFn func(), err error) {
+	lo := netip.MustParseAddrPort("127.0.0.1:0")
+	srvStack, err := sctp.NewStack(sctp.StackConfig{Network: "udp4", LocalAddr: lo, MTU: cfg.mtu})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cliStack, err := sctp.NewStack(sctp.StackConfig{
+		Network: "udp4", LocalAddr: lo, MTU: cfg.mtu,
+		RemoteUDPPort: srvStack.LocalUDPAddr().Port(),
+	})
+	if err != nil {
+		srvStack.Close()
+		return nil, nil, nil, err
+	}
+	stop := func() {
+		cliStack.Close()
+		srvStack.Close()
+	}
+	c := &sctp.Config{SndBuf: cfg.sndBuf, RcvBuf: cfg.rcvBuf}
+	c.Stack = srvStack
+	ln, err := sctp.Listen("sctp4", "127.0.0.1:0", c)
+	if err != nil {
+		stop()
+		return nil, nil, nil, err
+	}
+	type acc struct {
+		c   *sctp.Conn
+		err error
+	}
+	ch := make(chan acc, 1)
+	go func() {
+		c, err := ln.AcceptSCTP()
+		ch <- acc{c, err}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cc := *c
+	cc.Stack = cliStack
+	client, err = sctp.Dial(ctx, "sctp4", ln.Addr().(*sctp.Addr).AddrPort.String(), &cc)
+	if err != nil {
+		ln.Close()
+		stop()
+		return nil, nil, nil, err
+	}
+	a := <-ch
+	ln.Close()
+	if a.err != nil {
+		client.Close()
+		stop()
+		return nil, nil, nil, a.err
+	}
+	return client, a.c, func() {
+		client.Close()
+		a.c.Close()
+		stop()
+	}, nil
+}
+
+// usctpConfig are the knobs of one usctp system.
+type usctpConfig struct {
+	mtu            int // 0: the stack default (1500)
+	sndBuf, rcvBuf int // 0: the socket defaults
+}
+
+// usctpRunner measures usctp: one association, one stream, reliable and
+// ordered, written with Conn.Write and read with Conn.Read.
+func usctpRunner(cfg usctpConfig) func(s scenario) result {
+	return func(s scenario) result {
+		client, server, closeFn, err := usctpPair(cfg)
+		if err != nil {
+			return result{err: fmt.Errorf("usctp setup: %w", err)}
+		}
+		defer closeFn()
+		if s.pingpong {
+			go func() {
+				buf := make([]byte, 64)
+				for {
+					n, err := server.Read(buf)
+					if err != nil {
+						return
+					}
+					if _, err := server.Write(buf[:n]); err != nil {
+						return
+					}
+				}
+			}()
+			rb := make([]byte, 64)
+			return pingPongLoop(s, func(p []byte) error {
+				if _, err := client.Write(p); err != nil {
+					return err
+				}
+				_, err := client.Read(rb)
+				return err
+			})
+		}
+		var bytes, msgs atomic.Int64
+		rdone := make(chan struct{})
+		go func() {
+			defer close(rdone)
+			buf := make([]byte, 256<<10)
+			for {
+				n, err := server.Read(buf)
+				if err != nil {
+					return
+				}
+				bytes.Add(int64(n))
+				msgs.Add(1)
+			}
+		}()
+		payload := make([]byte, s.size)
+		cpu0 := selfCPU()
+		start := time.Now()
+		// A write deadline bounds the last blocked Write.
+		_ = client.SetWriteDeadline(start.Add(s.dur))
+		var werr error
+		for {
+			if _, werr = client.Write(payload); werr != nil {
+				break
+			}
+		}
+		elapsed := time.Since(start)
+		cpu := selfCPU() - cpu0
+		res := result{bytes: bytes.Load(), msgs: msgs.Load(), elapsed: elapsed, cpu: cpu}
+		if !errors.Is(werr, context.DeadlineExceeded) && !errors.Is(werr, net.ErrClosed) && !errors.Is(werr, io.EOF) && !isTimeout(werr) {
+			res.note = "write error: " + werr.Error()
+		}
+		return res
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
