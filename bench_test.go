@@ -1,0 +1,282 @@
+package sctp
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/usctp/sctp/chunk"
+)
+
+// Hot-path micro-benchmarks (issue 7). Encode/decode and packet parsing are
+// measured where they live (chunk/alloc_test.go BenchmarkDataDecodeEncode,
+// BenchmarkSack16Gaps; packet_test.go BenchmarkParsePacket1452;
+// crc32c_test.go), the send path per message by data_alloc_test.go
+// BenchmarkDataSendSack and both ends together by bench_core_test.go
+// BenchmarkTwoEndpointsTransfer. This file adds SACK processing with many
+// gap blocks, out-of-order reassembly, and the receive path per packet
+// through the endpoint core. Every benchmark reports allocs/op; the steady
+// state target is 0.
+
+// benchPair is two endpointCores joined back to back (no socket), used by
+// the endpoint benchmarks and the scale tests.
+type benchPair struct {
+	now   time.Time
+	eps   [2]*endpointCore // 0 = server, 1 = client
+	addrs [2]netip.AddrPort
+	buf   []byte
+}
+
+func newBenchEndpoint(seed uint64) *endpointCore {
+	var s [32]byte
+	binary.LittleEndian.PutUint64(s[:], seed)
+	return newEndpointCore(endpointConfig{rand: rand.NewChaCha8(s), loggerFactory: quietLogger()})
+}
+
+func newBenchPair(tb testing.TB, cfg assocConfig) *benchPair {
+	tb.Helper()
+	p := &benchPair{
+		now:   testEpoch,
+		eps:   [2]*endpointCore{newBenchEndpoint(1), newBenchEndpoint(2)},
+		addrs: [2]netip.AddrPort{netip.MustParseAddrPort("10.0.0.1:9899"), netip.MustParseAddrPort("10.0.0.2:9899")},
+		buf:   make([]byte, 0, 65536),
+	}
+	if err := p.eps[0].listen(7, cfg); err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// exchange moves datagrams both ways until both endpoints are quiet or the
+// bound is hit; accepted associations are appended to *acc (if non-nil) and
+// other events are discarded. It reports how many datagrams moved.
+func (p *benchPair) exchange(acc *[]*association, bound int) int {
+	moved := 0
+	for moved < bound {
+		any := false
+		for i, ep := range p.eps {
+			for k := 0; k < 64; k++ {
+				pkt, _, ok := ep.appendDatagram(p.now, p.buf[:0])
+				if !ok {
+					break
+				}
+				any = true
+				moved++
+				p.eps[1-i].handleDatagram(p.now, p.addrs[i], pkt)
+			}
+			for {
+				ev, ok := ep.pollEvent()
+				if !ok {
+					break
+				}
+				if a, isAcc := ev.(Accepted); isAcc && acc != nil {
+					*acc = append(*acc, a.association())
+				}
+			}
+		}
+		if !any {
+			break
+		}
+	}
+	return moved
+}
+
+// connect sets up one association and returns (client, server).
+func (p *benchPair) connect(tb testing.TB, cfg assocConfig) (client, server *association) {
+	tb.Helper()
+	client, err := p.eps[1].connect(p.now, 0, p.addrs[0], 7, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var acc []*association
+	p.exchange(&acc, 100)
+	if len(acc) != 1 || client.state() != StateEstablished {
+		tb.Fatalf("association not established: accepted %d, client %v", len(acc), client.state())
+	}
+	return client, acc[0]
+}
+
+// BenchmarkSackManyGaps measures handleSack on 256 DATA chunks in flight:
+// a SACK reporting every other TSN in 128 gap blocks, then the SACK that
+// acknowledges everything. Only the two SACKs are timed; ns/op is per
+// pair of SACKs.
+func BenchmarkSackManyGaps(b *testing.B) {
+	const inFlight = 256
+	cfg := testDataConfig()
+	cfg.peerRwnd = 16 << 20
+	d := newDataState(cfg, dataT0)
+	d.cc.(*renoController).cwnd = 16 << 20
+	msg := payload(1000, 1)
+	pkt := make([]byte, 0, 2048)
+	gaps := chunk.Sack{ARwnd: 16 << 20, Gaps: make([]chunk.GapBlock, 0, inFlight/2)}
+	all := chunk.Sack{ARwnd: 16 << 20}
+	now := dataT0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		now = now.Add(time.Millisecond)
+		base := d.snd.nextTSN
+		for range inFlight {
+			if err := d.enqueue(now, outMessage{stream: 1, data: msg}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for {
+			pkt = d.appendData(now, pkt[:0], packetRoom(d))
+			if len(pkt) == 0 {
+				break
+			}
+		}
+		if got := d.snd.nextTSN - base; got != inFlight {
+			b.Fatalf("%d TSNs sent, want %d (cwnd/rwnd limited?)", got, inFlight)
+		}
+		gaps.CumTSNAck = base - 1
+		gaps.Gaps = gaps.Gaps[:0]
+		for k := uint16(0); k < inFlight/2; k++ {
+			gaps.Gaps = append(gaps.Gaps, chunk.GapBlock{Start: 2*k + 2, End: 2*k + 2})
+		}
+		all.CumTSNAck = base + inFlight - 1
+		b.StartTimer()
+		if err := d.handleSack(now, &gaps); err != nil {
+			b.Fatal(err)
+		}
+		if err := d.handleSack(now, &all); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(inFlight/2, "gaps/SACK")
+	if !d.idle() {
+		b.Fatalf("not idle after the final SACK: %+v", d.stats())
+	}
+}
+
+// BenchmarkReassemblyReversed delivers a 40-fragment message with its
+// fragments arriving in reverse TSN order (39 gaps then one fill), builds
+// the SACKs a receiver would send, and reads the message.
+func BenchmarkReassemblyReversed(b *testing.B) {
+	const frags = 40
+	cfg := testDataConfig()
+	d := newDataState(cfg, dataT0)
+	frag := payload(1100, 5)
+	tsn, ssn := cfg.peerInitialTSN, uint16(0)
+	var c chunk.Data
+	pkt := make([]byte, 0, 2048)
+	now := dataT0
+	b.SetBytes(frags * 1100)
+	b.ReportAllocs()
+	for b.Loop() {
+		now = now.Add(time.Millisecond)
+		for i := frags - 1; i >= 0; i-- {
+			c = chunk.Data{TSN: tsn + uint32(i), Stream: 1, SSN: ssn, PPID: 9, Beginning: i == 0, Ending: i == frags-1, UserData: frag}
+			if v := d.handleData(now, &c); v != dataOK {
+				b.Fatalf("fragment %d: verdict %v", i, v)
+			}
+			d.endOfPacket(now)
+			if d.sackDue(now) {
+				pkt = d.appendSack(pkt[:0])
+			}
+		}
+		tsn += frags
+		ssn++
+		m, ok := d.readMessage()
+		if !ok || len(m.data) != frags*len(frag) {
+			b.Fatalf("message not delivered: %v, %d bytes", ok, len(m.data))
+		}
+		pkt = d.appendSack(pkt[:0])
+	}
+}
+
+// BenchmarkEndpointRecvData is the receive path per packet: one DATA packet
+// (a 1200-byte message, CRC32c already computed) through
+// endpointCore.handleDatagram — checksum, demultiplexing, verification tag,
+// TSN tracking — then readMessage, and the SACK the server sends (built and
+// checksummed by appendDatagram) for every second packet. Packets are
+// prepared 1,024 at a time with the timer stopped.
+func BenchmarkEndpointRecvData(b *testing.B) {
+	for _, size := range []int{1200, 100} {
+		b.Run(byteSize(size), func(b *testing.B) {
+			cfg := assocConfig{outStreams: 1, maxInStreams: 1, mtu: 1452, rwnd: 4 << 20, sndBuf: 4 << 20, hbDisabled: true}
+			p := newBenchPair(b, cfg)
+			client, server := p.connect(b, cfg)
+			msg := payload(size, 3)
+			if err := client.send(p.now, outMessage{data: msg}); err != nil {
+				b.Fatal(err)
+			}
+			first, _, ok := p.eps[1].appendDatagram(p.now, nil)
+			if !ok {
+				b.Fatal("client sent nothing")
+			}
+			h, chunks, err := ParsePacket(first)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var d0 chunk.Data
+			for it := chunk.NewIter(chunks); it.Next(); {
+				if r := it.Chunk(); r.Type == chunk.TypeData {
+					if err := d0.Decode(r); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			if len(d0.UserData) != size {
+				b.Fatalf("first packet has no %d-byte DATA chunk", size)
+			}
+			const batch = 1024
+			pkts := make([][]byte, batch)
+			for i := range pkts {
+				pkts[i] = make([]byte, 0, 2048)
+			}
+			next := 0
+			build := func() {
+				for i := range pkts {
+					c := chunk.Data{TSN: d0.TSN + uint32(next), Stream: d0.Stream, SSN: d0.SSN + uint16(next),
+						PPID: d0.PPID, Beginning: true, Ending: true, UserData: msg}
+					pk := AppendCommonHeader(pkts[i][:0], h)
+					pk = c.AppendTo(pk)
+					FinalizePacket(pk)
+					pkts[i] = pk
+					next++
+				}
+			}
+			out := make([]byte, 0, 2048)
+			sacks := 0
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if i%batch == 0 {
+					b.StopTimer()
+					build()
+					b.StartTimer()
+				}
+				p.eps[0].handleDatagram(p.now, p.addrs[1], pkts[i%batch])
+				m, ok := server.readMessage()
+				if !ok || len(m.data) != size {
+					b.Fatalf("packet %d: message not delivered (%v, %d bytes)", i, ok, len(m.data))
+				}
+				for {
+					pkt, _, ok := p.eps[0].appendDatagram(p.now, out[:0])
+					if !ok {
+						break
+					}
+					sacks++
+					out = pkt
+				}
+				for {
+					if _, ok := p.eps[0].pollEvent(); !ok {
+						break
+					}
+				}
+			}
+			b.StopTimer()
+			if b.N >= 2 && sacks == 0 {
+				b.Fatal("the server never sent a SACK")
+			}
+			b.ReportMetric(float64(sacks)/float64(b.N), "SACKs/pkt")
+		})
+	}
+}
