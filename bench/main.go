@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -67,7 +68,23 @@ func main() {
 	only := flag.String("systems", "", "comma-separated subset of systems to run (default all)")
 	sizes := flag.String("sizes", "1200,65536", "message sizes for the throughput scenarios")
 	pp := flag.Bool("pingpong", true, "run the 1-byte ping-pong scenario")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (profile one system with -systems)")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "sctpbench: %v\n", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(os.Stderr, "sctpbench: %v\n", err)
+			os.Exit(1)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 
 	var systems []system
 	for _, s := range allSystems() {

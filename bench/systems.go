@@ -3,6 +3,7 @@ package main
 func allSystems() []system {
 	return []system{
 		{name: "usctp", run: usctpRunner(usctpConfig{})},
+		{name: "usctp-4MiB", run: usctpRunner(usctpConfig{sndBuf: 4 << 20, rcvBuf: 4 << 20}), throughputOnly: true},
 		{name: "udp-1/syscall", run: rawUDP},
 		{name: "udp-mmsg", run: rawUDPBatch(false), throughputOnly: true},
 		{name: "udp-gso+gro", run: rawUDPBatch(true), throughputOnly: true},
