@@ -1,0 +1,102 @@
+package sctp
+
+// congestionController is the seam between the data path and a congestion
+// control algorithm (RFC 9260 §7). The data path tracks flight size and
+// tells the controller about acknowledgements and losses; the controller
+// owns cwnd and ssthresh. All sizes are bytes of user data.
+//
+// A controller is a plain struct: no clock, no goroutines. Other algorithms
+// (CUBIC, RFC 9438) implement the same interface.
+type congestionController interface {
+	// window is cwnd: new data may be sent while flight < window (§6.1 B).
+	window() int
+	// threshold is ssthresh.
+	threshold() int
+	// onAck reports a SACK that newly acknowledged bytesAcked bytes;
+	// flightBefore/flightAfter are the flight sizes around it.
+	onAck(bytesAcked, flightBefore, flightAfter int, cumAdvanced, inFastRecovery bool)
+	// onFastRetransmit reports loss detected by miss indications, on
+	// entering Fast Recovery (§7.2.3, §7.2.4).
+	onFastRetransmit()
+	// onRetransmitTimeout reports a T3-rtx expiry (§7.2.3, §6.3.3 E1).
+	onRetransmitTimeout()
+	// onIdle reports that the sender has been idle (nothing sent, nothing in
+	// flight) for the given number of RTOs (§7.2.1).
+	onIdle(rtos int)
+}
+
+// renoController is the RFC 9260 §7.2 controller: slow start, congestion
+// avoidance with partial_bytes_acked, fast recovery and T3 reaction.
+type renoController struct {
+	mtu      int
+	cwnd     int
+	ssthresh int
+	pba      int // partial_bytes_acked (§7.2.2)
+}
+
+func newRenoController(mtu, peerRwnd int) *renoController {
+	c := &renoController{mtu: mtu}
+	// §7.2.1: initial cwnd = min(4·MTU, max(2·MTU, 4380)).
+	c.cwnd = min(4*mtu, max(2*mtu, 4380))
+	// §7.2.1: initial ssthresh MAY be arbitrarily high, e.g. the peer's
+	// advertised receiver window.
+	c.ssthresh = peerRwnd
+	if c.ssthresh < c.cwnd {
+		c.ssthresh = c.cwnd
+	}
+	return c
+}
+
+func (c *renoController) window() int    { return c.cwnd }
+func (c *renoController) threshold() int { return c.ssthresh }
+
+func (c *renoController) onAck(bytesAcked, flightBefore, flightAfter int, cumAdvanced, inFastRecovery bool) {
+	if bytesAcked > 0 && cumAdvanced && !inFastRecovery {
+		if c.cwnd <= c.ssthresh {
+			// §7.2.1 slow start: only when cwnd was fully used, the SACK
+			// advanced the cum ack and we are not in Fast Recovery; grow by
+			// at most min(bytes acked, MTU).
+			if flightBefore >= c.cwnd {
+				c.cwnd += min(bytesAcked, c.mtu)
+			}
+		} else {
+			// §7.2.2 congestion avoidance: partial_bytes_acked counts the
+			// newly acked bytes; when it reaches cwnd with cwnd fully used,
+			// cwnd grows by one MTU.
+			c.pba += bytesAcked
+			if c.pba >= c.cwnd && flightBefore >= c.cwnd {
+				c.pba -= c.cwnd
+				c.cwnd += c.mtu
+			} else if c.pba > c.cwnd {
+				// §7.2.2 (RFC 4960 errata): without cwnd outstanding,
+				// partial_bytes_acked is capped at cwnd.
+				c.pba = c.cwnd
+			}
+		}
+	}
+	// §7.2.2: when all data sent has been acknowledged, pba is reset.
+	if flightAfter == 0 {
+		c.pba = 0
+	}
+}
+
+func (c *renoController) onFastRetransmit() {
+	// §7.2.3: ssthresh = max(cwnd/2, 4·MTU); cwnd = ssthresh.
+	c.ssthresh = max(c.cwnd/2, 4*c.mtu)
+	c.cwnd = c.ssthresh
+	c.pba = 0
+}
+
+func (c *renoController) onRetransmitTimeout() {
+	// §7.2.3: ssthresh = max(cwnd/2, 4·MTU); cwnd = 1·MTU.
+	c.ssthresh = max(c.cwnd/2, 4*c.mtu)
+	c.cwnd = c.mtu
+	c.pba = 0
+}
+
+func (c *renoController) onIdle(rtos int) {
+	// §7.2.1: an idle sender halves cwnd per RTO, down to 4·MTU.
+	for ; rtos > 0 && c.cwnd > 4*c.mtu; rtos-- {
+		c.cwnd = max(c.cwnd/2, 4*c.mtu)
+	}
+}

@@ -1,0 +1,152 @@
+package sctp
+
+import (
+	"testing"
+	"time"
+
+	"github.com/usctp/sctp/chunk"
+)
+
+func TestRenoInitialWindow(t *testing.T) {
+	// §7.2.1: min(4·MTU, max(2·MTU, 4380)).
+	for _, c := range []struct{ mtu, want int }{
+		{1200, 4380},
+		{1500, 4380},
+		{576, 2304},
+		{9000, 18000},
+		{2000, 4380},
+	} {
+		if got := newRenoController(c.mtu, 1<<20).window(); got != c.want {
+			t.Errorf("mtu %d: initial cwnd %d, want %d", c.mtu, got, c.want)
+		}
+	}
+	if got := newRenoController(1200, 1<<20).threshold(); got != 1<<20 {
+		t.Errorf("initial ssthresh %d, want peer rwnd", got)
+	}
+}
+
+func TestRenoSlowStart(t *testing.T) {
+	c := newRenoController(1200, 100000)
+	// Fully utilized, cum advanced: + min(acked, MTU).
+	c.onAck(500, 4380, 3880, true, false)
+	if c.cwnd != 4880 {
+		t.Fatalf("cwnd %d, want 4880", c.cwnd)
+	}
+	c.onAck(3000, 4880, 1880, true, false)
+	if c.cwnd != 6080 {
+		t.Fatalf("cwnd %d, want +1 MTU = 6080", c.cwnd)
+	}
+	// Not fully utilized: no growth.
+	c.onAck(1000, 3000, 2000, true, false)
+	if c.cwnd != 6080 {
+		t.Fatalf("cwnd grew while under-utilized: %d", c.cwnd)
+	}
+	// Cum ack not advanced (gap acks only): no growth.
+	c.onAck(1000, 7000, 6000, false, false)
+	if c.cwnd != 6080 {
+		t.Fatalf("cwnd grew without cum advance: %d", c.cwnd)
+	}
+	// In fast recovery: no growth.
+	c.onAck(1000, 7000, 6000, true, true)
+	if c.cwnd != 6080 {
+		t.Fatalf("cwnd grew in fast recovery: %d", c.cwnd)
+	}
+}
+
+func TestRenoCongestionAvoidance(t *testing.T) {
+	c := newRenoController(1000, 100000)
+	c.cwnd, c.ssthresh = 10000, 8000
+	// partial_bytes_acked accumulates; cwnd +1 MTU once it reaches cwnd.
+	for i := 0; i < 9; i++ {
+		c.onAck(1000, 10000, 9000, true, false)
+		if c.cwnd != 10000 {
+			t.Fatalf("cwnd grew after %d bytes: %d", (i+1)*1000, c.cwnd)
+		}
+	}
+	c.onAck(1000, 10000, 9000, true, false)
+	if c.cwnd != 11000 || c.pba != 0 {
+		t.Fatalf("cwnd=%d pba=%d, want 11000/0", c.cwnd, c.pba)
+	}
+	// Without cwnd outstanding, pba is capped at cwnd and cwnd holds.
+	c.onAck(20000, 5000, 1000, true, false)
+	if c.cwnd != 11000 || c.pba != 11000 {
+		t.Fatalf("under-utilized CA: cwnd=%d pba=%d", c.cwnd, c.pba)
+	}
+	// All acked → pba reset.
+	c.onAck(1000, 1000, 0, true, false)
+	if c.pba != 0 {
+		t.Fatalf("pba %d after all acked", c.pba)
+	}
+}
+
+func TestRenoLossReactions(t *testing.T) {
+	c := newRenoController(1000, 100000)
+	c.cwnd = 20000
+	c.onFastRetransmit()
+	if c.ssthresh != 10000 || c.cwnd != 10000 {
+		t.Fatalf("fast retransmit: cwnd=%d ssthresh=%d", c.cwnd, c.ssthresh)
+	}
+	c.cwnd = 5000
+	c.onFastRetransmit()
+	if c.ssthresh != 4000 || c.cwnd != 4000 {
+		t.Fatalf("fast retransmit floor 4·MTU: cwnd=%d ssthresh=%d", c.cwnd, c.ssthresh)
+	}
+	c.cwnd = 30000
+	c.onRetransmitTimeout()
+	if c.ssthresh != 15000 || c.cwnd != 1000 {
+		t.Fatalf("T3: cwnd=%d ssthresh=%d", c.cwnd, c.ssthresh)
+	}
+	c.cwnd = 32000
+	c.onIdle(2)
+	if c.cwnd != 8000 {
+		t.Fatalf("idle 2 RTO: cwnd=%d, want 8000", c.cwnd)
+	}
+	c.onIdle(5)
+	if c.cwnd != 4000 {
+		t.Fatalf("idle floor: cwnd=%d, want 4·MTU", c.cwnd)
+	}
+}
+
+// TestCwndValidationAfterIdle checks that the data path tells the
+// controller about idle periods (§7.2.1).
+func TestCwndValidationAfterIdle(t *testing.T) {
+	d := newDataState(testDataConfig(), dataT0)
+	d.cc.(*renoController).cwnd = 40000
+	fillMessages(t, d, dataT0, 1)
+	sendAll(t, d, dataT0)
+	if err := d.handleSack(dataT0, sackOf(1000, 1<<20)); err != nil {
+		t.Fatal(err)
+	}
+	// Idle for 3.5 RTOs (RTO 1 s): cwnd halves 3 times (floor 4·MTU).
+	now := dataT0.Add(3500 * time.Millisecond)
+	fillMessages(t, d, now, 1)
+	sendAll(t, d, now)
+	if got := d.stats().cwnd; got != 5000 {
+		t.Fatalf("cwnd after idle = %d, want 5000", got)
+	}
+}
+
+// TestSlowStartThroughDataPath runs SACKs through dataState and checks cwnd
+// grows only while it is fully used.
+func TestSlowStartThroughDataPath(t *testing.T) {
+	d := newDataState(testDataConfig(), dataT0)
+	fillMessages(t, d, dataT0, 20)
+	p := sendAll(t, d, dataT0)
+	if len(p) != 4 {
+		t.Fatalf("initial burst %d chunks, want 4", len(p))
+	}
+	if err := d.handleSack(dataT0, sackOf(1001, 1<<20)); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.stats().cwnd; got != 4380+1200 {
+		t.Fatalf("cwnd %d, want %d", got, 4380+1200)
+	}
+	// Gap-only SACK: bytes acked but cum not advanced → no growth.
+	p = sendAll(t, d, dataT0)
+	if err := d.handleSack(dataT0, sackOf(1001, 1<<20, chunk.GapBlock{Start: 2, End: 3})); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.stats().cwnd; got != 4380+1200 {
+		t.Fatalf("cwnd grew on gap-only SACK: %d (sent %v)", got, tsns(p))
+	}
+}

@@ -1,0 +1,425 @@
+package sctp
+
+import (
+	"errors"
+	"time"
+)
+
+// This file is the glue of the data path: dataState, the sans-IO part of an
+// association that moves user messages (RFC 9260 §6, §7; RFC 3758). The
+// association core owns one dataState and calls the entry points below; all
+// of them take the current time and none reads the clock.
+//
+// The parts live in their own files:
+//
+//	streams.go     outbound message queue, fragmentation, SSN; inbound
+//	               reassembly and ordered/unordered delivery
+//	sack.go        receive-side TSN tracking, SACK generation and timing
+//	retransmit.go  rtoState, the in-flight queue, SACK processing, T3-rtx,
+//	               fast retransmit
+//	congestion.go  the congestion controller interface and RFC 9260 §7.2 Reno
+//	prsctp.go      PR-SCTP (RFC 3758) abandonment and FORWARD TSN
+
+// rtoConfig holds the RTO bounds (RFC 9260 §15: RTO.Initial, RTO.Min, RTO.Max).
+type rtoConfig struct{ initial, min, max time.Duration }
+
+// dataConfig is what the association negotiated and configured for its data
+// path.
+type dataConfig struct {
+	localInitialTSN, peerInitialTSN uint32
+	outStreams, inStreams           uint16    // negotiated
+	peerRwnd                        uint32    // a_rwnd from peer's INIT/INIT ACK
+	localRwnd                       uint32    // our receive buffer (a_rwnd we advertise initially)
+	mtu                             int       // max SCTP packet bytes (path MTU - IP - UDP)
+	rto                             rtoConfig // {initial, min, max}
+	maxRetrans                      int       // Association.Max.Retrans (10)
+	maxMessage                      int       // largest user message (default 256 KiB)
+	sndBuf                          int       // send buffer bytes
+	sackDelay                       time.Duration
+	// forwardTSN is set when the peer supports PR-SCTP (RFC 3758 §3.1);
+	// without it outMessage.ttl is ignored and FORWARD TSN never sent.
+	forwardTSN bool
+}
+
+// Defaults applied by newDataState to zero config fields.
+const (
+	defaultRTOInitial   = time.Second      // RFC 9260 §16 RTO.Initial
+	defaultRTOMin       = time.Second      // RFC 9260 §16 RTO.Min
+	defaultRTOMax       = 60 * time.Second // RFC 9260 §16 RTO.Max
+	defaultMaxRetrans   = 10               // RFC 9260 §16 Association.Max.Retrans
+	defaultMaxMessage   = 256 << 10
+	defaultSackDelay    = 200 * time.Millisecond // RFC 9260 §6.2
+	defaultDataMTU      = 1200
+	minDataMTU          = 256
+	defaultRecvWindow   = 1 << 20
+	minRecvWindow       = 1500 // RFC 9260 §6.2: a_rwnd at least 1500
+	dataChunkHeaderLen  = 16   // chunk header + TSN, stream, SSN, PPID (§3.3.1)
+	sackChunkHeaderLen  = 16   // chunk header + cum TSN, a_rwnd, counts (§3.3.4)
+	commonHeaderLenData = 12   // SCTP common header (§3.1)
+)
+
+// outMessage is one user message handed to enqueue.
+type outMessage struct {
+	stream    uint16
+	ppid      uint32
+	unordered bool
+	data      []byte        // copied by enqueue; the caller may reuse it
+	ttl       time.Duration // PR-SCTP timed reliability (RFC 3758 §4.1); 0 = reliable
+	context   uint32        // opaque, reported back with a send failure
+}
+
+// inMessage is one received message, or one piece of a message under
+// partial delivery. data belongs to the dataState and stays valid only
+// until the next readMessage call.
+type inMessage struct {
+	stream    uint16
+	ssn       uint16
+	ppid      uint32
+	tsn       uint32 // TSN of the first fragment (of this piece)
+	unordered bool
+	data      []byte
+	// partial: this is a piece of a message larger than the receive window
+	// and more pieces follow; the last piece has partial == false. While a
+	// partial delivery runs, readMessage returns only its pieces (RFC 6458
+	// §8.1.20, fragment interleave level 0).
+	partial bool
+	// aborted: the partial delivery of this message ended without its end,
+	// because the sender abandoned it (PR-SCTP); data is nil (the
+	// SCTP_PARTIAL_DELIVERY_ABORTED event, RFC 6458 §6.1.7).
+	aborted bool
+}
+
+// dataVerdict is what handleData made of one DATA chunk.
+type dataVerdict uint8
+
+const (
+	dataOK            dataVerdict = iota
+	dataDuplicate                 // TSN already received; reported in the next SACK
+	dataInvalidStream             // stream >= inStreams; core sends ERROR cause 1; TSN still acked
+	dataNoUserData                // empty DATA; core ABORTs with cause 9
+	dataDropped                   // no receive window (or TSN too far ahead); not acked
+)
+
+func (v dataVerdict) String() string {
+	switch v {
+	case dataOK:
+		return "ok"
+	case dataDuplicate:
+		return "duplicate"
+	case dataInvalidStream:
+		return "invalid-stream"
+	case dataNoUserData:
+		return "no-user-data"
+	case dataDropped:
+		return "dropped"
+	}
+	return "unknown-verdict"
+}
+
+// dataStats is a snapshot of the data path's state and counters.
+type dataStats struct {
+	srtt, rttvar, rto    time.Duration
+	cwnd, ssthresh       int
+	partialBytesAcked    int
+	peerRwnd             uint32 // our view of the peer's window
+	localRwnd            uint32 // a_rwnd we would advertise now
+	flight               int    // bytes in flight
+	outstandingChunks    int    // TSNs sent and not cumulatively acked
+	queuedBytes          int    // bytes enqueued and not yet fully acked
+	bufferedBytes        int    // received bytes not yet read
+	inFastRecovery       bool
+	errorCount           int
+	t3Expiries           uint64
+	t3Retransmits        uint64 // chunks retransmitted after T3-rtx
+	fastRetransmits      uint64 // chunks fast-retransmitted
+	dataChunksSent       uint64 // first transmissions
+	dataChunksReceived   uint64
+	duplicateTSNs        uint64
+	droppedChunks        uint64 // dataDropped verdicts
+	sacksSent            uint64
+	sacksReceived        uint64
+	abandonedMessages    uint64
+	forwardTSNsSent      uint64
+	messagesDelivered    uint64
+	rttSamples           uint64
+	ignoredSacks         uint64 // cum TSN ack behind ours (§6.2.1 D i)
+	malformedGapBlocks   uint64
+	partialReassemblyDrp uint64
+	partialDeliveries    uint64 // messages delivered in pieces
+}
+
+// Errors of the data path; the core maps them to API errors or ABORTs.
+var (
+	errMessageTooLarge  = errors.New("sctp: message larger than the maximum message size")
+	errEmptyMessage     = errors.New("sctp: empty message")
+	errInvalidStream    = errors.New("sctp: stream identifier out of range")
+	errSendBufferFull   = errors.New("sctp: send buffer full")
+	errCumAckBeyondSent = errors.New("sctp: SACK acknowledges a TSN that was never sent")
+)
+
+// dataState is the data path of one association.
+type dataState struct {
+	cfg  dataConfig
+	pool bufPool
+
+	snd sendState
+	rcv recvState
+
+	rto rtoState
+	cc  congestionController
+
+	st dataStats
+}
+
+// newDataState returns the data path for a freshly established association.
+func newDataState(cfg dataConfig, now time.Time) *dataState {
+	if cfg.mtu <= 0 {
+		cfg.mtu = defaultDataMTU
+	}
+	if cfg.mtu < minDataMTU {
+		cfg.mtu = minDataMTU
+	}
+	if cfg.mtu > 65535 {
+		cfg.mtu = 65535
+	}
+	if cfg.rto.initial <= 0 {
+		cfg.rto.initial = defaultRTOInitial
+	}
+	if cfg.rto.min <= 0 {
+		cfg.rto.min = defaultRTOMin
+	}
+	if cfg.rto.max <= 0 {
+		cfg.rto.max = defaultRTOMax
+	}
+	if cfg.rto.max < cfg.rto.min {
+		cfg.rto.max = cfg.rto.min
+	}
+	if cfg.maxRetrans <= 0 {
+		cfg.maxRetrans = defaultMaxRetrans
+	}
+	if cfg.maxMessage <= 0 {
+		cfg.maxMessage = defaultMaxMessage
+	}
+	if cfg.sndBuf <= 0 {
+		cfg.sndBuf = 4 * cfg.maxMessage
+	}
+	if cfg.sackDelay <= 0 {
+		cfg.sackDelay = defaultSackDelay
+	}
+	if cfg.sackDelay > 500*time.Millisecond {
+		cfg.sackDelay = 500 * time.Millisecond // RFC 9260 §6.2: MUST NOT exceed 500 ms
+	}
+	if cfg.localRwnd == 0 {
+		cfg.localRwnd = defaultRecvWindow
+	}
+	if cfg.localRwnd < minRecvWindow {
+		cfg.localRwnd = minRecvWindow
+	}
+	d := &dataState{cfg: cfg}
+	d.pool.init(int(cfg.localRwnd) + cfg.sndBuf)
+	d.rto = newRTOState(cfg.rto)
+	d.cc = newRenoController(cfg.mtu, int(cfg.peerRwnd))
+	d.snd.init(&d.cfg)
+	d.rcv.init(&d.cfg)
+	_ = now
+	return d
+}
+
+// stats returns a snapshot of the data path's state and counters.
+func (d *dataState) stats() dataStats {
+	s := d.st
+	s.srtt, s.rttvar, s.rto = d.rto.srtt, d.rto.rttvar, d.rto.rto
+	s.cwnd, s.ssthresh = d.cc.window(), d.cc.threshold()
+	if r, ok := d.cc.(*renoController); ok {
+		s.partialBytesAcked = r.pba
+	}
+	s.peerRwnd = d.snd.peerRwnd
+	s.localRwnd = d.rcv.window()
+	s.flight = d.snd.flight
+	s.outstandingChunks = d.snd.chunks.len()
+	s.queuedBytes = d.snd.queued
+	s.bufferedBytes = d.rcv.buffered
+	s.inFastRecovery = d.snd.fastRecovery
+	s.errorCount = d.snd.errorCount
+	return s
+}
+
+// idle reports that nothing is queued and nothing is in flight (RFC 9260
+// §9.2: SHUTDOWN waits for this).
+func (d *dataState) idle() bool {
+	return d.snd.pending.len() == 0 && d.snd.chunks.len() == 0
+}
+
+// senderDry reports that all user data was sent and acknowledged (the
+// SCTP_SENDER_DRY event, RFC 6458 §6.1.9).
+func (d *dataState) senderDry() bool { return d.idle() }
+
+// cumTSNAck is our cumulative received TSN (for SHUTDOWN, §9.2).
+func (d *dataState) cumTSNAck() uint32 { return d.rcv.tracker.cum }
+
+// deadline is the earliest of the T3-rtx timer, the delayed SACK timer and
+// the next PR-SCTP lifetime expiry; zero means none.
+func (d *dataState) deadline() time.Time {
+	t := d.snd.t3
+	t = earliest(t, d.rcv.sackDeadline)
+	return t
+}
+
+// handleTimeout runs the timers due at now: T3-rtx (RFC 9260 §6.3.3) and the
+// delayed SACK (§6.2). failed reports that Association.Max.Retrans was
+// exceeded (§8.1); the core then closes the association.
+func (d *dataState) handleTimeout(now time.Time) (failed bool) {
+	if !d.rcv.sackDeadline.IsZero() && !now.Before(d.rcv.sackDeadline) {
+		d.rcv.sackDeadline = time.Time{}
+		d.rcv.sackNow = true
+	}
+	if !d.snd.t3.IsZero() && !now.Before(d.snd.t3) {
+		return d.t3Expired(now)
+	}
+	return false
+}
+
+// rttSample feeds an RTT measured by HEARTBEAT/HEARTBEAT ACK on the primary
+// path into the RTO estimator (RFC 9260 §8.3) and, as any acknowledgement
+// of reachability, clears the association error counter (§8.1).
+func (d *dataState) rttSample(now time.Time, rtt time.Duration) {
+	_ = now
+	d.rto.sample(rtt)
+	d.st.rttSamples++
+	d.snd.errorCount = 0
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() {
+		return b
+	}
+	if b.IsZero() || a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// Serial number arithmetic (RFC 9260 §1.6, RFC 1982) for TSNs and SSNs.
+func tsnLT(a, b uint32) bool  { return int32(a-b) < 0 }
+func tsnLTE(a, b uint32) bool { return int32(a-b) <= 0 }
+func tsnGT(a, b uint32) bool  { return int32(a-b) > 0 }
+func ssnLT(a, b uint16) bool  { return int16(a-b) < 0 }
+
+func pad4(n int) int { return (n + 3) &^ 3 }
+
+// ring is a growable FIFO ring buffer. It allocates only to grow, so in
+// steady state pushes and pops are free.
+type ring[T any] struct {
+	buf  []T
+	head int
+	n    int
+}
+
+func (r *ring[T]) len() int { return r.n }
+
+// at returns a pointer to the i-th element from the front.
+func (r *ring[T]) at(i int) *T {
+	if i < 0 || i >= r.n {
+		panic("BUG: ring index out of range")
+	}
+	return &r.buf[(r.head+i)&(len(r.buf)-1)]
+}
+
+func (r *ring[T]) push(v T) {
+	if r.n == len(r.buf) {
+		r.grow()
+	}
+	r.buf[(r.head+r.n)&(len(r.buf)-1)] = v
+	r.n++
+}
+
+// pushSlot appends a zero element and returns a pointer to it.
+func (r *ring[T]) pushSlot() *T {
+	var zero T
+	r.push(zero)
+	return r.at(r.n - 1)
+}
+
+func (r *ring[T]) pop() T {
+	if r.n == 0 {
+		panic("BUG: pop from empty ring")
+	}
+	var zero T
+	v := r.buf[r.head]
+	r.buf[r.head] = zero
+	r.head = (r.head + 1) & (len(r.buf) - 1)
+	r.n--
+	return v
+}
+
+func (r *ring[T]) grow() {
+	size := 2 * len(r.buf)
+	if size == 0 {
+		size = 16
+	}
+	nb := make([]T, size)
+	for i := 0; i < r.n; i++ {
+		nb[i] = r.buf[(r.head+i)&(len(r.buf)-1)]
+	}
+	r.buf, r.head = nb, 0
+}
+
+// bufPool recycles byte buffers in power-of-two size classes so message and
+// fragment copies allocate only while the pool warms up. Free buffers are
+// kept up to a byte limit so an idle association does not hoard memory.
+type bufPool struct {
+	free      [bufPoolClasses][][]byte
+	freeBytes int
+	limit     int
+}
+
+const (
+	bufPoolMinShift = 6  // 64 B
+	bufPoolMaxShift = 20 // 1 MiB; larger buffers are not pooled
+	bufPoolClasses  = bufPoolMaxShift - bufPoolMinShift + 1
+)
+
+func (p *bufPool) init(limit int) {
+	if limit < 1<<bufPoolMaxShift {
+		limit = 1 << bufPoolMaxShift
+	}
+	p.limit = limit
+}
+
+func bufClass(n int) int {
+	c := 0
+	for (1 << (bufPoolMinShift + c)) < n {
+		c++
+	}
+	return c
+}
+
+// get returns a buffer of length n.
+func (p *bufPool) get(n int) []byte {
+	if n > 1<<bufPoolMaxShift {
+		return make([]byte, n)
+	}
+	c := bufClass(n)
+	if l := len(p.free[c]); l > 0 {
+		b := p.free[c][l-1]
+		p.free[c][l-1] = nil
+		p.free[c] = p.free[c][:l-1]
+		p.freeBytes -= cap(b)
+		return b[:n]
+	}
+	return make([]byte, n, 1<<(bufPoolMinShift+c))
+}
+
+// put gives b back; b must not be used afterwards.
+func (p *bufPool) put(b []byte) {
+	cp := cap(b)
+	if cp < 1<<bufPoolMinShift || cp > 1<<bufPoolMaxShift || cp&(cp-1) != 0 {
+		return
+	}
+	if p.freeBytes+cp > p.limit {
+		return
+	}
+	c := bufClass(cp)
+	p.free[c] = append(p.free[c], b[:0])
+	p.freeBytes += cp
+}

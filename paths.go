@@ -1,0 +1,101 @@
+package sctp
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/usctp/sctp/chunk"
+)
+
+// Path management and heartbeats (RFC 9260 §8.2, §8.3, §5.4) on top of
+// the pathSet of heartbeat.go.
+
+// hbEnabled reports whether heartbeat timers run: from ESTABLISHED until
+// SHUTDOWN or SHUTDOWN ACK is sent (§8.3).
+func (a *association) hbEnabled() bool {
+	switch a.st {
+	case StateEstablished, StateShutdownPending, StateShutdownReceived:
+		return true
+	}
+	return false
+}
+
+// startHeartbeats starts heartbeating on reaching ESTABLISHED.
+func (a *association) startHeartbeats(now time.Time) {
+	a.paths.startHeartbeats(now)
+}
+
+// heartbeatTimers counts unanswered HEARTBEATs (Path.Max.Retrans, and
+// Association.Max.Retrans for the data path, §8.1) and sends the
+// HEARTBEATs that are due, each to its own address.
+func (a *association) heartbeatTimers(now time.Time) {
+	if d := a.paths.deadline(); d.IsZero() || now.Before(d) {
+		return
+	}
+	a.errorCount += a.paths.timeout(now)
+	for range maxPaths {
+		hb, idx, ok := a.paths.appendHeartbeat(now, nil)
+		if !ok {
+			break
+		}
+		a.queueSpecial(a.paths.path(idx).addr, a.peerTag, hb)
+		a.st0.HeartbeatsOut++
+	}
+	a.reportPathChanges()
+	if a.errorCount > a.cfg.maxRetrans {
+		a.fail(now)
+	}
+}
+
+// reportPathChanges turns path state changes into PeerAddrChange events.
+func (a *association) reportPathChanges() {
+	for range 4 * maxPaths {
+		ch, ok := a.paths.nextChange()
+		if !ok {
+			return
+		}
+		var st PeerAddrState
+		switch ch.kind {
+		case pathConfirmed:
+			st = AddrConfirmed
+		case pathAvailable:
+			st = AddrAvailable
+		case pathUnreachable:
+			st = AddrUnreachable
+		default:
+			continue
+		}
+		a.emit(PeerAddrChange{ID: a.aid, Addr: ch.addr, State: st})
+	}
+}
+
+// handleHeartbeat answers a HEARTBEAT with a HEARTBEAT ACK carrying the
+// same info, sent to the HEARTBEAT's source address (§8.3).
+func (a *association) handleHeartbeat(now time.Time, from netip.AddrPort, c chunk.Raw) {
+	var hb chunk.Heartbeat
+	if err := hb.Decode(c); err != nil {
+		a.st0.DroppedBadChunk++
+		return
+	}
+	a.queueSpecial(from, a.peerTag, appendHeartbeatAck(nil, &hb))
+}
+
+// handleHeartbeatAck verifies a HEARTBEAT ACK, clears the error counters,
+// confirms the path and feeds the RTT sample of the data path to the
+// data path's RTO (§8.3, §6.3.1).
+func (a *association) handleHeartbeatAck(now time.Time, from netip.AddrPort, c chunk.Raw) {
+	var ack chunk.HeartbeatAck
+	if err := ack.Decode(c); err != nil {
+		a.st0.DroppedBadChunk++
+		return
+	}
+	rtt, idx, ok := a.paths.handleHeartbeatAck(now, ack.Info)
+	if !ok {
+		return
+	}
+	a.errorCount = 0
+	if idx == a.paths.current() && a.data != nil && rtt > 0 {
+		a.data.rttSample(now, rtt)
+	}
+	a.reportPathChanges()
+}

@@ -1,0 +1,502 @@
+package sctp
+
+import (
+	"time"
+
+	"github.com/usctp/sctp/chunk"
+)
+
+// rtoState is the retransmission timeout estimator of RFC 9260 §6.3.1.
+type rtoState struct {
+	cfg      rtoConfig
+	srtt     time.Duration
+	rttvar   time.Duration
+	rto      time.Duration
+	measured bool // a first measurement was made (C1 done)
+}
+
+// rtoGranularity is the clock granularity G of RFC 9260 §6.3.1 C3.
+const rtoGranularity = time.Millisecond
+
+func newRTOState(cfg rtoConfig) rtoState {
+	r := rtoState{cfg: cfg}
+	// RFC 9260 §6.3.1 C1 (before any measurement): RTO = RTO.Initial.
+	r.rto = r.clamp(cfg.initial)
+	return r
+}
+
+func (r *rtoState) clamp(d time.Duration) time.Duration {
+	// RFC 9260 §6.3.1 C6, C7: RTO never below RTO.Min nor above RTO.Max.
+	if d < r.cfg.min {
+		d = r.cfg.min
+	}
+	if d > r.cfg.max {
+		d = r.cfg.max
+	}
+	return d
+}
+
+// sample feeds one RTT measurement R.
+func (r *rtoState) sample(rtt time.Duration) {
+	if rtt < 0 {
+		rtt = 0
+	}
+	if rtt > time.Hour {
+		rtt = time.Hour // nonsense from a broken clock; keep arithmetic sane
+	}
+	if !r.measured {
+		// RFC 9260 §6.3.1 C2: SRTT = R, RTTVAR = R/2.
+		r.srtt = rtt
+		r.rttvar = rtt / 2
+		r.measured = true
+	} else {
+		// RFC 9260 §6.3.1 C3: RTTVAR = (1 - β)·RTTVAR + β·|SRTT − R'|,
+		// SRTT = (1 − α)·SRTT + α·R', with α = 1/8, β = 1/4.
+		diff := r.srtt - rtt
+		if diff < 0 {
+			diff = -diff
+		}
+		r.rttvar = r.rttvar - r.rttvar/4 + diff/4
+		r.srtt = r.srtt - r.srtt/8 + rtt/8
+	}
+	// RFC 9260 §6.3.1 C3: if RTTVAR computes to 0, adjust it to G.
+	if r.rttvar == 0 {
+		r.rttvar = rtoGranularity
+	}
+	// RFC 9260 §6.3.1 C2/C3: RTO = SRTT + 4·RTTVAR, then C6/C7 clamp.
+	r.rto = r.clamp(r.srtt + 4*r.rttvar)
+}
+
+// backoff doubles the RTO after a T3-rtx expiry (RFC 9260 §6.3.3 E2),
+// bounded by RTO.Max (C7).
+func (r *rtoState) backoff() {
+	r.rto = r.clamp(2 * r.rto)
+}
+
+// outMsg is a user message owned by the send side: a pooled copy of the
+// data plus what fragmentation and PR-SCTP need. Records are recycled.
+type outMsg struct {
+	buf       []byte
+	stream    uint16
+	ssn       uint16
+	ppid      uint32
+	unordered bool
+	context   uint32
+	expires   time.Time // zero = fully reliable
+	off       int       // bytes already cut into chunks with a TSN
+	live      int       // chunks with a TSN not yet cumulatively acked
+	abandoned bool
+	inPending bool // still in sendState.pending
+}
+
+// outChunk is one DATA chunk with a TSN, from first transmission until the
+// peer's cumulative TSN ack passes it.
+type outChunk struct {
+	msg         *outMsg
+	off, n      int // user data = msg.buf[off:off+n]
+	tsn         uint32
+	beginning   bool
+	ending      bool
+	sentAt      time.Time
+	sends       int    // transmissions so far (Karn: RTT only when 1)
+	missing     int    // miss indications (§7.2.4)
+	ackEpoch    uint32 // SACK that last gap-acked it
+	acked       bool   // acknowledged by a gap ack block
+	inFlight    bool   // counted in flight
+	rtx         bool   // marked for retransmission
+	fastRtxDone bool   // fast-retransmitted once already (§7.2.4)
+	abandoned   bool   // PR-SCTP (RFC 3758 §3.5)
+}
+
+// sendState is the send half of the data path.
+type sendState struct {
+	cfg *dataConfig
+
+	pending  ring[*outMsg] // messages not yet fully cut into chunks, FIFO
+	freeMsgs []*outMsg
+	chunks   ring[outChunk] // TSN order; front TSN is cumAck+1
+	nextTSN  uint32
+	cumAck   uint32 // the peer's cumulative TSN ack point
+	nextSSN  []uint16
+
+	flight   int    // bytes of user data in flight
+	peerRwnd uint32 // RFC 9260 §6.2.1 rwnd
+	queued   int    // bytes enqueued and not yet fully acknowledged
+
+	rtxCount     int  // chunks marked for retransmission
+	rtxBurst     bool // next retransmission packet ignores cwnd (§6.3.3 E3, §7.2.4 step 4)
+	fastRecovery bool
+	recover      uint32 // Fast Recovery exit point (§7.2.4)
+	t3           time.Time
+	errorCount   int // association error counter (§8.1)
+	ackEpoch     uint32
+
+	rttTiming bool // a chunk is being timed (§6.3.1 C4: one per round trip)
+	rttTSN    uint32
+	rttSentAt time.Time
+
+	lastDataSent   time.Time
+	zeroWindowSack bool // a SACK with a_rwnd 0 arrived since the last T3
+
+	// PR-SCTP (RFC 3758)
+	advPeerAck uint32 // Advanced.Peer.Ack.Point
+	fwdDue     bool
+	ttlLive    int // live messages that have a lifetime
+	abandoned  ring[outMessage]
+	fwd        chunk.ForwardTSN
+	fwdSeen    []int32 // per stream: index into fwd.Streams or -1
+
+	scratch chunk.Data
+}
+
+func (s *sendState) init(cfg *dataConfig) {
+	s.cfg = cfg
+	s.nextTSN = cfg.localInitialTSN
+	s.cumAck = cfg.localInitialTSN - 1
+	s.advPeerAck = s.cumAck
+	s.nextSSN = make([]uint16, cfg.outStreams)
+	s.peerRwnd = cfg.peerRwnd
+}
+
+func (s *sendState) newMsg() *outMsg {
+	if l := len(s.freeMsgs); l > 0 {
+		m := s.freeMsgs[l-1]
+		s.freeMsgs[l-1] = nil
+		s.freeMsgs = s.freeMsgs[:l-1]
+		return m
+	}
+	return new(outMsg)
+}
+
+// releaseChunkRef drops one chunk's reference to its message and recycles
+// the message when nothing refers to it any more.
+func (d *dataState) releaseChunkRef(m *outMsg) {
+	m.live--
+	if m.live < 0 {
+		panic("BUG: outMsg reference count below zero")
+	}
+	if m.live == 0 && !m.inPending {
+		d.freeMsg(m)
+	}
+}
+
+func (d *dataState) freeMsg(m *outMsg) {
+	d.snd.queued -= len(m.buf)
+	if !m.expires.IsZero() {
+		d.snd.ttlLive--
+	}
+	d.pool.put(m.buf)
+	*m = outMsg{}
+	d.snd.freeMsgs = append(d.snd.freeMsgs, m)
+}
+
+// timedChunkAcked takes an RTT sample if c is the chunk being timed and was
+// never retransmitted (Karn's algorithm, RFC 9260 §6.3.1 C5).
+func (d *dataState) timedChunkAcked(now time.Time, c *outChunk) {
+	if d.snd.rttTiming && c.tsn == d.snd.rttTSN {
+		d.snd.rttTiming = false
+		if c.sends == 1 {
+			d.rto.sample(now.Sub(d.snd.rttSentAt))
+			d.st.rttSamples++
+		}
+	}
+}
+
+// handleSack processes a SACK chunk (RFC 9260 §6.2.1 D).
+func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
+	s := &d.snd
+	d.st.sacksReceived++
+	cum := c.CumTSNAck
+	// §6.2.1 D i: a Cumulative TSN Ack below the Cumulative TSN Ack Point
+	// means the SACK is old (reordered); drop it.
+	if tsnLT(cum, s.cumAck) {
+		d.st.ignoredSacks++
+		return nil
+	}
+	// A cumulative ack of a TSN never sent is a protocol violation
+	// (§6.2.1 note; the core answers with ABORT cause 13).
+	if !tsnLT(cum, s.nextTSN) {
+		return errCumAckBeyondSent
+	}
+	flightBefore := s.flight
+	bytesAcked := 0
+	var highestNewlyAcked uint32
+	haveHNA := false
+	cumAdvanced := tsnGT(cum, s.cumAck)
+
+	// Cumulative part: everything up to cum is acknowledged for good.
+	for n := int(cum - s.cumAck); n > 0; n-- {
+		ch := s.chunks.at(0)
+		if !ch.acked && !ch.abandoned {
+			bytesAcked += ch.n
+			highestNewlyAcked, haveHNA = ch.tsn, true
+			d.timedChunkAcked(now, ch)
+		}
+		if ch.inFlight {
+			s.flight -= ch.n
+		}
+		if ch.rtx {
+			s.rtxCount--
+		}
+		m := ch.msg
+		s.chunks.pop()
+		d.releaseChunkRef(m)
+	}
+	s.cumAck = cum
+	if tsnLT(s.advPeerAck, cum) {
+		s.advPeerAck = cum
+	}
+
+	// Gap Ack Blocks: offsets from cum (§3.3.4). Blocks must be ordered and
+	// disjoint; a block that is not is ignored (hostile input).
+	s.ackEpoch++
+	epoch := s.ackEpoch
+	n := s.chunks.len()
+	prevEnd := 0
+	var highestGapAcked uint32
+	haveGapAcked := false
+	for _, g := range c.Gaps {
+		start, end := int(g.Start), int(g.End)
+		if start <= prevEnd || end < start || start > n {
+			d.st.malformedGapBlocks++
+			continue
+		}
+		if end > n {
+			// Acks TSNs never sent: ignore the tail (§6.2.1 hostile input).
+			d.st.malformedGapBlocks++
+			end = n
+		}
+		prevEnd = end
+		for off := start; off <= end; off++ {
+			ch := s.chunks.at(off - 1)
+			ch.ackEpoch = epoch
+			highestGapAcked, haveGapAcked = ch.tsn, true
+			if ch.acked || ch.abandoned {
+				continue
+			}
+			ch.acked = true
+			bytesAcked += ch.n
+			if !haveHNA || tsnGT(ch.tsn, highestNewlyAcked) {
+				highestNewlyAcked, haveHNA = ch.tsn, true
+			}
+			d.timedChunkAcked(now, ch)
+			if ch.inFlight {
+				ch.inFlight = false
+				s.flight -= ch.n
+			}
+			if ch.rtx {
+				ch.rtx = false
+				s.rtxCount--
+			}
+		}
+	}
+
+	// Reneging (§6.2.1 D iv) and miss indications (§7.2.4, HTNA).
+	markedFast := 0
+	for i := 0; i < n; i++ {
+		ch := s.chunks.at(i)
+		if ch.abandoned {
+			continue
+		}
+		if ch.acked {
+			if ch.ackEpoch == epoch {
+				continue
+			}
+			// Previously gap-acked, now missing: the receiver reneged
+			// (§6.2.1 D iv). It is outstanding again, counts one miss
+			// indication, and T3 runs for it (§6.3.2 R4).
+			ch.acked = false
+			ch.inFlight = true
+			s.flight += ch.n
+			ch.missing++
+			if s.t3.IsZero() {
+				s.t3 = now.Add(d.rto.rto)
+			}
+			continue
+		}
+		if ch.rtx || !haveHNA {
+			continue
+		}
+		// §7.2.4: count a miss for TSNs below the highest TSN newly
+		// acknowledged; in Fast Recovery with the cum ack advancing, for
+		// every TSN the SACK reports missing.
+		limit := highestNewlyAcked
+		if s.fastRecovery && cumAdvanced && haveGapAcked && tsnGT(highestGapAcked, limit) {
+			limit = highestGapAcked
+		}
+		if !tsnLT(ch.tsn, limit) {
+			continue
+		}
+		ch.missing++
+		if ch.missing >= 3 && !ch.fastRtxDone {
+			// §7.2.4 step 1: mark for retransmission (at most once by FR).
+			ch.fastRtxDone = true
+			d.markRtx(ch)
+			markedFast++
+		}
+	}
+
+	if bytesAcked > 0 {
+		s.errorCount = 0 // §8.1: reset on acknowledgement of new data
+	}
+	// §7.2.4: leave Fast Recovery once the cum ack reaches the recovery point.
+	if s.fastRecovery && !tsnLT(cum, s.recover) {
+		s.fastRecovery = false
+	}
+	d.cc.onAck(bytesAcked, flightBefore, s.flight, cumAdvanced, s.fastRecovery)
+	if markedFast > 0 {
+		d.st.fastRetransmits += uint64(markedFast)
+		if !s.fastRecovery {
+			// §7.2.4 step 2/3: enter Fast Recovery; ssthresh/cwnd per §7.2.3.
+			s.fastRecovery = true
+			s.recover = s.nextTSN - 1
+			d.cc.onFastRetransmit()
+		}
+		s.rtxBurst = true
+	}
+
+	// §6.2.1 D ii/iii: rwnd = a_rwnd − bytes still outstanding.
+	if uint64(c.ARwnd) > uint64(s.flight) {
+		s.peerRwnd = c.ARwnd - uint32(s.flight)
+	} else {
+		// The peer has no room for what is in flight: a lost probe is not
+		// an error while such SACKs keep coming (§6.1 A).
+		s.peerRwnd = 0
+		s.zeroWindowSack = true
+	}
+
+	// §6.3.2 R2/R3: stop T3 when all is acknowledged, restart it when the
+	// earliest outstanding TSN was acknowledged.
+	if s.chunks.len() == 0 {
+		s.t3 = time.Time{}
+	} else if cumAdvanced {
+		s.t3 = now.Add(d.rto.rto)
+	}
+	d.prsctpAfterSack(now)
+	return nil
+}
+
+// markRtx marks ch for retransmission: out of flight, its bytes given back
+// to the peer's rwnd (§6.2.1), and no longer timed (Karn).
+func (d *dataState) markRtx(ch *outChunk) {
+	s := &d.snd
+	if ch.rtx || ch.acked || ch.abandoned {
+		return
+	}
+	ch.rtx = true
+	s.rtxCount++
+	if ch.inFlight {
+		ch.inFlight = false
+		s.flight -= ch.n
+		s.peerRwnd += uint32(ch.n)
+	}
+	if s.rttTiming && s.rttTSN == ch.tsn {
+		s.rttTiming = false
+	}
+}
+
+// t3Expired applies RFC 9260 §6.3.3 E1–E3 and the §8.1 error counter.
+func (d *dataState) t3Expired(now time.Time) (failed bool) {
+	s := &d.snd
+	d.st.t3Expiries++
+	// §6.1 A note: an unanswered zero window probe is not an error as long as
+	// the peer keeps sending SACKs.
+	if s.zeroWindowSack && s.peerRwnd == 0 {
+		s.zeroWindowSack = false
+	} else {
+		s.errorCount++
+	}
+	if s.errorCount > d.cfg.maxRetrans {
+		// §8.1: Association.Max.Retrans exceeded; the peer is unreachable.
+		s.t3 = time.Time{}
+		return true
+	}
+	d.cc.onRetransmitTimeout() // E1: ssthresh, cwnd = 1 MTU (§7.2.3)
+	d.rto.backoff()            // E2
+	s.fastRecovery = false
+	// E3: everything outstanding is marked for retransmission; as much as
+	// fits in one packet is sent at once (rtxBurst ignores cwnd), the rest
+	// as cwnd allows.
+	for i := 0; i < s.chunks.len(); i++ {
+		ch := s.chunks.at(i)
+		if !ch.acked && !ch.abandoned {
+			if !ch.rtx {
+				d.st.t3Retransmits++
+			}
+			d.markRtx(ch)
+			ch.missing = 0
+		}
+	}
+	s.rttTiming = false
+	s.rtxBurst = true
+	s.t3 = now.Add(d.rto.rto)
+	d.prsctpAfterT3(now)
+	return false
+}
+
+// appendRetransmissions appends chunks marked for retransmission, lowest TSN
+// first (§6.3.3 E3, §7.2.4 step 4), while they fit in room and cwnd allows
+// (or the one-packet burst ignores cwnd).
+func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []byte {
+	s := &d.snd
+	burst := s.rtxBurst
+	for i := 0; i < s.chunks.len() && s.rtxCount > 0; i++ {
+		ch := s.chunks.at(i)
+		if !ch.rtx {
+			continue
+		}
+		size := dataChunkHeaderLen + pad4(ch.n)
+		if size > *room {
+			break
+		}
+		// §6.3.3: chunks that did not fit the first packet go out "as soon
+		// as cwnd allows", i.e. when they fit under cwnd.
+		if !burst && s.flight > 0 && s.flight+ch.n > d.cc.window() {
+			break
+		}
+		b = d.appendChunk(b, ch)
+		*room -= size
+		s.rtxBurst = false // the burst packet is this one
+		ch.rtx = false
+		s.rtxCount--
+		ch.sends++
+		ch.sentAt = now
+		ch.inFlight = true
+		s.flight += ch.n
+		s.subPeerRwnd(ch.n)
+		if i == 0 {
+			// §7.2.4 step 5 / §6.3.2 R1: retransmitting the earliest
+			// outstanding chunk restarts T3.
+			s.t3 = now.Add(d.rto.rto)
+		}
+	}
+	return b
+}
+
+func (s *sendState) subPeerRwnd(n int) {
+	// §6.2.1 B: rwnd is reduced by the data size of each chunk sent.
+	if uint32(n) >= s.peerRwnd {
+		s.peerRwnd = 0
+	} else {
+		s.peerRwnd -= uint32(n)
+	}
+}
+
+// appendChunk encodes ch as a DATA chunk.
+func (d *dataState) appendChunk(b []byte, ch *outChunk) []byte {
+	m := ch.msg
+	c := &d.snd.scratch
+	*c = chunk.Data{
+		Unordered: m.unordered,
+		Beginning: ch.beginning,
+		Ending:    ch.ending,
+		TSN:       ch.tsn,
+		Stream:    m.stream,
+		SSN:       m.ssn,
+		PPID:      m.ppid,
+		UserData:  m.buf[ch.off : ch.off+ch.n],
+	}
+	b = c.AppendTo(b)
+	c.UserData = nil
+	return b
+}

@@ -1,0 +1,354 @@
+package sctp
+
+import (
+	"time"
+
+	"github.com/usctp/sctp/chunk"
+)
+
+// Receive side: TSN tracking, duplicate TSNs, the receive window and the
+// decision when to send a SACK (RFC 9260 §6.2, §6.7).
+
+const (
+	// maxTSNAhead bounds how far above the cumulative TSN a DATA chunk is
+	// accepted: gap ack block offsets are 16 bits (§3.3.4).
+	maxTSNAhead = 65535
+	// maxGapRanges bounds the out-of-order TSN ranges kept (memory bound
+	// against a peer that sends every other TSN).
+	maxGapRanges = 1024
+	// maxDupTSNs bounds the duplicate TSNs remembered for the next SACK.
+	maxDupTSNs = 64
+)
+
+// tsnRange is an inclusive range of received TSNs above the cumulative TSN.
+type tsnRange struct{ start, end uint32 }
+
+// recvTracker records which TSNs arrived: the cumulative TSN and sorted,
+// disjoint, non-adjacent ranges above it (the gap ack blocks to report).
+type recvTracker struct {
+	cum     uint32
+	highest uint32 // highest TSN received
+	ranges  []tsnRange
+	dups    []uint32
+	dupLost int // duplicates not remembered (list full)
+}
+
+func (t *recvTracker) init(peerInitialTSN uint32) {
+	t.cum = peerInitialTSN - 1
+	t.highest = t.cum
+}
+
+// has reports whether tsn was received already.
+func (t *recvTracker) has(tsn uint32) bool {
+	if tsnLTE(tsn, t.cum) {
+		return true
+	}
+	i := t.search(tsn)
+	return i < len(t.ranges) && tsnLTE(t.ranges[i].start, tsn)
+}
+
+// search returns the index of the first range whose end is >= tsn.
+func (t *recvTracker) search(tsn uint32) int {
+	lo, hi := 0, len(t.ranges)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if tsnLT(t.ranges[mid].end, tsn) {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+// add records a new TSN (not already received, above cum, within
+// maxTSNAhead). ok is false when it cannot be recorded (too many ranges);
+// filled reports that it closed a gap, advancing cum over buffered TSNs.
+func (t *recvTracker) add(tsn uint32) (ok, filled bool) {
+	ok, filled = t.insert(tsn)
+	if ok && tsnGT(tsn, t.highest) {
+		t.highest = tsn
+	}
+	return ok, filled
+}
+
+func (t *recvTracker) insert(tsn uint32) (ok, filled bool) {
+	if tsn == t.cum+1 {
+		t.cum = tsn
+		if len(t.ranges) > 0 && t.ranges[0].start == t.cum+1 {
+			t.cum = t.ranges[0].end
+			n := copy(t.ranges, t.ranges[1:])
+			t.ranges = t.ranges[:n]
+			filled = true
+		}
+		return true, filled
+	}
+	i := t.search(tsn)
+	// Extend a neighbour where possible.
+	joinPrev := i > 0 && t.ranges[i-1].end+1 == tsn
+	joinNext := i < len(t.ranges) && t.ranges[i].start == tsn+1
+	switch {
+	case joinPrev && joinNext:
+		t.ranges[i-1].end = t.ranges[i].end
+		n := copy(t.ranges[i:], t.ranges[i+1:])
+		t.ranges = t.ranges[:i+n]
+	case joinPrev:
+		t.ranges[i-1].end = tsn
+	case joinNext:
+		t.ranges[i].start = tsn
+	default:
+		if len(t.ranges) >= maxGapRanges {
+			return false, false
+		}
+		t.ranges = append(t.ranges, tsnRange{})
+		copy(t.ranges[i+1:], t.ranges[i:])
+		t.ranges[i] = tsnRange{tsn, tsn}
+	}
+	return true, false
+}
+
+// forwardTo advances cum to newCum (FORWARD TSN, RFC 3758 §3.6), dropping
+// ranges below it and absorbing a range that now touches cum.
+func (t *recvTracker) forwardTo(newCum uint32) {
+	if !tsnGT(newCum, t.cum) {
+		return
+	}
+	t.cum = newCum
+	k := 0
+	for k < len(t.ranges) && tsnLTE(t.ranges[k].end, newCum) {
+		k++
+	}
+	if k < len(t.ranges) && tsnLTE(t.ranges[k].start, newCum+1) {
+		t.cum = t.ranges[k].end
+		k++
+	}
+	n := copy(t.ranges, t.ranges[k:])
+	t.ranges = t.ranges[:n]
+	if tsnGT(t.cum, t.highest) {
+		t.highest = t.cum
+	}
+}
+
+func (t *recvTracker) addDup(tsn uint32) {
+	if len(t.dups) < maxDupTSNs {
+		t.dups = append(t.dups, tsn)
+	} else {
+		t.dupLost++
+	}
+}
+
+// recvState is the receive half of the data path.
+type recvState struct {
+	cfg     *dataConfig
+	tracker recvTracker
+
+	streams   []inStream
+	unordered []inFrag // unordered fragments of all streams, by TSN
+	ready     ring[inMessage]
+	pd        partialState
+	pdReady   ring[inMessage] // pieces of the partially delivered message
+	lent      []byte          // data of the message last returned by readMessage
+	buffered  int             // user data bytes held: fragments + ready messages
+	items     int             // fragments + ready messages held
+
+	sackNow        bool
+	sackDeadline   time.Time
+	unackedPackets int // packets with DATA since the last SACK
+	pktData        bool
+	pktImmediate   bool
+	lastAdvertised uint32
+
+	sack chunk.Sack
+}
+
+func (r *recvState) init(cfg *dataConfig) {
+	r.cfg = cfg
+	r.tracker.init(cfg.peerInitialTSN)
+	r.streams = make([]inStream, cfg.inStreams)
+	r.lastAdvertised = cfg.localRwnd
+}
+
+// window is the a_rwnd to advertise: buffer space not taken by received
+// data that the user has not read yet (§6.2).
+func (r *recvState) window() uint32 {
+	used := r.used()
+	if used >= int(r.cfg.localRwnd) {
+		return 0
+	}
+	return r.cfg.localRwnd - uint32(used)
+}
+
+// recvItemOverhead is what each held fragment or message costs on top of
+// its user data (buffer rounding, bookkeeping). Charging it keeps memory
+// bounded by the window even when a peer sends 1-byte chunks (like
+// usrsctp's per-chunk overhead in its rwnd accounting).
+const recvItemOverhead = 64
+
+// used is the receive buffer space taken, overhead included.
+func (r *recvState) used() int { return r.buffered + r.items*recvItemOverhead }
+
+// windowOpened schedules a window update SACK after the user read data,
+// following receiver SWS avoidance (§6.2, RFC 1122 §4.2.3.3): only when the
+// advertised window was at most half open and grows by at least
+// min(MTU, buffer/2).
+func (r *recvState) windowOpened() {
+	w := r.window()
+	half := r.cfg.localRwnd / 2
+	step := min(uint32(r.cfg.mtu), half)
+	if r.lastAdvertised <= half && w >= r.lastAdvertised+step {
+		r.sackNow = true
+	}
+}
+
+// handleData processes one DATA chunk (§6.2). It copies the user data out
+// of the packet buffer into pooled storage.
+func (d *dataState) handleData(now time.Time, c *chunk.Data) dataVerdict {
+	_ = now
+	r := &d.rcv
+	t := &r.tracker
+	if len(c.UserData) == 0 {
+		// §6.2: DATA without user data; the core ABORTs with cause 9.
+		return dataNoUserData
+	}
+	r.pktData = true
+	if c.Immediate {
+		r.pktImmediate = true // RFC 7053: the sender asks for a SACK now
+	}
+	d.st.dataChunksReceived++
+	if t.has(c.TSN) {
+		// §6.2: duplicates are reported and answered at once.
+		t.addDup(c.TSN)
+		r.pktImmediate = true
+		d.st.duplicateTSNs++
+		return dataDuplicate
+	}
+	if tsnGT(c.TSN, t.cum+maxTSNAhead) {
+		r.pktImmediate = true
+		d.st.droppedChunks++
+		return dataDropped
+	}
+	if c.Stream >= d.cfg.inStreams {
+		// §6.4.1 (and §3.3.10.1): invalid stream; the TSN is acknowledged
+		// but the data discarded; the core reports ERROR cause 1.
+		if ok, filled := t.add(c.TSN); !ok {
+			r.pktImmediate = true
+			d.st.droppedChunks++
+			return dataDropped
+		} else if filled {
+			r.pktImmediate = true
+		}
+		return dataInvalidStream
+	}
+	n := len(c.UserData)
+	if r.used()+n+recvItemOverhead > int(d.cfg.localRwnd) {
+		// §6.2: no buffer space: drop DATA beyond the highest TSN received
+		// and SACK at once. A chunk below it fills a hole that blocks
+		// delivery, so it is accepted within a bounded overcommit of half
+		// the buffer instead of evicting buffered data.
+		limit := int(d.cfg.localRwnd) + int(d.cfg.localRwnd/2)
+		if !tsnLT(c.TSN, t.highest) || r.used()+n+recvItemOverhead > limit {
+			r.pktImmediate = true
+			d.st.droppedChunks++
+			d.maybeStartPartial(true)
+			return dataDropped
+		}
+	}
+	ok, filled := t.add(c.TSN)
+	if !ok {
+		r.pktImmediate = true
+		d.st.droppedChunks++
+		return dataDropped
+	}
+	if filled {
+		r.pktImmediate = true // §6.7: SACK at once when a gap closes
+	}
+	buf := d.pool.get(n)
+	copy(buf, c.UserData)
+	r.buffered += n
+	r.items++
+	d.insertFrag(inFrag{
+		tsn:       c.TSN,
+		ssn:       c.SSN,
+		stream:    c.Stream,
+		ppid:      c.PPID,
+		beginning: c.Beginning,
+		ending:    c.Ending,
+		unordered: c.Unordered,
+		buf:       buf,
+	})
+	d.maybeStartPartial(false)
+	return dataOK
+}
+
+// endOfPacket decides, after all chunks of a packet were handled, between
+// an immediate and a delayed SACK (§6.2): immediate on duplicates, gaps
+// (out-of-order arrival), a closed gap, a dropped chunk, the I bit, or on
+// every second packet with DATA; otherwise within sackDelay.
+func (d *dataState) endOfPacket(now time.Time) {
+	r := &d.rcv
+	if !r.pktData {
+		return
+	}
+	r.pktData = false
+	r.unackedPackets++
+	if r.pktImmediate || len(r.tracker.ranges) > 0 || r.unackedPackets >= 2 {
+		r.sackNow = true
+	} else if r.sackDeadline.IsZero() {
+		r.sackDeadline = now.Add(d.cfg.sackDelay)
+	}
+	r.pktImmediate = false
+}
+
+// sackDue reports that a SACK should go out now.
+func (d *dataState) sackDue(now time.Time) bool {
+	r := &d.rcv
+	return r.sackNow || (!r.sackDeadline.IsZero() && !now.Before(r.sackDeadline))
+}
+
+// appendSack appends one SACK chunk reporting the cumulative TSN, as many
+// gap ack blocks and duplicate TSNs as fit one MTU-sized packet, and the
+// current window (§6.2, §3.3.4); it resets the acknowledgement state.
+func (d *dataState) appendSack(b []byte) []byte {
+	return d.appendSackRoom(b, d.cfg.mtu-commonHeaderLenData)
+}
+
+// appendSackRoom is appendSack limited to room bytes (at least 16, the
+// SACK header): gap blocks first, then duplicate TSNs, as many as fit.
+func (d *dataState) appendSackRoom(b []byte, room int) []byte {
+	r := &d.rcv
+	t := &r.tracker
+	s := &r.sack
+	s.CumTSNAck = t.cum
+	s.ARwnd = r.window()
+	room = min(room, d.cfg.mtu-commonHeaderLenData)
+	space := max(room-sackChunkHeaderLen, 0) / 4
+	s.Gaps = s.Gaps[:0]
+	for i := range t.ranges {
+		if space == 0 {
+			break
+		}
+		rg := t.ranges[i]
+		s.Gaps = append(s.Gaps, chunk.GapBlock{
+			Start: uint16(rg.start - t.cum),
+			End:   uint16(rg.end - t.cum),
+		})
+		space--
+	}
+	s.DupTSNs = s.DupTSNs[:0]
+	for _, tsn := range t.dups {
+		if space == 0 {
+			break
+		}
+		s.DupTSNs = append(s.DupTSNs, tsn)
+		space--
+	}
+	b = s.AppendTo(b)
+	t.dups = t.dups[:0]
+	t.dupLost = 0
+	r.sackNow = false
+	r.sackDeadline = time.Time{}
+	r.unackedPackets = 0
+	r.lastAdvertised = s.ARwnd
+	d.st.sacksSent++
+	return b
+}
