@@ -535,7 +535,7 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 	}
 	if a.data != nil && (a.pendingSack || a.data.sackDue(now)) && limit-len(b) >= 16 {
 		if a.st != StateCookieEchoed && a.st != StateCookieWait {
-			b = a.data.appendSack(b)
+			b = a.data.appendSackRoom(b, limit-len(b))
 			a.pendingSack = false
 			a.st0.SacksOut++
 		}
