@@ -135,7 +135,7 @@ type dataStats struct {
 	localRwnd            uint32 // a_rwnd we would advertise now
 	flight               int    // bytes in flight
 	outstandingChunks    int    // TSNs sent and not cumulatively acked
-	queuedBytes          int    // bytes enqueued and not yet fully acked
+	queuedBytes          int    // bytes enqueued and not yet fully acked (+ per-message overhead)
 	bufferedBytes        int    // received bytes not yet read
 	inFastRecovery       bool
 	errorCount           int
