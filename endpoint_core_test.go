@@ -88,8 +88,11 @@ func (pn *pairNet) step() bool {
 	if d.After(pn.now) {
 		pn.now = d
 	}
-	for _, ep := range pn.eps {
+	for i, ep := range pn.eps {
 		ep.handleTimeout(pn.now)
+		if d := ep.deadline(); !d.IsZero() && !d.After(pn.now) {
+			pn.t.Fatalf("endpoint %d: deadline %v not after now %v", i, d, pn.now)
+		}
 	}
 	return true
 }

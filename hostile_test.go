@@ -46,7 +46,7 @@ func (tp *testPeer) hostilePacket(r *rand.Rand) []byte {
 
 func TestHostileChunksNoPanic(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	n := 20000
+	n := 10000
 	if testing.Short() {
 		n = 2000
 	}
