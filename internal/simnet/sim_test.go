@@ -686,3 +686,28 @@ func TestSimFilter(t *testing.T) {
 		t.Fatalf("delivered %d, stats %v", len(sink.got), st)
 	}
 }
+
+// bigNode sends one datagram larger than any UDP payload.
+type bigNode struct{ sent bool }
+
+func (b *bigNode) HandleDatagram(time.Time, netip.AddrPort, []byte) {}
+func (b *bigNode) HandleTimeout(time.Time)                          {}
+func (b *bigNode) Deadline() time.Time                              { return time.Time{} }
+func (b *bigNode) AppendDatagram(_ time.Time, p []byte) ([]byte, netip.AddrPort, bool) {
+	if b.sent {
+		return p, netip.AddrPort{}, false
+	}
+	b.sent = true
+	return append(p, make([]byte, MaxDatagram+1)...), addrB, true
+}
+
+func TestSimOversizedDatagram(t *testing.T) {
+	s := NewSim(1)
+	sink := &sinkNode{}
+	s.AddNode(addrA, &bigNode{})
+	s.AddNode(addrB, sink)
+	runIdle(t, s)
+	if st := s.Stats(); len(sink.got) != 0 || st.Dropped[DropMTU] != 1 || st.InFlight() != 0 {
+		t.Fatalf("oversized datagram: %d delivered, stats %v", len(sink.got), st)
+	}
+}
