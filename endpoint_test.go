@@ -13,6 +13,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/usctp/sctp/chunk"
 	"github.com/usctp/sctp/internal/simnet"
 	"github.com/usctp/sctp/udpencap"
 )
@@ -414,4 +415,86 @@ func TestEndpointManyAssociations(t *testing.T) {
 		b.Close()
 		wg.Wait()
 	})
+}
+
+// Bad datagrams are dropped and counted by reason, allocate no state, and
+// do not disturb the association.
+func TestEndpointDropReasons(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n, a, b := simPair(t, 9, simnet.LinkConfig{Delay: time.Millisecond})
+		ctx := testCtx(t, time.Minute)
+		if err := b.Listen(9, 4); err != nil {
+			t.Fatal(err)
+		}
+		h, err := a.Connect(ctx, b.LocalAddr(), 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := b.Accept(ctx, 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The attacker shares the client's IP (the association is
+		// keyed by peer IP and SCTP ports), not its UDP port.
+		evil, err := n.Attach(netip.MustParseAddrPort("10.0.0.1:4000"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer evil.Close()
+		pkt := func(dst uint16, vtag uint32) []byte {
+			p := AppendCommonHeader(nil, CommonHeader{SrcPort: h.LocalPort(), DstPort: dst, VerificationTag: vtag})
+			p = (&chunk.Heartbeat{Info: []byte("hostile!")}).AppendTo(p)
+			FinalizePacket(p)
+			return p
+		}
+		badCRC := pkt(9, 1)
+		badCRC[8] ^= 0xff
+		before, _ := b.Stats()
+		for _, d := range [][]byte{
+			{1, 2, 3, 4, 5},    // short
+			badCRC,             // bad checksum
+			pkt(4444, 77),      // no listener, no association
+			pkt(9, 0xdeadbeef), // wrong verification tag
+		} {
+			if _, err := evil.WriteToUDPAddrPort(d, b.LocalAddr()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(10 * time.Millisecond) // virtual: past the link delay
+		synctest.Wait()
+		st, err := b.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := [4]uint64{st.DroppedShort - before.DroppedShort, st.DroppedBadChecksum - before.DroppedBadChecksum,
+			st.DroppedUnknownPort - before.DroppedUnknownPort, st.DroppedBadVtag - before.DroppedBadVtag}
+		if got != [4]uint64{1, 1, 1, 1} {
+			t.Fatalf("drops short/checksum/unknown-port/vtag = %v, want [1 1 1 1]; stats %+v", got, st)
+		}
+		if st.Associations != 1 || st.Core.AssociationsTotal != 1 {
+			t.Fatalf("hostile datagrams changed association state: %+v", st)
+		}
+		// The association still works.
+		if err := h.Send(ctx, []byte("still here"), SendParams{}); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 64)
+		if n, _, err := srv.Recv(ctx, buf); err != nil || string(buf[:n]) != "still here" {
+			t.Fatalf("Recv = %q, %v", buf[:n], err)
+		}
+	})
+}
+
+// Closing an endpoint frees its UDP port.
+func TestEndpointCloseFreesPort(t *testing.T) {
+	e := newUDPEndpoint(t, "udp4", "127.0.0.1")
+	addr := e.LocalAddr()
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := udpencap.Listen("udp4", addr)
+	if err != nil {
+		t.Fatalf("port %v not free after Close: %v", addr, err)
+	}
+	c.Close()
 }
