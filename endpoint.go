@@ -147,6 +147,7 @@ type Endpoint struct {
 	txBufs    [][]byte
 	msgs      msgPool
 	rt        EndpointRuntimeStats // counters kept by the loop
+	progress  bool                 // datagrams or timeouts handled since the last afterEvent
 	closedBad uint64               // DroppedBadVtag of reaped associations
 }
 
@@ -383,6 +384,7 @@ func (e *Endpoint) loop() {
 		case <-e.timer.C:
 			armed = false
 			e.core.handleTimeout(time.Now())
+			e.progress = true
 		case err := <-e.readErr:
 			fatal = err
 			return
@@ -394,6 +396,7 @@ func (e *Endpoint) loop() {
 
 func (e *Endpoint) handleBatch(b *rxBatch) {
 	now := time.Now()
+	e.progress = true
 	c := e.core
 	for i := 0; i < b.n; i++ {
 		m := &b.ms[i]
@@ -453,9 +456,14 @@ func (e *Endpoint) afterEvent(now time.Time) {
 		}
 		e.dispatch(now, ev)
 	}
+	// Send buffer space is only freed by SACKs and timeouts (abandoned
+	// PR-SCTP messages): wake blocked senders after those, not after their
+	// own retries (which would spin).
+	progress := e.progress
+	e.progress = false
 	for _, h := range e.handles {
 		e.drain(h, false)
-		if h.sendBlocked {
+		if h.sendBlocked && progress {
 			h.sendBlocked = false
 			signal1(h.writable)
 		}

@@ -282,10 +282,7 @@ func (h *Assoc) Send(ctx context.Context, data []byte, p SendParams) error {
 
 func (h *Assoc) sendOnLoop(now time.Time, data []byte, p SendParams) error {
 	if h.a == nil || h.ep.handles[h.id] != h {
-		if err := h.Err(); err != nil {
-			return err
-		}
-		return ErrClosed
+		return h.closedErr()
 	}
 	err := h.a.send(now, outMessage{stream: p.Stream, ppid: p.PPID, unordered: p.Unordered, data: data, ttl: p.TTL, context: p.Context})
 	if errors.Is(err, errSendBufferFull) {
@@ -345,12 +342,18 @@ func (h *Assoc) do(fn func(a *association, now time.Time)) error {
 		return err
 	}
 	if closed {
-		if e := h.Err(); e != nil && !errors.Is(e, ErrClosed) {
-			return fmt.Errorf("%w: %w", ErrClosed, e)
-		}
-		return ErrClosed
+		return h.closedErr()
 	}
 	return nil
+}
+
+// closedErr is the error of operations on a closed association: ErrClosed,
+// wrapping the reason it closed.
+func (h *Assoc) closedErr() error {
+	if e := h.Err(); e != nil && !errors.Is(e, ErrClosed) {
+		return fmt.Errorf("%w: %w", ErrClosed, e)
+	}
+	return ErrClosed
 }
 
 // msgPool recycles received-message buffers by size class (256 B × 4^k up
