@@ -1311,9 +1311,7 @@ func (e *assocEntry) pump() {
 			return
 		}
 		if it.ev != nil {
-			if !e.track(it.ev) {
-				continue
-			}
+			it.ev = e.track(it.ev)
 		}
 		it.from = e.peer
 		it.assoc = e.id
@@ -1344,25 +1342,27 @@ func (e *assocEntry) ownerCtx() context.Context {
 	return e.owner.baseCtx
 }
 
-// track updates the entry's state from an event; it reports whether the
-// event should be offered to the user.
-func (e *assocEntry) track(ev Event) bool {
-	if ac, ok := ev.(AssocChange); ok {
-		switch ac.State {
-		case CommUp, Restart:
-			e.markUp()
-		case CommLost, CantStartAssoc, ShutdownComp:
-			err := ac.Err
-			if err == nil {
-				err = ErrClosed
-			}
-			if len(ac.Causes) > 0 {
-				err = abortErrorFrom(ac.Causes, err)
-			}
-			e.markDown(err)
-		}
+// track updates the entry's state from an event and returns the event as
+// the user sees it: an ABORT's causes become an *AbortError in Err.
+func (e *assocEntry) track(ev Event) Event {
+	ac, ok := ev.(AssocChange)
+	if !ok {
+		return ev
 	}
-	return true
+	switch ac.State {
+	case CommUp, Restart:
+		e.markUp()
+	case CommLost, CantStartAssoc, ShutdownComp:
+		if len(ac.Causes) > 0 {
+			ac.Err = abortErrorFrom(ac.Causes, ac.Err)
+		}
+		err := ac.Err
+		if err == nil {
+			err = ErrClosed
+		}
+		e.markDown(err)
+	}
+	return ac
 }
 
 // wantsItem reports whether s delivers it: data unless shut for reading,
