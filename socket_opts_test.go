@@ -292,11 +292,11 @@ func TestOneToManyEOFAndAbort(t *testing.T) {
 	b.SetEvents(EventSubscribe{Association: true})
 	for {
 		r, err := b.SCTPRecv(100)
-		if err == io.EOF {
-			break
-		}
 		if err != nil {
-			t.Fatal(err)
+			if !errors.Is(err, ErrAborted) {
+				t.Errorf("b's read after the abort: %v, want ErrAborted", err)
+			}
+			break
 		}
 		if ac, ok := r.Notification.(AssocChange); ok {
 			var ae *AbortError
