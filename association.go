@@ -1,0 +1,930 @@
+package sctp
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/pion/logging"
+	"github.com/usctp/sctp/chunk"
+)
+
+// State is an association state (RFC 9260 §4).
+type State uint8
+
+// Association states (RFC 9260 §4).
+const (
+	StateClosed State = iota
+	StateCookieWait
+	StateCookieEchoed
+	StateEstablished
+	StateShutdownPending
+	StateShutdownSent
+	StateShutdownReceived
+	StateShutdownAckSent
+)
+
+func (s State) String() string {
+	switch s {
+	case StateClosed:
+		return "CLOSED"
+	case StateCookieWait:
+		return "COOKIE-WAIT"
+	case StateCookieEchoed:
+		return "COOKIE-ECHOED"
+	case StateEstablished:
+		return "ESTABLISHED"
+	case StateShutdownPending:
+		return "SHUTDOWN-PENDING"
+	case StateShutdownSent:
+		return "SHUTDOWN-SENT"
+	case StateShutdownReceived:
+		return "SHUTDOWN-RECEIVED"
+	case StateShutdownAckSent:
+		return "SHUTDOWN-ACK-SENT"
+	}
+	return fmt.Sprintf("State(%d)", uint8(s))
+}
+
+// Protocol defaults (RFC 9260 §16).
+const (
+	assocDefaultRTOInitial     = 1 * time.Second
+	assocDefaultRTOMin         = 1 * time.Second
+	assocDefaultRTOMax         = 60 * time.Second
+	assocDefaultMaxInitRetrans = 8
+	assocDefaultMaxRetrans     = 10
+	assocDefaultPathMaxRetrans = 5
+	assocDefaultCookieLifetime = 60 * time.Second
+	assocDefaultHBInterval     = 30 * time.Second
+	assocDefaultSackDelay      = 200 * time.Millisecond
+	assocDefaultStreams        = 16
+	assocDefaultRwnd           = 128 * 1024
+	assocDefaultSndBuf         = 1024 * 1024
+	assocDefaultMaxMessage     = 256 * 1024
+	assocDefaultMTU            = 1452 // 1500 - IPv6 (40) - UDP (8)
+	minRwnd                    = 1500 // RFC 9260 §3.3.2: a_rwnd at least 1500
+	minMTU                     = 508
+	maxPeerAddrs               = 16 // peer address parameters kept per association
+	maxPendingControl          = 64 // queued special packets per association
+	maxUnrecognizedReported    = 512
+)
+
+// assocConfig holds the per-association settings given to listen and
+// connect. Zero fields take the RFC 9260 §16 defaults.
+type assocConfig struct {
+	outStreams     uint16 // OS we ask for
+	maxInStreams   uint16 // MIS we accept
+	rwnd           uint32 // a_rwnd we advertise (>= 1500)
+	sndBuf         int
+	maxMessage     int
+	mtu            int // max SCTP packet bytes (path MTU - IP - UDP)
+	rto            rtoConfig
+	maxInitRetrans int // Max.Init.Retransmits
+	maxRetrans     int // Association.Max.Retrans
+	pathMaxRetrans int // Path.Max.Retrans
+	cookieLifetime time.Duration
+	hbInterval     time.Duration
+	hbDisabled     bool
+	sackDelay      time.Duration
+	// prSCTP advertises and accepts PR-SCTP (RFC 3758). When false a
+	// peer's Forward-TSN-Supported parameter is reported unrecognized.
+	prSCTP bool
+	// adaptation, when adaptationSet, is sent as an Adaptation Layer
+	// Indication (RFC 5061 §4.2.5).
+	adaptation    uint32
+	adaptationSet bool
+}
+
+func (c assocConfig) withDefaults() assocConfig {
+	if c.outStreams == 0 {
+		c.outStreams = assocDefaultStreams
+	}
+	if c.maxInStreams == 0 {
+		c.maxInStreams = assocDefaultStreams
+	}
+	if c.rwnd < minRwnd {
+		if c.rwnd == 0 {
+			c.rwnd = assocDefaultRwnd
+		} else {
+			c.rwnd = minRwnd
+		}
+	}
+	if c.sndBuf <= 0 {
+		c.sndBuf = assocDefaultSndBuf
+	}
+	if c.maxMessage <= 0 {
+		c.maxMessage = assocDefaultMaxMessage
+	}
+	if c.mtu <= 0 {
+		c.mtu = assocDefaultMTU
+	}
+	if c.mtu < minMTU {
+		c.mtu = minMTU
+	}
+	if c.rto.initial <= 0 {
+		c.rto.initial = assocDefaultRTOInitial
+	}
+	if c.rto.min <= 0 {
+		c.rto.min = assocDefaultRTOMin
+	}
+	if c.rto.max <= 0 {
+		c.rto.max = assocDefaultRTOMax
+	}
+	if c.rto.max < c.rto.min {
+		c.rto.max = c.rto.min
+	}
+	if c.maxInitRetrans <= 0 {
+		c.maxInitRetrans = assocDefaultMaxInitRetrans
+	}
+	if c.maxRetrans <= 0 {
+		c.maxRetrans = assocDefaultMaxRetrans
+	}
+	if c.pathMaxRetrans <= 0 {
+		c.pathMaxRetrans = assocDefaultPathMaxRetrans
+	}
+	if c.cookieLifetime <= 0 {
+		c.cookieLifetime = assocDefaultCookieLifetime
+	}
+	if c.hbInterval <= 0 {
+		c.hbInterval = assocDefaultHBInterval
+	}
+	if c.sackDelay <= 0 {
+		c.sackDelay = assocDefaultSackDelay
+	}
+	return c
+}
+
+// peerPath is one peer transport address of an association with its
+// remote UDP encapsulation port (RFC 6951 §5.1: per association and
+// destination address) and heartbeat state.
+type peerPath struct {
+	addr      netip.Addr
+	udpPort   uint16
+	active    bool
+	confirmed bool
+	hb        *heartbeatState
+}
+
+func (p *peerPath) addrPort() netip.AddrPort { return netip.AddrPortFrom(p.addr, p.udpPort) }
+
+// outPacket is a queued packet whose header differs from the normal
+// bundle to the primary path (INIT with tag 0, T-bit replies, packets to
+// another path, replies to a datagram's source).
+type outPacket struct {
+	to               netip.AddrPort
+	srcPort, dstPort uint16
+	vtag             uint32
+	chunks           []byte
+}
+
+// timer is one retransmission timer: a deadline and a retransmit count.
+type timer struct {
+	at    time.Time
+	count int
+	rto   time.Duration
+}
+
+func (t *timer) stop()                                { t.at = time.Time{}; t.count = 0 }
+func (t *timer) running() bool                        { return !t.at.IsZero() }
+func (t *timer) expired(now time.Time) bool           { return t.running() && !now.Before(t.at) }
+func (t *timer) start(now time.Time, d time.Duration) { t.at = now.Add(d); t.rto = d }
+
+// association is one SCTP association (the TCB of RFC 9260 §14), sans-IO:
+// every method takes now, nothing reads the clock, and output is pulled
+// with appendPacket.
+type association struct {
+	ep  *endpointCore
+	cfg assocConfig
+	log logging.LeveledLogger
+
+	aid                 AssocID
+	st                  State
+	localPort, peerPort uint16
+	localTag, peerTag   uint32
+	localInitialTSN     uint32
+	peerInitialTSN      uint32
+	peerRwnd            uint32
+	outStreams          uint16 // negotiated
+	inStreams           uint16
+	peerPRSCTP          bool // both sides support FORWARD TSN
+	peerAdaptation      uint32
+	hasPeerAdaptation   bool
+
+	paths   []*peerPath
+	primary int
+
+	data *dataState
+
+	// handshake
+	initChunk       []byte // our INIT chunk, for T1-init retransmission and §5.2.1
+	cookieEcho      []byte // COOKIE ECHO (+ bundled ERROR), for T1-cookie
+	t1              timer
+	stalePreserve   time.Duration // Cookie Preservative to add on the next INIT
+	t2              timer         // T2-shutdown (SHUTDOWN or SHUTDOWN ACK)
+	t5              time.Time
+	shutdownWanted  bool // user asked for shutdown while data outstanding
+	wasBusy         bool // data was outstanding (for SenderDry)
+	errorCount      int  // association error counter (RFC 9260 §8.1)
+	pendingSack     bool // a SACK must go out with the next bundle
+	pendingShutdown bool // SHUTDOWN to bundle (DATA in SHUTDOWN-SENT)
+
+	ctrl    []byte      // control chunks for the next bundle to the primary path
+	pending []outPacket // special packets, sent before the bundle
+
+	closeErr error
+	st0      AssocStats
+	scratch  []byte
+	dataC    chunk.Data
+	sackC    chunk.Sack
+	fwdC     chunk.ForwardTSN
+}
+
+func newAssociation(ep *endpointCore, cfg assocConfig, localPort, peerPort uint16) *association {
+	a := &association{
+		ep:        ep,
+		cfg:       cfg,
+		log:       ep.log,
+		localPort: localPort,
+		peerPort:  peerPort,
+	}
+	ep.nextID++
+	a.aid = ep.nextID
+	return a
+}
+
+// id returns the association's identifier.
+func (a *association) id() AssocID { return a.aid }
+
+// state returns the current RFC 9260 §4 state.
+func (a *association) state() State { return a.st }
+
+// err returns why the association closed (nil while open or after a
+// graceful shutdown).
+func (a *association) err() error { return a.closeErr }
+
+// primaryPath returns the path packets go to: the primary if active,
+// else the first active one, else the primary.
+func (a *association) primaryPath() *peerPath {
+	if len(a.paths) == 0 {
+		panic("BUG: association without paths")
+	}
+	p := a.paths[a.primary]
+	if p.active {
+		return p
+	}
+	for _, q := range a.paths {
+		if q.active {
+			return q
+		}
+	}
+	return p
+}
+
+func (a *association) pathFor(addr netip.Addr) *peerPath {
+	for _, p := range a.paths {
+		if p.addr == addr {
+			return p
+		}
+	}
+	return nil
+}
+
+// addPath adds a peer address (bounded by maxPeerAddrs); the caller
+// registers it with the endpoint.
+func (a *association) addPath(addr netip.Addr, udpPort uint16) *peerPath {
+	addr = addr.Unmap()
+	if p := a.pathFor(addr); p != nil {
+		return p
+	}
+	if len(a.paths) >= maxPeerAddrs || !addr.IsValid() || addr.IsUnspecified() || addr.IsMulticast() {
+		return nil
+	}
+	p := &peerPath{addr: addr, udpPort: udpPort, active: true}
+	a.paths = append(a.paths, p)
+	return p
+}
+
+func (a *association) emit(ev Event) { a.ep.emit(ev) }
+
+// rto returns the current retransmission timeout of the primary path.
+func (a *association) rto() time.Duration {
+	if a.data != nil {
+		if r := a.data.stats().rto; r > 0 {
+			return r
+		}
+	}
+	return a.cfg.rto.initial
+}
+
+func (a *association) backoff(d time.Duration) time.Duration {
+	d *= 2
+	if d > a.cfg.rto.max || d <= 0 {
+		d = a.cfg.rto.max
+	}
+	return d
+}
+
+// queueSpecial queues a packet with its own header; bounded so hostile
+// input cannot grow it.
+func (a *association) queueSpecial(to netip.AddrPort, vtag uint32, chunks []byte) {
+	if len(a.pending) >= maxPendingControl {
+		return
+	}
+	a.pending = append(a.pending, outPacket{to: to, srcPort: a.localPort, dstPort: a.peerPort, vtag: vtag, chunks: chunks})
+}
+
+// queueCtrl appends control chunks to the next bundle to the primary.
+func (a *association) queueCtrl(c chunk.Chunk) {
+	if len(a.ctrl) > 4*a.cfg.mtu {
+		return
+	}
+	a.ctrl = c.AppendTo(a.ctrl)
+}
+
+// send queues a user message (RFC 9260 §10.1 SEND).
+func (a *association) send(now time.Time, m outMessage) error {
+	switch a.st {
+	case StateEstablished:
+	case StateClosed:
+		if a.closeErr != nil {
+			return fmt.Errorf("%w: %w", ErrClosed, a.closeErr)
+		}
+		return ErrClosed
+	case StateCookieWait, StateCookieEchoed:
+		return ErrNotEstablished
+	default:
+		return ErrShuttingDown
+	}
+	if err := a.data.enqueue(now, m); err != nil {
+		return err
+	}
+	a.wasBusy = true
+	return nil
+}
+
+// readMessage returns the next deliverable user message.
+func (a *association) readMessage() (inMessage, bool) {
+	if a.data == nil {
+		return inMessage{}, false
+	}
+	return a.data.readMessage()
+}
+
+// abort aborts the association (RFC 9260 §9.1) with a User-Initiated
+// Abort cause (12) carrying reason.
+func (a *association) abort(now time.Time, reason string) {
+	switch a.st {
+	case StateClosed:
+		return
+	case StateCookieWait:
+		// No peer tag yet: nothing can be sent (RFC 9260 §9.1 allows
+		// deleting the TCB).
+		a.close(now, CantStartAssoc, ErrAborted, nil)
+		return
+	}
+	causes := chunk.AppendCause(nil, chunk.CauseUserInitiatedAbort, []byte(reason))
+	if len(causes) > a.cfg.mtu-64 {
+		causes = chunk.AppendCause(nil, chunk.CauseUserInitiatedAbort, []byte(reason[:a.cfg.mtu-64-8]))
+	}
+	ab := chunk.Abort{Causes: causes}
+	a.queueSpecial(a.primaryPath().addrPort(), a.peerTag, ab.AppendTo(nil))
+	a.close(now, CommLost, ErrAborted, nil)
+}
+
+// close moves to CLOSED and emits the association change event. The
+// endpoint reaps CLOSED associations (after sending their queued packets).
+func (a *association) close(now time.Time, kind AssocChangeState, err error, causes []byte) {
+	if a.st == StateClosed {
+		return
+	}
+	a.log.Debugf("assoc %d: %v -> CLOSED (%v, %v)", a.aid, a.st, kind, err)
+	a.st = StateClosed
+	a.closeErr = err
+	a.t1.stop()
+	a.t2.stop()
+	a.t5 = time.Time{}
+	a.ctrl = a.ctrl[:0]
+	a.pendingSack = false
+	a.pendingShutdown = false
+	var c []byte
+	if len(causes) > 0 {
+		c = append([]byte(nil), causes...)
+	}
+	a.emit(AssocChange{ID: a.aid, State: kind, OutStreams: a.outStreams, InStreams: a.inStreams, Err: err, Causes: c})
+	a.ep.markClosed(a)
+}
+
+func (a *association) setState(s State) {
+	if a.st != s {
+		a.log.Debugf("assoc %d: %v -> %v", a.aid, a.st, s)
+	}
+	a.st = s
+}
+
+// stats returns a snapshot of the association's counters.
+func (a *association) stats() AssocStats {
+	s := a.st0
+	s.State = a.st
+	s.OutStreams = a.outStreams
+	s.InStreams = a.inStreams
+	s.PeerAddresses = len(a.paths)
+	if a.data != nil {
+		fillDataStats(&s, a.data.stats())
+	}
+	return s
+}
+
+// deadline returns the earliest timer of the association; zero if none.
+func (a *association) deadline() time.Time {
+	var d time.Time
+	min := func(t time.Time) {
+		if !t.IsZero() && (d.IsZero() || t.Before(d)) {
+			d = t
+		}
+	}
+	if a.st == StateClosed {
+		return d
+	}
+	min(a.t1.at)
+	min(a.t2.at)
+	min(a.t5)
+	if a.data != nil {
+		min(a.data.deadline())
+	}
+	if a.hbEnabled() {
+		for _, p := range a.paths {
+			min(p.hb.deadline())
+		}
+	}
+	return d
+}
+
+// handleTimeout runs every expired timer.
+func (a *association) handleTimeout(now time.Time) {
+	if a.st == StateClosed {
+		return
+	}
+	if a.t1.expired(now) {
+		a.t1Expired(now)
+	}
+	if a.st == StateClosed {
+		return
+	}
+	if a.t2.expired(now) {
+		a.t2Expired(now)
+	}
+	if a.st == StateClosed {
+		return
+	}
+	if !a.t5.IsZero() && !now.Before(a.t5) {
+		a.t5Expired(now)
+		return
+	}
+	if a.data != nil && !a.data.deadline().IsZero() && !now.Before(a.data.deadline()) {
+		if a.data.handleTimeout(now) {
+			// RFC 9260 §8.1: Association.Max.Retrans exceeded.
+			a.fail(now)
+			return
+		}
+		a.afterData(now)
+	}
+	if a.hbEnabled() {
+		a.heartbeatTimers(now)
+	}
+}
+
+// fail closes the association after the peer became unreachable (RFC
+// 9260 §8.1), with an ABORT to the peer as a courtesy.
+func (a *association) fail(now time.Time) {
+	if a.st == StateClosed {
+		return
+	}
+	if a.peerTag != 0 {
+		ab := chunk.Abort{}
+		a.queueSpecial(a.primaryPath().addrPort(), a.peerTag, ab.AppendTo(nil))
+	}
+	a.close(now, CommLost, ErrAssociationFailed, nil)
+}
+
+// dataAllowed reports whether DATA may be sent in the current state.
+func (a *association) dataAllowed() bool {
+	switch a.st {
+	case StateEstablished, StateShutdownPending, StateShutdownReceived:
+		return a.data != nil
+	}
+	return false
+}
+
+// appendPacket appends the next packet to send (common header, chunks,
+// CRC32c) to b. Queued special packets go first; then one bundle to the
+// primary path: control chunks, a SACK if due, then DATA up to the MTU.
+func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrPort, bool) {
+	if len(a.pending) > 0 {
+		p := a.pending[0]
+		copy(a.pending, a.pending[1:])
+		a.pending[len(a.pending)-1] = outPacket{}
+		a.pending = a.pending[:len(a.pending)-1]
+		start := len(b)
+		b = AppendCommonHeader(b, CommonHeader{SrcPort: p.srcPort, DstPort: p.dstPort, VerificationTag: p.vtag})
+		b = append(b, p.chunks...)
+		FinalizePacket(b[start:])
+		a.st0.PacketsOut++
+		a.st0.ChunksOut++
+		return b, p.to, true
+	}
+	if a.st == StateClosed || a.peerTag == 0 || len(a.paths) == 0 {
+		return b, netip.AddrPort{}, false
+	}
+	path := a.primaryPath()
+	start := len(b)
+	b = AppendCommonHeader(b, CommonHeader{SrcPort: a.localPort, DstPort: a.peerPort, VerificationTag: a.peerTag})
+	hdrEnd := len(b)
+	limit := start + a.cfg.mtu
+	if len(a.ctrl) > 0 {
+		n := a.ctrlFit(limit - len(b))
+		b = append(b, a.ctrl[:n]...)
+		a.ctrl = a.ctrl[:copy(a.ctrl, a.ctrl[n:])]
+		a.st0.ChunksOut++
+		if len(a.ctrl) == 0 {
+			a.pendingShutdown = false
+		}
+	}
+	if a.data != nil && (a.pendingSack || a.data.sackDue(now)) && limit-len(b) >= 16 {
+		if a.st != StateCookieEchoed && a.st != StateCookieWait {
+			b = a.data.appendSack(b)
+			a.pendingSack = false
+			a.st0.SacksOut++
+			a.st0.ChunksOut++
+		}
+	}
+	if a.dataAllowed() && len(a.ctrl) == 0 {
+		if room := limit - len(b); room > 16 {
+			b = a.data.appendData(now, b, room)
+		}
+	}
+	if len(b) == hdrEnd {
+		return b[:start], netip.AddrPort{}, false
+	}
+	FinalizePacket(b[start:])
+	a.st0.PacketsOut++
+	return b, path.addrPort(), true
+}
+
+// ctrlFit returns how many leading bytes of a.ctrl (whole chunks) fit in
+// room; at least the first chunk, which a bundle then carries alone.
+func (a *association) ctrlFit(room int) int {
+	n := 0
+	for n < len(a.ctrl) {
+		l := int(a.ctrl[n+2])<<8 | int(a.ctrl[n+3])
+		l = (l + 3) &^ 3
+		if n+l > len(a.ctrl) {
+			panic("BUG: malformed queued control chunk")
+		}
+		if n > 0 && n+l > room {
+			break
+		}
+		n += l
+	}
+	return n
+}
+
+// handlePacket processes one received packet whose common header has been
+// parsed and whose peer address belongs to this association.
+func (a *association) handlePacket(now time.Time, from netip.AddrPort, h CommonHeader, chunks []byte) {
+	if a.st == StateClosed {
+		return
+	}
+	it := chunk.NewIter(chunks)
+	if !it.Next() {
+		a.st0.DroppedBadChunk++
+		return
+	}
+	first := it.Chunk()
+	addr := from.Addr().Unmap()
+	switch first.Type {
+	case chunk.TypeInit:
+		// RFC 9260 §8.5.1 A: the vtag of a packet with INIT is 0 and the
+		// INIT is alone in it.
+		if h.VerificationTag != 0 {
+			a.st0.DroppedBadVtag++
+			return
+		}
+		a.st0.PacketsIn++
+		a.st0.ChunksIn++
+		a.handleInit(now, from, first)
+		return
+	case chunk.TypeCookieEcho:
+		// RFC 9260 §8.5.1 D: the tag is checked against the cookie's.
+		a.st0.PacketsIn++
+		if !a.handleCookieEchoExisting(now, from, h, first) {
+			return
+		}
+		a.learnPort(addr, from.Port())
+		a.handleChunks(now, from, h, &it)
+		return
+	case chunk.TypeAbort, chunk.TypeShutdownComplete:
+		// §8.5.1 B, C: checked per chunk below.
+	case chunk.TypeShutdownAck:
+		if a.st == StateCookieWait || a.st == StateCookieEchoed {
+			// §8.5.1 E: treat as out of the blue (§8.4 rule 5).
+			a.ep.ootbShutdownComplete(from, h)
+			return
+		}
+		fallthrough
+	default:
+		// §8.5: every other packet carries our tag.
+		if h.VerificationTag != a.localTag {
+			a.st0.DroppedBadVtag++
+			return
+		}
+	}
+	a.st0.PacketsIn++
+	if h.VerificationTag == a.localTag {
+		// RFC 6951 §5.4: learn the UDP port only from tag-verified
+		// packets that do not carry INIT.
+		a.learnPort(addr, from.Port())
+	}
+	a.processChunk(now, from, h, first, &it)
+}
+
+// learnPort records the UDP source port of a verified packet as the
+// path's remote encapsulation port (RFC 6951 §5.4).
+func (a *association) learnPort(addr netip.Addr, port uint16) {
+	if p := a.pathFor(addr); p != nil && port != 0 {
+		p.udpPort = port
+	}
+}
+
+// handleChunks processes the remaining chunks of it.
+func (a *association) handleChunks(now time.Time, from netip.AddrPort, h CommonHeader, it *chunk.Iter) {
+	if it.Next() {
+		a.processChunk(now, from, h, it.Chunk(), it)
+		return
+	}
+	a.endOfPacket(now, false)
+}
+
+// processChunk processes c and then the rest of it.
+func (a *association) processChunk(now time.Time, from netip.AddrPort, h CommonHeader, c chunk.Raw, it *chunk.Iter) {
+	sawData := false
+	for {
+		a.st0.ChunksIn++
+		stop := false
+		switch c.Type {
+		case chunk.TypeData:
+			sawData = true
+			stop = a.handleData(now, c)
+		case chunk.TypeSack:
+			stop = a.handleSack(now, c)
+		case chunk.TypeHeartbeat:
+			a.handleHeartbeat(now, from, c)
+		case chunk.TypeHeartbeatAck:
+			a.handleHeartbeatAck(now, from, c)
+		case chunk.TypeAbort:
+			a.handleAbort(now, h, c)
+			stop = true
+		case chunk.TypeShutdown:
+			stop = a.handleShutdown(now, c)
+		case chunk.TypeShutdownAck:
+			a.handleShutdownAck(now, c)
+			stop = true
+		case chunk.TypeShutdownComplete:
+			a.handleShutdownComplete(now, h, c)
+			stop = true
+		case chunk.TypeError:
+			stop = a.handleError(now, c)
+		case chunk.TypeCookieAck:
+			a.handleCookieAck(now, c)
+		case chunk.TypeInitAck:
+			// INIT ACK must be alone in its packet; handled and done.
+			a.handleInitAck(now, from, c)
+			stop = true
+		case chunk.TypeInit, chunk.TypeCookieEcho:
+			// Bundled after other chunks: not allowed (RFC 9260 §6.10).
+			a.st0.DroppedBadChunk++
+			stop = true
+		case chunk.TypeForwardTSN:
+			if a.peerPRSCTP && a.cfg.prSCTP {
+				stop = a.handleForwardTSN(now, c)
+				sawData = true
+			} else {
+				stop = a.unknownChunk(c)
+			}
+		default:
+			stop = a.unknownChunk(c)
+		}
+		if stop || a.st == StateClosed || !it.Next() {
+			break
+		}
+		c = it.Chunk()
+	}
+	if it.Err() != nil {
+		a.st0.DroppedBadChunk++
+	}
+	a.endOfPacket(now, sawData)
+}
+
+// endOfPacket runs after all chunks of a packet were processed.
+func (a *association) endOfPacket(now time.Time, sawData bool) {
+	if a.st == StateClosed {
+		return
+	}
+	if sawData && a.data != nil {
+		a.data.endOfPacket(now)
+		if a.st == StateShutdownSent {
+			// RFC 9260 §9.2: answer DATA in SHUTDOWN-SENT with SHUTDOWN
+			// (plus the SACK) and restart T2-shutdown.
+			a.pendingSack = true
+			a.queueShutdown()
+			a.t2.start(now, a.t2.rto)
+		}
+	}
+	a.afterData(now)
+}
+
+// unknownChunk applies the action bits of an unrecognized chunk type (RFC
+// 9260 §3.2) and reports whether processing stops.
+func (a *association) unknownChunk(c chunk.Raw) bool {
+	act := chunk.ActionOf(c.Type)
+	if act == chunk.ActionStopReport || act == chunk.ActionSkipReport {
+		if a.st != StateCookieWait {
+			// Unrecognized Chunk Type (cause 6) carries the whole chunk.
+			raw := chunk.Unknown{Raw: c}
+			whole := raw.AppendTo(a.scratch[:0])
+			a.scratch = whole[:0]
+			if len(whole) <= a.cfg.mtu-64 {
+				e := chunk.Error{Causes: chunk.AppendCause(nil, chunk.CauseUnrecognizedChunk, whole)}
+				a.queueCtrl(&e)
+			}
+		}
+	}
+	if act == chunk.ActionStop || act == chunk.ActionStopReport {
+		a.st0.DroppedUnknownChunk++
+		return true
+	}
+	return false
+}
+
+// handleData processes one DATA chunk (RFC 9260 §6.2).
+func (a *association) handleData(now time.Time, c chunk.Raw) bool {
+	switch a.st {
+	case StateEstablished, StateShutdownPending, StateShutdownSent:
+	default:
+		// SHUTDOWN-RECEIVED and later: the peer sends no new data.
+		a.st0.DroppedWrongState++
+		return false
+	}
+	if err := a.dataC.Decode(c); err != nil {
+		if len(c.Value) <= 12 {
+			// RFC 9260 §6.2: a DATA chunk with no user data → ABORT
+			// with cause "No User Data" (9) carrying the TSN.
+			a.abortNoUserData(now, c)
+			return true
+		}
+		a.st0.DroppedBadChunk++
+		return true
+	}
+	a.st0.DataChunksIn++
+	switch a.data.handleData(now, &a.dataC) {
+	case dataInvalidStream:
+		// RFC 9260 §6.4: ERROR cause 1 (stream id + reserved); the TSN
+		// is acknowledged by the data path.
+		var info [4]byte
+		info[0] = byte(a.dataC.Stream >> 8)
+		info[1] = byte(a.dataC.Stream)
+		e := chunk.Error{Causes: chunk.AppendCause(nil, chunk.CauseInvalidStream, info[:])}
+		a.queueCtrl(&e)
+		a.pendingSack = true
+	case dataNoUserData:
+		a.abortNoUserData(now, c)
+		return true
+	}
+	return false
+}
+
+func (a *association) abortNoUserData(now time.Time, c chunk.Raw) {
+	var tsn [4]byte
+	if len(c.Value) >= 4 {
+		copy(tsn[:], c.Value[:4])
+	}
+	a.sendAbort(now, chunk.AppendCause(nil, chunk.CauseNoUserData, tsn[:]), ErrAborted)
+}
+
+// sendAbort sends ABORT with causes to the peer and closes (COMM_LOST).
+func (a *association) sendAbort(now time.Time, causes []byte, err error) {
+	ab := chunk.Abort{Causes: causes}
+	a.queueSpecial(a.primaryPath().addrPort(), a.peerTag, ab.AppendTo(nil))
+	a.close(now, CommLost, err, nil)
+}
+
+// handleSack processes a SACK (RFC 9260 §6.2.1).
+func (a *association) handleSack(now time.Time, c chunk.Raw) bool {
+	switch a.st {
+	case StateEstablished, StateShutdownPending, StateShutdownSent, StateShutdownReceived:
+	default:
+		a.st0.DroppedWrongState++
+		return false
+	}
+	if err := a.sackC.Decode(c); err != nil {
+		a.st0.DroppedBadChunk++
+		return true
+	}
+	a.st0.SacksIn++
+	if err := a.data.handleSack(now, &a.sackC); err != nil {
+		if errors.Is(err, errCumAckBeyondSent) {
+			// RFC 9260 §6.2.1: cum ack beyond anything sent → ABORT with
+			// Protocol Violation (13).
+			a.sendAbort(now, chunk.AppendCause(nil, chunk.CauseProtocolViolation, []byte("cumulative TSN ack beyond max TSN sent")), ErrAborted)
+			return true
+		}
+		a.st0.DroppedBadChunk++
+		return false
+	}
+	a.errorCount = 0
+	return false
+}
+
+func (a *association) handleForwardTSN(now time.Time, c chunk.Raw) bool {
+	switch a.st {
+	case StateEstablished, StateShutdownPending, StateShutdownSent:
+	default:
+		return false
+	}
+	if err := a.fwdC.Decode(c); err != nil {
+		a.st0.DroppedBadChunk++
+		return true
+	}
+	a.data.handleForwardTSN(now, &a.fwdC)
+	return false
+}
+
+// afterData runs the state transitions that depend on the data path
+// becoming idle (RFC 9260 §9.2) and the SenderDry notification.
+func (a *association) afterData(now time.Time) {
+	if a.data == nil {
+		return
+	}
+	idle := a.data.idle()
+	if idle && a.wasBusy && a.st == StateEstablished {
+		a.wasBusy = false
+		a.emit(SenderDry{ID: a.aid})
+	}
+	if !idle {
+		return
+	}
+	switch a.st {
+	case StateShutdownPending:
+		a.startShutdown(now)
+	case StateShutdownReceived:
+		a.sendShutdownAck(now)
+	}
+}
+
+// handleError processes an ERROR chunk (RFC 9260 §3.3.10): Stale Cookie
+// in COOKIE-ECHOED restarts the handshake (§5.2.6); other causes are
+// reported to the user.
+func (a *association) handleError(now time.Time, c chunk.Raw) bool {
+	var e chunk.Error
+	if err := e.Decode(c); err != nil {
+		a.st0.DroppedBadChunk++
+		return true
+	}
+	it := chunk.NewCauseIter(e.Causes)
+	for it.Next() {
+		cause := it.Cause()
+		if cause.Code == chunk.CauseStaleCookie && a.st == StateCookieEchoed {
+			a.handleStaleCookie(now, cause.Info)
+			return true
+		}
+		a.emit(RemoteError{ID: a.aid, Code: cause.Code, Info: append([]byte(nil), cause.Info...)})
+	}
+	return false
+}
+
+// handleAbort processes ABORT (RFC 9260 §9.1) after the §8.5.1 B check.
+func (a *association) handleAbort(now time.Time, h CommonHeader, c chunk.Raw) {
+	var ab chunk.Abort
+	if err := ab.Decode(c); err != nil {
+		a.st0.DroppedBadChunk++
+		return
+	}
+	if !a.tBitOK(h.VerificationTag, ab.T) {
+		a.st0.DroppedBadVtag++
+		return
+	}
+	kind := CommLost
+	if a.st == StateCookieWait || a.st == StateCookieEchoed {
+		kind = CantStartAssoc
+	}
+	a.close(now, kind, ErrAborted, ab.Causes)
+}
+
+// tBitOK applies RFC 9260 §8.5.1 B/C: T=0 carries our tag, T=1 the
+// peer's (which must be known).
+func (a *association) tBitOK(vtag uint32, t bool) bool {
+	if t {
+		return a.peerTag != 0 && vtag == a.peerTag
+	}
+	return vtag == a.localTag
+}

@@ -1,0 +1,821 @@
+package sctp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/pion/logging"
+	"github.com/usctp/sctp/udpencap"
+)
+
+// This file is the runtime around the sans-IO endpointCore: one owner
+// goroutine per Endpoint runs the loop (BRIEF rule 1: the engine never reads
+// the clock or starts goroutines; the runtime arms ONE timer to the core's
+// earliest deadline).
+//
+//	reader goroutine ──batches──▶ loop ◀── ops (mutex queue + 1-slot wake)
+//	                               │ ▲
+//	                    WriteBatch ▼ └── time.Timer (core.deadline())
+//
+// The reader only reads the socket into pooled batches. The loop is the
+// only goroutine that touches the endpointCore and its associations; user
+// handles (Endpoint, Assoc) enqueue operations and wait on per-association
+// notification channels.
+
+// PacketConn is the datagram socket an Endpoint runs on. *udpencap.Conn
+// implements it; WrapDatagramConn adapts anything with the netip methods of
+// *net.UDPConn (such as the in-memory internal/simnet PacketConn).
+type PacketConn interface {
+	ReadBatch(ms []udpencap.Message) (int, error)
+	WriteBatch(ms []udpencap.Message) (int, error)
+	LocalAddr() netip.AddrPort
+	Close() error
+}
+
+// Errors of the runtime endpoint.
+var (
+	// ErrEndpointClosed is returned by operations on a closed Endpoint.
+	ErrEndpointClosed = errors.New("sctp: endpoint closed")
+	// ErrWouldBlock is returned by TrySend when the send buffer is full.
+	ErrWouldBlock = errors.New("sctp: send buffer full, operation would block")
+	// ErrNotListening is returned by Accept for a port without Listen.
+	ErrNotListening = errors.New("sctp: port is not listening")
+	// ErrBacklogFull is the reason given when an accepted association is
+	// aborted because the accept queue is full.
+	ErrBacklogFull = errors.New("sctp: accept queue full")
+)
+
+// EndpointConfig configures an Endpoint. The zero value is usable.
+type EndpointConfig struct {
+	// Rand is the source of verification tags, TSNs and cookie secrets;
+	// nil means crypto/rand. Tests inject a seeded source.
+	Rand io.Reader
+	// LoggerFactory is optional; nil means pion/logging's default.
+	LoggerFactory logging.LoggerFactory
+	// NoOOTBAbort suppresses ABORTs for out-of-the-blue packets (RFC 9260
+	// §8.4 rule 8), like usrsctp's blackhole sysctl.
+	NoOOTBAbort bool
+	// MaxDatagram is the receive buffer per datagram (default 2048; an
+	// SCTP packet over a 1500-byte path is at most 1472 bytes). Larger
+	// datagrams are dropped and counted. At most udpencap.MaxDatagram.
+	MaxDatagram int
+	// BatchSize is how many datagrams one read or write moves (default 32).
+	BatchSize int
+	// RecvQueueBytes bounds, per association, the bytes of delivered but
+	// unread messages the runtime holds; beyond it messages stay in the
+	// association and its receive window closes (default 256 KiB).
+	RecvQueueBytes int
+	// UDPOptions are passed to udpencap.Listen by NewEndpoint.
+	UDPOptions []udpencap.Option
+}
+
+func (c *EndpointConfig) defaults() {
+	if c.MaxDatagram <= 0 {
+		c.MaxDatagram = 2048
+	}
+	if c.MaxDatagram > udpencap.MaxDatagram {
+		c.MaxDatagram = udpencap.MaxDatagram
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = 32
+	}
+	if c.RecvQueueBytes <= 0 {
+		c.RecvQueueBytes = 256 << 10
+	}
+}
+
+// EndpointRuntimeStats are the counters of an Endpoint: the core's, the
+// datagrams dropped by reason, and the socket's.
+type EndpointRuntimeStats struct {
+	Core EndpointStats
+
+	// Datagrams dropped before reaching an association, by reason.
+	DroppedShort       uint64 // shorter than the common header
+	DroppedBadChecksum uint64 // CRC32c mismatch
+	DroppedMalformed   uint64 // other header or bundling errors
+	DroppedUnknownPort uint64 // OOTB to an SCTP port with no listener or association
+	DroppedOOTB        uint64 // other out-of-the-blue packets
+	// DroppedBadVtag counts packets an association discarded for a wrong
+	// verification tag (RFC 9260 §8.5), over all associations so far.
+	DroppedBadVtag uint64
+
+	ReadErrors   uint64 // socket read errors (not counting Close)
+	WriteErrors  uint64 // datagrams the socket refused
+	Associations int    // open associations
+
+	// Socket holds the udpencap counters when the PacketConn is a
+	// *udpencap.Conn.
+	Socket udpencap.Stats
+}
+
+// Endpoint is an SCTP endpoint on one UDP socket (RFC 6951 §5.1: one local
+// encapsulation port for every association). It is safe for concurrent use.
+type Endpoint struct {
+	pc   PacketConn
+	cfg  EndpointConfig
+	core *endpointCore // owned by the loop goroutine
+
+	// Operations from user goroutines.
+	opsMu    sync.Mutex
+	ops      []*op
+	opsSpare []*op
+	opsDone  bool // the loop has exited; no more ops run
+	wake     chan struct{}
+
+	rx      chan *rxBatch
+	rxFree  chan *rxBatch
+	readErr chan error
+
+	closing   chan struct{}
+	closeOnce sync.Once
+	done      chan struct{} // loop exited
+	readDone  chan struct{} // reader exited
+
+	lmu       sync.Mutex
+	listeners map[uint16]*acceptQueue
+
+	// Loop-owned state.
+	handles   map[AssocID]*Assoc
+	timer     *time.Timer
+	tx        []udpencap.Message
+	txBufs    [][]byte
+	msgs      msgPool
+	rt        EndpointRuntimeStats // counters kept by the loop
+	closedBad uint64               // DroppedBadVtag of reaped associations
+}
+
+type rxBatch struct {
+	ms []udpencap.Message
+	n  int
+}
+
+// NewEndpoint opens a UDP socket with udpencap.Listen(network, laddr) and
+// starts an endpoint on it. network is "udp" (dual-stack where possible),
+// "udp4" or "udp6"; port 0 lets the OS choose.
+func NewEndpoint(network string, laddr netip.AddrPort, cfg EndpointConfig) (*Endpoint, error) {
+	c, err := udpencap.Listen(network, laddr, cfg.UDPOptions...)
+	if err != nil {
+		return nil, err
+	}
+	return NewEndpointOn(c, cfg), nil
+}
+
+// NewEndpointOn starts an endpoint on pc, which it owns from then on (Close
+// closes it).
+func NewEndpointOn(pc PacketConn, cfg EndpointConfig) *Endpoint {
+	cfg.defaults()
+	e := &Endpoint{
+		pc:  pc,
+		cfg: cfg,
+		core: newEndpointCore(endpointConfig{
+			rand:          cfg.Rand,
+			loggerFactory: cfg.LoggerFactory,
+			noOOTBAbort:   cfg.NoOOTBAbort,
+		}),
+		wake:      make(chan struct{}, 1),
+		rx:        make(chan *rxBatch, 4),
+		rxFree:    make(chan *rxBatch, 4),
+		readErr:   make(chan error, 1),
+		closing:   make(chan struct{}),
+		done:      make(chan struct{}),
+		readDone:  make(chan struct{}),
+		listeners: make(map[uint16]*acceptQueue),
+		handles:   make(map[AssocID]*Assoc),
+		tx:        make([]udpencap.Message, cfg.BatchSize),
+		txBufs:    make([][]byte, cfg.BatchSize),
+	}
+	for i := 0; i < cap(e.rxFree); i++ {
+		b := &rxBatch{ms: make([]udpencap.Message, cfg.BatchSize)}
+		for j := range b.ms {
+			b.ms[j].Buf = make([]byte, cfg.MaxDatagram)
+		}
+		e.rxFree <- b
+	}
+	for i := range e.txBufs {
+		e.txBufs[i] = make([]byte, 0, 2048)
+	}
+	e.timer = time.NewTimer(time.Hour)
+	e.timer.Stop()
+	go e.reader()
+	go e.loop()
+	return e
+}
+
+// LocalAddr returns the UDP address the endpoint is bound to; its port is
+// the remote encapsulation port peers must use.
+func (e *Endpoint) LocalAddr() netip.AddrPort { return e.pc.LocalAddr() }
+
+// Done is closed once the endpoint has stopped (after Close, or a fatal
+// socket error).
+func (e *Endpoint) Done() <-chan struct{} { return e.done }
+
+// Close aborts every association (sending ABORT), closes the socket and
+// waits for the endpoint's goroutines to exit. Use Assoc.Shutdown first for
+// a graceful close. A second Close returns ErrEndpointClosed.
+func (e *Endpoint) Close() error {
+	err := ErrEndpointClosed
+	e.closeOnce.Do(func() {
+		close(e.closing)
+		err = nil
+	})
+	<-e.done
+	<-e.readDone
+	return err
+}
+
+// ---- reader goroutine ----
+
+func (e *Endpoint) reader() {
+	defer close(e.readDone)
+	consecutive := 0
+	for {
+		var b *rxBatch
+		select {
+		case b = <-e.rxFree:
+		case <-e.done:
+			return
+		}
+		n, err := e.pc.ReadBatch(b.ms)
+		if err != nil {
+			select {
+			case <-e.closing:
+				return
+			default:
+			}
+			e.rxFree <- b
+			if isClosedErr(err) || consecutive > 100 {
+				select {
+				case e.readErr <- err:
+				default:
+				}
+				return
+			}
+			consecutive++
+			continue
+		}
+		consecutive = 0
+		b.n = n
+		select {
+		case e.rx <- b:
+		case <-e.done:
+			return
+		}
+	}
+}
+
+func isClosedErr(err error) bool {
+	return errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF)
+}
+
+// ---- operations ----
+
+type opKind uint8
+
+const (
+	opFunc opKind = iota
+	opSend
+)
+
+// op is one user request executed by the loop. ops are pooled so the send
+// path does not allocate.
+type op struct {
+	kind   opKind
+	h      *Assoc
+	data   []byte
+	params SendParams
+	fn     func(now time.Time)
+	err    error
+	dead   bool // the endpoint closed before the op ran
+	done   chan struct{}
+}
+
+var opPool = sync.Pool{New: func() any { return &op{done: make(chan struct{}, 1)} }}
+
+// submit queues o for the loop and waits until it ran. It returns
+// ErrEndpointClosed if the loop is gone.
+func (e *Endpoint) submit(o *op) error {
+	e.opsMu.Lock()
+	if e.opsDone {
+		e.opsMu.Unlock()
+		return ErrEndpointClosed
+	}
+	e.ops = append(e.ops, o)
+	e.opsMu.Unlock()
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+	<-o.done
+	if o.dead {
+		o.dead = false
+		return ErrEndpointClosed
+	}
+	return nil
+}
+
+// do runs fn on the loop goroutine with the current time and waits for it.
+// fn may use the core and associations freely; it must not block.
+func (e *Endpoint) do(fn func(now time.Time)) error {
+	o := opPool.Get().(*op)
+	o.kind, o.fn = opFunc, fn
+	err := e.submit(o)
+	o.fn = nil
+	opPool.Put(o)
+	return err
+}
+
+func (e *Endpoint) runOps(now time.Time) {
+	e.opsMu.Lock()
+	ops := e.ops
+	e.ops = e.opsSpare[:0]
+	e.opsMu.Unlock()
+	for _, o := range ops {
+		switch o.kind {
+		case opFunc:
+			o.fn(now)
+		case opSend:
+			o.err = o.h.sendOnLoop(now, o.data, o.params)
+		}
+		o.done <- struct{}{}
+	}
+	clear(ops)
+	e.opsSpare = ops[:0]
+}
+
+// ---- the loop ----
+
+func (e *Endpoint) loop() {
+	var fatal error
+	defer func() { e.finish(fatal) }()
+	armed := false
+	for {
+		now := time.Now()
+		e.afterEvent(now)
+		if d := e.core.deadline(); !d.IsZero() {
+			e.timer.Reset(d.Sub(now))
+			armed = true
+		} else if armed {
+			e.timer.Stop()
+			armed = false
+		}
+		select {
+		case b := <-e.rx:
+			e.handleBatch(b)
+			// Take what else is already waiting, bounded, before the
+			// replies are flushed (more bundling, bigger write batches).
+			for i := 0; i < 3; i++ {
+				select {
+				case b := <-e.rx:
+					e.handleBatch(b)
+					continue
+				default:
+				}
+				break
+			}
+		case <-e.wake:
+			e.runOps(time.Now())
+		case <-e.timer.C:
+			armed = false
+			e.core.handleTimeout(time.Now())
+		case err := <-e.readErr:
+			fatal = err
+			return
+		case <-e.closing:
+			return
+		}
+	}
+}
+
+func (e *Endpoint) handleBatch(b *rxBatch) {
+	now := time.Now()
+	c := e.core
+	for i := 0; i < b.n; i++ {
+		m := &b.ms[i]
+		p := m.Buf[:m.N]
+		mal, ootb := c.st.DroppedMalformed, c.st.DroppedOOTB
+		c.handleDatagram(now, m.Addr, p)
+		if c.st.DroppedMalformed != mal {
+			e.classifyMalformed(p)
+		} else if c.st.DroppedOOTB != ootb {
+			e.classifyOOTB(p)
+		}
+	}
+	b.n = 0
+	e.rxFree <- b
+}
+
+// classifyMalformed splits the core's malformed counter by reason; it only
+// runs for dropped datagrams.
+func (e *Endpoint) classifyMalformed(p []byte) {
+	switch _, _, err := ParsePacket(p); {
+	case errors.Is(err, ErrPacketTooShort):
+		e.rt.DroppedShort++
+	case errors.Is(err, ErrBadChecksum):
+		e.rt.DroppedBadChecksum++
+	default:
+		e.rt.DroppedMalformed++
+	}
+}
+
+func (e *Endpoint) classifyOOTB(p []byte) {
+	if len(p) >= CommonHeaderLen {
+		port := uint16(p[2])<<8 | uint16(p[3])
+		if _, ok := e.core.listeners[port]; !ok && !e.hasAssocOnPort(port) {
+			e.rt.DroppedUnknownPort++
+			return
+		}
+	}
+	e.rt.DroppedOOTB++
+}
+
+func (e *Endpoint) hasAssocOnPort(port uint16) bool {
+	for _, h := range e.handles {
+		if h.localPort == port {
+			return true
+		}
+	}
+	return false
+}
+
+// afterEvent delivers events and messages to the handles, flushes output
+// and wakes blocked senders. It runs after every loop event.
+func (e *Endpoint) afterEvent(now time.Time) {
+	for {
+		ev, ok := e.core.pollEvent()
+		if !ok {
+			break
+		}
+		e.dispatch(now, ev)
+	}
+	for _, h := range e.handles {
+		e.drain(h, false)
+		if h.sendBlocked {
+			h.sendBlocked = false
+			signal1(h.writable)
+		}
+	}
+	e.flush(now)
+	// Aborts queued while dispatching (backlog full) produce events too.
+	for {
+		ev, ok := e.core.pollEvent()
+		if !ok {
+			break
+		}
+		e.dispatch(now, ev)
+		e.flush(now)
+	}
+}
+
+func (e *Endpoint) dispatch(now time.Time, ev Event) {
+	if acc, ok := ev.(Accepted); ok {
+		a := acc.association()
+		if a == nil {
+			return
+		}
+		h := e.newHandle(a, acc.Peer, acc.LocalPort, acc.PeerPort)
+		e.lmu.Lock()
+		q := e.listeners[acc.LocalPort]
+		e.lmu.Unlock()
+		if q == nil || !q.push(h) {
+			// No Accept can ever take it: refuse the association.
+			h.push(Delivery{Event: ev}, 0)
+			a.abort(now, ErrBacklogFull.Error())
+			return
+		}
+		h.push(Delivery{Event: ev}, 0)
+		return
+	}
+	h := e.handles[ev.Assoc()]
+	if h == nil {
+		return
+	}
+	if ac, ok := ev.(AssocChange); ok && (ac.State == CommLost || ac.State == ShutdownComp || ac.State == CantStartAssoc) {
+		// Terminal: everything received before it is delivered first.
+		e.drain(h, true)
+		h.push(Delivery{Event: ev}, 0)
+		err := ac.Err
+		if err == nil {
+			err = ErrClosed
+		}
+		e.retire(h, err)
+		return
+	}
+	h.push(Delivery{Event: ev}, 0)
+}
+
+// retire forgets a handle whose association reached CLOSED.
+func (e *Endpoint) retire(h *Assoc, err error) {
+	if h.a != nil {
+		e.closedBad += h.a.stats().DroppedBadVtag
+	}
+	delete(e.handles, h.id)
+	h.mu.Lock()
+	h.closed = true
+	h.err = err
+	h.mu.Unlock()
+	close(h.gone)
+	signal1(h.readable)
+	signal1(h.writable)
+}
+
+// drain moves deliverable messages from the association to the handle's
+// queue while the queue is under its byte limit (all of them if force).
+// Reading a message frees receive window in the association (RFC 9260
+// §6.2), so the bound here is what makes flow control reach the peer.
+func (e *Endpoint) drain(h *Assoc, force bool) {
+	if h.a == nil {
+		return
+	}
+	for force || h.released || h.queued() < e.cfg.RecvQueueBytes {
+		m, ok := h.a.readMessage()
+		if !ok {
+			return
+		}
+		if h.released {
+			continue
+		}
+		d := Delivery{Stream: m.stream, SSN: m.ssn, PPID: m.ppid, TSN: m.tsn, Unordered: m.unordered}
+		d.Data = e.msgs.get(len(m.data))
+		copy(d.Data, m.data)
+		h.push(d, len(d.Data))
+	}
+}
+
+// flush writes every datagram the core has ready, in batches.
+func (e *Endpoint) flush(now time.Time) {
+	for {
+		k := 0
+		for k < len(e.tx) {
+			pkt, to, ok := e.core.appendDatagram(now, e.txBufs[k][:0])
+			if !ok {
+				break
+			}
+			if cap(pkt) > cap(e.txBufs[k]) {
+				e.txBufs[k] = pkt[:0] // keep the grown buffer
+			}
+			e.tx[k] = udpencap.Message{Buf: pkt, Addr: to}
+			k++
+		}
+		if k == 0 {
+			return
+		}
+		ms := e.tx[:k]
+		for len(ms) > 0 {
+			n, err := e.pc.WriteBatch(ms)
+			if err == nil {
+				break
+			}
+			if isClosedErr(err) {
+				e.rt.WriteErrors += uint64(len(ms) - n)
+				return
+			}
+			// Skip the datagram the socket refused (UDP is lossy
+			// anyway; SCTP retransmits) and send the rest.
+			e.rt.WriteErrors++
+			ms = ms[n+1:]
+		}
+		if k < len(e.tx) {
+			return
+		}
+	}
+}
+
+// finish runs when the loop exits: abort associations, send the ABORTs,
+// close the socket, fail pending and future operations.
+func (e *Endpoint) finish(fatal error) {
+	now := time.Now()
+	for _, a := range append([]*association(nil), e.core.list...) {
+		a.abort(now, "endpoint closed")
+	}
+	for {
+		ev, ok := e.core.pollEvent()
+		if !ok {
+			break
+		}
+		e.dispatch(now, ev)
+	}
+	e.flush(now)
+	reason := ErrEndpointClosed
+	if fatal != nil {
+		reason = fmt.Errorf("%w: %w", ErrEndpointClosed, fatal)
+	}
+	for _, h := range e.handles {
+		e.retire(h, reason)
+	}
+	e.opsMu.Lock()
+	e.opsDone = true
+	ops := e.ops
+	e.ops = nil
+	e.opsMu.Unlock()
+	for _, o := range ops {
+		o.dead = true
+		o.done <- struct{}{}
+	}
+	e.lmu.Lock()
+	for _, q := range e.listeners {
+		q.close()
+	}
+	e.lmu.Unlock()
+	e.timer.Stop()
+	e.pc.Close()
+	close(e.done)
+}
+
+// ---- listening and connecting ----
+
+// acceptQueue holds accepted associations of one listening port until
+// Accept takes them.
+type acceptQueue struct {
+	mu      sync.Mutex
+	q       []*Assoc
+	backlog int
+	closed  bool
+	ready   chan struct{}
+}
+
+func (q *acceptQueue) push(h *Assoc) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed || len(q.q) >= q.backlog {
+		return false
+	}
+	q.q = append(q.q, h)
+	signal1(q.ready)
+	return true
+}
+
+func (q *acceptQueue) close() []*Assoc {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.closed = true
+	rest := q.q
+	q.q = nil
+	signal1(q.ready)
+	return rest
+}
+
+// Listen accepts associations to SCTP port with default settings; backlog
+// bounds the accept queue (0 means 128).
+func (e *Endpoint) Listen(port uint16, backlog int) error {
+	return e.listen(port, assocConfig{}, backlog)
+}
+
+// listen accepts INITs to port with the association settings cfg. Calling
+// it again for a listening port updates cfg and backlog.
+func (e *Endpoint) listen(port uint16, cfg assocConfig, backlog int) error {
+	if backlog <= 0 {
+		backlog = 128
+	}
+	var err error
+	if derr := e.do(func(time.Time) {
+		e.lmu.Lock()
+		q := e.listeners[port]
+		e.lmu.Unlock()
+		if q != nil {
+			e.core.unlisten(port)
+		}
+		if err = e.core.listen(port, cfg); err != nil {
+			return
+		}
+		if q == nil {
+			q = &acceptQueue{ready: make(chan struct{}, 1)}
+			e.lmu.Lock()
+			e.listeners[port] = q
+			e.lmu.Unlock()
+		}
+		q.mu.Lock()
+		q.backlog = backlog
+		q.mu.Unlock()
+	}); derr != nil {
+		return derr
+	}
+	return err
+}
+
+// Unlisten stops accepting INITs to port; associations still waiting in
+// the accept queue are shut down gracefully. Established associations
+// already accepted are not affected.
+func (e *Endpoint) Unlisten(port uint16) error {
+	return e.do(func(now time.Time) {
+		e.core.unlisten(port)
+		e.lmu.Lock()
+		q := e.listeners[port]
+		delete(e.listeners, port)
+		e.lmu.Unlock()
+		if q == nil {
+			return
+		}
+		for _, h := range q.close() {
+			if h.a != nil {
+				h.a.shutdown(now)
+			}
+		}
+	})
+}
+
+// Accept returns the next association accepted on a listening port (its
+// CommUp is the first item its Next returns after the Accepted event).
+func (e *Endpoint) Accept(ctx context.Context, port uint16) (*Assoc, error) {
+	e.lmu.Lock()
+	q := e.listeners[port]
+	e.lmu.Unlock()
+	if q == nil {
+		return nil, fmt.Errorf("%w: SCTP port %d", ErrNotListening, port)
+	}
+	for {
+		q.mu.Lock()
+		if len(q.q) > 0 {
+			h := q.q[0]
+			q.q[0] = nil
+			q.q = q.q[1:]
+			if len(q.q) > 0 {
+				signal1(q.ready)
+			}
+			q.mu.Unlock()
+			return h, nil
+		}
+		closed := q.closed
+		q.mu.Unlock()
+		if closed {
+			select {
+			case <-e.done:
+				return nil, ErrEndpointClosed
+			default:
+			}
+			return nil, fmt.Errorf("%w: SCTP port %d", ErrNotListening, port)
+		}
+		select {
+		case <-q.ready:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-e.done:
+			return nil, ErrEndpointClosed
+		}
+	}
+}
+
+// Connect starts an association from an ephemeral SCTP port to SCTP port
+// sctpPort at remote (peer IP and its UDP encapsulation port) with default
+// settings, and waits until it is established (or failed, or ctx ends).
+func (e *Endpoint) Connect(ctx context.Context, remote netip.AddrPort, sctpPort uint16) (*Assoc, error) {
+	h, err := e.connect(0, remote, sctpPort, assocConfig{})
+	if err != nil {
+		return nil, err
+	}
+	if err := h.WaitEstablished(ctx); err != nil {
+		h.Abort("connect failed")
+		return nil, err
+	}
+	return h, nil
+}
+
+// connect sends INIT (RFC 9260 §5.1 A) from SCTP port localPort (0 =
+// ephemeral) to remote (peer IP + remote UDP encapsulation port) and SCTP
+// port sctpPort, and returns at once with the handle; its Next yields
+// AssocChange CommUp (or CantStartAssoc) when the handshake ends.
+func (e *Endpoint) connect(localPort uint16, remote netip.AddrPort, sctpPort uint16, cfg assocConfig) (*Assoc, error) {
+	var h *Assoc
+	var err error
+	if derr := e.do(func(now time.Time) {
+		var a *association
+		a, err = e.core.connect(now, localPort, remote, sctpPort, cfg)
+		if err != nil {
+			return
+		}
+		h = e.newHandle(a, netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port()), a.localPort, sctpPort)
+	}); derr != nil {
+		return nil, derr
+	}
+	return h, err
+}
+
+// Stats returns the endpoint's counters.
+func (e *Endpoint) Stats() (EndpointRuntimeStats, error) {
+	var s EndpointRuntimeStats
+	err := e.do(func(time.Time) {
+		s = e.rt
+		s.Core = e.core.stats()
+		s.DroppedBadVtag = e.closedBad
+		for _, a := range e.core.list {
+			s.DroppedBadVtag += a.stats().DroppedBadVtag
+		}
+		s.Associations = len(e.core.list)
+	})
+	if c, ok := e.pc.(*udpencap.Conn); ok {
+		s.Socket = c.Stats()
+	}
+	return s, err
+}
+
+func signal1(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,403 @@
+package sctp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// Delivery is one item of an association's input, in arrival order: either
+// a notification (Event non-nil, other fields zero) or a complete user
+// message.
+type Delivery struct {
+	Event Event
+
+	Stream    uint16
+	SSN       uint16
+	PPID      uint32
+	TSN       uint32 // TSN of the message's first fragment
+	Unordered bool
+	// Data is the message; it belongs to the receiver. Handing it back
+	// with Assoc.Recycle lets the endpoint reuse the buffer.
+	Data []byte
+}
+
+// SendParams are the per-message send parameters (RFC 6458 sctp_sndinfo).
+type SendParams struct {
+	Stream    uint16
+	PPID      uint32
+	Unordered bool
+	// TTL is the PR-SCTP lifetime (RFC 3758 timed reliability); 0 means
+	// fully reliable.
+	TTL time.Duration
+	// Context is reported back in a SendFailed event.
+	Context uint32
+}
+
+// Assoc is the user handle of one association. It is safe for concurrent
+// use: every operation is executed by the endpoint's loop goroutine, and
+// blocking calls wait on the handle's notification channels.
+type Assoc struct {
+	ep        *Endpoint
+	a         *association // used by the loop goroutine only
+	id        AssocID
+	peer      netip.AddrPort // peer IP + remote UDP encapsulation port at setup
+	localPort uint16
+	peerPort  uint16
+
+	// Loop-owned.
+	sendBlocked bool
+	released    bool
+
+	mu     sync.Mutex
+	q      []Delivery
+	head   int
+	bytes  int
+	closed bool  // the association reached CLOSED; q holds its last items
+	err    error // why it closed
+	up     bool  // CommUp or Restart seen
+
+	readable chan struct{} // 1-slot: q may be non-empty or closed
+	writable chan struct{} // 1-slot: send buffer may have room
+	upCh     chan struct{} // closed at CommUp
+	gone     chan struct{} // closed when the association is CLOSED
+	upOnce   sync.Once
+}
+
+func (e *Endpoint) newHandle(a *association, peer netip.AddrPort, localPort, peerPort uint16) *Assoc {
+	h := &Assoc{
+		ep: e, a: a, id: a.id(), peer: peer, localPort: localPort, peerPort: peerPort,
+		readable: make(chan struct{}, 1),
+		writable: make(chan struct{}, 1),
+		upCh:     make(chan struct{}),
+		gone:     make(chan struct{}),
+	}
+	e.handles[h.id] = h
+	return h
+}
+
+// push appends an item (called by the loop). size counts against the
+// queue's byte limit.
+func (h *Assoc) push(d Delivery, size int) {
+	if ac, ok := d.Event.(AssocChange); ok && (ac.State == CommUp || ac.State == Restart) {
+		h.upOnce.Do(func() { close(h.upCh) })
+	}
+	h.mu.Lock()
+	if h.head > 0 && h.head == len(h.q) {
+		clear(h.q)
+		h.q = h.q[:0]
+		h.head = 0
+	}
+	h.q = append(h.q, d)
+	h.bytes += size
+	h.mu.Unlock()
+	signal1(h.readable)
+}
+
+func (h *Assoc) queued() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.bytes
+}
+
+// ID returns the association's identifier.
+func (h *Assoc) ID() AssocID { return h.id }
+
+// LocalPort returns our SCTP port.
+func (h *Assoc) LocalPort() uint16 { return h.localPort }
+
+// PeerPort returns the peer's SCTP port.
+func (h *Assoc) PeerPort() uint16 { return h.peerPort }
+
+// Peer returns the peer's primary IP address with the remote UDP
+// encapsulation port used when the association was set up.
+func (h *Assoc) Peer() netip.AddrPort { return h.peer }
+
+// Endpoint returns the endpoint that owns the association.
+func (h *Assoc) Endpoint() *Endpoint { return h.ep }
+
+// Done is closed when the association has reached CLOSED (after a graceful
+// shutdown, an abort, a failure, or Endpoint.Close). Items already queued
+// can still be read with Next.
+func (h *Assoc) Done() <-chan struct{} { return h.gone }
+
+// Err returns why the association closed: nil while open, ErrClosed after
+// a graceful shutdown, else the failure (ErrAborted, ErrAssociationFailed,
+// ErrEndpointClosed, ...).
+func (h *Assoc) Err() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.err
+}
+
+// WaitEstablished blocks until the handshake completed (nil), the
+// association failed to start or closed (its error), or ctx ends.
+func (h *Assoc) WaitEstablished(ctx context.Context) error {
+	select {
+	case <-h.upCh:
+		return nil
+	default:
+	}
+	select {
+	case <-h.upCh:
+		return nil
+	case <-h.gone:
+		select {
+		case <-h.upCh:
+			return nil
+		default:
+		}
+		if err := h.Err(); err != nil && !errors.Is(err, ErrClosed) {
+			return err
+		}
+		return fmt.Errorf("%w: association did not start", ErrClosed)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Next returns the next item (message or event) in order, blocking until
+// one arrives or ctx ends. After the association closed and every item was
+// returned it fails with an error matching io.EOF and Err().
+func (h *Assoc) Next(ctx context.Context) (Delivery, error) {
+	for {
+		h.mu.Lock()
+		if h.head < len(h.q) {
+			d := h.q[h.head]
+			h.q[h.head] = Delivery{}
+			h.head++
+			wasFull := h.bytes >= h.ep.cfg.RecvQueueBytes
+			h.bytes -= len(d.Data)
+			more := h.head < len(h.q)
+			closed := h.closed
+			h.mu.Unlock()
+			if more {
+				signal1(h.readable)
+			}
+			if wasFull && !closed {
+				// Room again: let the loop move more messages out
+				// of the association (and reopen its window).
+				select {
+				case h.ep.wake <- struct{}{}:
+				default:
+				}
+			}
+			return d, nil
+		}
+		if h.closed {
+			err := h.err
+			h.mu.Unlock()
+			return Delivery{}, &endOfAssocError{err}
+		}
+		h.mu.Unlock()
+		select {
+		case <-h.readable:
+		case <-ctx.Done():
+			return Delivery{}, ctx.Err()
+		}
+	}
+}
+
+// endOfAssocError is returned by Next after the last item: it matches
+// io.EOF and the association's close reason.
+type endOfAssocError struct{ err error }
+
+func (e *endOfAssocError) Error() string {
+	if e.err == nil {
+		return "sctp: association closed"
+	}
+	return e.err.Error()
+}
+
+func (e *endOfAssocError) Is(target error) bool { return target == io.EOF }
+func (e *endOfAssocError) Unwrap() error        { return e.err }
+
+// Recv returns the next message, copying it into buf; events are skipped
+// (use Next to see them). If buf is too small the message is truncated and
+// the error is io.ErrShortBuffer with n = len(buf).
+func (h *Assoc) Recv(ctx context.Context, buf []byte) (int, Delivery, error) {
+	for {
+		d, err := h.Next(ctx)
+		if err != nil {
+			return 0, d, err
+		}
+		if d.Event != nil {
+			continue
+		}
+		n := copy(buf, d.Data)
+		full := len(d.Data)
+		h.Recycle(d.Data)
+		d.Data = nil
+		if n < full {
+			return n, d, io.ErrShortBuffer
+		}
+		return n, d, nil
+	}
+}
+
+// Recycle hands a Delivery's Data back for reuse; b must not be used
+// afterwards.
+func (h *Assoc) Recycle(b []byte) { h.ep.msgs.put(b) }
+
+// TrySend queues a message without blocking; ErrWouldBlock when the send
+// buffer is full. data is copied.
+func (h *Assoc) TrySend(data []byte, p SendParams) error {
+	o := opPool.Get().(*op)
+	o.kind, o.h, o.data, o.params = opSend, h, data, p
+	err := h.ep.submit(o)
+	if err == nil {
+		err = o.err
+	}
+	o.h, o.data, o.err = nil, nil, nil
+	opPool.Put(o)
+	if errors.Is(err, errSendBufferFull) {
+		return ErrWouldBlock
+	}
+	return err
+}
+
+// Send queues a message, blocking while the send buffer is full until
+// there is room, the association closes or ctx ends. data is copied.
+// Errors: ErrNotEstablished, ErrShuttingDown, ErrClosed/ErrAborted (wrapped
+// with the reason), ErrInvalidArgument-like engine errors (message too
+// large, invalid stream), ErrEndpointClosed, ctx.Err().
+func (h *Assoc) Send(ctx context.Context, data []byte, p SendParams) error {
+	for {
+		err := h.TrySend(data, p)
+		if err != ErrWouldBlock {
+			return err
+		}
+		select {
+		case <-h.writable:
+		case <-h.gone:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (h *Assoc) sendOnLoop(now time.Time, data []byte, p SendParams) error {
+	if h.a == nil || h.ep.handles[h.id] != h {
+		if err := h.Err(); err != nil {
+			return err
+		}
+		return ErrClosed
+	}
+	err := h.a.send(now, outMessage{stream: p.Stream, ppid: p.PPID, unordered: p.Unordered, data: data, ttl: p.TTL, context: p.Context})
+	if errors.Is(err, errSendBufferFull) {
+		h.sendBlocked = true
+	}
+	return err
+}
+
+// Shutdown starts a graceful shutdown (RFC 9260 §9.2): queued data is
+// still delivered, then SHUTDOWN is exchanged. It does not wait; Done is
+// closed when the association is CLOSED.
+func (h *Assoc) Shutdown() error {
+	return h.do(func(a *association, now time.Time) { a.shutdown(now) })
+}
+
+// Abort aborts the association (RFC 9260 §9.1) with a User-Initiated Abort
+// cause carrying reason.
+func (h *Assoc) Abort(reason string) error {
+	return h.do(func(a *association, now time.Time) { a.abort(now, reason) })
+}
+
+// Release tells the endpoint nobody will read this association any more:
+// undelivered and future messages are discarded (events still queue).
+func (h *Assoc) Release() error {
+	err := h.ep.do(func(time.Time) { h.released = true })
+	h.mu.Lock()
+	for i := h.head; i < len(h.q); i++ {
+		if h.q[i].Data != nil {
+			h.bytes -= len(h.q[i].Data)
+			h.q[i].Data = nil
+		}
+	}
+	h.mu.Unlock()
+	return err
+}
+
+// Stats returns the association's counters.
+func (h *Assoc) Stats() (AssocStats, error) {
+	var s AssocStats
+	err := h.do(func(a *association, now time.Time) { s = a.stats() })
+	return s, err
+}
+
+// do runs fn on the loop goroutine with the live association; ErrClosed
+// (wrapped with the reason) if it is gone. The socket API uses it for
+// options that touch association state.
+func (h *Assoc) do(fn func(a *association, now time.Time)) error {
+	var closed bool
+	err := h.ep.do(func(now time.Time) {
+		if h.ep.handles[h.id] != h || h.a == nil {
+			closed = true
+			return
+		}
+		fn(h.a, now)
+	})
+	if err != nil {
+		return err
+	}
+	if closed {
+		if e := h.Err(); e != nil && !errors.Is(e, ErrClosed) {
+			return fmt.Errorf("%w: %w", ErrClosed, e)
+		}
+		return ErrClosed
+	}
+	return nil
+}
+
+// msgPool recycles received-message buffers by size class (256 B × 4^k up
+// to 256 KiB); larger messages are allocated exactly.
+type msgPool struct {
+	mu      sync.Mutex
+	classes [6][][]byte
+}
+
+const msgPoolMin = 256
+
+func msgClass(n int) (int, int) {
+	size := msgPoolMin
+	for c := 0; c < 6; c++ {
+		if n <= size {
+			return c, size
+		}
+		size *= 4
+	}
+	return -1, n
+}
+
+func (p *msgPool) get(n int) []byte {
+	c, size := msgClass(n)
+	if c < 0 {
+		return make([]byte, n)
+	}
+	p.mu.Lock()
+	if l := len(p.classes[c]); l > 0 {
+		b := p.classes[c][l-1]
+		p.classes[c][l-1] = nil
+		p.classes[c] = p.classes[c][:l-1]
+		p.mu.Unlock()
+		return b[:n]
+	}
+	p.mu.Unlock()
+	return make([]byte, n, size)
+}
+
+func (p *msgPool) put(b []byte) {
+	c, size := msgClass(cap(b))
+	if c < 0 || cap(b) != size {
+		return
+	}
+	p.mu.Lock()
+	if len(p.classes[c]) < 256 {
+		p.classes[c] = append(p.classes[c], b[:0])
+	}
+	p.mu.Unlock()
+}

@@ -1,0 +1,57 @@
+package sctp
+
+import (
+	"net"
+	"net/netip"
+
+	"github.com/usctp/sctp/udpencap"
+)
+
+// DatagramConn is a datagram socket with the netip methods of
+// *net.UDPConn; internal/simnet's PacketConn has them too.
+type DatagramConn interface {
+	ReadFromUDPAddrPort(b []byte) (int, netip.AddrPort, error)
+	WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error)
+	LocalAddr() net.Addr
+	Close() error
+}
+
+// WrapDatagramConn adapts c to PacketConn, one datagram per call.
+func WrapDatagramConn(c DatagramConn) PacketConn { return &datagramAdapter{c: c} }
+
+type datagramAdapter struct{ c DatagramConn }
+
+func (d *datagramAdapter) ReadBatch(ms []udpencap.Message) (int, error) {
+	if len(ms) == 0 {
+		return 0, nil
+	}
+	n, from, err := d.c.ReadFromUDPAddrPort(ms[0].Buf)
+	if err != nil {
+		return 0, err
+	}
+	ms[0].N = n
+	ms[0].Addr = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	return 1, nil
+}
+
+func (d *datagramAdapter) WriteBatch(ms []udpencap.Message) (int, error) {
+	for i := range ms {
+		n, err := d.c.WriteToUDPAddrPort(ms[i].Buf, ms[i].Addr)
+		if err != nil {
+			return i, err
+		}
+		ms[i].N = n
+	}
+	return len(ms), nil
+}
+
+func (d *datagramAdapter) LocalAddr() netip.AddrPort {
+	if ua, ok := d.c.LocalAddr().(*net.UDPAddr); ok {
+		ap := ua.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	ap, _ := netip.ParseAddrPort(d.c.LocalAddr().String())
+	return ap
+}
+
+func (d *datagramAdapter) Close() error { return d.c.Close() }

@@ -1,0 +1,536 @@
+package sctp
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net/netip"
+	"time"
+
+	"github.com/pion/logging"
+	"github.com/usctp/sctp/chunk"
+)
+
+// endpointConfig configures an endpointCore.
+type endpointConfig struct {
+	// rand is the source of verification tags, initial TSNs and cookie
+	// secrets; nil means crypto/rand. Tests inject a seeded source.
+	rand io.Reader
+	// loggerFactory is optional; nil means pion/logging's default.
+	loggerFactory logging.LoggerFactory
+	// maxReplies bounds the queue of stateless replies (INIT ACK, OOTB
+	// ABORT, ...); extra replies are dropped. Default 256.
+	maxReplies int
+	// cookieRotation is how often the cookie secret rotates; the previous
+	// secret stays valid for one more period. Default 2 minutes.
+	cookieRotation time.Duration
+	// noOOTBAbort suppresses the ABORT of RFC 9260 §8.4 rule 8 (like
+	// usrsctp's blackhole sysctl); SHUTDOWN COMPLETE (rule 5) still goes.
+	noOOTBAbort bool
+}
+
+// assocKey finds an association from a packet: our SCTP port, the peer's
+// SCTP port and one of the peer's addresses.
+type assocKey struct {
+	localPort, peerPort uint16
+	addr                netip.Addr
+}
+
+// endpointCore is the sans-IO endpoint of one UDP socket: it owns the
+// associations, demultiplexes datagrams to them, answers INITs of
+// listening ports statelessly (RFC 9260 §5.1.3) and out-of-the-blue
+// packets (§8.4), and hands out datagrams to send.
+type endpointCore struct {
+	cfg    endpointConfig
+	log    logging.LeveledLogger
+	rand   io.Reader
+	sealer *cookieSealer
+
+	nextRotate time.Time
+	listeners  map[uint16]assocConfig
+	assocs     map[assocKey]*association
+	byID       map[AssocID]*association
+	list       []*association
+	rr         int
+	closed     []*association
+	nextID     AssocID
+
+	replies  []outPacket // ring of stateless replies, buffers reused
+	repHead  int
+	repCount int
+
+	events  []Event
+	evHead  int
+	info    initInfo // scratch for INIT parameters
+	st      EndpointStats
+	scratch []byte
+	params  []byte
+	sealed  []byte
+	rbuf    [4]byte
+}
+
+func newEndpointCore(cfg endpointConfig) *endpointCore {
+	if cfg.rand == nil {
+		cfg.rand = rand.Reader
+	}
+	if cfg.loggerFactory == nil {
+		cfg.loggerFactory = logging.NewDefaultLoggerFactory()
+	}
+	if cfg.maxReplies <= 0 {
+		cfg.maxReplies = 256
+	}
+	if cfg.cookieRotation <= 0 {
+		cfg.cookieRotation = 2 * time.Minute
+	}
+	e := &endpointCore{
+		cfg:       cfg,
+		log:       cfg.loggerFactory.NewLogger("sctp"),
+		rand:      cfg.rand,
+		listeners: make(map[uint16]assocConfig),
+		assocs:    make(map[assocKey]*association),
+		byID:      make(map[AssocID]*association),
+		replies:   make([]outPacket, cfg.maxReplies),
+	}
+	e.sealer = newCookieSealer(cfg.rand)
+	return e
+}
+
+// randomUint32 returns 32 random bits from the configured source.
+func (e *endpointCore) randomUint32() uint32 {
+	if _, err := io.ReadFull(e.rand, e.rbuf[:]); err != nil {
+		panic("BUG: random source failed: " + err.Error())
+	}
+	return binary.BigEndian.Uint32(e.rbuf[:])
+}
+
+// randomTag returns a non-zero verification tag (RFC 9260 §5.3.1).
+func (e *endpointCore) randomTag() uint32 {
+	for {
+		if t := e.randomUint32(); t != 0 {
+			return t
+		}
+	}
+}
+
+func (e *endpointCore) emit(ev Event) { e.events = append(e.events, ev) }
+
+// pollEvent returns the next queued event.
+func (e *endpointCore) pollEvent() (Event, bool) {
+	if e.evHead >= len(e.events) {
+		e.events = e.events[:0]
+		e.evHead = 0
+		return nil, false
+	}
+	ev := e.events[e.evHead]
+	e.events[e.evHead] = nil
+	e.evHead++
+	return ev, true
+}
+
+// association returns the open association with the given id, or nil.
+func (e *endpointCore) association(id AssocID) *association { return e.byID[id] }
+
+// associations returns the number of associations the endpoint holds.
+func (e *endpointCore) associations() int { return len(e.list) }
+
+// stats returns the endpoint's counters.
+func (e *endpointCore) stats() EndpointStats { return e.st }
+
+// listen accepts INITs to the SCTP port port with the given association
+// settings.
+func (e *endpointCore) listen(port uint16, cfg assocConfig) error {
+	if port == 0 {
+		return fmt.Errorf("%w: listen on SCTP port 0", ErrInvalidArgument)
+	}
+	if _, ok := e.listeners[port]; ok {
+		return fmt.Errorf("%w: SCTP port %d", ErrPortInUse, port)
+	}
+	e.listeners[port] = cfg.withDefaults()
+	return nil
+}
+
+// unlisten stops accepting INITs to port; existing associations stay.
+func (e *endpointCore) unlisten(port uint16) { delete(e.listeners, port) }
+
+// connect starts an association to remote (peer IP and remote UDP
+// encapsulation port) and SCTP port remoteSCTPPort by sending INIT (RFC
+// 9260 §5.1 A). localPort 0 picks an ephemeral port.
+func (e *endpointCore) connect(now time.Time, localPort uint16, remote netip.AddrPort, remoteSCTPPort uint16, cfg assocConfig) (*association, error) {
+	addr := remote.Addr().Unmap()
+	if !addr.IsValid() || addr.IsUnspecified() || addr.IsMulticast() || remote.Port() == 0 || remoteSCTPPort == 0 {
+		return nil, fmt.Errorf("%w: connect to %v SCTP port %d", ErrInvalidArgument, remote, remoteSCTPPort)
+	}
+	if localPort == 0 {
+		var ok bool
+		if localPort, ok = e.ephemeralPort(addr, remoteSCTPPort); !ok {
+			return nil, fmt.Errorf("%w: no free ephemeral SCTP port", ErrPortInUse)
+		}
+	} else if e.assocs[assocKey{localPort, remoteSCTPPort, addr}] != nil {
+		return nil, fmt.Errorf("%w: association %d->%v:%d exists", ErrPortInUse, localPort, addr, remoteSCTPPort)
+	}
+	e.maybeRotate(now)
+	a := newAssociation(e, cfg.withDefaults(), localPort, remoteSCTPPort)
+	a.localTag = e.randomTag()
+	a.localInitialTSN = e.randomUint32()
+	a.addPath(addr, remote.Port())
+	a.paths[0].confirmed = true
+	e.add(a)
+	a.startInit(now)
+	a.t1.start(now, a.cfg.rto.initial)
+	return a, nil
+}
+
+// ephemeralPort picks a free local SCTP port in 49152–65535.
+func (e *endpointCore) ephemeralPort(addr netip.Addr, peerPort uint16) (uint16, bool) {
+	const lo, n = 49152, 65536 - 49152
+	start := int(e.randomUint32() % n)
+	for i := 0; i < n; i++ {
+		p := uint16(lo + (start+i)%n)
+		if _, ok := e.listeners[p]; ok {
+			continue
+		}
+		if e.assocs[assocKey{p, peerPort, addr}] == nil {
+			return p, true
+		}
+	}
+	return 0, false
+}
+
+// add registers a new association under all its peer addresses.
+func (e *endpointCore) add(a *association) {
+	e.byID[a.aid] = a
+	e.list = append(e.list, a)
+	for _, p := range a.paths {
+		e.register(a, p.addr)
+	}
+	e.st.AssociationsTotal++
+}
+
+// register makes packets from addr (with the association's ports) reach
+// a, unless another association already owns that key.
+func (e *endpointCore) register(a *association, addr netip.Addr) {
+	k := assocKey{a.localPort, a.peerPort, addr}
+	if _, ok := e.assocs[k]; !ok {
+		e.assocs[k] = a
+	}
+}
+
+// markClosed schedules a CLOSED association for removal.
+func (e *endpointCore) markClosed(a *association) { e.closed = append(e.closed, a) }
+
+// reap removes CLOSED associations, moving their last queued packets
+// (ABORT, SHUTDOWN COMPLETE) to the reply queue.
+func (e *endpointCore) reap() {
+	for _, a := range e.closed {
+		for _, p := range a.pending {
+			e.queueReply(p.to, p.srcPort, p.dstPort, p.vtag, p.chunks)
+		}
+		a.pending = nil
+		for _, p := range a.paths {
+			k := assocKey{a.localPort, a.peerPort, p.addr}
+			if e.assocs[k] == a {
+				delete(e.assocs, k)
+			}
+		}
+		delete(e.byID, a.aid)
+		for i, x := range e.list {
+			if x == a {
+				e.list = append(e.list[:i], e.list[i+1:]...)
+				break
+			}
+		}
+	}
+	clear(e.closed)
+	e.closed = e.closed[:0]
+}
+
+func (e *endpointCore) maybeRotate(now time.Time) {
+	if e.nextRotate.IsZero() {
+		e.nextRotate = now.Add(e.cfg.cookieRotation)
+		return
+	}
+	if !now.Before(e.nextRotate) {
+		e.sealer.rotate(e.rand)
+		e.nextRotate = now.Add(e.cfg.cookieRotation)
+	}
+}
+
+// replyScratch returns a reusable buffer to build a reply in; queueReply
+// copies it.
+func (e *endpointCore) replyScratch() []byte { return e.scratch[:0] }
+
+// queueReply queues a packet that is not part of an association's normal
+// output; bounded, reusing buffers.
+func (e *endpointCore) queueReply(to netip.AddrPort, srcPort, dstPort uint16, vtag uint32, chunks []byte) {
+	if cap(chunks) > cap(e.scratch) {
+		e.scratch = chunks[:0]
+	}
+	if e.repCount == len(e.replies) {
+		e.st.RepliesDropped++
+		return
+	}
+	slot := &e.replies[(e.repHead+e.repCount)%len(e.replies)]
+	slot.to, slot.srcPort, slot.dstPort, slot.vtag = to, srcPort, dstPort, vtag
+	slot.chunks = append(slot.chunks[:0], chunks...)
+	e.repCount++
+}
+
+// handleDatagram processes one received UDP datagram: from is the peer's
+// IP address and UDP source port, b the SCTP packet.
+func (e *endpointCore) handleDatagram(now time.Time, from netip.AddrPort, b []byte) {
+	e.st.DatagramsIn++
+	e.maybeRotate(now)
+	h, chunks, err := ParsePacket(b)
+	if err != nil {
+		e.st.DroppedMalformed++
+		return
+	}
+	if err := ValidateBundling(h, chunks); err != nil {
+		e.st.DroppedMalformed++
+		return
+	}
+	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	addr := from.Addr()
+	// RFC 9260 §8.4 rule 1: only unicast peers.
+	if !addr.IsValid() || addr.IsUnspecified() || addr.IsMulticast() || from.Port() == 0 {
+		e.st.DroppedOOTB++
+		return
+	}
+	if a := e.assocs[assocKey{h.DstPort, h.SrcPort, addr}]; a != nil {
+		a.handlePacket(now, from, h, chunks)
+	} else {
+		e.handleNoAssoc(now, from, h, chunks)
+	}
+	e.reap()
+}
+
+// handleTimeout runs the expired timers of every association.
+func (e *endpointCore) handleTimeout(now time.Time) {
+	for i := 0; i < len(e.list); i++ {
+		a := e.list[i]
+		if d := a.deadline(); !d.IsZero() && !now.Before(d) {
+			a.handleTimeout(now)
+		}
+	}
+	e.reap()
+}
+
+// deadline returns the earliest deadline over all associations; zero if
+// none.
+func (e *endpointCore) deadline() time.Time {
+	var d time.Time
+	for _, a := range e.list {
+		if t := a.deadline(); !t.IsZero() && (d.IsZero() || t.Before(d)) {
+			d = t
+		}
+	}
+	return d
+}
+
+// appendDatagram appends the next datagram to send (one whole SCTP
+// packet with its CRC32c) to b and returns it with its destination
+// (peer IP and remote UDP encapsulation port). ok is false when nothing
+// is to be sent.
+func (e *endpointCore) appendDatagram(now time.Time, b []byte) (pkt []byte, to netip.AddrPort, ok bool) {
+	e.reap()
+	if e.repCount > 0 {
+		p := &e.replies[e.repHead]
+		e.repHead = (e.repHead + 1) % len(e.replies)
+		e.repCount--
+		start := len(b)
+		b = AppendCommonHeader(b, CommonHeader{SrcPort: p.srcPort, DstPort: p.dstPort, VerificationTag: p.vtag})
+		b = append(b, p.chunks...)
+		FinalizePacket(b[start:])
+		return b, p.to, true
+	}
+	n := len(e.list)
+	for i := 0; i < n; i++ {
+		a := e.list[(e.rr+i)%n]
+		if pkt, to, ok := a.appendPacket(now, b); ok {
+			e.rr = (e.rr + i + 1) % n
+			return pkt, to, true
+		}
+	}
+	return b, netip.AddrPort{}, false
+}
+
+// handleInitListen answers an INIT without association statelessly (RFC
+// 9260 §5.1.3): INIT ACK with a sealed State Cookie, nothing allocated.
+func (e *endpointCore) handleInitListen(now time.Time, from netip.AddrPort, h CommonHeader, raw chunk.Raw) {
+	if h.VerificationTag != 0 {
+		// §8.5.1 A.
+		e.st.DroppedOOTB++
+		return
+	}
+	var c chunk.Init
+	verdict := decodeInit(raw, &c, false)
+	switch verdict {
+	case initMalformed, initTagZero:
+		// §3.3.2: Initiate Tag 0 → silently discard.
+		e.st.DroppedOOTB++
+		return
+	}
+	cfg, ok := e.listeners[h.DstPort]
+	if !ok {
+		// §8.4 rule 3: the INIT cannot be processed: ABORT with the
+		// Initiate Tag as vtag, T=0.
+		e.st.DroppedOOTB++
+		if !e.cfg.noOOTBAbort {
+			ab := chunk.Abort{}
+			e.queueReply(from, h.DstPort, h.SrcPort, c.InitiateTag, ab.AppendTo(e.replyScratch()))
+			e.st.OOTBReplies++
+		}
+		return
+	}
+	if verdict == initBadFields {
+		e.abortInvalidInit(from, h.DstPort, h.SrcPort, c.InitiateTag)
+		return
+	}
+	in := &e.info
+	cfg.parseInitParams(in, c.Params, false)
+	if verdict == initHostName {
+		e.abortHostName(from, h.DstPort, h.SrcPort, c.InitiateTag, in.hostName)
+		return
+	}
+	e.sendInitAck(now, from, &c, in, &cfg, initAckSpec{
+		localTag:  e.randomTag(),
+		localTSN:  e.randomUint32(),
+		localPort: h.DstPort,
+		peerPort:  h.SrcPort,
+	})
+}
+
+// initAckSpec is what an INIT ACK says about us.
+type initAckSpec struct {
+	localTag, localTSN  uint32
+	tieLocal, tiePeer   uint32
+	localPort, peerPort uint16
+}
+
+// sendInitAck builds and queues an INIT ACK answering init, to the
+// datagram's source (RFC 9260 §5.1.3, RFC 6951 §5.4).
+func (e *endpointCore) sendInitAck(now time.Time, from netip.AddrPort, init *chunk.Init, in *initInfo, cfg *assocConfig, spec initAckSpec) {
+	ck := stateCookie{
+		created:         now,
+		lifetime:        cfg.cookieLifetime + min(in.preservative, cfg.cookieLifetime),
+		localTag:        spec.localTag,
+		peerTag:         init.InitiateTag,
+		localInitialTSN: spec.localTSN,
+		peerInitialTSN:  init.InitialTSN,
+		peerRwnd:        init.ARwnd,
+		outStreams:      min(cfg.outStreams, init.InStreams),
+		inStreams:       min(cfg.maxInStreams, init.OutStreams),
+		localPort:       spec.localPort,
+		peerPort:        spec.peerPort,
+		peerUDPPort:     from.Port(),
+		tieLocalTag:     spec.tieLocal,
+		tiePeerTag:      spec.tiePeer,
+		adaptation:      in.adaptation,
+	}
+	if in.forwardTSN {
+		ck.peerExt |= extForwardTSN
+	}
+	if in.hasAdapt {
+		ck.peerExt |= extAdaptation
+	}
+	// peerAddrs[0] is the INIT's source; then the listed addresses.
+	ck.addPeerAddr(from.Addr())
+	for i := 0; i < in.naddrs; i++ {
+		ck.addPeerAddr(in.addrs[i])
+	}
+	e.sealed = e.sealer.seal(e.sealed[:0], &ck)
+	params := chunk.AppendParam(e.params[:0], chunk.ParamStateCookie, e.sealed)
+	// Parameters reported by action bits 01/11 go back as Unrecognized
+	// Parameter parameters (RFC 9260 §3.2.1).
+	it := chunk.NewParamIter(in.unrecognized)
+	for it.Next() {
+		params = chunk.AppendParam(params, chunk.ParamUnrecognized, it.Raw())
+	}
+	params = cfg.appendInitParams(params, 0)
+	e.params = params
+	ack := chunk.InitAck{
+		InitiateTag: spec.localTag,
+		ARwnd:       cfg.rwnd,
+		OutStreams:  cfg.outStreams,
+		InStreams:   cfg.maxInStreams,
+		InitialTSN:  spec.localTSN,
+		Params:      params,
+	}
+	e.queueReply(from, spec.localPort, spec.peerPort, init.InitiateTag, ack.AppendTo(e.replyScratch()))
+	e.st.InitAcksSent++
+}
+
+// abortInvalidInit answers an INIT with OS 0, MIS 0 or a_rwnd < 1500:
+// ABORT with Invalid Mandatory Parameter (7), vtag = its Initiate Tag
+// (RFC 9260 §3.3.2).
+func (e *endpointCore) abortInvalidInit(from netip.AddrPort, localPort, peerPort uint16, initTag uint32) {
+	ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseInvalidMandatoryParam, nil)}
+	e.queueReply(from, localPort, peerPort, initTag, ab.AppendTo(e.replyScratch()))
+}
+
+// abortHostName refuses an INIT with a Host Name Address: ABORT with
+// Unresolvable Address (5) (RFC 9260 §5.1.2).
+func (e *endpointCore) abortHostName(from netip.AddrPort, localPort, peerPort uint16, initTag uint32, param []byte) {
+	if len(param) > 256 {
+		param = nil
+	}
+	ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseUnresolvableAddr, param)}
+	e.queueReply(from, localPort, peerPort, initTag, ab.AppendTo(e.replyScratch()))
+}
+
+// handleCookieEchoListen handles a COOKIE ECHO without association (RFC
+// 9260 §5.1.5): only a cookie we sealed, fresh, with matching tag and
+// ports creates the association; the rest of the packet then goes to it.
+func (e *endpointCore) handleCookieEchoListen(now time.Time, from netip.AddrPort, h CommonHeader, raw chunk.Raw, it *chunk.Iter) {
+	var ce chunk.CookieEcho
+	if err := ce.Decode(raw); err != nil {
+		e.st.DroppedMalformed++
+		return
+	}
+	var c stateCookie
+	if err := e.sealer.open(ce.Cookie, &c); err != nil {
+		e.st.CookiesRejected++
+		return
+	}
+	if h.VerificationTag != c.localTag || c.localPort != h.DstPort || c.peerPort != h.SrcPort {
+		e.st.CookiesRejected++
+		return
+	}
+	cfg, ok := e.listeners[h.DstPort]
+	if !ok {
+		e.st.CookiesRejected++
+		return
+	}
+	if stale, by := c.stale(now); stale {
+		e.sendStaleCookie(from, h, c.peerTag, by)
+		return
+	}
+	a := newAssociation(e, cfg, h.DstPort, h.SrcPort)
+	a.localTag = c.localTag
+	a.localInitialTSN = c.localInitialTSN
+	// RFC 6951 §5.4: the port the INIT / COOKIE ECHO came from applies to
+	// all the peer's addresses; the source is the primary.
+	a.addPath(from.Addr(), from.Port()).confirmed = true
+	for _, x := range c.addrs() {
+		a.addPath(x, from.Port())
+	}
+	a.adoptCookie(now, &c)
+	e.add(a)
+	e.emit(Accepted{ID: a.aid, LocalPort: a.localPort, Peer: from, PeerPort: a.peerPort, assoc: a})
+	a.established(now, CommUp)
+	a.queueCtrl(&chunk.CookieAck{})
+	a.st0.PacketsIn++
+	a.st0.ChunksIn++
+	a.handleChunks(now, from, h, it)
+}
+
+// sendStaleCookie answers a stale cookie with ERROR cause 3 carrying the
+// staleness in microseconds (RFC 9260 §5.1.5 step 3, §3.3.10.3).
+func (e *endpointCore) sendStaleCookie(from netip.AddrPort, h CommonHeader, peerTag uint32, by time.Duration) {
+	e.st.StaleCookies++
+	var v [4]byte
+	binary.BigEndian.PutUint32(v[:], stalenessMicros(by))
+	ec := chunk.Error{Causes: chunk.AppendCause(nil, chunk.CauseStaleCookie, v[:])}
+	e.queueReply(from, h.DstPort, h.SrcPort, peerTag, ec.AppendTo(e.replyScratch()))
+}

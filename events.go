@@ -1,0 +1,215 @@
+package sctp
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/usctp/sctp/chunk"
+)
+
+// AssocID identifies one association of an endpoint. IDs are never 0 and
+// are not reused within one endpoint.
+type AssocID uint32
+
+// Event is a notification produced by the engine for the user (RFC 6458
+// §6.1 notifications). Every event names the association it concerns.
+type Event interface {
+	Assoc() AssocID
+	String() string
+}
+
+// AssocChangeState is the kind of an AssocChange event (RFC 6458 §6.1.1).
+type AssocChangeState uint8
+
+// Association change kinds (RFC 6458 §6.1.1 sac_state).
+const (
+	CommUp AssocChangeState = iota + 1
+	CommLost
+	Restart
+	ShutdownComp
+	CantStartAssoc
+)
+
+func (s AssocChangeState) String() string {
+	switch s {
+	case CommUp:
+		return "COMM_UP"
+	case CommLost:
+		return "COMM_LOST"
+	case Restart:
+		return "RESTART"
+	case ShutdownComp:
+		return "SHUTDOWN_COMP"
+	case CantStartAssoc:
+		return "CANT_STR_ASSOC"
+	}
+	return fmt.Sprintf("AssocChangeState(%d)", uint8(s))
+}
+
+// AssocChange reports an association coming up, going down or restarting
+// (SCTP_ASSOC_CHANGE). OutStreams and InStreams are the negotiated stream
+// counts. Err is the reason for CommLost / CantStartAssoc (ErrAborted,
+// ErrAssociationFailed, ...) and Causes the raw error causes of a received
+// ABORT, if any.
+type AssocChange struct {
+	ID                    AssocID
+	State                 AssocChangeState
+	OutStreams, InStreams uint16
+	Err                   error
+	Causes                []byte
+}
+
+// Assoc implements Event.
+func (e AssocChange) Assoc() AssocID { return e.ID }
+
+func (e AssocChange) String() string {
+	return fmt.Sprintf("assoc %d: %v streams out=%d in=%d err=%v", e.ID, e.State, e.OutStreams, e.InStreams, e.Err)
+}
+
+// PeerAddrState is the kind of a PeerAddrChange event (RFC 6458 §6.1.2).
+type PeerAddrState uint8
+
+// Peer address change kinds (RFC 6458 §6.1.2 spc_state).
+const (
+	AddrAvailable PeerAddrState = iota + 1
+	AddrUnreachable
+	AddrRemoved
+	AddrAdded
+	AddrMadePrimary
+	AddrConfirmed
+)
+
+func (s PeerAddrState) String() string {
+	switch s {
+	case AddrAvailable:
+		return "ADDR_AVAILABLE"
+	case AddrUnreachable:
+		return "ADDR_UNREACHABLE"
+	case AddrRemoved:
+		return "ADDR_REMOVED"
+	case AddrAdded:
+		return "ADDR_ADDED"
+	case AddrMadePrimary:
+		return "ADDR_MADE_PRIM"
+	case AddrConfirmed:
+		return "ADDR_CONFIRMED"
+	}
+	return fmt.Sprintf("PeerAddrState(%d)", uint8(s))
+}
+
+// PeerAddrChange reports a change of one peer path (SCTP_PEER_ADDR_CHANGE).
+// Addr is the peer address with its remote UDP encapsulation port.
+type PeerAddrChange struct {
+	ID    AssocID
+	Addr  netip.AddrPort
+	State PeerAddrState
+}
+
+// Assoc implements Event.
+func (e PeerAddrChange) Assoc() AssocID { return e.ID }
+
+func (e PeerAddrChange) String() string {
+	return fmt.Sprintf("assoc %d: peer %v %v", e.ID, e.Addr, e.State)
+}
+
+// SendFailed reports a user message that could not be delivered
+// (SCTP_SEND_FAILED_EVENT). Unsent is true if no part of it was ever
+// transmitted.
+type SendFailed struct {
+	ID      AssocID
+	Stream  uint16
+	PPID    uint32
+	Context uint32
+	Unsent  bool
+	Data    []byte
+	Err     error
+}
+
+// Assoc implements Event.
+func (e SendFailed) Assoc() AssocID { return e.ID }
+
+func (e SendFailed) String() string {
+	return fmt.Sprintf("assoc %d: send failed stream=%d ppid=%d len=%d: %v", e.ID, e.Stream, e.PPID, len(e.Data), e.Err)
+}
+
+// RemoteError reports one error cause received from the peer in an ERROR
+// chunk (SCTP_REMOTE_ERROR).
+type RemoteError struct {
+	ID   AssocID
+	Code chunk.CauseCode
+	Info []byte
+}
+
+// Assoc implements Event.
+func (e RemoteError) Assoc() AssocID { return e.ID }
+
+func (e RemoteError) String() string {
+	return fmt.Sprintf("assoc %d: remote error cause %d (%d bytes)", e.ID, e.Code, len(e.Info))
+}
+
+// ShutdownEvent reports that the peer sent SHUTDOWN: it will send no more
+// data (SCTP_SHUTDOWN_EVENT).
+type ShutdownEvent struct{ ID AssocID }
+
+// Assoc implements Event.
+func (e ShutdownEvent) Assoc() AssocID { return e.ID }
+
+func (e ShutdownEvent) String() string { return fmt.Sprintf("assoc %d: peer shutdown", e.ID) }
+
+// PartialDelivery reports that a partially delivered message was aborted
+// (SCTP_PARTIAL_DELIVERY_EVENT, SCTP_PARTIAL_DELIVERY_ABORTED).
+type PartialDelivery struct {
+	ID     AssocID
+	Stream uint16
+	Seq    uint32
+}
+
+// Assoc implements Event.
+func (e PartialDelivery) Assoc() AssocID { return e.ID }
+
+func (e PartialDelivery) String() string {
+	return fmt.Sprintf("assoc %d: partial delivery aborted stream=%d seq=%d", e.ID, e.Stream, e.Seq)
+}
+
+// AdaptationIndication carries the peer's Adaptation Layer Indication
+// (RFC 5061 §4.2.5, SCTP_ADAPTATION_INDICATION).
+type AdaptationIndication struct {
+	ID         AssocID
+	Indication uint32
+}
+
+// Assoc implements Event.
+func (e AdaptationIndication) Assoc() AssocID { return e.ID }
+
+func (e AdaptationIndication) String() string {
+	return fmt.Sprintf("assoc %d: adaptation indication %#x", e.ID, e.Indication)
+}
+
+// SenderDry reports that all user data has been sent and acknowledged
+// (SCTP_SENDER_DRY_EVENT).
+type SenderDry struct{ ID AssocID }
+
+// Assoc implements Event.
+func (e SenderDry) Assoc() AssocID { return e.ID }
+
+func (e SenderDry) String() string { return fmt.Sprintf("assoc %d: sender dry", e.ID) }
+
+// Accepted reports a new association on a listening port, created by a
+// valid COOKIE ECHO. It is queued right before the association's CommUp.
+type Accepted struct {
+	ID        AssocID
+	LocalPort uint16
+	Peer      netip.AddrPort // peer address and remote UDP encapsulation port
+	PeerPort  uint16         // peer SCTP port
+	assoc     *association
+}
+
+// Assoc implements Event.
+func (e Accepted) Assoc() AssocID { return e.ID }
+
+func (e Accepted) String() string {
+	return fmt.Sprintf("assoc %d: accepted on port %d from %v port %d", e.ID, e.LocalPort, e.Peer, e.PeerPort)
+}
+
+// association returns the accepted association (for the runtime endpoint).
+func (e Accepted) association() *association { return e.assoc }

@@ -1,0 +1,566 @@
+package sctp
+
+import (
+	"encoding/binary"
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/usctp/sctp/chunk"
+)
+
+// initInfo is what the association core takes from the parameters of an
+// INIT or INIT ACK (RFC 9260 §3.3.2, §3.3.3). It lives in reused endpoint
+// scratch space so a hostile INIT flood allocates nothing.
+type initInfo struct {
+	addrs        [maxPeerAddrs]netip.Addr
+	naddrs       int
+	moreAddrs    bool   // more address parameters than we keep
+	cookie       []byte // State Cookie (INIT ACK)
+	unrecognized []byte // parameters to report, each a whole TLV
+	forwardTSN   bool   // Forward-TSN-Supported present and accepted
+	adaptation   uint32
+	hasAdapt     bool
+	hostName     []byte // a Host Name Address parameter (whole TLV)
+	preservative time.Duration
+	peerUnrecFwd bool // peer reported our Forward-TSN-Supported as unrecognized
+}
+
+func (in *initInfo) reset() {
+	unrec := in.unrecognized[:0]
+	*in = initInfo{unrecognized: unrec}
+}
+
+// parseInitParams walks the parameters of an INIT (ack=false) or INIT
+// ACK and applies the action bits of unrecognized parameters (RFC 9260
+// §3.2.1): 00 stop, 01 stop and report, 10 skip, 11 skip and report.
+func (a *assocConfig) parseInitParams(in *initInfo, params []byte, ack bool) {
+	in.reset()
+	it := chunk.NewParamIter(params)
+	for it.Next() {
+		p := it.Param()
+		switch p.Type {
+		case chunk.ParamIPv4Addr, chunk.ParamIPv6Addr:
+			var addr netip.Addr
+			switch {
+			case p.Type == chunk.ParamIPv4Addr && len(p.Value) == 4:
+				addr = netip.AddrFrom4([4]byte(p.Value))
+			case p.Type == chunk.ParamIPv6Addr && len(p.Value) == 16:
+				addr = netip.AddrFrom16([16]byte(p.Value)).Unmap()
+			default:
+				continue
+			}
+			if in.naddrs < len(in.addrs) {
+				in.addrs[in.naddrs] = addr
+				in.naddrs++
+			} else {
+				in.moreAddrs = true
+			}
+			continue
+		case chunk.ParamStateCookie:
+			if ack {
+				in.cookie = p.Value
+				continue
+			}
+		case chunk.ParamCookiePreservative:
+			if !ack && len(p.Value) == 4 {
+				in.preservative = time.Duration(binary.BigEndian.Uint32(p.Value)) * time.Millisecond
+				continue
+			}
+		case chunk.ParamHostName:
+			in.hostName = chunk.AppendParam(in.hostName[:0], p.Type, p.Value)
+			continue
+		case chunk.ParamSupportedAddrTypes, chunk.ParamSupportedExtensions:
+			continue
+		case chunk.ParamUnrecognized:
+			if ack {
+				// The peer reports one of our INIT parameters.
+				if len(p.Value) >= 2 && chunk.ParamType(binary.BigEndian.Uint16(p.Value)) == chunk.ParamForwardTSNSupported {
+					in.peerUnrecFwd = true
+				}
+				continue
+			}
+		case chunk.ParamForwardTSNSupported:
+			if a.prSCTP {
+				in.forwardTSN = true
+				continue
+			}
+		case chunk.ParamAdaptationLayer:
+			if len(p.Value) == 4 {
+				in.adaptation = binary.BigEndian.Uint32(p.Value)
+				in.hasAdapt = true
+				continue
+			}
+		}
+		// Unrecognized (or not acceptable here): RFC 9260 §3.2.1.
+		act := p.Type.Action()
+		if (act == chunk.ActionStopReport || act == chunk.ActionSkipReport) && len(in.unrecognized) < maxUnrecognizedReported {
+			in.unrecognized = chunk.AppendParam(in.unrecognized, p.Type, p.Value)
+		}
+		if act == chunk.ActionStop || act == chunk.ActionStopReport {
+			break
+		}
+	}
+}
+
+// appendInitParams appends our optional INIT / INIT ACK parameters. We
+// list no addresses (RFC 6951 §5.7): the peer uses the packet's source.
+func (a *assocConfig) appendInitParams(b []byte, preservative time.Duration) []byte {
+	if preservative > 0 {
+		var v [4]byte
+		binary.BigEndian.PutUint32(v[:], uint32(preservative/time.Millisecond))
+		b = chunk.AppendParam(b, chunk.ParamCookiePreservative, v[:])
+	}
+	if a.prSCTP {
+		b = chunk.AppendParam(b, chunk.ParamForwardTSNSupported, nil)
+	}
+	if a.adaptationSet {
+		var v [4]byte
+		binary.BigEndian.PutUint32(v[:], a.adaptation)
+		b = chunk.AppendParam(b, chunk.ParamAdaptationLayer, v[:])
+	}
+	return b
+}
+
+// initVerdict classifies a received INIT or INIT ACK.
+type initVerdict uint8
+
+const (
+	initOK        initVerdict = iota
+	initMalformed             // discard
+	initTagZero               // Initiate Tag 0: discard (RFC 9260 §3.3.2)
+	initBadFields             // OS 0, MIS 0 or a_rwnd < 1500: ABORT cause 7
+	initHostName              // Host Name Address: ABORT cause 5 (§5.1.2)
+)
+
+// decodeInit decodes an INIT (or INIT ACK when ack) into c and classifies
+// it. On initBadFields and initHostName the fixed fields of c are valid.
+func decodeInit(raw chunk.Raw, c *chunk.Init, ack bool) initVerdict {
+	var err error
+	if ack {
+		err = (*chunk.InitAck)(c).Decode(raw)
+	} else {
+		err = c.Decode(raw)
+	}
+	if err != nil {
+		v := raw.Value
+		if len(v) < 16 {
+			return initMalformed
+		}
+		c.InitiateTag = binary.BigEndian.Uint32(v)
+		c.ARwnd = binary.BigEndian.Uint32(v[4:])
+		c.OutStreams = binary.BigEndian.Uint16(v[8:])
+		c.InStreams = binary.BigEndian.Uint16(v[10:])
+		c.InitialTSN = binary.BigEndian.Uint32(v[12:])
+		c.Params = v[16:]
+		switch {
+		case c.InitiateTag == 0:
+			return initTagZero
+		case c.OutStreams == 0 || c.InStreams == 0:
+			return initBadFields
+		case errors.Is(err, chunk.ErrHostNameAddr):
+			return initHostName
+		}
+		return initMalformed
+	}
+	if c.ARwnd < minRwnd {
+		// usrsctp and Linux refuse a_rwnd < 1500 with cause 7.
+		return initBadFields
+	}
+	return initOK
+}
+
+// startInit builds our INIT and sends it (RFC 9260 §5.1 A), entering
+// COOKIE-WAIT with T1-init running.
+func (a *association) startInit(now time.Time) {
+	init := chunk.Init{
+		InitiateTag: a.localTag,
+		ARwnd:       a.cfg.rwnd,
+		OutStreams:  a.cfg.outStreams,
+		InStreams:   a.cfg.maxInStreams,
+		InitialTSN:  a.localInitialTSN,
+		Params:      a.cfg.appendInitParams(nil, a.stalePreserve),
+	}
+	a.initChunk = init.AppendTo(a.initChunk[:0])
+	a.setState(StateCookieWait)
+	a.sendInitChunk()
+}
+
+func (a *association) sendInitChunk() {
+	p := a.paths[a.primary]
+	a.queueSpecial(p.addrPort(), 0, append([]byte(nil), a.initChunk...))
+}
+
+// t1Expired handles T1-init / T1-cookie expiry (RFC 9260 §5.1 C, §6.3.3).
+func (a *association) t1Expired(now time.Time) {
+	a.t1.count++
+	if a.t1.count > a.cfg.maxInitRetrans {
+		a.log.Debugf("assoc %d: %v: Max.Init.Retransmits exceeded", a.aid, a.st)
+		a.close(now, CantStartAssoc, ErrAssociationFailed, nil)
+		return
+	}
+	a.st0.T1Retransmits++
+	d := a.backoff(a.t1.rto)
+	count := a.t1.count
+	switch a.st {
+	case StateCookieWait:
+		a.sendInitChunk()
+	case StateCookieEchoed:
+		a.sendCookieEcho()
+	default:
+		a.t1.stop()
+		return
+	}
+	a.t1.start(now, d)
+	a.t1.count = count
+}
+
+func (a *association) sendCookieEcho() {
+	a.queueSpecial(a.primaryPath().addrPort(), a.peerTag, append([]byte(nil), a.cookieEcho...))
+}
+
+// handleInitAck processes INIT ACK (RFC 9260 §5.1 C); outside COOKIE-WAIT
+// it is discarded (§5.2.3).
+func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chunk.Raw) {
+	if a.st != StateCookieWait {
+		a.st0.DroppedWrongState++
+		return
+	}
+	var c chunk.InitAck
+	ic := (*chunk.Init)(&c)
+	switch decodeInit(raw, ic, true) {
+	case initMalformed:
+		a.st0.DroppedBadChunk++
+		return
+	case initTagZero:
+		// RFC 9260 §3.3.3: initiate tag 0 → destroy the association.
+		a.close(now, CantStartAssoc, ErrAborted, nil)
+		return
+	case initBadFields:
+		// §3.3.3: ABORT with Invalid Mandatory Parameter (7).
+		ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseInvalidMandatoryParam, nil)}
+		a.queueSpecial(from, c.InitiateTag, ab.AppendTo(nil))
+		a.close(now, CantStartAssoc, ErrAborted, nil)
+		return
+	case initHostName:
+		// §5.1.2: a Host Name Address is refused (cause 5).
+		a.cfg.parseInitParams(&a.ep.info, c.Params, true)
+		ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseUnresolvableAddr, a.ep.info.hostName)}
+		a.queueSpecial(from, c.InitiateTag, ab.AppendTo(nil))
+		a.close(now, CantStartAssoc, ErrAborted, nil)
+		return
+	}
+	in := &a.ep.info
+	a.cfg.parseInitParams(in, c.Params, true)
+	if len(in.cookie) == 0 {
+		// §5.1: State Cookie is mandatory → Missing Mandatory Parameter.
+		var v [8]byte
+		binary.BigEndian.PutUint32(v[:4], 1)
+		binary.BigEndian.PutUint16(v[4:], uint16(chunk.ParamStateCookie))
+		ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseMissingParam, v[:6])}
+		a.queueSpecial(from, c.InitiateTag, ab.AppendTo(nil))
+		a.close(now, CantStartAssoc, ErrAborted, nil)
+		return
+	}
+	a.peerTag = c.InitiateTag
+	a.peerInitialTSN = c.InitialTSN
+	a.peerRwnd = c.ARwnd
+	a.outStreams = min(a.cfg.outStreams, c.InStreams)
+	a.inStreams = min(a.cfg.maxInStreams, c.OutStreams)
+	a.peerPRSCTP = in.forwardTSN && !in.peerUnrecFwd
+	// RFC 6951 §5.4: the port learned from the packet's source applies
+	// to every address listed by the peer.
+	src := a.pathFor(from.Addr().Unmap())
+	if src != nil {
+		src.udpPort = from.Port()
+	}
+	for i := 0; i < in.naddrs; i++ {
+		if p := a.addPath(in.addrs[i], from.Port()); p != nil {
+			p.confirmed = p == src
+			a.ep.register(a, p.addr)
+		}
+	}
+	a.data = newDataState(a.dataConfig(), now)
+	a.peerAdaptation, a.hasPeerAdaptation = in.adaptation, in.hasAdapt
+	// COOKIE ECHO, bundled with an ERROR cause 8 for reported parameters
+	// (RFC 9260 §3.2.1).
+	ce := chunk.CookieEcho{Cookie: in.cookie}
+	a.cookieEcho = ce.AppendTo(a.cookieEcho[:0])
+	if len(in.unrecognized) > 0 {
+		e := chunk.Error{Causes: chunk.AppendCause(nil, chunk.CauseUnrecognizedParams, in.unrecognized)}
+		a.cookieEcho = e.AppendTo(a.cookieEcho)
+	}
+	a.setState(StateCookieEchoed)
+	a.sendCookieEcho()
+	count := a.t1.count
+	a.t1.start(now, a.t1.rto)
+	a.t1.count = count
+}
+
+func (a *association) dataConfig() dataConfig {
+	return dataConfig{
+		localInitialTSN: a.localInitialTSN,
+		peerInitialTSN:  a.peerInitialTSN,
+		outStreams:      a.outStreams,
+		inStreams:       a.inStreams,
+		peerRwnd:        a.peerRwnd,
+		localRwnd:       a.cfg.rwnd,
+		mtu:             a.cfg.mtu,
+		rto:             a.cfg.rto,
+		maxRetrans:      a.cfg.maxRetrans,
+		maxMessage:      a.cfg.maxMessage,
+		sndBuf:          a.cfg.sndBuf,
+		sackDelay:       a.cfg.sackDelay,
+		forwardTSN:      a.peerPRSCTP && a.cfg.prSCTP,
+	}
+}
+
+// handleCookieAck processes COOKIE ACK (RFC 9260 §5.1 E); a stray one is
+// discarded (§5.2.5).
+func (a *association) handleCookieAck(now time.Time, _ chunk.Raw) {
+	if a.st != StateCookieEchoed {
+		a.st0.DroppedWrongState++
+		return
+	}
+	a.established(now, CommUp)
+}
+
+// established enters ESTABLISHED, stops T1 and starts heartbeats.
+func (a *association) established(now time.Time, kind AssocChangeState) {
+	a.t1.stop()
+	a.cookieEcho = nil
+	a.initChunk = nil
+	a.setState(StateEstablished)
+	a.startHeartbeats(now)
+	a.emit(AssocChange{ID: a.aid, State: kind, OutStreams: a.outStreams, InStreams: a.inStreams})
+	if a.hasPeerAdaptation {
+		a.emit(AdaptationIndication{ID: a.aid, Indication: a.peerAdaptation})
+	}
+}
+
+// handleStaleCookie handles an ERROR Stale Cookie in COOKIE-ECHOED (RFC
+// 9260 §5.2.6): back to COOKIE-WAIT with a new INIT carrying a Cookie
+// Preservative twice the measured staleness. T1's count keeps running so
+// repeated stale cookies still end after Max.Init.Retransmits.
+func (a *association) handleStaleCookie(now time.Time, info []byte) {
+	stale := time.Millisecond
+	if len(info) >= 4 {
+		stale = time.Duration(binary.BigEndian.Uint32(info)) * time.Microsecond
+	}
+	a.t1.count++
+	if a.t1.count > a.cfg.maxInitRetrans {
+		a.close(now, CantStartAssoc, ErrAssociationFailed, nil)
+		return
+	}
+	a.stalePreserve = max(2*stale, time.Millisecond)
+	a.peerTag = 0
+	a.data = nil
+	count := a.t1.count
+	a.startInit(now)
+	a.t1.start(now, a.t1.rto)
+	a.t1.count = count
+}
+
+// handleInit processes an INIT for an existing association: §5.2.1 in
+// COOKIE-WAIT / COOKIE-ECHOED, §5.2.2 elsewhere, §9.2 in
+// SHUTDOWN-ACK-SENT, and the RFC 6951 encapsulation port rule.
+func (a *association) handleInit(now time.Time, from netip.AddrPort, raw chunk.Raw) {
+	var c chunk.Init
+	verdict := decodeInit(raw, &c, false)
+	switch verdict {
+	case initMalformed:
+		a.st0.DroppedBadChunk++
+		return
+	case initTagZero:
+		// RFC 9260 §3.3.2: silently discard.
+		return
+	}
+	addr := from.Addr().Unmap()
+	if p := a.pathFor(addr); p != nil && p.udpPort != from.Port() {
+		// draft-tuexen-tsvwg-sctp-udp-encaps-cons: never change the port
+		// because of an INIT; ABORT with cause 14 (current, new port).
+		var v [4]byte
+		binary.BigEndian.PutUint16(v[:2], p.udpPort)
+		binary.BigEndian.PutUint16(v[2:], from.Port())
+		ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseRestartNewEncapPort, v[:])}
+		a.ep.queueReply(from, a.localPort, a.peerPort, c.InitiateTag, ab.AppendTo(a.ep.replyScratch()))
+		return
+	}
+	if verdict == initBadFields {
+		// §3.3.2: ABORT (cause 7) with the Initiate Tag; the existing
+		// association is not changed.
+		a.ep.abortInvalidInit(from, a.localPort, a.peerPort, c.InitiateTag)
+		return
+	}
+	if a.st == StateShutdownAckSent {
+		// §9.2: discard the INIT and retransmit SHUTDOWN ACK.
+		a.queueShutdownAck()
+		a.t2.start(now, a.t2.rto)
+		return
+	}
+	in := &a.ep.info
+	a.cfg.parseInitParams(in, c.Params, false)
+	if verdict == initHostName {
+		a.ep.abortHostName(from, a.localPort, a.peerPort, c.InitiateTag, in.hostName)
+		return
+	}
+	if a.st != StateCookieWait && a.st != StateCookieEchoed {
+		// §5.2.2: a restart may not add addresses (cause 11).
+		if newAddrs := a.newAddresses(addr, in); len(newAddrs) > 0 {
+			ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseRestartNewAddrs, newAddrs)}
+			a.ep.queueReply(from, a.localPort, a.peerPort, c.InitiateTag, ab.AppendTo(a.ep.replyScratch()))
+			return
+		}
+	}
+	spec := initAckSpec{localPort: a.localPort, peerPort: a.peerPort}
+	switch a.st {
+	case StateCookieWait, StateCookieEchoed:
+		// §5.2.1: same tag and parameters as our INIT.
+		spec.localTag = a.localTag
+		spec.localTSN = a.localInitialTSN
+		if a.st == StateCookieEchoed {
+			spec.tieLocal, spec.tiePeer = a.localTag, a.peerTag
+		}
+	default:
+		// §5.2.2: a new tag, and our current tags as Tie-Tags (only
+		// inside the sealed cookie).
+		spec.localTag = a.ep.randomTag()
+		spec.localTSN = a.ep.randomUint32()
+		spec.tieLocal, spec.tiePeer = a.localTag, a.peerTag
+	}
+	a.ep.sendInitAck(now, from, &c, in, &a.cfg, spec)
+}
+
+// newAddresses returns, as address parameters, the addresses of an INIT
+// that are not paths of the association (RFC 9260 §5.2.2). Only checked
+// when the association knows the peer's address list.
+func (a *association) newAddresses(src netip.Addr, in *initInfo) []byte {
+	var b []byte
+	check := func(x netip.Addr) {
+		if a.pathFor(x) != nil {
+			return
+		}
+		if x.Is4() {
+			v := x.As4()
+			b = chunk.AppendParam(b, chunk.ParamIPv4Addr, v[:])
+		} else {
+			v := x.As16()
+			b = chunk.AppendParam(b, chunk.ParamIPv6Addr, v[:])
+		}
+	}
+	check(src)
+	for i := 0; i < in.naddrs; i++ {
+		check(in.addrs[i])
+	}
+	return b
+}
+
+// handleCookieEchoExisting handles COOKIE ECHO for an existing
+// association (RFC 9260 §5.2.4, table 7). It reports whether the rest of
+// the packet is to be processed.
+func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPort, h CommonHeader, raw chunk.Raw) bool {
+	var ce chunk.CookieEcho
+	if err := ce.Decode(raw); err != nil {
+		a.st0.DroppedBadChunk++
+		return false
+	}
+	var c stateCookie
+	if err := a.ep.sealer.open(ce.Cookie, &c); err != nil {
+		a.ep.st.CookiesRejected++
+		return false
+	}
+	// §8.5.1 D and §5.1.5 step 2: the packet's tag is the cookie's tag,
+	// and the ports match.
+	if h.VerificationTag != c.localTag || c.localPort != h.DstPort || c.peerPort != h.SrcPort {
+		a.ep.st.CookiesRejected++
+		a.st0.DroppedBadVtag++
+		return false
+	}
+	lt, pt := c.localTag == a.localTag, c.peerTag == a.peerTag
+	switch {
+	case !lt && !pt && c.tieLocalTag == a.localTag && c.tiePeerTag == a.peerTag && a.peerTag != 0:
+		// Case A: the peer restarted.
+		if stale, by := c.stale(now); stale {
+			a.ep.sendStaleCookie(from, h, c.peerTag, by)
+			return false
+		}
+		if a.st == StateShutdownAckSent {
+			// §5.2.4 A: retransmit SHUTDOWN ACK with an ERROR "Cookie
+			// Received While Shutting Down" (10).
+			a.queueShutdownAck()
+			e := chunk.Error{Causes: chunk.AppendCause(nil, chunk.CauseCookieWhileShuttingDown, nil)}
+			a.queueCtrl(&e)
+			return false
+		}
+		a.restartFromCookie(now, from, &c)
+		a.queueCtrl(&chunk.CookieAck{})
+		return true
+	case lt && (!pt || a.peerTag == 0):
+		// Case B: setup collision; ESTABLISHED with the cookie's peer
+		// tag and parameters.
+		if a.st != StateCookieWait && a.st != StateCookieEchoed && a.st != StateEstablished {
+			return false
+		}
+		a.adoptCookie(now, &c)
+		if a.st != StateEstablished {
+			a.established(now, CommUp)
+		}
+		a.queueCtrl(&chunk.CookieAck{})
+		return true
+	case !lt && pt && c.tieLocalTag == 0 && c.tiePeerTag == 0:
+		// Case C: a late cookie; silently discarded.
+		a.st0.DroppedWrongState++
+		return false
+	case lt && pt:
+		// Case D: both tags match.
+		if a.st == StateCookieWait || a.st == StateCookieEchoed {
+			if a.data == nil {
+				a.adoptCookie(now, &c)
+			}
+			a.established(now, CommUp)
+		}
+		a.queueCtrl(&chunk.CookieAck{})
+		return true
+	}
+	a.st0.DroppedWrongState++
+	return false
+}
+
+// adoptCookie takes the peer's parameters from a cookie (§5.2.4 B, D).
+func (a *association) adoptCookie(now time.Time, c *stateCookie) {
+	changed := a.data == nil || a.peerTag != c.peerTag || a.peerInitialTSN != c.peerInitialTSN
+	a.peerTag = c.peerTag
+	a.peerInitialTSN = c.peerInitialTSN
+	a.peerRwnd = c.peerRwnd
+	a.outStreams = c.outStreams
+	a.inStreams = c.inStreams
+	a.peerPRSCTP = c.peerExt.has(extForwardTSN)
+	a.peerAdaptation, a.hasPeerAdaptation = c.adaptation, c.peerExt.has(extAdaptation)
+	if changed {
+		a.data = newDataState(a.dataConfig(), now)
+	}
+}
+
+// restartFromCookie re-initialises the association after a peer restart
+// (§5.2.4 A): new tags, new data state, RESTART notification.
+func (a *association) restartFromCookie(now time.Time, from netip.AddrPort, c *stateCookie) {
+	a.localTag = c.localTag
+	a.localInitialTSN = c.localInitialTSN
+	a.peerTag = c.peerTag
+	a.peerInitialTSN = c.peerInitialTSN
+	a.peerRwnd = c.peerRwnd
+	a.outStreams = c.outStreams
+	a.inStreams = c.inStreams
+	a.peerPRSCTP = c.peerExt.has(extForwardTSN)
+	a.data = newDataState(a.dataConfig(), now)
+	a.t1.stop()
+	a.t2.stop()
+	a.t5 = time.Time{}
+	a.ctrl = a.ctrl[:0]
+	a.pending = a.pending[:0]
+	a.pendingShutdown, a.pendingSack, a.shutdownWanted = false, false, false
+	a.errorCount = 0
+	a.setState(StateEstablished)
+	a.startHeartbeats(now)
+	a.emit(AssocChange{ID: a.aid, State: Restart, OutStreams: a.outStreams, InStreams: a.inStreams})
+}

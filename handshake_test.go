@@ -1,0 +1,687 @@
+package sctp
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/usctp/sctp/chunk"
+)
+
+func TestStateString(t *testing.T) {
+	want := []string{"CLOSED", "COOKIE-WAIT", "COOKIE-ECHOED", "ESTABLISHED", "SHUTDOWN-PENDING", "SHUTDOWN-SENT", "SHUTDOWN-RECEIVED", "SHUTDOWN-ACK-SENT"}
+	for i, w := range want {
+		if got := State(i).String(); got != w {
+			t.Errorf("State(%d) = %q, want %q", i, got, w)
+		}
+	}
+	if got := State(99).String(); got != "State(99)" {
+		t.Errorf("State(99) = %q", got)
+	}
+}
+
+func TestHandshakeAsListener(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.listen(testAssocConfig())
+	ack := tp.initAndGetCookie(nil)
+	if ack.InitiateTag == 0 || ack.ARwnd < 1500 || ack.OutStreams != 4 || ack.InStreams != 4 {
+		t.Fatalf("INIT ACK fields: %+v", ack)
+	}
+	// RFC 6951 §5.7: no address parameters in INIT ACK.
+	for _, pt := range []chunk.ParamType{chunk.ParamIPv4Addr, chunk.ParamIPv6Addr} {
+		if _, ok := findParam(t, ack.Params, pt); ok {
+			t.Errorf("INIT ACK lists a local address (%v)", pt)
+		}
+	}
+	if tp.ep.associations() != 0 {
+		t.Fatalf("association allocated before COOKIE ECHO")
+	}
+	tp.epTag = ack.InitiateTag
+	// COOKIE ECHO bundled with DATA: the DATA is processed too.
+	tp.write(tp.epTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)}, tp.data(0, "hello"))
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
+	// The SACK follows after the delayed-ack timer (200 ms).
+	if got := tp.advanceToTimer(); got != 200*time.Millisecond {
+		t.Errorf("delayed SACK after %v", got)
+	}
+	p := tp.wantPacket(tp.peerTag, chunk.TypeSack)
+	sack := decodeAs(t, p.chunks[0], &chunk.Sack{})
+	if sack.CumTSNAck != 1000 {
+		t.Errorf("SACK cum ack %d, want 1000", sack.CumTSNAck)
+	}
+	acc := tp.wantEvent(Accepted{}).(Accepted)
+	up := tp.wantEvent(AssocChange{State: CommUp}).(AssocChange)
+	// Negotiated streams: min(our OS 4, peer MIS 8), min(our MIS 4, peer OS 8).
+	if up.OutStreams != 4 || up.InStreams != 4 || acc.Peer != tp.addr || acc.PeerPort != tp.peerPort {
+		t.Errorf("events: %v / %v", acc, up)
+	}
+	a := acc.association()
+	m, ok := a.readMessage()
+	if !ok || string(m.data) != "hello" || m.ppid != 51 {
+		t.Fatalf("readMessage = %+v, %v", m, ok)
+	}
+	if a.stats().PacketsIn == 0 || a.stats().State != StateEstablished {
+		t.Errorf("stats %+v", a.stats())
+	}
+}
+
+func TestHandshakeAsClient(t *testing.T) {
+	tp := newTestPeer(t)
+	init := tp.startConnect(testAssocConfig())
+	if init.ARwnd < 1500 || init.OutStreams != 4 || init.InStreams != 4 {
+		t.Fatalf("INIT fields %+v", init)
+	}
+	for _, pt := range []chunk.ParamType{chunk.ParamIPv4Addr, chunk.ParamIPv6Addr} {
+		if _, ok := findParam(t, init.Params, pt); ok {
+			t.Errorf("INIT lists a local address (%v)", pt)
+		}
+	}
+	if tp.assoc.state() != StateCookieWait {
+		t.Fatalf("state %v, want COOKIE-WAIT", tp.assoc.state())
+	}
+	tp.answerInit(nil)
+	p := tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	ce := decodeAs(t, p.chunks[0], &chunk.CookieEcho{})
+	if string(ce.Cookie) != "peer-cookie-0123" {
+		t.Fatalf("cookie echoed %q", ce.Cookie)
+	}
+	if tp.assoc.state() != StateCookieEchoed {
+		t.Fatalf("state %v", tp.assoc.state())
+	}
+	// A stray INIT ACK in COOKIE-ECHOED is discarded (§5.2.3).
+	tp.answerInit(nil)
+	tp.wantIdle()
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	up := tp.wantEvent(AssocChange{State: CommUp}).(AssocChange)
+	if up.OutStreams != 4 || up.InStreams != 4 {
+		t.Errorf("streams %v", up)
+	}
+	// A stray COOKIE ACK in ESTABLISHED is discarded (§5.2.5).
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	tp.wantIdle()
+	tp.wantNoEvent(AssocChange{State: CommUp})
+	// Send a message: DATA on the wire.
+	if err := tp.assoc.send(tp.now, outMessage{stream: 1, ppid: 7, data: []byte("ping")}); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	p = tp.wantPacket(tp.peerTag, chunk.TypeData)
+	d := decodeAs(t, p.chunks[0], &chunk.Data{})
+	if string(d.UserData) != "ping" || d.Stream != 1 || d.PPID != 7 || d.TSN != init.InitialTSN {
+		t.Errorf("DATA %+v", d)
+	}
+}
+
+func TestSendBeforeEstablished(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.startConnect(testAssocConfig())
+	if err := tp.assoc.send(tp.now, outMessage{data: []byte("x")}); err != ErrNotEstablished {
+		t.Fatalf("send in COOKIE-WAIT: %v", err)
+	}
+}
+
+func TestListenerAllocatesNothingBeforeCookie(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.listen(testAssocConfig())
+	n := 20000
+	if testing.Short() {
+		n = 2000
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := 0; i < n; i++ {
+		ip := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+		from := netip.AddrPortFrom(ip, uint16(1024+i%60000))
+		tp.peerTag = uint32(i + 1)
+		tp.ep.handleDatagram(tp.now, from, tp.packet(0, tp.peerInit(nil)))
+		// Drain the INIT ACK now and then, as a runtime would.
+		if i%64 == 0 {
+			tp.drainQuietly()
+		}
+	}
+	tp.drainQuietly()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if got := tp.ep.associations(); got != 0 {
+		t.Fatalf("%d associations after %d INITs, want 0", got, n)
+	}
+	if len(tp.ep.assocs) != 0 || len(tp.ep.byID) != 0 {
+		t.Fatalf("association maps not empty")
+	}
+	if got := tp.ep.stats().InitAcksSent; got != uint64(n) {
+		t.Fatalf("InitAcksSent %d, want %d", got, n)
+	}
+	if growth := int64(after.HeapInuse) - int64(before.HeapInuse); growth > 1<<20 {
+		t.Fatalf("heap grew by %d bytes over %d INITs", growth, n)
+	}
+}
+
+func (tp *testPeer) drainQuietly() {
+	for {
+		if _, _, ok := tp.ep.appendDatagram(tp.now, tp.buf[:0]); !ok {
+			return
+		}
+	}
+}
+
+func TestInitTagZeroDiscarded(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.listen(testAssocConfig())
+	init := tp.peerInit(nil)
+	init.InitiateTag = 0
+	tp.write(0, init)
+	tp.wantIdle()
+	// Also for an existing association.
+	tp2 := newTestPeer(t)
+	tp2.acceptHandshake(testAssocConfig())
+	init = tp2.peerInit(nil)
+	init.InitiateTag = 0
+	tp2.write(0, init)
+	tp2.wantIdle()
+	if tp2.assoc.state() != StateEstablished {
+		t.Fatalf("state %v", tp2.assoc.state())
+	}
+}
+
+func TestInitZeroStreamsAbortCause7(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		os, mis uint16
+		rwnd    uint32
+	}{
+		{"OS=0", 0, 8, 100000},
+		{"MIS=0", 8, 0, 100000},
+		{"a_rwnd<1500", 8, 8, 1499},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tp := newTestPeer(t)
+			tp.listen(testAssocConfig())
+			init := tp.peerInit(nil)
+			init.OutStreams, init.InStreams, init.ARwnd = tc.os, tc.mis, tc.rwnd
+			tp.write(0, init)
+			p := tp.wantPacket(tp.peerTag, chunk.TypeAbort)
+			ab := decodeAs(t, p.chunks[0], &chunk.Abort{})
+			if ab.T {
+				t.Errorf("ABORT has T bit; vtag is the Initiate Tag")
+			}
+			wantCause(t, ab.Causes, chunk.CauseInvalidMandatoryParam)
+			if tp.ep.associations() != 0 {
+				t.Fatalf("association created")
+			}
+		})
+	}
+	// An existing association is not changed (RFC 9260 §3.3.2).
+	tp := newTestPeer(t)
+	tp.acceptHandshake(testAssocConfig())
+	init := tp.peerInit(nil)
+	init.InitiateTag = 0x5555
+	init.OutStreams = 0
+	tp.write(0, init)
+	tp.wantPacket(0x5555, chunk.TypeAbort)
+	if tp.assoc.state() != StateEstablished {
+		t.Fatalf("state %v", tp.assoc.state())
+	}
+}
+
+func TestInitWithoutListenerGetsAbort(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.write(0, tp.peerInit(nil))
+	p := tp.wantPacket(tp.peerTag, chunk.TypeAbort)
+	if decodeAs(t, p.chunks[0], &chunk.Abort{}).T {
+		t.Errorf("T bit set; §8.4 rule 3 says T=0 with the Initiate Tag")
+	}
+}
+
+func TestStaleCookieError(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.listen(testAssocConfig())
+	ack := tp.initAndGetCookie(nil)
+	tp.now = tp.now.Add(60*time.Second + 1500*time.Millisecond)
+	tp.write(ack.InitiateTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
+	p := tp.wantPacket(tp.peerTag, chunk.TypeError)
+	c := wantCause(t, decodeAs(t, p.chunks[0], &chunk.Error{}).Causes, chunk.CauseStaleCookie)
+	if len(c.Info) != 4 || binary.BigEndian.Uint32(c.Info) != 1500000 {
+		t.Fatalf("staleness %x, want 1500000 µs", c.Info)
+	}
+	if tp.ep.associations() != 0 {
+		t.Fatal("stale cookie created an association")
+	}
+}
+
+func TestCookiePreservativeExtendsLifetime(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.listen(testAssocConfig())
+	var v [4]byte
+	binary.BigEndian.PutUint32(v[:], 5000) // 5 s
+	ack := tp.initAndGetCookie(chunk.AppendParam(nil, chunk.ParamCookiePreservative, v[:]))
+	tp.now = tp.now.Add(63 * time.Second)
+	tp.write(ack.InitiateTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
+}
+
+func TestForgedCookieDiscarded(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.listen(testAssocConfig())
+	ack := tp.initAndGetCookie(nil)
+	ck := cookieOf(t, ack)
+	ck[len(ck)/2] ^= 1
+	tp.write(ack.InitiateTag, &chunk.CookieEcho{Cookie: ck})
+	tp.wantIdle()
+	// Right cookie, wrong vtag (§8.5.1 D).
+	tp.write(ack.InitiateTag+1, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
+	tp.wantIdle()
+	if tp.ep.associations() != 0 || tp.ep.stats().CookiesRejected != 2 {
+		t.Fatalf("associations %d, rejected %d", tp.ep.associations(), tp.ep.stats().CookiesRejected)
+	}
+}
+
+func TestT1InitMaxRetransmits(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.startConnect(testAssocConfig())
+	want := time.Second
+	for i := 0; i < 8; i++ {
+		if got := tp.advanceToTimer(); got != want {
+			t.Fatalf("retransmission %d after %v, want %v", i+1, got, want)
+		}
+		tp.wantPacket(0, chunk.TypeInit)
+		want = min(2*want, 60*time.Second)
+	}
+	tp.advanceToTimer()
+	tp.wantIdle()
+	ev := tp.wantEvent(AssocChange{State: CantStartAssoc}).(AssocChange)
+	if ev.Err != ErrAssociationFailed {
+		t.Errorf("err %v", ev.Err)
+	}
+	if tp.assoc.state() != StateClosed || tp.ep.associations() != 0 {
+		t.Fatalf("state %v, %d associations", tp.assoc.state(), tp.ep.associations())
+	}
+	if !tp.ep.deadline().IsZero() {
+		t.Fatalf("timer still armed")
+	}
+}
+
+func TestT1CookieRetransmits(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.startConnect(testAssocConfig())
+	tp.answerInit(nil)
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	if got := tp.advanceToTimer(); got != time.Second {
+		t.Fatalf("T1-cookie %v", got)
+	}
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	if got := tp.advanceToTimer(); got != 2*time.Second {
+		t.Fatalf("T1-cookie backoff %v", got)
+	}
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	tp.wantEvent(AssocChange{State: CommUp})
+}
+
+func TestStaleCookieInCookieEchoedRetriesWithPreservative(t *testing.T) {
+	tp := newTestPeer(t)
+	init := tp.startConnect(testAssocConfig())
+	tp.answerInit(nil)
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	var v [4]byte
+	binary.BigEndian.PutUint32(v[:], 3000000) // 3 s stale
+	tp.write(tp.epTag, &chunk.Error{Causes: chunk.AppendCause(nil, chunk.CauseStaleCookie, v[:])})
+	p := tp.wantPacket(0, chunk.TypeInit)
+	init2 := decodeAs(t, p.chunks[0], &chunk.Init{})
+	if init2.InitiateTag != init.InitiateTag {
+		t.Errorf("new INIT changed the tag")
+	}
+	pp, ok := findParam(t, init2.Params, chunk.ParamCookiePreservative)
+	if !ok || binary.BigEndian.Uint32(pp.Value) != 6000 {
+		t.Fatalf("Cookie Preservative %v %x, want 6000 ms", ok, pp.Value)
+	}
+	if tp.assoc.state() != StateCookieWait {
+		t.Fatalf("state %v", tp.assoc.state())
+	}
+	tp.wantNoEvent(RemoteError{})
+	// The handshake then completes normally.
+	tp.answerInit(nil)
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	tp.wantEvent(AssocChange{State: CommUp})
+}
+
+func TestInitAckZeroStreamsAbortCause7(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.startConnect(testAssocConfig())
+	params := chunk.AppendParam(nil, chunk.ParamStateCookie, []byte("c"))
+	tp.write(tp.epTag, &chunk.InitAck{InitiateTag: tp.peerTag, ARwnd: 100000, OutStreams: 0, InStreams: 8, InitialTSN: 1, Params: params})
+	p := tp.wantPacket(tp.peerTag, chunk.TypeAbort)
+	wantCause(t, decodeAs(t, p.chunks[0], &chunk.Abort{}).Causes, chunk.CauseInvalidMandatoryParam)
+	tp.wantEvent(AssocChange{State: CantStartAssoc})
+}
+
+func TestInitCollisionCookieWait(t *testing.T) {
+	tp := newTestPeer(t)
+	init := tp.startConnect(testAssocConfig())
+	// The peer's INIT crosses ours (§5.2.1): INIT ACK with our own tag and
+	// TSN, no new association.
+	tp.write(0, tp.peerInit(nil))
+	p := tp.wantPacket(tp.peerTag, chunk.TypeInitAck)
+	ack := decodeAs(t, p.chunks[0], &chunk.InitAck{})
+	if ack.InitiateTag != init.InitiateTag || ack.InitialTSN != init.InitialTSN {
+		t.Fatalf("INIT ACK tag %#x tsn %d, want our INIT's %#x %d", ack.InitiateTag, ack.InitialTSN, init.InitiateTag, init.InitialTSN)
+	}
+	if tp.ep.associations() != 1 || tp.assoc.state() != StateCookieWait {
+		t.Fatalf("associations %d state %v", tp.ep.associations(), tp.assoc.state())
+	}
+	// The peer echoes that cookie: case B, ESTABLISHED.
+	tp.write(tp.epTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
+	tp.wantEvent(AssocChange{State: CommUp})
+	if tp.assoc.state() != StateEstablished {
+		t.Fatalf("state %v", tp.assoc.state())
+	}
+}
+
+func TestInitCollisionCookieEchoed(t *testing.T) {
+	tp := newTestPeer(t)
+	init := tp.startConnect(testAssocConfig())
+	tp.answerInit(nil)
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	// A fresh INIT from the peer (it restarted) in COOKIE-ECHOED.
+	tp.peerTag = 0x99999999
+	tp.write(0, tp.peerInit(nil))
+	p := tp.wantPacket(tp.peerTag, chunk.TypeInitAck)
+	ack := decodeAs(t, p.chunks[0], &chunk.InitAck{})
+	if ack.InitiateTag != init.InitiateTag {
+		t.Fatalf("INIT ACK tag %#x, want %#x", ack.InitiateTag, init.InitiateTag)
+	}
+	// Its cookie: our tag matches, the peer's is new → case B.
+	tp.write(tp.epTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
+	tp.wantEvent(AssocChange{State: CommUp})
+	if tp.assoc.peerTag != 0x99999999 {
+		t.Fatalf("peer tag %#x", tp.assoc.peerTag)
+	}
+}
+
+func TestInitInEstablishedTieTags(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.acceptHandshake(testAssocConfig())
+	oldTag := tp.assoc.localTag
+	tp.write(0, tp.peerInit(nil))
+	p := tp.wantPacket(tp.peerTag, chunk.TypeInitAck)
+	ack := decodeAs(t, p.chunks[0], &chunk.InitAck{})
+	if ack.InitiateTag == oldTag {
+		t.Fatalf("§5.2.2 INIT ACK reused the association's tag")
+	}
+	if tp.assoc.state() != StateEstablished || tp.assoc.localTag != oldTag {
+		t.Fatalf("association changed by INIT")
+	}
+	var c stateCookie
+	if err := tp.ep.sealer.open(cookieOf(t, ack), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.tieLocalTag != oldTag || c.tiePeerTag != tp.peerTag {
+		t.Fatalf("tie-tags %#x %#x", c.tieLocalTag, c.tiePeerTag)
+	}
+	// The tie-tags never appear in the clear.
+	if bytesContainU32(p.chunks[0].Value, oldTag) {
+		t.Fatalf("INIT ACK reveals the current tag")
+	}
+}
+
+func bytesContainU32(b []byte, v uint32) bool {
+	for i := 0; i+4 <= len(b); i++ {
+		if binary.BigEndian.Uint32(b[i:]) == v {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCookieEchoCaseA_Restart(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.acceptHandshake(testAssocConfig())
+	tp.assoc.send(tp.now, outMessage{data: []byte("lost in restart")})
+	tp.collect()
+	tp.wantPacket(tp.peerTag, chunk.TypeData)
+	oldTag := tp.assoc.localTag
+	// The peer restarts: new tag, new TSN.
+	tp.peerTag = 0xABCDEF01
+	tp.peerTSN = 50000
+	tp.write(0, tp.peerInit(nil))
+	ack := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeInitAck).chunks[0], &chunk.InitAck{})
+	tp.write(ack.InitiateTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)}, tp.data(0, "after"))
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
+	tp.wantEvent(AssocChange{State: Restart})
+	if tp.assoc.localTag == oldTag || tp.assoc.localTag != ack.InitiateTag || tp.assoc.peerTag != 0xABCDEF01 {
+		t.Fatalf("tags after restart: local %#x peer %#x", tp.assoc.localTag, tp.assoc.peerTag)
+	}
+	if tp.ep.associations() != 1 || tp.assoc.state() != StateEstablished {
+		t.Fatalf("associations %d state %v", tp.ep.associations(), tp.assoc.state())
+	}
+	m, ok := tp.assoc.readMessage()
+	if !ok || string(m.data) != "after" {
+		t.Fatalf("message after restart: %q %v", m.data, ok)
+	}
+	// Packets with the old tag are now dropped.
+	tp.write(oldTag, &chunk.Heartbeat{Info: []byte("x")})
+	tp.wantIdle()
+}
+
+func TestCookieEchoCaseA_InShutdownAckSent(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.acceptHandshake(testAssocConfig())
+	tp.write(tp.epTag, &chunk.Shutdown{CumTSNAck: tp.assoc.localInitialTSN - 1})
+	tp.wantPacket(tp.peerTag, chunk.TypeShutdownAck)
+	oldPeer := tp.peerTag
+	tp.peerTag = 0x0F0F0F0F
+	// An INIT in SHUTDOWN-ACK-SENT is answered by SHUTDOWN ACK, so build
+	// the restart cookie through a second endpoint state: use a cookie
+	// the endpoint sealed with tie-tags.
+	ck := stateCookie{created: tp.now, lifetime: time.Minute, localTag: 0x77, peerTag: tp.peerTag,
+		localInitialTSN: 1, peerInitialTSN: 1, peerRwnd: 100000, outStreams: 4, inStreams: 4,
+		localPort: tp.localPort, peerPort: tp.peerPort, peerUDPPort: tp.addr.Port(),
+		tieLocalTag: tp.assoc.localTag, tiePeerTag: oldPeer}
+	sealed := tp.ep.sealer.seal(nil, &ck)
+	tp.write(0x77, &chunk.CookieEcho{Cookie: sealed})
+	p := tp.wantPacket(oldPeer, chunk.TypeShutdownAck, chunk.TypeError)
+	wantCause(t, decodeAs(t, p.chunks[1], &chunk.Error{}).Causes, chunk.CauseCookieWhileShuttingDown)
+	if tp.assoc.state() != StateShutdownAckSent {
+		t.Fatalf("state %v", tp.assoc.state())
+	}
+}
+
+func TestCookieEchoCaseC_LateCookie(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.listen(testAssocConfig())
+	ack1 := tp.initAndGetCookie(nil)
+	ack2 := tp.initAndGetCookie(nil) // INIT retransmitted: a second cookie
+	tp.write(ack2.InitiateTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack2)})
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
+	tp.wantEvent(AssocChange{State: CommUp})
+	// The first cookie arrives late: local tag differs, peer tag matches,
+	// no tie-tags → discarded.
+	tp.write(ack1.InitiateTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack1)})
+	tp.wantIdle()
+	tp.wantNoEvent(AssocChange{State: Restart})
+	if tp.ep.associations() != 1 {
+		t.Fatalf("associations %d", tp.ep.associations())
+	}
+}
+
+func TestCookieEchoCaseD_CookieAckLost(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.listen(testAssocConfig())
+	ack := tp.initAndGetCookie(nil)
+	ce := &chunk.CookieEcho{Cookie: cookieOf(t, ack)}
+	tp.write(ack.InitiateTag, ce)
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
+	tp.wantEvent(AssocChange{State: CommUp})
+	tp.write(ack.InitiateTag, ce)
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
+	tp.wantNoEvent(AssocChange{State: CommUp})
+	tp.wantNoEvent(Accepted{})
+	if tp.ep.associations() != 1 {
+		t.Fatalf("associations %d", tp.ep.associations())
+	}
+}
+
+func TestRestartWithNewAddressesAbortCause11(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.acceptHandshake(testAssocConfig())
+	extra := netip.MustParseAddr("198.51.100.7").As4()
+	tp.peerTag = 0x31415926
+	tp.write(0, tp.peerInit(chunk.AppendParam(nil, chunk.ParamIPv4Addr, extra[:])))
+	p := tp.wantPacket(0x31415926, chunk.TypeAbort)
+	c := wantCause(t, decodeAs(t, p.chunks[0], &chunk.Abort{}).Causes, chunk.CauseRestartNewAddrs)
+	pp, ok := findParam(t, c.Info, chunk.ParamIPv4Addr)
+	if !ok || [4]byte(pp.Value) != extra {
+		t.Fatalf("cause 11 info %x", c.Info)
+	}
+	if tp.assoc.state() != StateEstablished {
+		t.Fatalf("state %v", tp.assoc.state())
+	}
+}
+
+func TestNewEncapPortAbortCause14(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.acceptHandshake(testAssocConfig())
+	newSrc := netip.AddrPortFrom(tp.addr.Addr(), 40000)
+	tp.peerTag = 0x2718
+	tp.writeFrom(newSrc, 0, tp.peerInit(nil))
+	p := tp.wantPacket(0x2718, chunk.TypeAbort)
+	if p.to != newSrc {
+		t.Errorf("ABORT to %v, want the INIT's source %v", p.to, newSrc)
+	}
+	c := wantCause(t, decodeAs(t, p.chunks[0], &chunk.Abort{}).Causes, chunk.CauseRestartNewEncapPort)
+	if len(c.Info) != 4 || binary.BigEndian.Uint16(c.Info) != 9899 || binary.BigEndian.Uint16(c.Info[2:]) != 40000 {
+		t.Fatalf("cause 14 info %x", c.Info)
+	}
+	if got := tp.assoc.paths[0].udpPort; got != 9899 {
+		t.Fatalf("INIT changed the encapsulation port to %d", got)
+	}
+}
+
+func TestEncapPortLearnedFromVerifiedPackets(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.acceptHandshake(testAssocConfig())
+	moved := netip.AddrPortFrom(tp.addr.Addr(), 41000)
+	// A packet with a wrong tag from a new port changes nothing.
+	tp.writeFrom(moved, tp.epTag+1, &chunk.Heartbeat{Info: []byte("a")})
+	tp.wantIdle()
+	if tp.assoc.paths[0].udpPort != 9899 {
+		t.Fatalf("port changed by unverified packet")
+	}
+	// A verified one does; replies follow it.
+	tp.writeFrom(moved, tp.epTag, &chunk.Heartbeat{Info: []byte("b")})
+	tp.wantPacket(tp.peerTag, chunk.TypeHeartbeatAck)
+	if tp.assoc.paths[0].udpPort != 41000 {
+		t.Fatalf("port %d, want 41000", tp.assoc.paths[0].udpPort)
+	}
+	tp.assoc.send(tp.now, outMessage{data: []byte("x")})
+	tp.collect()
+	if p := tp.wantPacket(tp.peerTag, chunk.TypeData); p.to != moved {
+		t.Fatalf("DATA to %v, want %v", p.to, moved)
+	}
+}
+
+func TestUnknownParamReported(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.listen(testAssocConfig()) // PR-SCTP off: 0xC000 is unrecognized
+	var params []byte
+	params = chunk.AppendParam(params, chunk.ParamECNCapable, nil)           // 10: skip silently
+	params = chunk.AppendParam(params, chunk.ParamForwardTSNSupported, nil)  // 11: skip, report
+	params = chunk.AppendParam(params, chunk.ParamType(0x7001), []byte{1})   // 01: stop, report
+	params = chunk.AppendParam(params, chunk.ParamType(0xC123), []byte{2, 3}) // after stop: ignored
+	ack := tp.initAndGetCookie(params)
+	var reported []chunk.ParamType
+	it := chunk.NewParamIter(ack.Params)
+	for it.Next() {
+		if p := it.Param(); p.Type == chunk.ParamUnrecognized {
+			reported = append(reported, chunk.ParamType(binary.BigEndian.Uint16(p.Value)))
+		}
+	}
+	want := []chunk.ParamType{chunk.ParamForwardTSNSupported, 0x7001}
+	if len(reported) != len(want) || reported[0] != want[0] || reported[1] != want[1] {
+		t.Fatalf("reported %v, want %v", reported, want)
+	}
+	// With PR-SCTP on, 0xC000 is understood and we advertise it.
+	tp2 := newTestPeer(t)
+	cfg := testAssocConfig()
+	cfg.prSCTP = true
+	tp2.listen(cfg)
+	ack = tp2.initAndGetCookie(chunk.AppendParam(nil, chunk.ParamForwardTSNSupported, nil))
+	if _, ok := findParam(t, ack.Params, chunk.ParamUnrecognized); ok {
+		t.Fatalf("0xC000 reported although PR-SCTP is on")
+	}
+	if _, ok := findParam(t, ack.Params, chunk.ParamForwardTSNSupported); !ok {
+		t.Fatalf("INIT ACK lacks Forward-TSN-Supported")
+	}
+}
+
+func TestUnknownParamInInitAckErrorCause8(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.startConnect(testAssocConfig())
+	tp.answerInit(chunk.AppendParam(nil, chunk.ParamForwardTSNSupported, nil))
+	p := tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho, chunk.TypeError)
+	c := wantCause(t, decodeAs(t, p.chunks[1], &chunk.Error{}).Causes, chunk.CauseUnrecognizedParams)
+	pp, ok := findParam(t, c.Info, chunk.ParamForwardTSNSupported)
+	if !ok || len(pp.Value) != 0 {
+		t.Fatalf("cause 8 info %x", c.Info)
+	}
+}
+
+func TestPeerAddressesFromInitAck(t *testing.T) {
+	tp := newTestPeer(t)
+	cfg := testAssocConfig()
+	cfg.hbDisabled = false
+	tp.startConnect(cfg)
+	// usrsctp lists all its addresses, v4 and v6, the source among them.
+	v6 := netip.MustParseAddr("fd00::2").As16()
+	v4 := netip.MustParseAddr("192.0.2.2").As4()
+	src := tp.addr.Addr().As4()
+	var params []byte
+	params = chunk.AppendParam(params, chunk.ParamIPv6Addr, v6[:])
+	params = chunk.AppendParam(params, chunk.ParamIPv4Addr, v4[:])
+	params = chunk.AppendParam(params, chunk.ParamIPv4Addr, src[:])
+	tp.answerInit(params)
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	tp.wantEvent(AssocChange{State: CommUp})
+	if n := len(tp.assoc.paths); n != 3 {
+		t.Fatalf("%d paths, want 3", n)
+	}
+	if p := tp.assoc.primaryPath(); p.addr != tp.addr.Addr() {
+		t.Fatalf("primary %v, want the packets' source", p.addr)
+	}
+	for _, p := range tp.assoc.paths {
+		if p.udpPort != tp.addr.Port() {
+			t.Errorf("path %v port %d, want the learned %d", p.addr, p.udpPort, tp.addr.Port())
+		}
+	}
+	// The unconfirmed addresses are probed with HEARTBEATs at once.
+	tp.advance(0)
+	got := map[netip.AddrPort][]byte{}
+	for len(tp.sent) > 0 {
+		p := tp.wantPacket(tp.peerTag, chunk.TypeHeartbeat)
+		got[p.to] = decodeAs(t, p.chunks[0], &chunk.Heartbeat{}).Info
+	}
+	for _, a := range []string{"[fd00::2]:9899", "192.0.2.2:9899"} {
+		info, ok := got[netip.MustParseAddrPort(a)]
+		if !ok {
+			t.Fatalf("no HEARTBEAT to %s (got %v)", a, got)
+		}
+		// The peer answers from that address: the path is confirmed.
+		tp.writeFrom(netip.MustParseAddrPort(a), tp.epTag, &chunk.HeartbeatAck{Info: info})
+		ev := tp.wantEvent(PeerAddrChange{}).(PeerAddrChange)
+		if ev.State != AddrConfirmed || ev.Addr != netip.MustParseAddrPort(a) {
+			t.Fatalf("event %v", ev)
+		}
+	}
+	// A packet from a listed address reaches the association.
+	tp.writeFrom(netip.MustParseAddrPort("192.0.2.2:9899"), tp.epTag, &chunk.Heartbeat{Info: []byte("hi")})
+	p := tp.wantPacket(tp.peerTag, chunk.TypeHeartbeatAck)
+	if p.to != netip.MustParseAddrPort("192.0.2.2:9899") {
+		t.Fatalf("HEARTBEAT ACK to %v", p.to)
+	}
+}

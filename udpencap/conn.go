@@ -1,0 +1,386 @@
+// Package udpencap is the UDP socket layer of usctp: one UDP socket per SCTP
+// endpoint (RFC 6951 §5.1: every encapsulated packet uses the one local
+// encapsulation port as its UDP source port), read and written in batches.
+//
+// On Linux the socket is driven with recvmmsg/sendmmsg, UDP GSO (UDP_SEGMENT)
+// for runs of equal-size datagrams to one destination and UDP GRO on receive,
+// all detected at run time with a fallback to plain sendmmsg and then to one
+// datagram per system call when the kernel refuses. On other systems the
+// portable path (ReadFromUDPAddrPort / WriteToUDPAddrPort) is used.
+//
+// The package knows datagrams and addresses, not SCTP associations.
+package udpencap
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+)
+
+// Message is one datagram in a batch.
+//
+// For ReadBatch, Buf is the buffer to fill; ReadBatch sets N to the datagram
+// length and Addr to the sender. For WriteBatch, Buf is the whole payload and
+// Addr the destination; WriteBatch sets N to the number of bytes written.
+// Addresses are always unmapped (an IPv4 peer on a dual-stack socket is
+// reported as 1.2.3.4, never ::ffff:1.2.3.4).
+type Message struct {
+	Buf  []byte
+	N    int
+	Addr netip.AddrPort
+}
+
+// MaxDatagram is the largest UDP payload the package handles (IPv4 limit,
+// 65535 - 20 - 8).
+const MaxDatagram = 65507
+
+// Errors returned by the package; match with errors.Is.
+var (
+	// ErrClosed is returned by operations on a closed Conn. It wraps
+	// net.ErrClosed so errors.Is(err, net.ErrClosed) also holds.
+	ErrClosed = fmt.Errorf("udpencap: %w", net.ErrClosed)
+	// ErrAddressFamily is returned when writing to an IPv6 destination
+	// through an IPv4-only socket.
+	ErrAddressFamily = errors.New("udpencap: destination address family not supported by socket")
+	// ErrInvalidAddr is returned for a destination without a valid address
+	// or with port 0.
+	ErrInvalidAddr = errors.New("udpencap: invalid destination address")
+	// ErrTooLarge is returned for a payload above MaxDatagram.
+	ErrTooLarge = errors.New("udpencap: datagram too large")
+
+	errNoBatch = errors.New("udpencap: batch syscalls unavailable")
+)
+
+// Capabilities reports which kernel fast paths a Conn currently uses. A path
+// that the kernel refused at run time is reported as false from then on.
+type Capabilities struct {
+	Batch bool // recvmmsg/sendmmsg
+	GSO   bool // UDP_SEGMENT on send
+	GRO   bool // UDP_GRO on receive
+}
+
+// Stats are the socket-level counters of a Conn.
+type Stats struct {
+	DatagramsRead    uint64
+	BytesRead        uint64
+	DatagramsWritten uint64
+	BytesWritten     uint64
+	ReadCalls        uint64 // receive system calls that returned data
+	WriteCalls       uint64 // send system calls
+	GSOSends         uint64 // send messages that carried a UDP_SEGMENT run
+	GROCoalesced     uint64 // received buffers that held more than one datagram
+	Truncated        uint64 // received datagrams dropped for not fitting the buffer
+	WriteErrors      uint64 // datagrams not sent because of an error
+	Fallbacks        uint64 // fast paths disabled after the kernel refused them
+	ICMPErrors       uint64 // ICMP errors read from the error queue
+}
+
+// ICMPError is an ICMP (or ICMPv6) error the kernel associated with a
+// datagram we sent (Linux IP_RECVERR). Per RFC 6951 §5.5 it must be related
+// to an association and its verification tag checked before use: Payload
+// holds the start of the offending datagram's UDP payload (the SCTP common
+// header) when the kernel provides it.
+type ICMPError struct {
+	// To is the destination of the datagram that caused the error.
+	To netip.AddrPort
+	// From is the address of the node that sent the ICMP error, if known.
+	From netip.Addr
+	// PortUnreachable is set for ICMP port unreachable / ICMPv6 port
+	// unreachable (RFC 6951 §5.5: treat like protocol unreachable).
+	PortUnreachable bool
+	// FragNeeded is set for ICMP fragmentation needed / ICMPv6 packet too
+	// big; MTU then holds the reported next-hop MTU.
+	FragNeeded bool
+	MTU        int
+	// Type and Code are the raw ICMP type and code.
+	Type, Code uint8
+	// Payload is the part of the offending datagram's UDP payload the kernel
+	// returned; it is only valid during the callback.
+	Payload []byte
+}
+
+type config struct {
+	noBatch   bool
+	noGSO     bool
+	noGRO     bool
+	batchSize int
+	onICMP    func(ICMPError)
+	rcvBuf    int
+	sndBuf    int
+}
+
+// Option configures Listen.
+type Option func(*config)
+
+// WithoutBatch forces the portable one-datagram-per-syscall path (used to
+// test the fallback, and as an escape hatch).
+func WithoutBatch() Option { return func(c *config) { c.noBatch = true } }
+
+// WithoutGSO disables UDP generic segmentation offload on send.
+func WithoutGSO() Option { return func(c *config) { c.noGSO = true } }
+
+// WithoutGRO disables UDP generic receive offload.
+func WithoutGRO() Option { return func(c *config) { c.noGRO = true } }
+
+// WithBatchSize sets how many datagrams one system call moves at most
+// (default 64, clamped to [1, 1024]).
+func WithBatchSize(n int) Option { return func(c *config) { c.batchSize = n } }
+
+// WithSocketBuffers sets SO_RCVBUF and SO_SNDBUF (best effort; the kernel
+// may cap them). Zero keeps the package default of 4 MiB each.
+func WithSocketBuffers(rcv, snd int) Option {
+	return func(c *config) { c.rcvBuf, c.sndBuf = rcv, snd }
+}
+
+// WithICMPHandler enables reading ICMP errors (Linux IP_RECVERR /
+// IPV6_RECVERR) and calls f for each one, synchronously from inside a
+// ReadBatch or WriteBatch call, so f must be quick and must not call
+// methods of the Conn. On other systems the option has no effect.
+func WithICMPHandler(f func(ICMPError)) Option { return func(c *config) { c.onICMP = f } }
+
+// Conn is one UDP socket used for SCTP encapsulation. ReadBatch and WriteBatch
+// may be called concurrently with each other and with Close; concurrent calls
+// of the same method are serialized.
+type Conn struct {
+	uc    *net.UDPConn
+	laddr netip.AddrPort
+	cfg   config
+
+	sys *sysConn // nil: portable path
+
+	rmu sync.Mutex
+	wmu sync.Mutex
+
+	closed atomic.Bool
+	stats  counters
+}
+
+type counters struct {
+	datagramsRead, bytesRead, datagramsWritten, bytesWritten atomic.Uint64
+	readCalls, writeCalls, gsoSends, groCoalesced            atomic.Uint64
+	truncated, writeErrors, fallbacks, icmpErrors            atomic.Uint64
+}
+
+// Listen opens a UDP socket. network is "udp", "udp4" or "udp6". With "udp"
+// and an unspecified (or zero) laddr the socket is dual-stack ([::] with
+// IPV6_V6ONLY=0) where the OS allows, else IPv4. Port 0 lets the OS choose.
+func Listen(network string, laddr netip.AddrPort, opts ...Option) (*Conn, error) {
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.batchSize <= 0 {
+		cfg.batchSize = 64
+	}
+	if cfg.batchSize > 1024 {
+		cfg.batchSize = 1024
+	}
+	if cfg.rcvBuf == 0 {
+		cfg.rcvBuf = 4 << 20
+	}
+	if cfg.sndBuf == 0 {
+		cfg.sndBuf = 4 << 20
+	}
+	switch network {
+	case "udp", "udp4", "udp6":
+	default:
+		return nil, fmt.Errorf("udpencap: unsupported network %q", network)
+	}
+	var ua *net.UDPAddr
+	if laddr.Addr().IsValid() && !laddr.Addr().IsUnspecified() {
+		ua = net.UDPAddrFromAddrPort(laddr)
+	} else {
+		// A nil IP with "udp" makes the runtime open a dual-stack [::]
+		// socket with IPV6_V6ONLY=0 where supported.
+		ua = &net.UDPAddr{Port: int(laddr.Port())}
+	}
+	uc, err := net.ListenUDP(network, ua)
+	if err != nil {
+		return nil, err
+	}
+	_ = uc.SetReadBuffer(cfg.rcvBuf)
+	_ = uc.SetWriteBuffer(cfg.sndBuf)
+	c := &Conn{uc: uc, cfg: cfg}
+	c.laddr = normalize(uc.LocalAddr().(*net.UDPAddr).AddrPort())
+	if !cfg.noBatch {
+		c.sys, err = newSysConn(uc, &cfg, &c.stats)
+		if err != nil {
+			uc.Close()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// LocalAddr returns the bound address; for a wildcard socket the address is
+// unspecified (:: for dual-stack, 0.0.0.0 for IPv4-only).
+func (c *Conn) LocalAddr() netip.AddrPort { return c.laddr }
+
+// Capabilities reports the fast paths currently in use.
+func (c *Conn) Capabilities() Capabilities {
+	if c.sys == nil {
+		return Capabilities{}
+	}
+	return c.sys.capabilities()
+}
+
+// Stats returns a snapshot of the socket counters.
+func (c *Conn) Stats() Stats {
+	s := &c.stats
+	return Stats{
+		DatagramsRead:    s.datagramsRead.Load(),
+		BytesRead:        s.bytesRead.Load(),
+		DatagramsWritten: s.datagramsWritten.Load(),
+		BytesWritten:     s.bytesWritten.Load(),
+		ReadCalls:        s.readCalls.Load(),
+		WriteCalls:       s.writeCalls.Load(),
+		GSOSends:         s.gsoSends.Load(),
+		GROCoalesced:     s.groCoalesced.Load(),
+		Truncated:        s.truncated.Load(),
+		WriteErrors:      s.writeErrors.Load(),
+		Fallbacks:        s.fallbacks.Load(),
+		ICMPErrors:       s.icmpErrors.Load(),
+	}
+}
+
+// ReadBatch blocks until at least one datagram is available and then fills
+// ms[0:n] (Buf contents, N, Addr). Datagrams larger than their Buf are
+// dropped and counted in Stats.Truncated. After Close it returns an error
+// matching net.ErrClosed.
+func (c *Conn) ReadBatch(ms []Message) (int, error) {
+	if len(ms) == 0 {
+		return 0, nil
+	}
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if c.closed.Load() {
+		return 0, ErrClosed
+	}
+	if c.sys != nil {
+		n, err := c.sys.readBatch(ms)
+		if err != errNoBatch {
+			return n, c.mapErr(err)
+		}
+	}
+	return c.readOne(ms)
+}
+
+func (c *Conn) readOne(ms []Message) (int, error) {
+	for {
+		n, _, flags, from, err := c.uc.ReadMsgUDPAddrPort(ms[0].Buf, nil)
+		if err != nil {
+			if isTruncErr(err) {
+				c.stats.truncated.Add(1)
+				continue
+			}
+			return 0, c.mapErr(err)
+		}
+		c.stats.readCalls.Add(1)
+		if flags&msgTrunc != 0 {
+			c.stats.truncated.Add(1)
+			continue
+		}
+		ms[0].N = n
+		ms[0].Addr = normalize(from)
+		c.stats.datagramsRead.Add(1)
+		c.stats.bytesRead.Add(uint64(n))
+		return 1, nil
+	}
+}
+
+// WriteBatch sends ms[i].Buf to ms[i].Addr for each message, in order, and
+// returns how many were sent. On error the first n messages were sent and
+// ms[n] failed; the caller decides whether to skip it and continue.
+// Consecutive messages of equal size to the same destination are sent with
+// one GSO system call where supported.
+func (c *Conn) WriteBatch(ms []Message) (int, error) {
+	if len(ms) == 0 {
+		return 0, nil
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed.Load() {
+		return 0, ErrClosed
+	}
+	for i := range ms {
+		if err := checkDest(ms[i].Addr, len(ms[i].Buf)); err != nil {
+			if i == 0 {
+				c.stats.writeErrors.Add(1)
+				return 0, err
+			}
+			n, werr := c.writeValid(ms[:i])
+			if werr != nil {
+				return n, werr
+			}
+			c.stats.writeErrors.Add(1)
+			return n, err
+		}
+	}
+	return c.writeValid(ms)
+}
+
+func (c *Conn) writeValid(ms []Message) (int, error) {
+	done := 0
+	if c.sys != nil {
+		n, err := c.sys.writeBatch(ms)
+		if err != errNoBatch {
+			if err != nil {
+				c.stats.writeErrors.Add(1)
+			}
+			return n, c.mapErr(err)
+		}
+		done = n
+	}
+	for i := done; i < len(ms); i++ {
+		n, err := c.uc.WriteToUDPAddrPort(ms[i].Buf, normalize(ms[i].Addr))
+		c.stats.writeCalls.Add(1)
+		if err != nil {
+			c.stats.writeErrors.Add(1)
+			return i, c.mapErr(err)
+		}
+		ms[i].N = n
+		c.stats.datagramsWritten.Add(1)
+		c.stats.bytesWritten.Add(uint64(n))
+	}
+	return len(ms), nil
+}
+
+// Close closes the socket and unblocks pending ReadBatch/WriteBatch calls.
+func (c *Conn) Close() error {
+	if c.closed.Swap(true) {
+		return ErrClosed
+	}
+	return c.uc.Close()
+}
+
+func (c *Conn) mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if c.closed.Load() || errors.Is(err, net.ErrClosed) {
+		return ErrClosed
+	}
+	return err
+}
+
+func checkDest(a netip.AddrPort, n int) error {
+	if !a.Addr().IsValid() || a.Port() == 0 {
+		return ErrInvalidAddr
+	}
+	if n > MaxDatagram {
+		return ErrTooLarge
+	}
+	return nil
+}
+
+// normalize unmaps IPv4-mapped IPv6 addresses so that a peer has one
+// spelling whichever socket family received its datagram.
+func normalize(a netip.AddrPort) netip.AddrPort {
+	if a.Addr().Is4In6() {
+		return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+	}
+	return a
+}
