@@ -35,9 +35,6 @@ var (
 	// (use Bindx to add addresses).
 	ErrAlreadyBound = errors.New("sctp: socket already bound")
 
-	// ErrNotListening is returned by Accept before Listen.
-	ErrNotListening = errors.New("sctp: socket is not listening")
-
 	// ErrNotConnected is returned by a send or receive on a one-to-one
 	// socket that has no association, and by calls naming an association
 	// id (or peer address) that the socket does not have.

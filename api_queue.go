@@ -12,8 +12,9 @@ type rqItem struct {
 	assoc AssocID
 	msg   []byte
 	info  SndRcvInfo
-	ev    Event // non-nil: a notification
-	off   int   // bytes of msg already returned by partial SCTPRecv reads
+	ev    Event  // non-nil: a notification
+	off   int    // bytes of msg already returned by partial SCTPRecv reads
+	rec   *Assoc // where msg can be recycled once copied out (nil: keep)
 }
 
 // size is what the item counts against the queue's byte limit.

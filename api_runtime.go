@@ -1,35 +1,236 @@
-//go:build ignore
-
 package sctp
 
+import (
+	"context"
+	"net/netip"
+	"time"
+)
+
 // This file is the only place where the socket API touches the runtime
-// endpoint (endpoint.go, branch udp). Everything the API needs from the
-// runtime is listed here as a method of rtStack / rtAssoc; each is a thin
-// call into the runtime. It is wired when the runtime lands.
-//
-// Needed from the runtime (function + semantics):
-//
-//   openRTStack(cfg)          open the UDP socket (network, laddr), start the loop
-//   rtStack.localAddr()       bound UDP address (port chosen by the OS if 0)
-//   rtStack.close()           abort/shutdown every association, close the socket
-//   rtStack.listen(port,cfg,backlog)  accept INITs on SCTP port (re-callable to update cfg)
-//   rtStack.unlisten(port)    stop accepting; associations waiting in the accept queue are shut down
-//   rtStack.accept(ctx,port)  next established association of port's accept queue
-//   rtStack.connect(lport, peers, udpPort, cfg)  send INIT to peers[0] (IP + remote UDP port udpPort,
-//                             SCTP port peers[0].Port()); returns at once with the handle
-//   rtAssoc.id(), peer()      association id; primary peer IP + SCTP port
-//   rtAssoc.next(ctx)         next item of the association IN ORDER: a delivered message (stream, ssn,
-//                             ppid, tsn, unordered, data) or an engine Event (AssocChange ... SendFailed);
-//                             error (ctx error or "association gone, all delivered") at the end
-//   rtAssoc.trySend(m)        enqueue without blocking; errWouldBlock when the send buffer is full
-//   rtAssoc.send(ctx, m)      enqueue, blocking until buffer space or ctx end
-//   rtAssoc.shutdown()        graceful SHUTDOWN after queued data (RFC 9260 §9.2)
-//   rtAssoc.abort(reason)     ABORT with user-initiated cause 12
-//   rtAssoc.release()         the socket no longer reads: drop undelivered input after shutdown
-//   rtAssoc.stats()           AssocStats (+ UnackData/PendData chunk counts, MTU)
-//   rtAssoc.paths()           []PaddrInfo (addr, udp port, state, cwnd, srtt, rto, mtu)
-//   rtAssoc.peerAddrs()       peer IP+SCTP port of every path
-//   rtAssoc.setPrimary(ip)    choose the primary path
-//   rtAssoc.remoteUDPPort(ip) / setRemoteUDPPort(ip, port)  per-path encapsulation port (zero ip: primary/all)
-//   rtAssoc.rtoInfo() / setRTOInfo(r)  live RTO bounds
-//   rtAssoc.fragmentationPoint(maxseg)  largest DATA payload per packet
+// endpoint (endpoint.go): rtStack wraps an *Endpoint, rtAssoc an *Assoc.
+// Options that read or change live association state run on the
+// endpoint's loop goroutine through Assoc.do (the association is owned by
+// that goroutine).
+
+type rtStack struct{ ep *Endpoint }
+
+func openRTStack(cfg StackConfig) (*rtStack, error) {
+	ep, err := NewEndpoint(cfg.Network, cfg.LocalAddr, EndpointConfig{LoggerFactory: cfg.LoggerFactory})
+	if err != nil {
+		return nil, err
+	}
+	return &rtStack{ep: ep}, nil
+}
+
+func (r *rtStack) localAddr() netip.AddrPort { return r.ep.LocalAddr() }
+
+func (r *rtStack) close() error { return r.ep.Close() }
+
+func (r *rtStack) listen(port uint16, cfg assocConfig, backlog int) error {
+	return r.ep.listen(port, cfg, backlog)
+}
+
+func (r *rtStack) unlisten(port uint16) { r.ep.Unlisten(port) }
+
+func (r *rtStack) accept(ctx context.Context, port uint16) (*rtAssoc, error) {
+	h, err := r.ep.Accept(ctx, port)
+	if err != nil {
+		return nil, err
+	}
+	return &rtAssoc{h: h}, nil
+}
+
+// connect sends INIT to peers[0] (IP, SCTP port) at remote UDP port
+// udpPort. Further addresses of a multi-homed peer are learnt from its
+// INIT ACK (RFC 9260 §5.1.2); the INIT goes to the first one only.
+func (r *rtStack) connect(lport uint16, peers []netip.AddrPort, udpPort uint16, cfg assocConfig) (*rtAssoc, error) {
+	p := peers[0]
+	h, err := r.ep.connect(lport, netip.AddrPortFrom(p.Addr().Unmap(), udpPort), p.Port(), cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &rtAssoc{h: h}, nil
+}
+
+type rtAssoc struct{ h *Assoc }
+
+func (a *rtAssoc) id() AssocID { return a.h.ID() }
+
+// peer returns the peer's primary IP and SCTP port.
+func (a *rtAssoc) peer() netip.AddrPort {
+	return netip.AddrPortFrom(a.h.Peer().Addr().Unmap(), a.h.PeerPort())
+}
+
+// next returns the association's next message or event as a queue item.
+func (a *rtAssoc) next(ctx context.Context) (rqItem, error) {
+	d, err := a.h.Next(ctx)
+	if err != nil {
+		return rqItem{}, err
+	}
+	if d.Event != nil {
+		return rqItem{ev: d.Event}, nil
+	}
+	it := rqItem{msg: d.Data, rec: a.h, info: SndRcvInfo{Stream: d.Stream, SSN: d.SSN, PPID: d.PPID, TSN: d.TSN}}
+	if d.Unordered {
+		it.info.Flags = MSG_UNORDERED
+	}
+	return it, nil
+}
+
+func sendParams(si *SndInfo) SendParams {
+	return SendParams{Stream: si.Stream, PPID: si.PPID, Unordered: si.Flags&MSG_UNORDERED != 0, TTL: si.TTL, Context: si.Context}
+}
+
+func (a *rtAssoc) trySend(data []byte, si *SndInfo) error { return a.h.TrySend(data, sendParams(si)) }
+
+func (a *rtAssoc) send(ctx context.Context, data []byte, si *SndInfo) error {
+	return a.h.Send(ctx, data, sendParams(si))
+}
+
+func (a *rtAssoc) shutdown()           { a.h.Shutdown() }
+func (a *rtAssoc) abort(reason string) { a.h.Abort(reason) }
+func (a *rtAssoc) release()            { a.h.Release() }
+
+// apiStats is AssocStats plus what Status needs from the data path.
+type apiStats struct {
+	AssocStats
+	UnackData int // DATA chunks sent, not cumulatively acknowledged
+	PendData  int // messages queued, not yet cut into chunks
+	MTU       int // SCTP packet size
+}
+
+func (a *rtAssoc) stats() apiStats {
+	var s apiStats
+	err := a.h.do(func(as *association, now time.Time) {
+		s.AssocStats = as.stats()
+		s.MTU = as.cfg.mtu
+		if as.data != nil {
+			s.UnackData = as.data.snd.chunks.len()
+			s.PendData = as.data.snd.pending.len()
+		}
+	})
+	if err != nil {
+		s.State = StateClosed
+	}
+	return s
+}
+
+// paths returns every path of the association, the primary first.
+func (a *rtAssoc) paths() []PaddrInfo {
+	var out []PaddrInfo
+	a.h.do(func(as *association, now time.Time) {
+		st := as.stats()
+		for i := range as.paths {
+			j := i
+			if i == 0 {
+				j = as.primary
+			} else if i <= as.primary {
+				j = i - 1
+			}
+			p := as.paths[j]
+			state := SCTP_INACTIVE
+			switch {
+			case p.active && p.confirmed:
+				state = SCTP_ACTIVE
+			case p.active:
+				state = SCTP_UNCONFIRMED
+			}
+			out = append(out, PaddrInfo{
+				Addr: netip.AddrPortFrom(p.addr, as.peerPort), UDPPort: p.udpPort, State: state,
+				Cwnd: st.Cwnd, SRTT: st.SRTT, RTO: st.RTO, MTU: uint32(as.cfg.mtu),
+			})
+		}
+	})
+	return out
+}
+
+func (a *rtAssoc) peerAddrs() []netip.AddrPort {
+	var out []netip.AddrPort
+	a.h.do(func(as *association, now time.Time) {
+		for _, p := range as.paths {
+			out = append(out, netip.AddrPortFrom(p.addr, as.peerPort))
+		}
+	})
+	if len(out) == 0 {
+		out = append(out, a.peer()) // closed: the address it was set up with
+	}
+	return out
+}
+
+// setPrimary makes the path to ip the primary (RFC 9260 §5.1.2 primary
+// path, set by the user).
+func (a *rtAssoc) setPrimary(ip netip.Addr) error {
+	found := false
+	err := a.h.do(func(as *association, now time.Time) {
+		for i, p := range as.paths {
+			if p.addr.Unmap() == ip {
+				as.primary, found = i, true
+			}
+		}
+	})
+	if err == nil && !found {
+		return invalidArg("%v is not a peer address", ip)
+	}
+	return err
+}
+
+// remoteUDPPort returns the remote encapsulation port of the path to ip
+// (zero ip: the primary path).
+func (a *rtAssoc) remoteUDPPort(ip netip.Addr) uint16 {
+	port := a.h.Peer().Port()
+	a.h.do(func(as *association, now time.Time) {
+		for i, p := range as.paths {
+			if (!ip.IsValid() && i == as.primary) || p.addr.Unmap() == ip {
+				port = p.udpPort
+			}
+		}
+	})
+	return port
+}
+
+// setRemoteUDPPort sets the remote encapsulation port of the path to ip
+// (zero ip: every path), RFC 6951 §5.4 per-destination port.
+func (a *rtAssoc) setRemoteUDPPort(ip netip.Addr, port uint16) error {
+	return a.h.do(func(as *association, now time.Time) {
+		for _, p := range as.paths {
+			if !ip.IsValid() || p.addr.Unmap() == ip {
+				p.udpPort = port
+			}
+		}
+	})
+}
+
+func (a *rtAssoc) rtoInfo() RTOInfo {
+	var r RTOInfo
+	a.h.do(func(as *association, now time.Time) {
+		c := as.cfg.rto
+		r = RTOInfo{Initial: c.initial, Min: c.min, Max: c.max}
+	})
+	return r
+}
+
+// setRTOInfo changes the RTO bounds of a live association (RFC 9260
+// §6.3.1 C6/C7 clamp the current RTO to the new bounds).
+func (a *rtAssoc) setRTOInfo(r RTOInfo) error {
+	return a.h.do(func(as *association, now time.Time) {
+		c := rtoConfig{initial: r.Initial, min: r.Min, max: r.Max}
+		as.cfg.rto = c
+		if as.data != nil {
+			as.data.rto.cfg = c
+			as.data.rto.rto = as.data.rto.clamp(as.data.rto.rto)
+		}
+	})
+}
+
+// fragmentationPoint is the largest DATA payload in one packet: the SCTP
+// packet size less the common header (12) and the DATA chunk header (16),
+// RFC 9260 §3.3.1; maxseg, if set, lowers it.
+func (a *rtAssoc) fragmentationPoint(maxseg int) int {
+	mtu := 0
+	a.h.do(func(as *association, now time.Time) { mtu = as.cfg.mtu })
+	fp := mtu - 12 - 16
+	if maxseg > 0 && maxseg < fp {
+		fp = maxseg
+	}
+	return fp
+}

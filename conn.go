@@ -1,5 +1,3 @@
-//go:build ignore
-
 package sctp
 
 import (
@@ -221,7 +219,11 @@ func (c *Conn) ReadMsgContext(ctx context.Context, b []byte) (int, SndRcvInfo, e
 			if it.ev != nil {
 				continue
 			}
-			return copy(b, it.msg), it.info, nil
+			n := copy(b, it.msg)
+			if it.rec != nil {
+				it.rec.Recycle(it.msg) // copied out: the buffer can be reused
+			}
+			return n, it.info, nil
 		}
 		if err := s.recvBlocked(); err != nil {
 			if err == io.EOF {

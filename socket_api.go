@@ -1,5 +1,3 @@
-//go:build ignore
-
 package sctp
 
 import (
@@ -637,9 +635,29 @@ func (s *Socket) ConnectxContext(ctx context.Context, addrs []netip.AddrPort) (A
 		return 0, err
 	}
 	if err := s.waitUp(ctx, e); err != nil {
+		// A failed setup leaves the socket unconnected: it can Connect
+		// again, and sends report ErrNotConnected.
+		e.a.abort("connect failed")
+		s.forget(e)
 		return 0, err
 	}
 	return e.id, nil
+}
+
+// forget removes e from s (its pump ends by itself with the association).
+func (s *Socket) forget(e *assocEntry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.assocs[e.id] == e {
+		delete(s.assocs, e.id)
+	}
+	if s.byPeer[e.peer] == e {
+		delete(s.byPeer, e.peer)
+	}
+	if s.assoc == e {
+		s.assoc = nil
+		s.peerClosed = false
+	}
 }
 
 // startAssoc starts an association to addrs (INIT sent) and attaches it.
@@ -733,11 +751,11 @@ func (s *Socket) GetLaddrs(id AssocID) ([]netip.AddrPort, error) {
 		return nil, nil
 	}
 	if len(s.laddrs) == 0 {
-		return []netip.AddrPort{s.reportAddr(netip.AddrPortFrom(s.stack.LocalUDPAddr().Addr(), s.port))}, nil
+		return []netip.AddrPort{s.reportAddrLocked(netip.AddrPortFrom(s.stack.LocalUDPAddr().Addr(), s.port))}, nil
 	}
 	out := make([]netip.AddrPort, len(s.laddrs))
 	for i, a := range s.laddrs {
-		out[i] = s.reportAddr(netip.AddrPortFrom(a, s.port))
+		out[i] = s.reportAddrLocked(netip.AddrPortFrom(a, s.port))
 	}
 	return out, nil
 }
@@ -746,11 +764,14 @@ func (s *Socket) GetLaddrs(id AssocID) ([]netip.AddrPort, error) {
 // user: on an AF_INET6 socket with MappedV4 on, IPv4 addresses are
 // returned as IPv4-mapped IPv6 (::ffff:a.b.c.d); otherwise unmapped.
 func (s *Socket) reportAddr(a netip.AddrPort) netip.AddrPort {
-	ip := a.Addr().Unmap()
 	s.mu.Lock()
-	mapped := s.opts.mappedV4
-	s.mu.Unlock()
-	if mapped && s.family == AF_INET6 && ip.Is4() {
+	defer s.mu.Unlock()
+	return s.reportAddrLocked(a)
+}
+
+func (s *Socket) reportAddrLocked(a netip.AddrPort) netip.AddrPort {
+	ip := a.Addr().Unmap()
+	if s.opts.mappedV4 && s.family == AF_INET6 && ip.Is4() {
 		ip = netip.AddrFrom16(ip.As16())
 	}
 	return netip.AddrPortFrom(ip, a.Port())
@@ -904,15 +925,13 @@ func (s *Socket) send(ctx context.Context, e *assocEntry, msg []byte, si *SndInf
 	if s.wdl.expired() {
 		return errDeadline
 	}
-	m := outMessage{stream: si.Stream, ppid: si.PPID, unordered: si.Flags&MSG_UNORDERED != 0,
-		data: msg, ttl: si.TTL, context: si.Context}
-	err := e.a.trySend(m)
-	if err != errWouldBlock {
+	err := e.a.trySend(msg, si)
+	if err != ErrWouldBlock {
 		return e.mapSendErr(err)
 	}
 	opCtx, cancel := s.opContext(ctx, &s.wdl)
 	defer cancel()
-	err = e.a.send(opCtx, m)
+	err = e.a.send(opCtx, msg, si)
 	return s.opError(ctx, &s.wdl, e.mapSendErr(err))
 }
 
