@@ -82,6 +82,13 @@ func dial(st *stack, addr string, f *setupFlags, sig *signals) (*sctp.Conn, erro
 			ue.icmp = st.portUnreachable(netip.AddrPortFrom(ap.Addr(), uint16(f.remoteUDP)))
 		}
 		return nil, ue
+	case errors.Is(err, sctp.ErrConnectFailed) && errors.Is(err, sctp.ErrAborted):
+		var ae *sctp.AbortError
+		why := "nothing listens on that SCTP port?"
+		if errors.As(err, &ae) && len(ae.Causes) > 0 {
+			why = causesText(ae.Causes)
+		}
+		return nil, fmt.Errorf("peer %s (UDP port %d) refused the association with ABORT (%s)", addr, f.remoteUDP, why)
 	}
 	return nil, fmt.Errorf("connect to %s: %w", addr, err)
 }

@@ -62,15 +62,15 @@ func (t *tapConn) ReadBatch(ms []udpencap.Message) (int, error) {
 	return n, err
 }
 
-// WriteBatch records the datagrams written (us → peer).
+// WriteBatch records the datagrams to write (us → peer), before writing
+// them so that a fast reply is not recorded ahead of its request.
 func (t *tapConn) WriteBatch(ms []udpencap.Message) (int, error) {
-	n, err := t.Conn.WriteBatch(ms)
 	now := time.Now()
-	for i := range ms[:n] {
+	for i := range ms {
 		m := &ms[i]
 		t.w.WritePacket(now, t.localTo(m.Addr), m.Addr, m.Buf[:m.N])
 	}
-	return n, err
+	return t.Conn.WriteBatch(ms)
 }
 
 // Close closes the socket, then flushes and closes the capture file.
