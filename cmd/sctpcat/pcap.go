@@ -68,7 +68,7 @@ func (t *tapConn) WriteBatch(ms []udpencap.Message) (int, error) {
 	now := time.Now()
 	for i := range ms {
 		m := &ms[i]
-		t.w.WritePacket(now, t.localTo(m.Addr), m.Addr, m.Buf[:m.N])
+		t.w.WritePacket(now, t.localTo(m.Addr), m.Addr, m.Buf) // a write sends all of Buf
 	}
 	return t.Conn.WriteBatch(ms)
 }
