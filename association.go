@@ -155,19 +155,6 @@ func (c assocConfig) withDefaults() assocConfig {
 	return c
 }
 
-// peerPath is one peer transport address of an association with its
-// remote UDP encapsulation port (RFC 6951 §5.1: per association and
-// destination address) and heartbeat state.
-type peerPath struct {
-	addr      netip.Addr
-	udpPort   uint16
-	active    bool
-	confirmed bool
-	hb        *heartbeatState
-}
-
-func (p *peerPath) addrPort() netip.AddrPort { return netip.AddrPortFrom(p.addr, p.udpPort) }
-
 // outPacket is a queued packet whose header differs from the normal
 // bundle to the primary path (INIT with tag 0, T-bit replies, packets to
 // another path, replies to a datagram's source).
@@ -211,8 +198,7 @@ type association struct {
 	peerAdaptation      uint32
 	hasPeerAdaptation   bool
 
-	paths   []*peerPath
-	primary int
+	paths *pathSet // peer addresses, heartbeats (heartbeat.go)
 
 	data *dataState
 
@@ -223,7 +209,6 @@ type association struct {
 	stalePreserve   time.Duration // Cookie Preservative to add on the next INIT
 	t2              timer         // T2-shutdown (SHUTDOWN or SHUTDOWN ACK)
 	t5              time.Time
-	shutdownWanted  bool // user asked for shutdown while data outstanding
 	wasBusy         bool // data was outstanding (for SenderDry)
 	errorCount      int  // association error counter (RFC 9260 §8.1)
 	pendingSack     bool // a SACK must go out with the next bundle
@@ -263,46 +248,38 @@ func (a *association) state() State { return a.st }
 // graceful shutdown).
 func (a *association) err() error { return a.closeErr }
 
-// primaryPath returns the path packets go to: the primary if active,
-// else the first active one, else the primary.
-func (a *association) primaryPath() *peerPath {
-	if len(a.paths) == 0 {
-		panic("BUG: association without paths")
-	}
-	p := a.paths[a.primary]
-	if p.active {
-		return p
-	}
-	for _, q := range a.paths {
-		if q.active {
-			return q
-		}
-	}
-	return p
-}
+// dest returns where packets go: the current data path (RFC 9260 §6.4)
+// with its remote UDP encapsulation port.
+func (a *association) dest() netip.AddrPort { return a.paths.path(a.paths.current()).addr }
 
-func (a *association) pathFor(addr netip.Addr) *peerPath {
-	for _, p := range a.paths {
-		if p.addr == addr {
-			return p
-		}
-	}
-	return nil
-}
+// pathIdx finds the path of peer IP addr (the UDP port is not part of a
+// path's identity: RFC 6951 §5.4 keeps one port per address).
+func (a *association) pathIdx(addr netip.Addr) (int, bool) { return a.paths.find(addr) }
 
-// addPath adds a peer address (bounded by maxPeerAddrs); the caller
-// registers it with the endpoint.
-func (a *association) addPath(addr netip.Addr, udpPort uint16) *peerPath {
+// addPath adds a peer address with the given UDP port unless present or
+// unusable; it reports whether the address is (now) a path.
+func (a *association) addPath(now time.Time, addr netip.Addr, udpPort uint16, confirmed bool) bool {
 	addr = addr.Unmap()
-	if p := a.pathFor(addr); p != nil {
-		return p
+	if _, ok := a.pathIdx(addr); ok {
+		return true
 	}
-	if len(a.paths) >= maxPeerAddrs || !addr.IsValid() || addr.IsUnspecified() || addr.IsMulticast() {
-		return nil
+	if !addr.IsValid() || addr.IsUnspecified() || addr.IsMulticast() {
+		return false
 	}
-	p := &peerPath{addr: addr, udpPort: udpPort, active: true}
-	a.paths = append(a.paths, p)
-	return p
+	_, ok := a.paths.add(now, netip.AddrPortFrom(addr, udpPort), confirmed)
+	return ok
+}
+
+// pathConfig derives the path manager's settings.
+func (c *assocConfig) pathConfig() pathConfig {
+	return pathConfig{
+		hbInterval: c.hbInterval,
+		hbDisabled: c.hbDisabled,
+		maxRetrans: c.pathMaxRetrans,
+		rtoInitial: c.rto.initial,
+		rtoMin:     c.rto.min,
+		rtoMax:     c.rto.max,
+	}
 }
 
 func (a *association) emit(ev Event) { a.ep.emit(ev) }
@@ -388,7 +365,7 @@ func (a *association) abort(now time.Time, reason string) {
 		causes = chunk.AppendCause(nil, chunk.CauseUserInitiatedAbort, []byte(reason[:a.cfg.mtu-64-8]))
 	}
 	ab := chunk.Abort{Causes: causes}
-	a.queueSpecial(a.primaryPath().addrPort(), a.peerTag, ab.AppendTo(nil))
+	a.queueSpecial(a.dest(), a.peerTag, ab.AppendTo(nil))
 	a.close(now, CommLost, ErrAborted, nil)
 }
 
@@ -428,7 +405,7 @@ func (a *association) stats() AssocStats {
 	s.State = a.st
 	s.OutStreams = a.outStreams
 	s.InStreams = a.inStreams
-	s.PeerAddresses = len(a.paths)
+	s.PeerAddresses = a.paths.len()
 	if a.data != nil {
 		fillDataStats(&s, a.data.stats())
 	}
@@ -453,9 +430,7 @@ func (a *association) deadline() time.Time {
 		min(a.data.deadline())
 	}
 	if a.hbEnabled() {
-		for _, p := range a.paths {
-			min(p.hb.deadline())
-		}
+		min(a.paths.deadline())
 	}
 	return d
 }
@@ -502,7 +477,7 @@ func (a *association) fail(now time.Time) {
 	}
 	if a.peerTag != 0 {
 		ab := chunk.Abort{}
-		a.queueSpecial(a.primaryPath().addrPort(), a.peerTag, ab.AppendTo(nil))
+		a.queueSpecial(a.dest(), a.peerTag, ab.AppendTo(nil))
 	}
 	a.close(now, CommLost, ErrAssociationFailed, nil)
 }
@@ -530,13 +505,13 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 		b = append(b, p.chunks...)
 		FinalizePacket(b[start:])
 		a.st0.PacketsOut++
-		a.st0.ChunksOut++
+		a.st0.ChunksOut += uint64(countChunks(p.chunks))
 		return b, p.to, true
 	}
-	if a.st == StateClosed || a.peerTag == 0 || len(a.paths) == 0 {
+	if a.st == StateClosed || a.peerTag == 0 {
 		return b, netip.AddrPort{}, false
 	}
-	path := a.primaryPath()
+	cur := a.paths.current()
 	start := len(b)
 	b = AppendCommonHeader(b, CommonHeader{SrcPort: a.localPort, DstPort: a.peerPort, VerificationTag: a.peerTag})
 	hdrEnd := len(b)
@@ -545,7 +520,6 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 		n := a.ctrlFit(limit - len(b))
 		b = append(b, a.ctrl[:n]...)
 		a.ctrl = a.ctrl[:copy(a.ctrl, a.ctrl[n:])]
-		a.st0.ChunksOut++
 		if len(a.ctrl) == 0 {
 			a.pendingShutdown = false
 		}
@@ -555,12 +529,15 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 			b = a.data.appendSack(b)
 			a.pendingSack = false
 			a.st0.SacksOut++
-			a.st0.ChunksOut++
 		}
 	}
 	if a.dataAllowed() && len(a.ctrl) == 0 {
 		if room := limit - len(b); room > 16 {
+			n := len(b)
 			b = a.data.appendData(now, b, room)
+			if len(b) > n {
+				a.paths.noteDataSent(cur, now)
+			}
 		}
 	}
 	if len(b) == hdrEnd {
@@ -568,7 +545,21 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 	}
 	FinalizePacket(b[start:])
 	a.st0.PacketsOut++
-	return b, path.addrPort(), true
+	a.st0.ChunksOut += uint64(countChunks(b[hdrEnd:]))
+	return b, a.paths.path(cur).addr, true
+}
+
+// countChunks counts the chunks of a well-formed chunk sequence we built.
+func countChunks(b []byte) int {
+	n := 0
+	for off := 0; off+4 <= len(b); n++ {
+		l := int(b[off+2])<<8 | int(b[off+3])
+		if l < 4 {
+			break
+		}
+		off += (l + 3) &^ 3
+	}
+	return n
 }
 
 // ctrlFit returns how many leading bytes of a.ctrl (whole chunks) fit in
@@ -648,11 +639,31 @@ func (a *association) handlePacket(now time.Time, from netip.AddrPort, h CommonH
 	a.processChunk(now, from, h, first, &it)
 }
 
+// handleUnlisted handles a packet carrying our tag from a source address
+// the peer never listed. An INIT ACK in COOKIE-WAIT may come from any of
+// the peer's addresses (RFC 9260 §5.1): the source joins the paths. Any
+// other such packet is dropped silently: answering it as out of the blue
+// would reflect our tag with the T bit and abort the association.
+func (a *association) handleUnlisted(now time.Time, from netip.AddrPort, h CommonHeader, chunks []byte) {
+	it := chunk.NewIter(chunks)
+	if a.st != StateCookieWait || !it.Next() || it.Chunk().Type != chunk.TypeInitAck {
+		a.st0.DroppedWrongState++
+		return
+	}
+	addr := from.Addr()
+	if !a.addPath(now, addr, from.Port(), true) {
+		a.st0.DroppedWrongState++
+		return
+	}
+	a.ep.register(a, addr)
+	a.handlePacket(now, from, h, chunks)
+}
+
 // learnPort records the UDP source port of a verified packet as the
 // path's remote encapsulation port (RFC 6951 §5.4).
 func (a *association) learnPort(addr netip.Addr, port uint16) {
-	if p := a.pathFor(addr); p != nil && port != 0 {
-		p.udpPort = port
+	if i, ok := a.pathIdx(addr); ok && port != 0 {
+		a.paths.setUDPPort(i, port)
 	}
 }
 
@@ -814,7 +825,7 @@ func (a *association) abortNoUserData(now time.Time, c chunk.Raw) {
 // sendAbort sends ABORT with causes to the peer and closes (COMM_LOST).
 func (a *association) sendAbort(now time.Time, causes []byte, err error) {
 	ab := chunk.Abort{Causes: causes}
-	a.queueSpecial(a.primaryPath().addrPort(), a.peerTag, ab.AppendTo(nil))
+	a.queueSpecial(a.dest(), a.peerTag, ab.AppendTo(nil))
 	a.close(now, CommLost, err, nil)
 }
 
@@ -842,6 +853,8 @@ func (a *association) handleSack(now time.Time, c chunk.Raw) bool {
 		return false
 	}
 	a.errorCount = 0
+	a.paths.ackReceived(a.paths.current())
+	a.reportPathChanges()
 	return false
 }
 
@@ -864,6 +877,13 @@ func (a *association) handleForwardTSN(now time.Time, c chunk.Raw) bool {
 func (a *association) afterData(now time.Time) {
 	if a.data == nil {
 		return
+	}
+	for range 1024 {
+		m, ok := a.data.popAbandoned()
+		if !ok {
+			break
+		}
+		a.emit(SendFailed{ID: a.aid, Stream: m.stream, PPID: m.ppid, Context: m.context, Err: ErrMessageAbandoned})
 	}
 	idle := a.data.idle()
 	if idle && a.wasBusy && a.st == StateEstablished {

@@ -68,15 +68,25 @@ type outMessage struct {
 	context   uint32        // opaque, reported back with a send failure
 }
 
-// inMessage is one complete received message. data belongs to the dataState
-// and stays valid only until the next readMessage call.
+// inMessage is one received message, or one piece of a message under
+// partial delivery. data belongs to the dataState and stays valid only
+// until the next readMessage call.
 type inMessage struct {
 	stream    uint16
 	ssn       uint16
 	ppid      uint32
-	tsn       uint32 // TSN of the first fragment
+	tsn       uint32 // TSN of the first fragment (of this piece)
 	unordered bool
 	data      []byte
+	// partial: this is a piece of a message larger than the receive window
+	// and more pieces follow; the last piece has partial == false. While a
+	// partial delivery runs, readMessage returns only its pieces (RFC 6458
+	// §8.1.20, fragment interleave level 0).
+	partial bool
+	// aborted: the partial delivery of this message ended without its end,
+	// because the sender abandoned it (PR-SCTP); data is nil (the
+	// SCTP_PARTIAL_DELIVERY_ABORTED event, RFC 6458 §6.1.7).
+	aborted bool
 }
 
 // dataVerdict is what handleData made of one DATA chunk.
@@ -135,6 +145,7 @@ type dataStats struct {
 	ignoredSacks         uint64 // cum TSN ack behind ours (§6.2.1 D i)
 	malformedGapBlocks   uint64
 	partialReassemblyDrp uint64
+	partialDeliveries    uint64 // messages delivered in pieces
 }
 
 // Errors of the data path; the core maps them to API errors or ABORTs.

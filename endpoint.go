@@ -590,9 +590,7 @@ func (e *Endpoint) flush(now time.Time) {
 // close the socket, fail pending and future operations.
 func (e *Endpoint) finish(fatal error) {
 	now := time.Now()
-	for _, a := range append([]*association(nil), e.core.list...) {
-		a.abort(now, "endpoint closed")
-	}
+	e.core.closeAll(now, "endpoint closed")
 	for {
 		ev, ok := e.core.pollEvent()
 		if !ok {

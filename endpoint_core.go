@@ -51,6 +51,7 @@ type endpointCore struct {
 	listeners  map[uint16]assocConfig
 	assocs     map[assocKey]*association
 	byID       map[AssocID]*association
+	byTag      map[uint32]*association // by our verification tag
 	list       []*association
 	rr         int
 	closed     []*association
@@ -90,6 +91,7 @@ func newEndpointCore(cfg endpointConfig) *endpointCore {
 		listeners: make(map[uint16]assocConfig),
 		assocs:    make(map[assocKey]*association),
 		byID:      make(map[AssocID]*association),
+		byTag:     make(map[uint32]*association),
 		replies:   make([]outPacket, cfg.maxReplies),
 	}
 	e.sealer = newCookieSealer(cfg.rand)
@@ -113,7 +115,18 @@ func (e *endpointCore) randomTag() uint32 {
 	}
 }
 
-func (e *endpointCore) emit(ev Event) { e.events = append(e.events, ev) }
+// maxQueuedEvents bounds the event queue against a peer that floods
+// ERROR chunks while the user does not poll: beyond it, RemoteError
+// events are dropped (state changes never are).
+const maxQueuedEvents = 4096
+
+func (e *endpointCore) emit(ev Event) {
+	if _, ok := ev.(RemoteError); ok && len(e.events)-e.evHead >= maxQueuedEvents {
+		e.st.EventsDropped++
+		return
+	}
+	e.events = append(e.events, ev)
+}
 
 // pollEvent returns the next queued event.
 func (e *endpointCore) pollEvent() (Event, bool) {
@@ -150,6 +163,17 @@ func (e *endpointCore) listen(port uint16, cfg assocConfig) error {
 	return nil
 }
 
+// closeAll aborts every association (ABORT with a User-Initiated Abort
+// cause carrying reason, RFC 9260 §9.1) and stops listening: the endpoint
+// is shutting down. The ABORTs are still handed out by appendDatagram.
+func (e *endpointCore) closeAll(now time.Time, reason string) {
+	clear(e.listeners)
+	for _, a := range e.list {
+		a.abort(now, reason)
+	}
+	e.reap()
+}
+
 // unlisten stops accepting INITs to port; existing associations stay.
 func (e *endpointCore) unlisten(port uint16) { delete(e.listeners, port) }
 
@@ -173,8 +197,7 @@ func (e *endpointCore) connect(now time.Time, localPort uint16, remote netip.Add
 	a := newAssociation(e, cfg.withDefaults(), localPort, remoteSCTPPort)
 	a.localTag = e.randomTag()
 	a.localInitialTSN = e.randomUint32()
-	a.addPath(addr, remote.Port())
-	a.paths[0].confirmed = true
+	a.paths = newPathSet(a.cfg.pathConfig(), e.rand, netip.AddrPortFrom(addr, remote.Port()))
 	e.add(a)
 	a.startInit(now)
 	a.t1.start(now, a.cfg.rto.initial)
@@ -200,9 +223,12 @@ func (e *endpointCore) ephemeralPort(addr netip.Addr, peerPort uint16) (uint16, 
 // add registers a new association under all its peer addresses.
 func (e *endpointCore) add(a *association) {
 	e.byID[a.aid] = a
+	if _, ok := e.byTag[a.localTag]; !ok {
+		e.byTag[a.localTag] = a
+	}
 	e.list = append(e.list, a)
-	for _, p := range a.paths {
-		e.register(a, p.addr)
+	for i := range a.paths.len() {
+		e.register(a, a.paths.path(i).addr.Addr())
 	}
 	e.st.AssociationsTotal++
 }
@@ -213,6 +239,16 @@ func (e *endpointCore) register(a *association, addr netip.Addr) {
 	k := assocKey{a.localPort, a.peerPort, addr}
 	if _, ok := e.assocs[k]; !ok {
 		e.assocs[k] = a
+	}
+}
+
+// retag re-indexes a under its new verification tag (restart, §5.2.4 A).
+func (e *endpointCore) retag(a *association, tag uint32) {
+	if e.byTag[a.localTag] == a {
+		delete(e.byTag, a.localTag)
+	}
+	if _, ok := e.byTag[tag]; !ok {
+		e.byTag[tag] = a
 	}
 }
 
@@ -227,13 +263,16 @@ func (e *endpointCore) reap() {
 			e.queueReply(p.to, p.srcPort, p.dstPort, p.vtag, p.chunks)
 		}
 		a.pending = nil
-		for _, p := range a.paths {
-			k := assocKey{a.localPort, a.peerPort, p.addr}
+		for i := range a.paths.len() {
+			k := assocKey{a.localPort, a.peerPort, a.paths.path(i).addr.Addr()}
 			if e.assocs[k] == a {
 				delete(e.assocs, k)
 			}
 		}
 		delete(e.byID, a.aid)
+		if e.byTag[a.localTag] == a {
+			delete(e.byTag, a.localTag)
+		}
 		for i, x := range e.list {
 			if x == a {
 				e.list = append(e.list[:i], e.list[i+1:]...)
@@ -299,6 +338,9 @@ func (e *endpointCore) handleDatagram(now time.Time, from netip.AddrPort, b []by
 	}
 	if a := e.assocs[assocKey{h.DstPort, h.SrcPort, addr}]; a != nil {
 		a.handlePacket(now, from, h, chunks)
+	} else if a := e.byTag[h.VerificationTag]; a != nil && h.VerificationTag != 0 && a.localPort == h.DstPort && a.peerPort == h.SrcPort {
+		// Our tag from an address the peer did not list.
+		a.handleUnlisted(now, from, h, chunks)
 	} else {
 		e.handleNoAssoc(now, from, h, chunks)
 	}
@@ -389,6 +431,14 @@ func (e *endpointCore) handleInitListen(now time.Time, from netip.AddrPort, h Co
 	}
 	in := &e.info
 	cfg.parseInitParams(in, c.Params, false)
+	for i := 0; i < in.naddrs; i++ {
+		// An INIT from a new source that lists an address of an existing
+		// association belongs to it (§5.2.2; it then answers cause 11).
+		if a := e.assocs[assocKey{h.DstPort, h.SrcPort, in.addrs[i]}]; a != nil {
+			a.handleInit(now, from, raw)
+			return
+		}
+	}
 	if verdict == initHostName {
 		e.abortHostName(from, h.DstPort, h.SrcPort, c.InitiateTag, in.hostName)
 		return
@@ -511,9 +561,9 @@ func (e *endpointCore) handleCookieEchoListen(now time.Time, from netip.AddrPort
 	a.localInitialTSN = c.localInitialTSN
 	// RFC 6951 §5.4: the port the INIT / COOKIE ECHO came from applies to
 	// all the peer's addresses; the source is the primary.
-	a.addPath(from.Addr(), from.Port()).confirmed = true
+	a.paths = newPathSet(cfg.pathConfig(), e.rand, from)
 	for _, x := range c.addrs() {
-		a.addPath(x, from.Port())
+		a.addPath(now, x, from.Port(), false)
 	}
 	a.adoptCookie(now, &c)
 	e.add(a)

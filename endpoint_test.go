@@ -35,7 +35,7 @@ func testCtx(t testing.TB, d time.Duration) context.Context {
 	return ctx
 }
 
-func payload(i, n int) []byte {
+func epPayload(i, n int) []byte {
 	b := make([]byte, n)
 	for j := range b {
 		b[j] = byte(i*131 + j*7)
@@ -106,7 +106,7 @@ func TestEndpointEchoLoopback(t *testing.T) {
 			go func() {
 				for i := 0; i < n; i++ {
 					size := 1 + (i*977)%8192
-					if err := h.Send(ctx, payload(i, size), SendParams{Stream: uint16(i % 4), PPID: uint32(i)}); err != nil {
+					if err := h.Send(ctx, epPayload(i, size), SendParams{Stream: uint16(i % 4), PPID: uint32(i)}); err != nil {
 						t.Errorf("Send %d: %v", i, err)
 						return
 					}
@@ -128,7 +128,7 @@ func TestEndpointEchoLoopback(t *testing.T) {
 				k := perStream[d.Stream]
 				i := want[d.Stream][k]
 				perStream[d.Stream]++
-				if d.PPID != uint32(i) || !bytes.Equal(d.Data, payload(i, 1+(i*977)%8192)) {
+				if d.PPID != uint32(i) || !bytes.Equal(d.Data, epPayload(i, 1+(i*977)%8192)) {
 					t.Fatalf("echo %d on stream %d: ppid %d, %d bytes", i, d.Stream, d.PPID, len(d.Data))
 				}
 				got++

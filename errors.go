@@ -21,6 +21,9 @@ var (
 	// Association.Max.Retrans or Max.Init.Retransmits was exceeded
 	// (RFC 9260 §8.1, §5.1).
 	ErrAssociationFailed = errors.New("sctp: association failed (peer unreachable)")
+	// ErrMessageAbandoned is the Err of a SendFailed event for a message
+	// given up under PR-SCTP (RFC 3758): its lifetime expired.
+	ErrMessageAbandoned = errors.New("sctp: message abandoned (PR-SCTP)")
 	// ErrPortInUse is returned by listen and connect when the local SCTP
 	// port (and, for connect, the same peer) is already taken.
 	ErrPortInUse = errors.New("sctp: port already in use")

@@ -187,8 +187,7 @@ func (a *association) startInit(now time.Time) {
 }
 
 func (a *association) sendInitChunk() {
-	p := a.paths[a.primary]
-	a.queueSpecial(p.addrPort(), 0, append([]byte(nil), a.initChunk...))
+	a.queueSpecial(a.paths.path(0).addr, 0, append([]byte(nil), a.initChunk...))
 }
 
 // t1Expired handles T1-init / T1-cookie expiry (RFC 9260 §5.1 C, §6.3.3).
@@ -216,7 +215,7 @@ func (a *association) t1Expired(now time.Time) {
 }
 
 func (a *association) sendCookieEcho() {
-	a.queueSpecial(a.primaryPath().addrPort(), a.peerTag, append([]byte(nil), a.cookieEcho...))
+	a.queueSpecial(a.dest(), a.peerTag, append([]byte(nil), a.cookieEcho...))
 }
 
 // handleInitAck processes INIT ACK (RFC 9260 §5.1 C); outside COOKIE-WAIT
@@ -270,14 +269,10 @@ func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chun
 	a.peerPRSCTP = in.forwardTSN && !in.peerUnrecFwd
 	// RFC 6951 §5.4: the port learned from the packet's source applies
 	// to every address listed by the peer.
-	src := a.pathFor(from.Addr().Unmap())
-	if src != nil {
-		src.udpPort = from.Port()
-	}
+	a.learnPort(from.Addr().Unmap(), from.Port())
 	for i := 0; i < in.naddrs; i++ {
-		if p := a.addPath(in.addrs[i], from.Port()); p != nil {
-			p.confirmed = p == src
-			a.ep.register(a, p.addr)
+		if a.addPath(now, in.addrs[i], from.Port(), false) {
+			a.ep.register(a, in.addrs[i])
 		}
 	}
 	a.data = newDataState(a.dataConfig(), now)
@@ -376,11 +371,11 @@ func (a *association) handleInit(now time.Time, from netip.AddrPort, raw chunk.R
 		return
 	}
 	addr := from.Addr().Unmap()
-	if p := a.pathFor(addr); p != nil && p.udpPort != from.Port() {
+	if i, ok := a.pathIdx(addr); ok && a.paths.path(i).addr.Port() != from.Port() {
 		// draft-tuexen-tsvwg-sctp-udp-encaps-cons: never change the port
 		// because of an INIT; ABORT with cause 14 (current, new port).
 		var v [4]byte
-		binary.BigEndian.PutUint16(v[:2], p.udpPort)
+		binary.BigEndian.PutUint16(v[:2], a.paths.path(i).addr.Port())
 		binary.BigEndian.PutUint16(v[2:], from.Port())
 		ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseRestartNewEncapPort, v[:])}
 		a.ep.queueReply(from, a.localPort, a.peerPort, c.InitiateTag, ab.AppendTo(a.ep.replyScratch()))
@@ -437,7 +432,7 @@ func (a *association) handleInit(now time.Time, from netip.AddrPort, raw chunk.R
 func (a *association) newAddresses(src netip.Addr, in *initInfo) []byte {
 	var b []byte
 	check := func(x netip.Addr) {
-		if a.pathFor(x) != nil {
+		if _, ok := a.pathIdx(x); ok {
 			return
 		}
 		if x.Is4() {
@@ -477,13 +472,15 @@ func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPor
 		return false
 	}
 	lt, pt := c.localTag == a.localTag, c.peerTag == a.peerTag
+	if stale, by := c.stale(now); stale && !(lt && pt) {
+		// §5.2.4 step 3: a stale cookie whose tags do not both match is
+		// answered with Stale Cookie; with both matching it is case D.
+		a.ep.sendStaleCookie(from, h, c.peerTag, by)
+		return false
+	}
 	switch {
 	case !lt && !pt && c.tieLocalTag == a.localTag && c.tiePeerTag == a.peerTag && a.peerTag != 0:
 		// Case A: the peer restarted.
-		if stale, by := c.stale(now); stale {
-			a.ep.sendStaleCookie(from, h, c.peerTag, by)
-			return false
-		}
 		if a.st == StateShutdownAckSent {
 			// §5.2.4 A: retransmit SHUTDOWN ACK with an ERROR "Cookie
 			// Received While Shutting Down" (10).
@@ -544,6 +541,7 @@ func (a *association) adoptCookie(now time.Time, c *stateCookie) {
 // restartFromCookie re-initialises the association after a peer restart
 // (§5.2.4 A): new tags, new data state, RESTART notification.
 func (a *association) restartFromCookie(now time.Time, from netip.AddrPort, c *stateCookie) {
+	a.ep.retag(a, c.localTag)
 	a.localTag = c.localTag
 	a.localInitialTSN = c.localInitialTSN
 	a.peerTag = c.peerTag
@@ -558,7 +556,7 @@ func (a *association) restartFromCookie(now time.Time, from netip.AddrPort, c *s
 	a.t5 = time.Time{}
 	a.ctrl = a.ctrl[:0]
 	a.pending = a.pending[:0]
-	a.pendingShutdown, a.pendingSack, a.shutdownWanted = false, false, false
+	a.pendingShutdown, a.pendingSack = false, false
 	a.errorCount = 0
 	a.setState(StateEstablished)
 	a.startHeartbeats(now)

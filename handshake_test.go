@@ -381,7 +381,10 @@ func TestInitCollisionCookieWait(t *testing.T) {
 	}
 }
 
-func TestInitCollisionCookieEchoed(t *testing.T) {
+// TestCookieEchoCaseB_Collision: in COOKIE-ECHOED a COOKIE ECHO whose
+// cookie carries our tag and a new peer tag (table 7 case B) completes the
+// association with the cookie's peer tag.
+func TestCookieEchoCaseB_Collision(t *testing.T) {
 	tp := newTestPeer(t)
 	init := tp.startConnect(testAssocConfig())
 	tp.answerInit(nil)
@@ -557,7 +560,7 @@ func TestNewEncapPortAbortCause14(t *testing.T) {
 	if len(c.Info) != 4 || binary.BigEndian.Uint16(c.Info) != 9899 || binary.BigEndian.Uint16(c.Info[2:]) != 40000 {
 		t.Fatalf("cause 14 info %x", c.Info)
 	}
-	if got := tp.assoc.paths[0].udpPort; got != 9899 {
+	if got := tp.assoc.paths.path(0).addr.Port(); got != 9899 {
 		t.Fatalf("INIT changed the encapsulation port to %d", got)
 	}
 }
@@ -569,14 +572,14 @@ func TestEncapPortLearnedFromVerifiedPackets(t *testing.T) {
 	// A packet with a wrong tag from a new port changes nothing.
 	tp.writeFrom(moved, tp.epTag+1, &chunk.Heartbeat{Info: []byte("a")})
 	tp.wantIdle()
-	if tp.assoc.paths[0].udpPort != 9899 {
+	if tp.assoc.paths.path(0).addr.Port() != 9899 {
 		t.Fatalf("port changed by unverified packet")
 	}
 	// A verified one does; replies follow it.
 	tp.writeFrom(moved, tp.epTag, &chunk.Heartbeat{Info: []byte("b")})
 	tp.wantPacket(tp.peerTag, chunk.TypeHeartbeatAck)
-	if tp.assoc.paths[0].udpPort != 41000 {
-		t.Fatalf("port %d, want 41000", tp.assoc.paths[0].udpPort)
+	if tp.assoc.paths.path(0).addr.Port() != 41000 {
+		t.Fatalf("port %d, want 41000", tp.assoc.paths.path(0).addr.Port())
 	}
 	tp.assoc.send(tp.now, outMessage{data: []byte("x")})
 	tp.collect()
@@ -589,9 +592,9 @@ func TestUnknownParamReported(t *testing.T) {
 	tp := newTestPeer(t)
 	tp.listen(testAssocConfig()) // PR-SCTP off: 0xC000 is unrecognized
 	var params []byte
-	params = chunk.AppendParam(params, chunk.ParamECNCapable, nil)           // 10: skip silently
-	params = chunk.AppendParam(params, chunk.ParamForwardTSNSupported, nil)  // 11: skip, report
-	params = chunk.AppendParam(params, chunk.ParamType(0x7001), []byte{1})   // 01: stop, report
+	params = chunk.AppendParam(params, chunk.ParamECNCapable, nil)            // 10: skip silently
+	params = chunk.AppendParam(params, chunk.ParamForwardTSNSupported, nil)   // 11: skip, report
+	params = chunk.AppendParam(params, chunk.ParamType(0x7001), []byte{1})    // 01: stop, report
 	params = chunk.AppendParam(params, chunk.ParamType(0xC123), []byte{2, 3}) // after stop: ignored
 	ack := tp.initAndGetCookie(params)
 	var reported []chunk.ParamType
@@ -648,34 +651,41 @@ func TestPeerAddressesFromInitAck(t *testing.T) {
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
 	tp.write(tp.epTag, &chunk.CookieAck{})
 	tp.wantEvent(AssocChange{State: CommUp})
-	if n := len(tp.assoc.paths); n != 3 {
+	if n := tp.assoc.paths.len(); n != 3 {
 		t.Fatalf("%d paths, want 3", n)
 	}
-	if p := tp.assoc.primaryPath(); p.addr != tp.addr.Addr() {
-		t.Fatalf("primary %v, want the packets' source", p.addr)
+	if d := tp.assoc.dest(); d != tp.addr {
+		t.Fatalf("primary %v, want the packets' source %v", d, tp.addr)
 	}
-	for _, p := range tp.assoc.paths {
-		if p.udpPort != tp.addr.Port() {
-			t.Errorf("path %v port %d, want the learned %d", p.addr, p.udpPort, tp.addr.Port())
+	for i := range tp.assoc.paths.len() {
+		if p := tp.assoc.paths.path(i); p.addr.Port() != tp.addr.Port() {
+			t.Errorf("path %v, want the learned port %d", p.addr, tp.addr.Port())
 		}
 	}
-	// The unconfirmed addresses are probed with HEARTBEATs at once.
+	// The unconfirmed addresses are probed with HEARTBEATs, one per RTO
+	// (§5.4); the peer answers each from the probed address.
+	confirmed := map[netip.AddrPort]bool{}
 	tp.advance(0)
-	got := map[netip.AddrPort][]byte{}
-	for len(tp.sent) > 0 {
-		p := tp.wantPacket(tp.peerTag, chunk.TypeHeartbeat)
-		got[p.to] = decodeAs(t, p.chunks[0], &chunk.Heartbeat{}).Info
+	for i := 0; i < 10 && len(confirmed) < 2; i++ {
+		for len(tp.sent) > 0 {
+			p := tp.wantPacket(tp.peerTag, chunk.TypeHeartbeat)
+			info := decodeAs(t, p.chunks[0], &chunk.Heartbeat{}).Info
+			tp.writeFrom(p.to, tp.epTag, &chunk.HeartbeatAck{Info: info})
+			ev := tp.wantEvent(PeerAddrChange{}).(PeerAddrChange)
+			if ev.State != AddrConfirmed || ev.Addr != p.to {
+				t.Fatalf("event %v after HEARTBEAT ACK from %v", ev, p.to)
+			}
+			confirmed[p.to] = true
+		}
+		if len(confirmed) < 2 {
+			if step := tp.advanceToTimer(); step > time.Second {
+				t.Fatalf("next probe after %v, want within one RTO", step)
+			}
+		}
 	}
 	for _, a := range []string{"[fd00::2]:9899", "192.0.2.2:9899"} {
-		info, ok := got[netip.MustParseAddrPort(a)]
-		if !ok {
-			t.Fatalf("no HEARTBEAT to %s (got %v)", a, got)
-		}
-		// The peer answers from that address: the path is confirmed.
-		tp.writeFrom(netip.MustParseAddrPort(a), tp.epTag, &chunk.HeartbeatAck{Info: info})
-		ev := tp.wantEvent(PeerAddrChange{}).(PeerAddrChange)
-		if ev.State != AddrConfirmed || ev.Addr != netip.MustParseAddrPort(a) {
-			t.Fatalf("event %v", ev)
+		if !confirmed[netip.MustParseAddrPort(a)] {
+			t.Fatalf("%s not probed/confirmed (%v)", a, confirmed)
 		}
 	}
 	// A packet from a listed address reaches the association.
@@ -683,5 +693,60 @@ func TestPeerAddressesFromInitAck(t *testing.T) {
 	p := tp.wantPacket(tp.peerTag, chunk.TypeHeartbeatAck)
 	if p.to != netip.MustParseAddrPort("192.0.2.2:9899") {
 		t.Fatalf("HEARTBEAT ACK to %v", p.to)
+	}
+}
+
+func TestStaleRestartCookieGetsStaleError(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.acceptHandshake(testAssocConfig())
+	tp.peerTag = 0x600D
+	tp.write(0, tp.peerInit(nil))
+	ack := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeInitAck).chunks[0], &chunk.InitAck{})
+	tp.now = tp.now.Add(2 * time.Minute)
+	tp.write(ack.InitiateTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
+	p := tp.wantPacket(0x600D, chunk.TypeError)
+	wantCause(t, decodeAs(t, p.chunks[0], &chunk.Error{}).Causes, chunk.CauseStaleCookie)
+	tp.wantNoEvent(AssocChange{State: Restart})
+}
+
+func TestInitFromNewAddressListingOldOne(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.acceptHandshake(testAssocConfig())
+	// The peer restarts from a new address and lists the old one.
+	old := tp.addr.Addr().As4()
+	newSrc := netip.MustParseAddrPort("192.0.2.99:9899")
+	tp.peerTag = 0xFEED
+	tp.writeFrom(newSrc, 0, tp.peerInit(chunk.AppendParam(nil, chunk.ParamIPv4Addr, old[:])))
+	p := tp.wantPacket(0xFEED, chunk.TypeAbort)
+	c := wantCause(t, decodeAs(t, p.chunks[0], &chunk.Abort{}).Causes, chunk.CauseRestartNewAddrs)
+	pp, ok := findParam(t, c.Info, chunk.ParamIPv4Addr)
+	if !ok || netip.AddrFrom4([4]byte(pp.Value)) != newSrc.Addr() {
+		t.Fatalf("cause 11 lists %x, want the new source", c.Info)
+	}
+	if tp.ep.associations() != 1 {
+		t.Fatalf("associations %d", tp.ep.associations())
+	}
+}
+
+func TestInitAckFromOtherAddress(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.startConnect(testAssocConfig())
+	other := netip.MustParseAddrPort("198.51.100.20:9899")
+	params := chunk.AppendParam(nil, chunk.ParamStateCookie, []byte("c0ffee"))
+	tp.writeFrom(other, tp.epTag, &chunk.InitAck{InitiateTag: tp.peerTag, ARwnd: 100000, OutStreams: 8, InStreams: 8, InitialTSN: 1, Params: params})
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	if tp.assoc.state() != StateCookieEchoed || tp.assoc.paths.len() != 2 {
+		t.Fatalf("state %v paths %d", tp.assoc.state(), tp.assoc.paths.len())
+	}
+}
+
+func TestOurTagFromUnlistedAddressDropped(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.acceptHandshake(testAssocConfig())
+	tp.writeFrom(netip.MustParseAddrPort("203.0.113.5:9899"), tp.epTag, &chunk.Heartbeat{Info: []byte("x")})
+	// No ABORT with our tag reflected (it would kill the association).
+	tp.wantIdle()
+	if tp.assoc.state() != StateEstablished {
+		t.Fatalf("state %v", tp.assoc.state())
 	}
 }

@@ -7,59 +7,65 @@ import (
 	"github.com/usctp/sctp/chunk"
 )
 
-// Path management and heartbeats (RFC 9260 §8.2, §8.3) on top of the
-// per-path heartbeatState of heartbeat.go.
+// Path management and heartbeats (RFC 9260 §8.2, §8.3, §5.4) on top of
+// the pathSet of heartbeat.go.
 
+// hbEnabled reports whether heartbeat timers run: from ESTABLISHED until
+// SHUTDOWN or SHUTDOWN ACK is sent (§8.3).
 func (a *association) hbEnabled() bool {
 	switch a.st {
-	case StateEstablished, StateShutdownPending, StateShutdownSent, StateShutdownReceived, StateShutdownAckSent:
-		return !a.cfg.hbDisabled
+	case StateEstablished, StateShutdownPending, StateShutdownReceived:
+		return true
 	}
 	return false
 }
 
-// startHeartbeats (re)arms the heartbeat of every path once established.
+// startHeartbeats starts heartbeating on reaching ESTABLISHED.
 func (a *association) startHeartbeats(now time.Time) {
-	for _, p := range a.paths {
-		if p.hb == nil {
-			p.hb = newHeartbeatState(a.cfg.hbInterval, a.cfg.pathMaxRetrans, uint64(a.ep.randomUint32())<<32)
+	a.paths.startHeartbeats(now)
+}
+
+// heartbeatTimers counts unanswered HEARTBEATs (Path.Max.Retrans, and
+// Association.Max.Retrans for the data path, §8.1) and sends the
+// HEARTBEATs that are due, each to its own address.
+func (a *association) heartbeatTimers(now time.Time) {
+	if d := a.paths.deadline(); d.IsZero() || now.Before(d) {
+		return
+	}
+	a.errorCount += a.paths.timeout(now)
+	for range maxPaths {
+		hb, idx, ok := a.paths.appendHeartbeat(now, nil)
+		if !ok {
+			break
 		}
-		rto := a.rto()
-		if !p.confirmed {
-			// Unconfirmed addresses are probed at once (§5.4).
-			rto = 0
-			p.hb.start(now.Add(-a.cfg.hbInterval), rto)
-			continue
-		}
-		p.hb.start(now, rto)
+		a.queueSpecial(a.paths.path(idx).addr, a.peerTag, hb)
+		a.st0.HeartbeatsOut++
+	}
+	a.reportPathChanges()
+	if a.errorCount > a.cfg.maxRetrans {
+		a.fail(now)
 	}
 }
 
-// heartbeatTimers sends the HEARTBEATs that are due and counts
-// unanswered ones against the path (Path.Max.Retrans) and the
-// association (Association.Max.Retrans, §8.1).
-func (a *association) heartbeatTimers(now time.Time) {
-	for _, p := range a.paths {
-		d := p.hb.deadline()
-		if d.IsZero() || now.Before(d) {
-			continue
-		}
-		wasOutstanding := p.hb.outstanding
-		failed, info := p.hb.timeout(now, a.rto(), a.scratch[:0])
-		if wasOutstanding && p.confirmed {
-			a.errorCount++
-		}
-		hb := chunk.Heartbeat{Info: info}
-		a.queueSpecial(p.addrPort(), a.peerTag, hb.AppendTo(nil))
-		a.st0.HeartbeatsOut++
-		if failed && p.active {
-			p.active = false
-			a.emit(PeerAddrChange{ID: a.aid, Addr: p.addrPort(), State: AddrUnreachable})
-		}
-		if a.errorCount > a.cfg.maxRetrans {
-			a.fail(now)
+// reportPathChanges turns path state changes into PeerAddrChange events.
+func (a *association) reportPathChanges() {
+	for range 4 * maxPaths {
+		ch, ok := a.paths.nextChange()
+		if !ok {
 			return
 		}
+		var st PeerAddrState
+		switch ch.kind {
+		case pathConfirmed:
+			st = AddrConfirmed
+		case pathAvailable:
+			st = AddrAvailable
+		case pathUnreachable:
+			st = AddrUnreachable
+		default:
+			continue
+		}
+		a.emit(PeerAddrChange{ID: a.aid, Addr: ch.addr, State: st})
 	}
 }
 
@@ -71,36 +77,25 @@ func (a *association) handleHeartbeat(now time.Time, from netip.AddrPort, c chun
 		a.st0.DroppedBadChunk++
 		return
 	}
-	ack := chunk.HeartbeatAck{Info: hb.Info}
-	a.queueSpecial(from, a.peerTag, ack.AppendTo(nil))
+	a.queueSpecial(from, a.peerTag, appendHeartbeatAck(nil, &hb))
 }
 
-// handleHeartbeatAck takes the RTT sample of a HEARTBEAT ACK, confirms
-// the path and clears its error counters (§8.3).
+// handleHeartbeatAck verifies a HEARTBEAT ACK, clears the error counters,
+// confirms the path and feeds the RTT sample of the data path to the
+// data path's RTO (§8.3, §6.3.1).
 func (a *association) handleHeartbeatAck(now time.Time, from netip.AddrPort, c chunk.Raw) {
 	var ack chunk.HeartbeatAck
 	if err := ack.Decode(c); err != nil {
 		a.st0.DroppedBadChunk++
 		return
 	}
-	p := a.pathFor(from.Addr().Unmap())
-	if p == nil || p.hb == nil {
-		return
-	}
-	rtt, _, ok := p.hb.ack(now, ack.Info)
+	rtt, idx, ok := a.paths.handleHeartbeatAck(now, ack.Info)
 	if !ok {
 		return
 	}
 	a.errorCount = 0
-	if !p.confirmed {
-		p.confirmed = true
-		a.emit(PeerAddrChange{ID: a.aid, Addr: p.addrPort(), State: AddrConfirmed})
-	}
-	if !p.active {
-		p.active = true
-		a.emit(PeerAddrChange{ID: a.aid, Addr: p.addrPort(), State: AddrAvailable})
-	}
-	if p == a.paths[a.primary] && a.data != nil {
+	if idx == a.paths.current() && a.data != nil && rtt > 0 {
 		a.data.rttSample(now, rtt)
 	}
+	a.reportPathChanges()
 }

@@ -218,9 +218,6 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 	if !tsnLT(cum, s.nextTSN) {
 		return errCumAckBeyondSent
 	}
-	if c.ARwnd == 0 {
-		s.zeroWindowSack = true
-	}
 	flightBefore := s.flight
 	bytesAcked := 0
 	var highestNewlyAcked uint32
@@ -362,7 +359,10 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 	if uint64(c.ARwnd) > uint64(s.flight) {
 		s.peerRwnd = c.ARwnd - uint32(s.flight)
 	} else {
+		// The peer has no room for what is in flight: a lost probe is not
+		// an error while such SACKs keep coming (§6.1 A).
 		s.peerRwnd = 0
+		s.zeroWindowSack = true
 	}
 
 	// §6.3.2 R2/R3: stop T3 when all is acknowledged, restart it when the

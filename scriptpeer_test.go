@@ -161,7 +161,17 @@ func (tp *testPeer) advance(d time.Duration) {
 	tp.t.Helper()
 	tp.now = tp.now.Add(d)
 	tp.ep.handleTimeout(tp.now)
+	tp.checkDeadline()
 	tp.collect()
+}
+
+// checkDeadline asserts that handleTimeout left no expired deadline
+// behind: a runtime would otherwise spin.
+func (tp *testPeer) checkDeadline() {
+	tp.t.Helper()
+	if d := tp.ep.deadline(); !d.IsZero() && !d.After(tp.now) {
+		tp.t.Fatalf("deadline %v not after now %v after handleTimeout", d, tp.now)
+	}
 }
 
 // advanceToTimer jumps to the endpoint's next deadline and runs it.
@@ -174,6 +184,7 @@ func (tp *testPeer) advanceToTimer() time.Duration {
 	step := d.Sub(tp.now)
 	tp.now = d
 	tp.ep.handleTimeout(tp.now)
+	tp.checkDeadline()
 	tp.collect()
 	return step
 }

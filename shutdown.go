@@ -120,7 +120,7 @@ func (a *association) handleShutdownAck(now time.Time, _ chunk.Raw) {
 	switch a.st {
 	case StateShutdownSent, StateShutdownAckSent:
 		sc := chunk.ShutdownComplete{}
-		a.queueSpecial(a.primaryPath().addrPort(), a.peerTag, sc.AppendTo(nil))
+		a.queueSpecial(a.dest(), a.peerTag, sc.AppendTo(nil))
 		a.close(now, ShutdownComp, nil, nil)
 	default:
 		a.st0.DroppedWrongState++

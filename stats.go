@@ -45,6 +45,7 @@ type EndpointStats struct {
 	CookiesRejected   uint64 // bad, forged or mismatching cookies
 	StaleCookies      uint64
 	RepliesDropped    uint64 // reply queue full
+	EventsDropped     uint64 // RemoteError events over the queue bound
 	AssociationsTotal uint64
 }
 

@@ -258,6 +258,7 @@ func runTshark(t *testing.T, tshark, file string) []tsharkFrame {
 // verification: every frame must be SCTP with a good checksum, not
 // malformed, without expert errors, and carry the chunk types we encoded.
 func TestTsharkDissectsOurPackets(t *testing.T) {
+	t.Parallel()
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
 		t.Skip("tshark is not installed (apt-get install tshark): skipping the independent wire-format check")
@@ -349,6 +350,7 @@ func TestTsharkDissectsOurPackets(t *testing.T) {
 // with a wrong CRC32c and one whose chunk length lies must be flagged by
 // the same tshark invocation, so a silent tshark cannot pass the test.
 func TestTsharkDetectsBadPackets(t *testing.T) {
+	t.Parallel()
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
 		t.Skip("tshark is not installed (apt-get install tshark): skipping the independent wire-format check")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"testing"
 
 	sctp "github.com/usctp/sctp"
@@ -173,20 +172,6 @@ func checkChunk(t *testing.T, r chunk.Raw) []byte {
 	return b1
 }
 
-// skipKnown (FUZZ_SKIP_KNOWN=1) lets long fuzzing runs go past the known,
-// reported defects of package chunk listed in knownParamIssue, so that they
-// can find other ones. Plain `go test` is always strict.
-var skipKnown = os.Getenv("FUZZ_SKIP_KNOWN") == "1"
-
-// knownParamIssue reports values hitting a reported defect (fuzz/README.md):
-// a Supported Address Types parameter listing only unknown address types
-// decodes to all-false, which encodes as an empty (length 4) parameter that
-// Decode rejects as too short.
-func knownParamIssue(v chunk.TypedParam) bool {
-	s, ok := v.(*chunk.SupportedAddrTypesParam)
-	return ok && !s.IPv4 && !s.IPv6 && !s.HostName
-}
-
 // checkParam is checkChunk for one parameter.
 func checkParam(t *testing.T, p chunk.Param) {
 	t.Helper()
@@ -196,9 +181,6 @@ func checkParam(t *testing.T, p chunk.Param) {
 	}
 	if err := v1.Decode(p); err != nil {
 		checkChunkErr(t, fmt.Sprintf("Decode param %v", p.Type), err)
-		return
-	}
-	if skipKnown && knownParamIssue(v1) {
 		return
 	}
 	b1 := v1.AppendTo(nil)

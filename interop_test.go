@@ -1,0 +1,753 @@
+package sctp
+
+// Interoperability tests against usrsctp's example programs (Debian
+// libusrsctp-examples, /usr/lib/usrsctp) over real UDP encapsulation (RFC
+// 6951) on loopback. They are skipped, with a message saying why, only when
+// the binaries are absent. Ports are chosen at run time; every external
+// process runs under a deadline and is killed on cleanup; usrsctp's stack
+// debug lines ("[S]...") are filtered from its stdout.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/usctp/sctp/udpencap"
+)
+
+const usrsctpDir = "/usr/lib/usrsctp"
+
+func needUsrsctp(t *testing.T, prog string) string {
+	t.Helper()
+	p := filepath.Join(usrsctpDir, prog)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("usrsctp example %s not installed (%v); install Debian libusrsctp-examples to run this interop test", p, err)
+	}
+	return p
+}
+
+// freeUDPPort returns a UDP port that was free on the IPv4 and IPv6
+// wildcard addresses a moment ago.
+func usrsctpFreePort(t *testing.T) int {
+	t.Helper()
+	for i := 0; i < 20; i++ {
+		c, err := net.ListenUDP("udp", &net.UDPAddr{})
+		if err != nil {
+			t.Fatalf("probe socket: %v", err)
+		}
+		port := c.LocalAddr().(*net.UDPAddr).Port
+		c.Close()
+		// usrsctp binds 0.0.0.0:port and [::]:port separately.
+		c4, err4 := net.ListenUDP("udp4", &net.UDPAddr{Port: port})
+		if err4 == nil {
+			c4.Close()
+			return port
+		}
+	}
+	t.Fatal("no free UDP port found")
+	return 0
+}
+
+// extProc is an external program with its filtered stdout.
+type extProc struct {
+	t      *testing.T
+	name   string
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	mu     sync.Mutex
+	lines  []string
+	notify chan struct{}
+	exited chan struct{}
+	err    error // Wait result, valid after exited
+	stderr bytes.Buffer
+}
+
+// startProc runs prog args... (line-buffered through stdbuf when present)
+// for at most limit. withStdin gives the test a pipe to the program's stdin.
+func startProc(t *testing.T, limit time.Duration, withStdin bool, prog string, args ...string) *extProc {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	argv := append([]string{prog}, args...)
+	if sb, err := exec.LookPath("stdbuf"); err == nil {
+		argv = append([]string{sb, "-oL"}, argv...)
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.WaitDelay = 2 * time.Second
+	p := &extProc{t: t, name: filepath.Base(prog), cmd: cmd, notify: make(chan struct{}, 1), exited: make(chan struct{})}
+	cmd.Stderr = &lockedWriter{mu: &p.mu, w: &p.stderr}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if withStdin {
+		if p.stdin, err = cmd.StdinPipe(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("start %s: %v", prog, err)
+	}
+	scanDone := make(chan struct{})
+	go func() {
+		defer close(scanDone)
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 64<<10), 4<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.HasPrefix(line, "[S]") {
+				continue // usrsctp stack debug output
+			}
+			p.mu.Lock()
+			p.lines = append(p.lines, line)
+			p.mu.Unlock()
+			select {
+			case p.notify <- struct{}{}:
+			default:
+			}
+		}
+		io.Copy(io.Discard, out)
+	}()
+	go func() {
+		<-scanDone
+		p.err = cmd.Wait()
+		cancel()
+		close(p.exited)
+		select {
+		case p.notify <- struct{}{}:
+		default:
+		}
+	}()
+	t.Cleanup(func() {
+		if p.stdin != nil {
+			p.stdin.Close()
+		}
+		cancel()
+		<-p.exited
+		if t.Failed() {
+			t.Logf("%s output (filtered):\n%s\nstderr:\n%s", p.name, strings.Join(p.output(), "\n"), p.stderrText())
+		}
+	})
+	return p
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.w.Len() > 1<<20 {
+		return len(b), nil
+	}
+	return l.w.Write(b)
+}
+
+func (p *extProc) output() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.lines...)
+}
+
+func (p *extProc) stderrText() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stderr.String()
+}
+
+// waitLine waits until a line satisfying match has been printed, the
+// program exited, or ctx ends.
+func (p *extProc) waitLine(ctx context.Context, match func(string) bool) (string, bool) {
+	seen := 0
+	for {
+		lines := p.output()
+		for ; seen < len(lines); seen++ {
+			if match(lines[seen]) {
+				return lines[seen], true
+			}
+		}
+		select {
+		case <-p.notify:
+		case <-p.exited:
+			lines := p.output()
+			for ; seen < len(lines); seen++ {
+				if match(lines[seen]) {
+					return lines[seen], true
+				}
+			}
+			return "", false
+		case <-ctx.Done():
+			return "", false
+		}
+	}
+}
+
+// waitExit waits for the program to exit and returns its exit error.
+func (p *extProc) waitExit(ctx context.Context) (error, bool) {
+	select {
+	case <-p.exited:
+		return p.err, true
+	case <-ctx.Done():
+		return nil, false
+	}
+}
+
+// waitBound waits until the program has bound UDP port (IPv4 wildcard),
+// polling because there is no other readiness signal from it.
+func waitBound(t *testing.T, p *extProc, port int) {
+	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(10 * time.Second)
+	for {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{Port: port})
+		if err != nil {
+			return // taken: the program holds it
+		}
+		c.Close()
+		select {
+		case <-tick.C:
+		case <-p.exited:
+			t.Fatalf("%s exited before binding UDP port %d: %v", p.name, port, p.err)
+		case <-deadline:
+			t.Fatalf("%s did not bind UDP port %d within 10s", p.name, port)
+		}
+	}
+}
+
+func loopback4(port int) netip.AddrPort {
+	return netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
+}
+
+// interopMsgSize gives message i a size in 1 B – 8 KiB.
+func interopMsgSize(i int) int {
+	switch i % 10 {
+	case 0:
+		return 1
+	case 1:
+		return 8192
+	}
+	return 1 + (i*2654435761)%8192
+}
+
+// runEchoClient sends n messages over streams to h and checks that each
+// comes back intact and in order per stream; then shuts down gracefully
+// and checks the ShutdownComp event.
+// PPIDs are the message index unless zeroPPID (tshark dissects DATA
+// payloads by PPID, so captures use 0).
+func runEchoClient(t *testing.T, ctx context.Context, h *Assoc, n, streams int, zeroPPID ...bool) {
+	t.Helper()
+	ppid := func(i int) uint32 {
+		if len(zeroPPID) > 0 && zeroPPID[0] {
+			return 0
+		}
+		return uint32(i)
+	}
+	sendErr := make(chan error, 1)
+	go func() {
+		for i := 0; i < n; i++ {
+			if err := h.Send(ctx, epPayload(i, interopMsgSize(i)), SendParams{Stream: uint16(i % streams), PPID: ppid(i)}); err != nil {
+				sendErr <- fmt.Errorf("Send %d: %w", i, err)
+				return
+			}
+		}
+		sendErr <- nil
+	}()
+	next := make([]int, streams) // next expected message index per stream
+	for s := range next {
+		next[s] = s
+	}
+	for got := 0; got < n; {
+		d, err := h.Next(ctx)
+		if err != nil {
+			t.Fatalf("after %d echoes: %v", got, err)
+		}
+		if d.Event != nil {
+			continue
+		}
+		s := int(d.Stream)
+		if s >= streams {
+			t.Fatalf("echo on stream %d", s)
+		}
+		i := next[s]
+		if d.PPID != ppid(i) || !bytes.Equal(d.Data, epPayload(i, interopMsgSize(i))) {
+			t.Fatalf("stream %d: got ppid %d with %d bytes, want message %d (%d bytes)", s, d.PPID, len(d.Data), i, interopMsgSize(i))
+		}
+		h.Recycle(d.Data)
+		next[s] += streams
+		got++
+	}
+	if err := <-sendErr; err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Shutdown(); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	waitShutdownComp(t, ctx, h)
+}
+
+func waitShutdownComp(t *testing.T, ctx context.Context, h *Assoc) {
+	t.Helper()
+	comp := false
+	for {
+		d, err := h.Next(ctx)
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				t.Fatalf("waiting for the end of the association: %v", err)
+			}
+			break
+		}
+		if ac, ok := d.Event.(AssocChange); ok {
+			if ac.State == ShutdownComp {
+				comp = true
+			} else if ac.State == CommLost {
+				t.Fatalf("association lost instead of a graceful shutdown: %v", ac)
+			}
+		}
+	}
+	if !comp || !errors.Is(h.Err(), ErrClosed) || errors.Is(h.Err(), ErrAborted) {
+		t.Fatalf("association ended with %v (ShutdownComp seen: %v), want graceful shutdown", h.Err(), comp)
+	}
+}
+
+// usctp client → usrsctp echo_server: 1,000 messages of 1 B – 8 KiB over 4
+// streams echoed intact, then a graceful shutdown seen on both sides.
+func TestInteropClientToUsrsctpEchoServer(t *testing.T) {
+	bin := needUsrsctp(t, "echo_server")
+	port := usrsctpFreePort(t)
+	srv := startProc(t, 60*time.Second, false, bin, strconv.Itoa(port))
+	waitBound(t, srv, port)
+	ctx := testCtx(t, 45*time.Second)
+	ep := newUDPEndpoint(t, "udp", "")
+	h, err := ep.Connect(ctx, loopback4(port), 7)
+	if err != nil {
+		t.Fatalf("Connect to echo_server: %v", err)
+	}
+	start := time.Now()
+	runEchoClient(t, ctx, h, 1000, 4)
+	t.Logf("1000 messages echoed by usrsctp echo_server in %v", time.Since(start))
+	msgs := 0
+	for _, l := range srv.output() {
+		if strings.HasPrefix(l, "Msg of length") {
+			msgs++
+		}
+	}
+	if msgs != 1000 {
+		t.Fatalf("echo_server printed %d messages, want 1000", msgs)
+	}
+	// usrsctp reports the end as SCTP_SHUTDOWN_EVENT (12 bytes) and
+	// SCTP_ASSOC_CHANGE/SHUTDOWN_COMP (20 bytes) notifications.
+	if _, ok := srv.waitLine(ctx, func(l string) bool { return l == "Notification of length 20 received." }); !ok {
+		t.Fatal("echo_server did not report the association's end")
+	}
+}
+
+// usrsctp client → usctp echo server: each stdin line comes back; on EOF
+// the client shuts down and exits 0.
+func TestInteropUsrsctpClientToEchoServer(t *testing.T) {
+	bin := needUsrsctp(t, "client")
+	ctx := testCtx(t, 45*time.Second)
+	ep := newUDPEndpoint(t, "udp", "")
+	var wg sync.WaitGroup
+	ends := echoServer(t, ctx, ep, 7, &wg)
+	cport := usrsctpFreePort(t)
+	cli := startProc(t, 40*time.Second, true, bin, "127.0.0.1", "7", "0", strconv.Itoa(cport), strconv.Itoa(int(ep.LocalAddr().Port())))
+	lines := []string{"hello", "usctp speaks SCTP over UDP", strings.Repeat("x", 70), "last line"}
+	for _, l := range lines {
+		if _, err := io.WriteString(cli.stdin, l+"\n"); err != nil {
+			t.Fatalf("writing to client: %v", err)
+		}
+		if _, ok := cli.waitLine(ctx, func(s string) bool { return strings.HasSuffix(s, l) }); !ok {
+			t.Fatalf("line %q not echoed", l)
+		}
+	}
+	cli.stdin.Close()
+	err, ok := cli.waitExit(ctx)
+	if !ok {
+		t.Fatal("client did not exit after stdin EOF")
+	}
+	if err != nil {
+		t.Fatalf("client exit: %v", err)
+	}
+	select {
+	case err := <-ends:
+		if !errors.Is(err, io.EOF) || errors.Is(err, ErrAborted) || !errors.Is(err, ErrClosed) {
+			t.Fatalf("server association ended with %v, want graceful shutdown", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("server association did not end")
+	}
+}
+
+// discardServer accepts on port and reads everything; it reports per
+// association the message count, bytes, time from first to last message
+// and the end error.
+type discardResult struct {
+	msgs, bytes int
+	first, last time.Time
+	err         error
+}
+
+func discardServer(t *testing.T, ctx context.Context, ep *Endpoint, port uint16) <-chan discardResult {
+	if err := ep.Listen(port, 8); err != nil {
+		t.Fatal(err)
+	}
+	res := make(chan discardResult, 1)
+	go func() {
+		h, err := ep.Accept(ctx, port)
+		if err != nil {
+			res <- discardResult{err: err}
+			return
+		}
+		var r discardResult
+		for {
+			d, err := h.Next(ctx)
+			if err != nil {
+				r.err = err
+				res <- r
+				return
+			}
+			if d.Event != nil {
+				continue
+			}
+			if r.msgs == 0 {
+				r.first = time.Now()
+			}
+			r.last = time.Now()
+			r.msgs++
+			r.bytes += len(d.Data)
+			if len(d.Data) != 1200 || d.Data[0] != 'b' || d.Data[1199] != 'b' {
+				r.err = fmt.Errorf("message %d: %d bytes, first %q", r.msgs, len(d.Data), d.Data[:min(4, len(d.Data))])
+				res <- r
+				h.Abort("bad data")
+				return
+			}
+			h.Recycle(d.Data)
+		}
+	}()
+	return res
+}
+
+// usrsctp tsctp client → usctp discard server: 10,000 × 1,200 B.
+func TestInteropTsctpClientToDiscardServer(t *testing.T) {
+	bin := needUsrsctp(t, "tsctp")
+	ctx := testCtx(t, 90*time.Second)
+	ep := newUDPEndpoint(t, "udp", "")
+	res := discardServer(t, ctx, ep, 5001)
+	cport := usrsctpFreePort(t)
+	cli := startProc(t, 80*time.Second, false, bin, "-E", strconv.Itoa(cport), "-U", strconv.Itoa(int(ep.LocalAddr().Port())),
+		"-p", "5001", "-n", "10000", "-l", "1200", "127.0.0.1")
+	var r discardResult
+	select {
+	case r = <-res:
+	case <-ctx.Done():
+		t.Fatal("discard server did not finish")
+	}
+	if r.msgs != 10000 || r.bytes != 12000000 {
+		t.Fatalf("received %d messages / %d bytes, want 10000 / 12000000 (end: %v)", r.msgs, r.bytes, r.err)
+	}
+	if !errors.Is(r.err, io.EOF) || errors.Is(r.err, ErrAborted) {
+		t.Fatalf("association ended with %v, want graceful shutdown", r.err)
+	}
+	if err, ok := cli.waitExit(ctx); !ok || err != nil {
+		t.Fatalf("tsctp client: exited %v, err %v", ok, err)
+	}
+	d := r.last.Sub(r.first)
+	t.Logf("tsctp → usctp: 10000 × 1200 B in %v = %.1f MB/s (receiver side)", d, float64(r.bytes)/d.Seconds()/1e6)
+	for _, l := range cli.output() {
+		if strings.Contains(l, "Throughput") || strings.Contains(l, "took") {
+			t.Logf("tsctp client: %s", l)
+		}
+	}
+}
+
+// usctp sender → usrsctp tsctp server: 10,000 × 1,200 B.
+func TestInteropSenderToTsctpServer(t *testing.T) {
+	bin := needUsrsctp(t, "tsctp")
+	port := usrsctpFreePort(t)
+	srv := startProc(t, 80*time.Second, false, bin, "-E", strconv.Itoa(port))
+	waitBound(t, srv, port)
+	ctx := testCtx(t, 70*time.Second)
+	ep := newUDPEndpoint(t, "udp", "")
+	h, err := ep.Connect(ctx, loopback4(port), 5001)
+	if err != nil {
+		t.Fatalf("Connect to tsctp: %v", err)
+	}
+	msg := bytes.Repeat([]byte{'b'}, 1200)
+	start := time.Now()
+	for i := 0; i < 10000; i++ {
+		if err := h.Send(ctx, msg, SendParams{}); err != nil {
+			t.Fatalf("Send %d: %v", i, err)
+		}
+	}
+	if err := h.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	waitShutdownComp(t, ctx, h)
+	d := time.Since(start)
+	t.Logf("usctp → tsctp: 10000 × 1200 B sent and acknowledged in %v = %.1f MB/s", d, 12e6/d.Seconds()/1e6)
+	// Server line: first_len, messages, recv_calls, bytes, seconds, B/s, notifications
+	line, ok := srv.waitLine(ctx, func(l string) bool { return strings.HasPrefix(l, "1200, ") })
+	if !ok {
+		t.Fatal("tsctp server printed no result line")
+	}
+	f := strings.Split(line, ", ")
+	if len(f) < 6 || f[1] != "10000" || f[3] != "12000000" {
+		t.Fatalf("tsctp server result %q, want 10000 messages / 12000000 bytes", line)
+	}
+	t.Logf("tsctp server: %s (%s s, %s B/s)", line, f[4], f[5])
+}
+
+// usctp ↔ usctp over real UDP on 127.0.0.1 and ::1, one-to-many: several
+// associations from two client endpoints share one server socket.
+func TestInteropUsctpToUsctp(t *testing.T) {
+	for _, ip := range []string{"127.0.0.1", "::1"} {
+		t.Run(ip, func(t *testing.T) {
+			if ip == "::1" {
+				if c, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback}); err != nil {
+					t.Skipf("no IPv6 loopback: %v", err)
+				} else {
+					c.Close()
+				}
+			}
+			ctx := testCtx(t, 45*time.Second)
+			srv := newUDPEndpoint(t, "udp", "")
+			var wg sync.WaitGroup
+			ends := echoServer(t, ctx, srv, 7, &wg)
+			to := netip.AddrPortFrom(netip.MustParseAddr(ip), srv.LocalAddr().Port())
+			var cwg sync.WaitGroup
+			const clients = 4
+			for c := 0; c < clients; c++ {
+				ep := srv
+				if c%2 == 1 {
+					ep = newUDPEndpoint(t, "udp", "") // another socket
+				}
+				h, err := ep.Connect(ctx, to, 7)
+				if err != nil {
+					t.Fatalf("Connect %d: %v", c, err)
+				}
+				cwg.Add(1)
+				go func() {
+					defer cwg.Done()
+					runEchoClient(t, ctx, h, 200, 4)
+				}()
+			}
+			cwg.Wait()
+			for c := 0; c < clients; c++ {
+				select {
+				case err := <-ends:
+					if errors.Is(err, ErrAborted) || !errors.Is(err, ErrClosed) {
+						t.Fatalf("server association ended with %v", err)
+					}
+				case <-ctx.Done():
+					t.Fatal("server associations did not end")
+				}
+			}
+		})
+	}
+}
+
+// A tshark capture of an interop run with usrsctp: every packet decodes as
+// SCTP with a good CRC32c, none is malformed.
+func TestInteropTsharkCapture(t *testing.T) {
+	bin := needUsrsctp(t, "echo_server")
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		t.Skip("tshark not installed")
+	}
+	port := usrsctpFreePort(t)
+	// Without GSO: on lo a capture sees a GSO send as one super-datagram
+	// (several SCTP packets back to back) because segmentation happens
+	// only at delivery; on a real NIC it is segmented before the wire.
+	ep, err := NewEndpoint("udp", netip.AddrPort{}, EndpointConfig{UDPOptions: []udpencap.Option{udpencap.WithoutGSO()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ep.Close() })
+	lport := int(ep.LocalAddr().Port())
+	pcap := filepath.Join(t.TempDir(), "interop.pcap")
+	filter := fmt.Sprintf("udp port %d or udp port %d", port, lport)
+	capCtx, stopCap := context.WithTimeout(context.Background(), 60*time.Second)
+	defer stopCap()
+	dumpcap, err := exec.LookPath("dumpcap")
+	if err != nil {
+		t.Skip("dumpcap (wireshark capture tool) not installed")
+	}
+	// dumpcap directly: it finalizes the file on SIGINT (tshark's child
+	// dumpcap sometimes dies with the signal instead).
+	capCmd := exec.CommandContext(capCtx, dumpcap, "-P", "-i", "lo", "-f", filter, "-w", pcap)
+	capCmd.Cancel = func() error { return capCmd.Process.Signal(os.Interrupt) }
+	capCmd.WaitDelay = 5 * time.Second
+	capErr := &bytes.Buffer{}
+	capMu := &sync.Mutex{}
+	capCmd.Stderr = &lockedWriter{mu: capMu, w: capErr}
+	capText := func() string {
+		capMu.Lock()
+		defer capMu.Unlock()
+		return capErr.String()
+	}
+	if err := capCmd.Start(); err != nil {
+		t.Skipf("cannot start tshark capture: %v", err)
+	}
+	capDone := make(chan error, 1)
+	go func() { capDone <- capCmd.Wait() }()
+	t.Cleanup(func() { stopCap(); <-capDone })
+	// Wait until dumpcap reports that it captures.
+	ready := time.NewTicker(20 * time.Millisecond)
+	defer ready.Stop()
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		if strings.Contains(capText(), "File:") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Skipf("dumpcap did not start capturing: %s", capText())
+		}
+		select {
+		case err := <-capDone:
+			t.Skipf("dumpcap exited: %v %s", err, capText())
+		case <-ready.C:
+		}
+	}
+
+	srv := startProc(t, 60*time.Second, false, bin, strconv.Itoa(port))
+	waitBound(t, srv, port)
+	ctx := testCtx(t, 45*time.Second)
+	h, err := ep.Connect(ctx, loopback4(port), 7)
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	start := time.Now()
+	runEchoClient(t, ctx, h, 100, 4, true)
+	t.Logf("echo run took %v", time.Since(start))
+	decode := []string{"-d", fmt.Sprintf("udp.port==%d,sctp", port), "-d", fmt.Sprintf("udp.port==%d,sctp", lport)}
+	// dumpcap writes packets as it captures them: wait (bounded) until the
+	// SHUTDOWN COMPLETE is in the file, then stop it. (Reading the pcap
+	// here: starting tshark takes seconds.)
+	poll := time.NewTicker(20 * time.Millisecond)
+	defer poll.Stop()
+	for deadline := time.Now().Add(10 * time.Second); !pcapHasChunk(pcap, 14); {
+		if time.Now().After(deadline) {
+			t.Fatal("SHUTDOWN COMPLETE not captured within 10s")
+		}
+		<-poll.C
+	}
+	stopCap() // SIGINT: dumpcap finishes the file and exits
+	select {
+	case <-capDone:
+		capDone <- nil // for the cleanup
+	case <-time.After(10 * time.Second):
+		t.Fatal("dumpcap did not stop")
+	}
+
+	tsharkLines := func(extra ...string) []string {
+		t.Helper()
+		args := append(append([]string{"-r", pcap, "-o", "sctp.checksum:crc-32c"}, decode...), extra...)
+		cmd := exec.Command(tshark, args...)
+		errb := &bytes.Buffer{}
+		cmd.Stderr = errb
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("tshark %v: %v: %s (capture: %s)", extra, err, errb, capText())
+		}
+		var lines []string
+		for _, l := range strings.Split(string(out), "\n") {
+			if strings.TrimSpace(l) != "" {
+				lines = append(lines, l)
+			}
+		}
+		return lines
+	}
+	// One pass: frame, checksum status, malformed marker, expert severities,
+	// chunk types.
+	frames, good := 0, 0
+	types := map[string]int{}
+	for _, l := range tsharkLines("-T", "fields", "-E", "separator=|", "-E", "aggregator=;", "-e", "frame.number",
+		"-e", "sctp.checksum.status", "-e", "_ws.malformed", "-e", "_ws.expert.severity", "-e", "sctp.chunk_type") {
+		f := strings.Split(l, "|")
+		if len(f) != 5 {
+			t.Fatalf("unexpected tshark line %q", l)
+		}
+		frames++
+		switch {
+		case f[1] != "1":
+			t.Errorf("frame %s: not SCTP with a good CRC32c (status %q)", f[0], f[1])
+		case f[2] != "":
+			t.Errorf("frame %s: malformed", f[0])
+		case strings.Contains(f[3], "8388608"): // PI_ERROR
+			t.Errorf("frame %s: expert error", f[0])
+		default:
+			good++
+		}
+		for _, ct := range strings.Split(f[4], ";") {
+			types[ct]++
+		}
+	}
+	if frames < 100 || good != frames {
+		t.Fatalf("%d frames captured, %d good SCTP packets", frames, good)
+	}
+	// INIT(1) INIT ACK(2) COOKIE ECHO(10) COOKIE ACK(11) DATA(0) SACK(3)
+	// SHUTDOWN(7) SHUTDOWN ACK(8) SHUTDOWN COMPLETE(14) must all appear.
+	for _, ct := range []string{"1", "2", "10", "11", "0", "3", "7", "8", "14"} {
+		if types[ct] == 0 {
+			t.Errorf("no chunk of type %s in the capture (types seen: %v)", ct, types)
+		}
+	}
+	t.Logf("tshark: %d frames, all SCTP with good CRC32c, 0 malformed; chunk types %v", frames, types)
+}
+
+// pcapHasChunk reports whether the classic pcap file (Ethernet or Linux
+// loopback framing, as dumpcap -P writes for lo) holds a UDP datagram whose
+// payload is an SCTP packet with a first chunk of type ct.
+func pcapHasChunk(path string, ct byte) bool {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) < 24 {
+		return false
+	}
+	le := b[0] == 0xd4 || b[0] == 0x4d
+	u32 := func(x []byte) uint32 {
+		if le {
+			return uint32(x[0]) | uint32(x[1])<<8 | uint32(x[2])<<16 | uint32(x[3])<<24
+		}
+		return uint32(x[3]) | uint32(x[2])<<8 | uint32(x[1])<<16 | uint32(x[0])<<24
+	}
+	if u32(b[20:24]) != 1 { // LINKTYPE_ETHERNET (lo has a dummy header)
+		return false
+	}
+	for off := 24; off+16 <= len(b); {
+		incl := int(u32(b[off+8 : off+12]))
+		pkt := b[off+16 : min(len(b), off+16+incl)]
+		off += 16 + incl
+		if len(pkt) < 14 {
+			continue
+		}
+		ip := pkt[14:]
+		var udp []byte
+		switch {
+		case len(ip) >= 20 && ip[0]>>4 == 4 && ip[9] == 17:
+			udp = ip[int(ip[0]&15)*4:]
+		case len(ip) >= 40 && ip[0]>>4 == 6 && ip[6] == 17:
+			udp = ip[40:]
+		default:
+			continue
+		}
+		if len(udp) >= 8+12+1 && udp[8+12] == ct {
+			return true
+		}
+	}
+	return false
+}
