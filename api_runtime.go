@@ -119,15 +119,13 @@ func (a *rtAssoc) stats() apiStats {
 func (a *rtAssoc) paths() []PaddrInfo {
 	var out []PaddrInfo
 	a.h.do(func(as *association, now time.Time) {
+		ps := as.paths
+		if ps == nil {
+			return
+		}
 		st := as.stats()
-		for i := range as.paths {
-			j := i
-			if i == 0 {
-				j = as.primary
-			} else if i <= as.primary {
-				j = i - 1
-			}
-			p := as.paths[j]
+		add := func(i int) {
+			p := ps.path(i)
 			state := SCTP_INACTIVE
 			switch {
 			case p.active && p.confirmed:
@@ -135,10 +133,20 @@ func (a *rtAssoc) paths() []PaddrInfo {
 			case p.active:
 				state = SCTP_UNCONFIRMED
 			}
-			out = append(out, PaddrInfo{
-				Addr: netip.AddrPortFrom(p.addr, as.peerPort), UDPPort: p.udpPort, State: state,
-				Cwnd: st.Cwnd, SRTT: st.SRTT, RTO: st.RTO, MTU: uint32(as.cfg.mtu),
-			})
+			info := PaddrInfo{
+				Addr: netip.AddrPortFrom(p.addr.Addr(), as.peerPort), UDPPort: p.addr.Port(), State: state,
+				Cwnd: st.Cwnd, SRTT: p.srtt, RTO: p.rto, MTU: uint32(as.cfg.mtu),
+			}
+			if i == ps.primary && info.SRTT == 0 {
+				info.SRTT = st.SRTT // measured on DATA (the primary carries it)
+			}
+			out = append(out, info)
+		}
+		add(ps.primary)
+		for i := range ps.len() {
+			if i != ps.primary {
+				add(i)
+			}
 		}
 	})
 	return out
@@ -147,8 +155,11 @@ func (a *rtAssoc) paths() []PaddrInfo {
 func (a *rtAssoc) peerAddrs() []netip.AddrPort {
 	var out []netip.AddrPort
 	a.h.do(func(as *association, now time.Time) {
-		for _, p := range as.paths {
-			out = append(out, netip.AddrPortFrom(p.addr, as.peerPort))
+		if as.paths == nil {
+			return
+		}
+		for i := range as.paths.len() {
+			out = append(out, netip.AddrPortFrom(as.paths.path(i).addr.Addr(), as.peerPort))
 		}
 	})
 	if len(out) == 0 {
@@ -157,21 +168,28 @@ func (a *rtAssoc) peerAddrs() []netip.AddrPort {
 	return out
 }
 
-// setPrimary makes the path to ip the primary (RFC 9260 §5.1.2 primary
-// path, set by the user).
+// setPrimary makes the path to ip the primary (RFC 9260 §6.4, user
+// request); the path must be confirmed.
 func (a *rtAssoc) setPrimary(ip netip.Addr) error {
-	found := false
+	var found, ok bool
 	err := a.h.do(func(as *association, now time.Time) {
-		for i, p := range as.paths {
-			if p.addr.Unmap() == ip {
-				as.primary, found = i, true
-			}
+		if as.paths == nil {
+			return
+		}
+		var i int
+		if i, found = as.paths.find(ip); found {
+			ok = as.paths.setPrimary(i)
 		}
 	})
-	if err == nil && !found {
+	switch {
+	case err != nil:
+		return err
+	case !found:
 		return invalidArg("%v is not a peer address", ip)
+	case !ok:
+		return invalidArg("%v is not confirmed yet (RFC 9260 §5.4)", ip)
 	}
-	return err
+	return nil
 }
 
 // remoteUDPPort returns the remote encapsulation port of the path to ip
@@ -179,10 +197,16 @@ func (a *rtAssoc) setPrimary(ip netip.Addr) error {
 func (a *rtAssoc) remoteUDPPort(ip netip.Addr) uint16 {
 	port := a.h.Peer().Port()
 	a.h.do(func(as *association, now time.Time) {
-		for i, p := range as.paths {
-			if (!ip.IsValid() && i == as.primary) || p.addr.Unmap() == ip {
-				port = p.udpPort
-			}
+		ps := as.paths
+		if ps == nil {
+			return
+		}
+		i, ok := ps.primary, true
+		if ip.IsValid() {
+			i, ok = ps.find(ip)
+		}
+		if ok {
+			port = ps.path(i).addr.Port()
 		}
 	})
 	return port
@@ -192,9 +216,13 @@ func (a *rtAssoc) remoteUDPPort(ip netip.Addr) uint16 {
 // (zero ip: every path), RFC 6951 §5.4 per-destination port.
 func (a *rtAssoc) setRemoteUDPPort(ip netip.Addr, port uint16) error {
 	return a.h.do(func(as *association, now time.Time) {
-		for _, p := range as.paths {
-			if !ip.IsValid() || p.addr.Unmap() == ip {
-				p.udpPort = port
+		ps := as.paths
+		if ps == nil {
+			return
+		}
+		for i := range ps.len() {
+			if !ip.IsValid() || ps.path(i).addr.Addr() == ip {
+				ps.setUDPPort(i, port)
 			}
 		}
 	})

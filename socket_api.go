@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/logging"
@@ -251,19 +252,21 @@ type Socket struct {
 	wdl     deadline
 	rdMu    sync.Mutex // serialises receivers (partial reads stay in order)
 
-	mu         sync.Mutex
-	closed     bool
-	rdShut     bool // Shutdown(SHUT_RD)
-	wrShut     bool // Shutdown(SHUT_WR)
-	port       uint16
-	laddrs     []netip.Addr // bound local addresses; empty = wildcard
-	listening  bool
-	assoc      *assocEntry                    // one-to-one: the association
-	assocs     map[AssocID]*assocEntry        // every association of the socket
-	byPeer     map[netip.AddrPort]*assocEntry // one-to-many: by peer IP+SCTP port
-	connecting map[netip.AddrPort]*assocEntry // one-to-many: implicit setups in progress
-	peerClosed bool                           // one-to-one: association ended (read EOF)
-	opts       sockOpts
+	mu          sync.Mutex
+	closed      bool
+	rdShut      bool // Shutdown(SHUT_RD)
+	wrShut      bool // Shutdown(SHUT_WR)
+	port        uint16
+	laddrs      []netip.Addr // bound local addresses; empty = wildcard
+	listening   bool
+	assoc       *assocEntry                    // one-to-one: the association
+	assocs      map[AssocID]*assocEntry        // every association of the socket
+	byPeer      map[netip.AddrPort]*assocEntry // one-to-many: by peer IP+SCTP port
+	connecting  map[netip.AddrPort]*assocEntry // one-to-many: implicit setups in progress
+	peerClosed  bool                           // one-to-one: association ended (read EOF)
+	autoclosing bool                           // autocloseLoop running
+	autoOn      atomic.Bool                    // track association activity for autoclose
+	opts        sockOpts
 }
 
 // sockOpts are the socket's option values: defaults for new
@@ -870,6 +873,7 @@ func (s *Socket) SCTPSendContext(ctx context.Context, msg []byte, info *SndInfo)
 		if err := s.send(ctx, e, msg, &si); err != nil {
 			return 0, err
 		}
+		e.touch()
 	}
 	if si.Flags&MSG_EOF != 0 {
 		e.a.shutdown()
@@ -1234,12 +1238,25 @@ type assocEntry struct {
 
 	mu    sync.Mutex // guards owner (Peeloff moves it)
 	owner *Socket
+
+	lastActive atomic.Int64 // unix nanos of the last message in or out (autoclose)
+	autoclosed atomic.Bool  // autoclose already shut it down
 }
 
 func (s *Socket) newEntry(a *rtAssoc) *assocEntry {
 	p := a.peer()
 	return &assocEntry{a: a, id: a.id(), peer: netip.AddrPortFrom(p.Addr().Unmap(), p.Port()),
 		up: make(chan struct{}), down: make(chan struct{}), owner: s}
+}
+
+// touch records user-message activity for autoclose.
+func (e *assocEntry) touch() {
+	e.mu.Lock()
+	on := e.owner.autoOn.Load()
+	e.mu.Unlock()
+	if on {
+		e.lastActive.Store(time.Now().UnixNano())
+	}
 }
 
 func (e *assocEntry) markUp()      { e.upOnce.Do(func() { close(e.up) }) }
@@ -1270,6 +1287,7 @@ func (s *Socket) attach(e *assocEntry) bool {
 		return false
 	}
 	s.assocs[e.id] = e
+	e.lastActive.Store(time.Now().UnixNano())
 	if s.style == TCP_STYLE {
 		s.assoc = e
 	} else {
@@ -1301,6 +1319,7 @@ func (e *assocEntry) pump() {
 		it.assoc = e.id
 		if it.ev == nil {
 			it.info.AssocID = e.id
+			e.touch()
 		}
 		for {
 			e.mu.Lock()

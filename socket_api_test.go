@@ -1033,3 +1033,36 @@ func TestConcurrentSendRecv(t *testing.T) {
 		t.Fatalf("received %d distinct messages, want %d", len(seen), senders*per)
 	}
 }
+
+// TestAutoclose: a one-to-many server shuts down associations idle for
+// the autoclose time; the client then reads io.EOF.
+func TestAutoclose(t *testing.T) {
+	srvSt, cliSt := stackPair(t)
+	srv, err := srvSt.NewSocketUDP(AF_INET)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	setTestDeadline(t, srv.Socket)
+	srv.Bind(lo4)
+	srv.Listen(5)
+	if err := srv.SetAutoclose(100 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := srv.Autoclose(); err != nil || d != 100*time.Millisecond {
+		t.Fatalf("Autoclose() = %v, %v", d, err)
+	}
+	laddrs, _ := srv.GetLaddrs(0)
+	cli := dialTCP(t, cliSt, laddrs[0], InitMsg{})
+	start := time.Now()
+	cli.SCTPSend([]byte("hi"), nil)
+	if r := recvData(t, srv.Socket); string(r.Msg) != "hi" {
+		t.Fatalf("got %q", r.Msg)
+	}
+	if _, err := cli.SCTPRecv(10); err != io.EOF {
+		t.Fatalf("client read after server autoclose: %v, want io.EOF", err)
+	}
+	if d := time.Since(start); d < 100*time.Millisecond {
+		t.Errorf("association closed after %v, before the 100 ms autoclose time", d)
+	}
+}

@@ -349,8 +349,54 @@ func (s *Socket) SetAutoclose(d time.Duration) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return errSocketClosed
+	}
 	s.opts.autoclose = d
-	return fmt.Errorf("%w: autoclose (idle association timeout)", ErrNotSupported)
+	if d > 0 && !s.autoclosing {
+		s.autoclosing = true
+		now := time.Now().UnixNano()
+		for _, e := range s.assocs {
+			e.lastActive.Store(now)
+		}
+		s.autoOn.Store(true)
+		go s.autocloseLoop()
+	}
+	return nil
+}
+
+// autocloseLoop shuts down, gracefully, every association of a one-to-many
+// socket that sent and received no user message for the autoclose time
+// (RFC 6458 §8.1.8). It runs while autoclose is set.
+func (s *Socket) autocloseLoop() {
+	for {
+		s.mu.Lock()
+		d := s.opts.autoclose
+		if d <= 0 || s.closed {
+			s.autoclosing = false
+			s.autoOn.Store(false)
+			s.mu.Unlock()
+			return
+		}
+		now := time.Now().UnixNano()
+		var idle []*assocEntry
+		for _, e := range s.assocs {
+			if now-e.lastActive.Load() >= int64(d) && e.autoclosed.CompareAndSwap(false, true) {
+				idle = append(idle, e)
+			}
+		}
+		s.mu.Unlock()
+		for _, e := range idle {
+			e.a.shutdown()
+		}
+		period := min(max(d/4, 5*time.Millisecond), time.Second)
+		t := time.NewTimer(period)
+		select {
+		case <-t.C:
+		case <-s.closing:
+			t.Stop()
+		}
+	}
 }
 
 // DisableFragments reports SCTP_DISABLE_FRAGMENTS.
