@@ -237,7 +237,6 @@ func (r *perfRun) throughput(sig *signals, serverDone chan error) error {
 	if err := <-sendErr; err != nil {
 		return r.failed(err)
 	}
-	sendEnd := time.Now()
 	// Graceful shutdown: everything queued is delivered and acknowledged
 	// before SHUTDOWN COMPLETE (RFC 9260 §9.2).
 	clientDone := drain(r.c)
@@ -265,7 +264,7 @@ func (r *perfRun) throughput(sig *signals, serverDone chan error) error {
 				r.sent.Load(), r.sentBytes.Load(), r.rcvd.Load(), r.rcvdBytes.Load())
 		}
 	}
-	r.summary(start, sendEnd, end)
+	r.summary(start, end)
 	return nil
 }
 
@@ -308,7 +307,7 @@ func (r *perfRun) failed(err error) error {
 	return err
 }
 
-func (r *perfRun) summary(start, sendEnd, end time.Time) {
+func (r *perfRun) summary(start, end time.Time) {
 	s := r.stats
 	d := end.Sub(start).Seconds()
 	w := r.e.stdout
@@ -316,7 +315,11 @@ func (r *perfRun) summary(start, sendEnd, end time.Time) {
 	row := func(k, format string, args ...any) {
 		fmt.Fprintf(w, "  %-18s "+format+"\n", append([]any{k}, args...)...)
 	}
-	row("duration", "%.2f s (sending %.2f s, then shutdown until all acknowledged)", d, sendEnd.Sub(start).Seconds())
+	until := "SHUTDOWN COMPLETE, every message acknowledged"
+	if r.local {
+		until = "the last message was received"
+	}
+	row("duration", "%.2f s (-t %v, until %s)", d, r.f.dur, until)
 	row("messages sent", "%d × %d bytes", r.sent.Load(), r.f.length)
 	if r.local {
 		row("messages received", "%d (%s)", r.rcvd.Load(), sizeText(float64(r.rcvdBytes.Load())))
