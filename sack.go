@@ -240,18 +240,21 @@ func (d *dataState) handleData(now time.Time, c *chunk.Data) dataVerdict {
 		return dataInvalidStream
 	}
 	n := len(c.UserData)
-	if r.used()+n+recvItemOverhead > int(d.cfg.localRwnd) {
-		// §6.2: no buffer space: drop DATA beyond the highest TSN received
-		// and SACK at once. A chunk below it fills a hole that blocks
-		// delivery, so it is accepted within a bounded overcommit of half
-		// the buffer instead of evicting buffered data.
-		limit := int(d.cfg.localRwnd) + int(d.cfg.localRwnd/2)
-		if !tsnLT(c.TSN, t.highest) || r.used()+n+recvItemOverhead > limit {
-			r.pktImmediate = true
-			d.st.droppedChunks++
-			d.maybeStartPartial(true)
-			return dataDropped
-		}
+	// §6.2: no buffer space: drop DATA beyond the highest TSN received and
+	// SACK at once. "No space" is judged in user-data bytes, as the sender
+	// counts the window (§6.1 A: rwnd minus bytes outstanding): the
+	// advertised window also charges recvItemOverhead per held item, so a
+	// sender that stays inside it never sees its last chunks dropped and
+	// left to the T3-rtx timer. Memory, overhead included, is bounded by an
+	// overcommit of half the buffer; a chunk below the highest TSN (it
+	// fills a hole that blocks delivery) may use that overcommit too.
+	limit := int(d.cfg.localRwnd) + int(d.cfg.localRwnd/2)
+	if r.used()+n+recvItemOverhead > limit ||
+		(r.buffered+n > int(d.cfg.localRwnd) && !tsnLT(c.TSN, t.highest)) {
+		r.pktImmediate = true
+		d.st.droppedChunks++
+		d.maybeStartPartial(true)
+		return dataDropped
 	}
 	ok, filled := t.add(c.TSN)
 	if !ok {
