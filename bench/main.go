@@ -94,6 +94,9 @@ func main() {
 	}
 	var scenarios []scenario
 	for _, f := range strings.Split(*sizes, ",") {
+		if strings.TrimSpace(f) == "" {
+			continue // -sizes "": ping-pong only
+		}
 		var n int
 		if _, err := fmt.Sscan(f, &n); err != nil || n <= 0 {
 			fmt.Fprintf(os.Stderr, "sctpbench: bad size %q\n", f)

@@ -72,9 +72,12 @@ func usrsctpPingPong(s scenario) result {
 	}
 	// Synthesize a latency series with the measured percentiles so the
 	// table code can treat all systems alike.
+	// percentiles picks index int(q·(n−1)), so the p99 value must start
+	// there.
 	rtts := make([]time.Duration, n)
+	at99 := int(0.99 * float64(n-1))
 	for i := range rtts {
-		if i < n*99/100 {
+		if i < at99 {
 			rtts[i] = time.Duration(p50) * time.Microsecond
 		} else {
 			rtts[i] = time.Duration(p99) * time.Microsecond
