@@ -123,7 +123,7 @@ func main() {
 				if out.err != nil {
 					fmt.Fprintf(os.Stderr, "error: %v\n", out.err)
 				} else {
-					fmt.Fprintf(os.Stderr, "%.1f MB/s %d msgs %.2f CPU s\n", out.mbps(), out.msgs, out.cpu.Seconds())
+					fmt.Fprintf(os.Stderr, "%.1f MB/s %d msgs %.2f CPU s %s\n", out.mbps(), out.msgs, out.cpu.Seconds(), out.note)
 				}
 				res[s.name] = append(res[s.name], out)
 			}
@@ -165,8 +165,8 @@ func printTable(sc scenario, systems []system, res map[string][]result) {
 	fmt.Printf("## %s, %s per run\n\n", sc.name, sc.dur)
 	usctp := res["usctp"]
 	if sc.pingpong {
-		fmt.Println("| system | round trips/s | p50 RTT µs | p99 RTT µs | CPU µs per RT | usctp/system RT/s |")
-		fmt.Println("|---|---|---|---|---|---|")
+		fmt.Println("| system | round trips/s | p50 RTT µs | p99 RTT µs | CPU µs per RT | usctp/system RT/s | note |")
+		fmt.Println("|---|---|---|---|---|---|---|")
 	} else {
 		fmt.Println("| system | MB/s | msgs/s | CPU s/GB | usctp/system MB/s | note |")
 		fmt.Println("|---|---|---|---|---|---|")
@@ -185,7 +185,10 @@ func printTable(sc scenario, systems []system, res map[string][]result) {
 				continue
 			}
 			if r.note != "" {
-				note = r.note
+				if note != "" {
+					note += "; "
+				}
+				note += fmt.Sprintf("r%d: %s", i+1, r.note)
 			}
 			mb = append(mb, r.mbps())
 			mps = append(mps, float64(r.msgs)/r.elapsed.Seconds())
@@ -221,7 +224,7 @@ func printTable(sc scenario, systems []system, res map[string][]result) {
 			rs2 = fmt.Sprintf("%.2f (%.2f–%.2f)", r.med, r.lo, r.hi)
 		}
 		if sc.pingpong {
-			fmt.Printf("| %s | %s | %.0f | %.0f | %.1f | %s |\n", s.name, summarize(rate), summarize(p50).med, summarize(p99).med, summarize(cpuRT).med, rs2)
+			fmt.Printf("| %s | %s | %.0f | %.0f | %.1f | %s | %s |\n", s.name, summarize(rate), summarize(p50).med, summarize(p99).med, summarize(cpuRT).med, rs2, note)
 		} else {
 			fmt.Printf("| %s | %s | %.0f | %.1f | %s | %s |\n", s.name, summarize(mb), summarize(mps).med, summarize(cpg).med, rs2, note)
 		}

@@ -103,13 +103,15 @@ func usctpRunner(cfg usctpConfig) func(s scenario) result {
 				}
 			}()
 			rb := make([]byte, 64)
-			return pingPongLoop(s, func(p []byte) error {
+			res := pingPongLoop(s, func(p []byte) error {
 				if _, err := client.Write(p); err != nil {
 					return err
 				}
 				_, err := client.Read(rb)
 				return err
 			})
+			res.note = retransmitNote(client, server)
+			return res
 		}
 		var bytes, msgs atomic.Int64
 		rdone := make(chan struct{})
@@ -139,8 +141,9 @@ func usctpRunner(cfg usctpConfig) func(s scenario) result {
 		elapsed := time.Since(start)
 		cpu := selfCPU() - cpu0
 		res := result{bytes: bytes.Load(), msgs: msgs.Load(), elapsed: elapsed, cpu: cpu}
+		res.note = retransmitNote(client, server)
 		if !errors.Is(werr, context.DeadlineExceeded) && !errors.Is(werr, net.ErrClosed) && !errors.Is(werr, io.EOF) && !isTimeout(werr) {
-			res.note = "write error: " + werr.Error()
+			res.note += " write error: " + werr.Error()
 		}
 		return res
 	}
@@ -149,4 +152,20 @@ func usctpRunner(cfg usctpConfig) func(s scenario) result {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// retransmitNote reports the retransmissions of both ends (a T3-rtx
+// timeout stalls a loopback transfer for at least RTO.Min = 1 s).
+func retransmitNote(conns ...*sctp.Conn) string {
+	var t3, fr uint64
+	for _, c := range conns {
+		if st, err := c.Stats(); err == nil {
+			t3 += st.T3Retransmits
+			fr += st.FastRetransmits
+		}
+	}
+	if t3 == 0 && fr == 0 {
+		return ""
+	}
+	return fmt.Sprintf("T3-rtx %d, fast rtx %d", t3, fr)
 }
