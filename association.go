@@ -226,6 +226,7 @@ type association struct {
 	cookieEcho      []byte // COOKIE ECHO (+ bundled ERROR), for T1-cookie
 	t1              timer
 	stalePreserve   time.Duration // Cookie Preservative to add on the next INIT
+	staleRetries    int           // Stale Cookie errors received (§5.2.6)
 	t2              timer         // T2-shutdown (SHUTDOWN or SHUTDOWN ACK)
 	t5              time.Time
 	wasBusy         bool // data was outstanding (for SenderDry)
