@@ -1,5 +1,23 @@
 package sctp
 
+// The association core, sans-IO (RFC 9260). Files:
+//
+//	association.go   TCB, state, packet walk (§8.5 tags, §3.2 unknown chunks),
+//	                 DATA/SACK/FORWARD TSN routing to dataState, bundling
+//	handshake.go     INIT / INIT ACK / COOKIE ECHO / COOKIE ACK (§5.1),
+//	                 collisions and restarts (§5.2), T1, RFC 6951 port rules
+//	shutdown.go      SHUTDOWN sequence, T2, T5 (§9.2)
+//	paths.go         peer addresses and heartbeats over heartbeat.go (§8.3)
+//	endpoint_core.go endpointCore: demultiplexing, stateless listener,
+//	                 reply queue, the runtime-facing API
+//	ootb.go          out-of-the-blue packets (§8.4)
+//	events.go, stats.go, errors.go
+//
+// The runtime calls handleDatagram / handleTimeout with the current time,
+// arms one timer at deadline, and drains appendDatagram (one SCTP packet
+// per call, CRC finalized) and pollEvent after each call. Addresses handed
+// out are unmapped (IPv4, not ::ffff:a.b.c.d).
+
 import (
 	"errors"
 	"fmt"
@@ -535,7 +553,7 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 	}
 	if a.data != nil && (a.pendingSack || a.data.sackDue(now)) && limit-len(b) >= 16 {
 		if a.st != StateCookieEchoed && a.st != StateCookieWait {
-			b = a.data.appendSack(b)
+			b = a.data.appendSackRoom(b, limit-len(b))
 			a.pendingSack = false
 			a.st0.SacksOut++
 		}
