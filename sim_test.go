@@ -704,10 +704,12 @@ func TestSimShutdownSurvivesLostShutdownComplete(t *testing.T) {
 // ECHO finally arrives, the server cannot open it any more (the cookie
 // secret rotated twice, every 2 minutes) and so cannot answer §5.2.4 case
 // D with COOKIE ACK; the client gives up (CANT_STR_ASSOC) while the server
-// stays ESTABLISHED. Either accepting a valid-tag DATA / SACK in
-// COOKIE-ECHOED as an implied COOKIE ACK, or recognising the retransmitted
-// cookie without the old key (e.g. keeping a digest of the cookie that
-// created the association), would let the association come up.
+// stays ESTABLISHED. Discarding DATA in COOKIE-ECHOED is what Linux does
+// too, so the fix belongs on the cookie side: keep a secret valid at least
+// as long as a COOKIE ECHO may be retransmitted (Max.Init.Retransmits ×
+// RTO.Max; usrsctp's secret lives an hour), or recognise the retransmitted
+// cookie without the old key (e.g. a digest of the cookie that created the
+// association).
 // Found by an earlier parameterisation of TestSimPropertySeeds (2 of 2000
 // seeds at 25% loss).
 func TestSimLostCookieAckThenLongCookieEchoLoss(t *testing.T) {
