@@ -407,6 +407,11 @@ func simSeedParams(seed uint64) (simnet.LinkConfig, []simMsg, []simMsg, assocCon
 		maxRetrans:     30,
 		pathMaxRetrans: 30,
 	}
+	if link.Loss < 0.1 {
+		// Below 10% loss the RFC 9260 §16 defaults (8, 10, 5) are
+		// ample: give up only after 9 lost rounds (< 1e-6).
+		cfg.maxInitRetrans, cfg.maxRetrans, cfg.pathMaxRetrans = 0, 0, 0
+	}
 	maxSize := 256 << 10
 	if r.IntN(2) == 0 {
 		maxSize = 32 << 10
