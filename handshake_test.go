@@ -750,3 +750,42 @@ func TestOurTagFromUnlistedAddressDropped(t *testing.T) {
 		t.Fatalf("state %v", tp.assoc.state())
 	}
 }
+
+func TestStaleCookieRetriesBounded(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.startConnect(testAssocConfig())
+	var v [4]byte
+	binary.BigEndian.PutUint32(v[:], 1000)
+	for i := 0; i <= 8; i++ {
+		tp.answerInit(nil)
+		tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+		tp.write(tp.epTag, &chunk.Error{Causes: chunk.AppendCause(nil, chunk.CauseStaleCookie, v[:])})
+		if i < 8 {
+			tp.wantPacket(0, chunk.TypeInit)
+		}
+	}
+	tp.wantIdle()
+	tp.wantEvent(AssocChange{State: CantStartAssoc})
+}
+
+func TestT1CookieHasItsOwnRetransmitBudget(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.startConnect(testAssocConfig())
+	for i := 0; i < 5; i++ { // INIT lost five times
+		tp.advanceToTimer()
+		tp.wantPacket(0, chunk.TypeInit)
+	}
+	tp.answerInit(nil)
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	// T1-cookie starts afresh at RTO.Initial with 8 retransmissions.
+	want := time.Second
+	for i := 0; i < 8; i++ {
+		if got := tp.advanceToTimer(); got != want {
+			t.Fatalf("COOKIE ECHO retransmission %d after %v, want %v", i+1, got, want)
+		}
+		tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+		want = min(2*want, 60*time.Second)
+	}
+	tp.advanceToTimer()
+	tp.wantEvent(AssocChange{State: CantStartAssoc})
+}
