@@ -21,7 +21,7 @@ import (
 var (
 	flagSeeds = flag.Int("sctp.seeds", 200, "number of seeds for TestSimPropertySeeds")
 	flagSeed  = flag.Uint64("sctp.seed", 0, "replay one seed of TestSimPropertySeeds (0: run -sctp.seeds seeds)")
-	flagPcap  = flag.String("sctp.pcap", "", "with -sctp.seed: write the replayed run as a pcap file (tshark -r F -d udp.port==9899,sctp)")
+	flagPcap  = flag.String("sctp.pcap", "", "with -sctp.seed: write the replayed run as a pcap file of sent datagrams, or of delivered ones with SCTP_PCAP_DELIVER=1 (tshark -r F -d udp.port==9899,sctp)")
 )
 
 // simEndpoint adapts an endpointCore to simnet.Node. After every event it
