@@ -30,7 +30,8 @@ type StackConfig struct {
 	// Sockets and associations can override it
 	// (Socket.SetRemoteUDPEncapsPort).
 	RemoteUDPPort uint16
-	// LoggerFactory creates the stack's loggers; nil disables logging.
+	// LoggerFactory creates the stack's loggers; nil means pion/logging's
+	// default factory.
 	LoggerFactory logging.LoggerFactory
 	// MaxMessageSize is the largest user message accepted by a send
 	// (ErrMessageTooLarge above it). 0 means 256 KiB.
@@ -102,8 +103,10 @@ func DefaultStack() (*Stack, error) {
 // remote UDP encapsulation port peers must use to reach this stack.
 func (st *Stack) LocalUDPAddr() netip.AddrPort { return st.rt.localAddr() }
 
-// Close closes every socket of the stack (gracefully shutting down their
-// associations as Close does), then the UDP socket.
+// Close closes every socket of the stack, then the endpoint and its UDP
+// socket: associations still open at that moment are aborted (ABORT sent,
+// RFC 9260 §9.1). For a graceful end, close the sockets first and let
+// their shutdowns complete (SHUTDOWN_COMP) before closing the stack.
 func (st *Stack) Close() error {
 	st.mu.Lock()
 	if st.closed {
@@ -610,8 +613,10 @@ func (s *Socket) ConnectContext(ctx context.Context, addr netip.AddrPort) error 
 // Connectx is Connect to a multi-homed peer known by several addresses
 // (RFC 6458 §9.9; pysctp connectx), all with the same SCTP port. It
 // returns the new association's id (pysctp could only return it through a
-// dict argument). The INIT goes to the first address; the others are
-// added to the association's paths when the runtime supports it.
+// dict argument). IPv4 and IPv6 addresses may be mixed on an AF_INET6
+// socket. The INIT goes to the first address; the peer's further
+// addresses are those it lists in its INIT ACK (RFC 9260 §5.1.2; a peer
+// over UDP encapsulation usually lists none, RFC 6951 §5.7).
 func (s *Socket) Connectx(addrs []netip.AddrPort) (AssocID, error) {
 	return s.ConnectxContext(context.Background(), addrs)
 }
@@ -620,6 +625,10 @@ func (s *Socket) Connectx(addrs []netip.AddrPort) (AssocID, error) {
 func (s *Socket) ConnectxContext(ctx context.Context, addrs []netip.AddrPort) (AssocID, error) {
 	if len(addrs) == 0 {
 		return 0, invalidArg("connect with no address")
+	}
+	addrs = append([]netip.AddrPort(nil), addrs...)
+	for i, a := range addrs {
+		addrs[i] = netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
 	}
 	for _, a := range addrs {
 		if err := s.checkAddr("peer address", a); err != nil {
@@ -889,8 +898,8 @@ func (s *Socket) sendTarget(ctx context.Context, si *SndInfo) (*assocEntry, erro
 		if err != nil {
 			return nil, err
 		}
-		if si.Flags&MSG_ADDR_OVER != 0 && !si.To.IsValid() {
-			return nil, invalidArg("MSG_ADDR_OVER without a destination")
+		if si.Flags&MSG_ADDR_OVER != 0 && (!si.To.IsValid() || !e.hasPeer(si.To)) {
+			return nil, invalidArg("MSG_ADDR_OVER needs SndInfo.To set to a peer address")
 		}
 		return e, nil
 	}
@@ -947,8 +956,10 @@ func (s *Socket) send(ctx context.Context, e *assocEntry, msg []byte, si *SndInf
 // (SetEvents) and have MSG_NOTIFICATION. It blocks until something
 // arrives, the read deadline passes (os.ErrDeadlineExceeded) or the socket
 // is closed (net.ErrClosed). On a one-to-one socket whose association
-// ended (peer shutdown, abort, failure) it returns io.EOF once everything
-// received before was read; pysctp returned an empty message.
+// ended, once everything received before was read, it returns io.EOF
+// after a graceful shutdown (pysctp returned an empty message) and the
+// reason after an abort or a failure (errors.Is ErrAborted — errors.As
+// *AbortError gives the peer's cause — or ErrAssociationFailed).
 func (s *Socket) SCTPRecv(maxlen int) (*Received, error) {
 	return s.SCTPRecvContext(context.Background(), maxlen)
 }
