@@ -298,15 +298,15 @@ const defaultRcvBuf = 256 * 1024
 func newSocket(st *Stack, family Family, style Style) *Socket {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Socket{
-		stack:      st,
-		family:     family,
-		style:      style,
-		closing:    make(chan struct{}),
-		baseCtx:    ctx,
-		cancel:     cancel,
-		rq:         newRecvQueue(defaultRcvBuf),
-		assocs:     make(map[AssocID]*assocEntry),
-		byPeer:     make(map[netip.AddrPort]*assocEntry),
+		stack:   st,
+		family:  family,
+		style:   style,
+		closing: make(chan struct{}),
+		baseCtx: ctx,
+		cancel:  cancel,
+		rq:      newRecvQueue(defaultRcvBuf),
+		assocs:  make(map[AssocID]*assocEntry),
+		byPeer:  make(map[netip.AddrPort]*assocEntry),
 	}
 	s.opts.rcvBuf = defaultRcvBuf
 	s.opts.events.DataIO = true
@@ -1358,7 +1358,6 @@ func (e *assocEntry) pump() {
 		}
 	}
 }
-
 
 // track updates the entry's state from an event and returns the event as
 // the user sees it: an ABORT's causes become an *AbortError in Err.
