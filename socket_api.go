@@ -1414,3 +1414,7 @@ func (e *assocEntry) detach() {
 	s.mu.Unlock()
 	signal(s.rq.rd) // wake a one-to-one reader for io.EOF
 }
+
+// Stats returns the stack's endpoint counters: datagrams in and out,
+// drops by reason, associations.
+func (st *Stack) Stats() (EndpointRuntimeStats, error) { return st.rt.ep.Stats() }
