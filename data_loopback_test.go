@@ -86,6 +86,11 @@ type lbPeer struct {
 	deliverBytes int
 	abandoned    map[uint32]bool // shared: ids any sender gave up (PR-SCTP)
 	skipped      []uint32        // ordered ids passed over by a later delivery
+	pdActive     bool            // a partial delivery is running
+	pdID         uint32
+	pdBuf        []byte
+	pdAborted    []uint32
+	pieces       int
 
 	data chunk.Data
 	sack chunk.Sack
@@ -191,6 +196,29 @@ func (p *lbPeer) readAll() {
 		m, ok := p.d.readMessage()
 		if !ok {
 			return
+		}
+		if p.pdActive && m.ppid != p.pdID {
+			p.t.Fatalf("%s: message %d delivered during the partial delivery of %d", p.name, m.ppid, p.pdID)
+		}
+		if m.aborted {
+			if !p.pdActive {
+				p.t.Fatalf("%s: partial delivery abort without a partial delivery", p.name)
+			}
+			p.pdActive = false
+			p.pdBuf = p.pdBuf[:0]
+			p.pdAborted = append(p.pdAborted, m.ppid)
+			continue
+		}
+		if m.partial || p.pdActive {
+			p.pdBuf = append(p.pdBuf, m.data...)
+			p.pdID = m.ppid
+			p.pdActive = m.partial
+			p.pieces++
+			if m.partial {
+				continue
+			}
+			m.data = p.pdBuf
+			p.pdBuf = p.pdBuf[:0:0]
 		}
 		exp, ok := p.expect[m.ppid]
 		if !ok {
@@ -356,10 +384,10 @@ func runLoopback(t testing.TB, seed uint64, prm lbParams) (virtual time.Duration
 				other.receive(now, p.out.pop(i).b)
 			}
 		}
-		for _, p := range peers {
+		for k, p := range peers {
 			if dl := p.d.deadline(); !dl.IsZero() && !now.Before(dl) {
 				if p.d.handleTimeout(now) {
-					t.Fatalf("seed %d: %s: association failed (Max.Retrans) %+v", seed, p.name, p.d.stats())
+					t.Fatalf("seed %d: %s: association failed (Max.Retrans) %+v; other side %+v", seed, p.name, p.d.stats(), peers[1-k].d.stats())
 				}
 			}
 		}
@@ -368,7 +396,10 @@ func runLoopback(t testing.TB, seed uint64, prm lbParams) (virtual time.Duration
 		if st := p.d.stats(); st.bufferedBytes != 0 || st.flight != 0 || st.queuedBytes != 0 {
 			t.Fatalf("seed %d: %s: leftover state %+v", seed, p.name, st)
 		}
-		for _, id := range p.skipped {
+		if p.pdActive {
+			t.Fatalf("seed %d: %s: partial delivery of %d never finished", seed, p.name, p.pdID)
+		}
+		for _, id := range append(p.skipped, p.pdAborted...) {
 			if !abandoned[id] {
 				t.Fatalf("seed %d: %s: ordered message %d skipped but never abandoned", seed, p.name, id)
 			}
@@ -388,7 +419,7 @@ func TestDataLoopbackLossy(t *testing.T) {
 			dup:             0.05,
 			msgs:            40,
 			maxTotal:        512 << 10,
-			localRwnd:       []uint32{1 << 20, 384 << 10, 256 << 10}[seed/5%3],
+			localRwnd:       []uint32{1 << 20, 256 << 10, 128 << 10, 64 << 10}[seed/5%4],
 			mtu:             []int{1200, 1452, 576}[seed%3],
 			unorderedChance: 0.3,
 		}
@@ -413,7 +444,7 @@ func TestDataLoopbackPRSCTP(t *testing.T) {
 			dup:             0.05,
 			msgs:            40,
 			maxTotal:        512 << 10,
-			localRwnd:       1 << 20,
+			localRwnd:       []uint32{1 << 20, 128 << 10}[seed/3%2],
 			mtu:             1200,
 			unorderedChance: 0.3,
 			ttlChance:       0.5,

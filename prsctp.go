@@ -206,6 +206,9 @@ func (d *dataState) handleForwardTSN(now time.Time, c *chunk.ForwardTSN) {
 	// at or below newCum belongs to an abandoned message: the sender only
 	// advances its ack point over abandoned chunks (RFC 3758 §3.5 C2).
 	t.forwardTo(newCum)
+	if r.pd.active && tsnLTE(r.pd.next, newCum) {
+		d.abortPartial()
+	}
 	// Unordered fragments at or below the new cum TSN can never complete.
 	k := 0
 	for k < len(r.unordered) && tsnLTE(r.unordered[k].tsn, newCum) {

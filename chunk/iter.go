@@ -275,14 +275,7 @@ func FindParam(params []byte, t ParamType) (Param, bool) {
 	return Param{}, false
 }
 
-// checkTLVs validates the framing of a parameter or cause list.
-func checkParams(b []byte, t Type, base int) error {
-	it := newParamIterIn(b, t, base)
-	for it.Next() {
-	}
-	return it.Err()
-}
-
+// checkCauses validates the framing of a cause list.
 func checkCauses(b []byte, t Type, base int) error {
 	it := newCauseIterIn(b, t, base)
 	for it.Next() {

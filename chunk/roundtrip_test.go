@@ -304,6 +304,10 @@ func TestStrings(t *testing.T) {
 		{CauseRestartNewEncapPort.String(), "RestartWithNewEncapsulationPort"},
 		{CauseCode(99).String(), "CauseCode(0x63)"},
 		{ActionSkipReport.String(), "skip+report"},
+		{ActionStop.String(), "stop"},
+		{ActionStopReport.String(), "stop+report"},
+		{ActionSkip.String(), "skip"},
+		{Action(9).String(), "Action(9)"},
 	}
 	for _, c := range cases {
 		if c.got != c.want {
@@ -392,5 +396,60 @@ func TestLastPaddingCounted(t *testing.T) {
 	var abort Abort
 	if err := abort.Decode(it.Chunk()); err != nil || len(abort.Causes) != 5 {
 		t.Fatalf("%v %d", err, len(abort.Causes))
+	}
+}
+
+func TestAppendPad(t *testing.T) {
+	b := AppendPad([]byte{1}, 64)
+	if len(b) != 65 || b[1] != byte(TypePad) || binary.BigEndian.Uint16(b[3:]) != 64 {
+		t.Fatalf("% x", b[:8])
+	}
+	it := NewIter(b[1:])
+	var p Pad
+	if !it.Next() || p.Decode(it.Chunk()) != nil || len(p.Padding) != 60 || it.Next() {
+		t.Fatal("PAD of 64 bytes does not walk as one chunk")
+	}
+	for _, n := range []int{0, 3, 6, 65536} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("AppendPad(%d) did not panic", n)
+				}
+			}()
+			AppendPad(nil, n)
+		}()
+	}
+}
+
+func TestRawAndCauseAppendTo(t *testing.T) {
+	c := Cause{Code: CauseProtocolViolation, Info: []byte("abc")}
+	b := c.AppendTo(nil)
+	it := NewCauseIter(b)
+	if !it.Next() || !reflect.DeepEqual(it.Cause(), c) {
+		t.Fatalf("% x", b)
+	}
+	p := Param{Type: ParamRandom, Value: []byte{1, 2, 3, 4, 5}}
+	pi := NewParamIter(p.AppendTo(nil))
+	if !pi.Next() || !reflect.DeepEqual(pi.Param(), p) {
+		t.Fatal("Param.AppendTo")
+	}
+}
+
+func TestOversizedEncodePanics(t *testing.T) {
+	big := make([]byte, 70000)
+	for name, f := range map[string]func(){
+		"chunk": func() { (&CookieEcho{Cookie: big}).AppendTo(nil) },
+		"param": func() { AppendParam(nil, ParamStateCookie, big) },
+		"cause": func() { AppendCause(nil, CauseProtocolViolation, big) },
+		"sack":  func() { (&Sack{DupTSNs: make([]uint32, 70000)}).AppendTo(nil) },
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
 	}
 }

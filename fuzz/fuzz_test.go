@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
-	"strings"
 	"testing"
 
 	sctp "github.com/usctp/sctp"
@@ -152,7 +150,7 @@ func checkChunk(t *testing.T, r chunk.Raw) []byte {
 	if err := c2.Decode(r2); err != nil {
 		t.Fatalf("%v: re-encoded chunk does not decode: %v\nvalue %+v\nencoding %x", r.Type, err, c1, b1)
 	}
-	if !same(c1, c2) && !(skipKnown && mappedAddrIssue(c1, c2)) {
+	if !same(c1, c2) {
 		t.Fatalf("%v: decode→encode→decode changed the value\nfirst  %+v\nsecond %+v", r.Type, c1, c2)
 	}
 	if b2 := c2.AppendTo(nil); !bytes.Equal(b1, b2) {
@@ -174,28 +172,6 @@ func checkChunk(t *testing.T, r chunk.Raw) []byte {
 	return b1
 }
 
-// skipKnown (FUZZ_SKIP_KNOWN=1) lets long fuzzing runs go past the known,
-// reported defects of package chunk listed in knownParamIssue, so that they
-// can find other ones. Plain `go test` is always strict.
-var skipKnown = os.Getenv("FUZZ_SKIP_KNOWN") == "1"
-
-// knownParamIssue reports values hitting a reported defect (fuzz/README.md):
-// a Supported Address Types parameter listing only unknown address types
-// decodes to all-false, which encodes as an empty (length 4) parameter that
-// Decode rejects as too short.
-func knownParamIssue(v chunk.TypedParam) bool {
-	s, ok := v.(*chunk.SupportedAddrTypesParam)
-	return ok && !s.IPv4 && !s.IPv6 && !s.HostName
-}
-
-// mappedAddrIssue reports the second reported behaviour (fuzz/README.md):
-// an IPv6 Address parameter holding an IPv4-mapped address decodes to the
-// mapped netip.Addr, which AppendTo sends as an IPv4 Address parameter, so
-// the value changes (::ffff:a.b.c.d → a.b.c.d) on the second decode.
-func mappedAddrIssue(a, b any) bool {
-	return strings.Contains(fmt.Sprintf("%+v", a), "::ffff:") && !strings.Contains(fmt.Sprintf("%+v", b), "::ffff:")
-}
-
 // checkParam is checkChunk for one parameter.
 func checkParam(t *testing.T, p chunk.Param) {
 	t.Helper()
@@ -205,9 +181,6 @@ func checkParam(t *testing.T, p chunk.Param) {
 	}
 	if err := v1.Decode(p); err != nil {
 		checkChunkErr(t, fmt.Sprintf("Decode param %v", p.Type), err)
-		return
-	}
-	if skipKnown && knownParamIssue(v1) {
 		return
 	}
 	b1 := v1.AppendTo(nil)
@@ -229,7 +202,7 @@ func checkParam(t *testing.T, p chunk.Param) {
 	if err := v2.Decode(p2); err != nil {
 		t.Fatalf("param %v: re-encoding does not decode: %v\nvalue %+v\nencoding %x", p.Type, err, v1, b1)
 	}
-	if !same(v1, v2) && !(skipKnown && mappedAddrIssue(v1, v2)) {
+	if !same(v1, v2) {
 		t.Fatalf("param %v: decode→encode→decode changed the value\nfirst  %+v\nsecond %+v", p.Type, v1, v2)
 	}
 	if b2 := v2.AppendTo(nil); !bytes.Equal(b1, b2) {
