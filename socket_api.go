@@ -120,7 +120,7 @@ func (st *Stack) Close() error {
 	}
 	st.mu.Unlock()
 	for _, s := range socks {
-		s.Close()
+		s.close(false) // the endpoint's Close aborts the associations
 	}
 	return st.rt.close()
 }
@@ -1110,7 +1110,11 @@ func (s *Socket) Shutdown(how ShutdownHow) error {
 // is still delivered, RFC 9260 §9.2) — use SCTPSend with MSG_ABORT first
 // for an abortive close — and every call blocked on the socket returns an
 // error matching net.ErrClosed. Closing twice returns that error too.
-func (s *Socket) Close() error {
+func (s *Socket) Close() error { return s.close(true) }
+
+// close closes the socket; graceful shuts its associations down (else the
+// caller aborts them).
+func (s *Socket) close(graceful bool) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -1125,12 +1129,14 @@ func (s *Socket) Close() error {
 	}
 	listening, port := s.listening, s.port
 	s.mu.Unlock()
-	if listening {
+	if listening && graceful {
 		s.stack.rt.unlisten(port)
 	}
 	for _, e := range es {
-		e.a.shutdown()
-		e.a.release()
+		if graceful {
+			e.a.shutdown()
+			e.a.release()
+		}
 		e.cancel()
 	}
 	s.stack.releasePort(s, port)
