@@ -238,3 +238,24 @@ func TestConnSteadyStateNoAlloc(t *testing.T) {
 		t.Errorf("%.2f allocations per Write+Read, want 0", a)
 	}
 }
+
+// TestConnReadAfterPeerAbort: an abort is not an end of file: Read returns
+// an error matching ErrAborted with the peer's reason.
+func TestConnReadAfterPeerAbort(t *testing.T) {
+	ln, cfg := listenConn(t)
+	c, s := dialConn(t, ln, cfg)
+	c.Write([]byte("last"))
+	if _, err := c.Socket().SCTPSend([]byte("operator request"), &SndInfo{Flags: MSG_ABORT}); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 10)
+	// "last" may or may not have been delivered before the ABORT.
+	n, err := s.Read(buf)
+	if err == nil && string(buf[:n]) == "last" {
+		n, err = s.Read(buf)
+	}
+	var ae *AbortError
+	if !errors.Is(err, ErrAborted) || !errors.As(err, &ae) || ae.Reason != "operator request" || err == io.EOF {
+		t.Fatalf("Read after peer abort = %d, %v; want ErrAborted with the reason", n, err)
+	}
+}

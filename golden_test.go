@@ -13,9 +13,9 @@ import (
 
 type goldenPacket = fuzz.Golden
 
-// loadGolden extracts the SCTP packets (UDP payloads) of every
+// goldenLoad extracts the SCTP packets (UDP payloads) of every
 // testdata/usrsctp-*.pcap capture, in file and frame order.
-func loadGolden(t testing.TB) []goldenPacket {
+func goldenLoad(t testing.TB) []goldenPacket {
 	t.Helper()
 	g, err := fuzz.GoldenPackets("testdata")
 	if err != nil {
@@ -24,13 +24,13 @@ func loadGolden(t testing.TB) []goldenPacket {
 	return g
 }
 
-// typedChunk returns a fresh typed value for chunk type t (Unknown for
+// goldenTypedChunk returns a fresh typed value for chunk type t (Unknown for
 // types the chunk package has no type for).
-func typedChunk(t chunk.Type) chunk.Chunk { return fuzz.NewChunk(t) }
+func goldenTypedChunk(t chunk.Type) chunk.Chunk { return fuzz.NewChunk(t) }
 
-// walkChunks returns each chunk of a packet's chunk bytes with the exact
+// goldenWalkChunks returns each chunk of a packet's chunk bytes with the exact
 // bytes it occupies (header, value, padding).
-func walkChunks(t testing.TB, chunks []byte) (raws []chunk.Raw, wire [][]byte) {
+func goldenWalkChunks(t testing.TB, chunks []byte) (raws []chunk.Raw, wire [][]byte) {
 	t.Helper()
 	it := chunk.NewIter(chunks)
 	prev := 0
@@ -53,7 +53,7 @@ func walkChunks(t testing.TB, chunks []byte) (raws []chunk.Raw, wire [][]byte) {
 // re-encodes to the captured bytes, and header + re-encoded chunks +
 // FinalizePacket reproduce the captured packet byte for byte.
 func TestGoldenRoundTrip(t *testing.T) {
-	golden := loadGolden(t)
+	golden := goldenLoad(t)
 	if len(golden) < 10 {
 		t.Fatalf("only %d golden packets, want >= 10", len(golden))
 	}
@@ -70,11 +70,11 @@ func TestGoldenRoundTrip(t *testing.T) {
 		if err := sctp.ValidateBundling(h, chunks); err != nil {
 			t.Errorf("%v: ValidateBundling: %v", g, err)
 		}
-		raws, wire := walkChunks(t, chunks)
+		raws, wire := goldenWalkChunks(t, chunks)
 		out := sctp.AppendCommonHeader(nil, h)
 		for i, r := range raws {
 			seen[r.Type]++
-			c := typedChunk(r.Type)
+			c := goldenTypedChunk(r.Type)
 			if _, unknown := c.(*chunk.Unknown); unknown {
 				t.Errorf("%v chunk %d: type %v has no typed decoder", g, i, r.Type)
 			}
@@ -124,12 +124,12 @@ func TestGoldenRoundTrip(t *testing.T) {
 // cause decodes with its typed value and re-encodes byte-identically.
 func TestGoldenParams(t *testing.T) {
 	params := map[chunk.ParamType]int{}
-	for _, g := range loadGolden(t) {
+	for _, g := range goldenLoad(t) {
 		_, chunks, err := sctp.ParsePacket(g.Payload)
 		if err != nil {
 			t.Fatalf("%v: %v", g, err)
 		}
-		raws, _ := walkChunks(t, chunks)
+		raws, _ := goldenWalkChunks(t, chunks)
 		for _, r := range raws {
 			var list []byte
 			isCause := false
@@ -211,7 +211,7 @@ func TestGoldenParams(t *testing.T) {
 func TestGoldenContent(t *testing.T) {
 	var echo []goldenPacket
 	var abort, prsctp []goldenPacket
-	for _, g := range loadGolden(t) {
+	for _, g := range goldenLoad(t) {
 		switch g.File {
 		case "usrsctp-echo.pcap":
 			echo = append(echo, g)
@@ -282,7 +282,7 @@ func TestGoldenContent(t *testing.T) {
 	clientPort := hInit.SrcPort
 	for _, g := range echo {
 		h, chunks, _ := sctp.ParsePacket(g.Payload)
-		raws, _ := walkChunks(t, chunks)
+		raws, _ := goldenWalkChunks(t, chunks)
 		for _, r := range raws {
 			switch r.Type {
 			case chunk.TypeData:
@@ -362,7 +362,7 @@ func TestGoldenContent(t *testing.T) {
 	found := false
 	for _, g := range prsctp {
 		_, chunks, _ := sctp.ParsePacket(g.Payload)
-		raws, _ := walkChunks(t, chunks)
+		raws, _ := goldenWalkChunks(t, chunks)
 		if len(raws) == 2 && raws[0].Type == chunk.TypeForwardTSN && raws[1].Type == chunk.TypeData {
 			var f chunk.ForwardTSN
 			var d chunk.Data
@@ -389,7 +389,7 @@ func TestGoldenContent(t *testing.T) {
 // TestGoldenCorruption: flipping any one bit of a golden packet makes
 // ParsePacket fail (CRC32c detects every single-bit error).
 func TestGoldenCorruption(t *testing.T) {
-	for _, g := range loadGolden(t) {
+	for _, g := range goldenLoad(t) {
 		b := bytes.Clone(g.Payload)
 		for i := range b {
 			bit := byte(1) << (i % 8)

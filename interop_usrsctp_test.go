@@ -137,7 +137,6 @@ func TestInteropUsrsctpEchoServer(t *testing.T) {
 	t.Logf("final: %+v", a.stats())
 }
 
-
 func TestInteropUsrsctpClient(t *testing.T) {
 	if os.Getenv("USCTP_INTEROP") == "" {
 		t.Skip("set USCTP_INTEROP=1 to run /usr/lib/usrsctp/client against the engine")

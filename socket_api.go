@@ -262,7 +262,7 @@ type Socket struct {
 	assoc       *assocEntry                    // one-to-one: the association
 	assocs      map[AssocID]*assocEntry        // every association of the socket
 	byPeer      map[netip.AddrPort]*assocEntry // one-to-many: by peer IP+SCTP port
-	connecting  map[netip.AddrPort]*assocEntry // one-to-many: implicit setups in progress
+	setupMu     sync.Mutex                     // serialises association setups (one per peer)
 	peerClosed  bool                           // one-to-one: association ended (read EOF)
 	autoclosing bool                           // autocloseLoop running
 	autoOn      atomic.Bool                    // track association activity for autoclose
@@ -304,7 +304,6 @@ func newSocket(st *Stack, family Family, style Style) *Socket {
 		rq:         newRecvQueue(defaultRcvBuf),
 		assocs:     make(map[AssocID]*assocEntry),
 		byPeer:     make(map[netip.AddrPort]*assocEntry),
-		connecting: make(map[netip.AddrPort]*assocEntry),
 	}
 	s.opts.rcvBuf = defaultRcvBuf
 	s.opts.events.DataIO = true
@@ -665,6 +664,8 @@ func (s *Socket) forget(e *assocEntry) {
 
 // startAssoc starts an association to addrs (INIT sent) and attaches it.
 func (s *Socket) startAssoc(addrs []netip.AddrPort) (*assocEntry, error) {
+	s.setupMu.Lock()
+	defer s.setupMu.Unlock()
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -999,6 +1000,11 @@ func (s *Socket) recvBlocked() error {
 	case s.rdShut:
 		return io.EOF
 	case s.style == TCP_STYLE && s.peerClosed && s.rq.len() == 0:
+		// io.EOF after a graceful shutdown; the reason after an abort
+		// or a failure (ErrAborted, ErrAssociationFailed).
+		if s.assoc != nil && s.assoc.err != nil && !errors.Is(s.assoc.err, ErrClosed) && !errors.Is(s.assoc.err, io.EOF) {
+			return s.assoc.err
+		}
 		return io.EOF
 	}
 	return nil
@@ -1114,6 +1120,7 @@ func (s *Socket) Close() error {
 	for _, e := range es {
 		e.a.shutdown()
 		e.a.release()
+		e.cancel()
 	}
 	s.stack.releasePort(s, port)
 	s.rdl.stop()
@@ -1239,14 +1246,18 @@ type assocEntry struct {
 	mu    sync.Mutex // guards owner (Peeloff moves it)
 	owner *Socket
 
+	ctx    context.Context // ends the pump (canceled when the owner closes)
+	cancel context.CancelFunc
+
 	lastActive atomic.Int64 // unix nanos of the last message in or out (autoclose)
 	autoclosed atomic.Bool  // autoclose already shut it down
 }
 
 func (s *Socket) newEntry(a *rtAssoc) *assocEntry {
 	p := a.peer()
+	ctx, cancel := context.WithCancel(context.Background())
 	return &assocEntry{a: a, id: a.id(), peer: netip.AddrPortFrom(p.Addr().Unmap(), p.Port()),
-		up: make(chan struct{}), down: make(chan struct{}), owner: s}
+		up: make(chan struct{}), down: make(chan struct{}), owner: s, ctx: ctx, cancel: cancel}
 }
 
 // touch records user-message activity for autoclose.
@@ -1304,16 +1315,15 @@ func (s *Socket) attach(e *assocEntry) bool {
 // peer through the receive window) and ends with the association.
 func (e *assocEntry) pump() {
 	for {
-		it, err := e.a.next(e.ownerCtx())
+		it, err := e.a.next(e.ctx)
 		if err != nil {
 			e.markDown(err)
 			e.detach()
+			e.cancel()
 			return
 		}
 		if it.ev != nil {
-			if !e.track(it.ev) {
-				continue
-			}
+			it.ev = e.track(it.ev)
 		}
 		it.from = e.peer
 		it.assoc = e.id
@@ -1338,31 +1348,28 @@ func (e *assocEntry) pump() {
 	}
 }
 
-func (e *assocEntry) ownerCtx() context.Context {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.owner.baseCtx
-}
 
-// track updates the entry's state from an event; it reports whether the
-// event should be offered to the user.
-func (e *assocEntry) track(ev Event) bool {
-	if ac, ok := ev.(AssocChange); ok {
-		switch ac.State {
-		case CommUp, Restart:
-			e.markUp()
-		case CommLost, CantStartAssoc, ShutdownComp:
-			err := ac.Err
-			if err == nil {
-				err = ErrClosed
-			}
-			if len(ac.Causes) > 0 {
-				err = abortErrorFrom(ac.Causes, err)
-			}
-			e.markDown(err)
-		}
+// track updates the entry's state from an event and returns the event as
+// the user sees it: an ABORT's causes become an *AbortError in Err.
+func (e *assocEntry) track(ev Event) Event {
+	ac, ok := ev.(AssocChange)
+	if !ok {
+		return ev
 	}
-	return true
+	switch ac.State {
+	case CommUp, Restart:
+		e.markUp()
+	case CommLost, CantStartAssoc, ShutdownComp:
+		if len(ac.Causes) > 0 {
+			ac.Err = abortErrorFrom(ac.Causes, ac.Err)
+		}
+		err := ac.Err
+		if err == nil {
+			err = ErrClosed
+		}
+		e.markDown(err)
+	}
+	return ac
 }
 
 // wantsItem reports whether s delivers it: data unless shut for reading,

@@ -616,7 +616,8 @@ func fastFailure(t *testing.T, s *Socket) {
 
 // TestNotifyCommLost: the peer dies silently with a message
 // unacknowledged; after Association.Max.Retrans retransmissions the client
-// gets COMM_LOST (ErrAssociationFailed), then io.EOF, and sends fail.
+// gets COMM_LOST (ErrAssociationFailed), then receives and sends fail with
+// that error.
 func TestNotifyCommLost(t *testing.T) {
 	srvSt := testStack(t, lo4, 0)
 	srv, addr := listenTCP(t, srvSt)
@@ -647,8 +648,8 @@ func TestNotifyCommLost(t *testing.T) {
 	if from != addr {
 		t.Errorf("COMM_LOST from %v, want %v", from, addr)
 	}
-	if _, err := cli.SCTPRecv(100); err != io.EOF {
-		t.Errorf("SCTPRecv after COMM_LOST: %v, want io.EOF", err)
+	if _, err := cli.SCTPRecv(100); !errors.Is(err, ErrAssociationFailed) {
+		t.Errorf("SCTPRecv after COMM_LOST: %v, want ErrAssociationFailed", err)
 	}
 	if _, err := cli.SCTPSend([]byte("x"), nil); !errors.Is(err, ErrAssociationFailed) {
 		t.Errorf("send after COMM_LOST: %v, want ErrAssociationFailed", err)

@@ -56,11 +56,12 @@ func (s *Socket) SetInitMsg(m InitMsg) error {
 
 // RTOInfo returns the RTO bounds of association id (0: the defaults).
 func (s *Socket) RTOInfo(id AssocID) (RTOInfo, error) {
-	if id == 0 && s.style == UDP_STYLE {
-		s.mu.Lock()
+	s.mu.Lock()
+	if id == 0 && (s.style == UDP_STYLE || s.assoc == nil) {
 		defer s.mu.Unlock()
 		return s.rtoDefaultsLocked(), nil
 	}
+	s.mu.Unlock()
 	e, err := s.entry(id)
 	if err != nil {
 		return RTOInfo{}, err

@@ -24,11 +24,11 @@ type tsharkPacket struct {
 	chunks []chunk.Chunk
 }
 
-// nestedChunks lists, per packet name, the types of chunks embedded in
+// tsharkNestedChunks lists, per packet name, the types of chunks embedded in
 // error causes (Unrecognized Chunk Type): tshark reports their types too.
-var nestedChunks = map[string][]string{"ERROR": {"254"}}
+var tsharkNestedChunks = map[string][]string{"ERROR": {"254"}}
 
-func params(ps ...chunk.TypedParam) []byte {
+func tsharkParams(ps ...chunk.TypedParam) []byte {
 	var b []byte
 	for _, p := range ps {
 		b = p.AppendTo(b)
@@ -36,7 +36,7 @@ func params(ps ...chunk.TypedParam) []byte {
 	return b
 }
 
-func causes(cs ...chunk.TypedCause) []byte {
+func tsharkCauses(cs ...chunk.TypedCause) []byte {
 	var b []byte
 	for _, c := range cs {
 		b = c.AppendTo(b)
@@ -45,14 +45,14 @@ func causes(cs ...chunk.TypedCause) []byte {
 }
 
 var (
-	addr4 = netip.MustParseAddr("192.0.2.1")
-	addr6 = netip.MustParseAddr("2001:db8::1")
+	tsharkAddr4 = netip.MustParseAddr("192.0.2.1")
+	tsharkAddr6 = netip.MustParseAddr("2001:db8::1")
 )
 
-// allChunkPackets returns packets that together carry one of every chunk
+// tsharkAllChunkPackets returns packets that together carry one of every chunk
 // type, every typed parameter and every typed error cause of package
 // chunk, bundled as RFC 9260 §6.10 allows.
-func allChunkPackets() []tsharkPacket {
+func tsharkAllChunkPackets() []tsharkPacket {
 	hmac := bytes.Repeat([]byte{0x5a}, 20) // HMAC-SHA-1 length
 	random := bytes.Repeat([]byte{0xa5}, 32)
 	unknownChunk := (&chunk.Unknown{Raw: chunk.Raw{Type: 0xfe, Flags: 1, Value: []byte{1, 2, 3}}}).AppendTo(nil)
@@ -61,10 +61,10 @@ func allChunkPackets() []tsharkPacket {
 	// tshark flags the padded form as malformed).
 	unknownParam := chunk.AppendParam(nil, 0xfffe, []byte{9, 9, 9})[:7]
 	hostName := chunk.AppendParam(nil, chunk.ParamHostName, []byte("host.example\x00"))[:17]
-	ipv4Param := (&chunk.AddrParam{Addr: addr4}).AppendTo(nil)
-	initParams := params(
-		&chunk.AddrParam{Addr: addr4},
-		&chunk.AddrParam{Addr: addr6},
+	ipv4Param := (&chunk.AddrParam{Addr: tsharkAddr4}).AppendTo(nil)
+	initParams := tsharkParams(
+		&chunk.AddrParam{Addr: tsharkAddr4},
+		&chunk.AddrParam{Addr: tsharkAddr6},
 		&chunk.CookiePreservativeParam{Increment: 5000},
 		&chunk.SupportedAddrTypesParam{IPv4: true, IPv6: true},
 		&chunk.ECNCapableParam{},
@@ -77,15 +77,15 @@ func allChunkPackets() []tsharkPacket {
 		&chunk.ZeroChecksumParam{EDMID: 1},
 		&chunk.PaddingParam{Padding: make([]byte, 7)},
 	)
-	initAckParams := params(
+	initAckParams := tsharkParams(
 		&chunk.StateCookieParam{Cookie: []byte("a state cookie, 31 bytes long!!")},
-		&chunk.AddrParam{Addr: addr4},
+		&chunk.AddrParam{Addr: tsharkAddr4},
 		&chunk.UnrecognizedParam{Param: unknownParam},
 		&chunk.ECNCapableParam{},
 		&chunk.ForwardTSNSupportedParam{},
 		&chunk.SupportedExtensionsParam{Types: []chunk.Type{chunk.TypeForwardTSN, chunk.TypeReconfig}},
 	)
-	allCauses := causes(
+	allCauses := tsharkCauses(
 		&chunk.InvalidStreamCause{Stream: 42},
 		&chunk.MissingParamCause{Types: []chunk.ParamType{chunk.ParamStateCookie, chunk.ParamRandom}},
 		&chunk.StaleCookieCause{Staleness: 123456},
@@ -97,7 +97,7 @@ func allChunkPackets() []tsharkPacket {
 		&chunk.NoUserDataCause{TSN: 77},
 		&chunk.CookieWhileShuttingDownCause{},
 	)
-	moreCauses := causes(
+	moreCauses := tsharkCauses(
 		&chunk.RestartNewAddrsCause{Addrs: ipv4Param},
 		&chunk.UserInitiatedAbortCause{Reason: []byte("Close called")},
 		&chunk.ProtocolViolationCause{Info: []byte("bad")},
@@ -141,43 +141,43 @@ func allChunkPackets() []tsharkPacket {
 		{"ECNE with count", vt, []chunk.Chunk{&chunk.ECNE{LowestTSN: 1002, HasCount: true, Count: 3}}},
 		{"AUTH + ASCONF", vt, []chunk.Chunk{
 			&chunk.Auth{SharedKeyID: 0, HMACID: 1, HMAC: hmac},
-			&chunk.Asconf{Serial: 1, Addr: addr4, Params: params(
+			&chunk.Asconf{Serial: 1, Addr: tsharkAddr4, Params: tsharkParams(
 				&chunk.AddIPAddrParam{CorrelationID: 1, Addr: netip.MustParseAddr("192.0.2.7")},
 				&chunk.DeleteIPAddrParam{CorrelationID: 2, Addr: netip.MustParseAddr("2001:db8::7")},
-				&chunk.SetPrimaryAddrParam{CorrelationID: 3, Addr: addr4},
+				&chunk.SetPrimaryAddrParam{CorrelationID: 3, Addr: tsharkAddr4},
 				&chunk.AdaptationLayerParam{Indication: 1},
 			)},
 		}},
 		{"AUTH + ASCONF ACK", vt, []chunk.Chunk{
 			&chunk.Auth{SharedKeyID: 1, HMACID: 1, HMAC: hmac},
-			&chunk.AsconfAck{Serial: 1, Params: params(
+			&chunk.AsconfAck{Serial: 1, Params: tsharkParams(
 				&chunk.SuccessIndicationParam{CorrelationID: 1},
-				&chunk.ErrorCauseIndicationParam{CorrelationID: 2, Causes: causes(&chunk.DeleteLastAddrCause{Param: ipv4Param})},
+				&chunk.ErrorCauseIndicationParam{CorrelationID: 2, Causes: tsharkCauses(&chunk.DeleteLastAddrCause{Param: ipv4Param})},
 			)},
 		}},
-		{"RE-CONFIG out+in", vt, []chunk.Chunk{&chunk.Reconfig{Params: params(
+		{"RE-CONFIG out+in", vt, []chunk.Chunk{&chunk.Reconfig{Params: tsharkParams(
 			&chunk.OutSSNResetReqParam{ReqSeq: 10, RespSeq: 20, LastTSN: 1005, Streams: []uint16{1, 2, 3}},
 			&chunk.InSSNResetReqParam{ReqSeq: 11, Streams: []uint16{4}},
 		)}}},
-		{"RE-CONFIG ssn/tsn", vt, []chunk.Chunk{&chunk.Reconfig{Params: params(&chunk.SSNTSNResetReqParam{ReqSeq: 12})}}},
-		{"RE-CONFIG resp", vt, []chunk.Chunk{&chunk.Reconfig{Params: params(
+		{"RE-CONFIG ssn/tsn", vt, []chunk.Chunk{&chunk.Reconfig{Params: tsharkParams(&chunk.SSNTSNResetReqParam{ReqSeq: 12})}}},
+		{"RE-CONFIG resp", vt, []chunk.Chunk{&chunk.Reconfig{Params: tsharkParams(
 			&chunk.ReconfigRespParam{RespSeq: 12, Result: chunk.ReconfigSuccessPerformed, HasTSNs: true, SenderNextTSN: 2000, ReceiverNextTSN: 3000},
 			&chunk.ReconfigRespParam{RespSeq: 10, Result: chunk.ReconfigDenied},
 		)}}},
-		{"RE-CONFIG add streams", vt, []chunk.Chunk{&chunk.Reconfig{Params: params(
+		{"RE-CONFIG add streams", vt, []chunk.Chunk{&chunk.Reconfig{Params: tsharkParams(
 			&chunk.AddOutStreamsReqParam{ReqSeq: 13, NewStreams: 4},
 			&chunk.AddInStreamsReqParam{ReqSeq: 14, NewStreams: 2},
 		)}}},
 		{"PAD + DATA", vt, []chunk.Chunk{&chunk.Pad{Padding: make([]byte, 100)}, &chunk.Data{Beginning: true, Ending: true, TSN: 1006, UserData: []byte("after pad")}}},
 		{"FORWARD TSN", vt, []chunk.Chunk{&chunk.ForwardTSN{NewCumTSN: 1010, Streams: []chunk.ForwardTSNStream{{Stream: 0, SSN: 4}, {Stream: 2, SSN: 9}}}}},
 		{"I-FORWARD TSN", vt, []chunk.Chunk{&chunk.IForwardTSN{NewCumTSN: 1011, Streams: []chunk.IForwardTSNStream{{Stream: 3, Unordered: true, MID: 9}, {Stream: 4, MID: 1}}}}},
-		{"ABORT", vt, []chunk.Chunk{&chunk.Abort{T: false, Causes: causes(&chunk.UserInitiatedAbortCause{Reason: []byte("bye")}, &chunk.ProtocolViolationCause{Info: []byte("x")})}}},
+		{"ABORT", vt, []chunk.Chunk{&chunk.Abort{T: false, Causes: tsharkCauses(&chunk.UserInitiatedAbortCause{Reason: []byte("bye")}, &chunk.ProtocolViolationCause{Info: []byte("x")})}}},
 	}
 }
 
-// encodePacket builds the SCTP packet with our API and checks that our
+// tsharkEncodePacket builds the SCTP packet with our API and checks that our
 // own decoder takes it back.
-func encodePacket(t *testing.T, p tsharkPacket, src, dst uint16) []byte {
+func tsharkEncodePacket(t *testing.T, p tsharkPacket, src, dst uint16) []byte {
 	t.Helper()
 	b := sctp.AppendCommonHeader(nil, sctp.CommonHeader{SrcPort: src, DstPort: dst, VerificationTag: p.vtag})
 	for _, c := range p.chunks {
@@ -194,7 +194,7 @@ func encodePacket(t *testing.T, p tsharkPacket, src, dst uint16) []byte {
 	it := chunk.NewIter(cs)
 	for i := 0; it.Next(); i++ {
 		r := it.Chunk()
-		c := typedChunk(r.Type)
+		c := goldenTypedChunk(r.Type)
 		if err := c.Decode(r); err != nil {
 			t.Fatalf("%s chunk %d (%v): Decode of our own chunk: %v", p.name, i, r.Type, err)
 		}
@@ -253,7 +253,7 @@ func runTshark(t *testing.T, tshark, file string) []tsharkFrame {
 }
 
 // TestTsharkDissectsOurPackets writes one packet per entry of
-// allChunkPackets, over IPv4 and over IPv6, into a pcap and has tshark, an
+// tsharkAllChunkPackets, over IPv4 and over IPv6, into a pcap and has tshark, an
 // independent implementation, dissect them as SCTP over UDP with CRC32c
 // verification: every frame must be SCTP with a good checksum, not
 // malformed, without expert errors, and carry the chunk types we encoded.
@@ -263,7 +263,7 @@ func TestTsharkDissectsOurPackets(t *testing.T) {
 	if err != nil {
 		t.Skip("tshark is not installed (apt-get install tshark): skipping the independent wire-format check")
 	}
-	pkts := allChunkPackets()
+	pkts := tsharkAllChunkPackets()
 	covered := map[chunk.Type]bool{}
 	for _, p := range pkts {
 		for _, c := range p.chunks {
@@ -304,7 +304,7 @@ func TestTsharkDissectsOurPackets(t *testing.T) {
 		for _, p := range pkts {
 			// Other SCTP ports per family, so that tshark's TSN analysis
 			// does not take the IPv6 copies for retransmissions.
-			b := encodePacket(t, p, 5000+uint16(2*i), 5001+uint16(2*i))
+			b := tsharkEncodePacket(t, p, 5000+uint16(2*i), 5001+uint16(2*i))
 			if err := w.WritePacket(ts, src, dst, b); err != nil {
 				t.Fatal(err)
 			}
@@ -313,7 +313,7 @@ func TestTsharkDissectsOurPackets(t *testing.T) {
 			for _, c := range p.chunks {
 				types = append(types, strconv.Itoa(int(c.ChunkType())))
 			}
-			types = append(types, nestedChunks[p.name]...)
+			types = append(types, tsharkNestedChunks[p.name]...)
 			want = append(want, sent{p.name + " over " + fam[0], types})
 		}
 	}
@@ -355,7 +355,7 @@ func TestTsharkDetectsBadPackets(t *testing.T) {
 	if err != nil {
 		t.Skip("tshark is not installed (apt-get install tshark): skipping the independent wire-format check")
 	}
-	good := encodePacket(t, tsharkPacket{"SHUTDOWN", 1, []chunk.Chunk{&chunk.Shutdown{CumTSNAck: 5}}}, 5000, 5001)
+	good := tsharkEncodePacket(t, tsharkPacket{"SHUTDOWN", 1, []chunk.Chunk{&chunk.Shutdown{CumTSNAck: 5}}}, 5000, 5001)
 	badCRC := bytes.Clone(good)
 	badCRC[8] ^= 0xff
 	lying := bytes.Clone(good)
