@@ -1067,3 +1067,35 @@ func TestAutoclose(t *testing.T) {
 		t.Errorf("association closed after %v, before the 100 ms autoclose time", d)
 	}
 }
+
+// TestStackClose: closing a stack closes its sockets (blocked calls
+// return net.ErrClosed), aborts open associations (the peer sees
+// ErrAborted) and makes the stack unusable.
+func TestStackClose(t *testing.T) {
+	srvSt, cliSt := stackPair(t)
+	srv, addr := listenTCP(t, srvSt)
+	cli := dialTCP(t, cliSt, addr, InitMsg{})
+	conn := accept(t, srv)
+	errc := make(chan error, 1)
+	go func() { _, err := cli.SCTPRecv(10); errc <- err }()
+	if err := cliSt.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errc:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Errorf("blocked SCTPRecv after Stack.Close: %v", err)
+		}
+	case <-time.After(testTimeout):
+		t.Fatal("Stack.Close did not unblock SCTPRecv")
+	}
+	if _, err := conn.SCTPRecv(10); !errors.Is(err, ErrAborted) {
+		t.Errorf("peer read after Stack.Close: %v, want ErrAborted", err)
+	}
+	if _, err := cliSt.NewSocketTCP(AF_INET); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("NewSocketTCP on a closed stack: %v", err)
+	}
+	if err := cliSt.Close(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("second Stack.Close: %v", err)
+	}
+}

@@ -150,6 +150,7 @@ func (s *Socket) AssocParams(id AssocID) (AssocParams, error) {
 	st := e.a.stats()
 	p.NumberPeerDestinations = uint16(st.PeerAddresses)
 	p.PeerRwnd = st.PeerRwnd
+	p.AssocMaxRxt = uint16(st.MaxRxt)
 	return p, nil
 }
 
@@ -160,20 +161,28 @@ func (s *Socket) SetAssocParams(id AssocID, p AssocParams) error {
 		return invalidArg("negative CookieLife")
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return errSocketClosed
 	}
-	if id != 0 {
-		return fmt.Errorf("%w: changing an established association's AssocParams", ErrNotSupported)
+	if id == 0 {
+		if p.AssocMaxRxt != 0 {
+			s.opts.maxRxt = p.AssocMaxRxt
+		}
+		if p.CookieLife != 0 {
+			s.opts.cookieLife = p.CookieLife
+		}
 	}
-	if p.AssocMaxRxt != 0 {
-		s.opts.maxRxt = p.AssocMaxRxt
+	live := id != 0 || (s.style == TCP_STYLE && s.assoc != nil)
+	s.mu.Unlock()
+	if !live || p.AssocMaxRxt == 0 {
+		return nil
 	}
-	if p.CookieLife != 0 {
-		s.opts.cookieLife = p.CookieLife
+	e, err := s.entry(id)
+	if err != nil {
+		return err
 	}
-	return nil
+	return e.a.setAssocMaxRxt(int(p.AssocMaxRxt))
 }
 
 // PaddrParams returns the path parameters of association id (0: the
@@ -204,7 +213,12 @@ func (s *Socket) PaddrParams(id AssocID, addr netip.AddrPort) (PaddrParams, erro
 			return PaddrParams{}, fmt.Errorf("%w: %v is not a peer address of association %d", ErrInvalidArgument, addr, e.id)
 		}
 		if e != nil {
-			p.PathMTU = uint32(e.a.stats().MTU) + 40 + 8
+			lp, err := e.a.paddrParams()
+			if err != nil {
+				return PaddrParams{}, err
+			}
+			lp.Addr = addr
+			return lp, nil
 		}
 	}
 	return p, nil
@@ -231,8 +245,23 @@ func (s *Socket) SetPaddrParams(id AssocID, p PaddrParams) error {
 	if s.closed {
 		return errSocketClosed
 	}
-	if id != 0 {
-		return fmt.Errorf("%w: changing an established association's PaddrParams", ErrNotSupported)
+	if id != 0 || (s.style == TCP_STYLE && s.assoc != nil) {
+		e := s.assoc
+		if id != 0 || s.style == UDP_STYLE {
+			e = s.assocs[id]
+		}
+		if e == nil {
+			return fmt.Errorf("%w: association %d", ErrNotConnected, id)
+		}
+		if p.Addr.IsValid() && !e.hasPeer(p.Addr) {
+			return fmt.Errorf("%w: %v is not a peer address of association %d", ErrInvalidArgument, p.Addr, e.id)
+		}
+		if err := e.a.setPaddrParams(p); err != nil {
+			return err
+		}
+		if id != 0 {
+			return nil
+		}
 	}
 	o := &s.opts.paddr
 	if p.HBInterval != 0 {
