@@ -230,6 +230,29 @@ func waitBound(t *testing.T, p *extProc, port int) {
 	}
 }
 
+// connectUsrsctp connects to a usrsctp server that may still be starting:
+// its UDP socket is bound (waitBound) before the SCTP socket listens, and
+// in that window it answers INIT with ABORT. Retry those, bounded.
+func connectUsrsctp(t *testing.T, ctx context.Context, ep *Endpoint, to netip.AddrPort, sctpPort uint16) *Assoc {
+	t.Helper()
+	retry := time.NewTicker(50 * time.Millisecond)
+	defer retry.Stop()
+	for attempt := 1; ; attempt++ {
+		h, err := ep.Connect(ctx, to, sctpPort)
+		if err == nil {
+			return h
+		}
+		if !errors.Is(err, ErrAborted) || attempt == 40 {
+			t.Fatalf("Connect to %v SCTP port %d (attempt %d): %v", to, sctpPort, attempt, err)
+		}
+		select {
+		case <-retry.C:
+		case <-ctx.Done():
+			t.Fatalf("Connect: %v", ctx.Err())
+		}
+	}
+}
+
 func loopback4(port int) netip.AddrPort {
 	return netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
 }
@@ -334,10 +357,7 @@ func TestInteropClientToUsrsctpEchoServer(t *testing.T) {
 	waitBound(t, srv, port)
 	ctx := testCtx(t, 45*time.Second)
 	ep := newUDPEndpoint(t, "udp", "")
-	h, err := ep.Connect(ctx, loopback4(port), 7)
-	if err != nil {
-		t.Fatalf("Connect to echo_server: %v", err)
-	}
+	h := connectUsrsctp(t, ctx, ep, loopback4(port), 7)
 	start := time.Now()
 	runEchoClient(t, ctx, h, 1000, 4)
 	t.Logf("1000 messages echoed by usrsctp echo_server in %v", time.Since(start))
@@ -484,10 +504,7 @@ func TestInteropSenderToTsctpServer(t *testing.T) {
 	waitBound(t, srv, port)
 	ctx := testCtx(t, 70*time.Second)
 	ep := newUDPEndpoint(t, "udp", "")
-	h, err := ep.Connect(ctx, loopback4(port), 5001)
-	if err != nil {
-		t.Fatalf("Connect to tsctp: %v", err)
-	}
+	h := connectUsrsctp(t, ctx, ep, loopback4(port), 5001)
 	msg := bytes.Repeat([]byte{'b'}, 1200)
 	start := time.Now()
 	for i := 0; i < 10000; i++ {
@@ -627,10 +644,7 @@ func TestInteropTsharkCapture(t *testing.T) {
 	srv := startProc(t, 60*time.Second, false, bin, strconv.Itoa(port))
 	waitBound(t, srv, port)
 	ctx := testCtx(t, 45*time.Second)
-	h, err := ep.Connect(ctx, loopback4(port), 7)
-	if err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
+	h := connectUsrsctp(t, ctx, ep, loopback4(port), 7)
 	start := time.Now()
 	runEchoClient(t, ctx, h, 100, 4, true)
 	t.Logf("echo run took %v", time.Since(start))
