@@ -457,10 +457,19 @@ func (a *association) handleTimeout(now time.Time) {
 		return
 	}
 	if a.data != nil && !a.data.deadline().IsZero() && !now.Before(a.data.deadline()) {
+		cur := a.paths.current()
+		t3 := a.data.stats().t3Expiries
 		if a.data.handleTimeout(now) {
 			// RFC 9260 §8.1: Association.Max.Retrans exceeded.
 			a.fail(now)
 			return
+		}
+		if a.data.stats().t3Expiries != t3 {
+			// §8.2: a T3-rtx expiry counts against the destination the
+			// DATA went to; past Path.Max.Retrans it becomes inactive
+			// and retransmissions move to an alternate path (§6.4.1).
+			a.paths.strike(cur)
+			a.reportPathChanges()
 		}
 		a.afterData(now)
 	}
@@ -526,7 +535,7 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 	}
 	if a.data != nil && (a.pendingSack || a.data.sackDue(now)) && limit-len(b) >= 16 {
 		if a.st != StateCookieEchoed && a.st != StateCookieWait {
-			b = a.data.appendSack(b)
+			b = a.data.appendSackRoom(b, limit-len(b))
 			a.pendingSack = false
 			a.st0.SacksOut++
 		}

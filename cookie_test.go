@@ -394,3 +394,24 @@ func BenchmarkCookieOpenInvalid(b *testing.B) {
 		}
 	}
 }
+
+// FuzzCookieOpen: open never panics, and accepts only what seal produced
+// (a forgery would need the secret). Seeds: a valid cookie and mutations.
+func FuzzCookieOpen(f *testing.F) {
+	s := newCookieSealer(newSeededReader(13))
+	valid := s.seal(nil, testCookie(3))
+	f.Add(valid)
+	f.Add(valid[:len(valid)-1])
+	f.Add([]byte{})
+	f.Add(make([]byte, cookieMinSealedLen))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var c stateCookie
+		err := s.open(b, &c)
+		if err == nil && !bytes.Equal(b, valid) {
+			t.Fatalf("forged cookie opened: %x", b)
+		}
+		if err != nil && !errors.Is(err, errCookieInvalid) {
+			t.Fatalf("unexpected error %v", err)
+		}
+	})
+}

@@ -19,6 +19,16 @@ import (
 //	               fast retransmit
 //	congestion.go  the congestion controller interface and RFC 9260 §7.2 Reno
 //	prsctp.go      PR-SCTP (RFC 3758) abandonment and FORWARD TSN
+//
+// Use by the core, per received packet: handleData / handleSack /
+// handleForwardTSN for each chunk, then endOfPacket once. Per packet to
+// send: appendSack (or appendSackRoom) when sackDue, then appendData with
+// the room left; appendData may also emit a FORWARD TSN. Timers: deadline
+// and handleTimeout. User side: enqueue copies the message; readMessage
+// returns messages whose data stays valid until the next readMessage call.
+// A message larger than the receive window is handed out in pieces
+// (inMessage.partial) rather than deadlocking the association; while that
+// runs nothing else is returned. popAbandoned reports PR-SCTP give-ups.
 
 // rtoConfig holds the RTO bounds (RFC 9260 §15: RTO.Initial, RTO.Min, RTO.Max).
 type rtoConfig struct{ initial, min, max time.Duration }
@@ -68,15 +78,25 @@ type outMessage struct {
 	context   uint32        // opaque, reported back with a send failure
 }
 
-// inMessage is one complete received message. data belongs to the dataState
-// and stays valid only until the next readMessage call.
+// inMessage is one received message, or one piece of a message under
+// partial delivery. data belongs to the dataState and stays valid only
+// until the next readMessage call.
 type inMessage struct {
 	stream    uint16
 	ssn       uint16
 	ppid      uint32
-	tsn       uint32 // TSN of the first fragment
+	tsn       uint32 // TSN of the first fragment (of this piece)
 	unordered bool
 	data      []byte
+	// partial: this is a piece of a message larger than the receive window
+	// and more pieces follow; the last piece has partial == false. While a
+	// partial delivery runs, readMessage returns only its pieces (RFC 6458
+	// §8.1.20, fragment interleave level 0).
+	partial bool
+	// aborted: the partial delivery of this message ended without its end,
+	// because the sender abandoned it (PR-SCTP); data is nil (the
+	// SCTP_PARTIAL_DELIVERY_ABORTED event, RFC 6458 §6.1.7).
+	aborted bool
 }
 
 // dataVerdict is what handleData made of one DATA chunk.
@@ -115,7 +135,7 @@ type dataStats struct {
 	localRwnd            uint32 // a_rwnd we would advertise now
 	flight               int    // bytes in flight
 	outstandingChunks    int    // TSNs sent and not cumulatively acked
-	queuedBytes          int    // bytes enqueued and not yet fully acked
+	queuedBytes          int    // bytes enqueued and not yet fully acked (+ per-message overhead)
 	bufferedBytes        int    // received bytes not yet read
 	inFastRecovery       bool
 	errorCount           int
@@ -135,6 +155,7 @@ type dataStats struct {
 	ignoredSacks         uint64 // cum TSN ack behind ours (§6.2.1 D i)
 	malformedGapBlocks   uint64
 	partialReassemblyDrp uint64
+	partialDeliveries    uint64 // messages delivered in pieces
 }
 
 // Errors of the data path; the core maps them to API errors or ABORTs.

@@ -70,6 +70,7 @@ func (l *lbLink) pop(i int) lbPacket {
 type lbPeer struct {
 	t    testing.TB
 	name string
+	pr   bool
 	d    *dataState
 	out  *lbLink
 	buf  []byte
@@ -83,6 +84,13 @@ type lbPeer struct {
 	nextOrdered  [][]uint32       // per stream: ids of ordered messages in send order
 	delivered    int
 	deliverBytes int
+	abandoned    map[uint32]bool // shared: ids any sender gave up (PR-SCTP)
+	skipped      []uint32        // ordered ids passed over by a later delivery
+	pdActive     bool            // a partial delivery is running
+	pdID         uint32
+	pdBuf        []byte
+	pdAborted    []uint32
+	pieces       int
 
 	data chunk.Data
 	sack chunk.Sack
@@ -94,6 +102,7 @@ type lbMsg struct {
 	stream    uint16
 	unordered bool
 	size      int
+	ttl       time.Duration
 }
 
 func lbContent(b []byte, id uint32) {
@@ -168,7 +177,7 @@ func (p *lbPeer) enqueueSome(now time.Time) {
 			p.scratchID = m.id
 		}
 		data := p.scratch
-		err := p.d.enqueue(now, outMessage{stream: m.stream, ppid: m.id, unordered: m.unordered, data: data})
+		err := p.d.enqueue(now, outMessage{stream: m.stream, ppid: m.id, unordered: m.unordered, data: data, ttl: m.ttl, context: m.id})
 		if errors.Is(err, errSendBufferFull) {
 			return
 		}
@@ -188,6 +197,29 @@ func (p *lbPeer) readAll() {
 		if !ok {
 			return
 		}
+		if p.pdActive && m.ppid != p.pdID {
+			p.t.Fatalf("%s: message %d delivered during the partial delivery of %d", p.name, m.ppid, p.pdID)
+		}
+		if m.aborted {
+			if !p.pdActive {
+				p.t.Fatalf("%s: partial delivery abort without a partial delivery", p.name)
+			}
+			p.pdActive = false
+			p.pdBuf = p.pdBuf[:0]
+			p.pdAborted = append(p.pdAborted, m.ppid)
+			continue
+		}
+		if m.partial || p.pdActive {
+			p.pdBuf = append(p.pdBuf, m.data...)
+			p.pdID = m.ppid
+			p.pdActive = m.partial
+			p.pieces++
+			if m.partial {
+				continue
+			}
+			m.data = p.pdBuf
+			p.pdBuf = p.pdBuf[:0:0]
+		}
 		exp, ok := p.expect[m.ppid]
 		if !ok {
 			p.t.Fatalf("%s: message id %d delivered twice or never sent", p.name, m.ppid)
@@ -206,14 +238,30 @@ func (p *lbPeer) readAll() {
 		}
 		if !exp.unordered {
 			q := p.nextOrdered[exp.stream]
-			if len(q) == 0 || q[0] != exp.id {
+			k := 0
+			for k < len(q) && q[k] != exp.id && p.pr {
+				k++ // PR-SCTP: earlier messages may have been abandoned
+			}
+			if k == len(q) || q[k] != exp.id {
 				p.t.Fatalf("%s: stream %d: message %d delivered out of order (next expected %v)", p.name, exp.stream, exp.id, q[:min(len(q), 1)])
 			}
-			p.nextOrdered[exp.stream] = q[1:]
+			p.skipped = append(p.skipped, q[:k]...)
+			p.nextOrdered[exp.stream] = q[k+1:]
 		}
 		p.delivered++
 		p.deliverBytes += exp.size
 	}
+}
+
+// allArrived reports that every message sent to p was delivered or (with
+// PR-SCTP) abandoned by its sender.
+func (p *lbPeer) allArrived() bool {
+	for id := range p.expect {
+		if !p.abandoned[id] {
+			return false
+		}
+	}
+	return true
 }
 
 type lbParams struct {
@@ -223,10 +271,12 @@ type lbParams struct {
 	localRwnd       uint32
 	mtu             int
 	unorderedChance float64
+	ttlChance       float64 // PR-SCTP: share of messages with a lifetime
 }
 
 func runLoopback(t testing.TB, seed uint64, prm lbParams) (virtual time.Duration, packets int) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	abandoned := map[uint32]bool{}
 	mk := func(name string, local, peer uint32, link *lbLink) *lbPeer {
 		cfg := testDataConfig()
 		cfg.localInitialTSN, cfg.peerInitialTSN = local, peer
@@ -237,8 +287,9 @@ func runLoopback(t testing.TB, seed uint64, prm lbParams) (virtual time.Duration
 		cfg.rto.initial = 300 * time.Millisecond
 		cfg.maxRetrans = 40
 		cfg.sndBuf = 600 << 10
-		return &lbPeer{t: t, name: name, d: newDataState(cfg, dataT0), out: link,
-			expect: map[uint32]lbMsg{}, nextOrdered: make([][]uint32, cfg.inStreams)}
+		cfg.forwardTSN = prm.ttlChance > 0
+		return &lbPeer{t: t, name: name, d: newDataState(cfg, dataT0), out: link, pr: cfg.forwardTSN,
+			expect: map[uint32]lbMsg{}, nextOrdered: make([][]uint32, cfg.inStreams), abandoned: abandoned}
 	}
 	newLink := func() *lbLink {
 		return &lbLink{rng: rand.New(rand.NewPCG(rng.Uint64(), 1)), loss: prm.loss, dup: prm.dup,
@@ -266,6 +317,9 @@ func runLoopback(t testing.TB, seed uint64, prm lbParams) (virtual time.Duration
 		}
 		total += size
 		m := lbMsg{id: id, stream: uint16(rng.IntN(16)), unordered: rng.Float64() < prm.unorderedChance, size: size}
+		if rng.Float64() < prm.ttlChance {
+			m.ttl = time.Duration(50+rng.IntN(2000)) * time.Millisecond
+		}
 		id++
 		from, to := a, b
 		if rng.IntN(5) == 0 {
@@ -290,8 +344,18 @@ func runLoopback(t testing.TB, seed uint64, prm lbParams) (virtual time.Duration
 		}
 		for _, p := range peers {
 			p.readAll()
+			for {
+				m, ok := p.d.popAbandoned()
+				if !ok {
+					break
+				}
+				if abandoned[m.context] {
+					t.Fatalf("seed %d: %s: message %d reported abandoned twice", seed, p.name, m.context)
+				}
+				abandoned[m.context] = true
+			}
 		}
-		if len(a.expect) == 0 && len(b.expect) == 0 && len(a.toSend) == 0 && len(b.toSend) == 0 &&
+		if a.allArrived() && b.allArrived() && len(a.toSend) == 0 && len(b.toSend) == 0 &&
 			a.d.idle() && b.d.idle() {
 			break
 		}
@@ -320,10 +384,10 @@ func runLoopback(t testing.TB, seed uint64, prm lbParams) (virtual time.Duration
 				other.receive(now, p.out.pop(i).b)
 			}
 		}
-		for _, p := range peers {
+		for k, p := range peers {
 			if dl := p.d.deadline(); !dl.IsZero() && !now.Before(dl) {
 				if p.d.handleTimeout(now) {
-					t.Fatalf("seed %d: %s: association failed (Max.Retrans) %+v", seed, p.name, p.d.stats())
+					t.Fatalf("seed %d: %s: association failed (Max.Retrans) %+v; other side %+v", seed, p.name, p.d.stats(), peers[1-k].d.stats())
 				}
 			}
 		}
@@ -331,6 +395,14 @@ func runLoopback(t testing.TB, seed uint64, prm lbParams) (virtual time.Duration
 	for _, p := range peers {
 		if st := p.d.stats(); st.bufferedBytes != 0 || st.flight != 0 || st.queuedBytes != 0 {
 			t.Fatalf("seed %d: %s: leftover state %+v", seed, p.name, st)
+		}
+		if p.pdActive {
+			t.Fatalf("seed %d: %s: partial delivery of %d never finished", seed, p.name, p.pdID)
+		}
+		for _, id := range append(p.skipped, p.pdAborted...) {
+			if !abandoned[id] {
+				t.Fatalf("seed %d: %s: ordered message %d skipped but never abandoned", seed, p.name, id)
+			}
 		}
 	}
 	return now.Sub(dataT0), a.out.sent + b.out.sent
@@ -346,13 +418,40 @@ func TestDataLoopbackLossy(t *testing.T) {
 			loss:            []float64{0, 0.02, 0.1, 0.2, 0.3}[seed%5],
 			dup:             0.05,
 			msgs:            40,
-			maxTotal:        1 << 20,
-			localRwnd:       []uint32{1 << 20, 384 << 10, 256 << 10}[seed/5%3],
+			maxTotal:        512 << 10,
+			localRwnd:       []uint32{1 << 20, 256 << 10, 128 << 10, 64 << 10}[seed/5%4],
 			mtu:             []int{1200, 1452, 576}[seed%3],
 			unorderedChance: 0.3,
 		}
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			t.Parallel()
 			runLoopback(t, seed, prm)
+		})
+	}
+}
+
+// TestDataLoopbackPRSCTP runs the loopback with timed-reliability messages:
+// every message is delivered at most once, or abandoned and reported; an
+// ordered message is only skipped when its sender abandoned it.
+func TestDataLoopbackPRSCTP(t *testing.T) {
+	seeds := *dataLoopbackSeeds / 2
+	if testing.Short() {
+		seeds = min(seeds, 5)
+	}
+	for seed := range uint64(seeds) {
+		prm := lbParams{
+			loss:            []float64{0.05, 0.2, 0.3}[seed%3],
+			dup:             0.05,
+			msgs:            40,
+			maxTotal:        512 << 10,
+			localRwnd:       []uint32{1 << 20, 128 << 10}[seed/3%2],
+			mtu:             1200,
+			unorderedChance: 0.3,
+			ttlChance:       0.5,
+		}
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			t.Parallel()
+			runLoopback(t, 1000+seed, prm)
 		})
 	}
 }

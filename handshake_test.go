@@ -125,7 +125,7 @@ func TestSendBeforeEstablished(t *testing.T) {
 func TestListenerAllocatesNothingBeforeCookie(t *testing.T) {
 	tp := newTestPeer(t)
 	tp.listen(testAssocConfig())
-	n := 20000
+	n := 10000
 	if testing.Short() {
 		n = 2000
 	}

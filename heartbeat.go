@@ -485,7 +485,10 @@ func (s *pathSet) appendHeartbeat(now time.Time, b []byte) (out []byte, idx int,
 	}
 	p := &s.paths[idx]
 	if !p.confirmed {
-		s.unconfirmedNext = now.Add(p.rto)
+		// HB.Max.Burst per RTO: the association's (primary's) RTO, not the
+		// probed path's — a dead address's backed-off RTO must not delay
+		// probing the others.
+		s.unconfirmedNext = now.Add(min(p.rto, s.paths[s.primary].rto))
 	}
 	p.hbNonce = s.rng.Uint64()
 	p.nonceValid = true

@@ -612,3 +612,53 @@ func BenchmarkHeartbeatCycle(b *testing.B) {
 		}
 	}
 }
+
+// FuzzHeartbeatAckInfo: handleHeartbeatAck never panics and accepts only
+// the info of the outstanding HEARTBEAT.
+func FuzzHeartbeatAckInfo(f *testing.F) {
+	s := newPathSet(pathConfig{}, newSeededReader(77), hbPrim)
+	s.add(hbT0, hbUnc1, false)
+	s.startHeartbeats(hbT0)
+	b, _, _ := s.appendHeartbeat(hbT0, nil)
+	valid := bytes.Clone(b[8:])
+	f.Add(valid)
+	f.Add(valid[:20])
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, info []byte) {
+		before := *s.path(1)
+		_, idx, ok := s.handleHeartbeatAck(hbT0.Add(time.Millisecond), info)
+		if ok {
+			if !bytes.Equal(info, valid) || idx != 1 {
+				t.Fatalf("forged info accepted for path %d: %x", idx, info)
+			}
+			*s.path(1) = before // keep the outstanding HEARTBEAT for later inputs
+		} else if *s.path(1) != before {
+			t.Fatalf("rejected info changed the path")
+		}
+	})
+}
+
+// TestHeartbeatDeadProbeDoesNotStarveOthers: the one-probe-per-RTO limit on
+// unconfirmed addresses uses the association's RTO, so an unanswered
+// address with a backed-off RTO does not hold back probing a new one.
+func TestHeartbeatDeadProbeDoesNotStarveOthers(t *testing.T) {
+	s := newTestPathSet(t, pathConfig{})
+	dead, _ := s.add(hbT0, hbUnc1, false)
+	s.startHeartbeats(hbT0)
+	now, _ := drive(t, s, hbT0, func(i int) bool { return i == 0 }, func() bool {
+		p := s.path(dead)
+		return p.rto >= 16*time.Second && !p.hbAckDue.IsZero()
+	})
+	if !s.path(dead).hbSentAt.Equal(now) {
+		t.Fatalf("test setup: dead address not probed just now")
+	}
+	fresh, _ := s.add(now, hbUnc2, false)
+	if d := s.deadline(); d.Sub(now) > time.Second {
+		t.Fatalf("new address waits %v for its first probe", d.Sub(now))
+	}
+	now = s.deadline()
+	s.timeout(now)
+	if _, idx := sendHB(t, s, now); idx != fresh {
+		t.Fatalf("probe went to %d, want the new address %d", idx, fresh)
+	}
+}

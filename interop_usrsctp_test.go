@@ -137,20 +137,6 @@ func TestInteropUsrsctpEchoServer(t *testing.T) {
 	t.Logf("final: %+v", a.stats())
 }
 
-func itoa(n int) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	return string(b[i:])
-}
-
 func TestInteropUsrsctpClient(t *testing.T) {
 	if os.Getenv("USCTP_INTEROP") == "" {
 		t.Skip("set USCTP_INTEROP=1 to run /usr/lib/usrsctp/client against the engine")

@@ -37,6 +37,10 @@ var (
 // CRC32c (RFC 9260 §6.8) and that neither port is 0 (§3.1), and returns the
 // header and the chunk bytes (b[12:], not copied). The chunks themselves
 // are checked by ValidateBundling or chunk.Iter.
+//
+// On ErrBadChecksum h is still filled in: an association that negotiated
+// Zero Checksum (RFC 9653 §5) may then accept h.Checksum == 0 and walk
+// b[CommonHeaderLen:] itself.
 func ParsePacket(b []byte) (h CommonHeader, chunks []byte, err error) {
 	if len(b) < CommonHeaderLen {
 		return CommonHeader{}, nil, ErrPacketTooShort

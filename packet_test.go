@@ -87,6 +87,14 @@ func TestParsePacketErrors(t *testing.T) {
 			t.Errorf("%s: got %v want %v", c.name, err, c.err)
 		}
 	}
+	// On a bad checksum the header is still filled in (RFC 9653 receivers
+	// check for a zero checksum).
+	zero := append([]byte(nil), good...)
+	copy(zero[8:12], []byte{0, 0, 0, 0})
+	h0, _, err := ParsePacket(zero)
+	if !errors.Is(err, ErrBadChecksum) || h0.Checksum != 0 || h0.VerificationTag != 3 || h0.SrcPort != 1 {
+		t.Fatalf("zero checksum: %+v %v", h0, err)
+	}
 	// A header-only packet parses (no chunks); ValidateBundling refuses it.
 	hdr := AppendCommonHeader(nil, CommonHeader{SrcPort: 1, DstPort: 2, VerificationTag: 3})
 	FinalizePacket(hdr)

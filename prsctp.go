@@ -26,6 +26,14 @@ func (d *dataState) abandonExpired(now time.Time) {
 		d.abandonMsg(m)
 		any = true
 	}
+	// The message being cut into chunks may have none in flight any more.
+	if s.pending.len() > 0 {
+		m := *s.pending.at(0)
+		if m.off > 0 && !m.abandoned && !m.expires.IsZero() && !now.Before(m.expires) {
+			d.abandonMsg(m)
+			any = true
+		}
+	}
 	if any {
 		d.advanceAckPoint()
 	}
@@ -60,6 +68,19 @@ func (d *dataState) abandonMsg(m *outMsg) {
 				s.rttTiming = false
 			}
 		}
+	}
+	if m.off > 0 && m.off < len(m.buf) {
+		// Partly sent: the receiver holds its first fragments and, if every
+		// sent TSN gets acked, would wait forever for the rest. Like usrsctp,
+		// give the unsent rest one TSN that is never transmitted (an
+		// abandoned ending fragment), so the ack point cannot pass without
+		// a FORWARD TSN naming the message's stream and SSN (RFC 3758 §3.5
+		// A3: all fragments of a message are abandoned together).
+		ch := s.chunks.pushSlot()
+		*ch = outChunk{msg: m, off: m.off, tsn: s.nextTSN, ending: true, abandoned: true}
+		s.nextTSN++
+		m.live++
+		m.off = len(m.buf)
 	}
 	s.abandoned.push(outMessage{
 		stream:    m.stream,
@@ -176,10 +197,18 @@ func (d *dataState) handleForwardTSN(now time.Time, c *chunk.ForwardTSN) {
 	t := &r.tracker
 	r.sackNow = true
 	newCum := c.NewCumTSN
-	if !tsnGT(newCum, t.cum) || tsnGT(newCum, t.cum+maxTSNAhead) {
-		return // old, duplicate or absurd; the SACK reports our state
+	if tsnGT(newCum, t.cum+maxTSNAhead) {
+		return // absurd; the SACK reports our state
 	}
+	// Even when newCum is not above our cum TSN (we received every TSN of
+	// a message abandoned before it was fully sent), the skipped SSNs and
+	// the partial messages must still be dropped. Every buffered fragment
+	// at or below newCum belongs to an abandoned message: the sender only
+	// advances its ack point over abandoned chunks (RFC 3758 §3.5 C2).
 	t.forwardTo(newCum)
+	if r.pd.active && tsnLTE(r.pd.next, newCum) {
+		d.abortPartial()
+	}
 	// Unordered fragments at or below the new cum TSN can never complete.
 	k := 0
 	for k < len(r.unordered) && tsnLTE(r.unordered[k].tsn, newCum) {
@@ -193,13 +222,19 @@ func (d *dataState) handleForwardTSN(now time.Time, c *chunk.ForwardTSN) {
 			continue
 		}
 		st := &r.streams[e.Stream]
-		k := 0
-		for k < len(st.frags) && tsnLTE(st.frags[k].tsn, newCum) {
-			d.dropFrag(&st.frags[k])
-			d.st.partialReassemblyDrp++
-			k++
+		// Drop the fragments of the skipped messages (SSN up to e.SSN);
+		// complete later messages below newCum stay for delivery.
+		kept := st.frags[:0]
+		for i := range st.frags {
+			f := &st.frags[i]
+			if !ssnLT(e.SSN, f.ssn) && tsnLTE(f.tsn, newCum) {
+				d.dropFrag(f)
+				d.st.partialReassemblyDrp++
+				continue
+			}
+			kept = append(kept, *f)
 		}
-		st.frags = removeFrags(st.frags, 0, k)
+		st.frags = removeFrags(st.frags, len(kept), len(st.frags))
 		if !ssnLT(e.SSN, st.nextSSN) {
 			st.nextSSN = e.SSN + 1
 		}

@@ -121,7 +121,7 @@ type sendState struct {
 
 	flight   int    // bytes of user data in flight
 	peerRwnd uint32 // RFC 9260 §6.2.1 rwnd
-	queued   int    // bytes enqueued and not yet fully acknowledged
+	queued   int    // bytes enqueued and not yet fully acknowledged, overhead included
 
 	rtxCount     int  // chunks marked for retransmission
 	rtxBurst     bool // next retransmission packet ignores cwnd (§6.3.3 E3, §7.2.4 step 4)
@@ -181,7 +181,7 @@ func (d *dataState) releaseChunkRef(m *outMsg) {
 }
 
 func (d *dataState) freeMsg(m *outMsg) {
-	d.snd.queued -= len(m.buf)
+	d.snd.queued -= len(m.buf) + sendMsgOverhead
 	if !m.expires.IsZero() {
 		d.snd.ttlLive--
 	}
@@ -217,9 +217,6 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 	// (§6.2.1 note; the core answers with ABORT cause 13).
 	if !tsnLT(cum, s.nextTSN) {
 		return errCumAckBeyondSent
-	}
-	if c.ARwnd == 0 {
-		s.zeroWindowSack = true
 	}
 	flightBefore := s.flight
 	bytesAcked := 0
@@ -362,7 +359,10 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 	if uint64(c.ARwnd) > uint64(s.flight) {
 		s.peerRwnd = c.ARwnd - uint32(s.flight)
 	} else {
+		// The peer has no room for what is in flight: a lost probe is not
+		// an error while such SACKs keep coming (§6.1 A).
 		s.peerRwnd = 0
+		s.zeroWindowSack = true
 	}
 
 	// §6.3.2 R2/R3: stop T3 when all is acknowledged, restart it when the
@@ -440,7 +440,6 @@ func (d *dataState) t3Expired(now time.Time) (failed bool) {
 func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []byte {
 	s := &d.snd
 	burst := s.rtxBurst
-	s.rtxBurst = false
 	for i := 0; i < s.chunks.len() && s.rtxCount > 0; i++ {
 		ch := s.chunks.at(i)
 		if !ch.rtx {
@@ -457,6 +456,7 @@ func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []
 		}
 		b = d.appendChunk(b, ch)
 		*room -= size
+		s.rtxBurst = false // the burst packet is this one
 		ch.rtx = false
 		s.rtxCount--
 		ch.sends++

@@ -145,8 +145,11 @@ type recvState struct {
 	streams   []inStream
 	unordered []inFrag // unordered fragments of all streams, by TSN
 	ready     ring[inMessage]
-	lent      []byte // data of the message last returned by readMessage
-	buffered  int    // bytes held: fragments + ready messages + lent
+	pd        partialState
+	pdReady   ring[inMessage] // pieces of the partially delivered message
+	lent      []byte          // data of the message last returned by readMessage
+	buffered  int             // user data bytes held: fragments + ready messages
+	items     int             // fragments + ready messages held
 
 	sackNow        bool
 	sackDeadline   time.Time
@@ -168,11 +171,21 @@ func (r *recvState) init(cfg *dataConfig) {
 // window is the a_rwnd to advertise: buffer space not taken by received
 // data that the user has not read yet (§6.2).
 func (r *recvState) window() uint32 {
-	if r.buffered >= int(r.cfg.localRwnd) {
+	used := r.used()
+	if used >= int(r.cfg.localRwnd) {
 		return 0
 	}
-	return r.cfg.localRwnd - uint32(r.buffered)
+	return r.cfg.localRwnd - uint32(used)
 }
+
+// recvItemOverhead is what each held fragment or message costs on top of
+// its user data (buffer rounding, bookkeeping). Charging it keeps memory
+// bounded by the window even when a peer sends 1-byte chunks (like
+// usrsctp's per-chunk overhead in its rwnd accounting).
+const recvItemOverhead = 64
+
+// used is the receive buffer space taken, overhead included.
+func (r *recvState) used() int { return r.buffered + r.items*recvItemOverhead }
 
 // windowOpened schedules a window update SACK after the user read data,
 // following receiver SWS avoidance (§6.2, RFC 1122 §4.2.3.3): only when the
@@ -227,15 +240,16 @@ func (d *dataState) handleData(now time.Time, c *chunk.Data) dataVerdict {
 		return dataInvalidStream
 	}
 	n := len(c.UserData)
-	if r.buffered+n > int(d.cfg.localRwnd) {
+	if r.used()+n+recvItemOverhead > int(d.cfg.localRwnd) {
 		// §6.2: no buffer space: drop DATA beyond the highest TSN received
 		// and SACK at once. A chunk below it fills a hole that blocks
 		// delivery, so it is accepted within a bounded overcommit of half
 		// the buffer instead of evicting buffered data.
 		limit := int(d.cfg.localRwnd) + int(d.cfg.localRwnd/2)
-		if !tsnLT(c.TSN, t.highest) || r.buffered+n > limit {
+		if !tsnLT(c.TSN, t.highest) || r.used()+n+recvItemOverhead > limit {
 			r.pktImmediate = true
 			d.st.droppedChunks++
+			d.maybeStartPartial(true)
 			return dataDropped
 		}
 	}
@@ -251,6 +265,7 @@ func (d *dataState) handleData(now time.Time, c *chunk.Data) dataVerdict {
 	buf := d.pool.get(n)
 	copy(buf, c.UserData)
 	r.buffered += n
+	r.items++
 	d.insertFrag(inFrag{
 		tsn:       c.TSN,
 		ssn:       c.SSN,
@@ -261,6 +276,7 @@ func (d *dataState) handleData(now time.Time, c *chunk.Data) dataVerdict {
 		unordered: c.Unordered,
 		buf:       buf,
 	})
+	d.maybeStartPartial(false)
 	return dataOK
 }
 
@@ -293,12 +309,19 @@ func (d *dataState) sackDue(now time.Time) bool {
 // gap ack blocks and duplicate TSNs as fit one MTU-sized packet, and the
 // current window (§6.2, §3.3.4); it resets the acknowledgement state.
 func (d *dataState) appendSack(b []byte) []byte {
+	return d.appendSackRoom(b, d.cfg.mtu-commonHeaderLenData)
+}
+
+// appendSackRoom is appendSack limited to room bytes (at least 16, the
+// SACK header): gap blocks first, then duplicate TSNs, as many as fit.
+func (d *dataState) appendSackRoom(b []byte, room int) []byte {
 	r := &d.rcv
 	t := &r.tracker
 	s := &r.sack
 	s.CumTSNAck = t.cum
 	s.ARwnd = r.window()
-	space := (d.cfg.mtu - commonHeaderLenData - sackChunkHeaderLen) / 4
+	room = min(room, d.cfg.mtu-commonHeaderLenData)
+	space := max(room-sackChunkHeaderLen, 0) / 4
 	s.Gaps = s.Gaps[:0]
 	for i := range t.ranges {
 		if space == 0 {

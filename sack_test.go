@@ -221,6 +221,16 @@ func TestSackFitsMTU(t *testing.T) {
 			t.Fatalf("gap %d = %+v", i, g)
 		}
 	}
+	// With less room (control chunks before it), fewer blocks.
+	d.handleData(dataT0, dataIn(5001, 0, 1, "x"))
+	d.endOfPacket(dataT0)
+	b = d.appendSackRoom(nil, 100)
+	if len(b) > 100 {
+		t.Fatalf("SACK of %d bytes in room 100", len(b))
+	}
+	if s := decodeSent(t, b).sacks[0]; len(s.Gaps) != (100-16)/4 {
+		t.Fatalf("%d gaps in room 100", len(s.Gaps))
+	}
 }
 
 func TestInvalidStreamStillAcked(t *testing.T) {
@@ -251,7 +261,7 @@ func TestReceiveWindowBoundsMemory(t *testing.T) {
 	cfg := testDataConfig()
 	cfg.localRwnd = 10000
 	d := newDataState(cfg, dataT0)
-	big := string(payload(1000, 1))
+	big := string(payload(1000-recvItemOverhead, 1)) // 1000 bytes of window each
 	// Stream 0 message 0 missing: everything else waits for it, filling
 	// the window.
 	tsn := uint32(5001)
@@ -267,9 +277,9 @@ func TestReceiveWindowBoundsMemory(t *testing.T) {
 	}
 	d.endOfPacket(dataT0)
 	if accepted != 10 {
-		t.Fatalf("accepted %d chunks of 1000 bytes into a 10000-byte window", accepted)
+		t.Fatalf("accepted %d chunks costing 1000 bytes into a 10000-byte window", accepted)
 	}
-	if st := d.stats(); st.bufferedBytes != 10000 || st.localRwnd != 0 || st.droppedChunks != 20 {
+	if st := d.stats(); st.bufferedBytes != 10*len(big) || st.localRwnd != 0 || st.droppedChunks != 20 {
 		t.Fatalf("stats %+v", st)
 	}
 	if !d.sackDue(dataT0) {

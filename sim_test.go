@@ -262,6 +262,13 @@ type simScenario struct {
 	strict bool
 	// benignAborts counts such endings.
 	benignAborts int
+	// serverCloses makes the server, not the client, start the shutdown.
+	serverCloses bool
+	// early starts the shutdown as soon as both sides have queued all
+	// their messages, with data still in flight both ways (SHUTDOWN-PENDING
+	// and SHUTDOWN-RECEIVED with outstanding data, RFC 9260 §9.2);
+	// otherwise once everything has been delivered.
+	early bool
 }
 
 // newSimScenario builds two endpoints on a Sim: the server listens, the
@@ -297,27 +304,42 @@ func (s *simScenario) run(maxVirtual time.Duration, maxEvents int) error {
 	c, sv := s.client, s.server
 	failed := func() bool { return c.failure != nil || sv.failure != nil }
 	closed := func(p *simPeer) bool { return p.assoc != nil && p.assoc.state() == StateClosed }
+	ready := func() bool {
+		if s.early {
+			// Everything queued (the peer's SHUTDOWN stops new sends),
+			// not necessarily delivered.
+			return c.up == 1 && sv.up == 1 && c.next == len(c.out) && sv.next == len(sv.out)
+		}
+		return c.done() && sv.done()
+	}
 	err := s.sim.Run(func() bool {
-		return failed() || (c.done() && sv.done()) || closed(c) || closed(sv)
+		return failed() || ready() || closed(c) || closed(sv)
 	}, maxVirtual, maxEvents)
 	if err2 := s.verdict(err, "transfer"); err2 != nil {
 		return err2
 	}
-	if !c.done() || !sv.done() {
+	if !ready() {
 		return fmt.Errorf("association closed during transfer: client %d/%d sent %d/%d received (%v), server %d/%d sent %d/%d received (%v)",
 			c.next, len(c.out), c.ngot, len(c.in), c.lostErr, sv.next, len(sv.out), sv.ngot, len(sv.in), sv.lostErr)
 	}
-	c.assoc.shutdown(s.sim.Now())
+	initiator, responder := c, sv
+	if s.serverCloses {
+		initiator, responder = sv, c
+	}
+	initiator.assoc.shutdown(s.sim.Now())
 	s.sim.Flush()
 	err = s.sim.Run(func() bool { return failed() || (closed(c) && closed(sv)) }, maxVirtual, maxEvents)
 	if err2 := s.verdict(err, "shutdown"); err2 != nil {
 		return err2
 	}
-	if !s.strict && sv.lost == 1 && sv.shutdownComp == 0 && sv.lostAfterPeerClosed && errors.Is(sv.lostErr, ErrAborted) {
+	if !s.strict && responder.lost == 1 && responder.shutdownComp == 0 && responder.lostAfterPeerClosed && errors.Is(responder.lostErr, ErrAborted) {
 		s.benignAborts++
-		sv.lost, sv.shutdownComp = 0, 1
+		responder.lost, responder.shutdownComp = 0, 1
 	}
 	for _, p := range []*simPeer{c, sv} {
+		if p.ngot != len(p.in) {
+			return fmt.Errorf("%s: graceful shutdown completed with %d of %d messages received", p.name, p.ngot, len(p.in))
+		}
 		if p.up != 1 || p.shutdownComp != 1 || p.lost != 0 {
 			return fmt.Errorf("%s: %d COMM_UP, %d SHUTDOWN_COMP, %d other closes (%v); want 1, 1, 0", p.name, p.up, p.shutdownComp, p.lost, p.lostErr)
 		}
@@ -351,7 +373,7 @@ func (s *simScenario) verdict(runErr error, phase string) error {
 }
 
 // simSeedParams derives one property-test case from seed.
-func simSeedParams(seed uint64) (simnet.LinkConfig, []simMsg, []simMsg, assocConfig) {
+func simSeedParams(seed uint64) (simnet.LinkConfig, []simMsg, []simMsg, assocConfig, simShutdownMode) {
 	r := rand.New(rand.NewPCG(seed, 0x5c7e))
 	link := simnet.LinkConfig{
 		Loss:      r.Float64() * 0.30,
@@ -359,7 +381,9 @@ func simSeedParams(seed uint64) (simnet.LinkConfig, []simMsg, []simMsg, assocCon
 		Jitter:    time.Duration(r.IntN(20)) * time.Millisecond,
 		Reorder:   r.Float64() * 0.1,
 		Duplicate: r.Float64() * 0.05,
-		MTU:       assocDefaultMTU, // a larger packet would be a bug; it is dropped and shows up in Stats
+		// The engine's MTU; a larger packet would be a bug: it is
+		// dropped and shows up in Stats.
+		MTU: []int{assocDefaultMTU, 1200, 548}[r.IntN(3)],
 	}
 	if r.IntN(4) == 0 {
 		link.Bandwidth = int64(1+r.IntN(20)) << 20
@@ -375,6 +399,7 @@ func simSeedParams(seed uint64) (simnet.LinkConfig, []simMsg, []simMsg, assocCon
 		// TestSimShutdownSurvivesLostShutdownComplete passes here as a
 		// benign abort, see simScenario.strict.)
 		rwnd: 1 << 20,
+		mtu:  link.MTU,
 		// With up to 30% loss each way a handshake or retransmission
 		// round fails with probability up to 51%; raise the failure
 		// thresholds so that an unlucky but correct run does not give up.
@@ -388,13 +413,22 @@ func simSeedParams(seed uint64) (simnet.LinkConfig, []simMsg, []simMsg, assocCon
 	}
 	c2s := simWorkload(r, 10+r.IntN(40), streams, maxSize)
 	s2c := simWorkload(r, r.IntN(20), streams, maxSize)
-	return link, c2s, s2c, cfg
+	// An early shutdown leaves the responder draining its data under the
+	// initiator's T5-shutdown-guard (5 × RTO.Max = 300 s, RFC 9260 §9.2),
+	// which legitimately aborts a drain that takes longer. At 20–30% loss
+	// moving megabytes can take that long (RTO backoff), so early
+	// shutdowns are drawn only on links with less loss.
+	mode := simShutdownMode{serverCloses: r.IntN(2) == 0, early: r.IntN(2) == 0 && link.Loss < 0.15}
+	return link, c2s, s2c, cfg, mode
 }
 
+type simShutdownMode struct{ serverCloses, early bool }
+
 func runSimSeed(t testing.TB, seed uint64) (*simScenario, error) {
-	link, c2s, s2c, cfg := simSeedParams(seed)
+	link, c2s, s2c, cfg, mode := simSeedParams(seed)
 	s := newSimScenario(t, seed, link, cfg, c2s, s2c)
 	s.strict = false
+	s.serverCloses, s.early = mode.serverCloses, mode.early
 	if *flagPcap != "" && *flagSeed == seed {
 		f, err := os.Create(*flagPcap)
 		if err != nil {
@@ -420,7 +454,7 @@ func runSimSeed(t testing.TB, seed uint64) (*simScenario, error) {
 		}
 	}
 	if err != nil {
-		err = fmt.Errorf("seed %d (link %+v, %d+%d messages): %w", seed, link, len(c2s), len(s2c), err)
+		err = fmt.Errorf("seed %d (link %+v, %d+%d messages, shutdown %+v): %w", seed, link, len(c2s), len(s2c), mode, err)
 	}
 	return s, err
 }
@@ -511,7 +545,7 @@ func TestSim100MB(t *testing.T) {
 	}
 }
 
-// TestHostileInitFlood sends 100,000 INITs (and forged COOKIE ECHOs) from
+// TestHostileInitFlood sends 100,000 INITs (and 10,000 forged COOKIE ECHOs) from
 // random addresses and ports to a listening endpoint: no association may be
 // allocated and the heap must not grow (RFC 9260 §5.1.3: the listener is
 // stateless until a valid COOKIE ECHO).
@@ -543,20 +577,21 @@ func TestHostileInitFlood(t *testing.T) {
 			}
 			srcPort := uint16(1 + r.IntN(65535))
 			pkt = AppendCommonHeader(pkt[:0], CommonHeader{SrcPort: srcPort, DstPort: simServerPort})
+			init := chunk.Init{InitiateTag: r.Uint32() | 1, ARwnd: 65536, OutStreams: 10, InStreams: 10, InitialTSN: r.Uint32()}
+			pkt = init.AppendTo(pkt)
+			FinalizePacket(pkt)
+			sim.Inject(from, simServerAddr, pkt)
 			if i%10 == 9 {
-				// A forged COOKIE ECHO with a random cookie.
-				pkt[4], pkt[5], pkt[6], pkt[7] = byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32()), 1
+				// Also a forged COOKIE ECHO with a random cookie and tag.
+				pkt = AppendCommonHeader(pkt[:0], CommonHeader{SrcPort: srcPort, DstPort: simServerPort, VerificationTag: r.Uint32()})
 				cookie := cookieBuf[:16+r.IntN(200)]
 				for j := range cookie {
 					cookie[j] = byte(r.Uint32())
 				}
 				pkt = (&chunk.CookieEcho{Cookie: cookie}).AppendTo(pkt)
-			} else {
-				init := chunk.Init{InitiateTag: r.Uint32() | 1, ARwnd: 65536, OutStreams: 10, InStreams: 10, InitialTSN: r.Uint32()}
-				pkt = init.AppendTo(pkt)
+				FinalizePacket(pkt)
+				sim.Inject(from, simServerAddr, pkt)
 			}
-			FinalizePacket(pkt)
-			sim.Inject(from, simServerAddr, pkt)
 		}
 		if err := sim.Run(nil, time.Hour, 10*count+100); err != nil {
 			t.Fatal(err)
@@ -581,11 +616,11 @@ func TestHostileInitFlood(t *testing.T) {
 	if ep.associations() != 0 || len(ep.byID) != 0 || len(ep.assocs) != 0 {
 		t.Fatalf("associations allocated: %d", ep.associations())
 	}
-	if es.InitAcksSent < n*9/10-batch {
-		t.Fatalf("only %d INIT ACKs for %d INITs: the flood was not processed", es.InitAcksSent, n*9/10)
+	if es.InitAcksSent != n {
+		t.Fatalf("%d INIT ACKs for %d INITs: the flood was not processed", es.InitAcksSent, n)
 	}
-	if es.CookiesRejected < n/10-batch {
-		t.Fatalf("only %d forged cookies rejected", es.CookiesRejected)
+	if es.CookiesRejected != n/10 {
+		t.Fatalf("%d of %d forged cookies rejected", es.CookiesRejected, n/10)
 	}
 	if growth > 256<<10 {
 		t.Fatalf("heap grew by %d bytes during the flood", growth)
@@ -641,9 +676,9 @@ func TestSimMessageLargerThanRwnd(t *testing.T) {
 // (RFC 9260 §8.4 rule 5), and end with SHUTDOWN_COMP. If it sends a
 // HEARTBEAT meanwhile, the TCB-less client answers with ABORT (§8.4 rule 8)
 // and a graceful shutdown ends as COMM_LOST. usrsctp stops heartbeats when
-// a shutdown starts (sctp_stop_timers_for_shutdown).
+// a shutdown starts (sctp_stop_timers_for_shutdown). (Found by an earlier
+// parameterisation of TestSimPropertySeeds; fixed in core.)
 func TestSimShutdownSurvivesLostShutdownComplete(t *testing.T) {
-	knownBug(t, "HEARTBEAT sent in SHUTDOWN-ACK-SENT turns a lost SHUTDOWN COMPLETE into ABORT/COMM_LOST (seeds 20, 99 of TestSimPropertySeeds without the hbDisabled workaround)")
 	msgs := []simMsg{{size: 1000}}
 	s := newSimScenario(t, 1, simnet.LinkConfig{Delay: 10 * time.Millisecond}, assocConfig{}, msgs, msgs)
 	var cutUntil time.Time
@@ -673,9 +708,10 @@ func TestSimShutdownSurvivesLostShutdownComplete(t *testing.T) {
 // COOKIE-ECHOED as an implied COOKIE ACK, or recognising the retransmitted
 // cookie without the old key (e.g. keeping a digest of the cookie that
 // created the association), would let the association come up.
-// Found by TestSimPropertySeeds seeds 324 and 1081 (-sctp.seeds 2000).
+// Found by an earlier parameterisation of TestSimPropertySeeds (2 of 2000
+// seeds at 25% loss).
 func TestSimLostCookieAckThenLongCookieEchoLoss(t *testing.T) {
-	knownBug(t, "lost COOKIE ACK + COOKIE ECHOs lost past two cookie-secret rotations: client CANT_STR_ASSOC, server ESTABLISHED (seeds 324, 1081)")
+	knownBug(t, "lost COOKIE ACK + COOKIE ECHOs lost past two cookie-secret rotations: client CANT_STR_ASSOC, server ESTABLISHED")
 	msgs := []simMsg{{size: 1000}, {size: 3000}}
 	cfg := assocConfig{maxInitRetrans: 30, maxRetrans: 30}
 	s := newSimScenario(t, 1, simnet.LinkConfig{Delay: 10 * time.Millisecond}, cfg, msgs, msgs)
@@ -689,5 +725,37 @@ func TestSimLostCookieAckThenLongCookieEchoLoss(t *testing.T) {
 	})
 	if err := s.run(time.Hour, 1_000_000); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSimPeerCheckerDetectsViolations shows that the property test's
+// receiver-side checks can fail: duplicates, reordering within a stream,
+// corruption, wrong stream and unknown messages are all reported.
+func TestSimPeerCheckerDetectsViolations(t *testing.T) {
+	in := []simMsg{{stream: 1, size: 10}, {stream: 1, size: 20}, {stream: 2, size: 5, unordered: true}}
+	msg := func(id uint32) inMessage {
+		m := in[id]
+		return inMessage{stream: m.stream, ppid: id, unordered: m.unordered, data: simPayload(nil, id, m.size)}
+	}
+	cases := []struct {
+		name string
+		feed func(p *simPeer)
+		ok   bool
+	}{
+		{"in order", func(p *simPeer) { p.check(msg(0)); p.check(msg(1)); p.check(msg(2)) }, true},
+		{"unordered first", func(p *simPeer) { p.check(msg(2)); p.check(msg(0)); p.check(msg(1)) }, true},
+		{"duplicate", func(p *simPeer) { p.check(msg(0)); p.check(msg(0)) }, false},
+		{"reordered", func(p *simPeer) { p.check(msg(1)); p.check(msg(0)) }, false},
+		{"corrupt", func(p *simPeer) { m := msg(0); m.data[3] ^= 1; p.check(m) }, false},
+		{"truncated", func(p *simPeer) { m := msg(1); m.data = m.data[:19]; p.check(m) }, false},
+		{"wrong stream", func(p *simPeer) { m := msg(0); m.stream = 2; p.check(m) }, false},
+		{"unknown", func(p *simPeer) { m := msg(0); m.ppid = 7; p.check(m) }, false},
+	}
+	for _, c := range cases {
+		p := newSimPeer("test", nil, nil, in)
+		c.feed(p)
+		if (p.failure == nil) != c.ok {
+			t.Errorf("%s: failure = %v, want ok=%v", c.name, p.failure, c.ok)
+		}
 	}
 }

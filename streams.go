@@ -20,7 +20,7 @@ func (d *dataState) enqueue(now time.Time, m outMessage) error {
 	case m.stream >= d.cfg.outStreams:
 		// §6.4: the stream identifier must be below the negotiated count.
 		return errInvalidStream
-	case s.queued > 0 && s.queued+len(m.data) > d.cfg.sndBuf:
+	case s.queued > 0 && s.queued+len(m.data)+sendMsgOverhead > d.cfg.sndBuf:
 		return errSendBufferFull
 	}
 	om := s.newMsg()
@@ -36,10 +36,15 @@ func (d *dataState) enqueue(now time.Time, m outMessage) error {
 		om.expires = now.Add(m.ttl)
 		s.ttlLive++
 	}
-	s.queued += len(om.buf)
+	s.queued += len(om.buf) + sendMsgOverhead
 	s.pending.push(om)
 	return nil
 }
+
+// sendMsgOverhead is charged against the send buffer per message on top of
+// its data (message and chunk records, buffer rounding), so a flood of tiny
+// messages cannot hold far more memory than sndBuf.
+const sendMsgOverhead = 256
 
 // maxFragment is the largest user data in one DATA chunk so that the chunk
 // fits an MTU-sized packet with the common header (§6.9).
@@ -89,9 +94,10 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 			d.popPending()
 			continue
 		}
-		if m.off == 0 && !m.expires.IsZero() && !now.Before(m.expires) {
-			// RFC 3758 §3.5: never sent and past its lifetime.
+		if !m.expires.IsZero() && !now.Before(m.expires) {
+			// RFC 3758 §3.5: past its lifetime before (fully) sent.
 			d.abandonMsg(m)
+			d.advanceAckPoint()
 			d.popPending()
 			continue
 		}
@@ -199,11 +205,13 @@ func (d *dataState) insertFrag(f inFrag) {
 		}
 		st.frags = insertByTSN(st.frags, f)
 		d.deliverOrdered(st)
+		d.continuePartial()
 		return
 	}
 	i := 0
 	r.unordered, i = insertByTSNAt(r.unordered, f)
 	d.deliverUnordered(i)
+	d.continuePartial()
 }
 
 func insertByTSN(fs []inFrag, f inFrag) []inFrag {
@@ -234,6 +242,7 @@ func insertByTSNAt(fs []inFrag, f inFrag) ([]inFrag, int) {
 
 func (d *dataState) dropFrag(f *inFrag) {
 	d.rcv.buffered -= len(f.buf)
+	d.rcv.items--
 	d.pool.put(f.buf)
 	f.buf = nil
 }
@@ -308,9 +317,15 @@ func removeFrags(fs []inFrag, i, j int) []inFrag {
 }
 
 // completeMessage joins the fragments of one message and queues it for
-// readMessage. A single fragment's buffer is handed over as is.
+// readMessage.
 func (d *dataState) completeMessage(fs []inFrag, unordered bool) {
-	r := &d.rcv
+	d.rcv.ready.push(d.joinFrags(fs, unordered))
+}
+
+// joinFrags makes one inMessage of consecutive fragments. A single
+// fragment's buffer is handed over as is; several are copied into one
+// pooled buffer.
+func (d *dataState) joinFrags(fs []inFrag, unordered bool) inMessage {
 	var data []byte
 	if len(fs) == 1 {
 		data = fs[0].buf
@@ -329,14 +344,147 @@ func (d *dataState) completeMessage(fs []inFrag, unordered bool) {
 	for i := range fs {
 		fs[i].buf = nil
 	}
-	r.ready.push(inMessage{
+	d.rcv.items -= len(fs) - 1
+	return inMessage{
 		stream:    fs[0].stream,
 		ssn:       fs[0].ssn,
 		ppid:      fs[0].ppid,
 		tsn:       fs[0].tsn,
 		unordered: unordered,
 		data:      data,
-	})
+	}
+}
+
+// partialState is a running partial delivery: one message too large for
+// the receive window handed to the user in pieces (RFC 9260 §6.9 notes the
+// receiver may dispatch part of a message when it runs out of buffer).
+type partialState struct {
+	active    bool
+	unordered bool
+	stream    uint16
+	ssn       uint16
+	ppid      uint32
+	next      uint32 // TSN of the next piece
+}
+
+// fragRun returns the length k of the run fs[0:k] of consecutive fragments
+// of one message starting at fs[0] (no B after the first, same stream and,
+// when ordered, same SSN), including an ending fragment if reached.
+func fragRun(fs []inFrag, ordered bool) (k int, bytes int, ended bool) {
+	for k < len(fs) {
+		f := &fs[k]
+		if k > 0 && (f.tsn != fs[0].tsn+uint32(k) || f.beginning || f.stream != fs[0].stream || ordered && f.ssn != fs[0].ssn) {
+			break
+		}
+		bytes += len(f.buf)
+		k++
+		if f.ending {
+			return k, bytes, true
+		}
+	}
+	return k, bytes, false
+}
+
+// maybeStartPartial starts a partial delivery when the receive window is
+// (nearly) full — full means less than one MTU free, or force after a
+// chunk was dropped for lack of space — and the user has read everything
+// complete, so nothing else could ever free space: the longest beginning
+// of a deliverable message (the next SSN of an ordered stream, or any
+// unordered one) goes out as the first piece.
+func (d *dataState) maybeStartPartial(force bool) {
+	r := &d.rcv
+	if r.pd.active || r.ready.len() > 0 || r.pdReady.len() > 0 {
+		return
+	}
+	if !force && r.window() >= uint32(d.cfg.mtu) {
+		return
+	}
+	best, bestBytes, bestStart := -1, 0, 0
+	for i := range r.streams {
+		st := &r.streams[i]
+		if len(st.frags) == 0 || st.frags[0].ssn != st.nextSSN || !st.frags[0].beginning {
+			continue
+		}
+		if _, n, _ := fragRun(st.frags, true); n > bestBytes {
+			best, bestBytes = i, n
+		}
+	}
+	uBest := false
+	for i := range r.unordered {
+		if !r.unordered[i].beginning {
+			continue
+		}
+		if _, n, _ := fragRun(r.unordered[i:], false); n > bestBytes {
+			uBest, bestBytes, bestStart = true, n, i
+		}
+	}
+	switch {
+	case uBest:
+		f := &r.unordered[bestStart]
+		r.pd = partialState{active: true, unordered: true, stream: f.stream, ssn: f.ssn, ppid: f.ppid, next: f.tsn}
+	case best >= 0:
+		f := &r.streams[best].frags[0]
+		r.pd = partialState{active: true, stream: f.stream, ssn: f.ssn, ppid: f.ppid, next: f.tsn}
+	default:
+		return
+	}
+	d.st.partialDeliveries++
+	d.continuePartial()
+}
+
+// continuePartial hands out the fragments of the partially delivered
+// message that are now contiguous.
+func (d *dataState) continuePartial() {
+	r := &d.rcv
+	if !r.pd.active {
+		return
+	}
+	var fs *[]inFrag
+	i := 0
+	if r.pd.unordered {
+		fs = &r.unordered
+		for i < len(*fs) && tsnLT((*fs)[i].tsn, r.pd.next) {
+			i++
+		}
+	} else {
+		fs = &r.streams[r.pd.stream].frags
+	}
+	if i >= len(*fs) {
+		return
+	}
+	f := &(*fs)[i]
+	if f.tsn != r.pd.next || f.stream != r.pd.stream || !r.pd.unordered && f.ssn != r.pd.ssn {
+		return
+	}
+	k, _, ended := fragRun((*fs)[i:], !r.pd.unordered)
+	m := d.joinFrags((*fs)[i:i+k], r.pd.unordered)
+	m.partial = !ended
+	r.pdReady.push(m)
+	r.pd.next += uint32(k)
+	*fs = removeFrags(*fs, i, i+k)
+	if ended {
+		r.pd.active = false
+		if !r.pd.unordered {
+			st := &r.streams[r.pd.stream]
+			st.nextSSN = r.pd.ssn + 1
+			d.deliverOrdered(st)
+		}
+	}
+}
+
+// abortPartial ends a partial delivery whose message the sender abandoned
+// (FORWARD TSN past its next piece).
+func (d *dataState) abortPartial() {
+	r := &d.rcv
+	r.pdReady.push(inMessage{stream: r.pd.stream, ssn: r.pd.ssn, ppid: r.pd.ppid, unordered: r.pd.unordered, tsn: r.pd.next, aborted: true})
+	r.items++
+	if !r.pd.unordered {
+		st := &r.streams[r.pd.stream]
+		if ssnLT(st.nextSSN, r.pd.ssn+1) {
+			st.nextSSN = r.pd.ssn + 1
+		}
+	}
+	r.pd.active = false
 }
 
 // readMessage returns the next deliverable message. Its data stays valid
@@ -349,13 +497,25 @@ func (d *dataState) readMessage() (inMessage, bool) {
 		d.pool.put(r.lent)
 		r.lent = nil
 	}
-	if r.ready.len() == 0 {
+	var m inMessage
+	switch {
+	case r.pdReady.len() > 0:
+		m = r.pdReady.pop()
+	case r.pd.active || r.ready.len() == 0:
+		// RFC 6458 §8.1.20: nothing else while a partial delivery runs.
 		return inMessage{}, false
+	default:
+		m = r.ready.pop()
 	}
-	m := r.ready.pop()
 	r.buffered -= len(m.data)
+	r.items--
 	r.lent = m.data
-	d.st.messagesDelivered++
+	if !m.partial && !m.aborted {
+		d.st.messagesDelivered++
+	}
 	r.windowOpened()
+	// The user emptied the queue but the window is still full: only a
+	// partial delivery can make room.
+	d.maybeStartPartial(false)
 	return m, true
 }

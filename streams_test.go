@@ -3,6 +3,8 @@ package sctp
 import (
 	"fmt"
 	"testing"
+
+	"github.com/usctp/sctp/chunk"
 )
 
 func readAll(t *testing.T, d *dataState) []string {
@@ -117,5 +119,116 @@ func TestUnorderedDelivery(t *testing.T) {
 	)
 	if got, want := readAll(t, d), []string{"5/0u:q"}; !eqStrings(got, want) {
 		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestPartialDeliveryLargeMessage(t *testing.T) {
+	cfg := testDataConfig()
+	cfg.localRwnd = 10000
+	d := newDataState(cfg, dataT0)
+	frag := payload(1000, 3)
+	// A complete message on stream 1 is read first; then a 30 KB message
+	// on stream 0 (three times the window) arrives in order.
+	recvPacket(t, d, dataT0, dataIn(5000, 1, 0, "small"))
+	if got := readAll(t, d); len(got) != 1 {
+		t.Fatalf("got %q", got)
+	}
+	var joined []byte
+	pieces := 0
+	tsn := uint32(5001)
+	for i := 0; i < 30; {
+		c := fragIn(tsn, 0, 0, i == 0, i == 29, false, string(frag))
+		v := d.handleData(dataT0, c)
+		d.endOfPacket(dataT0)
+		if st := d.stats(); st.bufferedBytes > int(cfg.localRwnd) {
+			t.Fatalf("buffered %d beyond the window", st.bufferedBytes)
+		}
+		if v == dataOK {
+			i++
+			tsn++
+		} else if v != dataDropped {
+			t.Fatalf("verdict %v", v)
+		}
+		for {
+			m, ok := d.readMessage()
+			if !ok {
+				break
+			}
+			if m.stream != 0 || m.aborted {
+				t.Fatalf("unexpected %+v", m)
+			}
+			pieces++
+			joined = append(joined, m.data...)
+			if !m.partial && i != 30 {
+				t.Fatalf("last piece flagged at fragment %d", i)
+			}
+		}
+	}
+	if len(joined) != 30000 || pieces < 2 {
+		t.Fatalf("reassembled %d bytes in %d pieces", len(joined), pieces)
+	}
+	for k := 0; k < 30; k++ {
+		if string(joined[k*1000:(k+1)*1000]) != string(frag) {
+			t.Fatalf("piece content wrong at %d", k)
+		}
+	}
+	if st := d.stats(); st.partialDeliveries != 1 || st.messagesDelivered != 2 || st.bufferedBytes != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	// The stream continues with SSN 1.
+	recvPacket(t, d, dataT0, dataIn(tsn, 0, 1, "next"))
+	if got, want := readAll(t, d), []string{"0/1:next"}; !eqStrings(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestPartialDeliveryBlocksOthersAndAborts(t *testing.T) {
+	cfg := testDataConfig()
+	cfg.localRwnd = 4300
+	d := newDataState(cfg, dataT0)
+	frag := string(payload(1000, 1))
+	// Stream 0 SSN 0: fragments 5000–5003 fill the window; the rest of the
+	// message never comes.
+	recvPacket(t, d, dataT0,
+		fragIn(5000, 0, 0, true, false, false, frag),
+		fragIn(5001, 0, 0, false, false, false, frag),
+		fragIn(5002, 0, 0, false, false, false, frag),
+		fragIn(5003, 0, 0, false, false, false, frag),
+	)
+	got := 0
+	for {
+		m, ok := d.readMessage()
+		if !ok {
+			break
+		}
+		if !m.partial || m.stream != 0 {
+			t.Fatalf("piece %+v", m)
+		}
+		got += len(m.data)
+	}
+	if got != 4000 {
+		t.Fatalf("pieces carried %d bytes, want 4000", got)
+	}
+	// A complete message on stream 3 is held back during the partial
+	// delivery (RFC 6458 fragment interleave level 0).
+	recvPacket(t, d, dataT0, dataIn(5010, 3, 0, "other"))
+	if _, ok := d.readMessage(); ok {
+		t.Fatal("other message delivered during partial delivery")
+	}
+	// The sender abandons the big message (PR-SCTP).
+	d.handleForwardTSN(dataT0, &chunk.ForwardTSN{NewCumTSN: 5009, Streams: []chunk.ForwardTSNStream{{Stream: 0, SSN: 0}}})
+	m, ok := d.readMessage()
+	if !ok || !m.aborted || m.stream != 0 || m.data != nil {
+		t.Fatalf("abort notice %+v %v", m, ok)
+	}
+	if got, want := readAll(t, d), []string{"3/0:other"}; !eqStrings(got, want) {
+		t.Fatalf("after abort: %q, want %q", got, want)
+	}
+	recvPacket(t, d, dataT0, dataIn(5011, 0, 1, "s0"))
+	if got, want := readAll(t, d), []string{"0/1:s0"}; !eqStrings(got, want) {
+		t.Fatalf("stream 0 after abort: %q, want %q", got, want)
+	}
+	if st := d.stats(); st.bufferedBytes != 0 {
+		t.Fatalf("buffered %d", st.bufferedBytes)
 	}
 }

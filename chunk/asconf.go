@@ -82,7 +82,7 @@ func (c *Asconf) Decode(r Raw) error {
 	if err := it.Err(); err != nil {
 		return err
 	}
-	c.Serial, c.Addr, c.Params = binary.BigEndian.Uint32(v), addr, v[4+first:]
+	c.Serial, c.Addr, c.Params = binary.BigEndian.Uint32(v), addr, trimTLV(v[4+first:])
 	return nil
 }
 
@@ -139,6 +139,6 @@ func (c *AsconfAck) Decode(r Raw) error {
 	if err := it.Err(); err != nil {
 		return err
 	}
-	c.Serial, c.Params = binary.BigEndian.Uint32(v), v[4:]
+	c.Serial, c.Params = binary.BigEndian.Uint32(v), trimTLV(v[4:])
 	return nil
 }

@@ -230,7 +230,7 @@ func (x *UnrecognizedParamsCause) Decode(c Cause) error {
 	if err := it.Err(); err != nil {
 		return err
 	}
-	x.Params = v
+	x.Params = trimTLV(v)
 	return nil
 }
 
@@ -293,7 +293,7 @@ func (x *RestartNewAddrsCause) Decode(c Cause) error {
 	if err := it.Err(); err != nil {
 		return err
 	}
-	x.Addrs = v
+	x.Addrs = trimTLV(v)
 	return nil
 }
 

@@ -111,15 +111,20 @@ func (c *Abort) AppendTo(b []byte) []byte {
 	return appendCauses(b, TypeAbort, f, c.Causes)
 }
 
-// Decode fills c from r; the causes must be well framed.
+// Decode fills c from r; the causes must be well framed (on a framing
+// error T and Causes are still filled in).
 func (c *Abort) Decode(r Raw) error {
 	if r.Type != TypeAbort {
 		return wrongType(r, TypeAbort)
 	}
+	// T and Causes are filled even when the causes are malformed: an
+	// ABORT with a valid verification tag ends the association whatever
+	// its causes say (RFC 9260 §8.5.1 B).
+	c.T, c.Causes = r.Flags&FlagT != 0, r.Value
 	if err := checkCauses(r.Value, TypeAbort, HeaderLen); err != nil {
 		return err
 	}
-	c.T, c.Causes = r.Flags&FlagT != 0, r.Value
+	c.Causes = trimTLV(r.Value)
 	return nil
 }
 
@@ -137,7 +142,7 @@ func (c *Error) Decode(r Raw) error {
 	if err := checkCauses(r.Value, TypeError, HeaderLen); err != nil {
 		return err
 	}
-	c.Causes = r.Value
+	c.Causes = trimTLV(r.Value)
 	return nil
 }
 

@@ -111,3 +111,9 @@ func (d *IData) Decode(r Raw) error {
 	}
 	return nil
 }
+
+// EncodedLen returns the length of the encoded DATA chunk with padding.
+func (d *Data) EncodedLen() int { return pad4(DataHeaderLen + len(d.UserData)) }
+
+// EncodedLen returns the length of the encoded I-DATA chunk with padding.
+func (d *IData) EncodedLen() int { return pad4(IDataHeaderLen + len(d.UserData)) }

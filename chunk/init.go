@@ -67,10 +67,10 @@ func decodeInit(r Raw, t Type, c *Init) error {
 		OutStreams:  binary.BigEndian.Uint16(v[8:]),
 		InStreams:   binary.BigEndian.Uint16(v[10:]),
 		InitialTSN:  binary.BigEndian.Uint32(v[12:]),
-		Params:      v[16:],
+		Params:      trimTLV(v[16:]),
 	}
 	base := InitHeaderLen
-	it := newParamIterIn(c.Params, t, base)
+	it := newParamIterIn(v[16:], t, base)
 	cookies := 0
 	hostName := -1
 	for it.Next() {

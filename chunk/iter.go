@@ -47,6 +47,18 @@ func (it *Iter) Next() bool {
 // Chunk returns the chunk Next stopped at.
 func (it *Iter) Chunk() Raw { return it.cur }
 
+// Bytes returns the current chunk as it sits in the input: header and
+// value, without padding (what an Unrecognized Chunk Type cause carries,
+// RFC 9260 §3.3.10.6).
+func (it *Iter) Bytes() []byte {
+	l := HeaderLen + len(it.cur.Value)
+	start := it.off - pad4(l)
+	if it.off == 0 || start < 0 {
+		return nil
+	}
+	return it.b[start : start+l : start+l]
+}
+
 // Offset returns the offset, in the input, just past the current chunk
 // and its padding.
 func (it *Iter) Offset() int { return it.off }
@@ -116,6 +128,10 @@ func tlvListLen(b []byte) int {
 	}
 	return last
 }
+
+// trimTLV drops the padding of the last TLV of a list, so that decoding
+// is stable whether or not the sender counted it in the chunk length.
+func trimTLV(b []byte) []byte { return b[:tlvListLen(b)] }
 
 // tlvIter is the common walker of parameters and causes.
 type tlvIter struct {
@@ -259,14 +275,7 @@ func FindParam(params []byte, t ParamType) (Param, bool) {
 	return Param{}, false
 }
 
-// checkTLVs validates the framing of a parameter or cause list.
-func checkParams(b []byte, t Type, base int) error {
-	it := newParamIterIn(b, t, base)
-	for it.Next() {
-	}
-	return it.Err()
-}
-
+// checkCauses validates the framing of a cause list.
 func checkCauses(b []byte, t Type, base int) error {
 	it := newCauseIterIn(b, t, base)
 	for it.Next() {

@@ -52,7 +52,8 @@ func appendParamU32(b []byte, t ParamType, v uint32) []byte {
 
 // AddrParam is an IPv4 Address (type 5) or IPv6 Address (type 6)
 // parameter (RFC 9260 §3.3.2.1). AppendTo picks the type from Addr (an
-// IPv4-mapped IPv6 address is sent as IPv4).
+// IPv4-mapped IPv6 address is sent as IPv4, and Decode unmaps one received
+// in an IPv6 Address parameter).
 type AddrParam struct{ Addr netip.Addr }
 
 // ParamType returns ParamIPv4Addr or ParamIPv6Addr.
@@ -102,7 +103,9 @@ func decodeAddrParam(p Param) (netip.Addr, error) {
 		if err != nil {
 			return netip.Addr{}, err
 		}
-		return netip.AddrFrom16([16]byte(v)), nil
+		// An IPv4-mapped IPv6 address is the IPv4 address (the form
+		// AppendTo sends), so that decoding is stable.
+		return netip.AddrFrom16([16]byte(v)).Unmap(), nil
 	}
 	return netip.Addr{}, plainErr(0, ErrWrongType, "expected an address parameter")
 }
@@ -204,13 +207,19 @@ func (c *HostNameParam) Decode(p Param) error {
 }
 
 // SupportedAddrTypesParam lists the address types the sender of an INIT
-// supports (RFC 9260 §3.3.2.1.4). Unknown address types are ignored.
-type SupportedAddrTypesParam struct{ IPv4, IPv6, HostName bool }
+// supports (RFC 9260 §3.3.2.1.4). Types other than IPv4, IPv6 and host name
+// are kept in Other, in order. At least one type must be set to encode a
+// valid parameter.
+type SupportedAddrTypesParam struct {
+	IPv4, IPv6, HostName bool
+	Other                []ParamType
+}
 
 // ParamType returns ParamSupportedAddrTypes.
 func (*SupportedAddrTypesParam) ParamType() ParamType { return ParamSupportedAddrTypes }
 
-// AppendTo appends the parameter (types in the order IPv4, IPv6, host name).
+// AppendTo appends the parameter (types in the order IPv4, IPv6, host name,
+// then Other).
 func (c *SupportedAddrTypesParam) AppendTo(b []byte) []byte {
 	b, s := appendTLVHeader(b, uint16(ParamSupportedAddrTypes))
 	if c.IPv4 {
@@ -222,10 +231,14 @@ func (c *SupportedAddrTypesParam) AppendTo(b []byte) []byte {
 	if c.HostName {
 		b = appendU16(b, uint16(ParamHostName))
 	}
+	for _, t := range c.Other {
+		b = appendU16(b, uint16(t))
+	}
 	return finishTLV(b, s)
 }
 
-// Decode fills c from p (a non-empty list of 16-bit types).
+// Decode fills c from p (a non-empty list of 16-bit types), reusing
+// c.Other.
 func (c *SupportedAddrTypesParam) Decode(p Param) error {
 	v, err := paramMin(p, ParamSupportedAddrTypes, 2)
 	if err != nil {
@@ -234,15 +247,17 @@ func (c *SupportedAddrTypesParam) Decode(p Param) error {
 	if len(v)%2 != 0 {
 		return plainErr(4+len(v)-1, ErrBadLength, "odd address type list")
 	}
-	*c = SupportedAddrTypesParam{}
+	*c = SupportedAddrTypesParam{Other: c.Other[:0]}
 	for i := 0; i < len(v); i += 2 {
-		switch ParamType(binary.BigEndian.Uint16(v[i:])) {
+		switch t := ParamType(binary.BigEndian.Uint16(v[i:])); t {
 		case ParamIPv4Addr:
 			c.IPv4 = true
 		case ParamIPv6Addr:
 			c.IPv6 = true
 		case ParamHostName:
 			c.HostName = true
+		default:
+			c.Other = append(c.Other, t)
 		}
 	}
 	return nil
@@ -602,7 +617,7 @@ func (c *ErrorCauseIndicationParam) Decode(p Param) error {
 	if err := it.Err(); err != nil {
 		return err
 	}
-	c.CorrelationID, c.Causes = binary.BigEndian.Uint32(v), v[4:]
+	c.CorrelationID, c.Causes = binary.BigEndian.Uint32(v), trimTLV(v[4:])
 	return nil
 }
 

@@ -21,6 +21,7 @@ func TestParamRoundTrip(t *testing.T) {
 		{&HostNameParam{Name: []byte("example.com\x00")}, func() TypedParam { return new(HostNameParam) }},
 		{&SupportedAddrTypesParam{IPv4: true, IPv6: true, HostName: true}, func() TypedParam { return new(SupportedAddrTypesParam) }},
 		{&SupportedAddrTypesParam{IPv6: true}, func() TypedParam { return new(SupportedAddrTypesParam) }},
+		{&SupportedAddrTypesParam{Other: []ParamType{0x7777}}, func() TypedParam { return new(SupportedAddrTypesParam) }},
 		{&ECNCapableParam{}, func() TypedParam { return new(ECNCapableParam) }},
 		{&ForwardTSNSupportedParam{}, func() TypedParam { return new(ForwardTSNSupportedParam) }},
 		{&SupportedExtensionsParam{Types: []Type{TypeForwardTSN, TypeAuth, TypeAsconf, TypeAsconfAck, TypeReconfig}}, func() TypedParam { return new(SupportedExtensionsParam) }},
@@ -97,6 +98,11 @@ func TestAddrParamMapped(t *testing.T) {
 	b := a.AppendTo(nil)
 	if len(b) != 8 || ParamType(b[1]) != ParamIPv4Addr {
 		t.Fatalf("% x", b)
+	}
+	mapped := netip.MustParseAddr("::ffff:192.0.2.1").As16()
+	var d AddrParam
+	if err := d.Decode(Param{Type: ParamIPv6Addr, Value: mapped[:]}); err != nil || d.Addr != netip.MustParseAddr("192.0.2.1") {
+		t.Fatalf("mapped IPv6 parameter decoded to %v, %v", d.Addr, err)
 	}
 }
 

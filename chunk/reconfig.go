@@ -54,7 +54,7 @@ func (c *Reconfig) Decode(r Raw) error {
 	if n == 0 {
 		return chunkErr(TypeReconfig, HeaderLen, ErrMissingParam, "no re-configuration parameter")
 	}
-	c.Params = r.Value
+	c.Params = trimTLV(r.Value)
 	return nil
 }
 

@@ -304,6 +304,10 @@ func TestStrings(t *testing.T) {
 		{CauseRestartNewEncapPort.String(), "RestartWithNewEncapsulationPort"},
 		{CauseCode(99).String(), "CauseCode(0x63)"},
 		{ActionSkipReport.String(), "skip+report"},
+		{ActionStop.String(), "stop"},
+		{ActionStopReport.String(), "stop+report"},
+		{ActionSkip.String(), "skip"},
+		{Action(9).String(), "Action(9)"},
 	}
 	for _, c := range cases {
 		if c.got != c.want {
@@ -319,5 +323,133 @@ func TestStrings(t *testing.T) {
 		if _, ok := causeNames[CauseCode(i)]; !ok {
 			t.Errorf("cause %d has no name", i)
 		}
+	}
+}
+
+func TestIterBytesAndEncodedLen(t *testing.T) {
+	var b []byte
+	d := &Data{TSN: 1, UserData: []byte("abcde")}
+	b = d.AppendTo(b)
+	if d.EncodedLen() != len(b) {
+		t.Fatalf("Data.EncodedLen %d, encoded %d", d.EncodedLen(), len(b))
+	}
+	b = (&CookieAck{}).AppendTo(b)
+	u := &Unknown{Raw: Raw{Type: 0x7e, Value: []byte{1, 2, 3}}}
+	b = u.AppendTo(b)
+	id := &IData{UserData: []byte("x")}
+	if n := len(id.AppendTo(nil)); id.EncodedLen() != n {
+		t.Fatalf("IData.EncodedLen %d, encoded %d", id.EncodedLen(), n)
+	}
+	s := sack16()
+	if n := len(s.AppendTo(nil)); s.EncodedLen() != n {
+		t.Fatalf("Sack.EncodedLen %d, encoded %d", s.EncodedLen(), n)
+	}
+	it := NewIter(b)
+	if it.Bytes() != nil {
+		t.Fatal("Bytes before Next")
+	}
+	want := [][]byte{b[:21], b[24:28], b[28:35]}
+	for i := 0; it.Next(); i++ {
+		if !bytes.Equal(it.Bytes(), want[i]) {
+			t.Fatalf("chunk %d: Bytes % x want % x", i, it.Bytes(), want[i])
+		}
+	}
+}
+
+// TestLastPaddingCounted checks that a chunk whose length counts the
+// padding of its last parameter (which RFC 9260 §3.2 asks receivers to
+// accept) decodes to the same value as one that does not, and that both
+// re-encode to the RFC form.
+func TestLastPaddingCounted(t *testing.T) {
+	ps := params(&ECNCapableParam{}, &StateCookieParam{Cookie: []byte("abcde")})
+	// ps ends with 3 bytes of padding after the 9-byte cookie parameter.
+	fixed := []byte{0, 0, 0, 1, 0, 0, 0, 2, 0, 1, 0, 1, 0, 0, 0, 3}
+	short := raw(TypeInitAck, 0, InitHeaderLen+len(ps)-3, cat(fixed, ps)...)
+	long := raw(TypeInitAck, 0, InitHeaderLen+len(ps), cat(fixed, ps)...)
+	if bytes.Equal(short, long) || len(short) != len(long) {
+		t.Fatal("test setup: the two forms differ only in the length field")
+	}
+	var a, b InitAck
+	for _, x := range []struct {
+		in  []byte
+		dst *InitAck
+	}{{short, &a}, {long, &b}} {
+		it := NewIter(x.in)
+		if !it.Next() {
+			t.Fatal(it.Err())
+		}
+		if err := x.dst.Decode(it.Chunk()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !reflect.DeepEqual(a, b) || len(a.Params) != len(ps)-3 {
+		t.Fatalf("decodings differ: %d %d", len(a.Params), len(b.Params))
+	}
+	if !bytes.Equal(b.AppendTo(nil), short) {
+		t.Fatal("re-encoding should leave the last padding out of the length")
+	}
+	// Same for the causes of an ABORT.
+	cs := causes(&UserInitiatedAbortCause{Reason: []byte("x")})
+	ab := raw(TypeAbort, 0, HeaderLen+len(cs), cs...)
+	it := NewIter(ab)
+	it.Next()
+	var abort Abort
+	if err := abort.Decode(it.Chunk()); err != nil || len(abort.Causes) != 5 {
+		t.Fatalf("%v %d", err, len(abort.Causes))
+	}
+}
+
+func TestAppendPad(t *testing.T) {
+	b := AppendPad([]byte{1}, 64)
+	if len(b) != 65 || b[1] != byte(TypePad) || binary.BigEndian.Uint16(b[3:]) != 64 {
+		t.Fatalf("% x", b[:8])
+	}
+	it := NewIter(b[1:])
+	var p Pad
+	if !it.Next() || p.Decode(it.Chunk()) != nil || len(p.Padding) != 60 || it.Next() {
+		t.Fatal("PAD of 64 bytes does not walk as one chunk")
+	}
+	for _, n := range []int{0, 3, 6, 65536} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("AppendPad(%d) did not panic", n)
+				}
+			}()
+			AppendPad(nil, n)
+		}()
+	}
+}
+
+func TestRawAndCauseAppendTo(t *testing.T) {
+	c := Cause{Code: CauseProtocolViolation, Info: []byte("abc")}
+	b := c.AppendTo(nil)
+	it := NewCauseIter(b)
+	if !it.Next() || !reflect.DeepEqual(it.Cause(), c) {
+		t.Fatalf("% x", b)
+	}
+	p := Param{Type: ParamRandom, Value: []byte{1, 2, 3, 4, 5}}
+	pi := NewParamIter(p.AppendTo(nil))
+	if !pi.Next() || !reflect.DeepEqual(pi.Param(), p) {
+		t.Fatal("Param.AppendTo")
+	}
+}
+
+func TestOversizedEncodePanics(t *testing.T) {
+	big := make([]byte, 70000)
+	for name, f := range map[string]func(){
+		"chunk": func() { (&CookieEcho{Cookie: big}).AppendTo(nil) },
+		"param": func() { AppendParam(nil, ParamStateCookie, big) },
+		"cause": func() { AppendCause(nil, CauseProtocolViolation, big) },
+		"sack":  func() { (&Sack{DupTSNs: make([]uint32, 70000)}).AppendTo(nil) },
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
 	}
 }

@@ -1,6 +1,9 @@
 package chunk
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"slices"
+)
 
 // SackHeaderLen is the length of a SACK chunk without gap blocks or
 // duplicate TSNs.
@@ -15,20 +18,32 @@ func (s *Sack) AppendTo(b []byte) []byte {
 	if len(s.Gaps) > 0xFFFF || len(s.DupTSNs) > 0xFFFF {
 		panic("BUG: chunk: SACK with more than 65535 gap blocks or duplicate TSNs")
 	}
-	b, st := appendHeader(b, TypeSack, 0)
-	b = appendU32(b, s.CumTSNAck)
-	b = appendU32(b, s.ARwnd)
-	b = appendU16(b, uint16(len(s.Gaps)))
-	b = appendU16(b, uint16(len(s.DupTSNs)))
-	for _, g := range s.Gaps {
-		b = appendU16(b, g.Start)
-		b = appendU16(b, g.End)
+	n := s.EncodedLen()
+	b = slices.Grow(b, n)
+	st := len(b)
+	b = b[:st+n]
+	v := b[st:]
+	v[0], v[1] = byte(TypeSack), 0
+	binary.BigEndian.PutUint16(v[2:], uint16(n))
+	binary.BigEndian.PutUint32(v[4:], s.CumTSNAck)
+	binary.BigEndian.PutUint32(v[8:], s.ARwnd)
+	binary.BigEndian.PutUint16(v[12:], uint16(len(s.Gaps)))
+	binary.BigEndian.PutUint16(v[14:], uint16(len(s.DupTSNs)))
+	v = v[SackHeaderLen:]
+	for i, g := range s.Gaps {
+		binary.BigEndian.PutUint16(v[4*i:], g.Start)
+		binary.BigEndian.PutUint16(v[4*i+2:], g.End)
 	}
-	for _, t := range s.DupTSNs {
-		b = appendU32(b, t)
+	v = v[4*len(s.Gaps):]
+	for i, t := range s.DupTSNs {
+		binary.BigEndian.PutUint32(v[4*i:], t)
 	}
-	return finish(b, st)
+	return b
 }
+
+// EncodedLen returns the length of the encoded SACK chunk (always a
+// multiple of 4).
+func (s *Sack) EncodedLen() int { return SackHeaderLen + 4*len(s.Gaps) + 4*len(s.DupTSNs) }
 
 // Decode fills s from r, reusing s.Gaps and s.DupTSNs. The chunk length
 // must be exactly what the two counts announce, and every gap block must
@@ -47,19 +62,19 @@ func (s *Sack) Decode(r Raw) error {
 	if len(v) != 12+4*ng+4*nd {
 		return chunkErr(TypeSack, HeaderLen+8, ErrBadLength, "gap block and duplicate TSN counts disagree with the chunk length")
 	}
-	gaps, dups := s.Gaps[:0], s.DupTSNs[:0]
-	off := 12
-	for i := 0; i < ng; i++ {
-		g := GapBlock{Start: binary.BigEndian.Uint16(v[off:]), End: binary.BigEndian.Uint16(v[off+2:])}
-		if g.Start == 0 || g.Start > g.End {
-			return chunkErr(TypeSack, HeaderLen+off, ErrInvalidField, "gap block")
+	gaps := slices.Grow(s.Gaps[:0], ng)[:ng]
+	dups := slices.Grow(s.DupTSNs[:0], nd)[:nd]
+	g := v[12 : 12+4*ng]
+	for i := range gaps {
+		gb := GapBlock{Start: binary.BigEndian.Uint16(g[4*i:]), End: binary.BigEndian.Uint16(g[4*i+2:])}
+		if gb.Start == 0 || gb.Start > gb.End {
+			return chunkErr(TypeSack, SackHeaderLen+4*i, ErrInvalidField, "gap block")
 		}
-		gaps = append(gaps, g)
-		off += 4
+		gaps[i] = gb
 	}
-	for i := 0; i < nd; i++ {
-		dups = append(dups, binary.BigEndian.Uint32(v[off:]))
-		off += 4
+	d := v[12+4*ng:]
+	for i := range dups {
+		dups[i] = binary.BigEndian.Uint32(d[4*i:])
 	}
 	s.CumTSNAck = binary.BigEndian.Uint32(v)
 	s.ARwnd = binary.BigEndian.Uint32(v[4:])
