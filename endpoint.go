@@ -125,6 +125,7 @@ type Endpoint struct {
 	opsMu    sync.Mutex
 	ops      []*op
 	opsSpare []*op
+	opFree   []*op
 	opsDone  bool // the loop has exited; no more ops run
 	wake     chan struct{}
 
@@ -296,7 +297,30 @@ type op struct {
 	done   chan struct{}
 }
 
-var opPool = sync.Pool{New: func() any { return &op{done: make(chan struct{}, 1)} }}
+// getOp and putOp keep a per-endpoint free list of ops (not a global
+// sync.Pool: each op owns a channel, and channels must stay with the
+// endpoint that made them, e.g. inside one testing/synctest bubble).
+func (e *Endpoint) getOp() *op {
+	e.opsMu.Lock()
+	if n := len(e.opFree); n > 0 {
+		o := e.opFree[n-1]
+		e.opFree[n-1] = nil
+		e.opFree = e.opFree[:n-1]
+		e.opsMu.Unlock()
+		return o
+	}
+	e.opsMu.Unlock()
+	return &op{done: make(chan struct{}, 1)}
+}
+
+func (e *Endpoint) putOp(o *op) {
+	*o = op{done: o.done}
+	e.opsMu.Lock()
+	if len(e.opFree) < 64 {
+		e.opFree = append(e.opFree, o)
+	}
+	e.opsMu.Unlock()
+}
 
 // submit queues o for the loop and waits until it ran. It returns
 // ErrEndpointClosed if the loop is gone.
@@ -323,11 +347,10 @@ func (e *Endpoint) submit(o *op) error {
 // do runs fn on the loop goroutine with the current time and waits for it.
 // fn may use the core and associations freely; it must not block.
 func (e *Endpoint) do(fn func(now time.Time)) error {
-	o := opPool.Get().(*op)
+	o := e.getOp()
 	o.kind, o.fn = opFunc, fn
 	err := e.submit(o)
-	o.fn = nil
-	opPool.Put(o)
+	e.putOp(o)
 	return err
 }
 

@@ -246,14 +246,13 @@ func (h *Assoc) Recycle(b []byte) { h.ep.msgs.put(b) }
 // TrySend queues a message without blocking; ErrWouldBlock when the send
 // buffer is full. data is copied.
 func (h *Assoc) TrySend(data []byte, p SendParams) error {
-	o := opPool.Get().(*op)
+	o := h.ep.getOp()
 	o.kind, o.h, o.data, o.params = opSend, h, data, p
 	err := h.ep.submit(o)
 	if err == nil {
 		err = o.err
 	}
-	o.h, o.data, o.err = nil, nil, nil
-	opPool.Put(o)
+	h.ep.putOp(o)
 	if errors.Is(err, errSendBufferFull) {
 		return ErrWouldBlock
 	}
