@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/logging"
@@ -142,14 +143,16 @@ type Endpoint struct {
 	listeners map[uint16]*acceptQueue
 
 	// Loop-owned state.
-	handles   map[AssocID]*Assoc
-	timer     *time.Timer
-	tx        []udpencap.Message
-	txBufs    [][]byte
-	msgs      msgPool
-	rt        EndpointRuntimeStats // counters kept by the loop
-	progress  bool                 // datagrams or timeouts handled since the last afterEvent
-	closedBad uint64               // DroppedBadVtag of reaped associations
+	handles  map[AssocID]*Assoc
+	timer    *time.Timer
+	tx       []udpencap.Message
+	txBufs   [][]byte
+	msgs     msgPool
+	rt       EndpointRuntimeStats // counters kept by the loop
+	progress bool                 // datagrams or timeouts handled since the last afterEvent
+
+	readErrors atomic.Uint64 // counted by the reader goroutine
+	closedBad  uint64        // DroppedBadVtag of reaped associations
 }
 
 type rxBatch struct {
@@ -251,6 +254,7 @@ func (e *Endpoint) reader() {
 			default:
 			}
 			e.rxFree <- b
+			e.readErrors.Add(1)
 			if isClosedErr(err) || consecutive > 100 {
 				select {
 				case e.readErr <- err:
@@ -609,6 +613,9 @@ func (e *Endpoint) flush(now time.Time) {
 			// Skip the datagram the socket refused (UDP is lossy
 			// anyway; SCTP retransmits) and send the rest.
 			e.rt.WriteErrors++
+			if n+1 >= len(ms) {
+				break
+			}
 			ms = ms[n+1:]
 		}
 		if k < len(e.tx) {
@@ -836,6 +843,7 @@ func (e *Endpoint) Stats() (EndpointRuntimeStats, error) {
 		}
 		s.Associations = len(e.core.list)
 	})
+	s.ReadErrors = e.readErrors.Load()
 	if c, ok := e.pc.(*udpencap.Conn); ok {
 		s.Socket = c.Stats()
 	}

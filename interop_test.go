@@ -561,7 +561,7 @@ func TestInteropUsctpToUsctp(t *testing.T) {
 				cwg.Add(1)
 				go func() {
 					defer cwg.Done()
-					runEchoClient(t, ctx, h, 200, 4)
+					runEchoClient(t, ctx, h, 100, 4)
 				}()
 			}
 			cwg.Wait()
