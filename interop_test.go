@@ -352,28 +352,39 @@ func waitShutdownComp(t *testing.T, ctx context.Context, h *Assoc) {
 // streams echoed intact, then a graceful shutdown seen on both sides.
 func TestInteropClientToUsrsctpEchoServer(t *testing.T) {
 	bin := needUsrsctp(t, "echo_server")
-	port := usrsctpFreePort(t)
-	srv := startProc(t, 60*time.Second, false, bin, strconv.Itoa(port))
-	waitBound(t, srv, port)
-	ctx := testCtx(t, 45*time.Second)
-	ep := newUDPEndpoint(t, "udp", "")
-	h := connectUsrsctp(t, ctx, ep, loopback4(port), 7)
-	start := time.Now()
-	runEchoClient(t, ctx, h, 1000, 4)
-	t.Logf("1000 messages echoed by usrsctp echo_server in %v", time.Since(start))
-	msgs := 0
-	for _, l := range srv.output() {
-		if strings.HasPrefix(l, "Msg of length") {
-			msgs++
-		}
-	}
-	if msgs != 1000 {
-		t.Fatalf("echo_server printed %d messages, want 1000", msgs)
-	}
-	// usrsctp reports the end as SCTP_SHUTDOWN_EVENT (12 bytes) and
-	// SCTP_ASSOC_CHANGE/SHUTDOWN_COMP (20 bytes) notifications.
-	if _, ok := srv.waitLine(ctx, func(l string) bool { return l == "Notification of length 20 received." }); !ok {
-		t.Fatal("echo_server did not report the association's end")
+	for _, ip := range []string{"127.0.0.1", "::1"} {
+		t.Run(ip, func(t *testing.T) {
+			if ip == "::1" {
+				if c, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback}); err != nil {
+					t.Skipf("no IPv6 loopback: %v", err)
+				} else {
+					c.Close()
+				}
+			}
+			port := usrsctpFreePort(t)
+			srv := startProc(t, 60*time.Second, false, bin, strconv.Itoa(port))
+			waitBound(t, srv, port)
+			ctx := testCtx(t, 45*time.Second)
+			ep := newUDPEndpoint(t, "udp", "")
+			h := connectUsrsctp(t, ctx, ep, netip.AddrPortFrom(netip.MustParseAddr(ip), uint16(port)), 7)
+			start := time.Now()
+			runEchoClient(t, ctx, h, 1000, 4)
+			t.Logf("1000 messages (1 B - 8 KiB, 4 streams) echoed by usrsctp echo_server over %s in %v", ip, time.Since(start))
+			msgs := 0
+			for _, l := range srv.output() {
+				if strings.HasPrefix(l, "Msg of length") {
+					msgs++
+				}
+			}
+			if msgs != 1000 {
+				t.Fatalf("echo_server printed %d messages, want 1000", msgs)
+			}
+			// usrsctp reports the end as SCTP_SHUTDOWN_EVENT (12 bytes) and
+			// SCTP_ASSOC_CHANGE/SHUTDOWN_COMP (20 bytes) notifications.
+			if _, ok := srv.waitLine(ctx, func(l string) bool { return l == "Notification of length 20 received." }); !ok {
+				t.Fatal("echo_server did not report the association's end")
+			}
+		})
 	}
 }
 
