@@ -144,6 +144,7 @@ type Endpoint struct {
 
 	// Loop-owned state.
 	handles  map[AssocID]*Assoc
+	portRefs map[uint16]int // open handles per local SCTP port
 	timer    *time.Timer
 	tx       []udpencap.Message
 	txBufs   [][]byte
@@ -192,6 +193,7 @@ func NewEndpointOn(pc PacketConn, cfg EndpointConfig) *Endpoint {
 		readDone:  make(chan struct{}),
 		listeners: make(map[uint16]*acceptQueue),
 		handles:   make(map[AssocID]*Assoc),
+		portRefs:  make(map[uint16]int),
 		tx:        make([]udpencap.Message, cfg.BatchSize),
 		txBufs:    make([][]byte, cfg.BatchSize),
 	}
@@ -464,14 +466,7 @@ func (e *Endpoint) classifyOOTB(p []byte) {
 	e.rt.DroppedOOTB++
 }
 
-func (e *Endpoint) hasAssocOnPort(port uint16) bool {
-	for _, h := range e.handles {
-		if h.localPort == port {
-			return true
-		}
-	}
-	return false
-}
+func (e *Endpoint) hasAssocOnPort(port uint16) bool { return e.portRefs[port] > 0 }
 
 // afterEvent delivers events and messages to the handles, flushes output
 // and wakes blocked senders. It runs after every loop event.
@@ -550,6 +545,9 @@ func (e *Endpoint) retire(h *Assoc, err error) {
 		e.closedBad += h.a.stats().DroppedBadVtag
 	}
 	delete(e.handles, h.id)
+	if e.portRefs[h.localPort]--; e.portRefs[h.localPort] <= 0 {
+		delete(e.portRefs, h.localPort)
+	}
 	h.mu.Lock()
 	h.closed = true
 	h.err = err

@@ -77,6 +77,7 @@ func (e *Endpoint) newHandle(a *association, peer netip.AddrPort, localPort, pee
 		gone:     make(chan struct{}),
 	}
 	e.handles[h.id] = h
+	e.portRefs[localPort]++
 	return h
 }
 
