@@ -2,6 +2,7 @@ package sctp
 
 import (
 	"encoding/binary"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -305,5 +306,81 @@ func TestForwardTSNReceivedWithPRSCTP(t *testing.T) {
 	p := tp.wantPacket(tp.peerTag, chunk.TypeSack)
 	if s := decodeAs(t, p.chunks[0], &chunk.Sack{}); s.CumTSNAck != 1002 {
 		t.Fatalf("SACK cum %d, want 1002", s.CumTSNAck)
+	}
+}
+
+func TestFailoverToAlternatePath(t *testing.T) {
+	tp := newTestPeer(t)
+	cfg := testAssocConfig()
+	cfg.pathMaxRetrans = 2
+	cfg.maxRetrans = 20
+	tp.startConnect(cfg)
+	alt := netip.MustParseAddrPort("192.0.2.2:9899")
+	v4 := alt.Addr().As4()
+	tp.answerInit(chunk.AppendParam(nil, chunk.ParamIPv4Addr, v4[:]))
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	// The alternate address is probed and confirmed.
+	tp.advance(0)
+	p := tp.wantPacket(tp.peerTag, chunk.TypeHeartbeat)
+	if p.to != alt {
+		t.Fatalf("probe to %v", p.to)
+	}
+	tp.writeFrom(alt, tp.epTag, &chunk.HeartbeatAck{Info: decodeAs(t, p.chunks[0], &chunk.Heartbeat{}).Info})
+	tp.assoc.send(tp.now, outMessage{data: []byte("important")})
+	tp.collect()
+	if p := tp.wantPacket(tp.peerTag, chunk.TypeData); p.to != tp.addr {
+		t.Fatalf("DATA to %v, want the primary", p.to)
+	}
+	// The primary is dead: T3 expiries strike it until it is inactive;
+	// then the retransmission goes to the alternate.
+	var dataTo []netip.AddrPort
+	for i := 0; i < 8; i++ {
+		tp.advanceToTimer()
+		for _, p := range tp.sent {
+			if p.types()[0] == chunk.TypeData {
+				dataTo = append(dataTo, p.to)
+			}
+		}
+		tp.sent = nil
+	}
+	// Path.Max.Retrans = 2: the third T3 expiry makes the primary
+	// inactive, so the third retransmission goes to the alternate. (It
+	// later fails too in this test, and traffic returns to the primary.)
+	if len(dataTo) < 3 || dataTo[0] != tp.addr || dataTo[1] != tp.addr || dataTo[2] != alt {
+		t.Fatalf("retransmissions went to %v, want primary, primary, alternate, ...", dataTo)
+	}
+	var unreachable bool
+	for _, ev := range tp.events {
+		if pc, ok := ev.(PeerAddrChange); ok && pc.State == AddrUnreachable && pc.Addr == tp.addr {
+			unreachable = true
+		}
+	}
+	if !unreachable {
+		t.Fatalf("no ADDR_UNREACHABLE for the primary: %v", tp.events)
+	}
+}
+
+func TestSackPiggybacksOnData(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.connectHandshake(testAssocConfig())
+	d := tp.data(0, "question")
+	tp.write(tp.epTag, d)
+	tp.wantIdle() // the SACK is delayed
+	tp.assoc.send(tp.now, outMessage{data: []byte("answer")})
+	tp.collect()
+	p := tp.wantPacket(tp.peerTag, chunk.TypeSack, chunk.TypeData)
+	if s := decodeAs(t, p.chunks[0], &chunk.Sack{}); s.CumTSNAck != d.TSN {
+		t.Fatalf("piggybacked SACK cum %d, want %d", s.CumTSNAck, d.TSN)
+	}
+	if got := decodeAs(t, p.chunks[1], &chunk.Data{}).UserData; string(got) != "answer" {
+		t.Fatalf("DATA %q", got)
+	}
+	// Nothing left to acknowledge: no SACK when the delay expires.
+	tp.advance(time.Second)
+	for _, p := range tp.sent {
+		if p.types()[0] == chunk.TypeSack {
+			t.Fatalf("extra SACK %v", p)
+		}
 	}
 }

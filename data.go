@@ -19,6 +19,16 @@ import (
 //	               fast retransmit
 //	congestion.go  the congestion controller interface and RFC 9260 §7.2 Reno
 //	prsctp.go      PR-SCTP (RFC 3758) abandonment and FORWARD TSN
+//
+// Use by the core, per received packet: handleData / handleSack /
+// handleForwardTSN for each chunk, then endOfPacket once. Per packet to
+// send: appendSack (or appendSackRoom) when sackDue, then appendData with
+// the room left; appendData may also emit a FORWARD TSN. Timers: deadline
+// and handleTimeout. User side: enqueue copies the message; readMessage
+// returns messages whose data stays valid until the next readMessage call.
+// A message larger than the receive window is handed out in pieces
+// (inMessage.partial) rather than deadlocking the association; while that
+// runs nothing else is returned. popAbandoned reports PR-SCTP give-ups.
 
 // rtoConfig holds the RTO bounds (RFC 9260 §15: RTO.Initial, RTO.Min, RTO.Max).
 type rtoConfig struct{ initial, min, max time.Duration }
@@ -125,7 +135,7 @@ type dataStats struct {
 	localRwnd            uint32 // a_rwnd we would advertise now
 	flight               int    // bytes in flight
 	outstandingChunks    int    // TSNs sent and not cumulatively acked
-	queuedBytes          int    // bytes enqueued and not yet fully acked
+	queuedBytes          int    // bytes enqueued and not yet fully acked (+ per-message overhead)
 	bufferedBytes        int    // received bytes not yet read
 	inFastRecovery       bool
 	errorCount           int

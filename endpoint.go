@@ -127,6 +127,7 @@ type Endpoint struct {
 	opsSpare []*op
 	opsDone  bool // the loop has exited; no more ops run
 	wake     chan struct{}
+	opPool   sync.Pool // of *op; see newOp
 
 	rx      chan *rxBatch
 	rxFree  chan *rxBatch
@@ -147,6 +148,7 @@ type Endpoint struct {
 	txBufs    [][]byte
 	msgs      msgPool
 	rt        EndpointRuntimeStats // counters kept by the loop
+	progress  bool                 // datagrams or timeouts handled since the last afterEvent
 	closedBad uint64               // DroppedBadVtag of reaped associations
 }
 
@@ -295,7 +297,15 @@ type op struct {
 	done   chan struct{}
 }
 
-var opPool = sync.Pool{New: func() any { return &op{done: make(chan struct{}, 1)} }}
+// newOp returns a pooled op. The pool is per endpoint, not global: an op
+// holds a channel, and a channel must not travel between testing/synctest
+// bubbles (each test's endpoints live in their own bubble).
+func (e *Endpoint) newOp() *op {
+	if o, ok := e.opPool.Get().(*op); ok {
+		return o
+	}
+	return &op{done: make(chan struct{}, 1)}
+}
 
 // submit queues o for the loop and waits until it ran. It returns
 // ErrEndpointClosed if the loop is gone.
@@ -322,11 +332,11 @@ func (e *Endpoint) submit(o *op) error {
 // do runs fn on the loop goroutine with the current time and waits for it.
 // fn may use the core and associations freely; it must not block.
 func (e *Endpoint) do(fn func(now time.Time)) error {
-	o := opPool.Get().(*op)
+	o := e.newOp()
 	o.kind, o.fn = opFunc, fn
 	err := e.submit(o)
 	o.fn = nil
-	opPool.Put(o)
+	e.opPool.Put(o)
 	return err
 }
 
@@ -383,6 +393,7 @@ func (e *Endpoint) loop() {
 		case <-e.timer.C:
 			armed = false
 			e.core.handleTimeout(time.Now())
+			e.progress = true
 		case err := <-e.readErr:
 			fatal = err
 			return
@@ -394,6 +405,7 @@ func (e *Endpoint) loop() {
 
 func (e *Endpoint) handleBatch(b *rxBatch) {
 	now := time.Now()
+	e.progress = true
 	c := e.core
 	for i := 0; i < b.n; i++ {
 		m := &b.ms[i]
@@ -453,9 +465,14 @@ func (e *Endpoint) afterEvent(now time.Time) {
 		}
 		e.dispatch(now, ev)
 	}
+	// Send buffer space is only freed by SACKs and timeouts (abandoned
+	// PR-SCTP messages): wake blocked senders after those, not after their
+	// own retries (which would spin).
+	progress := e.progress
+	e.progress = false
 	for _, h := range e.handles {
 		e.drain(h, false)
-		if h.sendBlocked {
+		if h.sendBlocked && progress {
 			h.sendBlocked = false
 			signal1(h.writable)
 		}

@@ -246,14 +246,14 @@ func (h *Assoc) Recycle(b []byte) { h.ep.msgs.put(b) }
 // TrySend queues a message without blocking; ErrWouldBlock when the send
 // buffer is full. data is copied.
 func (h *Assoc) TrySend(data []byte, p SendParams) error {
-	o := opPool.Get().(*op)
+	o := h.ep.newOp()
 	o.kind, o.h, o.data, o.params = opSend, h, data, p
 	err := h.ep.submit(o)
 	if err == nil {
 		err = o.err
 	}
 	o.h, o.data, o.err = nil, nil, nil
-	opPool.Put(o)
+	h.ep.opPool.Put(o)
 	if errors.Is(err, errSendBufferFull) {
 		return ErrWouldBlock
 	}
@@ -282,10 +282,7 @@ func (h *Assoc) Send(ctx context.Context, data []byte, p SendParams) error {
 
 func (h *Assoc) sendOnLoop(now time.Time, data []byte, p SendParams) error {
 	if h.a == nil || h.ep.handles[h.id] != h {
-		if err := h.Err(); err != nil {
-			return err
-		}
-		return ErrClosed
+		return h.closedErr()
 	}
 	err := h.a.send(now, outMessage{stream: p.Stream, ppid: p.PPID, unordered: p.Unordered, data: data, ttl: p.TTL, context: p.Context})
 	if errors.Is(err, errSendBufferFull) {
@@ -345,12 +342,18 @@ func (h *Assoc) do(fn func(a *association, now time.Time)) error {
 		return err
 	}
 	if closed {
-		if e := h.Err(); e != nil && !errors.Is(e, ErrClosed) {
-			return fmt.Errorf("%w: %w", ErrClosed, e)
-		}
-		return ErrClosed
+		return h.closedErr()
 	}
 	return nil
+}
+
+// closedErr is the error of operations on a closed association: ErrClosed,
+// wrapping the reason it closed.
+func (h *Assoc) closedErr() error {
+	if e := h.Err(); e != nil && !errors.Is(e, ErrClosed) {
+		return fmt.Errorf("%w: %w", ErrClosed, e)
+	}
+	return ErrClosed
 }
 
 // msgPool recycles received-message buffers by size class (256 B × 4^k up

@@ -332,7 +332,7 @@ func (e *endpointCore) handleDatagram(now time.Time, from netip.AddrPort, b []by
 	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
 	addr := from.Addr()
 	// RFC 9260 §8.4 rule 1: only unicast peers.
-	if !addr.IsValid() || addr.IsUnspecified() || addr.IsMulticast() || from.Port() == 0 {
+	if !addr.IsValid() || addr.IsUnspecified() || addr.IsMulticast() || addr == netip.AddrFrom4([4]byte{255, 255, 255, 255}) || from.Port() == 0 {
 		e.st.DroppedOOTB++
 		return
 	}

@@ -10,8 +10,11 @@ import (
 	"net/netip"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/usctp/sctp/chunk"
+	"github.com/usctp/sctp/internal/simnet"
 	"github.com/usctp/sctp/udpencap"
 )
 
@@ -173,3 +176,325 @@ func TestEndpointEchoLoopback(t *testing.T) {
 
 var _ = fmt.Sprintf
 var _ = udpencap.MaxDatagram
+
+// ---- endpoint over the in-memory network, in a synctest bubble ----
+
+// simPair attaches two endpoints to a simnet network with cfg on both links.
+func simPair(t *testing.T, seed uint64, link simnet.LinkConfig) (*simnet.Network, *Endpoint, *Endpoint) {
+	t.Helper()
+	n := simnet.New(seed)
+	n.SetDefaultLink(link)
+	mk := func(addr string, s int64) *Endpoint {
+		pc, err := n.Attach(netip.MustParseAddrPort(addr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := NewEndpointOn(WrapDatagramConn(pc), EndpointConfig{Rand: newSeededReader(byte(s) ^ byte(seed*31))})
+		t.Cleanup(func() { e.Close() })
+		return e
+	}
+	return n, mk("10.0.0.1:9899", 1), mk("10.0.0.2:9899", 2)
+}
+
+func TestEndpointSimnetLossyEcho(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, a, b := simPair(t, 7, simnet.LinkConfig{Loss: 0.05, Delay: 20 * time.Millisecond, Jitter: 5 * time.Millisecond, Duplicate: 0.01, Reorder: 0.02})
+		ctx := testCtx(t, 10*time.Minute) // virtual time
+		var wg sync.WaitGroup
+		ends := echoServer(t, ctx, b, 7, &wg)
+		h, err := a.Connect(ctx, b.LocalAddr(), 7)
+		if err != nil {
+			t.Fatalf("Connect: %v", err)
+		}
+		runEchoClient(t, ctx, h, 300, 3)
+		if err := <-ends; !errors.Is(err, io.EOF) || errors.Is(err, ErrAborted) {
+			t.Fatalf("server side ended with %v", err)
+		}
+		st, err := a.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Associations != 0 {
+			t.Fatalf("client still holds %d associations", st.Associations)
+		}
+		a.Close()
+		b.Close()
+		wg.Wait()
+	})
+}
+
+// Closing an endpoint aborts its associations: the peer sees CommLost with
+// ErrAborted, local handles end with ErrEndpointClosed-related errors, and
+// operations fail with ErrEndpointClosed.
+func TestEndpointCloseAbortsAssociations(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, a, b := simPair(t, 1, simnet.LinkConfig{Delay: time.Millisecond})
+		ctx := testCtx(t, time.Minute)
+		if err := b.Listen(9, 4); err != nil {
+			t.Fatal(err)
+		}
+		h, err := a.Connect(ctx, b.LocalAddr(), 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := b.Accept(ctx, 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.WaitEstablished(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		if err := a.Close(); !errors.Is(err, ErrEndpointClosed) {
+			t.Fatalf("second Close: %v", err)
+		}
+		<-h.Done()
+		if err := h.TrySend([]byte("x"), SendParams{}); err == nil {
+			t.Fatal("send on a closed endpoint succeeded")
+		}
+		if _, err := a.Connect(ctx, b.LocalAddr(), 9); !errors.Is(err, ErrEndpointClosed) {
+			t.Fatalf("Connect after Close: %v", err)
+		}
+		var lost bool
+		for {
+			d, err := srv.Next(ctx)
+			if err != nil {
+				if !errors.Is(err, io.EOF) || !errors.Is(err, ErrAborted) {
+					t.Fatalf("peer association ended with %v, want ErrAborted", err)
+				}
+				break
+			}
+			if ac, ok := d.Event.(AssocChange); ok && ac.State == CommLost {
+				lost = true
+			}
+		}
+		if !lost {
+			t.Fatal("peer saw no COMM_LOST")
+		}
+	})
+}
+
+// A partitioned peer: the association fails after Association.Max.Retrans
+// (RFC 9260 §8.1) and Send/Next report it.
+func TestEndpointPeerUnreachable(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n, a, b := simPair(t, 3, simnet.LinkConfig{Delay: time.Millisecond})
+		ctx := testCtx(t, time.Hour)
+		if err := b.Listen(9, 4); err != nil {
+			t.Fatal(err)
+		}
+		h, err := a.Connect(ctx, b.LocalAddr(), 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.SetPartition(a.LocalAddr(), b.LocalAddr(), true)
+		n.SetPartition(b.LocalAddr(), a.LocalAddr(), true)
+		if err := h.Send(ctx, []byte("lost"), SendParams{}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		<-h.Done()
+		if !errors.Is(h.Err(), ErrAssociationFailed) {
+			t.Fatalf("association ended with %v, want ErrAssociationFailed", h.Err())
+		}
+		if el := time.Since(start); el < 10*time.Second {
+			t.Fatalf("failed after only %v of virtual time", el)
+		}
+		if err := h.Send(ctx, []byte("x"), SendParams{}); !errors.Is(err, ErrClosed) {
+			t.Fatalf("Send after failure: %v", err)
+		}
+	})
+}
+
+// A receiver that does not read: the sender's Send blocks (flow control
+// reaches it through the receive window) and honours its context; once
+// the receiver reads, everything arrives.
+func TestEndpointBackpressure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := simnet.New(5)
+		n.SetDefaultLink(simnet.LinkConfig{Delay: time.Millisecond})
+		mk := func(addr string, cfg EndpointConfig) *Endpoint {
+			pc, err := n.Attach(netip.MustParseAddrPort(addr))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := NewEndpointOn(WrapDatagramConn(pc), cfg)
+			t.Cleanup(func() { e.Close() })
+			return e
+		}
+		a := mk("10.0.0.1:9899", EndpointConfig{})
+		b := mk("10.0.0.2:9899", EndpointConfig{RecvQueueBytes: 16 << 10})
+		ctx := testCtx(t, time.Hour)
+		if err := b.Listen(9, 4); err != nil {
+			t.Fatal(err)
+		}
+		h, err := a.Connect(ctx, b.LocalAddr(), 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := make([]byte, 8<<10)
+		sent := 0
+		for ; sent < 10000; sent++ {
+			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err := h.Send(sctx, msg, SendParams{})
+			cancel()
+			if errors.Is(err, context.DeadlineExceeded) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("Send %d: %v", sent, err)
+			}
+		}
+		if sent == 10000 {
+			t.Fatal("10000 × 8 KiB sent to a receiver that never reads: no backpressure")
+		}
+		if err := h.TrySend(msg, SendParams{}); !errors.Is(err, ErrWouldBlock) {
+			t.Fatalf("TrySend with a full buffer: %v", err)
+		}
+		srv, err := b.Accept(ctx, 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			h.Shutdown()
+		}()
+		got := 0
+		buf := make([]byte, 16<<10)
+		for {
+			n, _, err := srv.Recv(ctx, buf)
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					t.Fatalf("Recv: %v", err)
+				}
+				break
+			}
+			if n != len(msg) {
+				t.Fatalf("message of %d bytes", n)
+			}
+			got++
+		}
+		if got != sent {
+			t.Fatalf("received %d of %d messages", got, sent)
+		}
+	})
+}
+
+// Many associations share one endpoint (one UDP socket) on each side.
+func TestEndpointManyAssociations(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, a, b := simPair(t, 11, simnet.LinkConfig{Delay: 2 * time.Millisecond, Loss: 0.01})
+		ctx := testCtx(t, time.Hour)
+		var wg sync.WaitGroup
+		ends := echoServer(t, ctx, b, 7, &wg)
+		const k = 20
+		var cwg sync.WaitGroup
+		for i := 0; i < k; i++ {
+			h, err := a.Connect(ctx, b.LocalAddr(), 7)
+			if err != nil {
+				t.Fatalf("Connect %d: %v", i, err)
+			}
+			cwg.Add(1)
+			go func() {
+				defer cwg.Done()
+				runEchoClient(t, ctx, h, 30, 2)
+			}()
+		}
+		cwg.Wait()
+		for i := 0; i < k; i++ {
+			if err := <-ends; errors.Is(err, ErrAborted) || !errors.Is(err, io.EOF) {
+				t.Fatalf("server association %d ended with %v", i, err)
+			}
+		}
+		st, _ := b.Stats()
+		if st.Core.AssociationsTotal != k || st.Associations != 0 {
+			t.Fatalf("server stats: %+v", st)
+		}
+		a.Close()
+		b.Close()
+		wg.Wait()
+	})
+}
+
+// Bad datagrams are dropped and counted by reason, allocate no state, and
+// do not disturb the association.
+func TestEndpointDropReasons(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n, a, b := simPair(t, 9, simnet.LinkConfig{Delay: time.Millisecond})
+		ctx := testCtx(t, time.Minute)
+		if err := b.Listen(9, 4); err != nil {
+			t.Fatal(err)
+		}
+		h, err := a.Connect(ctx, b.LocalAddr(), 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := b.Accept(ctx, 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The attacker shares the client's IP (the association is
+		// keyed by peer IP and SCTP ports), not its UDP port.
+		evil, err := n.Attach(netip.MustParseAddrPort("10.0.0.1:4000"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer evil.Close()
+		pkt := func(dst uint16, vtag uint32) []byte {
+			p := AppendCommonHeader(nil, CommonHeader{SrcPort: h.LocalPort(), DstPort: dst, VerificationTag: vtag})
+			p = (&chunk.Heartbeat{Info: []byte("hostile!")}).AppendTo(p)
+			FinalizePacket(p)
+			return p
+		}
+		badCRC := pkt(9, 1)
+		badCRC[8] ^= 0xff
+		before, _ := b.Stats()
+		for _, d := range [][]byte{
+			{1, 2, 3, 4, 5},    // short
+			badCRC,             // bad checksum
+			pkt(4444, 77),      // no listener, no association
+			pkt(9, 0xdeadbeef), // wrong verification tag
+		} {
+			if _, err := evil.WriteToUDPAddrPort(d, b.LocalAddr()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(10 * time.Millisecond) // virtual: past the link delay
+		synctest.Wait()
+		st, err := b.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := [4]uint64{st.DroppedShort - before.DroppedShort, st.DroppedBadChecksum - before.DroppedBadChecksum,
+			st.DroppedUnknownPort - before.DroppedUnknownPort, st.DroppedBadVtag - before.DroppedBadVtag}
+		if got != [4]uint64{1, 1, 1, 1} {
+			t.Fatalf("drops short/checksum/unknown-port/vtag = %v, want [1 1 1 1]; stats %+v", got, st)
+		}
+		if st.Associations != 1 || st.Core.AssociationsTotal != 1 {
+			t.Fatalf("hostile datagrams changed association state: %+v", st)
+		}
+		// The association still works.
+		if err := h.Send(ctx, []byte("still here"), SendParams{}); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 64)
+		if n, _, err := srv.Recv(ctx, buf); err != nil || string(buf[:n]) != "still here" {
+			t.Fatalf("Recv = %q, %v", buf[:n], err)
+		}
+	})
+}
+
+// Closing an endpoint frees its UDP port.
+func TestEndpointCloseFreesPort(t *testing.T) {
+	e := newUDPEndpoint(t, "udp4", "127.0.0.1")
+	addr := e.LocalAddr()
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := udpencap.Listen("udp4", addr)
+	if err != nil {
+		t.Fatalf("port %v not free after Close: %v", addr, err)
+	}
+	c.Close()
+}

@@ -1,6 +1,7 @@
 package sctp
 
 import (
+	"flag"
 	"math/rand/v2"
 	"testing"
 
@@ -44,9 +45,11 @@ func (tp *testPeer) hostilePacket(r *rand.Rand) []byte {
 	return tp.packet(vtag, cs...)
 }
 
+var hostileN = flag.Int("core.hostile", 10000, "packets for TestHostileChunksNoPanic")
+
 func TestHostileChunksNoPanic(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	n := 20000
+	n := *hostileN
 	if testing.Short() {
 		n = 2000
 	}

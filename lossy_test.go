@@ -12,7 +12,7 @@ import (
 )
 
 var (
-	lossySeeds = flag.Int("core.seeds", 24, "seeds for TestLossyTwoEndpoints")
+	lossySeeds = flag.Int("core.seeds", 8, "seeds for TestLossyTwoEndpoints")
 	lossySeed  = flag.Int("core.seed", 0, "run only this seed of TestLossyTwoEndpoints")
 )
 

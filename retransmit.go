@@ -121,7 +121,7 @@ type sendState struct {
 
 	flight   int    // bytes of user data in flight
 	peerRwnd uint32 // RFC 9260 §6.2.1 rwnd
-	queued   int    // bytes enqueued and not yet fully acknowledged
+	queued   int    // bytes enqueued and not yet fully acknowledged, overhead included
 
 	rtxCount     int  // chunks marked for retransmission
 	rtxBurst     bool // next retransmission packet ignores cwnd (§6.3.3 E3, §7.2.4 step 4)
@@ -181,7 +181,7 @@ func (d *dataState) releaseChunkRef(m *outMsg) {
 }
 
 func (d *dataState) freeMsg(m *outMsg) {
-	d.snd.queued -= len(m.buf)
+	d.snd.queued -= len(m.buf) + sendMsgOverhead
 	if !m.expires.IsZero() {
 		d.snd.ttlLive--
 	}

@@ -20,7 +20,7 @@ func (d *dataState) enqueue(now time.Time, m outMessage) error {
 	case m.stream >= d.cfg.outStreams:
 		// §6.4: the stream identifier must be below the negotiated count.
 		return errInvalidStream
-	case s.queued > 0 && s.queued+len(m.data) > d.cfg.sndBuf:
+	case s.queued > 0 && s.queued+len(m.data)+sendMsgOverhead > d.cfg.sndBuf:
 		return errSendBufferFull
 	}
 	om := s.newMsg()
@@ -36,10 +36,15 @@ func (d *dataState) enqueue(now time.Time, m outMessage) error {
 		om.expires = now.Add(m.ttl)
 		s.ttlLive++
 	}
-	s.queued += len(om.buf)
+	s.queued += len(om.buf) + sendMsgOverhead
 	s.pending.push(om)
 	return nil
 }
+
+// sendMsgOverhead is charged against the send buffer per message on top of
+// its data (message and chunk records, buffer rounding), so a flood of tiny
+// messages cannot hold far more memory than sndBuf.
+const sendMsgOverhead = 256
 
 // maxFragment is the largest user data in one DATA chunk so that the chunk
 // fits an MTU-sized packet with the common header (§6.9).

@@ -586,6 +586,9 @@ func (p *pingPong) AppendDatagram(_ time.Time, b []byte) ([]byte, netip.AddrPort
 }
 
 func TestSimSteadyStateNoAlloc(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector")
+	}
 	s := NewSim(1)
 	s.SetDefaultLink(LinkConfig{Delay: time.Millisecond, Jitter: time.Millisecond})
 	a, b := &pingPong{peer: addrB}, &pingPong{peer: addrA}
@@ -681,5 +684,30 @@ func TestSimFilter(t *testing.T) {
 	}
 	if st := s.Stats(); len(sink.got) != 66 || st.Dropped[DropFilter] != 34 || st.InFlight() != 0 {
 		t.Fatalf("delivered %d, stats %v", len(sink.got), st)
+	}
+}
+
+// bigNode sends one datagram larger than any UDP payload.
+type bigNode struct{ sent bool }
+
+func (b *bigNode) HandleDatagram(time.Time, netip.AddrPort, []byte) {}
+func (b *bigNode) HandleTimeout(time.Time)                          {}
+func (b *bigNode) Deadline() time.Time                              { return time.Time{} }
+func (b *bigNode) AppendDatagram(_ time.Time, p []byte) ([]byte, netip.AddrPort, bool) {
+	if b.sent {
+		return p, netip.AddrPort{}, false
+	}
+	b.sent = true
+	return append(p, make([]byte, MaxDatagram+1)...), addrB, true
+}
+
+func TestSimOversizedDatagram(t *testing.T) {
+	s := NewSim(1)
+	sink := &sinkNode{}
+	s.AddNode(addrA, &bigNode{})
+	s.AddNode(addrB, sink)
+	runIdle(t, s)
+	if st := s.Stats(); len(sink.got) != 0 || st.Dropped[DropMTU] != 1 || st.InFlight() != 0 {
+		t.Fatalf("oversized datagram: %d delivered, stats %v", len(sink.got), st)
 	}
 }

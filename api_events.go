@@ -1,0 +1,49 @@
+package sctp
+
+// EventSubscribe selects which notification categories SCTPRecv returns
+// (the SCTP_EVENTS / SCTP_EVENT option, RFC 6458 §6.2; pysctp's
+// event_subscribe with its eight flags, plus the newer categories pysctp
+// could never enable, its bug B18). Notifications are the engine's event
+// types (AssocChange, PeerAddrChange, SendFailed, RemoteError,
+// ShutdownEvent, PartialDelivery, AdaptationIndication, SenderDry), returned
+// in Received.Notification with MSG_NOTIFICATION set. The zero value
+// subscribes to nothing.
+type EventSubscribe struct {
+	// DataIO is kept for pysctp compatibility. usctp always fills
+	// SndRcvInfo for received data (stream, SSN, PPID, TSN, association)
+	// whatever this flag says, where the kernel zeroes it when off.
+	DataIO bool
+	// Association: AssocChange (COMM_UP, COMM_LOST, RESTART,
+	// SHUTDOWN_COMP, CANT_STR_ASSOC).
+	Association bool
+	// Address: PeerAddrChange (path available, unreachable, confirmed...).
+	Address bool
+	// SendFailure: SendFailed, one per undelivered message.
+	SendFailure bool
+	// PeerError: RemoteError, one per cause of a received ERROR chunk.
+	PeerError bool
+	// Shutdown: ShutdownEvent when the peer sends SHUTDOWN.
+	Shutdown bool
+	// PartialDelivery: PartialDelivery when a partial delivery is aborted.
+	PartialDelivery bool
+	// AdaptationLayer: AdaptationIndication from the peer's INIT/INIT ACK.
+	AdaptationLayer bool
+	// Authentication (RFC 4895 AUTH key events). Accepted; the stack does
+	// not implement AUTH yet, so no such event is ever produced.
+	Authentication bool
+	// SenderDry: SenderDry when nothing is queued or in flight any more.
+	SenderDry bool
+	// StreamReset (RFC 6525 stream reset events). Accepted; the stack does
+	// not implement RE-CONFIG yet, so no such event is ever produced.
+	StreamReset bool
+}
+
+// Clear turns every category off except DataIO (pysctp events.clear()).
+func (e *EventSubscribe) Clear() { *e = EventSubscribe{DataIO: true} }
+
+// AllEvents returns a subscription with every category on.
+func AllEvents() EventSubscribe {
+	return EventSubscribe{DataIO: true, Association: true, Address: true, SendFailure: true,
+		PeerError: true, Shutdown: true, PartialDelivery: true, AdaptationLayer: true,
+		Authentication: true, SenderDry: true, StreamReset: true}
+}

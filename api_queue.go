@@ -1,0 +1,172 @@
+package sctp
+
+import (
+	"net/netip"
+	"sync"
+)
+
+// rqItem is one item waiting in a socket's receive queue: a complete user
+// message with its metadata, or a notification.
+type rqItem struct {
+	from  netip.AddrPort
+	assoc AssocID
+	msg   []byte
+	info  SndRcvInfo
+	ev    Event  // non-nil: a notification
+	off   int    // bytes of msg already returned by partial SCTPRecv reads
+	rec   *Assoc // where msg can be recycled once copied out (nil: keep)
+}
+
+// size is what the item counts against the queue's byte limit.
+func (it *rqItem) size() int {
+	if it.ev != nil {
+		return 64
+	}
+	return len(it.msg) - it.off
+}
+
+// recvQueue is a socket's receive queue: a FIFO of rqItems bounded in
+// bytes (the receive buffer, SO_RCVBUF). Producers (the per-association
+// pumps) block in waitSpace while it is full, which leaves messages in the
+// association and so closes the peer's window (RFC 9260 §6.2 a_rwnd):
+// flow control reaches the peer. A single item larger than the limit is
+// still accepted when the queue is empty, so no message is ever stuck.
+//
+// Consumers wait on ready(), producers on space(); both are
+// capacity-one notification channels re-armed while the condition holds,
+// so any number of goroutines may wait.
+type recvQueue struct {
+	mu    sync.Mutex
+	items []rqItem // items[head:] are queued
+	head  int
+	bytes int
+	limit int
+	rd    chan struct{} // signalled when items are available
+	sp    chan struct{} // signalled when space is available
+}
+
+func newRecvQueue(limit int) *recvQueue {
+	return &recvQueue{limit: limit, rd: make(chan struct{}, 1), sp: make(chan struct{}, 1)}
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// ready returns the channel signalled when an item may be available.
+func (q *recvQueue) ready() <-chan struct{} { return q.rd }
+
+// space returns the channel signalled when room may be available.
+func (q *recvQueue) space() <-chan struct{} { return q.sp }
+
+// setLimit changes the byte limit (SO_RCVBUF).
+func (q *recvQueue) setLimit(n int) {
+	q.mu.Lock()
+	q.limit = n
+	q.mu.Unlock()
+	signal(q.sp)
+}
+
+// tryPush appends it unless the queue is full; it reports whether it did.
+// Notifications are always accepted: they are small and bounded in number
+// by the engine (a few per association state change or failed message).
+func (q *recvQueue) tryPush(it rqItem) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := len(q.items) - q.head
+	if it.ev == nil && n > 0 && q.bytes+it.size() > q.limit {
+		return false
+	}
+	if q.head > 0 && q.head == len(q.items) {
+		q.items = q.items[:0]
+		q.head = 0
+	}
+	q.items = append(q.items, it)
+	q.bytes += it.size()
+	signal(q.rd)
+	if q.bytes < q.limit {
+		signal(q.sp) // pass the wake-up on to another waiting producer
+	}
+	return true
+}
+
+// pop removes and returns the first item (ok false when empty). If it is a
+// message longer than maxlen (maxlen >= 0), only its next maxlen bytes are
+// returned, the rest stays at the front, and eor is false; otherwise eor
+// is true (for notifications too).
+func (q *recvQueue) pop(maxlen int) (rqItem, bool, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.head == len(q.items) {
+		return rqItem{}, false, false
+	}
+	it := &q.items[q.head]
+	if it.ev == nil && maxlen >= 0 && len(it.msg)-it.off > maxlen {
+		// Partial read: return maxlen bytes and keep the rest queued
+		// (RFC 6458 §3.1.4: MSG_EOR only on the last piece).
+		part := *it
+		part.msg = it.msg[it.off : it.off+maxlen]
+		it.off += maxlen
+		q.bytes -= maxlen
+		signal(q.sp)
+		signal(q.rd)
+		return part, false, true
+	}
+	out := *it
+	out.msg = it.msg[it.off:]
+	q.bytes -= it.size()
+	q.items[q.head] = rqItem{}
+	q.head++
+	if q.head < len(q.items) {
+		signal(q.rd)
+	}
+	signal(q.sp)
+	return out, true, true
+}
+
+// frontLen returns the remaining length of the first item's message, and
+// whether the first item is a data message; ok is false when empty.
+func (q *recvQueue) frontLen() (n int, isData, ok bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.head == len(q.items) {
+		return 0, false, false
+	}
+	it := &q.items[q.head]
+	return len(it.msg) - it.off, it.ev == nil, true
+}
+
+// take removes and returns every queued item of association id, in order
+// (used by Peeloff to move them to the new socket).
+func (q *recvQueue) take(id AssocID) []rqItem {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var out []rqItem
+	keep := q.items[:q.head]
+	for _, it := range q.items[q.head:] {
+		if it.assoc == id {
+			out = append(out, it)
+			q.bytes -= it.size()
+		} else {
+			keep = append(keep, it)
+		}
+	}
+	for i := len(keep); i < len(q.items); i++ {
+		q.items[i] = rqItem{}
+	}
+	q.items = keep
+	if len(out) > 0 {
+		signal(q.sp)
+	}
+	return out
+}
+
+// len returns the number of queued items.
+func (q *recvQueue) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items) - q.head
+}

@@ -1,0 +1,306 @@
+package sctp
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Family is the address family of a socket (pysctp's first constructor
+// argument). A socket of family AF_INET6 also accepts IPv4 addresses
+// unless restricted; AF_INET accepts IPv4 only.
+type Family int
+
+// Address families (values of Linux's AF_INET / AF_INET6).
+const (
+	AF_INET  Family = 2
+	AF_INET6 Family = 10
+)
+
+func (f Family) String() string {
+	switch f {
+	case AF_INET:
+		return "AF_INET"
+	case AF_INET6:
+		return "AF_INET6"
+	}
+	return "Family(" + strconv.Itoa(int(f)) + ")"
+}
+
+// accepts reports whether an address of this IP may be used on a socket of
+// family f (an IPv4 address on AF_INET6 is allowed, as with v4-mapped
+// addresses on a dual-stack kernel socket).
+func (f Family) accepts(ip netip.Addr) bool {
+	if !ip.IsValid() {
+		return true // wildcard
+	}
+	switch f {
+	case AF_INET:
+		return ip.Unmap().Is4()
+	case AF_INET6:
+		return true
+	}
+	return false
+}
+
+// Style is the socket style: one-to-one (TCP-like) or one-to-many
+// (UDP-like), RFC 6458 §3 and §4.
+type Style int
+
+// Socket styles (pysctp TCP_STYLE / UDP_STYLE, values of SOCK_STREAM and
+// SOCK_SEQPACKET).
+const (
+	TCP_STYLE Style = 1 // one-to-one: SocketTCP
+	UDP_STYLE Style = 5 // one-to-many: SocketUDP
+)
+
+func (s Style) String() string {
+	switch s {
+	case TCP_STYLE:
+		return "TCP_STYLE"
+	case UDP_STYLE:
+		return "UDP_STYLE"
+	}
+	return "Style(" + strconv.Itoa(int(s)) + ")"
+}
+
+// BindxAction selects what Bindx does with the addresses.
+type BindxAction int
+
+// Bindx actions (pysctp BINDX_ADD / BINDX_REMOVE, RFC 6458 §9.1).
+const (
+	BINDX_ADD    BindxAction = 1
+	BINDX_REMOVE BindxAction = 2
+	BINDX_REM                = BINDX_REMOVE // pysctp alias
+)
+
+// ShutdownHow is the argument of Shutdown.
+type ShutdownHow int
+
+// Shutdown directions (values of Linux SHUT_RD, SHUT_WR, SHUT_RDWR).
+const (
+	SHUT_RD   ShutdownHow = 0 // stop receiving; pending and later data are discarded
+	SHUT_WR   ShutdownHow = 1 // graceful SHUTDOWN once queued data is acknowledged (RFC 9260 §9.2)
+	SHUT_RDWR ShutdownHow = 2 // both
+)
+
+// SendFlags are the per-message flags of SCTPSend and Conn.WriteMsg
+// (sinfo_flags, RFC 6458 §5.3.4). Values are pysctp's.
+type SendFlags uint16
+
+// Send flags.
+const (
+	// MSG_UNORDERED sends the message unordered (RFC 9260 §6.6, U bit).
+	MSG_UNORDERED SendFlags = 1
+	// MSG_ADDR_OVER asks for the message to go to the peer address in
+	// SndInfo.To instead of the primary path; To must be a peer address
+	// of the association (else ErrInvalidArgument). The engine has no
+	// per-message path choice yet: DATA goes on the association's current
+	// path (over UDP encapsulation peers are normally single-homed).
+	MSG_ADDR_OVER SendFlags = 2
+	// MSG_ABORT aborts the association (RFC 9260 §9.1); the message, if
+	// any, is the user abort reason (cause 12). One-to-many only.
+	MSG_ABORT SendFlags = 4
+	// MSG_EOF starts a graceful shutdown of the association once queued
+	// data is acknowledged (RFC 9260 §9.2). One-to-many only; the message
+	// may be empty.
+	MSG_EOF SendFlags = 512
+	// MSG_FIN is pysctp's alias of MSG_EOF.
+	MSG_FIN = MSG_EOF
+	// MSG_ADDR_OVERRIDE is pysctp's alias of MSG_ADDR_OVER.
+	MSG_ADDR_OVERRIDE = MSG_ADDR_OVER
+
+	validSendFlags = MSG_UNORDERED | MSG_ADDR_OVER | MSG_ABORT | MSG_EOF
+)
+
+func (f SendFlags) String() string {
+	if f == 0 {
+		return "0"
+	}
+	var parts []string
+	for _, x := range []struct {
+		f SendFlags
+		s string
+	}{{MSG_UNORDERED, "MSG_UNORDERED"}, {MSG_ADDR_OVER, "MSG_ADDR_OVER"}, {MSG_ABORT, "MSG_ABORT"}, {MSG_EOF, "MSG_EOF"}} {
+		if f&x.f != 0 {
+			parts = append(parts, x.s)
+			f &^= x.f
+		}
+	}
+	if f != 0 {
+		parts = append(parts, "0x"+strconv.FormatUint(uint64(f), 16))
+	}
+	return strings.Join(parts, "|")
+}
+
+// RecvFlags are the flags SCTPRecv returns (msg_flags). Values are
+// pysctp's FLAG_EOR and FLAG_NOTIFICATION.
+type RecvFlags int
+
+// Receive flags.
+const (
+	// MSG_EOR: this read ends a message (always set for a complete message
+	// or the last piece of one read in several pieces).
+	MSG_EOR RecvFlags = 0x80
+	// MSG_NOTIFICATION: the item is a notification, not user data.
+	MSG_NOTIFICATION RecvFlags = 0x8000
+	// FLAG_EOR and FLAG_NOTIFICATION are pysctp's names.
+	FLAG_EOR          = MSG_EOR
+	FLAG_NOTIFICATION = MSG_NOTIFICATION
+)
+
+func (f RecvFlags) String() string {
+	var parts []string
+	if f&MSG_NOTIFICATION != 0 {
+		parts = append(parts, "MSG_NOTIFICATION")
+	}
+	if f&MSG_EOR != 0 {
+		parts = append(parts, "MSG_EOR")
+	}
+	if rest := f &^ (MSG_NOTIFICATION | MSG_EOR); rest != 0 || len(parts) == 0 {
+		parts = append(parts, "0x"+strconv.FormatInt(int64(rest), 16))
+	}
+	return strings.Join(parts, "|")
+}
+
+// Well-known Payload Protocol Identifiers (IANA "SCTP Payload Protocol
+// Identifiers"), in host byte order like every PPID in this API.
+const (
+	PPID_M3UA     uint32 = 3
+	PPID_S1AP     uint32 = 18
+	PPID_X2AP     uint32 = 27
+	PPID_DIAMETER uint32 = 46
+	PPID_NGAP     uint32 = 60
+	PPID_XNAP     uint32 = 61
+	PPID_F1AP     uint32 = 62
+)
+
+// SndInfo describes how to send one message (pysctp sctp_send's keyword
+// arguments; RFC 6458 sctp_sndinfo plus the destination). The zero value
+// sends on stream 0 with PPID 0, ordered, to the only or primary peer.
+type SndInfo struct {
+	// To is the destination on a one-to-many socket: the peer IP and SCTP
+	// port. If no association to it exists, one is set up implicitly
+	// (RFC 6458 §4.1.8). On a one-to-one socket it is only used with
+	// MSG_ADDR_OVER, to choose one of the peer's addresses.
+	To netip.AddrPort
+	// AssocID addresses an existing association of a one-to-many socket
+	// directly (pysctp could not, its bug B16). It takes precedence over To.
+	AssocID AssocID
+	// Stream is the outbound stream; it must be below the negotiated
+	// number of outbound streams (ErrInvalidStream).
+	Stream uint16
+	// PPID is the Payload Protocol Identifier in host byte order, full
+	// 32-bit range; the stack writes it big-endian on the wire
+	// (RFC 9260 §3.3.1). PPID 60 here is NGAP, with no htonl.
+	PPID uint32
+	// Flags: MSG_UNORDERED, MSG_ADDR_OVER, MSG_ABORT, MSG_EOF.
+	Flags SendFlags
+	// TTL abandons the message if it is not sent (or, with PR-SCTP,
+	// acknowledged) within this time (RFC 3758 timed reliability);
+	// 0 = reliable. Full time.Duration range (pysctp capped it, bug B15).
+	TTL time.Duration
+	// Context is an opaque value returned in SendFailed.Info if the
+	// message cannot be delivered.
+	Context uint32
+}
+
+// SndRcvInfo describes a received message (pysctp sndrcvinfo; RFC 6458
+// sctp_sndrcvinfo). It is always filled for data.
+type SndRcvInfo struct {
+	Stream  uint16    // inbound stream
+	SSN     uint16    // stream sequence number (0 for unordered)
+	Flags   SendFlags // MSG_UNORDERED if it was sent unordered
+	PPID    uint32    // host byte order (RFC 9260 §3.3.1)
+	TSN     uint32    // TSN of the message's first fragment
+	AssocID AssocID
+}
+
+// Received is one item returned by SCTPRecv: user data with its
+// SndRcvInfo, or a notification (pysctp's (fromaddr, flags, msg, notif)).
+type Received struct {
+	// From is the peer address (IP and SCTP port) the data came from, or
+	// that the notification is about.
+	From netip.AddrPort
+	// Flags: MSG_EOR when Msg ends a message (a message larger than the
+	// maxlen passed to SCTPRecv is returned in pieces, only the last with
+	// MSG_EOR); MSG_NOTIFICATION when the item is Notification.
+	Flags RecvFlags
+	// Msg is the data; nil for a notification.
+	Msg []byte
+	// Info describes the data (zero for a notification).
+	Info SndRcvInfo
+	// Notification is set iff Flags has MSG_NOTIFICATION: one of the
+	// engine event types (AssocChange, PeerAddrChange, SendFailed, ...).
+	Notification Event
+}
+
+// Addr is the address of an SCTP endpoint over UDP encapsulation: an IP
+// address, an SCTP port and the UDP encapsulation port (RFC 6951). It
+// implements net.Addr with network "sctp".
+type Addr struct {
+	// IP and SCTP port.
+	netip.AddrPort
+	// UDPPort is the UDP encapsulation port of that address
+	// (0 = unknown or the default 9899).
+	UDPPort uint16
+}
+
+// Network returns "sctp".
+func (a *Addr) Network() string { return "sctp" }
+
+// String returns "ip:port", or "ip:port/udp:N" when the UDP port is known.
+func (a *Addr) String() string {
+	if a == nil {
+		return "<nil>"
+	}
+	s := a.AddrPort.String()
+	if a.UDPPort != 0 {
+		s += "/udp:" + strconv.Itoa(int(a.UDPPort))
+	}
+	return s
+}
+
+// DefaultUDPPort is the IANA-registered UDP port for SCTP over UDP
+// encapsulation (RFC 6951 §6).
+const DefaultUDPPort = 9899
+
+// ParseAddr parses "host:port" where host is an IPv4 or IPv6 literal
+// (IPv6 in brackets, with an optional zone) or empty for the wildcard
+// ("" or ":5000"). Names are not resolved here; Dial and Listen resolve them.
+func ParseAddr(s string) (netip.AddrPort, error) {
+	host, port, err := splitHostPort(s)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	if host == "" {
+		return netip.AddrPortFrom(netip.Addr{}, port), nil
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.AddrPort{}, invalidArg("address %q: host is not an IP literal", s)
+	}
+	return netip.AddrPortFrom(ip, port), nil
+}
+
+func splitHostPort(s string) (host string, port uint16, err error) {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return "", 0, invalidArg("address %q: missing port", s)
+	}
+	host, ps := s[:i], s[i+1:]
+	if strings.HasPrefix(host, "[") {
+		if !strings.HasSuffix(host, "]") {
+			return "", 0, invalidArg("address %q: bad brackets", s)
+		}
+		host = host[1 : len(host)-1]
+	} else if strings.IndexByte(host, ':') >= 0 {
+		return "", 0, invalidArg("address %q: IPv6 literal needs brackets", s)
+	}
+	p, perr := strconv.ParseUint(ps, 10, 16)
+	if perr != nil {
+		return "", 0, invalidArg("address %q: bad port", s)
+	}
+	return host, uint16(p), nil
+}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"strconv"
+	"time"
+
+	sctp "github.com/usctp/sctp"
+)
+
+// maxRecv bounds one SCTPRecv piece; larger messages come in pieces.
+const maxRecv = 1 << 20
+
+// setupFlags are the association-setup flags of connect and perf.
+type setupFlags struct {
+	remoteUDP   uint
+	streams     uint
+	initRetries uint
+	rtoMax      time.Duration
+}
+
+func (f *setupFlags) config(st *stack) *sctp.Config {
+	cfg := &sctp.Config{
+		Stack:         st.Stack,
+		RemoteUDPPort: uint16(f.remoteUDP),
+		InitMsg: sctp.InitMsg{NumOstreams: uint16(f.streams), MaxInstreams: uint16(f.streams),
+			MaxAttempts: uint16(f.initRetries)},
+	}
+	if f.rtoMax > 0 {
+		// RTO.Initial and RTO.Min (1 s, RFC 9260 §15) may not exceed RTO.Max.
+		lo := min(time.Second, f.rtoMax)
+		cfg.RTO = sctp.RTOInfo{Initial: lo, Min: min(lo, 200*time.Millisecond), Max: f.rtoMax}
+		cfg.InitMsg.MaxInitTimeo = f.rtoMax
+	}
+	return cfg
+}
+
+func (f *setupFlags) check() error {
+	switch {
+	case f.remoteUDP == 0 || f.remoteUDP > 65535:
+		return usageErr("-remote-udp %d: want a UDP port 1..65535", f.remoteUDP)
+	case f.streams == 0 || f.streams > 65535:
+		return usageErr("-streams %d: want 1..65535", f.streams)
+	case f.initRetries == 0 || f.initRetries > 65535:
+		return usageErr("-init-retries %d: want 1..65535", f.initRetries)
+	case f.rtoMax < 0:
+		return usageErr("-rto-max %v: want a positive duration", f.rtoMax)
+	}
+	return nil
+}
+
+// dial sets up an association to addr, turning the failures into
+// sctpcat's errors. A first signal cancels it (errInterrupted).
+func dial(st *stack, addr string, f *setupFlags, sig *signals) (*sctp.Conn, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-sig.first:
+			cancel()
+		case <-stop:
+		}
+	}()
+	c, err := sctp.Dial(ctx, "sctp", addr, f.config(st))
+	if err == nil {
+		return c, nil
+	}
+	var ne net.Error
+	switch {
+	case fired(sig.first):
+		return nil, fmt.Errorf("%w while connecting to %s", errInterrupted, addr)
+	case errors.Is(err, sctp.ErrConnectFailed) && errors.As(err, &ne) && ne.Timeout():
+		ue := &unreachableError{peer: addr, udpPort: uint16(f.remoteUDP), retries: int(f.initRetries)}
+		if ap, perr := netip.ParseAddrPort(addr); perr == nil {
+			ue.icmp = st.portUnreachable(netip.AddrPortFrom(ap.Addr(), uint16(f.remoteUDP)))
+		}
+		return nil, ue
+	case errors.Is(err, sctp.ErrConnectFailed) && errors.Is(err, sctp.ErrAborted):
+		var ae *sctp.AbortError
+		why := "nothing listens on that SCTP port?"
+		if errors.As(err, &ae) && len(ae.Causes) > 0 {
+			why = causesText(ae.Causes)
+		}
+		return nil, fmt.Errorf("peer %s (UDP port %d) refused the association with ABORT (%s)", addr, f.remoteUDP, why)
+	}
+	return nil, fmt.Errorf("connect to %s: %w", addr, err)
+}
+
+// peerAddr checks a HOST:PORT argument.
+func peerAddr(s string) (string, error) {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil || host == "" {
+		return "", usageErr("address %q: want HOST:PORT (IPv6 as [::1]:PORT)", s)
+	}
+	if p, err := strconv.ParseUint(port, 10, 16); err != nil || p == 0 {
+		return "", usageErr("address %q: SCTP port must be 1..65535", s)
+	}
+	return s, nil
+}
+
+// recvLoop reads the Conn's messages and notifications until the
+// association has ended (nil) or reading failed.
+func recvLoop(c *sctp.Conn, onMsg func(r *sctp.Received) error, onEvent func(ev sctp.Event)) error {
+	sock := c.Socket()
+	for {
+		r, err := sock.SCTPRecv(maxRecv)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if r.Notification != nil {
+			if onEvent != nil {
+				onEvent(r.Notification)
+			}
+			continue
+		}
+		if err := onMsg(r); err != nil {
+			return err
+		}
+	}
+}
+
+// eventText is the -v line of a notification.
+func eventText(ev sctp.Event) string {
+	switch ev := ev.(type) {
+	case sctp.AssocChange:
+		s := fmt.Sprintf("assoc %d: %v", ev.ID, ev.State)
+		if ev.State == sctp.CommUp || ev.State == sctp.Restart {
+			s += fmt.Sprintf(" (streams out=%d in=%d)", ev.OutStreams, ev.InStreams)
+		}
+		if len(ev.Causes) > 0 {
+			s += ": " + causesText(ev.Causes)
+		} else if ev.Err != nil && !errors.Is(ev.Err, sctp.ErrClosed) {
+			s += ": " + describe(ev.Err)
+		}
+		return s
+	case sctp.RemoteError:
+		return fmt.Sprintf("assoc %d: peer reported error cause %d (%s)", ev.ID, ev.Code, causeName(ev.Code))
+	case sctp.SendFailed:
+		return fmt.Sprintf("assoc %d: message of %d bytes on stream %d not delivered: %v", ev.ID, len(ev.Data), ev.Stream, ev.Err)
+	}
+	return ev.String()
+}
+
+// endText describes how an association ended, from Conn.EndReason.
+func endText(reason error) string {
+	if reason == nil || errors.Is(reason, sctp.ErrClosed) {
+		return "shutdown complete"
+	}
+	return describe(reason)
+}
+
+// endErr is the command error for an association that ended with reason
+// (nil after a graceful shutdown).
+func endErr(reason error) error {
+	if reason == nil || errors.Is(reason, sctp.ErrClosed) {
+		return nil
+	}
+	return reason
+}
+
+// writeMsg writes one received message to w: verbatim, with a newline
+// added at the end of a message that has none.
+func writeMsg(w io.Writer, r *sctp.Received) error {
+	b := r.Msg
+	if r.Flags&sctp.MSG_EOR != 0 && (len(b) == 0 || b[len(b)-1] != '\n') {
+		b = append(b, '\n')
+	}
+	_, err := w.Write(b)
+	return err
+}

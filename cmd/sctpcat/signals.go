@@ -1,0 +1,52 @@
+package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// signals turns SIGINT/SIGTERM into two closed channels: first (shut down
+// gracefully) and second (abort). syscall.SIGTERM exists on every GOOS
+// sctpcat builds for; on Windows only os.Interrupt (Ctrl-C) is delivered.
+type signals struct {
+	first, second chan struct{}
+	ch            chan os.Signal
+	done          chan struct{}
+}
+
+func watchSignals() *signals {
+	s := &signals{first: make(chan struct{}), second: make(chan struct{}),
+		ch: make(chan os.Signal, 2), done: make(chan struct{})}
+	signal.Notify(s.ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		for n := 0; n < 2; n++ {
+			select {
+			case <-s.ch:
+			case <-s.done:
+				return
+			}
+			if n == 0 {
+				close(s.first)
+			} else {
+				close(s.second)
+			}
+		}
+	}()
+	return s
+}
+
+// stop restores the default signal handling.
+func (s *signals) stop() {
+	signal.Stop(s.ch)
+	close(s.done)
+}
+
+func fired(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"sync"
+	"syscall"
+
+	sctp "github.com/usctp/sctp"
+	"github.com/usctp/sctp/udpencap"
+)
+
+// stack is an usctp stack on its own UDP socket, plus what sctpcat
+// learns about the socket: ICMP errors (for "peer unreachable" messages)
+// and the optional pcap tap.
+type stack struct {
+	*sctp.Stack
+	icmpMu   sync.Mutex
+	icmpSeen map[netip.AddrPort]bool // destinations that answered ICMP port unreachable
+}
+
+// openStack binds UDP laddr (network udp, udp4 or udp6) and starts a stack
+// on it; pcapPath, if set, records every packet. A busy port gives a
+// *portInUseError naming the flag that picks another.
+func openStack(network string, laddr netip.AddrPort, pcapPath, portFlag string) (*stack, error) {
+	st := &stack{icmpSeen: make(map[netip.AddrPort]bool)}
+	c, err := udpencap.Listen(network, laddr, udpencap.WithICMPHandler(st.onICMP))
+	if err != nil {
+		if isAddrInUse(err) {
+			return nil, &portInUseError{port: laddr.Port(), flag: portFlag}
+		}
+		return nil, fmt.Errorf("UDP %v: %w", laddr, err)
+	}
+	var pc sctp.PacketConn = c
+	if pcapPath != "" {
+		t, err := newTapConn(c, pcapPath)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		pc = t
+	}
+	s, err := sctp.NewStackOn(sctp.StackConfig{}, pc)
+	if err != nil {
+		pc.Close()
+		return nil, err
+	}
+	st.Stack = s
+	return st, nil
+}
+
+func (st *stack) onICMP(e udpencap.ICMPError) {
+	if !e.PortUnreachable {
+		return
+	}
+	st.icmpMu.Lock()
+	st.icmpSeen[netip.AddrPortFrom(e.To.Addr().Unmap(), e.To.Port())] = true
+	st.icmpMu.Unlock()
+}
+
+// portUnreachable reports whether an ICMP port unreachable came back for
+// datagrams sent to to (Linux only; elsewhere always false).
+func (st *stack) portUnreachable(to netip.AddrPort) bool {
+	st.icmpMu.Lock()
+	defer st.icmpMu.Unlock()
+	return st.icmpSeen[netip.AddrPortFrom(to.Addr().Unmap(), to.Port())]
+}
+
+// portInUseError is a local UDP port already bound by another process.
+type portInUseError struct {
+	port uint16
+	flag string
+}
+
+func (e *portInUseError) Error() string {
+	return fmt.Sprintf("UDP port %d is already in use (another sctpcat, usrsctp program or kernel SCTP encapsulation?); choose another with %s N (0: any free port)", e.port, e.flag)
+}
+
+func isAddrInUse(err error) bool {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return true
+	}
+	// Windows reports WSAEADDRINUSE (10048), not syscall.EADDRINUSE.
+	s := err.Error()
+	return strings.Contains(s, "address already in use") || strings.Contains(s, "Only one usage of each socket address")
+}

@@ -1,0 +1,303 @@
+package sctp
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"time"
+)
+
+// Config configures Dial and Listen. The zero value (or nil) uses the
+// DefaultStack and the stack defaults.
+type Config struct {
+	// Stack is the stack to use; nil means DefaultStack().
+	Stack *Stack
+	// LocalAddr (Dial only) binds the client to this local address and
+	// SCTP port before connecting; zero means an ephemeral port.
+	LocalAddr netip.AddrPort
+	// RemoteUDPPort (Dial only) is the peer's UDP encapsulation port;
+	// 0 means the stack's default (9899 unless configured).
+	RemoteUDPPort uint16
+	// InitMsg sets the streams requested and the INIT retransmission
+	// limits (zero fields: defaults).
+	InitMsg InitMsg
+	// RTO sets the retransmission timeout bounds (zero fields: defaults).
+	RTO RTOInfo
+	// DefaultSend gives the stream, PPID, flags and TTL of messages
+	// written with Write (zero: stream 0, PPID 0, ordered, reliable).
+	DefaultSend SndInfo
+	// SndBuf and RcvBuf set the send and receive buffer sizes (0: defaults).
+	SndBuf, RcvBuf int
+	// Backlog (Listen only) bounds the associations waiting for Accept.
+	Backlog int
+}
+
+func (c *Config) stack() (*Stack, error) {
+	if c != nil && c.Stack != nil {
+		return c.Stack, nil
+	}
+	return DefaultStack()
+}
+
+// apply sets the socket options of cfg on s.
+func (c *Config) apply(s *Socket) error {
+	if c == nil {
+		return nil
+	}
+	if err := s.SetInitMsg(c.InitMsg); err != nil {
+		return err
+	}
+	if err := s.SetRTOInfo(0, c.RTO); err != nil {
+		return err
+	}
+	if err := s.SetDefaultSendParams(c.DefaultSend); err != nil {
+		return err
+	}
+	if c.RemoteUDPPort != 0 {
+		if err := s.SetRemoteUDPEncapsPort(0, netip.AddrPort{}, c.RemoteUDPPort); err != nil {
+			return err
+		}
+	}
+	if c.SndBuf != 0 {
+		if err := s.SetSndBuf(c.SndBuf); err != nil {
+			return err
+		}
+	}
+	if c.RcvBuf != 0 {
+		if err := s.SetRcvBuf(c.RcvBuf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Conn is one SCTP association used as a net.Conn: each Write sends one
+// message (on the default stream and PPID, Config.DefaultSend) and each
+// Read returns one whole message. ReadMsg and WriteMsg carry the stream,
+// PPID and flags. It is safe for concurrent use; Close unblocks pending
+// Read and Write calls with net.ErrClosed. Read returns io.EOF once the
+// peer has shut the association down and every message was read.
+type Conn struct {
+	s     *Socket
+	laddr *Addr
+	raddr *Addr
+}
+
+var _ net.Conn = (*Conn)(nil)
+
+// Dial sets up an association with address ("host:port", host an IP
+// literal or a name resolved with ctx) over network "sctp", "sctp4" or
+// "sctp6" and returns it as a Conn. It returns when the association is
+// established or setup failed (ErrConnectFailed), or ctx ended.
+func Dial(ctx context.Context, network, address string, cfg *Config) (*Conn, error) {
+	fam, err := familyOf(network)
+	if err != nil {
+		return nil, opError("dial", nil, nil, err)
+	}
+	st, err := cfg.stack()
+	if err != nil {
+		return nil, opError("dial", nil, nil, err)
+	}
+	raddr, err := resolve(ctx, network, address)
+	if err != nil {
+		return nil, opError("dial", nil, nil, err)
+	}
+	if raddr.Addr().Is6() && !raddr.Addr().Is4In6() {
+		fam = AF_INET6
+	}
+	s, err := st.NewSocket(fam, TCP_STYLE)
+	if err != nil {
+		return nil, opError("dial", nil, nil, err)
+	}
+	if err := cfg.apply(s); err != nil {
+		s.Close()
+		return nil, opError("dial", nil, nil, err)
+	}
+	if cfg != nil && cfg.LocalAddr.IsValid() {
+		if err := s.Bind(cfg.LocalAddr); err != nil {
+			s.Close()
+			return nil, opError("dial", nil, nil, err)
+		}
+	}
+	if err := s.ConnectContext(ctx, raddr); err != nil {
+		s.Close()
+		return nil, opError("dial", nil, &Addr{AddrPort: raddr}, err)
+	}
+	return newConn(s), nil
+}
+
+func newConn(s *Socket) *Conn {
+	c := &Conn{s: s}
+	if l, err := s.GetLaddrs(0); err == nil && len(l) > 0 {
+		c.laddr = &Addr{AddrPort: l[0], UDPPort: s.stack.LocalUDPAddr().Port()}
+	}
+	if e, err := s.entry(0); err == nil {
+		c.raddr = &Addr{AddrPort: e.peer, UDPPort: e.a.remoteUDPPort(netip.Addr{})}
+	}
+	return c
+}
+
+func familyOf(network string) (Family, error) {
+	switch network {
+	case "sctp", "sctp6":
+		return AF_INET6, nil
+	case "sctp4":
+		return AF_INET, nil
+	}
+	return 0, fmt.Errorf("%w: network %q (want sctp, sctp4 or sctp6)", net.UnknownNetworkError(network), network)
+}
+
+// resolve turns "host:port" into an address, resolving a host name.
+func resolve(ctx context.Context, network, address string) (netip.AddrPort, error) {
+	host, port, err := splitHostPort(address)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	if host == "" {
+		return netip.AddrPortFrom(netip.Addr{}, port), nil
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return netip.AddrPortFrom(ip, port), nil
+	}
+	ipnet := "ip"
+	switch network {
+	case "sctp4":
+		ipnet = "ip4"
+	case "sctp6":
+		ipnet = "ip6"
+	}
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, ipnet, host)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	if len(ips) == 0 {
+		return netip.AddrPort{}, fmt.Errorf("%w: no address for %q", ErrInvalidArgument, host)
+	}
+	return netip.AddrPortFrom(ips[0].Unmap(), port), nil
+}
+
+// Socket returns the underlying one-to-one socket, for options (Status,
+// RTO, streams) and notifications.
+func (c *Conn) Socket() *SocketTCP { return &SocketTCP{c.s} }
+
+// AssocID returns the association's id.
+func (c *Conn) AssocID() AssocID {
+	if e, err := c.s.entry(0); err == nil {
+		return e.id
+	}
+	return 0
+}
+
+// Read reads the next message into b. If the message is larger than b,
+// Read returns a *ShortBufferError (matching io.ErrShortBuffer) naming the
+// size needed and keeps the message for the next Read. Notifications are
+// skipped (use Socket().SCTPRecv to see them).
+func (c *Conn) Read(b []byte) (int, error) {
+	n, _, err := c.ReadMsg(b)
+	return n, err
+}
+
+// ReadMsg is Read that also returns the message's stream, SSN, PPID
+// (host byte order) and flags.
+func (c *Conn) ReadMsg(b []byte) (int, SndRcvInfo, error) {
+	return c.ReadMsgContext(context.Background(), b)
+}
+
+// ReadMsgContext is ReadMsg bounded by ctx as well as the read deadline.
+func (c *Conn) ReadMsgContext(ctx context.Context, b []byte) (int, SndRcvInfo, error) {
+	s := c.s
+	s.rdMu.Lock()
+	defer s.rdMu.Unlock()
+	for {
+		if n, isData, ok := s.rq.frontLen(); ok {
+			if isData && n > len(b) {
+				return 0, SndRcvInfo{}, c.err("read", &ShortBufferError{Need: n, Have: len(b)})
+			}
+			it, _, _ := s.rq.pop(-1)
+			if it.ev != nil {
+				continue
+			}
+			n := copy(b, it.msg)
+			if it.rec != nil {
+				it.rec.Recycle(it.msg) // copied out: the buffer can be reused
+			}
+			return n, it.info, nil
+		}
+		if err := s.recvBlocked(); err != nil {
+			if err == io.EOF {
+				return 0, SndRcvInfo{}, io.EOF
+			}
+			return 0, SndRcvInfo{}, c.err("read", err)
+		}
+		select {
+		case <-s.rq.ready():
+		case <-s.closing:
+			return 0, SndRcvInfo{}, c.err("read", errSocketClosed)
+		case <-s.rdl.wait():
+			return 0, SndRcvInfo{}, c.err("read", errDeadline)
+		case <-ctx.Done():
+			return 0, SndRcvInfo{}, c.err("read", ctxErr(ctx))
+		}
+	}
+}
+
+// Write sends b as one message with the default send parameters. An empty
+// b sends nothing and returns 0, nil.
+func (c *Conn) Write(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	n, err := c.s.SCTPSend(b, nil)
+	return n, c.err("write", err)
+}
+
+// WriteMsg sends b as one message with the given stream, PPID (host byte
+// order), flags, TTL and context; nil info uses the defaults.
+func (c *Conn) WriteMsg(b []byte, info *SndInfo) (int, error) {
+	return c.WriteMsgContext(context.Background(), b, info)
+}
+
+// WriteMsgContext is WriteMsg bounded by ctx as well as the write deadline.
+func (c *Conn) WriteMsgContext(ctx context.Context, b []byte, info *SndInfo) (int, error) {
+	n, err := c.s.SCTPSendContext(ctx, b, info)
+	return n, c.err("write", err)
+}
+
+// Close shuts the association down gracefully (queued messages are still
+// delivered) and unblocks pending calls.
+func (c *Conn) Close() error { return c.err("close", c.s.Close()) }
+
+// CloseWrite starts a graceful shutdown (RFC 9260 §9.2): the peer reads
+// io.EOF after the messages already written; this side can still read.
+func (c *Conn) CloseWrite() error { return c.err("close", c.s.Shutdown(SHUT_WR)) }
+
+// LocalAddr returns the local address (IP, SCTP port, stack UDP port).
+func (c *Conn) LocalAddr() net.Addr { return c.laddr }
+
+// RemoteAddr returns the peer's primary address and UDP port.
+func (c *Conn) RemoteAddr() net.Addr { return c.raddr }
+
+// SetDeadline implements net.Conn.
+func (c *Conn) SetDeadline(t time.Time) error { return c.s.SetDeadline(t) }
+
+// SetReadDeadline implements net.Conn.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.s.SetReadDeadline(t) }
+
+// SetWriteDeadline implements net.Conn.
+func (c *Conn) SetWriteDeadline(t time.Time) error { return c.s.SetWriteDeadline(t) }
+
+func (c *Conn) err(op string, err error) error {
+	if err == nil || err == io.EOF {
+		return err
+	}
+	var src, dst net.Addr
+	if c.laddr != nil {
+		src = c.laddr
+	}
+	if c.raddr != nil {
+		dst = c.raddr
+	}
+	return opError(op, src, dst, err)
+}

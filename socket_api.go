@@ -1,0 +1,1426 @@
+package sctp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/logging"
+)
+
+// StackConfig configures a Stack: the one UDP socket through which its
+// SCTP sockets send and receive (RFC 6951 UDP encapsulation).
+type StackConfig struct {
+	// Network is "udp" (default: dual-stack IPv4+IPv6 where the OS
+	// allows), "udp4" or "udp6".
+	Network string
+	// LocalAddr is the local UDP address to bind. The zero value is the
+	// wildcard address with port 0 (OS-chosen); DefaultStack uses port
+	// 9899 (RFC 6951 §5.1: the registered port is the UDP source port of
+	// every packet).
+	LocalAddr netip.AddrPort
+	// RemoteUDPPort is the remote UDP encapsulation port used for peers
+	// whose port is not otherwise known (a client's INIT). 0 means 9899.
+	// Sockets and associations can override it
+	// (Socket.SetRemoteUDPEncapsPort).
+	RemoteUDPPort uint16
+	// LoggerFactory creates the stack's loggers; nil means pion/logging's
+	// default factory.
+	LoggerFactory logging.LoggerFactory
+	// MaxMessageSize is the largest user message accepted by a send
+	// (ErrMessageTooLarge above it). 0 means 256 KiB.
+	MaxMessageSize int
+	// MTU is the path MTU assumed for every path (IP packet size);
+	// 0 means 1500. The SCTP packet size is MTU − IP header − 8.
+	MTU int
+}
+
+// Stack is a userspace SCTP stack over one UDP socket: an SCTP endpoint
+// host (RFC 9260 §2) whose sockets (SocketTCP, SocketUDP, Conn, Listener)
+// share the UDP port. A process may run several stacks. A Stack is safe
+// for concurrent use.
+type Stack struct {
+	cfg StackConfig
+	rt  *rtStack
+
+	mu     sync.Mutex
+	closed bool
+	ports  map[uint16]*Socket // SCTP port → bound socket owning it
+	socks  map[*Socket]struct{}
+}
+
+// NewStack opens the UDP socket described by cfg and starts the stack.
+func NewStack(cfg StackConfig) (*Stack, error) {
+	switch cfg.Network {
+	case "":
+		cfg.Network = "udp"
+	case "udp", "udp4", "udp6":
+	default:
+		return nil, invalidArg("StackConfig.Network %q (want udp, udp4 or udp6)", cfg.Network)
+	}
+	if cfg.RemoteUDPPort == 0 {
+		cfg.RemoteUDPPort = DefaultUDPPort
+	}
+	if cfg.MaxMessageSize < 0 || cfg.MTU < 0 {
+		return nil, invalidArg("negative StackConfig.MaxMessageSize or MTU")
+	}
+	rt, err := openRTStack(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Stack{cfg: cfg, rt: rt, ports: make(map[uint16]*Socket), socks: make(map[*Socket]struct{})}, nil
+}
+
+var (
+	defaultStackMu sync.Mutex
+	defaultStack   *Stack
+)
+
+// DefaultStack returns the process-wide stack used by NewSocketTCP,
+// NewSocketUDP, Dial and Listen when no stack is given. It is created on
+// first use on UDP port 9899 of every local address (RFC 6951 §5.1).
+func DefaultStack() (*Stack, error) {
+	defaultStackMu.Lock()
+	defer defaultStackMu.Unlock()
+	if defaultStack != nil && !defaultStack.isClosed() {
+		return defaultStack, nil
+	}
+	s, err := NewStack(StackConfig{LocalAddr: netip.AddrPortFrom(netip.Addr{}, DefaultUDPPort)})
+	if err != nil {
+		return nil, err
+	}
+	defaultStack = s
+	return s, nil
+}
+
+// LocalUDPAddr returns the stack's local UDP address; its port is the
+// remote UDP encapsulation port peers must use to reach this stack.
+func (st *Stack) LocalUDPAddr() netip.AddrPort { return st.rt.localAddr() }
+
+// Close closes every socket of the stack, then the endpoint and its UDP
+// socket: associations still open at that moment are aborted (ABORT sent,
+// RFC 9260 §9.1). For a graceful end, close the sockets first and let
+// their shutdowns complete (SHUTDOWN_COMP) before closing the stack.
+func (st *Stack) Close() error {
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		return errSocketClosed
+	}
+	st.closed = true
+	socks := make([]*Socket, 0, len(st.socks))
+	for s := range st.socks {
+		socks = append(socks, s)
+	}
+	st.mu.Unlock()
+	for _, s := range socks {
+		s.close(false) // the endpoint's Close aborts the associations
+	}
+	return st.rt.close()
+}
+
+func (st *Stack) isClosed() bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.closed
+}
+
+// NewSocketTCP returns a one-to-one socket on this stack (pysctp
+// sctpsocket_tcp).
+func (st *Stack) NewSocketTCP(family Family) (*SocketTCP, error) {
+	s, err := st.NewSocket(family, TCP_STYLE)
+	if err != nil {
+		return nil, err
+	}
+	return &SocketTCP{s}, nil
+}
+
+// NewSocketUDP returns a one-to-many socket on this stack (pysctp
+// sctpsocket_udp).
+func (st *Stack) NewSocketUDP(family Family) (*SocketUDP, error) {
+	s, err := st.NewSocket(family, UDP_STYLE)
+	if err != nil {
+		return nil, err
+	}
+	return &SocketUDP{s}, nil
+}
+
+// NewSocket returns a socket of the given style on this stack (pysctp's
+// base class sctpsocket(family, style, None)).
+func (st *Stack) NewSocket(family Family, style Style) (*Socket, error) {
+	if family != AF_INET && family != AF_INET6 {
+		return nil, invalidArg("family %v (want AF_INET or AF_INET6)", family)
+	}
+	if style != TCP_STYLE && style != UDP_STYLE {
+		return nil, invalidArg("style %v (want TCP_STYLE or UDP_STYLE)", style)
+	}
+	s := newSocket(st, family, style)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed {
+		return nil, errSocketClosed
+	}
+	st.socks[s] = struct{}{}
+	return s, nil
+}
+
+// NewSocketTCP returns a one-to-one socket on the DefaultStack.
+func NewSocketTCP(family Family) (*SocketTCP, error) {
+	st, err := DefaultStack()
+	if err != nil {
+		return nil, err
+	}
+	return st.NewSocketTCP(family)
+}
+
+// NewSocketUDP returns a one-to-many socket on the DefaultStack.
+func NewSocketUDP(family Family) (*SocketUDP, error) {
+	st, err := DefaultStack()
+	if err != nil {
+		return nil, err
+	}
+	return st.NewSocketUDP(family)
+}
+
+// bindPort reserves SCTP port for s; port 0 picks a free ephemeral port
+// (RFC 6335 dynamic range 49152–65535).
+func (st *Stack) bindPort(s *Socket, port uint16) (uint16, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed {
+		return 0, errSocketClosed
+	}
+	if port != 0 {
+		if o, ok := st.ports[port]; ok && o != s {
+			return 0, fmt.Errorf("%w: SCTP port %d", ErrPortInUse, port)
+		}
+		st.ports[port] = s
+		return port, nil
+	}
+	const lo, n = 49152, 65536 - 49152
+	start := int(time.Now().UnixNano() % n)
+	for i := 0; i < n; i++ {
+		p := uint16(lo + (start+i)%n)
+		if _, ok := st.ports[p]; !ok {
+			st.ports[p] = s
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: no free ephemeral SCTP port", ErrPortInUse)
+}
+
+func (st *Stack) releasePort(s *Socket, port uint16) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.ports[port] == s {
+		delete(st.ports, port)
+	}
+	delete(st.socks, s)
+}
+
+// Socket is an SCTP socket of either style (pysctp's base class
+// sctpsocket). Use SocketTCP (one-to-one) and SocketUDP (one-to-many),
+// which embed it; calls that do not apply to the style return
+// ErrWrongStyle. All methods are safe for concurrent use; Close from any
+// goroutine unblocks every blocked call on the socket with an error
+// matching net.ErrClosed.
+//
+// Every blocking call (Connect, Connectx, Accept, SCTPSend, SCTPRecv)
+// honours the socket's deadlines (SetDeadline, SetReadDeadline,
+// SetWriteDeadline: an expired deadline gives an error matching
+// os.ErrDeadlineExceeded) and has a ...Context variant that also returns
+// when the context ends.
+//
+// Addresses are netip.AddrPort values: an IP literal and an SCTP port
+// (pysctp's (host, port) tuples); the zero IP is the wildcard. The UDP
+// encapsulation port of a peer is not part of its address: it is the
+// socket's remote UDP port setting (SetRemoteUDPEncapsPort), the stack's
+// default (9899), or what the peer's packets carry.
+type Socket struct {
+	stack  *Stack
+	family Family
+	style  Style
+
+	closing chan struct{} // closed by Close
+	baseCtx context.Context
+	cancel  context.CancelFunc
+	rq      *recvQueue
+	rdl     deadline
+	wdl     deadline
+	rdMu    sync.Mutex // serialises receivers (partial reads stay in order)
+
+	mu          sync.Mutex
+	closed      bool
+	rdShut      bool // Shutdown(SHUT_RD)
+	wrShut      bool // Shutdown(SHUT_WR)
+	port        uint16
+	laddrs      []netip.Addr // bound local addresses; empty = wildcard
+	listening   bool
+	assoc       *assocEntry                    // one-to-one: the association
+	assocs      map[AssocID]*assocEntry        // every association of the socket
+	byPeer      map[netip.AddrPort]*assocEntry // one-to-many: by peer IP+SCTP port
+	setupMu     sync.Mutex                     // serialises association setups (one per peer)
+	peerClosed  bool                           // one-to-one: association ended (read EOF)
+	autoclosing bool                           // autocloseLoop running
+	autoOn      atomic.Bool                    // track association activity for autoclose
+	opts        sockOpts
+}
+
+// sockOpts are the socket's option values: defaults for new
+// associations and API-level behaviour.
+type sockOpts struct {
+	initMsg       InitMsg
+	rto           RTOInfo
+	maxRxt        uint16
+	cookieLife    time.Duration
+	paddr         PaddrParams
+	events        EventSubscribe
+	maxseg        int
+	autoclose     time.Duration
+	disableFrag   bool
+	adaptation    uint32
+	adaptationSet bool
+	mappedV4      bool
+	defSend       SndInfo
+	sndBuf        int
+	rcvBuf        int
+	remoteUDPPort uint16
+}
+
+const defaultRcvBuf = 256 * 1024
+
+func newSocket(st *Stack, family Family, style Style) *Socket {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Socket{
+		stack:   st,
+		family:  family,
+		style:   style,
+		closing: make(chan struct{}),
+		baseCtx: ctx,
+		cancel:  cancel,
+		rq:      newRecvQueue(defaultRcvBuf),
+		assocs:  make(map[AssocID]*assocEntry),
+		byPeer:  make(map[netip.AddrPort]*assocEntry),
+	}
+	s.opts.rcvBuf = defaultRcvBuf
+	s.opts.events.DataIO = true
+	s.opts.remoteUDPPort = st.cfg.RemoteUDPPort
+	return s
+}
+
+// SocketTCP is a one-to-one SCTP socket (RFC 6458 §4; pysctp
+// sctpsocket_tcp): at most one association, Accept on a listening socket
+// returns a new SocketTCP per peer. Peeloff and Autoclose do not apply.
+type SocketTCP struct{ *Socket }
+
+// SocketUDP is a one-to-many SCTP socket (RFC 6458 §3; pysctp
+// sctpsocket_udp): many associations, set up by Listen (incoming) or
+// implicitly by the first SCTPSend to a new peer; every association's data
+// and notifications arrive through SCTPRecv. Accept does not apply; use
+// Peeloff to branch one association off into a SocketTCP.
+type SocketUDP struct{ *Socket }
+
+// Family returns the socket's address family.
+func (s *Socket) Family() Family { return s.family }
+
+// Style returns the socket's style.
+func (s *Socket) Style() Style { return s.style }
+
+// Stack returns the stack the socket belongs to.
+func (s *Socket) Stack() *Stack { return s.stack }
+
+func (s *Socket) checkAddr(what string, a netip.AddrPort) error {
+	if !s.family.accepts(a.Addr()) {
+		return invalidArg("%s %v is not an %v address", what, a, s.family)
+	}
+	if a.Addr().Zone() != "" {
+		return nil
+	}
+	return nil
+}
+
+// Bind binds the socket to a local address: the SCTP port (0 = a free
+// ephemeral port) and a local IP (zero = every address). Use Bindx to add
+// more addresses.
+func (s *Socket) Bind(addr netip.AddrPort) error {
+	if err := s.checkAddr("bind address", addr); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errSocketClosed
+	}
+	if s.port != 0 {
+		return ErrAlreadyBound
+	}
+	return s.bindLocked([]netip.AddrPort{addr})
+}
+
+func (s *Socket) bindLocked(addrs []netip.AddrPort) error {
+	for _, a := range addrs {
+		if a.Addr().IsValid() && !a.Addr().IsUnspecified() {
+			if err := checkLocalIP(a.Addr()); err != nil {
+				return err
+			}
+		}
+	}
+	port, err := s.stack.bindPort(s, addrs[0].Port())
+	if err != nil {
+		return err
+	}
+	s.port = port
+	s.laddrs = s.laddrs[:0]
+	for _, a := range addrs {
+		if a.Addr().IsValid() && !a.Addr().IsUnspecified() {
+			s.laddrs = appendUniqueAddr(s.laddrs, a.Addr())
+		}
+	}
+	return nil
+}
+
+// checkLocalIP reports an error unless ip is an address of this host (as
+// bind(2) would with EADDRNOTAVAIL).
+func checkLocalIP(ip netip.Addr) error {
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+	if err != nil {
+		return fmt.Errorf("%w: %v is not a local address: %v", ErrInvalidArgument, ip, err)
+	}
+	c.Close()
+	return nil
+}
+
+func appendUniqueAddr(list []netip.Addr, a netip.Addr) []netip.Addr {
+	for _, x := range list {
+		if x == a {
+			return list
+		}
+	}
+	return append(list, a)
+}
+
+// Bindx adds (BINDX_ADD) or removes (BINDX_REMOVE) local addresses
+// (RFC 6458 §9.1; pysctp bindx). All addresses must carry the same SCTP
+// port, equal to the bound port if the socket is bound (port 0 means the
+// bound port), else ErrMixedPorts. On an unbound socket BINDX_ADD binds
+// it. IPv4 and IPv6 addresses may be mixed on an AF_INET6 socket (pysctp
+// could not pass IPv6 addresses, its bug B9). Over UDP encapsulation the
+// stack is single-homed per UDP socket (RFC 6951 §5.7): bound addresses
+// are reported by GetLaddrs and checked to be local, but they are not
+// listed in INIT.
+func (s *Socket) Bindx(addrs []netip.AddrPort, action BindxAction) error {
+	if len(addrs) == 0 {
+		return invalidArg("bindx with no address")
+	}
+	if action != BINDX_ADD && action != BINDX_REMOVE {
+		return invalidArg("bindx action %d", action)
+	}
+	port := addrs[0].Port()
+	for _, a := range addrs {
+		if err := s.checkAddr("bindx address", a); err != nil {
+			return err
+		}
+		if a.Port() != port {
+			return fmt.Errorf("%w: %v and %v", ErrMixedPorts, addrs[0], a)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errSocketClosed
+	}
+	if s.port != 0 && port != 0 && port != s.port {
+		return fmt.Errorf("%w: socket is bound to port %d, addresses use %d", ErrMixedPorts, s.port, port)
+	}
+	switch action {
+	case BINDX_ADD:
+		if s.port == 0 {
+			return s.bindLocked(addrs)
+		}
+		for _, a := range addrs {
+			if !a.Addr().IsValid() || a.Addr().IsUnspecified() {
+				return invalidArg("bindx cannot add the wildcard address to a bound socket")
+			}
+			if err := checkLocalIP(a.Addr()); err != nil {
+				return err
+			}
+		}
+		for _, a := range addrs {
+			s.laddrs = appendUniqueAddr(s.laddrs, a.Addr())
+		}
+	case BINDX_REMOVE:
+		if s.port == 0 {
+			return invalidArg("bindx remove on an unbound socket")
+		}
+		keep := append([]netip.Addr(nil), s.laddrs...)
+		for _, a := range addrs {
+			i := indexAddr(keep, a.Addr())
+			if i < 0 {
+				return invalidArg("bindx remove: %v is not bound", a.Addr())
+			}
+			keep = append(keep[:i], keep[i+1:]...)
+		}
+		if len(keep) == 0 {
+			return invalidArg("bindx remove would leave the socket without an address")
+		}
+		s.laddrs = keep
+	}
+	return nil
+}
+
+func indexAddr(list []netip.Addr, a netip.Addr) int {
+	for i, x := range list {
+		if x == a {
+			return i
+		}
+	}
+	return -1
+}
+
+// Listen makes the socket accept incoming associations (RFC 6458 §3.1.3,
+// §4.1.3). An unbound socket is first bound to a free ephemeral port.
+// backlog bounds the associations waiting for Accept (0 = a default).
+// On a one-to-many socket, accepted associations deliver their data and
+// notifications through SCTPRecv.
+func (s *Socket) Listen(backlog int) error {
+	if backlog < 0 {
+		return invalidArg("negative backlog")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errSocketClosed
+	}
+	if s.listening {
+		return nil
+	}
+	if s.style == TCP_STYLE && s.assoc != nil {
+		return ErrAlreadyConnected
+	}
+	if s.port == 0 {
+		if err := s.bindLocked([]netip.AddrPort{{}}); err != nil {
+			return err
+		}
+	}
+	if err := s.stack.rt.listen(s.port, s.assocConfigLocked(), backlog); err != nil {
+		return err
+	}
+	s.listening = true
+	if s.style == UDP_STYLE {
+		go s.acceptLoop()
+	}
+	return nil
+}
+
+// acceptLoop attaches every association accepted on a one-to-many
+// socket's port to the socket.
+func (s *Socket) acceptLoop() {
+	for {
+		a, err := s.stack.rt.accept(s.baseCtx, s.port)
+		if err != nil {
+			return
+		}
+		e := s.newEntry(a)
+		if !s.attach(e) {
+			a.abort("socket closed")
+			return
+		}
+		e.markUp() // accepted associations are established
+	}
+}
+
+// Accept waits for and returns the next incoming association of a
+// listening one-to-one socket as a new connected SocketTCP, with the
+// peer's address. On a one-to-many socket it returns ErrWrongStyle.
+func (s *Socket) Accept() (*SocketTCP, netip.AddrPort, error) {
+	return s.AcceptContext(context.Background())
+}
+
+// AcceptContext is Accept bounded by ctx as well as the read deadline.
+func (s *Socket) AcceptContext(ctx context.Context) (*SocketTCP, netip.AddrPort, error) {
+	if s.style != TCP_STYLE {
+		return nil, netip.AddrPort{}, fmt.Errorf("%w: Accept on a one-to-many socket (use SCTPRecv, or Peeloff)", ErrWrongStyle)
+	}
+	s.mu.Lock()
+	closed, listening, port := s.closed, s.listening, s.port
+	s.mu.Unlock()
+	if closed {
+		return nil, netip.AddrPort{}, errSocketClosed
+	}
+	if !listening {
+		return nil, netip.AddrPort{}, ErrNotListening
+	}
+	opCtx, cancel := s.opContext(ctx, &s.rdl)
+	a, err := s.stack.rt.accept(opCtx, port)
+	err = s.opError(ctx, &s.rdl, err)
+	cancel()
+	if err != nil {
+		return nil, netip.AddrPort{}, err
+	}
+	c := newSocket(s.stack, s.family, TCP_STYLE)
+	s.mu.Lock()
+	c.opts = s.opts
+	c.port = s.port
+	c.laddrs = append([]netip.Addr(nil), s.laddrs...)
+	s.mu.Unlock()
+	if err := s.stack.addSocket(c); err != nil {
+		a.abort("stack closed")
+		return nil, netip.AddrPort{}, err
+	}
+	e := c.newEntry(a)
+	if !c.attach(e) {
+		a.abort("socket closed")
+		return nil, netip.AddrPort{}, errSocketClosed
+	}
+	e.markUp()
+	return &SocketTCP{c}, c.reportAddr(e.peer), nil
+}
+
+func (st *Stack) addSocket(s *Socket) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed {
+		return errSocketClosed
+	}
+	st.socks[s] = struct{}{}
+	return nil
+}
+
+// Connect sets up an association with the peer at addr (IP and SCTP port)
+// and waits until it is established (RFC 9260 §5.1), the setup fails
+// (ErrConnectFailed: after Max.Init.Retransmits unanswered INITs — see
+// SetInitMsg and SetRTOInfo to bound that time — or an ABORT), the write
+// deadline passes or the socket is closed. An unbound socket is bound to
+// a free ephemeral port first. On a one-to-one socket it is an error to
+// connect twice (ErrAlreadyConnected).
+func (s *Socket) Connect(addr netip.AddrPort) error {
+	_, err := s.ConnectxContext(context.Background(), []netip.AddrPort{addr})
+	return err
+}
+
+// ConnectContext is Connect bounded by ctx as well as the write deadline.
+func (s *Socket) ConnectContext(ctx context.Context, addr netip.AddrPort) error {
+	_, err := s.ConnectxContext(ctx, []netip.AddrPort{addr})
+	return err
+}
+
+// Connectx is Connect to a multi-homed peer known by several addresses
+// (RFC 6458 §9.9; pysctp connectx), all with the same SCTP port. It
+// returns the new association's id (pysctp could only return it through a
+// dict argument). IPv4 and IPv6 addresses may be mixed on an AF_INET6
+// socket. The INIT goes to the first address; the peer's further
+// addresses are those it lists in its INIT ACK (RFC 9260 §5.1.2; a peer
+// over UDP encapsulation usually lists none, RFC 6951 §5.7).
+func (s *Socket) Connectx(addrs []netip.AddrPort) (AssocID, error) {
+	return s.ConnectxContext(context.Background(), addrs)
+}
+
+// ConnectxContext is Connectx bounded by ctx as well as the write deadline.
+func (s *Socket) ConnectxContext(ctx context.Context, addrs []netip.AddrPort) (AssocID, error) {
+	if len(addrs) == 0 {
+		return 0, invalidArg("connect with no address")
+	}
+	addrs = append([]netip.AddrPort(nil), addrs...)
+	for i, a := range addrs {
+		addrs[i] = netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+	}
+	for _, a := range addrs {
+		if err := s.checkAddr("peer address", a); err != nil {
+			return 0, err
+		}
+		if !a.Addr().IsValid() || a.Addr().IsUnspecified() || a.Port() == 0 {
+			return 0, invalidArg("peer address %v: need an IP and a non-zero SCTP port", a)
+		}
+		if a.Port() != addrs[0].Port() {
+			return 0, fmt.Errorf("%w: connectx %v and %v", ErrMixedPorts, addrs[0], a)
+		}
+	}
+	e, err := s.startAssoc(addrs)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.waitUp(ctx, e); err != nil {
+		// A failed setup leaves the socket unconnected: it can Connect
+		// again, and sends report ErrNotConnected.
+		e.a.abort("connect failed")
+		s.forget(e)
+		return 0, err
+	}
+	return e.id, nil
+}
+
+// forget removes e from s (its pump ends by itself with the association).
+func (s *Socket) forget(e *assocEntry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.assocs[e.id] == e {
+		delete(s.assocs, e.id)
+	}
+	if s.byPeer[e.peer] == e {
+		delete(s.byPeer, e.peer)
+	}
+	if s.assoc == e {
+		s.assoc = nil
+		s.peerClosed = false
+	}
+}
+
+// startAssoc starts an association to addrs (INIT sent) and attaches it.
+func (s *Socket) startAssoc(addrs []netip.AddrPort) (*assocEntry, error) {
+	s.setupMu.Lock()
+	defer s.setupMu.Unlock()
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, errSocketClosed
+	}
+	if s.style == TCP_STYLE {
+		if s.assoc != nil {
+			s.mu.Unlock()
+			return nil, ErrAlreadyConnected
+		}
+		if s.listening {
+			s.mu.Unlock()
+			return nil, fmt.Errorf("%w: connect on a listening one-to-one socket", ErrInvalidArgument)
+		}
+	} else if e := s.byPeer[addrs[0]]; e != nil {
+		s.mu.Unlock()
+		return nil, ErrAlreadyConnected
+	}
+	if s.port == 0 {
+		if err := s.bindLocked([]netip.AddrPort{{}}); err != nil {
+			s.mu.Unlock()
+			return nil, err
+		}
+	}
+	port, cfg, udpPort := s.port, s.assocConfigLocked(), s.opts.remoteUDPPort
+	s.mu.Unlock()
+	a, err := s.stack.rt.connect(port, addrs, udpPort, cfg)
+	if err != nil {
+		return nil, err
+	}
+	e := s.newEntry(a)
+	if !s.attach(e) {
+		a.abort("socket closed")
+		return nil, errSocketClosed
+	}
+	return e, nil
+}
+
+// waitUp waits until e is established or has failed.
+func (s *Socket) waitUp(ctx context.Context, e *assocEntry) error {
+	select {
+	case <-e.up:
+		return nil
+	case <-e.down:
+		return &connectError{silent: isSilentFailure(e.err), cause: e.err}
+	case <-s.closing:
+		return errSocketClosed
+	case <-s.wdl.wait():
+		e.a.abort("connect deadline exceeded")
+		return errDeadline
+	case <-ctx.Done():
+		e.a.abort("connect canceled")
+		return ctxErr(ctx)
+	}
+}
+
+// GetPaddrs returns the peer addresses (IP and SCTP port) of association
+// id (0 on a one-to-one socket: its association), RFC 6458 §9.3.
+func (s *Socket) GetPaddrs(id AssocID) ([]netip.AddrPort, error) {
+	e, err := s.entry(id)
+	if err != nil {
+		return nil, err
+	}
+	addrs := e.a.peerAddrs()
+	out := make([]netip.AddrPort, len(addrs))
+	for i, a := range addrs {
+		out[i] = s.reportAddr(a)
+	}
+	return out, nil
+}
+
+// GetLaddrs returns the local addresses of association id (0: the
+// socket's bound addresses), RFC 6458 §9.5. A wildcard-bound socket
+// reports the stack's UDP address (or the wildcard).
+func (s *Socket) GetLaddrs(id AssocID) ([]netip.AddrPort, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errSocketClosed
+	}
+	if id != 0 || s.style == TCP_STYLE {
+		if id != 0 && s.assocs[id] == nil {
+			return nil, ErrNotConnected
+		}
+	}
+	if s.port == 0 {
+		return nil, nil
+	}
+	if len(s.laddrs) == 0 {
+		return []netip.AddrPort{s.reportAddrLocked(netip.AddrPortFrom(s.stack.LocalUDPAddr().Addr(), s.port))}, nil
+	}
+	out := make([]netip.AddrPort, len(s.laddrs))
+	for i, a := range s.laddrs {
+		out[i] = s.reportAddrLocked(netip.AddrPortFrom(a, s.port))
+	}
+	return out, nil
+}
+
+// reportAddr applies the mappedv4 setting to an address reported to the
+// user: on an AF_INET6 socket with MappedV4 on, IPv4 addresses are
+// returned as IPv4-mapped IPv6 (::ffff:a.b.c.d); otherwise unmapped.
+func (s *Socket) reportAddr(a netip.AddrPort) netip.AddrPort {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reportAddrLocked(a)
+}
+
+func (s *Socket) reportAddrLocked(a netip.AddrPort) netip.AddrPort {
+	ip := a.Addr().Unmap()
+	if s.opts.mappedV4 && s.family == AF_INET6 && ip.Is4() {
+		ip = netip.AddrFrom16(ip.As16())
+	}
+	return netip.AddrPortFrom(ip, a.Port())
+}
+
+// entry returns the association named by id: on a one-to-one socket 0 (or
+// its own id) names its association; on a one-to-many socket id must name
+// one of its associations.
+func (s *Socket) entry(id AssocID) (*assocEntry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errSocketClosed
+	}
+	if s.style == TCP_STYLE {
+		if s.assoc == nil || (id != 0 && id != s.assoc.id) {
+			return nil, ErrNotConnected
+		}
+		return s.assoc, nil
+	}
+	e := s.assocs[id]
+	if e == nil {
+		return nil, fmt.Errorf("%w: association %d", ErrNotConnected, id)
+	}
+	return e, nil
+}
+
+// SCTPSend sends one message (RFC 6458 §5.3; pysctp sctp_send) and
+// returns its length. info gives the destination, stream, PPID (host byte
+// order, full 32 bits), flags, time-to-live and context; nil uses the
+// socket's defaults (SetDefaultSendParams). msg may be any byte slice and
+// may be reused once SCTPSend returns.
+//
+// On a one-to-many socket a message to a peer without an association sets
+// one up first (RFC 6458 §3.1.4 implicit setup) and waits for it. MSG_EOF
+// gracefully shuts the association down after the message (which may be
+// empty); MSG_ABORT aborts it, the message being the abort reason. Unlike
+// Linux, both also work on one-to-one sockets.
+//
+// Errors: ErrEmptyMessage, ErrMessageTooLarge (above the stack's maximum,
+// or above the fragmentation point with DisableFragments),
+// ErrInvalidStream (stream ≥ negotiated outbound streams), ErrNotConnected,
+// ErrShuttingDown, ErrAborted / ErrAssociationFailed (association gone),
+// net.ErrClosed, os.ErrDeadlineExceeded (write deadline). The call blocks
+// while the send buffer is full.
+func (s *Socket) SCTPSend(msg []byte, info *SndInfo) (int, error) {
+	return s.SCTPSendContext(context.Background(), msg, info)
+}
+
+// SCTPSendContext is SCTPSend bounded by ctx as well as the write deadline.
+func (s *Socket) SCTPSendContext(ctx context.Context, msg []byte, info *SndInfo) (int, error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return 0, errSocketClosed
+	}
+	var si SndInfo
+	if info != nil {
+		si = *info
+	} else {
+		si = s.opts.defSend
+	}
+	wrShut, disableFrag, maxseg := s.wrShut, s.opts.disableFrag, s.opts.maxseg
+	s.mu.Unlock()
+
+	if si.Flags&^validSendFlags != 0 {
+		return 0, invalidArg("send flags %v", si.Flags)
+	}
+	if si.TTL < 0 {
+		return 0, invalidArg("negative TTL")
+	}
+	if len(msg) == 0 && si.Flags&(MSG_EOF|MSG_ABORT) == 0 {
+		return 0, ErrEmptyMessage
+	}
+	if max := s.stack.maxMessage(); len(msg) > max {
+		return 0, fmt.Errorf("%w: %d bytes, maximum %d", ErrMessageTooLarge, len(msg), max)
+	}
+	if wrShut && si.Flags&MSG_ABORT == 0 {
+		return 0, ErrShuttingDown
+	}
+
+	e, err := s.sendTarget(ctx, &si)
+	if err != nil {
+		return 0, err
+	}
+	if si.Flags&MSG_ABORT != 0 {
+		e.a.abort(string(msg))
+		return len(msg), nil
+	}
+	if len(msg) > 0 {
+		if disableFrag {
+			if fp := e.a.fragmentationPoint(maxseg); len(msg) > fp {
+				return 0, fmt.Errorf("%w: %d bytes above the fragmentation point %d (DisableFragments)", ErrMessageTooLarge, len(msg), fp)
+			}
+		}
+		if err := s.send(ctx, e, msg, &si); err != nil {
+			return 0, err
+		}
+		e.touch()
+	}
+	if si.Flags&MSG_EOF != 0 {
+		e.a.shutdown()
+	}
+	return len(msg), nil
+}
+
+// sendTarget finds (or, one-to-many, sets up) the association si names.
+func (s *Socket) sendTarget(ctx context.Context, si *SndInfo) (*assocEntry, error) {
+	if s.style == TCP_STYLE {
+		e, err := s.entry(0)
+		if err != nil {
+			return nil, err
+		}
+		if si.Flags&MSG_ADDR_OVER != 0 && (!si.To.IsValid() || !e.hasPeer(si.To)) {
+			return nil, invalidArg("MSG_ADDR_OVER needs SndInfo.To set to a peer address")
+		}
+		return e, nil
+	}
+	if si.AssocID != 0 {
+		return s.entry(si.AssocID)
+	}
+	if !si.To.IsValid() || !si.To.Addr().IsValid() {
+		return nil, invalidArg("one-to-many send needs SndInfo.To or SndInfo.AssocID")
+	}
+	to := netip.AddrPortFrom(si.To.Addr().Unmap(), si.To.Port())
+	s.mu.Lock()
+	e := s.byPeer[to]
+	s.mu.Unlock()
+	if e == nil {
+		if si.Flags&(MSG_ABORT|MSG_EOF) != 0 {
+			return nil, fmt.Errorf("%w: no association with %v", ErrNotConnected, si.To)
+		}
+		var err error
+		e, err = s.startAssoc([]netip.AddrPort{to})
+		if err == ErrAlreadyConnected {
+			s.mu.Lock()
+			e = s.byPeer[to]
+			s.mu.Unlock()
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if err := s.waitUp(ctx, e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// send hands the message to the association, blocking while its send
+// buffer is full.
+func (s *Socket) send(ctx context.Context, e *assocEntry, msg []byte, si *SndInfo) error {
+	if s.wdl.expired() {
+		return errDeadline
+	}
+	err := e.a.trySend(msg, si)
+	if err != ErrWouldBlock {
+		return e.mapSendErr(err)
+	}
+	opCtx, cancel := s.opContext(ctx, &s.wdl)
+	defer cancel()
+	err = e.a.send(opCtx, msg, si)
+	return s.opError(ctx, &s.wdl, e.mapSendErr(err))
+}
+
+// SCTPRecv returns the next message or notification of the socket
+// (RFC 6458 §5.3; pysctp sctp_recv). A message longer than maxlen is
+// returned in pieces of at most maxlen bytes; only the last piece has
+// MSG_EOR. Notifications are returned only for subscribed categories
+// (SetEvents) and have MSG_NOTIFICATION. It blocks until something
+// arrives, the read deadline passes (os.ErrDeadlineExceeded) or the socket
+// is closed (net.ErrClosed). On a one-to-one socket whose association
+// ended, once everything received before was read, it returns io.EOF
+// after a graceful shutdown (pysctp returned an empty message) and the
+// reason after an abort or a failure (errors.Is ErrAborted — errors.As
+// *AbortError gives the peer's cause — or ErrAssociationFailed).
+func (s *Socket) SCTPRecv(maxlen int) (*Received, error) {
+	return s.SCTPRecvContext(context.Background(), maxlen)
+}
+
+// SCTPRecvContext is SCTPRecv bounded by ctx as well as the read deadline.
+func (s *Socket) SCTPRecvContext(ctx context.Context, maxlen int) (*Received, error) {
+	if maxlen <= 0 {
+		return nil, invalidArg("maxlen %d", maxlen)
+	}
+	s.rdMu.Lock()
+	defer s.rdMu.Unlock()
+	for {
+		it, eor, ok := s.rq.pop(maxlen)
+		if ok {
+			r := &Received{From: s.reportAddr(it.from), Msg: it.msg, Info: it.info}
+			if it.ev != nil {
+				r.Flags = MSG_NOTIFICATION | MSG_EOR
+				r.Msg = nil
+				r.Notification = it.ev
+			} else if eor {
+				r.Flags = MSG_EOR
+			}
+			return r, nil
+		}
+		if err := s.recvBlocked(); err != nil {
+			return nil, err
+		}
+		select {
+		case <-s.rq.ready():
+		case <-s.closing:
+			return nil, errSocketClosed
+		case <-s.rdl.wait():
+			return nil, errDeadline
+		case <-ctx.Done():
+			return nil, ctxErr(ctx)
+		}
+	}
+}
+
+// recvBlocked returns the error a receive gets instead of waiting: the
+// socket is closed, shut for reading, or a one-to-one socket's association
+// is gone (io.EOF).
+func (s *Socket) recvBlocked() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closed:
+		return errSocketClosed
+	case s.rdShut:
+		return io.EOF
+	case s.style == TCP_STYLE && s.peerClosed && s.rq.len() == 0:
+		// io.EOF after a graceful shutdown; the reason after an abort
+		// or a failure (ErrAborted, ErrAssociationFailed).
+		if s.assoc != nil && s.assoc.err != nil && !errors.Is(s.assoc.err, ErrClosed) && !errors.Is(s.assoc.err, io.EOF) {
+			return s.assoc.err
+		}
+		return io.EOF
+	}
+	return nil
+}
+
+// Peeloff branches association id off a one-to-many socket into a new
+// one-to-one socket (RFC 6458 §9.2; pysctp peeloff). Data and
+// notifications of that association not yet read move to the new socket.
+// On a one-to-one socket it returns ErrWrongStyle.
+func (s *Socket) Peeloff(id AssocID) (*SocketTCP, error) {
+	if s.style != UDP_STYLE {
+		return nil, fmt.Errorf("%w: Peeloff on a one-to-one socket", ErrWrongStyle)
+	}
+	c := newSocket(s.stack, s.family, TCP_STYLE)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, errSocketClosed
+	}
+	e := s.assocs[id]
+	if e == nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("%w: association %d", ErrNotConnected, id)
+	}
+	c.opts = s.opts
+	c.port = s.port
+	c.laddrs = append([]netip.Addr(nil), s.laddrs...)
+	delete(s.assocs, id)
+	if s.byPeer[e.peer] == e {
+		delete(s.byPeer, e.peer)
+	}
+	s.mu.Unlock()
+	if err := s.stack.addSocket(c); err != nil {
+		return nil, err
+	}
+	// Move the association and its queued items under the entry lock so
+	// the pump cannot push into the old queue meanwhile.
+	e.mu.Lock()
+	for _, it := range s.rq.take(id) {
+		c.rq.tryPush(it)
+	}
+	c.mu.Lock()
+	c.assoc = e
+	c.assocs[id] = e
+	c.peerClosed = e.isDown()
+	c.mu.Unlock()
+	e.owner = c
+	e.mu.Unlock()
+	return &SocketTCP{c}, nil
+}
+
+// Shutdown shuts the socket down for reading (SHUT_RD: queued and future
+// data are discarded, receives return io.EOF), writing (SHUT_WR: a
+// graceful SHUTDOWN of every association once its queued data is
+// acknowledged, RFC 9260 §9.2; later sends fail with ErrShuttingDown) or
+// both (RFC 6458 §4.1.7).
+func (s *Socket) Shutdown(how ShutdownHow) error {
+	if how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR {
+		return invalidArg("shutdown how %d", how)
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return errSocketClosed
+	}
+	if s.style == TCP_STYLE && s.assoc == nil {
+		s.mu.Unlock()
+		return ErrNotConnected
+	}
+	var es []*assocEntry
+	if how != SHUT_RD {
+		s.wrShut = true
+		for _, e := range s.assocs {
+			es = append(es, e)
+		}
+	}
+	if how != SHUT_WR {
+		s.rdShut = true
+	}
+	s.mu.Unlock()
+	if how != SHUT_WR {
+		signal(s.rq.rd)
+	}
+	for _, e := range es {
+		e.a.shutdown()
+	}
+	return nil
+}
+
+// Close closes the socket: a listening socket stops accepting, every
+// association is shut down gracefully (data already accepted by SCTPSend
+// is still delivered, RFC 9260 §9.2) — use SCTPSend with MSG_ABORT first
+// for an abortive close — and every call blocked on the socket returns an
+// error matching net.ErrClosed. Closing twice returns that error too.
+func (s *Socket) Close() error { return s.close(true) }
+
+// close closes the socket; graceful shuts its associations down (else the
+// caller aborts them).
+func (s *Socket) close(graceful bool) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return errSocketClosed
+	}
+	s.closed = true
+	close(s.closing)
+	s.cancel()
+	var es []*assocEntry
+	for _, e := range s.assocs {
+		es = append(es, e)
+	}
+	listening, port := s.listening, s.port
+	s.mu.Unlock()
+	if listening && graceful {
+		s.stack.rt.unlisten(port)
+	}
+	for _, e := range es {
+		if graceful {
+			e.a.shutdown()
+			e.a.release()
+		}
+		e.cancel()
+	}
+	s.stack.releasePort(s, port)
+	s.rdl.stop()
+	s.wdl.stop()
+	return nil
+}
+
+// SetDeadline sets both the read and the write deadline (net.Conn
+// semantics: a zero time clears it; a deadline in the past makes blocked
+// and future calls fail with os.ErrDeadlineExceeded).
+func (s *Socket) SetDeadline(t time.Time) error {
+	s.rdl.set(t)
+	s.wdl.set(t)
+	return nil
+}
+
+// SetReadDeadline sets the deadline of SCTPRecv and Accept.
+func (s *Socket) SetReadDeadline(t time.Time) error { s.rdl.set(t); return nil }
+
+// SetWriteDeadline sets the deadline of SCTPSend, Connect and Connectx.
+func (s *Socket) SetWriteDeadline(t time.Time) error { s.wdl.set(t); return nil }
+
+// opContext returns a context that ends when ctx ends, the socket closes
+// or the deadline d passes, for runtime calls that block.
+func (s *Socket) opContext(ctx context.Context, d *deadline) (context.Context, context.CancelFunc) {
+	opCtx, cancel := context.WithCancel(ctx)
+	dch := d.wait()
+	stop := context.AfterFunc(s.baseCtx, cancel)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-dch:
+			cancel()
+		case <-done:
+		case <-opCtx.Done():
+		}
+	}()
+	return opCtx, func() { stop(); close(done); cancel() }
+}
+
+// opError maps the error of a runtime call made with an opContext: a
+// cancellation caused by the socket closing or the deadline becomes
+// net.ErrClosed or os.ErrDeadlineExceeded; the caller's own context
+// error is returned as is.
+func (s *Socket) opError(ctx context.Context, d *deadline, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctxErr(ctx)
+	}
+	if isClosed(s.closing) {
+		return errSocketClosed
+	}
+	if d.expired() {
+		return errDeadline
+	}
+	return err
+}
+
+// assocConfigLocked builds the engine configuration for a new
+// association from the socket options (s.mu held).
+func (s *Socket) assocConfigLocked() assocConfig {
+	o := &s.opts
+	st := s.stack.cfg
+	c := assocConfig{
+		outStreams:     o.initMsg.NumOstreams,
+		maxInStreams:   o.initMsg.MaxInstreams,
+		maxInitRetrans: int(o.initMsg.MaxAttempts),
+		rto:            rtoConfig{initial: o.rto.Initial, min: o.rto.Min, max: o.rto.Max},
+		maxRetrans:     int(o.maxRxt),
+		pathMaxRetrans: int(o.paddr.PathMaxRxt),
+		cookieLifetime: o.cookieLife,
+		hbInterval:     o.paddr.HBInterval,
+		hbDisabled:     o.paddr.Flags&SPP_HB_DISABLE != 0,
+		sackDelay:      o.paddr.SackDelay,
+		sndBuf:         o.sndBuf,
+		maxMessage:     st.MaxMessageSize,
+		adaptation:     o.adaptation,
+		adaptationSet:  o.adaptationSet,
+		prSCTP:         true,
+	}
+	if o.rcvBuf > 0 {
+		c.rwnd = uint32(min(o.rcvBuf, 1<<31-1))
+	}
+	mtu := st.MTU
+	if mtu == 0 {
+		mtu = 1500
+	}
+	// SCTP packet = path MTU − IP header (IPv6, 40: the larger) − UDP (8).
+	c.mtu = mtu - 40 - 8
+	if o.maxseg > 0 {
+		// maxseg is the largest DATA payload: + common header 12 + DATA
+		// chunk header 16 (RFC 9260 §3.1, §3.3.1).
+		c.mtu = min(c.mtu, o.maxseg+12+16)
+	}
+	if o.paddr.PathMTU > 0 {
+		c.mtu = min(c.mtu, int(o.paddr.PathMTU)-40-8)
+	}
+	return c
+}
+
+func (st *Stack) maxMessage() int {
+	if st.cfg.MaxMessageSize > 0 {
+		return st.cfg.MaxMessageSize
+	}
+	return 256 * 1024
+}
+
+// assocEntry is the socket layer's record of one association: the runtime
+// handle, its peer, its state as seen through events, and its pump.
+type assocEntry struct {
+	a    *rtAssoc
+	id   AssocID
+	peer netip.AddrPort // primary peer IP (unmapped) + SCTP port
+
+	up       chan struct{} // closed at COMM_UP
+	down     chan struct{} // closed when the association ended
+	upOnce   sync.Once
+	downOnce sync.Once
+	err      error // why it ended (set before down is closed)
+
+	mu    sync.Mutex // guards owner (Peeloff moves it)
+	owner *Socket
+
+	ctx    context.Context // ends the pump (canceled when the owner closes)
+	cancel context.CancelFunc
+
+	lastActive atomic.Int64 // unix nanos of the last message in or out (autoclose)
+	autoclosed atomic.Bool  // autoclose already shut it down
+}
+
+func (s *Socket) newEntry(a *rtAssoc) *assocEntry {
+	p := a.peer()
+	ctx, cancel := context.WithCancel(context.Background())
+	return &assocEntry{a: a, id: a.id(), peer: netip.AddrPortFrom(p.Addr().Unmap(), p.Port()),
+		up: make(chan struct{}), down: make(chan struct{}), owner: s, ctx: ctx, cancel: cancel}
+}
+
+// touch records user-message activity for autoclose.
+func (e *assocEntry) touch() {
+	e.mu.Lock()
+	on := e.owner.autoOn.Load()
+	e.mu.Unlock()
+	if on {
+		e.lastActive.Store(time.Now().UnixNano())
+	}
+}
+
+func (e *assocEntry) markUp()      { e.upOnce.Do(func() { close(e.up) }) }
+func (e *assocEntry) isDown() bool { return isClosed(e.down) }
+func (e *assocEntry) markDown(err error) {
+	e.downOnce.Do(func() {
+		e.err = err
+		close(e.down)
+	})
+}
+
+// mapSendErr turns engine send errors into the API's sentinels.
+func (e *assocEntry) mapSendErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, ErrNotEstablished) && isClosed(e.down) && e.err != nil {
+		return e.err
+	}
+	return mapEngineErr(err)
+}
+
+// attach registers e with s and starts its pump; false if s is closed.
+func (s *Socket) attach(e *assocEntry) bool {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return false
+	}
+	s.assocs[e.id] = e
+	e.lastActive.Store(time.Now().UnixNano())
+	if s.style == TCP_STYLE {
+		s.assoc = e
+	} else {
+		s.byPeer[e.peer] = e
+	}
+	s.mu.Unlock()
+	go e.pump()
+	return true
+}
+
+// pump moves the association's messages and events, in order, into its
+// owning socket's receive queue, and tracks the association's state from
+// its events. It blocks while the queue is full (backpressure reaches the
+// peer through the receive window) and ends with the association.
+func (e *assocEntry) pump() {
+	for {
+		it, err := e.a.next(e.ctx)
+		if err != nil {
+			e.markDown(err)
+			e.detach()
+			e.cancel()
+			return
+		}
+		if it.ev != nil {
+			it.ev = e.track(it.ev)
+		}
+		it.from = e.peer
+		it.assoc = e.id
+		if it.ev == nil {
+			it.info.AssocID = e.id
+			e.touch()
+		}
+		for {
+			e.mu.Lock()
+			s := e.owner
+			ok := s.wantsItem(&it) && !s.rq.tryPush(it)
+			e.mu.Unlock()
+			if !ok {
+				break
+			}
+			select {
+			case <-s.rq.space():
+			case <-s.closing:
+				return
+			}
+		}
+	}
+}
+
+// track updates the entry's state from an event and returns the event as
+// the user sees it: an ABORT's causes become an *AbortError in Err.
+func (e *assocEntry) track(ev Event) Event {
+	ac, ok := ev.(AssocChange)
+	if !ok {
+		return ev
+	}
+	switch ac.State {
+	case CommUp, Restart:
+		e.markUp()
+	case CommLost, CantStartAssoc, ShutdownComp:
+		if len(ac.Causes) > 0 {
+			ac.Err = abortErrorFrom(ac.Causes, ac.Err)
+		}
+		err := ac.Err
+		if err == nil {
+			err = ErrClosed
+		}
+		e.markDown(err)
+	}
+	return ac
+}
+
+// wantsItem reports whether s delivers it: data unless shut for reading,
+// notifications of subscribed categories.
+func (s *Socket) wantsItem(it *rqItem) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rdShut {
+		return false
+	}
+	if it.ev == nil {
+		return true
+	}
+	return s.opts.events.wants(it.ev)
+}
+
+// detach removes a finished association from its socket.
+func (e *assocEntry) detach() {
+	e.mu.Lock()
+	s := e.owner
+	e.mu.Unlock()
+	s.mu.Lock()
+	if s.assocs[e.id] == e {
+		delete(s.assocs, e.id)
+	}
+	if s.byPeer[e.peer] == e {
+		delete(s.byPeer, e.peer)
+	}
+	if s.style == TCP_STYLE && s.assoc == e {
+		s.peerClosed = true
+	}
+	s.mu.Unlock()
+	signal(s.rq.rd) // wake a one-to-one reader for io.EOF
+}
+
+// Stats returns the stack's endpoint counters: datagrams in and out,
+// drops by reason, associations.
+func (st *Stack) Stats() (EndpointRuntimeStats, error) { return st.rt.ep.Stats() }
