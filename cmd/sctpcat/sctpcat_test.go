@@ -271,7 +271,9 @@ func oneErrorLine(t *testing.T, stderr string) string {
 func TestEchoRoundTrip(t *testing.T) {
 	srv, port := listener(t, "-mode", "echo", "-count", "1", "5001")
 	in := "hello\nworld\n\nlast line without newline"
-	cli := start(t, 20*time.Second, in, "connect", "-remote-udp", strconv.Itoa(port), "-streams", "4", "-stream", "3", "-ppid", "51", "127.0.0.1:5001")
+	// -linger 1s: replies still due are read before the shutdown even on a
+	// loaded machine.
+	cli := start(t, 20*time.Second, in, "connect", "-linger", "1s", "-remote-udp", strconv.Itoa(port), "-streams", "4", "-stream", "3", "-ppid", "51", "127.0.0.1:5001")
 	if code := cli.wait(20 * time.Second); code != 0 {
 		t.Fatalf("connect exit %d, stderr:\n%s", code, cli.stderr.String())
 	}
@@ -536,7 +538,7 @@ func TestInteropUsrsctpEcho(t *testing.T) {
 	port := freeUDPPort(t)
 	startCmd(t, 30*time.Second, "", echo, strconv.Itoa(port))
 	// The first INIT may precede the server's bind; T1-init retransmits it.
-	cli := start(t, 25*time.Second, "hello usrsctp\nsecond\n", "connect", "-v", "-rto-max", "500ms",
+	cli := start(t, 25*time.Second, "hello usrsctp\nsecond\n", "connect", "-v", "-linger", "1s", "-rto-max", "500ms",
 		"-remote-udp", strconv.Itoa(port), "127.0.0.1:7")
 	if code := cli.wait(25 * time.Second); code != 0 {
 		t.Fatalf("connect to usrsctp echo_server: exit %d, stderr:\n%s", code, cli.stderr.String())
