@@ -48,10 +48,7 @@ func (s *Socket) SetInitMsg(m InitMsg) error {
 		// the engine has one cap, so MaxInitTimeo lowers RTO.Max for
 		// new associations when it is the smaller.
 	}
-	if s.listening {
-		return s.stack.rt.listen(s.port, s.assocConfigLocked(), 0)
-	}
-	return nil
+	return s.relistenLocked()
 }
 
 // RTOInfo returns the RTO bounds of association id (0: the defaults).
@@ -108,6 +105,10 @@ func (s *Socket) SetRTOInfo(id AssocID, r RTOInfo) error {
 	}
 	if id == 0 {
 		s.opts.rto = n
+		if err := s.relistenLocked(); err != nil {
+			s.mu.Unlock()
+			return err
+		}
 	}
 	s.mu.Unlock()
 	if id == 0 && s.style == UDP_STYLE {
@@ -171,6 +172,10 @@ func (s *Socket) SetAssocParams(id AssocID, p AssocParams) error {
 		}
 		if p.CookieLife != 0 {
 			s.opts.cookieLife = p.CookieLife
+		}
+		if err := s.relistenLocked(); err != nil {
+			s.mu.Unlock()
+			return err
 		}
 	}
 	live := id != 0 || (s.style == TCP_STYLE && s.assoc != nil)
@@ -279,7 +284,7 @@ func (s *Socket) SetPaddrParams(id AssocID, p PaddrParams) error {
 	if p.Flags != 0 {
 		o.Flags = p.Flags
 	}
-	return nil
+	return s.relistenLocked()
 }
 
 // PaddrInfo returns the state of the path to peer address addr of
@@ -353,7 +358,7 @@ func (s *Socket) SetMaxseg(n int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.opts.maxseg = n
-	return nil
+	return s.relistenLocked()
 }
 
 // Autoclose returns the idle time after which a one-to-many socket
@@ -461,10 +466,7 @@ func (s *Socket) SetAdaptation(ind uint32) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.opts.adaptation, s.opts.adaptationSet = ind, true
-	if s.listening {
-		return s.stack.rt.listen(s.port, s.assocConfigLocked(), 0)
-	}
-	return nil
+	return s.relistenLocked()
 }
 
 // MappedV4 reports SCTP_I_WANT_MAPPED_V4_ADDR.
@@ -555,7 +557,7 @@ func (s *Socket) SetSndBuf(n int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.opts.sndBuf = n
-	return nil
+	return s.relistenLocked()
 }
 
 // RcvBuf returns the receive buffer size (SO_RCVBUF): the socket's
@@ -574,9 +576,10 @@ func (s *Socket) SetRcvBuf(n int) error {
 	}
 	s.mu.Lock()
 	s.opts.rcvBuf = n
+	err := s.relistenLocked()
 	s.mu.Unlock()
 	s.rq.setLimit(n)
-	return nil
+	return err
 }
 
 // RemoteUDPEncapsPort returns the remote UDP encapsulation port
