@@ -155,8 +155,12 @@ func (s *Socket) AssocParams(id AssocID) (AssocParams, error) {
 	return p, nil
 }
 
-// SetAssocParams sets Association.Max.Retrans and the cookie lifetime for
-// new associations (the read-only fields are ignored).
+// SetAssocParams sets Association.Max.Retrans and the cookie lifetime
+// (SCTP_ASSOCINFO). With id 0 they become the defaults for new
+// associations (on a connected one-to-one socket its association's
+// Association.Max.Retrans changes too); with an association id,
+// Association.Max.Retrans of that association changes. Read-only fields
+// and zero fields are ignored.
 func (s *Socket) SetAssocParams(id AssocID, p AssocParams) error {
 	if p.CookieLife < 0 {
 		return invalidArg("negative CookieLife")
@@ -230,8 +234,13 @@ func (s *Socket) PaddrParams(id AssocID, addr netip.AddrPort) (PaddrParams, erro
 }
 
 // SetPaddrParams sets heartbeat interval, Path.Max.Retrans, SACK delay,
-// fixed path MTU and the heartbeat flags for new associations
-// (SCTP_PEER_ADDR_PARAMS with association 0). Zero fields are unchanged.
+// fixed path MTU and the heartbeat flags (SCTP_PEER_ADDR_PARAMS). With
+// id 0 they become the defaults for new associations (and, on a connected
+// one-to-one socket, apply to its association); with an association id
+// they apply to that live association. The engine keeps these values per
+// association, so a given p.Addr must be a peer address but the change
+// applies to all paths; PathMTU applies to new associations only. Zero
+// fields are unchanged.
 func (s *Socket) SetPaddrParams(id AssocID, p PaddrParams) error {
 	if p.HBInterval < 0 || p.SackDelay < 0 {
 		return invalidArg("negative interval")
