@@ -388,7 +388,7 @@ func TestEndpointManyAssociations(t *testing.T) {
 		ctx := testCtx(t, time.Hour)
 		var wg sync.WaitGroup
 		ends := echoServer(t, ctx, b, 7, &wg)
-		const k = 20
+		const k = 12
 		var cwg sync.WaitGroup
 		for i := 0; i < k; i++ {
 			h, err := a.Connect(ctx, b.LocalAddr(), 7)
@@ -398,7 +398,7 @@ func TestEndpointManyAssociations(t *testing.T) {
 			cwg.Add(1)
 			go func() {
 				defer cwg.Done()
-				runEchoClient(t, ctx, h, 30, 2)
+				runEchoClient(t, ctx, h, 20, 2)
 			}()
 		}
 		cwg.Wait()

@@ -278,7 +278,8 @@ func (r *perfRun) progress(ctx context.Context, start time.Time) {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-t.C:
+		case <-t.C:
+			now := time.Now() // not the tick's time: the goroutine may run late
 			msgs, bytes := r.sent.Load(), r.sentBytes.Load()
 			if r.local || r.f.pingpong {
 				msgs, bytes = r.rcvd.Load(), r.rcvdBytes.Load()
