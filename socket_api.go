@@ -262,6 +262,7 @@ type Socket struct {
 	port        uint16
 	laddrs      []netip.Addr // bound local addresses; empty = wildcard
 	listening   bool
+	backlog     int
 	assoc       *assocEntry                    // one-to-one: the association
 	assocs      map[AssocID]*assocEntry        // every association of the socket
 	byPeer      map[netip.AddrPort]*assocEntry // one-to-many: by peer IP+SCTP port
@@ -512,6 +513,7 @@ func (s *Socket) Listen(backlog int) error {
 		return err
 	}
 	s.listening = true
+	s.backlog = backlog
 	if s.style == UDP_STYLE {
 		go s.acceptLoop()
 	}
@@ -1196,6 +1198,15 @@ func (s *Socket) opError(ctx context.Context, d *deadline, err error) error {
 		return errDeadline
 	}
 	return err
+}
+
+// relistenLocked hands changed association defaults to the listener, so
+// associations accepted from now on use them (s.mu held).
+func (s *Socket) relistenLocked() error {
+	if !s.listening || s.closed {
+		return nil
+	}
+	return s.stack.rt.listen(s.port, s.assocConfigLocked(), s.backlog)
 }
 
 // assocConfigLocked builds the engine configuration for a new

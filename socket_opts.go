@@ -48,10 +48,7 @@ func (s *Socket) SetInitMsg(m InitMsg) error {
 		// the engine has one cap, so MaxInitTimeo lowers RTO.Max for
 		// new associations when it is the smaller.
 	}
-	if s.listening {
-		return s.stack.rt.listen(s.port, s.assocConfigLocked(), 0)
-	}
-	return nil
+	return s.relistenLocked()
 }
 
 // RTOInfo returns the RTO bounds of association id (0: the defaults).
@@ -108,6 +105,10 @@ func (s *Socket) SetRTOInfo(id AssocID, r RTOInfo) error {
 	}
 	if id == 0 {
 		s.opts.rto = n
+		if err := s.relistenLocked(); err != nil {
+			s.mu.Unlock()
+			return err
+		}
 	}
 	s.mu.Unlock()
 	if id == 0 && s.style == UDP_STYLE {
@@ -154,8 +155,12 @@ func (s *Socket) AssocParams(id AssocID) (AssocParams, error) {
 	return p, nil
 }
 
-// SetAssocParams sets Association.Max.Retrans and the cookie lifetime for
-// new associations (the read-only fields are ignored).
+// SetAssocParams sets Association.Max.Retrans and the cookie lifetime
+// (SCTP_ASSOCINFO). With id 0 they become the defaults for new
+// associations (on a connected one-to-one socket its association's
+// Association.Max.Retrans changes too); with an association id,
+// Association.Max.Retrans of that association changes. Read-only fields
+// and zero fields are ignored.
 func (s *Socket) SetAssocParams(id AssocID, p AssocParams) error {
 	if p.CookieLife < 0 {
 		return invalidArg("negative CookieLife")
@@ -171,6 +176,10 @@ func (s *Socket) SetAssocParams(id AssocID, p AssocParams) error {
 		}
 		if p.CookieLife != 0 {
 			s.opts.cookieLife = p.CookieLife
+		}
+		if err := s.relistenLocked(); err != nil {
+			s.mu.Unlock()
+			return err
 		}
 	}
 	live := id != 0 || (s.style == TCP_STYLE && s.assoc != nil)
@@ -225,8 +234,13 @@ func (s *Socket) PaddrParams(id AssocID, addr netip.AddrPort) (PaddrParams, erro
 }
 
 // SetPaddrParams sets heartbeat interval, Path.Max.Retrans, SACK delay,
-// fixed path MTU and the heartbeat flags for new associations
-// (SCTP_PEER_ADDR_PARAMS with association 0). Zero fields are unchanged.
+// fixed path MTU and the heartbeat flags (SCTP_PEER_ADDR_PARAMS). With
+// id 0 they become the defaults for new associations (and, on a connected
+// one-to-one socket, apply to its association); with an association id
+// they apply to that live association. The engine keeps these values per
+// association, so a given p.Addr must be a peer address but the change
+// applies to all paths; PathMTU applies to new associations only. Zero
+// fields are unchanged.
 func (s *Socket) SetPaddrParams(id AssocID, p PaddrParams) error {
 	if p.HBInterval < 0 || p.SackDelay < 0 {
 		return invalidArg("negative interval")
@@ -279,7 +293,7 @@ func (s *Socket) SetPaddrParams(id AssocID, p PaddrParams) error {
 	if p.Flags != 0 {
 		o.Flags = p.Flags
 	}
-	return nil
+	return s.relistenLocked()
 }
 
 // PaddrInfo returns the state of the path to peer address addr of
@@ -353,7 +367,7 @@ func (s *Socket) SetMaxseg(n int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.opts.maxseg = n
-	return nil
+	return s.relistenLocked()
 }
 
 // Autoclose returns the idle time after which a one-to-many socket
@@ -461,10 +475,7 @@ func (s *Socket) SetAdaptation(ind uint32) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.opts.adaptation, s.opts.adaptationSet = ind, true
-	if s.listening {
-		return s.stack.rt.listen(s.port, s.assocConfigLocked(), 0)
-	}
-	return nil
+	return s.relistenLocked()
 }
 
 // MappedV4 reports SCTP_I_WANT_MAPPED_V4_ADDR.
@@ -555,7 +566,7 @@ func (s *Socket) SetSndBuf(n int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.opts.sndBuf = n
-	return nil
+	return s.relistenLocked()
 }
 
 // RcvBuf returns the receive buffer size (SO_RCVBUF): the socket's
@@ -574,9 +585,10 @@ func (s *Socket) SetRcvBuf(n int) error {
 	}
 	s.mu.Lock()
 	s.opts.rcvBuf = n
+	err := s.relistenLocked()
 	s.mu.Unlock()
 	s.rq.setLimit(n)
-	return nil
+	return err
 }
 
 // RemoteUDPEncapsPort returns the remote UDP encapsulation port

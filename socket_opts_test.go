@@ -405,3 +405,25 @@ func TestLiveAssocAndPaddrParams(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestOptionsAfterListen: defaults changed on a listening socket apply to
+// associations accepted afterwards.
+func TestOptionsAfterListen(t *testing.T) {
+	srvSt, cliSt := stackPair(t)
+	srv, addr := listenTCP(t, srvSt)
+	if err := srv.SetInitMsg(InitMsg{NumOstreams: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.SetAssocParams(0, AssocParams{AssocMaxRxt: 6}); err != nil {
+		t.Fatal(err)
+	}
+	dialTCP(t, cliSt, addr, InitMsg{})
+	conn := accept(t, srv)
+	st, err := conn.Status(0)
+	if err != nil || st.OutStreams != 3 {
+		t.Errorf("accepted association OutStreams = %d, %v; want 3", st.OutStreams, err)
+	}
+	if ap, err := conn.AssocParams(0); err != nil || ap.AssocMaxRxt != 6 {
+		t.Errorf("accepted association AssocMaxRxt = %d, %v; want 6", ap.AssocMaxRxt, err)
+	}
+}
