@@ -1255,7 +1255,7 @@ func (st *Stack) maxMessage() int {
 	if st.cfg.MaxMessageSize > 0 {
 		return st.cfg.MaxMessageSize
 	}
-	return 256 * 1024
+	return assocDefaultMaxMessage
 }
 
 // assocEntry is the socket layer's record of one association: the runtime

@@ -1106,3 +1106,20 @@ func TestStackClose(t *testing.T) {
 		t.Errorf("second Stack.Close: %v", err)
 	}
 }
+
+// TestAcceptAfterPeerClosed: the client sends and closes before the server
+// accepts; the server still gets the association, the message, then EOF.
+func TestAcceptAfterPeerClosed(t *testing.T) {
+	srvSt, cliSt := stackPair(t)
+	srv, addr := listenTCP(t, srvSt)
+	cli := dialTCP(t, cliSt, addr, InitMsg{})
+	cli.SCTPSend([]byte("parting words"), nil)
+	cli.Close()
+	conn := accept(t, srv)
+	if r := recvData(t, conn.Socket); string(r.Msg) != "parting words" {
+		t.Fatalf("got %q", r.Msg)
+	}
+	if _, err := conn.SCTPRecv(100); err != io.EOF {
+		t.Fatalf("after the message: %v, want io.EOF", err)
+	}
+}

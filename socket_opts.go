@@ -14,11 +14,25 @@ import (
 // the kernel does.
 
 // InitMsg returns the INIT parameters used for new associations
-// (SCTP_INITMSG; pysctp initparams). Zero fields mean the stack default.
+// (SCTP_INITMSG; pysctp initparams), defaults filled in (16 streams each
+// way, 8 attempts, MaxInitTimeo = RTO.Max).
 func (s *Socket) InitMsg() InitMsg {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.opts.initMsg
+	m := s.opts.initMsg
+	if m.NumOstreams == 0 {
+		m.NumOstreams = assocDefaultStreams
+	}
+	if m.MaxInstreams == 0 {
+		m.MaxInstreams = assocDefaultStreams
+	}
+	if m.MaxAttempts == 0 {
+		m.MaxAttempts = assocDefaultMaxInitRetrans
+	}
+	if m.MaxInitTimeo == 0 {
+		m.MaxInitTimeo = s.rtoDefaultsLocked().Max
+	}
+	return m
 }
 
 // SetInitMsg sets the INIT parameters for associations set up after the
@@ -43,10 +57,7 @@ func (s *Socket) SetInitMsg(m InitMsg) error {
 		o.MaxAttempts = m.MaxAttempts
 	}
 	if m.MaxInitTimeo != 0 {
-		o.MaxInitTimeo = m.MaxInitTimeo
-		// T1-init backoff is capped by RTO.Max (RFC 9260 §6.3.3 E2);
-		// the engine has one cap, so MaxInitTimeo lowers RTO.Max for
-		// new associations when it is the smaller.
+		o.MaxInitTimeo = m.MaxInitTimeo // reported back only; see InitMsg
 	}
 	return s.relistenLocked()
 }
@@ -69,13 +80,13 @@ func (s *Socket) RTOInfo(id AssocID) (RTOInfo, error) {
 func (s *Socket) rtoDefaultsLocked() RTOInfo {
 	r := s.opts.rto
 	if r.Initial == 0 {
-		r.Initial = time.Second
+		r.Initial = assocDefaultRTOInitial
 	}
 	if r.Min == 0 {
-		r.Min = time.Second
+		r.Min = assocDefaultRTOMin
 	}
 	if r.Max == 0 {
-		r.Max = 60 * time.Second
+		r.Max = assocDefaultRTOMax
 	}
 	return r
 }
@@ -130,10 +141,10 @@ func (s *Socket) AssocParams(id AssocID) (AssocParams, error) {
 	s.mu.Lock()
 	p := AssocParams{AssocMaxRxt: s.opts.maxRxt, CookieLife: s.opts.cookieLife}
 	if p.AssocMaxRxt == 0 {
-		p.AssocMaxRxt = 10
+		p.AssocMaxRxt = assocDefaultMaxRetrans
 	}
 	if p.CookieLife == 0 {
-		p.CookieLife = 60 * time.Second
+		p.CookieLife = assocDefaultCookieLifetime
 	}
 	rcv := s.opts.rcvBuf
 	s.mu.Unlock()
@@ -201,13 +212,13 @@ func (s *Socket) PaddrParams(id AssocID, addr netip.AddrPort) (PaddrParams, erro
 	p := s.opts.paddr
 	s.mu.Unlock()
 	if p.HBInterval == 0 {
-		p.HBInterval = 30 * time.Second
+		p.HBInterval = assocDefaultHBInterval
 	}
 	if p.PathMaxRxt == 0 {
-		p.PathMaxRxt = 5
+		p.PathMaxRxt = assocDefaultPathMaxRetrans
 	}
 	if p.SackDelay == 0 {
-		p.SackDelay = 200 * time.Millisecond
+		p.SackDelay = assocDefaultSackDelay
 	}
 	if p.Flags == 0 {
 		p.Flags = SPP_HB_ENABLE | SPP_PMTUD_DISABLE | SPP_SACKDELAY_ENABLE
@@ -552,7 +563,7 @@ func (s *Socket) SndBuf() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.opts.sndBuf == 0 {
-		return 1024 * 1024
+		return assocDefaultSndBuf
 	}
 	return s.opts.sndBuf
 }
