@@ -789,3 +789,36 @@ func TestT1CookieHasItsOwnRetransmitBudget(t *testing.T) {
 	tp.advanceToTimer()
 	tp.wantEvent(AssocChange{State: CantStartAssoc})
 }
+
+func TestInitNonZeroVtagDropped(t *testing.T) {
+	// RFC 9260 §8.5.1 A: a packet with INIT carries vtag 0.
+	tp := newTestPeer(t)
+	tp.listen(testAssocConfig())
+	tp.write(0x1234, tp.peerInit(nil))
+	tp.wantIdle()
+	tp2 := newTestPeer(t)
+	tp2.acceptHandshake(testAssocConfig())
+	tp2.write(tp2.epTag, tp2.peerInit(nil))
+	tp2.wantIdle()
+}
+
+func TestPeerUnrecognizedForwardTSNDisablesPRSCTP(t *testing.T) {
+	tp := newTestPeer(t)
+	cfg := testAssocConfig()
+	cfg.prSCTP = true
+	tp.startConnect(cfg)
+	unrec := chunk.AppendParam(nil, chunk.ParamForwardTSNSupported, nil)
+	var params []byte
+	params = chunk.AppendParam(params, chunk.ParamUnrecognized, unrec)
+	params = chunk.AppendParam(params, chunk.ParamForwardTSNSupported, nil)
+	tp.answerInit(params)
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	if tp.assoc.peerPRSCTP {
+		t.Fatal("PR-SCTP on although the peer reported Forward-TSN-Supported unrecognized")
+	}
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	// FORWARD TSN is then an unrecognized chunk.
+	tp.write(tp.epTag, &chunk.ForwardTSN{NewCumTSN: tp.peerTSN})
+	p := tp.wantPacket(tp.peerTag, chunk.TypeError)
+	wantCause(t, decodeAs(t, p.chunks[0], &chunk.Error{}).Causes, chunk.CauseUnrecognizedChunk)
+}
