@@ -10,14 +10,16 @@ import (
 // SetInitMsg a zero field means "leave unchanged".
 type InitMsg struct {
 	// NumOstreams is the number of outbound streams requested in INIT
-	// (default 16). The negotiated count is min(this, peer's MIS).
+	// (0: the default, 16). The negotiated count is min(this, peer's MIS).
 	NumOstreams uint16
-	// MaxInstreams is the most inbound streams accepted (default 16).
+	// MaxInstreams is the most inbound streams accepted (0: 16).
 	MaxInstreams uint16
-	// MaxAttempts is Max.Init.Retransmits (RFC 9260 §15, default 8).
+	// MaxAttempts is Max.Init.Retransmits (RFC 9260 §16; 0: 8).
 	MaxAttempts uint16
-	// MaxInitTimeo caps the T1-init RTO backoff (default RTO.Max).
-	// A time.Duration: no unit confusion (pysctp bug B5).
+	// MaxInitTimeo is kept and reported for compatibility (a
+	// time.Duration: no unit confusion, pysctp bug B5), but has no
+	// separate effect: the engine caps the T1-init backoff with RTO.Max
+	// (RFC 9260 §6.3.3 E2), which SetRTOInfo sets.
 	MaxInitTimeo time.Duration
 }
 

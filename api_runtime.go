@@ -97,6 +97,7 @@ type apiStats struct {
 	UnackData int // DATA chunks sent, not cumulatively acknowledged
 	PendData  int // messages queued, not yet cut into chunks
 	MTU       int // SCTP packet size
+	MaxRxt    int // Association.Max.Retrans in force
 }
 
 func (a *rtAssoc) stats() apiStats {
@@ -104,6 +105,7 @@ func (a *rtAssoc) stats() apiStats {
 	err := a.h.do(func(as *association, now time.Time) {
 		s.AssocStats = as.stats()
 		s.MTU = as.cfg.mtu
+		s.MaxRxt = as.cfg.maxRetrans
 		if as.data != nil {
 			s.UnackData = as.data.snd.chunks.len()
 			s.PendData = as.data.snd.pending.len()
@@ -247,6 +249,13 @@ func (a *rtAssoc) setRTOInfo(r RTOInfo) error {
 			as.data.rto.cfg = c
 			as.data.rto.rto = as.data.rto.clamp(as.data.rto.rto)
 		}
+		if ps := as.paths; ps != nil {
+			ps.cfg.rtoInitial, ps.cfg.rtoMin, ps.cfg.rtoMax = c.initial, c.min, c.max
+			for i := range ps.len() {
+				pp := ps.path(i)
+				pp.rto = min(max(pp.rto, c.min), c.max)
+			}
+		}
 	})
 }
 
@@ -261,4 +270,72 @@ func (a *rtAssoc) fragmentationPoint(maxseg int) int {
 		fp = maxseg
 	}
 	return fp
+}
+
+// setAssocMaxRxt changes Association.Max.Retrans of a live association
+// (RFC 9260 §8.1), used by both the T3-rtx and the heartbeat counting.
+func (a *rtAssoc) setAssocMaxRxt(n int) error {
+	return a.h.do(func(as *association, now time.Time) {
+		as.cfg.maxRetrans = n
+		if as.data != nil {
+			as.data.cfg.maxRetrans = n
+		}
+	})
+}
+
+// paddrParams reads the live heartbeat, Path.Max.Retrans and SACK delay
+// settings of the association (they apply to all its paths).
+func (a *rtAssoc) paddrParams() (PaddrParams, error) {
+	var p PaddrParams
+	err := a.h.do(func(as *association, now time.Time) {
+		c := as.cfg
+		p = PaddrParams{HBInterval: c.hbInterval, PathMaxRxt: uint16(c.pathMaxRetrans), SackDelay: c.sackDelay,
+			PathMTU: uint32(c.mtu) + 48}
+		if as.paths != nil {
+			p.HBInterval, p.PathMaxRxt = as.paths.cfg.hbInterval, uint16(as.paths.cfg.maxRetrans)
+		}
+		if as.data != nil {
+			p.SackDelay = as.data.cfg.sackDelay
+		}
+		p.Flags = SPP_HB_ENABLE | SPP_PMTUD_DISABLE | SPP_SACKDELAY_ENABLE
+		if c.hbDisabled {
+			p.Flags = SPP_HB_DISABLE | SPP_PMTUD_DISABLE | SPP_SACKDELAY_ENABLE
+		}
+	})
+	return p, err
+}
+
+// setPaddrParams changes the heartbeat interval, Path.Max.Retrans, SACK
+// delay and heartbeat on/off of a live association; zero fields are left
+// unchanged. The engine keeps these per association, so they apply to
+// every path. The new heartbeat interval takes effect from each path's
+// next heartbeat.
+func (a *rtAssoc) setPaddrParams(p PaddrParams) error {
+	return a.h.do(func(as *association, now time.Time) {
+		if p.HBInterval > 0 {
+			as.cfg.hbInterval = p.HBInterval
+			if as.paths != nil {
+				as.paths.cfg.hbInterval = p.HBInterval
+			}
+		}
+		if p.PathMaxRxt > 0 {
+			as.cfg.pathMaxRetrans = int(p.PathMaxRxt)
+			if as.paths != nil {
+				as.paths.cfg.maxRetrans = int(p.PathMaxRxt)
+			}
+		}
+		if p.SackDelay > 0 {
+			as.cfg.sackDelay = p.SackDelay
+			if as.data != nil {
+				as.data.cfg.sackDelay = p.SackDelay
+			}
+		}
+		if p.Flags&(SPP_HB_ENABLE|SPP_HB_DISABLE) != 0 {
+			off := p.Flags&SPP_HB_DISABLE != 0
+			as.cfg.hbDisabled = off
+			if as.paths != nil {
+				as.paths.cfg.hbDisabled = off
+			}
+		}
+	})
 }

@@ -93,8 +93,11 @@ type SendFlags uint16
 const (
 	// MSG_UNORDERED sends the message unordered (RFC 9260 §6.6, U bit).
 	MSG_UNORDERED SendFlags = 1
-	// MSG_ADDR_OVER sends to the peer address given in SndInfo.To instead
-	// of the primary path (one-to-many and one-to-one).
+	// MSG_ADDR_OVER asks for the message to go to the peer address in
+	// SndInfo.To instead of the primary path; To must be a peer address
+	// of the association (else ErrInvalidArgument). The engine has no
+	// per-message path choice yet: DATA goes on the association's current
+	// path (over UDP encapsulation peers are normally single-homed).
 	MSG_ADDR_OVER SendFlags = 2
 	// MSG_ABORT aborts the association (RFC 9260 §9.1); the message, if
 	// any, is the user abort reason (cause 12). One-to-many only.

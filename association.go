@@ -1,5 +1,23 @@
 package sctp
 
+// The association core, sans-IO (RFC 9260). Files:
+//
+//	association.go   TCB, state, packet walk (§8.5 tags, §3.2 unknown chunks),
+//	                 DATA/SACK/FORWARD TSN routing to dataState, bundling
+//	handshake.go     INIT / INIT ACK / COOKIE ECHO / COOKIE ACK (§5.1),
+//	                 collisions and restarts (§5.2), T1, RFC 6951 port rules
+//	shutdown.go      SHUTDOWN sequence, T2, T5 (§9.2)
+//	paths.go         peer addresses and heartbeats over heartbeat.go (§8.3)
+//	endpoint_core.go endpointCore: demultiplexing, stateless listener,
+//	                 reply queue, the runtime-facing API
+//	ootb.go          out-of-the-blue packets (§8.4)
+//	events.go, stats.go, errors.go
+//
+// The runtime calls handleDatagram / handleTimeout with the current time,
+// arms one timer at deadline, and drains appendDatagram (one SCTP packet
+// per call, CRC finalized) and pollEvent after each call. Addresses handed
+// out are unmapped (IPv4, not ::ffff:a.b.c.d).
+
 import (
 	"errors"
 	"fmt"
@@ -68,6 +86,7 @@ const (
 	maxPeerAddrs               = 16 // peer address parameters kept per association
 	maxPendingControl          = 64 // queued special packets per association
 	maxUnrecognizedReported    = 512
+	sackPiggybackRoom          = 16 + 8*4 // SACK header and up to 8 gap blocks
 )
 
 // assocConfig holds the per-association settings given to listen and
@@ -207,6 +226,7 @@ type association struct {
 	cookieEcho      []byte // COOKIE ECHO (+ bundled ERROR), for T1-cookie
 	t1              timer
 	stalePreserve   time.Duration // Cookie Preservative to add on the next INIT
+	staleRetries    int           // Stale Cookie errors received (§5.2.6)
 	t2              timer         // T2-shutdown (SHUTDOWN or SHUTDOWN ACK)
 	t5              time.Time
 	wasBusy         bool // data was outstanding (for SenderDry)
@@ -541,11 +561,25 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 		}
 	}
 	if a.dataAllowed() && len(a.ctrl) == 0 {
-		if room := limit - len(b); room > 16 {
+		// A delayed SACK that is pending but not yet due rides along
+		// with outgoing DATA (RFC 9260 §6.2 piggybacking); §6.10 wants it
+		// ahead of the DATA, so the DATA is moved behind it.
+		piggy := a.data.sackDue(now.Add(a.cfg.sackDelay))
+		reserve := 0
+		if piggy {
+			reserve = sackPiggybackRoom
+		}
+		if room := limit - len(b) - reserve; room > 16 {
 			n := len(b)
 			b = a.data.appendData(now, b, room)
 			if len(b) > n {
 				a.paths.noteDataSent(cur, now)
+				if piggy {
+					a.scratch = append(a.scratch[:0], b[n:]...)
+					b = a.data.appendSackRoom(b[:n], limit-n-len(a.scratch))
+					b = append(b, a.scratch...)
+					a.st0.SacksOut++
+				}
 			}
 		}
 	}

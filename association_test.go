@@ -360,3 +360,27 @@ func TestFailoverToAlternatePath(t *testing.T) {
 		t.Fatalf("no ADDR_UNREACHABLE for the primary: %v", tp.events)
 	}
 }
+
+func TestSackPiggybacksOnData(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.connectHandshake(testAssocConfig())
+	d := tp.data(0, "question")
+	tp.write(tp.epTag, d)
+	tp.wantIdle() // the SACK is delayed
+	tp.assoc.send(tp.now, outMessage{data: []byte("answer")})
+	tp.collect()
+	p := tp.wantPacket(tp.peerTag, chunk.TypeSack, chunk.TypeData)
+	if s := decodeAs(t, p.chunks[0], &chunk.Sack{}); s.CumTSNAck != d.TSN {
+		t.Fatalf("piggybacked SACK cum %d, want %d", s.CumTSNAck, d.TSN)
+	}
+	if got := decodeAs(t, p.chunks[1], &chunk.Data{}).UserData; string(got) != "answer" {
+		t.Fatalf("DATA %q", got)
+	}
+	// Nothing left to acknowledge: no SACK when the delay expires.
+	tp.advance(time.Second)
+	for _, p := range tp.sent {
+		if p.types()[0] == chunk.TypeSack {
+			t.Fatalf("extra SACK %v", p)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/logging"
@@ -61,9 +62,11 @@ type EndpointConfig struct {
 	// NoOOTBAbort suppresses ABORTs for out-of-the-blue packets (RFC 9260
 	// §8.4 rule 8), like usrsctp's blackhole sysctl.
 	NoOOTBAbort bool
-	// MaxDatagram is the receive buffer per datagram (default 2048; an
-	// SCTP packet over a 1500-byte path is at most 1472 bytes). Larger
-	// datagrams are dropped and counted. At most udpencap.MaxDatagram.
+	// MaxDatagram is the receive buffer per datagram (default 9216: an
+	// SCTP packet over a 1500-byte path is at most 1472 bytes, jumbo
+	// frames 9000). Larger datagrams are dropped and counted in
+	// Socket.Truncated. A peer that sizes packets by a loopback MTU (Linux
+	// kernel SCTP on lo) needs up to udpencap.MaxDatagram, the maximum.
 	MaxDatagram int
 	// BatchSize is how many datagrams one read or write moves (default 32).
 	BatchSize int
@@ -77,7 +80,7 @@ type EndpointConfig struct {
 
 func (c *EndpointConfig) defaults() {
 	if c.MaxDatagram <= 0 {
-		c.MaxDatagram = 2048
+		c.MaxDatagram = 9216
 	}
 	if c.MaxDatagram > udpencap.MaxDatagram {
 		c.MaxDatagram = udpencap.MaxDatagram
@@ -125,9 +128,9 @@ type Endpoint struct {
 	opsMu    sync.Mutex
 	ops      []*op
 	opsSpare []*op
+	opFree   []*op
 	opsDone  bool // the loop has exited; no more ops run
 	wake     chan struct{}
-	opPool   sync.Pool // of *op; see newOp
 
 	rx      chan *rxBatch
 	rxFree  chan *rxBatch
@@ -142,14 +145,17 @@ type Endpoint struct {
 	listeners map[uint16]*acceptQueue
 
 	// Loop-owned state.
-	handles   map[AssocID]*Assoc
-	timer     *time.Timer
-	tx        []udpencap.Message
-	txBufs    [][]byte
-	msgs      msgPool
-	rt        EndpointRuntimeStats // counters kept by the loop
-	progress  bool                 // datagrams or timeouts handled since the last afterEvent
-	closedBad uint64               // DroppedBadVtag of reaped associations
+	handles  map[AssocID]*Assoc
+	portRefs map[uint16]int // open handles per local SCTP port
+	timer    *time.Timer
+	tx       []udpencap.Message
+	txBufs   [][]byte
+	msgs     msgPool
+	rt       EndpointRuntimeStats // counters kept by the loop
+	progress bool                 // datagrams or timeouts handled since the last afterEvent
+
+	readErrors atomic.Uint64 // counted by the reader goroutine
+	closedBad  uint64        // DroppedBadVtag of reaped associations
 }
 
 type rxBatch struct {
@@ -189,6 +195,7 @@ func NewEndpointOn(pc PacketConn, cfg EndpointConfig) *Endpoint {
 		readDone:  make(chan struct{}),
 		listeners: make(map[uint16]*acceptQueue),
 		handles:   make(map[AssocID]*Assoc),
+		portRefs:  make(map[uint16]int),
 		tx:        make([]udpencap.Message, cfg.BatchSize),
 		txBufs:    make([][]byte, cfg.BatchSize),
 	}
@@ -251,6 +258,7 @@ func (e *Endpoint) reader() {
 			default:
 			}
 			e.rxFree <- b
+			e.readErrors.Add(1)
 			if isClosedErr(err) || consecutive > 100 {
 				select {
 				case e.readErr <- err:
@@ -297,14 +305,29 @@ type op struct {
 	done   chan struct{}
 }
 
-// newOp returns a pooled op. The pool is per endpoint, not global: an op
-// holds a channel, and a channel must not travel between testing/synctest
-// bubbles (each test's endpoints live in their own bubble).
-func (e *Endpoint) newOp() *op {
-	if o, ok := e.opPool.Get().(*op); ok {
+// getOp and putOp keep a per-endpoint free list of ops (not a global
+// sync.Pool: each op owns a channel, and channels must stay with the
+// endpoint that made them, e.g. inside one testing/synctest bubble).
+func (e *Endpoint) getOp() *op {
+	e.opsMu.Lock()
+	if n := len(e.opFree); n > 0 {
+		o := e.opFree[n-1]
+		e.opFree[n-1] = nil
+		e.opFree = e.opFree[:n-1]
+		e.opsMu.Unlock()
 		return o
 	}
+	e.opsMu.Unlock()
 	return &op{done: make(chan struct{}, 1)}
+}
+
+func (e *Endpoint) putOp(o *op) {
+	*o = op{done: o.done}
+	e.opsMu.Lock()
+	if len(e.opFree) < 64 {
+		e.opFree = append(e.opFree, o)
+	}
+	e.opsMu.Unlock()
 }
 
 // submit queues o for the loop and waits until it ran. It returns
@@ -332,11 +355,10 @@ func (e *Endpoint) submit(o *op) error {
 // do runs fn on the loop goroutine with the current time and waits for it.
 // fn may use the core and associations freely; it must not block.
 func (e *Endpoint) do(fn func(now time.Time)) error {
-	o := e.newOp()
+	o := e.getOp()
 	o.kind, o.fn = opFunc, fn
 	err := e.submit(o)
-	o.fn = nil
-	e.opPool.Put(o)
+	e.putOp(o)
 	return err
 }
 
@@ -446,14 +468,7 @@ func (e *Endpoint) classifyOOTB(p []byte) {
 	e.rt.DroppedOOTB++
 }
 
-func (e *Endpoint) hasAssocOnPort(port uint16) bool {
-	for _, h := range e.handles {
-		if h.localPort == port {
-			return true
-		}
-	}
-	return false
-}
+func (e *Endpoint) hasAssocOnPort(port uint16) bool { return e.portRefs[port] > 0 }
 
 // afterEvent delivers events and messages to the handles, flushes output
 // and wakes blocked senders. It runs after every loop event.
@@ -532,6 +547,9 @@ func (e *Endpoint) retire(h *Assoc, err error) {
 		e.closedBad += h.a.stats().DroppedBadVtag
 	}
 	delete(e.handles, h.id)
+	if e.portRefs[h.localPort]--; e.portRefs[h.localPort] <= 0 {
+		delete(e.portRefs, h.localPort)
+	}
 	h.mu.Lock()
 	h.closed = true
 	h.err = err
@@ -595,6 +613,9 @@ func (e *Endpoint) flush(now time.Time) {
 			// Skip the datagram the socket refused (UDP is lossy
 			// anyway; SCTP retransmits) and send the rest.
 			e.rt.WriteErrors++
+			if n+1 >= len(ms) {
+				break
+			}
 			ms = ms[n+1:]
 		}
 		if k < len(e.tx) {
@@ -822,6 +843,7 @@ func (e *Endpoint) Stats() (EndpointRuntimeStats, error) {
 		}
 		s.Associations = len(e.core.list)
 	})
+	s.ReadErrors = e.readErrors.Load()
 	if c, ok := e.pc.(*udpencap.Conn); ok {
 		s.Socket = c.Stats()
 	}

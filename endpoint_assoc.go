@@ -77,6 +77,7 @@ func (e *Endpoint) newHandle(a *association, peer netip.AddrPort, localPort, pee
 		gone:     make(chan struct{}),
 	}
 	e.handles[h.id] = h
+	e.portRefs[localPort]++
 	return h
 }
 
@@ -246,14 +247,13 @@ func (h *Assoc) Recycle(b []byte) { h.ep.msgs.put(b) }
 // TrySend queues a message without blocking; ErrWouldBlock when the send
 // buffer is full. data is copied.
 func (h *Assoc) TrySend(data []byte, p SendParams) error {
-	o := h.ep.newOp()
+	o := h.ep.getOp()
 	o.kind, o.h, o.data, o.params = opSend, h, data, p
 	err := h.ep.submit(o)
 	if err == nil {
 		err = o.err
 	}
-	o.h, o.data, o.err = nil, nil, nil
-	h.ep.opPool.Put(o)
+	h.ep.putOp(o)
 	if errors.Is(err, errSendBufferFull) {
 		return ErrWouldBlock
 	}

@@ -23,7 +23,11 @@ type endpointConfig struct {
 	// ABORT, ...); extra replies are dropped. Default 256.
 	maxReplies int
 	// cookieRotation is how often the cookie secret rotates; the previous
-	// secret stays valid for one more period. Default 2 minutes.
+	// secret stays valid for one more period. Default 1 hour, as usrsctp:
+	// a COOKIE ECHO may be retransmitted for Max.Init.Retransmits × RTO.Max
+	// (8 minutes with the defaults) and must still open so that §5.2.4
+	// case D can answer it when the COOKIE ACK was lost; staleness is
+	// judged by the cookie's own lifetime, not by the key.
 	cookieRotation time.Duration
 	// noOOTBAbort suppresses the ABORT of RFC 9260 §8.4 rule 8 (like
 	// usrsctp's blackhole sysctl); SHUTDOWN COMPLETE (rule 5) still goes.
@@ -82,7 +86,7 @@ func newEndpointCore(cfg endpointConfig) *endpointCore {
 		cfg.maxReplies = 256
 	}
 	if cfg.cookieRotation <= 0 {
-		cfg.cookieRotation = 2 * time.Minute
+		cfg.cookieRotation = time.Hour
 	}
 	e := &endpointCore{
 		cfg:       cfg,

@@ -268,3 +268,46 @@ func ExampleSocket_Bindx() {
 	r, _ := conn.SCTPRecv(1024)
 	fmt.Println(len(laddrs), "local addresses;", string(r.Msg), "from", from.Addr())
 }
+
+// Notifications arrive through SCTPRecv with MSG_NOTIFICATION set, for
+// the categories the socket subscribed to.
+func ExampleSocket_SetEvents() {
+	srvStack, cliStack := twoStacks()
+	defer srvStack.Close()
+	defer cliStack.Close()
+
+	srv, _ := srvStack.NewSocketTCP(sctp.AF_INET)
+	defer srv.Close()
+	srv.Bind(netip.MustParseAddrPort("127.0.0.1:0"))
+	srv.Listen(1)
+	laddrs, _ := srv.GetLaddrs(0)
+
+	cli, _ := cliStack.NewSocketTCP(sctp.AF_INET)
+	defer cli.Close()
+	cli.SetDeadline(time.Now().Add(10 * time.Second))
+	cli.SetEvents(sctp.EventSubscribe{Association: true, Shutdown: true})
+	if err := cli.Connect(laddrs[0]); err != nil {
+		log.Fatal(err)
+	}
+	conn, _, _ := srv.Accept()
+	conn.Close() // the server ends the association gracefully
+
+	for {
+		r, err := cli.SCTPRecv(1024)
+		if err != nil {
+			fmt.Println("then:", err)
+			return
+		}
+		switch n := r.Notification.(type) {
+		case sctp.AssocChange:
+			fmt.Println("association change:", n.State)
+		case sctp.ShutdownEvent:
+			fmt.Println("peer sent SHUTDOWN")
+		}
+	}
+	// Output:
+	// association change: COMM_UP
+	// peer sent SHUTDOWN
+	// association change: SHUTDOWN_COMP
+	// then: EOF
+}

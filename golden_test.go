@@ -3,7 +3,9 @@ package sctp_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	sctp "github.com/usctp/sctp"
@@ -110,6 +112,7 @@ func TestGoldenRoundTrip(t *testing.T) {
 		chunk.TypeData, chunk.TypeInit, chunk.TypeInitAck, chunk.TypeSack, chunk.TypeHeartbeat,
 		chunk.TypeHeartbeatAck, chunk.TypeAbort, chunk.TypeShutdown, chunk.TypeShutdownAck,
 		chunk.TypeCookieEcho, chunk.TypeCookieAck, chunk.TypeShutdownComplete, chunk.TypeReconfig,
+		chunk.TypeError,
 		chunk.TypeForwardTSN,
 	} {
 		if seen[want] == 0 {
@@ -124,6 +127,7 @@ func TestGoldenRoundTrip(t *testing.T) {
 // cause decodes with its typed value and re-encodes byte-identically.
 func TestGoldenParams(t *testing.T) {
 	params := map[chunk.ParamType]int{}
+	causeCodes := map[chunk.CauseCode]int{}
 	for _, g := range goldenLoad(t) {
 		_, chunks, err := sctp.ParsePacket(g.Payload)
 		if err != nil {
@@ -149,6 +153,7 @@ func TestGoldenParams(t *testing.T) {
 				for it.Next() {
 					c := it.Cause()
 					rebuilt = chunk.AppendCause(rebuilt, c.Code, c.Info)
+					causeCodes[c.Code]++
 					tc := fuzz.NewCause(c.Code)
 					if tc == nil {
 						t.Errorf("%v: cause %v has no typed value", g, c.Code)
@@ -197,10 +202,17 @@ func TestGoldenParams(t *testing.T) {
 		chunk.ParamHeartbeatInfo, chunk.ParamIPv4Addr, chunk.ParamIPv6Addr, chunk.ParamStateCookie,
 		chunk.ParamSupportedAddrTypes, chunk.ParamECNCapable, chunk.ParamRandom, chunk.ParamChunkList,
 		chunk.ParamRequestedHMAC, chunk.ParamSupportedExtensions, chunk.ParamForwardTSNSupported,
-		chunk.ParamOutSSNResetReq, chunk.ParamReconfigResp,
+		chunk.ParamOutSSNResetReq, chunk.ParamReconfigResp, chunk.ParamUnrecognized,
 	} {
 		if params[want] == 0 {
 			t.Errorf("no %v parameter in the golden captures", want)
+		}
+	}
+	for _, want := range []chunk.CauseCode{
+		chunk.CauseInvalidStream, chunk.CauseUnrecognizedChunk, chunk.CauseInvalidMandatoryParam, chunk.CauseNoUserData,
+	} {
+		if causeCodes[want] == 0 {
+			t.Errorf("no %v cause in the golden captures", want)
 		}
 	}
 }
@@ -210,7 +222,7 @@ func TestGoldenParams(t *testing.T) {
 // round-trips bytes but reads fields wrongly fails.
 func TestGoldenContent(t *testing.T) {
 	var echo []goldenPacket
-	var abort, prsctp []goldenPacket
+	var abort, prsctp, probe []goldenPacket
 	for _, g := range goldenLoad(t) {
 		switch g.File {
 		case "usrsctp-echo.pcap":
@@ -219,10 +231,12 @@ func TestGoldenContent(t *testing.T) {
 			abort = append(abort, g)
 		case "usrsctp-tsctp-prsctp.pcap":
 			prsctp = append(prsctp, g)
+		case "usrsctp-echo-probe.pcap":
+			probe = append(probe, g)
 		}
 	}
-	if len(echo) < 20 || len(abort) != 2 || len(prsctp) < 10 {
-		t.Fatalf("unexpected capture sizes: echo %d, abort %d, prsctp %d", len(echo), len(abort), len(prsctp))
+	if len(echo) < 20 || len(abort) != 2 || len(prsctp) < 10 || len(probe) < 10 {
+		t.Fatalf("unexpected capture sizes: echo %d, abort %d, prsctp %d, probe %d", len(echo), len(abort), len(prsctp), len(probe))
 	}
 	first := func(g goldenPacket) (sctp.CommonHeader, chunk.Raw) {
 		h, chunks, err := sctp.ParsePacket(g.Payload)
@@ -402,5 +416,120 @@ func TestGoldenCorruption(t *testing.T) {
 		if _, _, err := sctp.ParsePacket(b[:len(b)-1]); err == nil {
 			t.Errorf("%v: truncated packet accepted", g)
 		}
+	}
+}
+
+// TestGoldenProbeContent checks echo_server's replies to testdata/probe
+// (what it was sent is in testdata/probe/main.go): the decoded fields must
+// be the ones usrsctp reports about our packets.
+func TestGoldenProbeContent(t *testing.T) {
+	var probe []goldenPacket
+	for _, g := range goldenLoad(t) {
+		if g.File == "usrsctp-echo-probe.pcap" {
+			probe = append(probe, g)
+		}
+	}
+	const ourTag, ourTSN = 0x0badcafe, 1000
+	var (
+		sacks        []chunk.Sack
+		causes       []chunk.Cause
+		unrecognized []byte
+	)
+	for _, g := range probe {
+		h, chunks, err := sctp.ParsePacket(g.Payload)
+		if err != nil {
+			t.Fatalf("%v: %v", g, err)
+		}
+		if h.VerificationTag != ourTag {
+			t.Errorf("%v: vtag %#x, want our initiate tag %#x", g, h.VerificationTag, uint32(ourTag))
+		}
+		raws, _ := goldenWalkChunks(t, chunks)
+		for _, r := range raws {
+			switch r.Type {
+			case chunk.TypeInitAck:
+				var a chunk.InitAck
+				if err := a.Decode(r); err != nil {
+					t.Fatal(err)
+				}
+				p, ok := chunk.FindParam(a.Params, chunk.ParamUnrecognized)
+				if !ok {
+					t.Fatalf("%v: INIT ACK without Unrecognized Parameter", g)
+				}
+				var u chunk.UnrecognizedParam
+				if err := u.Decode(p); err != nil {
+					t.Fatal(err)
+				}
+				unrecognized = u.Param
+			case chunk.TypeSack:
+				var s chunk.Sack
+				if err := s.Decode(r); err != nil {
+					t.Fatal(err)
+				}
+				s.Gaps, s.DupTSNs = slices.Clone(s.Gaps), slices.Clone(s.DupTSNs)
+				sacks = append(sacks, s)
+			case chunk.TypeAbort, chunk.TypeError:
+				it := chunk.NewCauseIter(r.Value)
+				for it.Next() {
+					causes = append(causes, it.Cause())
+				}
+				if it.Err() != nil {
+					t.Fatal(it.Err())
+				}
+			}
+		}
+	}
+	// The INIT's unknown parameter 0xfff0 "probe" comes back whole.
+	if want := chunk.AppendParam(nil, 0xfff0, []byte("probe"))[:9]; !bytes.HasPrefix(unrecognized, want) {
+		t.Errorf("Unrecognized Parameter holds %x, want %x", unrecognized, want)
+	}
+	// DATA 1000, 1002, 1002 (duplicate), 1001.
+	want := []string{
+		"{CumTSNAck:1000 Gaps:[] Dups:[]}",
+		"{CumTSNAck:1000 Gaps:[{Start:2 End:2}] Dups:[]}",
+		"{CumTSNAck:1000 Gaps:[{Start:2 End:2}] Dups:[1002]}",
+		"{CumTSNAck:1002 Gaps:[] Dups:[]}",
+	}
+	var got []string
+	for _, s := range sacks {
+		got = append(got, fmt.Sprintf("{CumTSNAck:%d Gaps:%+v Dups:%v}", s.CumTSNAck, s.Gaps, s.DupTSNs))
+	}
+	if len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
+		t.Errorf("SACKs\n%s\nwant first\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// ABORT cause 7 (a_rwnd 1000), ERROR cause 6 (chunk 0xff), ERROR cause 1
+	// (stream 20), ABORT cause 9 (empty DATA, TSN 1004).
+	var codes []chunk.CauseCode
+	for _, c := range causes {
+		codes = append(codes, c.Code)
+		switch c.Code {
+		case chunk.CauseUnrecognizedChunk:
+			var u chunk.UnrecognizedChunkCause
+			if err := u.Decode(c); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.HasPrefix(u.Chunk, []byte{0xff, 0, 0, 6, '?', '!'}) {
+				t.Errorf("Unrecognized Chunk Type cause holds %x", u.Chunk)
+			}
+		case chunk.CauseInvalidStream:
+			var s chunk.InvalidStreamCause
+			if err := s.Decode(c); err != nil {
+				t.Fatal(err)
+			}
+			if s.Stream != 20 {
+				t.Errorf("Invalid Stream cause for stream %d, want 20", s.Stream)
+			}
+		case chunk.CauseNoUserData:
+			var n chunk.NoUserDataCause
+			if err := n.Decode(c); err != nil {
+				t.Fatal(err)
+			}
+			if n.TSN != ourTSN+4 {
+				t.Errorf("No User Data cause for TSN %d, want %d", n.TSN, ourTSN+4)
+			}
+		}
+	}
+	wantCodes := []chunk.CauseCode{chunk.CauseInvalidMandatoryParam, chunk.CauseUnrecognizedChunk, chunk.CauseInvalidStream, chunk.CauseNoUserData}
+	if !slices.Equal(codes, wantCodes) {
+		t.Errorf("causes %v, want %v", codes, wantCodes)
 	}
 }

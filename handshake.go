@@ -287,9 +287,9 @@ func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chun
 	}
 	a.setState(StateCookieEchoed)
 	a.sendCookieEcho()
-	count := a.t1.count
-	a.t1.start(now, a.t1.rto)
-	a.t1.count = count
+	// T1-cookie: its own Max.Init.Retransmits budget (§5.1 C, §5.1.6).
+	a.t1.stop()
+	a.t1.start(now, a.cfg.rto.initial)
 }
 
 func (a *association) dataConfig() dataConfig {
@@ -335,25 +335,24 @@ func (a *association) established(now time.Time, kind AssocChangeState) {
 
 // handleStaleCookie handles an ERROR Stale Cookie in COOKIE-ECHOED (RFC
 // 9260 §5.2.6): back to COOKIE-WAIT with a new INIT carrying a Cookie
-// Preservative twice the measured staleness. T1's count keeps running so
-// repeated stale cookies still end after Max.Init.Retransmits.
+// Preservative twice the measured staleness. Repeated stale cookies end
+// the attempt after Max.Init.Retransmits of them.
 func (a *association) handleStaleCookie(now time.Time, info []byte) {
 	stale := time.Millisecond
 	if len(info) >= 4 {
 		stale = time.Duration(binary.BigEndian.Uint32(info)) * time.Microsecond
 	}
-	a.t1.count++
-	if a.t1.count > a.cfg.maxInitRetrans {
+	a.staleRetries++
+	if a.staleRetries > a.cfg.maxInitRetrans {
 		a.close(now, CantStartAssoc, ErrAssociationFailed, nil)
 		return
 	}
 	a.stalePreserve = max(2*stale, time.Millisecond)
 	a.peerTag = 0
 	a.data = nil
-	count := a.t1.count
 	a.startInit(now)
-	a.t1.start(now, a.t1.rto)
-	a.t1.count = count
+	a.t1.stop()
+	a.t1.start(now, a.cfg.rto.initial)
 }
 
 // handleInit processes an INIT for an existing association: §5.2.1 in

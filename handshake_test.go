@@ -750,3 +750,75 @@ func TestOurTagFromUnlistedAddressDropped(t *testing.T) {
 		t.Fatalf("state %v", tp.assoc.state())
 	}
 }
+
+func TestStaleCookieRetriesBounded(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.startConnect(testAssocConfig())
+	var v [4]byte
+	binary.BigEndian.PutUint32(v[:], 1000)
+	for i := 0; i <= 8; i++ {
+		tp.answerInit(nil)
+		tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+		tp.write(tp.epTag, &chunk.Error{Causes: chunk.AppendCause(nil, chunk.CauseStaleCookie, v[:])})
+		if i < 8 {
+			tp.wantPacket(0, chunk.TypeInit)
+		}
+	}
+	tp.wantIdle()
+	tp.wantEvent(AssocChange{State: CantStartAssoc})
+}
+
+func TestT1CookieHasItsOwnRetransmitBudget(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.startConnect(testAssocConfig())
+	for i := 0; i < 5; i++ { // INIT lost five times
+		tp.advanceToTimer()
+		tp.wantPacket(0, chunk.TypeInit)
+	}
+	tp.answerInit(nil)
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	// T1-cookie starts afresh at RTO.Initial with 8 retransmissions.
+	want := time.Second
+	for i := 0; i < 8; i++ {
+		if got := tp.advanceToTimer(); got != want {
+			t.Fatalf("COOKIE ECHO retransmission %d after %v, want %v", i+1, got, want)
+		}
+		tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+		want = min(2*want, 60*time.Second)
+	}
+	tp.advanceToTimer()
+	tp.wantEvent(AssocChange{State: CantStartAssoc})
+}
+
+func TestInitNonZeroVtagDropped(t *testing.T) {
+	// RFC 9260 §8.5.1 A: a packet with INIT carries vtag 0.
+	tp := newTestPeer(t)
+	tp.listen(testAssocConfig())
+	tp.write(0x1234, tp.peerInit(nil))
+	tp.wantIdle()
+	tp2 := newTestPeer(t)
+	tp2.acceptHandshake(testAssocConfig())
+	tp2.write(tp2.epTag, tp2.peerInit(nil))
+	tp2.wantIdle()
+}
+
+func TestPeerUnrecognizedForwardTSNDisablesPRSCTP(t *testing.T) {
+	tp := newTestPeer(t)
+	cfg := testAssocConfig()
+	cfg.prSCTP = true
+	tp.startConnect(cfg)
+	unrec := chunk.AppendParam(nil, chunk.ParamForwardTSNSupported, nil)
+	var params []byte
+	params = chunk.AppendParam(params, chunk.ParamUnrecognized, unrec)
+	params = chunk.AppendParam(params, chunk.ParamForwardTSNSupported, nil)
+	tp.answerInit(params)
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	if tp.assoc.peerPRSCTP {
+		t.Fatal("PR-SCTP on although the peer reported Forward-TSN-Supported unrecognized")
+	}
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	// FORWARD TSN is then an unrecognized chunk.
+	tp.write(tp.epTag, &chunk.ForwardTSN{NewCumTSN: tp.peerTSN})
+	p := tp.wantPacket(tp.peerTag, chunk.TypeError)
+	wantCause(t, decodeAs(t, p.chunks[0], &chunk.Error{}).Causes, chunk.CauseUnrecognizedChunk)
+}

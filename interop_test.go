@@ -230,6 +230,29 @@ func waitBound(t *testing.T, p *extProc, port int) {
 	}
 }
 
+// connectUsrsctp connects to a usrsctp server that may still be starting:
+// its UDP socket is bound (waitBound) before the SCTP socket listens, and
+// in that window it answers INIT with ABORT. Retry those, bounded.
+func connectUsrsctp(t *testing.T, ctx context.Context, ep *Endpoint, to netip.AddrPort, sctpPort uint16) *Assoc {
+	t.Helper()
+	retry := time.NewTicker(50 * time.Millisecond)
+	defer retry.Stop()
+	for attempt := 1; ; attempt++ {
+		h, err := ep.Connect(ctx, to, sctpPort)
+		if err == nil {
+			return h
+		}
+		if !errors.Is(err, ErrAborted) || attempt == 40 {
+			t.Fatalf("Connect to %v SCTP port %d (attempt %d): %v", to, sctpPort, attempt, err)
+		}
+		select {
+		case <-retry.C:
+		case <-ctx.Done():
+			t.Fatalf("Connect: %v", ctx.Err())
+		}
+	}
+}
+
 func loopback4(port int) netip.AddrPort {
 	return netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
 }
@@ -329,31 +352,39 @@ func waitShutdownComp(t *testing.T, ctx context.Context, h *Assoc) {
 // streams echoed intact, then a graceful shutdown seen on both sides.
 func TestInteropClientToUsrsctpEchoServer(t *testing.T) {
 	bin := needUsrsctp(t, "echo_server")
-	port := usrsctpFreePort(t)
-	srv := startProc(t, 60*time.Second, false, bin, strconv.Itoa(port))
-	waitBound(t, srv, port)
-	ctx := testCtx(t, 45*time.Second)
-	ep := newUDPEndpoint(t, "udp", "")
-	h, err := ep.Connect(ctx, loopback4(port), 7)
-	if err != nil {
-		t.Fatalf("Connect to echo_server: %v", err)
-	}
-	start := time.Now()
-	runEchoClient(t, ctx, h, 1000, 4)
-	t.Logf("1000 messages echoed by usrsctp echo_server in %v", time.Since(start))
-	msgs := 0
-	for _, l := range srv.output() {
-		if strings.HasPrefix(l, "Msg of length") {
-			msgs++
-		}
-	}
-	if msgs != 1000 {
-		t.Fatalf("echo_server printed %d messages, want 1000", msgs)
-	}
-	// usrsctp reports the end as SCTP_SHUTDOWN_EVENT (12 bytes) and
-	// SCTP_ASSOC_CHANGE/SHUTDOWN_COMP (20 bytes) notifications.
-	if _, ok := srv.waitLine(ctx, func(l string) bool { return l == "Notification of length 20 received." }); !ok {
-		t.Fatal("echo_server did not report the association's end")
+	for _, ip := range []string{"127.0.0.1", "::1"} {
+		t.Run(ip, func(t *testing.T) {
+			if ip == "::1" {
+				if c, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback}); err != nil {
+					t.Skipf("no IPv6 loopback: %v", err)
+				} else {
+					c.Close()
+				}
+			}
+			port := usrsctpFreePort(t)
+			srv := startProc(t, 60*time.Second, false, bin, strconv.Itoa(port))
+			waitBound(t, srv, port)
+			ctx := testCtx(t, 45*time.Second)
+			ep := newUDPEndpoint(t, "udp", "")
+			h := connectUsrsctp(t, ctx, ep, netip.AddrPortFrom(netip.MustParseAddr(ip), uint16(port)), 7)
+			start := time.Now()
+			runEchoClient(t, ctx, h, 1000, 4)
+			t.Logf("1000 messages (1 B - 8 KiB, 4 streams) echoed by usrsctp echo_server over %s in %v", ip, time.Since(start))
+			msgs := 0
+			for _, l := range srv.output() {
+				if strings.HasPrefix(l, "Msg of length") {
+					msgs++
+				}
+			}
+			if msgs != 1000 {
+				t.Fatalf("echo_server printed %d messages, want 1000", msgs)
+			}
+			// usrsctp reports the end as SCTP_SHUTDOWN_EVENT (12 bytes) and
+			// SCTP_ASSOC_CHANGE/SHUTDOWN_COMP (20 bytes) notifications.
+			if _, ok := srv.waitLine(ctx, func(l string) bool { return l == "Notification of length 20 received." }); !ok {
+				t.Fatal("echo_server did not report the association's end")
+			}
+		})
 	}
 }
 
@@ -484,10 +515,7 @@ func TestInteropSenderToTsctpServer(t *testing.T) {
 	waitBound(t, srv, port)
 	ctx := testCtx(t, 70*time.Second)
 	ep := newUDPEndpoint(t, "udp", "")
-	h, err := ep.Connect(ctx, loopback4(port), 5001)
-	if err != nil {
-		t.Fatalf("Connect to tsctp: %v", err)
-	}
+	h := connectUsrsctp(t, ctx, ep, loopback4(port), 5001)
 	msg := bytes.Repeat([]byte{'b'}, 1200)
 	start := time.Now()
 	for i := 0; i < 10000; i++ {
@@ -544,7 +572,7 @@ func TestInteropUsctpToUsctp(t *testing.T) {
 				cwg.Add(1)
 				go func() {
 					defer cwg.Done()
-					runEchoClient(t, ctx, h, 200, 4)
+					runEchoClient(t, ctx, h, 100, 4)
 				}()
 			}
 			cwg.Wait()
@@ -627,10 +655,7 @@ func TestInteropTsharkCapture(t *testing.T) {
 	srv := startProc(t, 60*time.Second, false, bin, strconv.Itoa(port))
 	waitBound(t, srv, port)
 	ctx := testCtx(t, 45*time.Second)
-	h, err := ep.Connect(ctx, loopback4(port), 7)
-	if err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
+	h := connectUsrsctp(t, ctx, ep, loopback4(port), 7)
 	start := time.Now()
 	runEchoClient(t, ctx, h, 100, 4, true)
 	t.Logf("echo run took %v", time.Since(start))

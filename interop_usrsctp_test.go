@@ -200,3 +200,57 @@ func TestInteropUsrsctpClient(t *testing.T) {
 	}
 	t.Logf("final: %+v", a.stats())
 }
+
+func TestInteropUsrsctpSimultaneousOpen(t *testing.T) {
+	if os.Getenv("USCTP_INTEROP") == "" {
+		t.Skip("set USCTP_INTEROP=1 to run /usr/lib/usrsctp/ekr_peer against the engine")
+	}
+	bin := "/usr/lib/usrsctp/ekr_peer"
+	if _, err := os.Stat(bin); err != nil {
+		t.Skip(err)
+	}
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	myPort := conn.LocalAddr().(*net.UDPAddr).Port
+	peerUDP := freeUDPPort(t)
+	d := &udpDriver{t: t, conn: conn, ep: newEndpointCore(endpointConfig{loggerFactory: quietLogger()}), buf: make([]byte, 65536)}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// ekr_peer local_addr local_udp remote_addr remote_udp local_sctp remote_sctp
+	cmd := exec.CommandContext(ctx, bin, "127.0.0.1", itoa(peerUDP), "127.0.0.1", itoa(myPort), "5001", "5002")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); cmd.Wait() }()
+	remote := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(peerUDP))
+	a, err := d.ep.connect(time.Now(), 5002, remote, 5001, assocConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.pump(time.Now().Add(8*time.Second), func() bool { return a.state() == StateEstablished }) {
+		t.Fatalf("no association: %v", a.state())
+	}
+	stdin.Write([]byte("from usrsctp\n"))
+	var got string
+	d.pump(time.Now().Add(5*time.Second), func() bool {
+		if m, ok := a.readMessage(); ok {
+			got = string(m.data)
+		}
+		return got != ""
+	})
+	if got != "from usrsctp\n" {
+		t.Fatalf("got %q", got)
+	}
+	stdin.Close()
+	if !d.pump(time.Now().Add(5*time.Second), func() bool { return a.state() == StateClosed }) {
+		t.Fatalf("not closed: %v", a.state())
+	}
+	t.Logf("final: %+v", a.stats())
+}

@@ -30,7 +30,8 @@ type StackConfig struct {
 	// Sockets and associations can override it
 	// (Socket.SetRemoteUDPEncapsPort).
 	RemoteUDPPort uint16
-	// LoggerFactory creates the stack's loggers; nil disables logging.
+	// LoggerFactory creates the stack's loggers; nil means pion/logging's
+	// default factory.
 	LoggerFactory logging.LoggerFactory
 	// MaxMessageSize is the largest user message accepted by a send
 	// (ErrMessageTooLarge above it). 0 means 256 KiB.
@@ -102,8 +103,10 @@ func DefaultStack() (*Stack, error) {
 // remote UDP encapsulation port peers must use to reach this stack.
 func (st *Stack) LocalUDPAddr() netip.AddrPort { return st.rt.localAddr() }
 
-// Close closes every socket of the stack (gracefully shutting down their
-// associations as Close does), then the UDP socket.
+// Close closes every socket of the stack, then the endpoint and its UDP
+// socket: associations still open at that moment are aborted (ABORT sent,
+// RFC 9260 §9.1). For a graceful end, close the sockets first and let
+// their shutdowns complete (SHUTDOWN_COMP) before closing the stack.
 func (st *Stack) Close() error {
 	st.mu.Lock()
 	if st.closed {
@@ -117,7 +120,7 @@ func (st *Stack) Close() error {
 	}
 	st.mu.Unlock()
 	for _, s := range socks {
-		s.Close()
+		s.close(false) // the endpoint's Close aborts the associations
 	}
 	return st.rt.close()
 }
@@ -259,6 +262,7 @@ type Socket struct {
 	port        uint16
 	laddrs      []netip.Addr // bound local addresses; empty = wildcard
 	listening   bool
+	backlog     int
 	assoc       *assocEntry                    // one-to-one: the association
 	assocs      map[AssocID]*assocEntry        // every association of the socket
 	byPeer      map[netip.AddrPort]*assocEntry // one-to-many: by peer IP+SCTP port
@@ -295,15 +299,15 @@ const defaultRcvBuf = 256 * 1024
 func newSocket(st *Stack, family Family, style Style) *Socket {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Socket{
-		stack:      st,
-		family:     family,
-		style:      style,
-		closing:    make(chan struct{}),
-		baseCtx:    ctx,
-		cancel:     cancel,
-		rq:         newRecvQueue(defaultRcvBuf),
-		assocs:     make(map[AssocID]*assocEntry),
-		byPeer:     make(map[netip.AddrPort]*assocEntry),
+		stack:   st,
+		family:  family,
+		style:   style,
+		closing: make(chan struct{}),
+		baseCtx: ctx,
+		cancel:  cancel,
+		rq:      newRecvQueue(defaultRcvBuf),
+		assocs:  make(map[AssocID]*assocEntry),
+		byPeer:  make(map[netip.AddrPort]*assocEntry),
 	}
 	s.opts.rcvBuf = defaultRcvBuf
 	s.opts.events.DataIO = true
@@ -509,6 +513,7 @@ func (s *Socket) Listen(backlog int) error {
 		return err
 	}
 	s.listening = true
+	s.backlog = backlog
 	if s.style == UDP_STYLE {
 		go s.acceptLoop()
 	}
@@ -610,8 +615,10 @@ func (s *Socket) ConnectContext(ctx context.Context, addr netip.AddrPort) error 
 // Connectx is Connect to a multi-homed peer known by several addresses
 // (RFC 6458 §9.9; pysctp connectx), all with the same SCTP port. It
 // returns the new association's id (pysctp could only return it through a
-// dict argument). The INIT goes to the first address; the others are
-// added to the association's paths when the runtime supports it.
+// dict argument). IPv4 and IPv6 addresses may be mixed on an AF_INET6
+// socket. The INIT goes to the first address; the peer's further
+// addresses are those it lists in its INIT ACK (RFC 9260 §5.1.2; a peer
+// over UDP encapsulation usually lists none, RFC 6951 §5.7).
 func (s *Socket) Connectx(addrs []netip.AddrPort) (AssocID, error) {
 	return s.ConnectxContext(context.Background(), addrs)
 }
@@ -620,6 +627,10 @@ func (s *Socket) Connectx(addrs []netip.AddrPort) (AssocID, error) {
 func (s *Socket) ConnectxContext(ctx context.Context, addrs []netip.AddrPort) (AssocID, error) {
 	if len(addrs) == 0 {
 		return 0, invalidArg("connect with no address")
+	}
+	addrs = append([]netip.AddrPort(nil), addrs...)
+	for i, a := range addrs {
+		addrs[i] = netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
 	}
 	for _, a := range addrs {
 		if err := s.checkAddr("peer address", a); err != nil {
@@ -889,8 +900,8 @@ func (s *Socket) sendTarget(ctx context.Context, si *SndInfo) (*assocEntry, erro
 		if err != nil {
 			return nil, err
 		}
-		if si.Flags&MSG_ADDR_OVER != 0 && !si.To.IsValid() {
-			return nil, invalidArg("MSG_ADDR_OVER without a destination")
+		if si.Flags&MSG_ADDR_OVER != 0 && (!si.To.IsValid() || !e.hasPeer(si.To)) {
+			return nil, invalidArg("MSG_ADDR_OVER needs SndInfo.To set to a peer address")
 		}
 		return e, nil
 	}
@@ -947,8 +958,10 @@ func (s *Socket) send(ctx context.Context, e *assocEntry, msg []byte, si *SndInf
 // (SetEvents) and have MSG_NOTIFICATION. It blocks until something
 // arrives, the read deadline passes (os.ErrDeadlineExceeded) or the socket
 // is closed (net.ErrClosed). On a one-to-one socket whose association
-// ended (peer shutdown, abort, failure) it returns io.EOF once everything
-// received before was read; pysctp returned an empty message.
+// ended, once everything received before was read, it returns io.EOF
+// after a graceful shutdown (pysctp returned an empty message) and the
+// reason after an abort or a failure (errors.Is ErrAborted — errors.As
+// *AbortError gives the peer's cause — or ErrAssociationFailed).
 func (s *Socket) SCTPRecv(maxlen int) (*Received, error) {
 	return s.SCTPRecvContext(context.Background(), maxlen)
 }
@@ -1099,7 +1112,11 @@ func (s *Socket) Shutdown(how ShutdownHow) error {
 // is still delivered, RFC 9260 §9.2) — use SCTPSend with MSG_ABORT first
 // for an abortive close — and every call blocked on the socket returns an
 // error matching net.ErrClosed. Closing twice returns that error too.
-func (s *Socket) Close() error {
+func (s *Socket) Close() error { return s.close(true) }
+
+// close closes the socket; graceful shuts its associations down (else the
+// caller aborts them).
+func (s *Socket) close(graceful bool) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -1114,12 +1131,14 @@ func (s *Socket) Close() error {
 	}
 	listening, port := s.listening, s.port
 	s.mu.Unlock()
-	if listening {
+	if listening && graceful {
 		s.stack.rt.unlisten(port)
 	}
 	for _, e := range es {
-		e.a.shutdown()
-		e.a.release()
+		if graceful {
+			e.a.shutdown()
+			e.a.release()
+		}
 		e.cancel()
 	}
 	s.stack.releasePort(s, port)
@@ -1181,6 +1200,15 @@ func (s *Socket) opError(ctx context.Context, d *deadline, err error) error {
 	return err
 }
 
+// relistenLocked hands changed association defaults to the listener, so
+// associations accepted from now on use them (s.mu held).
+func (s *Socket) relistenLocked() error {
+	if !s.listening || s.closed {
+		return nil
+	}
+	return s.stack.rt.listen(s.port, s.assocConfigLocked(), s.backlog)
+}
+
 // assocConfigLocked builds the engine configuration for a new
 // association from the socket options (s.mu held).
 func (s *Socket) assocConfigLocked() assocConfig {
@@ -1227,7 +1255,7 @@ func (st *Stack) maxMessage() int {
 	if st.cfg.MaxMessageSize > 0 {
 		return st.cfg.MaxMessageSize
 	}
-	return 256 * 1024
+	return assocDefaultMaxMessage
 }
 
 // assocEntry is the socket layer's record of one association: the runtime
@@ -1348,7 +1376,6 @@ func (e *assocEntry) pump() {
 	}
 }
 
-
 // track updates the entry's state from an event and returns the event as
 // the user sees it: an ABORT's causes become an *AbortError in Err.
 func (e *assocEntry) track(ev Event) Event {
@@ -1404,3 +1431,7 @@ func (e *assocEntry) detach() {
 	s.mu.Unlock()
 	signal(s.rq.rd) // wake a one-to-one reader for io.EOF
 }
+
+// Stats returns the stack's endpoint counters: datagrams in and out,
+// drops by reason, associations.
+func (st *Stack) Stats() (EndpointRuntimeStats, error) { return st.rt.ep.Stats() }

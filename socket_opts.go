@@ -14,11 +14,25 @@ import (
 // the kernel does.
 
 // InitMsg returns the INIT parameters used for new associations
-// (SCTP_INITMSG; pysctp initparams). Zero fields mean the stack default.
+// (SCTP_INITMSG; pysctp initparams), defaults filled in (16 streams each
+// way, 8 attempts, MaxInitTimeo = RTO.Max).
 func (s *Socket) InitMsg() InitMsg {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.opts.initMsg
+	m := s.opts.initMsg
+	if m.NumOstreams == 0 {
+		m.NumOstreams = assocDefaultStreams
+	}
+	if m.MaxInstreams == 0 {
+		m.MaxInstreams = assocDefaultStreams
+	}
+	if m.MaxAttempts == 0 {
+		m.MaxAttempts = assocDefaultMaxInitRetrans
+	}
+	if m.MaxInitTimeo == 0 {
+		m.MaxInitTimeo = s.rtoDefaultsLocked().Max
+	}
+	return m
 }
 
 // SetInitMsg sets the INIT parameters for associations set up after the
@@ -43,15 +57,9 @@ func (s *Socket) SetInitMsg(m InitMsg) error {
 		o.MaxAttempts = m.MaxAttempts
 	}
 	if m.MaxInitTimeo != 0 {
-		o.MaxInitTimeo = m.MaxInitTimeo
-		// T1-init backoff is capped by RTO.Max (RFC 9260 §6.3.3 E2);
-		// the engine has one cap, so MaxInitTimeo lowers RTO.Max for
-		// new associations when it is the smaller.
+		o.MaxInitTimeo = m.MaxInitTimeo // reported back only; see InitMsg
 	}
-	if s.listening {
-		return s.stack.rt.listen(s.port, s.assocConfigLocked(), 0)
-	}
-	return nil
+	return s.relistenLocked()
 }
 
 // RTOInfo returns the RTO bounds of association id (0: the defaults).
@@ -72,13 +80,13 @@ func (s *Socket) RTOInfo(id AssocID) (RTOInfo, error) {
 func (s *Socket) rtoDefaultsLocked() RTOInfo {
 	r := s.opts.rto
 	if r.Initial == 0 {
-		r.Initial = time.Second
+		r.Initial = assocDefaultRTOInitial
 	}
 	if r.Min == 0 {
-		r.Min = time.Second
+		r.Min = assocDefaultRTOMin
 	}
 	if r.Max == 0 {
-		r.Max = 60 * time.Second
+		r.Max = assocDefaultRTOMax
 	}
 	return r
 }
@@ -108,6 +116,10 @@ func (s *Socket) SetRTOInfo(id AssocID, r RTOInfo) error {
 	}
 	if id == 0 {
 		s.opts.rto = n
+		if err := s.relistenLocked(); err != nil {
+			s.mu.Unlock()
+			return err
+		}
 	}
 	s.mu.Unlock()
 	if id == 0 && s.style == UDP_STYLE {
@@ -129,10 +141,10 @@ func (s *Socket) AssocParams(id AssocID) (AssocParams, error) {
 	s.mu.Lock()
 	p := AssocParams{AssocMaxRxt: s.opts.maxRxt, CookieLife: s.opts.cookieLife}
 	if p.AssocMaxRxt == 0 {
-		p.AssocMaxRxt = 10
+		p.AssocMaxRxt = assocDefaultMaxRetrans
 	}
 	if p.CookieLife == 0 {
-		p.CookieLife = 60 * time.Second
+		p.CookieLife = assocDefaultCookieLifetime
 	}
 	rcv := s.opts.rcvBuf
 	s.mu.Unlock()
@@ -150,30 +162,47 @@ func (s *Socket) AssocParams(id AssocID) (AssocParams, error) {
 	st := e.a.stats()
 	p.NumberPeerDestinations = uint16(st.PeerAddresses)
 	p.PeerRwnd = st.PeerRwnd
+	p.AssocMaxRxt = uint16(st.MaxRxt)
 	return p, nil
 }
 
-// SetAssocParams sets Association.Max.Retrans and the cookie lifetime for
-// new associations (the read-only fields are ignored).
+// SetAssocParams sets Association.Max.Retrans and the cookie lifetime
+// (SCTP_ASSOCINFO). With id 0 they become the defaults for new
+// associations (on a connected one-to-one socket its association's
+// Association.Max.Retrans changes too); with an association id,
+// Association.Max.Retrans of that association changes. Read-only fields
+// and zero fields are ignored.
 func (s *Socket) SetAssocParams(id AssocID, p AssocParams) error {
 	if p.CookieLife < 0 {
 		return invalidArg("negative CookieLife")
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return errSocketClosed
 	}
-	if id != 0 {
-		return fmt.Errorf("%w: changing an established association's AssocParams", ErrNotSupported)
+	if id == 0 {
+		if p.AssocMaxRxt != 0 {
+			s.opts.maxRxt = p.AssocMaxRxt
+		}
+		if p.CookieLife != 0 {
+			s.opts.cookieLife = p.CookieLife
+		}
+		if err := s.relistenLocked(); err != nil {
+			s.mu.Unlock()
+			return err
+		}
 	}
-	if p.AssocMaxRxt != 0 {
-		s.opts.maxRxt = p.AssocMaxRxt
+	live := id != 0 || (s.style == TCP_STYLE && s.assoc != nil)
+	s.mu.Unlock()
+	if !live || p.AssocMaxRxt == 0 {
+		return nil
 	}
-	if p.CookieLife != 0 {
-		s.opts.cookieLife = p.CookieLife
+	e, err := s.entry(id)
+	if err != nil {
+		return err
 	}
-	return nil
+	return e.a.setAssocMaxRxt(int(p.AssocMaxRxt))
 }
 
 // PaddrParams returns the path parameters of association id (0: the
@@ -183,13 +212,13 @@ func (s *Socket) PaddrParams(id AssocID, addr netip.AddrPort) (PaddrParams, erro
 	p := s.opts.paddr
 	s.mu.Unlock()
 	if p.HBInterval == 0 {
-		p.HBInterval = 30 * time.Second
+		p.HBInterval = assocDefaultHBInterval
 	}
 	if p.PathMaxRxt == 0 {
-		p.PathMaxRxt = 5
+		p.PathMaxRxt = assocDefaultPathMaxRetrans
 	}
 	if p.SackDelay == 0 {
-		p.SackDelay = 200 * time.Millisecond
+		p.SackDelay = assocDefaultSackDelay
 	}
 	if p.Flags == 0 {
 		p.Flags = SPP_HB_ENABLE | SPP_PMTUD_DISABLE | SPP_SACKDELAY_ENABLE
@@ -204,15 +233,25 @@ func (s *Socket) PaddrParams(id AssocID, addr netip.AddrPort) (PaddrParams, erro
 			return PaddrParams{}, fmt.Errorf("%w: %v is not a peer address of association %d", ErrInvalidArgument, addr, e.id)
 		}
 		if e != nil {
-			p.PathMTU = uint32(e.a.stats().MTU) + 40 + 8
+			lp, err := e.a.paddrParams()
+			if err != nil {
+				return PaddrParams{}, err
+			}
+			lp.Addr = addr
+			return lp, nil
 		}
 	}
 	return p, nil
 }
 
 // SetPaddrParams sets heartbeat interval, Path.Max.Retrans, SACK delay,
-// fixed path MTU and the heartbeat flags for new associations
-// (SCTP_PEER_ADDR_PARAMS with association 0). Zero fields are unchanged.
+// fixed path MTU and the heartbeat flags (SCTP_PEER_ADDR_PARAMS). With
+// id 0 they become the defaults for new associations (and, on a connected
+// one-to-one socket, apply to its association); with an association id
+// they apply to that live association. The engine keeps these values per
+// association, so a given p.Addr must be a peer address but the change
+// applies to all paths; PathMTU applies to new associations only. Zero
+// fields are unchanged.
 func (s *Socket) SetPaddrParams(id AssocID, p PaddrParams) error {
 	if p.HBInterval < 0 || p.SackDelay < 0 {
 		return invalidArg("negative interval")
@@ -231,8 +270,23 @@ func (s *Socket) SetPaddrParams(id AssocID, p PaddrParams) error {
 	if s.closed {
 		return errSocketClosed
 	}
-	if id != 0 {
-		return fmt.Errorf("%w: changing an established association's PaddrParams", ErrNotSupported)
+	if id != 0 || (s.style == TCP_STYLE && s.assoc != nil) {
+		e := s.assoc
+		if id != 0 || s.style == UDP_STYLE {
+			e = s.assocs[id]
+		}
+		if e == nil {
+			return fmt.Errorf("%w: association %d", ErrNotConnected, id)
+		}
+		if p.Addr.IsValid() && !e.hasPeer(p.Addr) {
+			return fmt.Errorf("%w: %v is not a peer address of association %d", ErrInvalidArgument, p.Addr, e.id)
+		}
+		if err := e.a.setPaddrParams(p); err != nil {
+			return err
+		}
+		if id != 0 {
+			return nil
+		}
 	}
 	o := &s.opts.paddr
 	if p.HBInterval != 0 {
@@ -250,7 +304,7 @@ func (s *Socket) SetPaddrParams(id AssocID, p PaddrParams) error {
 	if p.Flags != 0 {
 		o.Flags = p.Flags
 	}
-	return nil
+	return s.relistenLocked()
 }
 
 // PaddrInfo returns the state of the path to peer address addr of
@@ -324,7 +378,7 @@ func (s *Socket) SetMaxseg(n int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.opts.maxseg = n
-	return nil
+	return s.relistenLocked()
 }
 
 // Autoclose returns the idle time after which a one-to-many socket
@@ -432,10 +486,7 @@ func (s *Socket) SetAdaptation(ind uint32) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.opts.adaptation, s.opts.adaptationSet = ind, true
-	if s.listening {
-		return s.stack.rt.listen(s.port, s.assocConfigLocked(), 0)
-	}
-	return nil
+	return s.relistenLocked()
 }
 
 // MappedV4 reports SCTP_I_WANT_MAPPED_V4_ADDR.
@@ -512,7 +563,7 @@ func (s *Socket) SndBuf() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.opts.sndBuf == 0 {
-		return 1024 * 1024
+		return assocDefaultSndBuf
 	}
 	return s.opts.sndBuf
 }
@@ -526,7 +577,7 @@ func (s *Socket) SetSndBuf(n int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.opts.sndBuf = n
-	return nil
+	return s.relistenLocked()
 }
 
 // RcvBuf returns the receive buffer size (SO_RCVBUF): the socket's
@@ -545,9 +596,10 @@ func (s *Socket) SetRcvBuf(n int) error {
 	}
 	s.mu.Lock()
 	s.opts.rcvBuf = n
+	err := s.relistenLocked()
 	s.mu.Unlock()
 	s.rq.setLimit(n)
-	return nil
+	return err
 }
 
 // RemoteUDPEncapsPort returns the remote UDP encapsulation port

@@ -376,3 +376,54 @@ func TestOptionValidation(t *testing.T) {
 		t.Error("Events round trip")
 	}
 }
+
+// TestLiveAssocAndPaddrParams: Association.Max.Retrans, heartbeat
+// interval, Path.Max.Retrans and SACK delay change on a live association.
+func TestLiveAssocAndPaddrParams(t *testing.T) {
+	srvSt, cliSt := stackPair(t)
+	srv, addr := listenTCP(t, srvSt)
+	cli := dialTCP(t, cliSt, addr, InitMsg{})
+	accept(t, srv)
+	if err := cli.SetAssocParams(0, AssocParams{AssocMaxRxt: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if ap, err := cli.AssocParams(0); err != nil || ap.AssocMaxRxt != 4 {
+		t.Errorf("AssocParams after live set = %+v, %v", ap, err)
+	}
+	if err := cli.SetPaddrParams(0, PaddrParams{Addr: addr, HBInterval: 2 * time.Second, PathMaxRxt: 2, SackDelay: 50 * time.Millisecond, Flags: SPP_HB_DISABLE}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := cli.PaddrParams(0, addr)
+	if err != nil || p.HBInterval != 2*time.Second || p.PathMaxRxt != 2 || p.SackDelay != 50*time.Millisecond || p.Flags&SPP_HB_DISABLE == 0 || p.Addr != addr {
+		t.Errorf("PaddrParams after live set = %+v, %v", p, err)
+	}
+	if err := cli.SetPaddrParams(0, PaddrParams{Addr: netip.MustParseAddrPort("10.1.1.1:5")}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("SetPaddrParams for a foreign address: %v", err)
+	}
+	// The association still works.
+	if _, err := cli.SCTPSend([]byte("ok"), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOptionsAfterListen: defaults changed on a listening socket apply to
+// associations accepted afterwards.
+func TestOptionsAfterListen(t *testing.T) {
+	srvSt, cliSt := stackPair(t)
+	srv, addr := listenTCP(t, srvSt)
+	if err := srv.SetInitMsg(InitMsg{NumOstreams: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.SetAssocParams(0, AssocParams{AssocMaxRxt: 6}); err != nil {
+		t.Fatal(err)
+	}
+	dialTCP(t, cliSt, addr, InitMsg{})
+	conn := accept(t, srv)
+	st, err := conn.Status(0)
+	if err != nil || st.OutStreams != 3 {
+		t.Errorf("accepted association OutStreams = %d, %v; want 3", st.OutStreams, err)
+	}
+	if ap, err := conn.AssocParams(0); err != nil || ap.AssocMaxRxt != 6 {
+		t.Errorf("accepted association AssocMaxRxt = %d, %v; want 6", ap.AssocMaxRxt, err)
+	}
+}

@@ -94,9 +94,16 @@ type writeState struct {
 }
 
 func (s *sysConn) doRecv(fd uintptr) bool {
-	r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&s.r.hdrs[0])), uintptr(s.r.k), 0, 0, 0)
-	if e == unix.EAGAIN || e == unix.EINTR {
-		return false
+	var r uintptr
+	var e syscall.Errno
+	for {
+		r, _, e = unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&s.r.hdrs[0])), uintptr(s.r.k), 0, 0, 0)
+		if e != unix.EINTR {
+			break
+		}
+	}
+	if e == unix.EAGAIN {
+		return false // wait for readability in the netpoller
 	}
 	s.r.n, s.r.errno = int(r), e
 	if e != 0 && s.onICMP != nil && isICMPErrno(e) {
@@ -107,9 +114,16 @@ func (s *sysConn) doRecv(fd uintptr) bool {
 
 func (s *sysConn) doSend(fd uintptr) bool {
 	h := s.w.sendHdrs
-	r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&h[0])), uintptr(len(h)), 0, 0, 0)
-	if e == unix.EAGAIN || e == unix.EINTR {
-		return false
+	var r uintptr
+	var e syscall.Errno
+	for {
+		r, _, e = unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&h[0])), uintptr(len(h)), 0, 0, 0)
+		if e != unix.EINTR {
+			break
+		}
+	}
+	if e == unix.EAGAIN {
+		return false // wait for writability in the netpoller
 	}
 	s.w.n, s.w.errno = int(r), e
 	if e != 0 && s.onICMP != nil && isICMPErrno(e) {

@@ -274,21 +274,28 @@ func (r *perfRun) progress(ctx context.Context, start time.Time) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	last, lastMsgs, lastBytes := start, int64(0), int64(0)
+	line := func() {
+		now := time.Now() // not the tick's time: the goroutine may run late
+		msgs, bytes := r.sent.Load(), r.sentBytes.Load()
+		if r.local || r.f.pingpong {
+			msgs, bytes = r.rcvd.Load(), r.rcvdBytes.Load()
+		}
+		dt := now.Sub(last).Seconds()
+		r.snapshot()
+		s := r.stats
+		fmt.Fprintf(r.e.stdout, "%6.1fs %12.2f %11.0f %10d %9s %5d\n", now.Sub(start).Seconds(),
+			float64(bytes-lastBytes)/dt/1e6, float64(msgs-lastMsgs)/dt, s.Cwnd, durText(s.SRTT), s.T3Retransmits+s.FastRetransmits)
+		last, lastMsgs, lastBytes = now, msgs, bytes
+	}
 	for {
 		select {
 		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			msgs, bytes := r.sent.Load(), r.sentBytes.Load()
-			if r.local || r.f.pingpong {
-				msgs, bytes = r.rcvd.Load(), r.rcvdBytes.Load()
+			if time.Since(last) > 200*time.Millisecond {
+				line() // the last, partial interval
 			}
-			dt := now.Sub(last).Seconds()
-			r.snapshot()
-			s := r.stats
-			fmt.Fprintf(r.e.stdout, "%6.1fs %12.2f %11.0f %10d %9s %5d\n", now.Sub(start).Seconds(),
-				float64(bytes-lastBytes)/dt/1e6, float64(msgs-lastMsgs)/dt, s.Cwnd, durText(s.SRTT), s.T3Retransmits+s.FastRetransmits)
-			last, lastMsgs, lastBytes = now, msgs, bytes
+			return
+		case <-t.C:
+			line()
 		}
 	}
 }
