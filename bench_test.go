@@ -365,6 +365,7 @@ func BenchmarkRuntimeTransfer(b *testing.B) {
 			b.ReportMetric(w, "dgrams/write")
 			b.ReportMetric(r, "dgrams/read")
 			b.ReportMetric(float64(c1.Socket.DatagramsWritten-c0.Socket.DatagramsWritten)/float64(b.N), "pkts/msg")
+			b.ReportMetric(float64(c1.Socket.GSOSends-c0.Socket.GSOSends)/float64(max(1, c1.Socket.WriteCalls-c0.Socket.WriteCalls)), "GSO/cli-write")
 		})
 	}
 }
