@@ -408,6 +408,15 @@ func (a *association) close(now time.Time, kind AssocChangeState, err error, cau
 	if len(causes) > 0 {
 		c = append([]byte(nil), causes...)
 	}
+	// RFC 6458 §6.1.11: what was never delivered comes back in SEND_FAILED
+	// events, before the association change (like usrsctp's
+	// sctp_report_all_outbound; the runtime retires the handle at the
+	// terminal AssocChange).
+	failErr := err
+	if failErr == nil {
+		failErr = ErrClosed
+	}
+	a.failOutbound(failErr)
 	a.emit(AssocChange{ID: a.aid, State: kind, OutStreams: a.outStreams, InStreams: a.inStreams, Err: err, Causes: c})
 	a.ep.markClosed(a)
 }
@@ -915,19 +924,42 @@ func (a *association) handleForwardTSN(now time.Time, c chunk.Raw) bool {
 	return false
 }
 
-// afterData runs the state transitions that depend on the data path
-// becoming idle (RFC 9260 §9.2) and the SenderDry notification.
-func (a *association) afterData(now time.Time) {
+// failOutbound reports every user message the association will never
+// deliver as a SendFailed event with err (RFC 6458 §6.1.11): PR-SCTP
+// abandonments not yet reported first, then, from dataState.drainSend,
+// the messages in flight (Unsent false: SCTP_DATA_SENT) and the queued
+// ones (Unsent true if no fragment was ever sent: SCTP_DATA_UNSENT). Each
+// event carries the message bytes without a copy (drainSend hands its
+// buffers over). Bounded: at most one event per message the send buffer
+// held.
+func (a *association) failOutbound(err error) {
 	if a.data == nil {
 		return
 	}
-	for range 1024 {
+	a.popAbandonedEvents()
+	a.data.drainSend(func(m outMessage, sent bool) {
+		a.emit(SendFailed{ID: a.aid, Stream: m.stream, PPID: m.ppid, Context: m.context, Unsent: !sent, Data: m.data, Err: err})
+	})
+}
+
+// popAbandonedEvents reports the messages PR-SCTP gave up (RFC 3758).
+func (a *association) popAbandonedEvents() {
+	for range 1 << 16 {
 		m, ok := a.data.popAbandoned()
 		if !ok {
 			break
 		}
 		a.emit(SendFailed{ID: a.aid, Stream: m.stream, PPID: m.ppid, Context: m.context, Err: ErrMessageAbandoned})
 	}
+}
+
+// afterData runs the state transitions that depend on the data path
+// becoming idle (RFC 9260 §9.2) and the SenderDry notification.
+func (a *association) afterData(now time.Time) {
+	if a.data == nil {
+		return
+	}
+	a.popAbandonedEvents()
 	idle := a.data.idle()
 	if idle && a.wasBusy && a.st == StateEstablished {
 		a.wasBusy = false
