@@ -230,7 +230,6 @@ type association struct {
 	t2              timer         // T2-shutdown (SHUTDOWN or SHUTDOWN ACK)
 	t5              time.Time
 	wasBusy         bool // data was outstanding (for SenderDry)
-	errorCount      int  // association error counter (RFC 9260 §8.1)
 	pendingSack     bool // a SACK must go out with the next bundle
 	pendingShutdown bool // SHUTDOWN to bundle (DATA in SHUTDOWN-SENT)
 
@@ -904,7 +903,8 @@ func (a *association) handleSack(now time.Time, c chunk.Raw) bool {
 		a.st0.DroppedBadChunk++
 		return false
 	}
-	a.errorCount = 0
+	// §8.1: the association error counter is reset by the data path
+	// when the SACK acknowledges new data.
 	a.paths.ackReceived(a.paths.current())
 	a.reportPathChanges()
 	return false

@@ -560,7 +560,6 @@ func (a *association) restartFromCookie(now time.Time, from netip.AddrPort, c *s
 	a.ctrl = a.ctrl[:0]
 	a.pending = a.pending[:0]
 	a.pendingShutdown, a.pendingSack = false, false
-	a.errorCount = 0
 	a.setState(StateEstablished)
 	a.startHeartbeats(now)
 	a.emit(AssocChange{ID: a.aid, State: Restart, OutStreams: a.outStreams, InStreams: a.inStreams})
