@@ -77,7 +77,7 @@ const (
 	assocDefaultHBInterval     = 30 * time.Second
 	assocDefaultSackDelay      = 200 * time.Millisecond
 	assocDefaultStreams        = 16
-	assocDefaultRwnd           = 128 * 1024
+	assocDefaultRwnd           = 1024 * 1024 // >= assocDefaultMaxMessage: no partial delivery for ordinary messages
 	assocDefaultSndBuf         = 1024 * 1024
 	assocDefaultMaxMessage     = 256 * 1024
 	assocDefaultMTU            = 1452 // 1500 - IPv6 (40) - UDP (8)
@@ -359,12 +359,21 @@ func (a *association) send(now time.Time, m outMessage) error {
 	return nil
 }
 
-// readMessage returns the next deliverable user message.
+// readMessage returns the next deliverable user message, or a piece of
+// one under partial delivery (inMessage.partial; the runtime joins the
+// pieces). When the data path aborts a partial delivery (the sender
+// abandoned the message, RFC 3758) the aborted marker is returned so the
+// runtime drops the pieces it holds, and a PartialDelivery event is
+// emitted (RFC 6458 §6.1.7 SCTP_PARTIAL_DELIVERY_ABORTED).
 func (a *association) readMessage() (inMessage, bool) {
 	if a.data == nil {
 		return inMessage{}, false
 	}
-	return a.data.readMessage()
+	m, ok := a.data.readMessage()
+	if ok && m.aborted {
+		a.emit(PartialDelivery{ID: a.aid, Stream: m.stream, Seq: uint32(m.ssn)})
+	}
+	return m, ok
 }
 
 // abort aborts the association (RFC 9260 §9.1) with a User-Initiated
