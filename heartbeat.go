@@ -127,7 +127,7 @@ type pathSet struct {
 	cfg     pathConfig
 	paths   []pathState // grown on demand up to maxPaths (most associations have one)
 	n       int         // len(paths)
-	primary int // §6.4 primary path: the handshake address unless set otherwise
+	primary int         // §6.4 primary path: the handshake address unless set otherwise
 	hbOn    bool
 
 	// unconfirmedNext rate-limits probes of unconfirmed addresses to
