@@ -62,9 +62,11 @@ type EndpointConfig struct {
 	// NoOOTBAbort suppresses ABORTs for out-of-the-blue packets (RFC 9260
 	// §8.4 rule 8), like usrsctp's blackhole sysctl.
 	NoOOTBAbort bool
-	// MaxDatagram is the receive buffer per datagram (default 2048; an
-	// SCTP packet over a 1500-byte path is at most 1472 bytes). Larger
-	// datagrams are dropped and counted. At most udpencap.MaxDatagram.
+	// MaxDatagram is the receive buffer per datagram (default 9216: an
+	// SCTP packet over a 1500-byte path is at most 1472 bytes, jumbo
+	// frames 9000). Larger datagrams are dropped and counted in
+	// Socket.Truncated. A peer that sizes packets by a loopback MTU (Linux
+	// kernel SCTP on lo) needs up to udpencap.MaxDatagram, the maximum.
 	MaxDatagram int
 	// BatchSize is how many datagrams one read or write moves (default 32).
 	BatchSize int
@@ -78,7 +80,7 @@ type EndpointConfig struct {
 
 func (c *EndpointConfig) defaults() {
 	if c.MaxDatagram <= 0 {
-		c.MaxDatagram = 2048
+		c.MaxDatagram = 9216
 	}
 	if c.MaxDatagram > udpencap.MaxDatagram {
 		c.MaxDatagram = udpencap.MaxDatagram

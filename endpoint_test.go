@@ -498,3 +498,72 @@ func TestEndpointCloseFreesPort(t *testing.T) {
 	}
 	c.Close()
 }
+
+// Listener lifecycle: Accept on a port without Listen fails clearly;
+// Unlisten shuts down associations still waiting in the accept queue and
+// makes Accept fail; Release discards input nobody will read.
+func TestEndpointListenerLifecycle(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, a, b := simPair(t, 13, simnet.LinkConfig{Delay: time.Millisecond})
+		ctx := testCtx(t, time.Minute)
+		if _, err := b.Accept(ctx, 99); !errors.Is(err, ErrNotListening) {
+			t.Fatalf("Accept without Listen: %v", err)
+		}
+		if err := b.Listen(9, 4); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Listen(9, 8); err != nil { // re-listen updates the backlog
+			t.Fatalf("second Listen: %v", err)
+		}
+		h, err := a.Connect(ctx, b.LocalAddr(), 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Send(ctx, []byte("queued before accept"), SendParams{}); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if err := b.Unlisten(9); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Accept(ctx, 9); !errors.Is(err, ErrNotListening) {
+			t.Fatalf("Accept after Unlisten: %v", err)
+		}
+		<-h.Done() // the queued association was shut down gracefully
+		if err := h.Err(); !errors.Is(err, ErrClosed) || errors.Is(err, ErrAborted) {
+			t.Fatalf("client association ended with %v, want graceful close", err)
+		}
+
+		// Release: messages to a released handle are discarded.
+		if err := b.Listen(10, 4); err != nil {
+			t.Fatal(err)
+		}
+		h2, err := a.Connect(ctx, b.LocalAddr(), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := b.Accept(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Release(); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 50; i++ {
+			if err := h2.Send(ctx, make([]byte, 1000), SendParams{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h2.Shutdown()
+		<-h2.Done()
+		for {
+			d, err := srv.Next(ctx)
+			if err != nil {
+				break
+			}
+			if d.Event == nil {
+				t.Fatal("a released handle delivered a message")
+			}
+		}
+	})
+}
