@@ -486,7 +486,7 @@ func (e *Endpoint) afterEvent(now time.Time) {
 	progress := e.progress
 	e.progress = false
 	for _, h := range e.handles {
-		e.drain(h, false)
+		e.drain(now, h, false)
 		if h.sendBlocked && progress {
 			h.sendBlocked = false
 			signal1(h.writable)
@@ -528,8 +528,10 @@ func (e *Endpoint) dispatch(now time.Time, ev Event) {
 		return
 	}
 	if ac, ok := ev.(AssocChange); ok && (ac.State == CommLost || ac.State == ShutdownComp || ac.State == CantStartAssoc) {
-		// Terminal: everything received before it is delivered first.
-		e.drain(h, true)
+		// Terminal: everything received before it is delivered first;
+		// an unfinished partially delivered message never will be.
+		e.drain(now, h, true)
+		e.dropJoin(h)
 		h.push(Delivery{Event: ev}, 0)
 		err := ac.Err
 		if err == nil {
@@ -563,7 +565,13 @@ func (e *Endpoint) retire(h *Assoc, err error) {
 // queue while the queue is under its byte limit (all of them if force).
 // Reading a message frees receive window in the association (RFC 9260
 // §6.2), so the bound here is what makes flow control reach the peer.
-func (e *Endpoint) drain(h *Assoc, force bool) {
+//
+// The user API delivers whole messages: the pieces of a message the
+// association hands out under partial delivery (one larger than its free
+// receive window) are joined into one Delivery, bounded by
+// joinLimit; an aborted partial delivery (PR-SCTP, reported by the
+// association as a PartialDelivery event) drops the pieces.
+func (e *Endpoint) drain(now time.Time, h *Assoc, force bool) {
 	if h.a == nil {
 		return
 	}
@@ -572,13 +580,57 @@ func (e *Endpoint) drain(h *Assoc, force bool) {
 		if !ok {
 			return
 		}
-		if h.released {
+		if h.released || m.aborted {
+			e.dropJoin(h)
+			continue
+		}
+		if m.partial || h.joining {
+			if !e.joinPiece(now, h, m) {
+				return
+			}
+			if m.partial {
+				continue
+			}
+			d := h.joinHdr
+			d.Data, h.join, h.joining = h.join, nil, false
+			h.push(d, len(d.Data))
 			continue
 		}
 		d := Delivery{Stream: m.stream, SSN: m.ssn, PPID: m.ppid, TSN: m.tsn, Unordered: m.unordered}
 		d.Data = e.msgs.get(len(m.data))
 		copy(d.Data, m.data)
 		h.push(d, len(d.Data))
+	}
+}
+
+// joinLimit bounds a message joined from partial-delivery pieces: the
+// larger of the association's maximum message size and its receive
+// window (a message up to the window can arrive whole anyway).
+func joinLimit(a *association) int { return max(a.cfg.maxMessage, int(a.cfg.rwnd)) }
+
+// joinPiece appends one piece to the handle's message being joined. A
+// message beyond joinLimit cannot be delivered whole: the association is
+// aborted (Out of Resource) and joinPiece reports false.
+func (e *Endpoint) joinPiece(now time.Time, h *Assoc, m inMessage) bool {
+	if !h.joining {
+		h.joining = true
+		h.joinHdr = Delivery{Stream: m.stream, SSN: m.ssn, PPID: m.ppid, TSN: m.tsn, Unordered: m.unordered}
+		h.join = e.msgs.get(len(m.data))[:0]
+	}
+	if limit := joinLimit(h.a); len(h.join)+len(m.data) > limit {
+		e.dropJoin(h)
+		h.a.abortMessageTooLarge(now, limit)
+		return false
+	}
+	h.join = append(h.join, m.data...)
+	return true
+}
+
+// dropJoin discards a partly joined message.
+func (e *Endpoint) dropJoin(h *Assoc) {
+	if h.joining {
+		e.msgs.put(h.join)
+		h.join, h.joining = nil, false
 	}
 }
 
