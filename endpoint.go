@@ -150,6 +150,7 @@ type Endpoint struct {
 	timer    *time.Timer
 	tx       []udpencap.Message
 	txBufs   [][]byte
+	txN      int // datagrams of tx prepared but not yet written
 	msgs     msgPool
 	rt       EndpointRuntimeStats // counters kept by the loop
 	progress bool                 // datagrams or timeouts handled since the last afterEvent
@@ -434,6 +435,7 @@ func (e *Endpoint) handleBatch(b *rxBatch) {
 		p := m.Buf[:m.N]
 		mal, ootb := c.st.DroppedMalformed, c.st.DroppedOOTB
 		c.handleDatagram(now, m.Addr, p)
+		e.pullSacks(now)
 		if c.st.DroppedMalformed != mal {
 			e.classifyMalformed(p)
 		} else if c.st.DroppedOOTB != ootb {
@@ -634,10 +636,34 @@ func (e *Endpoint) dropJoin(h *Assoc) {
 	}
 }
 
+// pullSacks moves the SACK the last datagram's association owes (RFC
+// 9260 §6.2: at least every second DATA packet) into the write batch, so a
+// batch of received DATA is acknowledged as often as if each packet had
+// been handled alone; the batch goes out with the next flush (or at once
+// when full).
+func (e *Endpoint) pullSacks(now time.Time) {
+	for range 4 {
+		if e.txN == len(e.tx) {
+			if !e.writeTx(e.txN) {
+				return
+			}
+		}
+		pkt, to, ok := e.core.appendSackDue(now, e.txBufs[e.txN][:0])
+		if !ok {
+			return
+		}
+		if cap(pkt) > cap(e.txBufs[e.txN]) {
+			e.txBufs[e.txN] = pkt[:0] // keep the grown buffer
+		}
+		e.tx[e.txN] = udpencap.Message{Buf: pkt, Addr: to}
+		e.txN++
+	}
+}
+
 // flush writes every datagram the core has ready, in batches.
 func (e *Endpoint) flush(now time.Time) {
 	for {
-		k := 0
+		k := e.txN
 		for k < len(e.tx) {
 			pkt, to, ok := e.core.appendDatagram(now, e.txBufs[k][:0])
 			if !ok {
@@ -652,28 +678,38 @@ func (e *Endpoint) flush(now time.Time) {
 		if k == 0 {
 			return
 		}
-		ms := e.tx[:k]
-		for len(ms) > 0 {
-			n, err := e.pc.WriteBatch(ms)
-			if err == nil {
-				break
-			}
-			if isClosedErr(err) {
-				e.rt.WriteErrors += uint64(len(ms) - n)
-				return
-			}
-			// Skip the datagram the socket refused (UDP is lossy
-			// anyway; SCTP retransmits) and send the rest.
-			e.rt.WriteErrors++
-			if n+1 >= len(ms) {
-				break
-			}
-			ms = ms[n+1:]
+		if !e.writeTx(k) {
+			return
 		}
 		if k < len(e.tx) {
 			return
 		}
 	}
+}
+
+// writeTx writes the first k datagrams of tx and empties it; false when
+// the socket is closed.
+func (e *Endpoint) writeTx(k int) bool {
+	ms := e.tx[:k]
+	e.txN = 0
+	for len(ms) > 0 {
+		n, err := e.pc.WriteBatch(ms)
+		if err == nil {
+			break
+		}
+		if isClosedErr(err) {
+			e.rt.WriteErrors += uint64(len(ms) - n)
+			return false
+		}
+		// Skip the datagram the socket refused (UDP is lossy anyway;
+		// SCTP retransmits) and send the rest.
+		e.rt.WriteErrors++
+		if n+1 >= len(ms) {
+			break
+		}
+		ms = ms[n+1:]
+	}
+	return true
 }
 
 // finish runs when the loop exits: abort associations, send the ABORTs,
