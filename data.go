@@ -289,6 +289,21 @@ func (d *dataState) handleTimeout(now time.Time) (failed bool) {
 	return false
 }
 
+// addErrors adds n to the association error counter (RFC 9260 §8.1) —
+// the one counter shared by T3-rtx expiries (counted by t3Expired) and
+// unanswered HEARTBEATs on the data path (counted by the core) — and
+// reports whether it now exceeds Association.Max.Retrans: the peer is
+// unreachable and the association fails.
+func (d *dataState) addErrors(n int) (failed bool) {
+	d.snd.errorCount += n
+	return d.snd.errorCount > d.cfg.maxRetrans
+}
+
+// resetErrors clears the association error counter: a HEARTBEAT ACK was
+// received (RFC 9260 §8.1). A SACK acknowledging new data clears it in
+// handleSack.
+func (d *dataState) resetErrors() { d.snd.errorCount = 0 }
+
 // rttSample feeds an RTT measured by HEARTBEAT/HEARTBEAT ACK on the primary
 // path into the RTO estimator (RFC 9260 §8.3) and, as any acknowledgement
 // of reachability, clears the association error counter (§8.1).

@@ -52,6 +52,11 @@ type Assoc struct {
 	// Loop-owned.
 	sendBlocked bool
 	released    bool
+	// A message the association hands out in pieces (partial delivery,
+	// inMessage.partial) is joined here and delivered whole.
+	joining bool
+	joinHdr Delivery
+	join    []byte
 
 	mu     sync.Mutex
 	q      []Delivery

@@ -549,6 +549,10 @@ func (a *association) restartFromCookie(now time.Time, from netip.AddrPort, c *s
 	a.outStreams = c.outStreams
 	a.inStreams = c.inStreams
 	a.peerPRSCTP = c.peerExt.has(extForwardTSN)
+	// The peer lost everything of the old association: what we had not
+	// delivered is reported failed (RFC 6458 §6.1.11; usrsctp reports all
+	// outbound data on restart too).
+	a.failOutbound(ErrPeerRestarted)
 	a.data = newDataState(a.dataConfig(), now)
 	a.t1.stop()
 	a.t2.stop()
@@ -556,7 +560,6 @@ func (a *association) restartFromCookie(now time.Time, from netip.AddrPort, c *s
 	a.ctrl = a.ctrl[:0]
 	a.pending = a.pending[:0]
 	a.pendingShutdown, a.pendingSack = false, false
-	a.errorCount = 0
 	a.setState(StateEstablished)
 	a.startHeartbeats(now)
 	a.emit(AssocChange{ID: a.aid, State: Restart, OutStreams: a.outStreams, InStreams: a.inStreams})
