@@ -398,13 +398,35 @@ func (a *association) handleInit(now time.Time, from netip.AddrPort, raw chunk.R
 		a.ep.abortHostName(from, a.localPort, a.peerPort, c.InitiateTag, in.hostName)
 		return
 	}
-	if a.st != StateCookieWait && a.st != StateCookieEchoed {
-		// §5.2.2: a restart may not add addresses (cause 11).
-		if newAddrs := a.newAddresses(addr, in); len(newAddrs) > 0 {
-			ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseRestartNewAddrs, newAddrs)}
+	// §5.2.1 / §5.2.2: an INIT that brings addresses the association does
+	// not know is answered with ABORT cause 11 (Restart of an Association
+	// with New Addresses), sent to the INIT's Initiate Tag, so it reveals
+	// none of our tags. In COOKIE-WAIT / COOKIE-ECHOED our answer would be
+	// an INIT ACK carrying our current tag (§5.2.1), so the strict part
+	// of the check applies there too: the INIT's source address must be
+	// a known peer path. An INIT reaches us from an unknown source when it
+	// merely lists one of our peer's addresses (endpointCore forwards it);
+	// answering it with INIT ACK would hand our tag to an off-path host,
+	// which could then forge ABORT or INIT ACK.
+	//
+	// Listed-but-new addresses are treated differently in the two cases.
+	// During setup our path list holds only the address we connected to,
+	// while usrsctp lists all its addresses (IPv4 and IPv6) in its INIT;
+	// ABORTing on those would break every INIT collision with it. With a
+	// known source the INIT ACK goes to an address of the peer we chose
+	// ourselves (a spoofer of that source never sees it), so the tag stays
+	// private, and §5.2.1 INIT ACK is the answer. After setup (§5.2.2, a
+	// restart) every new address, listed or source, is refused.
+	if a.st == StateCookieWait || a.st == StateCookieEchoed {
+		if _, known := a.pathIdx(addr); !known {
+			ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseRestartNewAddrs, a.newAddresses(addr, in))}
 			a.ep.queueReply(from, a.localPort, a.peerPort, c.InitiateTag, ab.AppendTo(a.ep.replyScratch()))
 			return
 		}
+	} else if newAddrs := a.newAddresses(addr, in); len(newAddrs) > 0 {
+		ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseRestartNewAddrs, newAddrs)}
+		a.ep.queueReply(from, a.localPort, a.peerPort, c.InitiateTag, ab.AppendTo(a.ep.replyScratch()))
+		return
 	}
 	spec := initAckSpec{localPort: a.localPort, peerPort: a.peerPort}
 	switch a.st {
