@@ -519,8 +519,14 @@ func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPor
 		if a.st != StateCookieWait && a.st != StateCookieEchoed && a.st != StateEstablished {
 			return false
 		}
-		a.adoptCookie(now, &c)
-		if a.st != StateEstablished {
+		if a.st == StateEstablished && a.data != nil {
+			// §5.2.4 B: already ESTABLISHED, only the peer's tag is
+			// replaced; the data path (in flight, queued, reassembly)
+			// is kept — recreating it would discard data in flight.
+			a.peerTag = c.peerTag
+			a.t1.stop()
+		} else {
+			a.adoptCookie(now, &c)
 			a.established(now, CommUp)
 		}
 		a.queueCtrl(&chunk.CookieAck{})

@@ -84,3 +84,44 @@ func TestInitCollisionListsExtraAddresses(t *testing.T) {
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
 	tp.wantEvent(AssocChange{State: CommUp})
 }
+
+// TestCookieEchoCaseB_EstablishedKeepsData: a case B COOKIE ECHO (our tag,
+// a new peer tag) while ESTABLISHED only replaces the peer's tag (RFC 9260
+// §5.2.4 B); data in flight is kept and retransmitted under the new tag.
+func TestCookieEchoCaseB_EstablishedKeepsData(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.startConnect(testAssocConfig())
+	// The peer's INIT crosses ours with another tag; keep its cookie.
+	firstTag := tp.peerTag
+	tp.peerTag = 0x55667788
+	tp.write(0, tp.peerInit(nil))
+	ack := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeInitAck).chunks[0], &chunk.InitAck{})
+	// Our INIT completes with the first tag.
+	tp.peerTag = firstTag
+	tp.answerInit(nil)
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	tp.wantEvent(AssocChange{State: CommUp})
+	if err := tp.assoc.send(tp.now, outMessage{stream: 1, ppid: 9, data: []byte("in flight")}); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	d := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeData).chunks[0], &chunk.Data{})
+	before := tp.assoc.data
+	// Now the collision cookie arrives: case B.
+	tp.peerTag = 0x55667788
+	tp.write(tp.epTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
+	if tp.assoc.peerTag != tp.peerTag || tp.assoc.state() != StateEstablished {
+		t.Fatalf("peer tag %#x state %v", tp.assoc.peerTag, tp.assoc.state())
+	}
+	if tp.assoc.data != before || before.stats().flight == 0 {
+		t.Fatalf("data state replaced (flight %d)", tp.assoc.data.stats().flight)
+	}
+	// T3-rtx retransmits the same DATA under the new tag.
+	tp.advanceToTimer()
+	r := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeData).chunks[0], &chunk.Data{})
+	if r.TSN != d.TSN || string(r.UserData) != "in flight" {
+		t.Fatalf("retransmitted TSN %d %q, want %d", r.TSN, r.UserData, d.TSN)
+	}
+}
