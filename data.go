@@ -179,6 +179,12 @@ type dataState struct {
 	cc  congestionController
 
 	st dataStats
+
+	// fwdEpoch numbers FORWARD TSN chunks (handleForwardTSN marks streams
+	// with it); fwdScanned counts the fragments it scanned (a test hook
+	// bounding its work).
+	fwdEpoch   uint32
+	fwdScanned int
 }
 
 // newDataState returns the data path for a freshly established association.
