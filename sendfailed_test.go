@@ -45,7 +45,7 @@ func sendFailedPair(t *testing.T, cfg assocConfig) (pn *pairNet, client, server 
 
 // checkSendFailed checks the events of one side: one SendFailed per
 // message of msgs, in order, with its data and the right SENT/UNSENT flag,
-// all before the terminal AssocChange.
+// all right after the terminal AssocChange.
 func checkSendFailed(t *testing.T, evs []Event, msgs [3][]byte, wantErr error, terminal AssocChangeState) {
 	t.Helper()
 	var fails []SendFailed
@@ -53,8 +53,8 @@ func checkSendFailed(t *testing.T, evs []Event, msgs [3][]byte, wantErr error, t
 	for _, ev := range evs {
 		switch e := ev.(type) {
 		case SendFailed:
-			if sawTerminal {
-				t.Errorf("SendFailed after the terminal AssocChange: %v", e)
+			if !sawTerminal {
+				t.Errorf("SendFailed before the terminal AssocChange: %v", e)
 			}
 			fails = append(fails, e)
 		case AssocChange:
