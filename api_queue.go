@@ -93,6 +93,21 @@ func (q *recvQueue) tryPush(it rqItem) bool {
 	return true
 }
 
+// forcePush appends it regardless of the byte limit. Peeloff uses it to
+// move already-accepted items to the new socket: they were admitted by the
+// old socket's limit and must not be lost to a smaller one.
+func (q *recvQueue) forcePush(it rqItem) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.head > 0 && q.head == len(q.items) {
+		q.items = q.items[:0]
+		q.head = 0
+	}
+	q.items = append(q.items, it)
+	q.bytes += it.size()
+	signal(q.rd)
+}
+
 // pop removes and returns the first item (ok false when empty). If it is a
 // message longer than maxlen (maxlen >= 0), only its next maxlen bytes are
 // returned, the rest stays at the front, and eor is false; otherwise eor

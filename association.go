@@ -77,7 +77,7 @@ const (
 	assocDefaultHBInterval     = 30 * time.Second
 	assocDefaultSackDelay      = 200 * time.Millisecond
 	assocDefaultStreams        = 16
-	assocDefaultRwnd           = 128 * 1024
+	assocDefaultRwnd           = 1024 * 1024 // >= assocDefaultMaxMessage: no partial delivery for ordinary messages
 	assocDefaultSndBuf         = 1024 * 1024
 	assocDefaultMaxMessage     = 256 * 1024
 	assocDefaultMTU            = 1452 // 1500 - IPv6 (40) - UDP (8)
@@ -230,7 +230,6 @@ type association struct {
 	t2              timer         // T2-shutdown (SHUTDOWN or SHUTDOWN ACK)
 	t5              time.Time
 	wasBusy         bool // data was outstanding (for SenderDry)
-	errorCount      int  // association error counter (RFC 9260 §8.1)
 	pendingSack     bool // a SACK must go out with the next bundle
 	pendingShutdown bool // SHUTDOWN to bundle (DATA in SHUTDOWN-SENT)
 
@@ -360,12 +359,21 @@ func (a *association) send(now time.Time, m outMessage) error {
 	return nil
 }
 
-// readMessage returns the next deliverable user message.
+// readMessage returns the next deliverable user message, or a piece of
+// one under partial delivery (inMessage.partial; the runtime joins the
+// pieces). When the data path aborts a partial delivery (the sender
+// abandoned the message, RFC 3758) the aborted marker is returned so the
+// runtime drops the pieces it holds, and a PartialDelivery event is
+// emitted (RFC 6458 §6.1.7 SCTP_PARTIAL_DELIVERY_ABORTED).
 func (a *association) readMessage() (inMessage, bool) {
 	if a.data == nil {
 		return inMessage{}, false
 	}
-	return a.data.readMessage()
+	m, ok := a.data.readMessage()
+	if ok && m.aborted {
+		a.emit(PartialDelivery{ID: a.aid, Stream: m.stream, Seq: uint32(m.ssn)})
+	}
+	return m, ok
 }
 
 // abort aborts the association (RFC 9260 §9.1) with a User-Initiated
@@ -389,6 +397,17 @@ func (a *association) abort(now time.Time, reason string) {
 	a.close(now, CommLost, ErrAborted, nil)
 }
 
+// abortMessageTooLarge aborts the association because the peer sent a
+// message larger than limit, which the runtime cannot deliver whole
+// (RFC 9260 §3.3.10.4 Out of Resource).
+func (a *association) abortMessageTooLarge(now time.Time, limit int) {
+	if a.st == StateClosed || a.peerTag == 0 {
+		return
+	}
+	a.sendAbort(now, chunk.AppendCause(nil, chunk.CauseOutOfResource, nil),
+		fmt.Errorf("%w: peer sent a message larger than %d bytes", ErrAborted, limit))
+}
+
 // close moves to CLOSED and emits the association change event. The
 // endpoint reaps CLOSED associations (after sending their queued packets).
 func (a *association) close(now time.Time, kind AssocChangeState, err error, causes []byte) {
@@ -409,6 +428,15 @@ func (a *association) close(now time.Time, kind AssocChangeState, err error, cau
 		c = append([]byte(nil), causes...)
 	}
 	a.emit(AssocChange{ID: a.aid, State: kind, OutStreams: a.outStreams, InStreams: a.inStreams, Err: err, Causes: c})
+	// RFC 6458 §6.1.11: what was never delivered comes back in SEND_FAILED
+	// events right after the association change (the Linux order:
+	// COMM_LOST, then SEND_FAILED as the TCB is freed; usrsctp reports
+	// them first). The runtime retires the handle after both.
+	failErr := err
+	if failErr == nil {
+		failErr = ErrClosed
+	}
+	a.failOutbound(failErr)
 	a.ep.markClosed(a)
 }
 
@@ -895,7 +923,8 @@ func (a *association) handleSack(now time.Time, c chunk.Raw) bool {
 		a.st0.DroppedBadChunk++
 		return false
 	}
-	a.errorCount = 0
+	// §8.1: the association error counter is reset by the data path
+	// when the SACK acknowledges new data.
 	a.paths.ackReceived(a.paths.current())
 	a.reportPathChanges()
 	return false
@@ -915,19 +944,42 @@ func (a *association) handleForwardTSN(now time.Time, c chunk.Raw) bool {
 	return false
 }
 
-// afterData runs the state transitions that depend on the data path
-// becoming idle (RFC 9260 §9.2) and the SenderDry notification.
-func (a *association) afterData(now time.Time) {
+// failOutbound reports every user message the association will never
+// deliver as a SendFailed event with err (RFC 6458 §6.1.11): PR-SCTP
+// abandonments not yet reported first, then, from dataState.drainSend,
+// the messages in flight (Unsent false: SCTP_DATA_SENT) and the queued
+// ones (Unsent true if no fragment was ever sent: SCTP_DATA_UNSENT). Each
+// event carries the message bytes without a copy (drainSend hands its
+// buffers over). Bounded: at most one event per message the send buffer
+// held.
+func (a *association) failOutbound(err error) {
 	if a.data == nil {
 		return
 	}
-	for range 1024 {
+	a.popAbandonedEvents()
+	a.data.drainSend(func(m outMessage, sent bool) {
+		a.emit(SendFailed{ID: a.aid, Stream: m.stream, PPID: m.ppid, Context: m.context, Unsent: !sent, Data: m.data, Err: err})
+	})
+}
+
+// popAbandonedEvents reports the messages PR-SCTP gave up (RFC 3758).
+func (a *association) popAbandonedEvents() {
+	for range 1 << 16 {
 		m, ok := a.data.popAbandoned()
 		if !ok {
 			break
 		}
 		a.emit(SendFailed{ID: a.aid, Stream: m.stream, PPID: m.ppid, Context: m.context, Err: ErrMessageAbandoned})
 	}
+}
+
+// afterData runs the state transitions that depend on the data path
+// becoming idle (RFC 9260 §9.2) and the SenderDry notification.
+func (a *association) afterData(now time.Time) {
+	if a.data == nil {
+		return
+	}
+	a.popAbandonedEvents()
 	idle := a.data.idle()
 	if idle && a.wasBusy && a.st == StateEstablished {
 		a.wasBusy = false

@@ -150,7 +150,9 @@ type Endpoint struct {
 	timer    *time.Timer
 	tx       []udpencap.Message
 	txBufs   [][]byte
+	txN      int // datagrams of tx prepared but not yet written
 	msgs     msgPool
+	retiring []*Assoc             // terminal AssocChange dispatched; retired after the event queue
 	rt       EndpointRuntimeStats // counters kept by the loop
 	progress bool                 // datagrams or timeouts handled since the last afterEvent
 
@@ -434,6 +436,7 @@ func (e *Endpoint) handleBatch(b *rxBatch) {
 		p := m.Buf[:m.N]
 		mal, ootb := c.st.DroppedMalformed, c.st.DroppedOOTB
 		c.handleDatagram(now, m.Addr, p)
+		e.pullSacks(now)
 		if c.st.DroppedMalformed != mal {
 			e.classifyMalformed(p)
 		} else if c.st.DroppedOOTB != ootb {
@@ -480,13 +483,14 @@ func (e *Endpoint) afterEvent(now time.Time) {
 		}
 		e.dispatch(now, ev)
 	}
+	e.retirePending()
 	// Send buffer space is only freed by SACKs and timeouts (abandoned
 	// PR-SCTP messages): wake blocked senders after those, not after their
 	// own retries (which would spin).
 	progress := e.progress
 	e.progress = false
 	for _, h := range e.handles {
-		e.drain(h, false)
+		e.drain(now, h, false)
 		if h.sendBlocked && progress {
 			h.sendBlocked = false
 			signal1(h.writable)
@@ -502,6 +506,7 @@ func (e *Endpoint) afterEvent(now time.Time) {
 		e.dispatch(now, ev)
 		e.flush(now)
 	}
+	e.retirePending()
 }
 
 func (e *Endpoint) dispatch(now time.Time, ev Event) {
@@ -528,17 +533,33 @@ func (e *Endpoint) dispatch(now time.Time, ev Event) {
 		return
 	}
 	if ac, ok := ev.(AssocChange); ok && (ac.State == CommLost || ac.State == ShutdownComp || ac.State == CantStartAssoc) {
-		// Terminal: everything received before it is delivered first.
-		e.drain(h, true)
+		// Terminal: everything received before it is delivered first;
+		// an unfinished partially delivered message never will be.
+		e.drain(now, h, true)
+		e.dropJoin(h)
 		h.push(Delivery{Event: ev}, 0)
 		err := ac.Err
 		if err == nil {
 			err = ErrClosed
 		}
-		e.retire(h, err)
+		// The SendFailed events of the messages it never delivered follow
+		// the AssocChange (RFC 6458 §6.1.11; the Linux order): the handle
+		// is retired once the queued events are dispatched.
+		h.retireErr = err
+		e.retiring = append(e.retiring, h)
 		return
 	}
 	h.push(Delivery{Event: ev}, 0)
+}
+
+// retirePending retires the handles whose terminal AssocChange was
+// dispatched, after the events that followed it.
+func (e *Endpoint) retirePending() {
+	for i, h := range e.retiring {
+		e.retire(h, h.retireErr)
+		e.retiring[i] = nil
+	}
+	e.retiring = e.retiring[:0]
 }
 
 // retire forgets a handle whose association reached CLOSED.
@@ -563,7 +584,13 @@ func (e *Endpoint) retire(h *Assoc, err error) {
 // queue while the queue is under its byte limit (all of them if force).
 // Reading a message frees receive window in the association (RFC 9260
 // §6.2), so the bound here is what makes flow control reach the peer.
-func (e *Endpoint) drain(h *Assoc, force bool) {
+//
+// The user API delivers whole messages: the pieces of a message the
+// association hands out under partial delivery (one larger than its free
+// receive window) are joined into one Delivery, bounded by
+// joinLimit; an aborted partial delivery (PR-SCTP, reported by the
+// association as a PartialDelivery event) drops the pieces.
+func (e *Endpoint) drain(now time.Time, h *Assoc, force bool) {
 	if h.a == nil {
 		return
 	}
@@ -572,7 +599,20 @@ func (e *Endpoint) drain(h *Assoc, force bool) {
 		if !ok {
 			return
 		}
-		if h.released {
+		if h.released || m.aborted {
+			e.dropJoin(h)
+			continue
+		}
+		if m.partial || h.joining {
+			if !e.joinPiece(now, h, m) {
+				return
+			}
+			if m.partial {
+				continue
+			}
+			d := h.joinHdr
+			d.Data, h.join, h.joining = h.join, nil, false
+			h.push(d, len(d.Data))
 			continue
 		}
 		d := Delivery{Stream: m.stream, SSN: m.ssn, PPID: m.ppid, TSN: m.tsn, Unordered: m.unordered}
@@ -582,10 +622,65 @@ func (e *Endpoint) drain(h *Assoc, force bool) {
 	}
 }
 
+// joinLimit bounds a message joined from partial-delivery pieces: the
+// larger of the association's maximum message size and its receive
+// window (a message up to the window can arrive whole anyway).
+func joinLimit(a *association) int { return max(a.cfg.maxMessage, int(a.cfg.rwnd)) }
+
+// joinPiece appends one piece to the handle's message being joined. A
+// message beyond joinLimit cannot be delivered whole: the association is
+// aborted (Out of Resource) and joinPiece reports false.
+func (e *Endpoint) joinPiece(now time.Time, h *Assoc, m inMessage) bool {
+	if !h.joining {
+		h.joining = true
+		h.joinHdr = Delivery{Stream: m.stream, SSN: m.ssn, PPID: m.ppid, TSN: m.tsn, Unordered: m.unordered}
+		h.join = e.msgs.get(len(m.data))[:0]
+	}
+	if limit := joinLimit(h.a); len(h.join)+len(m.data) > limit {
+		e.dropJoin(h)
+		h.a.abortMessageTooLarge(now, limit)
+		return false
+	}
+	h.join = append(h.join, m.data...)
+	return true
+}
+
+// dropJoin discards a partly joined message.
+func (e *Endpoint) dropJoin(h *Assoc) {
+	if h.joining {
+		e.msgs.put(h.join)
+		h.join, h.joining = nil, false
+	}
+}
+
+// pullSacks moves the SACK the last datagram's association owes (RFC
+// 9260 §6.2: at least every second DATA packet) into the write batch, so a
+// batch of received DATA is acknowledged as often as if each packet had
+// been handled alone; the batch goes out with the next flush (or at once
+// when full).
+func (e *Endpoint) pullSacks(now time.Time) {
+	for range 4 {
+		if e.txN == len(e.tx) {
+			if !e.writeTx(e.txN) {
+				return
+			}
+		}
+		pkt, to, ok := e.core.appendSackDue(now, e.txBufs[e.txN][:0])
+		if !ok {
+			return
+		}
+		if cap(pkt) > cap(e.txBufs[e.txN]) {
+			e.txBufs[e.txN] = pkt[:0] // keep the grown buffer
+		}
+		e.tx[e.txN] = udpencap.Message{Buf: pkt, Addr: to}
+		e.txN++
+	}
+}
+
 // flush writes every datagram the core has ready, in batches.
 func (e *Endpoint) flush(now time.Time) {
 	for {
-		k := 0
+		k := e.txN
 		for k < len(e.tx) {
 			pkt, to, ok := e.core.appendDatagram(now, e.txBufs[k][:0])
 			if !ok {
@@ -600,28 +695,38 @@ func (e *Endpoint) flush(now time.Time) {
 		if k == 0 {
 			return
 		}
-		ms := e.tx[:k]
-		for len(ms) > 0 {
-			n, err := e.pc.WriteBatch(ms)
-			if err == nil {
-				break
-			}
-			if isClosedErr(err) {
-				e.rt.WriteErrors += uint64(len(ms) - n)
-				return
-			}
-			// Skip the datagram the socket refused (UDP is lossy
-			// anyway; SCTP retransmits) and send the rest.
-			e.rt.WriteErrors++
-			if n+1 >= len(ms) {
-				break
-			}
-			ms = ms[n+1:]
+		if !e.writeTx(k) {
+			return
 		}
 		if k < len(e.tx) {
 			return
 		}
 	}
+}
+
+// writeTx writes the first k datagrams of tx and empties it; false when
+// the socket is closed.
+func (e *Endpoint) writeTx(k int) bool {
+	ms := e.tx[:k]
+	e.txN = 0
+	for len(ms) > 0 {
+		n, err := e.pc.WriteBatch(ms)
+		if err == nil {
+			break
+		}
+		if isClosedErr(err) {
+			e.rt.WriteErrors += uint64(len(ms) - n)
+			return false
+		}
+		// Skip the datagram the socket refused (UDP is lossy anyway;
+		// SCTP retransmits) and send the rest.
+		e.rt.WriteErrors++
+		if n+1 >= len(ms) {
+			break
+		}
+		ms = ms[n+1:]
+	}
+	return true
 }
 
 // finish runs when the loop exits: abort associations, send the ABORTs,
@@ -636,6 +741,7 @@ func (e *Endpoint) finish(fatal error) {
 		}
 		e.dispatch(now, ev)
 	}
+	e.retirePending()
 	e.flush(now)
 	reason := ErrEndpointClosed
 	if fatal != nil {

@@ -52,6 +52,12 @@ type Assoc struct {
 	// Loop-owned.
 	sendBlocked bool
 	released    bool
+	// A message the association hands out in pieces (partial delivery,
+	// inMessage.partial) is joined here and delivered whole.
+	joining   bool
+	retireErr error // why it closed, while waiting in Endpoint.retiring
+	joinHdr   Delivery
+	join      []byte
 
 	mu     sync.Mutex
 	q      []Delivery

@@ -58,6 +58,7 @@ type endpointCore struct {
 	byTag      map[uint32]*association // by our verification tag
 	list       []*association
 	rr         int
+	last       *association // association of the last datagram (for appendSackDue)
 	closed     []*association
 	nextID     AssocID
 
@@ -340,8 +341,10 @@ func (e *endpointCore) handleDatagram(now time.Time, from netip.AddrPort, b []by
 		e.st.DroppedOOTB++
 		return
 	}
+	e.last = nil
 	if a := e.assocs[assocKey{h.DstPort, h.SrcPort, addr}]; a != nil {
 		a.handlePacket(now, from, h, chunks)
+		e.last = a
 	} else if a := e.byTag[h.VerificationTag]; a != nil && h.VerificationTag != 0 && a.localPort == h.DstPort && a.peerPort == h.SrcPort {
 		// Our tag from an address the peer did not list.
 		a.handleUnlisted(now, from, h, chunks)
@@ -399,6 +402,21 @@ func (e *endpointCore) appendDatagram(now time.Time, b []byte) (pkt []byte, to n
 		}
 	}
 	return b, netip.AddrPort{}, false
+}
+
+// appendSackDue is appendDatagram restricted to the association that
+// handled the last datagram, and only while it owes an immediate SACK.
+// A runtime that handles a batch of datagrams before it flushes calls it
+// after each datagram, so the receiver still acknowledges at least every
+// second DATA packet (RFC 9260 §6.2) instead of once per batch — the
+// sender's cwnd grows per SACK in slow start (§7.2.1). It costs O(1) per
+// datagram (no scan over all associations).
+func (e *endpointCore) appendSackDue(now time.Time, b []byte) (pkt []byte, to netip.AddrPort, ok bool) {
+	a := e.last
+	if a == nil || a.st == StateClosed || a.data == nil || !(a.pendingSack || a.data.sackDue(now)) {
+		return b, netip.AddrPort{}, false
+	}
+	return a.appendPacket(now, b)
 }
 
 // handleInitListen answers an INIT without association statelessly (RFC

@@ -24,6 +24,9 @@ var (
 	// ErrMessageAbandoned is the Err of a SendFailed event for a message
 	// given up under PR-SCTP (RFC 3758): its lifetime expired.
 	ErrMessageAbandoned = errors.New("sctp: message abandoned (PR-SCTP)")
+	// ErrPeerRestarted is the Err of a SendFailed event for a message
+	// lost because the peer restarted the association (RFC 9260 §5.2.4).
+	ErrPeerRestarted = errors.New("sctp: peer restarted the association")
 	// ErrPortInUse is returned by listen and connect when the local SCTP
 	// port (and, for connect, the same peer) is already taken.
 	ErrPortInUse = errors.New("sctp: port already in use")

@@ -113,8 +113,16 @@ func (e PeerAddrChange) String() string {
 }
 
 // SendFailed reports a user message that could not be delivered
-// (SCTP_SEND_FAILED_EVENT). Unsent is true if no part of it was ever
-// transmitted.
+// (SCTP_SEND_FAILED_EVENT, RFC 6458 §6.1.11). Unsent is true if no part of
+// it was ever transmitted (SCTP_DATA_UNSENT); false means some of it was
+// sent but not acknowledged, so it may or may not have reached the peer
+// (SCTP_DATA_SENT). Err says why: ErrMessageAbandoned (PR-SCTP lifetime),
+// the association's close reason (ErrAborted, ErrAssociationFailed, ...)
+// or ErrPeerRestarted. Data is the whole
+// message (handed over by the engine without a copy) when the association
+// closed or restarted; nil for PR-SCTP abandonment, whose buffer may still
+// be referenced by chunks awaiting a FORWARD TSN. The events of a closing
+// association come right after its AssocChange (as on Linux).
 type SendFailed struct {
 	ID      AssocID
 	Stream  uint16

@@ -398,13 +398,35 @@ func (a *association) handleInit(now time.Time, from netip.AddrPort, raw chunk.R
 		a.ep.abortHostName(from, a.localPort, a.peerPort, c.InitiateTag, in.hostName)
 		return
 	}
-	if a.st != StateCookieWait && a.st != StateCookieEchoed {
-		// §5.2.2: a restart may not add addresses (cause 11).
-		if newAddrs := a.newAddresses(addr, in); len(newAddrs) > 0 {
-			ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseRestartNewAddrs, newAddrs)}
+	// §5.2.1 / §5.2.2: an INIT that brings addresses the association does
+	// not know is answered with ABORT cause 11 (Restart of an Association
+	// with New Addresses), sent to the INIT's Initiate Tag, so it reveals
+	// none of our tags. In COOKIE-WAIT / COOKIE-ECHOED our answer would be
+	// an INIT ACK carrying our current tag (§5.2.1), so the strict part
+	// of the check applies there too: the INIT's source address must be
+	// a known peer path. An INIT reaches us from an unknown source when it
+	// merely lists one of our peer's addresses (endpointCore forwards it);
+	// answering it with INIT ACK would hand our tag to an off-path host,
+	// which could then forge ABORT or INIT ACK.
+	//
+	// Listed-but-new addresses are treated differently in the two cases.
+	// During setup our path list holds only the address we connected to,
+	// while usrsctp lists all its addresses (IPv4 and IPv6) in its INIT;
+	// ABORTing on those would break every INIT collision with it. With a
+	// known source the INIT ACK goes to an address of the peer we chose
+	// ourselves (a spoofer of that source never sees it), so the tag stays
+	// private, and §5.2.1 INIT ACK is the answer. After setup (§5.2.2, a
+	// restart) every new address, listed or source, is refused.
+	if a.st == StateCookieWait || a.st == StateCookieEchoed {
+		if _, known := a.pathIdx(addr); !known {
+			ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseRestartNewAddrs, a.newAddresses(addr, in))}
 			a.ep.queueReply(from, a.localPort, a.peerPort, c.InitiateTag, ab.AppendTo(a.ep.replyScratch()))
 			return
 		}
+	} else if newAddrs := a.newAddresses(addr, in); len(newAddrs) > 0 {
+		ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseRestartNewAddrs, newAddrs)}
+		a.ep.queueReply(from, a.localPort, a.peerPort, c.InitiateTag, ab.AppendTo(a.ep.replyScratch()))
+		return
 	}
 	spec := initAckSpec{localPort: a.localPort, peerPort: a.peerPort}
 	switch a.st {
@@ -497,8 +519,14 @@ func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPor
 		if a.st != StateCookieWait && a.st != StateCookieEchoed && a.st != StateEstablished {
 			return false
 		}
-		a.adoptCookie(now, &c)
-		if a.st != StateEstablished {
+		if a.st == StateEstablished && a.data != nil {
+			// §5.2.4 B: already ESTABLISHED, only the peer's tag is
+			// replaced; the data path (in flight, queued, reassembly)
+			// is kept — recreating it would discard data in flight.
+			a.peerTag = c.peerTag
+			a.t1.stop()
+		} else {
+			a.adoptCookie(now, &c)
 			a.established(now, CommUp)
 		}
 		a.queueCtrl(&chunk.CookieAck{})
@@ -549,6 +577,10 @@ func (a *association) restartFromCookie(now time.Time, from netip.AddrPort, c *s
 	a.outStreams = c.outStreams
 	a.inStreams = c.inStreams
 	a.peerPRSCTP = c.peerExt.has(extForwardTSN)
+	// The peer lost everything of the old association: what we had not
+	// delivered is reported failed (RFC 6458 §6.1.11; usrsctp reports all
+	// outbound data on restart too).
+	a.failOutbound(ErrPeerRestarted)
 	a.data = newDataState(a.dataConfig(), now)
 	a.t1.stop()
 	a.t2.stop()
@@ -556,7 +588,6 @@ func (a *association) restartFromCookie(now time.Time, from netip.AddrPort, c *s
 	a.ctrl = a.ctrl[:0]
 	a.pending = a.pending[:0]
 	a.pendingShutdown, a.pendingSack = false, false
-	a.errorCount = 0
 	a.setState(StateEstablished)
 	a.startHeartbeats(now)
 	a.emit(AssocChange{ID: a.aid, State: Restart, OutStreams: a.outStreams, InStreams: a.inStreams})

@@ -125,9 +125,9 @@ const (
 // timeout next. Owned by the association; not safe for concurrent use.
 type pathSet struct {
 	cfg     pathConfig
-	paths   [maxPaths]pathState
-	n       int
-	primary int // §6.4 primary path: the handshake address unless set otherwise
+	paths   []pathState // grown on demand up to maxPaths (most associations have one)
+	n       int         // len(paths)
+	primary int         // §6.4 primary path: the handshake address unless set otherwise
 	hbOn    bool
 
 	// unconfirmedNext rate-limits probes of unconfirmed addresses to
@@ -204,14 +204,14 @@ func (s *pathSet) add(now time.Time, addr netip.AddrPort, confirmed bool) (idx i
 	}
 	idx = s.n
 	s.n++
-	s.paths[idx] = pathState{
+	s.paths = append(s.paths, pathState{
 		addr:         netip.AddrPortFrom(normAddr(addr.Addr()), addr.Port()),
 		confirmed:    confirmed,
 		active:       true,
 		rto:          s.cfg.rtoInitial,
 		repConfirmed: confirmed,
 		repActive:    true,
-	}
+	})
 	if s.hbOn {
 		s.schedule(idx, now)
 	}

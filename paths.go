@@ -32,7 +32,9 @@ func (a *association) heartbeatTimers(now time.Time) {
 	if d := a.paths.deadline(); d.IsZero() || now.Before(d) {
 		return
 	}
-	a.errorCount += a.paths.timeout(now)
+	// §8.1: unanswered HEARTBEATs on the data path count in the same
+	// association error counter as T3-rtx expiries (dataState's).
+	failed := a.data != nil && a.data.addErrors(a.paths.timeout(now))
 	for range maxPaths {
 		hb, idx, ok := a.paths.appendHeartbeat(now, nil)
 		if !ok {
@@ -40,9 +42,14 @@ func (a *association) heartbeatTimers(now time.Time) {
 		}
 		a.queueSpecial(a.paths.path(idx).addr, a.peerTag, hb)
 		a.st0.HeartbeatsOut++
+		if idx == a.paths.current() && a.data != nil {
+			// The data path is idle for a heartbeat period (§8.3): let
+			// go of the buffers kept for reuse while data flowed.
+			a.data.trimIdle()
+		}
 	}
 	a.reportPathChanges()
-	if a.errorCount > a.cfg.maxRetrans {
+	if failed {
 		a.fail(now)
 	}
 }
@@ -93,7 +100,10 @@ func (a *association) handleHeartbeatAck(now time.Time, from netip.AddrPort, c c
 	if !ok {
 		return
 	}
-	a.errorCount = 0
+	if a.data != nil {
+		// §8.1: any HEARTBEAT ACK clears the association error counter.
+		a.data.resetErrors()
+	}
 	if idx == a.paths.current() && a.data != nil && rtt > 0 {
 		a.data.rttSample(now, rtt)
 	}

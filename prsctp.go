@@ -217,17 +217,49 @@ func (d *dataState) handleForwardTSN(now time.Time, c *chunk.ForwardTSN) {
 		k++
 	}
 	r.unordered = removeFrags(r.unordered, 0, k)
+	// Each stream is processed at most once per chunk, at the highest SSN
+	// listed for it, and only when that SSN is not behind the stream's
+	// next expected SSN (fragments below nextSSN are never buffered, see
+	// insertFrag). A hostile chunk with hundreds of entries for one stream
+	// thus costs one scan of that stream's fragments, not one per entry.
+	// Pass 1 marks the streams with this chunk's epoch (never 0).
+	d.fwdEpoch++
+	if d.fwdEpoch == 0 {
+		d.fwdEpoch = 1
+	}
+	epoch := d.fwdEpoch
 	for _, e := range c.Streams {
 		if e.Stream >= d.cfg.inStreams {
 			continue
 		}
 		st := &r.streams[e.Stream]
-		// Drop the fragments of the skipped messages (SSN up to e.SSN);
+		if st.fwdMark != epoch {
+			st.fwdMark, st.fwdSSN = epoch, e.SSN
+		} else if ssnLT(st.fwdSSN, e.SSN) {
+			st.fwdSSN = e.SSN
+		}
+	}
+	// Pass 2: the marked streams, each once (the mark is cleared).
+	for _, e := range c.Streams {
+		if e.Stream >= d.cfg.inStreams {
+			continue
+		}
+		st := &r.streams[e.Stream]
+		if st.fwdMark != epoch {
+			continue
+		}
+		st.fwdMark = 0
+		ssn := st.fwdSSN
+		if ssnLT(ssn, st.nextSSN) {
+			continue // already skipped; nothing of it is buffered
+		}
+		// Drop the fragments of the skipped messages (SSN up to ssn);
 		// complete later messages below newCum stay for delivery.
+		d.fwdScanned += len(st.frags)
 		kept := st.frags[:0]
 		for i := range st.frags {
 			f := &st.frags[i]
-			if !ssnLT(e.SSN, f.ssn) && tsnLTE(f.tsn, newCum) {
+			if !ssnLT(ssn, f.ssn) && tsnLTE(f.tsn, newCum) {
 				d.dropFrag(f)
 				d.st.partialReassemblyDrp++
 				continue
@@ -235,9 +267,7 @@ func (d *dataState) handleForwardTSN(now time.Time, c *chunk.ForwardTSN) {
 			kept = append(kept, *f)
 		}
 		st.frags = removeFrags(st.frags, len(kept), len(st.frags))
-		if !ssnLT(e.SSN, st.nextSSN) {
-			st.nextSSN = e.SSN + 1
-		}
+		st.nextSSN = ssn + 1
 		d.deliverOrdered(st)
 	}
 }

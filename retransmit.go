@@ -500,3 +500,48 @@ func (d *dataState) appendChunk(b []byte, ch *outChunk) []byte {
 	c.UserData = nil
 	return b
 }
+
+// drainSend empties the send side when the association closes, aborts or
+// restarts (RFC 6458 §6.1.11 SCTP_SEND_FAILED_EVENT; RFC 9260 §9.1: data
+// still queued is not delivered). Every message not known to be delivered
+// is passed to fn once, in send order: messages with chunks not yet
+// cumulatively acknowledged (sent = true, SCTP_DATA_SENT: it may or may
+// not have reached the peer's user), then messages still waiting in the
+// queue (sent reports whether any fragment was transmitted; false is
+// SCTP_DATA_UNSENT). Messages already given up by PR-SCTP are reported by
+// popAbandoned and skipped here; the caller drains popAbandoned first.
+//
+// m.data is the message's own buffer, handed over without a copy: the
+// send side forgets it (it never returns to the pool), so the event that
+// carries it costs no extra memory beyond what the send buffer already
+// held. Afterwards nothing is queued or in flight and T3-rtx is stopped.
+func (d *dataState) drainSend(fn func(m outMessage, sent bool)) {
+	s := &d.snd
+	report := func(m *outMsg, sent bool) {
+		m.abandoned = true // reported: never twice
+		data := m.buf
+		m.buf = nil
+		fn(outMessage{stream: m.stream, ppid: m.ppid, unordered: m.unordered, data: data, context: m.context}, sent)
+	}
+	for i := 0; i < s.chunks.len(); i++ {
+		if m := s.chunks.at(i).msg; !m.abandoned {
+			report(m, true)
+		}
+	}
+	for i := 0; i < s.pending.len(); i++ {
+		if m := *s.pending.at(i); !m.abandoned {
+			report(m, m.off > 0)
+		}
+	}
+	for s.chunks.len() > 0 {
+		s.chunks.pop()
+	}
+	for s.pending.len() > 0 {
+		s.pending.pop()
+	}
+	s.queued, s.flight, s.rtxCount, s.ttlLive = 0, 0, 0, 0
+	s.rtxBurst, s.fastRecovery, s.fwdDue, s.rttTiming = false, false, false, false
+	s.t3 = time.Time{}
+	s.cumAck = s.nextTSN - 1
+	s.advPeerAck = s.cumAck
+}

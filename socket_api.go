@@ -1046,18 +1046,39 @@ func (s *Socket) Peeloff(id AssocID) (*SocketTCP, error) {
 	c.port = s.port
 	c.laddrs = append([]netip.Addr(nil), s.laddrs...)
 	delete(s.assocs, id)
-	if s.byPeer[e.peer] == e {
+	wasByPeer := s.byPeer[e.peer] == e
+	if wasByPeer {
 		delete(s.byPeer, e.peer)
 	}
 	s.mu.Unlock()
 	if err := s.stack.addSocket(c); err != nil {
+		// The stack is closing: give the association back to s (its owner
+		// all along) so s's Close still reaches it; if s closed in the
+		// meantime, its Close missed the entry, so shut it down here.
+		s.mu.Lock()
+		if !s.closed {
+			s.assocs[id] = e
+			if _, ok := s.byPeer[e.peer]; wasByPeer && !ok {
+				s.byPeer[e.peer] = e
+			}
+			s.mu.Unlock()
+		} else {
+			s.mu.Unlock()
+			e.a.shutdown()
+			e.a.release()
+			e.cancel()
+		}
 		return nil, err
 	}
+	// The peeled socket has the options, so also the receive buffer, of s.
+	c.rq.setLimit(c.opts.rcvBuf)
 	// Move the association and its queued items under the entry lock so
-	// the pump cannot push into the old queue meanwhile.
+	// the pump cannot push into the old queue meanwhile. The items were
+	// admitted by s's queue; they move regardless of c's limit (none is
+	// dropped).
 	e.mu.Lock()
 	for _, it := range s.rq.take(id) {
-		c.rq.tryPush(it)
+		c.rq.forcePush(it)
 	}
 	c.mu.Lock()
 	c.assoc = e

@@ -166,15 +166,27 @@ func (s *Socket) AssocParams(id AssocID) (AssocParams, error) {
 	return p, nil
 }
 
+// MaxCookieLife is the largest cookie lifetime SetAssocParams accepts
+// (RFC 9260 §5.1.3 Valid.Cookie.Life, default 60 s). A State Cookie is
+// sealed with a secret that rotates every hour, the previous one staying
+// valid one more period (endpoint_core.go cookieRotation); a lifetime well
+// below that keeps every cookie's staleness judged by its own lifetime
+// (§5.1.5 step 3) and bounds how long a captured cookie can be replayed.
+const MaxCookieLife = 30 * time.Minute
+
 // SetAssocParams sets Association.Max.Retrans and the cookie lifetime
 // (SCTP_ASSOCINFO). With id 0 they become the defaults for new
 // associations (on a connected one-to-one socket its association's
 // Association.Max.Retrans changes too); with an association id,
 // Association.Max.Retrans of that association changes. Read-only fields
-// and zero fields are ignored.
+// and zero fields are ignored. A CookieLife above MaxCookieLife is
+// rejected (ErrInvalidArgument), not clamped.
 func (s *Socket) SetAssocParams(id AssocID, p AssocParams) error {
 	if p.CookieLife < 0 {
 		return invalidArg("negative CookieLife")
+	}
+	if p.CookieLife > MaxCookieLife {
+		return invalidArg("CookieLife %v above %v", p.CookieLife, MaxCookieLife)
 	}
 	s.mu.Lock()
 	if s.closed {

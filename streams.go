@@ -190,6 +190,10 @@ type inFrag struct {
 type inStream struct {
 	nextSSN uint16
 	frags   []inFrag
+	// fwdMark and fwdSSN collect the highest SSN a FORWARD TSN lists for
+	// this stream (see handleForwardTSN); fwdMark is the chunk's epoch.
+	fwdMark uint32
+	fwdSSN  uint16
 }
 
 // insertFrag files a fragment and delivers whatever became complete.

@@ -1,0 +1,105 @@
+package sctp
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/usctp/sctp/internal/simnet"
+)
+
+// TestEndpointJoinsPartialDelivery: messages larger than the receiver's
+// window come out of the association in pieces (partial delivery); the
+// runtime delivers each as one whole message (the user API never splits
+// messages).
+func TestEndpointJoinsPartialDelivery(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, a, b := simPair(t, 11, simnet.LinkConfig{Delay: 5 * time.Millisecond})
+		ctx := testCtx(t, time.Hour)
+		if err := b.listen(9, assocConfig{rwnd: 16 << 10}, 4); err != nil {
+			t.Fatal(err)
+		}
+		h, err := a.Connect(ctx, b.LocalAddr(), 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := b.Accept(ctx, 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes := []int{100 << 10, 10, 60 << 10, 3000}
+		for i, n := range sizes {
+			if err := h.Send(ctx, epPayload(i, n), SendParams{PPID: uint32(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, n := range sizes {
+			var d Delivery
+			for {
+				d, err = srv.Next(ctx)
+				if err != nil {
+					t.Fatalf("message %d: %v", i, err)
+				}
+				if d.Event == nil {
+					break
+				}
+			}
+			if d.PPID != uint32(i) || !bytes.Equal(d.Data, epPayload(i, n)) {
+				t.Fatalf("delivery %d: ppid %d, %d bytes; want message %d of %d bytes", i, d.PPID, len(d.Data), i, n)
+			}
+		}
+		st, err := srv.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.State != StateEstablished {
+			t.Fatalf("server association %v", st.State)
+		}
+		h.Abort("done")
+	})
+}
+
+// TestEndpointJoinBounded: a message beyond what the receiver accepts
+// (max(max message, window)) cannot be delivered whole: the receiver aborts
+// the association (Out of Resource) instead of buffering without bound.
+func TestEndpointJoinBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, a, b := simPair(t, 12, simnet.LinkConfig{Delay: 5 * time.Millisecond})
+		ctx := testCtx(t, time.Hour)
+		if err := b.listen(9, assocConfig{rwnd: 16 << 10, maxMessage: 32 << 10}, 4); err != nil {
+			t.Fatal(err)
+		}
+		h, err := a.connect(0, b.LocalAddr(), 9, assocConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.WaitEstablished(ctx); err != nil {
+			t.Fatal(err)
+		}
+		srv, err := b.Accept(ctx, 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Send(ctx, epPayload(1, 100<<10), SendParams{}); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			d, err := srv.Next(ctx)
+			if err != nil {
+				if !errors.Is(err, ErrAborted) {
+					t.Fatalf("receiver ended with %v, want ErrAborted", err)
+				}
+				break
+			}
+			if d.Event == nil {
+				t.Fatalf("oversized message delivered (%d bytes)", len(d.Data))
+			}
+		}
+		<-h.Done()
+		if !errors.Is(h.Err(), ErrAborted) {
+			t.Fatalf("sender ended with %v, want ErrAborted", h.Err())
+		}
+	})
+}
