@@ -538,9 +538,20 @@ func TestInteropUsrsctpEcho(t *testing.T) {
 	port := freeUDPPort(t)
 	startCmd(t, 30*time.Second, "", echo, strconv.Itoa(port))
 	// The first INIT may precede the server's bind; T1-init retransmits it.
-	cli := start(t, 25*time.Second, "hello usrsctp\nsecond\n", "connect", "-v", "-linger", "1s", "-rto-max", "500ms",
-		"-remote-udp", strconv.Itoa(port), "127.0.0.1:7")
-	if code := cli.wait(25 * time.Second); code != 0 {
+	// usrsctp binds its UDP port before its SCTP socket listens and ABORTs
+	// an INIT that arrives in between, so a refusal is retried (bounded).
+	var cli *proc
+	for attempt := 1; ; attempt++ {
+		cli = start(t, 25*time.Second, "hello usrsctp\nsecond\n", "connect", "-v", "-linger", "1s", "-rto-max", "500ms",
+			"-remote-udp", strconv.Itoa(port), "127.0.0.1:7")
+		code := cli.wait(25 * time.Second)
+		if code == 0 {
+			break
+		}
+		if attempt < 20 && strings.Contains(cli.stderr.String(), "refused the association") {
+			time.Sleep(100 * time.Millisecond) // echo_server start-up; not a result wait
+			continue
+		}
 		t.Fatalf("connect to usrsctp echo_server: exit %d, stderr:\n%s", code, cli.stderr.String())
 	}
 	if got, want := cli.stdout.String(), "hello usrsctp\nsecond\n"; got != want {

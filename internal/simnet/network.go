@@ -41,6 +41,20 @@ type Network struct {
 	conns     map[netip.AddrPort]*PacketConn
 	nextPort  uint16
 	recvQueue int
+	// inFlight holds, per link, the datagrams waiting for their delivery
+	// time, in the order they were sent. Timers that fire at the same
+	// instant run in no fixed order (under testing/synctest too), so a
+	// timer delivers every datagram of its link that is due, oldest
+	// first: a link without configured reordering stays FIFO.
+	inFlight map[linkKey][]*pendingDatagram
+}
+
+// pendingDatagram is one datagram on its way.
+type pendingDatagram struct {
+	due      int64 // UnixNano
+	from, to netip.AddrPort
+	b        []byte
+	l        *linkState
 }
 
 // New returns an empty network whose impairments derive from seed. All links
@@ -49,6 +63,7 @@ func New(seed uint64) *Network {
 	return &Network{
 		f:         newFabric(seed),
 		conns:     make(map[netip.AddrPort]*PacketConn),
+		inFlight:  make(map[linkKey][]*pendingDatagram),
 		nextPort:  firstEphemeral,
 		recvQueue: DefaultRecvQueue,
 	}
@@ -231,12 +246,35 @@ func (n *Network) send(from, to netip.AddrPort, b []byte) {
 			n.deliverLocked(now, from, to, buf, l)
 			continue
 		}
+		k := linkKey{from, to}
+		n.inFlight[k] = append(n.inFlight[k], &pendingDatagram{due: now.UnixNano() + delays[i], from: from, to: to, b: buf, l: l})
 		time.AfterFunc(time.Duration(delays[i]), func() {
 			n.mu.Lock()
 			defer n.mu.Unlock()
-			n.deliverLocked(time.Now(), from, to, buf, l)
+			n.deliverDueLocked(k)
 		})
 	}
+}
+
+// deliverDueLocked delivers, in sending order, every datagram of link k
+// whose delivery time has come.
+func (n *Network) deliverDueLocked(k linkKey) {
+	now := time.Now()
+	q := n.inFlight[k]
+	keep := q[:0]
+	for _, d := range q {
+		if d.due <= now.UnixNano() {
+			n.deliverLocked(now, d.from, d.to, d.b, d.l)
+			continue
+		}
+		keep = append(keep, d)
+	}
+	clear(q[len(keep):])
+	if len(keep) == 0 {
+		delete(n.inFlight, k)
+		return
+	}
+	n.inFlight[k] = keep
 }
 
 func (n *Network) deliverLocked(now time.Time, from, to netip.AddrPort, buf []byte, l *linkState) {

@@ -433,3 +433,36 @@ func TestNetworkDeterministic(t *testing.T) {
 		t.Fatal("different seeds, same arrivals")
 	}
 }
+
+// A link with a delay but no reordering is FIFO even though the timers of
+// datagrams sent at the same instant fire in no fixed order.
+func TestNetworkFIFOWithoutReorder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := New(3)
+		n.SetDefaultLink(LinkConfig{Delay: 2 * time.Millisecond})
+		a, err := n.Attach(netip.MustParseAddrPort("10.0.0.1:1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := n.Attach(netip.MustParseAddrPort("10.0.0.2:2"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		const count = 500
+		for i := 0; i < count; i++ {
+			if _, err := a.WriteToUDPAddrPort([]byte{byte(i), byte(i >> 8)}, b.addr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		buf := make([]byte, 16)
+		for i := 0; i < count; i++ {
+			m, _, err := b.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := int(buf[0]) | int(buf[1])<<8; m != 2 || got != i {
+				t.Fatalf("datagram %d: got %d (len %d): link reordered", i, got, m)
+			}
+		}
+	})
+}
