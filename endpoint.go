@@ -107,6 +107,10 @@ type EndpointRuntimeStats struct {
 	// DroppedBadVtag counts packets an association discarded for a wrong
 	// verification tag (RFC 9260 §8.5), over all associations so far.
 	DroppedBadVtag uint64
+	// EventsDropped counts events (RemoteError, PeerAddrChange, ...)
+	// discarded because the association's queue of unread deliveries was
+	// over RecvQueueBytes; state changes are never dropped.
+	EventsDropped uint64
 
 	ReadErrors   uint64 // socket read errors (not counting Close)
 	WriteErrors  uint64 // datagrams the socket refused
@@ -518,11 +522,11 @@ func (e *Endpoint) dispatch(now time.Time, ev Event) {
 		e.lmu.Unlock()
 		if q == nil || !q.push(h) {
 			// No Accept can ever take it: refuse the association.
-			h.push(Delivery{Event: ev}, 0)
+			h.pushEvent(ev, e.cfg.RecvQueueBytes)
 			a.abort(now, ErrBacklogFull.Error())
 			return
 		}
-		h.push(Delivery{Event: ev}, 0)
+		h.pushEvent(ev, e.cfg.RecvQueueBytes)
 		return
 	}
 	h := e.handles[ev.Assoc()]
@@ -534,7 +538,7 @@ func (e *Endpoint) dispatch(now time.Time, ev Event) {
 		// an unfinished partially delivered message never will be.
 		e.drain(now, h, true)
 		e.dropJoin(h)
-		h.push(Delivery{Event: ev}, 0)
+		h.pushEvent(ev, e.cfg.RecvQueueBytes)
 		err := ac.Err
 		if err == nil {
 			err = ErrClosed
@@ -542,7 +546,9 @@ func (e *Endpoint) dispatch(now time.Time, ev Event) {
 		e.retire(h, err)
 		return
 	}
-	h.push(Delivery{Event: ev}, 0)
+	if !h.pushEvent(ev, e.cfg.RecvQueueBytes) {
+		e.rt.EventsDropped++
+	}
 }
 
 // retire forgets a handle whose association reached CLOSED.

@@ -1057,7 +1057,7 @@ func (s *Socket) Peeloff(id AssocID) (*SocketTCP, error) {
 	// the pump cannot push into the old queue meanwhile.
 	e.mu.Lock()
 	for _, it := range s.rq.take(id) {
-		c.rq.tryPush(it)
+		c.rq.push(it, true)
 	}
 	c.mu.Lock()
 	c.assoc = e
