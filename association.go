@@ -204,6 +204,8 @@ type association struct {
 	cfg assocConfig
 	log logging.LeveledLogger
 
+	touched bool // in ep.touched: handled input or a timeout this pass
+
 	aid                 AssocID
 	st                  State
 	localPort, peerPort uint16

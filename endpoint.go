@@ -134,7 +134,11 @@ type Endpoint struct {
 	opsSpare []*op
 	opFree   []*op
 	opsDone  bool // the loop has exited; no more ops run
-	wake     chan struct{}
+	// drainReq lists handles whose reader made room in a full queue
+	// (Assoc.Next): the loop drains them on its next pass.
+	drainReq   []*Assoc
+	drainSpare []*Assoc
+	wake       chan struct{}
 
 	rx      chan *rxBatch
 	rxFree  chan *rxBatch
@@ -157,7 +161,11 @@ type Endpoint struct {
 	txN      int // datagrams of tx prepared but not yet written
 	msgs     msgPool
 	rt       EndpointRuntimeStats // counters kept by the loop
-	progress bool                 // datagrams or timeouts handled since the last afterEvent
+	// dirty lists the handles afterEvent must visit: their association
+	// handled a datagram or timeout, an operation ran on them, or their
+	// reader made room. Per-pass work is O(active associations), not
+	// O(all associations).
+	dirty []*Assoc
 
 	readErrors atomic.Uint64 // counted by the reader goroutine
 	closedBad  uint64        // DroppedBadVtag of reaped associations
@@ -420,7 +428,6 @@ func (e *Endpoint) loop() {
 		case <-e.timer.C:
 			armed = false
 			e.core.handleTimeout(time.Now())
-			e.progress = true
 		case err := <-e.readErr:
 			fatal = err
 			return
@@ -432,7 +439,6 @@ func (e *Endpoint) loop() {
 
 func (e *Endpoint) handleBatch(b *rxBatch) {
 	now := time.Now()
-	e.progress = true
 	c := e.core
 	for i := 0; i < b.n; i++ {
 		m := &b.ms[i]
@@ -487,17 +493,42 @@ func (e *Endpoint) afterEvent(now time.Time) {
 		e.dispatch(now, ev)
 	}
 	// Send buffer space is only freed by SACKs and timeouts (abandoned
-	// PR-SCTP messages): wake blocked senders after those, not after their
-	// own retries (which would spin).
-	progress := e.progress
-	e.progress = false
-	for _, h := range e.handles {
+	// PR-SCTP messages): wake blocked senders of the associations that
+	// handled those, not after their own retries (which would spin).
+	e.core.takeTouched(func(a *association) {
+		if h := e.handles[a.aid]; h != nil && h.a == a {
+			h.progressed = true
+			e.markDirty(h)
+		}
+	})
+	e.opsMu.Lock()
+	req := e.drainReq
+	e.drainReq = e.drainSpare[:0]
+	for _, h := range req {
+		h.wantDrain = false
+	}
+	e.opsMu.Unlock()
+	for _, h := range req {
+		e.markDirty(h)
+	}
+	clear(req)
+	e.drainSpare = req[:0]
+	dirty := e.dirty
+	for i, h := range dirty {
+		dirty[i] = nil
+		h.dirty = false
+		progressed := h.progressed
+		h.progressed = false
+		if e.handles[h.id] != h {
+			continue // retired
+		}
 		e.drain(now, h, false)
-		if h.sendBlocked && progress {
+		if h.sendBlocked && progressed {
 			h.sendBlocked = false
 			signal1(h.writable)
 		}
 	}
+	e.dirty = dirty[:0]
 	e.flush(now)
 	// Aborts queued while dispatching (backlog full) produce events too.
 	for {
@@ -549,6 +580,25 @@ func (e *Endpoint) dispatch(now time.Time, ev Event) {
 	if !h.pushEvent(ev, e.cfg.RecvQueueBytes) {
 		e.rt.EventsDropped++
 	}
+}
+
+// markDirty makes the next afterEvent pass visit h (loop only).
+func (e *Endpoint) markDirty(h *Assoc) {
+	if !h.dirty {
+		h.dirty = true
+		e.dirty = append(e.dirty, h)
+	}
+}
+
+// requestDrain asks the loop to drain h on its next pass (any goroutine).
+func (e *Endpoint) requestDrain(h *Assoc) {
+	e.opsMu.Lock()
+	if !h.wantDrain {
+		h.wantDrain = true
+		e.drainReq = append(e.drainReq, h)
+	}
+	e.opsMu.Unlock()
+	signal1(e.wake)
 }
 
 // retire forgets a handle whose association reached CLOSED.

@@ -53,6 +53,9 @@ type Assoc struct {
 	sendBlocked bool
 	released    bool
 	evDropped   uint64 // droppable events discarded: queue over its byte limit
+	dirty       bool   // in ep.dirty
+	progressed  bool   // the association handled a datagram or timeout this pass
+	wantDrain   bool   // in ep.drainReq (guarded by ep.opsMu)
 	// A message the association hands out in pieces (partial delivery,
 	// inMessage.partial) is joined here and delivered whole.
 	joining bool
@@ -250,10 +253,7 @@ func (h *Assoc) Next(ctx context.Context) (Delivery, error) {
 			if wasFull && !closed {
 				// Room again: let the loop move more messages out
 				// of the association (and reopen its window).
-				select {
-				case h.ep.wake <- struct{}{}:
-				default:
-				}
+				h.ep.requestDrain(h)
 			}
 			return d, nil
 		}
@@ -375,7 +375,10 @@ func (h *Assoc) Abort(reason string) error {
 // Release tells the endpoint nobody will read this association any more:
 // undelivered and future messages are discarded (events still queue).
 func (h *Assoc) Release() error {
-	err := h.ep.do(func(time.Time) { h.released = true })
+	err := h.ep.do(func(time.Time) {
+		h.released = true
+		h.ep.markDirty(h)
+	})
 	h.mu.Lock()
 	for i := h.head; i < len(h.q); i++ {
 		if h.q[i].Data != nil {
@@ -407,6 +410,7 @@ func (h *Assoc) do(fn func(a *association, now time.Time)) error {
 			closed = true
 			return
 		}
+		h.ep.markDirty(h)
 		fn(h.a, now)
 	})
 	if err != nil {

@@ -59,8 +59,12 @@ type endpointCore struct {
 	list       []*association
 	rr         int
 	last       *association // association of the last datagram (for appendSackDue)
-	closed     []*association
-	nextID     AssocID
+	// touched lists the associations that handled a datagram or a
+	// timeout (or were created) since the runtime last took the list, so
+	// it visits only those instead of every association per loop pass.
+	touched []*association
+	closed  []*association
+	nextID  AssocID
 
 	replies  []outPacket // ring of stateless replies, buffers reused
 	repHead  int
@@ -232,6 +236,7 @@ func (e *endpointCore) add(a *association) {
 		e.byTag[a.localTag] = a
 	}
 	e.list = append(e.list, a)
+	e.touch(a)
 	for i := range a.paths.len() {
 		e.register(a, a.paths.path(i).addr.Addr())
 	}
@@ -320,6 +325,25 @@ func (e *endpointCore) queueReply(to netip.AddrPort, srcPort, dstPort uint16, vt
 	e.repCount++
 }
 
+// touch records that a handled input, a timeout or was created.
+func (e *endpointCore) touch(a *association) {
+	if !a.touched {
+		a.touched = true
+		e.touched = append(e.touched, a)
+	}
+}
+
+// takeTouched calls fn for every association touched since the last call
+// (each once, closed ones included) and empties the list.
+func (e *endpointCore) takeTouched(fn func(a *association)) {
+	for i, a := range e.touched {
+		a.touched = false
+		e.touched[i] = nil
+		fn(a)
+	}
+	e.touched = e.touched[:0]
+}
+
 // handleDatagram processes one received UDP datagram: from is the peer's
 // IP address and UDP source port, b the SCTP packet.
 func (e *endpointCore) handleDatagram(now time.Time, from netip.AddrPort, b []byte) {
@@ -343,10 +367,12 @@ func (e *endpointCore) handleDatagram(now time.Time, from netip.AddrPort, b []by
 	}
 	e.last = nil
 	if a := e.assocs[assocKey{h.DstPort, h.SrcPort, addr}]; a != nil {
+		e.touch(a)
 		a.handlePacket(now, from, h, chunks)
 		e.last = a
 	} else if a := e.byTag[h.VerificationTag]; a != nil && h.VerificationTag != 0 && a.localPort == h.DstPort && a.peerPort == h.SrcPort {
 		// Our tag from an address the peer did not list.
+		e.touch(a)
 		a.handleUnlisted(now, from, h, chunks)
 	} else {
 		e.handleNoAssoc(now, from, h, chunks)
@@ -359,6 +385,7 @@ func (e *endpointCore) handleTimeout(now time.Time) {
 	for i := 0; i < len(e.list); i++ {
 		a := e.list[i]
 		if d := a.deadline(); !d.IsZero() && !now.Before(d) {
+			e.touch(a)
 			a.handleTimeout(now)
 		}
 	}
@@ -457,6 +484,7 @@ func (e *endpointCore) handleInitListen(now time.Time, from netip.AddrPort, h Co
 		// An INIT from a new source that lists an address of an existing
 		// association belongs to it (§5.2.2; it then answers cause 11).
 		if a := e.assocs[assocKey{h.DstPort, h.SrcPort, in.addrs[i]}]; a != nil {
+			e.touch(a)
 			a.handleInit(now, from, raw)
 			return
 		}
