@@ -204,7 +204,7 @@ type association struct {
 	cfg assocConfig
 	log logging.LeveledLogger
 
-	touched bool // in ep.touched: handled input or a timeout this pass
+	tr assocTrack // activity tracking by the endpoint core
 
 	aid                 AssocID
 	st                  State
@@ -254,6 +254,7 @@ func newAssociation(ep *endpointCore, cfg assocConfig, localPort, peerPort uint1
 		localPort: localPort,
 		peerPort:  peerPort,
 	}
+	a.tr.hidx = -1
 	ep.nextID++
 	a.aid = ep.nextID
 	return a

@@ -198,6 +198,7 @@ func NewEndpointOn(pc PacketConn, cfg EndpointConfig) *Endpoint {
 			rand:          cfg.Rand,
 			loggerFactory: cfg.LoggerFactory,
 			noOOTBAbort:   cfg.NoOOTBAbort,
+			trackActivity: true,
 		}),
 		wake:      make(chan struct{}, 1),
 		rx:        make(chan *rxBatch, 4),
@@ -523,6 +524,9 @@ func (e *Endpoint) afterEvent(now time.Time) {
 			continue // retired
 		}
 		e.drain(now, h, false)
+		if h.a != nil {
+			e.core.poke(h.a) // reading may reopen the window (SACK)
+		}
 		if h.sendBlocked && progressed {
 			h.sendBlocked = false
 			signal1(h.writable)
@@ -554,6 +558,7 @@ func (e *Endpoint) dispatch(now time.Time, ev Event) {
 		if q == nil || !q.push(h) {
 			// No Accept can ever take it: refuse the association.
 			h.pushEvent(ev, e.cfg.RecvQueueBytes)
+			e.core.poke(a)
 			a.abort(now, ErrBacklogFull.Error())
 			return
 		}
@@ -893,6 +898,7 @@ func (e *Endpoint) Unlisten(port uint16) error {
 		}
 		for _, h := range q.close() {
 			if h.a != nil {
+				e.core.poke(h.a)
 				h.a.shutdown(now)
 			}
 		}

@@ -32,6 +32,11 @@ type endpointConfig struct {
 	// noOOTBAbort suppresses the ABORT of RFC 9260 §8.4 rule 8 (like
 	// usrsctp's blackhole sysctl); SHUTDOWN COMPLETE (rule 5) still goes.
 	noOOTBAbort bool
+	// trackActivity makes the core keep lists of touched and active
+	// associations and a deadline heap (endpoint_active.go), so per-pass
+	// work is O(active associations). The caller must then report every
+	// state method it calls on an association itself with poke.
+	trackActivity bool
 }
 
 // assocKey finds an association from a packet: our SCTP port, the peer's
@@ -59,10 +64,13 @@ type endpointCore struct {
 	list       []*association
 	rr         int
 	last       *association // association of the last datagram (for appendSackDue)
-	// touched lists the associations that handled a datagram or a
-	// timeout (or were created) since the runtime last took the list, so
-	// it visits only those instead of every association per loop pass.
+	// Activity tracking (cfg.trackActivity, endpoint_active.go).
 	touched []*association
+	active  []*association
+	arr     int // round robin over active
+	dlDirty []*association
+	dlHeap  []*association
+	expired []*association
 	closed  []*association
 	nextID  AssocID
 
@@ -178,6 +186,7 @@ func (e *endpointCore) listen(port uint16, cfg assocConfig) error {
 func (e *endpointCore) closeAll(now time.Time, reason string) {
 	clear(e.listeners)
 	for _, a := range e.list {
+		e.poke(a)
 		a.abort(now, reason)
 	}
 	e.reap()
@@ -280,6 +289,7 @@ func (e *endpointCore) reap() {
 			}
 		}
 		delete(e.byID, a.aid)
+		e.forget(a)
 		if e.byTag[a.localTag] == a {
 			delete(e.byTag, a.localTag)
 		}
@@ -325,25 +335,6 @@ func (e *endpointCore) queueReply(to netip.AddrPort, srcPort, dstPort uint16, vt
 	e.repCount++
 }
 
-// touch records that a handled input, a timeout or was created.
-func (e *endpointCore) touch(a *association) {
-	if !a.touched {
-		a.touched = true
-		e.touched = append(e.touched, a)
-	}
-}
-
-// takeTouched calls fn for every association touched since the last call
-// (each once, closed ones included) and empties the list.
-func (e *endpointCore) takeTouched(fn func(a *association)) {
-	for i, a := range e.touched {
-		a.touched = false
-		e.touched[i] = nil
-		fn(a)
-	}
-	e.touched = e.touched[:0]
-}
-
 // handleDatagram processes one received UDP datagram: from is the peer's
 // IP address and UDP source port, b the SCTP packet.
 func (e *endpointCore) handleDatagram(now time.Time, from netip.AddrPort, b []byte) {
@@ -382,6 +373,10 @@ func (e *endpointCore) handleDatagram(now time.Time, from netip.AddrPort, b []by
 
 // handleTimeout runs the expired timers of every association.
 func (e *endpointCore) handleTimeout(now time.Time) {
+	if e.cfg.trackActivity {
+		e.trackedTimeout(now)
+		return
+	}
 	for i := 0; i < len(e.list); i++ {
 		a := e.list[i]
 		if d := a.deadline(); !d.IsZero() && !now.Before(d) {
@@ -395,6 +390,9 @@ func (e *endpointCore) handleTimeout(now time.Time) {
 // deadline returns the earliest deadline over all associations; zero if
 // none.
 func (e *endpointCore) deadline() time.Time {
+	if e.cfg.trackActivity {
+		return e.trackedDeadline()
+	}
 	var d time.Time
 	for _, a := range e.list {
 		if t := a.deadline(); !t.IsZero() && (d.IsZero() || t.Before(d)) {
@@ -419,6 +417,9 @@ func (e *endpointCore) appendDatagram(now time.Time, b []byte) (pkt []byte, to n
 		b = append(b, p.chunks...)
 		FinalizePacket(b[start:])
 		return b, p.to, true
+	}
+	if e.cfg.trackActivity {
+		return e.trackedAppend(now, b)
 	}
 	n := len(e.list)
 	for i := 0; i < n; i++ {
