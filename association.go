@@ -430,16 +430,16 @@ func (a *association) close(now time.Time, kind AssocChangeState, err error, cau
 	if len(causes) > 0 {
 		c = append([]byte(nil), causes...)
 	}
+	a.emit(AssocChange{ID: a.aid, State: kind, OutStreams: a.outStreams, InStreams: a.inStreams, Err: err, Causes: c})
 	// RFC 6458 §6.1.11: what was never delivered comes back in SEND_FAILED
-	// events, before the association change (like usrsctp's
-	// sctp_report_all_outbound; the runtime retires the handle at the
-	// terminal AssocChange).
+	// events right after the association change (the Linux order:
+	// COMM_LOST, then SEND_FAILED as the TCB is freed; usrsctp reports
+	// them first). The runtime retires the handle after both.
 	failErr := err
 	if failErr == nil {
 		failErr = ErrClosed
 	}
 	a.failOutbound(failErr)
-	a.emit(AssocChange{ID: a.aid, State: kind, OutStreams: a.outStreams, InStreams: a.inStreams, Err: err, Causes: c})
 	a.ep.markClosed(a)
 }
 

@@ -3,6 +3,8 @@ package sctp
 import (
 	"runtime"
 	"testing"
+	"time"
+	"unsafe"
 
 	"github.com/usctp/sctp/chunk"
 )
@@ -118,4 +120,58 @@ func TestPartialDeliveryAbortedEvent(t *testing.T) {
 	if len(pd) != 1 || pd[0].ID != server.id() || pd[0].Stream != 1 || pd[0].Seq != 0 {
 		t.Fatalf("PartialDelivery events %+v, want one for stream 1 SSN 0", pd)
 	}
+}
+
+// TestIdleAssociationTrimsBuffers: after a 1 MiB burst each way, an
+// association idle for a heartbeat period releases the buffers it kept for
+// reuse and is back to its small idle footprint.
+func TestIdleAssociationTrimsBuffers(t *testing.T) {
+	pn := newPairNet(t)
+	cfg := assocConfig{hbInterval: 5 * time.Second}
+	if err := pn.eps[0].listen(7, cfg); err != nil {
+		t.Fatal(err)
+	}
+	client, err := pn.eps[1].connect(pn.now, 0, pn.addrs[0], 7, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pn.runUntil("handshake", func() bool { return client.state() == StateEstablished && pn.accepted() != nil })
+	server := pn.accepted()
+	msg := make([]byte, 64<<10)
+	sent := 0
+	read := 0
+	pn.runUntil("transfer", func() bool {
+		for sent < 16 && client.send(pn.now, outMessage{data: msg}) == nil {
+			sent++
+		}
+		for {
+			if _, ok := server.readMessage(); !ok {
+				break
+			}
+			read++
+		}
+		return read == 16 && client.data.idle()
+	})
+	held := func(a *association) int {
+		return a.data.pool.freeBytes + cap(a.data.snd.chunks.buf)*int(unsafe.Sizeof(outChunk{}))
+	}
+	if held(client) == 0 || held(server) == 0 {
+		t.Fatalf("setup: no pooled buffers after the burst (client %d, server %d)", held(client), held(server))
+	}
+	start := pn.now
+	pn.runUntil("idle heartbeat period", func() bool { return pn.now.Sub(start) > 20*time.Second })
+	if c, s := held(client), held(server); c != 0 || s != 0 {
+		t.Fatalf("idle associations still hold %d (client) and %d (server) bytes of buffers", c, s)
+	}
+	if client.state() != StateEstablished || server.state() != StateEstablished {
+		t.Fatal("association lost while idle")
+	}
+	// Still works afterwards.
+	if err := client.send(pn.now, outMessage{data: []byte("again")}); err != nil {
+		t.Fatal(err)
+	}
+	pn.runUntil("delivery after trim", func() bool {
+		m, ok := server.readMessage()
+		return ok && string(m.data) == "again"
+	})
 }

@@ -289,6 +289,29 @@ func (d *dataState) handleTimeout(now time.Time) (failed bool) {
 	return false
 }
 
+// trimIdle releases the buffers kept for reuse (up to the receive window
+// plus the send buffer after a burst) when the data path holds nothing:
+// an association idle for a heartbeat period goes back to its small idle
+// footprint. The next burst warms the pool up again.
+func (d *dataState) trimIdle() {
+	r := &d.rcv
+	if !d.idle() || r.items != 0 || r.pd.active {
+		return
+	}
+	d.pool.release()
+	d.snd.freeMsgs = nil
+	// The queues grown to a window's worth of entries.
+	d.snd.chunks, d.snd.pending = ring[outChunk]{}, ring[*outMsg]{}
+	r.ready, r.pdReady = ring[inMessage]{}, ring[inMessage]{}
+	r.unordered = nil
+	for i := range r.streams {
+		r.streams[i].frags = nil
+	}
+	// The last message read stays valid for its reader (the garbage
+	// collector frees it); it just does not return to the pool.
+	r.lent = nil
+}
+
 // addErrors adds n to the association error counter (RFC 9260 §8.1) —
 // the one counter shared by T3-rtx expiries (counted by t3Expired) and
 // unanswered HEARTBEATs on the data path (counted by the core) — and
@@ -417,6 +440,15 @@ func bufClass(n int) int {
 		c++
 	}
 	return c
+}
+
+// release drops every free buffer.
+func (p *bufPool) release() {
+	for c := range p.free {
+		clear(p.free[c])
+		p.free[c] = nil
+	}
+	p.freeBytes = 0
 }
 
 // get returns a buffer of length n.

@@ -160,6 +160,7 @@ type Endpoint struct {
 	txBufs   [][]byte
 	txN      int // datagrams of tx prepared but not yet written
 	msgs     msgPool
+	retiring []*Assoc             // terminal AssocChange dispatched; retired after the event queue
 	rt       EndpointRuntimeStats // counters kept by the loop
 	// dirty lists the handles afterEvent must visit: their association
 	// handled a datagram or timeout, an operation ran on them, or their
@@ -493,6 +494,7 @@ func (e *Endpoint) afterEvent(now time.Time) {
 		}
 		e.dispatch(now, ev)
 	}
+	e.retirePending()
 	// Send buffer space is only freed by SACKs and timeouts (abandoned
 	// PR-SCTP messages): wake blocked senders of the associations that
 	// handled those, not after their own retries (which would spin).
@@ -543,6 +545,7 @@ func (e *Endpoint) afterEvent(now time.Time) {
 		e.dispatch(now, ev)
 		e.flush(now)
 	}
+	e.retirePending()
 }
 
 func (e *Endpoint) dispatch(now time.Time, ev Event) {
@@ -579,7 +582,11 @@ func (e *Endpoint) dispatch(now time.Time, ev Event) {
 		if err == nil {
 			err = ErrClosed
 		}
-		e.retire(h, err)
+		// The SendFailed events of the messages it never delivered follow
+		// the AssocChange (RFC 6458 §6.1.11; the Linux order): the handle
+		// is retired once the queued events are dispatched.
+		h.retireErr = err
+		e.retiring = append(e.retiring, h)
 		return
 	}
 	if !h.pushEvent(ev, e.cfg.RecvQueueBytes) {
@@ -604,6 +611,16 @@ func (e *Endpoint) requestDrain(h *Assoc) {
 	}
 	e.opsMu.Unlock()
 	signal1(e.wake)
+}
+
+// retirePending retires the handles whose terminal AssocChange was
+// dispatched, after the events that followed it.
+func (e *Endpoint) retirePending() {
+	for i, h := range e.retiring {
+		e.retire(h, h.retireErr)
+		e.retiring[i] = nil
+	}
+	e.retiring = e.retiring[:0]
 }
 
 // retire forgets a handle whose association reached CLOSED.
@@ -785,6 +802,7 @@ func (e *Endpoint) finish(fatal error) {
 		}
 		e.dispatch(now, ev)
 	}
+	e.retirePending()
 	e.flush(now)
 	reason := ErrEndpointClosed
 	if fatal != nil {

@@ -58,9 +58,10 @@ type Assoc struct {
 	wantDrain   bool   // in ep.drainReq (guarded by ep.opsMu)
 	// A message the association hands out in pieces (partial delivery,
 	// inMessage.partial) is joined here and delivered whole.
-	joining bool
-	joinHdr Delivery
-	join    []byte
+	joining   bool
+	retireErr error // why it closed, while waiting in Endpoint.retiring
+	joinHdr   Delivery
+	join      []byte
 
 	mu     sync.Mutex
 	q      []Delivery

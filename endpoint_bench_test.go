@@ -65,6 +65,11 @@ func BenchmarkEndpointLoopback(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			// RFC 9260 §6.2: a SACK at least every second DATA packet,
+			// also when the runtime reads datagrams in batches.
+			if st, err := s.Stats(); err == nil && st.PacketsIn > 0 {
+				b.ReportMetric(float64(st.SacksOut)/float64(st.PacketsIn), "sacks/pkt")
+			}
 			h.Shutdown()
 			got := <-done
 			b.StopTimer()

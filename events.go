@@ -122,7 +122,7 @@ func (e PeerAddrChange) String() string {
 // message (handed over by the engine without a copy) when the association
 // closed or restarted; nil for PR-SCTP abandonment, whose buffer may still
 // be referenced by chunks awaiting a FORWARD TSN. The events of a closing
-// association come before its AssocChange.
+// association come right after its AssocChange (as on Linux).
 type SendFailed struct {
 	ID      AssocID
 	Stream  uint16

@@ -42,6 +42,11 @@ func (a *association) heartbeatTimers(now time.Time) {
 		}
 		a.queueSpecial(a.paths.path(idx).addr, a.peerTag, hb)
 		a.st0.HeartbeatsOut++
+		if idx == a.paths.current() && a.data != nil {
+			// The data path is idle for a heartbeat period (§8.3): let
+			// go of the buffers kept for reuse while data flowed.
+			a.data.trimIdle()
+		}
 	}
 	a.reportPathChanges()
 	if failed {

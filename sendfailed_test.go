@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/usctp/sctp/chunk"
 )
 
 // sendFailedPair establishes an association over pairNet, then cuts the
@@ -45,7 +47,7 @@ func sendFailedPair(t *testing.T, cfg assocConfig) (pn *pairNet, client, server 
 
 // checkSendFailed checks the events of one side: one SendFailed per
 // message of msgs, in order, with its data and the right SENT/UNSENT flag,
-// all before the terminal AssocChange.
+// all right after the terminal AssocChange.
 func checkSendFailed(t *testing.T, evs []Event, msgs [3][]byte, wantErr error, terminal AssocChangeState) {
 	t.Helper()
 	var fails []SendFailed
@@ -53,8 +55,8 @@ func checkSendFailed(t *testing.T, evs []Event, msgs [3][]byte, wantErr error, t
 	for _, ev := range evs {
 		switch e := ev.(type) {
 		case SendFailed:
-			if sawTerminal {
-				t.Errorf("SendFailed after the terminal AssocChange: %v", e)
+			if !sawTerminal {
+				t.Errorf("SendFailed before the terminal AssocChange: %v", e)
 			}
 			fails = append(fails, e)
 		case AssocChange:
@@ -113,4 +115,30 @@ func TestSendFailedOnCommLost(t *testing.T) {
 	pn.runUntil("failure", func() bool { return client.state() == StateClosed })
 	pn.flush()
 	checkSendFailed(t, pn.events[1], msgs, ErrAssociationFailed, CommLost)
+}
+
+// TestSendFailedOnPeerRestart: a peer restart (RFC 9260 §5.2.4 A) loses
+// what the old association had not delivered; it comes back as SEND_FAILED
+// with ErrPeerRestarted (like usrsctp, which reports all outbound data on
+// restart).
+func TestSendFailedOnPeerRestart(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.acceptHandshake(testAssocConfig())
+	tp.assoc.send(tp.now, outMessage{stream: 0, ppid: 77, context: 5, data: []byte("lost in restart")})
+	tp.collect()
+	tp.wantPacket(tp.peerTag, chunk.TypeData)
+	tp.peerTag = 0xABCDEF01
+	tp.peerTSN = 50000
+	tp.write(0, tp.peerInit(nil))
+	ack := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeInitAck).chunks[0], &chunk.InitAck{})
+	tp.write(ack.InitiateTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
+	ev := tp.wantEvent(SendFailed{}).(SendFailed)
+	if ev.PPID != 77 || ev.Context != 5 || ev.Unsent || string(ev.Data) != "lost in restart" || !errors.Is(ev.Err, ErrPeerRestarted) {
+		t.Fatalf("event %+v", ev)
+	}
+	tp.wantEvent(AssocChange{State: Restart})
+	if !tp.assoc.data.idle() {
+		t.Fatal("old data survived the restart")
+	}
 }
