@@ -166,7 +166,8 @@ type Endpoint struct {
 	// handled a datagram or timeout, an operation ran on them, or their
 	// reader made room. Per-pass work is O(active associations), not
 	// O(all associations).
-	dirty []*Assoc
+	dirty  []*Assoc
+	visits uint64 // handles visited by afterEvent (tests: O(active) per pass)
 
 	readErrors atomic.Uint64 // counted by the reader goroutine
 	closedBad  uint64        // DroppedBadVtag of reaped associations
@@ -525,6 +526,7 @@ func (e *Endpoint) afterEvent(now time.Time) {
 		if e.handles[h.id] != h {
 			continue // retired
 		}
+		e.visits++
 		e.drain(now, h, false)
 		if h.a != nil {
 			e.core.poke(h.a) // reading may reopen the window (SACK)
