@@ -91,6 +91,7 @@ func TestEndpointIdleAssociationsNotVisited(t *testing.T) {
 		var va, vb uint64
 		a.do(func(time.Time) { va = a.visits - va0 })
 		b.do(func(time.Time) { vb = b.visits - vb0 })
+		t.Logf("visits %d / %d (start %d / %d)", va, vb, va0, vb0)
 		// A full walk would visit idle+1 handles per pass, several passes
 		// per message.
 		if va > 20*msgs || vb > 20*msgs {
