@@ -414,6 +414,8 @@ func simSeedParams(seed uint64) (simnet.LinkConfig, []simMsg, []simMsg, assocCon
 		// With up to 30% loss each way a handshake or retransmission
 		// round fails with probability up to 51%; raise the failure
 		// thresholds so that an unlucky but correct run does not give up.
+		// (Measured: with the defaults for every seed, seed 115 — 29.6%
+		// loss — fails the association, correctly, after 11 errors.)
 		maxInitRetrans: 30,
 		maxRetrans:     30,
 		pathMaxRetrans: 30,
