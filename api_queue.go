@@ -20,7 +20,7 @@ type rqItem struct {
 // size is what the item counts against the queue's byte limit.
 func (it *rqItem) size() int {
 	if it.ev != nil {
-		return 64
+		return eventSize(it.ev)
 	}
 	return len(it.msg) - it.off
 }
@@ -71,13 +71,19 @@ func (q *recvQueue) setLimit(n int) {
 }
 
 // tryPush appends it unless the queue is full; it reports whether it did.
-// Notifications are always accepted: they are small and bounded in number
-// by the engine (a few per association state change or failed message).
-func (q *recvQueue) tryPush(it rqItem) bool {
+// Messages and notifications both count against the limit; only essential
+// notifications (state changes, SendFailed: essentialEvent) are accepted
+// beyond it, so a peer flooding ERROR chunks cannot grow the queue without
+// bound — the pump blocks instead and the excess is dropped upstream.
+func (q *recvQueue) tryPush(it rqItem) bool { return q.push(it, false) }
+
+// push appends it; force accepts it beyond the limit (Peeloff moving
+// items that were already accepted by another queue).
+func (q *recvQueue) push(it rqItem, force bool) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	n := len(q.items) - q.head
-	if it.ev == nil && n > 0 && q.bytes+it.size() > q.limit {
+	if !force && (it.ev == nil || !essentialEvent(it.ev)) && n > 0 && q.bytes+it.size() > q.limit {
 		return false
 	}
 	if q.head > 0 && q.head == len(q.items) {
@@ -91,21 +97,6 @@ func (q *recvQueue) tryPush(it rqItem) bool {
 		signal(q.sp) // pass the wake-up on to another waiting producer
 	}
 	return true
-}
-
-// forcePush appends it regardless of the byte limit. Peeloff uses it to
-// move already-accepted items to the new socket: they were admitted by the
-// old socket's limit and must not be lost to a smaller one.
-func (q *recvQueue) forcePush(it rqItem) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.head > 0 && q.head == len(q.items) {
-		q.items = q.items[:0]
-		q.head = 0
-	}
-	q.items = append(q.items, it)
-	q.bytes += it.size()
-	signal(q.rd)
 }
 
 // pop removes and returns the first item (ok false when empty). If it is a

@@ -160,8 +160,11 @@ func TestRecvQueue(t *testing.T) {
 	if q.tryPush(rqItem{assoc: 2, msg: make([]byte, 30)}) {
 		t.Fatal("push above the limit accepted")
 	}
-	if !q.tryPush(rqItem{assoc: 2, ev: SenderDry{ID: 2}}) {
-		t.Fatal("notification refused")
+	if q.tryPush(rqItem{assoc: 2, ev: SenderDry{ID: 2}}) {
+		t.Fatal("droppable notification accepted above the limit")
+	}
+	if !q.tryPush(rqItem{assoc: 2, ev: AssocChange{ID: 2, State: CommLost}}) {
+		t.Fatal("state-change notification refused")
 	}
 	select {
 	case <-q.ready():

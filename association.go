@@ -204,6 +204,8 @@ type association struct {
 	cfg assocConfig
 	log logging.LeveledLogger
 
+	tr assocTrack // activity tracking by the endpoint core
+
 	aid                 AssocID
 	st                  State
 	localPort, peerPort uint16
@@ -252,6 +254,7 @@ func newAssociation(ep *endpointCore, cfg assocConfig, localPort, peerPort uint1
 		localPort: localPort,
 		peerPort:  peerPort,
 	}
+	a.tr.hidx = -1
 	ep.nextID++
 	a.aid = ep.nextID
 	return a

@@ -107,6 +107,10 @@ type EndpointRuntimeStats struct {
 	// DroppedBadVtag counts packets an association discarded for a wrong
 	// verification tag (RFC 9260 §8.5), over all associations so far.
 	DroppedBadVtag uint64
+	// EventsDropped counts events (RemoteError, PeerAddrChange, ...)
+	// discarded because the association's queue of unread deliveries was
+	// over RecvQueueBytes; state changes are never dropped.
+	EventsDropped uint64
 
 	ReadErrors   uint64 // socket read errors (not counting Close)
 	WriteErrors  uint64 // datagrams the socket refused
@@ -130,7 +134,11 @@ type Endpoint struct {
 	opsSpare []*op
 	opFree   []*op
 	opsDone  bool // the loop has exited; no more ops run
-	wake     chan struct{}
+	// drainReq lists handles whose reader made room in a full queue
+	// (Assoc.Next): the loop drains them on its next pass.
+	drainReq   []*Assoc
+	drainSpare []*Assoc
+	wake       chan struct{}
 
 	rx      chan *rxBatch
 	rxFree  chan *rxBatch
@@ -154,7 +162,12 @@ type Endpoint struct {
 	msgs     msgPool
 	retiring []*Assoc             // terminal AssocChange dispatched; retired after the event queue
 	rt       EndpointRuntimeStats // counters kept by the loop
-	progress bool                 // datagrams or timeouts handled since the last afterEvent
+	// dirty lists the handles afterEvent must visit: their association
+	// handled a datagram or timeout, an operation ran on them, or their
+	// reader made room. Per-pass work is O(active associations), not
+	// O(all associations).
+	dirty  []*Assoc
+	visits uint64 // handles visited by afterEvent (tests: O(active) per pass)
 
 	readErrors atomic.Uint64 // counted by the reader goroutine
 	closedBad  uint64        // DroppedBadVtag of reaped associations
@@ -187,6 +200,7 @@ func NewEndpointOn(pc PacketConn, cfg EndpointConfig) *Endpoint {
 			rand:          cfg.Rand,
 			loggerFactory: cfg.LoggerFactory,
 			noOOTBAbort:   cfg.NoOOTBAbort,
+			trackActivity: true,
 		}),
 		wake:      make(chan struct{}, 1),
 		rx:        make(chan *rxBatch, 4),
@@ -417,7 +431,6 @@ func (e *Endpoint) loop() {
 		case <-e.timer.C:
 			armed = false
 			e.core.handleTimeout(time.Now())
-			e.progress = true
 		case err := <-e.readErr:
 			fatal = err
 			return
@@ -429,7 +442,6 @@ func (e *Endpoint) loop() {
 
 func (e *Endpoint) handleBatch(b *rxBatch) {
 	now := time.Now()
-	e.progress = true
 	c := e.core
 	for i := 0; i < b.n; i++ {
 		m := &b.ms[i]
@@ -485,17 +497,46 @@ func (e *Endpoint) afterEvent(now time.Time) {
 	}
 	e.retirePending()
 	// Send buffer space is only freed by SACKs and timeouts (abandoned
-	// PR-SCTP messages): wake blocked senders after those, not after their
-	// own retries (which would spin).
-	progress := e.progress
-	e.progress = false
-	for _, h := range e.handles {
+	// PR-SCTP messages): wake blocked senders of the associations that
+	// handled those, not after their own retries (which would spin).
+	e.core.takeTouched(func(a *association) {
+		if h := e.handles[a.aid]; h != nil && h.a == a {
+			h.progressed = true
+			e.markDirty(h)
+		}
+	})
+	e.opsMu.Lock()
+	req := e.drainReq
+	e.drainReq = e.drainSpare[:0]
+	for _, h := range req {
+		h.wantDrain = false
+	}
+	e.opsMu.Unlock()
+	for _, h := range req {
+		e.markDirty(h)
+	}
+	clear(req)
+	e.drainSpare = req[:0]
+	dirty := e.dirty
+	for i, h := range dirty {
+		dirty[i] = nil
+		h.dirty = false
+		progressed := h.progressed
+		h.progressed = false
+		if e.handles[h.id] != h {
+			continue // retired
+		}
+		e.visits++
 		e.drain(now, h, false)
-		if h.sendBlocked && progress {
+		if h.a != nil {
+			e.core.poke(h.a) // reading may reopen the window (SACK)
+		}
+		if h.sendBlocked && progressed {
 			h.sendBlocked = false
 			signal1(h.writable)
 		}
 	}
+	e.dirty = dirty[:0]
 	e.flush(now)
 	// Aborts queued while dispatching (backlog full) produce events too.
 	for {
@@ -521,11 +562,12 @@ func (e *Endpoint) dispatch(now time.Time, ev Event) {
 		e.lmu.Unlock()
 		if q == nil || !q.push(h) {
 			// No Accept can ever take it: refuse the association.
-			h.push(Delivery{Event: ev}, 0)
+			h.pushEvent(ev, e.cfg.RecvQueueBytes)
+			e.core.poke(a)
 			a.abort(now, ErrBacklogFull.Error())
 			return
 		}
-		h.push(Delivery{Event: ev}, 0)
+		h.pushEvent(ev, e.cfg.RecvQueueBytes)
 		return
 	}
 	h := e.handles[ev.Assoc()]
@@ -537,7 +579,7 @@ func (e *Endpoint) dispatch(now time.Time, ev Event) {
 		// an unfinished partially delivered message never will be.
 		e.drain(now, h, true)
 		e.dropJoin(h)
-		h.push(Delivery{Event: ev}, 0)
+		h.pushEvent(ev, e.cfg.RecvQueueBytes)
 		err := ac.Err
 		if err == nil {
 			err = ErrClosed
@@ -549,7 +591,28 @@ func (e *Endpoint) dispatch(now time.Time, ev Event) {
 		e.retiring = append(e.retiring, h)
 		return
 	}
-	h.push(Delivery{Event: ev}, 0)
+	if !h.pushEvent(ev, e.cfg.RecvQueueBytes) {
+		e.rt.EventsDropped++
+	}
+}
+
+// markDirty makes the next afterEvent pass visit h (loop only).
+func (e *Endpoint) markDirty(h *Assoc) {
+	if !h.dirty {
+		h.dirty = true
+		e.dirty = append(e.dirty, h)
+	}
+}
+
+// requestDrain asks the loop to drain h on its next pass (any goroutine).
+func (e *Endpoint) requestDrain(h *Assoc) {
+	e.opsMu.Lock()
+	if !h.wantDrain {
+		h.wantDrain = true
+		e.drainReq = append(e.drainReq, h)
+	}
+	e.opsMu.Unlock()
+	signal1(e.wake)
 }
 
 // retirePending retires the handles whose terminal AssocChange was
@@ -855,6 +918,7 @@ func (e *Endpoint) Unlisten(port uint16) error {
 		}
 		for _, h := range q.close() {
 			if h.a != nil {
+				e.core.poke(h.a)
 				h.a.shutdown(now)
 			}
 		}

@@ -52,6 +52,10 @@ type Assoc struct {
 	// Loop-owned.
 	sendBlocked bool
 	released    bool
+	evDropped   uint64 // droppable events discarded: queue over its byte limit
+	dirty       bool   // in ep.dirty
+	progressed  bool   // the association handled a datagram or timeout this pass
+	wantDrain   bool   // in ep.drainReq (guarded by ep.opsMu)
 	// A message the association hands out in pieces (partial delivery,
 	// inMessage.partial) is joined here and delivered whole.
 	joining   bool
@@ -94,6 +98,12 @@ func (h *Assoc) push(d Delivery, size int) {
 		h.upOnce.Do(func() { close(h.upCh) })
 	}
 	h.mu.Lock()
+	h.pushLocked(d, size)
+	h.mu.Unlock()
+	signal1(h.readable)
+}
+
+func (h *Assoc) pushLocked(d Delivery, size int) {
 	if h.head > 0 && h.head == len(h.q) {
 		clear(h.q)
 		h.q = h.q[:0]
@@ -101,8 +111,64 @@ func (h *Assoc) push(d Delivery, size int) {
 	}
 	h.q = append(h.q, d)
 	h.bytes += size
-	h.mu.Unlock()
-	signal1(h.readable)
+}
+
+// pushEvent queues an event (called by the loop), charged eventSize bytes
+// against the queue's byte limit (RecvQueueBytes). An event that is not
+// essential (see essentialEvent) and does not fit is discarded and counted:
+// a peer flooding ERROR chunks while the user does not read cannot grow
+// the queue without bound (BRIEF rule 3). Essential events always queue.
+func (h *Assoc) pushEvent(ev Event, limit int) bool {
+	size := eventSize(ev)
+	if !essentialEvent(ev) {
+		h.mu.Lock()
+		full := h.head < len(h.q) && h.bytes+size > limit
+		h.mu.Unlock()
+		if full {
+			h.evDropped++
+			return false
+		}
+	}
+	h.push(Delivery{Event: ev}, size)
+	return true
+}
+
+// eventSize is what a queued event counts against a receive queue's byte
+// limit: a fixed overhead plus the bytes it references.
+func eventSize(ev Event) int {
+	n := 64
+	switch e := ev.(type) {
+	case RemoteError:
+		n += len(e.Info)
+	case AssocChange:
+		n += len(e.Causes)
+	case SendFailed:
+		n += len(e.Data)
+	}
+	return n
+}
+
+// essentialEvent reports whether ev must never be dropped: association
+// state changes (AssocChange, including the final one; Accepted; the
+// peer's SHUTDOWN) and SendFailed, which hands the user back its own
+// unsent data and is bounded by the send buffer. The rest (RemoteError,
+// PeerAddrChange, SenderDry, ...) can be triggered by the peer at will
+// and is dropped when the queue is full.
+func essentialEvent(ev Event) bool {
+	switch ev.(type) {
+	case AssocChange, Accepted, ShutdownEvent, SendFailed:
+		return true
+	}
+	return false
+}
+
+// deliverySize is what d counts against the handle's byte limit (as
+// pushed: messages by length, events by eventSize).
+func deliverySize(d *Delivery) int {
+	if d.Event != nil {
+		return eventSize(d.Event)
+	}
+	return len(d.Data)
 }
 
 func (h *Assoc) queued() int {
@@ -178,7 +244,7 @@ func (h *Assoc) Next(ctx context.Context) (Delivery, error) {
 			h.q[h.head] = Delivery{}
 			h.head++
 			wasFull := h.bytes >= h.ep.cfg.RecvQueueBytes
-			h.bytes -= len(d.Data)
+			h.bytes -= deliverySize(&d)
 			more := h.head < len(h.q)
 			closed := h.closed
 			h.mu.Unlock()
@@ -188,10 +254,7 @@ func (h *Assoc) Next(ctx context.Context) (Delivery, error) {
 			if wasFull && !closed {
 				// Room again: let the loop move more messages out
 				// of the association (and reopen its window).
-				select {
-				case h.ep.wake <- struct{}{}:
-				default:
-				}
+				h.ep.requestDrain(h)
 			}
 			return d, nil
 		}
@@ -290,6 +353,7 @@ func (h *Assoc) sendOnLoop(now time.Time, data []byte, p SendParams) error {
 	if h.a == nil || h.ep.handles[h.id] != h {
 		return h.closedErr()
 	}
+	h.ep.core.poke(h.a)
 	err := h.a.send(now, outMessage{stream: p.Stream, ppid: p.PPID, unordered: p.Unordered, data: data, ttl: p.TTL, context: p.Context})
 	if errors.Is(err, errSendBufferFull) {
 		h.sendBlocked = true
@@ -313,7 +377,10 @@ func (h *Assoc) Abort(reason string) error {
 // Release tells the endpoint nobody will read this association any more:
 // undelivered and future messages are discarded (events still queue).
 func (h *Assoc) Release() error {
-	err := h.ep.do(func(time.Time) { h.released = true })
+	err := h.ep.do(func(time.Time) {
+		h.released = true
+		h.ep.markDirty(h)
+	})
 	h.mu.Lock()
 	for i := h.head; i < len(h.q); i++ {
 		if h.q[i].Data != nil {
@@ -328,7 +395,10 @@ func (h *Assoc) Release() error {
 // Stats returns the association's counters.
 func (h *Assoc) Stats() (AssocStats, error) {
 	var s AssocStats
-	err := h.do(func(a *association, now time.Time) { s = a.stats() })
+	err := h.do(func(a *association, now time.Time) {
+		s = a.stats()
+		s.EventsDropped = h.evDropped
+	})
 	return s, err
 }
 
@@ -342,6 +412,8 @@ func (h *Assoc) do(fn func(a *association, now time.Time)) error {
 			closed = true
 			return
 		}
+		h.ep.markDirty(h)
+		h.ep.core.poke(h.a)
 		fn(h.a, now)
 	})
 	if err != nil {

@@ -32,6 +32,11 @@ type endpointConfig struct {
 	// noOOTBAbort suppresses the ABORT of RFC 9260 §8.4 rule 8 (like
 	// usrsctp's blackhole sysctl); SHUTDOWN COMPLETE (rule 5) still goes.
 	noOOTBAbort bool
+	// trackActivity makes the core keep lists of touched and active
+	// associations and a deadline heap (endpoint_active.go), so per-pass
+	// work is O(active associations). The caller must then report every
+	// state method it calls on an association itself with poke.
+	trackActivity bool
 }
 
 // assocKey finds an association from a packet: our SCTP port, the peer's
@@ -59,8 +64,15 @@ type endpointCore struct {
 	list       []*association
 	rr         int
 	last       *association // association of the last datagram (for appendSackDue)
-	closed     []*association
-	nextID     AssocID
+	// Activity tracking (cfg.trackActivity, endpoint_active.go).
+	touched []*association
+	active  []*association
+	arr     int // round robin over active
+	dlDirty []*association
+	dlHeap  []*association
+	expired []*association
+	closed  []*association
+	nextID  AssocID
 
 	replies  []outPacket // ring of stateless replies, buffers reused
 	repHead  int
@@ -174,6 +186,7 @@ func (e *endpointCore) listen(port uint16, cfg assocConfig) error {
 func (e *endpointCore) closeAll(now time.Time, reason string) {
 	clear(e.listeners)
 	for _, a := range e.list {
+		e.poke(a)
 		a.abort(now, reason)
 	}
 	e.reap()
@@ -232,6 +245,7 @@ func (e *endpointCore) add(a *association) {
 		e.byTag[a.localTag] = a
 	}
 	e.list = append(e.list, a)
+	e.touch(a)
 	for i := range a.paths.len() {
 		e.register(a, a.paths.path(i).addr.Addr())
 	}
@@ -275,6 +289,7 @@ func (e *endpointCore) reap() {
 			}
 		}
 		delete(e.byID, a.aid)
+		e.forget(a)
 		if e.byTag[a.localTag] == a {
 			delete(e.byTag, a.localTag)
 		}
@@ -343,10 +358,12 @@ func (e *endpointCore) handleDatagram(now time.Time, from netip.AddrPort, b []by
 	}
 	e.last = nil
 	if a := e.assocs[assocKey{h.DstPort, h.SrcPort, addr}]; a != nil {
+		e.touch(a)
 		a.handlePacket(now, from, h, chunks)
 		e.last = a
 	} else if a := e.byTag[h.VerificationTag]; a != nil && h.VerificationTag != 0 && a.localPort == h.DstPort && a.peerPort == h.SrcPort {
 		// Our tag from an address the peer did not list.
+		e.touch(a)
 		a.handleUnlisted(now, from, h, chunks)
 	} else {
 		e.handleNoAssoc(now, from, h, chunks)
@@ -356,9 +373,14 @@ func (e *endpointCore) handleDatagram(now time.Time, from netip.AddrPort, b []by
 
 // handleTimeout runs the expired timers of every association.
 func (e *endpointCore) handleTimeout(now time.Time) {
+	if e.cfg.trackActivity {
+		e.trackedTimeout(now)
+		return
+	}
 	for i := 0; i < len(e.list); i++ {
 		a := e.list[i]
 		if d := a.deadline(); !d.IsZero() && !now.Before(d) {
+			e.touch(a)
 			a.handleTimeout(now)
 		}
 	}
@@ -368,6 +390,9 @@ func (e *endpointCore) handleTimeout(now time.Time) {
 // deadline returns the earliest deadline over all associations; zero if
 // none.
 func (e *endpointCore) deadline() time.Time {
+	if e.cfg.trackActivity {
+		return e.trackedDeadline()
+	}
 	var d time.Time
 	for _, a := range e.list {
 		if t := a.deadline(); !t.IsZero() && (d.IsZero() || t.Before(d)) {
@@ -392,6 +417,9 @@ func (e *endpointCore) appendDatagram(now time.Time, b []byte) (pkt []byte, to n
 		b = append(b, p.chunks...)
 		FinalizePacket(b[start:])
 		return b, p.to, true
+	}
+	if e.cfg.trackActivity {
+		return e.trackedAppend(now, b)
 	}
 	n := len(e.list)
 	for i := 0; i < n; i++ {
@@ -457,6 +485,7 @@ func (e *endpointCore) handleInitListen(now time.Time, from netip.AddrPort, h Co
 		// An INIT from a new source that lists an address of an existing
 		// association belongs to it (§5.2.2; it then answers cause 11).
 		if a := e.assocs[assocKey{h.DstPort, h.SrcPort, in.addrs[i]}]; a != nil {
+			e.touch(a)
 			a.handleInit(now, from, raw)
 			return
 		}

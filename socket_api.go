@@ -1078,7 +1078,7 @@ func (s *Socket) Peeloff(id AssocID) (*SocketTCP, error) {
 	// dropped).
 	e.mu.Lock()
 	for _, it := range s.rq.take(id) {
-		c.rq.forcePush(it)
+		c.rq.push(it, true)
 	}
 	c.mu.Lock()
 	c.assoc = e

@@ -32,6 +32,11 @@ type AssocStats struct {
 	OutStreams    uint16
 	InStreams     uint16
 	PeerAddresses int
+
+	// EventsDropped counts events (RemoteError, PeerAddrChange, ...) the
+	// endpoint discarded because the association's unread queue was over
+	// EndpointConfig.RecvQueueBytes.
+	EventsDropped uint64
 }
 
 // EndpointStats are the counters of an endpoint core: packets that did not

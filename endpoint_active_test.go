@@ -1,0 +1,122 @@
+package sctp
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/usctp/sctp/internal/simnet"
+)
+
+// scanDeadline is the earliest deadline over all associations by a full
+// scan (what the tracked heap must agree with).
+func scanDeadline(e *endpointCore) time.Time {
+	var d time.Time
+	for _, a := range e.list {
+		if t := a.deadline(); !t.IsZero() && (d.IsZero() || t.Before(d)) {
+			d = t
+		}
+	}
+	return d
+}
+
+// With many idle associations and one busy one, the loop's per-pass work
+// is proportional to the active associations: afterEvent visits few
+// handles and appendDatagram few associations, while the tracked deadline
+// always equals the full scan's and the idle associations keep their
+// heartbeats going.
+func TestEndpointIdleAssociationsNotVisited(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, a, b := simPair(t, 21, simnet.LinkConfig{Delay: time.Millisecond})
+		ctx := testCtx(t, time.Hour)
+		const idle = 200
+		if err := b.Listen(7, idle+1); err != nil {
+			t.Fatal(err)
+		}
+		var idles []*Assoc
+		for range idle {
+			h, err := a.Connect(ctx, b.LocalAddr(), 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			idles = append(idles, h)
+			if _, err := b.Accept(ctx, 7); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h, err := a.Connect(ctx, b.LocalAddr(), 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := b.Accept(ctx, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		check := func(e *Endpoint) {
+			t.Helper()
+			if err := e.do(func(time.Time) {
+				if got, want := e.core.deadline(), scanDeadline(e.core); !got.Equal(want) {
+					t.Errorf("tracked deadline %v, full scan %v", got, want)
+				}
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check(a)
+		check(b)
+		var va0, vb0 uint64
+		a.do(func(time.Time) { va0 = a.visits })
+		b.do(func(time.Time) { vb0 = b.visits })
+		const msgs = 100
+		for i := range msgs {
+			m := epPayload(i, 300)
+			if err := h.Send(ctx, m, SendParams{}); err != nil {
+				t.Fatal(err)
+			}
+			d, err := srv.Next(ctx)
+			for err == nil && d.Event != nil {
+				d, err = srv.Next(ctx)
+			}
+			if err != nil || !bytes.Equal(d.Data, m) {
+				t.Fatalf("message %d: %v", i, err)
+			}
+			if i%10 == 0 {
+				check(a)
+				check(b)
+			}
+		}
+		var va, vb uint64
+		a.do(func(time.Time) { va = a.visits - va0 })
+		b.do(func(time.Time) { vb = b.visits - vb0 })
+		t.Logf("visits %d / %d (start %d / %d)", va, vb, va0, vb0)
+		// A full walk would visit idle+1 handles per pass, several passes
+		// per message.
+		if va > 20*msgs || vb > 20*msgs {
+			t.Fatalf("afterEvent visited %d / %d handles for %d messages among %d idle associations", va, vb, msgs, idle)
+		}
+		// Idle associations stay alive over heartbeat periods (their
+		// timers still fire) and still work.
+		time.Sleep(3 * time.Minute)
+		check(a)
+		check(b)
+		st, err := idles[idle/2].Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.HeartbeatsOut == 0 || st.State != StateEstablished {
+			t.Fatalf("idle association: %d heartbeats, state %v", st.HeartbeatsOut, st.State)
+		}
+		sctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		if err := idles[idle/2].Send(sctx, []byte("late"), SendParams{}); err != nil {
+			t.Fatal(err)
+		}
+		bs, _ := b.Stats()
+		if bs.Associations != idle+1 {
+			t.Fatalf("server holds %d associations", bs.Associations)
+		}
+	})
+}
