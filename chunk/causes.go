@@ -220,18 +220,11 @@ func (x *UnrecognizedParamsCause) AppendTo(b []byte) []byte {
 
 // Decode fills x from c (info a well-framed parameter list).
 func (x *UnrecognizedParamsCause) Decode(c Cause) error {
-	v, err := causeMin(c, CauseUnrecognizedParams, 4)
-	if err != nil {
-		return err
+	v, err := causeParamList(c, CauseUnrecognizedParams, 4)
+	if err == nil {
+		x.Params = v
 	}
-	it := ParamIter{it: tlvIter{b: v, c: ctx{base: 4}}}
-	for it.Next() {
-	}
-	if err := it.Err(); err != nil {
-		return err
-	}
-	x.Params = trimTLV(v)
-	return nil
+	return err
 }
 
 // NoUserDataCause: a DATA chunk without user data (RFC 9260 §3.3.10.9).
@@ -283,18 +276,11 @@ func (x *RestartNewAddrsCause) AppendTo(b []byte) []byte {
 
 // Decode fills x from c (info a well-framed parameter list).
 func (x *RestartNewAddrsCause) Decode(c Cause) error {
-	v, err := causeMin(c, CauseRestartNewAddrs, 0)
-	if err != nil {
-		return err
+	v, err := causeParamList(c, CauseRestartNewAddrs, 0)
+	if err == nil {
+		x.Addrs = v
 	}
-	it := ParamIter{it: tlvIter{b: v, c: ctx{base: 4}}}
-	for it.Next() {
-	}
-	if err := it.Err(); err != nil {
-		return err
-	}
-	x.Addrs = trimTLV(v)
-	return nil
+	return err
 }
 
 // UserInitiatedAbortCause carries the upper layer's reason (RFC 9260
@@ -470,4 +456,21 @@ func (x *UnsupportedHMACCause) Decode(c Cause) error {
 		x.HMACID = binary.BigEndian.Uint16(v)
 	}
 	return err
+}
+
+// causeParamList checks that c is a cause of the given code whose info (at
+// least min bytes) is a well-framed parameter list, and returns the list
+// without the last parameter's padding.
+func causeParamList(c Cause, code CauseCode, min int) ([]byte, error) {
+	v, err := causeMin(c, code, min)
+	if err != nil {
+		return nil, err
+	}
+	it := ParamIter{it: tlvIter{b: v, c: ctx{base: 4}}}
+	for it.Next() {
+	}
+	if err := it.Err(); err != nil {
+		return nil, err
+	}
+	return trimTLV(v), nil
 }
