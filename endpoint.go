@@ -138,7 +138,12 @@ type Endpoint struct {
 	// (Assoc.Next): the loop drains them on its next pass.
 	drainReq   []*Assoc
 	drainSpare []*Assoc
-	wake       chan struct{}
+	// sendReq lists handles whose pending send queue became non-empty
+	// (Assoc.trySendFast): the loop moves their messages into the
+	// associations before it runs the ops queued with them.
+	sendReq   []*Assoc
+	sendSpare []*Assoc
+	wake      chan struct{}
 
 	rx      chan *rxBatch
 	rxFree  chan *rxBatch
@@ -378,11 +383,82 @@ func (e *Endpoint) do(fn func(now time.Time)) error {
 	return err
 }
 
+// requestSend asks the loop to move h's pending messages into its
+// association (any goroutine).
+func (e *Endpoint) requestSend(h *Assoc) {
+	e.opsMu.Lock()
+	if e.opsDone {
+		e.opsMu.Unlock()
+		return
+	}
+	e.sendReq = append(e.sendReq, h)
+	e.opsMu.Unlock()
+	signal1(e.wake)
+}
+
+// sendPending hands h's pending messages to its association in order
+// (loop only). A message the association refuses (it left ESTABLISHED
+// after the message was accepted) is reported by a SendFailed event with
+// the association's error, like the engine reports its unsent data.
+func (e *Endpoint) sendPending(now time.Time, h *Assoc) {
+	h.mu.Lock()
+	if len(h.pend) == 0 {
+		h.mu.Unlock()
+		return
+	}
+	batch := h.pend
+	h.pend = h.pendSpare[:0]
+	h.pendSpare = nil
+	h.mu.Unlock()
+	live := h.a != nil && e.handles[h.id] == h
+	if live {
+		e.core.poke(h.a)
+	}
+	charge := 0
+	for i := range batch {
+		m := &batch[i]
+		charge += len(m.data) + sendMsgOverhead
+		var err error
+		if live {
+			err = h.a.send(now, outMessage{stream: m.p.Stream, ppid: m.p.PPID, unordered: m.p.Unordered, data: m.data, ttl: m.p.TTL, context: m.p.Context})
+		} else {
+			err = h.closedErr()
+		}
+		if err != nil {
+			ev := SendFailed{ID: h.id, Stream: m.p.Stream, PPID: m.p.PPID, Context: m.p.Context, Unsent: true, Data: m.data, Err: err}
+			h.push(Delivery{Event: ev}, eventSize(ev))
+		} else {
+			e.msgs.put(m.data)
+		}
+		batch[i] = pendMsg{}
+	}
+	h.mu.Lock()
+	h.pendBytes -= charge
+	h.publishLocked()
+	if h.pendSpare == nil {
+		h.pendSpare = batch[:0]
+	}
+	h.mu.Unlock()
+	if live {
+		e.markDirty(h)
+	}
+}
+
 func (e *Endpoint) runOps(now time.Time) {
 	e.opsMu.Lock()
 	ops := e.ops
 	e.ops = e.opsSpare[:0]
+	sends := e.sendReq
+	e.sendReq = e.sendSpare[:0]
 	e.opsMu.Unlock()
+	// Messages accepted asynchronously go first: an op the same user
+	// goroutine queued after them must see them (Shutdown, Stats, a
+	// synchronous send).
+	for i, h := range sends {
+		e.sendPending(now, h)
+		sends[i] = nil
+	}
+	e.sendSpare = sends[:0]
 	for _, o := range ops {
 		switch o.kind {
 		case opFunc:
@@ -531,6 +607,7 @@ func (e *Endpoint) afterEvent(now time.Time) {
 		if h.a != nil {
 			e.core.poke(h.a) // reading may reopen the window (SACK)
 		}
+		h.publish()
 		if h.sendBlocked && progressed {
 			h.sendBlocked = false
 			signal1(h.writable)
@@ -574,6 +651,7 @@ func (e *Endpoint) dispatch(now time.Time, ev Event) {
 	if h == nil {
 		return
 	}
+	h.publish() // state changes (CommUp, SHUTDOWN received, ...) gate the fast send path
 	if ac, ok := ev.(AssocChange); ok && (ac.State == CommLost || ac.State == ShutdownComp || ac.State == CantStartAssoc) {
 		// Terminal: everything received before it is delivered first;
 		// an unfinished partially delivered message never will be.
@@ -635,6 +713,8 @@ func (e *Endpoint) retire(h *Assoc, err error) {
 		delete(e.portRefs, h.localPort)
 	}
 	h.mu.Lock()
+	h.sfast = false
+	h.failPendingLocked(err)
 	h.closed = true
 	h.err = err
 	h.mu.Unlock()

@@ -71,6 +71,24 @@ type Assoc struct {
 	err    error // why it closed
 	up     bool  // CommUp or Restart seen
 
+	// Asynchronous send path (guarded by mu). While sfast is set (the
+	// association is established; published by the loop with its
+	// negotiated limits and send-buffer use), TrySend copies a message
+	// that passes the checks below into pend and returns at once; the loop
+	// moves pend into the association in order (Endpoint.sendPending).
+	// sEng + pendBytes never exceeds sBuf, and the engine's use only
+	// shrinks between two publications, so the engine accepts every
+	// pending message unless the association left ESTABLISHED meanwhile
+	// (then the message is reported by a SendFailed event).
+	sfast     bool
+	sOut      uint16 // negotiated outbound streams
+	sMax      int    // largest message
+	sBuf      int    // send buffer bytes
+	sEng      int    // bytes the engine's send buffer held when published
+	pend      []pendMsg
+	pendSpare []pendMsg
+	pendBytes int // charge of pend: data + sendMsgOverhead per message
+
 	readable chan struct{} // 1-slot: q may be non-empty or closed
 	writable chan struct{} // 1-slot: send buffer may have room
 	upCh     chan struct{} // closed at CommUp
@@ -313,9 +331,19 @@ func (h *Assoc) Recv(ctx context.Context, buf []byte) (int, Delivery, error) {
 // afterwards.
 func (h *Assoc) Recycle(b []byte) { h.ep.msgs.put(b) }
 
+// pendMsg is a message accepted by TrySend and not yet handed to the
+// association; data is a pooled copy (Endpoint.msgs).
+type pendMsg struct {
+	data []byte
+	p    SendParams
+}
+
 // TrySend queues a message without blocking; ErrWouldBlock when the send
 // buffer is full. data is copied.
 func (h *Assoc) TrySend(data []byte, p SendParams) error {
+	if h.trySendFast(data, p) {
+		return nil
+	}
 	o := h.ep.getOp()
 	o.kind, o.h, o.data, o.params = opSend, h, data, p
 	err := h.ep.submit(o)
@@ -349,7 +377,71 @@ func (h *Assoc) Send(ctx context.Context, data []byte, p SendParams) error {
 	}
 }
 
+// trySendFast queues a copy of data in the handle's pending queue when the
+// association is established, the message passes the checks the engine
+// would make (non-empty, not over the maximum message size, a negotiated
+// stream) and it fits the send buffer with everything already queued.
+// Otherwise it reports false and TrySend takes the synchronous path,
+// which reports the error (or ErrWouldBlock) exactly as the engine does.
+func (h *Assoc) trySendFast(data []byte, p SendParams) bool {
+	n := len(data)
+	h.mu.Lock()
+	if !h.sfast || n == 0 || n > h.sMax || p.Stream >= h.sOut ||
+		h.sEng+h.pendBytes+n+sendMsgOverhead > h.sBuf {
+		h.mu.Unlock()
+		return false
+	}
+	b := h.ep.msgs.get(n)
+	copy(b, data)
+	first := len(h.pend) == 0
+	h.pend = append(h.pend, pendMsg{data: b, p: p})
+	h.pendBytes += n + sendMsgOverhead
+	h.mu.Unlock()
+	if first {
+		// A non-empty queue already has a request in flight (or the loop
+		// is taking it right now and will see this message too).
+		h.ep.requestSend(h)
+	}
+	return true
+}
+
+// publishLocked refreshes the fast send path's view of the association
+// (loop only, h.mu held).
+func (h *Assoc) publishLocked() {
+	a := h.a
+	if h.closed || a == nil || a.st != StateEstablished || a.data == nil || h.ep.handles[h.id] != h {
+		h.sfast = false
+		return
+	}
+	h.sfast = true
+	h.sOut = a.data.cfg.outStreams
+	h.sMax = a.data.cfg.maxMessage
+	h.sBuf = a.data.cfg.sndBuf
+	h.sEng = a.data.snd.queued
+}
+
+func (h *Assoc) publish() {
+	h.mu.Lock()
+	h.publishLocked()
+	h.mu.Unlock()
+}
+
+// failPendingLocked turns the messages still pending in the handle into
+// SendFailed events (never transmitted: Unsent) queued for the reader, as
+// the engine reports the unsent data of a closing association (h.mu held).
+func (h *Assoc) failPendingLocked(err error) {
+	for i := range h.pend {
+		m := &h.pend[i]
+		ev := SendFailed{ID: h.id, Stream: m.p.Stream, PPID: m.p.PPID, Context: m.p.Context, Unsent: true, Data: m.data, Err: err}
+		h.pushLocked(Delivery{Event: ev}, eventSize(ev))
+		h.pend[i] = pendMsg{}
+	}
+	h.pend = h.pend[:0]
+	h.pendBytes = 0
+}
+
 func (h *Assoc) sendOnLoop(now time.Time, data []byte, p SendParams) error {
+	h.ep.sendPending(now, h)
 	if h.a == nil || h.ep.handles[h.id] != h {
 		return h.closedErr()
 	}
@@ -358,6 +450,7 @@ func (h *Assoc) sendOnLoop(now time.Time, data []byte, p SendParams) error {
 	if errors.Is(err, errSendBufferFull) {
 		h.sendBlocked = true
 	}
+	h.publish()
 	return err
 }
 
@@ -408,6 +501,11 @@ func (h *Assoc) Stats() (AssocStats, error) {
 func (h *Assoc) do(fn func(a *association, now time.Time)) error {
 	var closed bool
 	err := h.ep.do(func(now time.Time) {
+		if h.ep.handles[h.id] != h || h.a == nil {
+			closed = true
+			return
+		}
+		h.ep.sendPending(now, h)
 		if h.ep.handles[h.id] != h || h.a == nil {
 			closed = true
 			return

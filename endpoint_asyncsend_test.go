@@ -1,0 +1,182 @@
+package sctp
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/usctp/sctp/internal/simnet"
+)
+
+// asyncPair sets up an established association over the in-memory network
+// and returns the client and server handles.
+func asyncPair(t *testing.T) (n *simnet.Network, a *Endpoint, h, srv *Assoc) {
+	t.Helper()
+	n, a, b := simPair(t, 7, simnet.LinkConfig{Delay: time.Millisecond})
+	ctx := testCtx(t, time.Minute)
+	if err := b.Listen(9, 4); err != nil {
+		t.Fatal(err)
+	}
+	h, err := a.Connect(ctx, b.LocalAddr(), 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err = b.Accept(ctx, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.WaitEstablished(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return n, a, h, srv
+}
+
+// Sends return before the loop ran them, yet the API errors stay
+// synchronous and the messages arrive whole and in order.
+func TestAsyncSendOrderAndErrors(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, _, h, srv := asyncPair(t)
+		ctx := testCtx(t, time.Minute)
+		h.mu.Lock()
+		fast, out, maxMsg := h.sfast, h.sOut, h.sMax
+		h.mu.Unlock()
+		if !fast || out == 0 || maxMsg == 0 {
+			t.Fatalf("fast send path not published after CommUp: fast=%v out=%d max=%d", fast, out, maxMsg)
+		}
+		if err := h.TrySend(nil, SendParams{}); !errors.Is(err, errEmptyMessage) {
+			t.Errorf("empty message: %v, want errEmptyMessage", err)
+		}
+		if err := h.TrySend([]byte("x"), SendParams{Stream: out}); !errors.Is(err, errInvalidStream) {
+			t.Errorf("stream %d of %d: %v, want errInvalidStream", out, out, err)
+		}
+		if err := h.TrySend(make([]byte, maxMsg+1), SendParams{}); !errors.Is(err, errMessageTooLarge) {
+			t.Errorf("message of %d bytes: %v, want errMessageTooLarge", maxMsg+1, err)
+		}
+		const n = 200
+		for i := range n {
+			if err := h.Send(ctx, epPayload(i, 1200), SendParams{Stream: uint16(i % 2), PPID: uint32(i)}); err != nil {
+				t.Fatalf("Send %d: %v", i, err)
+			}
+		}
+		next := [2]int{0, 1}
+		for got := 0; got < n; {
+			d, err := srv.Next(ctx)
+			if err != nil {
+				t.Fatalf("Next after %d messages: %v", got, err)
+			}
+			if d.Event != nil {
+				continue
+			}
+			want := next[d.Stream]
+			if int(d.PPID) != want || !bytes.Equal(d.Data, epPayload(want, 1200)) {
+				t.Fatalf("stream %d: got message ppid %d, want %d (in order, intact)", d.Stream, d.PPID, want)
+			}
+			next[d.Stream] += 2
+			got++
+			srv.Recycle(d.Data)
+		}
+		if err := h.Abort("done"); err != nil {
+			t.Fatal(err)
+		}
+		<-h.Done()
+		if err := h.TrySend([]byte("x"), SendParams{}); !errors.Is(err, ErrClosed) {
+			t.Errorf("send after abort: %v, want ErrClosed", err)
+		}
+	})
+}
+
+// Messages still pending in the handle when the association aborts are
+// reported by SendFailed events (unsent, with their data, after the
+// terminal AssocChange), and blocked senders wake up.
+func TestAsyncSendPendingFailedOnAbort(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, a, h, _ := asyncPair(t)
+		ctx := testCtx(t, time.Minute)
+		msgs := [][]byte{[]byte("first pending"), []byte("second pending")}
+		var sendErrs []error
+		// On the loop: accept two messages asynchronously (the loop
+		// cannot move them before this op returns), then abort.
+		if err := a.do(func(now time.Time) {
+			for i, m := range msgs {
+				sendErrs = append(sendErrs, h.TrySend(m, SendParams{Stream: 1, PPID: uint32(50 + i), Context: uint32(i)}))
+			}
+			h.a.abort(now, "test")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for i, err := range sendErrs {
+			if err != nil {
+				t.Fatalf("TrySend %d: %v", i, err)
+			}
+		}
+		var fails []SendFailed
+		terminal := false
+		for {
+			d, err := h.Next(ctx)
+			if err != nil {
+				if !errors.Is(err, ErrAborted) {
+					t.Fatalf("end: %v, want ErrAborted", err)
+				}
+				break
+			}
+			switch ev := d.Event.(type) {
+			case AssocChange:
+				if ev.State == CommLost {
+					terminal = true
+				}
+			case SendFailed:
+				if !terminal {
+					t.Errorf("SendFailed before the terminal AssocChange")
+				}
+				fails = append(fails, ev)
+			}
+		}
+		if len(fails) != len(msgs) {
+			t.Fatalf("got %d SendFailed events, want %d: %v", len(fails), len(msgs), fails)
+		}
+		for i, f := range fails {
+			if !bytes.Equal(f.Data, msgs[i]) || f.PPID != uint32(50+i) || f.Context != uint32(i) || !f.Unsent || !errors.Is(f.Err, ErrAborted) {
+				t.Errorf("SendFailed %d = %+v, want data %q ppid %d unsent, ErrAborted", i, f, msgs[i], 50+i)
+			}
+		}
+		h.mu.Lock()
+		pend, fast := len(h.pend), h.sfast
+		h.mu.Unlock()
+		if pend != 0 || fast {
+			t.Errorf("after close: %d messages pending, fast path %v", pend, fast)
+		}
+	})
+}
+
+// A sender blocked on a full send buffer is woken when the association
+// closes and gets the close error.
+func TestAsyncSendBlockedSenderWokenByAbort(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		net, _, h, _ := asyncPair(t)
+		ctx := testCtx(t, time.Minute)
+		net.SetLink(h.Peer(), h.Endpoint().LocalAddr(), simnet.LinkConfig{Loss: 1})
+		done := make(chan error, 1)
+		go func() {
+			for i := 0; ; i++ {
+				if err := h.Send(ctx, epPayload(i, 1200), SendParams{}); err != nil {
+					done <- err
+					return
+				}
+			}
+		}()
+		synctest.Wait() // the sender is blocked: buffer full, nothing acked
+		select {
+		case err := <-done:
+			t.Fatalf("sender stopped before the abort: %v", err)
+		default:
+		}
+		if err := h.Abort("stop"); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; !errors.Is(err, ErrClosed) {
+			t.Fatalf("blocked Send returned %v, want ErrClosed", err)
+		}
+	})
+}
