@@ -377,6 +377,13 @@ func (h *Assoc) Send(ctx context.Context, data []byte, p SendParams) error {
 	}
 }
 
+// pendMax bounds the messages pending in one handle: enough for several
+// full write batches per loop wake-up, few enough that their pooled
+// buffers are recycled (msgPool keeps up to 256 per size class) instead
+// of allocated. A sender beyond it takes the synchronous path, which
+// first moves the pending messages into the association.
+const pendMax = 128
+
 // trySendFast queues a copy of data in the handle's pending queue when the
 // association is established, the message passes the checks the engine
 // would make (non-empty, not over the maximum message size, a negotiated
@@ -386,7 +393,7 @@ func (h *Assoc) Send(ctx context.Context, data []byte, p SendParams) error {
 func (h *Assoc) trySendFast(data []byte, p SendParams) bool {
 	n := len(data)
 	h.mu.Lock()
-	if !h.sfast || n == 0 || n > h.sMax || p.Stream >= h.sOut ||
+	if !h.sfast || n == 0 || n > h.sMax || p.Stream >= h.sOut || len(h.pend) >= pendMax ||
 		h.sEng+h.pendBytes+n+sendMsgOverhead > h.sBuf {
 		h.mu.Unlock()
 		return false
