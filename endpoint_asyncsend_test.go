@@ -180,3 +180,57 @@ func TestAsyncSendBlockedSenderWokenByAbort(t *testing.T) {
 		}
 	})
 }
+
+// Messages accepted asynchronously before a graceful Shutdown are still
+// delivered: the loop moves them into the association before the op runs.
+func TestAsyncSendThenShutdownDelivers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, _, h, srv := asyncPair(t)
+		ctx := testCtx(t, time.Minute)
+		const n = 100
+		for i := range n {
+			if err := h.Send(ctx, epPayload(i, 1200), SendParams{PPID: uint32(i)}); err != nil {
+				t.Fatalf("Send %d: %v", i, err)
+			}
+		}
+		if err := h.Shutdown(); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.TrySend([]byte("late"), SendParams{}); !errors.Is(err, ErrShuttingDown) && !errors.Is(err, ErrClosed) {
+			t.Errorf("send after Shutdown: %v, want ErrShuttingDown", err)
+		}
+		got := 0
+		for {
+			d, err := srv.Next(ctx)
+			if err != nil {
+				if !errors.Is(err, ErrClosed) {
+					t.Fatalf("server end: %v, want ErrClosed (graceful)", err)
+				}
+				break
+			}
+			if sf, ok := d.Event.(SendFailed); ok {
+				t.Fatalf("unexpected %v", sf)
+			}
+			if d.Event != nil {
+				continue
+			}
+			if int(d.PPID) != got || !bytes.Equal(d.Data, epPayload(got, 1200)) {
+				t.Fatalf("message %d: got ppid %d", got, d.PPID)
+			}
+			got++
+		}
+		if got != n {
+			t.Fatalf("server got %d messages, want %d", got, n)
+		}
+		<-h.Done()
+		for {
+			d, err := h.Next(ctx)
+			if err != nil {
+				break
+			}
+			if sf, ok := d.Event.(SendFailed); ok {
+				t.Fatalf("client reported %v", sf)
+			}
+		}
+	})
+}
