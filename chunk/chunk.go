@@ -8,8 +8,8 @@
 // input; malformed input yields an error that errors.Is one of the Err*
 // sentinels and errors.As a *ParseError.
 //
-// CONTRACT FILE: the declarations in this file are the API other packages
-// code against. Implementations live in the other files of this package.
+// This file holds the package's central types (chunk and parameter types,
+// Raw, Iter, the typed chunks); their methods live in the other files.
 package chunk
 
 // Type is an SCTP chunk type (RFC 9260 §3.2).
