@@ -129,48 +129,24 @@ func (c assocConfig) withDefaults() assocConfig {
 			c.rwnd = minRwnd
 		}
 	}
-	if c.sndBuf <= 0 {
-		c.sndBuf = assocDefaultSndBuf
-	}
-	if c.maxMessage <= 0 {
-		c.maxMessage = assocDefaultMaxMessage
-	}
-	if c.mtu <= 0 {
-		c.mtu = assocDefaultMTU
-	}
+	setDefault(&c.sndBuf, assocDefaultSndBuf)
+	setDefault(&c.maxMessage, assocDefaultMaxMessage)
+	setDefault(&c.mtu, assocDefaultMTU)
 	if c.mtu < minMTU {
 		c.mtu = minMTU
 	}
-	if c.rto.initial <= 0 {
-		c.rto.initial = assocDefaultRTOInitial
-	}
-	if c.rto.min <= 0 {
-		c.rto.min = assocDefaultRTOMin
-	}
-	if c.rto.max <= 0 {
-		c.rto.max = assocDefaultRTOMax
-	}
+	setDefault(&c.rto.initial, assocDefaultRTOInitial)
+	setDefault(&c.rto.min, assocDefaultRTOMin)
+	setDefault(&c.rto.max, assocDefaultRTOMax)
 	if c.rto.max < c.rto.min {
 		c.rto.max = c.rto.min
 	}
-	if c.maxInitRetrans <= 0 {
-		c.maxInitRetrans = assocDefaultMaxInitRetrans
-	}
-	if c.maxRetrans <= 0 {
-		c.maxRetrans = assocDefaultMaxRetrans
-	}
-	if c.pathMaxRetrans <= 0 {
-		c.pathMaxRetrans = assocDefaultPathMaxRetrans
-	}
-	if c.cookieLifetime <= 0 {
-		c.cookieLifetime = assocDefaultCookieLifetime
-	}
-	if c.hbInterval <= 0 {
-		c.hbInterval = assocDefaultHBInterval
-	}
-	if c.sackDelay <= 0 {
-		c.sackDelay = assocDefaultSackDelay
-	}
+	setDefault(&c.maxInitRetrans, assocDefaultMaxInitRetrans)
+	setDefault(&c.maxRetrans, assocDefaultMaxRetrans)
+	setDefault(&c.pathMaxRetrans, assocDefaultPathMaxRetrans)
+	setDefault(&c.cookieLifetime, assocDefaultCookieLifetime)
+	setDefault(&c.hbInterval, assocDefaultHBInterval)
+	setDefault(&c.sackDelay, assocDefaultSackDelay)
 	return c
 }
 
@@ -1045,4 +1021,11 @@ func (a *association) tBitOK(vtag uint32, t bool) bool {
 		return a.peerTag != 0 && vtag == a.peerTag
 	}
 	return vtag == a.localTag
+}
+
+// setDefault sets *p to d when *p is zero or negative (an unset option).
+func setDefault[T int | time.Duration](p *T, d T) {
+	if *p <= 0 {
+		*p = d
+	}
 }

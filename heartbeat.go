@@ -15,11 +15,12 @@ import (
 
 // Path management defaults (RFC 9260 §16).
 const (
-	defaultHBInterval     = 30 * time.Second // HB.interval
-	defaultPathMaxRetrans = 5                // Path.Max.Retrans
-	defaultPathRTOInitial = time.Second      // RTO.Initial
-	defaultPathRTOMin     = time.Second      // RTO.Min
-	defaultPathRTOMax     = 60 * time.Second // RTO.Max
+	// The RFC 9260 §16 defaults, as the association uses them.
+	defaultHBInterval     = assocDefaultHBInterval     // HB.interval
+	defaultPathMaxRetrans = assocDefaultPathMaxRetrans // Path.Max.Retrans
+	defaultPathRTOInitial = assocDefaultRTOInitial     // RTO.Initial
+	defaultPathRTOMin     = assocDefaultRTOMin         // RTO.Min
+	defaultPathRTOMax     = assocDefaultRTOMax         // RTO.Max
 
 	// maxPaths bounds the destination addresses of one association: the
 	// handshake address plus the peer's INIT/INIT ACK addresses.
@@ -39,21 +40,11 @@ type pathConfig struct {
 }
 
 func (c pathConfig) withDefaults() pathConfig {
-	if c.hbInterval <= 0 {
-		c.hbInterval = defaultHBInterval
-	}
-	if c.maxRetrans <= 0 {
-		c.maxRetrans = defaultPathMaxRetrans
-	}
-	if c.rtoInitial <= 0 {
-		c.rtoInitial = defaultPathRTOInitial
-	}
-	if c.rtoMin <= 0 {
-		c.rtoMin = defaultPathRTOMin
-	}
-	if c.rtoMax <= 0 {
-		c.rtoMax = defaultPathRTOMax
-	}
+	setDefault(&c.hbInterval, defaultHBInterval)
+	setDefault(&c.maxRetrans, defaultPathMaxRetrans)
+	setDefault(&c.rtoInitial, defaultPathRTOInitial)
+	setDefault(&c.rtoMin, defaultPathRTOMin)
+	setDefault(&c.rtoMax, defaultPathRTOMax)
 	if c.rtoMax < c.rtoMin {
 		c.rtoMax = c.rtoMin
 	}
