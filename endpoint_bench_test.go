@@ -9,6 +9,77 @@ import (
 	"github.com/usctp/sctp/udpencap"
 )
 
+// benchEndpoints returns two endpoints on free UDP ports of 127.0.0.1, the
+// server listening on SCTP port 9 with the given backlog, and a context
+// bounding the benchmark.
+func benchEndpoints(b *testing.B, backlog int, opts []udpencap.Option) (srv, cli *Endpoint, ctx context.Context) {
+	mk := func() *Endpoint {
+		e, err := NewEndpoint("udp4", netip.MustParseAddrPort("127.0.0.1:0"), EndpointConfig{UDPOptions: opts})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { e.Close() })
+		return e
+	}
+	srv, cli = mk(), mk()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	b.Cleanup(cancel)
+	if err := srv.Listen(9, backlog); err != nil {
+		b.Fatal(err)
+	}
+	return srv, cli, ctx
+}
+
+// benchConnect sets up one association from cli to srv.
+func benchConnect(b *testing.B, ctx context.Context, srv, cli *Endpoint) (h, s *Assoc) {
+	h, err := cli.Connect(ctx, srv.LocalAddr(), 9)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err = srv.Accept(ctx, 9)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return h, s
+}
+
+// benchStream sends b.N 1200-byte messages from h to s, reports the SACKs
+// per received packet (RFC 9260 §6.2: at least one every second DATA
+// packet, also when the runtime reads datagrams in batches), shuts down,
+// and checks that every message arrived.
+func benchStream(b *testing.B, ctx context.Context, h, s *Assoc) {
+	done := make(chan int)
+	go func() {
+		buf := make([]byte, 2048)
+		n := 0
+		for {
+			if _, _, err := s.Recv(ctx, buf); err != nil {
+				done <- n
+				return
+			}
+			n++
+		}
+	}()
+	msg := make([]byte, 1200)
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := h.Send(ctx, msg, SendParams{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if st, err := s.Stats(); err == nil && st.PacketsIn > 0 {
+		b.ReportMetric(float64(st.SacksOut)/float64(st.PacketsIn), "sacks/pkt")
+	}
+	h.Shutdown()
+	got := <-done
+	b.StopTimer()
+	if got != b.N {
+		b.Fatalf("received %d of %d", got, b.N)
+	}
+}
+
 // BenchmarkEndpointLoopback streams 1200-byte messages from one endpoint to
 // another over real UDP on 127.0.0.1 (batched I/O, GSO/GRO where the kernel
 // has them); allocs/op is per message, both sides included.
@@ -22,59 +93,31 @@ func BenchmarkEndpointLoopback(b *testing.B) {
 		{"single", []udpencap.Option{udpencap.WithoutBatch()}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			mk := func() *Endpoint {
-				e, err := NewEndpoint("udp4", netip.MustParseAddrPort("127.0.0.1:0"), EndpointConfig{UDPOptions: c.opts})
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.Cleanup(func() { e.Close() })
-				return e
+			srv, cli, ctx := benchEndpoints(b, 1, c.opts)
+			h, s := benchConnect(b, ctx, srv, cli)
+			benchStream(b, ctx, h, s)
+		})
+	}
+}
+
+// BenchmarkEndpointManyIdle streams 1200-byte messages over one association
+// between two real UDP endpoints on 127.0.0.1 that also hold 1,000 idle
+// associations: the loop's per-pass work must not grow with them.
+func BenchmarkEndpointManyIdle(b *testing.B) {
+	for _, idle := range []int{0, 1000} {
+		b.Run(map[int]string{0: "idle=0", 1000: "idle=1000"}[idle], func(b *testing.B) {
+			srv, cli, ctx := benchEndpoints(b, idle+1, nil)
+			for i := 0; i < idle; i++ {
+				benchConnect(b, ctx, srv, cli)
 			}
-			srv, cli := mk(), mk()
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			defer cancel()
-			if err := srv.Listen(9, 1); err != nil {
-				b.Fatal(err)
-			}
-			h, err := cli.Connect(ctx, srv.LocalAddr(), 9)
+			h, s := benchConnect(b, ctx, srv, cli)
+			benchStream(b, ctx, h, s)
+			st, err := srv.Stats()
 			if err != nil {
 				b.Fatal(err)
 			}
-			s, err := srv.Accept(ctx, 9)
-			if err != nil {
-				b.Fatal(err)
-			}
-			done := make(chan int)
-			go func() {
-				buf := make([]byte, 2048)
-				n := 0
-				for {
-					if _, _, err := s.Recv(ctx, buf); err != nil {
-						done <- n
-						return
-					}
-					n++
-				}
-			}()
-			msg := make([]byte, 1200)
-			b.SetBytes(int64(len(msg)))
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if err := h.Send(ctx, msg, SendParams{}); err != nil {
-					b.Fatal(err)
-				}
-			}
-			// RFC 9260 §6.2: a SACK at least every second DATA packet,
-			// also when the runtime reads datagrams in batches.
-			if st, err := s.Stats(); err == nil && st.PacketsIn > 0 {
-				b.ReportMetric(float64(st.SacksOut)/float64(st.PacketsIn), "sacks/pkt")
-			}
-			h.Shutdown()
-			got := <-done
-			b.StopTimer()
-			if got != b.N {
-				b.Fatalf("received %d of %d", got, b.N)
+			if st.Associations != idle {
+				b.Fatalf("server holds %d associations, want %d idle", st.Associations, idle)
 			}
 		})
 	}
