@@ -176,7 +176,7 @@ func (t *timer) start(now time.Time, d time.Duration) { t.at = now.Add(d); t.rto
 // every method takes now, nothing reads the clock, and output is pulled
 // with appendPacket.
 type association struct {
-	ep  *endpointCore
+	ep  *endpoint
 	cfg assocConfig
 	log logging.LeveledLogger
 
@@ -222,7 +222,7 @@ type association struct {
 	fwdC     chunk.ForwardTSN
 }
 
-func newAssociation(ep *endpointCore, cfg assocConfig, localPort, peerPort uint16) *association {
+func newAssociation(ep *endpoint, cfg assocConfig, localPort, peerPort uint16) *association {
 	a := &association{
 		ep:        ep,
 		cfg:       cfg,

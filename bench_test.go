@@ -25,12 +25,12 @@ import (
 // the endpoint benchmarks and the scale tests.
 type benchPair struct {
 	now   time.Time
-	eps   [2]*endpointCore // 0 = server, 1 = client
+	eps   [2]*endpoint // 0 = server, 1 = client
 	addrs [2]netip.AddrPort
 	buf   []byte
 }
 
-func newBenchEndpoint(seed uint64) *endpointCore {
+func newBenchEndpoint(seed uint64) *endpoint {
 	var s [32]byte
 	binary.LittleEndian.PutUint64(s[:], seed)
 	return newEndpointCore(endpointConfig{rand: rand.NewChaCha8(s), loggerFactory: quietLogger()})
@@ -40,7 +40,7 @@ func newBenchPair(tb testing.TB, cfg assocConfig) *benchPair {
 	tb.Helper()
 	p := &benchPair{
 		now:   testEpoch,
-		eps:   [2]*endpointCore{newBenchEndpoint(1), newBenchEndpoint(2)},
+		eps:   [2]*endpoint{newBenchEndpoint(1), newBenchEndpoint(2)},
 		addrs: [2]netip.AddrPort{netip.MustParseAddrPort("10.0.0.1:9899"), netip.MustParseAddrPort("10.0.0.2:9899")},
 		buf:   make([]byte, 0, 65536),
 	}
@@ -291,31 +291,31 @@ func BenchmarkRuntimeTransfer(b *testing.B) {
 	for _, size := range []int{1200, 64 << 10} {
 		b.Run(byteSize(size), func(b *testing.B) {
 			lo := netip.MustParseAddrPort("127.0.0.1:0")
-			cfg := EndpointConfig{LoggerFactory: quietLogger()}
-			srv, err := NewEndpoint("udp4", lo, cfg)
+			cfg := runnerConfig{LoggerFactory: quietLogger()}
+			srv, err := newRunner("udp4", lo, cfg)
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer srv.Close()
-			cli, err := NewEndpoint("udp4", lo, cfg)
+			defer srv.close()
+			cli, err := newRunner("udp4", lo, cfg)
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer cli.Close()
-			if err := srv.Listen(7, 1); err != nil {
+			defer cli.close()
+			if err := srv.listenDefaults(7, 1); err != nil {
 				b.Fatal(err)
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			ca, err := cli.Connect(ctx, srv.LocalAddr(), 7)
+			ca, err := cli.connectWait(ctx, srv.localAddr(), 7)
 			if err != nil {
 				b.Fatal(err)
 			}
-			sa, err := srv.Accept(ctx, 7)
+			sa, err := srv.accept(ctx, 7)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if err := ca.WaitEstablished(ctx); err != nil {
+			if err := ca.waitEstablished(ctx); err != nil {
 				b.Fatal(err)
 			}
 			msg := make([]byte, size)
@@ -327,7 +327,7 @@ func BenchmarkRuntimeTransfer(b *testing.B) {
 				buf := make([]byte, size)
 				n := 0
 				for n < total {
-					k, _, err := sa.Recv(ctx, buf)
+					k, _, err := sa.recv(ctx, buf)
 					if err != nil {
 						break
 					}
@@ -335,15 +335,15 @@ func BenchmarkRuntimeTransfer(b *testing.B) {
 				}
 				got <- n
 			}()
-			s0, _ := srv.Stats()
-			c0, _ := cli.Stats()
+			s0, _ := srv.stats()
+			c0, _ := cli.stats()
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if err := ca.Send(ctx, msg, SendParams{}); err != nil {
-					cs, _ := ca.Stats()
-					ss, _ := sa.Stats()
+				if err := ca.send(ctx, msg, SendParams{}); err != nil {
+					cs, _ := ca.stats()
+					ss, _ := sa.stats()
 					b.Fatalf("message %d of %d: %v\nclient %+v\nserver %+v", i, b.N, err, cs, ss)
 				}
 			}
@@ -352,10 +352,10 @@ func BenchmarkRuntimeTransfer(b *testing.B) {
 			if n != total {
 				b.Fatalf("%d of %d bytes received", n, total)
 			}
-			s1, _ := srv.Stats()
-			c1, _ := cli.Stats()
+			s1, _ := srv.stats()
+			c1, _ := cli.stats()
 			if testing.Verbose() {
-				cs, _ := ca.Stats()
+				cs, _ := ca.stats()
 				b.Logf("N=%d client %+v", b.N, cs)
 			}
 			w := float64(c1.Socket.DatagramsWritten-c0.Socket.DatagramsWritten+s1.Socket.DatagramsWritten-s0.Socket.DatagramsWritten) /

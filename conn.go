@@ -221,7 +221,7 @@ func (c *Conn) ReadMsgContext(ctx context.Context, b []byte) (int, SndRcvInfo, e
 			}
 			n := copy(b, it.msg)
 			if it.rec != nil {
-				it.rec.Recycle(it.msg) // copied out: the buffer can be reused
+				it.rec.recycle(it.msg) // copied out: the buffer can be reused
 			}
 			return n, it.info, nil
 		}

@@ -1,1108 +1,637 @@
 package sctp
 
 import (
-	"context"
-	"errors"
+	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pion/logging"
-	"github.com/usctp/sctp/udpencap"
+	"github.com/usctp/sctp/chunk"
 )
 
-// This file is the runtime around the sans-IO endpointCore: one owner
-// goroutine per Endpoint runs the loop (BRIEF rule 1: the engine never reads
-// the clock or starts goroutines; the runtime arms ONE timer to the core's
-// earliest deadline).
-//
-//	reader goroutine ──batches──▶ loop ◀── ops (mutex queue + 1-slot wake)
-//	                               │ ▲
-//	                    WriteBatch ▼ └── time.Timer (core.deadline())
-//
-// The reader only reads the socket into pooled batches. The loop is the
-// only goroutine that touches the endpointCore and its associations; user
-// handles (Endpoint, Assoc) enqueue operations and wait on per-association
-// notification channels.
-
-// PacketConn is the datagram socket an Endpoint runs on. *udpencap.Conn
-// implements it; WrapDatagramConn adapts anything with the netip methods of
-// *net.UDPConn (such as the in-memory internal/simnet PacketConn).
-type PacketConn interface {
-	ReadBatch(ms []udpencap.Message) (int, error)
-	WriteBatch(ms []udpencap.Message) (int, error)
-	LocalAddr() netip.AddrPort
-	Close() error
+// endpointConfig configures an endpointCore.
+type endpointConfig struct {
+	// rand is the source of verification tags, initial TSNs and cookie
+	// secrets; nil means crypto/rand. Tests inject a seeded source.
+	rand io.Reader
+	// loggerFactory is optional; nil means pion/logging's default.
+	loggerFactory logging.LoggerFactory
+	// maxReplies bounds the queue of stateless replies (INIT ACK, OOTB
+	// ABORT, ...); extra replies are dropped. Default 256.
+	maxReplies int
+	// cookieRotation is how often the cookie secret rotates; the previous
+	// secret stays valid for one more period. Default 1 hour, as usrsctp:
+	// a COOKIE ECHO may be retransmitted for Max.Init.Retransmits × RTO.Max
+	// (8 minutes with the defaults) and must still open so that §5.2.4
+	// case D can answer it when the COOKIE ACK was lost; staleness is
+	// judged by the cookie's own lifetime, not by the key.
+	cookieRotation time.Duration
+	// noOOTBAbort suppresses the ABORT of RFC 9260 §8.4 rule 8 (like
+	// usrsctp's blackhole sysctl); SHUTDOWN COMPLETE (rule 5) still goes.
+	noOOTBAbort bool
+	// trackActivity makes the core keep lists of touched and active
+	// associations and a deadline heap (endpoint_active.go), so per-pass
+	// work is O(active associations). The caller must then report every
+	// state method it calls on an association itself with poke.
+	trackActivity bool
 }
 
-// Errors of the runtime endpoint.
-var (
-	// ErrEndpointClosed is returned by operations on a closed Endpoint.
-	ErrEndpointClosed = errors.New("sctp: endpoint closed")
-	// ErrWouldBlock is returned by TrySend when the send buffer is full.
-	ErrWouldBlock = errors.New("sctp: send buffer full, operation would block")
-	// ErrNotListening is returned by Accept for a port without Listen.
-	ErrNotListening = errors.New("sctp: port is not listening")
-	// ErrBacklogFull is the reason given when an accepted association is
-	// aborted because the accept queue is full.
-	ErrBacklogFull = errors.New("sctp: accept queue full")
-)
-
-// EndpointConfig configures an Endpoint. The zero value is usable.
-type EndpointConfig struct {
-	// Rand is the source of verification tags, TSNs and cookie secrets;
-	// nil means crypto/rand. Tests inject a seeded source.
-	Rand io.Reader
-	// LoggerFactory is optional; nil means pion/logging's default.
-	LoggerFactory logging.LoggerFactory
-	// NoOOTBAbort suppresses ABORTs for out-of-the-blue packets (RFC 9260
-	// §8.4 rule 8), like usrsctp's blackhole sysctl.
-	NoOOTBAbort bool
-	// MaxDatagram is the receive buffer per datagram (default 9216: an
-	// SCTP packet over a 1500-byte path is at most 1472 bytes, jumbo
-	// frames 9000). Larger datagrams are dropped and counted in
-	// Socket.Truncated. A peer that sizes packets by a loopback MTU (Linux
-	// kernel SCTP on lo) needs up to udpencap.MaxDatagram, the maximum.
-	MaxDatagram int
-	// BatchSize is how many datagrams one read or write moves (default 32).
-	BatchSize int
-	// RecvQueueBytes bounds, per association, the bytes of delivered but
-	// unread messages the runtime holds; beyond it messages stay in the
-	// association and its receive window closes (default 256 KiB).
-	RecvQueueBytes int
-	// UDPOptions are passed to udpencap.Listen by NewEndpoint.
-	UDPOptions []udpencap.Option
+// assocKey finds an association from a packet: our SCTP port, the peer's
+// SCTP port and one of the peer's addresses.
+type assocKey struct {
+	localPort, peerPort uint16
+	addr                netip.Addr
 }
 
-func (c *EndpointConfig) defaults() {
-	if c.MaxDatagram <= 0 {
-		c.MaxDatagram = 9216
-	}
-	if c.MaxDatagram > udpencap.MaxDatagram {
-		c.MaxDatagram = udpencap.MaxDatagram
-	}
-	if c.BatchSize <= 0 {
-		c.BatchSize = 32
-	}
-	if c.RecvQueueBytes <= 0 {
-		c.RecvQueueBytes = 256 << 10
-	}
+// endpoint is the sans-IO endpoint of one UDP socket: it owns the
+// associations, demultiplexes datagrams to them, answers INITs of
+// listening ports statelessly (RFC 9260 §5.1.3) and out-of-the-blue
+// packets (§8.4), and hands out datagrams to send.
+type endpoint struct {
+	cfg    endpointConfig
+	log    logging.LeveledLogger
+	rand   io.Reader
+	sealer *cookieSealer
+
+	nextRotate time.Time
+	listeners  map[uint16]assocConfig
+	assocs     map[assocKey]*association
+	byID       map[AssocID]*association
+	byTag      map[uint32]*association // by our verification tag
+	list       []*association
+	rr         int
+	last       *association // association of the last datagram (for appendSackDue)
+	// Activity tracking (cfg.trackActivity, endpoint_active.go).
+	touched []*association
+	active  []*association
+	arr     int // round robin over active
+	dlDirty []*association
+	dlHeap  []*association
+	expired []*association
+	closed  []*association
+	nextID  AssocID
+
+	replies  []outPacket // ring of stateless replies, buffers reused
+	repHead  int
+	repCount int
+
+	events  []Event
+	evHead  int
+	info    initInfo // scratch for INIT parameters
+	st      EndpointStats
+	scratch []byte
+	params  []byte
+	sealed  []byte
+	rbuf    [4]byte
 }
 
-// EndpointRuntimeStats are the counters of an Endpoint: the core's, the
-// datagrams dropped by reason, and the socket's.
-type EndpointRuntimeStats struct {
-	Core EndpointStats
-
-	// Datagrams dropped before reaching an association, by reason.
-	DroppedShort       uint64 // shorter than the common header
-	DroppedBadChecksum uint64 // CRC32c mismatch
-	DroppedMalformed   uint64 // other header or bundling errors
-	DroppedUnknownPort uint64 // OOTB to an SCTP port with no listener or association
-	DroppedOOTB        uint64 // other out-of-the-blue packets
-	// DroppedBadVtag counts packets an association discarded for a wrong
-	// verification tag (RFC 9260 §8.5), over all associations so far.
-	DroppedBadVtag uint64
-	// EventsDropped counts events (RemoteError, PeerAddrChange, ...)
-	// discarded because the association's queue of unread deliveries was
-	// over RecvQueueBytes; state changes are never dropped.
-	EventsDropped uint64
-
-	ReadErrors   uint64 // socket read errors (not counting Close)
-	WriteErrors  uint64 // datagrams the socket refused
-	Associations int    // open associations
-
-	// Socket holds the udpencap counters when the PacketConn is a
-	// *udpencap.Conn.
-	Socket udpencap.Stats
-}
-
-// Endpoint is an SCTP endpoint on one UDP socket (RFC 6951 §5.1: one local
-// encapsulation port for every association). It is safe for concurrent use.
-type Endpoint struct {
-	pc   PacketConn
-	cfg  EndpointConfig
-	core *endpointCore // owned by the loop goroutine
-
-	// Operations from user goroutines.
-	opsMu    sync.Mutex
-	ops      []*op
-	opsSpare []*op
-	opFree   []*op
-	opsDone  bool // the loop has exited; no more ops run
-	// drainReq lists handles whose reader made room in a full queue
-	// (Assoc.Next): the loop drains them on its next pass.
-	drainReq   []*Assoc
-	drainSpare []*Assoc
-	// sendReq lists handles whose pending send queue became non-empty
-	// (Assoc.trySendFast): the loop moves their messages into the
-	// associations before it runs the ops queued with them.
-	sendReq   []*Assoc
-	sendSpare []*Assoc
-	wake      chan struct{}
-
-	rx      chan *rxBatch
-	rxFree  chan *rxBatch
-	readErr chan error
-
-	closing   chan struct{}
-	closeOnce sync.Once
-	done      chan struct{} // loop exited
-	readDone  chan struct{} // reader exited
-
-	lmu       sync.Mutex
-	listeners map[uint16]*acceptQueue
-
-	// Loop-owned state.
-	handles  map[AssocID]*Assoc
-	portRefs map[uint16]int // open handles per local SCTP port
-	timer    *time.Timer
-	tx       []udpencap.Message
-	txBufs   [][]byte
-	txN      int // datagrams of tx prepared but not yet written
-	msgs     msgPool
-	retiring []*Assoc             // terminal AssocChange dispatched; retired after the event queue
-	rt       EndpointRuntimeStats // counters kept by the loop
-	// dirty lists the handles afterEvent must visit: their association
-	// handled a datagram or timeout, an operation ran on them, or their
-	// reader made room. Per-pass work is O(active associations), not
-	// O(all associations).
-	dirty  []*Assoc
-	visits uint64 // handles visited by afterEvent (tests: O(active) per pass)
-
-	readErrors atomic.Uint64 // counted by the reader goroutine
-	closedBad  uint64        // DroppedBadVtag of reaped associations
-}
-
-type rxBatch struct {
-	ms []udpencap.Message
-	n  int
-}
-
-// NewEndpoint opens a UDP socket with udpencap.Listen(network, laddr) and
-// starts an endpoint on it. network is "udp" (dual-stack where possible),
-// "udp4" or "udp6"; port 0 lets the OS choose.
-func NewEndpoint(network string, laddr netip.AddrPort, cfg EndpointConfig) (*Endpoint, error) {
-	c, err := udpencap.Listen(network, laddr, cfg.UDPOptions...)
-	if err != nil {
-		return nil, err
+func newEndpointCore(cfg endpointConfig) *endpoint {
+	if cfg.rand == nil {
+		cfg.rand = rand.Reader
 	}
-	return NewEndpointOn(c, cfg), nil
-}
-
-// NewEndpointOn starts an endpoint on pc, which it owns from then on (Close
-// closes it).
-func NewEndpointOn(pc PacketConn, cfg EndpointConfig) *Endpoint {
-	cfg.defaults()
-	e := &Endpoint{
-		pc:  pc,
-		cfg: cfg,
-		core: newEndpointCore(endpointConfig{
-			rand:          cfg.Rand,
-			loggerFactory: cfg.LoggerFactory,
-			noOOTBAbort:   cfg.NoOOTBAbort,
-			trackActivity: true,
-		}),
-		wake:      make(chan struct{}, 1),
-		rx:        make(chan *rxBatch, 4),
-		rxFree:    make(chan *rxBatch, 4),
-		readErr:   make(chan error, 1),
-		closing:   make(chan struct{}),
-		done:      make(chan struct{}),
-		readDone:  make(chan struct{}),
-		listeners: make(map[uint16]*acceptQueue),
-		handles:   make(map[AssocID]*Assoc),
-		portRefs:  make(map[uint16]int),
-		tx:        make([]udpencap.Message, cfg.BatchSize),
-		txBufs:    make([][]byte, cfg.BatchSize),
+	if cfg.loggerFactory == nil {
+		cfg.loggerFactory = logging.NewDefaultLoggerFactory()
 	}
-	for i := 0; i < cap(e.rxFree); i++ {
-		b := &rxBatch{ms: make([]udpencap.Message, cfg.BatchSize)}
-		for j := range b.ms {
-			b.ms[j].Buf = make([]byte, cfg.MaxDatagram)
-		}
-		e.rxFree <- b
+	if cfg.maxReplies <= 0 {
+		cfg.maxReplies = 256
 	}
-	for i := range e.txBufs {
-		e.txBufs[i] = make([]byte, 0, 2048)
+	if cfg.cookieRotation <= 0 {
+		cfg.cookieRotation = time.Hour
 	}
-	e.timer = time.NewTimer(time.Hour)
-	e.timer.Stop()
-	go e.reader()
-	go e.loop()
+	e := &endpoint{
+		cfg:       cfg,
+		log:       cfg.loggerFactory.NewLogger("sctp"),
+		rand:      cfg.rand,
+		listeners: make(map[uint16]assocConfig),
+		assocs:    make(map[assocKey]*association),
+		byID:      make(map[AssocID]*association),
+		byTag:     make(map[uint32]*association),
+		replies:   make([]outPacket, cfg.maxReplies),
+	}
+	e.sealer = newCookieSealer(cfg.rand)
 	return e
 }
 
-// LocalAddr returns the UDP address the endpoint is bound to; its port is
-// the remote encapsulation port peers must use.
-func (e *Endpoint) LocalAddr() netip.AddrPort { return e.pc.LocalAddr() }
-
-// Done is closed once the endpoint has stopped (after Close, or a fatal
-// socket error).
-func (e *Endpoint) Done() <-chan struct{} { return e.done }
-
-// Close aborts every association (sending ABORT), closes the socket and
-// waits for the endpoint's goroutines to exit. Use Assoc.Shutdown first for
-// a graceful close. A second Close returns ErrEndpointClosed.
-func (e *Endpoint) Close() error {
-	err := ErrEndpointClosed
-	e.closeOnce.Do(func() {
-		close(e.closing)
-		err = nil
-	})
-	<-e.done
-	<-e.readDone
-	return err
+// randomUint32 returns 32 random bits from the configured source.
+func (e *endpoint) randomUint32() uint32 {
+	if _, err := io.ReadFull(e.rand, e.rbuf[:]); err != nil {
+		panic("BUG: random source failed: " + err.Error())
+	}
+	return binary.BigEndian.Uint32(e.rbuf[:])
 }
 
-// ---- reader goroutine ----
-
-func (e *Endpoint) reader() {
-	defer close(e.readDone)
-	consecutive := 0
+// randomTag returns a non-zero verification tag (RFC 9260 §5.3.1).
+func (e *endpoint) randomTag() uint32 {
 	for {
-		var b *rxBatch
-		select {
-		case b = <-e.rxFree:
-		case <-e.done:
-			return
-		}
-		n, err := e.pc.ReadBatch(b.ms)
-		if err != nil {
-			select {
-			case <-e.closing:
-				return
-			default:
-			}
-			e.rxFree <- b
-			e.readErrors.Add(1)
-			if isClosedErr(err) || consecutive > 100 {
-				select {
-				case e.readErr <- err:
-				default:
-				}
-				return
-			}
-			consecutive++
-			continue
-		}
-		consecutive = 0
-		b.n = n
-		select {
-		case e.rx <- b:
-		case <-e.done:
-			return
+		if t := e.randomUint32(); t != 0 {
+			return t
 		}
 	}
 }
 
-func isClosedErr(err error) bool {
-	return errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF)
+// maxQueuedEvents bounds the event queue against a peer that floods
+// ERROR chunks while the user does not poll: beyond it, RemoteError
+// events are dropped (state changes never are).
+const maxQueuedEvents = 4096
+
+func (e *endpoint) emit(ev Event) {
+	if _, ok := ev.(RemoteError); ok && len(e.events)-e.evHead >= maxQueuedEvents {
+		e.st.EventsDropped++
+		return
+	}
+	e.events = append(e.events, ev)
 }
 
-// ---- operations ----
-
-type opKind uint8
-
-const (
-	opFunc opKind = iota
-	opSend
-)
-
-// op is one user request executed by the loop. ops are pooled so the send
-// path does not allocate.
-type op struct {
-	kind   opKind
-	h      *Assoc
-	data   []byte
-	params SendParams
-	fn     func(now time.Time)
-	err    error
-	dead   bool // the endpoint closed before the op ran
-	done   chan struct{}
+// pollEvent returns the next queued event.
+func (e *endpoint) pollEvent() (Event, bool) {
+	if e.evHead >= len(e.events) {
+		e.events = e.events[:0]
+		e.evHead = 0
+		return nil, false
+	}
+	ev := e.events[e.evHead]
+	e.events[e.evHead] = nil
+	e.evHead++
+	return ev, true
 }
 
-// getOp and putOp keep a per-endpoint free list of ops (not a global
-// sync.Pool: each op owns a channel, and channels must stay with the
-// endpoint that made them, e.g. inside one testing/synctest bubble).
-func (e *Endpoint) getOp() *op {
-	e.opsMu.Lock()
-	if n := len(e.opFree); n > 0 {
-		o := e.opFree[n-1]
-		e.opFree[n-1] = nil
-		e.opFree = e.opFree[:n-1]
-		e.opsMu.Unlock()
-		return o
-	}
-	e.opsMu.Unlock()
-	return &op{done: make(chan struct{}, 1)}
-}
+// association returns the open association with the given id, or nil.
+func (e *endpoint) association(id AssocID) *association { return e.byID[id] }
 
-func (e *Endpoint) putOp(o *op) {
-	*o = op{done: o.done}
-	e.opsMu.Lock()
-	if len(e.opFree) < 64 {
-		e.opFree = append(e.opFree, o)
-	}
-	e.opsMu.Unlock()
-}
+// associations returns the number of associations the endpoint holds.
+func (e *endpoint) associations() int { return len(e.list) }
 
-// submit queues o for the loop and waits until it ran. It returns
-// ErrEndpointClosed if the loop is gone.
-func (e *Endpoint) submit(o *op) error {
-	e.opsMu.Lock()
-	if e.opsDone {
-		e.opsMu.Unlock()
-		return ErrEndpointClosed
+// stats returns the endpoint's counters.
+func (e *endpoint) stats() EndpointStats { return e.st }
+
+// listen accepts INITs to the SCTP port port with the given association
+// settings.
+func (e *endpoint) listen(port uint16, cfg assocConfig) error {
+	if port == 0 {
+		return fmt.Errorf("%w: listen on SCTP port 0", ErrInvalidArgument)
 	}
-	e.ops = append(e.ops, o)
-	e.opsMu.Unlock()
-	select {
-	case e.wake <- struct{}{}:
-	default:
+	if _, ok := e.listeners[port]; ok {
+		return fmt.Errorf("%w: SCTP port %d", ErrPortInUse, port)
 	}
-	<-o.done
-	if o.dead {
-		o.dead = false
-		return ErrEndpointClosed
-	}
+	e.listeners[port] = cfg.withDefaults()
 	return nil
 }
 
-// do runs fn on the loop goroutine with the current time and waits for it.
-// fn may use the core and associations freely; it must not block.
-func (e *Endpoint) do(fn func(now time.Time)) error {
-	o := e.getOp()
-	o.kind, o.fn = opFunc, fn
-	err := e.submit(o)
-	e.putOp(o)
-	return err
+// closeAll aborts every association (ABORT with a User-Initiated Abort
+// cause carrying reason, RFC 9260 §9.1) and stops listening: the endpoint
+// is shutting down. The ABORTs are still handed out by appendDatagram.
+func (e *endpoint) closeAll(now time.Time, reason string) {
+	clear(e.listeners)
+	for _, a := range e.list {
+		e.poke(a)
+		a.abort(now, reason)
+	}
+	e.reap()
 }
 
-// requestSend asks the loop to move h's pending messages into its
-// association (any goroutine).
-func (e *Endpoint) requestSend(h *Assoc) {
-	e.opsMu.Lock()
-	if e.opsDone {
-		e.opsMu.Unlock()
-		return
+// unlisten stops accepting INITs to port; existing associations stay.
+func (e *endpoint) unlisten(port uint16) { delete(e.listeners, port) }
+
+// connect starts an association to remote (peer IP and remote UDP
+// encapsulation port) and SCTP port remoteSCTPPort by sending INIT (RFC
+// 9260 §5.1 A). localPort 0 picks an ephemeral port.
+func (e *endpoint) connect(now time.Time, localPort uint16, remote netip.AddrPort, remoteSCTPPort uint16, cfg assocConfig) (*association, error) {
+	addr := remote.Addr().Unmap()
+	if !addr.IsValid() || addr.IsUnspecified() || addr.IsMulticast() || remote.Port() == 0 || remoteSCTPPort == 0 {
+		return nil, fmt.Errorf("%w: connect to %v SCTP port %d", ErrInvalidArgument, remote, remoteSCTPPort)
 	}
-	e.sendReq = append(e.sendReq, h)
-	e.opsMu.Unlock()
-	signal1(e.wake)
+	if localPort == 0 {
+		var ok bool
+		if localPort, ok = e.ephemeralPort(addr, remoteSCTPPort); !ok {
+			return nil, fmt.Errorf("%w: no free ephemeral SCTP port", ErrPortInUse)
+		}
+	} else if e.assocs[assocKey{localPort, remoteSCTPPort, addr}] != nil {
+		return nil, fmt.Errorf("%w: association %d->%v:%d exists", ErrPortInUse, localPort, addr, remoteSCTPPort)
+	}
+	e.maybeRotate(now)
+	a := newAssociation(e, cfg.withDefaults(), localPort, remoteSCTPPort)
+	a.localTag = e.randomTag()
+	a.localInitialTSN = e.randomUint32()
+	a.paths = newPathSet(a.cfg.pathConfig(), e.rand, netip.AddrPortFrom(addr, remote.Port()))
+	e.add(a)
+	a.startInit(now)
+	a.t1.start(now, a.cfg.rto.initial)
+	return a, nil
 }
 
-// sendPending hands h's pending messages to its association in order
-// (loop only). A message the association refuses (it left ESTABLISHED
-// after the message was accepted) is reported by a SendFailed event with
-// the association's error, like the engine reports its unsent data.
-func (e *Endpoint) sendPending(now time.Time, h *Assoc) {
-	h.mu.Lock()
-	if len(h.pend) == 0 {
-		h.mu.Unlock()
-		return
-	}
-	batch := h.pend
-	h.pend = h.pendSpare[:0]
-	h.pendSpare = nil
-	h.mu.Unlock()
-	live := h.a != nil && e.handles[h.id] == h
-	if live {
-		e.core.poke(h.a)
-	}
-	charge := 0
-	for i := range batch {
-		m := &batch[i]
-		charge += len(m.data) + sendMsgOverhead
-		var err error
-		if live {
-			err = h.a.send(now, outMessage{stream: m.p.Stream, ppid: m.p.PPID, unordered: m.p.Unordered, data: m.data, ttl: m.p.TTL, context: m.p.Context})
-		} else {
-			err = h.closedErr()
-		}
-		if err != nil {
-			ev := SendFailed{ID: h.id, Stream: m.p.Stream, PPID: m.p.PPID, Context: m.p.Context, Unsent: true, Data: m.data, Err: err}
-			h.push(Delivery{Event: ev}, eventSize(ev))
-		} else {
-			e.msgs.put(m.data)
-		}
-		batch[i] = pendMsg{}
-	}
-	h.mu.Lock()
-	h.pendBytes -= charge
-	h.publishLocked()
-	if h.pendSpare == nil {
-		h.pendSpare = batch[:0]
-	}
-	h.mu.Unlock()
-	if live {
-		e.markDirty(h)
-	}
-}
-
-func (e *Endpoint) runOps(now time.Time) {
-	e.opsMu.Lock()
-	ops := e.ops
-	e.ops = e.opsSpare[:0]
-	sends := e.sendReq
-	e.sendReq = e.sendSpare[:0]
-	e.opsMu.Unlock()
-	// Messages accepted asynchronously go first: an op the same user
-	// goroutine queued after them must see them (Shutdown, Stats, a
-	// synchronous send).
-	for i, h := range sends {
-		e.sendPending(now, h)
-		sends[i] = nil
-	}
-	e.sendSpare = sends[:0]
-	for _, o := range ops {
-		switch o.kind {
-		case opFunc:
-			o.fn(now)
-		case opSend:
-			o.err = o.h.sendOnLoop(now, o.data, o.params)
-		}
-		o.done <- struct{}{}
-	}
-	clear(ops)
-	e.opsSpare = ops[:0]
-}
-
-// ---- the loop ----
-
-func (e *Endpoint) loop() {
-	var fatal error
-	defer func() { e.finish(fatal) }()
-	armed := false
-	for {
-		now := time.Now()
-		e.afterEvent(now)
-		if d := e.core.deadline(); !d.IsZero() {
-			e.timer.Reset(d.Sub(now))
-			armed = true
-		} else if armed {
-			e.timer.Stop()
-			armed = false
-		}
-		select {
-		case b := <-e.rx:
-			e.handleBatch(b)
-			// Take what else is already waiting, bounded, before the
-			// replies are flushed (more bundling, bigger write batches).
-			for i := 0; i < 3; i++ {
-				select {
-				case b := <-e.rx:
-					e.handleBatch(b)
-					continue
-				default:
-				}
-				break
-			}
-		case <-e.wake:
-			e.runOps(time.Now())
-		case <-e.timer.C:
-			armed = false
-			e.core.handleTimeout(time.Now())
-		case err := <-e.readErr:
-			fatal = err
-			return
-		case <-e.closing:
-			return
-		}
-	}
-}
-
-func (e *Endpoint) handleBatch(b *rxBatch) {
-	now := time.Now()
-	c := e.core
-	for i := 0; i < b.n; i++ {
-		m := &b.ms[i]
-		p := m.Buf[:m.N]
-		mal, ootb := c.st.DroppedMalformed, c.st.DroppedOOTB
-		c.handleDatagram(now, m.Addr, p)
-		e.pullSacks(now)
-		if c.st.DroppedMalformed != mal {
-			e.classifyMalformed(p)
-		} else if c.st.DroppedOOTB != ootb {
-			e.classifyOOTB(p)
-		}
-	}
-	b.n = 0
-	e.rxFree <- b
-}
-
-// classifyMalformed splits the core's malformed counter by reason; it only
-// runs for dropped datagrams.
-func (e *Endpoint) classifyMalformed(p []byte) {
-	switch _, _, err := ParsePacket(p); {
-	case errors.Is(err, ErrPacketTooShort):
-		e.rt.DroppedShort++
-	case errors.Is(err, ErrBadChecksum):
-		e.rt.DroppedBadChecksum++
-	default:
-		e.rt.DroppedMalformed++
-	}
-}
-
-func (e *Endpoint) classifyOOTB(p []byte) {
-	if len(p) >= CommonHeaderLen {
-		port := uint16(p[2])<<8 | uint16(p[3])
-		if _, ok := e.core.listeners[port]; !ok && !e.hasAssocOnPort(port) {
-			e.rt.DroppedUnknownPort++
-			return
-		}
-	}
-	e.rt.DroppedOOTB++
-}
-
-func (e *Endpoint) hasAssocOnPort(port uint16) bool { return e.portRefs[port] > 0 }
-
-// afterEvent delivers events and messages to the handles, flushes output
-// and wakes blocked senders. It runs after every loop event.
-func (e *Endpoint) afterEvent(now time.Time) {
-	for {
-		ev, ok := e.core.pollEvent()
-		if !ok {
-			break
-		}
-		e.dispatch(now, ev)
-	}
-	e.retirePending()
-	// Send buffer space is only freed by SACKs and timeouts (abandoned
-	// PR-SCTP messages): wake blocked senders of the associations that
-	// handled those, not after their own retries (which would spin).
-	e.core.takeTouched(func(a *association) {
-		if h := e.handles[a.aid]; h != nil && h.a == a {
-			h.progressed = true
-			e.markDirty(h)
-		}
-	})
-	e.opsMu.Lock()
-	req := e.drainReq
-	e.drainReq = e.drainSpare[:0]
-	for _, h := range req {
-		h.wantDrain = false
-	}
-	e.opsMu.Unlock()
-	for _, h := range req {
-		e.markDirty(h)
-	}
-	clear(req)
-	e.drainSpare = req[:0]
-	dirty := e.dirty
-	for i, h := range dirty {
-		dirty[i] = nil
-		h.dirty = false
-		progressed := h.progressed
-		h.progressed = false
-		if e.handles[h.id] != h {
-			continue // retired
-		}
-		e.visits++
-		e.drain(now, h, false)
-		if h.a != nil {
-			e.core.poke(h.a) // reading may reopen the window (SACK)
-		}
-		h.publish()
-		if h.sendBlocked && progressed {
-			h.sendBlocked = false
-			signal1(h.writable)
-		}
-	}
-	e.dirty = dirty[:0]
-	e.flush(now)
-	// Aborts queued while dispatching (backlog full) produce events too.
-	for {
-		ev, ok := e.core.pollEvent()
-		if !ok {
-			break
-		}
-		e.dispatch(now, ev)
-		e.flush(now)
-	}
-	e.retirePending()
-}
-
-func (e *Endpoint) dispatch(now time.Time, ev Event) {
-	if acc, ok := ev.(Accepted); ok {
-		a := acc.association()
-		if a == nil {
-			return
-		}
-		h := e.newHandle(a, acc.Peer, acc.LocalPort, acc.PeerPort)
-		e.lmu.Lock()
-		q := e.listeners[acc.LocalPort]
-		e.lmu.Unlock()
-		if q == nil || !q.push(h) {
-			// No Accept can ever take it: refuse the association.
-			h.pushEvent(ev, e.cfg.RecvQueueBytes)
-			e.core.poke(a)
-			a.abort(now, ErrBacklogFull.Error())
-			return
-		}
-		h.pushEvent(ev, e.cfg.RecvQueueBytes)
-		return
-	}
-	h := e.handles[ev.Assoc()]
-	if h == nil {
-		return
-	}
-	h.publish() // state changes (CommUp, SHUTDOWN received, ...) gate the fast send path
-	if ac, ok := ev.(AssocChange); ok && (ac.State == CommLost || ac.State == ShutdownComp || ac.State == CantStartAssoc) {
-		// Terminal: everything received before it is delivered first;
-		// an unfinished partially delivered message never will be.
-		e.drain(now, h, true)
-		e.dropJoin(h)
-		h.pushEvent(ev, e.cfg.RecvQueueBytes)
-		err := ac.Err
-		if err == nil {
-			err = ErrClosed
-		}
-		// The SendFailed events of the messages it never delivered follow
-		// the AssocChange (RFC 6458 §6.1.11; the Linux order): the handle
-		// is retired once the queued events are dispatched.
-		h.retireErr = err
-		e.retiring = append(e.retiring, h)
-		return
-	}
-	if !h.pushEvent(ev, e.cfg.RecvQueueBytes) {
-		e.rt.EventsDropped++
-	}
-}
-
-// markDirty makes the next afterEvent pass visit h (loop only).
-func (e *Endpoint) markDirty(h *Assoc) {
-	if !h.dirty {
-		h.dirty = true
-		e.dirty = append(e.dirty, h)
-	}
-}
-
-// requestDrain asks the loop to drain h on its next pass (any goroutine).
-func (e *Endpoint) requestDrain(h *Assoc) {
-	e.opsMu.Lock()
-	if !h.wantDrain {
-		h.wantDrain = true
-		e.drainReq = append(e.drainReq, h)
-	}
-	e.opsMu.Unlock()
-	signal1(e.wake)
-}
-
-// retirePending retires the handles whose terminal AssocChange was
-// dispatched, after the events that followed it.
-func (e *Endpoint) retirePending() {
-	for i, h := range e.retiring {
-		e.retire(h, h.retireErr)
-		e.retiring[i] = nil
-	}
-	e.retiring = e.retiring[:0]
-}
-
-// retire forgets a handle whose association reached CLOSED.
-func (e *Endpoint) retire(h *Assoc, err error) {
-	if h.a != nil {
-		e.closedBad += h.a.stats().DroppedBadVtag
-	}
-	delete(e.handles, h.id)
-	if e.portRefs[h.localPort]--; e.portRefs[h.localPort] <= 0 {
-		delete(e.portRefs, h.localPort)
-	}
-	h.mu.Lock()
-	h.sfast = false
-	h.failPendingLocked(err)
-	h.closed = true
-	h.err = err
-	h.mu.Unlock()
-	close(h.gone)
-	signal1(h.readable)
-	signal1(h.writable)
-}
-
-// drain moves deliverable messages from the association to the handle's
-// queue while the queue is under its byte limit (all of them if force).
-// Reading a message frees receive window in the association (RFC 9260
-// §6.2), so the bound here is what makes flow control reach the peer.
-//
-// The user API delivers whole messages: the pieces of a message the
-// association hands out under partial delivery (one larger than its free
-// receive window) are joined into one Delivery, bounded by
-// joinLimit; an aborted partial delivery (PR-SCTP, reported by the
-// association as a PartialDelivery event) drops the pieces.
-func (e *Endpoint) drain(now time.Time, h *Assoc, force bool) {
-	if h.a == nil {
-		return
-	}
-	for force || h.released || h.queued() < e.cfg.RecvQueueBytes {
-		m, ok := h.a.readMessage()
-		if !ok {
-			return
-		}
-		if h.released || m.aborted {
-			e.dropJoin(h)
+// ephemeralPort picks a free local SCTP port in 49152–65535.
+func (e *endpoint) ephemeralPort(addr netip.Addr, peerPort uint16) (uint16, bool) {
+	const lo, n = 49152, 65536 - 49152
+	start := int(e.randomUint32() % n)
+	for i := 0; i < n; i++ {
+		p := uint16(lo + (start+i)%n)
+		if _, ok := e.listeners[p]; ok {
 			continue
 		}
-		if m.partial || h.joining {
-			if !e.joinPiece(now, h, m) {
-				return
-			}
-			if m.partial {
-				continue
-			}
-			d := h.joinHdr
-			d.Data, h.join, h.joining = h.join, nil, false
-			h.push(d, len(d.Data))
-			continue
+		if e.assocs[assocKey{p, peerPort, addr}] == nil {
+			return p, true
 		}
-		d := Delivery{Stream: m.stream, SSN: m.ssn, PPID: m.ppid, TSN: m.tsn, Unordered: m.unordered}
-		d.Data = e.msgs.get(len(m.data))
-		copy(d.Data, m.data)
-		h.push(d, len(d.Data))
+	}
+	return 0, false
+}
+
+// add registers a new association under all its peer addresses.
+func (e *endpoint) add(a *association) {
+	e.byID[a.aid] = a
+	if _, ok := e.byTag[a.localTag]; !ok {
+		e.byTag[a.localTag] = a
+	}
+	e.list = append(e.list, a)
+	e.touch(a)
+	for i := range a.paths.len() {
+		e.register(a, a.paths.path(i).addr.Addr())
+	}
+	e.st.AssociationsTotal++
+}
+
+// register makes packets from addr (with the association's ports) reach
+// a, unless another association already owns that key.
+func (e *endpoint) register(a *association, addr netip.Addr) {
+	k := assocKey{a.localPort, a.peerPort, addr}
+	if _, ok := e.assocs[k]; !ok {
+		e.assocs[k] = a
 	}
 }
 
-// joinLimit bounds a message joined from partial-delivery pieces: the
-// larger of the association's maximum message size and its receive
-// window (a message up to the window can arrive whole anyway).
-func joinLimit(a *association) int { return max(a.cfg.maxMessage, int(a.cfg.rwnd)) }
-
-// joinPiece appends one piece to the handle's message being joined. A
-// message beyond joinLimit cannot be delivered whole: the association is
-// aborted (Out of Resource) and joinPiece reports false.
-func (e *Endpoint) joinPiece(now time.Time, h *Assoc, m inMessage) bool {
-	if !h.joining {
-		h.joining = true
-		h.joinHdr = Delivery{Stream: m.stream, SSN: m.ssn, PPID: m.ppid, TSN: m.tsn, Unordered: m.unordered}
-		h.join = e.msgs.get(len(m.data))[:0]
+// retag re-indexes a under its new verification tag (restart, §5.2.4 A).
+func (e *endpoint) retag(a *association, tag uint32) {
+	if e.byTag[a.localTag] == a {
+		delete(e.byTag, a.localTag)
 	}
-	if limit := joinLimit(h.a); len(h.join)+len(m.data) > limit {
-		e.dropJoin(h)
-		h.a.abortMessageTooLarge(now, limit)
-		return false
-	}
-	h.join = append(h.join, m.data...)
-	return true
-}
-
-// dropJoin discards a partly joined message.
-func (e *Endpoint) dropJoin(h *Assoc) {
-	if h.joining {
-		e.msgs.put(h.join)
-		h.join, h.joining = nil, false
+	if _, ok := e.byTag[tag]; !ok {
+		e.byTag[tag] = a
 	}
 }
 
-// pullSacks moves the SACK the last datagram's association owes (RFC
-// 9260 §6.2: at least every second DATA packet) into the write batch, so a
-// batch of received DATA is acknowledged as often as if each packet had
-// been handled alone; the batch goes out with the next flush (or at once
-// when full).
-func (e *Endpoint) pullSacks(now time.Time) {
-	for range 4 {
-		if e.txN == len(e.tx) {
-			if !e.writeTx(e.txN) {
-				return
+// markClosed schedules a CLOSED association for removal.
+func (e *endpoint) markClosed(a *association) { e.closed = append(e.closed, a) }
+
+// reap removes CLOSED associations, moving their last queued packets
+// (ABORT, SHUTDOWN COMPLETE) to the reply queue.
+func (e *endpoint) reap() {
+	for _, a := range e.closed {
+		for _, p := range a.pending {
+			e.queueReply(p.to, p.srcPort, p.dstPort, p.vtag, p.chunks)
+		}
+		a.pending = nil
+		for i := range a.paths.len() {
+			k := assocKey{a.localPort, a.peerPort, a.paths.path(i).addr.Addr()}
+			if e.assocs[k] == a {
+				delete(e.assocs, k)
 			}
 		}
-		pkt, to, ok := e.core.appendSackDue(now, e.txBufs[e.txN][:0])
-		if !ok {
-			return
+		delete(e.byID, a.aid)
+		e.forget(a)
+		if e.byTag[a.localTag] == a {
+			delete(e.byTag, a.localTag)
 		}
-		if cap(pkt) > cap(e.txBufs[e.txN]) {
-			e.txBufs[e.txN] = pkt[:0] // keep the grown buffer
-		}
-		e.tx[e.txN] = udpencap.Message{Buf: pkt, Addr: to}
-		e.txN++
-	}
-}
-
-// flush writes every datagram the core has ready, in batches.
-func (e *Endpoint) flush(now time.Time) {
-	for {
-		k := e.txN
-		for k < len(e.tx) {
-			pkt, to, ok := e.core.appendDatagram(now, e.txBufs[k][:0])
-			if !ok {
+		for i, x := range e.list {
+			if x == a {
+				e.list = append(e.list[:i], e.list[i+1:]...)
 				break
 			}
-			if cap(pkt) > cap(e.txBufs[k]) {
-				e.txBufs[k] = pkt[:0] // keep the grown buffer
-			}
-			e.tx[k] = udpencap.Message{Buf: pkt, Addr: to}
-			k++
 		}
-		if k == 0 {
-			return
-		}
-		if !e.writeTx(k) {
-			return
-		}
-		if k < len(e.tx) {
-			return
-		}
+	}
+	clear(e.closed)
+	e.closed = e.closed[:0]
+}
+
+func (e *endpoint) maybeRotate(now time.Time) {
+	if e.nextRotate.IsZero() {
+		e.nextRotate = now.Add(e.cfg.cookieRotation)
+		return
+	}
+	if !now.Before(e.nextRotate) {
+		e.sealer.rotate(e.rand)
+		e.nextRotate = now.Add(e.cfg.cookieRotation)
 	}
 }
 
-// writeTx writes the first k datagrams of tx and empties it; false when
-// the socket is closed.
-func (e *Endpoint) writeTx(k int) bool {
-	ms := e.tx[:k]
-	e.txN = 0
-	for len(ms) > 0 {
-		n, err := e.pc.WriteBatch(ms)
-		if err == nil {
-			break
-		}
-		if isClosedErr(err) {
-			e.rt.WriteErrors += uint64(len(ms) - n)
-			return false
-		}
-		// Skip the datagram the socket refused (UDP is lossy anyway;
-		// SCTP retransmits) and send the rest.
-		e.rt.WriteErrors++
-		if n+1 >= len(ms) {
-			break
-		}
-		ms = ms[n+1:]
+// replyScratch returns a reusable buffer to build a reply in; queueReply
+// copies it.
+func (e *endpoint) replyScratch() []byte { return e.scratch[:0] }
+
+// queueReply queues a packet that is not part of an association's normal
+// output; bounded, reusing buffers.
+func (e *endpoint) queueReply(to netip.AddrPort, srcPort, dstPort uint16, vtag uint32, chunks []byte) {
+	if cap(chunks) > cap(e.scratch) {
+		e.scratch = chunks[:0]
 	}
-	return true
+	if e.repCount == len(e.replies) {
+		e.st.RepliesDropped++
+		return
+	}
+	slot := &e.replies[(e.repHead+e.repCount)%len(e.replies)]
+	slot.to, slot.srcPort, slot.dstPort, slot.vtag = to, srcPort, dstPort, vtag
+	slot.chunks = append(slot.chunks[:0], chunks...)
+	e.repCount++
 }
 
-// finish runs when the loop exits: abort associations, send the ABORTs,
-// close the socket, fail pending and future operations.
-func (e *Endpoint) finish(fatal error) {
-	now := time.Now()
-	e.core.closeAll(now, "endpoint closed")
-	for {
-		ev, ok := e.core.pollEvent()
-		if !ok {
-			break
-		}
-		e.dispatch(now, ev)
-	}
-	e.retirePending()
-	e.flush(now)
-	reason := ErrEndpointClosed
-	if fatal != nil {
-		reason = fmt.Errorf("%w: %w", ErrEndpointClosed, fatal)
-	}
-	for _, h := range e.handles {
-		e.retire(h, reason)
-	}
-	e.opsMu.Lock()
-	e.opsDone = true
-	ops := e.ops
-	e.ops = nil
-	e.opsMu.Unlock()
-	for _, o := range ops {
-		o.dead = true
-		o.done <- struct{}{}
-	}
-	e.lmu.Lock()
-	for _, q := range e.listeners {
-		q.close()
-	}
-	e.lmu.Unlock()
-	e.timer.Stop()
-	e.pc.Close()
-	close(e.done)
-}
-
-// ---- listening and connecting ----
-
-// acceptQueue holds accepted associations of one listening port until
-// Accept takes them.
-type acceptQueue struct {
-	mu      sync.Mutex
-	q       []*Assoc
-	backlog int
-	closed  bool
-	ready   chan struct{}
-}
-
-func (q *acceptQueue) push(h *Assoc) bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed || len(q.q) >= q.backlog {
-		return false
-	}
-	q.q = append(q.q, h)
-	signal1(q.ready)
-	return true
-}
-
-func (q *acceptQueue) close() []*Assoc {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.closed = true
-	rest := q.q
-	q.q = nil
-	signal1(q.ready)
-	return rest
-}
-
-// Listen accepts associations to SCTP port with default settings; backlog
-// bounds the accept queue (0 means 128).
-func (e *Endpoint) Listen(port uint16, backlog int) error {
-	return e.listen(port, assocConfig{}, backlog)
-}
-
-// listen accepts INITs to port with the association settings cfg. Calling
-// it again for a listening port updates cfg and backlog.
-func (e *Endpoint) listen(port uint16, cfg assocConfig, backlog int) error {
-	if backlog <= 0 {
-		backlog = 128
-	}
-	var err error
-	if derr := e.do(func(time.Time) {
-		e.lmu.Lock()
-		q := e.listeners[port]
-		e.lmu.Unlock()
-		if q != nil {
-			e.core.unlisten(port)
-		}
-		if err = e.core.listen(port, cfg); err != nil {
-			return
-		}
-		if q == nil {
-			q = &acceptQueue{ready: make(chan struct{}, 1)}
-			e.lmu.Lock()
-			e.listeners[port] = q
-			e.lmu.Unlock()
-		}
-		q.mu.Lock()
-		q.backlog = backlog
-		q.mu.Unlock()
-	}); derr != nil {
-		return derr
-	}
-	return err
-}
-
-// Unlisten stops accepting INITs to port; associations still waiting in
-// the accept queue are shut down gracefully. Established associations
-// already accepted are not affected.
-func (e *Endpoint) Unlisten(port uint16) error {
-	return e.do(func(now time.Time) {
-		e.core.unlisten(port)
-		e.lmu.Lock()
-		q := e.listeners[port]
-		delete(e.listeners, port)
-		e.lmu.Unlock()
-		if q == nil {
-			return
-		}
-		for _, h := range q.close() {
-			if h.a != nil {
-				e.core.poke(h.a)
-				h.a.shutdown(now)
-			}
-		}
-	})
-}
-
-// Accept returns the next association accepted on a listening port (its
-// CommUp is the first item its Next returns after the Accepted event).
-func (e *Endpoint) Accept(ctx context.Context, port uint16) (*Assoc, error) {
-	e.lmu.Lock()
-	q := e.listeners[port]
-	e.lmu.Unlock()
-	if q == nil {
-		return nil, fmt.Errorf("%w: SCTP port %d", ErrNotListening, port)
-	}
-	for {
-		q.mu.Lock()
-		if len(q.q) > 0 {
-			h := q.q[0]
-			q.q[0] = nil
-			q.q = q.q[1:]
-			if len(q.q) > 0 {
-				signal1(q.ready)
-			}
-			q.mu.Unlock()
-			return h, nil
-		}
-		closed := q.closed
-		q.mu.Unlock()
-		if closed {
-			select {
-			case <-e.done:
-				return nil, ErrEndpointClosed
-			default:
-			}
-			return nil, fmt.Errorf("%w: SCTP port %d", ErrNotListening, port)
-		}
-		select {
-		case <-q.ready:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-e.done:
-			return nil, ErrEndpointClosed
-		}
-	}
-}
-
-// Connect starts an association from an ephemeral SCTP port to SCTP port
-// sctpPort at remote (peer IP and its UDP encapsulation port) with default
-// settings, and waits until it is established (or failed, or ctx ends).
-func (e *Endpoint) Connect(ctx context.Context, remote netip.AddrPort, sctpPort uint16) (*Assoc, error) {
-	h, err := e.connect(0, remote, sctpPort, assocConfig{})
+// handleDatagram processes one received UDP datagram: from is the peer's
+// IP address and UDP source port, b the SCTP packet.
+func (e *endpoint) handleDatagram(now time.Time, from netip.AddrPort, b []byte) {
+	e.st.DatagramsIn++
+	e.maybeRotate(now)
+	h, chunks, err := ParsePacket(b)
 	if err != nil {
-		return nil, err
+		e.st.DroppedMalformed++
+		return
 	}
-	if err := h.WaitEstablished(ctx); err != nil {
-		h.Abort("connect failed")
-		return nil, err
+	if err := ValidateBundling(h, chunks); err != nil {
+		e.st.DroppedMalformed++
+		return
 	}
-	return h, nil
+	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	addr := from.Addr()
+	// RFC 9260 §8.4 rule 1: only unicast peers.
+	if !addr.IsValid() || addr.IsUnspecified() || addr.IsMulticast() || addr == netip.AddrFrom4([4]byte{255, 255, 255, 255}) || from.Port() == 0 {
+		e.st.DroppedOOTB++
+		return
+	}
+	e.last = nil
+	if a := e.assocs[assocKey{h.DstPort, h.SrcPort, addr}]; a != nil {
+		e.touch(a)
+		a.handlePacket(now, from, h, chunks)
+		e.last = a
+	} else if a := e.byTag[h.VerificationTag]; a != nil && h.VerificationTag != 0 && a.localPort == h.DstPort && a.peerPort == h.SrcPort {
+		// Our tag from an address the peer did not list.
+		e.touch(a)
+		a.handleUnlisted(now, from, h, chunks)
+	} else {
+		e.handleNoAssoc(now, from, h, chunks)
+	}
+	e.reap()
 }
 
-// connect sends INIT (RFC 9260 §5.1 A) from SCTP port localPort (0 =
-// ephemeral) to remote (peer IP + remote UDP encapsulation port) and SCTP
-// port sctpPort, and returns at once with the handle; its Next yields
-// AssocChange CommUp (or CantStartAssoc) when the handshake ends.
-func (e *Endpoint) connect(localPort uint16, remote netip.AddrPort, sctpPort uint16, cfg assocConfig) (*Assoc, error) {
-	var h *Assoc
-	var err error
-	if derr := e.do(func(now time.Time) {
-		var a *association
-		a, err = e.core.connect(now, localPort, remote, sctpPort, cfg)
-		if err != nil {
+// handleTimeout runs the expired timers of every association.
+func (e *endpoint) handleTimeout(now time.Time) {
+	if e.cfg.trackActivity {
+		e.trackedTimeout(now)
+		return
+	}
+	for i := 0; i < len(e.list); i++ {
+		a := e.list[i]
+		if d := a.deadline(); !d.IsZero() && !now.Before(d) {
+			e.touch(a)
+			a.handleTimeout(now)
+		}
+	}
+	e.reap()
+}
+
+// deadline returns the earliest deadline over all associations; zero if
+// none.
+func (e *endpoint) deadline() time.Time {
+	if e.cfg.trackActivity {
+		return e.trackedDeadline()
+	}
+	var d time.Time
+	for _, a := range e.list {
+		if t := a.deadline(); !t.IsZero() && (d.IsZero() || t.Before(d)) {
+			d = t
+		}
+	}
+	return d
+}
+
+// appendDatagram appends the next datagram to send (one whole SCTP
+// packet with its CRC32c) to b and returns it with its destination
+// (peer IP and remote UDP encapsulation port). ok is false when nothing
+// is to be sent.
+func (e *endpoint) appendDatagram(now time.Time, b []byte) (pkt []byte, to netip.AddrPort, ok bool) {
+	e.reap()
+	if e.repCount > 0 {
+		p := &e.replies[e.repHead]
+		e.repHead = (e.repHead + 1) % len(e.replies)
+		e.repCount--
+		start := len(b)
+		b = AppendCommonHeader(b, CommonHeader{SrcPort: p.srcPort, DstPort: p.dstPort, VerificationTag: p.vtag})
+		b = append(b, p.chunks...)
+		FinalizePacket(b[start:])
+		return b, p.to, true
+	}
+	if e.cfg.trackActivity {
+		return e.trackedAppend(now, b)
+	}
+	n := len(e.list)
+	for i := 0; i < n; i++ {
+		a := e.list[(e.rr+i)%n]
+		if pkt, to, ok := a.appendPacket(now, b); ok {
+			e.rr = (e.rr + i + 1) % n
+			return pkt, to, true
+		}
+	}
+	return b, netip.AddrPort{}, false
+}
+
+// appendSackDue is appendDatagram restricted to the association that
+// handled the last datagram, and only while it owes an immediate SACK.
+// A runtime that handles a batch of datagrams before it flushes calls it
+// after each datagram, so the receiver still acknowledges at least every
+// second DATA packet (RFC 9260 §6.2) instead of once per batch — the
+// sender's cwnd grows per SACK in slow start (§7.2.1). It costs O(1) per
+// datagram (no scan over all associations).
+func (e *endpoint) appendSackDue(now time.Time, b []byte) (pkt []byte, to netip.AddrPort, ok bool) {
+	a := e.last
+	if a == nil || a.st == StateClosed || a.data == nil || !(a.pendingSack || a.data.sackDue(now)) {
+		return b, netip.AddrPort{}, false
+	}
+	return a.appendPacket(now, b)
+}
+
+// handleInitListen answers an INIT without association statelessly (RFC
+// 9260 §5.1.3): INIT ACK with a sealed State Cookie, nothing allocated.
+func (e *endpoint) handleInitListen(now time.Time, from netip.AddrPort, h CommonHeader, raw chunk.Raw) {
+	if h.VerificationTag != 0 {
+		// §8.5.1 A.
+		e.st.DroppedOOTB++
+		return
+	}
+	var c chunk.Init
+	verdict := decodeInit(raw, &c, false)
+	switch verdict {
+	case initMalformed, initTagZero:
+		// §3.3.2: Initiate Tag 0 → silently discard.
+		e.st.DroppedOOTB++
+		return
+	}
+	cfg, ok := e.listeners[h.DstPort]
+	if !ok {
+		// §8.4 rule 3: the INIT cannot be processed: ABORT with the
+		// Initiate Tag as vtag, T=0.
+		e.st.DroppedOOTB++
+		if !e.cfg.noOOTBAbort {
+			ab := chunk.Abort{}
+			e.queueReply(from, h.DstPort, h.SrcPort, c.InitiateTag, ab.AppendTo(e.replyScratch()))
+			e.st.OOTBReplies++
+		}
+		return
+	}
+	if verdict == initBadFields {
+		e.abortInvalidInit(from, h.DstPort, h.SrcPort, c.InitiateTag)
+		return
+	}
+	in := &e.info
+	cfg.parseInitParams(in, c.Params, false)
+	for i := 0; i < in.naddrs; i++ {
+		// An INIT from a new source that lists an address of an existing
+		// association belongs to it (§5.2.2; it then answers cause 11).
+		if a := e.assocs[assocKey{h.DstPort, h.SrcPort, in.addrs[i]}]; a != nil {
+			e.touch(a)
+			a.handleInit(now, from, raw)
 			return
 		}
-		h = e.newHandle(a, netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port()), a.localPort, sctpPort)
-	}); derr != nil {
-		return nil, derr
 	}
-	return h, err
-}
-
-// Stats returns the endpoint's counters.
-func (e *Endpoint) Stats() (EndpointRuntimeStats, error) {
-	var s EndpointRuntimeStats
-	err := e.do(func(time.Time) {
-		s = e.rt
-		s.Core = e.core.stats()
-		s.DroppedBadVtag = e.closedBad
-		for _, a := range e.core.list {
-			s.DroppedBadVtag += a.stats().DroppedBadVtag
-		}
-		s.Associations = len(e.core.list)
+	if verdict == initHostName {
+		e.abortHostName(from, h.DstPort, h.SrcPort, c.InitiateTag, in.hostName)
+		return
+	}
+	e.sendInitAck(now, from, &c, in, &cfg, initAckSpec{
+		localTag:  e.randomTag(),
+		localTSN:  e.randomUint32(),
+		localPort: h.DstPort,
+		peerPort:  h.SrcPort,
 	})
-	s.ReadErrors = e.readErrors.Load()
-	if c, ok := e.pc.(*udpencap.Conn); ok {
-		s.Socket = c.Stats()
-	}
-	return s, err
 }
 
-func signal1(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
+// initAckSpec is what an INIT ACK says about us.
+type initAckSpec struct {
+	localTag, localTSN  uint32
+	tieLocal, tiePeer   uint32
+	localPort, peerPort uint16
+}
+
+// sendInitAck builds and queues an INIT ACK answering init, to the
+// datagram's source (RFC 9260 §5.1.3, RFC 6951 §5.4).
+func (e *endpoint) sendInitAck(now time.Time, from netip.AddrPort, init *chunk.Init, in *initInfo, cfg *assocConfig, spec initAckSpec) {
+	ck := stateCookie{
+		created:         now,
+		lifetime:        cfg.cookieLifetime + min(in.preservative, cfg.cookieLifetime),
+		localTag:        spec.localTag,
+		peerTag:         init.InitiateTag,
+		localInitialTSN: spec.localTSN,
+		peerInitialTSN:  init.InitialTSN,
+		peerRwnd:        init.ARwnd,
+		outStreams:      min(cfg.outStreams, init.InStreams),
+		inStreams:       min(cfg.maxInStreams, init.OutStreams),
+		localPort:       spec.localPort,
+		peerPort:        spec.peerPort,
+		peerUDPPort:     from.Port(),
+		tieLocalTag:     spec.tieLocal,
+		tiePeerTag:      spec.tiePeer,
+		adaptation:      in.adaptation,
 	}
+	if in.forwardTSN {
+		ck.peerExt |= extForwardTSN
+	}
+	if in.hasAdapt {
+		ck.peerExt |= extAdaptation
+	}
+	// peerAddrs[0] is the INIT's source; then the listed addresses.
+	ck.addPeerAddr(from.Addr())
+	for i := 0; i < in.naddrs; i++ {
+		ck.addPeerAddr(in.addrs[i])
+	}
+	e.sealed = e.sealer.seal(e.sealed[:0], &ck)
+	params := chunk.AppendParam(e.params[:0], chunk.ParamStateCookie, e.sealed)
+	// Parameters reported by action bits 01/11 go back as Unrecognized
+	// Parameter parameters (RFC 9260 §3.2.1).
+	it := chunk.NewParamIter(in.unrecognized)
+	for it.Next() {
+		params = chunk.AppendParam(params, chunk.ParamUnrecognized, it.Raw())
+	}
+	params = cfg.appendInitParams(params, 0)
+	e.params = params
+	ack := chunk.InitAck{
+		InitiateTag: spec.localTag,
+		ARwnd:       cfg.rwnd,
+		OutStreams:  cfg.outStreams,
+		InStreams:   cfg.maxInStreams,
+		InitialTSN:  spec.localTSN,
+		Params:      params,
+	}
+	e.queueReply(from, spec.localPort, spec.peerPort, init.InitiateTag, ack.AppendTo(e.replyScratch()))
+	e.st.InitAcksSent++
+}
+
+// abortInvalidInit answers an INIT with OS 0, MIS 0 or a_rwnd < 1500:
+// ABORT with Invalid Mandatory Parameter (7), vtag = its Initiate Tag
+// (RFC 9260 §3.3.2).
+func (e *endpoint) abortInvalidInit(from netip.AddrPort, localPort, peerPort uint16, initTag uint32) {
+	ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseInvalidMandatoryParam, nil)}
+	e.queueReply(from, localPort, peerPort, initTag, ab.AppendTo(e.replyScratch()))
+}
+
+// abortHostName refuses an INIT with a Host Name Address: ABORT with
+// Unresolvable Address (5) (RFC 9260 §5.1.2).
+func (e *endpoint) abortHostName(from netip.AddrPort, localPort, peerPort uint16, initTag uint32, param []byte) {
+	if len(param) > 256 {
+		param = nil
+	}
+	ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseUnresolvableAddr, param)}
+	e.queueReply(from, localPort, peerPort, initTag, ab.AppendTo(e.replyScratch()))
+}
+
+// handleCookieEchoListen handles a COOKIE ECHO without association (RFC
+// 9260 §5.1.5): only a cookie we sealed, fresh, with matching tag and
+// ports creates the association; the rest of the packet then goes to it.
+func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h CommonHeader, raw chunk.Raw, it *chunk.Iter) {
+	var ce chunk.CookieEcho
+	if err := ce.Decode(raw); err != nil {
+		e.st.DroppedMalformed++
+		return
+	}
+	var c stateCookie
+	if err := e.sealer.open(ce.Cookie, &c); err != nil {
+		e.st.CookiesRejected++
+		return
+	}
+	if h.VerificationTag != c.localTag || c.localPort != h.DstPort || c.peerPort != h.SrcPort {
+		e.st.CookiesRejected++
+		return
+	}
+	cfg, ok := e.listeners[h.DstPort]
+	if !ok {
+		e.st.CookiesRejected++
+		return
+	}
+	if stale, by := c.stale(now); stale {
+		e.sendStaleCookie(from, h, c.peerTag, by)
+		return
+	}
+	a := newAssociation(e, cfg, h.DstPort, h.SrcPort)
+	a.localTag = c.localTag
+	a.localInitialTSN = c.localInitialTSN
+	// RFC 6951 §5.4: the port the INIT / COOKIE ECHO came from applies to
+	// all the peer's addresses; the source is the primary.
+	a.paths = newPathSet(cfg.pathConfig(), e.rand, from)
+	for _, x := range c.addrs() {
+		a.addPath(now, x, from.Port(), false)
+	}
+	a.adoptCookie(now, &c)
+	e.add(a)
+	e.emit(Accepted{ID: a.aid, LocalPort: a.localPort, Peer: from, PeerPort: a.peerPort, assoc: a})
+	a.established(now, CommUp)
+	a.queueCtrl(&chunk.CookieAck{})
+	a.st0.PacketsIn++
+	a.st0.ChunksIn++
+	a.handleChunks(now, from, h, it)
+}
+
+// sendStaleCookie answers a stale cookie with ERROR cause 3 carrying the
+// staleness in microseconds (RFC 9260 §5.1.5 step 3, §3.3.10.3).
+func (e *endpoint) sendStaleCookie(from netip.AddrPort, h CommonHeader, peerTag uint32, by time.Duration) {
+	e.st.StaleCookies++
+	var v [4]byte
+	binary.BigEndian.PutUint32(v[:], stalenessMicros(by))
+	ec := chunk.Error{Causes: chunk.AppendCause(nil, chunk.CauseStaleCookie, v[:])}
+	e.queueReply(from, h.DstPort, h.SrcPort, peerTag, ec.AppendTo(e.replyScratch()))
 }

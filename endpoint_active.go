@@ -32,7 +32,7 @@ type assocTrack struct {
 }
 
 // touch records that a handled input or a timeout, or was created.
-func (e *endpointCore) touch(a *association) {
+func (e *endpoint) touch(a *association) {
 	if !e.cfg.trackActivity {
 		return
 	}
@@ -45,7 +45,7 @@ func (e *endpointCore) touch(a *association) {
 
 // poke records that a's state may have changed (a user operation ran on
 // it): it may have output and its deadline may have moved.
-func (e *endpointCore) poke(a *association) {
+func (e *endpoint) poke(a *association) {
 	if !e.cfg.trackActivity || a.tr.reaped {
 		return
 	}
@@ -61,7 +61,7 @@ func (e *endpointCore) poke(a *association) {
 
 // takeTouched calls fn for every association touched since the last call
 // (each once, closed ones included) and empties the list.
-func (e *endpointCore) takeTouched(fn func(a *association)) {
+func (e *endpoint) takeTouched(fn func(a *association)) {
 	for i, a := range e.touched {
 		a.tr.touched = false
 		e.touched[i] = nil
@@ -71,7 +71,7 @@ func (e *endpointCore) takeTouched(fn func(a *association)) {
 }
 
 // forget drops a reaped association from the tracking structures.
-func (e *endpointCore) forget(a *association) {
+func (e *endpoint) forget(a *association) {
 	a.tr.reaped = true
 	if a.tr.hidx >= 0 {
 		e.heapRemove(a.tr.hidx)
@@ -92,7 +92,7 @@ func (e *endpointCore) forget(a *association) {
 
 // refreshDeadlines re-reads the deadline of every association marked
 // dirty into the heap.
-func (e *endpointCore) refreshDeadlines() {
+func (e *endpoint) refreshDeadlines() {
 	for i, a := range e.dlDirty {
 		e.dlDirty[i] = nil
 		a.tr.dlDirty = false
@@ -119,7 +119,7 @@ func (e *endpointCore) refreshDeadlines() {
 }
 
 // trackedDeadline is deadline with tracking: O(dirty · log n).
-func (e *endpointCore) trackedDeadline() time.Time {
+func (e *endpoint) trackedDeadline() time.Time {
 	e.refreshDeadlines()
 	if len(e.dlHeap) == 0 {
 		return time.Time{}
@@ -129,7 +129,7 @@ func (e *endpointCore) trackedDeadline() time.Time {
 
 // trackedTimeout is handleTimeout with tracking: only associations whose
 // deadline has passed are visited.
-func (e *endpointCore) trackedTimeout(now time.Time) {
+func (e *endpoint) trackedTimeout(now time.Time) {
 	e.refreshDeadlines()
 	exp := e.expired[:0]
 	for len(e.dlHeap) > 0 && !now.Before(e.dlHeap[0].tr.hdl) {
@@ -151,7 +151,7 @@ func (e *endpointCore) trackedTimeout(now time.Time) {
 
 // trackedAppend is the association part of appendDatagram with tracking:
 // round robin over the active associations only.
-func (e *endpointCore) trackedAppend(now time.Time, b []byte) (pkt []byte, to netip.AddrPort, ok bool) {
+func (e *endpoint) trackedAppend(now time.Time, b []byte) (pkt []byte, to netip.AddrPort, ok bool) {
 	for len(e.active) > 0 {
 		i := e.arr % len(e.active)
 		a := e.active[i]
@@ -174,18 +174,18 @@ func (e *endpointCore) trackedAppend(now time.Time, b []byte) (pkt []byte, to ne
 
 // Min-heap of associations by tr.hdl.
 
-func (e *endpointCore) heapLess(i, j int) bool {
+func (e *endpoint) heapLess(i, j int) bool {
 	return e.dlHeap[i].tr.hdl.Before(e.dlHeap[j].tr.hdl)
 }
 
-func (e *endpointCore) heapSwap(i, j int) {
+func (e *endpoint) heapSwap(i, j int) {
 	h := e.dlHeap
 	h[i], h[j] = h[j], h[i]
 	h[i].tr.hidx = i
 	h[j].tr.hidx = j
 }
 
-func (e *endpointCore) heapUp(i int) {
+func (e *endpoint) heapUp(i int) {
 	for i > 0 {
 		p := (i - 1) / 2
 		if !e.heapLess(i, p) {
@@ -196,7 +196,7 @@ func (e *endpointCore) heapUp(i int) {
 	}
 }
 
-func (e *endpointCore) heapDown(i int) bool {
+func (e *endpoint) heapDown(i int) bool {
 	n := len(e.dlHeap)
 	start := i
 	for {
@@ -217,13 +217,13 @@ func (e *endpointCore) heapDown(i int) bool {
 	return i > start
 }
 
-func (e *endpointCore) heapFix(i int) {
+func (e *endpoint) heapFix(i int) {
 	if !e.heapDown(i) {
 		e.heapUp(i)
 	}
 }
 
-func (e *endpointCore) heapRemove(i int) {
+func (e *endpoint) heapRemove(i int) {
 	last := len(e.dlHeap) - 1
 	a := e.dlHeap[i]
 	if i != last {

@@ -12,7 +12,7 @@ import (
 
 // scanDeadline is the earliest deadline over all associations by a full
 // scan (what the tracked heap must agree with).
-func scanDeadline(e *endpointCore) time.Time {
+func scanDeadline(e *endpoint) time.Time {
 	var d time.Time
 	for _, a := range e.list {
 		if t := a.deadline(); !t.IsZero() && (d.IsZero() || t.Before(d)) {
@@ -32,30 +32,30 @@ func TestEndpointIdleAssociationsNotVisited(t *testing.T) {
 		_, a, b := simPair(t, 21, simnet.LinkConfig{Delay: time.Millisecond})
 		ctx := testCtx(t, time.Hour)
 		const idle = 200
-		if err := b.Listen(7, idle+1); err != nil {
+		if err := b.listenDefaults(7, idle+1); err != nil {
 			t.Fatal(err)
 		}
-		var idles []*Assoc
+		var idles []*assocHandle
 		for range idle {
-			h, err := a.Connect(ctx, b.LocalAddr(), 7)
+			h, err := a.connectWait(ctx, b.localAddr(), 7)
 			if err != nil {
 				t.Fatal(err)
 			}
 			idles = append(idles, h)
-			if _, err := b.Accept(ctx, 7); err != nil {
+			if _, err := b.accept(ctx, 7); err != nil {
 				t.Fatal(err)
 			}
 		}
-		h, err := a.Connect(ctx, b.LocalAddr(), 7)
+		h, err := a.connectWait(ctx, b.localAddr(), 7)
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv, err := b.Accept(ctx, 7)
+		srv, err := b.accept(ctx, 7)
 		if err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()
-		check := func(e *Endpoint) {
+		check := func(e *runner) {
 			t.Helper()
 			if err := e.do(func(time.Time) {
 				if got, want := e.core.deadline(), scanDeadline(e.core); !got.Equal(want) {
@@ -73,12 +73,12 @@ func TestEndpointIdleAssociationsNotVisited(t *testing.T) {
 		const msgs = 100
 		for i := range msgs {
 			m := epPayload(i, 300)
-			if err := h.Send(ctx, m, SendParams{}); err != nil {
+			if err := h.send(ctx, m, SendParams{}); err != nil {
 				t.Fatal(err)
 			}
-			d, err := srv.Next(ctx)
+			d, err := srv.next(ctx)
 			for err == nil && d.Event != nil {
-				d, err = srv.Next(ctx)
+				d, err = srv.next(ctx)
 			}
 			if err != nil || !bytes.Equal(d.Data, m) {
 				t.Fatalf("message %d: %v", i, err)
@@ -102,7 +102,7 @@ func TestEndpointIdleAssociationsNotVisited(t *testing.T) {
 		time.Sleep(3 * time.Minute)
 		check(a)
 		check(b)
-		st, err := idles[idle/2].Stats()
+		st, err := idles[idle/2].stats()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,10 +111,10 @@ func TestEndpointIdleAssociationsNotVisited(t *testing.T) {
 		}
 		sctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
-		if err := idles[idle/2].Send(sctx, []byte("late"), SendParams{}); err != nil {
+		if err := idles[idle/2].send(sctx, []byte("late"), SendParams{}); err != nil {
 			t.Fatal(err)
 		}
-		bs, _ := b.Stats()
+		bs, _ := b.stats()
 		if bs.Associations != idle+1 {
 			t.Fatalf("server holds %d associations", bs.Associations)
 		}

@@ -2,568 +2,300 @@ package sctp
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/netip"
-	"sync"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/usctp/sctp/chunk"
-	"github.com/usctp/sctp/internal/simnet"
-	"github.com/usctp/sctp/udpencap"
 )
 
-func newUDPEndpoint(t testing.TB, network, ip string) *Endpoint {
-	t.Helper()
-	var laddr netip.AddrPort
-	if ip != "" {
-		laddr = netip.AddrPortFrom(netip.MustParseAddr(ip), 0)
-	}
-	e, err := NewEndpoint(network, laddr, EndpointConfig{})
-	if err != nil {
-		t.Fatalf("NewEndpoint: %v", err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
+// pairNet wires two endpointCores back to back with a hand-driven loop.
+type pairNet struct {
+	t      *testing.T
+	now    time.Time
+	eps    [2]*endpoint
+	addrs  [2]netip.AddrPort
+	events [2][]Event
+	drop   func(i int, pkt []byte) bool // drop the i-th datagram?
+	n      int
+	buf    []byte
 }
 
-func testCtx(t testing.TB, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
+func newPairNet(t *testing.T) *pairNet {
+	return &pairNet{
+		t:     t,
+		now:   testEpoch,
+		eps:   [2]*endpoint{newTestEndpoint(t, 7), newTestEndpoint(t, 8)},
+		addrs: [2]netip.AddrPort{netip.MustParseAddrPort("10.0.0.1:9899"), netip.MustParseAddrPort("[fd00::2]:9900")},
+	}
 }
 
-func epPayload(i, n int) []byte {
-	b := make([]byte, n)
-	for j := range b {
-		b[j] = byte(i*131 + j*7)
-	}
-	return b
-}
-
-// echoServer accepts on port and echoes every message on its stream with
-// its PPID until the peer shuts down.
-// The end error of each served association is sent on the returned channel.
-func echoServer(t testing.TB, ctx context.Context, e *Endpoint, port uint16, wg *sync.WaitGroup) <-chan error {
-	ends := make(chan error, 64)
-	if err := e.Listen(port, 16); err != nil {
-		t.Fatalf("Listen: %v", err)
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			h, err := e.Accept(ctx, port)
-			if err != nil {
-				return
+// flush exchanges datagrams until both sides are quiet; reports whether
+// anything moved.
+func (pn *pairNet) flush() bool {
+	moved := false
+	for round := 0; round < 10000; round++ {
+		any := false
+		for i, ep := range pn.eps {
+			pkt, to, ok := ep.appendDatagram(pn.now, pn.buf[:0])
+			if !ok {
+				continue
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					d, err := h.Next(ctx)
-					if err != nil {
-						ends <- err
-						return
-					}
-					if d.Event != nil {
-						continue
-					}
-					if err := h.Send(ctx, d.Data, SendParams{Stream: d.Stream, PPID: d.PPID, Unordered: d.Unordered}); err != nil {
-						return
-					}
-					h.Recycle(d.Data)
-				}
-			}()
+			any, moved = true, true
+			other := 1 - i
+			if to != pn.addrs[other] {
+				pn.t.Fatalf("endpoint %d sent to %v, peer is at %v", i, to, pn.addrs[other])
+			}
+			pn.n++
+			if pn.drop != nil && pn.drop(pn.n, pkt) {
+				continue
+			}
+			pn.eps[other].handleDatagram(pn.now, pn.addrs[i], append([]byte(nil), pkt...))
 		}
-	}()
-	return ends
-}
-
-func TestEndpointEchoLoopback(t *testing.T) {
-	for _, ip := range []string{"127.0.0.1", "::1"} {
-		t.Run(ip, func(t *testing.T) {
-			if ip == "::1" {
-				if c, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback}); err != nil {
-					t.Skipf("no IPv6 loopback: %v", err)
-				} else {
-					c.Close()
-				}
-			}
-			ctx := testCtx(t, 30*time.Second)
-			srv := newUDPEndpoint(t, "udp", "")
-			cli := newUDPEndpoint(t, "udp", "")
-			var wg sync.WaitGroup
-			ends := echoServer(t, ctx, srv, 7, &wg)
-			to := netip.AddrPortFrom(netip.MustParseAddr(ip), srv.LocalAddr().Port())
-			h, err := cli.Connect(ctx, to, 7)
-			if err != nil {
-				t.Fatalf("Connect: %v", err)
-			}
-			const n = 300
-			go func() {
-				for i := 0; i < n; i++ {
-					size := 1 + (i*977)%8192
-					if err := h.Send(ctx, epPayload(i, size), SendParams{Stream: uint16(i % 4), PPID: uint32(i)}); err != nil {
-						t.Errorf("Send %d: %v", i, err)
-						return
-					}
-				}
-			}()
-			perStream := map[uint16]int{}
-			want := map[uint16][]int{}
-			for i := 0; i < n; i++ {
-				want[uint16(i%4)] = append(want[uint16(i%4)], i)
-			}
-			for got := 0; got < n; {
-				d, err := h.Next(ctx)
-				if err != nil {
-					t.Fatalf("Next after %d echoes: %v", got, err)
-				}
-				if d.Event != nil {
-					continue
-				}
-				k := perStream[d.Stream]
-				i := want[d.Stream][k]
-				perStream[d.Stream]++
-				if d.PPID != uint32(i) || !bytes.Equal(d.Data, epPayload(i, 1+(i*977)%8192)) {
-					t.Fatalf("echo %d on stream %d: ppid %d, %d bytes", i, d.Stream, d.PPID, len(d.Data))
-				}
-				got++
-			}
-			if err := h.Shutdown(); err != nil {
-				t.Fatalf("Shutdown: %v", err)
-			}
-			var sawComp bool
+		for i, ep := range pn.eps {
 			for {
-				d, err := h.Next(ctx)
-				if err != nil {
-					if !errors.Is(err, io.EOF) || !errors.Is(err, ErrClosed) {
-						t.Fatalf("end of association: %v", err)
-					}
+				ev, ok := ep.pollEvent()
+				if !ok {
 					break
 				}
-				if ac, ok := d.Event.(AssocChange); ok && ac.State == ShutdownComp {
-					sawComp = true
-				}
+				pn.events[i] = append(pn.events[i], ev)
 			}
-			if !sawComp {
-				t.Fatal("no SHUTDOWN_COMP event")
-			}
-			select {
-			case err := <-ends:
-				if !errors.Is(err, io.EOF) || !errors.Is(err, ErrClosed) || errors.Is(err, ErrAborted) {
-					t.Fatalf("server side ended with %v, want graceful close", err)
-				}
-			case <-ctx.Done():
-				t.Fatal("server association did not close")
-			}
-			st, err := srv.Stats()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st.Associations != 0 {
-				t.Fatalf("server still holds %d associations after shutdown", st.Associations)
-			}
-		})
+		}
+		if !any {
+			return moved
+		}
+	}
+	pn.t.Fatalf("flush did not settle")
+	return moved
+}
+
+// step flushes, and if nothing moved advances the clock to the earliest
+// deadline. It reports false when no timer is armed either.
+func (pn *pairNet) step() bool {
+	if pn.flush() {
+		return true
+	}
+	var d time.Time
+	for _, ep := range pn.eps {
+		if t := ep.deadline(); !t.IsZero() && (d.IsZero() || t.Before(d)) {
+			d = t
+		}
+	}
+	if d.IsZero() {
+		return false
+	}
+	if d.After(pn.now) {
+		pn.now = d
+	}
+	for i, ep := range pn.eps {
+		ep.handleTimeout(pn.now)
+		if d := ep.deadline(); !d.IsZero() && !d.After(pn.now) {
+			pn.t.Fatalf("endpoint %d: deadline %v not after now %v", i, d, pn.now)
+		}
+	}
+	return true
+}
+
+// runUntil steps until cond holds, within a bound of steps and virtual time.
+func (pn *pairNet) runUntil(what string, cond func() bool) {
+	pn.t.Helper()
+	start := pn.now
+	for i := 0; i < 100000; i++ {
+		if cond() {
+			return
+		}
+		if !pn.step() || pn.now.Sub(start) > 10*time.Minute {
+			break
+		}
+	}
+	if !cond() {
+		pn.t.Fatalf("%s: did not happen (virtual time %v)", what, pn.now.Sub(start))
 	}
 }
 
-var _ = fmt.Sprintf
-var _ = udpencap.MaxDatagram
-
-// ---- endpoint over the in-memory network, in a synctest bubble ----
-
-// simPair attaches two endpoints to a simnet network with cfg on both links.
-func simPair(t *testing.T, seed uint64, link simnet.LinkConfig) (*simnet.Network, *Endpoint, *Endpoint) {
-	t.Helper()
-	n := simnet.New(seed)
-	n.SetDefaultLink(link)
-	mk := func(addr string, s int64) *Endpoint {
-		pc, err := n.Attach(netip.MustParseAddrPort(addr))
-		if err != nil {
-			t.Fatal(err)
+func (pn *pairNet) accepted() *association {
+	for _, ev := range pn.events[0] {
+		if a, ok := ev.(Accepted); ok {
+			return a.association()
 		}
-		e := NewEndpointOn(WrapDatagramConn(pc), EndpointConfig{Rand: newSeededReader(byte(s) ^ byte(seed*31))})
-		t.Cleanup(func() { e.Close() })
-		return e
 	}
-	return n, mk("10.0.0.1:9899", 1), mk("10.0.0.2:9899", 2)
+	return nil
 }
 
-func TestEndpointSimnetLossyEcho(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		_, a, b := simPair(t, 7, simnet.LinkConfig{Loss: 0.05, Delay: 20 * time.Millisecond, Jitter: 5 * time.Millisecond, Duplicate: 0.01, Reorder: 0.02})
-		ctx := testCtx(t, 10*time.Minute) // virtual time
-		var wg sync.WaitGroup
-		ends := echoServer(t, ctx, b, 7, &wg)
-		h, err := a.Connect(ctx, b.LocalAddr(), 7)
-		if err != nil {
-			t.Fatalf("Connect: %v", err)
+func hasEvent(evs []Event, s AssocChangeState) bool {
+	for _, ev := range evs {
+		if ac, ok := ev.(AssocChange); ok && ac.State == s {
+			return true
 		}
-		runEchoClient(t, ctx, h, 300, 3)
-		if err := <-ends; !errors.Is(err, io.EOF) || errors.Is(err, ErrAborted) {
-			t.Fatalf("server side ended with %v", err)
-		}
-		st, err := a.Stats()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Associations != 0 {
-			t.Fatalf("client still holds %d associations", st.Associations)
-		}
-		a.Close()
-		b.Close()
-		wg.Wait()
-	})
+	}
+	return false
 }
 
-// Closing an endpoint aborts its associations: the peer sees CommLost with
-// ErrAborted, local handles end with ErrEndpointClosed-related errors, and
-// operations fail with ErrEndpointClosed.
-func TestEndpointCloseAbortsAssociations(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		_, a, b := simPair(t, 1, simnet.LinkConfig{Delay: time.Millisecond})
-		ctx := testCtx(t, time.Minute)
-		if err := b.Listen(9, 4); err != nil {
-			t.Fatal(err)
-		}
-		h, err := a.Connect(ctx, b.LocalAddr(), 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := b.Accept(ctx, 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := srv.WaitEstablished(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := a.Close(); err != nil {
-			t.Fatalf("Close: %v", err)
-		}
-		if err := a.Close(); !errors.Is(err, ErrEndpointClosed) {
-			t.Fatalf("second Close: %v", err)
-		}
-		<-h.Done()
-		if err := h.TrySend([]byte("x"), SendParams{}); err == nil {
-			t.Fatal("send on a closed endpoint succeeded")
-		}
-		if _, err := a.Connect(ctx, b.LocalAddr(), 9); !errors.Is(err, ErrEndpointClosed) {
-			t.Fatalf("Connect after Close: %v", err)
-		}
-		var lost bool
-		for {
-			d, err := srv.Next(ctx)
-			if err != nil {
-				if !errors.Is(err, io.EOF) || !errors.Is(err, ErrAborted) {
-					t.Fatalf("peer association ended with %v, want ErrAborted", err)
-				}
-				break
-			}
-			if ac, ok := d.Event.(AssocChange); ok && ac.State == CommLost {
-				lost = true
-			}
-		}
-		if !lost {
-			t.Fatal("peer saw no COMM_LOST")
-		}
-	})
-}
-
-// A partitioned peer: the association fails after Association.Max.Retrans
-// (RFC 9260 §8.1) and Send/Next report it.
-func TestEndpointPeerUnreachable(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		n, a, b := simPair(t, 3, simnet.LinkConfig{Delay: time.Millisecond})
-		ctx := testCtx(t, time.Hour)
-		if err := b.Listen(9, 4); err != nil {
-			t.Fatal(err)
-		}
-		h, err := a.Connect(ctx, b.LocalAddr(), 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n.SetPartition(a.LocalAddr(), b.LocalAddr(), true)
-		n.SetPartition(b.LocalAddr(), a.LocalAddr(), true)
-		if err := h.Send(ctx, []byte("lost"), SendParams{}); err != nil {
-			t.Fatal(err)
-		}
-		start := time.Now()
-		<-h.Done()
-		if !errors.Is(h.Err(), ErrAssociationFailed) {
-			t.Fatalf("association ended with %v, want ErrAssociationFailed", h.Err())
-		}
-		if el := time.Since(start); el < 10*time.Second {
-			t.Fatalf("failed after only %v of virtual time", el)
-		}
-		if err := h.Send(ctx, []byte("x"), SendParams{}); !errors.Is(err, ErrClosed) {
-			t.Fatalf("Send after failure: %v", err)
-		}
-	})
-}
-
-// A receiver that does not read: the sender's Send blocks (flow control
-// reaches it through the receive window) and honours its context; once
-// the receiver reads, everything arrives.
-func TestEndpointBackpressure(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		n := simnet.New(5)
-		n.SetDefaultLink(simnet.LinkConfig{Delay: time.Millisecond})
-		mk := func(addr string, cfg EndpointConfig) *Endpoint {
-			pc, err := n.Attach(netip.MustParseAddrPort(addr))
-			if err != nil {
-				t.Fatal(err)
-			}
-			e := NewEndpointOn(WrapDatagramConn(pc), cfg)
-			t.Cleanup(func() { e.Close() })
-			return e
-		}
-		a := mk("10.0.0.1:9899", EndpointConfig{})
-		b := mk("10.0.0.2:9899", EndpointConfig{RecvQueueBytes: 16 << 10})
-		ctx := testCtx(t, time.Hour)
-		if err := b.Listen(9, 4); err != nil {
-			t.Fatal(err)
-		}
-		h, err := a.Connect(ctx, b.LocalAddr(), 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		msg := make([]byte, 8<<10)
-		sent := 0
-		for ; sent < 10000; sent++ {
-			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			err := h.Send(sctx, msg, SendParams{})
-			cancel()
-			if errors.Is(err, context.DeadlineExceeded) {
-				break
-			}
-			if err != nil {
-				t.Fatalf("Send %d: %v", sent, err)
-			}
-		}
-		if sent == 10000 {
-			t.Fatal("10000 × 8 KiB sent to a receiver that never reads: no backpressure")
-		}
-		if err := h.TrySend(msg, SendParams{}); !errors.Is(err, ErrWouldBlock) {
-			t.Fatalf("TrySend with a full buffer: %v", err)
-		}
-		srv, err := b.Accept(ctx, 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		go func() {
-			h.Shutdown()
-		}()
-		got := 0
-		buf := make([]byte, 16<<10)
-		for {
-			n, _, err := srv.Recv(ctx, buf)
-			if err != nil {
-				if !errors.Is(err, io.EOF) {
-					t.Fatalf("Recv: %v", err)
-				}
-				break
-			}
-			if n != len(msg) {
-				t.Fatalf("message of %d bytes", n)
-			}
-			got++
-		}
-		if got != sent {
-			t.Fatalf("received %d of %d messages", got, sent)
-		}
-	})
-}
-
-// Many associations share one endpoint (one UDP socket) on each side.
-func TestEndpointManyAssociations(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		_, a, b := simPair(t, 11, simnet.LinkConfig{Delay: 2 * time.Millisecond, Loss: 0.01})
-		ctx := testCtx(t, time.Hour)
-		var wg sync.WaitGroup
-		ends := echoServer(t, ctx, b, 7, &wg)
-		const k = 12
-		var cwg sync.WaitGroup
-		for i := 0; i < k; i++ {
-			h, err := a.Connect(ctx, b.LocalAddr(), 7)
-			if err != nil {
-				t.Fatalf("Connect %d: %v", i, err)
-			}
-			cwg.Add(1)
-			go func() {
-				defer cwg.Done()
-				runEchoClient(t, ctx, h, 20, 2)
-			}()
-		}
-		cwg.Wait()
-		for i := 0; i < k; i++ {
-			if err := <-ends; errors.Is(err, ErrAborted) || !errors.Is(err, io.EOF) {
-				t.Fatalf("server association %d ended with %v", i, err)
-			}
-		}
-		st, _ := b.Stats()
-		if st.Core.AssociationsTotal != k || st.Associations != 0 {
-			t.Fatalf("server stats: %+v", st)
-		}
-		a.Close()
-		b.Close()
-		wg.Wait()
-	})
-}
-
-// Bad datagrams are dropped and counted by reason, allocate no state, and
-// do not disturb the association.
-func TestEndpointDropReasons(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		n, a, b := simPair(t, 9, simnet.LinkConfig{Delay: time.Millisecond})
-		ctx := testCtx(t, time.Minute)
-		if err := b.Listen(9, 4); err != nil {
-			t.Fatal(err)
-		}
-		h, err := a.Connect(ctx, b.LocalAddr(), 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := b.Accept(ctx, 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// The attacker shares the client's IP (the association is
-		// keyed by peer IP and SCTP ports), not its UDP port.
-		evil, err := n.Attach(netip.MustParseAddrPort("10.0.0.1:4000"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer evil.Close()
-		pkt := func(dst uint16, vtag uint32) []byte {
-			p := AppendCommonHeader(nil, CommonHeader{SrcPort: h.LocalPort(), DstPort: dst, VerificationTag: vtag})
-			p = (&chunk.Heartbeat{Info: []byte("hostile!")}).AppendTo(p)
-			FinalizePacket(p)
-			return p
-		}
-		badCRC := pkt(9, 1)
-		badCRC[8] ^= 0xff
-		before, _ := b.Stats()
-		for _, d := range [][]byte{
-			{1, 2, 3, 4, 5},    // short
-			badCRC,             // bad checksum
-			pkt(4444, 77),      // no listener, no association
-			pkt(9, 0xdeadbeef), // wrong verification tag
-		} {
-			if _, err := evil.WriteToUDPAddrPort(d, b.LocalAddr()); err != nil {
-				t.Fatal(err)
-			}
-		}
-		time.Sleep(10 * time.Millisecond) // virtual: past the link delay
-		synctest.Wait()
-		st, err := b.Stats()
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := [4]uint64{st.DroppedShort - before.DroppedShort, st.DroppedBadChecksum - before.DroppedBadChecksum,
-			st.DroppedUnknownPort - before.DroppedUnknownPort, st.DroppedBadVtag - before.DroppedBadVtag}
-		if got != [4]uint64{1, 1, 1, 1} {
-			t.Fatalf("drops short/checksum/unknown-port/vtag = %v, want [1 1 1 1]; stats %+v", got, st)
-		}
-		if st.Associations != 1 || st.Core.AssociationsTotal != 1 {
-			t.Fatalf("hostile datagrams changed association state: %+v", st)
-		}
-		// The association still works.
-		if err := h.Send(ctx, []byte("still here"), SendParams{}); err != nil {
-			t.Fatal(err)
-		}
-		buf := make([]byte, 64)
-		if n, _, err := srv.Recv(ctx, buf); err != nil || string(buf[:n]) != "still here" {
-			t.Fatalf("Recv = %q, %v", buf[:n], err)
-		}
-	})
-}
-
-// Closing an endpoint frees its UDP port.
-func TestEndpointCloseFreesPort(t *testing.T) {
-	e := newUDPEndpoint(t, "udp4", "127.0.0.1")
-	addr := e.LocalAddr()
-	if err := e.Close(); err != nil {
+func testTwoEndpoints(t *testing.T, drop func(i int, pkt []byte) bool) {
+	pn := newPairNet(t)
+	pn.drop = drop
+	cfg := assocConfig{outStreams: 8, maxInStreams: 8, mtu: 1200}
+	if err := pn.eps[0].listen(7, cfg); err != nil {
 		t.Fatal(err)
 	}
-	c, err := udpencap.Listen("udp4", addr)
+	client, err := pn.eps[1].connect(pn.now, 0, pn.addrs[0], 7, cfg)
 	if err != nil {
-		t.Fatalf("port %v not free after Close: %v", addr, err)
+		t.Fatal(err)
 	}
-	c.Close()
+	pn.runUntil("handshake", func() bool { return client.state() == StateEstablished && pn.accepted() != nil })
+	server := pn.accepted()
+	if server.state() != StateEstablished {
+		t.Fatalf("server state %v", server.state())
+	}
+
+	// Messages both ways, several streams, some larger than the MTU.
+	var sent [2][][]byte
+	for i := 0; i < 30; i++ {
+		size := 1 + (i*977)%5000
+		msg := bytes.Repeat([]byte{byte('a' + i%26)}, size)
+		copy(msg, fmt.Sprintf("#%d", i))
+		from := []*association{client, server}[i%2]
+		if err := from.send(pn.now, outMessage{stream: uint16(i % 8), ppid: uint32(i), data: msg}); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+		sent[i%2] = append(sent[i%2], msg)
+	}
+	var got [2][][]byte // got[0]: read by the server (sent by the client)
+	pn.runUntil("delivery", func() bool {
+		for i, a := range []*association{server, client} {
+			for {
+				m, ok := a.readMessage()
+				if !ok {
+					break
+				}
+				got[i] = append(got[i], append([]byte(nil), m.data...))
+			}
+		}
+		return len(got[0]) == len(sent[0]) && len(got[1]) == len(sent[1])
+	})
+	for dir := 0; dir < 2; dir++ {
+		want := map[string]int{}
+		for _, m := range sent[dir] {
+			want[string(m)]++
+		}
+		for _, m := range got[dir] {
+			want[string(m)]--
+		}
+		for m, n := range want {
+			if n != 0 {
+				t.Fatalf("direction %d: message %.10q delivered %d times too few", dir, m, n)
+			}
+		}
+	}
+
+	if drop != nil {
+		cs, ss := client.stats(), server.stats()
+		if cs.T3Retransmits+cs.FastRetransmits+cs.T1Retransmits+ss.T3Retransmits+ss.FastRetransmits == 0 {
+			t.Fatalf("no retransmissions despite loss: %+v / %+v", cs, ss)
+		}
+		t.Logf("client %+v", cs)
+	}
+	client.shutdown(pn.now)
+	pn.runUntil("shutdown", func() bool { return client.state() == StateClosed && server.state() == StateClosed })
+	pn.flush()
+	if !hasEvent(pn.events[0], ShutdownComp) || !hasEvent(pn.events[1], ShutdownComp) {
+		t.Fatalf("missing SHUTDOWN_COMP events: %v / %v", pn.events[0], pn.events[1])
+	}
+	if pn.eps[0].associations() != 0 || pn.eps[1].associations() != 0 {
+		t.Fatalf("associations left: %d %d", pn.eps[0].associations(), pn.eps[1].associations())
+	}
+	if !pn.eps[0].deadline().IsZero() || !pn.eps[1].deadline().IsZero() {
+		t.Fatalf("timers left armed")
+	}
 }
 
-// Listener lifecycle: Accept on a port without Listen fails clearly;
-// Unlisten shuts down associations still waiting in the accept queue and
-// makes Accept fail; Release discards input nobody will read.
-func TestEndpointListenerLifecycle(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		_, a, b := simPair(t, 13, simnet.LinkConfig{Delay: time.Millisecond})
-		ctx := testCtx(t, time.Minute)
-		if _, err := b.Accept(ctx, 99); !errors.Is(err, ErrNotListening) {
-			t.Fatalf("Accept without Listen: %v", err)
-		}
-		if err := b.Listen(9, 4); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Listen(9, 8); err != nil { // re-listen updates the backlog
-			t.Fatalf("second Listen: %v", err)
-		}
-		h, err := a.Connect(ctx, b.LocalAddr(), 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := h.Send(ctx, []byte("queued before accept"), SendParams{}); err != nil {
-			t.Fatal(err)
-		}
-		synctest.Wait()
-		if err := b.Unlisten(9); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := b.Accept(ctx, 9); !errors.Is(err, ErrNotListening) {
-			t.Fatalf("Accept after Unlisten: %v", err)
-		}
-		<-h.Done() // the queued association was shut down gracefully
-		if err := h.Err(); !errors.Is(err, ErrClosed) || errors.Is(err, ErrAborted) {
-			t.Fatalf("client association ended with %v, want graceful close", err)
-		}
+func TestTwoEndpointsBackToBack(t *testing.T) {
+	testTwoEndpoints(t, nil)
+}
 
-		// Release: messages to a released handle are discarded.
-		if err := b.Listen(10, 4); err != nil {
-			t.Fatal(err)
-		}
-		h2, err := a.Connect(ctx, b.LocalAddr(), 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := b.Accept(ctx, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := srv.Release(); err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < 50; i++ {
-			if err := h2.Send(ctx, make([]byte, 1000), SendParams{}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		h2.Shutdown()
-		<-h2.Done()
-		for {
-			d, err := srv.Next(ctx)
-			if err != nil {
-				break
-			}
-			if d.Event == nil {
-				t.Fatal("a released handle delivered a message")
-			}
-		}
+func TestTwoEndpointsWithLoss(t *testing.T) {
+	// Drop every 7th datagram, whatever it carries.
+	testTwoEndpoints(t, func(i int, _ []byte) bool { return i%7 == 3 })
+}
+
+func TestTwoEndpointsSimultaneousOpen(t *testing.T) {
+	pn := newPairNet(t)
+	cfg := assocConfig{outStreams: 2, maxInStreams: 2}
+	a, err := pn.eps[0].connect(pn.now, 5001, pn.addrs[1], 5002, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := pn.eps[1].connect(pn.now, 5002, pn.addrs[0], 5001, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pn.runUntil("both established", func() bool { return a.state() == StateEstablished && b.state() == StateEstablished })
+	if a.localTag != b.peerTag || b.localTag != a.peerTag {
+		t.Fatalf("tags disagree: a %#x/%#x b %#x/%#x", a.localTag, a.peerTag, b.localTag, b.peerTag)
+	}
+	if err := a.send(pn.now, outMessage{data: []byte("hi")}); err != nil {
+		t.Fatal(err)
+	}
+	pn.runUntil("message", func() bool {
+		m, ok := b.readMessage()
+		return ok && string(m.data) == "hi"
 	})
+	a.shutdown(pn.now)
+	pn.runUntil("closed", func() bool { return a.state() == StateClosed && b.state() == StateClosed })
+}
+
+func TestConnectErrors(t *testing.T) {
+	ep := newTestEndpoint(t, 3)
+	cfg := assocConfig{}
+	if _, err := ep.connect(testEpoch, 1, netip.AddrPort{}, 7, cfg); err == nil {
+		t.Error("connect to invalid address succeeded")
+	}
+	if _, err := ep.connect(testEpoch, 1, netip.MustParseAddrPort("192.0.2.1:0"), 7, cfg); err == nil {
+		t.Error("connect with UDP port 0 succeeded")
+	}
+	remote := netip.MustParseAddrPort("192.0.2.1:9899")
+	if _, err := ep.connect(testEpoch, 1, remote, 7, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ep.connect(testEpoch, 1, remote, 7, cfg); err == nil {
+		t.Error("duplicate association accepted")
+	}
+	a, err := ep.connect(testEpoch, 0, remote, 7, cfg)
+	if err != nil || a.localPort < 49152 {
+		t.Fatalf("ephemeral connect: %v port %d", err, a.localPort)
+	}
+	if err := ep.listen(0, cfg); err == nil {
+		t.Error("listen on port 0 succeeded")
+	}
+	if err := ep.listen(9, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := ep.listen(9, cfg); err == nil {
+		t.Error("double listen succeeded")
+	}
+	if ep.association(a.id()) != a {
+		t.Error("association lookup by id failed")
+	}
+	_ = chunk.TypeInit
+}
+
+func TestEndpointCloseAll(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.acceptHandshake(testAssocConfig())
+	tp.ep.closeAll(tp.now, "endpoint closed")
+	tp.collect()
+	p := tp.wantPacket(tp.peerTag, chunk.TypeAbort)
+	c := wantCause(t, decodeAs(t, p.chunks[0], &chunk.Abort{}).Causes, chunk.CauseUserInitiatedAbort)
+	if string(c.Info) != "endpoint closed" {
+		t.Fatalf("cause info %q", c.Info)
+	}
+	tp.wantEvent(AssocChange{State: CommLost})
+	if tp.ep.associations() != 0 {
+		t.Fatal("associations left")
+	}
+	// No listener any more: a new INIT gets an ABORT.
+	tp.peerTag++
+	tp.write(0, tp.peerInit(nil))
+	tp.wantPacket(tp.peerTag, chunk.TypeAbort)
 }

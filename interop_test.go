@@ -233,12 +233,12 @@ func waitBound(t *testing.T, p *extProc, port int) {
 // connectUsrsctp connects to a usrsctp server that may still be starting:
 // its UDP socket is bound (waitBound) before the SCTP socket listens, and
 // in that window it answers INIT with ABORT. Retry those, bounded.
-func connectUsrsctp(t *testing.T, ctx context.Context, ep *Endpoint, to netip.AddrPort, sctpPort uint16) *Assoc {
+func connectUsrsctp(t *testing.T, ctx context.Context, ep *runner, to netip.AddrPort, sctpPort uint16) *assocHandle {
 	t.Helper()
 	retry := time.NewTicker(50 * time.Millisecond)
 	defer retry.Stop()
 	for attempt := 1; ; attempt++ {
-		h, err := ep.Connect(ctx, to, sctpPort)
+		h, err := ep.connectWait(ctx, to, sctpPort)
 		if err == nil {
 			return h
 		}
@@ -273,7 +273,7 @@ func interopMsgSize(i int) int {
 // and checks the ShutdownComp event.
 // PPIDs are the message index unless zeroPPID (tshark dissects DATA
 // payloads by PPID, so captures use 0).
-func runEchoClient(t *testing.T, ctx context.Context, h *Assoc, n, streams int, zeroPPID ...bool) {
+func runEchoClient(t *testing.T, ctx context.Context, h *assocHandle, n, streams int, zeroPPID ...bool) {
 	t.Helper()
 	ppid := func(i int) uint32 {
 		if len(zeroPPID) > 0 && zeroPPID[0] {
@@ -284,7 +284,7 @@ func runEchoClient(t *testing.T, ctx context.Context, h *Assoc, n, streams int, 
 	sendErr := make(chan error, 1)
 	go func() {
 		for i := 0; i < n; i++ {
-			if err := h.Send(ctx, epPayload(i, interopMsgSize(i)), SendParams{Stream: uint16(i % streams), PPID: ppid(i)}); err != nil {
+			if err := h.send(ctx, epPayload(i, interopMsgSize(i)), SendParams{Stream: uint16(i % streams), PPID: ppid(i)}); err != nil {
 				sendErr <- fmt.Errorf("Send %d: %w", i, err)
 				return
 			}
@@ -296,7 +296,7 @@ func runEchoClient(t *testing.T, ctx context.Context, h *Assoc, n, streams int, 
 		next[s] = s
 	}
 	for got := 0; got < n; {
-		d, err := h.Next(ctx)
+		d, err := h.next(ctx)
 		if err != nil {
 			t.Fatalf("after %d echoes: %v", got, err)
 		}
@@ -311,24 +311,24 @@ func runEchoClient(t *testing.T, ctx context.Context, h *Assoc, n, streams int, 
 		if d.PPID != ppid(i) || !bytes.Equal(d.Data, epPayload(i, interopMsgSize(i))) {
 			t.Fatalf("stream %d: got ppid %d with %d bytes, want message %d (%d bytes)", s, d.PPID, len(d.Data), i, interopMsgSize(i))
 		}
-		h.Recycle(d.Data)
+		h.recycle(d.Data)
 		next[s] += streams
 		got++
 	}
 	if err := <-sendErr; err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Shutdown(); err != nil {
+	if err := h.shutdown(); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
 	waitShutdownComp(t, ctx, h)
 }
 
-func waitShutdownComp(t *testing.T, ctx context.Context, h *Assoc) {
+func waitShutdownComp(t *testing.T, ctx context.Context, h *assocHandle) {
 	t.Helper()
 	comp := false
 	for {
-		d, err := h.Next(ctx)
+		d, err := h.next(ctx)
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				t.Fatalf("waiting for the end of the association: %v", err)
@@ -343,8 +343,8 @@ func waitShutdownComp(t *testing.T, ctx context.Context, h *Assoc) {
 			}
 		}
 	}
-	if !comp || !errors.Is(h.Err(), ErrClosed) || errors.Is(h.Err(), ErrAborted) {
-		t.Fatalf("association ended with %v (ShutdownComp seen: %v), want graceful shutdown", h.Err(), comp)
+	if !comp || !errors.Is(h.endErr(), ErrClosed) || errors.Is(h.endErr(), ErrAborted) {
+		t.Fatalf("association ended with %v (ShutdownComp seen: %v), want graceful shutdown", h.endErr(), comp)
 	}
 }
 
@@ -397,7 +397,7 @@ func TestInteropUsrsctpClientToEchoServer(t *testing.T) {
 	var wg sync.WaitGroup
 	ends := echoServer(t, ctx, ep, 7, &wg)
 	cport := usrsctpFreePort(t)
-	cli := startProc(t, 40*time.Second, true, bin, "127.0.0.1", "7", "0", strconv.Itoa(cport), strconv.Itoa(int(ep.LocalAddr().Port())))
+	cli := startProc(t, 40*time.Second, true, bin, "127.0.0.1", "7", "0", strconv.Itoa(cport), strconv.Itoa(int(ep.localAddr().Port())))
 	lines := []string{"hello", "usctp speaks SCTP over UDP", strings.Repeat("x", 70), "last line"}
 	for _, l := range lines {
 		if _, err := io.WriteString(cli.stdin, l+"\n"); err != nil {
@@ -434,20 +434,20 @@ type discardResult struct {
 	err         error
 }
 
-func discardServer(t *testing.T, ctx context.Context, ep *Endpoint, port uint16) <-chan discardResult {
-	if err := ep.Listen(port, 8); err != nil {
+func discardServer(t *testing.T, ctx context.Context, ep *runner, port uint16) <-chan discardResult {
+	if err := ep.listenDefaults(port, 8); err != nil {
 		t.Fatal(err)
 	}
 	res := make(chan discardResult, 1)
 	go func() {
-		h, err := ep.Accept(ctx, port)
+		h, err := ep.accept(ctx, port)
 		if err != nil {
 			res <- discardResult{err: err}
 			return
 		}
 		var r discardResult
 		for {
-			d, err := h.Next(ctx)
+			d, err := h.next(ctx)
 			if err != nil {
 				r.err = err
 				res <- r
@@ -465,10 +465,10 @@ func discardServer(t *testing.T, ctx context.Context, ep *Endpoint, port uint16)
 			if len(d.Data) != 1200 || d.Data[0] != 'b' || d.Data[1199] != 'b' {
 				r.err = fmt.Errorf("message %d: %d bytes, first %q", r.msgs, len(d.Data), d.Data[:min(4, len(d.Data))])
 				res <- r
-				h.Abort("bad data")
+				h.abort("bad data")
 				return
 			}
-			h.Recycle(d.Data)
+			h.recycle(d.Data)
 		}
 	}()
 	return res
@@ -481,7 +481,7 @@ func TestInteropTsctpClientToDiscardServer(t *testing.T) {
 	ep := newUDPEndpoint(t, "udp", "")
 	res := discardServer(t, ctx, ep, 5001)
 	cport := usrsctpFreePort(t)
-	cli := startProc(t, 80*time.Second, false, bin, "-E", strconv.Itoa(cport), "-U", strconv.Itoa(int(ep.LocalAddr().Port())),
+	cli := startProc(t, 80*time.Second, false, bin, "-E", strconv.Itoa(cport), "-U", strconv.Itoa(int(ep.localAddr().Port())),
 		"-p", "5001", "-n", "10000", "-l", "1200", "127.0.0.1")
 	var r discardResult
 	select {
@@ -519,11 +519,11 @@ func TestInteropSenderToTsctpServer(t *testing.T) {
 	msg := bytes.Repeat([]byte{'b'}, 1200)
 	start := time.Now()
 	for i := 0; i < 10000; i++ {
-		if err := h.Send(ctx, msg, SendParams{}); err != nil {
+		if err := h.send(ctx, msg, SendParams{}); err != nil {
 			t.Fatalf("Send %d: %v", i, err)
 		}
 	}
-	if err := h.Shutdown(); err != nil {
+	if err := h.shutdown(); err != nil {
 		t.Fatal(err)
 	}
 	waitShutdownComp(t, ctx, h)
@@ -557,7 +557,7 @@ func TestInteropUsctpToUsctp(t *testing.T) {
 			srv := newUDPEndpoint(t, "udp", "")
 			var wg sync.WaitGroup
 			ends := echoServer(t, ctx, srv, 7, &wg)
-			to := netip.AddrPortFrom(netip.MustParseAddr(ip), srv.LocalAddr().Port())
+			to := netip.AddrPortFrom(netip.MustParseAddr(ip), srv.localAddr().Port())
 			var cwg sync.WaitGroup
 			const clients = 4
 			for c := 0; c < clients; c++ {
@@ -565,7 +565,7 @@ func TestInteropUsctpToUsctp(t *testing.T) {
 				if c%2 == 1 {
 					ep = newUDPEndpoint(t, "udp", "") // another socket
 				}
-				h, err := ep.Connect(ctx, to, 7)
+				h, err := ep.connectWait(ctx, to, 7)
 				if err != nil {
 					t.Fatalf("Connect %d: %v", c, err)
 				}
@@ -602,12 +602,12 @@ func TestInteropTsharkCapture(t *testing.T) {
 	// Without GSO: on lo a capture sees a GSO send as one super-datagram
 	// (several SCTP packets back to back) because segmentation happens
 	// only at delivery; on a real NIC it is segmented before the wire.
-	ep, err := NewEndpoint("udp", netip.AddrPort{}, EndpointConfig{UDPOptions: []udpencap.Option{udpencap.WithoutGSO()}})
+	ep, err := newRunner("udp", netip.AddrPort{}, runnerConfig{UDPOptions: []udpencap.Option{udpencap.WithoutGSO()}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ep.Close() })
-	lport := int(ep.LocalAddr().Port())
+	t.Cleanup(func() { ep.close() })
+	lport := int(ep.localAddr().Port())
 	pcap := filepath.Join(t.TempDir(), "interop.pcap")
 	filter := fmt.Sprintf("udp port %d or udp port %d", port, lport)
 	capCtx, stopCap := context.WithTimeout(context.Background(), 60*time.Second)

@@ -18,7 +18,7 @@ import (
 type udpDriver struct {
 	t    *testing.T
 	conn *net.UDPConn
-	ep   *endpointCore
+	ep   *endpoint
 	buf  []byte
 	out  []byte
 	evs  []Event

@@ -31,7 +31,7 @@ type lossyNet struct {
 	t      *testing.T
 	r      *rand.Rand
 	now    time.Time
-	eps    [2]*endpointCore
+	eps    [2]*endpoint
 	addrs  [2]netip.AddrPort
 	air    []flight
 	seq    int
@@ -159,7 +159,7 @@ func testLossySeed(t *testing.T, seed uint64) {
 	r := rand.New(rand.NewChaCha8(cs))
 	ln := &lossyNet{
 		t: t, r: r, now: testEpoch,
-		eps:   [2]*endpointCore{newTestEndpoint(t, seed*2), newTestEndpoint(t, seed*2+1)},
+		eps:   [2]*endpoint{newTestEndpoint(t, seed*2), newTestEndpoint(t, seed*2+1)},
 		addrs: [2]netip.AddrPort{netip.MustParseAddrPort("10.1.0.1:9899"), netip.MustParseAddrPort("10.1.0.2:9899")},
 		loss:  r.Float64() * 0.3,
 	}

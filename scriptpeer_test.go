@@ -27,7 +27,7 @@ func quietLogger() logging.LoggerFactory {
 	return f
 }
 
-func newTestEndpoint(t *testing.T, seed uint64) *endpointCore {
+func newTestEndpoint(t *testing.T, seed uint64) *endpoint {
 	t.Helper()
 	var s [32]byte
 	binary.LittleEndian.PutUint64(s[:], seed)
@@ -71,7 +71,7 @@ func (p sentPacket) types() []chunk.Type {
 type testPeer struct {
 	t         *testing.T
 	now       time.Time
-	ep        *endpointCore
+	ep        *endpoint
 	addr      netip.AddrPort // the peer's IP and UDP port
 	localPort uint16         // the endpoint's SCTP port
 	peerPort  uint16         // the peer's SCTP port

@@ -20,8 +20,8 @@ func NewStackOn(cfg StackConfig, pc PacketConn) (*Stack, error) {
 		return nil, invalidArg("negative StackConfig.MaxMessageSize or MTU")
 	}
 	cfg.LocalAddr = pc.LocalAddr()
-	ep := NewEndpointOn(pc, EndpointConfig{LoggerFactory: cfg.LoggerFactory})
-	return &Stack{cfg: cfg, rt: &rtStack{ep: ep}, ports: make(map[uint16]*Socket), socks: make(map[*Socket]struct{})}, nil
+	ep := newRunnerOn(pc, runnerConfig{LoggerFactory: cfg.LoggerFactory})
+	return &Stack{cfg: cfg, rt: ep, ports: make(map[uint16]*Socket), socks: make(map[*Socket]struct{})}, nil
 }
 
 // Stats returns the counters and transport state of the Conn's
@@ -32,7 +32,7 @@ func (c *Conn) Stats() (AssocStats, error) {
 	if err != nil {
 		return AssocStats{}, c.err("stats", err)
 	}
-	return e.a.stats().AssocStats, nil
+	return e.a.statusStats().AssocStats, nil
 }
 
 // EndReason returns why the Conn's association ended: nil while it is

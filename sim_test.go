@@ -28,7 +28,7 @@ var (
 // runs the test's application logic (app), which reads messages, handles
 // events and queues more data, before the Sim polls for datagrams.
 type simEndpoint struct {
-	ep  *endpointCore
+	ep  *endpoint
 	app func(now time.Time)
 }
 
@@ -96,7 +96,7 @@ func simPayload(b []byte, id uint32, size int) []byte {
 // it receives against the other side's workload.
 type simPeer struct {
 	name   string
-	ep     *endpointCore
+	ep     *endpoint
 	assoc  *association
 	out    []simMsg // what we send
 	in     []simMsg // what the peer sends us
@@ -122,7 +122,7 @@ type simPeer struct {
 	closedAt            time.Time
 }
 
-func newSimPeer(name string, ep *endpointCore, out, in []simMsg) *simPeer {
+func newSimPeer(name string, ep *endpoint, out, in []simMsg) *simPeer {
 	p := &simPeer{name: name, ep: ep, out: out, in: in, gotten: make([]bool, len(in)), outID: -1,
 		orderedIn: map[uint16][]uint32{}, orderedNext: map[uint16]int{}}
 	for i, m := range in {

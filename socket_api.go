@@ -47,7 +47,7 @@ type StackConfig struct {
 // for concurrent use.
 type Stack struct {
 	cfg StackConfig
-	rt  *rtStack
+	rt  *runner // the runtime: the UDP socket, the loop, the associations
 
 	mu     sync.Mutex
 	closed bool
@@ -70,7 +70,7 @@ func NewStack(cfg StackConfig) (*Stack, error) {
 	if cfg.MaxMessageSize < 0 || cfg.MTU < 0 {
 		return nil, invalidArg("negative StackConfig.MaxMessageSize or MTU")
 	}
-	rt, err := openRTStack(cfg)
+	rt, err := newRunner(cfg.Network, cfg.LocalAddr, runnerConfig{LoggerFactory: cfg.LoggerFactory})
 	if err != nil {
 		return nil, err
 	}
@@ -703,7 +703,10 @@ func (s *Socket) startAssoc(addrs []netip.AddrPort) (*assocEntry, error) {
 	}
 	port, cfg, udpPort := s.port, s.assocConfigLocked(), s.opts.remoteUDPPort
 	s.mu.Unlock()
-	a, err := s.stack.rt.connect(port, addrs, udpPort, cfg)
+	// The INIT goes to addrs[0] at remote UDP port udpPort; further
+	// addresses of a multi-homed peer are learnt from its INIT ACK (RFC
+	// 9260 §5.1.2).
+	a, err := s.stack.rt.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -941,13 +944,13 @@ func (s *Socket) send(ctx context.Context, e *assocEntry, msg []byte, si *SndInf
 	if s.wdl.expired() {
 		return errDeadline
 	}
-	err := e.a.trySend(msg, si)
+	err := e.a.trySend(msg, sendParams(si))
 	if err != ErrWouldBlock {
 		return e.mapSendErr(err)
 	}
 	opCtx, cancel := s.opContext(ctx, &s.wdl)
 	defer cancel()
-	err = e.a.send(opCtx, msg, si)
+	err = e.a.send(opCtx, msg, sendParams(si))
 	return s.opError(ctx, &s.wdl, e.mapSendErr(err))
 }
 
@@ -1153,7 +1156,7 @@ func (s *Socket) close(graceful bool) error {
 	listening, port := s.listening, s.port
 	s.mu.Unlock()
 	if listening && graceful {
-		s.stack.rt.unlisten(port)
+		s.stack.rt.unlisten(port) //nolint:errcheck // closing: the listener is gone either way
 	}
 	for _, e := range es {
 		if graceful {
@@ -1282,7 +1285,7 @@ func (st *Stack) maxMessage() int {
 // assocEntry is the socket layer's record of one association: the runtime
 // handle, its peer, its state as seen through events, and its pump.
 type assocEntry struct {
-	a    *rtAssoc
+	a    *assocHandle
 	id   AssocID
 	peer netip.AddrPort // primary peer IP (unmapped) + SCTP port
 
@@ -1302,10 +1305,10 @@ type assocEntry struct {
 	autoclosed atomic.Bool  // autoclose already shut it down
 }
 
-func (s *Socket) newEntry(a *rtAssoc) *assocEntry {
-	p := a.peer()
+func (s *Socket) newEntry(a *assocHandle) *assocEntry {
+	p := a.peerSCTPAddr()
 	ctx, cancel := context.WithCancel(context.Background())
-	return &assocEntry{a: a, id: a.id(), peer: netip.AddrPortFrom(p.Addr().Unmap(), p.Port()),
+	return &assocEntry{a: a, id: a.id, peer: netip.AddrPortFrom(p.Addr().Unmap(), p.Port()),
 		up: make(chan struct{}), down: make(chan struct{}), owner: s, ctx: ctx, cancel: cancel}
 }
 
@@ -1364,7 +1367,7 @@ func (s *Socket) attach(e *assocEntry) bool {
 // peer through the receive window) and ends with the association.
 func (e *assocEntry) pump() {
 	for {
-		it, err := e.a.next(e.ctx)
+		it, err := e.a.nextItem(e.ctx)
 		if err != nil {
 			e.markDown(err)
 			e.detach()
@@ -1455,4 +1458,4 @@ func (e *assocEntry) detach() {
 
 // Stats returns the stack's endpoint counters: datagrams in and out,
 // drops by reason, associations.
-func (st *Stack) Stats() (EndpointRuntimeStats, error) { return st.rt.ep.Stats() }
+func (st *Stack) Stats() (EndpointRuntimeStats, error) { return st.rt.stats() }

@@ -159,7 +159,7 @@ func (s *Socket) AssocParams(id AssocID) (AssocParams, error) {
 		}
 		return AssocParams{}, err
 	}
-	st := e.a.stats()
+	st := e.a.statusStats()
 	p.NumberPeerDestinations = uint16(st.PeerAddresses)
 	p.PeerRwnd = st.PeerRwnd
 	p.AssocMaxRxt = uint16(st.MaxRxt)
@@ -342,7 +342,7 @@ func (s *Socket) Status(id AssocID) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	st := e.a.stats()
+	st := e.a.statusStats()
 	out := Status{
 		AssocID:            e.id,
 		State:              assocStateOf(st.State),

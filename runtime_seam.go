@@ -12,65 +12,21 @@ import (
 // endpoint's loop goroutine through Assoc.do (the association is owned by
 // that goroutine).
 
-type rtStack struct{ ep *Endpoint }
-
-func openRTStack(cfg StackConfig) (*rtStack, error) {
-	ep, err := NewEndpoint(cfg.Network, cfg.LocalAddr, EndpointConfig{LoggerFactory: cfg.LoggerFactory})
-	if err != nil {
-		return nil, err
-	}
-	return &rtStack{ep: ep}, nil
-}
-
-func (r *rtStack) localAddr() netip.AddrPort { return r.ep.LocalAddr() }
-
-func (r *rtStack) close() error { return r.ep.Close() }
-
-func (r *rtStack) listen(port uint16, cfg assocConfig, backlog int) error {
-	return r.ep.listen(port, cfg, backlog)
-}
-
-func (r *rtStack) unlisten(port uint16) { r.ep.Unlisten(port) }
-
-func (r *rtStack) accept(ctx context.Context, port uint16) (*rtAssoc, error) {
-	h, err := r.ep.Accept(ctx, port)
-	if err != nil {
-		return nil, err
-	}
-	return &rtAssoc{h: h}, nil
-}
-
-// connect sends INIT to peers[0] (IP, SCTP port) at remote UDP port
-// udpPort. Further addresses of a multi-homed peer are learnt from its
-// INIT ACK (RFC 9260 §5.1.2); the INIT goes to the first one only.
-func (r *rtStack) connect(lport uint16, peers []netip.AddrPort, udpPort uint16, cfg assocConfig) (*rtAssoc, error) {
-	p := peers[0]
-	h, err := r.ep.connect(lport, netip.AddrPortFrom(p.Addr().Unmap(), udpPort), p.Port(), cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &rtAssoc{h: h}, nil
-}
-
-type rtAssoc struct{ h *Assoc }
-
-func (a *rtAssoc) id() AssocID { return a.h.ID() }
-
 // peer returns the peer's primary IP and SCTP port.
-func (a *rtAssoc) peer() netip.AddrPort {
-	return netip.AddrPortFrom(a.h.Peer().Addr().Unmap(), a.h.PeerPort())
+func (h *assocHandle) peerSCTPAddr() netip.AddrPort {
+	return netip.AddrPortFrom(h.peerAddr().Addr().Unmap(), h.peerSCTPPort())
 }
 
 // next returns the association's next message or event as a queue item.
-func (a *rtAssoc) next(ctx context.Context) (rqItem, error) {
-	d, err := a.h.Next(ctx)
+func (h *assocHandle) nextItem(ctx context.Context) (rqItem, error) {
+	d, err := h.next(ctx)
 	if err != nil {
 		return rqItem{}, err
 	}
 	if d.Event != nil {
 		return rqItem{ev: d.Event}, nil
 	}
-	it := rqItem{msg: d.Data, rec: a.h, info: SndRcvInfo{Stream: d.Stream, SSN: d.SSN, PPID: d.PPID, TSN: d.TSN}}
+	it := rqItem{msg: d.Data, rec: h, info: SndRcvInfo{Stream: d.Stream, SSN: d.SSN, PPID: d.PPID, TSN: d.TSN}}
 	if d.Unordered {
 		it.info.Flags = MSG_UNORDERED
 	}
@@ -81,15 +37,6 @@ func sendParams(si *SndInfo) SendParams {
 	return SendParams{Stream: si.Stream, PPID: si.PPID, Unordered: si.Flags&MSG_UNORDERED != 0, TTL: si.TTL, Context: si.Context}
 }
 
-func (a *rtAssoc) trySend(data []byte, si *SndInfo) error { return a.h.TrySend(data, sendParams(si)) }
-
-func (a *rtAssoc) send(ctx context.Context, data []byte, si *SndInfo) error {
-	return a.h.Send(ctx, data, sendParams(si))
-}
-
-func (a *rtAssoc) shutdown()           { a.h.Shutdown() }
-func (a *rtAssoc) abort(reason string) { a.h.Abort(reason) }
-func (a *rtAssoc) release()            { a.h.Release() }
 
 // apiStats is AssocStats plus what Status needs from the data path.
 type apiStats struct {
@@ -100,9 +47,9 @@ type apiStats struct {
 	MaxRxt    int // Association.Max.Retrans in force
 }
 
-func (a *rtAssoc) stats() apiStats {
+func (h *assocHandle) statusStats() apiStats {
 	var s apiStats
-	err := a.h.do(func(as *association, now time.Time) {
+	err := h.do(func(as *association, now time.Time) {
 		s.AssocStats = as.stats()
 		s.MTU = as.cfg.mtu
 		s.MaxRxt = as.cfg.maxRetrans
@@ -118,9 +65,9 @@ func (a *rtAssoc) stats() apiStats {
 }
 
 // paths returns every path of the association, the primary first.
-func (a *rtAssoc) paths() []PaddrInfo {
+func (h *assocHandle) paths() []PaddrInfo {
 	var out []PaddrInfo
-	a.h.do(func(as *association, now time.Time) {
+	h.do(func(as *association, now time.Time) {
 		ps := as.paths
 		if ps == nil {
 			return
@@ -154,9 +101,9 @@ func (a *rtAssoc) paths() []PaddrInfo {
 	return out
 }
 
-func (a *rtAssoc) peerAddrs() []netip.AddrPort {
+func (h *assocHandle) peerAddrs() []netip.AddrPort {
 	var out []netip.AddrPort
-	a.h.do(func(as *association, now time.Time) {
+	h.do(func(as *association, now time.Time) {
 		if as.paths == nil {
 			return
 		}
@@ -165,16 +112,16 @@ func (a *rtAssoc) peerAddrs() []netip.AddrPort {
 		}
 	})
 	if len(out) == 0 {
-		out = append(out, a.peer()) // closed: the address it was set up with
+		out = append(out, h.peerSCTPAddr()) // closed: the address it was set up with
 	}
 	return out
 }
 
 // setPrimary makes the path to ip the primary (RFC 9260 §6.4, user
 // request); the path must be confirmed.
-func (a *rtAssoc) setPrimary(ip netip.Addr) error {
+func (h *assocHandle) setPrimary(ip netip.Addr) error {
 	var found, ok bool
-	err := a.h.do(func(as *association, now time.Time) {
+	err := h.do(func(as *association, now time.Time) {
 		if as.paths == nil {
 			return
 		}
@@ -196,9 +143,9 @@ func (a *rtAssoc) setPrimary(ip netip.Addr) error {
 
 // remoteUDPPort returns the remote encapsulation port of the path to ip
 // (zero ip: the primary path).
-func (a *rtAssoc) remoteUDPPort(ip netip.Addr) uint16 {
-	port := a.h.Peer().Port()
-	a.h.do(func(as *association, now time.Time) {
+func (h *assocHandle) remoteUDPPort(ip netip.Addr) uint16 {
+	port := h.peerAddr().Port()
+	h.do(func(as *association, now time.Time) {
 		ps := as.paths
 		if ps == nil {
 			return
@@ -216,8 +163,8 @@ func (a *rtAssoc) remoteUDPPort(ip netip.Addr) uint16 {
 
 // setRemoteUDPPort sets the remote encapsulation port of the path to ip
 // (zero ip: every path), RFC 6951 §5.4 per-destination port.
-func (a *rtAssoc) setRemoteUDPPort(ip netip.Addr, port uint16) error {
-	return a.h.do(func(as *association, now time.Time) {
+func (h *assocHandle) setRemoteUDPPort(ip netip.Addr, port uint16) error {
+	return h.do(func(as *association, now time.Time) {
 		ps := as.paths
 		if ps == nil {
 			return
@@ -230,9 +177,9 @@ func (a *rtAssoc) setRemoteUDPPort(ip netip.Addr, port uint16) error {
 	})
 }
 
-func (a *rtAssoc) rtoInfo() RTOInfo {
+func (h *assocHandle) rtoInfo() RTOInfo {
 	var r RTOInfo
-	a.h.do(func(as *association, now time.Time) {
+	h.do(func(as *association, now time.Time) {
 		c := as.cfg.rto
 		r = RTOInfo{Initial: c.initial, Min: c.min, Max: c.max}
 	})
@@ -241,8 +188,8 @@ func (a *rtAssoc) rtoInfo() RTOInfo {
 
 // setRTOInfo changes the RTO bounds of a live association (RFC 9260
 // §6.3.1 C6/C7 clamp the current RTO to the new bounds).
-func (a *rtAssoc) setRTOInfo(r RTOInfo) error {
-	return a.h.do(func(as *association, now time.Time) {
+func (h *assocHandle) setRTOInfo(r RTOInfo) error {
+	return h.do(func(as *association, now time.Time) {
 		c := rtoConfig{initial: r.Initial, min: r.Min, max: r.Max}
 		as.cfg.rto = c
 		if as.data != nil {
@@ -262,9 +209,9 @@ func (a *rtAssoc) setRTOInfo(r RTOInfo) error {
 // fragmentationPoint is the largest DATA payload in one packet: the SCTP
 // packet size less the common header (12) and the DATA chunk header (16),
 // RFC 9260 §3.3.1; maxseg, if set, lowers it.
-func (a *rtAssoc) fragmentationPoint(maxseg int) int {
+func (h *assocHandle) fragmentationPoint(maxseg int) int {
 	mtu := 0
-	a.h.do(func(as *association, now time.Time) { mtu = as.cfg.mtu })
+	h.do(func(as *association, now time.Time) { mtu = as.cfg.mtu })
 	fp := mtu - 12 - 16
 	if maxseg > 0 && maxseg < fp {
 		fp = maxseg
@@ -274,8 +221,8 @@ func (a *rtAssoc) fragmentationPoint(maxseg int) int {
 
 // setAssocMaxRxt changes Association.Max.Retrans of a live association
 // (RFC 9260 §8.1), used by both the T3-rtx and the heartbeat counting.
-func (a *rtAssoc) setAssocMaxRxt(n int) error {
-	return a.h.do(func(as *association, now time.Time) {
+func (h *assocHandle) setAssocMaxRxt(n int) error {
+	return h.do(func(as *association, now time.Time) {
 		as.cfg.maxRetrans = n
 		if as.data != nil {
 			as.data.cfg.maxRetrans = n
@@ -285,9 +232,9 @@ func (a *rtAssoc) setAssocMaxRxt(n int) error {
 
 // paddrParams reads the live heartbeat, Path.Max.Retrans and SACK delay
 // settings of the association (they apply to all its paths).
-func (a *rtAssoc) paddrParams() (PaddrParams, error) {
+func (h *assocHandle) paddrParams() (PaddrParams, error) {
 	var p PaddrParams
-	err := a.h.do(func(as *association, now time.Time) {
+	err := h.do(func(as *association, now time.Time) {
 		c := as.cfg
 		p = PaddrParams{HBInterval: c.hbInterval, PathMaxRxt: uint16(c.pathMaxRetrans), SackDelay: c.sackDelay,
 			PathMTU: uint32(c.mtu) + 48}
@@ -310,8 +257,8 @@ func (a *rtAssoc) paddrParams() (PaddrParams, error) {
 // unchanged. The engine keeps these per association, so they apply to
 // every path. The new heartbeat interval takes effect from each path's
 // next heartbeat.
-func (a *rtAssoc) setPaddrParams(p PaddrParams) error {
-	return a.h.do(func(as *association, now time.Time) {
+func (h *assocHandle) setPaddrParams(p PaddrParams) error {
+	return h.do(func(as *association, now time.Time) {
 		if p.HBInterval > 0 {
 			as.cfg.hbInterval = p.HBInterval
 			if as.paths != nil {

@@ -19,23 +19,23 @@ func TestEndpointErrorFloodBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		n := simnet.New(11)
 		n.SetDefaultLink(simnet.LinkConfig{Delay: time.Millisecond})
-		mk := func(addr string, cfg EndpointConfig) *Endpoint {
+		mk := func(addr string, cfg runnerConfig) *runner {
 			pc, err := n.Attach(netip.MustParseAddrPort(addr))
 			if err != nil {
 				t.Fatal(err)
 			}
-			e := NewEndpointOn(WrapDatagramConn(pc), cfg)
-			t.Cleanup(func() { e.Close() })
+			e := newRunnerOn(wrapDatagramConn(pc), cfg)
+			t.Cleanup(func() { e.close() })
 			return e
 		}
 		const limit = 16 << 10
-		attacker := mk("10.0.0.1:9899", EndpointConfig{})
-		victim := mk("10.0.0.2:9899", EndpointConfig{RecvQueueBytes: limit})
+		attacker := mk("10.0.0.1:9899", runnerConfig{})
+		victim := mk("10.0.0.2:9899", runnerConfig{RecvQueueBytes: limit})
 		ctx := testCtx(t, time.Hour)
-		if err := victim.Listen(9, 4); err != nil {
+		if err := victim.listenDefaults(9, 4); err != nil {
 			t.Fatal(err)
 		}
-		h, err := attacker.Connect(ctx, victim.LocalAddr(), 9)
+		h, err := attacker.connectWait(ctx, victim.localAddr(), 9)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +71,7 @@ func TestEndpointErrorFloodBounded(t *testing.T) {
 		if queued > limit+64 || items > limit/64+2 {
 			t.Fatalf("unread queue holds %d items, %d bytes; want <= %d bytes", items, queued, limit)
 		}
-		st, err := victim.Stats()
+		st, err := victim.stats()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,17 +83,17 @@ func TestEndpointErrorFloodBounded(t *testing.T) {
 		// The association still works: data sent now arrives once the
 		// application reads (after the Accepted/CommUp and queued events).
 		msg := []byte("still alive")
-		if err := h.Send(ctx, msg, SendParams{PPID: 7}); err != nil {
+		if err := h.send(ctx, msg, SendParams{PPID: 7}); err != nil {
 			t.Fatal(err)
 		}
-		srv, err := victim.Accept(ctx, 9)
+		srv, err := victim.accept(ctx, 9)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var sawUp bool
 		events := 0
 		for {
-			d, err := srv.Next(ctx)
+			d, err := srv.next(ctx)
 			if err != nil {
 				t.Fatalf("Next after %d events: %v", events, err)
 			}
@@ -112,7 +112,7 @@ func TestEndpointErrorFloodBounded(t *testing.T) {
 		if !sawUp {
 			t.Fatal("CommUp was dropped")
 		}
-		as, err := srv.Stats()
+		as, err := srv.stats()
 		if err != nil {
 			t.Fatal(err)
 		}

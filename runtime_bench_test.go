@@ -12,31 +12,31 @@ import (
 // benchEndpoints returns two endpoints on free UDP ports of 127.0.0.1, the
 // server listening on SCTP port 9 with the given backlog, and a context
 // bounding the benchmark.
-func benchEndpoints(b *testing.B, backlog int, opts []udpencap.Option) (srv, cli *Endpoint, ctx context.Context) {
-	mk := func() *Endpoint {
-		e, err := NewEndpoint("udp4", netip.MustParseAddrPort("127.0.0.1:0"), EndpointConfig{UDPOptions: opts})
+func benchEndpoints(b *testing.B, backlog int, opts []udpencap.Option) (srv, cli *runner, ctx context.Context) {
+	mk := func() *runner {
+		e, err := newRunner("udp4", netip.MustParseAddrPort("127.0.0.1:0"), runnerConfig{UDPOptions: opts})
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Cleanup(func() { e.Close() })
+		b.Cleanup(func() { e.close() })
 		return e
 	}
 	srv, cli = mk(), mk()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	b.Cleanup(cancel)
-	if err := srv.Listen(9, backlog); err != nil {
+	if err := srv.listenDefaults(9, backlog); err != nil {
 		b.Fatal(err)
 	}
 	return srv, cli, ctx
 }
 
 // benchConnect sets up one association from cli to srv.
-func benchConnect(b *testing.B, ctx context.Context, srv, cli *Endpoint) (h, s *Assoc) {
-	h, err := cli.Connect(ctx, srv.LocalAddr(), 9)
+func benchConnect(b *testing.B, ctx context.Context, srv, cli *runner) (h, s *assocHandle) {
+	h, err := cli.connectWait(ctx, srv.localAddr(), 9)
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err = srv.Accept(ctx, 9)
+	s, err = srv.accept(ctx, 9)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -47,13 +47,13 @@ func benchConnect(b *testing.B, ctx context.Context, srv, cli *Endpoint) (h, s *
 // per received packet (RFC 9260 §6.2: at least one every second DATA
 // packet, also when the runtime reads datagrams in batches), shuts down,
 // and checks that every message arrived.
-func benchStream(b *testing.B, ctx context.Context, h, s *Assoc) {
+func benchStream(b *testing.B, ctx context.Context, h, s *assocHandle) {
 	done := make(chan int)
 	go func() {
 		buf := make([]byte, 2048)
 		n := 0
 		for {
-			if _, _, err := s.Recv(ctx, buf); err != nil {
+			if _, _, err := s.recv(ctx, buf); err != nil {
 				done <- n
 				return
 			}
@@ -65,14 +65,14 @@ func benchStream(b *testing.B, ctx context.Context, h, s *Assoc) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := h.Send(ctx, msg, SendParams{}); err != nil {
+		if err := h.send(ctx, msg, SendParams{}); err != nil {
 			b.Fatal(err)
 		}
 	}
-	if st, err := s.Stats(); err == nil && st.PacketsIn > 0 {
+	if st, err := s.stats(); err == nil && st.PacketsIn > 0 {
 		b.ReportMetric(float64(st.SacksOut)/float64(st.PacketsIn), "sacks/pkt")
 	}
-	h.Shutdown()
+	h.shutdown()
 	got := <-done
 	b.StopTimer()
 	if got != b.N {
@@ -112,7 +112,7 @@ func BenchmarkEndpointManyIdle(b *testing.B) {
 			}
 			h, s := benchConnect(b, ctx, srv, cli)
 			benchStream(b, ctx, h, s)
-			st, err := srv.Stats()
+			st, err := srv.stats()
 			if err != nil {
 				b.Fatal(err)
 			}

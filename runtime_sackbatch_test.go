@@ -68,9 +68,9 @@ func TestEndpointSacksWithinBatch(t *testing.T) {
 		srvAddr := netip.MustParseAddrPort("10.0.0.1:9899")
 		cliAddr := netip.MustParseAddrPort("10.0.0.2:9899")
 		conn := newBatchConn(srvAddr)
-		srv := NewEndpointOn(conn, EndpointConfig{Rand: newSeededReader(1)})
-		defer srv.Close()
-		if err := srv.Listen(9, 4); err != nil {
+		srv := newRunnerOn(conn, runnerConfig{Rand: newSeededReader(1)})
+		defer srv.close()
+		if err := srv.listenDefaults(9, 4); err != nil {
 			t.Fatal(err)
 		}
 		cli := newTestEndpoint(t, 3)
@@ -135,6 +135,6 @@ func TestEndpointSacksWithinBatch(t *testing.T) {
 		if sacks < 8 {
 			t.Fatalf("%d SACKs for 16 DATA packets in one batch, want >= 8 (one per 2 packets, RFC 9260 §6.2)", sacks)
 		}
-		srv.Close()
+		srv.close()
 	})
 }

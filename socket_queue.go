@@ -14,7 +14,7 @@ type rqItem struct {
 	info  SndRcvInfo
 	ev    Event  // non-nil: a notification
 	off   int    // bytes of msg already returned by partial SCTPRecv reads
-	rec   *Assoc // where msg can be recycled once copied out (nil: keep)
+	rec   *assocHandle // where msg can be recycled once copied out (nil: keep)
 }
 
 // size is what the item counts against the queue's byte limit.

@@ -21,24 +21,24 @@ func TestEndpointJoinsPartialDelivery(t *testing.T) {
 		if err := b.listen(9, assocConfig{rwnd: 16 << 10}, 4); err != nil {
 			t.Fatal(err)
 		}
-		h, err := a.Connect(ctx, b.LocalAddr(), 9)
+		h, err := a.connectWait(ctx, b.localAddr(), 9)
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv, err := b.Accept(ctx, 9)
+		srv, err := b.accept(ctx, 9)
 		if err != nil {
 			t.Fatal(err)
 		}
 		sizes := []int{100 << 10, 10, 60 << 10, 3000}
 		for i, n := range sizes {
-			if err := h.Send(ctx, epPayload(i, n), SendParams{PPID: uint32(i)}); err != nil {
+			if err := h.send(ctx, epPayload(i, n), SendParams{PPID: uint32(i)}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		for i, n := range sizes {
-			var d Delivery
+			var d delivery
 			for {
-				d, err = srv.Next(ctx)
+				d, err = srv.next(ctx)
 				if err != nil {
 					t.Fatalf("message %d: %v", i, err)
 				}
@@ -50,14 +50,14 @@ func TestEndpointJoinsPartialDelivery(t *testing.T) {
 				t.Fatalf("delivery %d: ppid %d, %d bytes; want message %d of %d bytes", i, d.PPID, len(d.Data), i, n)
 			}
 		}
-		st, err := srv.Stats()
+		st, err := srv.stats()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if st.State != StateEstablished {
 			t.Fatalf("server association %v", st.State)
 		}
-		h.Abort("done")
+		h.abort("done")
 	})
 }
 
@@ -71,22 +71,22 @@ func TestEndpointJoinBounded(t *testing.T) {
 		if err := b.listen(9, assocConfig{rwnd: 16 << 10, maxMessage: 32 << 10}, 4); err != nil {
 			t.Fatal(err)
 		}
-		h, err := a.connect(0, b.LocalAddr(), 9, assocConfig{})
+		h, err := a.connect(0, b.localAddr(), 9, assocConfig{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := h.WaitEstablished(ctx); err != nil {
+		if err := h.waitEstablished(ctx); err != nil {
 			t.Fatal(err)
 		}
-		srv, err := b.Accept(ctx, 9)
+		srv, err := b.accept(ctx, 9)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := h.Send(ctx, epPayload(1, 100<<10), SendParams{}); err != nil {
+		if err := h.send(ctx, epPayload(1, 100<<10), SendParams{}); err != nil {
 			t.Fatal(err)
 		}
 		for {
-			d, err := srv.Next(ctx)
+			d, err := srv.next(ctx)
 			if err != nil {
 				if !errors.Is(err, ErrAborted) {
 					t.Fatalf("receiver ended with %v, want ErrAborted", err)
@@ -97,9 +97,9 @@ func TestEndpointJoinBounded(t *testing.T) {
 				t.Fatalf("oversized message delivered (%d bytes)", len(d.Data))
 			}
 		}
-		<-h.Done()
-		if !errors.Is(h.Err(), ErrAborted) {
-			t.Fatalf("sender ended with %v, want ErrAborted", h.Err())
+		<-h.ended()
+		if !errors.Is(h.endErr(), ErrAborted) {
+			t.Fatalf("sender ended with %v, want ErrAborted", h.endErr())
 		}
 	})
 }

@@ -12,22 +12,22 @@ import (
 
 // asyncPair sets up an established association over the in-memory network
 // and returns the client and server handles.
-func asyncPair(t *testing.T) (n *simnet.Network, a *Endpoint, h, srv *Assoc) {
+func asyncPair(t *testing.T) (n *simnet.Network, a *runner, h, srv *assocHandle) {
 	t.Helper()
 	n, a, b := simPair(t, 7, simnet.LinkConfig{Delay: time.Millisecond})
 	ctx := testCtx(t, time.Minute)
-	if err := b.Listen(9, 4); err != nil {
+	if err := b.listenDefaults(9, 4); err != nil {
 		t.Fatal(err)
 	}
-	h, err := a.Connect(ctx, b.LocalAddr(), 9)
+	h, err := a.connectWait(ctx, b.localAddr(), 9)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err = b.Accept(ctx, 9)
+	srv, err = b.accept(ctx, 9)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.WaitEstablished(ctx); err != nil {
+	if err := srv.waitEstablished(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return n, a, h, srv
@@ -45,24 +45,24 @@ func TestAsyncSendOrderAndErrors(t *testing.T) {
 		if !fast || out == 0 || maxMsg == 0 {
 			t.Fatalf("fast send path not published after CommUp: fast=%v out=%d max=%d", fast, out, maxMsg)
 		}
-		if err := h.TrySend(nil, SendParams{}); !errors.Is(err, errEmptyMessage) {
+		if err := h.trySend(nil, SendParams{}); !errors.Is(err, errEmptyMessage) {
 			t.Errorf("empty message: %v, want errEmptyMessage", err)
 		}
-		if err := h.TrySend([]byte("x"), SendParams{Stream: out}); !errors.Is(err, errInvalidStream) {
+		if err := h.trySend([]byte("x"), SendParams{Stream: out}); !errors.Is(err, errInvalidStream) {
 			t.Errorf("stream %d of %d: %v, want errInvalidStream", out, out, err)
 		}
-		if err := h.TrySend(make([]byte, maxMsg+1), SendParams{}); !errors.Is(err, errMessageTooLarge) {
+		if err := h.trySend(make([]byte, maxMsg+1), SendParams{}); !errors.Is(err, errMessageTooLarge) {
 			t.Errorf("message of %d bytes: %v, want errMessageTooLarge", maxMsg+1, err)
 		}
 		const n = 200
 		for i := range n {
-			if err := h.Send(ctx, epPayload(i, 1200), SendParams{Stream: uint16(i % 2), PPID: uint32(i)}); err != nil {
+			if err := h.send(ctx, epPayload(i, 1200), SendParams{Stream: uint16(i % 2), PPID: uint32(i)}); err != nil {
 				t.Fatalf("Send %d: %v", i, err)
 			}
 		}
 		next := [2]int{0, 1}
 		for got := 0; got < n; {
-			d, err := srv.Next(ctx)
+			d, err := srv.next(ctx)
 			if err != nil {
 				t.Fatalf("Next after %d messages: %v", got, err)
 			}
@@ -75,13 +75,13 @@ func TestAsyncSendOrderAndErrors(t *testing.T) {
 			}
 			next[d.Stream] += 2
 			got++
-			srv.Recycle(d.Data)
+			srv.recycle(d.Data)
 		}
-		if err := h.Abort("done"); err != nil {
+		if err := h.abort("done"); err != nil {
 			t.Fatal(err)
 		}
-		<-h.Done()
-		if err := h.TrySend([]byte("x"), SendParams{}); !errors.Is(err, ErrClosed) {
+		<-h.ended()
+		if err := h.trySend([]byte("x"), SendParams{}); !errors.Is(err, ErrClosed) {
 			t.Errorf("send after abort: %v, want ErrClosed", err)
 		}
 	})
@@ -100,7 +100,7 @@ func TestAsyncSendPendingFailedOnAbort(t *testing.T) {
 		// cannot move them before this op returns), then abort.
 		if err := a.do(func(now time.Time) {
 			for i, m := range msgs {
-				sendErrs = append(sendErrs, h.TrySend(m, SendParams{Stream: 1, PPID: uint32(50 + i), Context: uint32(i)}))
+				sendErrs = append(sendErrs, h.trySend(m, SendParams{Stream: 1, PPID: uint32(50 + i), Context: uint32(i)}))
 			}
 			h.a.abort(now, "test")
 		}); err != nil {
@@ -114,7 +114,7 @@ func TestAsyncSendPendingFailedOnAbort(t *testing.T) {
 		var fails []SendFailed
 		terminal := false
 		for {
-			d, err := h.Next(ctx)
+			d, err := h.next(ctx)
 			if err != nil {
 				if !errors.Is(err, ErrAborted) {
 					t.Fatalf("end: %v, want ErrAborted", err)
@@ -156,11 +156,11 @@ func TestAsyncSendBlockedSenderWokenByAbort(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		net, _, h, _ := asyncPair(t)
 		ctx := testCtx(t, time.Minute)
-		net.SetLink(h.Peer(), h.Endpoint().LocalAddr(), simnet.LinkConfig{Loss: 1})
+		net.SetLink(h.peerAddr(), h.runner().localAddr(), simnet.LinkConfig{Loss: 1})
 		done := make(chan error, 1)
 		go func() {
 			for i := 0; ; i++ {
-				if err := h.Send(ctx, epPayload(i, 1200), SendParams{}); err != nil {
+				if err := h.send(ctx, epPayload(i, 1200), SendParams{}); err != nil {
 					done <- err
 					return
 				}
@@ -172,7 +172,7 @@ func TestAsyncSendBlockedSenderWokenByAbort(t *testing.T) {
 			t.Fatalf("sender stopped before the abort: %v", err)
 		default:
 		}
-		if err := h.Abort("stop"); err != nil {
+		if err := h.abort("stop"); err != nil {
 			t.Fatal(err)
 		}
 		if err := <-done; !errors.Is(err, ErrClosed) {
@@ -189,19 +189,19 @@ func TestAsyncSendThenShutdownDelivers(t *testing.T) {
 		ctx := testCtx(t, time.Minute)
 		const n = 100
 		for i := range n {
-			if err := h.Send(ctx, epPayload(i, 1200), SendParams{PPID: uint32(i)}); err != nil {
+			if err := h.send(ctx, epPayload(i, 1200), SendParams{PPID: uint32(i)}); err != nil {
 				t.Fatalf("Send %d: %v", i, err)
 			}
 		}
-		if err := h.Shutdown(); err != nil {
+		if err := h.shutdown(); err != nil {
 			t.Fatal(err)
 		}
-		if err := h.TrySend([]byte("late"), SendParams{}); !errors.Is(err, ErrShuttingDown) && !errors.Is(err, ErrClosed) {
+		if err := h.trySend([]byte("late"), SendParams{}); !errors.Is(err, ErrShuttingDown) && !errors.Is(err, ErrClosed) {
 			t.Errorf("send after Shutdown: %v, want ErrShuttingDown", err)
 		}
 		got := 0
 		for {
-			d, err := srv.Next(ctx)
+			d, err := srv.next(ctx)
 			if err != nil {
 				if !errors.Is(err, ErrClosed) {
 					t.Fatalf("server end: %v, want ErrClosed (graceful)", err)
@@ -222,9 +222,9 @@ func TestAsyncSendThenShutdownDelivers(t *testing.T) {
 		if got != n {
 			t.Fatalf("server got %d messages, want %d", got, n)
 		}
-		<-h.Done()
+		<-h.ended()
 		for {
-			d, err := h.Next(ctx)
+			d, err := h.next(ctx)
 			if err != nil {
 				break
 			}

@@ -10,7 +10,7 @@ import (
 // handleNoAssoc handles a packet that matches no association: INIT and
 // COOKIE ECHO go to the listener logic (RFC 9260 §8.4 rules 3, 4), the
 // rest follows the out-of-the-blue rules.
-func (e *endpointCore) handleNoAssoc(now time.Time, from netip.AddrPort, h CommonHeader, chunks []byte) {
+func (e *endpoint) handleNoAssoc(now time.Time, from netip.AddrPort, h CommonHeader, chunks []byte) {
 	it := chunk.NewIter(chunks)
 	if !it.Next() {
 		e.st.DroppedMalformed++
@@ -30,7 +30,7 @@ func (e *endpointCore) handleNoAssoc(now time.Time, from netip.AddrPort, h Commo
 // handleOOTB applies RFC 9260 §8.4 rules 2 and 5–8 to an out-of-the-blue
 // packet. Replies go back to the datagram's source address and port with
 // the SCTP ports swapped (draft-tuexen-tsvwg-sctp-udp-encaps-cons).
-func (e *endpointCore) handleOOTB(from netip.AddrPort, h CommonHeader, chunks []byte) {
+func (e *endpoint) handleOOTB(from netip.AddrPort, h CommonHeader, chunks []byte) {
 	e.st.DroppedOOTB++
 	var shutdownAck bool
 	it := chunk.NewIter(chunks)
@@ -71,7 +71,7 @@ func (e *endpointCore) handleOOTB(from netip.AddrPort, h CommonHeader, chunks []
 
 // ootbShutdownComplete answers an OOTB SHUTDOWN ACK with SHUTDOWN
 // COMPLETE, T bit set, reflecting the received tag (RFC 9260 §8.4 rule 5).
-func (e *endpointCore) ootbShutdownComplete(from netip.AddrPort, h CommonHeader) {
+func (e *endpoint) ootbShutdownComplete(from netip.AddrPort, h CommonHeader) {
 	sc := chunk.ShutdownComplete{T: true}
 	e.queueReply(from, h.DstPort, h.SrcPort, h.VerificationTag, sc.AppendTo(e.replyScratch()))
 	e.st.OOTBReplies++

@@ -10,10 +10,10 @@ import (
 	"time"
 )
 
-// Delivery is one item of an association's input, in arrival order: either
+// delivery is one item of an association's input, in arrival order: either
 // a notification (Event non-nil, other fields zero) or a complete user
 // message.
-type Delivery struct {
+type delivery struct {
 	Event Event
 
 	Stream    uint16
@@ -38,11 +38,11 @@ type SendParams struct {
 	Context uint32
 }
 
-// Assoc is the user handle of one association. It is safe for concurrent
+// assocHandle is the user handle of one association. It is safe for concurrent
 // use: every operation is executed by the endpoint's loop goroutine, and
 // blocking calls wait on the handle's notification channels.
-type Assoc struct {
-	ep        *Endpoint
+type assocHandle struct {
+	ep        *runner
 	a         *association // used by the loop goroutine only
 	id        AssocID
 	peer      netip.AddrPort // peer IP + remote UDP encapsulation port at setup
@@ -60,11 +60,11 @@ type Assoc struct {
 	// inMessage.partial) is joined here and delivered whole.
 	joining   bool
 	retireErr error // why it closed, while waiting in Endpoint.retiring
-	joinHdr   Delivery
+	joinHdr   delivery
 	join      []byte
 
 	mu     sync.Mutex
-	q      []Delivery
+	q      []delivery
 	head   int
 	bytes  int
 	closed bool  // the association reached CLOSED; q holds its last items
@@ -96,8 +96,8 @@ type Assoc struct {
 	upOnce   sync.Once
 }
 
-func (e *Endpoint) newHandle(a *association, peer netip.AddrPort, localPort, peerPort uint16) *Assoc {
-	h := &Assoc{
+func (e *runner) newHandle(a *association, peer netip.AddrPort, localPort, peerPort uint16) *assocHandle {
+	h := &assocHandle{
 		ep: e, a: a, id: a.id(), peer: peer, localPort: localPort, peerPort: peerPort,
 		readable: make(chan struct{}, 1),
 		writable: make(chan struct{}, 1),
@@ -111,7 +111,7 @@ func (e *Endpoint) newHandle(a *association, peer netip.AddrPort, localPort, pee
 
 // push appends an item (called by the loop). size counts against the
 // queue's byte limit.
-func (h *Assoc) push(d Delivery, size int) {
+func (h *assocHandle) push(d delivery, size int) {
 	if ac, ok := d.Event.(AssocChange); ok && (ac.State == CommUp || ac.State == Restart) {
 		h.upOnce.Do(func() { close(h.upCh) })
 	}
@@ -121,7 +121,7 @@ func (h *Assoc) push(d Delivery, size int) {
 	signal1(h.readable)
 }
 
-func (h *Assoc) pushLocked(d Delivery, size int) {
+func (h *assocHandle) pushLocked(d delivery, size int) {
 	if h.head > 0 && h.head == len(h.q) {
 		clear(h.q)
 		h.q = h.q[:0]
@@ -136,7 +136,7 @@ func (h *Assoc) pushLocked(d Delivery, size int) {
 // essential (see essentialEvent) and does not fit is discarded and counted:
 // a peer flooding ERROR chunks while the user does not read cannot grow
 // the queue without bound (BRIEF rule 3). Essential events always queue.
-func (h *Assoc) pushEvent(ev Event, limit int) bool {
+func (h *assocHandle) pushEvent(ev Event, limit int) bool {
 	size := eventSize(ev)
 	if !essentialEvent(ev) {
 		h.mu.Lock()
@@ -147,7 +147,7 @@ func (h *Assoc) pushEvent(ev Event, limit int) bool {
 			return false
 		}
 	}
-	h.push(Delivery{Event: ev}, size)
+	h.push(delivery{Event: ev}, size)
 	return true
 }
 
@@ -182,52 +182,52 @@ func essentialEvent(ev Event) bool {
 
 // deliverySize is what d counts against the handle's byte limit (as
 // pushed: messages by length, events by eventSize).
-func deliverySize(d *Delivery) int {
+func deliverySize(d *delivery) int {
 	if d.Event != nil {
 		return eventSize(d.Event)
 	}
 	return len(d.Data)
 }
 
-func (h *Assoc) queued() int {
+func (h *assocHandle) queued() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.bytes
 }
 
-// ID returns the association's identifier.
-func (h *Assoc) ID() AssocID { return h.id }
+// assocID returns the association's identifier.
+func (h *assocHandle) assocID() AssocID { return h.id }
 
-// LocalPort returns our SCTP port.
-func (h *Assoc) LocalPort() uint16 { return h.localPort }
+// localSCTPPort returns our SCTP port.
+func (h *assocHandle) localSCTPPort() uint16 { return h.localPort }
 
-// PeerPort returns the peer's SCTP port.
-func (h *Assoc) PeerPort() uint16 { return h.peerPort }
+// peerSCTPPort returns the peer's SCTP port.
+func (h *assocHandle) peerSCTPPort() uint16 { return h.peerPort }
 
-// Peer returns the peer's primary IP address with the remote UDP
+// peerAddr returns the peer's primary IP address with the remote UDP
 // encapsulation port used when the association was set up.
-func (h *Assoc) Peer() netip.AddrPort { return h.peer }
+func (h *assocHandle) peerAddr() netip.AddrPort { return h.peer }
 
-// Endpoint returns the endpoint that owns the association.
-func (h *Assoc) Endpoint() *Endpoint { return h.ep }
+// runner returns the endpoint that owns the association.
+func (h *assocHandle) runner() *runner { return h.ep }
 
-// Done is closed when the association has reached CLOSED (after a graceful
+// ended is closed when the association has reached CLOSED (after a graceful
 // shutdown, an abort, a failure, or Endpoint.Close). Items already queued
 // can still be read with Next.
-func (h *Assoc) Done() <-chan struct{} { return h.gone }
+func (h *assocHandle) ended() <-chan struct{} { return h.gone }
 
-// Err returns why the association closed: nil while open, ErrClosed after
+// endErr returns why the association closed: nil while open, ErrClosed after
 // a graceful shutdown, else the failure (ErrAborted, ErrAssociationFailed,
 // ErrEndpointClosed, ...).
-func (h *Assoc) Err() error {
+func (h *assocHandle) endErr() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.err
 }
 
-// WaitEstablished blocks until the handshake completed (nil), the
+// waitEstablished blocks until the handshake completed (nil), the
 // association failed to start or closed (its error), or ctx ends.
-func (h *Assoc) WaitEstablished(ctx context.Context) error {
+func (h *assocHandle) waitEstablished(ctx context.Context) error {
 	select {
 	case <-h.upCh:
 		return nil
@@ -242,7 +242,7 @@ func (h *Assoc) WaitEstablished(ctx context.Context) error {
 			return nil
 		default:
 		}
-		if err := h.Err(); err != nil && !errors.Is(err, ErrClosed) {
+		if err := h.endErr(); err != nil && !errors.Is(err, ErrClosed) {
 			return err
 		}
 		return fmt.Errorf("%w: association did not start", ErrClosed)
@@ -251,15 +251,15 @@ func (h *Assoc) WaitEstablished(ctx context.Context) error {
 	}
 }
 
-// Next returns the next item (message or event) in order, blocking until
+// next returns the next item (message or event) in order, blocking until
 // one arrives or ctx ends. After the association closed and every item was
 // returned it fails with an error matching io.EOF and Err().
-func (h *Assoc) Next(ctx context.Context) (Delivery, error) {
+func (h *assocHandle) next(ctx context.Context) (delivery, error) {
 	for {
 		h.mu.Lock()
 		if h.head < len(h.q) {
 			d := h.q[h.head]
-			h.q[h.head] = Delivery{}
+			h.q[h.head] = delivery{}
 			h.head++
 			wasFull := h.bytes >= h.ep.cfg.RecvQueueBytes
 			h.bytes -= deliverySize(&d)
@@ -279,13 +279,13 @@ func (h *Assoc) Next(ctx context.Context) (Delivery, error) {
 		if h.closed {
 			err := h.err
 			h.mu.Unlock()
-			return Delivery{}, &endOfAssocError{err}
+			return delivery{}, &endOfAssocError{err}
 		}
 		h.mu.Unlock()
 		select {
 		case <-h.readable:
 		case <-ctx.Done():
-			return Delivery{}, ctx.Err()
+			return delivery{}, ctx.Err()
 		}
 	}
 }
@@ -304,12 +304,12 @@ func (e *endOfAssocError) Error() string {
 func (e *endOfAssocError) Is(target error) bool { return target == io.EOF }
 func (e *endOfAssocError) Unwrap() error        { return e.err }
 
-// Recv returns the next message, copying it into buf; events are skipped
+// recv returns the next message, copying it into buf; events are skipped
 // (use Next to see them). If buf is too small the message is truncated and
 // the error is io.ErrShortBuffer with n = len(buf).
-func (h *Assoc) Recv(ctx context.Context, buf []byte) (int, Delivery, error) {
+func (h *assocHandle) recv(ctx context.Context, buf []byte) (int, delivery, error) {
 	for {
-		d, err := h.Next(ctx)
+		d, err := h.next(ctx)
 		if err != nil {
 			return 0, d, err
 		}
@@ -318,7 +318,7 @@ func (h *Assoc) Recv(ctx context.Context, buf []byte) (int, Delivery, error) {
 		}
 		n := copy(buf, d.Data)
 		full := len(d.Data)
-		h.Recycle(d.Data)
+		h.recycle(d.Data)
 		d.Data = nil
 		if n < full {
 			return n, d, io.ErrShortBuffer
@@ -327,9 +327,9 @@ func (h *Assoc) Recv(ctx context.Context, buf []byte) (int, Delivery, error) {
 	}
 }
 
-// Recycle hands a Delivery's Data back for reuse; b must not be used
+// recycle hands a Delivery's Data back for reuse; b must not be used
 // afterwards.
-func (h *Assoc) Recycle(b []byte) { h.ep.msgs.put(b) }
+func (h *assocHandle) recycle(b []byte) { h.ep.msgs.put(b) }
 
 // pendMsg is a message accepted by TrySend and not yet handed to the
 // association; data is a pooled copy (Endpoint.msgs).
@@ -338,9 +338,9 @@ type pendMsg struct {
 	p    SendParams
 }
 
-// TrySend queues a message without blocking; ErrWouldBlock when the send
+// trySend queues a message without blocking; ErrWouldBlock when the send
 // buffer is full. data is copied.
-func (h *Assoc) TrySend(data []byte, p SendParams) error {
+func (h *assocHandle) trySend(data []byte, p SendParams) error {
 	if h.trySendFast(data, p) {
 		return nil
 	}
@@ -357,14 +357,14 @@ func (h *Assoc) TrySend(data []byte, p SendParams) error {
 	return err
 }
 
-// Send queues a message, blocking while the send buffer is full until
+// send queues a message, blocking while the send buffer is full until
 // there is room, the association closes or ctx ends. data is copied.
 // Errors: ErrNotEstablished, ErrShuttingDown, ErrClosed/ErrAborted (wrapped
 // with the reason), ErrInvalidArgument-like engine errors (message too
 // large, invalid stream), ErrEndpointClosed, ctx.Err().
-func (h *Assoc) Send(ctx context.Context, data []byte, p SendParams) error {
+func (h *assocHandle) send(ctx context.Context, data []byte, p SendParams) error {
 	for {
-		err := h.TrySend(data, p)
+		err := h.trySend(data, p)
 		if err != ErrWouldBlock {
 			return err
 		}
@@ -397,7 +397,7 @@ const pendMaxMessage = 16 << 10
 // stream) and it fits the send buffer with everything already queued.
 // Otherwise it reports false and TrySend takes the synchronous path,
 // which reports the error (or ErrWouldBlock) exactly as the engine does.
-func (h *Assoc) trySendFast(data []byte, p SendParams) bool {
+func (h *assocHandle) trySendFast(data []byte, p SendParams) bool {
 	n := len(data)
 	h.mu.Lock()
 	if !h.sfast || n == 0 || n > h.sMax || n > pendMaxMessage || p.Stream >= h.sOut || len(h.pend) >= pendMax ||
@@ -421,7 +421,7 @@ func (h *Assoc) trySendFast(data []byte, p SendParams) bool {
 
 // publishLocked refreshes the fast send path's view of the association
 // (loop only, h.mu held).
-func (h *Assoc) publishLocked() {
+func (h *assocHandle) publishLocked() {
 	a := h.a
 	if h.closed || a == nil || a.st != StateEstablished || a.data == nil || h.ep.handles[h.id] != h {
 		h.sfast = false
@@ -434,7 +434,7 @@ func (h *Assoc) publishLocked() {
 	h.sEng = a.data.snd.queued
 }
 
-func (h *Assoc) publish() {
+func (h *assocHandle) publish() {
 	h.mu.Lock()
 	h.publishLocked()
 	h.mu.Unlock()
@@ -443,18 +443,18 @@ func (h *Assoc) publish() {
 // failPendingLocked turns the messages still pending in the handle into
 // SendFailed events (never transmitted: Unsent) queued for the reader, as
 // the engine reports the unsent data of a closing association (h.mu held).
-func (h *Assoc) failPendingLocked(err error) {
+func (h *assocHandle) failPendingLocked(err error) {
 	for i := range h.pend {
 		m := &h.pend[i]
 		ev := SendFailed{ID: h.id, Stream: m.p.Stream, PPID: m.p.PPID, Context: m.p.Context, Unsent: true, Data: m.data, Err: err}
-		h.pushLocked(Delivery{Event: ev}, eventSize(ev))
+		h.pushLocked(delivery{Event: ev}, eventSize(ev))
 		h.pend[i] = pendMsg{}
 	}
 	h.pend = h.pend[:0]
 	h.pendBytes = 0
 }
 
-func (h *Assoc) sendOnLoop(now time.Time, data []byte, p SendParams) error {
+func (h *assocHandle) sendOnLoop(now time.Time, data []byte, p SendParams) error {
 	h.ep.sendPending(now, h)
 	if h.a == nil || h.ep.handles[h.id] != h {
 		return h.closedErr()
@@ -468,22 +468,22 @@ func (h *Assoc) sendOnLoop(now time.Time, data []byte, p SendParams) error {
 	return err
 }
 
-// Shutdown starts a graceful shutdown (RFC 9260 §9.2): queued data is
+// shutdown starts a graceful shutdown (RFC 9260 §9.2): queued data is
 // still delivered, then SHUTDOWN is exchanged. It does not wait; Done is
 // closed when the association is CLOSED.
-func (h *Assoc) Shutdown() error {
+func (h *assocHandle) shutdown() error {
 	return h.do(func(a *association, now time.Time) { a.shutdown(now) })
 }
 
-// Abort aborts the association (RFC 9260 §9.1) with a User-Initiated Abort
+// abort aborts the association (RFC 9260 §9.1) with a User-Initiated abort
 // cause carrying reason.
-func (h *Assoc) Abort(reason string) error {
+func (h *assocHandle) abort(reason string) error {
 	return h.do(func(a *association, now time.Time) { a.abort(now, reason) })
 }
 
-// Release tells the endpoint nobody will read this association any more:
+// release tells the endpoint nobody will read this association any more:
 // undelivered and future messages are discarded (events still queue).
-func (h *Assoc) Release() error {
+func (h *assocHandle) release() error {
 	err := h.ep.do(func(time.Time) {
 		h.released = true
 		h.ep.markDirty(h)
@@ -499,8 +499,8 @@ func (h *Assoc) Release() error {
 	return err
 }
 
-// Stats returns the association's counters.
-func (h *Assoc) Stats() (AssocStats, error) {
+// stats returns the association's counters.
+func (h *assocHandle) stats() (AssocStats, error) {
 	var s AssocStats
 	err := h.do(func(a *association, now time.Time) {
 		s = a.stats()
@@ -512,7 +512,7 @@ func (h *Assoc) Stats() (AssocStats, error) {
 // do runs fn on the loop goroutine with the live association; ErrClosed
 // (wrapped with the reason) if it is gone. The socket API uses it for
 // options that touch association state.
-func (h *Assoc) do(fn func(a *association, now time.Time)) error {
+func (h *assocHandle) do(fn func(a *association, now time.Time)) error {
 	var closed bool
 	err := h.ep.do(func(now time.Time) {
 		if h.ep.handles[h.id] != h || h.a == nil {
@@ -539,8 +539,8 @@ func (h *Assoc) do(fn func(a *association, now time.Time)) error {
 
 // closedErr is the error of operations on a closed association: ErrClosed,
 // wrapping the reason it closed.
-func (h *Assoc) closedErr() error {
-	if e := h.Err(); e != nil && !errors.Is(e, ErrClosed) {
+func (h *assocHandle) closedErr() error {
+	if e := h.endErr(); e != nil && !errors.Is(e, ErrClosed) {
 		return fmt.Errorf("%w: %w", ErrClosed, e)
 	}
 	return ErrClosed

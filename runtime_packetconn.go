@@ -7,19 +7,19 @@ import (
 	"github.com/usctp/sctp/udpencap"
 )
 
-// DatagramConn is a datagram socket with the netip methods of
+// datagramConn is a datagram socket with the netip methods of
 // *net.UDPConn; internal/simnet's PacketConn has them too.
-type DatagramConn interface {
+type datagramConn interface {
 	ReadFromUDPAddrPort(b []byte) (int, netip.AddrPort, error)
 	WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error)
 	LocalAddr() net.Addr
 	Close() error
 }
 
-// WrapDatagramConn adapts c to PacketConn, one datagram per call.
-func WrapDatagramConn(c DatagramConn) PacketConn { return &datagramAdapter{c: c} }
+// wrapDatagramConn adapts c to PacketConn, one datagram per call.
+func wrapDatagramConn(c datagramConn) PacketConn { return &datagramAdapter{c: c} }
 
-type datagramAdapter struct{ c DatagramConn }
+type datagramAdapter struct{ c datagramConn }
 
 func (d *datagramAdapter) ReadBatch(ms []udpencap.Message) (int, error) {
 	if len(ms) == 0 {

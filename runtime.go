@@ -1,0 +1,1108 @@
+package sctp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/logging"
+	"github.com/usctp/sctp/udpencap"
+)
+
+// This file is the runtime around the sans-IO endpointCore: one owner
+// goroutine per Endpoint runs the loop (BRIEF rule 1: the engine never reads
+// the clock or starts goroutines; the runtime arms ONE timer to the core's
+// earliest deadline).
+//
+//	reader goroutine ──batches──▶ loop ◀── ops (mutex queue + 1-slot wake)
+//	                               │ ▲
+//	                    WriteBatch ▼ └── time.Timer (core.deadline())
+//
+// The reader only reads the socket into pooled batches. The loop is the
+// only goroutine that touches the endpointCore and its associations; user
+// handles (Endpoint, Assoc) enqueue operations and wait on per-association
+// notification channels.
+
+// PacketConn is the datagram socket an Endpoint runs on. *udpencap.Conn
+// implements it; WrapDatagramConn adapts anything with the netip methods of
+// *net.UDPConn (such as the in-memory internal/simnet PacketConn).
+type PacketConn interface {
+	ReadBatch(ms []udpencap.Message) (int, error)
+	WriteBatch(ms []udpencap.Message) (int, error)
+	LocalAddr() netip.AddrPort
+	Close() error
+}
+
+// Errors of the runtime endpoint.
+var (
+	// ErrEndpointClosed is returned by operations on a closed Endpoint.
+	ErrEndpointClosed = errors.New("sctp: endpoint closed")
+	// ErrWouldBlock is returned by TrySend when the send buffer is full.
+	ErrWouldBlock = errors.New("sctp: send buffer full, operation would block")
+	// ErrNotListening is returned by Accept for a port without Listen.
+	ErrNotListening = errors.New("sctp: port is not listening")
+	// ErrBacklogFull is the reason given when an accepted association is
+	// aborted because the accept queue is full.
+	ErrBacklogFull = errors.New("sctp: accept queue full")
+)
+
+// runnerConfig configures an Endpoint. The zero value is usable.
+type runnerConfig struct {
+	// Rand is the source of verification tags, TSNs and cookie secrets;
+	// nil means crypto/rand. Tests inject a seeded source.
+	Rand io.Reader
+	// LoggerFactory is optional; nil means pion/logging's default.
+	LoggerFactory logging.LoggerFactory
+	// NoOOTBAbort suppresses ABORTs for out-of-the-blue packets (RFC 9260
+	// §8.4 rule 8), like usrsctp's blackhole sysctl.
+	NoOOTBAbort bool
+	// MaxDatagram is the receive buffer per datagram (default 9216: an
+	// SCTP packet over a 1500-byte path is at most 1472 bytes, jumbo
+	// frames 9000). Larger datagrams are dropped and counted in
+	// Socket.Truncated. A peer that sizes packets by a loopback MTU (Linux
+	// kernel SCTP on lo) needs up to udpencap.MaxDatagram, the maximum.
+	MaxDatagram int
+	// BatchSize is how many datagrams one read or write moves (default 32).
+	BatchSize int
+	// RecvQueueBytes bounds, per association, the bytes of delivered but
+	// unread messages the runtime holds; beyond it messages stay in the
+	// association and its receive window closes (default 256 KiB).
+	RecvQueueBytes int
+	// UDPOptions are passed to udpencap.Listen by NewEndpoint.
+	UDPOptions []udpencap.Option
+}
+
+func (c *runnerConfig) defaults() {
+	if c.MaxDatagram <= 0 {
+		c.MaxDatagram = 9216
+	}
+	if c.MaxDatagram > udpencap.MaxDatagram {
+		c.MaxDatagram = udpencap.MaxDatagram
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = 32
+	}
+	if c.RecvQueueBytes <= 0 {
+		c.RecvQueueBytes = 256 << 10
+	}
+}
+
+// EndpointRuntimeStats are the counters of an Endpoint: the core's, the
+// datagrams dropped by reason, and the socket's.
+type EndpointRuntimeStats struct {
+	Core EndpointStats
+
+	// Datagrams dropped before reaching an association, by reason.
+	DroppedShort       uint64 // shorter than the common header
+	DroppedBadChecksum uint64 // CRC32c mismatch
+	DroppedMalformed   uint64 // other header or bundling errors
+	DroppedUnknownPort uint64 // OOTB to an SCTP port with no listener or association
+	DroppedOOTB        uint64 // other out-of-the-blue packets
+	// DroppedBadVtag counts packets an association discarded for a wrong
+	// verification tag (RFC 9260 §8.5), over all associations so far.
+	DroppedBadVtag uint64
+	// EventsDropped counts events (RemoteError, PeerAddrChange, ...)
+	// discarded because the association's queue of unread deliveries was
+	// over RecvQueueBytes; state changes are never dropped.
+	EventsDropped uint64
+
+	ReadErrors   uint64 // socket read errors (not counting Close)
+	WriteErrors  uint64 // datagrams the socket refused
+	Associations int    // open associations
+
+	// Socket holds the udpencap counters when the PacketConn is a
+	// *udpencap.Conn.
+	Socket udpencap.Stats
+}
+
+// runner is an SCTP endpoint on one UDP socket (RFC 6951 §5.1: one local
+// encapsulation port for every association). It is safe for concurrent use.
+type runner struct {
+	pc   PacketConn
+	cfg  runnerConfig
+	core *endpoint // owned by the loop goroutine
+
+	// Operations from user goroutines.
+	opsMu    sync.Mutex
+	ops      []*op
+	opsSpare []*op
+	opFree   []*op
+	opsDone  bool // the loop has exited; no more ops run
+	// drainReq lists handles whose reader made room in a full queue
+	// (Assoc.Next): the loop drains them on its next pass.
+	drainReq   []*assocHandle
+	drainSpare []*assocHandle
+	// sendReq lists handles whose pending send queue became non-empty
+	// (Assoc.trySendFast): the loop moves their messages into the
+	// associations before it runs the ops queued with them.
+	sendReq   []*assocHandle
+	sendSpare []*assocHandle
+	wake      chan struct{}
+
+	rx      chan *rxBatch
+	rxFree  chan *rxBatch
+	readErr chan error
+
+	closing   chan struct{}
+	closeOnce sync.Once
+	done      chan struct{} // loop exited
+	readDone  chan struct{} // reader exited
+
+	lmu       sync.Mutex
+	listeners map[uint16]*acceptQueue
+
+	// Loop-owned state.
+	handles  map[AssocID]*assocHandle
+	portRefs map[uint16]int // open handles per local SCTP port
+	timer    *time.Timer
+	tx       []udpencap.Message
+	txBufs   [][]byte
+	txN      int // datagrams of tx prepared but not yet written
+	msgs     msgPool
+	retiring []*assocHandle             // terminal AssocChange dispatched; retired after the event queue
+	rt       EndpointRuntimeStats // counters kept by the loop
+	// dirty lists the handles afterEvent must visit: their association
+	// handled a datagram or timeout, an operation ran on them, or their
+	// reader made room. Per-pass work is O(active associations), not
+	// O(all associations).
+	dirty  []*assocHandle
+	visits uint64 // handles visited by afterEvent (tests: O(active) per pass)
+
+	readErrors atomic.Uint64 // counted by the reader goroutine
+	closedBad  uint64        // DroppedBadVtag of reaped associations
+}
+
+type rxBatch struct {
+	ms []udpencap.Message
+	n  int
+}
+
+// newRunner opens a UDP socket with udpencap.Listen(network, laddr) and
+// starts an endpoint on it. network is "udp" (dual-stack where possible),
+// "udp4" or "udp6"; port 0 lets the OS choose.
+func newRunner(network string, laddr netip.AddrPort, cfg runnerConfig) (*runner, error) {
+	c, err := udpencap.Listen(network, laddr, cfg.UDPOptions...)
+	if err != nil {
+		return nil, err
+	}
+	return newRunnerOn(c, cfg), nil
+}
+
+// newRunnerOn starts an endpoint on pc, which it owns from then on (Close
+// closes it).
+func newRunnerOn(pc PacketConn, cfg runnerConfig) *runner {
+	cfg.defaults()
+	e := &runner{
+		pc:  pc,
+		cfg: cfg,
+		core: newEndpointCore(endpointConfig{
+			rand:          cfg.Rand,
+			loggerFactory: cfg.LoggerFactory,
+			noOOTBAbort:   cfg.NoOOTBAbort,
+			trackActivity: true,
+		}),
+		wake:      make(chan struct{}, 1),
+		rx:        make(chan *rxBatch, 4),
+		rxFree:    make(chan *rxBatch, 4),
+		readErr:   make(chan error, 1),
+		closing:   make(chan struct{}),
+		done:      make(chan struct{}),
+		readDone:  make(chan struct{}),
+		listeners: make(map[uint16]*acceptQueue),
+		handles:   make(map[AssocID]*assocHandle),
+		portRefs:  make(map[uint16]int),
+		tx:        make([]udpencap.Message, cfg.BatchSize),
+		txBufs:    make([][]byte, cfg.BatchSize),
+	}
+	for i := 0; i < cap(e.rxFree); i++ {
+		b := &rxBatch{ms: make([]udpencap.Message, cfg.BatchSize)}
+		for j := range b.ms {
+			b.ms[j].Buf = make([]byte, cfg.MaxDatagram)
+		}
+		e.rxFree <- b
+	}
+	for i := range e.txBufs {
+		e.txBufs[i] = make([]byte, 0, 2048)
+	}
+	e.timer = time.NewTimer(time.Hour)
+	e.timer.Stop()
+	go e.reader()
+	go e.loop()
+	return e
+}
+
+// localAddr returns the UDP address the endpoint is bound to; its port is
+// the remote encapsulation port peers must use.
+func (e *runner) localAddr() netip.AddrPort { return e.pc.LocalAddr() }
+
+// stopped is closed once the endpoint has stopped (after Close, or a fatal
+// socket error).
+func (e *runner) stopped() <-chan struct{} { return e.done }
+
+// close aborts every association (sending ABORT), closes the socket and
+// waits for the endpoint's goroutines to exit. Use Assoc.Shutdown first for
+// a graceful close. A second close returns ErrEndpointClosed.
+func (e *runner) close() error {
+	err := ErrEndpointClosed
+	e.closeOnce.Do(func() {
+		close(e.closing)
+		err = nil
+	})
+	<-e.done
+	<-e.readDone
+	return err
+}
+
+// ---- reader goroutine ----
+
+func (e *runner) reader() {
+	defer close(e.readDone)
+	consecutive := 0
+	for {
+		var b *rxBatch
+		select {
+		case b = <-e.rxFree:
+		case <-e.done:
+			return
+		}
+		n, err := e.pc.ReadBatch(b.ms)
+		if err != nil {
+			select {
+			case <-e.closing:
+				return
+			default:
+			}
+			e.rxFree <- b
+			e.readErrors.Add(1)
+			if isClosedErr(err) || consecutive > 100 {
+				select {
+				case e.readErr <- err:
+				default:
+				}
+				return
+			}
+			consecutive++
+			continue
+		}
+		consecutive = 0
+		b.n = n
+		select {
+		case e.rx <- b:
+		case <-e.done:
+			return
+		}
+	}
+}
+
+func isClosedErr(err error) bool {
+	return errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF)
+}
+
+// ---- operations ----
+
+type opKind uint8
+
+const (
+	opFunc opKind = iota
+	opSend
+)
+
+// op is one user request executed by the loop. ops are pooled so the send
+// path does not allocate.
+type op struct {
+	kind   opKind
+	h      *assocHandle
+	data   []byte
+	params SendParams
+	fn     func(now time.Time)
+	err    error
+	dead   bool // the endpoint closed before the op ran
+	done   chan struct{}
+}
+
+// getOp and putOp keep a per-endpoint free list of ops (not a global
+// sync.Pool: each op owns a channel, and channels must stay with the
+// endpoint that made them, e.g. inside one testing/synctest bubble).
+func (e *runner) getOp() *op {
+	e.opsMu.Lock()
+	if n := len(e.opFree); n > 0 {
+		o := e.opFree[n-1]
+		e.opFree[n-1] = nil
+		e.opFree = e.opFree[:n-1]
+		e.opsMu.Unlock()
+		return o
+	}
+	e.opsMu.Unlock()
+	return &op{done: make(chan struct{}, 1)}
+}
+
+func (e *runner) putOp(o *op) {
+	*o = op{done: o.done}
+	e.opsMu.Lock()
+	if len(e.opFree) < 64 {
+		e.opFree = append(e.opFree, o)
+	}
+	e.opsMu.Unlock()
+}
+
+// submit queues o for the loop and waits until it ran. It returns
+// ErrEndpointClosed if the loop is gone.
+func (e *runner) submit(o *op) error {
+	e.opsMu.Lock()
+	if e.opsDone {
+		e.opsMu.Unlock()
+		return ErrEndpointClosed
+	}
+	e.ops = append(e.ops, o)
+	e.opsMu.Unlock()
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+	<-o.done
+	if o.dead {
+		o.dead = false
+		return ErrEndpointClosed
+	}
+	return nil
+}
+
+// do runs fn on the loop goroutine with the current time and waits for it.
+// fn may use the core and associations freely; it must not block.
+func (e *runner) do(fn func(now time.Time)) error {
+	o := e.getOp()
+	o.kind, o.fn = opFunc, fn
+	err := e.submit(o)
+	e.putOp(o)
+	return err
+}
+
+// requestSend asks the loop to move h's pending messages into its
+// association (any goroutine).
+func (e *runner) requestSend(h *assocHandle) {
+	e.opsMu.Lock()
+	if e.opsDone {
+		e.opsMu.Unlock()
+		return
+	}
+	e.sendReq = append(e.sendReq, h)
+	e.opsMu.Unlock()
+	signal1(e.wake)
+}
+
+// sendPending hands h's pending messages to its association in order
+// (loop only). A message the association refuses (it left ESTABLISHED
+// after the message was accepted) is reported by a SendFailed event with
+// the association's error, like the engine reports its unsent data.
+func (e *runner) sendPending(now time.Time, h *assocHandle) {
+	h.mu.Lock()
+	if len(h.pend) == 0 {
+		h.mu.Unlock()
+		return
+	}
+	batch := h.pend
+	h.pend = h.pendSpare[:0]
+	h.pendSpare = nil
+	h.mu.Unlock()
+	live := h.a != nil && e.handles[h.id] == h
+	if live {
+		e.core.poke(h.a)
+	}
+	charge := 0
+	for i := range batch {
+		m := &batch[i]
+		charge += len(m.data) + sendMsgOverhead
+		var err error
+		if live {
+			err = h.a.send(now, outMessage{stream: m.p.Stream, ppid: m.p.PPID, unordered: m.p.Unordered, data: m.data, ttl: m.p.TTL, context: m.p.Context})
+		} else {
+			err = h.closedErr()
+		}
+		if err != nil {
+			ev := SendFailed{ID: h.id, Stream: m.p.Stream, PPID: m.p.PPID, Context: m.p.Context, Unsent: true, Data: m.data, Err: err}
+			h.push(delivery{Event: ev}, eventSize(ev))
+		} else {
+			e.msgs.put(m.data)
+		}
+		batch[i] = pendMsg{}
+	}
+	h.mu.Lock()
+	h.pendBytes -= charge
+	h.publishLocked()
+	if h.pendSpare == nil {
+		h.pendSpare = batch[:0]
+	}
+	h.mu.Unlock()
+	if live {
+		e.markDirty(h)
+	}
+}
+
+func (e *runner) runOps(now time.Time) {
+	e.opsMu.Lock()
+	ops := e.ops
+	e.ops = e.opsSpare[:0]
+	sends := e.sendReq
+	e.sendReq = e.sendSpare[:0]
+	e.opsMu.Unlock()
+	// Messages accepted asynchronously go first: an op the same user
+	// goroutine queued after them must see them (Shutdown, Stats, a
+	// synchronous send).
+	for i, h := range sends {
+		e.sendPending(now, h)
+		sends[i] = nil
+	}
+	e.sendSpare = sends[:0]
+	for _, o := range ops {
+		switch o.kind {
+		case opFunc:
+			o.fn(now)
+		case opSend:
+			o.err = o.h.sendOnLoop(now, o.data, o.params)
+		}
+		o.done <- struct{}{}
+	}
+	clear(ops)
+	e.opsSpare = ops[:0]
+}
+
+// ---- the loop ----
+
+func (e *runner) loop() {
+	var fatal error
+	defer func() { e.finish(fatal) }()
+	armed := false
+	for {
+		now := time.Now()
+		e.afterEvent(now)
+		if d := e.core.deadline(); !d.IsZero() {
+			e.timer.Reset(d.Sub(now))
+			armed = true
+		} else if armed {
+			e.timer.Stop()
+			armed = false
+		}
+		select {
+		case b := <-e.rx:
+			e.handleBatch(b)
+			// Take what else is already waiting, bounded, before the
+			// replies are flushed (more bundling, bigger write batches).
+			for i := 0; i < 3; i++ {
+				select {
+				case b := <-e.rx:
+					e.handleBatch(b)
+					continue
+				default:
+				}
+				break
+			}
+		case <-e.wake:
+			e.runOps(time.Now())
+		case <-e.timer.C:
+			armed = false
+			e.core.handleTimeout(time.Now())
+		case err := <-e.readErr:
+			fatal = err
+			return
+		case <-e.closing:
+			return
+		}
+	}
+}
+
+func (e *runner) handleBatch(b *rxBatch) {
+	now := time.Now()
+	c := e.core
+	for i := 0; i < b.n; i++ {
+		m := &b.ms[i]
+		p := m.Buf[:m.N]
+		mal, ootb := c.st.DroppedMalformed, c.st.DroppedOOTB
+		c.handleDatagram(now, m.Addr, p)
+		e.pullSacks(now)
+		if c.st.DroppedMalformed != mal {
+			e.classifyMalformed(p)
+		} else if c.st.DroppedOOTB != ootb {
+			e.classifyOOTB(p)
+		}
+	}
+	b.n = 0
+	e.rxFree <- b
+}
+
+// classifyMalformed splits the core's malformed counter by reason; it only
+// runs for dropped datagrams.
+func (e *runner) classifyMalformed(p []byte) {
+	switch _, _, err := ParsePacket(p); {
+	case errors.Is(err, ErrPacketTooShort):
+		e.rt.DroppedShort++
+	case errors.Is(err, ErrBadChecksum):
+		e.rt.DroppedBadChecksum++
+	default:
+		e.rt.DroppedMalformed++
+	}
+}
+
+func (e *runner) classifyOOTB(p []byte) {
+	if len(p) >= CommonHeaderLen {
+		port := uint16(p[2])<<8 | uint16(p[3])
+		if _, ok := e.core.listeners[port]; !ok && !e.hasAssocOnPort(port) {
+			e.rt.DroppedUnknownPort++
+			return
+		}
+	}
+	e.rt.DroppedOOTB++
+}
+
+func (e *runner) hasAssocOnPort(port uint16) bool { return e.portRefs[port] > 0 }
+
+// afterEvent delivers events and messages to the handles, flushes output
+// and wakes blocked senders. It runs after every loop event.
+func (e *runner) afterEvent(now time.Time) {
+	for {
+		ev, ok := e.core.pollEvent()
+		if !ok {
+			break
+		}
+		e.dispatch(now, ev)
+	}
+	e.retirePending()
+	// Send buffer space is only freed by SACKs and timeouts (abandoned
+	// PR-SCTP messages): wake blocked senders of the associations that
+	// handled those, not after their own retries (which would spin).
+	e.core.takeTouched(func(a *association) {
+		if h := e.handles[a.aid]; h != nil && h.a == a {
+			h.progressed = true
+			e.markDirty(h)
+		}
+	})
+	e.opsMu.Lock()
+	req := e.drainReq
+	e.drainReq = e.drainSpare[:0]
+	for _, h := range req {
+		h.wantDrain = false
+	}
+	e.opsMu.Unlock()
+	for _, h := range req {
+		e.markDirty(h)
+	}
+	clear(req)
+	e.drainSpare = req[:0]
+	dirty := e.dirty
+	for i, h := range dirty {
+		dirty[i] = nil
+		h.dirty = false
+		progressed := h.progressed
+		h.progressed = false
+		if e.handles[h.id] != h {
+			continue // retired
+		}
+		e.visits++
+		e.drain(now, h, false)
+		if h.a != nil {
+			e.core.poke(h.a) // reading may reopen the window (SACK)
+		}
+		h.publish()
+		if h.sendBlocked && progressed {
+			h.sendBlocked = false
+			signal1(h.writable)
+		}
+	}
+	e.dirty = dirty[:0]
+	e.flush(now)
+	// Aborts queued while dispatching (backlog full) produce events too.
+	for {
+		ev, ok := e.core.pollEvent()
+		if !ok {
+			break
+		}
+		e.dispatch(now, ev)
+		e.flush(now)
+	}
+	e.retirePending()
+}
+
+func (e *runner) dispatch(now time.Time, ev Event) {
+	if acc, ok := ev.(Accepted); ok {
+		a := acc.association()
+		if a == nil {
+			return
+		}
+		h := e.newHandle(a, acc.Peer, acc.LocalPort, acc.PeerPort)
+		e.lmu.Lock()
+		q := e.listeners[acc.LocalPort]
+		e.lmu.Unlock()
+		if q == nil || !q.push(h) {
+			// No Accept can ever take it: refuse the association.
+			h.pushEvent(ev, e.cfg.RecvQueueBytes)
+			e.core.poke(a)
+			a.abort(now, ErrBacklogFull.Error())
+			return
+		}
+		h.pushEvent(ev, e.cfg.RecvQueueBytes)
+		return
+	}
+	h := e.handles[ev.Assoc()]
+	if h == nil {
+		return
+	}
+	h.publish() // state changes (CommUp, SHUTDOWN received, ...) gate the fast send path
+	if ac, ok := ev.(AssocChange); ok && (ac.State == CommLost || ac.State == ShutdownComp || ac.State == CantStartAssoc) {
+		// Terminal: everything received before it is delivered first;
+		// an unfinished partially delivered message never will be.
+		e.drain(now, h, true)
+		e.dropJoin(h)
+		h.pushEvent(ev, e.cfg.RecvQueueBytes)
+		err := ac.Err
+		if err == nil {
+			err = ErrClosed
+		}
+		// The SendFailed events of the messages it never delivered follow
+		// the AssocChange (RFC 6458 §6.1.11; the Linux order): the handle
+		// is retired once the queued events are dispatched.
+		h.retireErr = err
+		e.retiring = append(e.retiring, h)
+		return
+	}
+	if !h.pushEvent(ev, e.cfg.RecvQueueBytes) {
+		e.rt.EventsDropped++
+	}
+}
+
+// markDirty makes the next afterEvent pass visit h (loop only).
+func (e *runner) markDirty(h *assocHandle) {
+	if !h.dirty {
+		h.dirty = true
+		e.dirty = append(e.dirty, h)
+	}
+}
+
+// requestDrain asks the loop to drain h on its next pass (any goroutine).
+func (e *runner) requestDrain(h *assocHandle) {
+	e.opsMu.Lock()
+	if !h.wantDrain {
+		h.wantDrain = true
+		e.drainReq = append(e.drainReq, h)
+	}
+	e.opsMu.Unlock()
+	signal1(e.wake)
+}
+
+// retirePending retires the handles whose terminal AssocChange was
+// dispatched, after the events that followed it.
+func (e *runner) retirePending() {
+	for i, h := range e.retiring {
+		e.retire(h, h.retireErr)
+		e.retiring[i] = nil
+	}
+	e.retiring = e.retiring[:0]
+}
+
+// retire forgets a handle whose association reached CLOSED.
+func (e *runner) retire(h *assocHandle, err error) {
+	if h.a != nil {
+		e.closedBad += h.a.stats().DroppedBadVtag
+	}
+	delete(e.handles, h.id)
+	if e.portRefs[h.localPort]--; e.portRefs[h.localPort] <= 0 {
+		delete(e.portRefs, h.localPort)
+	}
+	h.mu.Lock()
+	h.sfast = false
+	h.failPendingLocked(err)
+	h.closed = true
+	h.err = err
+	h.mu.Unlock()
+	close(h.gone)
+	signal1(h.readable)
+	signal1(h.writable)
+}
+
+// drain moves deliverable messages from the association to the handle's
+// queue while the queue is under its byte limit (all of them if force).
+// Reading a message frees receive window in the association (RFC 9260
+// §6.2), so the bound here is what makes flow control reach the peer.
+//
+// The user API delivers whole messages: the pieces of a message the
+// association hands out under partial delivery (one larger than its free
+// receive window) are joined into one Delivery, bounded by
+// joinLimit; an aborted partial delivery (PR-SCTP, reported by the
+// association as a PartialDelivery event) drops the pieces.
+func (e *runner) drain(now time.Time, h *assocHandle, force bool) {
+	if h.a == nil {
+		return
+	}
+	for force || h.released || h.queued() < e.cfg.RecvQueueBytes {
+		m, ok := h.a.readMessage()
+		if !ok {
+			return
+		}
+		if h.released || m.aborted {
+			e.dropJoin(h)
+			continue
+		}
+		if m.partial || h.joining {
+			if !e.joinPiece(now, h, m) {
+				return
+			}
+			if m.partial {
+				continue
+			}
+			d := h.joinHdr
+			d.Data, h.join, h.joining = h.join, nil, false
+			h.push(d, len(d.Data))
+			continue
+		}
+		d := delivery{Stream: m.stream, SSN: m.ssn, PPID: m.ppid, TSN: m.tsn, Unordered: m.unordered}
+		d.Data = e.msgs.get(len(m.data))
+		copy(d.Data, m.data)
+		h.push(d, len(d.Data))
+	}
+}
+
+// joinLimit bounds a message joined from partial-delivery pieces: the
+// larger of the association's maximum message size and its receive
+// window (a message up to the window can arrive whole anyway).
+func joinLimit(a *association) int { return max(a.cfg.maxMessage, int(a.cfg.rwnd)) }
+
+// joinPiece appends one piece to the handle's message being joined. A
+// message beyond joinLimit cannot be delivered whole: the association is
+// aborted (Out of Resource) and joinPiece reports false.
+func (e *runner) joinPiece(now time.Time, h *assocHandle, m inMessage) bool {
+	if !h.joining {
+		h.joining = true
+		h.joinHdr = delivery{Stream: m.stream, SSN: m.ssn, PPID: m.ppid, TSN: m.tsn, Unordered: m.unordered}
+		h.join = e.msgs.get(len(m.data))[:0]
+	}
+	if limit := joinLimit(h.a); len(h.join)+len(m.data) > limit {
+		e.dropJoin(h)
+		h.a.abortMessageTooLarge(now, limit)
+		return false
+	}
+	h.join = append(h.join, m.data...)
+	return true
+}
+
+// dropJoin discards a partly joined message.
+func (e *runner) dropJoin(h *assocHandle) {
+	if h.joining {
+		e.msgs.put(h.join)
+		h.join, h.joining = nil, false
+	}
+}
+
+// pullSacks moves the SACK the last datagram's association owes (RFC
+// 9260 §6.2: at least every second DATA packet) into the write batch, so a
+// batch of received DATA is acknowledged as often as if each packet had
+// been handled alone; the batch goes out with the next flush (or at once
+// when full).
+func (e *runner) pullSacks(now time.Time) {
+	for range 4 {
+		if e.txN == len(e.tx) {
+			if !e.writeTx(e.txN) {
+				return
+			}
+		}
+		pkt, to, ok := e.core.appendSackDue(now, e.txBufs[e.txN][:0])
+		if !ok {
+			return
+		}
+		if cap(pkt) > cap(e.txBufs[e.txN]) {
+			e.txBufs[e.txN] = pkt[:0] // keep the grown buffer
+		}
+		e.tx[e.txN] = udpencap.Message{Buf: pkt, Addr: to}
+		e.txN++
+	}
+}
+
+// flush writes every datagram the core has ready, in batches.
+func (e *runner) flush(now time.Time) {
+	for {
+		k := e.txN
+		for k < len(e.tx) {
+			pkt, to, ok := e.core.appendDatagram(now, e.txBufs[k][:0])
+			if !ok {
+				break
+			}
+			if cap(pkt) > cap(e.txBufs[k]) {
+				e.txBufs[k] = pkt[:0] // keep the grown buffer
+			}
+			e.tx[k] = udpencap.Message{Buf: pkt, Addr: to}
+			k++
+		}
+		if k == 0 {
+			return
+		}
+		if !e.writeTx(k) {
+			return
+		}
+		if k < len(e.tx) {
+			return
+		}
+	}
+}
+
+// writeTx writes the first k datagrams of tx and empties it; false when
+// the socket is closed.
+func (e *runner) writeTx(k int) bool {
+	ms := e.tx[:k]
+	e.txN = 0
+	for len(ms) > 0 {
+		n, err := e.pc.WriteBatch(ms)
+		if err == nil {
+			break
+		}
+		if isClosedErr(err) {
+			e.rt.WriteErrors += uint64(len(ms) - n)
+			return false
+		}
+		// Skip the datagram the socket refused (UDP is lossy anyway;
+		// SCTP retransmits) and send the rest.
+		e.rt.WriteErrors++
+		if n+1 >= len(ms) {
+			break
+		}
+		ms = ms[n+1:]
+	}
+	return true
+}
+
+// finish runs when the loop exits: abort associations, send the ABORTs,
+// close the socket, fail pending and future operations.
+func (e *runner) finish(fatal error) {
+	now := time.Now()
+	e.core.closeAll(now, "endpoint closed")
+	for {
+		ev, ok := e.core.pollEvent()
+		if !ok {
+			break
+		}
+		e.dispatch(now, ev)
+	}
+	e.retirePending()
+	e.flush(now)
+	reason := ErrEndpointClosed
+	if fatal != nil {
+		reason = fmt.Errorf("%w: %w", ErrEndpointClosed, fatal)
+	}
+	for _, h := range e.handles {
+		e.retire(h, reason)
+	}
+	e.opsMu.Lock()
+	e.opsDone = true
+	ops := e.ops
+	e.ops = nil
+	e.opsMu.Unlock()
+	for _, o := range ops {
+		o.dead = true
+		o.done <- struct{}{}
+	}
+	e.lmu.Lock()
+	for _, q := range e.listeners {
+		q.close()
+	}
+	e.lmu.Unlock()
+	e.timer.Stop()
+	e.pc.Close()
+	close(e.done)
+}
+
+// ---- listening and connecting ----
+
+// acceptQueue holds accepted associations of one listening port until
+// Accept takes them.
+type acceptQueue struct {
+	mu      sync.Mutex
+	q       []*assocHandle
+	backlog int
+	closed  bool
+	ready   chan struct{}
+}
+
+func (q *acceptQueue) push(h *assocHandle) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed || len(q.q) >= q.backlog {
+		return false
+	}
+	q.q = append(q.q, h)
+	signal1(q.ready)
+	return true
+}
+
+func (q *acceptQueue) close() []*assocHandle {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.closed = true
+	rest := q.q
+	q.q = nil
+	signal1(q.ready)
+	return rest
+}
+
+// listenDefaults accepts associations to SCTP port with default settings; backlog
+// bounds the accept queue (0 means 128).
+func (e *runner) listenDefaults(port uint16, backlog int) error {
+	return e.listen(port, assocConfig{}, backlog)
+}
+
+// listen accepts INITs to port with the association settings cfg. Calling
+// it again for a listening port updates cfg and backlog.
+func (e *runner) listen(port uint16, cfg assocConfig, backlog int) error {
+	if backlog <= 0 {
+		backlog = 128
+	}
+	var err error
+	if derr := e.do(func(time.Time) {
+		e.lmu.Lock()
+		q := e.listeners[port]
+		e.lmu.Unlock()
+		if q != nil {
+			e.core.unlisten(port)
+		}
+		if err = e.core.listen(port, cfg); err != nil {
+			return
+		}
+		if q == nil {
+			q = &acceptQueue{ready: make(chan struct{}, 1)}
+			e.lmu.Lock()
+			e.listeners[port] = q
+			e.lmu.Unlock()
+		}
+		q.mu.Lock()
+		q.backlog = backlog
+		q.mu.Unlock()
+	}); derr != nil {
+		return derr
+	}
+	return err
+}
+
+// unlisten stops accepting INITs to port; associations still waiting in
+// the accept queue are shut down gracefully. Established associations
+// already accepted are not affected.
+func (e *runner) unlisten(port uint16) error {
+	return e.do(func(now time.Time) {
+		e.core.unlisten(port)
+		e.lmu.Lock()
+		q := e.listeners[port]
+		delete(e.listeners, port)
+		e.lmu.Unlock()
+		if q == nil {
+			return
+		}
+		for _, h := range q.close() {
+			if h.a != nil {
+				e.core.poke(h.a)
+				h.a.shutdown(now)
+			}
+		}
+	})
+}
+
+// accept returns the next association accepted on a listening port (its
+// CommUp is the first item its Next returns after the Accepted event).
+func (e *runner) accept(ctx context.Context, port uint16) (*assocHandle, error) {
+	e.lmu.Lock()
+	q := e.listeners[port]
+	e.lmu.Unlock()
+	if q == nil {
+		return nil, fmt.Errorf("%w: SCTP port %d", ErrNotListening, port)
+	}
+	for {
+		q.mu.Lock()
+		if len(q.q) > 0 {
+			h := q.q[0]
+			q.q[0] = nil
+			q.q = q.q[1:]
+			if len(q.q) > 0 {
+				signal1(q.ready)
+			}
+			q.mu.Unlock()
+			return h, nil
+		}
+		closed := q.closed
+		q.mu.Unlock()
+		if closed {
+			select {
+			case <-e.done:
+				return nil, ErrEndpointClosed
+			default:
+			}
+			return nil, fmt.Errorf("%w: SCTP port %d", ErrNotListening, port)
+		}
+		select {
+		case <-q.ready:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-e.done:
+			return nil, ErrEndpointClosed
+		}
+	}
+}
+
+// connectWait starts an association from an ephemeral SCTP port to SCTP port
+// sctpPort at remote (peer IP and its UDP encapsulation port) with default
+// settings, and waits until it is established (or failed, or ctx ends).
+func (e *runner) connectWait(ctx context.Context, remote netip.AddrPort, sctpPort uint16) (*assocHandle, error) {
+	h, err := e.connect(0, remote, sctpPort, assocConfig{})
+	if err != nil {
+		return nil, err
+	}
+	if err := h.waitEstablished(ctx); err != nil {
+		h.abort("connect failed")
+		return nil, err
+	}
+	return h, nil
+}
+
+// connect sends INIT (RFC 9260 §5.1 A) from SCTP port localPort (0 =
+// ephemeral) to remote (peer IP + remote UDP encapsulation port) and SCTP
+// port sctpPort, and returns at once with the handle; its Next yields
+// AssocChange CommUp (or CantStartAssoc) when the handshake ends.
+func (e *runner) connect(localPort uint16, remote netip.AddrPort, sctpPort uint16, cfg assocConfig) (*assocHandle, error) {
+	var h *assocHandle
+	var err error
+	if derr := e.do(func(now time.Time) {
+		var a *association
+		a, err = e.core.connect(now, localPort, remote, sctpPort, cfg)
+		if err != nil {
+			return
+		}
+		h = e.newHandle(a, netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port()), a.localPort, sctpPort)
+	}); derr != nil {
+		return nil, derr
+	}
+	return h, err
+}
+
+// stats returns the endpoint's counters.
+func (e *runner) stats() (EndpointRuntimeStats, error) {
+	var s EndpointRuntimeStats
+	err := e.do(func(time.Time) {
+		s = e.rt
+		s.Core = e.core.stats()
+		s.DroppedBadVtag = e.closedBad
+		for _, a := range e.core.list {
+			s.DroppedBadVtag += a.stats().DroppedBadVtag
+		}
+		s.Associations = len(e.core.list)
+	})
+	s.ReadErrors = e.readErrors.Load()
+	if c, ok := e.pc.(*udpencap.Conn); ok {
+		s.Socket = c.Stats()
+	}
+	return s, err
+}
+
+func signal1(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,569 @@
+package sctp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/usctp/sctp/chunk"
+	"github.com/usctp/sctp/internal/simnet"
+	"github.com/usctp/sctp/udpencap"
+)
+
+func newUDPEndpoint(t testing.TB, network, ip string) *runner {
+	t.Helper()
+	var laddr netip.AddrPort
+	if ip != "" {
+		laddr = netip.AddrPortFrom(netip.MustParseAddr(ip), 0)
+	}
+	e, err := newRunner(network, laddr, runnerConfig{})
+	if err != nil {
+		t.Fatalf("NewEndpoint: %v", err)
+	}
+	t.Cleanup(func() { e.close() })
+	return e
+}
+
+func testCtx(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func epPayload(i, n int) []byte {
+	b := make([]byte, n)
+	for j := range b {
+		b[j] = byte(i*131 + j*7)
+	}
+	return b
+}
+
+// echoServer accepts on port and echoes every message on its stream with
+// its PPID until the peer shuts down.
+// The end error of each served association is sent on the returned channel.
+func echoServer(t testing.TB, ctx context.Context, e *runner, port uint16, wg *sync.WaitGroup) <-chan error {
+	ends := make(chan error, 64)
+	if err := e.listenDefaults(port, 16); err != nil {
+		t.Fatalf("Listen: %v", err)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			h, err := e.accept(ctx, port)
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					d, err := h.next(ctx)
+					if err != nil {
+						ends <- err
+						return
+					}
+					if d.Event != nil {
+						continue
+					}
+					if err := h.send(ctx, d.Data, SendParams{Stream: d.Stream, PPID: d.PPID, Unordered: d.Unordered}); err != nil {
+						return
+					}
+					h.recycle(d.Data)
+				}
+			}()
+		}
+	}()
+	return ends
+}
+
+func TestEndpointEchoLoopback(t *testing.T) {
+	for _, ip := range []string{"127.0.0.1", "::1"} {
+		t.Run(ip, func(t *testing.T) {
+			if ip == "::1" {
+				if c, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback}); err != nil {
+					t.Skipf("no IPv6 loopback: %v", err)
+				} else {
+					c.Close()
+				}
+			}
+			ctx := testCtx(t, 30*time.Second)
+			srv := newUDPEndpoint(t, "udp", "")
+			cli := newUDPEndpoint(t, "udp", "")
+			var wg sync.WaitGroup
+			ends := echoServer(t, ctx, srv, 7, &wg)
+			to := netip.AddrPortFrom(netip.MustParseAddr(ip), srv.localAddr().Port())
+			h, err := cli.connectWait(ctx, to, 7)
+			if err != nil {
+				t.Fatalf("Connect: %v", err)
+			}
+			const n = 300
+			go func() {
+				for i := 0; i < n; i++ {
+					size := 1 + (i*977)%8192
+					if err := h.send(ctx, epPayload(i, size), SendParams{Stream: uint16(i % 4), PPID: uint32(i)}); err != nil {
+						t.Errorf("Send %d: %v", i, err)
+						return
+					}
+				}
+			}()
+			perStream := map[uint16]int{}
+			want := map[uint16][]int{}
+			for i := 0; i < n; i++ {
+				want[uint16(i%4)] = append(want[uint16(i%4)], i)
+			}
+			for got := 0; got < n; {
+				d, err := h.next(ctx)
+				if err != nil {
+					t.Fatalf("Next after %d echoes: %v", got, err)
+				}
+				if d.Event != nil {
+					continue
+				}
+				k := perStream[d.Stream]
+				i := want[d.Stream][k]
+				perStream[d.Stream]++
+				if d.PPID != uint32(i) || !bytes.Equal(d.Data, epPayload(i, 1+(i*977)%8192)) {
+					t.Fatalf("echo %d on stream %d: ppid %d, %d bytes", i, d.Stream, d.PPID, len(d.Data))
+				}
+				got++
+			}
+			if err := h.shutdown(); err != nil {
+				t.Fatalf("Shutdown: %v", err)
+			}
+			var sawComp bool
+			for {
+				d, err := h.next(ctx)
+				if err != nil {
+					if !errors.Is(err, io.EOF) || !errors.Is(err, ErrClosed) {
+						t.Fatalf("end of association: %v", err)
+					}
+					break
+				}
+				if ac, ok := d.Event.(AssocChange); ok && ac.State == ShutdownComp {
+					sawComp = true
+				}
+			}
+			if !sawComp {
+				t.Fatal("no SHUTDOWN_COMP event")
+			}
+			select {
+			case err := <-ends:
+				if !errors.Is(err, io.EOF) || !errors.Is(err, ErrClosed) || errors.Is(err, ErrAborted) {
+					t.Fatalf("server side ended with %v, want graceful close", err)
+				}
+			case <-ctx.Done():
+				t.Fatal("server association did not close")
+			}
+			st, err := srv.stats()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Associations != 0 {
+				t.Fatalf("server still holds %d associations after shutdown", st.Associations)
+			}
+		})
+	}
+}
+
+var _ = fmt.Sprintf
+var _ = udpencap.MaxDatagram
+
+// ---- endpoint over the in-memory network, in a synctest bubble ----
+
+// simPair attaches two endpoints to a simnet network with cfg on both links.
+func simPair(t *testing.T, seed uint64, link simnet.LinkConfig) (*simnet.Network, *runner, *runner) {
+	t.Helper()
+	n := simnet.New(seed)
+	n.SetDefaultLink(link)
+	mk := func(addr string, s int64) *runner {
+		pc, err := n.Attach(netip.MustParseAddrPort(addr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := newRunnerOn(wrapDatagramConn(pc), runnerConfig{Rand: newSeededReader(byte(s) ^ byte(seed*31))})
+		t.Cleanup(func() { e.close() })
+		return e
+	}
+	return n, mk("10.0.0.1:9899", 1), mk("10.0.0.2:9899", 2)
+}
+
+func TestEndpointSimnetLossyEcho(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, a, b := simPair(t, 7, simnet.LinkConfig{Loss: 0.05, Delay: 20 * time.Millisecond, Jitter: 5 * time.Millisecond, Duplicate: 0.01, Reorder: 0.02})
+		ctx := testCtx(t, 10*time.Minute) // virtual time
+		var wg sync.WaitGroup
+		ends := echoServer(t, ctx, b, 7, &wg)
+		h, err := a.connectWait(ctx, b.localAddr(), 7)
+		if err != nil {
+			t.Fatalf("Connect: %v", err)
+		}
+		runEchoClient(t, ctx, h, 300, 3)
+		if err := <-ends; !errors.Is(err, io.EOF) || errors.Is(err, ErrAborted) {
+			t.Fatalf("server side ended with %v", err)
+		}
+		st, err := a.stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Associations != 0 {
+			t.Fatalf("client still holds %d associations", st.Associations)
+		}
+		a.close()
+		b.close()
+		wg.Wait()
+	})
+}
+
+// Closing an endpoint aborts its associations: the peer sees CommLost with
+// ErrAborted, local handles end with ErrEndpointClosed-related errors, and
+// operations fail with ErrEndpointClosed.
+func TestEndpointCloseAbortsAssociations(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, a, b := simPair(t, 1, simnet.LinkConfig{Delay: time.Millisecond})
+		ctx := testCtx(t, time.Minute)
+		if err := b.listenDefaults(9, 4); err != nil {
+			t.Fatal(err)
+		}
+		h, err := a.connectWait(ctx, b.localAddr(), 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := b.accept(ctx, 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.waitEstablished(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		if err := a.close(); !errors.Is(err, ErrEndpointClosed) {
+			t.Fatalf("second Close: %v", err)
+		}
+		<-h.ended()
+		if err := h.trySend([]byte("x"), SendParams{}); err == nil {
+			t.Fatal("send on a closed endpoint succeeded")
+		}
+		if _, err := a.connectWait(ctx, b.localAddr(), 9); !errors.Is(err, ErrEndpointClosed) {
+			t.Fatalf("Connect after Close: %v", err)
+		}
+		var lost bool
+		for {
+			d, err := srv.next(ctx)
+			if err != nil {
+				if !errors.Is(err, io.EOF) || !errors.Is(err, ErrAborted) {
+					t.Fatalf("peer association ended with %v, want ErrAborted", err)
+				}
+				break
+			}
+			if ac, ok := d.Event.(AssocChange); ok && ac.State == CommLost {
+				lost = true
+			}
+		}
+		if !lost {
+			t.Fatal("peer saw no COMM_LOST")
+		}
+	})
+}
+
+// A partitioned peer: the association fails after Association.Max.Retrans
+// (RFC 9260 §8.1) and Send/Next report it.
+func TestEndpointPeerUnreachable(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n, a, b := simPair(t, 3, simnet.LinkConfig{Delay: time.Millisecond})
+		ctx := testCtx(t, time.Hour)
+		if err := b.listenDefaults(9, 4); err != nil {
+			t.Fatal(err)
+		}
+		h, err := a.connectWait(ctx, b.localAddr(), 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.SetPartition(a.localAddr(), b.localAddr(), true)
+		n.SetPartition(b.localAddr(), a.localAddr(), true)
+		if err := h.send(ctx, []byte("lost"), SendParams{}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		<-h.ended()
+		if !errors.Is(h.endErr(), ErrAssociationFailed) {
+			t.Fatalf("association ended with %v, want ErrAssociationFailed", h.endErr())
+		}
+		if el := time.Since(start); el < 10*time.Second {
+			t.Fatalf("failed after only %v of virtual time", el)
+		}
+		if err := h.send(ctx, []byte("x"), SendParams{}); !errors.Is(err, ErrClosed) {
+			t.Fatalf("Send after failure: %v", err)
+		}
+	})
+}
+
+// A receiver that does not read: the sender's Send blocks (flow control
+// reaches it through the receive window) and honours its context; once
+// the receiver reads, everything arrives.
+func TestEndpointBackpressure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := simnet.New(5)
+		n.SetDefaultLink(simnet.LinkConfig{Delay: time.Millisecond})
+		mk := func(addr string, cfg runnerConfig) *runner {
+			pc, err := n.Attach(netip.MustParseAddrPort(addr))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := newRunnerOn(wrapDatagramConn(pc), cfg)
+			t.Cleanup(func() { e.close() })
+			return e
+		}
+		a := mk("10.0.0.1:9899", runnerConfig{})
+		b := mk("10.0.0.2:9899", runnerConfig{RecvQueueBytes: 16 << 10})
+		ctx := testCtx(t, time.Hour)
+		if err := b.listenDefaults(9, 4); err != nil {
+			t.Fatal(err)
+		}
+		h, err := a.connectWait(ctx, b.localAddr(), 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := make([]byte, 8<<10)
+		sent := 0
+		for ; sent < 10000; sent++ {
+			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err := h.send(sctx, msg, SendParams{})
+			cancel()
+			if errors.Is(err, context.DeadlineExceeded) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("Send %d: %v", sent, err)
+			}
+		}
+		if sent == 10000 {
+			t.Fatal("10000 × 8 KiB sent to a receiver that never reads: no backpressure")
+		}
+		if err := h.trySend(msg, SendParams{}); !errors.Is(err, ErrWouldBlock) {
+			t.Fatalf("TrySend with a full buffer: %v", err)
+		}
+		srv, err := b.accept(ctx, 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			h.shutdown()
+		}()
+		got := 0
+		buf := make([]byte, 16<<10)
+		for {
+			n, _, err := srv.recv(ctx, buf)
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					t.Fatalf("Recv: %v", err)
+				}
+				break
+			}
+			if n != len(msg) {
+				t.Fatalf("message of %d bytes", n)
+			}
+			got++
+		}
+		if got != sent {
+			t.Fatalf("received %d of %d messages", got, sent)
+		}
+	})
+}
+
+// Many associations share one endpoint (one UDP socket) on each side.
+func TestEndpointManyAssociations(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, a, b := simPair(t, 11, simnet.LinkConfig{Delay: 2 * time.Millisecond, Loss: 0.01})
+		ctx := testCtx(t, time.Hour)
+		var wg sync.WaitGroup
+		ends := echoServer(t, ctx, b, 7, &wg)
+		const k = 12
+		var cwg sync.WaitGroup
+		for i := 0; i < k; i++ {
+			h, err := a.connectWait(ctx, b.localAddr(), 7)
+			if err != nil {
+				t.Fatalf("Connect %d: %v", i, err)
+			}
+			cwg.Add(1)
+			go func() {
+				defer cwg.Done()
+				runEchoClient(t, ctx, h, 20, 2)
+			}()
+		}
+		cwg.Wait()
+		for i := 0; i < k; i++ {
+			if err := <-ends; errors.Is(err, ErrAborted) || !errors.Is(err, io.EOF) {
+				t.Fatalf("server association %d ended with %v", i, err)
+			}
+		}
+		st, _ := b.stats()
+		if st.Core.AssociationsTotal != k || st.Associations != 0 {
+			t.Fatalf("server stats: %+v", st)
+		}
+		a.close()
+		b.close()
+		wg.Wait()
+	})
+}
+
+// Bad datagrams are dropped and counted by reason, allocate no state, and
+// do not disturb the association.
+func TestEndpointDropReasons(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n, a, b := simPair(t, 9, simnet.LinkConfig{Delay: time.Millisecond})
+		ctx := testCtx(t, time.Minute)
+		if err := b.listenDefaults(9, 4); err != nil {
+			t.Fatal(err)
+		}
+		h, err := a.connectWait(ctx, b.localAddr(), 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := b.accept(ctx, 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The attacker shares the client's IP (the association is
+		// keyed by peer IP and SCTP ports), not its UDP port.
+		evil, err := n.Attach(netip.MustParseAddrPort("10.0.0.1:4000"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer evil.Close()
+		pkt := func(dst uint16, vtag uint32) []byte {
+			p := AppendCommonHeader(nil, CommonHeader{SrcPort: h.localSCTPPort(), DstPort: dst, VerificationTag: vtag})
+			p = (&chunk.Heartbeat{Info: []byte("hostile!")}).AppendTo(p)
+			FinalizePacket(p)
+			return p
+		}
+		badCRC := pkt(9, 1)
+		badCRC[8] ^= 0xff
+		before, _ := b.stats()
+		for _, d := range [][]byte{
+			{1, 2, 3, 4, 5},    // short
+			badCRC,             // bad checksum
+			pkt(4444, 77),      // no listener, no association
+			pkt(9, 0xdeadbeef), // wrong verification tag
+		} {
+			if _, err := evil.WriteToUDPAddrPort(d, b.localAddr()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(10 * time.Millisecond) // virtual: past the link delay
+		synctest.Wait()
+		st, err := b.stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := [4]uint64{st.DroppedShort - before.DroppedShort, st.DroppedBadChecksum - before.DroppedBadChecksum,
+			st.DroppedUnknownPort - before.DroppedUnknownPort, st.DroppedBadVtag - before.DroppedBadVtag}
+		if got != [4]uint64{1, 1, 1, 1} {
+			t.Fatalf("drops short/checksum/unknown-port/vtag = %v, want [1 1 1 1]; stats %+v", got, st)
+		}
+		if st.Associations != 1 || st.Core.AssociationsTotal != 1 {
+			t.Fatalf("hostile datagrams changed association state: %+v", st)
+		}
+		// The association still works.
+		if err := h.send(ctx, []byte("still here"), SendParams{}); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 64)
+		if n, _, err := srv.recv(ctx, buf); err != nil || string(buf[:n]) != "still here" {
+			t.Fatalf("Recv = %q, %v", buf[:n], err)
+		}
+	})
+}
+
+// Closing an endpoint frees its UDP port.
+func TestEndpointCloseFreesPort(t *testing.T) {
+	e := newUDPEndpoint(t, "udp4", "127.0.0.1")
+	addr := e.localAddr()
+	if err := e.close(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := udpencap.Listen("udp4", addr)
+	if err != nil {
+		t.Fatalf("port %v not free after Close: %v", addr, err)
+	}
+	c.Close()
+}
+
+// Listener lifecycle: Accept on a port without Listen fails clearly;
+// Unlisten shuts down associations still waiting in the accept queue and
+// makes Accept fail; Release discards input nobody will read.
+func TestEndpointListenerLifecycle(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, a, b := simPair(t, 13, simnet.LinkConfig{Delay: time.Millisecond})
+		ctx := testCtx(t, time.Minute)
+		if _, err := b.accept(ctx, 99); !errors.Is(err, ErrNotListening) {
+			t.Fatalf("Accept without Listen: %v", err)
+		}
+		if err := b.listenDefaults(9, 4); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.listenDefaults(9, 8); err != nil { // re-listen updates the backlog
+			t.Fatalf("second Listen: %v", err)
+		}
+		h, err := a.connectWait(ctx, b.localAddr(), 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.send(ctx, []byte("queued before accept"), SendParams{}); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if err := b.unlisten(9); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.accept(ctx, 9); !errors.Is(err, ErrNotListening) {
+			t.Fatalf("Accept after Unlisten: %v", err)
+		}
+		<-h.ended() // the queued association was shut down gracefully
+		if err := h.endErr(); !errors.Is(err, ErrClosed) || errors.Is(err, ErrAborted) {
+			t.Fatalf("client association ended with %v, want graceful close", err)
+		}
+
+		// Release: messages to a released handle are discarded.
+		if err := b.listenDefaults(10, 4); err != nil {
+			t.Fatal(err)
+		}
+		h2, err := a.connectWait(ctx, b.localAddr(), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := b.accept(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.release(); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 50; i++ {
+			if err := h2.send(ctx, make([]byte, 1000), SendParams{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h2.shutdown()
+		<-h2.ended()
+		for {
+			d, err := srv.next(ctx)
+			if err != nil {
+				break
+			}
+			if d.Event == nil {
+				t.Fatal("a released handle delivered a message")
+			}
+		}
+	})
+}
