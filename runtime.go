@@ -165,7 +165,7 @@ type runner struct {
 	txBufs   [][]byte
 	txN      int // datagrams of tx prepared but not yet written
 	msgs     msgPool
-	retiring []*assocHandle             // terminal AssocChange dispatched; retired after the event queue
+	retiring []*assocHandle       // terminal AssocChange dispatched; retired after the event queue
 	rt       EndpointRuntimeStats // counters kept by the loop
 	// dirty lists the handles afterEvent must visit: their association
 	// handled a datagram or timeout, an operation ran on them, or their

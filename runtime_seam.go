@@ -37,7 +37,6 @@ func sendParams(si *SndInfo) SendParams {
 	return SendParams{Stream: si.Stream, PPID: si.PPID, Unordered: si.Flags&MSG_UNORDERED != 0, TTL: si.TTL, Context: si.Context}
 }
 
-
 // apiStats is AssocStats plus what Status needs from the data path.
 type apiStats struct {
 	AssocStats

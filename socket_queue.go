@@ -12,8 +12,8 @@ type rqItem struct {
 	assoc AssocID
 	msg   []byte
 	info  SndRcvInfo
-	ev    Event  // non-nil: a notification
-	off   int    // bytes of msg already returned by partial SCTPRecv reads
+	ev    Event        // non-nil: a notification
+	off   int          // bytes of msg already returned by partial SCTPRecv reads
 	rec   *assocHandle // where msg can be recycled once copied out (nil: keep)
 }
 
