@@ -183,7 +183,7 @@ type association struct {
 	tr assocTrack // activity tracking by the endpoint core
 
 	aid                 AssocID
-	st                  State
+	state               State
 	localPort, peerPort uint16
 	localTag, peerTag   uint32
 	localInitialTSN     uint32
@@ -215,7 +215,7 @@ type association struct {
 	pending []outPacket // special packets, sent before the bundle
 
 	closeErr error
-	st0      AssocStats
+	counters AssocStats
 	scratch  []byte
 	dataC    chunk.Data
 	sackC    chunk.Sack
@@ -239,8 +239,8 @@ func newAssociation(ep *endpoint, cfg assocConfig, localPort, peerPort uint16) *
 // id returns the association's identifier.
 func (a *association) id() AssocID { return a.aid }
 
-// state returns the current RFC 9260 §4 state.
-func (a *association) state() State { return a.st }
+// currentState returns the current RFC 9260 §4 currentState.
+func (a *association) currentState() State { return a.state }
 
 // err returns why the association closed (nil while open or after a
 // graceful shutdown).
@@ -319,7 +319,7 @@ func (a *association) queueCtrl(c chunk.Chunk) {
 
 // send queues a user message (RFC 9260 §10.1 SEND).
 func (a *association) send(now time.Time, m outMessage) error {
-	switch a.st {
+	switch a.state {
 	case StateEstablished:
 	case StateClosed:
 		if a.closeErr != nil {
@@ -358,7 +358,7 @@ func (a *association) readMessage() (inMessage, bool) {
 // abort aborts the association (RFC 9260 §9.1) with a User-Initiated
 // Abort cause (12) carrying reason.
 func (a *association) abort(now time.Time, reason string) {
-	switch a.st {
+	switch a.state {
 	case StateClosed:
 		return
 	case StateCookieWait:
@@ -380,7 +380,7 @@ func (a *association) abort(now time.Time, reason string) {
 // message larger than limit, which the runtime cannot deliver whole
 // (RFC 9260 §3.3.10.4 Out of Resource).
 func (a *association) abortMessageTooLarge(now time.Time, limit int) {
-	if a.st == StateClosed || a.peerTag == 0 {
+	if a.state == StateClosed || a.peerTag == 0 {
 		return
 	}
 	a.sendAbort(now, chunk.AppendCause(nil, chunk.CauseOutOfResource, nil),
@@ -390,11 +390,11 @@ func (a *association) abortMessageTooLarge(now time.Time, limit int) {
 // close moves to CLOSED and emits the association change event. The
 // endpoint reaps CLOSED associations (after sending their queued packets).
 func (a *association) close(now time.Time, kind AssocChangeState, err error, causes []byte) {
-	if a.st == StateClosed {
+	if a.state == StateClosed {
 		return
 	}
-	a.log.Debugf("assoc %d: %v -> CLOSED (%v, %v)", a.aid, a.st, kind, err)
-	a.st = StateClosed
+	a.log.Debugf("assoc %d: %v -> CLOSED (%v, %v)", a.aid, a.state, kind, err)
+	a.state = StateClosed
 	a.closeErr = err
 	a.t1.stop()
 	a.t2.stop()
@@ -420,16 +420,16 @@ func (a *association) close(now time.Time, kind AssocChangeState, err error, cau
 }
 
 func (a *association) setState(s State) {
-	if a.st != s {
-		a.log.Debugf("assoc %d: %v -> %v", a.aid, a.st, s)
+	if a.state != s {
+		a.log.Debugf("assoc %d: %v -> %v", a.aid, a.state, s)
 	}
-	a.st = s
+	a.state = s
 }
 
 // stats returns a snapshot of the association's counters.
 func (a *association) stats() AssocStats {
-	s := a.st0
-	s.State = a.st
+	s := a.counters
+	s.State = a.state
 	s.OutStreams = a.outStreams
 	s.InStreams = a.inStreams
 	s.PeerAddresses = a.paths.len()
@@ -447,7 +447,7 @@ func (a *association) deadline() time.Time {
 			d = t
 		}
 	}
-	if a.st == StateClosed {
+	if a.state == StateClosed {
 		return d
 	}
 	min(a.t1.at)
@@ -464,19 +464,19 @@ func (a *association) deadline() time.Time {
 
 // handleTimeout runs every expired timer.
 func (a *association) handleTimeout(now time.Time) {
-	if a.st == StateClosed {
+	if a.state == StateClosed {
 		return
 	}
 	if a.t1.expired(now) {
 		a.t1Expired(now)
 	}
-	if a.st == StateClosed {
+	if a.state == StateClosed {
 		return
 	}
 	if a.t2.expired(now) {
 		a.t2Expired(now)
 	}
-	if a.st == StateClosed {
+	if a.state == StateClosed {
 		return
 	}
 	if !a.t5.IsZero() && !now.Before(a.t5) {
@@ -508,7 +508,7 @@ func (a *association) handleTimeout(now time.Time) {
 // fail closes the association after the peer became unreachable (RFC
 // 9260 §8.1), with an ABORT to the peer as a courtesy.
 func (a *association) fail(now time.Time) {
-	if a.st == StateClosed {
+	if a.state == StateClosed {
 		return
 	}
 	if a.peerTag != 0 {
@@ -520,7 +520,7 @@ func (a *association) fail(now time.Time) {
 
 // dataAllowed reports whether DATA may be sent in the current state.
 func (a *association) dataAllowed() bool {
-	switch a.st {
+	switch a.state {
 	case StateEstablished, StateShutdownPending, StateShutdownReceived:
 		return a.data != nil
 	}
@@ -540,11 +540,11 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 		b = AppendCommonHeader(b, CommonHeader{SrcPort: p.srcPort, DstPort: p.dstPort, VerificationTag: p.vtag})
 		b = append(b, p.chunks...)
 		FinalizePacket(b[start:])
-		a.st0.PacketsOut++
-		a.st0.ChunksOut += uint64(countChunks(p.chunks))
+		a.counters.PacketsOut++
+		a.counters.ChunksOut += uint64(countChunks(p.chunks))
 		return b, p.to, true
 	}
-	if a.st == StateClosed || a.peerTag == 0 {
+	if a.state == StateClosed || a.peerTag == 0 {
 		return b, netip.AddrPort{}, false
 	}
 	cur := a.paths.current()
@@ -561,10 +561,10 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 		}
 	}
 	if a.data != nil && (a.pendingSack || a.data.sackDue(now)) && limit-len(b) >= 16 {
-		if a.st != StateCookieEchoed && a.st != StateCookieWait {
+		if a.state != StateCookieEchoed && a.state != StateCookieWait {
 			b = a.data.appendSackRoom(b, limit-len(b))
 			a.pendingSack = false
-			a.st0.SacksOut++
+			a.counters.SacksOut++
 		}
 	}
 	if a.dataAllowed() && len(a.ctrl) == 0 {
@@ -585,7 +585,7 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 					a.scratch = append(a.scratch[:0], b[n:]...)
 					b = a.data.appendSackRoom(b[:n], limit-n-len(a.scratch))
 					b = append(b, a.scratch...)
-					a.st0.SacksOut++
+					a.counters.SacksOut++
 				}
 			}
 		}
@@ -594,8 +594,8 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 		return b[:start], netip.AddrPort{}, false
 	}
 	FinalizePacket(b[start:])
-	a.st0.PacketsOut++
-	a.st0.ChunksOut += uint64(countChunks(b[hdrEnd:]))
+	a.counters.PacketsOut++
+	a.counters.ChunksOut += uint64(countChunks(b[hdrEnd:]))
 	return b, a.paths.path(cur).addr, true
 }
 
@@ -633,12 +633,12 @@ func (a *association) ctrlFit(room int) int {
 // handlePacket processes one received packet whose common header has been
 // parsed and whose peer address belongs to this association.
 func (a *association) handlePacket(now time.Time, from netip.AddrPort, h CommonHeader, chunks []byte) {
-	if a.st == StateClosed {
+	if a.state == StateClosed {
 		return
 	}
 	it := chunk.NewIter(chunks)
 	if !it.Next() {
-		a.st0.DroppedBadChunk++
+		a.counters.DroppedBadChunk++
 		return
 	}
 	first := it.Chunk()
@@ -648,16 +648,16 @@ func (a *association) handlePacket(now time.Time, from netip.AddrPort, h CommonH
 		// RFC 9260 §8.5.1 A: the vtag of a packet with INIT is 0 and the
 		// INIT is alone in it.
 		if h.VerificationTag != 0 {
-			a.st0.DroppedBadVtag++
+			a.counters.DroppedBadVtag++
 			return
 		}
-		a.st0.PacketsIn++
-		a.st0.ChunksIn++
+		a.counters.PacketsIn++
+		a.counters.ChunksIn++
 		a.handleInit(now, from, first)
 		return
 	case chunk.TypeCookieEcho:
 		// RFC 9260 §8.5.1 D: the tag is checked against the cookie's.
-		a.st0.PacketsIn++
+		a.counters.PacketsIn++
 		if !a.handleCookieEchoExisting(now, from, h, first) {
 			return
 		}
@@ -667,7 +667,7 @@ func (a *association) handlePacket(now time.Time, from netip.AddrPort, h CommonH
 	case chunk.TypeAbort, chunk.TypeShutdownComplete:
 		// §8.5.1 B, C: checked per chunk below.
 	case chunk.TypeShutdownAck:
-		if a.st == StateCookieWait || a.st == StateCookieEchoed {
+		if a.state == StateCookieWait || a.state == StateCookieEchoed {
 			// §8.5.1 E: treat as out of the blue (§8.4 rule 5).
 			a.ep.ootbShutdownComplete(from, h)
 			return
@@ -676,11 +676,11 @@ func (a *association) handlePacket(now time.Time, from netip.AddrPort, h CommonH
 	default:
 		// §8.5: every other packet carries our tag.
 		if h.VerificationTag != a.localTag {
-			a.st0.DroppedBadVtag++
+			a.counters.DroppedBadVtag++
 			return
 		}
 	}
-	a.st0.PacketsIn++
+	a.counters.PacketsIn++
 	if h.VerificationTag == a.localTag {
 		// RFC 6951 §5.4: learn the UDP port only from tag-verified
 		// packets that do not carry INIT.
@@ -696,13 +696,13 @@ func (a *association) handlePacket(now time.Time, from netip.AddrPort, h CommonH
 // would reflect our tag with the T bit and abort the association.
 func (a *association) handleUnlisted(now time.Time, from netip.AddrPort, h CommonHeader, chunks []byte) {
 	it := chunk.NewIter(chunks)
-	if a.st != StateCookieWait || !it.Next() || it.Chunk().Type != chunk.TypeInitAck {
-		a.st0.DroppedWrongState++
+	if a.state != StateCookieWait || !it.Next() || it.Chunk().Type != chunk.TypeInitAck {
+		a.counters.DroppedWrongState++
 		return
 	}
 	addr := from.Addr()
 	if !a.addPath(now, addr, from.Port(), true) {
-		a.st0.DroppedWrongState++
+		a.counters.DroppedWrongState++
 		return
 	}
 	a.ep.register(a, addr)
@@ -730,7 +730,7 @@ func (a *association) handleChunks(now time.Time, from netip.AddrPort, h CommonH
 func (a *association) processChunk(now time.Time, from netip.AddrPort, h CommonHeader, c chunk.Raw, it *chunk.Iter) {
 	sawData := false
 	for {
-		a.st0.ChunksIn++
+		a.counters.ChunksIn++
 		stop := false
 		switch c.Type {
 		case chunk.TypeData:
@@ -763,7 +763,7 @@ func (a *association) processChunk(now time.Time, from netip.AddrPort, h CommonH
 			stop = true
 		case chunk.TypeInit, chunk.TypeCookieEcho:
 			// Bundled after other chunks: not allowed (RFC 9260 §6.10).
-			a.st0.DroppedBadChunk++
+			a.counters.DroppedBadChunk++
 			stop = true
 		case chunk.TypeForwardTSN:
 			if a.peerPRSCTP && a.cfg.prSCTP {
@@ -775,25 +775,25 @@ func (a *association) processChunk(now time.Time, from netip.AddrPort, h CommonH
 		default:
 			stop = a.unknownChunk(c)
 		}
-		if stop || a.st == StateClosed || !it.Next() {
+		if stop || a.state == StateClosed || !it.Next() {
 			break
 		}
 		c = it.Chunk()
 	}
 	if it.Err() != nil {
-		a.st0.DroppedBadChunk++
+		a.counters.DroppedBadChunk++
 	}
 	a.endOfPacket(now, sawData)
 }
 
 // endOfPacket runs after all chunks of a packet were processed.
 func (a *association) endOfPacket(now time.Time, sawData bool) {
-	if a.st == StateClosed {
+	if a.state == StateClosed {
 		return
 	}
 	if sawData && a.data != nil {
 		a.data.endOfPacket(now)
-		if a.st == StateShutdownSent {
+		if a.state == StateShutdownSent {
 			// RFC 9260 §9.2: answer DATA in SHUTDOWN-SENT with SHUTDOWN
 			// (plus the SACK) and restart T2-shutdown.
 			a.pendingSack = true
@@ -809,7 +809,7 @@ func (a *association) endOfPacket(now time.Time, sawData bool) {
 func (a *association) unknownChunk(c chunk.Raw) bool {
 	act := chunk.ActionOf(c.Type)
 	if act == chunk.ActionStopReport || act == chunk.ActionSkipReport {
-		if a.st != StateCookieWait {
+		if a.state != StateCookieWait {
 			// Unrecognized Chunk Type (cause 6) carries the whole chunk.
 			raw := chunk.Unknown{Raw: c}
 			whole := raw.AppendTo(a.scratch[:0])
@@ -821,7 +821,7 @@ func (a *association) unknownChunk(c chunk.Raw) bool {
 		}
 	}
 	if act == chunk.ActionStop || act == chunk.ActionStopReport {
-		a.st0.DroppedUnknownChunk++
+		a.counters.DroppedUnknownChunk++
 		return true
 	}
 	return false
@@ -829,11 +829,11 @@ func (a *association) unknownChunk(c chunk.Raw) bool {
 
 // handleData processes one DATA chunk (RFC 9260 §6.2).
 func (a *association) handleData(now time.Time, c chunk.Raw) bool {
-	switch a.st {
+	switch a.state {
 	case StateEstablished, StateShutdownPending, StateShutdownSent:
 	default:
 		// SHUTDOWN-RECEIVED and later: the peer sends no new data.
-		a.st0.DroppedWrongState++
+		a.counters.DroppedWrongState++
 		return false
 	}
 	if err := a.dataC.Decode(c); err != nil {
@@ -843,10 +843,10 @@ func (a *association) handleData(now time.Time, c chunk.Raw) bool {
 			a.abortNoUserData(now, c)
 			return true
 		}
-		a.st0.DroppedBadChunk++
+		a.counters.DroppedBadChunk++
 		return true
 	}
-	a.st0.DataChunksIn++
+	a.counters.DataChunksIn++
 	switch a.data.handleData(now, &a.dataC) {
 	case dataInvalidStream:
 		// RFC 9260 §6.4: ERROR cause 1 (stream id + reserved); the TSN
@@ -881,17 +881,17 @@ func (a *association) sendAbort(now time.Time, causes []byte, err error) {
 
 // handleSack processes a SACK (RFC 9260 §6.2.1).
 func (a *association) handleSack(now time.Time, c chunk.Raw) bool {
-	switch a.st {
+	switch a.state {
 	case StateEstablished, StateShutdownPending, StateShutdownSent, StateShutdownReceived:
 	default:
-		a.st0.DroppedWrongState++
+		a.counters.DroppedWrongState++
 		return false
 	}
 	if err := a.sackC.Decode(c); err != nil {
-		a.st0.DroppedBadChunk++
+		a.counters.DroppedBadChunk++
 		return true
 	}
-	a.st0.SacksIn++
+	a.counters.SacksIn++
 	if err := a.data.handleSack(now, &a.sackC); err != nil {
 		if errors.Is(err, errCumAckBeyondSent) {
 			// RFC 9260 §6.2.1: cum ack beyond anything sent → ABORT with
@@ -899,7 +899,7 @@ func (a *association) handleSack(now time.Time, c chunk.Raw) bool {
 			a.sendAbort(now, chunk.AppendCause(nil, chunk.CauseProtocolViolation, []byte("cumulative TSN ack beyond max TSN sent")), ErrAborted)
 			return true
 		}
-		a.st0.DroppedBadChunk++
+		a.counters.DroppedBadChunk++
 		return false
 	}
 	// §8.1: the association error counter is reset by the data path
@@ -910,13 +910,13 @@ func (a *association) handleSack(now time.Time, c chunk.Raw) bool {
 }
 
 func (a *association) handleForwardTSN(now time.Time, c chunk.Raw) bool {
-	switch a.st {
+	switch a.state {
 	case StateEstablished, StateShutdownPending, StateShutdownSent:
 	default:
 		return false
 	}
 	if err := a.fwdC.Decode(c); err != nil {
-		a.st0.DroppedBadChunk++
+		a.counters.DroppedBadChunk++
 		return true
 	}
 	a.data.handleForwardTSN(now, &a.fwdC)
@@ -960,14 +960,14 @@ func (a *association) afterData(now time.Time) {
 	}
 	a.popAbandonedEvents()
 	idle := a.data.idle()
-	if idle && a.wasBusy && a.st == StateEstablished {
+	if idle && a.wasBusy && a.state == StateEstablished {
 		a.wasBusy = false
 		a.emit(SenderDry{ID: a.aid})
 	}
 	if !idle {
 		return
 	}
-	switch a.st {
+	switch a.state {
 	case StateShutdownPending:
 		a.startShutdown(now)
 	case StateShutdownReceived:
@@ -981,13 +981,13 @@ func (a *association) afterData(now time.Time) {
 func (a *association) handleError(now time.Time, c chunk.Raw) bool {
 	var e chunk.Error
 	if err := e.Decode(c); err != nil {
-		a.st0.DroppedBadChunk++
+		a.counters.DroppedBadChunk++
 		return true
 	}
 	it := chunk.NewCauseIter(e.Causes)
 	for it.Next() {
 		cause := it.Cause()
-		if cause.Code == chunk.CauseStaleCookie && a.st == StateCookieEchoed {
+		if cause.Code == chunk.CauseStaleCookie && a.state == StateCookieEchoed {
 			a.handleStaleCookie(now, cause.Info)
 			return true
 		}
@@ -1000,15 +1000,15 @@ func (a *association) handleError(now time.Time, c chunk.Raw) bool {
 func (a *association) handleAbort(now time.Time, h CommonHeader, c chunk.Raw) {
 	var ab chunk.Abort
 	if err := ab.Decode(c); err != nil {
-		a.st0.DroppedBadChunk++
+		a.counters.DroppedBadChunk++
 		return
 	}
 	if !a.tBitOK(h.VerificationTag, ab.T) {
-		a.st0.DroppedBadVtag++
+		a.counters.DroppedBadVtag++
 		return
 	}
 	kind := CommLost
-	if a.st == StateCookieWait || a.st == StateCookieEchoed {
+	if a.state == StateCookieWait || a.state == StateCookieEchoed {
 		kind = CantStartAssoc
 	}
 	a.close(now, kind, ErrAborted, ab.Causes)

@@ -59,8 +59,8 @@ func TestInitFromUnknownSourceNoTagLeak(t *testing.T) {
 		// What the attacker can build (an ABORT with the only tag it saw,
 		// spoofed from the peer's address) is dropped.
 		tp.write(attackerTag, &chunk.Abort{})
-		if tp.assoc.state() != want || tp.ep.associations() != 1 {
-			t.Fatalf("echoed=%v: state %v associations %d", echoed, tp.assoc.state(), tp.ep.associations())
+		if tp.assoc.currentState() != want || tp.ep.associations() != 1 {
+			t.Fatalf("echoed=%v: state %v associations %d", echoed, tp.assoc.currentState(), tp.ep.associations())
 		}
 	}
 }
@@ -112,8 +112,8 @@ func TestCookieEchoCaseB_EstablishedKeepsData(t *testing.T) {
 	tp.peerTag = 0x55667788
 	tp.write(tp.epTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
-	if tp.assoc.peerTag != tp.peerTag || tp.assoc.state() != StateEstablished {
-		t.Fatalf("peer tag %#x state %v", tp.assoc.peerTag, tp.assoc.state())
+	if tp.assoc.peerTag != tp.peerTag || tp.assoc.currentState() != StateEstablished {
+		t.Fatalf("peer tag %#x state %v", tp.assoc.peerTag, tp.assoc.currentState())
 	}
 	if tp.assoc.data != before || before.stats().flight == 0 {
 		t.Fatalf("data state replaced (flight %d)", tp.assoc.data.stats().flight)

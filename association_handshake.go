@@ -194,14 +194,14 @@ func (a *association) sendInitChunk() {
 func (a *association) t1Expired(now time.Time) {
 	a.t1.count++
 	if a.t1.count > a.cfg.maxInitRetrans {
-		a.log.Debugf("assoc %d: %v: Max.Init.Retransmits exceeded", a.aid, a.st)
+		a.log.Debugf("assoc %d: %v: Max.Init.Retransmits exceeded", a.aid, a.state)
 		a.close(now, CantStartAssoc, ErrAssociationFailed, nil)
 		return
 	}
-	a.st0.T1Retransmits++
+	a.counters.T1Retransmits++
 	d := a.backoff(a.t1.rto)
 	count := a.t1.count
-	switch a.st {
+	switch a.state {
 	case StateCookieWait:
 		a.sendInitChunk()
 	case StateCookieEchoed:
@@ -221,15 +221,15 @@ func (a *association) sendCookieEcho() {
 // handleInitAck processes INIT ACK (RFC 9260 §5.1 C); outside COOKIE-WAIT
 // it is discarded (§5.2.3).
 func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chunk.Raw) {
-	if a.st != StateCookieWait {
-		a.st0.DroppedWrongState++
+	if a.state != StateCookieWait {
+		a.counters.DroppedWrongState++
 		return
 	}
 	var c chunk.InitAck
 	ic := (*chunk.Init)(&c)
 	switch decodeInit(raw, ic, true) {
 	case initMalformed:
-		a.st0.DroppedBadChunk++
+		a.counters.DroppedBadChunk++
 		return
 	case initTagZero:
 		// RFC 9260 §3.3.3: initiate tag 0 → destroy the association.
@@ -313,8 +313,8 @@ func (a *association) dataConfig() dataConfig {
 // handleCookieAck processes COOKIE ACK (RFC 9260 §5.1 E); a stray one is
 // discarded (§5.2.5).
 func (a *association) handleCookieAck(now time.Time, _ chunk.Raw) {
-	if a.st != StateCookieEchoed {
-		a.st0.DroppedWrongState++
+	if a.state != StateCookieEchoed {
+		a.counters.DroppedWrongState++
 		return
 	}
 	a.established(now, CommUp)
@@ -363,7 +363,7 @@ func (a *association) handleInit(now time.Time, from netip.AddrPort, raw chunk.R
 	verdict := decodeInit(raw, &c, false)
 	switch verdict {
 	case initMalformed:
-		a.st0.DroppedBadChunk++
+		a.counters.DroppedBadChunk++
 		return
 	case initTagZero:
 		// RFC 9260 §3.3.2: silently discard.
@@ -386,7 +386,7 @@ func (a *association) handleInit(now time.Time, from netip.AddrPort, raw chunk.R
 		a.ep.abortInvalidInit(from, a.localPort, a.peerPort, c.InitiateTag)
 		return
 	}
-	if a.st == StateShutdownAckSent {
+	if a.state == StateShutdownAckSent {
 		// §9.2: discard the INIT and retransmit SHUTDOWN ACK.
 		a.queueShutdownAck()
 		a.t2.start(now, a.t2.rto)
@@ -417,7 +417,7 @@ func (a *association) handleInit(now time.Time, from netip.AddrPort, raw chunk.R
 	// ourselves (a spoofer of that source never sees it), so the tag stays
 	// private, and §5.2.1 INIT ACK is the answer. After setup (§5.2.2, a
 	// restart) every new address, listed or source, is refused.
-	if a.st == StateCookieWait || a.st == StateCookieEchoed {
+	if a.state == StateCookieWait || a.state == StateCookieEchoed {
 		if _, known := a.pathIdx(addr); !known {
 			ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseRestartNewAddrs, a.newAddresses(addr, in))}
 			a.ep.queueReply(from, a.localPort, a.peerPort, c.InitiateTag, ab.AppendTo(a.ep.replyScratch()))
@@ -429,12 +429,12 @@ func (a *association) handleInit(now time.Time, from netip.AddrPort, raw chunk.R
 		return
 	}
 	spec := initAckSpec{localPort: a.localPort, peerPort: a.peerPort}
-	switch a.st {
+	switch a.state {
 	case StateCookieWait, StateCookieEchoed:
 		// §5.2.1: same tag and parameters as our INIT.
 		spec.localTag = a.localTag
 		spec.localTSN = a.localInitialTSN
-		if a.st == StateCookieEchoed {
+		if a.state == StateCookieEchoed {
 			spec.tieLocal, spec.tiePeer = a.localTag, a.peerTag
 		}
 	default:
@@ -477,19 +477,19 @@ func (a *association) newAddresses(src netip.Addr, in *initInfo) []byte {
 func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPort, h CommonHeader, raw chunk.Raw) bool {
 	var ce chunk.CookieEcho
 	if err := ce.Decode(raw); err != nil {
-		a.st0.DroppedBadChunk++
+		a.counters.DroppedBadChunk++
 		return false
 	}
 	var c stateCookie
 	if err := a.ep.sealer.open(ce.Cookie, &c); err != nil {
-		a.ep.st.CookiesRejected++
+		a.ep.counters.CookiesRejected++
 		return false
 	}
 	// §8.5.1 D and §5.1.5 step 2: the packet's tag is the cookie's tag,
 	// and the ports match.
 	if h.VerificationTag != c.localTag || c.localPort != h.DstPort || c.peerPort != h.SrcPort {
-		a.ep.st.CookiesRejected++
-		a.st0.DroppedBadVtag++
+		a.ep.counters.CookiesRejected++
+		a.counters.DroppedBadVtag++
 		return false
 	}
 	lt, pt := c.localTag == a.localTag, c.peerTag == a.peerTag
@@ -502,7 +502,7 @@ func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPor
 	switch {
 	case !lt && !pt && c.tieLocalTag == a.localTag && c.tiePeerTag == a.peerTag && a.peerTag != 0:
 		// Case A: the peer restarted.
-		if a.st == StateShutdownAckSent {
+		if a.state == StateShutdownAckSent {
 			// §5.2.4 A: retransmit SHUTDOWN ACK with an ERROR "Cookie
 			// Received While Shutting Down" (10).
 			a.queueShutdownAck()
@@ -516,10 +516,10 @@ func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPor
 	case lt && (!pt || a.peerTag == 0):
 		// Case B: setup collision; ESTABLISHED with the cookie's peer
 		// tag and parameters.
-		if a.st != StateCookieWait && a.st != StateCookieEchoed && a.st != StateEstablished {
+		if a.state != StateCookieWait && a.state != StateCookieEchoed && a.state != StateEstablished {
 			return false
 		}
-		if a.st == StateEstablished && a.data != nil {
+		if a.state == StateEstablished && a.data != nil {
 			// §5.2.4 B: already ESTABLISHED, only the peer's tag is
 			// replaced; the data path (in flight, queued, reassembly)
 			// is kept — recreating it would discard data in flight.
@@ -533,11 +533,11 @@ func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPor
 		return true
 	case !lt && pt && c.tieLocalTag == 0 && c.tiePeerTag == 0:
 		// Case C: a late cookie; silently discarded.
-		a.st0.DroppedWrongState++
+		a.counters.DroppedWrongState++
 		return false
 	case lt && pt:
 		// Case D: both tags match.
-		if a.st == StateCookieWait || a.st == StateCookieEchoed {
+		if a.state == StateCookieWait || a.state == StateCookieEchoed {
 			if a.data == nil {
 				a.adoptCookie(now, &c)
 			}
@@ -546,7 +546,7 @@ func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPor
 		a.queueCtrl(&chunk.CookieAck{})
 		return true
 	}
-	a.st0.DroppedWrongState++
+	a.counters.DroppedWrongState++
 	return false
 }
 

@@ -78,8 +78,8 @@ func TestHandshakeAsClient(t *testing.T) {
 			t.Errorf("INIT lists a local address (%v)", pt)
 		}
 	}
-	if tp.assoc.state() != StateCookieWait {
-		t.Fatalf("state %v, want COOKIE-WAIT", tp.assoc.state())
+	if tp.assoc.currentState() != StateCookieWait {
+		t.Fatalf("state %v, want COOKIE-WAIT", tp.assoc.currentState())
 	}
 	tp.answerInit(nil)
 	p := tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
@@ -87,8 +87,8 @@ func TestHandshakeAsClient(t *testing.T) {
 	if string(ce.Cookie) != "peer-cookie-0123" {
 		t.Fatalf("cookie echoed %q", ce.Cookie)
 	}
-	if tp.assoc.state() != StateCookieEchoed {
-		t.Fatalf("state %v", tp.assoc.state())
+	if tp.assoc.currentState() != StateCookieEchoed {
+		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 	// A stray INIT ACK in COOKIE-ECHOED is discarded (§5.2.3).
 	tp.answerInit(nil)
@@ -181,8 +181,8 @@ func TestInitTagZeroDiscarded(t *testing.T) {
 	init.InitiateTag = 0
 	tp2.write(0, init)
 	tp2.wantIdle()
-	if tp2.assoc.state() != StateEstablished {
-		t.Fatalf("state %v", tp2.assoc.state())
+	if tp2.assoc.currentState() != StateEstablished {
+		t.Fatalf("state %v", tp2.assoc.currentState())
 	}
 }
 
@@ -221,8 +221,8 @@ func TestInitZeroStreamsAbortCause7(t *testing.T) {
 	init.OutStreams = 0
 	tp.write(0, init)
 	tp.wantPacket(0x5555, chunk.TypeAbort)
-	if tp.assoc.state() != StateEstablished {
-		t.Fatalf("state %v", tp.assoc.state())
+	if tp.assoc.currentState() != StateEstablished {
+		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
 
@@ -295,8 +295,8 @@ func TestT1InitMaxRetransmits(t *testing.T) {
 	if ev.Err != ErrAssociationFailed {
 		t.Errorf("err %v", ev.Err)
 	}
-	if tp.assoc.state() != StateClosed || tp.ep.associations() != 0 {
-		t.Fatalf("state %v, %d associations", tp.assoc.state(), tp.ep.associations())
+	if tp.assoc.currentState() != StateClosed || tp.ep.associations() != 0 {
+		t.Fatalf("state %v, %d associations", tp.assoc.currentState(), tp.ep.associations())
 	}
 	if !tp.ep.deadline().IsZero() {
 		t.Fatalf("timer still armed")
@@ -337,8 +337,8 @@ func TestStaleCookieInCookieEchoedRetriesWithPreservative(t *testing.T) {
 	if !ok || binary.BigEndian.Uint32(pp.Value) != 6000 {
 		t.Fatalf("Cookie Preservative %v %x, want 6000 ms", ok, pp.Value)
 	}
-	if tp.assoc.state() != StateCookieWait {
-		t.Fatalf("state %v", tp.assoc.state())
+	if tp.assoc.currentState() != StateCookieWait {
+		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 	tp.wantNoEvent(RemoteError{})
 	// The handshake then completes normally.
@@ -369,15 +369,15 @@ func TestInitCollisionCookieWait(t *testing.T) {
 	if ack.InitiateTag != init.InitiateTag || ack.InitialTSN != init.InitialTSN {
 		t.Fatalf("INIT ACK tag %#x tsn %d, want our INIT's %#x %d", ack.InitiateTag, ack.InitialTSN, init.InitiateTag, init.InitialTSN)
 	}
-	if tp.ep.associations() != 1 || tp.assoc.state() != StateCookieWait {
-		t.Fatalf("associations %d state %v", tp.ep.associations(), tp.assoc.state())
+	if tp.ep.associations() != 1 || tp.assoc.currentState() != StateCookieWait {
+		t.Fatalf("associations %d state %v", tp.ep.associations(), tp.assoc.currentState())
 	}
 	// The peer echoes that cookie: case B, ESTABLISHED.
 	tp.write(tp.epTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
 	tp.wantEvent(AssocChange{State: CommUp})
-	if tp.assoc.state() != StateEstablished {
-		t.Fatalf("state %v", tp.assoc.state())
+	if tp.assoc.currentState() != StateEstablished {
+		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
 
@@ -416,7 +416,7 @@ func TestInitInEstablishedTieTags(t *testing.T) {
 	if ack.InitiateTag == oldTag {
 		t.Fatalf("§5.2.2 INIT ACK reused the association's tag")
 	}
-	if tp.assoc.state() != StateEstablished || tp.assoc.localTag != oldTag {
+	if tp.assoc.currentState() != StateEstablished || tp.assoc.localTag != oldTag {
 		t.Fatalf("association changed by INIT")
 	}
 	var c stateCookie
@@ -459,8 +459,8 @@ func TestCookieEchoCaseA_Restart(t *testing.T) {
 	if tp.assoc.localTag == oldTag || tp.assoc.localTag != ack.InitiateTag || tp.assoc.peerTag != 0xABCDEF01 {
 		t.Fatalf("tags after restart: local %#x peer %#x", tp.assoc.localTag, tp.assoc.peerTag)
 	}
-	if tp.ep.associations() != 1 || tp.assoc.state() != StateEstablished {
-		t.Fatalf("associations %d state %v", tp.ep.associations(), tp.assoc.state())
+	if tp.ep.associations() != 1 || tp.assoc.currentState() != StateEstablished {
+		t.Fatalf("associations %d state %v", tp.ep.associations(), tp.assoc.currentState())
 	}
 	m, ok := tp.assoc.readMessage()
 	if !ok || string(m.data) != "after" {
@@ -489,8 +489,8 @@ func TestCookieEchoCaseA_InShutdownAckSent(t *testing.T) {
 	tp.write(0x77, &chunk.CookieEcho{Cookie: sealed})
 	p := tp.wantPacket(oldPeer, chunk.TypeShutdownAck, chunk.TypeError)
 	wantCause(t, decodeAs(t, p.chunks[1], &chunk.Error{}).Causes, chunk.CauseCookieWhileShuttingDown)
-	if tp.assoc.state() != StateShutdownAckSent {
-		t.Fatalf("state %v", tp.assoc.state())
+	if tp.assoc.currentState() != StateShutdownAckSent {
+		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
 
@@ -541,8 +541,8 @@ func TestRestartWithNewAddressesAbortCause11(t *testing.T) {
 	if !ok || [4]byte(pp.Value) != extra {
 		t.Fatalf("cause 11 info %x", c.Info)
 	}
-	if tp.assoc.state() != StateEstablished {
-		t.Fatalf("state %v", tp.assoc.state())
+	if tp.assoc.currentState() != StateEstablished {
+		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
 
@@ -735,8 +735,8 @@ func TestInitAckFromOtherAddress(t *testing.T) {
 	params := chunk.AppendParam(nil, chunk.ParamStateCookie, []byte("c0ffee"))
 	tp.writeFrom(other, tp.epTag, &chunk.InitAck{InitiateTag: tp.peerTag, ARwnd: 100000, OutStreams: 8, InStreams: 8, InitialTSN: 1, Params: params})
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
-	if tp.assoc.state() != StateCookieEchoed || tp.assoc.paths.len() != 2 {
-		t.Fatalf("state %v paths %d", tp.assoc.state(), tp.assoc.paths.len())
+	if tp.assoc.currentState() != StateCookieEchoed || tp.assoc.paths.len() != 2 {
+		t.Fatalf("state %v paths %d", tp.assoc.currentState(), tp.assoc.paths.len())
 	}
 }
 
@@ -746,8 +746,8 @@ func TestOurTagFromUnlistedAddressDropped(t *testing.T) {
 	tp.writeFrom(netip.MustParseAddrPort("203.0.113.5:9899"), tp.epTag, &chunk.Heartbeat{Info: []byte("x")})
 	// No ABORT with our tag reflected (it would kill the association).
 	tp.wantIdle()
-	if tp.assoc.state() != StateEstablished {
-		t.Fatalf("state %v", tp.assoc.state())
+	if tp.assoc.currentState() != StateEstablished {
+		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
 

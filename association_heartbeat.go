@@ -13,7 +13,7 @@ import (
 // hbEnabled reports whether heartbeat timers run: from ESTABLISHED until
 // SHUTDOWN or SHUTDOWN ACK is sent (§8.3).
 func (a *association) hbEnabled() bool {
-	switch a.st {
+	switch a.state {
 	case StateEstablished, StateShutdownPending, StateShutdownReceived:
 		return true
 	}
@@ -41,7 +41,7 @@ func (a *association) heartbeatTimers(now time.Time) {
 			break
 		}
 		a.queueSpecial(a.paths.path(idx).addr, a.peerTag, hb)
-		a.st0.HeartbeatsOut++
+		a.counters.HeartbeatsOut++
 		if idx == a.paths.current() && a.data != nil {
 			// The data path is idle for a heartbeat period (§8.3): let
 			// go of the buffers kept for reuse while data flowed.
@@ -81,7 +81,7 @@ func (a *association) reportPathChanges() {
 func (a *association) handleHeartbeat(now time.Time, from netip.AddrPort, c chunk.Raw) {
 	var hb chunk.Heartbeat
 	if err := hb.Decode(c); err != nil {
-		a.st0.DroppedBadChunk++
+		a.counters.DroppedBadChunk++
 		return
 	}
 	a.queueSpecial(from, a.peerTag, appendHeartbeatAck(nil, &hb))
@@ -93,7 +93,7 @@ func (a *association) handleHeartbeat(now time.Time, from netip.AddrPort, c chun
 func (a *association) handleHeartbeatAck(now time.Time, from netip.AddrPort, c chunk.Raw) {
 	var ack chunk.HeartbeatAck
 	if err := ack.Decode(c); err != nil {
-		a.st0.DroppedBadChunk++
+		a.counters.DroppedBadChunk++
 		return
 	}
 	rtt, idx, ok := a.paths.handleHeartbeatAck(now, ack.Info)

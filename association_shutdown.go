@@ -10,7 +10,7 @@ import (
 // shutdown starts a graceful shutdown (RFC 9260 §9.2): SHUTDOWN-PENDING
 // until all outstanding data is acknowledged, then SHUTDOWN.
 func (a *association) shutdown(now time.Time) {
-	switch a.st {
+	switch a.state {
 	case StateCookieWait:
 		// No peer state exists yet: delete the TCB.
 		a.close(now, CantStartAssoc, ErrClosed, nil)
@@ -64,13 +64,13 @@ func (a *association) queueShutdownAck() {
 func (a *association) handleShutdown(now time.Time, c chunk.Raw) bool {
 	var s chunk.Shutdown
 	if err := s.Decode(c); err != nil {
-		a.st0.DroppedBadChunk++
+		a.counters.DroppedBadChunk++
 		return true
 	}
-	switch a.st {
+	switch a.state {
 	case StateEstablished, StateShutdownPending:
 		a.ackFromShutdown(now, s.CumTSNAck)
-		if a.st == StateClosed {
+		if a.state == StateClosed {
 			return true
 		}
 		a.setState(StateShutdownReceived)
@@ -80,7 +80,7 @@ func (a *association) handleShutdown(now time.Time, c chunk.Raw) bool {
 		// Crossed SHUTDOWNs: SHUTDOWN ACK at once, SHUTDOWN-ACK-SENT,
 		// T2 restarted.
 		a.ackFromShutdown(now, s.CumTSNAck)
-		if a.st == StateClosed {
+		if a.state == StateClosed {
 			return true
 		}
 		a.emit(ShutdownEvent{ID: a.aid})
@@ -94,7 +94,7 @@ func (a *association) handleShutdown(now time.Time, c chunk.Raw) bool {
 		// A retransmitted SHUTDOWN: our SHUTDOWN ACK was lost.
 		a.queueShutdownAck()
 	default:
-		a.st0.DroppedWrongState++
+		a.counters.DroppedWrongState++
 	}
 	return false
 }
@@ -117,13 +117,13 @@ func (a *association) ackFromShutdown(now time.Time, cum uint32) {
 // handleShutdownAck processes SHUTDOWN ACK (RFC 9260 §9.2): SHUTDOWN
 // COMPLETE and CLOSED.
 func (a *association) handleShutdownAck(now time.Time, _ chunk.Raw) {
-	switch a.st {
+	switch a.state {
 	case StateShutdownSent, StateShutdownAckSent:
 		sc := chunk.ShutdownComplete{}
 		a.queueSpecial(a.dest(), a.peerTag, sc.AppendTo(nil))
 		a.close(now, ShutdownComp, nil, nil)
 	default:
-		a.st0.DroppedWrongState++
+		a.counters.DroppedWrongState++
 	}
 }
 
@@ -132,15 +132,15 @@ func (a *association) handleShutdownAck(now time.Time, _ chunk.Raw) {
 func (a *association) handleShutdownComplete(now time.Time, h CommonHeader, c chunk.Raw) {
 	var sc chunk.ShutdownComplete
 	if err := sc.Decode(c); err != nil {
-		a.st0.DroppedBadChunk++
+		a.counters.DroppedBadChunk++
 		return
 	}
 	if !a.tBitOK(h.VerificationTag, sc.T) {
-		a.st0.DroppedBadVtag++
+		a.counters.DroppedBadVtag++
 		return
 	}
-	if a.st != StateShutdownAckSent {
-		a.st0.DroppedWrongState++
+	if a.state != StateShutdownAckSent {
+		a.counters.DroppedWrongState++
 		return
 	}
 	a.close(now, ShutdownComp, nil, nil)
@@ -154,9 +154,9 @@ func (a *association) t2Expired(now time.Time) {
 		a.fail(now)
 		return
 	}
-	a.st0.T2Retransmits++
+	a.counters.T2Retransmits++
 	d := a.backoff(a.t2.rto)
-	switch a.st {
+	switch a.state {
 	case StateShutdownSent:
 		a.pendingShutdown = false
 		a.queueShutdown()

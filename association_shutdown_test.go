@@ -16,8 +16,8 @@ func TestShutdownWaitsForOutstanding(t *testing.T) {
 	tp.assoc.shutdown(tp.now)
 	tp.collect()
 	tp.wantIdle()
-	if tp.assoc.state() != StateShutdownPending {
-		t.Fatalf("state %v", tp.assoc.state())
+	if tp.assoc.currentState() != StateShutdownPending {
+		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 	if err := tp.assoc.send(tp.now, outMessage{data: []byte("x")}); err != ErrShuttingDown {
 		t.Fatalf("send while shutting down: %v", err)
@@ -27,8 +27,8 @@ func TestShutdownWaitsForOutstanding(t *testing.T) {
 	if s := decodeAs(t, p.chunks[0], &chunk.Shutdown{}); s.CumTSNAck != tp.peerTSN-1 {
 		t.Fatalf("SHUTDOWN cum ack %d", s.CumTSNAck)
 	}
-	if tp.assoc.state() != StateShutdownSent {
-		t.Fatalf("state %v", tp.assoc.state())
+	if tp.assoc.currentState() != StateShutdownSent {
+		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 	tp.write(tp.epTag, &chunk.ShutdownAck{})
 	p = tp.wantPacket(tp.peerTag, chunk.TypeShutdownComplete)
@@ -36,8 +36,8 @@ func TestShutdownWaitsForOutstanding(t *testing.T) {
 		t.Fatal("T bit on SHUTDOWN COMPLETE to a known peer")
 	}
 	tp.wantEvent(AssocChange{State: ShutdownComp})
-	if tp.assoc.state() != StateClosed || tp.ep.associations() != 0 {
-		t.Fatalf("state %v associations %d", tp.assoc.state(), tp.ep.associations())
+	if tp.assoc.currentState() != StateClosed || tp.ep.associations() != 0 {
+		t.Fatalf("state %v associations %d", tp.assoc.currentState(), tp.ep.associations())
 	}
 }
 
@@ -59,10 +59,10 @@ func TestT2ShutdownRetransmitAndGuard(t *testing.T) {
 	tp.wantPacket(tp.peerTag, chunk.TypeShutdown, chunk.TypeSack)
 	// T5-shutdown-guard (5 × RTO.Max) ends it with an ABORT.
 	start := tp.now.Add(-3 * time.Second)
-	for i := 0; i < 50 && tp.assoc.state() != StateClosed; i++ {
+	for i := 0; i < 50 && tp.assoc.currentState() != StateClosed; i++ {
 		tp.advanceToTimer()
 	}
-	if tp.assoc.state() != StateClosed {
+	if tp.assoc.currentState() != StateClosed {
 		t.Fatal("not closed")
 	}
 	if el := tp.now.Sub(start); el != 5*time.Minute {
@@ -85,22 +85,22 @@ func TestShutdownReceived(t *testing.T) {
 	tp.write(tp.epTag, &chunk.Shutdown{CumTSNAck: d.TSN - 1})
 	tp.wantEvent(ShutdownEvent{})
 	tp.wantIdle()
-	if tp.assoc.state() != StateShutdownReceived {
-		t.Fatalf("state %v", tp.assoc.state())
+	if tp.assoc.currentState() != StateShutdownReceived {
+		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 	// The SHUTDOWN's cumulative ack completes it: SHUTDOWN ACK.
 	tp.write(tp.epTag, &chunk.Shutdown{CumTSNAck: d.TSN})
 	tp.wantPacket(tp.peerTag, chunk.TypeShutdownAck)
-	if tp.assoc.state() != StateShutdownAckSent {
-		t.Fatalf("state %v", tp.assoc.state())
+	if tp.assoc.currentState() != StateShutdownAckSent {
+		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 	// T2 retransmits SHUTDOWN ACK.
 	tp.advanceToTimer()
 	tp.wantPacket(tp.peerTag, chunk.TypeShutdownAck)
 	tp.write(tp.epTag, &chunk.ShutdownComplete{})
 	tp.wantEvent(AssocChange{State: ShutdownComp})
-	if tp.assoc.state() != StateClosed {
-		t.Fatalf("state %v", tp.assoc.state())
+	if tp.assoc.currentState() != StateClosed {
+		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
 
@@ -113,8 +113,8 @@ func TestShutdownCrossed(t *testing.T) {
 	// The peer's SHUTDOWN crosses ours.
 	tp.write(tp.epTag, &chunk.Shutdown{CumTSNAck: tp.assoc.localInitialTSN - 1})
 	tp.wantPacket(tp.peerTag, chunk.TypeShutdownAck)
-	if tp.assoc.state() != StateShutdownAckSent {
-		t.Fatalf("state %v", tp.assoc.state())
+	if tp.assoc.currentState() != StateShutdownAckSent {
+		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 	// And its SHUTDOWN ACK crosses ours: SHUTDOWN COMPLETE, CLOSED.
 	tp.write(tp.epTag, &chunk.ShutdownAck{})
@@ -152,8 +152,8 @@ func TestInitInShutdownAckSentRetransmitsShutdownAck(t *testing.T) {
 	tp.write(0, &chunk.Init{InitiateTag: 0x5151, ARwnd: 100000, OutStreams: 2, InStreams: 2, InitialTSN: 9})
 	tp.wantPacket(tp.peerTag, chunk.TypeShutdownAck)
 	tp.wantIdle()
-	if tp.assoc.state() != StateShutdownAckSent {
-		t.Fatalf("state %v", tp.assoc.state())
+	if tp.assoc.currentState() != StateShutdownAckSent {
+		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
 
@@ -172,7 +172,7 @@ func TestShutdownInCookieStates(t *testing.T) {
 	tp.assoc.shutdown(tp.now)
 	tp.collect()
 	tp.wantPacket(tp.peerTag, chunk.TypeAbort)
-	if tp.assoc.state() != StateClosed {
-		t.Fatalf("state %v", tp.assoc.state())
+	if tp.assoc.currentState() != StateClosed {
+		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }

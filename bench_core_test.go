@@ -16,7 +16,7 @@ func BenchmarkTwoEndpointsTransfer(b *testing.B) {
 		pn.step()
 	}
 	server := pn.accepted()
-	if server == nil || client.state() != StateEstablished {
+	if server == nil || client.currentState() != StateEstablished {
 		b.Fatal("no association")
 	}
 	msg := make([]byte, 1024)

@@ -93,8 +93,8 @@ func (p *benchPair) connect(tb testing.TB, cfg assocConfig) (client, server *ass
 	}
 	var acc []*association
 	p.exchange(&acc, 100)
-	if len(acc) != 1 || client.state() != StateEstablished {
-		tb.Fatalf("association not established: accepted %d, client %v", len(acc), client.state())
+	if len(acc) != 1 || client.currentState() != StateEstablished {
+		tb.Fatalf("association not established: accepted %d, client %v", len(acc), client.currentState())
 	}
 	return client, acc[0]
 }

@@ -217,7 +217,7 @@ func TestDialErrors(t *testing.T) {
 }
 
 // TestConnSteadyStateNoAlloc: once warmed up, a Write and the matching
-// Read of a 1000-byte message allocate nothing (BRIEF rule 4).
+// Read of a 1000-byte message allocate nothing (hot path: no allocation per message).
 func TestConnSteadyStateNoAlloc(t *testing.T) {
 	ln, cfg := listenConn(t)
 	c, s := dialConn(t, ln, cfg)

@@ -78,14 +78,14 @@ type endpoint struct {
 	repHead  int
 	repCount int
 
-	events  []Event
-	evHead  int
-	info    initInfo // scratch for INIT parameters
-	st      EndpointStats
-	scratch []byte
-	params  []byte
-	sealed  []byte
-	rbuf    [4]byte
+	events   []Event
+	evHead   int
+	info     initInfo // scratch for INIT parameters
+	counters EndpointStats
+	scratch  []byte
+	params   []byte
+	sealed   []byte
+	rbuf     [4]byte
 }
 
 func newEndpointCore(cfg endpointConfig) *endpoint {
@@ -139,7 +139,7 @@ const maxQueuedEvents = 4096
 
 func (e *endpoint) emit(ev Event) {
 	if _, ok := ev.(RemoteError); ok && len(e.events)-e.evHead >= maxQueuedEvents {
-		e.st.EventsDropped++
+		e.counters.EventsDropped++
 		return
 	}
 	e.events = append(e.events, ev)
@@ -165,7 +165,7 @@ func (e *endpoint) association(id AssocID) *association { return e.byID[id] }
 func (e *endpoint) associations() int { return len(e.list) }
 
 // stats returns the endpoint's counters.
-func (e *endpoint) stats() EndpointStats { return e.st }
+func (e *endpoint) stats() EndpointStats { return e.counters }
 
 // listen accepts INITs to the SCTP port port with the given association
 // settings.
@@ -249,7 +249,7 @@ func (e *endpoint) add(a *association) {
 	for i := range a.paths.len() {
 		e.register(a, a.paths.path(i).addr.Addr())
 	}
-	e.st.AssociationsTotal++
+	e.counters.AssociationsTotal++
 }
 
 // register makes packets from addr (with the association's ports) reach
@@ -326,7 +326,7 @@ func (e *endpoint) queueReply(to netip.AddrPort, srcPort, dstPort uint16, vtag u
 		e.scratch = chunks[:0]
 	}
 	if e.repCount == len(e.replies) {
-		e.st.RepliesDropped++
+		e.counters.RepliesDropped++
 		return
 	}
 	slot := &e.replies[(e.repHead+e.repCount)%len(e.replies)]
@@ -338,22 +338,22 @@ func (e *endpoint) queueReply(to netip.AddrPort, srcPort, dstPort uint16, vtag u
 // handleDatagram processes one received UDP datagram: from is the peer's
 // IP address and UDP source port, b the SCTP packet.
 func (e *endpoint) handleDatagram(now time.Time, from netip.AddrPort, b []byte) {
-	e.st.DatagramsIn++
+	e.counters.DatagramsIn++
 	e.maybeRotate(now)
 	h, chunks, err := ParsePacket(b)
 	if err != nil {
-		e.st.DroppedMalformed++
+		e.counters.DroppedMalformed++
 		return
 	}
 	if err := ValidateBundling(h, chunks); err != nil {
-		e.st.DroppedMalformed++
+		e.counters.DroppedMalformed++
 		return
 	}
 	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
 	addr := from.Addr()
 	// RFC 9260 §8.4 rule 1: only unicast peers.
 	if !addr.IsValid() || addr.IsUnspecified() || addr.IsMulticast() || addr == netip.AddrFrom4([4]byte{255, 255, 255, 255}) || from.Port() == 0 {
-		e.st.DroppedOOTB++
+		e.counters.DroppedOOTB++
 		return
 	}
 	e.last = nil
@@ -441,7 +441,7 @@ func (e *endpoint) appendDatagram(now time.Time, b []byte) (pkt []byte, to netip
 // datagram (no scan over all associations).
 func (e *endpoint) appendSackDue(now time.Time, b []byte) (pkt []byte, to netip.AddrPort, ok bool) {
 	a := e.last
-	if a == nil || a.st == StateClosed || a.data == nil || !(a.pendingSack || a.data.sackDue(now)) {
+	if a == nil || a.state == StateClosed || a.data == nil || !(a.pendingSack || a.data.sackDue(now)) {
 		return b, netip.AddrPort{}, false
 	}
 	return a.appendPacket(now, b)
@@ -452,7 +452,7 @@ func (e *endpoint) appendSackDue(now time.Time, b []byte) (pkt []byte, to netip.
 func (e *endpoint) handleInitListen(now time.Time, from netip.AddrPort, h CommonHeader, raw chunk.Raw) {
 	if h.VerificationTag != 0 {
 		// §8.5.1 A.
-		e.st.DroppedOOTB++
+		e.counters.DroppedOOTB++
 		return
 	}
 	var c chunk.Init
@@ -460,18 +460,18 @@ func (e *endpoint) handleInitListen(now time.Time, from netip.AddrPort, h Common
 	switch verdict {
 	case initMalformed, initTagZero:
 		// §3.3.2: Initiate Tag 0 → silently discard.
-		e.st.DroppedOOTB++
+		e.counters.DroppedOOTB++
 		return
 	}
 	cfg, ok := e.listeners[h.DstPort]
 	if !ok {
 		// §8.4 rule 3: the INIT cannot be processed: ABORT with the
 		// Initiate Tag as vtag, T=0.
-		e.st.DroppedOOTB++
+		e.counters.DroppedOOTB++
 		if !e.cfg.noOOTBAbort {
 			ab := chunk.Abort{}
 			e.queueReply(from, h.DstPort, h.SrcPort, c.InitiateTag, ab.AppendTo(e.replyScratch()))
-			e.st.OOTBReplies++
+			e.counters.OOTBReplies++
 		}
 		return
 	}
@@ -559,7 +559,7 @@ func (e *endpoint) sendInitAck(now time.Time, from netip.AddrPort, init *chunk.I
 		Params:      params,
 	}
 	e.queueReply(from, spec.localPort, spec.peerPort, init.InitiateTag, ack.AppendTo(e.replyScratch()))
-	e.st.InitAcksSent++
+	e.counters.InitAcksSent++
 }
 
 // abortInvalidInit answers an INIT with OS 0, MIS 0 or a_rwnd < 1500:
@@ -586,21 +586,21 @@ func (e *endpoint) abortHostName(from netip.AddrPort, localPort, peerPort uint16
 func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h CommonHeader, raw chunk.Raw, it *chunk.Iter) {
 	var ce chunk.CookieEcho
 	if err := ce.Decode(raw); err != nil {
-		e.st.DroppedMalformed++
+		e.counters.DroppedMalformed++
 		return
 	}
 	var c stateCookie
 	if err := e.sealer.open(ce.Cookie, &c); err != nil {
-		e.st.CookiesRejected++
+		e.counters.CookiesRejected++
 		return
 	}
 	if h.VerificationTag != c.localTag || c.localPort != h.DstPort || c.peerPort != h.SrcPort {
-		e.st.CookiesRejected++
+		e.counters.CookiesRejected++
 		return
 	}
 	cfg, ok := e.listeners[h.DstPort]
 	if !ok {
-		e.st.CookiesRejected++
+		e.counters.CookiesRejected++
 		return
 	}
 	if stale, by := c.stale(now); stale {
@@ -621,15 +621,15 @@ func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h 
 	e.emit(Accepted{ID: a.aid, LocalPort: a.localPort, Peer: from, PeerPort: a.peerPort, assoc: a})
 	a.established(now, CommUp)
 	a.queueCtrl(&chunk.CookieAck{})
-	a.st0.PacketsIn++
-	a.st0.ChunksIn++
+	a.counters.PacketsIn++
+	a.counters.ChunksIn++
 	a.handleChunks(now, from, h, it)
 }
 
 // sendStaleCookie answers a stale cookie with ERROR cause 3 carrying the
 // staleness in microseconds (RFC 9260 §5.1.5 step 3, §3.3.10.3).
 func (e *endpoint) sendStaleCookie(from netip.AddrPort, h CommonHeader, peerTag uint32, by time.Duration) {
-	e.st.StaleCookies++
+	e.counters.StaleCookies++
 	var v [4]byte
 	binary.BigEndian.PutUint32(v[:], stalenessMicros(by))
 	ec := chunk.Error{Causes: chunk.AppendCause(nil, chunk.CauseStaleCookie, v[:])}

@@ -13,7 +13,7 @@ import (
 func (e *endpoint) handleNoAssoc(now time.Time, from netip.AddrPort, h CommonHeader, chunks []byte) {
 	it := chunk.NewIter(chunks)
 	if !it.Next() {
-		e.st.DroppedMalformed++
+		e.counters.DroppedMalformed++
 		return
 	}
 	first := it.Chunk()
@@ -31,7 +31,7 @@ func (e *endpoint) handleNoAssoc(now time.Time, from netip.AddrPort, h CommonHea
 // packet. Replies go back to the datagram's source address and port with
 // the SCTP ports swapped (draft-tuexen-tsvwg-sctp-udp-encaps-cons).
 func (e *endpoint) handleOOTB(from netip.AddrPort, h CommonHeader, chunks []byte) {
-	e.st.DroppedOOTB++
+	e.counters.DroppedOOTB++
 	var shutdownAck bool
 	it := chunk.NewIter(chunks)
 	for it.Next() {
@@ -66,7 +66,7 @@ func (e *endpoint) handleOOTB(from netip.AddrPort, h CommonHeader, chunks []byte
 	}
 	ab := chunk.Abort{T: true}
 	e.queueReply(from, h.DstPort, h.SrcPort, h.VerificationTag, ab.AppendTo(e.replyScratch()))
-	e.st.OOTBReplies++
+	e.counters.OOTBReplies++
 }
 
 // ootbShutdownComplete answers an OOTB SHUTDOWN ACK with SHUTDOWN
@@ -74,5 +74,5 @@ func (e *endpoint) handleOOTB(from netip.AddrPort, h CommonHeader, chunks []byte
 func (e *endpoint) ootbShutdownComplete(from netip.AddrPort, h CommonHeader) {
 	sc := chunk.ShutdownComplete{T: true}
 	e.queueReply(from, h.DstPort, h.SrcPort, h.VerificationTag, sc.AppendTo(e.replyScratch()))
-	e.st.OOTBReplies++
+	e.counters.OOTBReplies++
 }

@@ -143,10 +143,10 @@ func testTwoEndpoints(t *testing.T, drop func(i int, pkt []byte) bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pn.runUntil("handshake", func() bool { return client.state() == StateEstablished && pn.accepted() != nil })
+	pn.runUntil("handshake", func() bool { return client.currentState() == StateEstablished && pn.accepted() != nil })
 	server := pn.accepted()
-	if server.state() != StateEstablished {
-		t.Fatalf("server state %v", server.state())
+	if server.currentState() != StateEstablished {
+		t.Fatalf("server state %v", server.currentState())
 	}
 
 	// Messages both ways, several streams, some larger than the MTU.
@@ -197,7 +197,7 @@ func testTwoEndpoints(t *testing.T, drop func(i int, pkt []byte) bool) {
 		t.Logf("client %+v", cs)
 	}
 	client.shutdown(pn.now)
-	pn.runUntil("shutdown", func() bool { return client.state() == StateClosed && server.state() == StateClosed })
+	pn.runUntil("shutdown", func() bool { return client.currentState() == StateClosed && server.currentState() == StateClosed })
 	pn.flush()
 	if !hasEvent(pn.events[0], ShutdownComp) || !hasEvent(pn.events[1], ShutdownComp) {
 		t.Fatalf("missing SHUTDOWN_COMP events: %v / %v", pn.events[0], pn.events[1])
@@ -230,7 +230,7 @@ func TestTwoEndpointsSimultaneousOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pn.runUntil("both established", func() bool { return a.state() == StateEstablished && b.state() == StateEstablished })
+	pn.runUntil("both established", func() bool { return a.currentState() == StateEstablished && b.currentState() == StateEstablished })
 	if a.localTag != b.peerTag || b.localTag != a.peerTag {
 		t.Fatalf("tags disagree: a %#x/%#x b %#x/%#x", a.localTag, a.peerTag, b.localTag, b.peerTag)
 	}
@@ -242,7 +242,7 @@ func TestTwoEndpointsSimultaneousOpen(t *testing.T) {
 		return ok && string(m.data) == "hi"
 	})
 	a.shutdown(pn.now)
-	pn.runUntil("closed", func() bool { return a.state() == StateClosed && b.state() == StateClosed })
+	pn.runUntil("closed", func() bool { return a.currentState() == StateClosed && b.currentState() == StateClosed })
 }
 
 func TestConnectErrors(t *testing.T) {

@@ -103,8 +103,8 @@ func TestInteropUsrsctpEchoServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !d.pump(time.Now().Add(5*time.Second), func() bool { return a.state() == StateEstablished }) {
-		t.Fatalf("no association: state %v", a.state())
+	if !d.pump(time.Now().Add(5*time.Second), func() bool { return a.currentState() == StateEstablished }) {
+		t.Fatalf("no association: state %v", a.currentState())
 	}
 	t.Logf("established: %+v", a.stats())
 	msgs := []string{"hello", "world", string(make([]byte, 5000))}
@@ -128,8 +128,8 @@ func TestInteropUsrsctpEchoServer(t *testing.T) {
 		t.Fatalf("echoed %d of %d messages", len(got), len(msgs))
 	}
 	a.shutdown(time.Now())
-	if !d.pump(time.Now().Add(5*time.Second), func() bool { return a.state() == StateClosed }) {
-		t.Fatalf("shutdown did not complete: %v", a.state())
+	if !d.pump(time.Now().Add(5*time.Second), func() bool { return a.currentState() == StateClosed }) {
+		t.Fatalf("shutdown did not complete: %v", a.currentState())
 	}
 	if !hasEvent(d.evs, ShutdownComp) {
 		t.Fatalf("no SHUTDOWN_COMP")
@@ -190,13 +190,13 @@ func TestInteropUsrsctpClient(t *testing.T) {
 			}
 			got = append(got, string(m.data))
 		}
-		return a.state() == StateClosed
+		return a.currentState() == StateClosed
 	})
 	if len(got) != 2 || got[0] != "hello\n" || got[1] != "world\n" {
 		t.Fatalf("got %q", got)
 	}
-	if a.state() != StateClosed || !hasEvent(d.evs, ShutdownComp) {
-		t.Fatalf("state %v, events %v", a.state(), d.evs)
+	if a.currentState() != StateClosed || !hasEvent(d.evs, ShutdownComp) {
+		t.Fatalf("state %v, events %v", a.currentState(), d.evs)
 	}
 	t.Logf("final: %+v", a.stats())
 }
@@ -234,8 +234,8 @@ func TestInteropUsrsctpSimultaneousOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !d.pump(time.Now().Add(8*time.Second), func() bool { return a.state() == StateEstablished }) {
-		t.Fatalf("no association: %v", a.state())
+	if !d.pump(time.Now().Add(8*time.Second), func() bool { return a.currentState() == StateEstablished }) {
+		t.Fatalf("no association: %v", a.currentState())
 	}
 	stdin.Write([]byte("from usrsctp\n"))
 	var got string
@@ -249,8 +249,8 @@ func TestInteropUsrsctpSimultaneousOpen(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 	stdin.Close()
-	if !d.pump(time.Now().Add(5*time.Second), func() bool { return a.state() == StateClosed }) {
-		t.Fatalf("not closed: %v", a.state())
+	if !d.pump(time.Now().Add(5*time.Second), func() bool { return a.currentState() == StateClosed }) {
+		t.Fatalf("not closed: %v", a.currentState())
 	}
 	t.Logf("final: %+v", a.stats())
 }

@@ -124,7 +124,7 @@ func (ln *lossyNet) runUntil(what string, limit time.Duration, cond func() bool)
 	if !cond() {
 		for i, ep := range ln.eps {
 			for _, a := range ep.list {
-				ln.t.Logf("endpoint %d assoc %d: %v %+v data %+v", i, a.aid, a.st, a.stats(), a.data.stats())
+				ln.t.Logf("endpoint %d assoc %d: %v %+v data %+v", i, a.aid, a.state, a.stats(), a.data.stats())
 			}
 			ln.t.Logf("endpoint %d events %v", i, ln.events[i])
 		}
@@ -182,7 +182,7 @@ func testLossySeed(t *testing.T, seed uint64) {
 				server = a.association()
 			}
 		}
-		return server != nil && client.state() == StateEstablished
+		return server != nil && client.currentState() == StateEstablished
 	})
 
 	type msg struct {
@@ -248,7 +248,7 @@ func testLossySeed(t *testing.T, seed uint64) {
 		client.shutdown(ln.now)
 	}
 	ln.runUntil("shutdown", 2*time.Hour, func() bool {
-		return client.state() == StateClosed && server.state() == StateClosed
+		return client.currentState() == StateClosed && server.currentState() == StateClosed
 	})
 	ln.send() // collect the last events
 	for i := range ln.eps {

@@ -16,7 +16,7 @@ import (
 )
 
 // This file is the runtime around the sans-IO endpointCore: one owner
-// goroutine per Endpoint runs the loop (BRIEF rule 1: the engine never reads
+// goroutine per Endpoint runs the loop (the engine is sans-IO: it never reads
 // the clock or starts goroutines; the runtime arms ONE timer to the core's
 // earliest deadline).
 //
@@ -166,7 +166,7 @@ type runner struct {
 	txN      int // datagrams of tx prepared but not yet written
 	msgs     msgPool
 	retiring []*assocHandle       // terminal AssocChange dispatched; retired after the event queue
-	rt       EndpointRuntimeStats // counters kept by the loop
+	counters EndpointRuntimeStats // counters kept by the loop
 	// dirty lists the handles afterEvent must visit: their association
 	// handled a datagram or timeout, an operation ran on them, or their
 	// reader made room. Per-pass work is O(active associations), not
@@ -522,12 +522,12 @@ func (e *runner) handleBatch(b *rxBatch) {
 	for i := 0; i < b.n; i++ {
 		m := &b.ms[i]
 		p := m.Buf[:m.N]
-		mal, ootb := c.st.DroppedMalformed, c.st.DroppedOOTB
+		mal, ootb := c.counters.DroppedMalformed, c.counters.DroppedOOTB
 		c.handleDatagram(now, m.Addr, p)
 		e.pullSacks(now)
-		if c.st.DroppedMalformed != mal {
+		if c.counters.DroppedMalformed != mal {
 			e.classifyMalformed(p)
-		} else if c.st.DroppedOOTB != ootb {
+		} else if c.counters.DroppedOOTB != ootb {
 			e.classifyOOTB(p)
 		}
 	}
@@ -540,11 +540,11 @@ func (e *runner) handleBatch(b *rxBatch) {
 func (e *runner) classifyMalformed(p []byte) {
 	switch _, _, err := ParsePacket(p); {
 	case errors.Is(err, ErrPacketTooShort):
-		e.rt.DroppedShort++
+		e.counters.DroppedShort++
 	case errors.Is(err, ErrBadChecksum):
-		e.rt.DroppedBadChecksum++
+		e.counters.DroppedBadChecksum++
 	default:
-		e.rt.DroppedMalformed++
+		e.counters.DroppedMalformed++
 	}
 }
 
@@ -552,11 +552,11 @@ func (e *runner) classifyOOTB(p []byte) {
 	if len(p) >= CommonHeaderLen {
 		port := uint16(p[2])<<8 | uint16(p[3])
 		if _, ok := e.core.listeners[port]; !ok && !e.hasAssocOnPort(port) {
-			e.rt.DroppedUnknownPort++
+			e.counters.DroppedUnknownPort++
 			return
 		}
 	}
-	e.rt.DroppedOOTB++
+	e.counters.DroppedOOTB++
 }
 
 func (e *runner) hasAssocOnPort(port uint16) bool { return e.portRefs[port] > 0 }
@@ -670,7 +670,7 @@ func (e *runner) dispatch(now time.Time, ev Event) {
 		return
 	}
 	if !h.pushEvent(ev, e.cfg.RecvQueueBytes) {
-		e.rt.EventsDropped++
+		e.counters.EventsDropped++
 	}
 }
 
@@ -858,12 +858,12 @@ func (e *runner) writeTx(k int) bool {
 			break
 		}
 		if isClosedErr(err) {
-			e.rt.WriteErrors += uint64(len(ms) - n)
+			e.counters.WriteErrors += uint64(len(ms) - n)
 			return false
 		}
 		// Skip the datagram the socket refused (UDP is lossy anyway;
 		// SCTP retransmits) and send the rest.
-		e.rt.WriteErrors++
+		e.counters.WriteErrors++
 		if n+1 >= len(ms) {
 			break
 		}
@@ -1085,7 +1085,7 @@ func (e *runner) connect(localPort uint16, remote netip.AddrPort, sctpPort uint1
 func (e *runner) stats() (EndpointRuntimeStats, error) {
 	var s EndpointRuntimeStats
 	err := e.do(func(time.Time) {
-		s = e.rt
+		s = e.counters
 		s.Core = e.core.stats()
 		s.DroppedBadVtag = e.closedBad
 		for _, a := range e.core.list {

@@ -135,7 +135,7 @@ func (h *assocHandle) pushLocked(d delivery, size int) {
 // against the queue's byte limit (RecvQueueBytes). An event that is not
 // essential (see essentialEvent) and does not fit is discarded and counted:
 // a peer flooding ERROR chunks while the user does not read cannot grow
-// the queue without bound (BRIEF rule 3). Essential events always queue.
+// the queue without bound (hostile input stays bounded). Essential events always queue.
 func (h *assocHandle) pushEvent(ev Event, limit int) bool {
 	size := eventSize(ev)
 	if !essentialEvent(ev) {
@@ -423,7 +423,7 @@ func (h *assocHandle) trySendFast(data []byte, p SendParams) bool {
 // (loop only, h.mu held).
 func (h *assocHandle) publishLocked() {
 	a := h.a
-	if h.closed || a == nil || a.st != StateEstablished || a.data == nil || h.ep.handles[h.id] != h {
+	if h.closed || a == nil || a.state != StateEstablished || a.data == nil || h.ep.handles[h.id] != h {
 		h.sfast = false
 		return
 	}

@@ -110,11 +110,11 @@ func TestEndpointSacksWithinBatch(t *testing.T) {
 			}
 			return got
 		}
-		for i := 0; i < 10 && client.state() != StateEstablished; i++ {
+		for i := 0; i < 10 && client.currentState() != StateEstablished; i++ {
 			exchange(nil)
 		}
-		if client.state() != StateEstablished {
-			t.Fatalf("handshake: client %v", client.state())
+		if client.currentState() != StateEstablished {
+			t.Fatalf("handshake: client %v", client.currentState())
 		}
 		exchange(nil) // COOKIE ACK etc. settled
 		// 16 DATA packets, built by hand past the client's cwnd.

@@ -50,14 +50,14 @@ func TestScaleIdleAssociations(t *testing.T) {
 		t.Fatalf("%d associations accepted, want %d", len(servers), n)
 	}
 	for i, c := range clients {
-		if c.state() != StateEstablished {
-			t.Fatalf("client association %d in state %v", i, c.state())
+		if c.currentState() != StateEstablished {
+			t.Fatalf("client association %d in state %v", i, c.currentState())
 		}
 	}
 	seen := make(map[AssocID]bool, n)
 	for i, s := range servers {
-		if s.state() != StateEstablished {
-			t.Fatalf("server association %d in state %v", i, s.state())
+		if s.currentState() != StateEstablished {
+			t.Fatalf("server association %d in state %v", i, s.currentState())
 		}
 		if seen[s.id()] {
 			t.Fatalf("association id %v accepted twice", s.id())

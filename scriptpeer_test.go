@@ -344,8 +344,8 @@ func (tp *testPeer) acceptHandshake(cfg assocConfig) {
 	acc := tp.wantEvent(Accepted{}).(Accepted)
 	tp.assoc = acc.association()
 	tp.wantEvent(AssocChange{State: CommUp})
-	if tp.assoc.state() != StateEstablished {
-		tp.t.Fatalf("state %v after handshake", tp.assoc.state())
+	if tp.assoc.currentState() != StateEstablished {
+		tp.t.Fatalf("state %v after handshake", tp.assoc.currentState())
 	}
 }
 
@@ -358,8 +358,8 @@ func (tp *testPeer) connectHandshake(cfg assocConfig) {
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
 	tp.write(tp.epTag, &chunk.CookieAck{})
 	tp.wantEvent(AssocChange{State: CommUp})
-	if tp.assoc.state() != StateEstablished {
-		tp.t.Fatalf("state %v after handshake", tp.assoc.state())
+	if tp.assoc.currentState() != StateEstablished {
+		tp.t.Fatalf("state %v after handshake", tp.assoc.currentState())
 	}
 }
 

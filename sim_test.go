@@ -197,7 +197,7 @@ func (p *simPeer) app(now time.Time) {
 		}
 		p.check(m)
 	}
-	for p.next < len(p.out) && a.state() == StateEstablished {
+	for p.next < len(p.out) && a.currentState() == StateEstablished {
 		m := p.out[p.next]
 		if p.outID != p.next {
 			p.outBuf = simPayload(p.outBuf[:0], uint32(p.next), m.size)
@@ -319,7 +319,7 @@ func newSimScenario(t testing.TB, seed uint64, link simnet.LinkConfig, cfg assoc
 func (s *simScenario) run(maxVirtual time.Duration, maxEvents int) error {
 	c, sv := s.client, s.server
 	failed := func() bool { return c.failure != nil || sv.failure != nil }
-	closed := func(p *simPeer) bool { return p.assoc != nil && p.assoc.state() == StateClosed }
+	closed := func(p *simPeer) bool { return p.assoc != nil && p.assoc.currentState() == StateClosed }
 	ready := func() bool {
 		if s.early {
 			// Everything queued (the peer's SHUTDOWN stops new sends),
@@ -381,7 +381,7 @@ func (s *simScenario) verdict(runErr error, phase string) error {
 			}
 			as := p.assoc.stats()
 			return fmt.Sprintf("%v (sent %d/%d, received %d/%d, lost=%v; cwnd=%d peerRwnd=%d flight=%d rto=%v T3=%d fast=%d)",
-				p.assoc.state(), p.next, len(p.out), p.ngot, len(p.in), p.lostErr, as.Cwnd, as.PeerRwnd, as.FlightSize, as.RTO, as.T3Retransmits, as.FastRetransmits)
+				p.assoc.currentState(), p.next, len(p.out), p.ngot, len(p.in), p.lostErr, as.Cwnd, as.PeerRwnd, as.FlightSize, as.RTO, as.T3Retransmits, as.FastRetransmits)
 		}
 		return fmt.Errorf("%s: %w; client %s; server %s; network %v", phase, runErr, st(c), st(sv), s.sim.Stats())
 	}

@@ -251,8 +251,8 @@ type Socket struct {
 	baseCtx context.Context
 	cancel  context.CancelFunc
 	rq      *recvQueue
-	rdl     deadline
-	wdl     deadline
+	rdl     ioDeadline
+	wdl     ioDeadline
 	rdMu    sync.Mutex // serialises receivers (partial reads stay in order)
 
 	mu          sync.Mutex
@@ -1188,7 +1188,7 @@ func (s *Socket) SetWriteDeadline(t time.Time) error { s.wdl.set(t); return nil 
 
 // opContext returns a context that ends when ctx ends, the socket closes
 // or the deadline d passes, for runtime calls that block.
-func (s *Socket) opContext(ctx context.Context, d *deadline) (context.Context, context.CancelFunc) {
+func (s *Socket) opContext(ctx context.Context, d *ioDeadline) (context.Context, context.CancelFunc) {
 	opCtx, cancel := context.WithCancel(ctx)
 	dch := d.wait()
 	stop := context.AfterFunc(s.baseCtx, cancel)
@@ -1208,7 +1208,7 @@ func (s *Socket) opContext(ctx context.Context, d *deadline) (context.Context, c
 // cancellation caused by the socket closing or the deadline becomes
 // net.ErrClosed or os.ErrDeadlineExceeded; the caller's own context
 // error is returned as is.
-func (s *Socket) opError(ctx context.Context, d *deadline, err error) error {
+func (s *Socket) opError(ctx context.Context, d *ioDeadline, err error) error {
 	if err == nil {
 		return nil
 	}

@@ -6,19 +6,19 @@ import (
 	"time"
 )
 
-// deadline is a settable deadline for one direction (read or write) of a
+// ioDeadline is a settable ioDeadline for one direction (read or write) of a
 // socket, with the net.Conn semantics: a blocked call returns a timeout
-// error as soon as the deadline passes, also when it is set (or moved
+// error as soon as the ioDeadline passes, also when it is set (or moved
 // earlier, or into the past) while the call is blocked; a zero time means
-// no deadline; a deadline moved later while a call is blocked lets the
+// no ioDeadline; a ioDeadline moved later while a call is blocked lets the
 // call continue.
 //
-// wait returns a channel that is closed when the current deadline has
+// wait returns a channel that is closed when the current ioDeadline has
 // passed. Waiters select on it together with their other channels. The
-// channel stays the same while the deadline is moved around (the timer is
-// re-armed), so a blocked waiter sees a new, earlier or later deadline;
+// channel stays the same while the ioDeadline is moved around (the timer is
+// re-armed), so a blocked waiter sees a new, earlier or later ioDeadline;
 // only after it has fired does set make a fresh channel.
-type deadline struct {
+type ioDeadline struct {
 	mu    sync.Mutex
 	t     time.Time
 	timer *time.Timer
@@ -26,7 +26,7 @@ type deadline struct {
 }
 
 // set sets the deadline to t (zero: none).
-func (d *deadline) set(t time.Time) {
+func (d *ioDeadline) set(t time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.timer != nil {
@@ -58,7 +58,7 @@ func (d *deadline) set(t time.Time) {
 
 // wait returns a channel closed when the deadline passes (never, while no
 // deadline is set; a deadline set later closes it when it passes).
-func (d *deadline) wait() <-chan struct{} {
+func (d *ioDeadline) wait() <-chan struct{} {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.ch == nil {
@@ -68,14 +68,14 @@ func (d *deadline) wait() <-chan struct{} {
 }
 
 // expired reports whether the deadline is set and has passed.
-func (d *deadline) expired() bool {
+func (d *ioDeadline) expired() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return !d.t.IsZero() && !time.Now().Before(d.t)
 }
 
 // stop releases the timer.
-func (d *deadline) stop() {
+func (d *ioDeadline) stop() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.timer != nil {

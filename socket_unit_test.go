@@ -100,7 +100,7 @@ func TestErrorsMatch(t *testing.T) {
 }
 
 func TestDeadline(t *testing.T) {
-	var d deadline
+	var d ioDeadline
 	ch := d.wait()
 	select {
 	case <-ch:
