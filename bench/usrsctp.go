@@ -44,14 +44,19 @@ func buildQuietShim() error {
 	return nil
 }
 
-// freeUDPPort asks the kernel for a free UDP port on 127.0.0.1.
-func freeUDPPort() (int, error) {
-	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		return 0, err
+// freeUDPPorts asks the kernel for two free UDP ports on 127.0.0.1 (a
+// server's and a client's), held open together so they differ.
+func freeUDPPorts() (server, client int, err error) {
+	var ports [2]int
+	for i := range ports {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			return 0, 0, err
+		}
+		defer c.Close()
+		ports[i] = c.LocalAddr().(*net.UDPAddr).Port
 	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port, nil
+	return ports[0], ports[1], nil
 }
 
 // usrsctpRunner runs Debian's tsctp as server and client over UDP
@@ -67,14 +72,7 @@ func usrsctpRunner(quiet bool) func(s scenario) result {
 				return result{err: err}
 			}
 		}
-		if s.size > 65535 {
-			// tsctp's message length fits the send buffer; keep within it.
-		}
-		sp, err := freeUDPPort()
-		if err != nil {
-			return result{err: err}
-		}
-		cp, err := freeUDPPort()
+		sp, cp, err := freeUDPPorts()
 		if err != nil {
 			return result{err: err}
 		}

@@ -33,11 +33,7 @@ func usrsctpPingPong(s scenario) result {
 		}
 		ppBin = bin
 	}
-	sp, err := freeUDPPort()
-	if err != nil {
-		return result{err: err}
-	}
-	cp, err := freeUDPPort()
+	sp, cp, err := freeUDPPorts()
 	if err != nil {
 		return result{err: err}
 	}
