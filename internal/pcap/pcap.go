@@ -62,18 +62,36 @@ var (
 )
 
 // Writer writes SCTP-over-UDP packets to a classic pcap stream with link
-// type LINKTYPE_RAW. It is safe for concurrent use; each packet is written
-// with a single Write call on the underlying writer. After the first
-// packet, WritePacket allocates nothing.
+// type LINKTYPE_RAW and nanosecond timestamps. It is safe for concurrent
+// use; each packet is written with a single Write call on the underlying
+// writer. After the first packet, WritePacket allocates nothing.
 type Writer struct {
 	mu  sync.Mutex
 	w   io.Writer
 	buf []byte
+	opt Options
+}
+
+// Options adjust what a Writer accepts. The zero value is what NewWriter
+// uses.
+type Options struct {
+	// MapMixedFamilies makes WritePacket record a packet whose source and
+	// destination are of different families (one IPv4, one IPv6) with an
+	// IPv6 header carrying the IPv4 address as an IPv4-mapped IPv6 address
+	// (RFC 4291 §2.5.5.2), instead of failing with ErrAddrFamily. Such a
+	// packet cannot exist on a real network, but a simulated one may carry
+	// it, and its capture should still show it.
+	MapMixedFamilies bool
 }
 
 // NewWriter writes the pcap file header to w and returns a Writer that
 // appends records to it.
 func NewWriter(w io.Writer) (*Writer, error) {
+	return NewWriterOptions(w, Options{})
+}
+
+// NewWriterOptions is NewWriter with options.
+func NewWriterOptions(w io.Writer, opt Options) (*Writer, error) {
 	var h [fileHeaderLen]byte
 	binary.LittleEndian.PutUint32(h[0:], magicNano)
 	binary.LittleEndian.PutUint16(h[4:], 2) // version 2.4
@@ -84,18 +102,30 @@ func NewWriter(w io.Writer) (*Writer, error) {
 	if _, err := w.Write(h[:]); err != nil {
 		return nil, err
 	}
-	return &Writer{w: w, buf: make([]byte, 0, 2048)}, nil
+	return &Writer{w: w, buf: make([]byte, 0, 2048), opt: opt}, nil
 }
 
 // WritePacket writes one record: an IPv4 (when both addresses are IPv4 or
 // IPv4-mapped IPv6) or IPv6 header from src to dst, a UDP header with the
 // ports of src and dst, and payload (the SCTP packet) as the UDP payload.
 // The IPv4 header checksum and the UDP checksum are computed, so the
-// record is a well-formed datagram. t is the record's timestamp.
+// record is a well-formed datagram. t is the record's timestamp (the zero
+// time is written as 0).
+//
+// It fails with ErrAddrFamily when an address is invalid or, unless
+// Options.MapMixedFamilies is set, when the families differ, and with
+// ErrTooLarge when the datagram does not fit the IP length field.
 func (w *Writer) WritePacket(t time.Time, src, dst netip.AddrPort, payload []byte) error {
 	sa, da := src.Addr().Unmap(), dst.Addr().Unmap()
-	if !sa.IsValid() || !da.IsValid() || sa.Is4() != da.Is4() {
+	if !sa.IsValid() || !da.IsValid() {
 		return fmt.Errorf("%w: %v -> %v", ErrAddrFamily, src, dst)
+	}
+	if sa.Is4() != da.Is4() {
+		if !w.opt.MapMixedFamilies {
+			return fmt.Errorf("%w: %v -> %v", ErrAddrFamily, src, dst)
+		}
+		// As16 of an IPv4 address is its IPv4-mapped form.
+		sa, da = netip.AddrFrom16(sa.As16()), netip.AddrFrom16(da.As16())
 	}
 	if sa.Is4() && len(payload) > maxUDPPayloadIPv4 || len(payload) > maxUDPPayloadIPv6 {
 		return fmt.Errorf("%w: %d byte payload", ErrTooLarge, len(payload))

@@ -121,6 +121,69 @@ func TestWriterErrors(t *testing.T) {
 	}
 }
 
+// TestWriterMapMixedFamilies: with Options.MapMixedFamilies, a packet
+// between an IPv4 and an IPv6 address is recorded in an IPv6 header with
+// the IPv4 address IPv4-mapped (RFC 4291 §2.5.5.2); the checksums hold and
+// the IPv6 payload limit applies. Same-family packets are unaffected.
+func TestWriterMapMixedFamilies(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := NewWriterOptions(&buf, Options{MapMixedFamilies: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v4 := netip.MustParseAddrPort("10.0.0.1:9899")
+	v6 := netip.MustParseAddrPort("[fd00::9]:9900")
+	mapped := netip.MustParseAddrPort("[::ffff:10.0.0.1]:9899")
+	big := bytes.Repeat([]byte{7}, maxUDPPayloadIPv4+1)
+	if err := w.WritePacket(time.Unix(1, 0), v4, v6, []byte("to6")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WritePacket(time.Unix(2, 0), v6, v4, big); err != nil {
+		t.Fatalf("mixed families above the IPv4 payload limit: %v", err)
+	}
+	if err := w.WritePacket(time.Unix(3, 0), v4, v4, []byte("44")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WritePacket(time.Time{}, netip.AddrPort{}, v6, nil); !errors.Is(err, ErrAddrFamily) {
+		t.Errorf("zero address: %v, want ErrAddrFamily", err)
+	}
+
+	r, err := NewReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		version  byte
+		src, dst netip.AddrPort
+		payload  []byte
+	}{
+		{6, mapped, v6, []byte("to6")},
+		{6, v6, mapped, big},
+		{4, v4, v4, []byte("44")},
+	}
+	for i, wt := range want {
+		rec, err := r.Next()
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		if v := rec.Data[0] >> 4; v != wt.version {
+			t.Errorf("record %d: IP version %d, want %d", i, v, wt.version)
+		}
+		checkChecksums(t, rec.Data)
+		d, err := DecodeUDP(r.LinkType(), rec.Data)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		if d.Src != wt.src || d.Dst != wt.dst || !bytes.Equal(d.Payload, wt.payload) {
+			t.Errorf("record %d: %v -> %v (%d bytes), want %v -> %v (%d bytes)",
+				i, d.Src, d.Dst, len(d.Payload), wt.src, wt.dst, len(wt.payload))
+		}
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Fatalf("after last record: %v, want io.EOF", err)
+	}
+}
+
 func TestWriterNoAllocs(t *testing.T) {
 	w, err := NewWriter(io.Discard)
 	if err != nil {

@@ -148,7 +148,7 @@ func (d TapDir) String() string {
 	return fmt.Sprintf("TapDir(%d)", uint8(d))
 }
 
-// TapFunc observes datagrams for debugging (see NewPcapTap). pkt must not be
+// TapFunc observes datagrams for debugging (see NewPcapWriter). pkt must not be
 // retained or modified after the call returns. A Network calls it with its
 // lock held, so it must not call back into the Network.
 type TapFunc func(now time.Time, dir TapDir, from, to netip.AddrPort, pkt []byte)
