@@ -73,7 +73,7 @@ func TestEndpointIdleAssociationsNotVisited(t *testing.T) {
 		const msgs = 100
 		for i := range msgs {
 			m := epPayload(i, 300)
-			if err := h.send(ctx, m, SendParams{}); err != nil {
+			if err := h.send(ctx, outMessage{data: m}); err != nil {
 				t.Fatal(err)
 			}
 			d, err := srv.next(ctx)
@@ -111,7 +111,7 @@ func TestEndpointIdleAssociationsNotVisited(t *testing.T) {
 		}
 		sctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
-		if err := idles[idle/2].send(sctx, []byte("late"), SendParams{}); err != nil {
+		if err := idles[idle/2].send(sctx, outMessage{data: []byte("late")}); err != nil {
 			t.Fatal(err)
 		}
 		bs, _ := b.stats()

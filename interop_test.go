@@ -284,7 +284,7 @@ func runEchoClient(t *testing.T, ctx context.Context, h *assocHandle, n, streams
 	sendErr := make(chan error, 1)
 	go func() {
 		for i := 0; i < n; i++ {
-			if err := h.send(ctx, epPayload(i, interopMsgSize(i)), SendParams{Stream: uint16(i % streams), PPID: ppid(i)}); err != nil {
+			if err := h.send(ctx, outMessage{data: epPayload(i, interopMsgSize(i)), stream: uint16(i % streams), ppid: ppid(i)}); err != nil {
 				sendErr <- fmt.Errorf("Send %d: %w", i, err)
 				return
 			}
@@ -519,7 +519,7 @@ func TestInteropSenderToTsctpServer(t *testing.T) {
 	msg := bytes.Repeat([]byte{'b'}, 1200)
 	start := time.Now()
 	for i := 0; i < 10000; i++ {
-		if err := h.send(ctx, msg, SendParams{}); err != nil {
+		if err := h.send(ctx, outMessage{data: msg}); err != nil {
 			t.Fatalf("Send %d: %v", i, err)
 		}
 	}

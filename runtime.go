@@ -316,14 +316,13 @@ const (
 // op is one user request executed by the loop. ops are pooled so the send
 // path does not allocate.
 type op struct {
-	kind   opKind
-	h      *assocHandle
-	data   []byte
-	params SendParams
-	fn     func(now time.Time)
-	err    error
-	dead   bool // the endpoint closed before the op ran
-	done   chan struct{}
+	kind opKind
+	h    *assocHandle
+	msg  outMessage // opSend
+	fn   func(now time.Time)
+	err  error
+	dead bool // the endpoint closed before the op ran
+	done chan struct{}
 }
 
 // getOp and putOp keep a per-endpoint free list of ops (not a global
@@ -420,17 +419,17 @@ func (e *runner) sendPending(now time.Time, h *assocHandle) {
 		charge += len(m.data) + sendMsgOverhead
 		var err error
 		if live {
-			err = h.a.send(now, outMessage{stream: m.p.Stream, ppid: m.p.PPID, unordered: m.p.Unordered, data: m.data, ttl: m.p.TTL, context: m.p.Context})
+			err = h.a.send(now, *m)
 		} else {
 			err = h.closedErr()
 		}
 		if err != nil {
-			ev := SendFailed{ID: h.id, Stream: m.p.Stream, PPID: m.p.PPID, Context: m.p.Context, Unsent: true, Data: m.data, Err: err}
+			ev := unsentFailure(h.id, m, err)
 			h.push(delivery{Event: ev}, eventSize(ev))
 		} else {
 			e.msgs.put(m.data)
 		}
-		batch[i] = pendMsg{}
+		batch[i] = outMessage{}
 	}
 	h.mu.Lock()
 	h.pendBytes -= charge
@@ -464,7 +463,7 @@ func (e *runner) runOps(now time.Time) {
 		case opFunc:
 			o.fn(now)
 		case opSend:
-			o.err = o.h.sendOnLoop(now, o.data, o.params)
+			o.err = o.h.sendOnLoop(now, o.msg)
 		}
 		o.done <- struct{}{}
 	}

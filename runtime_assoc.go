@@ -26,18 +26,6 @@ type delivery struct {
 	Data []byte
 }
 
-// SendParams are the per-message send parameters (RFC 6458 sctp_sndinfo).
-type SendParams struct {
-	Stream    uint16
-	PPID      uint32
-	Unordered bool
-	// TTL is the PR-SCTP lifetime (RFC 3758 timed reliability); 0 means
-	// fully reliable.
-	TTL time.Duration
-	// Context is reported back in a SendFailed event.
-	Context uint32
-}
-
 // assocHandle is the user handle of one association. It is safe for concurrent
 // use: every operation is executed by the endpoint's loop goroutine, and
 // blocking calls wait on the handle's notification channels.
@@ -81,12 +69,12 @@ type assocHandle struct {
 	// pending message unless the association left ESTABLISHED meanwhile
 	// (then the message is reported by a SendFailed event).
 	sfast     bool
-	sOut      uint16 // negotiated outbound streams
-	sMax      int    // largest message
-	sBuf      int    // send buffer bytes
-	sEng      int    // bytes the engine's send buffer held when published
-	pend      []pendMsg
-	pendSpare []pendMsg
+	sOut      uint16       // negotiated outbound streams
+	sMax      int          // largest message
+	sBuf      int          // send buffer bytes
+	sEng      int          // bytes the engine's send buffer held when published
+	pend      []outMessage // data: pooled copies (runner.msgs)
+	pendSpare []outMessage
 	pendBytes int // charge of pend: data + sendMsgOverhead per message
 
 	readable chan struct{} // 1-slot: q may be non-empty or closed
@@ -331,21 +319,14 @@ func (h *assocHandle) recv(ctx context.Context, buf []byte) (int, delivery, erro
 // afterwards.
 func (h *assocHandle) recycle(b []byte) { h.ep.msgs.put(b) }
 
-// pendMsg is a message accepted by TrySend and not yet handed to the
-// association; data is a pooled copy (Endpoint.msgs).
-type pendMsg struct {
-	data []byte
-	p    SendParams
-}
-
 // trySend queues a message without blocking; ErrWouldBlock when the send
-// buffer is full. data is copied.
-func (h *assocHandle) trySend(data []byte, p SendParams) error {
-	if h.trySendFast(data, p) {
+// buffer is full. m.data is copied.
+func (h *assocHandle) trySend(m outMessage) error {
+	if h.trySendFast(m) {
 		return nil
 	}
 	o := h.ep.getOp()
-	o.kind, o.h, o.data, o.params = opSend, h, data, p
+	o.kind, o.h, o.msg = opSend, h, m
 	err := h.ep.submit(o)
 	if err == nil {
 		err = o.err
@@ -362,9 +343,9 @@ func (h *assocHandle) trySend(data []byte, p SendParams) error {
 // Errors: ErrNotEstablished, ErrShuttingDown, ErrClosed/ErrAborted (wrapped
 // with the reason), ErrInvalidArgument-like engine errors (message too
 // large, invalid stream), ErrEndpointClosed, ctx.Err().
-func (h *assocHandle) send(ctx context.Context, data []byte, p SendParams) error {
+func (h *assocHandle) send(ctx context.Context, m outMessage) error {
 	for {
-		err := h.trySend(data, p)
+		err := h.trySend(m)
 		if err != ErrWouldBlock {
 			return err
 		}
@@ -391,24 +372,26 @@ const pendMax = 128
 // through the pending queue).
 const pendMaxMessage = 16 << 10
 
-// trySendFast queues a copy of data in the handle's pending queue when the
+// trySendFast queues m, with a copy of its data, in the handle's pending
+// queue when the
 // association is established, the message passes the checks the engine
 // would make (non-empty, not over the maximum message size, a negotiated
 // stream) and it fits the send buffer with everything already queued.
 // Otherwise it reports false and TrySend takes the synchronous path,
 // which reports the error (or ErrWouldBlock) exactly as the engine does.
-func (h *assocHandle) trySendFast(data []byte, p SendParams) bool {
-	n := len(data)
+func (h *assocHandle) trySendFast(m outMessage) bool {
+	n := len(m.data)
 	h.mu.Lock()
-	if !h.sfast || n == 0 || n > h.sMax || n > pendMaxMessage || p.Stream >= h.sOut || len(h.pend) >= pendMax ||
+	if !h.sfast || n == 0 || n > h.sMax || n > pendMaxMessage || m.stream >= h.sOut || len(h.pend) >= pendMax ||
 		h.sEng+h.pendBytes+n+sendMsgOverhead > h.sBuf {
 		h.mu.Unlock()
 		return false
 	}
 	b := h.ep.msgs.get(n)
-	copy(b, data)
+	copy(b, m.data)
+	m.data = b
 	first := len(h.pend) == 0
-	h.pend = append(h.pend, pendMsg{data: b, p: p})
+	h.pend = append(h.pend, m)
 	h.pendBytes += n + sendMsgOverhead
 	h.mu.Unlock()
 	if first {
@@ -446,21 +429,27 @@ func (h *assocHandle) publish() {
 func (h *assocHandle) failPendingLocked(err error) {
 	for i := range h.pend {
 		m := &h.pend[i]
-		ev := SendFailed{ID: h.id, Stream: m.p.Stream, PPID: m.p.PPID, Context: m.p.Context, Unsent: true, Data: m.data, Err: err}
+		ev := unsentFailure(h.id, m, err)
 		h.pushLocked(delivery{Event: ev}, eventSize(ev))
-		h.pend[i] = pendMsg{}
+		h.pend[i] = outMessage{}
 	}
 	h.pend = h.pend[:0]
 	h.pendBytes = 0
 }
 
-func (h *assocHandle) sendOnLoop(now time.Time, data []byte, p SendParams) error {
+// unsentFailure is the SendFailed event that hands a pending message the
+// association never took back to the user (never transmitted: Unsent).
+func unsentFailure(id AssocID, m *outMessage, err error) SendFailed {
+	return SendFailed{ID: id, Stream: m.stream, PPID: m.ppid, Context: m.context, Unsent: true, Data: m.data, Err: err}
+}
+
+func (h *assocHandle) sendOnLoop(now time.Time, m outMessage) error {
 	h.ep.sendPending(now, h)
 	if h.a == nil || h.ep.handles[h.id] != h {
 		return h.closedErr()
 	}
 	h.ep.core.poke(h.a)
-	err := h.a.send(now, outMessage{stream: p.Stream, ppid: p.PPID, unordered: p.Unordered, data: data, ttl: p.TTL, context: p.Context})
+	err := h.a.send(now, m)
 	if errors.Is(err, errSendBufferFull) {
 		h.sendBlocked = true
 	}

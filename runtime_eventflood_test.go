@@ -83,7 +83,7 @@ func TestEndpointErrorFloodBounded(t *testing.T) {
 		// The association still works: data sent now arrives once the
 		// application reads (after the Accepted/CommUp and queued events).
 		msg := []byte("still alive")
-		if err := h.send(ctx, msg, SendParams{PPID: 7}); err != nil {
+		if err := h.send(ctx, outMessage{data: msg, ppid: 7}); err != nil {
 			t.Fatal(err)
 		}
 		srv, err := victim.accept(ctx, 9)

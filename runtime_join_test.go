@@ -31,7 +31,7 @@ func TestEndpointJoinsPartialDelivery(t *testing.T) {
 		}
 		sizes := []int{100 << 10, 10, 60 << 10, 3000}
 		for i, n := range sizes {
-			if err := h.send(ctx, epPayload(i, n), SendParams{PPID: uint32(i)}); err != nil {
+			if err := h.send(ctx, outMessage{data: epPayload(i, n), ppid: uint32(i)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -82,7 +82,7 @@ func TestEndpointJoinBounded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := h.send(ctx, epPayload(1, 100<<10), SendParams{}); err != nil {
+		if err := h.send(ctx, outMessage{data: epPayload(1, 100<<10)}); err != nil {
 			t.Fatal(err)
 		}
 		for {

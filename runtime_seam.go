@@ -33,10 +33,6 @@ func (h *assocHandle) nextItem(ctx context.Context) (rqItem, error) {
 	return it, nil
 }
 
-func sendParams(si *SndInfo) SendParams {
-	return SendParams{Stream: si.Stream, PPID: si.PPID, Unordered: si.Flags&MSG_UNORDERED != 0, TTL: si.TTL, Context: si.Context}
-}
-
 // apiStats is AssocStats plus what Status needs from the data path.
 type apiStats struct {
 	AssocStats

@@ -944,14 +944,23 @@ func (s *Socket) send(ctx context.Context, e *assocEntry, msg []byte, si *SndInf
 	if s.wdl.expired() {
 		return errDeadline
 	}
-	err := e.a.trySend(msg, sendParams(si))
+	m := si.message(msg)
+	err := e.a.trySend(m)
 	if err != ErrWouldBlock {
 		return e.mapSendErr(err)
 	}
 	opCtx, cancel := s.opContext(ctx, &s.wdl)
 	defer cancel()
-	err = e.a.send(opCtx, msg, sendParams(si))
+	err = e.a.send(opCtx, m)
 	return s.opError(ctx, &s.wdl, e.mapSendErr(err))
+}
+
+// message is msg sent with si in the form the runtime and the engine
+// share: the one conversion of a user message on its way out (the
+// runtime copies msg; the caller may reuse it).
+func (si *SndInfo) message(msg []byte) outMessage {
+	return outMessage{stream: si.Stream, ppid: si.PPID, unordered: si.Flags&MSG_UNORDERED != 0,
+		data: msg, ttl: si.TTL, context: si.Context}
 }
 
 // SCTPRecv returns the next message or notification of the socket
