@@ -77,10 +77,10 @@ func TestEndpointIdleAssociationsNotVisited(t *testing.T) {
 				t.Fatal(err)
 			}
 			d, err := srv.next(ctx)
-			for err == nil && d.Event != nil {
+			for err == nil && d.ev != nil {
 				d, err = srv.next(ctx)
 			}
-			if err != nil || !bytes.Equal(d.Data, m) {
+			if err != nil || !bytes.Equal(d.msg, m) {
 				t.Fatalf("message %d: %v", i, err)
 			}
 			if i%10 == 0 {

@@ -425,7 +425,7 @@ func (e *runner) sendPending(now time.Time, h *assocHandle) {
 		}
 		if err != nil {
 			ev := unsentFailure(h.id, m, err)
-			h.push(delivery{Event: ev}, eventSize(ev))
+			h.push(delivery{ev: ev}, eventSize(ev))
 		} else {
 			e.msgs.put(m.data)
 		}
@@ -729,7 +729,7 @@ func (e *runner) retire(h *assocHandle, err error) {
 //
 // The user API delivers whole messages: the pieces of a message the
 // association hands out under partial delivery (one larger than its free
-// receive window) are joined into one Delivery, bounded by
+// receive window) are joined into one delivery, bounded by
 // joinLimit; an aborted partial delivery (PR-SCTP, reported by the
 // association as a PartialDelivery event) drops the pieces.
 func (e *runner) drain(now time.Time, h *assocHandle, force bool) {
@@ -753,14 +753,14 @@ func (e *runner) drain(now time.Time, h *assocHandle, force bool) {
 				continue
 			}
 			d := h.joinHdr
-			d.Data, h.join, h.joining = h.join, nil, false
-			h.push(d, len(d.Data))
+			d.msg, h.join, h.joining, h.joinHdr = h.join, nil, false, delivery{}
+			h.push(d, len(d.msg))
 			continue
 		}
-		d := delivery{Stream: m.stream, SSN: m.ssn, PPID: m.ppid, TSN: m.tsn, Unordered: m.unordered}
-		d.Data = e.msgs.get(len(m.data))
-		copy(d.Data, m.data)
-		h.push(d, len(d.Data))
+		d := h.message(&m)
+		d.msg = e.msgs.get(len(m.data))
+		copy(d.msg, m.data)
+		h.push(d, len(d.msg))
 	}
 }
 
@@ -775,7 +775,7 @@ func joinLimit(a *association) int { return max(a.cfg.maxMessage, int(a.cfg.rwnd
 func (e *runner) joinPiece(now time.Time, h *assocHandle, m inMessage) bool {
 	if !h.joining {
 		h.joining = true
-		h.joinHdr = delivery{Stream: m.stream, SSN: m.ssn, PPID: m.ppid, TSN: m.tsn, Unordered: m.unordered}
+		h.joinHdr = h.message(&m)
 		h.join = e.msgs.get(len(m.data))[:0]
 	}
 	if limit := joinLimit(h.a); len(h.join)+len(m.data) > limit {

@@ -10,20 +10,31 @@ import (
 	"time"
 )
 
-// delivery is one item of an association's input, in arrival order: either
-// a notification (Event non-nil, other fields zero) or a complete user
-// message.
+// delivery is one item of an association's input, in arrival order:
+// either a notification (ev non-nil; msg nil, info zero) or a complete user
+// message with its metadata. It is the one inbound form above the engine:
+// the handle's queue (below) and the socket's receive queue
+// (socket_queue.go) hold it alike, so the pump between them moves it
+// unchanged. The runtime fills every field but off.
 type delivery struct {
-	Event Event
+	from  netip.AddrPort // the peer: primary IP (unmapped) + SCTP port
+	assoc AssocID
+	// msg is the message; it belongs to the receiver. Handing it back
+	// with rec.recycle once copied out lets the runner reuse the buffer.
+	msg  []byte
+	info SndRcvInfo   // the message's metadata (zero for a notification)
+	ev   Event        // non-nil: a notification
+	off  int          // bytes of msg already returned by partial SCTPRecv reads
+	rec  *assocHandle // where msg can be recycled once copied out (nil: keep)
+}
 
-	Stream    uint16
-	SSN       uint16
-	PPID      uint32
-	TSN       uint32 // TSN of the message's first fragment
-	Unordered bool
-	// Data is the message; it belongs to the receiver. Handing it back
-	// with Assoc.Recycle lets the endpoint reuse the buffer.
-	Data []byte
+// size is what d counts against a queue's byte limit: a message by its
+// length not yet read, a notification by eventSize.
+func (d *delivery) size() int {
+	if d.ev != nil {
+		return eventSize(d.ev)
+	}
+	return len(d.msg) - d.off
 }
 
 // assocHandle is the user handle of one association. It is safe for concurrent
@@ -47,8 +58,8 @@ type assocHandle struct {
 	// A message the association hands out in pieces (partial delivery,
 	// inMessage.partial) is joined here and delivered whole.
 	joining   bool
-	retireErr error // why it closed, while waiting in Endpoint.retiring
-	joinHdr   delivery
+	retireErr error    // why it closed, while waiting in Endpoint.retiring
+	joinHdr   delivery // the joined message's metadata
 	join      []byte
 
 	mu     sync.Mutex
@@ -100,7 +111,7 @@ func (e *runner) newHandle(a *association, peer netip.AddrPort, localPort, peerP
 // push appends an item (called by the loop). size counts against the
 // queue's byte limit.
 func (h *assocHandle) push(d delivery, size int) {
-	if ac, ok := d.Event.(AssocChange); ok && (ac.State == CommUp || ac.State == Restart) {
+	if ac, ok := d.ev.(AssocChange); ok && (ac.State == CommUp || ac.State == Restart) {
 		h.upOnce.Do(func() { close(h.upCh) })
 	}
 	h.mu.Lock()
@@ -109,14 +120,30 @@ func (h *assocHandle) push(d delivery, size int) {
 	signal1(h.readable)
 }
 
+// pushLocked appends d stamped with the association it belongs to (h.mu
+// held).
 func (h *assocHandle) pushLocked(d delivery, size int) {
 	if h.head > 0 && h.head == len(h.q) {
 		clear(h.q)
 		h.q = h.q[:0]
 		h.head = 0
 	}
+	d.from, d.assoc = h.peerSCTPAddr(), h.id
+	if d.ev == nil {
+		d.info.AssocID = h.id
+	}
 	h.q = append(h.q, d)
 	h.bytes += size
+}
+
+// message returns the delivery of m without its data (loop only): the
+// metadata of the message, ready for a buffer from the runner's pool.
+func (h *assocHandle) message(m *inMessage) delivery {
+	d := delivery{rec: h, info: SndRcvInfo{Stream: m.stream, SSN: m.ssn, PPID: m.ppid, TSN: m.tsn}}
+	if m.unordered {
+		d.info.Flags = MSG_UNORDERED
+	}
+	return d
 }
 
 // pushEvent queues an event (called by the loop), charged eventSize bytes
@@ -135,7 +162,7 @@ func (h *assocHandle) pushEvent(ev Event, limit int) bool {
 			return false
 		}
 	}
-	h.push(delivery{Event: ev}, size)
+	h.push(delivery{ev: ev}, size)
 	return true
 }
 
@@ -166,15 +193,6 @@ func essentialEvent(ev Event) bool {
 		return true
 	}
 	return false
-}
-
-// deliverySize is what d counts against the handle's byte limit (as
-// pushed: messages by length, events by eventSize).
-func deliverySize(d *delivery) int {
-	if d.Event != nil {
-		return eventSize(d.Event)
-	}
-	return len(d.Data)
 }
 
 func (h *assocHandle) queued() int {
@@ -250,7 +268,7 @@ func (h *assocHandle) next(ctx context.Context) (delivery, error) {
 			h.q[h.head] = delivery{}
 			h.head++
 			wasFull := h.bytes >= h.ep.cfg.RecvQueueBytes
-			h.bytes -= deliverySize(&d)
+			h.bytes -= d.size()
 			more := h.head < len(h.q)
 			closed := h.closed
 			h.mu.Unlock()
@@ -293,7 +311,7 @@ func (e *endOfAssocError) Is(target error) bool { return target == io.EOF }
 func (e *endOfAssocError) Unwrap() error        { return e.err }
 
 // recv returns the next message, copying it into buf; events are skipped
-// (use Next to see them). If buf is too small the message is truncated and
+// (use next to see them). If buf is too small the message is truncated and
 // the error is io.ErrShortBuffer with n = len(buf).
 func (h *assocHandle) recv(ctx context.Context, buf []byte) (int, delivery, error) {
 	for {
@@ -301,13 +319,13 @@ func (h *assocHandle) recv(ctx context.Context, buf []byte) (int, delivery, erro
 		if err != nil {
 			return 0, d, err
 		}
-		if d.Event != nil {
+		if d.ev != nil {
 			continue
 		}
-		n := copy(buf, d.Data)
-		full := len(d.Data)
-		h.recycle(d.Data)
-		d.Data = nil
+		n := copy(buf, d.msg)
+		full := len(d.msg)
+		h.recycle(d.msg)
+		d.msg = nil
 		if n < full {
 			return n, d, io.ErrShortBuffer
 		}
@@ -315,7 +333,7 @@ func (h *assocHandle) recv(ctx context.Context, buf []byte) (int, delivery, erro
 	}
 }
 
-// recycle hands a Delivery's Data back for reuse; b must not be used
+// recycle hands a delivery's msg back for reuse; b must not be used
 // afterwards.
 func (h *assocHandle) recycle(b []byte) { h.ep.msgs.put(b) }
 
@@ -430,7 +448,7 @@ func (h *assocHandle) failPendingLocked(err error) {
 	for i := range h.pend {
 		m := &h.pend[i]
 		ev := unsentFailure(h.id, m, err)
-		h.pushLocked(delivery{Event: ev}, eventSize(ev))
+		h.pushLocked(delivery{ev: ev}, eventSize(ev))
 		h.pend[i] = outMessage{}
 	}
 	h.pend = h.pend[:0]
@@ -479,9 +497,9 @@ func (h *assocHandle) release() error {
 	})
 	h.mu.Lock()
 	for i := h.head; i < len(h.q); i++ {
-		if h.q[i].Data != nil {
-			h.bytes -= len(h.q[i].Data)
-			h.q[i].Data = nil
+		if h.q[i].msg != nil {
+			h.bytes -= len(h.q[i].msg)
+			h.q[i].msg = nil
 		}
 	}
 	h.mu.Unlock()

@@ -66,16 +66,16 @@ func TestAsyncSendOrderAndErrors(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Next after %d messages: %v", got, err)
 			}
-			if d.Event != nil {
+			if d.ev != nil {
 				continue
 			}
-			want := next[d.Stream]
-			if int(d.PPID) != want || !bytes.Equal(d.Data, epPayload(want, 1200)) {
-				t.Fatalf("stream %d: got message ppid %d, want %d (in order, intact)", d.Stream, d.PPID, want)
+			want := next[d.info.Stream]
+			if int(d.info.PPID) != want || !bytes.Equal(d.msg, epPayload(want, 1200)) {
+				t.Fatalf("stream %d: got message ppid %d, want %d (in order, intact)", d.info.Stream, d.info.PPID, want)
 			}
-			next[d.Stream] += 2
+			next[d.info.Stream] += 2
 			got++
-			srv.recycle(d.Data)
+			srv.recycle(d.msg)
 		}
 		if err := h.abort("done"); err != nil {
 			t.Fatal(err)
@@ -121,7 +121,7 @@ func TestAsyncSendPendingFailedOnAbort(t *testing.T) {
 				}
 				break
 			}
-			switch ev := d.Event.(type) {
+			switch ev := d.ev.(type) {
 			case AssocChange:
 				if ev.State == CommLost {
 					terminal = true
@@ -208,14 +208,14 @@ func TestAsyncSendThenShutdownDelivers(t *testing.T) {
 				}
 				break
 			}
-			if sf, ok := d.Event.(SendFailed); ok {
+			if sf, ok := d.ev.(SendFailed); ok {
 				t.Fatalf("unexpected %v", sf)
 			}
-			if d.Event != nil {
+			if d.ev != nil {
 				continue
 			}
-			if int(d.PPID) != got || !bytes.Equal(d.Data, epPayload(got, 1200)) {
-				t.Fatalf("message %d: got ppid %d", got, d.PPID)
+			if int(d.info.PPID) != got || !bytes.Equal(d.msg, epPayload(got, 1200)) {
+				t.Fatalf("message %d: got ppid %d", got, d.info.PPID)
 			}
 			got++
 		}
@@ -228,7 +228,7 @@ func TestAsyncSendThenShutdownDelivers(t *testing.T) {
 			if err != nil {
 				break
 			}
-			if sf, ok := d.Event.(SendFailed); ok {
+			if sf, ok := d.ev.(SendFailed); ok {
 				t.Fatalf("client reported %v", sf)
 			}
 		}

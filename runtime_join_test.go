@@ -42,12 +42,12 @@ func TestEndpointJoinsPartialDelivery(t *testing.T) {
 				if err != nil {
 					t.Fatalf("message %d: %v", i, err)
 				}
-				if d.Event == nil {
+				if d.ev == nil {
 					break
 				}
 			}
-			if d.PPID != uint32(i) || !bytes.Equal(d.Data, epPayload(i, n)) {
-				t.Fatalf("delivery %d: ppid %d, %d bytes; want message %d of %d bytes", i, d.PPID, len(d.Data), i, n)
+			if d.info.PPID != uint32(i) || !bytes.Equal(d.msg, epPayload(i, n)) {
+				t.Fatalf("delivery %d: ppid %d, %d bytes; want message %d of %d bytes", i, d.info.PPID, len(d.msg), i, n)
 			}
 		}
 		st, err := srv.stats()
@@ -93,8 +93,8 @@ func TestEndpointJoinBounded(t *testing.T) {
 				}
 				break
 			}
-			if d.Event == nil {
-				t.Fatalf("oversized message delivered (%d bytes)", len(d.Data))
+			if d.ev == nil {
+				t.Fatalf("oversized message delivered (%d bytes)", len(d.msg))
 			}
 		}
 		<-h.ended()

@@ -71,13 +71,13 @@ func echoServer(t testing.TB, ctx context.Context, e *runner, port uint16, wg *s
 						ends <- err
 						return
 					}
-					if d.Event != nil {
+					if d.ev != nil {
 						continue
 					}
-					if err := h.send(ctx, outMessage{data: d.Data, stream: d.Stream, ppid: d.PPID, unordered: d.Unordered}); err != nil {
+					if err := h.send(ctx, outMessage{data: d.msg, stream: d.info.Stream, ppid: d.info.PPID, unordered: d.info.Flags&MSG_UNORDERED != 0}); err != nil {
 						return
 					}
-					h.recycle(d.Data)
+					h.recycle(d.msg)
 				}
 			}()
 		}
@@ -125,14 +125,14 @@ func TestEndpointEchoLoopback(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Next after %d echoes: %v", got, err)
 				}
-				if d.Event != nil {
+				if d.ev != nil {
 					continue
 				}
-				k := perStream[d.Stream]
-				i := want[d.Stream][k]
-				perStream[d.Stream]++
-				if d.PPID != uint32(i) || !bytes.Equal(d.Data, epPayload(i, 1+(i*977)%8192)) {
-					t.Fatalf("echo %d on stream %d: ppid %d, %d bytes", i, d.Stream, d.PPID, len(d.Data))
+				k := perStream[d.info.Stream]
+				i := want[d.info.Stream][k]
+				perStream[d.info.Stream]++
+				if d.info.PPID != uint32(i) || !bytes.Equal(d.msg, epPayload(i, 1+(i*977)%8192)) {
+					t.Fatalf("echo %d on stream %d: ppid %d, %d bytes", i, d.info.Stream, d.info.PPID, len(d.msg))
 				}
 				got++
 			}
@@ -148,7 +148,7 @@ func TestEndpointEchoLoopback(t *testing.T) {
 					}
 					break
 				}
-				if ac, ok := d.Event.(AssocChange); ok && ac.State == ShutdownComp {
+				if ac, ok := d.ev.(AssocChange); ok && ac.State == ShutdownComp {
 					sawComp = true
 				}
 			}
@@ -266,7 +266,7 @@ func TestEndpointCloseAbortsAssociations(t *testing.T) {
 				}
 				break
 			}
-			if ac, ok := d.Event.(AssocChange); ok && ac.State == CommLost {
+			if ac, ok := d.ev.(AssocChange); ok && ac.State == CommLost {
 				lost = true
 			}
 		}
@@ -561,7 +561,7 @@ func TestEndpointListenerLifecycle(t *testing.T) {
 			if err != nil {
 				break
 			}
-			if d.Event == nil {
+			if d.ev == nil {
 				t.Fatal("a released handle delivered a message")
 			}
 		}

@@ -1376,7 +1376,7 @@ func (s *Socket) attach(e *assocEntry) bool {
 // peer through the receive window) and ends with the association.
 func (e *assocEntry) pump() {
 	for {
-		it, err := e.a.nextItem(e.ctx)
+		it, err := e.a.next(e.ctx)
 		if err != nil {
 			e.markDown(err)
 			e.detach()
@@ -1385,11 +1385,7 @@ func (e *assocEntry) pump() {
 		}
 		if it.ev != nil {
 			it.ev = e.track(it.ev)
-		}
-		it.from = e.peer
-		it.assoc = e.id
-		if it.ev == nil {
-			it.info.AssocID = e.id
+		} else {
 			e.touch()
 		}
 		for {
@@ -1434,7 +1430,7 @@ func (e *assocEntry) track(ev Event) Event {
 
 // wantsItem reports whether s delivers it: data unless shut for reading,
 // notifications of subscribed categories.
-func (s *Socket) wantsItem(it *rqItem) bool {
+func (s *Socket) wantsItem(it *delivery) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.rdShut {
