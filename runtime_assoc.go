@@ -10,6 +10,38 @@ import (
 	"time"
 )
 
+// One association is held by three objects, one per layer, each pointing
+// to the one below:
+//
+//	association (engine, association.go)   its protocol state; sans-IO,
+//	    ↑ assocHandle.a                       touched by the loop only
+//	assocHandle (runtime, this file)       the loop's side: the queue of
+//	    ↑ assocEntry.a                        deliveries, pending sends, the
+//	                                          fast send path's view
+//	assocEntry (socket, socket_api.go)     the socket's side: its owner
+//	                                          (Peeloff moves it), state from
+//	                                          events, autoclose, the pump
+//
+// Socket and Conn reach an association only through its entry, the entry
+// only through the handle's methods, and the handle's methods reach the
+// association only on the loop goroutine.
+//
+// A message has one form per direction below the API. Out: the socket
+// layer turns (data, SndInfo) into the engine's outMessage once
+// (SndInfo.message); the handle's pending queue and the loop hand that same
+// value to association.send. In: the loop turns the engine's inMessage
+// into a delivery once (runner.drain), and the handle's queue and the
+// socket's receive queue both hold deliveries; the entry's pump moves them
+// from one to the other as they are (it only turns an AssocChange's causes
+// into an *AbortError, assocEntry.track). The pump stays a goroutine
+// because it is where the socket's receive buffer pushes back: it blocks
+// while the socket queue is full, so the handle's queue fills, the loop
+// stops draining the association and the peer's window closes (RFC 9260
+// §6.2); the loop itself must never block on a reader. It also fixes the
+// order in which a one-to-many socket's associations interleave, applies
+// the socket's event subscriptions and read shutdown, and follows the
+// entry to a peeled-off socket.
+
 // delivery is one item of an association's input, in arrival order:
 // either a notification (ev non-nil; msg nil, info zero) or a complete user
 // message with its metadata. It is the one inbound form above the engine:
@@ -58,7 +90,7 @@ type assocHandle struct {
 	// A message the association hands out in pieces (partial delivery,
 	// inMessage.partial) is joined here and delivered whole.
 	joining   bool
-	retireErr error    // why it closed, while waiting in Endpoint.retiring
+	retireErr error    // why it closed, while waiting in runner.retiring
 	joinHdr   delivery // the joined message's metadata
 	join      []byte
 
@@ -72,9 +104,9 @@ type assocHandle struct {
 
 	// Asynchronous send path (guarded by mu). While sfast is set (the
 	// association is established; published by the loop with its
-	// negotiated limits and send-buffer use), TrySend copies a message
+	// negotiated limits and send-buffer use), trySend copies a message
 	// that passes the checks below into pend and returns at once; the loop
-	// moves pend into the association in order (Endpoint.sendPending).
+	// moves pend into the association in order (runner.sendPending).
 	// sEng + pendBytes never exceeds sBuf, and the engine's use only
 	// shrinks between two publications, so the engine accepts every
 	// pending message unless the association left ESTABLISHED meanwhile
@@ -218,8 +250,8 @@ func (h *assocHandle) peerAddr() netip.AddrPort { return h.peer }
 func (h *assocHandle) runner() *runner { return h.ep }
 
 // ended is closed when the association has reached CLOSED (after a graceful
-// shutdown, an abort, a failure, or Endpoint.Close). Items already queued
-// can still be read with Next.
+// shutdown, an abort, a failure, or runner.close). Items already queued
+// can still be read with next.
 func (h *assocHandle) ended() <-chan struct{} { return h.gone }
 
 // endErr returns why the association closed: nil while open, ErrClosed after
@@ -259,7 +291,7 @@ func (h *assocHandle) waitEstablished(ctx context.Context) error {
 
 // next returns the next item (message or event) in order, blocking until
 // one arrives or ctx ends. After the association closed and every item was
-// returned it fails with an error matching io.EOF and Err().
+// returned it fails with an error matching io.EOF and endErr().
 func (h *assocHandle) next(ctx context.Context) (delivery, error) {
 	for {
 		h.mu.Lock()
@@ -296,7 +328,7 @@ func (h *assocHandle) next(ctx context.Context) (delivery, error) {
 	}
 }
 
-// endOfAssocError is returned by Next after the last item: it matches
+// endOfAssocError is returned by next after the last item: it matches
 // io.EOF and the association's close reason.
 type endOfAssocError struct{ err error }
 
@@ -395,7 +427,7 @@ const pendMaxMessage = 16 << 10
 // association is established, the message passes the checks the engine
 // would make (non-empty, not over the maximum message size, a negotiated
 // stream) and it fits the send buffer with everything already queued.
-// Otherwise it reports false and TrySend takes the synchronous path,
+// Otherwise it reports false and trySend takes the synchronous path,
 // which reports the error (or ErrWouldBlock) exactly as the engine does.
 func (h *assocHandle) trySendFast(m outMessage) bool {
 	n := len(m.data)

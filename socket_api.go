@@ -1315,9 +1315,8 @@ type assocEntry struct {
 }
 
 func (s *Socket) newEntry(a *assocHandle) *assocEntry {
-	p := a.peerSCTPAddr()
 	ctx, cancel := context.WithCancel(context.Background())
-	return &assocEntry{a: a, id: a.id, peer: netip.AddrPortFrom(p.Addr().Unmap(), p.Port()),
+	return &assocEntry{a: a, id: a.assocID(), peer: a.peerSCTPAddr(),
 		up: make(chan struct{}), down: make(chan struct{}), owner: s, ctx: ctx, cancel: cancel}
 }
 
