@@ -1369,9 +1369,9 @@ func (s *Socket) attach(e *assocEntry) bool {
 	return true
 }
 
-// pump moves the association's messages and events, in order, into its
-// owning socket's receive queue, and tracks the association's state from
-// its events. It blocks while the queue is full (backpressure reaches the
+// pump moves the association's deliveries (messages and events), in
+// order and in the form the handle queued them, into its owning socket's
+// receive queue, and tracks the association's state from its events. It blocks while the queue is full (backpressure reaches the
 // peer through the receive window) and ends with the association.
 func (e *assocEntry) pump() {
 	for {
