@@ -341,7 +341,7 @@ func BenchmarkRuntimeTransfer(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if err := ca.send(ctx, msg, SendParams{}); err != nil {
+				if err := ca.send(ctx, outMessage{data: msg}); err != nil {
 					cs, _ := ca.stats()
 					ss, _ := sa.stats()
 					b.Fatalf("message %d of %d: %v\nclient %+v\nserver %+v", i, b.N, err, cs, ss)

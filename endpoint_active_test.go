@@ -73,14 +73,14 @@ func TestEndpointIdleAssociationsNotVisited(t *testing.T) {
 		const msgs = 100
 		for i := range msgs {
 			m := epPayload(i, 300)
-			if err := h.send(ctx, m, SendParams{}); err != nil {
+			if err := h.send(ctx, outMessage{data: m}); err != nil {
 				t.Fatal(err)
 			}
 			d, err := srv.next(ctx)
-			for err == nil && d.Event != nil {
+			for err == nil && d.ev != nil {
 				d, err = srv.next(ctx)
 			}
-			if err != nil || !bytes.Equal(d.Data, m) {
+			if err != nil || !bytes.Equal(d.msg, m) {
 				t.Fatalf("message %d: %v", i, err)
 			}
 			if i%10 == 0 {
@@ -111,7 +111,7 @@ func TestEndpointIdleAssociationsNotVisited(t *testing.T) {
 		}
 		sctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
-		if err := idles[idle/2].send(sctx, []byte("late"), SendParams{}); err != nil {
+		if err := idles[idle/2].send(sctx, outMessage{data: []byte("late")}); err != nil {
 			t.Fatal(err)
 		}
 		bs, _ := b.stats()

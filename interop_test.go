@@ -284,7 +284,7 @@ func runEchoClient(t *testing.T, ctx context.Context, h *assocHandle, n, streams
 	sendErr := make(chan error, 1)
 	go func() {
 		for i := 0; i < n; i++ {
-			if err := h.send(ctx, epPayload(i, interopMsgSize(i)), SendParams{Stream: uint16(i % streams), PPID: ppid(i)}); err != nil {
+			if err := h.send(ctx, outMessage{data: epPayload(i, interopMsgSize(i)), stream: uint16(i % streams), ppid: ppid(i)}); err != nil {
 				sendErr <- fmt.Errorf("Send %d: %w", i, err)
 				return
 			}
@@ -300,18 +300,18 @@ func runEchoClient(t *testing.T, ctx context.Context, h *assocHandle, n, streams
 		if err != nil {
 			t.Fatalf("after %d echoes: %v", got, err)
 		}
-		if d.Event != nil {
+		if d.ev != nil {
 			continue
 		}
-		s := int(d.Stream)
+		s := int(d.info.Stream)
 		if s >= streams {
 			t.Fatalf("echo on stream %d", s)
 		}
 		i := next[s]
-		if d.PPID != ppid(i) || !bytes.Equal(d.Data, epPayload(i, interopMsgSize(i))) {
-			t.Fatalf("stream %d: got ppid %d with %d bytes, want message %d (%d bytes)", s, d.PPID, len(d.Data), i, interopMsgSize(i))
+		if d.info.PPID != ppid(i) || !bytes.Equal(d.msg, epPayload(i, interopMsgSize(i))) {
+			t.Fatalf("stream %d: got ppid %d with %d bytes, want message %d (%d bytes)", s, d.info.PPID, len(d.msg), i, interopMsgSize(i))
 		}
-		h.recycle(d.Data)
+		h.recycle(d.msg)
 		next[s] += streams
 		got++
 	}
@@ -335,7 +335,7 @@ func waitShutdownComp(t *testing.T, ctx context.Context, h *assocHandle) {
 			}
 			break
 		}
-		if ac, ok := d.Event.(AssocChange); ok {
+		if ac, ok := d.ev.(AssocChange); ok {
 			if ac.State == ShutdownComp {
 				comp = true
 			} else if ac.State == CommLost {
@@ -453,7 +453,7 @@ func discardServer(t *testing.T, ctx context.Context, ep *runner, port uint16) <
 				res <- r
 				return
 			}
-			if d.Event != nil {
+			if d.ev != nil {
 				continue
 			}
 			if r.msgs == 0 {
@@ -461,14 +461,14 @@ func discardServer(t *testing.T, ctx context.Context, ep *runner, port uint16) <
 			}
 			r.last = time.Now()
 			r.msgs++
-			r.bytes += len(d.Data)
-			if len(d.Data) != 1200 || d.Data[0] != 'b' || d.Data[1199] != 'b' {
-				r.err = fmt.Errorf("message %d: %d bytes, first %q", r.msgs, len(d.Data), d.Data[:min(4, len(d.Data))])
+			r.bytes += len(d.msg)
+			if len(d.msg) != 1200 || d.msg[0] != 'b' || d.msg[1199] != 'b' {
+				r.err = fmt.Errorf("message %d: %d bytes, first %q", r.msgs, len(d.msg), d.msg[:min(4, len(d.msg))])
 				res <- r
 				h.abort("bad data")
 				return
 			}
-			h.recycle(d.Data)
+			h.recycle(d.msg)
 		}
 	}()
 	return res
@@ -519,7 +519,7 @@ func TestInteropSenderToTsctpServer(t *testing.T) {
 	msg := bytes.Repeat([]byte{'b'}, 1200)
 	start := time.Now()
 	for i := 0; i < 10000; i++ {
-		if err := h.send(ctx, msg, SendParams{}); err != nil {
+		if err := h.send(ctx, outMessage{data: msg}); err != nil {
 			t.Fatalf("Send %d: %v", i, err)
 		}
 	}

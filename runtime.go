@@ -316,14 +316,13 @@ const (
 // op is one user request executed by the loop. ops are pooled so the send
 // path does not allocate.
 type op struct {
-	kind   opKind
-	h      *assocHandle
-	data   []byte
-	params SendParams
-	fn     func(now time.Time)
-	err    error
-	dead   bool // the endpoint closed before the op ran
-	done   chan struct{}
+	kind opKind
+	h    *assocHandle
+	msg  outMessage // opSend
+	fn   func(now time.Time)
+	err  error
+	dead bool // the endpoint closed before the op ran
+	done chan struct{}
 }
 
 // getOp and putOp keep a per-endpoint free list of ops (not a global
@@ -420,17 +419,17 @@ func (e *runner) sendPending(now time.Time, h *assocHandle) {
 		charge += len(m.data) + sendMsgOverhead
 		var err error
 		if live {
-			err = h.a.send(now, outMessage{stream: m.p.Stream, ppid: m.p.PPID, unordered: m.p.Unordered, data: m.data, ttl: m.p.TTL, context: m.p.Context})
+			err = h.a.send(now, *m)
 		} else {
 			err = h.closedErr()
 		}
 		if err != nil {
-			ev := SendFailed{ID: h.id, Stream: m.p.Stream, PPID: m.p.PPID, Context: m.p.Context, Unsent: true, Data: m.data, Err: err}
-			h.push(delivery{Event: ev}, eventSize(ev))
+			ev := unsentFailure(h.id, m, err)
+			h.push(delivery{ev: ev}, eventSize(ev))
 		} else {
 			e.msgs.put(m.data)
 		}
-		batch[i] = pendMsg{}
+		batch[i] = outMessage{}
 	}
 	h.mu.Lock()
 	h.pendBytes -= charge
@@ -464,7 +463,7 @@ func (e *runner) runOps(now time.Time) {
 		case opFunc:
 			o.fn(now)
 		case opSend:
-			o.err = o.h.sendOnLoop(now, o.data, o.params)
+			o.err = o.h.sendOnLoop(now, o.msg)
 		}
 		o.done <- struct{}{}
 	}
@@ -730,7 +729,7 @@ func (e *runner) retire(h *assocHandle, err error) {
 //
 // The user API delivers whole messages: the pieces of a message the
 // association hands out under partial delivery (one larger than its free
-// receive window) are joined into one Delivery, bounded by
+// receive window) are joined into one delivery, bounded by
 // joinLimit; an aborted partial delivery (PR-SCTP, reported by the
 // association as a PartialDelivery event) drops the pieces.
 func (e *runner) drain(now time.Time, h *assocHandle, force bool) {
@@ -754,14 +753,14 @@ func (e *runner) drain(now time.Time, h *assocHandle, force bool) {
 				continue
 			}
 			d := h.joinHdr
-			d.Data, h.join, h.joining = h.join, nil, false
-			h.push(d, len(d.Data))
+			d.msg, h.join, h.joining, h.joinHdr = h.join, nil, false, delivery{}
+			h.push(d, len(d.msg))
 			continue
 		}
-		d := delivery{Stream: m.stream, SSN: m.ssn, PPID: m.ppid, TSN: m.tsn, Unordered: m.unordered}
-		d.Data = e.msgs.get(len(m.data))
-		copy(d.Data, m.data)
-		h.push(d, len(d.Data))
+		d := h.message(&m)
+		d.msg = e.msgs.get(len(m.data))
+		copy(d.msg, m.data)
+		h.push(d, len(d.msg))
 	}
 }
 
@@ -776,7 +775,7 @@ func joinLimit(a *association) int { return max(a.cfg.maxMessage, int(a.cfg.rwnd
 func (e *runner) joinPiece(now time.Time, h *assocHandle, m inMessage) bool {
 	if !h.joining {
 		h.joining = true
-		h.joinHdr = delivery{Stream: m.stream, SSN: m.ssn, PPID: m.ppid, TSN: m.tsn, Unordered: m.unordered}
+		h.joinHdr = h.message(&m)
 		h.join = e.msgs.get(len(m.data))[:0]
 	}
 	if limit := joinLimit(h.a); len(h.join)+len(m.data) > limit {

@@ -10,32 +10,63 @@ import (
 	"time"
 )
 
-// delivery is one item of an association's input, in arrival order: either
-// a notification (Event non-nil, other fields zero) or a complete user
-// message.
-type delivery struct {
-	Event Event
+// One association is held by three objects, one per layer, each pointing
+// to the one below:
+//
+//	association (engine, association.go)   its protocol state; sans-IO,
+//	    ↑ assocHandle.a                       touched by the loop only
+//	assocHandle (runtime, this file)       the loop's side: the queue of
+//	    ↑ assocEntry.a                        deliveries, pending sends, the
+//	                                          fast send path's view
+//	assocEntry (socket, socket_api.go)     the socket's side: its owner
+//	                                          (Peeloff moves it), state from
+//	                                          events, autoclose, the pump
+//
+// Socket and Conn reach an association only through its entry, the entry
+// only through the handle's methods, and the handle's methods reach the
+// association only on the loop goroutine.
+//
+// A message has one form per direction below the API. Out: the socket
+// layer turns (data, SndInfo) into the engine's outMessage once
+// (SndInfo.message); the handle's pending queue and the loop hand that same
+// value to association.send. In: the loop turns the engine's inMessage
+// into a delivery once (runner.drain), and the handle's queue and the
+// socket's receive queue both hold deliveries; the entry's pump moves them
+// from one to the other as they are (it only turns an AssocChange's causes
+// into an *AbortError, assocEntry.track). The pump stays a goroutine
+// because it is where the socket's receive buffer pushes back: it blocks
+// while the socket queue is full, so the handle's queue fills, the loop
+// stops draining the association and the peer's window closes (RFC 9260
+// §6.2); the loop itself must never block on a reader. It also fixes the
+// order in which a one-to-many socket's associations interleave, applies
+// the socket's event subscriptions and read shutdown, and follows the
+// entry to a peeled-off socket.
 
-	Stream    uint16
-	SSN       uint16
-	PPID      uint32
-	TSN       uint32 // TSN of the message's first fragment
-	Unordered bool
-	// Data is the message; it belongs to the receiver. Handing it back
-	// with Assoc.Recycle lets the endpoint reuse the buffer.
-	Data []byte
+// delivery is one item of an association's input, in arrival order:
+// either a notification (ev non-nil; msg nil, info zero) or a complete user
+// message with its metadata. It is the one inbound form above the engine:
+// the handle's queue (below) and the socket's receive queue
+// (socket_queue.go) hold it alike, so the pump between them moves it
+// unchanged. The runtime fills every field but off.
+type delivery struct {
+	from  netip.AddrPort // the peer: primary IP (unmapped) + SCTP port
+	assoc AssocID
+	// msg is the message; it belongs to the receiver. Handing it back
+	// with rec.recycle once copied out lets the runner reuse the buffer.
+	msg  []byte
+	info SndRcvInfo   // the message's metadata (zero for a notification)
+	ev   Event        // non-nil: a notification
+	off  int          // bytes of msg already returned by partial SCTPRecv reads
+	rec  *assocHandle // where msg can be recycled once copied out (nil: keep)
 }
 
-// SendParams are the per-message send parameters (RFC 6458 sctp_sndinfo).
-type SendParams struct {
-	Stream    uint16
-	PPID      uint32
-	Unordered bool
-	// TTL is the PR-SCTP lifetime (RFC 3758 timed reliability); 0 means
-	// fully reliable.
-	TTL time.Duration
-	// Context is reported back in a SendFailed event.
-	Context uint32
+// size is what d counts against a queue's byte limit: a message by its
+// length not yet read, a notification by eventSize.
+func (d *delivery) size() int {
+	if d.ev != nil {
+		return eventSize(d.ev)
+	}
+	return len(d.msg) - d.off
 }
 
 // assocHandle is the user handle of one association. It is safe for concurrent
@@ -59,8 +90,8 @@ type assocHandle struct {
 	// A message the association hands out in pieces (partial delivery,
 	// inMessage.partial) is joined here and delivered whole.
 	joining   bool
-	retireErr error // why it closed, while waiting in Endpoint.retiring
-	joinHdr   delivery
+	retireErr error    // why it closed, while waiting in runner.retiring
+	joinHdr   delivery // the joined message's metadata
 	join      []byte
 
 	mu     sync.Mutex
@@ -73,20 +104,20 @@ type assocHandle struct {
 
 	// Asynchronous send path (guarded by mu). While sfast is set (the
 	// association is established; published by the loop with its
-	// negotiated limits and send-buffer use), TrySend copies a message
+	// negotiated limits and send-buffer use), trySend copies a message
 	// that passes the checks below into pend and returns at once; the loop
-	// moves pend into the association in order (Endpoint.sendPending).
+	// moves pend into the association in order (runner.sendPending).
 	// sEng + pendBytes never exceeds sBuf, and the engine's use only
 	// shrinks between two publications, so the engine accepts every
 	// pending message unless the association left ESTABLISHED meanwhile
 	// (then the message is reported by a SendFailed event).
 	sfast     bool
-	sOut      uint16 // negotiated outbound streams
-	sMax      int    // largest message
-	sBuf      int    // send buffer bytes
-	sEng      int    // bytes the engine's send buffer held when published
-	pend      []pendMsg
-	pendSpare []pendMsg
+	sOut      uint16       // negotiated outbound streams
+	sMax      int          // largest message
+	sBuf      int          // send buffer bytes
+	sEng      int          // bytes the engine's send buffer held when published
+	pend      []outMessage // data: pooled copies (runner.msgs)
+	pendSpare []outMessage
 	pendBytes int // charge of pend: data + sendMsgOverhead per message
 
 	readable chan struct{} // 1-slot: q may be non-empty or closed
@@ -112,7 +143,7 @@ func (e *runner) newHandle(a *association, peer netip.AddrPort, localPort, peerP
 // push appends an item (called by the loop). size counts against the
 // queue's byte limit.
 func (h *assocHandle) push(d delivery, size int) {
-	if ac, ok := d.Event.(AssocChange); ok && (ac.State == CommUp || ac.State == Restart) {
+	if ac, ok := d.ev.(AssocChange); ok && (ac.State == CommUp || ac.State == Restart) {
 		h.upOnce.Do(func() { close(h.upCh) })
 	}
 	h.mu.Lock()
@@ -121,14 +152,30 @@ func (h *assocHandle) push(d delivery, size int) {
 	signal1(h.readable)
 }
 
+// pushLocked appends d stamped with the association it belongs to (h.mu
+// held).
 func (h *assocHandle) pushLocked(d delivery, size int) {
 	if h.head > 0 && h.head == len(h.q) {
 		clear(h.q)
 		h.q = h.q[:0]
 		h.head = 0
 	}
+	d.from, d.assoc = h.peerSCTPAddr(), h.id
+	if d.ev == nil {
+		d.info.AssocID = h.id
+	}
 	h.q = append(h.q, d)
 	h.bytes += size
+}
+
+// message returns the delivery of m without its data (loop only): the
+// metadata of the message, ready for a buffer from the runner's pool.
+func (h *assocHandle) message(m *inMessage) delivery {
+	d := delivery{rec: h, info: SndRcvInfo{Stream: m.stream, SSN: m.ssn, PPID: m.ppid, TSN: m.tsn}}
+	if m.unordered {
+		d.info.Flags = MSG_UNORDERED
+	}
+	return d
 }
 
 // pushEvent queues an event (called by the loop), charged eventSize bytes
@@ -147,7 +194,7 @@ func (h *assocHandle) pushEvent(ev Event, limit int) bool {
 			return false
 		}
 	}
-	h.push(delivery{Event: ev}, size)
+	h.push(delivery{ev: ev}, size)
 	return true
 }
 
@@ -180,15 +227,6 @@ func essentialEvent(ev Event) bool {
 	return false
 }
 
-// deliverySize is what d counts against the handle's byte limit (as
-// pushed: messages by length, events by eventSize).
-func deliverySize(d *delivery) int {
-	if d.Event != nil {
-		return eventSize(d.Event)
-	}
-	return len(d.Data)
-}
-
 func (h *assocHandle) queued() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -212,8 +250,8 @@ func (h *assocHandle) peerAddr() netip.AddrPort { return h.peer }
 func (h *assocHandle) runner() *runner { return h.ep }
 
 // ended is closed when the association has reached CLOSED (after a graceful
-// shutdown, an abort, a failure, or Endpoint.Close). Items already queued
-// can still be read with Next.
+// shutdown, an abort, a failure, or runner.close). Items already queued
+// can still be read with next.
 func (h *assocHandle) ended() <-chan struct{} { return h.gone }
 
 // endErr returns why the association closed: nil while open, ErrClosed after
@@ -253,7 +291,7 @@ func (h *assocHandle) waitEstablished(ctx context.Context) error {
 
 // next returns the next item (message or event) in order, blocking until
 // one arrives or ctx ends. After the association closed and every item was
-// returned it fails with an error matching io.EOF and Err().
+// returned it fails with an error matching io.EOF and endErr().
 func (h *assocHandle) next(ctx context.Context) (delivery, error) {
 	for {
 		h.mu.Lock()
@@ -262,7 +300,7 @@ func (h *assocHandle) next(ctx context.Context) (delivery, error) {
 			h.q[h.head] = delivery{}
 			h.head++
 			wasFull := h.bytes >= h.ep.cfg.RecvQueueBytes
-			h.bytes -= deliverySize(&d)
+			h.bytes -= d.size()
 			more := h.head < len(h.q)
 			closed := h.closed
 			h.mu.Unlock()
@@ -290,7 +328,7 @@ func (h *assocHandle) next(ctx context.Context) (delivery, error) {
 	}
 }
 
-// endOfAssocError is returned by Next after the last item: it matches
+// endOfAssocError is returned by next after the last item: it matches
 // io.EOF and the association's close reason.
 type endOfAssocError struct{ err error }
 
@@ -305,7 +343,7 @@ func (e *endOfAssocError) Is(target error) bool { return target == io.EOF }
 func (e *endOfAssocError) Unwrap() error        { return e.err }
 
 // recv returns the next message, copying it into buf; events are skipped
-// (use Next to see them). If buf is too small the message is truncated and
+// (use next to see them). If buf is too small the message is truncated and
 // the error is io.ErrShortBuffer with n = len(buf).
 func (h *assocHandle) recv(ctx context.Context, buf []byte) (int, delivery, error) {
 	for {
@@ -313,13 +351,13 @@ func (h *assocHandle) recv(ctx context.Context, buf []byte) (int, delivery, erro
 		if err != nil {
 			return 0, d, err
 		}
-		if d.Event != nil {
+		if d.ev != nil {
 			continue
 		}
-		n := copy(buf, d.Data)
-		full := len(d.Data)
-		h.recycle(d.Data)
-		d.Data = nil
+		n := copy(buf, d.msg)
+		full := len(d.msg)
+		h.recycle(d.msg)
+		d.msg = nil
 		if n < full {
 			return n, d, io.ErrShortBuffer
 		}
@@ -327,25 +365,18 @@ func (h *assocHandle) recv(ctx context.Context, buf []byte) (int, delivery, erro
 	}
 }
 
-// recycle hands a Delivery's Data back for reuse; b must not be used
+// recycle hands a delivery's msg back for reuse; b must not be used
 // afterwards.
 func (h *assocHandle) recycle(b []byte) { h.ep.msgs.put(b) }
 
-// pendMsg is a message accepted by TrySend and not yet handed to the
-// association; data is a pooled copy (Endpoint.msgs).
-type pendMsg struct {
-	data []byte
-	p    SendParams
-}
-
 // trySend queues a message without blocking; ErrWouldBlock when the send
-// buffer is full. data is copied.
-func (h *assocHandle) trySend(data []byte, p SendParams) error {
-	if h.trySendFast(data, p) {
+// buffer is full. m.data is copied.
+func (h *assocHandle) trySend(m outMessage) error {
+	if h.trySendFast(m) {
 		return nil
 	}
 	o := h.ep.getOp()
-	o.kind, o.h, o.data, o.params = opSend, h, data, p
+	o.kind, o.h, o.msg = opSend, h, m
 	err := h.ep.submit(o)
 	if err == nil {
 		err = o.err
@@ -362,9 +393,9 @@ func (h *assocHandle) trySend(data []byte, p SendParams) error {
 // Errors: ErrNotEstablished, ErrShuttingDown, ErrClosed/ErrAborted (wrapped
 // with the reason), ErrInvalidArgument-like engine errors (message too
 // large, invalid stream), ErrEndpointClosed, ctx.Err().
-func (h *assocHandle) send(ctx context.Context, data []byte, p SendParams) error {
+func (h *assocHandle) send(ctx context.Context, m outMessage) error {
 	for {
-		err := h.trySend(data, p)
+		err := h.trySend(m)
 		if err != ErrWouldBlock {
 			return err
 		}
@@ -391,24 +422,26 @@ const pendMax = 128
 // through the pending queue).
 const pendMaxMessage = 16 << 10
 
-// trySendFast queues a copy of data in the handle's pending queue when the
+// trySendFast queues m, with a copy of its data, in the handle's pending
+// queue when the
 // association is established, the message passes the checks the engine
 // would make (non-empty, not over the maximum message size, a negotiated
 // stream) and it fits the send buffer with everything already queued.
-// Otherwise it reports false and TrySend takes the synchronous path,
+// Otherwise it reports false and trySend takes the synchronous path,
 // which reports the error (or ErrWouldBlock) exactly as the engine does.
-func (h *assocHandle) trySendFast(data []byte, p SendParams) bool {
-	n := len(data)
+func (h *assocHandle) trySendFast(m outMessage) bool {
+	n := len(m.data)
 	h.mu.Lock()
-	if !h.sfast || n == 0 || n > h.sMax || n > pendMaxMessage || p.Stream >= h.sOut || len(h.pend) >= pendMax ||
+	if !h.sfast || n == 0 || n > h.sMax || n > pendMaxMessage || m.stream >= h.sOut || len(h.pend) >= pendMax ||
 		h.sEng+h.pendBytes+n+sendMsgOverhead > h.sBuf {
 		h.mu.Unlock()
 		return false
 	}
 	b := h.ep.msgs.get(n)
-	copy(b, data)
+	copy(b, m.data)
+	m.data = b
 	first := len(h.pend) == 0
-	h.pend = append(h.pend, pendMsg{data: b, p: p})
+	h.pend = append(h.pend, m)
 	h.pendBytes += n + sendMsgOverhead
 	h.mu.Unlock()
 	if first {
@@ -446,21 +479,27 @@ func (h *assocHandle) publish() {
 func (h *assocHandle) failPendingLocked(err error) {
 	for i := range h.pend {
 		m := &h.pend[i]
-		ev := SendFailed{ID: h.id, Stream: m.p.Stream, PPID: m.p.PPID, Context: m.p.Context, Unsent: true, Data: m.data, Err: err}
-		h.pushLocked(delivery{Event: ev}, eventSize(ev))
-		h.pend[i] = pendMsg{}
+		ev := unsentFailure(h.id, m, err)
+		h.pushLocked(delivery{ev: ev}, eventSize(ev))
+		h.pend[i] = outMessage{}
 	}
 	h.pend = h.pend[:0]
 	h.pendBytes = 0
 }
 
-func (h *assocHandle) sendOnLoop(now time.Time, data []byte, p SendParams) error {
+// unsentFailure is the SendFailed event that hands a pending message the
+// association never took back to the user (never transmitted: Unsent).
+func unsentFailure(id AssocID, m *outMessage, err error) SendFailed {
+	return SendFailed{ID: id, Stream: m.stream, PPID: m.ppid, Context: m.context, Unsent: true, Data: m.data, Err: err}
+}
+
+func (h *assocHandle) sendOnLoop(now time.Time, m outMessage) error {
 	h.ep.sendPending(now, h)
 	if h.a == nil || h.ep.handles[h.id] != h {
 		return h.closedErr()
 	}
 	h.ep.core.poke(h.a)
-	err := h.a.send(now, outMessage{stream: p.Stream, ppid: p.PPID, unordered: p.Unordered, data: data, ttl: p.TTL, context: p.Context})
+	err := h.a.send(now, m)
 	if errors.Is(err, errSendBufferFull) {
 		h.sendBlocked = true
 	}
@@ -490,9 +529,9 @@ func (h *assocHandle) release() error {
 	})
 	h.mu.Lock()
 	for i := h.head; i < len(h.q); i++ {
-		if h.q[i].Data != nil {
-			h.bytes -= len(h.q[i].Data)
-			h.q[i].Data = nil
+		if h.q[i].msg != nil {
+			h.bytes -= len(h.q[i].msg)
+			h.q[i].msg = nil
 		}
 	}
 	h.mu.Unlock()

@@ -45,18 +45,18 @@ func TestAsyncSendOrderAndErrors(t *testing.T) {
 		if !fast || out == 0 || maxMsg == 0 {
 			t.Fatalf("fast send path not published after CommUp: fast=%v out=%d max=%d", fast, out, maxMsg)
 		}
-		if err := h.trySend(nil, SendParams{}); !errors.Is(err, errEmptyMessage) {
+		if err := h.trySend(outMessage{}); !errors.Is(err, errEmptyMessage) {
 			t.Errorf("empty message: %v, want errEmptyMessage", err)
 		}
-		if err := h.trySend([]byte("x"), SendParams{Stream: out}); !errors.Is(err, errInvalidStream) {
+		if err := h.trySend(outMessage{data: []byte("x"), stream: out}); !errors.Is(err, errInvalidStream) {
 			t.Errorf("stream %d of %d: %v, want errInvalidStream", out, out, err)
 		}
-		if err := h.trySend(make([]byte, maxMsg+1), SendParams{}); !errors.Is(err, errMessageTooLarge) {
+		if err := h.trySend(outMessage{data: make([]byte, maxMsg+1)}); !errors.Is(err, errMessageTooLarge) {
 			t.Errorf("message of %d bytes: %v, want errMessageTooLarge", maxMsg+1, err)
 		}
 		const n = 200
 		for i := range n {
-			if err := h.send(ctx, epPayload(i, 1200), SendParams{Stream: uint16(i % 2), PPID: uint32(i)}); err != nil {
+			if err := h.send(ctx, outMessage{data: epPayload(i, 1200), stream: uint16(i % 2), ppid: uint32(i)}); err != nil {
 				t.Fatalf("Send %d: %v", i, err)
 			}
 		}
@@ -66,22 +66,22 @@ func TestAsyncSendOrderAndErrors(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Next after %d messages: %v", got, err)
 			}
-			if d.Event != nil {
+			if d.ev != nil {
 				continue
 			}
-			want := next[d.Stream]
-			if int(d.PPID) != want || !bytes.Equal(d.Data, epPayload(want, 1200)) {
-				t.Fatalf("stream %d: got message ppid %d, want %d (in order, intact)", d.Stream, d.PPID, want)
+			want := next[d.info.Stream]
+			if int(d.info.PPID) != want || !bytes.Equal(d.msg, epPayload(want, 1200)) {
+				t.Fatalf("stream %d: got message ppid %d, want %d (in order, intact)", d.info.Stream, d.info.PPID, want)
 			}
-			next[d.Stream] += 2
+			next[d.info.Stream] += 2
 			got++
-			srv.recycle(d.Data)
+			srv.recycle(d.msg)
 		}
 		if err := h.abort("done"); err != nil {
 			t.Fatal(err)
 		}
 		<-h.ended()
-		if err := h.trySend([]byte("x"), SendParams{}); !errors.Is(err, ErrClosed) {
+		if err := h.trySend(outMessage{data: []byte("x")}); !errors.Is(err, ErrClosed) {
 			t.Errorf("send after abort: %v, want ErrClosed", err)
 		}
 	})
@@ -100,7 +100,7 @@ func TestAsyncSendPendingFailedOnAbort(t *testing.T) {
 		// cannot move them before this op returns), then abort.
 		if err := a.do(func(now time.Time) {
 			for i, m := range msgs {
-				sendErrs = append(sendErrs, h.trySend(m, SendParams{Stream: 1, PPID: uint32(50 + i), Context: uint32(i)}))
+				sendErrs = append(sendErrs, h.trySend(outMessage{data: m, stream: 1, ppid: uint32(50 + i), context: uint32(i)}))
 			}
 			h.a.abort(now, "test")
 		}); err != nil {
@@ -121,7 +121,7 @@ func TestAsyncSendPendingFailedOnAbort(t *testing.T) {
 				}
 				break
 			}
-			switch ev := d.Event.(type) {
+			switch ev := d.ev.(type) {
 			case AssocChange:
 				if ev.State == CommLost {
 					terminal = true
@@ -160,7 +160,7 @@ func TestAsyncSendBlockedSenderWokenByAbort(t *testing.T) {
 		done := make(chan error, 1)
 		go func() {
 			for i := 0; ; i++ {
-				if err := h.send(ctx, epPayload(i, 1200), SendParams{}); err != nil {
+				if err := h.send(ctx, outMessage{data: epPayload(i, 1200)}); err != nil {
 					done <- err
 					return
 				}
@@ -189,14 +189,14 @@ func TestAsyncSendThenShutdownDelivers(t *testing.T) {
 		ctx := testCtx(t, time.Minute)
 		const n = 100
 		for i := range n {
-			if err := h.send(ctx, epPayload(i, 1200), SendParams{PPID: uint32(i)}); err != nil {
+			if err := h.send(ctx, outMessage{data: epPayload(i, 1200), ppid: uint32(i)}); err != nil {
 				t.Fatalf("Send %d: %v", i, err)
 			}
 		}
 		if err := h.shutdown(); err != nil {
 			t.Fatal(err)
 		}
-		if err := h.trySend([]byte("late"), SendParams{}); !errors.Is(err, ErrShuttingDown) && !errors.Is(err, ErrClosed) {
+		if err := h.trySend(outMessage{data: []byte("late")}); !errors.Is(err, ErrShuttingDown) && !errors.Is(err, ErrClosed) {
 			t.Errorf("send after Shutdown: %v, want ErrShuttingDown", err)
 		}
 		got := 0
@@ -208,14 +208,14 @@ func TestAsyncSendThenShutdownDelivers(t *testing.T) {
 				}
 				break
 			}
-			if sf, ok := d.Event.(SendFailed); ok {
+			if sf, ok := d.ev.(SendFailed); ok {
 				t.Fatalf("unexpected %v", sf)
 			}
-			if d.Event != nil {
+			if d.ev != nil {
 				continue
 			}
-			if int(d.PPID) != got || !bytes.Equal(d.Data, epPayload(got, 1200)) {
-				t.Fatalf("message %d: got ppid %d", got, d.PPID)
+			if int(d.info.PPID) != got || !bytes.Equal(d.msg, epPayload(got, 1200)) {
+				t.Fatalf("message %d: got ppid %d", got, d.info.PPID)
 			}
 			got++
 		}
@@ -228,7 +228,7 @@ func TestAsyncSendThenShutdownDelivers(t *testing.T) {
 			if err != nil {
 				break
 			}
-			if sf, ok := d.Event.(SendFailed); ok {
+			if sf, ok := d.ev.(SendFailed); ok {
 				t.Fatalf("client reported %v", sf)
 			}
 		}

@@ -65,7 +65,7 @@ func benchStream(b *testing.B, ctx context.Context, h, s *assocHandle) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := h.send(ctx, msg, SendParams{}); err != nil {
+		if err := h.send(ctx, outMessage{data: msg}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -83,7 +83,7 @@ func TestEndpointErrorFloodBounded(t *testing.T) {
 		// The association still works: data sent now arrives once the
 		// application reads (after the Accepted/CommUp and queued events).
 		msg := []byte("still alive")
-		if err := h.send(ctx, msg, SendParams{PPID: 7}); err != nil {
+		if err := h.send(ctx, outMessage{data: msg, ppid: 7}); err != nil {
 			t.Fatal(err)
 		}
 		srv, err := victim.accept(ctx, 9)
@@ -97,15 +97,15 @@ func TestEndpointErrorFloodBounded(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Next after %d events: %v", events, err)
 			}
-			if d.Event != nil {
-				if ac, ok := d.Event.(AssocChange); ok && ac.State == CommUp {
+			if d.ev != nil {
+				if ac, ok := d.ev.(AssocChange); ok && ac.State == CommUp {
 					sawUp = true
 				}
 				events++
 				continue
 			}
-			if !bytes.Equal(d.Data, msg) || d.PPID != 7 {
-				t.Fatalf("got %q ppid %d", d.Data, d.PPID)
+			if !bytes.Equal(d.msg, msg) || d.info.PPID != 7 {
+				t.Fatalf("got %q ppid %d", d.msg, d.info.PPID)
 			}
 			break
 		}
@@ -128,20 +128,20 @@ func TestRecvQueueEventsBounded(t *testing.T) {
 	q := newRecvQueue(1024)
 	pushed := 0
 	for range 1000 {
-		if q.tryPush(rqItem{ev: RemoteError{ID: 1, Code: 1, Info: make([]byte, 10)}}) {
+		if q.tryPush(delivery{ev: RemoteError{ID: 1, Code: 1, Info: make([]byte, 10)}}) {
 			pushed++
 		}
 	}
 	if pushed == 0 || pushed > 1024/74+1 {
 		t.Fatalf("%d RemoteErrors accepted into a 1024-byte queue", pushed)
 	}
-	if q.tryPush(rqItem{ev: PeerAddrChange{ID: 1}}) {
+	if q.tryPush(delivery{ev: PeerAddrChange{ID: 1}}) {
 		t.Fatal("PeerAddrChange accepted into a full queue")
 	}
-	if !q.tryPush(rqItem{ev: AssocChange{ID: 1, State: CommLost}}) {
+	if !q.tryPush(delivery{ev: AssocChange{ID: 1, State: CommLost}}) {
 		t.Fatal("CommLost refused by a full queue")
 	}
-	if !q.tryPush(rqItem{ev: SendFailed{ID: 1, Data: make([]byte, 100)}}) {
+	if !q.tryPush(delivery{ev: SendFailed{ID: 1, Data: make([]byte, 100)}}) {
 		t.Fatal("SendFailed refused by a full queue")
 	}
 	if q.len() != pushed+2 {

@@ -31,7 +31,7 @@ func TestEndpointJoinsPartialDelivery(t *testing.T) {
 		}
 		sizes := []int{100 << 10, 10, 60 << 10, 3000}
 		for i, n := range sizes {
-			if err := h.send(ctx, epPayload(i, n), SendParams{PPID: uint32(i)}); err != nil {
+			if err := h.send(ctx, outMessage{data: epPayload(i, n), ppid: uint32(i)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -42,12 +42,12 @@ func TestEndpointJoinsPartialDelivery(t *testing.T) {
 				if err != nil {
 					t.Fatalf("message %d: %v", i, err)
 				}
-				if d.Event == nil {
+				if d.ev == nil {
 					break
 				}
 			}
-			if d.PPID != uint32(i) || !bytes.Equal(d.Data, epPayload(i, n)) {
-				t.Fatalf("delivery %d: ppid %d, %d bytes; want message %d of %d bytes", i, d.PPID, len(d.Data), i, n)
+			if d.info.PPID != uint32(i) || !bytes.Equal(d.msg, epPayload(i, n)) {
+				t.Fatalf("delivery %d: ppid %d, %d bytes; want message %d of %d bytes", i, d.info.PPID, len(d.msg), i, n)
 			}
 		}
 		st, err := srv.stats()
@@ -82,7 +82,7 @@ func TestEndpointJoinBounded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := h.send(ctx, epPayload(1, 100<<10), SendParams{}); err != nil {
+		if err := h.send(ctx, outMessage{data: epPayload(1, 100<<10)}); err != nil {
 			t.Fatal(err)
 		}
 		for {
@@ -93,8 +93,8 @@ func TestEndpointJoinBounded(t *testing.T) {
 				}
 				break
 			}
-			if d.Event == nil {
-				t.Fatalf("oversized message delivered (%d bytes)", len(d.Data))
+			if d.ev == nil {
+				t.Fatalf("oversized message delivered (%d bytes)", len(d.msg))
 			}
 		}
 		<-h.ended()

@@ -1,7 +1,6 @@
 package sctp
 
 import (
-	"context"
 	"net/netip"
 	"time"
 )
@@ -15,26 +14,6 @@ import (
 // peer returns the peer's primary IP and SCTP port.
 func (h *assocHandle) peerSCTPAddr() netip.AddrPort {
 	return netip.AddrPortFrom(h.peerAddr().Addr().Unmap(), h.peerSCTPPort())
-}
-
-// next returns the association's next message or event as a queue item.
-func (h *assocHandle) nextItem(ctx context.Context) (rqItem, error) {
-	d, err := h.next(ctx)
-	if err != nil {
-		return rqItem{}, err
-	}
-	if d.Event != nil {
-		return rqItem{ev: d.Event}, nil
-	}
-	it := rqItem{msg: d.Data, rec: h, info: SndRcvInfo{Stream: d.Stream, SSN: d.SSN, PPID: d.PPID, TSN: d.TSN}}
-	if d.Unordered {
-		it.info.Flags = MSG_UNORDERED
-	}
-	return it, nil
-}
-
-func sendParams(si *SndInfo) SendParams {
-	return SendParams{Stream: si.Stream, PPID: si.PPID, Unordered: si.Flags&MSG_UNORDERED != 0, TTL: si.TTL, Context: si.Context}
 }
 
 // apiStats is AssocStats plus what Status needs from the data path.

@@ -71,13 +71,13 @@ func echoServer(t testing.TB, ctx context.Context, e *runner, port uint16, wg *s
 						ends <- err
 						return
 					}
-					if d.Event != nil {
+					if d.ev != nil {
 						continue
 					}
-					if err := h.send(ctx, d.Data, SendParams{Stream: d.Stream, PPID: d.PPID, Unordered: d.Unordered}); err != nil {
+					if err := h.send(ctx, outMessage{data: d.msg, stream: d.info.Stream, ppid: d.info.PPID, unordered: d.info.Flags&MSG_UNORDERED != 0}); err != nil {
 						return
 					}
-					h.recycle(d.Data)
+					h.recycle(d.msg)
 				}
 			}()
 		}
@@ -109,7 +109,7 @@ func TestEndpointEchoLoopback(t *testing.T) {
 			go func() {
 				for i := 0; i < n; i++ {
 					size := 1 + (i*977)%8192
-					if err := h.send(ctx, epPayload(i, size), SendParams{Stream: uint16(i % 4), PPID: uint32(i)}); err != nil {
+					if err := h.send(ctx, outMessage{data: epPayload(i, size), stream: uint16(i % 4), ppid: uint32(i)}); err != nil {
 						t.Errorf("Send %d: %v", i, err)
 						return
 					}
@@ -125,14 +125,14 @@ func TestEndpointEchoLoopback(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Next after %d echoes: %v", got, err)
 				}
-				if d.Event != nil {
+				if d.ev != nil {
 					continue
 				}
-				k := perStream[d.Stream]
-				i := want[d.Stream][k]
-				perStream[d.Stream]++
-				if d.PPID != uint32(i) || !bytes.Equal(d.Data, epPayload(i, 1+(i*977)%8192)) {
-					t.Fatalf("echo %d on stream %d: ppid %d, %d bytes", i, d.Stream, d.PPID, len(d.Data))
+				k := perStream[d.info.Stream]
+				i := want[d.info.Stream][k]
+				perStream[d.info.Stream]++
+				if d.info.PPID != uint32(i) || !bytes.Equal(d.msg, epPayload(i, 1+(i*977)%8192)) {
+					t.Fatalf("echo %d on stream %d: ppid %d, %d bytes", i, d.info.Stream, d.info.PPID, len(d.msg))
 				}
 				got++
 			}
@@ -148,7 +148,7 @@ func TestEndpointEchoLoopback(t *testing.T) {
 					}
 					break
 				}
-				if ac, ok := d.Event.(AssocChange); ok && ac.State == ShutdownComp {
+				if ac, ok := d.ev.(AssocChange); ok && ac.State == ShutdownComp {
 					sawComp = true
 				}
 			}
@@ -251,7 +251,7 @@ func TestEndpointCloseAbortsAssociations(t *testing.T) {
 			t.Fatalf("second Close: %v", err)
 		}
 		<-h.ended()
-		if err := h.trySend([]byte("x"), SendParams{}); err == nil {
+		if err := h.trySend(outMessage{data: []byte("x")}); err == nil {
 			t.Fatal("send on a closed endpoint succeeded")
 		}
 		if _, err := a.connectWait(ctx, b.localAddr(), 9); !errors.Is(err, ErrEndpointClosed) {
@@ -266,7 +266,7 @@ func TestEndpointCloseAbortsAssociations(t *testing.T) {
 				}
 				break
 			}
-			if ac, ok := d.Event.(AssocChange); ok && ac.State == CommLost {
+			if ac, ok := d.ev.(AssocChange); ok && ac.State == CommLost {
 				lost = true
 			}
 		}
@@ -291,7 +291,7 @@ func TestEndpointPeerUnreachable(t *testing.T) {
 		}
 		n.SetPartition(a.localAddr(), b.localAddr(), true)
 		n.SetPartition(b.localAddr(), a.localAddr(), true)
-		if err := h.send(ctx, []byte("lost"), SendParams{}); err != nil {
+		if err := h.send(ctx, outMessage{data: []byte("lost")}); err != nil {
 			t.Fatal(err)
 		}
 		start := time.Now()
@@ -302,7 +302,7 @@ func TestEndpointPeerUnreachable(t *testing.T) {
 		if el := time.Since(start); el < 10*time.Second {
 			t.Fatalf("failed after only %v of virtual time", el)
 		}
-		if err := h.send(ctx, []byte("x"), SendParams{}); !errors.Is(err, ErrClosed) {
+		if err := h.send(ctx, outMessage{data: []byte("x")}); !errors.Is(err, ErrClosed) {
 			t.Fatalf("Send after failure: %v", err)
 		}
 	})
@@ -338,7 +338,7 @@ func TestEndpointBackpressure(t *testing.T) {
 		sent := 0
 		for ; sent < 10000; sent++ {
 			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			err := h.send(sctx, msg, SendParams{})
+			err := h.send(sctx, outMessage{data: msg})
 			cancel()
 			if errors.Is(err, context.DeadlineExceeded) {
 				break
@@ -350,7 +350,7 @@ func TestEndpointBackpressure(t *testing.T) {
 		if sent == 10000 {
 			t.Fatal("10000 × 8 KiB sent to a receiver that never reads: no backpressure")
 		}
-		if err := h.trySend(msg, SendParams{}); !errors.Is(err, ErrWouldBlock) {
+		if err := h.trySend(outMessage{data: msg}); !errors.Is(err, ErrWouldBlock) {
 			t.Fatalf("TrySend with a full buffer: %v", err)
 		}
 		srv, err := b.accept(ctx, 9)
@@ -475,7 +475,7 @@ func TestEndpointDropReasons(t *testing.T) {
 			t.Fatalf("hostile datagrams changed association state: %+v", st)
 		}
 		// The association still works.
-		if err := h.send(ctx, []byte("still here"), SendParams{}); err != nil {
+		if err := h.send(ctx, outMessage{data: []byte("still here")}); err != nil {
 			t.Fatal(err)
 		}
 		buf := make([]byte, 64)
@@ -519,7 +519,7 @@ func TestEndpointListenerLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := h.send(ctx, []byte("queued before accept"), SendParams{}); err != nil {
+		if err := h.send(ctx, outMessage{data: []byte("queued before accept")}); err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()
@@ -550,7 +550,7 @@ func TestEndpointListenerLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := 0; i < 50; i++ {
-			if err := h2.send(ctx, make([]byte, 1000), SendParams{}); err != nil {
+			if err := h2.send(ctx, outMessage{data: make([]byte, 1000)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -561,7 +561,7 @@ func TestEndpointListenerLifecycle(t *testing.T) {
 			if err != nil {
 				break
 			}
-			if d.Event == nil {
+			if d.ev == nil {
 				t.Fatal("a released handle delivered a message")
 			}
 		}

@@ -944,14 +944,23 @@ func (s *Socket) send(ctx context.Context, e *assocEntry, msg []byte, si *SndInf
 	if s.wdl.expired() {
 		return errDeadline
 	}
-	err := e.a.trySend(msg, sendParams(si))
+	m := si.message(msg)
+	err := e.a.trySend(m)
 	if err != ErrWouldBlock {
 		return e.mapSendErr(err)
 	}
 	opCtx, cancel := s.opContext(ctx, &s.wdl)
 	defer cancel()
-	err = e.a.send(opCtx, msg, sendParams(si))
+	err = e.a.send(opCtx, m)
 	return s.opError(ctx, &s.wdl, e.mapSendErr(err))
+}
+
+// message is msg sent with si in the form the runtime and the engine
+// share: the one conversion of a user message on its way out (the
+// runtime copies msg; the caller may reuse it).
+func (si *SndInfo) message(msg []byte) outMessage {
+	return outMessage{stream: si.Stream, ppid: si.PPID, unordered: si.Flags&MSG_UNORDERED != 0,
+		data: msg, ttl: si.TTL, context: si.Context}
 }
 
 // SCTPRecv returns the next message or notification of the socket
@@ -1306,9 +1315,8 @@ type assocEntry struct {
 }
 
 func (s *Socket) newEntry(a *assocHandle) *assocEntry {
-	p := a.peerSCTPAddr()
 	ctx, cancel := context.WithCancel(context.Background())
-	return &assocEntry{a: a, id: a.id, peer: netip.AddrPortFrom(p.Addr().Unmap(), p.Port()),
+	return &assocEntry{a: a, id: a.assocID(), peer: a.peerSCTPAddr(),
 		up: make(chan struct{}), down: make(chan struct{}), owner: s, ctx: ctx, cancel: cancel}
 }
 
@@ -1361,13 +1369,13 @@ func (s *Socket) attach(e *assocEntry) bool {
 	return true
 }
 
-// pump moves the association's messages and events, in order, into its
-// owning socket's receive queue, and tracks the association's state from
-// its events. It blocks while the queue is full (backpressure reaches the
+// pump moves the association's deliveries (messages and events), in
+// order and in the form the handle queued them, into its owning socket's
+// receive queue, and tracks the association's state from its events. It blocks while the queue is full (backpressure reaches the
 // peer through the receive window) and ends with the association.
 func (e *assocEntry) pump() {
 	for {
-		it, err := e.a.nextItem(e.ctx)
+		it, err := e.a.next(e.ctx)
 		if err != nil {
 			e.markDown(err)
 			e.detach()
@@ -1376,11 +1384,7 @@ func (e *assocEntry) pump() {
 		}
 		if it.ev != nil {
 			it.ev = e.track(it.ev)
-		}
-		it.from = e.peer
-		it.assoc = e.id
-		if it.ev == nil {
-			it.info.AssocID = e.id
+		} else {
 			e.touch()
 		}
 		for {
@@ -1425,7 +1429,7 @@ func (e *assocEntry) track(ev Event) Event {
 
 // wantsItem reports whether s delivers it: data unless shut for reading,
 // notifications of subscribed categories.
-func (s *Socket) wantsItem(it *rqItem) bool {
+func (s *Socket) wantsItem(it *delivery) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.rdShut {

@@ -1,33 +1,11 @@
 package sctp
 
-import (
-	"net/netip"
-	"sync"
-)
+import "sync"
 
-// rqItem is one item waiting in a socket's receive queue: a complete user
-// message with its metadata, or a notification.
-type rqItem struct {
-	from  netip.AddrPort
-	assoc AssocID
-	msg   []byte
-	info  SndRcvInfo
-	ev    Event        // non-nil: a notification
-	off   int          // bytes of msg already returned by partial SCTPRecv reads
-	rec   *assocHandle // where msg can be recycled once copied out (nil: keep)
-}
-
-// size is what the item counts against the queue's byte limit.
-func (it *rqItem) size() int {
-	if it.ev != nil {
-		return eventSize(it.ev)
-	}
-	return len(it.msg) - it.off
-}
-
-// recvQueue is a socket's receive queue: a FIFO of rqItems bounded in
+// recvQueue is a socket's receive queue: a FIFO of deliveries (the items
+// of runtime_assoc.go, as the pumps take them from the handles) bounded in
 // bytes (the receive buffer, SO_RCVBUF). Producers (the per-association
-// pumps) block in waitSpace while it is full, which leaves messages in the
+// pumps) wait on space() while it is full, which leaves messages in the
 // association and so closes the peer's window (RFC 9260 §6.2 a_rwnd):
 // flow control reaches the peer. A single item larger than the limit is
 // still accepted when the queue is empty, so no message is ever stuck.
@@ -37,7 +15,7 @@ func (it *rqItem) size() int {
 // so any number of goroutines may wait.
 type recvQueue struct {
 	mu    sync.Mutex
-	items []rqItem // items[head:] are queued
+	items []delivery // items[head:] are queued
 	head  int
 	bytes int
 	limit int
@@ -75,11 +53,11 @@ func (q *recvQueue) setLimit(n int) {
 // notifications (state changes, SendFailed: essentialEvent) are accepted
 // beyond it, so a peer flooding ERROR chunks cannot grow the queue without
 // bound — the pump blocks instead and the excess is dropped upstream.
-func (q *recvQueue) tryPush(it rqItem) bool { return q.push(it, false) }
+func (q *recvQueue) tryPush(it delivery) bool { return q.push(it, false) }
 
 // push appends it; force accepts it beyond the limit (Peeloff moving
 // items that were already accepted by another queue).
-func (q *recvQueue) push(it rqItem, force bool) bool {
+func (q *recvQueue) push(it delivery, force bool) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	n := len(q.items) - q.head
@@ -103,11 +81,11 @@ func (q *recvQueue) push(it rqItem, force bool) bool {
 // message longer than maxlen (maxlen >= 0), only its next maxlen bytes are
 // returned, the rest stays at the front, and eor is false; otherwise eor
 // is true (for notifications too).
-func (q *recvQueue) pop(maxlen int) (rqItem, bool, bool) {
+func (q *recvQueue) pop(maxlen int) (delivery, bool, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.head == len(q.items) {
-		return rqItem{}, false, false
+		return delivery{}, false, false
 	}
 	it := &q.items[q.head]
 	if it.ev == nil && maxlen >= 0 && len(it.msg)-it.off > maxlen {
@@ -124,7 +102,7 @@ func (q *recvQueue) pop(maxlen int) (rqItem, bool, bool) {
 	out := *it
 	out.msg = it.msg[it.off:]
 	q.bytes -= it.size()
-	q.items[q.head] = rqItem{}
+	q.items[q.head] = delivery{}
 	q.head++
 	if q.head < len(q.items) {
 		signal(q.rd)
@@ -147,10 +125,10 @@ func (q *recvQueue) frontLen() (n int, isData, ok bool) {
 
 // take removes and returns every queued item of association id, in order
 // (used by Peeloff to move them to the new socket).
-func (q *recvQueue) take(id AssocID) []rqItem {
+func (q *recvQueue) take(id AssocID) []delivery {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	var out []rqItem
+	var out []delivery
 	keep := q.items[:q.head]
 	for _, it := range q.items[q.head:] {
 		if it.assoc == id {
@@ -161,7 +139,7 @@ func (q *recvQueue) take(id AssocID) []rqItem {
 		}
 	}
 	for i := len(keep); i < len(q.items); i++ {
-		q.items[i] = rqItem{}
+		q.items[i] = delivery{}
 	}
 	q.items = keep
 	if len(out) > 0 {

@@ -154,16 +154,16 @@ func TestRecvQueue(t *testing.T) {
 	if _, _, ok := q.pop(10); ok {
 		t.Fatal("pop from empty queue")
 	}
-	if !q.tryPush(rqItem{assoc: 1, msg: make([]byte, 80)}) {
+	if !q.tryPush(delivery{assoc: 1, msg: make([]byte, 80)}) {
 		t.Fatal("first push refused")
 	}
-	if q.tryPush(rqItem{assoc: 2, msg: make([]byte, 30)}) {
+	if q.tryPush(delivery{assoc: 2, msg: make([]byte, 30)}) {
 		t.Fatal("push above the limit accepted")
 	}
-	if q.tryPush(rqItem{assoc: 2, ev: SenderDry{ID: 2}}) {
+	if q.tryPush(delivery{assoc: 2, ev: SenderDry{ID: 2}}) {
 		t.Fatal("droppable notification accepted above the limit")
 	}
-	if !q.tryPush(rqItem{assoc: 2, ev: AssocChange{ID: 2, State: CommLost}}) {
+	if !q.tryPush(delivery{assoc: 2, ev: AssocChange{ID: 2, State: CommLost}}) {
 		t.Fatal("state-change notification refused")
 	}
 	select {
@@ -181,7 +181,7 @@ func TestRecvQueue(t *testing.T) {
 	if n, isData, ok := q.frontLen(); !ok || isData || n != 0 {
 		t.Fatalf("frontLen = %d %v %v, want the notification", n, isData, ok)
 	}
-	if !q.tryPush(rqItem{assoc: 2, msg: make([]byte, 30)}) || !q.tryPush(rqItem{assoc: 1, msg: []byte("x")}) {
+	if !q.tryPush(delivery{assoc: 2, msg: make([]byte, 30)}) || !q.tryPush(delivery{assoc: 1, msg: []byte("x")}) {
 		t.Fatal("push after draining refused")
 	}
 	got := q.take(2)
@@ -193,7 +193,7 @@ func TestRecvQueue(t *testing.T) {
 		t.Fatalf("pop = %+v %v %v", it, eor, ok)
 	}
 	// A message larger than the limit is accepted into an empty queue.
-	if !q.tryPush(rqItem{msg: make([]byte, 500)}) {
+	if !q.tryPush(delivery{msg: make([]byte, 500)}) {
 		t.Fatal("large message refused by an empty queue")
 	}
 }
@@ -210,7 +210,7 @@ func TestRecvQueueConcurrent(t *testing.T) {
 		go func(p int) {
 			defer wg.Done()
 			for i := 0; i < per; i++ {
-				it := rqItem{assoc: AssocID(p), msg: []byte{byte(i), byte(i >> 8), 0, 0, 0, 0, 0, 0, 0, 0}}
+				it := delivery{assoc: AssocID(p), msg: []byte{byte(i), byte(i >> 8), 0, 0, 0, 0, 0, 0, 0, 0}}
 				for !q.tryPush(it) {
 					<-q.space()
 				}
