@@ -2,6 +2,7 @@ package sctp
 
 import (
 	"errors"
+	"github.com/usctp/sctp/internal/bufpool"
 	"time"
 )
 
@@ -170,7 +171,7 @@ var (
 // dataState is the data path of one association.
 type dataState struct {
 	cfg  dataConfig
-	pool bufPool
+	pool bufpool.Classes // message and fragment copies (single owner: no lock)
 
 	snd sendState
 	rcv recvState
@@ -232,7 +233,7 @@ func newDataState(cfg dataConfig, now time.Time) *dataState {
 		cfg.localRwnd = minRecvWindow
 	}
 	d := &dataState{cfg: cfg}
-	d.pool.init(int(cfg.localRwnd) + cfg.sndBuf)
+	d.pool.SetLimit(int(cfg.localRwnd) + cfg.sndBuf)
 	d.rto = newRTOState(cfg.rto)
 	d.cc = newRenoController(cfg.mtu, int(cfg.peerRwnd))
 	d.snd.init(&d.cfg)
@@ -304,7 +305,7 @@ func (d *dataState) trimIdle() {
 	if !d.idle() || r.items != 0 || r.pd.active {
 		return
 	}
-	d.pool.release()
+	d.pool.Release()
 	d.snd.freeMsgs = nil
 	// The queues grown to a window's worth of entries.
 	d.snd.chunks, d.snd.pending = ring[outChunk]{}, ring[*outMsg]{}
@@ -416,73 +417,4 @@ func (r *ring[T]) grow() {
 		nb[i] = r.buf[(r.head+i)&(len(r.buf)-1)]
 	}
 	r.buf, r.head = nb, 0
-}
-
-// bufPool recycles byte buffers in power-of-two size classes so message and
-// fragment copies allocate only while the pool warms up. Free buffers are
-// kept up to a byte limit so an idle association does not hoard memory.
-type bufPool struct {
-	free      [bufPoolClasses][][]byte
-	freeBytes int
-	limit     int
-}
-
-const (
-	bufPoolMinShift = 6  // 64 B
-	bufPoolMaxShift = 20 // 1 MiB; larger buffers are not pooled
-	bufPoolClasses  = bufPoolMaxShift - bufPoolMinShift + 1
-)
-
-func (p *bufPool) init(limit int) {
-	if limit < 1<<bufPoolMaxShift {
-		limit = 1 << bufPoolMaxShift
-	}
-	p.limit = limit
-}
-
-func bufClass(n int) int {
-	c := 0
-	for (1 << (bufPoolMinShift + c)) < n {
-		c++
-	}
-	return c
-}
-
-// release drops every free buffer.
-func (p *bufPool) release() {
-	for c := range p.free {
-		clear(p.free[c])
-		p.free[c] = nil
-	}
-	p.freeBytes = 0
-}
-
-// get returns a buffer of length n.
-func (p *bufPool) get(n int) []byte {
-	if n > 1<<bufPoolMaxShift {
-		return make([]byte, n)
-	}
-	c := bufClass(n)
-	if l := len(p.free[c]); l > 0 {
-		b := p.free[c][l-1]
-		p.free[c][l-1] = nil
-		p.free[c] = p.free[c][:l-1]
-		p.freeBytes -= cap(b)
-		return b[:n]
-	}
-	return make([]byte, n, 1<<(bufPoolMinShift+c))
-}
-
-// put gives b back; b must not be used afterwards.
-func (p *bufPool) put(b []byte) {
-	cp := cap(b)
-	if cp < 1<<bufPoolMinShift || cp > 1<<bufPoolMaxShift || cp&(cp-1) != 0 {
-		return
-	}
-	if p.freeBytes+cp > p.limit {
-		return
-	}
-	c := bufClass(cp)
-	p.free[c] = append(p.free[c], b[:0])
-	p.freeBytes += cp
 }

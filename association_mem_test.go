@@ -153,7 +153,7 @@ func TestIdleAssociationTrimsBuffers(t *testing.T) {
 		return read == 16 && client.data.idle()
 	})
 	held := func(a *association) int {
-		return a.data.pool.freeBytes + cap(a.data.snd.chunks.buf)*int(unsafe.Sizeof(outChunk{}))
+		return a.data.pool.IdleBytes() + cap(a.data.snd.chunks.buf)*int(unsafe.Sizeof(outChunk{}))
 	}
 	if held(client) == 0 || held(server) == 0 {
 		t.Fatalf("setup: no pooled buffers after the burst (client %d, server %d)", held(client), held(server))

@@ -265,7 +265,7 @@ func (d *dataState) handleData(now time.Time, c *chunk.Data) dataVerdict {
 	if filled {
 		r.pktImmediate = true // §6.7: SACK at once when a gap closes
 	}
-	buf := d.pool.get(n)
+	buf := d.pool.Get(n)
 	copy(buf, c.UserData)
 	r.buffered += n
 	r.items++

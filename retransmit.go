@@ -185,7 +185,7 @@ func (d *dataState) freeMsg(m *outMsg) {
 	if !m.expires.IsZero() {
 		d.snd.ttlLive--
 	}
-	d.pool.put(m.buf)
+	d.pool.Put(m.buf)
 	*m = outMsg{}
 	d.snd.freeMsgs = append(d.snd.freeMsgs, m)
 }

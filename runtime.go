@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/usctp/sctp/internal/bufpool"
 	"io"
 	"net"
 	"net/netip"
@@ -28,6 +29,10 @@ import (
 // only goroutine that touches the endpointCore and its associations; user
 // handles (Endpoint, Assoc) enqueue operations and wait on per-association
 // notification channels.
+
+// msgPoolIdle bounds the idle bytes of the runner's message pool: 256
+// buffers of every size class up to pendMaxMessage.
+const msgPoolIdle = 8 << 20
 
 // PacketConn is the datagram socket an Endpoint runs on. *udpencap.Conn
 // implements it; WrapDatagramConn adapts anything with the netip methods of
@@ -163,8 +168,8 @@ type runner struct {
 	timer    *time.Timer
 	tx       []udpencap.Message
 	txBufs   [][]byte
-	txN      int // datagrams of tx prepared but not yet written
-	msgs     msgPool
+	txN      int                  // datagrams of tx prepared but not yet written
+	msgs     bufpool.Shared       // received and pending message copies, handed between goroutines
 	retiring []*assocHandle       // terminal AssocChange dispatched; retired after the event queue
 	counters EndpointRuntimeStats // counters kept by the loop
 	// dirty lists the handles afterEvent must visit: their association
@@ -220,6 +225,7 @@ func newRunnerOn(pc PacketConn, cfg runnerConfig) *runner {
 		tx:        make([]udpencap.Message, cfg.BatchSize),
 		txBufs:    make([][]byte, cfg.BatchSize),
 	}
+	e.msgs.SetLimit(msgPoolIdle)
 	for i := 0; i < cap(e.rxFree); i++ {
 		b := &rxBatch{ms: make([]udpencap.Message, cfg.BatchSize)}
 		for j := range b.ms {
@@ -427,7 +433,7 @@ func (e *runner) sendPending(now time.Time, h *assocHandle) {
 			ev := unsentFailure(h.id, m, err)
 			h.push(delivery{ev: ev}, eventSize(ev))
 		} else {
-			e.msgs.put(m.data)
+			e.msgs.Put(m.data)
 		}
 		batch[i] = outMessage{}
 	}
@@ -758,7 +764,7 @@ func (e *runner) drain(now time.Time, h *assocHandle, force bool) {
 			continue
 		}
 		d := h.message(&m)
-		d.msg = e.msgs.get(len(m.data))
+		d.msg = e.msgs.Get(len(m.data))
 		copy(d.msg, m.data)
 		h.push(d, len(d.msg))
 	}
@@ -776,7 +782,7 @@ func (e *runner) joinPiece(now time.Time, h *assocHandle, m inMessage) bool {
 	if !h.joining {
 		h.joining = true
 		h.joinHdr = h.message(&m)
-		h.join = e.msgs.get(len(m.data))[:0]
+		h.join = e.msgs.Get(len(m.data))[:0]
 	}
 	if limit := joinLimit(h.a); len(h.join)+len(m.data) > limit {
 		e.dropJoin(h)
@@ -790,7 +796,7 @@ func (e *runner) joinPiece(now time.Time, h *assocHandle, m inMessage) bool {
 // dropJoin discards a partly joined message.
 func (e *runner) dropJoin(h *assocHandle) {
 	if h.joining {
-		e.msgs.put(h.join)
+		e.msgs.Put(h.join)
 		h.join, h.joining = nil, false
 	}
 }

@@ -367,7 +367,7 @@ func (h *assocHandle) recv(ctx context.Context, buf []byte) (int, delivery, erro
 
 // recycle hands a delivery's msg back for reuse; b must not be used
 // afterwards.
-func (h *assocHandle) recycle(b []byte) { h.ep.msgs.put(b) }
+func (h *assocHandle) recycle(b []byte) { h.ep.msgs.Put(b) }
 
 // trySend queues a message without blocking; ErrWouldBlock when the send
 // buffer is full. m.data is copied.
@@ -410,8 +410,8 @@ func (h *assocHandle) send(ctx context.Context, m outMessage) error {
 
 // pendMax bounds the messages pending in one handle: enough for several
 // full write batches per loop wake-up, few enough that their pooled
-// buffers are recycled (msgPool keeps up to 256 per size class) instead
-// of allocated. A sender beyond it takes the synchronous path, which
+// buffers are recycled instead of allocated (the runner's pool keeps 8 MiB
+// of idle buffers: 256 of each size class up to 16 KiB). A sender beyond it takes the synchronous path, which
 // first moves the pending messages into the association.
 const pendMax = 128
 
@@ -437,7 +437,7 @@ func (h *assocHandle) trySendFast(m outMessage) bool {
 		h.mu.Unlock()
 		return false
 	}
-	b := h.ep.msgs.get(n)
+	b := h.ep.msgs.Get(n)
 	copy(b, m.data)
 	m.data = b
 	first := len(h.pend) == 0
@@ -583,53 +583,4 @@ func (h *assocHandle) closedErr() error {
 		return fmt.Errorf("%w: %w", ErrClosed, e)
 	}
 	return ErrClosed
-}
-
-// msgPool recycles received-message buffers by size class (256 B × 4^k up
-// to 256 KiB); larger messages are allocated exactly.
-type msgPool struct {
-	mu      sync.Mutex
-	classes [6][][]byte
-}
-
-const msgPoolMin = 256
-
-func msgClass(n int) (int, int) {
-	size := msgPoolMin
-	for c := 0; c < 6; c++ {
-		if n <= size {
-			return c, size
-		}
-		size *= 4
-	}
-	return -1, n
-}
-
-func (p *msgPool) get(n int) []byte {
-	c, size := msgClass(n)
-	if c < 0 {
-		return make([]byte, n)
-	}
-	p.mu.Lock()
-	if l := len(p.classes[c]); l > 0 {
-		b := p.classes[c][l-1]
-		p.classes[c][l-1] = nil
-		p.classes[c] = p.classes[c][:l-1]
-		p.mu.Unlock()
-		return b[:n]
-	}
-	p.mu.Unlock()
-	return make([]byte, n, size)
-}
-
-func (p *msgPool) put(b []byte) {
-	c, size := msgClass(cap(b))
-	if c < 0 || cap(b) != size {
-		return
-	}
-	p.mu.Lock()
-	if len(p.classes[c]) < 256 {
-		p.classes[c] = append(p.classes[c], b[:0])
-	}
-	p.mu.Unlock()
 }

@@ -24,7 +24,7 @@ func (d *dataState) enqueue(now time.Time, m outMessage) error {
 		return errSendBufferFull
 	}
 	om := s.newMsg()
-	om.buf = d.pool.get(len(m.data))
+	om.buf = d.pool.Get(len(m.data))
 	copy(om.buf, m.data)
 	om.stream = m.stream
 	om.ppid = m.ppid
@@ -247,7 +247,7 @@ func insertByTSNAt(fs []inFrag, f inFrag) ([]inFrag, int) {
 func (d *dataState) dropFrag(f *inFrag) {
 	d.rcv.buffered -= len(f.buf)
 	d.rcv.items--
-	d.pool.put(f.buf)
+	d.pool.Put(f.buf)
 	f.buf = nil
 }
 
@@ -338,11 +338,11 @@ func (d *dataState) joinFrags(fs []inFrag, unordered bool) inMessage {
 		for i := range fs {
 			total += len(fs[i].buf)
 		}
-		data = d.pool.get(total)
+		data = d.pool.Get(total)
 		off := 0
 		for i := range fs {
 			off += copy(data[off:], fs[i].buf)
-			d.pool.put(fs[i].buf)
+			d.pool.Put(fs[i].buf)
 		}
 	}
 	for i := range fs {
@@ -498,7 +498,7 @@ func (d *dataState) abortPartial() {
 func (d *dataState) readMessage() (inMessage, bool) {
 	r := &d.rcv
 	if r.lent != nil {
-		d.pool.put(r.lent)
+		d.pool.Put(r.lent)
 		r.lent = nil
 	}
 	var m inMessage
