@@ -28,8 +28,8 @@ const (
 	assocDefaultSackDelay      = 200 * time.Millisecond // RFC 9260 §16 SACK.Delay
 	maxSackDelay               = 500 * time.Millisecond // RFC 9260 §6.2: SACK.Delay MUST NOT exceed 500 ms
 
-	// Implementation choices (RFC 9260 leaves them to the user, RFC 6458
-	// §8.1.3 SCTP_INITMSG, §8.1.2 SO_SNDBUF / SO_RCVBUF).
+	// Implementation choices (RFC 9260 leaves them to the user: RFC 6458
+	// §8.1.3 SCTP_INITMSG, §8.1.6 SO_RCVBUF, §8.1.7 SO_SNDBUF).
 	assocDefaultStreams    = 16          // OS asked for, MIS accepted (RFC 9260 §5.1.1)
 	assocDefaultRwnd       = 1024 * 1024 // >= assocDefaultMaxMessage: no partial delivery for ordinary messages
 	assocDefaultSndBuf     = 1024 * 1024
@@ -38,12 +38,12 @@ const (
 
 	// Packet size. The SCTP packet rides in UDP (RFC 6951 §5); the IP
 	// header counted is IPv6's (40), the larger, plus UDP's (8).
-	encapOverhead    = 40 + 8
-	defaultLinkMTU   = 1500
-	assocDefaultMTU  = defaultLinkMTU - encapOverhead // max SCTP packet bytes
-	minMTU           = 508
-	maxMTU           = 65535
-	dataPerPacketCut = commonHeaderLenData + dataChunkHeaderLen // common header (§3.1) + DATA chunk header (§3.3.1)
+	encapOverhead      = 40 + 8
+	defaultLinkMTU     = 1500
+	assocDefaultMTU    = defaultLinkMTU - encapOverhead           // max SCTP packet bytes
+	minMTU             = 508                                      // smallest SCTP packet size accepted
+	maxMTU             = 65535                                    // an SCTP packet fits one UDP datagram
+	dataPacketOverhead = commonHeaderLenData + dataChunkHeaderLen // common header (§3.1) + DATA chunk header (§3.3.1)
 )
 
 // rtoBounds are the RTO parameters of RFC 9260 §6.3.1 (RTO.Initial,
@@ -139,7 +139,7 @@ func setDefault[T int | time.Duration](p *T, d T) {
 // fragmentationPoint is the largest DATA payload in one packet: the SCTP
 // packet size less the common header and the DATA chunk header (RFC 9260
 // §3.1, §3.3.1).
-func (c assocConfig) fragmentationPoint() int { return c.mtu - dataPerPacketCut }
+func (c assocConfig) fragmentationPoint() int { return c.mtu - dataPacketOverhead }
 
 // pathMTU is the IP path MTU the SCTP packet size corresponds to.
 func (c assocConfig) pathMTU() int { return c.mtu + encapOverhead }
@@ -171,8 +171,8 @@ func (c *assocConfig) setPathDefaults(hbInterval time.Duration, pathMaxRetrans i
 	c.hbInterval, c.pathMaxRetrans, c.sackDelay, c.hbDisabled = hbInterval, pathMaxRetrans, sackDelay, hbDisabled
 }
 
-// setBuffers applies SO_SNDBUF and SO_RCVBUF: the send buffer and the
-// a_rwnd advertised (RFC 9260 §6.2).
+// setBuffers applies SO_SNDBUF and SO_RCVBUF (RFC 6458 §8.1.7, §8.1.6):
+// the send buffer and the a_rwnd advertised (RFC 9260 §6.2).
 func (c *assocConfig) setBuffers(sndBuf, rcvBuf int) {
 	c.sndBuf = sndBuf
 	c.rwnd = 0
@@ -185,15 +185,16 @@ func (c *assocConfig) setBuffers(sndBuf, rcvBuf int) {
 func (c *assocConfig) setMaxMessage(n int) { c.maxMessage = n }
 
 // setPacketSize sets the SCTP packet size from the link MTU (0: 1500), the
-// SCTP_MAXSEG limit on DATA payload per packet (0: none) and a fixed path
-// MTU (SCTP_PEER_ADDR_PARAMS spp_pathmtu; 0: none).
+// SCTP_MAXSEG limit on DATA payload per packet (RFC 6458 §8.1.16; 0: none)
+// and a fixed path MTU (SCTP_PEER_ADDR_PARAMS spp_pathmtu; 0: none). This
+// is the one place the packet size is derived.
 func (c *assocConfig) setPacketSize(linkMTU, maxseg, pathMTU int) {
 	if linkMTU == 0 {
 		linkMTU = defaultLinkMTU
 	}
 	c.mtu = linkMTU - encapOverhead
 	if maxseg > 0 {
-		c.mtu = min(c.mtu, maxseg+dataPerPacketCut)
+		c.mtu = min(c.mtu, maxseg+dataPacketOverhead)
 	}
 	if pathMTU > 0 {
 		c.mtu = min(c.mtu, pathMTU-encapOverhead)
@@ -303,8 +304,15 @@ func (a *association) setHeartbeatsEnabled(on bool) { a.cfg.hbDisabled = !on }
 func (a *association) pathParams() pathParams { return a.cfg.pathParams() }
 
 // fragmentationPoint is the largest DATA payload in one packet of the
-// association.
-func (a *association) fragmentationPoint() int { return a.cfg.fragmentationPoint() }
+// association; maxseg (SCTP_MAXSEG set since the association began), if
+// set, lowers it.
+func (a *association) fragmentationPoint(maxseg int) int {
+	fp := a.cfg.fragmentationPoint()
+	if maxseg > 0 && maxseg < fp {
+		fp = maxseg
+	}
+	return fp
+}
 
 // packetSize returns the SCTP packet size (the association's MTU).
 func (a *association) packetSize() int { return a.cfg.mtu }

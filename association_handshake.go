@@ -34,7 +34,7 @@ func (in *initInfo) reset() {
 // parseInitParams walks the parameters of an INIT (ack=false) or INIT
 // ACK and applies the action bits of unrecognized parameters (RFC 9260
 // §3.2.1): 00 stop, 01 stop and report, 10 skip, 11 skip and report.
-func (a *assocConfig) parseInitParams(in *initInfo, params []byte, ack bool) {
+func (c *assocConfig) parseInitParams(in *initInfo, params []byte, ack bool) {
 	in.reset()
 	it := chunk.NewParamIter(params)
 	for it.Next() {
@@ -81,7 +81,7 @@ func (a *assocConfig) parseInitParams(in *initInfo, params []byte, ack bool) {
 				continue
 			}
 		case chunk.ParamForwardTSNSupported:
-			if a.prSCTP {
+			if c.prSCTP {
 				in.forwardTSN = true
 				continue
 			}
@@ -105,18 +105,18 @@ func (a *assocConfig) parseInitParams(in *initInfo, params []byte, ack bool) {
 
 // appendInitParams appends our optional INIT / INIT ACK parameters. We
 // list no addresses (RFC 6951 §5.7): the peer uses the packet's source.
-func (a *assocConfig) appendInitParams(b []byte, preservative time.Duration) []byte {
+func (c *assocConfig) appendInitParams(b []byte, preservative time.Duration) []byte {
 	if preservative > 0 {
 		var v [4]byte
 		binary.BigEndian.PutUint32(v[:], uint32(preservative/time.Millisecond))
 		b = chunk.AppendParam(b, chunk.ParamCookiePreservative, v[:])
 	}
-	if a.prSCTP {
+	if c.prSCTP {
 		b = chunk.AppendParam(b, chunk.ParamForwardTSNSupported, nil)
 	}
-	if a.adaptationSet {
+	if c.adaptationSet {
 		var v [4]byte
-		binary.BigEndian.PutUint32(v[:], a.adaptation)
+		binary.BigEndian.PutUint32(v[:], c.adaptation)
 		b = chunk.AppendParam(b, chunk.ParamAdaptationLayer, v[:])
 	}
 	return b

@@ -133,10 +133,7 @@ func (h *assocHandle) setRTOInfo(r RTOInfo) error {
 // §3.3.1); maxseg, if set, lowers it.
 func (h *assocHandle) fragmentationPoint(maxseg int) int {
 	fp := 0
-	h.do(func(as *association, now time.Time) { fp = as.fragmentationPoint() })
-	if maxseg > 0 && maxseg < fp {
-		fp = maxseg
-	}
+	h.do(func(as *association, now time.Time) { fp = as.fragmentationPoint(maxseg) })
 	return fp
 }
 
