@@ -178,7 +178,7 @@ func newDataState(cfg *assocConfig, n negotiated, now time.Time) *dataState {
 	d.pool.init(int(cfg.rwnd) + cfg.sndBuf)
 	d.rto = newRTOState(&cfg.rto)
 	d.cc = newRenoController(cfg.mtu, int(n.peerRwnd))
-	d.snd.init(cfg, &d.negotiated)
+	d.snd.init(&d.negotiated)
 	d.rcv.init(cfg, &d.negotiated)
 	_ = now
 	return d

@@ -103,8 +103,6 @@ type outChunk struct {
 
 // sendState is the send half of the data path.
 type sendState struct {
-	cfg *assocConfig // the association's config
-
 	pending  ring[*outMsg] // messages not yet fully cut into chunks, FIFO
 	freeMsgs []*outMsg
 	chunks   ring[outChunk] // TSN order; front TSN is cumAck+1
@@ -142,8 +140,7 @@ type sendState struct {
 	scratch chunk.Data
 }
 
-func (s *sendState) init(cfg *assocConfig, n *negotiated) {
-	s.cfg = cfg
+func (s *sendState) init(n *negotiated) {
 	s.nextTSN = n.localInitialTSN
 	s.cumAck = n.localInitialTSN - 1
 	s.advPeerAck = s.cumAck
