@@ -65,90 +65,14 @@ func (s State) String() string {
 	return fmt.Sprintf("State(%d)", uint8(s))
 }
 
-// Protocol defaults (RFC 9260 §16).
+// Bounds on what one association queues (hostile input never grows
+// memory without bound).
 const (
-	assocDefaultRTOInitial     = 1 * time.Second
-	assocDefaultRTOMin         = 1 * time.Second
-	assocDefaultRTOMax         = 60 * time.Second
-	assocDefaultMaxInitRetrans = 8
-	assocDefaultMaxRetrans     = 10
-	assocDefaultPathMaxRetrans = 5
-	assocDefaultCookieLifetime = 60 * time.Second
-	assocDefaultHBInterval     = 30 * time.Second
-	assocDefaultSackDelay      = 200 * time.Millisecond
-	assocDefaultStreams        = 16
-	assocDefaultRwnd           = 1024 * 1024 // >= assocDefaultMaxMessage: no partial delivery for ordinary messages
-	assocDefaultSndBuf         = 1024 * 1024
-	assocDefaultMaxMessage     = 256 * 1024
-	assocDefaultMTU            = 1452 // 1500 - IPv6 (40) - UDP (8)
-	minRwnd                    = 1500 // RFC 9260 §3.3.2: a_rwnd at least 1500
-	minMTU                     = 508
-	maxPeerAddrs               = 16 // peer address parameters kept per association
-	maxPendingControl          = 64 // queued special packets per association
-	maxUnrecognizedReported    = 512
-	sackPiggybackRoom          = 16 + 8*4 // SACK header and up to 8 gap blocks
+	maxPeerAddrs            = 16 // peer address parameters kept per association
+	maxPendingControl       = 64 // queued special packets per association
+	maxUnrecognizedReported = 512
+	sackPiggybackRoom       = 16 + 8*4 // SACK header and up to 8 gap blocks
 )
-
-// assocConfig holds the per-association settings given to listen and
-// connect. Zero fields take the RFC 9260 §16 defaults.
-type assocConfig struct {
-	outStreams     uint16 // OS we ask for
-	maxInStreams   uint16 // MIS we accept
-	rwnd           uint32 // a_rwnd we advertise (>= 1500)
-	sndBuf         int
-	maxMessage     int
-	mtu            int // max SCTP packet bytes (path MTU - IP - UDP)
-	rto            rtoConfig
-	maxInitRetrans int // Max.Init.Retransmits
-	maxRetrans     int // Association.Max.Retrans
-	pathMaxRetrans int // Path.Max.Retrans
-	cookieLifetime time.Duration
-	hbInterval     time.Duration
-	hbDisabled     bool
-	sackDelay      time.Duration
-	// prSCTP advertises and accepts PR-SCTP (RFC 3758). When false a
-	// peer's Forward-TSN-Supported parameter is reported unrecognized.
-	prSCTP bool
-	// adaptation, when adaptationSet, is sent as an Adaptation Layer
-	// Indication (RFC 5061 §4.2.5).
-	adaptation    uint32
-	adaptationSet bool
-}
-
-func (c assocConfig) withDefaults() assocConfig {
-	if c.outStreams == 0 {
-		c.outStreams = assocDefaultStreams
-	}
-	if c.maxInStreams == 0 {
-		c.maxInStreams = assocDefaultStreams
-	}
-	if c.rwnd < minRwnd {
-		if c.rwnd == 0 {
-			c.rwnd = assocDefaultRwnd
-		} else {
-			c.rwnd = minRwnd
-		}
-	}
-	setDefault(&c.sndBuf, assocDefaultSndBuf)
-	setDefault(&c.maxMessage, assocDefaultMaxMessage)
-	setDefault(&c.mtu, assocDefaultMTU)
-	if c.mtu < minMTU {
-		c.mtu = minMTU
-	}
-	setDefault(&c.rto.initial, assocDefaultRTOInitial)
-	setDefault(&c.rto.min, assocDefaultRTOMin)
-	setDefault(&c.rto.max, assocDefaultRTOMax)
-	if c.rto.max < c.rto.min {
-		c.rto.max = c.rto.min
-	}
-	setDefault(&c.maxInitRetrans, assocDefaultMaxInitRetrans)
-	setDefault(&c.maxRetrans, assocDefaultMaxRetrans)
-	setDefault(&c.pathMaxRetrans, assocDefaultPathMaxRetrans)
-	setDefault(&c.cookieLifetime, assocDefaultCookieLifetime)
-	setDefault(&c.hbInterval, assocDefaultHBInterval)
-	setDefault(&c.sackDelay, assocDefaultSackDelay)
-	return c
-}
 
 // outPacket is a queued packet whose header differs from the normal
 // bundle to the primary path (INIT with tag 0, T-bit replies, packets to
@@ -177,7 +101,7 @@ func (t *timer) start(now time.Time, d time.Duration) { t.at = now.Add(d); t.rto
 // with appendPacket.
 type association struct {
 	ep  *endpoint
-	cfg assocConfig
+	cfg assocConfig // the one config (association_config.go); data and paths point into it
 	log logging.LeveledLogger
 
 	tr assocTrack // activity tracking by the endpoint core
@@ -266,18 +190,6 @@ func (a *association) addPath(now time.Time, addr netip.Addr, udpPort uint16, co
 	}
 	_, ok := a.paths.add(now, netip.AddrPortFrom(addr, udpPort), confirmed)
 	return ok
-}
-
-// pathConfig derives the path manager's settings.
-func (c *assocConfig) pathConfig() pathConfig {
-	return pathConfig{
-		hbInterval: c.hbInterval,
-		hbDisabled: c.hbDisabled,
-		maxRetrans: c.pathMaxRetrans,
-		rtoInitial: c.rto.initial,
-		rtoMin:     c.rto.min,
-		rtoMax:     c.rto.max,
-	}
 }
 
 func (a *association) emit(ev Event) { a.ep.emit(ev) }
@@ -1021,11 +933,4 @@ func (a *association) tBitOK(vtag uint32, t bool) bool {
 		return a.peerTag != 0 && vtag == a.peerTag
 	}
 	return vtag == a.localTag
-}
-
-// setDefault sets *p to d when *p is zero or negative (an unset option).
-func setDefault[T int | time.Duration](p *T, d T) {
-	if *p <= 0 {
-		*p = d
-	}
 }

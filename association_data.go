@@ -31,42 +31,23 @@ import (
 // (inMessage.partial) rather than deadlocking the association; while that
 // runs nothing else is returned. popAbandoned reports PR-SCTP give-ups.
 
-// rtoConfig holds the RTO bounds (RFC 9260 §15: RTO.Initial, RTO.Min, RTO.Max).
-type rtoConfig struct{ initial, min, max time.Duration }
-
-// dataConfig is what the association negotiated and configured for its data
-// path.
-type dataConfig struct {
+// negotiated is what the handshake settled for the data path (RFC 9260
+// §5.1, §5.2.4; RFC 3758 §3.1): state fixed at setup, not configuration
+// (the settings are the association's assocConfig).
+type negotiated struct {
 	localInitialTSN, peerInitialTSN uint32
-	outStreams, inStreams           uint16    // negotiated
-	peerRwnd                        uint32    // a_rwnd from peer's INIT/INIT ACK
-	localRwnd                       uint32    // our receive buffer (a_rwnd we advertise initially)
-	mtu                             int       // max SCTP packet bytes (path MTU - IP - UDP)
-	rto                             rtoConfig // {initial, min, max}
-	maxRetrans                      int       // Association.Max.Retrans (10)
-	maxMessage                      int       // largest user message (default 256 KiB)
-	sndBuf                          int       // send buffer bytes
-	sackDelay                       time.Duration
-	// forwardTSN is set when the peer supports PR-SCTP (RFC 3758 §3.1);
+	outStreams, inStreams           uint16 // negotiated stream counts (§5.1.1)
+	peerRwnd                        uint32 // a_rwnd of the peer's INIT / INIT ACK: the initial peer window
+	// forwardTSN is set when both sides support PR-SCTP (RFC 3758 §3.1);
 	// without it outMessage.ttl is ignored and FORWARD TSN never sent.
 	forwardTSN bool
 }
 
-// Defaults applied by newDataState to zero config fields.
+// Chunk and header sizes of the data path.
 const (
-	defaultRTOInitial   = time.Second      // RFC 9260 §16 RTO.Initial
-	defaultRTOMin       = time.Second      // RFC 9260 §16 RTO.Min
-	defaultRTOMax       = 60 * time.Second // RFC 9260 §16 RTO.Max
-	defaultMaxRetrans   = 10               // RFC 9260 §16 Association.Max.Retrans
-	defaultMaxMessage   = 256 << 10
-	defaultSackDelay    = 200 * time.Millisecond // RFC 9260 §6.2
-	defaultDataMTU      = 1200
-	minDataMTU          = 256
-	defaultRecvWindow   = 1 << 20
-	minRecvWindow       = 1500 // RFC 9260 §6.2: a_rwnd at least 1500
-	dataChunkHeaderLen  = 16   // chunk header + TSN, stream, SSN, PPID (§3.3.1)
-	sackChunkHeaderLen  = 16   // chunk header + cum TSN, a_rwnd, counts (§3.3.4)
-	commonHeaderLenData = 12   // SCTP common header (§3.1)
+	dataChunkHeaderLen  = 16 // chunk header + TSN, stream, SSN, PPID (§3.3.1)
+	sackChunkHeaderLen  = 16 // chunk header + cum TSN, a_rwnd, counts (§3.3.4)
+	commonHeaderLenData = 12 // SCTP common header (§3.1)
 )
 
 // outMessage is one user message handed to enqueue.
@@ -170,8 +151,10 @@ var (
 
 // dataState is the data path of one association.
 type dataState struct {
-	cfg  dataConfig
+	cfg  *assocConfig    // the association's config, read live (association_config.go)
 	pool bufpool.Classes // message and fragment copies (single owner: no lock)
+
+	negotiated // what the handshake settled
 
 	snd sendState
 	rcv recvState
@@ -188,56 +171,16 @@ type dataState struct {
 	fwdScanned int
 }
 
-// newDataState returns the data path for a freshly established association.
-func newDataState(cfg dataConfig, now time.Time) *dataState {
-	if cfg.mtu <= 0 {
-		cfg.mtu = defaultDataMTU
-	}
-	if cfg.mtu < minDataMTU {
-		cfg.mtu = minDataMTU
-	}
-	if cfg.mtu > 65535 {
-		cfg.mtu = 65535
-	}
-	if cfg.rto.initial <= 0 {
-		cfg.rto.initial = defaultRTOInitial
-	}
-	if cfg.rto.min <= 0 {
-		cfg.rto.min = defaultRTOMin
-	}
-	if cfg.rto.max <= 0 {
-		cfg.rto.max = defaultRTOMax
-	}
-	if cfg.rto.max < cfg.rto.min {
-		cfg.rto.max = cfg.rto.min
-	}
-	if cfg.maxRetrans <= 0 {
-		cfg.maxRetrans = defaultMaxRetrans
-	}
-	if cfg.maxMessage <= 0 {
-		cfg.maxMessage = defaultMaxMessage
-	}
-	if cfg.sndBuf <= 0 {
-		cfg.sndBuf = 4 * cfg.maxMessage
-	}
-	if cfg.sackDelay <= 0 {
-		cfg.sackDelay = defaultSackDelay
-	}
-	if cfg.sackDelay > 500*time.Millisecond {
-		cfg.sackDelay = 500 * time.Millisecond // RFC 9260 §6.2: MUST NOT exceed 500 ms
-	}
-	if cfg.localRwnd == 0 {
-		cfg.localRwnd = defaultRecvWindow
-	}
-	if cfg.localRwnd < minRecvWindow {
-		cfg.localRwnd = minRecvWindow
-	}
-	d := &dataState{cfg: cfg}
-	d.pool.SetLimit(int(cfg.localRwnd) + cfg.sndBuf)
-	d.rto = newRTOState(cfg.rto)
-	d.cc = newRenoController(cfg.mtu, int(cfg.peerRwnd))
-	d.snd.init(&d.cfg)
-	d.rcv.init(&d.cfg)
+// newDataState returns the data path for a freshly established
+// association: cfg is the association's config (defaulted, see
+// assocConfig.withDefaults), n what its handshake negotiated.
+func newDataState(cfg *assocConfig, n negotiated, now time.Time) *dataState {
+	d := &dataState{cfg: cfg, negotiated: n}
+	d.pool.SetLimit(int(cfg.rwnd) + cfg.sndBuf)
+	d.rto = newRTOState(&cfg.rto)
+	d.cc = newRenoController(cfg.mtu, int(n.peerRwnd))
+	d.snd.init(&d.negotiated)
+	d.rcv.init(cfg, &d.negotiated)
 	_ = now
 	return d
 }

@@ -19,7 +19,7 @@ type sendSackCycle struct {
 
 func newSendSackCycle(msgSize int) *sendSackCycle {
 	cfg := testDataConfig()
-	c := &sendSackCycle{d: newDataState(cfg, dataT0), now: dataT0, msg: payload(msgSize, 3), pkt: make([]byte, 0, 2048)}
+	c := &sendSackCycle{d: newTestDataState(cfg, dataT0), now: dataT0, msg: payload(msgSize, 3), pkt: make([]byte, 0, 2048)}
 	return c
 }
 
@@ -61,7 +61,7 @@ type recvCycle struct {
 
 func newRecvCycle(fragments int) *recvCycle {
 	cfg := testDataConfig()
-	return &recvCycle{d: newDataState(cfg, dataT0), now: dataT0, tsn: cfg.peerInitialTSN,
+	return &recvCycle{d: newTestDataState(cfg, dataT0), now: dataT0, tsn: cfg.peerInitialTSN,
 		frag: payload(1100, 5), n: fragments, pkt: make([]byte, 0, 2048)}
 }
 

@@ -60,7 +60,7 @@ func checkDataInvariants(t testing.TB, d *dataState) {
 	if items != r.items {
 		t.Fatalf("items %d, counted %d", r.items, items)
 	}
-	if limit := int(d.cfg.localRwnd) + int(d.cfg.localRwnd/2) + 65536; r.buffered > limit {
+	if limit := int(d.cfg.rwnd) + int(d.cfg.rwnd/2) + 65536; r.buffered > limit {
 		t.Fatalf("buffered %d beyond bound %d", r.buffered, limit)
 	}
 	tr := &r.tracker
@@ -81,11 +81,11 @@ func checkDataInvariants(t testing.TB, d *dataState) {
 // may panic and the invariants must hold after every step.
 func driveDataState(t testing.TB, b []byte) {
 	cfg := testDataConfig()
-	cfg.localRwnd = 8000
+	cfg.rwnd = 8000
 	cfg.mtu = 600
-	cfg.inStreams, cfg.outStreams = 4, 4
+	cfg.negotiated.inStreams, cfg.negotiated.outStreams = 4, 4
 	cfg.forwardTSN = true
-	d := newDataState(cfg, dataT0)
+	d := newTestDataState(cfg, dataT0)
 	now := dataT0
 	next := func() byte {
 		if len(b) == 0 {

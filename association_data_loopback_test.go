@@ -281,14 +281,14 @@ func runLoopback(t testing.TB, seed uint64, prm lbParams) (virtual time.Duration
 		cfg := testDataConfig()
 		cfg.localInitialTSN, cfg.peerInitialTSN = local, peer
 		cfg.mtu = prm.mtu
-		cfg.localRwnd = prm.localRwnd
+		cfg.rwnd = prm.localRwnd
 		cfg.peerRwnd = prm.localRwnd
 		cfg.rto.min = 100 * time.Millisecond
 		cfg.rto.initial = 300 * time.Millisecond
 		cfg.maxRetrans = 40
 		cfg.sndBuf = 600 << 10
 		cfg.forwardTSN = prm.ttlChance > 0
-		return &lbPeer{t: t, name: name, d: newDataState(cfg, dataT0), out: link, pr: cfg.forwardTSN,
+		return &lbPeer{t: t, name: name, d: newTestDataState(cfg, dataT0), out: link, pr: cfg.forwardTSN,
 			expect: map[uint32]lbMsg{}, nextOrdered: make([][]uint32, cfg.inStreams), abandoned: abandoned}
 	}
 	newLink := func() *lbLink {

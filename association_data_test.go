@@ -11,21 +11,40 @@ import (
 
 var dataT0 = time.Unix(1_700_000_000, 0)
 
-func testDataConfig() dataConfig {
-	return dataConfig{
-		localInitialTSN: 1000,
-		peerInitialTSN:  5000,
-		outStreams:      16,
-		inStreams:       16,
-		peerRwnd:        1 << 20,
-		localRwnd:       1 << 20,
-		mtu:             1200,
-		rto:             rtoConfig{initial: time.Second, min: time.Second, max: 60 * time.Second},
-		maxRetrans:      10,
-		maxMessage:      256 << 10,
-		sndBuf:          4 << 20,
-		sackDelay:       200 * time.Millisecond,
+// dataTestConfig is what a data path test sets up: the association's
+// config and what its handshake negotiated.
+type dataTestConfig struct {
+	assocConfig
+	negotiated
+}
+
+func testDataConfig() dataTestConfig {
+	return dataTestConfig{
+		assocConfig: assocConfig{
+			rwnd:       1 << 20,
+			mtu:        1200,
+			rto:        rtoBounds{initial: time.Second, min: time.Second, max: 60 * time.Second},
+			maxRetrans: 10,
+			maxMessage: 256 << 10,
+			sndBuf:     4 << 20,
+			sackDelay:  200 * time.Millisecond,
+		},
+		negotiated: negotiated{
+			localInitialTSN: 1000,
+			peerInitialTSN:  5000,
+			outStreams:      16,
+			inStreams:       16,
+			peerRwnd:        1 << 20,
+		},
 	}
+}
+
+// newTestDataState returns a data path for c, its config used as given
+// (as an association's defaulted one): tests set every field the data
+// path reads, some below the association's bounds.
+func newTestDataState(c dataTestConfig, now time.Time) *dataState {
+	cfg := c.assocConfig
+	return newDataState(&cfg, c.negotiated, now)
 }
 
 // sent is a decoded copy of what appendData/appendSack produced.
@@ -129,7 +148,7 @@ func payload(n int, seed byte) []byte {
 func TestEnqueueErrors(t *testing.T) {
 	cfg := testDataConfig()
 	cfg.sndBuf = 300 << 10
-	d := newDataState(cfg, dataT0)
+	d := newTestDataState(cfg, dataT0)
 	cases := []struct {
 		m    outMessage
 		want error
@@ -153,7 +172,7 @@ func TestEnqueueErrors(t *testing.T) {
 }
 
 func TestEnqueueCopiesData(t *testing.T) {
-	d := newDataState(testDataConfig(), dataT0)
+	d := newTestDataState(testDataConfig(), dataT0)
 	buf := []byte("hello")
 	mustEnqueue(t, d, dataT0, outMessage{stream: 1, ppid: 51, data: buf})
 	copy(buf, "XXXXX")
@@ -164,7 +183,7 @@ func TestEnqueueCopiesData(t *testing.T) {
 }
 
 func TestFragmentationAndBundling(t *testing.T) {
-	d := newDataState(testDataConfig(), dataT0)
+	d := newTestDataState(testDataConfig(), dataT0)
 	// Three small messages bundle into one packet.
 	for i := range 3 {
 		mustEnqueue(t, d, dataT0, outMessage{stream: uint16(i), data: payload(100, byte(i))})

@@ -34,7 +34,7 @@ func (in *initInfo) reset() {
 // parseInitParams walks the parameters of an INIT (ack=false) or INIT
 // ACK and applies the action bits of unrecognized parameters (RFC 9260
 // §3.2.1): 00 stop, 01 stop and report, 10 skip, 11 skip and report.
-func (a *assocConfig) parseInitParams(in *initInfo, params []byte, ack bool) {
+func (c *assocConfig) parseInitParams(in *initInfo, params []byte, ack bool) {
 	in.reset()
 	it := chunk.NewParamIter(params)
 	for it.Next() {
@@ -81,7 +81,7 @@ func (a *assocConfig) parseInitParams(in *initInfo, params []byte, ack bool) {
 				continue
 			}
 		case chunk.ParamForwardTSNSupported:
-			if a.prSCTP {
+			if c.prSCTP {
 				in.forwardTSN = true
 				continue
 			}
@@ -105,18 +105,18 @@ func (a *assocConfig) parseInitParams(in *initInfo, params []byte, ack bool) {
 
 // appendInitParams appends our optional INIT / INIT ACK parameters. We
 // list no addresses (RFC 6951 §5.7): the peer uses the packet's source.
-func (a *assocConfig) appendInitParams(b []byte, preservative time.Duration) []byte {
+func (c *assocConfig) appendInitParams(b []byte, preservative time.Duration) []byte {
 	if preservative > 0 {
 		var v [4]byte
 		binary.BigEndian.PutUint32(v[:], uint32(preservative/time.Millisecond))
 		b = chunk.AppendParam(b, chunk.ParamCookiePreservative, v[:])
 	}
-	if a.prSCTP {
+	if c.prSCTP {
 		b = chunk.AppendParam(b, chunk.ParamForwardTSNSupported, nil)
 	}
-	if a.adaptationSet {
+	if c.adaptationSet {
 		var v [4]byte
-		binary.BigEndian.PutUint32(v[:], a.adaptation)
+		binary.BigEndian.PutUint32(v[:], c.adaptation)
 		b = chunk.AppendParam(b, chunk.ParamAdaptationLayer, v[:])
 	}
 	return b
@@ -275,7 +275,7 @@ func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chun
 			a.ep.register(a, in.addrs[i])
 		}
 	}
-	a.data = newDataState(a.dataConfig(), now)
+	a.data = newDataState(&a.cfg, a.negotiatedParams(), now)
 	a.peerAdaptation, a.hasPeerAdaptation = in.adaptation, in.hasAdapt
 	// COOKIE ECHO, bundled with an ERROR cause 8 for reported parameters
 	// (RFC 9260 §3.2.1).
@@ -292,20 +292,14 @@ func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chun
 	a.t1.start(now, a.cfg.rto.initial)
 }
 
-func (a *association) dataConfig() dataConfig {
-	return dataConfig{
+// negotiatedParams returns what the handshake settled for the data path.
+func (a *association) negotiatedParams() negotiated {
+	return negotiated{
 		localInitialTSN: a.localInitialTSN,
 		peerInitialTSN:  a.peerInitialTSN,
 		outStreams:      a.outStreams,
 		inStreams:       a.inStreams,
 		peerRwnd:        a.peerRwnd,
-		localRwnd:       a.cfg.rwnd,
-		mtu:             a.cfg.mtu,
-		rto:             a.cfg.rto,
-		maxRetrans:      a.cfg.maxRetrans,
-		maxMessage:      a.cfg.maxMessage,
-		sndBuf:          a.cfg.sndBuf,
-		sackDelay:       a.cfg.sackDelay,
 		forwardTSN:      a.peerPRSCTP && a.cfg.prSCTP,
 	}
 }
@@ -550,7 +544,9 @@ func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPor
 	return false
 }
 
-// adoptCookie takes the peer's parameters from a cookie (§5.2.4 B, D).
+// adoptCookie takes the peer's parameters from a cookie (§5.2.4 A, B,
+// D): its tag and what its INIT (ACK) offered. A new peer (no data path
+// yet, or another tag or initial TSN) gets a fresh data path.
 func (a *association) adoptCookie(now time.Time, c *stateCookie) {
 	changed := a.data == nil || a.peerTag != c.peerTag || a.peerInitialTSN != c.peerInitialTSN
 	a.peerTag = c.peerTag
@@ -561,7 +557,7 @@ func (a *association) adoptCookie(now time.Time, c *stateCookie) {
 	a.peerPRSCTP = c.peerExt.has(extForwardTSN)
 	a.peerAdaptation, a.hasPeerAdaptation = c.adaptation, c.peerExt.has(extAdaptation)
 	if changed {
-		a.data = newDataState(a.dataConfig(), now)
+		a.data = newDataState(&a.cfg, a.negotiatedParams(), now)
 	}
 }
 
@@ -571,17 +567,12 @@ func (a *association) restartFromCookie(now time.Time, from netip.AddrPort, c *s
 	a.ep.retag(a, c.localTag)
 	a.localTag = c.localTag
 	a.localInitialTSN = c.localInitialTSN
-	a.peerTag = c.peerTag
-	a.peerInitialTSN = c.peerInitialTSN
-	a.peerRwnd = c.peerRwnd
-	a.outStreams = c.outStreams
-	a.inStreams = c.inStreams
-	a.peerPRSCTP = c.peerExt.has(extForwardTSN)
 	// The peer lost everything of the old association: what we had not
 	// delivered is reported failed (RFC 6458 §6.1.11; usrsctp reports all
-	// outbound data on restart too).
+	// outbound data on restart too), and the data path starts afresh.
 	a.failOutbound(ErrPeerRestarted)
-	a.data = newDataState(a.dataConfig(), now)
+	a.data = nil
+	a.adoptCookie(now, c)
 	a.t1.stop()
 	a.t2.stop()
 	a.t5 = time.Time{}

@@ -13,44 +13,9 @@ import (
 	"github.com/usctp/sctp/chunk"
 )
 
-// Path management defaults (RFC 9260 §16).
-const (
-	// The RFC 9260 §16 defaults, as the association uses them.
-	defaultHBInterval     = assocDefaultHBInterval     // HB.interval
-	defaultPathMaxRetrans = assocDefaultPathMaxRetrans // Path.Max.Retrans
-	defaultPathRTOInitial = assocDefaultRTOInitial     // RTO.Initial
-	defaultPathRTOMin     = assocDefaultRTOMin         // RTO.Min
-	defaultPathRTOMax     = assocDefaultRTOMax         // RTO.Max
-
-	// maxPaths bounds the destination addresses of one association: the
-	// handshake address plus the peer's INIT/INIT ACK addresses.
-	maxPaths = cookieMaxAddrs
-)
-
-// pathConfig holds the path management parameters of an association. Zero
-// fields take the RFC 9260 §16 defaults.
-type pathConfig struct {
-	hbInterval time.Duration // HB.interval
-	// hbDisabled turns periodic HEARTBEATs to confirmed idle paths off
-	// (RFC 9260 §8.3 "MAY ... disable"); probing unconfirmed paths (§5.4)
-	// still happens.
-	hbDisabled                 bool
-	maxRetrans                 int // Path.Max.Retrans
-	rtoInitial, rtoMin, rtoMax time.Duration
-}
-
-func (c pathConfig) withDefaults() pathConfig {
-	setDefault(&c.hbInterval, defaultHBInterval)
-	setDefault(&c.maxRetrans, defaultPathMaxRetrans)
-	setDefault(&c.rtoInitial, defaultPathRTOInitial)
-	setDefault(&c.rtoMin, defaultPathRTOMin)
-	setDefault(&c.rtoMax, defaultPathRTOMax)
-	if c.rtoMax < c.rtoMin {
-		c.rtoMax = c.rtoMin
-	}
-	c.rtoInitial = min(max(c.rtoInitial, c.rtoMin), c.rtoMax)
-	return c
-}
+// maxPaths bounds the destination addresses of one association: the
+// handshake address plus the peer's INIT/INIT ACK addresses.
+const maxPaths = cookieMaxAddrs
 
 // pathState is one destination transport address of the peer (RFC 9260 §8.2,
 // §8.3, §5.4) and its heartbeat state.
@@ -115,10 +80,10 @@ const (
 // state: every method takes now; deadline tells the core when to call
 // timeout next. Owned by the association; not safe for concurrent use.
 type pathSet struct {
-	cfg     pathConfig
-	paths   []pathState // grown on demand up to maxPaths (most associations have one)
-	n       int         // len(paths)
-	primary int         // §6.4 primary path: the handshake address unless set otherwise
+	cfg     *assocConfig // the association's config (HB.interval, Path.Max.Retrans, RTO bounds)
+	paths   []pathState  // grown on demand up to maxPaths (most associations have one)
+	n       int          // len(paths)
+	primary int          // §6.4 primary path: the handshake address unless set otherwise
 	hbOn    bool
 
 	// unconfirmedNext rate-limits probes of unconfirmed addresses to
@@ -135,8 +100,8 @@ type pathSet struct {
 // active primary path (RFC 9260 §5.4: the address the handshake ran over is
 // confirmed). Heartbeats start when the core calls startHeartbeats (on
 // reaching ESTABLISHED, §8.3). rand supplies the heartbeat key and seed.
-func newPathSet(cfg pathConfig, rand io.Reader, primary netip.AddrPort) *pathSet {
-	s := &pathSet{cfg: cfg.withDefaults()}
+func newPathSet(cfg *assocConfig, rand io.Reader, primary netip.AddrPort) *pathSet {
+	s := &pathSet{cfg: cfg}
 	var secret [64]byte
 	if _, err := io.ReadFull(rand, secret[:]); err != nil {
 		panic("BUG: heartbeat key: random source failed: " + err.Error())
@@ -199,7 +164,7 @@ func (s *pathSet) add(now time.Time, addr netip.AddrPort, confirmed bool) (idx i
 		addr:         netip.AddrPortFrom(normAddr(addr.Addr()), addr.Port()),
 		confirmed:    confirmed,
 		active:       true,
-		rto:          s.cfg.rtoInitial,
+		rto:          s.cfg.rto.clamp(s.cfg.rto.initial),
 		repConfirmed: confirmed,
 		repActive:    true,
 	})
@@ -285,7 +250,7 @@ func (s *pathSet) hbPeriod(rto time.Duration) time.Duration {
 // setRTO sets path idx's RTO, e.g. from the data path's rtoState for the
 // primary; it is used for heartbeat timing until the next RTT sample.
 func (s *pathSet) setRTO(idx int, rto time.Duration) {
-	s.paths[idx].rto = min(max(rto, s.cfg.rtoMin), s.cfg.rtoMax)
+	s.paths[idx].rto = s.cfg.rto.clamp(rto)
 }
 
 // rttSample updates path idx's own estimator (RFC 9260 §6.3.1 C1–C3) and
@@ -330,7 +295,7 @@ func (s *pathSet) ackReceived(idx int) {
 func (s *pathSet) strike(idx int) (becameInactive bool) {
 	p := &s.paths[idx]
 	p.errors++
-	if p.confirmed && p.active && p.errors > s.cfg.maxRetrans {
+	if p.confirmed && p.active && p.errors > s.cfg.pathMaxRetrans {
 		p.active = false
 		return true
 	}
@@ -443,7 +408,7 @@ func (s *pathSet) timeout(now time.Time) (assocErrors int) {
 		p := &s.paths[i]
 		if !p.hbAckDue.IsZero() && !now.Before(p.hbAckDue) {
 			p.hbAckDue = time.Time{}
-			p.rto = min(2*p.rto, s.cfg.rtoMax) // §8.3 "exponential backoff of the RTO"
+			p.rto = min(2*p.rto, s.cfg.rto.max) // §8.3 "exponential backoff of the RTO"
 			s.strike(i)
 			if i == cur {
 				assocErrors++

@@ -19,10 +19,16 @@ var (
 	hbSeeds byte
 )
 
-func newTestPathSet(t *testing.T, cfg pathConfig) *pathSet {
+func newTestPathSet(t *testing.T, cfg assocConfig) *pathSet {
 	t.Helper()
 	hbSeeds++
-	return newPathSet(cfg, newSeededReader(hbSeeds), hbPrim)
+	return newPathSet(testPathConfig(cfg), newSeededReader(hbSeeds), hbPrim)
+}
+
+// testPathConfig returns cfg with the defaults, as an association holds it.
+func testPathConfig(cfg assocConfig) *assocConfig {
+	c := cfg.withDefaults()
+	return &c
 }
 
 // sendHB asks for one HEARTBEAT at now and decodes it; it fails the test if
@@ -85,7 +91,7 @@ func wantNoChange(t *testing.T, s *pathSet) {
 }
 
 func TestHeartbeatIntervalJitter(t *testing.T) {
-	s := newTestPathSet(t, pathConfig{})
+	s := newTestPathSet(t, assocConfig{})
 	if !s.deadline().IsZero() {
 		t.Fatalf("deadline before startHeartbeats: %v", s.deadline())
 	}
@@ -93,7 +99,7 @@ func TestHeartbeatIntervalJitter(t *testing.T) {
 	noHB(t, s, now)
 	s.startHeartbeats(now)
 	const rto = time.Second // RTO.Initial; samples below RTO.Min keep it there
-	lo, hi := defaultHBInterval+rto/2, defaultHBInterval+3*rto/2
+	lo, hi := assocDefaultHBInterval+rto/2, assocDefaultHBInterval+3*rto/2
 	minSeen, maxSeen := time.Duration(1<<62), time.Duration(0)
 	for i := range 300 {
 		d := s.deadline()
@@ -132,7 +138,7 @@ func TestHeartbeatIntervalJitter(t *testing.T) {
 }
 
 func TestHeartbeatOnlyIdlePaths(t *testing.T) {
-	s := newTestPathSet(t, pathConfig{})
+	s := newTestPathSet(t, assocConfig{})
 	s.startHeartbeats(hbT0)
 	first := s.deadline()
 	period := first.Sub(hbT0)
@@ -148,7 +154,7 @@ func TestHeartbeatOnlyIdlePaths(t *testing.T) {
 }
 
 func TestHeartbeatDisabledAndStopped(t *testing.T) {
-	s := newTestPathSet(t, pathConfig{hbDisabled: true})
+	s := newTestPathSet(t, assocConfig{hbDisabled: true})
 	s.startHeartbeats(hbT0)
 	if !s.deadline().IsZero() {
 		t.Fatalf("heartbeats disabled but deadline %v", s.deadline())
@@ -165,7 +171,7 @@ func TestHeartbeatDisabledAndStopped(t *testing.T) {
 		t.Fatalf("confirmed path heartbeated with heartbeats disabled: %v", s.deadline())
 	}
 
-	s2 := newTestPathSet(t, pathConfig{})
+	s2 := newTestPathSet(t, assocConfig{})
 	s2.startHeartbeats(hbT0)
 	info, _ = sendHB(t, s2, s2.deadline())
 	s2.stopHeartbeats() // SHUTDOWN sent (§8.3)
@@ -179,7 +185,7 @@ func TestHeartbeatDisabledAndStopped(t *testing.T) {
 }
 
 func TestHeartbeatUnconfirmedProbing(t *testing.T) {
-	s := newTestPathSet(t, pathConfig{})
+	s := newTestPathSet(t, assocConfig{})
 	for _, a := range []netip.AddrPort{hbUnc1, hbUnc2, hbUnc3} {
 		if _, ok := s.add(hbT0, a, false); !ok {
 			t.Fatalf("add %v failed", a)
@@ -215,7 +221,7 @@ func TestHeartbeatUnconfirmedProbing(t *testing.T) {
 		t.Fatalf("confirmed path not usable, or primary not current")
 	}
 	// Confirmed path 1 is now on the heartbeat period, not probing.
-	if d := s.path(1).hbNext.Sub(now); d < defaultHBInterval {
+	if d := s.path(1).hbNext.Sub(now); d < assocDefaultHBInterval {
 		t.Fatalf("confirmed path next heartbeat in %v", d)
 	}
 	now = hbT0.Add(time.Second)
@@ -241,15 +247,15 @@ func TestHeartbeatUnconfirmedProbing(t *testing.T) {
 		t.Fatalf("third probe to %d", idx3)
 	}
 	now, n := drive(t, s, now, func(i int) bool { return i <= 1 }, func() bool {
-		return s.path(2).errors > defaultPathMaxRetrans+1 && s.path(3).errors > defaultPathMaxRetrans+1
+		return s.path(2).errors > assocDefaultPathMaxRetrans+1 && s.path(3).errors > assocDefaultPathMaxRetrans+1
 	})
 	if n != 0 {
 		t.Fatalf("association errors %d", n)
 	}
-	if s.path(2).confirmed || s.path(3).confirmed || s.path(2).errors <= defaultPathMaxRetrans {
+	if s.path(2).confirmed || s.path(3).confirmed || s.path(2).errors <= assocDefaultPathMaxRetrans {
 		t.Fatalf("unanswered paths: %+v %+v", s.path(2), s.path(3))
 	}
-	if s.path(2).rto != defaultPathRTOMax {
+	if s.path(2).rto != assocDefaultRTOMax {
 		t.Fatalf("probe backoff not capped: %v", s.path(2).rto)
 	}
 	wantNoChange(t, s)
@@ -259,7 +265,7 @@ func TestHeartbeatUnconfirmedProbing(t *testing.T) {
 }
 
 func TestHeartbeatAckRTTSample(t *testing.T) {
-	s := newTestPathSet(t, pathConfig{rtoMin: 10 * time.Millisecond})
+	s := newTestPathSet(t, assocConfig{rto: rtoBounds{min: 10 * time.Millisecond}})
 	s.startHeartbeats(hbT0)
 	now := s.deadline()
 	info, _ := sendHB(t, s, now)
@@ -286,14 +292,14 @@ func TestHeartbeatAckRTTSample(t *testing.T) {
 	// The core may override the RTO (e.g. from the data path's estimator);
 	// it is clamped to [RTO.Min, RTO.Max].
 	s.setRTO(0, time.Hour)
-	if p.rto != defaultPathRTOMax {
+	if p.rto != assocDefaultRTOMax {
 		t.Fatalf("setRTO not clamped: %v", p.rto)
 	}
 }
 
 func TestHeartbeatForgedAckRejected(t *testing.T) {
-	s := newTestPathSet(t, pathConfig{})
-	other := newTestPathSet(t, pathConfig{})
+	s := newTestPathSet(t, assocConfig{})
+	other := newTestPathSet(t, assocConfig{})
 	s.startHeartbeats(hbT0)
 	other.startHeartbeats(hbT0)
 	now := s.deadline()
@@ -344,7 +350,7 @@ func TestHeartbeatForgedAckRejected(t *testing.T) {
 }
 
 func TestHeartbeatLateAckAccepted(t *testing.T) {
-	s := newTestPathSet(t, pathConfig{})
+	s := newTestPathSet(t, assocConfig{})
 	s.startHeartbeats(hbT0)
 	now := s.deadline()
 	info, _ := sendHB(t, s, now)
@@ -408,19 +414,19 @@ func failPath(t *testing.T, s *pathSet, now time.Time, idx int, answer func(int)
 }
 
 func TestHeartbeatErrorsMakePathInactive(t *testing.T) {
-	s := newTestPathSet(t, pathConfig{})
+	s := newTestPathSet(t, assocConfig{})
 	s.startHeartbeats(hbT0)
 	now, assocErrors := failPath(t, s, hbT0, 0, nil)
 	p := s.path(0)
 	// Inactive once the counter exceeds Path.Max.Retrans (§8.2).
-	if p.errors != defaultPathMaxRetrans+1 {
+	if p.errors != assocDefaultPathMaxRetrans+1 {
 		t.Fatalf("inactive after %d errors", p.errors)
 	}
-	if assocErrors != defaultPathMaxRetrans+1 {
+	if assocErrors != assocDefaultPathMaxRetrans+1 {
 		t.Fatalf("association errors %d, want one per unanswered HEARTBEAT on the data path", assocErrors)
 	}
 	// Doubled per unanswered HEARTBEAT: 1 → 2 → 4 → 8 → 16 → 32 → 60 (RTO.Max).
-	if p.rto != defaultPathRTOMax {
+	if p.rto != assocDefaultRTOMax {
 		t.Fatalf("rto after 6 backoffs: %v", p.rto)
 	}
 	wantChange(t, s, 0, pathUnreachable)
@@ -438,7 +444,7 @@ func TestHeartbeatErrorsMakePathInactive(t *testing.T) {
 }
 
 func TestHeartbeatPrimaryFailover(t *testing.T) {
-	s := newTestPathSet(t, pathConfig{})
+	s := newTestPathSet(t, assocConfig{})
 	alt, ok := s.add(hbT0, hbAlt, true)
 	if !ok || alt != 1 {
 		t.Fatalf("add alt: %d %v", alt, ok)
@@ -449,7 +455,7 @@ func TestHeartbeatPrimaryFailover(t *testing.T) {
 	}
 	// The primary stops answering, the alternate keeps answering.
 	now, assocErrors := failPath(t, s, hbT0, 0, func(i int) bool { return i == 1 })
-	if assocErrors != defaultPathMaxRetrans+1 {
+	if assocErrors != assocDefaultPathMaxRetrans+1 {
 		t.Fatalf("association errors %d", assocErrors)
 	}
 	wantChange(t, s, 0, pathUnreachable)
@@ -482,8 +488,8 @@ func TestHeartbeatPrimaryFailover(t *testing.T) {
 		t.Fatalf("setPrimary(1) failed")
 	}
 	// T3-rtx strikes on the new primary make it fail over too.
-	for i := 0; i <= defaultPathMaxRetrans; i++ {
-		if became := s.strike(1); became != (i == defaultPathMaxRetrans) {
+	for i := 0; i <= assocDefaultPathMaxRetrans; i++ {
+		if became := s.strike(1); became != (i == assocDefaultPathMaxRetrans) {
 			t.Fatalf("strike %d: becameInactive %v", i, became)
 		}
 	}
@@ -492,7 +498,7 @@ func TestHeartbeatPrimaryFailover(t *testing.T) {
 		t.Fatalf("current %d after primary strikes", s.current())
 	}
 	// All paths inactive: DATA still goes to the primary.
-	for range defaultPathMaxRetrans + 1 {
+	for range assocDefaultPathMaxRetrans + 1 {
 		s.strike(0)
 	}
 	if s.current() != 1 {
@@ -501,7 +507,7 @@ func TestHeartbeatPrimaryFailover(t *testing.T) {
 }
 
 func TestPathSetBounds(t *testing.T) {
-	s := newTestPathSet(t, pathConfig{})
+	s := newTestPathSet(t, assocConfig{})
 	if _, ok := s.add(hbT0, netip.AddrPortFrom(netip.Addr{}, 9899), false); ok {
 		t.Fatalf("invalid address added")
 	}
@@ -525,7 +531,7 @@ func TestPathSetBounds(t *testing.T) {
 }
 
 func TestPathSetAddresses(t *testing.T) {
-	s := newTestPathSet(t, pathConfig{})
+	s := newTestPathSet(t, assocConfig{})
 	// A destination is an IP address; the UDP port is its attribute.
 	if i, ok := s.add(hbT0, netip.MustParseAddrPort("[::ffff:127.0.0.1]:4000"), false); !ok || i != 0 {
 		t.Fatalf("re-adding the primary (mapped, other port): %d %v", i, ok)
@@ -571,7 +577,7 @@ func TestHeartbeatAckAnswer(t *testing.T) {
 }
 
 func TestHeartbeatNoAlloc(t *testing.T) {
-	s := newTestPathSet(t, pathConfig{hbInterval: time.Millisecond})
+	s := newTestPathSet(t, assocConfig{hbInterval: time.Millisecond})
 	s.startHeartbeats(hbT0)
 	buf := make([]byte, 0, 128)
 	now := hbT0
@@ -595,7 +601,7 @@ func TestHeartbeatNoAlloc(t *testing.T) {
 }
 
 func BenchmarkHeartbeatCycle(b *testing.B) {
-	s := newPathSet(pathConfig{hbInterval: time.Millisecond}, newSeededReader(99), hbPrim)
+	s := newPathSet(testPathConfig(assocConfig{hbInterval: time.Millisecond}), newSeededReader(99), hbPrim)
 	s.startHeartbeats(hbT0)
 	buf := make([]byte, 0, 128)
 	now := hbT0
@@ -616,7 +622,7 @@ func BenchmarkHeartbeatCycle(b *testing.B) {
 // FuzzHeartbeatAckInfo: handleHeartbeatAck never panics and accepts only
 // the info of the outstanding HEARTBEAT.
 func FuzzHeartbeatAckInfo(f *testing.F) {
-	s := newPathSet(pathConfig{}, newSeededReader(77), hbPrim)
+	s := newPathSet(testPathConfig(assocConfig{}), newSeededReader(77), hbPrim)
 	s.add(hbT0, hbUnc1, false)
 	s.startHeartbeats(hbT0)
 	b, _, _ := s.appendHeartbeat(hbT0, nil)
@@ -642,7 +648,7 @@ func FuzzHeartbeatAckInfo(f *testing.F) {
 // unconfirmed addresses uses the association's RTO, so an unanswered
 // address with a backed-off RTO does not hold back probing a new one.
 func TestHeartbeatDeadProbeDoesNotStarveOthers(t *testing.T) {
-	s := newTestPathSet(t, pathConfig{})
+	s := newTestPathSet(t, assocConfig{})
 	dead, _ := s.add(hbT0, hbUnc1, false)
 	s.startHeartbeats(hbT0)
 	now, _ := drive(t, s, hbT0, func(i int) bool { return i == 0 }, func() bool {

@@ -120,7 +120,7 @@ func (d *dataState) advanceAckPoint() {
 }
 
 func (d *dataState) prsctpAfterSack(now time.Time) {
-	if !d.cfg.forwardTSN {
+	if !d.forwardTSN {
 		return
 	}
 	if d.snd.ttlLive > 0 {
@@ -130,7 +130,7 @@ func (d *dataState) prsctpAfterSack(now time.Time) {
 }
 
 func (d *dataState) prsctpAfterT3(now time.Time) {
-	if !d.cfg.forwardTSN {
+	if !d.forwardTSN {
 		return
 	}
 	// RFC 3758 §3.5 C4: on T3 expiry, a FORWARD TSN is (re)sent if the ack
@@ -152,7 +152,7 @@ func (d *dataState) appendForwardTSN(b []byte, room *int) []byte {
 	f.NewCumTSN = s.advPeerAck
 	f.Streams = f.Streams[:0]
 	if s.fwdSeen == nil {
-		s.fwdSeen = make([]int32, d.cfg.outStreams)
+		s.fwdSeen = make([]int32, d.outStreams)
 		for i := range s.fwdSeen {
 			s.fwdSeen[i] = -1
 		}
@@ -229,7 +229,7 @@ func (d *dataState) handleForwardTSN(now time.Time, c *chunk.ForwardTSN) {
 	}
 	epoch := d.fwdEpoch
 	for _, e := range c.Streams {
-		if e.Stream >= d.cfg.inStreams {
+		if e.Stream >= d.inStreams {
 			continue
 		}
 		st := &r.streams[e.Stream]
@@ -241,7 +241,7 @@ func (d *dataState) handleForwardTSN(now time.Time, c *chunk.ForwardTSN) {
 	}
 	// Pass 2: the marked streams, each once (the mark is cleared).
 	for _, e := range c.Streams {
-		if e.Stream >= d.cfg.inStreams {
+		if e.Stream >= d.inStreams {
 			continue
 		}
 		st := &r.streams[e.Stream]

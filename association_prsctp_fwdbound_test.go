@@ -11,7 +11,7 @@ import (
 // listed), and entries behind the stream's next SSN scan nothing (RFC 3758
 // §3.6; hostile input must not cost entries × fragments).
 func TestForwardTSNWorkBounded(t *testing.T) {
-	d := newDataState(testDataConfig(), dataT0)
+	d := newTestDataState(testDataConfig(), dataT0)
 	const nfrags = 3000
 	// TSN 5000 and 5001 (stream 0 SSN 0 and 1) are missing: SSN 2..3001
 	// stay buffered, also after SSN 0 is skipped.

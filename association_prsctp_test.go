@@ -7,14 +7,14 @@ import (
 	"github.com/usctp/sctp/chunk"
 )
 
-func prConfig() dataConfig {
+func prConfig() dataTestConfig {
 	cfg := testDataConfig()
 	cfg.forwardTSN = true
 	return cfg
 }
 
 func TestPRSCTPAbandonUnsent(t *testing.T) {
-	d := newDataState(prConfig(), dataT0)
+	d := newTestDataState(prConfig(), dataT0)
 	mustEnqueue(t, d, dataT0, outMessage{stream: 1, data: []byte("late"), ttl: 100 * time.Millisecond, context: 42})
 	mustEnqueue(t, d, dataT0, outMessage{stream: 1, data: []byte("reliable")})
 	now := dataT0.Add(150 * time.Millisecond)
@@ -30,7 +30,7 @@ func TestPRSCTPAbandonUnsent(t *testing.T) {
 		t.Fatal("abandoned twice")
 	}
 	// Without PR-SCTP negotiated, ttl is ignored.
-	d2 := newDataState(testDataConfig(), dataT0)
+	d2 := newTestDataState(testDataConfig(), dataT0)
 	mustEnqueue(t, d2, dataT0, outMessage{stream: 1, data: []byte("late"), ttl: time.Millisecond})
 	if got := sendPacket(t, d2, now); len(got) != 1 {
 		t.Fatalf("ttl applied without PR-SCTP: %v", tsns(got))
@@ -38,7 +38,7 @@ func TestPRSCTPAbandonUnsent(t *testing.T) {
 }
 
 func TestPRSCTPForwardTSN(t *testing.T) {
-	d := newDataState(prConfig(), dataT0)
+	d := newTestDataState(prConfig(), dataT0)
 	big := payload(3000, 1) // three fragments: TSN 1000–1002
 	mustEnqueue(t, d, dataT0, outMessage{stream: 3, data: big, ttl: 100 * time.Millisecond, context: 7})
 	mustEnqueue(t, d, dataT0, outMessage{stream: 5, unordered: true, data: []byte("u"), ttl: 100 * time.Millisecond, context: 8})
@@ -101,7 +101,7 @@ func TestPRSCTPForwardTSN(t *testing.T) {
 // were sent and acked still needs a FORWARD TSN, or the receiver would wait
 // for its missing fragments forever.
 func TestPRSCTPAbandonPartlySent(t *testing.T) {
-	d := newDataState(prConfig(), dataT0)
+	d := newTestDataState(prConfig(), dataT0)
 	mustEnqueue(t, d, dataT0, outMessage{stream: 2, data: payload(3000, 1), ttl: 100 * time.Millisecond})
 	// Only one fragment fits this packet's room.
 	p := decodeSent(t, d.appendData(dataT0, nil, 1184)).data
@@ -131,7 +131,7 @@ func TestPRSCTPAbandonPartlySent(t *testing.T) {
 }
 
 func TestHandleForwardTSN(t *testing.T) {
-	d := newDataState(testDataConfig(), dataT0)
+	d := newTestDataState(testDataConfig(), dataT0)
 	// Stream 2 SSN 0: first fragment only; SSN 1 complete behind it.
 	// An unordered partial message at 5004.
 	recvPacket(t, d, dataT0,

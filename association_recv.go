@@ -139,7 +139,7 @@ func (t *recvTracker) addDup(tsn uint32) {
 
 // recvState is the receive half of the data path.
 type recvState struct {
-	cfg     *dataConfig
+	cfg     *assocConfig // the association's config
 	tracker recvTracker
 
 	streams   []inStream
@@ -161,21 +161,21 @@ type recvState struct {
 	sack chunk.Sack
 }
 
-func (r *recvState) init(cfg *dataConfig) {
+func (r *recvState) init(cfg *assocConfig, n *negotiated) {
 	r.cfg = cfg
-	r.tracker.init(cfg.peerInitialTSN)
-	r.streams = make([]inStream, cfg.inStreams)
-	r.lastAdvertised = cfg.localRwnd
+	r.tracker.init(n.peerInitialTSN)
+	r.streams = make([]inStream, n.inStreams)
+	r.lastAdvertised = cfg.rwnd
 }
 
 // window is the a_rwnd to advertise: buffer space not taken by received
 // data that the user has not read yet (§6.2).
 func (r *recvState) window() uint32 {
 	used := r.used()
-	if used >= int(r.cfg.localRwnd) {
+	if used >= int(r.cfg.rwnd) {
 		return 0
 	}
-	return r.cfg.localRwnd - uint32(used)
+	return r.cfg.rwnd - uint32(used)
 }
 
 // recvItemOverhead is what each held fragment or message costs on top of
@@ -193,7 +193,7 @@ func (r *recvState) used() int { return r.buffered + r.items*recvItemOverhead }
 // min(MTU, buffer/2).
 func (r *recvState) windowOpened() {
 	w := r.window()
-	half := r.cfg.localRwnd / 2
+	half := r.cfg.rwnd / 2
 	step := min(uint32(r.cfg.mtu), half)
 	if r.lastAdvertised <= half && w >= r.lastAdvertised+step {
 		r.sackNow = true
@@ -227,7 +227,7 @@ func (d *dataState) handleData(now time.Time, c *chunk.Data) dataVerdict {
 		d.st.droppedChunks++
 		return dataDropped
 	}
-	if c.Stream >= d.cfg.inStreams {
+	if c.Stream >= d.inStreams {
 		// §6.4.1 (and §3.3.10.1): invalid stream; the TSN is acknowledged
 		// but the data discarded; the core reports ERROR cause 1.
 		if ok, filled := t.add(c.TSN); !ok {
@@ -248,9 +248,9 @@ func (d *dataState) handleData(now time.Time, c *chunk.Data) dataVerdict {
 	// left to the T3-rtx timer. Memory, overhead included, is bounded by an
 	// overcommit of half the buffer; a chunk below the highest TSN (it
 	// fills a hole that blocks delivery) may use that overcommit too.
-	limit := int(d.cfg.localRwnd) + int(d.cfg.localRwnd/2)
+	limit := int(d.cfg.rwnd) + int(d.cfg.rwnd/2)
 	if r.used()+n+recvItemOverhead > limit ||
-		(r.buffered+n > int(d.cfg.localRwnd) && !tsnLT(c.TSN, t.highest)) {
+		(r.buffered+n > int(d.cfg.rwnd) && !tsnLT(c.TSN, t.highest)) {
 		r.pktImmediate = true
 		d.st.droppedChunks++
 		d.maybeStartPartial(true)

@@ -100,7 +100,7 @@ func TestRecvTrackerBoundedRanges(t *testing.T) {
 }
 
 func TestDelayedSackEverySecondPacket(t *testing.T) {
-	d := newDataState(testDataConfig(), dataT0)
+	d := newTestDataState(testDataConfig(), dataT0)
 	now := dataT0
 	recvPacket(t, d, now, dataIn(5000, 0, 0, "a"))
 	if d.sackDue(now) {
@@ -148,7 +148,7 @@ func TestDelayedSackEverySecondPacket(t *testing.T) {
 }
 
 func TestImmediateSackOnGapAndDuplicate(t *testing.T) {
-	d := newDataState(testDataConfig(), dataT0)
+	d := newTestDataState(testDataConfig(), dataT0)
 	now := dataT0
 	// Out of order: 5001 before 5000 → immediate SACK with a gap block.
 	recvPacket(t, d, now, dataIn(5001, 0, 1, "b"))
@@ -200,7 +200,7 @@ func TestImmediateSackOnGapAndDuplicate(t *testing.T) {
 func TestSackFitsMTU(t *testing.T) {
 	cfg := testDataConfig()
 	cfg.mtu = 300
-	d := newDataState(cfg, dataT0)
+	d := newTestDataState(cfg, dataT0)
 	for i := 0; i < 200; i++ {
 		d.handleData(dataT0, dataIn(5001+2*uint32(i), 0, uint16(i+1), "x"))
 	}
@@ -234,7 +234,7 @@ func TestSackFitsMTU(t *testing.T) {
 }
 
 func TestInvalidStreamStillAcked(t *testing.T) {
-	d := newDataState(testDataConfig(), dataT0)
+	d := newTestDataState(testDataConfig(), dataT0)
 	vs := recvPacket(t, d, dataT0, dataIn(5000, 16, 0, "bad"), dataIn(5001, 3, 0, "good"))
 	if vs[0] != dataInvalidStream || vs[1] != dataOK {
 		t.Fatalf("verdicts %v", vs)
@@ -259,8 +259,8 @@ func TestInvalidStreamStillAcked(t *testing.T) {
 
 func TestReceiveWindowBoundsMemory(t *testing.T) {
 	cfg := testDataConfig()
-	cfg.localRwnd = 10000
-	d := newDataState(cfg, dataT0)
+	cfg.rwnd = 10000
+	d := newTestDataState(cfg, dataT0)
 	big := string(payload(1000-recvItemOverhead, 1)) // 1000 bytes of window each
 	// Stream 0 message 0 missing: everything else waits for it, filling
 	// the window.
@@ -327,8 +327,8 @@ func TestReceiveWindowBoundsMemory(t *testing.T) {
 
 func TestWindowUpdateSWS(t *testing.T) {
 	cfg := testDataConfig()
-	cfg.localRwnd = 100000
-	d := newDataState(cfg, dataT0)
+	cfg.rwnd = 100000
+	d := newTestDataState(cfg, dataT0)
 	// Little data buffered: reading it must not trigger window updates.
 	recvPacket(t, d, dataT0, dataIn(5000, 0, 0, string(payload(1000, 0))))
 	recvPacket(t, d, dataT0, dataIn(5001, 0, 1, string(payload(1000, 0))))

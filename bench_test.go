@@ -107,7 +107,7 @@ func BenchmarkSackManyGaps(b *testing.B) {
 	const inFlight = 256
 	cfg := testDataConfig()
 	cfg.peerRwnd = 16 << 20
-	d := newDataState(cfg, dataT0)
+	d := newTestDataState(cfg, dataT0)
 	d.cc.(*renoController).cwnd = 16 << 20
 	msg := payload(1000, 1)
 	pkt := make([]byte, 0, 2048)
@@ -161,7 +161,7 @@ func BenchmarkSackManyGaps(b *testing.B) {
 func BenchmarkReassemblyReversed(b *testing.B) {
 	const frags = 40
 	cfg := testDataConfig()
-	d := newDataState(cfg, dataT0)
+	d := newTestDataState(cfg, dataT0)
 	frag := payload(1100, 5)
 	tsn, ssn := cfg.peerInitialTSN, uint16(0)
 	var c chunk.Data
@@ -384,12 +384,12 @@ func TestRecvWindowMatchesSenderAccounting(t *testing.T) {
 		scfg := testDataConfig()
 		rcfg := testDataConfig()
 		rcfg.localInitialTSN, rcfg.peerInitialTSN = scfg.peerInitialTSN, scfg.localInitialTSN
-		rcfg.localRwnd = 64 << 10
-		scfg.peerRwnd = rcfg.localRwnd
-		snd, rcv := newDataState(scfg, dataT0), newDataState(rcfg, dataT0)
+		rcfg.rwnd = 64 << 10
+		scfg.peerRwnd = rcfg.rwnd
+		snd, rcv := newTestDataState(scfg, dataT0), newTestDataState(rcfg, dataT0)
 		now := dataT0
 		msg := payload(size, 1)
-		for i := 0; i < 2*int(rcfg.localRwnd)/size+4; i++ {
+		for i := 0; i < 2*int(rcfg.rwnd)/size+4; i++ {
 			if err := snd.enqueue(now, outMessage{stream: 1, data: msg}); err != nil {
 				t.Fatal(err)
 			}
@@ -407,7 +407,7 @@ func TestRecvWindowMatchesSenderAccounting(t *testing.T) {
 				for _, c := range decodeSent(t, pkt).data {
 					if v := rcv.handleData(now, &c); v != dataOK {
 						t.Fatalf("%d-byte messages: TSN %d: verdict %v with %d bytes buffered (window %d)",
-							size, c.TSN, v, rcv.rcv.buffered, rcfg.localRwnd)
+							size, c.TSN, v, rcv.rcv.buffered, rcfg.rwnd)
 					}
 				}
 				rcv.endOfPacket(now)
@@ -433,8 +433,8 @@ func TestRecvWindowMatchesSenderAccounting(t *testing.T) {
 		if w := rcv.rcv.window(); w >= uint32(size) {
 			t.Errorf("%d-byte messages: window still %d open after the sender stopped", size, w)
 		}
-		if used := rcv.rcv.used(); used > int(rcfg.localRwnd)*3/2 {
-			t.Errorf("%d-byte messages: %d bytes held, bound %d", size, used, rcfg.localRwnd*3/2)
+		if used := rcv.rcv.used(); used > int(rcfg.rwnd)*3/2 {
+			t.Errorf("%d-byte messages: %d bytes held, bound %d", size, used, rcfg.rwnd*3/2)
 		}
 	}
 }

@@ -110,7 +110,7 @@ func TestRenoLossReactions(t *testing.T) {
 // TestCwndValidationAfterIdle checks that the data path tells the
 // controller about idle periods (§7.2.1).
 func TestCwndValidationAfterIdle(t *testing.T) {
-	d := newDataState(testDataConfig(), dataT0)
+	d := newTestDataState(testDataConfig(), dataT0)
 	d.cc.(*renoController).cwnd = 40000
 	fillMessages(t, d, dataT0, 1)
 	sendAll(t, d, dataT0)
@@ -129,7 +129,7 @@ func TestCwndValidationAfterIdle(t *testing.T) {
 // TestSlowStartThroughDataPath runs SACKs through dataState and checks cwnd
 // grows only while it is fully used.
 func TestSlowStartThroughDataPath(t *testing.T) {
-	d := newDataState(testDataConfig(), dataT0)
+	d := newTestDataState(testDataConfig(), dataT0)
 	fillMessages(t, d, dataT0, 20)
 	p := sendAll(t, d, dataT0)
 	if len(p) != 4 {

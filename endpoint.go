@@ -215,7 +215,7 @@ func (e *endpoint) connect(now time.Time, localPort uint16, remote netip.AddrPor
 	a := newAssociation(e, cfg.withDefaults(), localPort, remoteSCTPPort)
 	a.localTag = e.randomTag()
 	a.localInitialTSN = e.randomUint32()
-	a.paths = newPathSet(a.cfg.pathConfig(), e.rand, netip.AddrPortFrom(addr, remote.Port()))
+	a.paths = newPathSet(&a.cfg, e.rand, netip.AddrPortFrom(addr, remote.Port()))
 	e.add(a)
 	a.startInit(now)
 	a.t1.start(now, a.cfg.rto.initial)
@@ -612,7 +612,7 @@ func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h 
 	a.localInitialTSN = c.localInitialTSN
 	// RFC 6951 §5.4: the port the INIT / COOKIE ECHO came from applies to
 	// all the peer's addresses; the source is the primary.
-	a.paths = newPathSet(cfg.pathConfig(), e.rand, from)
+	a.paths = newPathSet(&a.cfg, e.rand, from)
 	for _, x := range c.addrs() {
 		a.addPath(now, x, from.Port(), false)
 	}

@@ -8,7 +8,7 @@ import (
 
 // rtoState is the retransmission timeout estimator of RFC 9260 §6.3.1.
 type rtoState struct {
-	cfg      rtoConfig
+	bounds   *rtoBounds // the association's RTO.Initial, RTO.Min, RTO.Max (assocConfig.rto)
 	srtt     time.Duration
 	rttvar   time.Duration
 	rto      time.Duration
@@ -18,23 +18,16 @@ type rtoState struct {
 // rtoGranularity is the clock granularity G of RFC 9260 §6.3.1 C3.
 const rtoGranularity = time.Millisecond
 
-func newRTOState(cfg rtoConfig) rtoState {
-	r := rtoState{cfg: cfg}
+func newRTOState(b *rtoBounds) rtoState {
+	r := rtoState{bounds: b}
 	// RFC 9260 §6.3.1 C1 (before any measurement): RTO = RTO.Initial.
-	r.rto = r.clamp(cfg.initial)
+	r.rto = r.clamp(b.initial)
 	return r
 }
 
-func (r *rtoState) clamp(d time.Duration) time.Duration {
-	// RFC 9260 §6.3.1 C6, C7: RTO never below RTO.Min nor above RTO.Max.
-	if d < r.cfg.min {
-		d = r.cfg.min
-	}
-	if d > r.cfg.max {
-		d = r.cfg.max
-	}
-	return d
-}
+// clamp applies RFC 9260 §6.3.1 C6, C7: RTO never below RTO.Min nor above
+// RTO.Max.
+func (r *rtoState) clamp(d time.Duration) time.Duration { return r.bounds.clamp(d) }
 
 // sample feeds one RTT measurement R.
 func (r *rtoState) sample(rtt time.Duration) {
@@ -110,8 +103,6 @@ type outChunk struct {
 
 // sendState is the send half of the data path.
 type sendState struct {
-	cfg *dataConfig
-
 	pending  ring[*outMsg] // messages not yet fully cut into chunks, FIFO
 	freeMsgs []*outMsg
 	chunks   ring[outChunk] // TSN order; front TSN is cumAck+1
@@ -149,13 +140,12 @@ type sendState struct {
 	scratch chunk.Data
 }
 
-func (s *sendState) init(cfg *dataConfig) {
-	s.cfg = cfg
-	s.nextTSN = cfg.localInitialTSN
-	s.cumAck = cfg.localInitialTSN - 1
+func (s *sendState) init(n *negotiated) {
+	s.nextTSN = n.localInitialTSN
+	s.cumAck = n.localInitialTSN - 1
 	s.advPeerAck = s.cumAck
-	s.nextSSN = make([]uint16, cfg.outStreams)
-	s.peerRwnd = cfg.peerRwnd
+	s.nextSSN = make([]uint16, n.outStreams)
+	s.peerRwnd = n.peerRwnd
 }
 
 func (s *sendState) newMsg() *outMsg {

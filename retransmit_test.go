@@ -10,10 +10,10 @@ import (
 
 func TestRTOState(t *testing.T) {
 	ms := time.Millisecond
-	cfg := rtoConfig{initial: time.Second, min: time.Second, max: 60 * time.Second}
+	cfg := rtoBounds{initial: time.Second, min: time.Second, max: 60 * time.Second}
 	cases := []struct {
 		name                  string
-		cfg                   rtoConfig
+		cfg                   rtoBounds
 		samples               []time.Duration
 		backoffs              int
 		srtt, rttvar, wantRTO time.Duration
@@ -21,14 +21,14 @@ func TestRTOState(t *testing.T) {
 		{name: "initial", cfg: cfg, wantRTO: time.Second},
 		// C2: SRTT=R, RTTVAR=R/2, RTO=SRTT+4·RTTVAR = 100+200 → clamped to 1 s.
 		{name: "first sample clamped to min", cfg: cfg, samples: []time.Duration{100 * ms}, srtt: 100 * ms, rttvar: 50 * ms, wantRTO: time.Second},
-		{name: "first sample", cfg: rtoConfig{time.Second, 10 * ms, 60 * time.Second}, samples: []time.Duration{100 * ms}, srtt: 100 * ms, rttvar: 50 * ms, wantRTO: 300 * ms},
+		{name: "first sample", cfg: rtoBounds{time.Second, 10 * ms, 60 * time.Second}, samples: []time.Duration{100 * ms}, srtt: 100 * ms, rttvar: 50 * ms, wantRTO: 300 * ms},
 		// C3: RTTVAR = 3/4·50 + 1/4·|100−200| = 62.5; SRTT = 7/8·100 + 1/8·200 = 112.5.
-		{name: "second sample", cfg: rtoConfig{time.Second, 10 * ms, 60 * time.Second}, samples: []time.Duration{100 * ms, 200 * ms},
+		{name: "second sample", cfg: rtoBounds{time.Second, 10 * ms, 60 * time.Second}, samples: []time.Duration{100 * ms, 200 * ms},
 			srtt: 112500 * time.Microsecond, rttvar: 62500 * time.Microsecond, wantRTO: 362500 * time.Microsecond},
 		{name: "large sample clamped to max", cfg: cfg, samples: []time.Duration{40 * time.Second}, srtt: 40 * time.Second, rttvar: 20 * time.Second, wantRTO: 60 * time.Second},
 		// C3: RTTVAR 0 becomes G.
-		{name: "zero rttvar to G", cfg: rtoConfig{time.Second, ms, 60 * time.Second}, samples: []time.Duration{0}, srtt: 0, rttvar: rtoGranularity, wantRTO: 4 * rtoGranularity},
-		{name: "negative sample treated as 0", cfg: rtoConfig{time.Second, ms, 60 * time.Second}, samples: []time.Duration{-5 * ms}, srtt: 0, rttvar: rtoGranularity, wantRTO: 4 * rtoGranularity},
+		{name: "zero rttvar to G", cfg: rtoBounds{time.Second, ms, 60 * time.Second}, samples: []time.Duration{0}, srtt: 0, rttvar: rtoGranularity, wantRTO: 4 * rtoGranularity},
+		{name: "negative sample treated as 0", cfg: rtoBounds{time.Second, ms, 60 * time.Second}, samples: []time.Duration{-5 * ms}, srtt: 0, rttvar: rtoGranularity, wantRTO: 4 * rtoGranularity},
 		// E2: backoff doubles up to RTO.Max.
 		{name: "backoff doubles", cfg: cfg, backoffs: 3, wantRTO: 8 * time.Second},
 		{name: "backoff capped", cfg: cfg, backoffs: 10, wantRTO: 60 * time.Second},
@@ -36,7 +36,7 @@ func TestRTOState(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := newRTOState(c.cfg)
+			r := newRTOState(&c.cfg)
 			for range c.backoffs {
 				r.backoff()
 			}
@@ -61,7 +61,7 @@ func fillMessages(t *testing.T, d *dataState, now time.Time, n int) {
 func TestRTTMeasurementKarn(t *testing.T) {
 	cfg := testDataConfig()
 	cfg.rto.min = 10 * time.Millisecond
-	d := newDataState(cfg, dataT0)
+	d := newTestDataState(cfg, dataT0)
 	fillMessages(t, d, dataT0, 2)
 	p := sendAll(t, d, dataT0)
 	if len(p) != 2 {
@@ -93,7 +93,7 @@ func TestRTTMeasurementKarn(t *testing.T) {
 }
 
 func TestCumAckBeyondSent(t *testing.T) {
-	d := newDataState(testDataConfig(), dataT0)
+	d := newTestDataState(testDataConfig(), dataT0)
 	fillMessages(t, d, dataT0, 2)
 	sendAll(t, d, dataT0) // TSN 1000, 1001
 	if err := d.handleSack(dataT0, sackOf(1002, 1<<20)); !errors.Is(err, errCumAckBeyondSent) {
@@ -123,7 +123,7 @@ func TestCumAckBeyondSent(t *testing.T) {
 func TestFastRetransmitOnThirdMissIndication(t *testing.T) {
 	cfg := testDataConfig()
 	cfg.mtu = 1200
-	d := newDataState(cfg, dataT0)
+	d := newTestDataState(cfg, dataT0)
 	// Open cwnd so 8 full chunks fit.
 	d.cc.(*renoController).cwnd = 20000
 	fillMessages(t, d, dataT0, 8)
@@ -185,7 +185,7 @@ func TestFastRetransmitOnThirdMissIndication(t *testing.T) {
 func TestT3RtxBackoffAndMaxRetrans(t *testing.T) {
 	cfg := testDataConfig()
 	cfg.maxRetrans = 3
-	d := newDataState(cfg, dataT0)
+	d := newTestDataState(cfg, dataT0)
 	fillMessages(t, d, dataT0, 5)
 	first := sendAll(t, d, dataT0)
 	if len(first) != 4 { // cwnd 4380 with 1168-byte chunks: 4 chunks
@@ -233,7 +233,7 @@ func TestT3RtxBackoffAndMaxRetrans(t *testing.T) {
 func TestT3ErrorCounterResetOnAck(t *testing.T) {
 	cfg := testDataConfig()
 	cfg.maxRetrans = 2
-	d := newDataState(cfg, dataT0)
+	d := newTestDataState(cfg, dataT0)
 	fillMessages(t, d, dataT0, 3)
 	sendAll(t, d, dataT0)
 	now := d.deadline()
@@ -258,7 +258,7 @@ func TestT3ErrorCounterResetOnAck(t *testing.T) {
 }
 
 func TestT3StopsWhenAllAcked(t *testing.T) {
-	d := newDataState(testDataConfig(), dataT0)
+	d := newTestDataState(testDataConfig(), dataT0)
 	fillMessages(t, d, dataT0, 2)
 	sendAll(t, d, dataT0)
 	now := dataT0.Add(300 * time.Millisecond)
@@ -282,7 +282,7 @@ func TestT3StopsWhenAllAcked(t *testing.T) {
 }
 
 func TestZeroWindowProbe(t *testing.T) {
-	d := newDataState(testDataConfig(), dataT0)
+	d := newTestDataState(testDataConfig(), dataT0)
 	fillMessages(t, d, dataT0, 3)
 	p := sendPacket(t, d, dataT0)
 	if len(p) != 1 {
@@ -323,7 +323,7 @@ func TestZeroWindowProbe(t *testing.T) {
 }
 
 func TestPeerRwndAccounting(t *testing.T) {
-	d := newDataState(testDataConfig(), dataT0)
+	d := newTestDataState(testDataConfig(), dataT0)
 	fillMessages(t, d, dataT0, 3)
 	sendAll(t, d, dataT0)
 	frag := d.maxFragment()
@@ -340,7 +340,7 @@ func TestPeerRwndAccounting(t *testing.T) {
 }
 
 func TestRenegedChunkRetransmitted(t *testing.T) {
-	d := newDataState(testDataConfig(), dataT0)
+	d := newTestDataState(testDataConfig(), dataT0)
 	fillMessages(t, d, dataT0, 3)
 	sendAll(t, d, dataT0)
 	if err := d.handleSack(dataT0, sackOf(999, 1<<20, chunk.GapBlock{Start: 2, End: 3})); err != nil {

@@ -581,7 +581,7 @@ func (e *runner) afterEvent(now time.Time) {
 	// PR-SCTP messages): wake blocked senders of the associations that
 	// handled those, not after their own retries (which would spin).
 	e.core.takeTouched(func(a *association) {
-		if h := e.handles[a.aid]; h != nil && h.a == a {
+		if h := e.handles[a.id()]; h != nil && h.a == a {
 			h.progressed = true
 			e.markDirty(h)
 		}
@@ -770,11 +770,6 @@ func (e *runner) drain(now time.Time, h *assocHandle, force bool) {
 	}
 }
 
-// joinLimit bounds a message joined from partial-delivery pieces: the
-// larger of the association's maximum message size and its receive
-// window (a message up to the window can arrive whole anyway).
-func joinLimit(a *association) int { return max(a.cfg.maxMessage, int(a.cfg.rwnd)) }
-
 // joinPiece appends one piece to the handle's message being joined. A
 // message beyond joinLimit cannot be delivered whole: the association is
 // aborted (Out of Resource) and joinPiece reports false.
@@ -784,7 +779,7 @@ func (e *runner) joinPiece(now time.Time, h *assocHandle, m inMessage) bool {
 		h.joinHdr = h.message(&m)
 		h.join = e.msgs.Get(len(m.data))[:0]
 	}
-	if limit := joinLimit(h.a); len(h.join)+len(m.data) > limit {
+	if limit := h.a.joinLimit(); len(h.join)+len(m.data) > limit {
 		e.dropJoin(h)
 		h.a.abortMessageTooLarge(now, limit)
 		return false
@@ -1079,7 +1074,8 @@ func (e *runner) connect(localPort uint16, remote netip.AddrPort, sctpPort uint1
 		if err != nil {
 			return
 		}
-		h = e.newHandle(a, netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port()), a.localPort, sctpPort)
+		lp, _ := a.ports()
+		h = e.newHandle(a, netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port()), lp, sctpPort)
 	}); derr != nil {
 		return nil, derr
 	}

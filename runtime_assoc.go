@@ -455,16 +455,17 @@ func (h *assocHandle) trySendFast(m outMessage) bool {
 // publishLocked refreshes the fast send path's view of the association
 // (loop only, h.mu held).
 func (h *assocHandle) publishLocked() {
-	a := h.a
-	if h.closed || a == nil || a.state != StateEstablished || a.data == nil || h.ep.handles[h.id] != h {
+	if h.closed || h.a == nil || h.ep.handles[h.id] != h {
+		h.sfast = false
+		return
+	}
+	l := h.a.sendLimits()
+	if !l.established {
 		h.sfast = false
 		return
 	}
 	h.sfast = true
-	h.sOut = a.data.cfg.outStreams
-	h.sMax = a.data.cfg.maxMessage
-	h.sBuf = a.data.cfg.sndBuf
-	h.sEng = a.data.snd.queued
+	h.sOut, h.sMax, h.sBuf, h.sEng = l.outStreams, l.maxMessage, l.sndBuf, l.queued
 }
 
 func (h *assocHandle) publish() {

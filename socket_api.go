@@ -1242,45 +1242,22 @@ func (s *Socket) relistenLocked() error {
 	return s.stack.rt.listen(s.port, s.assocConfigLocked(), s.backlog)
 }
 
-// assocConfigLocked builds the engine configuration for a new
-// association from the socket options (s.mu held).
+// assocConfigLocked returns the engine configuration of new associations:
+// the socket options handed to the engine's config setters
+// (association_config.go), which own the defaults and the packet size
+// arithmetic (s.mu held).
 func (s *Socket) assocConfigLocked() assocConfig {
 	o := &s.opts
-	st := s.stack.cfg
-	c := assocConfig{
-		outStreams:     o.initMsg.NumOstreams,
-		maxInStreams:   o.initMsg.MaxInstreams,
-		maxInitRetrans: int(o.initMsg.MaxAttempts),
-		rto:            rtoConfig{initial: o.rto.Initial, min: o.rto.Min, max: o.rto.Max},
-		maxRetrans:     int(o.maxRxt),
-		pathMaxRetrans: int(o.paddr.PathMaxRxt),
-		cookieLifetime: o.cookieLife,
-		hbInterval:     o.paddr.HBInterval,
-		hbDisabled:     o.paddr.Flags&SPP_HB_DISABLE != 0,
-		sackDelay:      o.paddr.SackDelay,
-		sndBuf:         o.sndBuf,
-		maxMessage:     st.MaxMessageSize,
-		adaptation:     o.adaptation,
-		adaptationSet:  o.adaptationSet,
-		prSCTP:         true,
-	}
-	if o.rcvBuf > 0 {
-		c.rwnd = uint32(min(o.rcvBuf, 1<<31-1))
-	}
-	mtu := st.MTU
-	if mtu == 0 {
-		mtu = 1500
-	}
-	// SCTP packet = path MTU − IP header (IPv6, 40: the larger) − UDP (8).
-	c.mtu = mtu - 40 - 8
-	if o.maxseg > 0 {
-		// maxseg is the largest DATA payload: + common header 12 + DATA
-		// chunk header 16 (RFC 9260 §3.1, §3.3.1).
-		c.mtu = min(c.mtu, o.maxseg+12+16)
-	}
-	if o.paddr.PathMTU > 0 {
-		c.mtu = min(c.mtu, int(o.paddr.PathMTU)-40-8)
-	}
+	var c assocConfig
+	c.setInitParams(o.initMsg.NumOstreams, o.initMsg.MaxInstreams, int(o.initMsg.MaxAttempts))
+	c.setRTOParams(o.rto.Initial, o.rto.Min, o.rto.Max)
+	c.setAssocParams(int(o.maxRxt), o.cookieLife)
+	c.setPathDefaults(o.paddr.HBInterval, int(o.paddr.PathMaxRxt), o.paddr.SackDelay, o.paddr.Flags&SPP_HB_DISABLE != 0)
+	c.setBuffers(o.sndBuf, o.rcvBuf)
+	c.setMaxMessage(s.stack.cfg.MaxMessageSize)
+	c.setPacketSize(s.stack.cfg.MTU, o.maxseg, int(o.paddr.PathMTU))
+	c.setAdaptation(o.adaptation, o.adaptationSet)
+	c.setPRSCTP(true)
 	return c
 }
 

@@ -11,7 +11,13 @@ import (
 // one-to-one socket means its association; on a one-to-many socket 0
 // means the socket's defaults for new associations (RFC 6458 §7:
 // SCTP_FUTURE_ASSOC). Setters treat zero fields as "leave unchanged", as
-// the kernel does.
+// the kernel does. The defaults reported are what the engine would use
+// (engineDefaultsLocked); live values come from the association through
+// the runtime (runtime_seam.go).
+
+// engineDefaultsLocked is the configuration an association set up now
+// would use, defaults filled in (s.mu held).
+func (s *Socket) engineDefaultsLocked() assocConfig { return s.assocConfigLocked().withDefaults() }
 
 // InitMsg returns the INIT parameters used for new associations
 // (SCTP_INITMSG; pysctp initparams), defaults filled in (16 streams each
@@ -20,17 +26,11 @@ func (s *Socket) InitMsg() InitMsg {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := s.opts.initMsg
-	if m.NumOstreams == 0 {
-		m.NumOstreams = assocDefaultStreams
-	}
-	if m.MaxInstreams == 0 {
-		m.MaxInstreams = assocDefaultStreams
-	}
-	if m.MaxAttempts == 0 {
-		m.MaxAttempts = assocDefaultMaxInitRetrans
-	}
+	c := s.engineDefaultsLocked()
+	out, in, attempts := c.initParams()
+	m.NumOstreams, m.MaxInstreams, m.MaxAttempts = out, in, uint16(attempts)
 	if m.MaxInitTimeo == 0 {
-		m.MaxInitTimeo = s.rtoDefaultsLocked().Max
+		_, _, m.MaxInitTimeo = c.rtoParams()
 	}
 	return m
 }
@@ -78,16 +78,9 @@ func (s *Socket) RTOInfo(id AssocID) (RTOInfo, error) {
 }
 
 func (s *Socket) rtoDefaultsLocked() RTOInfo {
-	r := s.opts.rto
-	if r.Initial == 0 {
-		r.Initial = assocDefaultRTOInitial
-	}
-	if r.Min == 0 {
-		r.Min = assocDefaultRTOMin
-	}
-	if r.Max == 0 {
-		r.Max = assocDefaultRTOMax
-	}
+	var r RTOInfo
+	c := s.engineDefaultsLocked()
+	r.Initial, r.Min, r.Max = c.rtoParams()
 	return r
 }
 
@@ -139,16 +132,10 @@ func (s *Socket) SetRTOInfo(id AssocID, r RTOInfo) error {
 // assocparams).
 func (s *Socket) AssocParams(id AssocID) (AssocParams, error) {
 	s.mu.Lock()
-	p := AssocParams{AssocMaxRxt: s.opts.maxRxt, CookieLife: s.opts.cookieLife}
-	if p.AssocMaxRxt == 0 {
-		p.AssocMaxRxt = assocDefaultMaxRetrans
-	}
-	if p.CookieLife == 0 {
-		p.CookieLife = assocDefaultCookieLifetime
-	}
-	rcv := s.opts.rcvBuf
+	c := s.engineDefaultsLocked()
+	maxRxt, cookieLife := c.assocParams()
+	p := AssocParams{AssocMaxRxt: uint16(maxRxt), CookieLife: cookieLife, LocalRwnd: c.receiveWindow()}
 	s.mu.Unlock()
-	p.LocalRwnd = uint32(rcv)
 	if id == 0 && s.style == UDP_STYLE {
 		return p, nil
 	}
@@ -221,19 +208,12 @@ func (s *Socket) SetAssocParams(id AssocID, p AssocParams) error {
 // defaults) for peer address addr (zero: the association).
 func (s *Socket) PaddrParams(id AssocID, addr netip.AddrPort) (PaddrParams, error) {
 	s.mu.Lock()
-	p := s.opts.paddr
+	p := s.opts.paddr // PathMTU and Flags as set (0: none)
+	def := paddrParamsOf(s.engineDefaultsLocked().pathParams())
 	s.mu.Unlock()
-	if p.HBInterval == 0 {
-		p.HBInterval = assocDefaultHBInterval
-	}
-	if p.PathMaxRxt == 0 {
-		p.PathMaxRxt = assocDefaultPathMaxRetrans
-	}
-	if p.SackDelay == 0 {
-		p.SackDelay = assocDefaultSackDelay
-	}
+	p.HBInterval, p.PathMaxRxt, p.SackDelay = def.HBInterval, def.PathMaxRxt, def.SackDelay
 	if p.Flags == 0 {
-		p.Flags = SPP_HB_ENABLE | SPP_PMTUD_DISABLE | SPP_SACKDELAY_ENABLE
+		p.Flags = def.Flags
 	}
 	p.Addr = addr
 	if id != 0 || s.style == TCP_STYLE {
@@ -574,10 +554,7 @@ func (s *Socket) SetPeerPrimary(id AssocID, addr netip.AddrPort) error {
 func (s *Socket) SndBuf() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.opts.sndBuf == 0 {
-		return assocDefaultSndBuf
-	}
-	return s.opts.sndBuf
+	return s.engineDefaultsLocked().sendBuffer()
 }
 
 // SetSndBuf sets the send buffer size for new associations; unlike Linux

@@ -17,7 +17,7 @@ func (d *dataState) enqueue(now time.Time, m outMessage) error {
 		return errEmptyMessage
 	case len(m.data) > d.cfg.maxMessage:
 		return errMessageTooLarge
-	case m.stream >= d.cfg.outStreams:
+	case m.stream >= d.outStreams:
 		// §6.4: the stream identifier must be below the negotiated count.
 		return errInvalidStream
 	case s.queued > 0 && s.queued+len(m.data)+sendMsgOverhead > d.cfg.sndBuf:
@@ -31,7 +31,7 @@ func (d *dataState) enqueue(now time.Time, m outMessage) error {
 	om.unordered = m.unordered
 	om.context = m.context
 	om.inPending = true
-	if m.ttl > 0 && d.cfg.forwardTSN {
+	if m.ttl > 0 && d.forwardTSN {
 		// RFC 3758 §4.1 timed reliability: the lifetime starts now.
 		om.expires = now.Add(m.ttl)
 		s.ttlLive++

@@ -38,7 +38,7 @@ func eqStrings(a, b []string) bool {
 }
 
 func TestReassemblyOrderedPerStreamNoHOL(t *testing.T) {
-	d := newDataState(testDataConfig(), dataT0)
+	d := newTestDataState(testDataConfig(), dataT0)
 	// Stream 1: message SSN 0 in three fragments (TSN 5000–5002), SSN 1
 	// whole (5003). Stream 2: SSN 0 whole (5004), SSN 1 in two fragments
 	// (5005–5006). Arrival: everything but TSN 5001.
@@ -68,7 +68,7 @@ func TestReassemblyOrderedPerStreamNoHOL(t *testing.T) {
 }
 
 func TestReassemblyOutOfOrderSSN(t *testing.T) {
-	d := newDataState(testDataConfig(), dataT0)
+	d := newTestDataState(testDataConfig(), dataT0)
 	// SSN 2, 1 arrive before SSN 0 on the same stream.
 	recvPacket(t, d, dataT0, dataIn(5002, 4, 2, "c"), dataIn(5001, 4, 1, "b"))
 	if got := readAll(t, d); len(got) != 0 {
@@ -89,7 +89,7 @@ func TestReassemblyOutOfOrderSSN(t *testing.T) {
 }
 
 func TestUnorderedDelivery(t *testing.T) {
-	d := newDataState(testDataConfig(), dataT0)
+	d := newTestDataState(testDataConfig(), dataT0)
 	// Ordered SSN 0 on stream 5 is missing; unordered messages on the same
 	// stream are delivered as soon as they are complete.
 	recvPacket(t, d, dataT0,
@@ -124,8 +124,8 @@ func TestUnorderedDelivery(t *testing.T) {
 
 func TestPartialDeliveryLargeMessage(t *testing.T) {
 	cfg := testDataConfig()
-	cfg.localRwnd = 10000
-	d := newDataState(cfg, dataT0)
+	cfg.rwnd = 10000
+	d := newTestDataState(cfg, dataT0)
 	frag := payload(1000, 3)
 	// A complete message on stream 1 is read first; then a 30 KB message
 	// on stream 0 (three times the window) arrives in order.
@@ -140,7 +140,7 @@ func TestPartialDeliveryLargeMessage(t *testing.T) {
 		c := fragIn(tsn, 0, 0, i == 0, i == 29, false, string(frag))
 		v := d.handleData(dataT0, c)
 		d.endOfPacket(dataT0)
-		if st := d.stats(); st.bufferedBytes > int(cfg.localRwnd) {
+		if st := d.stats(); st.bufferedBytes > int(cfg.rwnd) {
 			t.Fatalf("buffered %d beyond the window", st.bufferedBytes)
 		}
 		if v == dataOK {
@@ -184,8 +184,8 @@ func TestPartialDeliveryLargeMessage(t *testing.T) {
 
 func TestPartialDeliveryBlocksOthersAndAborts(t *testing.T) {
 	cfg := testDataConfig()
-	cfg.localRwnd = 4300
-	d := newDataState(cfg, dataT0)
+	cfg.rwnd = 4300
+	d := newTestDataState(cfg, dataT0)
 	frag := string(payload(1000, 1))
 	// Stream 0 SSN 0: fragments 5000–5003 fill the window; the rest of the
 	// message never comes.
