@@ -1,22 +1,15 @@
 package sctp
 
-// The association core, sans-IO (RFC 9260). Files:
-//
-//	association.go   TCB, state, packet walk (§8.5 tags, §3.2 unknown chunks),
-//	                 DATA/SACK/FORWARD TSN routing to dataState, bundling
-//	handshake.go     INIT / INIT ACK / COOKIE ECHO / COOKIE ACK (§5.1),
-//	                 collisions and restarts (§5.2), T1, RFC 6951 port rules
-//	shutdown.go      SHUTDOWN sequence, T2, T5 (§9.2)
-//	paths.go         peer addresses and heartbeats over heartbeat.go (§8.3)
-//	endpoint_core.go endpointCore: demultiplexing, stateless listener,
-//	                 reply queue, the runtime-facing API
-//	ootb.go          out-of-the-blue packets (§8.4)
-//	events.go, stats.go, errors.go
-//
-// The runtime calls handleDatagram / handleTimeout with the current time,
-// arms one timer at deadline, and drains appendDatagram (one SCTP packet
-// per call, CRC finalized) and pollEvent after each call. Addresses handed
-// out are unmapped (IPv4, not ::ffff:a.b.c.d).
+// association is one SCTP association's TCB (RFC 9260 §2.6, §14), sans-IO:
+// its state machine (§4), the walk over an inbound packet's chunks with the
+// verification tag rules (§8.5) and unknown-chunk action bits (§3.2),
+// routing to the handshake, data, path and shutdown parts
+// (association_*.go, streams.go, retransmit.go), bundling of outbound
+// packets (§6.10) and its timers. The sans-IO endpoint (endpoint.go) owns
+// it: the runtime calls the endpoint's handleDatagram and handleTimeout
+// with the current time, arms one timer at its deadline, and drains
+// appendDatagram (one SCTP packet per call, CRC finalized) and pollEvent.
+// Addresses handed out are unmapped (IPv4, not ::ffff:a.b.c.d).
 
 import (
 	"errors"
