@@ -537,9 +537,9 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 		a.pending[len(a.pending)-1] = outPacket{}
 		a.pending = a.pending[:len(a.pending)-1]
 		start := len(b)
-		b = AppendCommonHeader(b, CommonHeader{SrcPort: p.srcPort, DstPort: p.dstPort, VerificationTag: p.vtag})
+		b = appendCommonHeader(b, commonHeader{SrcPort: p.srcPort, DstPort: p.dstPort, VerificationTag: p.vtag})
 		b = append(b, p.chunks...)
-		FinalizePacket(b[start:])
+		finalizePacket(b[start:])
 		a.counters.PacketsOut++
 		a.counters.ChunksOut += uint64(countChunks(p.chunks))
 		return b, p.to, true
@@ -549,7 +549,7 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 	}
 	cur := a.paths.current()
 	start := len(b)
-	b = AppendCommonHeader(b, CommonHeader{SrcPort: a.localPort, DstPort: a.peerPort, VerificationTag: a.peerTag})
+	b = appendCommonHeader(b, commonHeader{SrcPort: a.localPort, DstPort: a.peerPort, VerificationTag: a.peerTag})
 	hdrEnd := len(b)
 	limit := start + a.cfg.mtu
 	if len(a.ctrl) > 0 {
@@ -593,7 +593,7 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 	if len(b) == hdrEnd {
 		return b[:start], netip.AddrPort{}, false
 	}
-	FinalizePacket(b[start:])
+	finalizePacket(b[start:])
 	a.counters.PacketsOut++
 	a.counters.ChunksOut += uint64(countChunks(b[hdrEnd:]))
 	return b, a.paths.path(cur).addr, true
@@ -632,7 +632,7 @@ func (a *association) ctrlFit(room int) int {
 
 // handlePacket processes one received packet whose common header has been
 // parsed and whose peer address belongs to this association.
-func (a *association) handlePacket(now time.Time, from netip.AddrPort, h CommonHeader, chunks []byte) {
+func (a *association) handlePacket(now time.Time, from netip.AddrPort, h commonHeader, chunks []byte) {
 	if a.state == StateClosed {
 		return
 	}
@@ -694,7 +694,7 @@ func (a *association) handlePacket(now time.Time, from netip.AddrPort, h CommonH
 // the peer's addresses (RFC 9260 §5.1): the source joins the paths. Any
 // other such packet is dropped silently: answering it as out of the blue
 // would reflect our tag with the T bit and abort the association.
-func (a *association) handleUnlisted(now time.Time, from netip.AddrPort, h CommonHeader, chunks []byte) {
+func (a *association) handleUnlisted(now time.Time, from netip.AddrPort, h commonHeader, chunks []byte) {
 	it := chunk.NewIter(chunks)
 	if a.state != StateCookieWait || !it.Next() || it.Chunk().Type != chunk.TypeInitAck {
 		a.counters.DroppedWrongState++
@@ -718,7 +718,7 @@ func (a *association) learnPort(addr netip.Addr, port uint16) {
 }
 
 // handleChunks processes the remaining chunks of it.
-func (a *association) handleChunks(now time.Time, from netip.AddrPort, h CommonHeader, it *chunk.Iter) {
+func (a *association) handleChunks(now time.Time, from netip.AddrPort, h commonHeader, it *chunk.Iter) {
 	if it.Next() {
 		a.processChunk(now, from, h, it.Chunk(), it)
 		return
@@ -727,7 +727,7 @@ func (a *association) handleChunks(now time.Time, from netip.AddrPort, h CommonH
 }
 
 // processChunk processes c and then the rest of it.
-func (a *association) processChunk(now time.Time, from netip.AddrPort, h CommonHeader, c chunk.Raw, it *chunk.Iter) {
+func (a *association) processChunk(now time.Time, from netip.AddrPort, h commonHeader, c chunk.Raw, it *chunk.Iter) {
 	sawData := false
 	for {
 		a.counters.ChunksIn++
@@ -997,7 +997,7 @@ func (a *association) handleError(now time.Time, c chunk.Raw) bool {
 }
 
 // handleAbort processes ABORT (RFC 9260 §9.1) after the §8.5.1 B check.
-func (a *association) handleAbort(now time.Time, h CommonHeader, c chunk.Raw) {
+func (a *association) handleAbort(now time.Time, h commonHeader, c chunk.Raw) {
 	var ab chunk.Abort
 	if err := ab.Decode(c); err != nil {
 		a.counters.DroppedBadChunk++

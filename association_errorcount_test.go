@@ -36,7 +36,7 @@ func TestErrorCounterMixesT3AndHeartbeats(t *testing.T) {
 	hbSent := 0
 	// Count only the client's HEARTBEATs: the server's go the other way.
 	pn.drop = func(_ int, pkt []byte) bool {
-		h, _, err := ParsePacket(pkt)
+		h, _, err := parsePacket(pkt)
 		if err == nil && h.SrcPort == client.localPort && simHasChunk(pkt, chunk.TypeHeartbeat) {
 			hbSent++
 		}
@@ -85,7 +85,7 @@ func TestErrorCounterResets(t *testing.T) {
 	// next HEARTBEAT ACK clears it while the data is still outstanding.
 	hbAcks := 0
 	pn.drop = func(_ int, pkt []byte) bool {
-		if h, _, err := ParsePacket(pkt); err == nil && h.SrcPort == 7 && simHasChunk(pkt, chunk.TypeHeartbeatAck) {
+		if h, _, err := parsePacket(pkt); err == nil && h.SrcPort == 7 && simHasChunk(pkt, chunk.TypeHeartbeatAck) {
 			hbAcks++ // from the server
 		}
 		return simHasChunk(pkt, chunk.TypeData) || simHasChunk(pkt, chunk.TypeSack)

@@ -474,7 +474,7 @@ func (a *association) newAddresses(src netip.Addr, in *initInfo) []byte {
 // handleCookieEchoExisting handles COOKIE ECHO for an existing
 // association (RFC 9260 §5.2.4, table 7). It reports whether the rest of
 // the packet is to be processed.
-func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPort, h CommonHeader, raw chunk.Raw) bool {
+func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPort, h commonHeader, raw chunk.Raw) bool {
 	var ce chunk.CookieEcho
 	if err := ce.Decode(raw); err != nil {
 		a.counters.DroppedBadChunk++

@@ -129,7 +129,7 @@ func (a *association) handleShutdownAck(now time.Time, _ chunk.Raw) {
 
 // handleShutdownComplete processes SHUTDOWN COMPLETE in SHUTDOWN-ACK-SENT
 // (RFC 9260 §9.2) after the §8.5.1 C tag check.
-func (a *association) handleShutdownComplete(now time.Time, h CommonHeader, c chunk.Raw) {
+func (a *association) handleShutdownComplete(now time.Time, h commonHeader, c chunk.Raw) {
 	var sc chunk.ShutdownComplete
 	if err := sc.Decode(c); err != nil {
 		a.counters.DroppedBadChunk++

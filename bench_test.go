@@ -211,7 +211,7 @@ func BenchmarkEndpointRecvData(b *testing.B) {
 			if !ok {
 				b.Fatal("client sent nothing")
 			}
-			h, chunks, err := ParsePacket(first)
+			h, chunks, err := parsePacket(first)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -236,9 +236,9 @@ func BenchmarkEndpointRecvData(b *testing.B) {
 				for i := range pkts {
 					c := chunk.Data{TSN: d0.TSN + uint32(next), Stream: d0.Stream, SSN: d0.SSN + uint16(next),
 						PPID: d0.PPID, Beginning: true, Ending: true, UserData: msg}
-					pk := AppendCommonHeader(pkts[i][:0], h)
+					pk := appendCommonHeader(pkts[i][:0], h)
 					pk = c.AppendTo(pk)
-					FinalizePacket(pk)
+					finalizePacket(pk)
 					pkts[i] = pk
 					next++
 				}

@@ -340,12 +340,12 @@ func (e *endpoint) queueReply(to netip.AddrPort, srcPort, dstPort uint16, vtag u
 func (e *endpoint) handleDatagram(now time.Time, from netip.AddrPort, b []byte) {
 	e.counters.DatagramsIn++
 	e.maybeRotate(now)
-	h, chunks, err := ParsePacket(b)
+	h, chunks, err := parsePacket(b)
 	if err != nil {
 		e.counters.DroppedMalformed++
 		return
 	}
-	if err := ValidateBundling(h, chunks); err != nil {
+	if err := validateBundling(h, chunks); err != nil {
 		e.counters.DroppedMalformed++
 		return
 	}
@@ -413,9 +413,9 @@ func (e *endpoint) appendDatagram(now time.Time, b []byte) (pkt []byte, to netip
 		e.repHead = (e.repHead + 1) % len(e.replies)
 		e.repCount--
 		start := len(b)
-		b = AppendCommonHeader(b, CommonHeader{SrcPort: p.srcPort, DstPort: p.dstPort, VerificationTag: p.vtag})
+		b = appendCommonHeader(b, commonHeader{SrcPort: p.srcPort, DstPort: p.dstPort, VerificationTag: p.vtag})
 		b = append(b, p.chunks...)
-		FinalizePacket(b[start:])
+		finalizePacket(b[start:])
 		return b, p.to, true
 	}
 	if e.cfg.trackActivity {
@@ -449,7 +449,7 @@ func (e *endpoint) appendSackDue(now time.Time, b []byte) (pkt []byte, to netip.
 
 // handleInitListen answers an INIT without association statelessly (RFC
 // 9260 §5.1.3): INIT ACK with a sealed State Cookie, nothing allocated.
-func (e *endpoint) handleInitListen(now time.Time, from netip.AddrPort, h CommonHeader, raw chunk.Raw) {
+func (e *endpoint) handleInitListen(now time.Time, from netip.AddrPort, h commonHeader, raw chunk.Raw) {
 	if h.VerificationTag != 0 {
 		// §8.5.1 A.
 		e.counters.DroppedOOTB++
@@ -583,7 +583,7 @@ func (e *endpoint) abortHostName(from netip.AddrPort, localPort, peerPort uint16
 // handleCookieEchoListen handles a COOKIE ECHO without association (RFC
 // 9260 §5.1.5): only a cookie we sealed, fresh, with matching tag and
 // ports creates the association; the rest of the packet then goes to it.
-func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h CommonHeader, raw chunk.Raw, it *chunk.Iter) {
+func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h commonHeader, raw chunk.Raw, it *chunk.Iter) {
 	var ce chunk.CookieEcho
 	if err := ce.Decode(raw); err != nil {
 		e.counters.DroppedMalformed++
@@ -628,7 +628,7 @@ func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h 
 
 // sendStaleCookie answers a stale cookie with ERROR cause 3 carrying the
 // staleness in microseconds (RFC 9260 §5.1.5 step 3, §3.3.10.3).
-func (e *endpoint) sendStaleCookie(from netip.AddrPort, h CommonHeader, peerTag uint32, by time.Duration) {
+func (e *endpoint) sendStaleCookie(from netip.AddrPort, h commonHeader, peerTag uint32, by time.Duration) {
 	e.counters.StaleCookies++
 	var v [4]byte
 	binary.BigEndian.PutUint32(v[:], stalenessMicros(by))

@@ -92,13 +92,13 @@ func FuzzEndpointCore(f *testing.F) {
 	f.Fuzz(func(t *testing.T, pkt []byte) {
 		tp := newTestPeer(t)
 		tp.acceptHandshake(testAssocConfig())
-		if len(pkt) >= CommonHeaderLen {
+		if len(pkt) >= commonHeaderLen {
 			// Give the input a chance: right ports and tag, valid CRC.
 			p := append([]byte(nil), pkt...)
 			if p[0]&1 == 0 {
 				copy(p, tp.packet(tp.epTag)[:8])
 			}
-			FinalizePacket(p)
+			finalizePacket(p)
 			tp.ep.handleDatagram(tp.now, tp.addr, p)
 		}
 		tp.ep.handleDatagram(tp.now, tp.addr, pkt)

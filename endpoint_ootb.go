@@ -10,7 +10,7 @@ import (
 // handleNoAssoc handles a packet that matches no association: INIT and
 // COOKIE ECHO go to the listener logic (RFC 9260 §8.4 rules 3, 4), the
 // rest follows the out-of-the-blue rules.
-func (e *endpoint) handleNoAssoc(now time.Time, from netip.AddrPort, h CommonHeader, chunks []byte) {
+func (e *endpoint) handleNoAssoc(now time.Time, from netip.AddrPort, h commonHeader, chunks []byte) {
 	it := chunk.NewIter(chunks)
 	if !it.Next() {
 		e.counters.DroppedMalformed++
@@ -30,7 +30,7 @@ func (e *endpoint) handleNoAssoc(now time.Time, from netip.AddrPort, h CommonHea
 // handleOOTB applies RFC 9260 §8.4 rules 2 and 5–8 to an out-of-the-blue
 // packet. Replies go back to the datagram's source address and port with
 // the SCTP ports swapped (draft-tuexen-tsvwg-sctp-udp-encaps-cons).
-func (e *endpoint) handleOOTB(from netip.AddrPort, h CommonHeader, chunks []byte) {
+func (e *endpoint) handleOOTB(from netip.AddrPort, h commonHeader, chunks []byte) {
 	e.counters.DroppedOOTB++
 	var shutdownAck bool
 	it := chunk.NewIter(chunks)
@@ -71,7 +71,7 @@ func (e *endpoint) handleOOTB(from netip.AddrPort, h CommonHeader, chunks []byte
 
 // ootbShutdownComplete answers an OOTB SHUTDOWN ACK with SHUTDOWN
 // COMPLETE, T bit set, reflecting the received tag (RFC 9260 §8.4 rule 5).
-func (e *endpoint) ootbShutdownComplete(from netip.AddrPort, h CommonHeader) {
+func (e *endpoint) ootbShutdownComplete(from netip.AddrPort, h commonHeader) {
 	sc := chunk.ShutdownComplete{T: true}
 	e.queueReply(from, h.DstPort, h.SrcPort, h.VerificationTag, sc.AppendTo(e.replyScratch()))
 	e.counters.OOTBReplies++

@@ -538,10 +538,10 @@ func (e *runner) handleBatch(b *rxBatch) {
 // classifyMalformed splits the core's malformed counter by reason; it only
 // runs for dropped datagrams.
 func (e *runner) classifyMalformed(p []byte) {
-	switch _, _, err := ParsePacket(p); {
-	case errors.Is(err, ErrPacketTooShort):
+	switch _, _, err := parsePacket(p); {
+	case errors.Is(err, errPacketTooShort):
 		e.counters.DroppedShort++
-	case errors.Is(err, ErrBadChecksum):
+	case errors.Is(err, errBadChecksum):
 		e.counters.DroppedBadChecksum++
 	default:
 		e.counters.DroppedMalformed++
@@ -549,7 +549,7 @@ func (e *runner) classifyMalformed(p []byte) {
 }
 
 func (e *runner) classifyOOTB(p []byte) {
-	if len(p) >= CommonHeaderLen {
+	if len(p) >= commonHeaderLen {
 		port := uint16(p[2])<<8 | uint16(p[3])
 		if _, ok := e.core.listeners[port]; !ok && !e.hasAssocOnPort(port) {
 			e.counters.DroppedUnknownPort++

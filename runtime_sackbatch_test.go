@@ -120,10 +120,10 @@ func TestEndpointSacksWithinBatch(t *testing.T) {
 		// 16 DATA packets, built by hand past the client's cwnd.
 		var batch []udpencap.Message
 		for i := range 16 {
-			p := AppendCommonHeader(nil, CommonHeader{SrcPort: client.localPort, DstPort: 9, VerificationTag: client.peerTag})
+			p := appendCommonHeader(nil, commonHeader{SrcPort: client.localPort, DstPort: 9, VerificationTag: client.peerTag})
 			d := chunk.Data{TSN: client.localInitialTSN + uint32(i), Stream: 0, SSN: uint16(i), Beginning: true, Ending: true, UserData: make([]byte, 1000)}
 			p = d.AppendTo(p)
-			FinalizePacket(p)
+			finalizePacket(p)
 			batch = append(batch, udpencap.Message{Buf: p, Addr: cliAddr})
 		}
 		sacks := 0

@@ -442,9 +442,9 @@ func TestEndpointDropReasons(t *testing.T) {
 		}
 		defer evil.Close()
 		pkt := func(dst uint16, vtag uint32) []byte {
-			p := AppendCommonHeader(nil, CommonHeader{SrcPort: h.localSCTPPort(), DstPort: dst, VerificationTag: vtag})
+			p := appendCommonHeader(nil, commonHeader{SrcPort: h.localSCTPPort(), DstPort: dst, VerificationTag: vtag})
 			p = (&chunk.Heartbeat{Info: []byte("hostile!")}).AppendTo(p)
-			FinalizePacket(p)
+			finalizePacket(p)
 			return p
 		}
 		badCRC := pkt(9, 1)
