@@ -39,19 +39,23 @@ type AssocStats struct {
 	EventsDropped uint64
 }
 
-// EndpointStats are the counters of an endpoint core: packets that did not
-// reach an association.
-type EndpointStats struct {
-	DatagramsIn       uint64
-	DroppedMalformed  uint64 // bad length, checksum or bundling
-	DroppedOOTB       uint64 // out of the blue, discarded or answered
-	OOTBReplies       uint64 // ABORT / SHUTDOWN COMPLETE sent for OOTB packets
-	InitAcksSent      uint64 // stateless INIT ACKs
-	CookiesRejected   uint64 // bad, forged or mismatching cookies
-	StaleCookies      uint64
-	RepliesDropped    uint64 // reply queue full
-	EventsDropped     uint64 // RemoteError events over the queue bound
-	AssociationsTotal uint64
+// endpointStats are the counters of the sans-IO endpoint. Each datagram
+// that does not reach an association is counted once, by the reason the
+// endpoint drops it for, where it decides (handleDatagram, endpoint_ootb.go).
+type endpointStats struct {
+	DatagramsIn        uint64
+	DroppedShort       uint64 // shorter than the common header
+	DroppedBadChecksum uint64 // CRC32c mismatch (RFC 9260 §6.8)
+	DroppedMalformed   uint64 // other header, bundling or chunk errors
+	DroppedUnknownPort uint64 // out of the blue to an SCTP port with no listener or association
+	DroppedOOTB        uint64 // other out-of-the-blue packets, discarded or answered (§8.4)
+	OOTBReplies        uint64 // ABORT / SHUTDOWN COMPLETE sent for OOTB packets
+	InitAcksSent       uint64 // stateless INIT ACKs
+	CookiesRejected    uint64 // bad, forged or mismatching cookies
+	StaleCookies       uint64
+	RepliesDropped     uint64 // reply queue full
+	EventsDropped      uint64 // RemoteError events over the queue bound (maxQueuedEvents)
+	AssociationsTotal  uint64
 }
 
 // fillDataStats copies the data path's view into s.

@@ -61,6 +61,7 @@ type endpoint struct {
 	assocs     map[assocKey]*association
 	byID       map[AssocID]*association
 	byTag      map[uint32]*association // by our verification tag
+	ports      map[uint16]int          // associations per local SCTP port (dropOOTB)
 	list       []*association
 	rr         int
 	last       *association // association of the last datagram (for appendSackDue)
@@ -81,7 +82,7 @@ type endpoint struct {
 	events   []Event
 	evHead   int
 	info     initInfo // scratch for INIT parameters
-	counters EndpointStats
+	counters endpointStats
 	scratch  []byte
 	params   []byte
 	sealed   []byte
@@ -109,6 +110,7 @@ func newEndpointCore(cfg endpointConfig) *endpoint {
 		assocs:    make(map[assocKey]*association),
 		byID:      make(map[AssocID]*association),
 		byTag:     make(map[uint32]*association),
+		ports:     make(map[uint16]int),
 		replies:   make([]outPacket, cfg.maxReplies),
 	}
 	e.sealer = newCookieSealer(cfg.rand)
@@ -165,7 +167,7 @@ func (e *endpoint) association(id AssocID) *association { return e.byID[id] }
 func (e *endpoint) associations() int { return len(e.list) }
 
 // stats returns the endpoint's counters.
-func (e *endpoint) stats() EndpointStats { return e.counters }
+func (e *endpoint) stats() endpointStats { return e.counters }
 
 // listen accepts INITs to the SCTP port port with the given association
 // settings.
@@ -245,6 +247,7 @@ func (e *endpoint) add(a *association) {
 		e.byTag[a.localTag] = a
 	}
 	e.list = append(e.list, a)
+	e.ports[a.localPort]++
 	e.touch(a)
 	for i := range a.paths.len() {
 		e.register(a, a.paths.path(i).addr.Addr())
@@ -288,7 +291,12 @@ func (e *endpoint) reap() {
 				delete(e.assocs, k)
 			}
 		}
-		delete(e.byID, a.aid)
+		if e.byID[a.aid] == a {
+			delete(e.byID, a.aid)
+			if e.ports[a.localPort]--; e.ports[a.localPort] <= 0 {
+				delete(e.ports, a.localPort)
+			}
+		}
 		e.forget(a)
 		if e.byTag[a.localTag] == a {
 			delete(e.byTag, a.localTag)
@@ -341,7 +349,15 @@ func (e *endpoint) handleDatagram(now time.Time, from netip.AddrPort, b []byte) 
 	e.counters.DatagramsIn++
 	e.maybeRotate(now)
 	h, chunks, err := parsePacket(b)
-	if err != nil {
+	switch err {
+	case nil:
+	case errPacketTooShort:
+		e.counters.DroppedShort++
+		return
+	case errBadChecksum:
+		e.counters.DroppedBadChecksum++
+		return
+	default:
 		e.counters.DroppedMalformed++
 		return
 	}
@@ -353,7 +369,7 @@ func (e *endpoint) handleDatagram(now time.Time, from netip.AddrPort, b []byte) 
 	addr := from.Addr()
 	// RFC 9260 §8.4 rule 1: only unicast peers.
 	if !addr.IsValid() || addr.IsUnspecified() || addr.IsMulticast() || addr == netip.AddrFrom4([4]byte{255, 255, 255, 255}) || from.Port() == 0 {
-		e.counters.DroppedOOTB++
+		e.dropOOTB(h.DstPort)
 		return
 	}
 	e.last = nil
@@ -452,7 +468,7 @@ func (e *endpoint) appendSackDue(now time.Time, b []byte) (pkt []byte, to netip.
 func (e *endpoint) handleInitListen(now time.Time, from netip.AddrPort, h commonHeader, raw chunk.Raw) {
 	if h.VerificationTag != 0 {
 		// §8.5.1 A.
-		e.counters.DroppedOOTB++
+		e.dropOOTB(h.DstPort)
 		return
 	}
 	var c chunk.Init
@@ -460,14 +476,14 @@ func (e *endpoint) handleInitListen(now time.Time, from netip.AddrPort, h common
 	switch verdict {
 	case initMalformed, initTagZero:
 		// §3.3.2: Initiate Tag 0 → silently discard.
-		e.counters.DroppedOOTB++
+		e.dropOOTB(h.DstPort)
 		return
 	}
 	cfg, ok := e.listeners[h.DstPort]
 	if !ok {
 		// §8.4 rule 3: the INIT cannot be processed: ABORT with the
 		// Initiate Tag as vtag, T=0.
-		e.counters.DroppedOOTB++
+		e.dropOOTB(h.DstPort)
 		if !e.cfg.noOOTBAbort {
 			ab := chunk.Abort{}
 			e.queueReply(from, h.DstPort, h.SrcPort, c.InitiateTag, ab.AppendTo(e.replyScratch()))

@@ -31,7 +31,7 @@ func (e *endpoint) handleNoAssoc(now time.Time, from netip.AddrPort, h commonHea
 // packet. Replies go back to the datagram's source address and port with
 // the SCTP ports swapped (draft-tuexen-tsvwg-sctp-udp-encaps-cons).
 func (e *endpoint) handleOOTB(from netip.AddrPort, h commonHeader, chunks []byte) {
-	e.counters.DroppedOOTB++
+	e.dropOOTB(h.DstPort)
 	var shutdownAck bool
 	it := chunk.NewIter(chunks)
 	for it.Next() {
@@ -67,6 +67,18 @@ func (e *endpoint) handleOOTB(from netip.AddrPort, h commonHeader, chunks []byte
 	ab := chunk.Abort{T: true}
 	e.queueReply(from, h.DstPort, h.SrcPort, h.VerificationTag, ab.AppendTo(e.replyScratch()))
 	e.counters.OOTBReplies++
+}
+
+// dropOOTB counts an out-of-the-blue packet to our SCTP port port (RFC
+// 9260 §8.4), answered or not, by reason: sent to a port with neither a
+// listener nor an association (DroppedUnknownPort), or any other
+// (DroppedOOTB).
+func (e *endpoint) dropOOTB(port uint16) {
+	if _, ok := e.listeners[port]; !ok && e.ports[port] == 0 {
+		e.counters.DroppedUnknownPort++
+		return
+	}
+	e.counters.DroppedOOTB++
 }
 
 // ootbShutdownComplete answers an OOTB SHUTDOWN ACK with SHUTDOWN

@@ -93,32 +93,10 @@ func (c *runnerConfig) defaults() {
 	}
 }
 
-// EndpointRuntimeStats are the counters of an Endpoint: the core's, the
-// datagrams dropped by reason, and the socket's.
-type EndpointRuntimeStats struct {
-	Core EndpointStats
-
-	// Datagrams dropped before reaching an association, by reason.
-	DroppedShort       uint64 // shorter than the common header
-	DroppedBadChecksum uint64 // CRC32c mismatch
-	DroppedMalformed   uint64 // other header or bundling errors
-	DroppedUnknownPort uint64 // OOTB to an SCTP port with no listener or association
-	DroppedOOTB        uint64 // other out-of-the-blue packets
-	// DroppedBadVtag counts packets an association discarded for a wrong
-	// verification tag (RFC 9260 §8.5), over all associations so far.
-	DroppedBadVtag uint64
-	// EventsDropped counts events (RemoteError, PeerAddrChange, ...)
-	// discarded because the association's queue of unread deliveries was
-	// over RecvQueueBytes; state changes are never dropped.
-	EventsDropped uint64
-
-	ReadErrors   uint64 // socket read errors (not counting Close)
-	WriteErrors  uint64 // datagrams the socket refused
-	Associations int    // open associations
-
-	// Socket holds the udpencap counters when the PacketConn is a
-	// *udpencap.Conn.
-	Socket udpencap.Stats
+// runnerCounters are the counters the loop keeps beside the endpoint's.
+type runnerCounters struct {
+	eventsDropped uint64 // events over a handle's RecvQueueBytes
+	writeErrors   uint64 // datagrams the socket refused
 }
 
 // runner is an SCTP endpoint on one UDP socket (RFC 6951 §5.1: one local
@@ -159,14 +137,13 @@ type runner struct {
 
 	// Loop-owned state.
 	handles  map[AssocID]*assocHandle
-	portRefs map[uint16]int // open handles per local SCTP port
 	timer    *time.Timer
 	tx       []udpencap.Message
 	txBufs   [][]byte
 	txN      int // datagrams of tx prepared but not yet written
 	msgs     msgPool
-	retiring []*assocHandle       // terminal AssocChange dispatched; retired after the event queue
-	counters EndpointRuntimeStats // counters kept by the loop
+	retiring []*assocHandle // terminal AssocChange dispatched; retired after the event queue
+	counters runnerCounters // counters kept by the loop
 	// dirty lists the handles afterEvent must visit: their association
 	// handled a datagram or timeout, an operation ran on them, or their
 	// reader made room. Per-pass work is O(active associations), not
@@ -216,7 +193,6 @@ func newRunnerOn(pc PacketConn, cfg runnerConfig) *runner {
 		readDone:  make(chan struct{}),
 		listeners: make(map[uint16]*acceptQueue),
 		handles:   make(map[AssocID]*assocHandle),
-		portRefs:  make(map[uint16]int),
 		tx:        make([]udpencap.Message, cfg.BatchSize),
 		txBufs:    make([][]byte, cfg.BatchSize),
 	}
@@ -521,45 +497,12 @@ func (e *runner) handleBatch(b *rxBatch) {
 	c := e.core
 	for i := 0; i < b.n; i++ {
 		m := &b.ms[i]
-		p := m.Buf[:m.N]
-		mal, ootb := c.counters.DroppedMalformed, c.counters.DroppedOOTB
-		c.handleDatagram(now, m.Addr, p)
+		c.handleDatagram(now, m.Addr, m.Buf[:m.N])
 		e.pullSacks(now)
-		if c.counters.DroppedMalformed != mal {
-			e.classifyMalformed(p)
-		} else if c.counters.DroppedOOTB != ootb {
-			e.classifyOOTB(p)
-		}
 	}
 	b.n = 0
 	e.rxFree <- b
 }
-
-// classifyMalformed splits the core's malformed counter by reason; it only
-// runs for dropped datagrams.
-func (e *runner) classifyMalformed(p []byte) {
-	switch _, _, err := parsePacket(p); {
-	case errors.Is(err, errPacketTooShort):
-		e.counters.DroppedShort++
-	case errors.Is(err, errBadChecksum):
-		e.counters.DroppedBadChecksum++
-	default:
-		e.counters.DroppedMalformed++
-	}
-}
-
-func (e *runner) classifyOOTB(p []byte) {
-	if len(p) >= commonHeaderLen {
-		port := uint16(p[2])<<8 | uint16(p[3])
-		if _, ok := e.core.listeners[port]; !ok && !e.hasAssocOnPort(port) {
-			e.counters.DroppedUnknownPort++
-			return
-		}
-	}
-	e.counters.DroppedOOTB++
-}
-
-func (e *runner) hasAssocOnPort(port uint16) bool { return e.portRefs[port] > 0 }
 
 // afterEvent delivers events and messages to the handles, flushes output
 // and wakes blocked senders. It runs after every loop event.
@@ -670,7 +613,7 @@ func (e *runner) dispatch(now time.Time, ev Event) {
 		return
 	}
 	if !h.pushEvent(ev, e.cfg.RecvQueueBytes) {
-		e.counters.EventsDropped++
+		e.counters.eventsDropped++
 	}
 }
 
@@ -709,9 +652,6 @@ func (e *runner) retire(h *assocHandle, err error) {
 		e.closedBad += h.a.stats().DroppedBadVtag
 	}
 	delete(e.handles, h.id)
-	if e.portRefs[h.localPort]--; e.portRefs[h.localPort] <= 0 {
-		delete(e.portRefs, h.localPort)
-	}
 	h.mu.Lock()
 	h.sfast = false
 	h.failPendingLocked(err)
@@ -858,12 +798,12 @@ func (e *runner) writeTx(k int) bool {
 			break
 		}
 		if isClosedErr(err) {
-			e.counters.WriteErrors += uint64(len(ms) - n)
+			e.counters.writeErrors += uint64(len(ms) - n)
 			return false
 		}
 		// Skip the datagram the socket refused (UDP is lossy anyway;
 		// SCTP retransmits) and send the rest.
-		e.counters.WriteErrors++
+		e.counters.writeErrors++
 		if n+1 >= len(ms) {
 			break
 		}
@@ -1082,16 +1022,32 @@ func (e *runner) connect(localPort uint16, remote netip.AddrPort, sctpPort uint1
 }
 
 // stats returns the endpoint's counters.
-func (e *runner) stats() (EndpointRuntimeStats, error) {
-	var s EndpointRuntimeStats
+func (e *runner) stats() (StackStats, error) {
+	var s StackStats
 	err := e.do(func(time.Time) {
-		s = e.counters
-		s.Core = e.core.stats()
-		s.DroppedBadVtag = e.closedBad
+		c := e.core.stats()
+		s = StackStats{
+			DatagramsIn:         c.DatagramsIn,
+			DroppedShort:        c.DroppedShort,
+			DroppedBadChecksum:  c.DroppedBadChecksum,
+			DroppedMalformed:    c.DroppedMalformed,
+			DroppedUnknownPort:  c.DroppedUnknownPort,
+			DroppedOOTB:         c.DroppedOOTB,
+			DroppedBadVtag:      e.closedBad,
+			OOTBReplies:         c.OOTBReplies,
+			InitAcksSent:        c.InitAcksSent,
+			CookiesRejected:     c.CookiesRejected,
+			StaleCookies:        c.StaleCookies,
+			RepliesDropped:      c.RepliesDropped,
+			EventsDropped:       e.counters.eventsDropped,
+			RemoteErrorsDropped: c.EventsDropped,
+			WriteErrors:         e.counters.writeErrors,
+			Associations:        len(e.core.list),
+			AssociationsTotal:   c.AssociationsTotal,
+		}
 		for _, a := range e.core.list {
 			s.DroppedBadVtag += a.stats().DroppedBadVtag
 		}
-		s.Associations = len(e.core.list)
 	})
 	s.ReadErrors = e.readErrors.Load()
 	if c, ok := e.pc.(*udpencap.Conn); ok {

@@ -105,7 +105,6 @@ func (e *runner) newHandle(a *association, peer netip.AddrPort, localPort, peerP
 		gone:     make(chan struct{}),
 	}
 	e.handles[h.id] = h
-	e.portRefs[localPort]++
 	return h
 }
 

@@ -408,7 +408,7 @@ func TestEndpointManyAssociations(t *testing.T) {
 			}
 		}
 		st, _ := b.stats()
-		if st.Core.AssociationsTotal != k || st.Associations != 0 {
+		if st.AssociationsTotal != k || st.Associations != 0 {
 			t.Fatalf("server stats: %+v", st)
 		}
 		a.close()
@@ -471,7 +471,7 @@ func TestEndpointDropReasons(t *testing.T) {
 		if got != [4]uint64{1, 1, 1, 1} {
 			t.Fatalf("drops short/checksum/unknown-port/vtag = %v, want [1 1 1 1]; stats %+v", got, st)
 		}
-		if st.Associations != 1 || st.Core.AssociationsTotal != 1 {
+		if st.Associations != 1 || st.AssociationsTotal != 1 {
 			t.Fatalf("hostile datagrams changed association state: %+v", st)
 		}
 		// The association still works.

@@ -1456,6 +1456,7 @@ func (e *assocEntry) detach() {
 	signal(s.rq.rd) // wake a one-to-one reader for io.EOF
 }
 
-// Stats returns the stack's endpoint counters: datagrams in and out,
-// drops by reason, associations.
-func (st *Stack) Stats() (EndpointRuntimeStats, error) { return st.rt.stats() }
+// Stats returns the stack's counters: datagrams received, datagrams
+// dropped before reaching an association (by reason), stateless replies,
+// associations, and the UDP socket's counters.
+func (st *Stack) Stats() (StackStats, error) { return st.rt.stats() }
