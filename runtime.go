@@ -29,16 +29,6 @@ import (
 // handles (Endpoint, Assoc) enqueue operations and wait on per-association
 // notification channels.
 
-// PacketConn is the datagram socket an Endpoint runs on. *udpencap.Conn
-// implements it; WrapDatagramConn adapts anything with the netip methods of
-// *net.UDPConn (such as the in-memory internal/simnet PacketConn).
-type PacketConn interface {
-	ReadBatch(ms []udpencap.Message) (int, error)
-	WriteBatch(ms []udpencap.Message) (int, error)
-	LocalAddr() netip.AddrPort
-	Close() error
-}
-
 // Errors of the runtime endpoint.
 var (
 	// ErrEndpointClosed is returned by operations on a closed Endpoint.
@@ -74,8 +64,11 @@ type runnerConfig struct {
 	// unread messages the runtime holds; beyond it messages stay in the
 	// association and its receive window closes (default 256 KiB).
 	RecvQueueBytes int
-	// UDPOptions are passed to udpencap.Listen by NewEndpoint.
+	// UDPOptions are passed to udpencap.Listen by newRunner.
 	UDPOptions []udpencap.Option
+	// Capture, if set, receives a pcap capture of every datagram read and
+	// written (captureConn); newRunner wraps the socket with it.
+	Capture io.Writer
 }
 
 func (c *runnerConfig) defaults() {
@@ -102,7 +95,7 @@ type runnerCounters struct {
 // runner is an SCTP endpoint on one UDP socket (RFC 6951 §5.1: one local
 // encapsulation port for every association). It is safe for concurrent use.
 type runner struct {
-	pc   PacketConn
+	pc   packetConn
 	cfg  runnerConfig
 	core *endpoint // owned by the loop goroutine
 
@@ -168,12 +161,19 @@ func newRunner(network string, laddr netip.AddrPort, cfg runnerConfig) (*runner,
 	if err != nil {
 		return nil, err
 	}
-	return newRunnerOn(c, cfg), nil
+	var pc packetConn = c
+	if cfg.Capture != nil {
+		if pc, err = newCaptureConn(c, cfg.Capture); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	return newRunnerOn(pc, cfg), nil
 }
 
 // newRunnerOn starts an endpoint on pc, which it owns from then on (Close
 // closes it).
-func newRunnerOn(pc PacketConn, cfg runnerConfig) *runner {
+func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 	cfg.defaults()
 	e := &runner{
 		pc:  pc,
@@ -1050,7 +1050,7 @@ func (e *runner) stats() (StackStats, error) {
 		}
 	})
 	s.ReadErrors = e.readErrors.Load()
-	if c, ok := e.pc.(*udpencap.Conn); ok {
+	if c, ok := socketOf(e.pc).(*udpencap.Conn); ok {
 		s.Socket = c.Stats()
 	}
 	return s, err

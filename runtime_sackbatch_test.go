@@ -12,7 +12,7 @@ import (
 	"github.com/usctp/sctp/udpencap"
 )
 
-// batchConn is a PacketConn whose reads return whole batches handed in by
+// batchConn is a packetConn whose reads return whole batches handed in by
 // the test, so a test controls exactly what one ReadBatch delivers.
 type batchConn struct {
 	addr      netip.AddrPort
