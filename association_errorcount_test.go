@@ -20,7 +20,7 @@ func errorCountPair(t *testing.T, maxRetrans int) (pn *pairNet, client *associat
 	if err != nil {
 		t.Fatal(err)
 	}
-	pn.runUntil("handshake", func() bool { return client.currentState() == StateEstablished && pn.accepted() != nil })
+	pn.runUntil("handshake", func() bool { return client.currentState() == stateEstablished && pn.accepted() != nil })
 	return pn, client
 }
 
@@ -45,7 +45,7 @@ func TestErrorCounterMixesT3AndHeartbeats(t *testing.T) {
 	if err := client.send(pn.now, outMessage{stream: 1, data: make([]byte, 500)}); err != nil {
 		t.Fatal(err)
 	}
-	pn.runUntil("failure", func() bool { return client.currentState() == StateClosed })
+	pn.runUntil("failure", func() bool { return client.currentState() == stateClosed })
 	t3 := int(client.data.stats().t3Expiries)
 	hbTimeouts := hbSent
 	if p := &client.paths.paths[client.paths.current()]; !p.hbAckDue.IsZero() && p.hbAckDue.After(pn.now) {

@@ -5,7 +5,7 @@ import "time"
 // AssocStats is a snapshot of one association's counters and transport
 // state. Counters are cumulative since the association was created.
 type AssocStats struct {
-	State State
+	State AssocState // SCTP_COOKIE_WAIT ... SCTP_CLOSED (RFC 9260 §4)
 
 	PacketsIn, PacketsOut uint64
 	ChunksIn, ChunksOut   uint64
@@ -56,6 +56,28 @@ type endpointStats struct {
 	RepliesDropped     uint64 // reply queue full
 	EventsDropped      uint64 // RemoteError events over the queue bound (maxQueuedEvents)
 	AssociationsTotal  uint64
+}
+
+// assocStateOf maps the engine's RFC 9260 §4 state to the API's
+// AssocState (AssocStats.State, Status.State).
+func assocStateOf(st protoState) AssocState {
+	switch st {
+	case stateCookieWait:
+		return SCTP_COOKIE_WAIT
+	case stateCookieEchoed:
+		return SCTP_COOKIE_ECHOED
+	case stateEstablished:
+		return SCTP_ESTABLISHED
+	case stateShutdownPending:
+		return SCTP_SHUTDOWN_PENDING
+	case stateShutdownSent:
+		return SCTP_SHUTDOWN_SENT
+	case stateShutdownReceived:
+		return SCTP_SHUTDOWN_RECEIVED
+	case stateShutdownAckSent:
+		return SCTP_SHUTDOWN_ACK_SENT
+	}
+	return SCTP_CLOSED
 }
 
 // fillDataStats copies the data path's view into s.

@@ -72,7 +72,7 @@ func (p *benchPair) exchange(acc *[]*association, bound int) int {
 				if !ok {
 					break
 				}
-				if a, isAcc := ev.(Accepted); isAcc && acc != nil {
+				if a, isAcc := ev.(accepted); isAcc && acc != nil {
 					*acc = append(*acc, a.association())
 				}
 			}
@@ -93,7 +93,7 @@ func (p *benchPair) connect(tb testing.TB, cfg assocConfig) (client, server *ass
 	}
 	var acc []*association
 	p.exchange(&acc, 100)
-	if len(acc) != 1 || client.currentState() != StateEstablished {
+	if len(acc) != 1 || client.currentState() != stateEstablished {
 		tb.Fatalf("association not established: accepted %d, client %v", len(acc), client.currentState())
 	}
 	return client, acc[0]

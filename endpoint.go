@@ -457,7 +457,7 @@ func (e *endpoint) appendDatagram(now time.Time, b []byte) (pkt []byte, to netip
 // datagram (no scan over all associations).
 func (e *endpoint) appendSackDue(now time.Time, b []byte) (pkt []byte, to netip.AddrPort, ok bool) {
 	a := e.last
-	if a == nil || a.state == StateClosed || a.data == nil || !(a.pendingSack || a.data.sackDue(now)) {
+	if a == nil || a.state == stateClosed || a.data == nil || !(a.pendingSack || a.data.sackDue(now)) {
 		return b, netip.AddrPort{}, false
 	}
 	return a.appendPacket(now, b)
@@ -634,7 +634,7 @@ func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h 
 	}
 	a.adoptCookie(now, &c)
 	e.add(a)
-	e.emit(Accepted{ID: a.aid, LocalPort: a.localPort, Peer: from, PeerPort: a.peerPort, assoc: a})
+	e.emit(accepted{ID: a.aid, LocalPort: a.localPort, Peer: from, PeerPort: a.peerPort, assoc: a})
 	a.established(now, CommUp)
 	a.queueCtrl(&chunk.CookieAck{})
 	a.counters.PacketsIn++

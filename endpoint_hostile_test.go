@@ -61,7 +61,7 @@ func TestHostileChunksNoPanic(t *testing.T) {
 			tp.now = tp.now.Add(100 * 1e6)
 			tp.ep.handleTimeout(tp.now)
 		}
-		if a := tp.assoc; a.state != StateClosed {
+		if a := tp.assoc; a.state != stateClosed {
 			if len(a.pending) > maxPendingControl || len(a.ctrl) > 4*a.cfg.mtu+64 {
 				t.Fatalf("queues grew: pending %d ctrl %d", len(a.pending), len(a.ctrl))
 			}

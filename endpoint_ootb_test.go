@@ -27,7 +27,7 @@ func TestOOTBShutdownAckInCookieWait(t *testing.T) {
 	if !decodeAs(t, p.chunks[0], &chunk.ShutdownComplete{}).T {
 		t.Fatal("no T bit")
 	}
-	if tp.assoc.currentState() != StateCookieWait {
+	if tp.assoc.currentState() != stateCookieWait {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
@@ -127,7 +127,7 @@ func TestAbortTBitAccepted(t *testing.T) {
 			tp.acceptHandshake(testAssocConfig())
 			tp.write(tc.vtag(tp), &chunk.Abort{T: tc.t, Causes: chunk.AppendCause(nil, chunk.CauseUserInitiatedAbort, []byte("bye"))})
 			tp.wantIdle()
-			if closed := tp.assoc.currentState() == StateClosed; closed != tc.closes {
+			if closed := tp.assoc.currentState() == stateClosed; closed != tc.closes {
 				t.Fatalf("closed %v, want %v", closed, tc.closes)
 			}
 			if tc.closes {
@@ -149,12 +149,12 @@ func TestAbortInCookieWait(t *testing.T) {
 	tp.startConnect(testAssocConfig())
 	// T=1 is not acceptable while the peer's tag is unknown.
 	tp.write(0, &chunk.Abort{T: true})
-	if tp.assoc.currentState() != StateCookieWait {
+	if tp.assoc.currentState() != stateCookieWait {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 	tp.write(tp.epTag, &chunk.Abort{})
 	tp.wantEvent(AssocChange{State: CantStartAssoc})
-	if tp.assoc.currentState() != StateClosed {
+	if tp.assoc.currentState() != stateClosed {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
@@ -180,7 +180,7 @@ func TestShutdownCompleteTBit(t *testing.T) {
 				vtag = tp.epTag
 			}
 			tp.write(vtag, &chunk.ShutdownComplete{T: tc.tbit})
-			if closed := tp.assoc.currentState() == StateClosed; closed != tc.closes {
+			if closed := tp.assoc.currentState() == stateClosed; closed != tc.closes {
 				t.Fatalf("closed %v, want %v", closed, tc.closes)
 			}
 		})

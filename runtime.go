@@ -571,7 +571,7 @@ func (e *runner) afterEvent(now time.Time) {
 }
 
 func (e *runner) dispatch(now time.Time, ev Event) {
-	if acc, ok := ev.(Accepted); ok {
+	if acc, ok := ev.(accepted); ok {
 		a := acc.association()
 		if a == nil {
 			return
@@ -946,7 +946,7 @@ func (e *runner) unlisten(port uint16) error {
 }
 
 // accept returns the next association accepted on a listening port (its
-// CommUp is the first item its Next returns after the Accepted event).
+// CommUp is the first item its Next returns after the accepted event).
 func (e *runner) accept(ctx context.Context, port uint16) (*assocHandle, error) {
 	e.lmu.Lock()
 	q := e.listeners[port]

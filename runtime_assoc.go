@@ -173,7 +173,7 @@ func eventSize(ev Event) int {
 // and is dropped when the queue is full.
 func essentialEvent(ev Event) bool {
 	switch ev.(type) {
-	case AssocChange, Accepted, ShutdownEvent, SendFailed:
+	case AssocChange, accepted, ShutdownEvent, SendFailed:
 		return true
 	}
 	return false
@@ -422,7 +422,7 @@ func (h *assocHandle) trySendFast(data []byte, p SendParams) bool {
 // (loop only, h.mu held).
 func (h *assocHandle) publishLocked() {
 	a := h.a
-	if h.closed || a == nil || a.state != StateEstablished || a.data == nil || h.ep.handles[h.id] != h {
+	if h.closed || a == nil || a.state != stateEstablished || a.data == nil || h.ep.handles[h.id] != h {
 		h.sfast = false
 		return
 	}

@@ -110,10 +110,10 @@ func TestEndpointSacksWithinBatch(t *testing.T) {
 			}
 			return got
 		}
-		for i := 0; i < 10 && client.currentState() != StateEstablished; i++ {
+		for i := 0; i < 10 && client.currentState() != stateEstablished; i++ {
 			exchange(nil)
 		}
-		if client.currentState() != StateEstablished {
+		if client.currentState() != stateEstablished {
 			t.Fatalf("handshake: client %v", client.currentState())
 		}
 		exchange(nil) // COOKIE ACK etc. settled

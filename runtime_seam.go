@@ -58,7 +58,7 @@ func (h *assocHandle) statusStats() apiStats {
 		}
 	})
 	if err != nil {
-		s.State = StateClosed
+		s.State = SCTP_CLOSED
 	}
 	return s
 }

@@ -341,10 +341,10 @@ func (tp *testPeer) acceptHandshake(cfg assocConfig) {
 	tp.epTag = ack.InitiateTag
 	tp.write(tp.epTag, &chunk.CookieEcho{Cookie: cookieOf(tp.t, ack)})
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
-	acc := tp.wantEvent(Accepted{}).(Accepted)
+	acc := tp.wantEvent(accepted{}).(accepted)
 	tp.assoc = acc.association()
 	tp.wantEvent(AssocChange{State: CommUp})
-	if tp.assoc.currentState() != StateEstablished {
+	if tp.assoc.currentState() != stateEstablished {
 		tp.t.Fatalf("state %v after handshake", tp.assoc.currentState())
 	}
 }
@@ -358,7 +358,7 @@ func (tp *testPeer) connectHandshake(cfg assocConfig) {
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
 	tp.write(tp.epTag, &chunk.CookieAck{})
 	tp.wantEvent(AssocChange{State: CommUp})
-	if tp.assoc.currentState() != StateEstablished {
+	if tp.assoc.currentState() != stateEstablished {
 		tp.t.Fatalf("state %v after handshake", tp.assoc.currentState())
 	}
 }

@@ -149,7 +149,7 @@ func (p *simPeer) app(now time.Time) {
 			break
 		}
 		switch ev := ev.(type) {
-		case Accepted:
+		case accepted:
 			if p.assoc != nil {
 				p.fail("second association accepted: %v", ev)
 			}
@@ -197,7 +197,7 @@ func (p *simPeer) app(now time.Time) {
 		}
 		p.check(m)
 	}
-	for p.next < len(p.out) && a.currentState() == StateEstablished {
+	for p.next < len(p.out) && a.currentState() == stateEstablished {
 		m := p.out[p.next]
 		if p.outID != p.next {
 			p.outBuf = simPayload(p.outBuf[:0], uint32(p.next), m.size)
@@ -319,7 +319,7 @@ func newSimScenario(t testing.TB, seed uint64, link simnet.LinkConfig, cfg assoc
 func (s *simScenario) run(maxVirtual time.Duration, maxEvents int) error {
 	c, sv := s.client, s.server
 	failed := func() bool { return c.failure != nil || sv.failure != nil }
-	closed := func(p *simPeer) bool { return p.assoc != nil && p.assoc.currentState() == StateClosed }
+	closed := func(p *simPeer) bool { return p.assoc != nil && p.assoc.currentState() == stateClosed }
 	ready := func() bool {
 		if s.early {
 			// Everything queued (the peer's SHUTDOWN stops new sends),

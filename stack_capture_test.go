@@ -122,7 +122,7 @@ func TestHooksGracefulStats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.State != StateEstablished || st.DataChunksOut < 10 || st.Cwnd == 0 || st.PacketsOut == 0 {
+	if st.State != SCTP_ESTABLISHED || st.DataChunksOut < 10 || st.Cwnd == 0 || st.PacketsOut == 0 {
 		t.Errorf("client Stats %+v: want ESTABLISHED, ≥10 DATA chunks, cwnd > 0", st)
 	}
 	if err := cli.CloseWrite(); err != nil {
