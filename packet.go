@@ -4,7 +4,6 @@ package sctp
 
 import (
 	"encoding/binary"
-	"errors"
 
 	"github.com/usctp/sctp/chunk"
 )
@@ -20,18 +19,6 @@ type commonHeader struct {
 	VerificationTag  uint32
 	Checksum         uint32
 }
-
-// Packet errors (errors.Is-able). parsePacket and validateBundling may also
-// return errors of package chunk (framing of the chunks).
-var (
-	errPacketTooShort = errors.New("sctp: packet shorter than the common header")
-	errBadChecksum    = errors.New("sctp: bad CRC32c checksum")
-	errZeroPort       = errors.New("sctp: source or destination port 0")
-	errNoChunks       = errors.New("sctp: packet without chunks")
-	errNotAlone       = errors.New("sctp: INIT, INIT ACK or SHUTDOWN COMPLETE bundled with other chunks")
-	errInitVTag       = errors.New("sctp: INIT with a non-zero verification tag")
-	errZeroVTag       = errors.New("sctp: verification tag 0 on a packet without INIT")
-)
 
 // parsePacket reads the common header of the SCTP packet b, verifies its
 // CRC32c (RFC 9260 §6.8) and that neither port is 0 (§3.1), and returns the

@@ -29,19 +29,6 @@ import (
 // handles (Endpoint, Assoc) enqueue operations and wait on per-association
 // notification channels.
 
-// Errors of the runtime endpoint.
-var (
-	// ErrEndpointClosed is returned by operations on a closed Endpoint.
-	ErrEndpointClosed = errors.New("sctp: endpoint closed")
-	// ErrWouldBlock is returned by TrySend when the send buffer is full.
-	ErrWouldBlock = errors.New("sctp: send buffer full, operation would block")
-	// ErrNotListening is returned by Accept for a port without Listen.
-	ErrNotListening = errors.New("sctp: port is not listening")
-	// ErrBacklogFull is the reason given when an accepted association is
-	// aborted because the accept queue is full.
-	ErrBacklogFull = errors.New("sctp: accept queue full")
-)
-
 // runnerConfig configures an Endpoint. The zero value is usable.
 type runnerConfig struct {
 	// Rand is the source of verification tags, TSNs and cookie secrets;
@@ -223,9 +210,9 @@ func (e *runner) stopped() <-chan struct{} { return e.done }
 
 // close aborts every association (sending ABORT), closes the socket and
 // waits for the endpoint's goroutines to exit. Use Assoc.Shutdown first for
-// a graceful close. A second close returns ErrEndpointClosed.
+// a graceful close. A second close returns errEndpointClosed.
 func (e *runner) close() error {
-	err := ErrEndpointClosed
+	err := errEndpointClosed
 	e.closeOnce.Do(func() {
 		close(e.closing)
 		err = nil
@@ -328,12 +315,12 @@ func (e *runner) putOp(o *op) {
 }
 
 // submit queues o for the loop and waits until it ran. It returns
-// ErrEndpointClosed if the loop is gone.
+// errEndpointClosed if the loop is gone.
 func (e *runner) submit(o *op) error {
 	e.opsMu.Lock()
 	if e.opsDone {
 		e.opsMu.Unlock()
-		return ErrEndpointClosed
+		return errEndpointClosed
 	}
 	e.ops = append(e.ops, o)
 	e.opsMu.Unlock()
@@ -344,7 +331,7 @@ func (e *runner) submit(o *op) error {
 	<-o.done
 	if o.dead {
 		o.dead = false
-		return ErrEndpointClosed
+		return errEndpointClosed
 	}
 	return nil
 }
@@ -584,7 +571,7 @@ func (e *runner) dispatch(now time.Time, ev Event) {
 			// No Accept can ever take it: refuse the association.
 			h.pushEvent(ev, e.cfg.RecvQueueBytes)
 			e.core.poke(a)
-			a.abort(now, ErrBacklogFull.Error())
+			a.abort(now, errBacklogFull.Error())
 			return
 		}
 		h.pushEvent(ev, e.cfg.RecvQueueBytes)
@@ -826,9 +813,9 @@ func (e *runner) finish(fatal error) {
 	}
 	e.retirePending()
 	e.flush(now)
-	reason := ErrEndpointClosed
+	reason := errEndpointClosed
 	if fatal != nil {
-		reason = fmt.Errorf("%w: %w", ErrEndpointClosed, fatal)
+		reason = fmt.Errorf("%w: %w", errEndpointClosed, fatal)
 	}
 	for _, h := range e.handles {
 		e.retire(h, reason)
@@ -971,7 +958,7 @@ func (e *runner) accept(ctx context.Context, port uint16) (*assocHandle, error) 
 		if closed {
 			select {
 			case <-e.done:
-				return nil, ErrEndpointClosed
+				return nil, errEndpointClosed
 			default:
 			}
 			return nil, fmt.Errorf("%w: SCTP port %d", ErrNotListening, port)
@@ -981,7 +968,7 @@ func (e *runner) accept(ctx context.Context, port uint16) (*assocHandle, error) 
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-e.done:
-			return nil, ErrEndpointClosed
+			return nil, errEndpointClosed
 		}
 	}
 }

@@ -217,7 +217,7 @@ func (h *assocHandle) ended() <-chan struct{} { return h.gone }
 
 // endErr returns why the association closed: nil while open, ErrClosed after
 // a graceful shutdown, else the failure (ErrAborted, ErrAssociationFailed,
-// ErrEndpointClosed, ...).
+// errEndpointClosed, ...).
 func (h *assocHandle) endErr() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -337,7 +337,7 @@ type pendMsg struct {
 	p    SendParams
 }
 
-// trySend queues a message without blocking; ErrWouldBlock when the send
+// trySend queues a message without blocking; errWouldBlock when the send
 // buffer is full. data is copied.
 func (h *assocHandle) trySend(data []byte, p SendParams) error {
 	if h.trySendFast(data, p) {
@@ -351,7 +351,7 @@ func (h *assocHandle) trySend(data []byte, p SendParams) error {
 	}
 	h.ep.putOp(o)
 	if errors.Is(err, errSendBufferFull) {
-		return ErrWouldBlock
+		return errWouldBlock
 	}
 	return err
 }
@@ -360,11 +360,11 @@ func (h *assocHandle) trySend(data []byte, p SendParams) error {
 // there is room, the association closes or ctx ends. data is copied.
 // Errors: ErrNotEstablished, ErrShuttingDown, ErrClosed/ErrAborted (wrapped
 // with the reason), ErrInvalidArgument-like engine errors (message too
-// large, invalid stream), ErrEndpointClosed, ctx.Err().
+// large, invalid stream), errEndpointClosed, ctx.Err().
 func (h *assocHandle) send(ctx context.Context, data []byte, p SendParams) error {
 	for {
 		err := h.trySend(data, p)
-		if err != ErrWouldBlock {
+		if err != errWouldBlock {
 			return err
 		}
 		select {
@@ -395,7 +395,7 @@ const pendMaxMessage = 16 << 10
 // would make (non-empty, not over the maximum message size, a negotiated
 // stream) and it fits the send buffer with everything already queued.
 // Otherwise it reports false and TrySend takes the synchronous path,
-// which reports the error (or ErrWouldBlock) exactly as the engine does.
+// which reports the error (or errWouldBlock) exactly as the engine does.
 func (h *assocHandle) trySendFast(data []byte, p SendParams) bool {
 	n := len(data)
 	h.mu.Lock()

@@ -224,8 +224,8 @@ func TestEndpointSimnetLossyEcho(t *testing.T) {
 }
 
 // Closing an endpoint aborts its associations: the peer sees CommLost with
-// ErrAborted, local handles end with ErrEndpointClosed-related errors, and
-// operations fail with ErrEndpointClosed.
+// ErrAborted, local handles end with errEndpointClosed-related errors, and
+// operations fail with errEndpointClosed.
 func TestEndpointCloseAbortsAssociations(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		_, a, b := simPair(t, 1, simnet.LinkConfig{Delay: time.Millisecond})
@@ -247,14 +247,14 @@ func TestEndpointCloseAbortsAssociations(t *testing.T) {
 		if err := a.close(); err != nil {
 			t.Fatalf("Close: %v", err)
 		}
-		if err := a.close(); !errors.Is(err, ErrEndpointClosed) {
+		if err := a.close(); !errors.Is(err, errEndpointClosed) {
 			t.Fatalf("second Close: %v", err)
 		}
 		<-h.ended()
 		if err := h.trySend([]byte("x"), SendParams{}); err == nil {
 			t.Fatal("send on a closed endpoint succeeded")
 		}
-		if _, err := a.connectWait(ctx, b.localAddr(), 9); !errors.Is(err, ErrEndpointClosed) {
+		if _, err := a.connectWait(ctx, b.localAddr(), 9); !errors.Is(err, errEndpointClosed) {
 			t.Fatalf("Connect after Close: %v", err)
 		}
 		var lost bool
@@ -350,7 +350,7 @@ func TestEndpointBackpressure(t *testing.T) {
 		if sent == 10000 {
 			t.Fatal("10000 × 8 KiB sent to a receiver that never reads: no backpressure")
 		}
-		if err := h.trySend(msg, SendParams{}); !errors.Is(err, ErrWouldBlock) {
+		if err := h.trySend(msg, SendParams{}); !errors.Is(err, errWouldBlock) {
 			t.Fatalf("TrySend with a full buffer: %v", err)
 		}
 		srv, err := b.accept(ctx, 9)

@@ -972,7 +972,7 @@ func (s *Socket) send(ctx context.Context, e *assocEntry, msg []byte, si *SndInf
 		return errDeadline
 	}
 	err := e.a.trySend(msg, sendParams(si))
-	if err != ErrWouldBlock {
+	if err != errWouldBlock {
 		return e.mapSendErr(err)
 	}
 	opCtx, cancel := s.opContext(ctx, &s.wdl)
@@ -1366,7 +1366,7 @@ func (e *assocEntry) mapSendErr(err error) error {
 	if errors.Is(err, ErrNotEstablished) && isClosed(e.down) && e.err != nil {
 		return e.err
 	}
-	return mapEngineErr(err)
+	return err
 }
 
 // attach registers e with s and starts its pump; false if s is closed.
