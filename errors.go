@@ -13,8 +13,8 @@ import (
 
 // This file holds every error of the package: the exported sentinels and
 // error types a user matches with errors.Is / errors.As, and the internal
-// sentinels of the wire, engine and runtime layers, which never reach the
-// user unwrapped.
+// sentinels of the wire, engine and runtime layers, which the API does not
+// return (errEndpointClosed aside, see below).
 
 // Errors of associations, returned by the socket API and carried by
 // events (AssocChange.Err, SendFailed.Err). Each is errors.Is-able;
@@ -136,8 +136,8 @@ var (
 	// errWouldBlock is errSendBufferFull as the runtime's non-blocking
 	// send (assocHandle.trySend) reports it.
 	errWouldBlock = errors.New("sctp: send buffer full, operation would block")
-	// errCumAckBeyondSent: a SACK acknowledges a TSN never sent (RFC 9260
-	// §6.2.1 d); the association aborts (Protocol Violation).
+	// errCumAckBeyondSent: a SACK acknowledges a TSN never sent; the
+	// association aborts with Protocol Violation (RFC 9260 §6.2.1).
 	errCumAckBeyondSent = errors.New("sctp: SACK acknowledges a TSN that was never sent")
 	// errCookieInvalid reports a State Cookie that does not authenticate
 	// or does not decode: wrong length, tampered, sealed under an unknown
@@ -145,8 +145,9 @@ var (
 	// discarded.
 	errCookieInvalid = errors.New("sctp: invalid state cookie")
 	// errEndpointClosed is the runtime's answer to operations after its
-	// loop stopped (Stack.Close, or a fatal error of the UDP socket, which
-	// it then wraps).
+	// loop stopped. The API reports a closed stack as errSocketClosed; a
+	// user sees errEndpointClosed only as the end of associations whose
+	// stack's UDP socket failed, wrapping the socket's error.
 	errEndpointClosed = errors.New("sctp: endpoint closed")
 	// errBacklogFull is the reason of the ABORT refusing an association
 	// that the full accept queue cannot hold.
