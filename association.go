@@ -21,38 +21,39 @@ import (
 	"github.com/usctp/sctp/chunk"
 )
 
-// State is an association state (RFC 9260 §4).
-type State uint8
+// protoState is the engine's association state (RFC 9260 §4); the API
+// reports it as an AssocState (assocStateOf).
+type protoState uint8
 
 // Association states (RFC 9260 §4).
 const (
-	StateClosed State = iota
-	StateCookieWait
-	StateCookieEchoed
-	StateEstablished
-	StateShutdownPending
-	StateShutdownSent
-	StateShutdownReceived
-	StateShutdownAckSent
+	stateClosed protoState = iota
+	stateCookieWait
+	stateCookieEchoed
+	stateEstablished
+	stateShutdownPending
+	stateShutdownSent
+	stateShutdownReceived
+	stateShutdownAckSent
 )
 
-func (s State) String() string {
+func (s protoState) String() string {
 	switch s {
-	case StateClosed:
+	case stateClosed:
 		return "CLOSED"
-	case StateCookieWait:
+	case stateCookieWait:
 		return "COOKIE-WAIT"
-	case StateCookieEchoed:
+	case stateCookieEchoed:
 		return "COOKIE-ECHOED"
-	case StateEstablished:
+	case stateEstablished:
 		return "ESTABLISHED"
-	case StateShutdownPending:
+	case stateShutdownPending:
 		return "SHUTDOWN-PENDING"
-	case StateShutdownSent:
+	case stateShutdownSent:
 		return "SHUTDOWN-SENT"
-	case StateShutdownReceived:
+	case stateShutdownReceived:
 		return "SHUTDOWN-RECEIVED"
-	case StateShutdownAckSent:
+	case stateShutdownAckSent:
 		return "SHUTDOWN-ACK-SENT"
 	}
 	return fmt.Sprintf("State(%d)", uint8(s))
@@ -100,7 +101,7 @@ type association struct {
 	tr assocTrack // activity tracking by the endpoint core
 
 	aid                 AssocID
-	state               State
+	state               protoState
 	localPort, peerPort uint16
 	localTag, peerTag   uint32
 	localInitialTSN     uint32
@@ -157,7 +158,7 @@ func newAssociation(ep *endpoint, cfg assocConfig, localPort, peerPort uint16) *
 func (a *association) id() AssocID { return a.aid }
 
 // currentState returns the current RFC 9260 §4 currentState.
-func (a *association) currentState() State { return a.state }
+func (a *association) currentState() protoState { return a.state }
 
 // err returns why the association closed (nil while open or after a
 // graceful shutdown).
@@ -225,13 +226,13 @@ func (a *association) queueCtrl(c chunk.Chunk) {
 // send queues a user message (RFC 9260 §10.1 SEND).
 func (a *association) send(now time.Time, m outMessage) error {
 	switch a.state {
-	case StateEstablished:
-	case StateClosed:
+	case stateEstablished:
+	case stateClosed:
 		if a.closeErr != nil {
 			return fmt.Errorf("%w: %w", ErrClosed, a.closeErr)
 		}
 		return ErrClosed
-	case StateCookieWait, StateCookieEchoed:
+	case stateCookieWait, stateCookieEchoed:
 		return ErrNotEstablished
 	default:
 		return ErrShuttingDown
@@ -264,9 +265,9 @@ func (a *association) readMessage() (inMessage, bool) {
 // Abort cause (12) carrying reason.
 func (a *association) abort(now time.Time, reason string) {
 	switch a.state {
-	case StateClosed:
+	case stateClosed:
 		return
-	case StateCookieWait:
+	case stateCookieWait:
 		// No peer tag yet: nothing can be sent (RFC 9260 §9.1 allows
 		// deleting the TCB).
 		a.close(now, CantStartAssoc, ErrAborted, nil)
@@ -285,7 +286,7 @@ func (a *association) abort(now time.Time, reason string) {
 // message larger than limit, which the runtime cannot deliver whole
 // (RFC 9260 §3.3.10.4 Out of Resource).
 func (a *association) abortMessageTooLarge(now time.Time, limit int) {
-	if a.state == StateClosed || a.peerTag == 0 {
+	if a.state == stateClosed || a.peerTag == 0 {
 		return
 	}
 	a.sendAbort(now, chunk.AppendCause(nil, chunk.CauseOutOfResource, nil),
@@ -295,11 +296,11 @@ func (a *association) abortMessageTooLarge(now time.Time, limit int) {
 // close moves to CLOSED and emits the association change event. The
 // endpoint reaps CLOSED associations (after sending their queued packets).
 func (a *association) close(now time.Time, kind AssocChangeState, err error, causes []byte) {
-	if a.state == StateClosed {
+	if a.state == stateClosed {
 		return
 	}
 	a.log.Debugf("assoc %d: %v -> CLOSED (%v, %v)", a.aid, a.state, kind, err)
-	a.state = StateClosed
+	a.state = stateClosed
 	a.closeErr = err
 	a.t1.stop()
 	a.t2.stop()
@@ -324,7 +325,7 @@ func (a *association) close(now time.Time, kind AssocChangeState, err error, cau
 	a.ep.markClosed(a)
 }
 
-func (a *association) setState(s State) {
+func (a *association) setState(s protoState) {
 	if a.state != s {
 		a.log.Debugf("assoc %d: %v -> %v", a.aid, a.state, s)
 	}
@@ -334,7 +335,7 @@ func (a *association) setState(s State) {
 // stats returns a snapshot of the association's counters.
 func (a *association) stats() AssocStats {
 	s := a.counters
-	s.State = a.state
+	s.State = assocStateOf(a.state)
 	s.OutStreams = a.outStreams
 	s.InStreams = a.inStreams
 	s.PeerAddresses = a.paths.len()
@@ -352,7 +353,7 @@ func (a *association) deadline() time.Time {
 			d = t
 		}
 	}
-	if a.state == StateClosed {
+	if a.state == stateClosed {
 		return d
 	}
 	min(a.t1.at)
@@ -369,19 +370,19 @@ func (a *association) deadline() time.Time {
 
 // handleTimeout runs every expired timer.
 func (a *association) handleTimeout(now time.Time) {
-	if a.state == StateClosed {
+	if a.state == stateClosed {
 		return
 	}
 	if a.t1.expired(now) {
 		a.t1Expired(now)
 	}
-	if a.state == StateClosed {
+	if a.state == stateClosed {
 		return
 	}
 	if a.t2.expired(now) {
 		a.t2Expired(now)
 	}
-	if a.state == StateClosed {
+	if a.state == stateClosed {
 		return
 	}
 	if !a.t5.IsZero() && !now.Before(a.t5) {
@@ -413,7 +414,7 @@ func (a *association) handleTimeout(now time.Time) {
 // fail closes the association after the peer became unreachable (RFC
 // 9260 §8.1), with an ABORT to the peer as a courtesy.
 func (a *association) fail(now time.Time) {
-	if a.state == StateClosed {
+	if a.state == stateClosed {
 		return
 	}
 	if a.peerTag != 0 {
@@ -426,7 +427,7 @@ func (a *association) fail(now time.Time) {
 // dataAllowed reports whether DATA may be sent in the current state.
 func (a *association) dataAllowed() bool {
 	switch a.state {
-	case StateEstablished, StateShutdownPending, StateShutdownReceived:
+	case stateEstablished, stateShutdownPending, stateShutdownReceived:
 		return a.data != nil
 	}
 	return false
@@ -442,19 +443,19 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 		a.pending[len(a.pending)-1] = outPacket{}
 		a.pending = a.pending[:len(a.pending)-1]
 		start := len(b)
-		b = AppendCommonHeader(b, CommonHeader{SrcPort: p.srcPort, DstPort: p.dstPort, VerificationTag: p.vtag})
+		b = appendCommonHeader(b, commonHeader{SrcPort: p.srcPort, DstPort: p.dstPort, VerificationTag: p.vtag})
 		b = append(b, p.chunks...)
-		FinalizePacket(b[start:])
+		finalizePacket(b[start:])
 		a.counters.PacketsOut++
 		a.counters.ChunksOut += uint64(countChunks(p.chunks))
 		return b, p.to, true
 	}
-	if a.state == StateClosed || a.peerTag == 0 {
+	if a.state == stateClosed || a.peerTag == 0 {
 		return b, netip.AddrPort{}, false
 	}
 	cur := a.paths.current()
 	start := len(b)
-	b = AppendCommonHeader(b, CommonHeader{SrcPort: a.localPort, DstPort: a.peerPort, VerificationTag: a.peerTag})
+	b = appendCommonHeader(b, commonHeader{SrcPort: a.localPort, DstPort: a.peerPort, VerificationTag: a.peerTag})
 	hdrEnd := len(b)
 	limit := start + a.cfg.mtu
 	if len(a.ctrl) > 0 {
@@ -466,7 +467,7 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 		}
 	}
 	if a.data != nil && (a.pendingSack || a.data.sackDue(now)) && limit-len(b) >= 16 {
-		if a.state != StateCookieEchoed && a.state != StateCookieWait {
+		if a.state != stateCookieEchoed && a.state != stateCookieWait {
 			b = a.data.appendSackRoom(b, limit-len(b))
 			a.pendingSack = false
 			a.counters.SacksOut++
@@ -498,7 +499,7 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 	if len(b) == hdrEnd {
 		return b[:start], netip.AddrPort{}, false
 	}
-	FinalizePacket(b[start:])
+	finalizePacket(b[start:])
 	a.counters.PacketsOut++
 	a.counters.ChunksOut += uint64(countChunks(b[hdrEnd:]))
 	return b, a.paths.path(cur).addr, true
@@ -537,8 +538,8 @@ func (a *association) ctrlFit(room int) int {
 
 // handlePacket processes one received packet whose common header has been
 // parsed and whose peer address belongs to this association.
-func (a *association) handlePacket(now time.Time, from netip.AddrPort, h CommonHeader, chunks []byte) {
-	if a.state == StateClosed {
+func (a *association) handlePacket(now time.Time, from netip.AddrPort, h commonHeader, chunks []byte) {
+	if a.state == stateClosed {
 		return
 	}
 	it := chunk.NewIter(chunks)
@@ -572,7 +573,7 @@ func (a *association) handlePacket(now time.Time, from netip.AddrPort, h CommonH
 	case chunk.TypeAbort, chunk.TypeShutdownComplete:
 		// §8.5.1 B, C: checked per chunk below.
 	case chunk.TypeShutdownAck:
-		if a.state == StateCookieWait || a.state == StateCookieEchoed {
+		if a.state == stateCookieWait || a.state == stateCookieEchoed {
 			// §8.5.1 E: treat as out of the blue (§8.4 rule 5).
 			a.ep.ootbShutdownComplete(from, h)
 			return
@@ -599,9 +600,9 @@ func (a *association) handlePacket(now time.Time, from netip.AddrPort, h CommonH
 // the peer's addresses (RFC 9260 §5.1): the source joins the paths. Any
 // other such packet is dropped silently: answering it as out of the blue
 // would reflect our tag with the T bit and abort the association.
-func (a *association) handleUnlisted(now time.Time, from netip.AddrPort, h CommonHeader, chunks []byte) {
+func (a *association) handleUnlisted(now time.Time, from netip.AddrPort, h commonHeader, chunks []byte) {
 	it := chunk.NewIter(chunks)
-	if a.state != StateCookieWait || !it.Next() || it.Chunk().Type != chunk.TypeInitAck {
+	if a.state != stateCookieWait || !it.Next() || it.Chunk().Type != chunk.TypeInitAck {
 		a.counters.DroppedWrongState++
 		return
 	}
@@ -623,7 +624,7 @@ func (a *association) learnPort(addr netip.Addr, port uint16) {
 }
 
 // handleChunks processes the remaining chunks of it.
-func (a *association) handleChunks(now time.Time, from netip.AddrPort, h CommonHeader, it *chunk.Iter) {
+func (a *association) handleChunks(now time.Time, from netip.AddrPort, h commonHeader, it *chunk.Iter) {
 	if it.Next() {
 		a.processChunk(now, from, h, it.Chunk(), it)
 		return
@@ -632,7 +633,7 @@ func (a *association) handleChunks(now time.Time, from netip.AddrPort, h CommonH
 }
 
 // processChunk processes c and then the rest of it.
-func (a *association) processChunk(now time.Time, from netip.AddrPort, h CommonHeader, c chunk.Raw, it *chunk.Iter) {
+func (a *association) processChunk(now time.Time, from netip.AddrPort, h commonHeader, c chunk.Raw, it *chunk.Iter) {
 	sawData := false
 	for {
 		a.counters.ChunksIn++
@@ -680,7 +681,7 @@ func (a *association) processChunk(now time.Time, from netip.AddrPort, h CommonH
 		default:
 			stop = a.unknownChunk(c)
 		}
-		if stop || a.state == StateClosed || !it.Next() {
+		if stop || a.state == stateClosed || !it.Next() {
 			break
 		}
 		c = it.Chunk()
@@ -693,12 +694,12 @@ func (a *association) processChunk(now time.Time, from netip.AddrPort, h CommonH
 
 // endOfPacket runs after all chunks of a packet were processed.
 func (a *association) endOfPacket(now time.Time, sawData bool) {
-	if a.state == StateClosed {
+	if a.state == stateClosed {
 		return
 	}
 	if sawData && a.data != nil {
 		a.data.endOfPacket(now)
-		if a.state == StateShutdownSent {
+		if a.state == stateShutdownSent {
 			// RFC 9260 §9.2: answer DATA in SHUTDOWN-SENT with SHUTDOWN
 			// (plus the SACK) and restart T2-shutdown.
 			a.pendingSack = true
@@ -714,7 +715,7 @@ func (a *association) endOfPacket(now time.Time, sawData bool) {
 func (a *association) unknownChunk(c chunk.Raw) bool {
 	act := chunk.ActionOf(c.Type)
 	if act == chunk.ActionStopReport || act == chunk.ActionSkipReport {
-		if a.state != StateCookieWait {
+		if a.state != stateCookieWait {
 			// Unrecognized Chunk Type (cause 6) carries the whole chunk.
 			raw := chunk.Unknown{Raw: c}
 			whole := raw.AppendTo(a.scratch[:0])
@@ -735,7 +736,7 @@ func (a *association) unknownChunk(c chunk.Raw) bool {
 // handleData processes one DATA chunk (RFC 9260 §6.2).
 func (a *association) handleData(now time.Time, c chunk.Raw) bool {
 	switch a.state {
-	case StateEstablished, StateShutdownPending, StateShutdownSent:
+	case stateEstablished, stateShutdownPending, stateShutdownSent:
 	default:
 		// SHUTDOWN-RECEIVED and later: the peer sends no new data.
 		a.counters.DroppedWrongState++
@@ -787,7 +788,7 @@ func (a *association) sendAbort(now time.Time, causes []byte, err error) {
 // handleSack processes a SACK (RFC 9260 §6.2.1).
 func (a *association) handleSack(now time.Time, c chunk.Raw) bool {
 	switch a.state {
-	case StateEstablished, StateShutdownPending, StateShutdownSent, StateShutdownReceived:
+	case stateEstablished, stateShutdownPending, stateShutdownSent, stateShutdownReceived:
 	default:
 		a.counters.DroppedWrongState++
 		return false
@@ -816,7 +817,7 @@ func (a *association) handleSack(now time.Time, c chunk.Raw) bool {
 
 func (a *association) handleForwardTSN(now time.Time, c chunk.Raw) bool {
 	switch a.state {
-	case StateEstablished, StateShutdownPending, StateShutdownSent:
+	case stateEstablished, stateShutdownPending, stateShutdownSent:
 	default:
 		return false
 	}
@@ -865,7 +866,7 @@ func (a *association) afterData(now time.Time) {
 	}
 	a.popAbandonedEvents()
 	idle := a.data.idle()
-	if idle && a.wasBusy && a.state == StateEstablished {
+	if idle && a.wasBusy && a.state == stateEstablished {
 		a.wasBusy = false
 		a.emit(SenderDry{ID: a.aid})
 	}
@@ -873,9 +874,9 @@ func (a *association) afterData(now time.Time) {
 		return
 	}
 	switch a.state {
-	case StateShutdownPending:
+	case stateShutdownPending:
 		a.startShutdown(now)
-	case StateShutdownReceived:
+	case stateShutdownReceived:
 		a.sendShutdownAck(now)
 	}
 }
@@ -892,7 +893,7 @@ func (a *association) handleError(now time.Time, c chunk.Raw) bool {
 	it := chunk.NewCauseIter(e.Causes)
 	for it.Next() {
 		cause := it.Cause()
-		if cause.Code == chunk.CauseStaleCookie && a.state == StateCookieEchoed {
+		if cause.Code == chunk.CauseStaleCookie && a.state == stateCookieEchoed {
 			a.handleStaleCookie(now, cause.Info)
 			return true
 		}
@@ -902,7 +903,7 @@ func (a *association) handleError(now time.Time, c chunk.Raw) bool {
 }
 
 // handleAbort processes ABORT (RFC 9260 §9.1) after the §8.5.1 B check.
-func (a *association) handleAbort(now time.Time, h CommonHeader, c chunk.Raw) {
+func (a *association) handleAbort(now time.Time, h commonHeader, c chunk.Raw) {
 	var ab chunk.Abort
 	if err := ab.Decode(c); err != nil {
 		a.counters.DroppedBadChunk++
@@ -913,7 +914,7 @@ func (a *association) handleAbort(now time.Time, h CommonHeader, c chunk.Raw) {
 		return
 	}
 	kind := CommLost
-	if a.state == StateCookieWait || a.state == StateCookieEchoed {
+	if a.state == stateCookieWait || a.state == stateCookieEchoed {
 		kind = CantStartAssoc
 	}
 	a.close(now, kind, ErrAborted, ab.Causes)

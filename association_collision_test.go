@@ -26,11 +26,11 @@ func TestInitFromUnknownSourceNoTagLeak(t *testing.T) {
 		tp := newTestPeer(t)
 		tp.listen(testAssocConfig())
 		tp.startConnect(testAssocConfig())
-		want := StateCookieWait
+		want := stateCookieWait
 		if echoed {
 			tp.answerInit(nil)
 			tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
-			want = StateCookieEchoed
+			want = stateCookieEchoed
 		}
 		attacker := netip.MustParseAddrPort("198.51.100.66:9899")
 		const attackerTag = 0xA77AC4ED
@@ -112,7 +112,7 @@ func TestCookieEchoCaseB_EstablishedKeepsData(t *testing.T) {
 	tp.peerTag = 0x55667788
 	tp.write(tp.epTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
-	if tp.assoc.peerTag != tp.peerTag || tp.assoc.currentState() != StateEstablished {
+	if tp.assoc.peerTag != tp.peerTag || tp.assoc.currentState() != stateEstablished {
 		t.Fatalf("peer tag %#x state %v", tp.assoc.peerTag, tp.assoc.currentState())
 	}
 	if tp.assoc.data != before || before.stats().flight == 0 {

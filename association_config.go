@@ -334,7 +334,7 @@ type sendLimits struct {
 
 // sendLimits returns the association's current send limits.
 func (a *association) sendLimits() sendLimits {
-	if a.state != StateEstablished || a.data == nil {
+	if a.state != stateEstablished || a.data == nil {
 		return sendLimits{}
 	}
 	return sendLimits{established: true, outStreams: a.data.outStreams, maxMessage: a.cfg.maxMessage,

@@ -1,7 +1,6 @@
 package sctp
 
 import (
-	"errors"
 	"github.com/usctp/sctp/internal/bufpool"
 	"time"
 )
@@ -139,15 +138,6 @@ type dataStats struct {
 	partialReassemblyDrp uint64
 	partialDeliveries    uint64 // messages delivered in pieces
 }
-
-// Errors of the data path; the core maps them to API errors or ABORTs.
-var (
-	errMessageTooLarge  = errors.New("sctp: message larger than the maximum message size")
-	errEmptyMessage     = errors.New("sctp: empty message")
-	errInvalidStream    = errors.New("sctp: stream identifier out of range")
-	errSendBufferFull   = errors.New("sctp: send buffer full")
-	errCumAckBeyondSent = errors.New("sctp: SACK acknowledges a TSN that was never sent")
-)
 
 // dataState is the data path of one association.
 type dataState struct {

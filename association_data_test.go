@@ -153,9 +153,9 @@ func TestEnqueueErrors(t *testing.T) {
 		m    outMessage
 		want error
 	}{
-		{outMessage{stream: 0}, errEmptyMessage},
-		{outMessage{stream: 0, data: make([]byte, 256<<10+1)}, errMessageTooLarge},
-		{outMessage{stream: 16, data: []byte{1}}, errInvalidStream},
+		{outMessage{stream: 0}, ErrEmptyMessage},
+		{outMessage{stream: 0, data: make([]byte, 256<<10+1)}, ErrMessageTooLarge},
+		{outMessage{stream: 16, data: []byte{1}}, ErrInvalidStream},
 	}
 	for _, c := range cases {
 		if err := d.enqueue(dataT0, c.m); !errors.Is(err, c.want) {

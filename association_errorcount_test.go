@@ -20,7 +20,7 @@ func errorCountPair(t *testing.T, maxRetrans int) (pn *pairNet, client *associat
 	if err != nil {
 		t.Fatal(err)
 	}
-	pn.runUntil("handshake", func() bool { return client.currentState() == StateEstablished && pn.accepted() != nil })
+	pn.runUntil("handshake", func() bool { return client.currentState() == stateEstablished && pn.accepted() != nil })
 	return pn, client
 }
 
@@ -36,7 +36,7 @@ func TestErrorCounterMixesT3AndHeartbeats(t *testing.T) {
 	hbSent := 0
 	// Count only the client's HEARTBEATs: the server's go the other way.
 	pn.drop = func(_ int, pkt []byte) bool {
-		h, _, err := ParsePacket(pkt)
+		h, _, err := parsePacket(pkt)
 		if err == nil && h.SrcPort == client.localPort && simHasChunk(pkt, chunk.TypeHeartbeat) {
 			hbSent++
 		}
@@ -45,7 +45,7 @@ func TestErrorCounterMixesT3AndHeartbeats(t *testing.T) {
 	if err := client.send(pn.now, outMessage{stream: 1, data: make([]byte, 500)}); err != nil {
 		t.Fatal(err)
 	}
-	pn.runUntil("failure", func() bool { return client.currentState() == StateClosed })
+	pn.runUntil("failure", func() bool { return client.currentState() == stateClosed })
 	t3 := int(client.data.stats().t3Expiries)
 	hbTimeouts := hbSent
 	if p := &client.paths.paths[client.paths.current()]; !p.hbAckDue.IsZero() && p.hbAckDue.After(pn.now) {
@@ -85,7 +85,7 @@ func TestErrorCounterResets(t *testing.T) {
 	// next HEARTBEAT ACK clears it while the data is still outstanding.
 	hbAcks := 0
 	pn.drop = func(_ int, pkt []byte) bool {
-		if h, _, err := ParsePacket(pkt); err == nil && h.SrcPort == 7 && simHasChunk(pkt, chunk.TypeHeartbeatAck) {
+		if h, _, err := parsePacket(pkt); err == nil && h.SrcPort == 7 && simHasChunk(pkt, chunk.TypeHeartbeatAck) {
 			hbAcks++ // from the server
 		}
 		return simHasChunk(pkt, chunk.TypeData) || simHasChunk(pkt, chunk.TypeSack)

@@ -202,9 +202,10 @@ func (e SenderDry) Assoc() AssocID { return e.ID }
 
 func (e SenderDry) String() string { return fmt.Sprintf("assoc %d: sender dry", e.ID) }
 
-// Accepted reports a new association on a listening port, created by a
-// valid COOKIE ECHO. It is queued right before the association's CommUp.
-type Accepted struct {
+// accepted is the engine's signal to the runtime of a new association on
+// a listening port, created by a valid COOKIE ECHO; it is queued right
+// before the association's CommUp. It never reaches the user.
+type accepted struct {
 	ID        AssocID
 	LocalPort uint16
 	Peer      netip.AddrPort // peer address and remote UDP encapsulation port
@@ -213,11 +214,11 @@ type Accepted struct {
 }
 
 // Assoc implements Event.
-func (e Accepted) Assoc() AssocID { return e.ID }
+func (e accepted) Assoc() AssocID { return e.ID }
 
-func (e Accepted) String() string {
+func (e accepted) String() string {
 	return fmt.Sprintf("assoc %d: accepted on port %d from %v port %d", e.ID, e.LocalPort, e.Peer, e.PeerPort)
 }
 
 // association returns the accepted association (for the runtime endpoint).
-func (e Accepted) association() *association { return e.assoc }
+func (e accepted) association() *association { return e.assoc }

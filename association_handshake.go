@@ -182,7 +182,7 @@ func (a *association) startInit(now time.Time) {
 		Params:      a.cfg.appendInitParams(nil, a.stalePreserve),
 	}
 	a.initChunk = init.AppendTo(a.initChunk[:0])
-	a.setState(StateCookieWait)
+	a.setState(stateCookieWait)
 	a.sendInitChunk()
 }
 
@@ -202,9 +202,9 @@ func (a *association) t1Expired(now time.Time) {
 	d := a.backoff(a.t1.rto)
 	count := a.t1.count
 	switch a.state {
-	case StateCookieWait:
+	case stateCookieWait:
 		a.sendInitChunk()
-	case StateCookieEchoed:
+	case stateCookieEchoed:
 		a.sendCookieEcho()
 	default:
 		a.t1.stop()
@@ -221,7 +221,7 @@ func (a *association) sendCookieEcho() {
 // handleInitAck processes INIT ACK (RFC 9260 §5.1 C); outside COOKIE-WAIT
 // it is discarded (§5.2.3).
 func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chunk.Raw) {
-	if a.state != StateCookieWait {
+	if a.state != stateCookieWait {
 		a.counters.DroppedWrongState++
 		return
 	}
@@ -285,7 +285,7 @@ func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chun
 		e := chunk.Error{Causes: chunk.AppendCause(nil, chunk.CauseUnrecognizedParams, in.unrecognized)}
 		a.cookieEcho = e.AppendTo(a.cookieEcho)
 	}
-	a.setState(StateCookieEchoed)
+	a.setState(stateCookieEchoed)
 	a.sendCookieEcho()
 	// T1-cookie: its own Max.Init.Retransmits budget (§5.1 C, §5.1.6).
 	a.t1.stop()
@@ -307,7 +307,7 @@ func (a *association) negotiatedParams() negotiated {
 // handleCookieAck processes COOKIE ACK (RFC 9260 §5.1 E); a stray one is
 // discarded (§5.2.5).
 func (a *association) handleCookieAck(now time.Time, _ chunk.Raw) {
-	if a.state != StateCookieEchoed {
+	if a.state != stateCookieEchoed {
 		a.counters.DroppedWrongState++
 		return
 	}
@@ -319,7 +319,7 @@ func (a *association) established(now time.Time, kind AssocChangeState) {
 	a.t1.stop()
 	a.cookieEcho = nil
 	a.initChunk = nil
-	a.setState(StateEstablished)
+	a.setState(stateEstablished)
 	a.startHeartbeats(now)
 	a.emit(AssocChange{ID: a.aid, State: kind, OutStreams: a.outStreams, InStreams: a.inStreams})
 	if a.hasPeerAdaptation {
@@ -380,7 +380,7 @@ func (a *association) handleInit(now time.Time, from netip.AddrPort, raw chunk.R
 		a.ep.abortInvalidInit(from, a.localPort, a.peerPort, c.InitiateTag)
 		return
 	}
-	if a.state == StateShutdownAckSent {
+	if a.state == stateShutdownAckSent {
 		// §9.2: discard the INIT and retransmit SHUTDOWN ACK.
 		a.queueShutdownAck()
 		a.t2.start(now, a.t2.rto)
@@ -411,7 +411,7 @@ func (a *association) handleInit(now time.Time, from netip.AddrPort, raw chunk.R
 	// ourselves (a spoofer of that source never sees it), so the tag stays
 	// private, and §5.2.1 INIT ACK is the answer. After setup (§5.2.2, a
 	// restart) every new address, listed or source, is refused.
-	if a.state == StateCookieWait || a.state == StateCookieEchoed {
+	if a.state == stateCookieWait || a.state == stateCookieEchoed {
 		if _, known := a.pathIdx(addr); !known {
 			ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseRestartNewAddrs, a.newAddresses(addr, in))}
 			a.ep.queueReply(from, a.localPort, a.peerPort, c.InitiateTag, ab.AppendTo(a.ep.replyScratch()))
@@ -424,11 +424,11 @@ func (a *association) handleInit(now time.Time, from netip.AddrPort, raw chunk.R
 	}
 	spec := initAckSpec{localPort: a.localPort, peerPort: a.peerPort}
 	switch a.state {
-	case StateCookieWait, StateCookieEchoed:
+	case stateCookieWait, stateCookieEchoed:
 		// §5.2.1: same tag and parameters as our INIT.
 		spec.localTag = a.localTag
 		spec.localTSN = a.localInitialTSN
-		if a.state == StateCookieEchoed {
+		if a.state == stateCookieEchoed {
 			spec.tieLocal, spec.tiePeer = a.localTag, a.peerTag
 		}
 	default:
@@ -468,7 +468,7 @@ func (a *association) newAddresses(src netip.Addr, in *initInfo) []byte {
 // handleCookieEchoExisting handles COOKIE ECHO for an existing
 // association (RFC 9260 §5.2.4, table 7). It reports whether the rest of
 // the packet is to be processed.
-func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPort, h CommonHeader, raw chunk.Raw) bool {
+func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPort, h commonHeader, raw chunk.Raw) bool {
 	var ce chunk.CookieEcho
 	if err := ce.Decode(raw); err != nil {
 		a.counters.DroppedBadChunk++
@@ -496,7 +496,7 @@ func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPor
 	switch {
 	case !lt && !pt && c.tieLocalTag == a.localTag && c.tiePeerTag == a.peerTag && a.peerTag != 0:
 		// Case A: the peer restarted.
-		if a.state == StateShutdownAckSent {
+		if a.state == stateShutdownAckSent {
 			// §5.2.4 A: retransmit SHUTDOWN ACK with an ERROR "Cookie
 			// Received While Shutting Down" (10).
 			a.queueShutdownAck()
@@ -510,10 +510,10 @@ func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPor
 	case lt && (!pt || a.peerTag == 0):
 		// Case B: setup collision; ESTABLISHED with the cookie's peer
 		// tag and parameters.
-		if a.state != StateCookieWait && a.state != StateCookieEchoed && a.state != StateEstablished {
+		if a.state != stateCookieWait && a.state != stateCookieEchoed && a.state != stateEstablished {
 			return false
 		}
-		if a.state == StateEstablished && a.data != nil {
+		if a.state == stateEstablished && a.data != nil {
 			// §5.2.4 B: already ESTABLISHED, only the peer's tag is
 			// replaced; the data path (in flight, queued, reassembly)
 			// is kept — recreating it would discard data in flight.
@@ -531,7 +531,7 @@ func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPor
 		return false
 	case lt && pt:
 		// Case D: both tags match.
-		if a.state == StateCookieWait || a.state == StateCookieEchoed {
+		if a.state == stateCookieWait || a.state == stateCookieEchoed {
 			if a.data == nil {
 				a.adoptCookie(now, &c)
 			}
@@ -579,7 +579,7 @@ func (a *association) restartFromCookie(now time.Time, from netip.AddrPort, c *s
 	a.ctrl = a.ctrl[:0]
 	a.pending = a.pending[:0]
 	a.pendingShutdown, a.pendingSack = false, false
-	a.setState(StateEstablished)
+	a.setState(stateEstablished)
 	a.startHeartbeats(now)
 	a.emit(AssocChange{ID: a.aid, State: Restart, OutStreams: a.outStreams, InStreams: a.inStreams})
 }

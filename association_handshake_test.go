@@ -13,11 +13,11 @@ import (
 func TestStateString(t *testing.T) {
 	want := []string{"CLOSED", "COOKIE-WAIT", "COOKIE-ECHOED", "ESTABLISHED", "SHUTDOWN-PENDING", "SHUTDOWN-SENT", "SHUTDOWN-RECEIVED", "SHUTDOWN-ACK-SENT"}
 	for i, w := range want {
-		if got := State(i).String(); got != w {
+		if got := protoState(i).String(); got != w {
 			t.Errorf("State(%d) = %q, want %q", i, got, w)
 		}
 	}
-	if got := State(99).String(); got != "State(99)" {
+	if got := protoState(99).String(); got != "State(99)" {
 		t.Errorf("State(99) = %q", got)
 	}
 }
@@ -51,7 +51,7 @@ func TestHandshakeAsListener(t *testing.T) {
 	if sack.CumTSNAck != 1000 {
 		t.Errorf("SACK cum ack %d, want 1000", sack.CumTSNAck)
 	}
-	acc := tp.wantEvent(Accepted{}).(Accepted)
+	acc := tp.wantEvent(accepted{}).(accepted)
 	up := tp.wantEvent(AssocChange{State: CommUp}).(AssocChange)
 	// Negotiated streams: min(our OS 4, peer MIS 8), min(our MIS 4, peer OS 8).
 	if up.OutStreams != 4 || up.InStreams != 4 || acc.Peer != tp.addr || acc.PeerPort != tp.peerPort {
@@ -62,7 +62,7 @@ func TestHandshakeAsListener(t *testing.T) {
 	if !ok || string(m.data) != "hello" || m.ppid != 51 {
 		t.Fatalf("readMessage = %+v, %v", m, ok)
 	}
-	if a.stats().PacketsIn == 0 || a.stats().State != StateEstablished {
+	if a.stats().PacketsIn == 0 || a.stats().State != SCTP_ESTABLISHED {
 		t.Errorf("stats %+v", a.stats())
 	}
 }
@@ -78,7 +78,7 @@ func TestHandshakeAsClient(t *testing.T) {
 			t.Errorf("INIT lists a local address (%v)", pt)
 		}
 	}
-	if tp.assoc.currentState() != StateCookieWait {
+	if tp.assoc.currentState() != stateCookieWait {
 		t.Fatalf("state %v, want COOKIE-WAIT", tp.assoc.currentState())
 	}
 	tp.answerInit(nil)
@@ -87,7 +87,7 @@ func TestHandshakeAsClient(t *testing.T) {
 	if string(ce.Cookie) != "peer-cookie-0123" {
 		t.Fatalf("cookie echoed %q", ce.Cookie)
 	}
-	if tp.assoc.currentState() != StateCookieEchoed {
+	if tp.assoc.currentState() != stateCookieEchoed {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 	// A stray INIT ACK in COOKIE-ECHOED is discarded (§5.2.3).
@@ -181,7 +181,7 @@ func TestInitTagZeroDiscarded(t *testing.T) {
 	init.InitiateTag = 0
 	tp2.write(0, init)
 	tp2.wantIdle()
-	if tp2.assoc.currentState() != StateEstablished {
+	if tp2.assoc.currentState() != stateEstablished {
 		t.Fatalf("state %v", tp2.assoc.currentState())
 	}
 }
@@ -221,7 +221,7 @@ func TestInitZeroStreamsAbortCause7(t *testing.T) {
 	init.OutStreams = 0
 	tp.write(0, init)
 	tp.wantPacket(0x5555, chunk.TypeAbort)
-	if tp.assoc.currentState() != StateEstablished {
+	if tp.assoc.currentState() != stateEstablished {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
@@ -295,7 +295,7 @@ func TestT1InitMaxRetransmits(t *testing.T) {
 	if ev.Err != ErrAssociationFailed {
 		t.Errorf("err %v", ev.Err)
 	}
-	if tp.assoc.currentState() != StateClosed || tp.ep.associations() != 0 {
+	if tp.assoc.currentState() != stateClosed || tp.ep.associations() != 0 {
 		t.Fatalf("state %v, %d associations", tp.assoc.currentState(), tp.ep.associations())
 	}
 	if !tp.ep.deadline().IsZero() {
@@ -337,7 +337,7 @@ func TestStaleCookieInCookieEchoedRetriesWithPreservative(t *testing.T) {
 	if !ok || binary.BigEndian.Uint32(pp.Value) != 6000 {
 		t.Fatalf("Cookie Preservative %v %x, want 6000 ms", ok, pp.Value)
 	}
-	if tp.assoc.currentState() != StateCookieWait {
+	if tp.assoc.currentState() != stateCookieWait {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 	tp.wantNoEvent(RemoteError{})
@@ -369,14 +369,14 @@ func TestInitCollisionCookieWait(t *testing.T) {
 	if ack.InitiateTag != init.InitiateTag || ack.InitialTSN != init.InitialTSN {
 		t.Fatalf("INIT ACK tag %#x tsn %d, want our INIT's %#x %d", ack.InitiateTag, ack.InitialTSN, init.InitiateTag, init.InitialTSN)
 	}
-	if tp.ep.associations() != 1 || tp.assoc.currentState() != StateCookieWait {
+	if tp.ep.associations() != 1 || tp.assoc.currentState() != stateCookieWait {
 		t.Fatalf("associations %d state %v", tp.ep.associations(), tp.assoc.currentState())
 	}
 	// The peer echoes that cookie: case B, ESTABLISHED.
 	tp.write(tp.epTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
 	tp.wantEvent(AssocChange{State: CommUp})
-	if tp.assoc.currentState() != StateEstablished {
+	if tp.assoc.currentState() != stateEstablished {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
@@ -416,7 +416,7 @@ func TestInitInEstablishedTieTags(t *testing.T) {
 	if ack.InitiateTag == oldTag {
 		t.Fatalf("§5.2.2 INIT ACK reused the association's tag")
 	}
-	if tp.assoc.currentState() != StateEstablished || tp.assoc.localTag != oldTag {
+	if tp.assoc.currentState() != stateEstablished || tp.assoc.localTag != oldTag {
 		t.Fatalf("association changed by INIT")
 	}
 	var c stateCookie
@@ -459,7 +459,7 @@ func TestCookieEchoCaseA_Restart(t *testing.T) {
 	if tp.assoc.localTag == oldTag || tp.assoc.localTag != ack.InitiateTag || tp.assoc.peerTag != 0xABCDEF01 {
 		t.Fatalf("tags after restart: local %#x peer %#x", tp.assoc.localTag, tp.assoc.peerTag)
 	}
-	if tp.ep.associations() != 1 || tp.assoc.currentState() != StateEstablished {
+	if tp.ep.associations() != 1 || tp.assoc.currentState() != stateEstablished {
 		t.Fatalf("associations %d state %v", tp.ep.associations(), tp.assoc.currentState())
 	}
 	m, ok := tp.assoc.readMessage()
@@ -489,7 +489,7 @@ func TestCookieEchoCaseA_InShutdownAckSent(t *testing.T) {
 	tp.write(0x77, &chunk.CookieEcho{Cookie: sealed})
 	p := tp.wantPacket(oldPeer, chunk.TypeShutdownAck, chunk.TypeError)
 	wantCause(t, decodeAs(t, p.chunks[1], &chunk.Error{}).Causes, chunk.CauseCookieWhileShuttingDown)
-	if tp.assoc.currentState() != StateShutdownAckSent {
+	if tp.assoc.currentState() != stateShutdownAckSent {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
@@ -523,7 +523,7 @@ func TestCookieEchoCaseD_CookieAckLost(t *testing.T) {
 	tp.write(ack.InitiateTag, ce)
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
 	tp.wantNoEvent(AssocChange{State: CommUp})
-	tp.wantNoEvent(Accepted{})
+	tp.wantNoEvent(accepted{})
 	if tp.ep.associations() != 1 {
 		t.Fatalf("associations %d", tp.ep.associations())
 	}
@@ -541,7 +541,7 @@ func TestRestartWithNewAddressesAbortCause11(t *testing.T) {
 	if !ok || [4]byte(pp.Value) != extra {
 		t.Fatalf("cause 11 info %x", c.Info)
 	}
-	if tp.assoc.currentState() != StateEstablished {
+	if tp.assoc.currentState() != stateEstablished {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
@@ -735,7 +735,7 @@ func TestInitAckFromOtherAddress(t *testing.T) {
 	params := chunk.AppendParam(nil, chunk.ParamStateCookie, []byte("c0ffee"))
 	tp.writeFrom(other, tp.epTag, &chunk.InitAck{InitiateTag: tp.peerTag, ARwnd: 100000, OutStreams: 8, InStreams: 8, InitialTSN: 1, Params: params})
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
-	if tp.assoc.currentState() != StateCookieEchoed || tp.assoc.paths.len() != 2 {
+	if tp.assoc.currentState() != stateCookieEchoed || tp.assoc.paths.len() != 2 {
 		t.Fatalf("state %v paths %d", tp.assoc.currentState(), tp.assoc.paths.len())
 	}
 }
@@ -746,7 +746,7 @@ func TestOurTagFromUnlistedAddressDropped(t *testing.T) {
 	tp.writeFrom(netip.MustParseAddrPort("203.0.113.5:9899"), tp.epTag, &chunk.Heartbeat{Info: []byte("x")})
 	// No ABORT with our tag reflected (it would kill the association).
 	tp.wantIdle()
-	if tp.assoc.currentState() != StateEstablished {
+	if tp.assoc.currentState() != stateEstablished {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }

@@ -14,7 +14,7 @@ import (
 // SHUTDOWN or SHUTDOWN ACK is sent (§8.3).
 func (a *association) hbEnabled() bool {
 	switch a.state {
-	case StateEstablished, StateShutdownPending, StateShutdownReceived:
+	case stateEstablished, stateShutdownPending, stateShutdownReceived:
 		return true
 	}
 	return false

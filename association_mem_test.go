@@ -41,7 +41,7 @@ func TestIdleAssociationMemory(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	for _, a := range clients {
-		if a.currentState() != StateEstablished {
+		if a.currentState() != stateEstablished {
 			t.Fatalf("association %d: %v", a.id(), a.currentState())
 		}
 	}
@@ -73,7 +73,7 @@ func TestPartialDeliveryAbortedEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pn.runUntil("handshake", func() bool { return client.currentState() == StateEstablished && pn.accepted() != nil })
+	pn.runUntil("handshake", func() bool { return client.currentState() == stateEstablished && pn.accepted() != nil })
 	server := pn.accepted()
 	pn.events = [2][]Event{}
 	// Fragments of one message on stream 1 fill the 4300-byte window;
@@ -135,7 +135,7 @@ func TestIdleAssociationTrimsBuffers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pn.runUntil("handshake", func() bool { return client.currentState() == StateEstablished && pn.accepted() != nil })
+	pn.runUntil("handshake", func() bool { return client.currentState() == stateEstablished && pn.accepted() != nil })
 	server := pn.accepted()
 	msg := make([]byte, 64<<10)
 	sent := 0
@@ -163,7 +163,7 @@ func TestIdleAssociationTrimsBuffers(t *testing.T) {
 	if c, s := held(client), held(server); c != 0 || s != 0 {
 		t.Fatalf("idle associations still hold %d (client) and %d (server) bytes of buffers", c, s)
 	}
-	if client.currentState() != StateEstablished || server.currentState() != StateEstablished {
+	if client.currentState() != stateEstablished || server.currentState() != stateEstablished {
 		t.Fatal("association lost while idle")
 	}
 	// Still works afterwards.

@@ -22,7 +22,7 @@ func sendFailedPair(t *testing.T, cfg assocConfig) (pn *pairNet, client, server 
 	if err != nil {
 		t.Fatal(err)
 	}
-	pn.runUntil("handshake", func() bool { return client.currentState() == StateEstablished && pn.accepted() != nil })
+	pn.runUntil("handshake", func() bool { return client.currentState() == stateEstablished && pn.accepted() != nil })
 	server = pn.accepted()
 	// One message that is acknowledged: never reported.
 	if err := client.send(pn.now, outMessage{stream: 0, ppid: 1, data: []byte("delivered")}); err != nil {
@@ -112,7 +112,7 @@ func TestSendFailedOnPeerAbort(t *testing.T) {
 // 9260 §8.1) close with COMM_LOST and fail the undelivered messages.
 func TestSendFailedOnCommLost(t *testing.T) {
 	pn, client, _, msgs := sendFailedPair(t, assocConfig{outStreams: 4, maxInStreams: 4, mtu: 1200, maxRetrans: 2, pathMaxRetrans: 1, hbDisabled: true})
-	pn.runUntil("failure", func() bool { return client.currentState() == StateClosed })
+	pn.runUntil("failure", func() bool { return client.currentState() == stateClosed })
 	pn.flush()
 	checkSendFailed(t, pn.events[1], msgs, ErrAssociationFailed, CommLost)
 }

@@ -11,14 +11,14 @@ import (
 // until all outstanding data is acknowledged, then SHUTDOWN.
 func (a *association) shutdown(now time.Time) {
 	switch a.state {
-	case StateCookieWait:
+	case stateCookieWait:
 		// No peer state exists yet: delete the TCB.
 		a.close(now, CantStartAssoc, ErrClosed, nil)
-	case StateCookieEchoed:
+	case stateCookieEchoed:
 		// The peer may hold a TCB: abort it.
 		a.sendAbort(now, nil, ErrClosed)
-	case StateEstablished:
-		a.setState(StateShutdownPending)
+	case stateEstablished:
+		a.setState(stateShutdownPending)
 		a.afterData(now)
 	}
 }
@@ -26,7 +26,7 @@ func (a *association) shutdown(now time.Time) {
 // startShutdown sends SHUTDOWN and enters SHUTDOWN-SENT with T2-shutdown
 // and T5-shutdown-guard running (RFC 9260 §9.2).
 func (a *association) startShutdown(now time.Time) {
-	a.setState(StateShutdownSent)
+	a.setState(stateShutdownSent)
 	a.queueShutdown()
 	a.t2.stop()
 	a.t2.start(now, a.rto())
@@ -49,7 +49,7 @@ func (a *association) queueShutdown() {
 // sendShutdownAck sends SHUTDOWN ACK and enters SHUTDOWN-ACK-SENT with
 // T2-shutdown running (RFC 9260 §9.2).
 func (a *association) sendShutdownAck(now time.Time) {
-	a.setState(StateShutdownAckSent)
+	a.setState(stateShutdownAckSent)
 	a.queueShutdownAck()
 	a.t2.stop()
 	a.t2.start(now, a.rto())
@@ -68,19 +68,19 @@ func (a *association) handleShutdown(now time.Time, c chunk.Raw) bool {
 		return true
 	}
 	switch a.state {
-	case StateEstablished, StateShutdownPending:
+	case stateEstablished, stateShutdownPending:
 		a.ackFromShutdown(now, s.CumTSNAck)
-		if a.state == StateClosed {
+		if a.state == stateClosed {
 			return true
 		}
-		a.setState(StateShutdownReceived)
+		a.setState(stateShutdownReceived)
 		a.emit(ShutdownEvent{ID: a.aid})
 		a.afterData(now)
-	case StateShutdownSent:
+	case stateShutdownSent:
 		// Crossed SHUTDOWNs: SHUTDOWN ACK at once, SHUTDOWN-ACK-SENT,
 		// T2 restarted.
 		a.ackFromShutdown(now, s.CumTSNAck)
-		if a.state == StateClosed {
+		if a.state == stateClosed {
 			return true
 		}
 		a.emit(ShutdownEvent{ID: a.aid})
@@ -88,9 +88,9 @@ func (a *association) handleShutdown(now time.Time, c chunk.Raw) bool {
 		a.ctrl = a.ctrl[:0]
 		a.t5 = time.Time{}
 		a.sendShutdownAck(now)
-	case StateShutdownReceived:
+	case stateShutdownReceived:
 		a.ackFromShutdown(now, s.CumTSNAck)
-	case StateShutdownAckSent:
+	case stateShutdownAckSent:
 		// A retransmitted SHUTDOWN: our SHUTDOWN ACK was lost.
 		a.queueShutdownAck()
 	default:
@@ -118,7 +118,7 @@ func (a *association) ackFromShutdown(now time.Time, cum uint32) {
 // COMPLETE and CLOSED.
 func (a *association) handleShutdownAck(now time.Time, _ chunk.Raw) {
 	switch a.state {
-	case StateShutdownSent, StateShutdownAckSent:
+	case stateShutdownSent, stateShutdownAckSent:
 		sc := chunk.ShutdownComplete{}
 		a.queueSpecial(a.dest(), a.peerTag, sc.AppendTo(nil))
 		a.close(now, ShutdownComp, nil, nil)
@@ -129,7 +129,7 @@ func (a *association) handleShutdownAck(now time.Time, _ chunk.Raw) {
 
 // handleShutdownComplete processes SHUTDOWN COMPLETE in SHUTDOWN-ACK-SENT
 // (RFC 9260 §9.2) after the §8.5.1 C tag check.
-func (a *association) handleShutdownComplete(now time.Time, h CommonHeader, c chunk.Raw) {
+func (a *association) handleShutdownComplete(now time.Time, h commonHeader, c chunk.Raw) {
 	var sc chunk.ShutdownComplete
 	if err := sc.Decode(c); err != nil {
 		a.counters.DroppedBadChunk++
@@ -139,7 +139,7 @@ func (a *association) handleShutdownComplete(now time.Time, h CommonHeader, c ch
 		a.counters.DroppedBadVtag++
 		return
 	}
-	if a.state != StateShutdownAckSent {
+	if a.state != stateShutdownAckSent {
 		a.counters.DroppedWrongState++
 		return
 	}
@@ -157,10 +157,10 @@ func (a *association) t2Expired(now time.Time) {
 	a.counters.T2Retransmits++
 	d := a.backoff(a.t2.rto)
 	switch a.state {
-	case StateShutdownSent:
+	case stateShutdownSent:
 		a.pendingShutdown = false
 		a.queueShutdown()
-	case StateShutdownAckSent:
+	case stateShutdownAckSent:
 		a.queueShutdownAck()
 	default:
 		a.t2.stop()

@@ -16,7 +16,7 @@ func TestShutdownWaitsForOutstanding(t *testing.T) {
 	tp.assoc.shutdown(tp.now)
 	tp.collect()
 	tp.wantIdle()
-	if tp.assoc.currentState() != StateShutdownPending {
+	if tp.assoc.currentState() != stateShutdownPending {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 	if err := tp.assoc.send(tp.now, outMessage{data: []byte("x")}); err != ErrShuttingDown {
@@ -27,7 +27,7 @@ func TestShutdownWaitsForOutstanding(t *testing.T) {
 	if s := decodeAs(t, p.chunks[0], &chunk.Shutdown{}); s.CumTSNAck != tp.peerTSN-1 {
 		t.Fatalf("SHUTDOWN cum ack %d", s.CumTSNAck)
 	}
-	if tp.assoc.currentState() != StateShutdownSent {
+	if tp.assoc.currentState() != stateShutdownSent {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 	tp.write(tp.epTag, &chunk.ShutdownAck{})
@@ -36,7 +36,7 @@ func TestShutdownWaitsForOutstanding(t *testing.T) {
 		t.Fatal("T bit on SHUTDOWN COMPLETE to a known peer")
 	}
 	tp.wantEvent(AssocChange{State: ShutdownComp})
-	if tp.assoc.currentState() != StateClosed || tp.ep.associations() != 0 {
+	if tp.assoc.currentState() != stateClosed || tp.ep.associations() != 0 {
 		t.Fatalf("state %v associations %d", tp.assoc.currentState(), tp.ep.associations())
 	}
 }
@@ -59,10 +59,10 @@ func TestT2ShutdownRetransmitAndGuard(t *testing.T) {
 	tp.wantPacket(tp.peerTag, chunk.TypeShutdown, chunk.TypeSack)
 	// T5-shutdown-guard (5 × RTO.Max) ends it with an ABORT.
 	start := tp.now.Add(-3 * time.Second)
-	for i := 0; i < 50 && tp.assoc.currentState() != StateClosed; i++ {
+	for i := 0; i < 50 && tp.assoc.currentState() != stateClosed; i++ {
 		tp.advanceToTimer()
 	}
-	if tp.assoc.currentState() != StateClosed {
+	if tp.assoc.currentState() != stateClosed {
 		t.Fatal("not closed")
 	}
 	if el := tp.now.Sub(start); el != 5*time.Minute {
@@ -85,13 +85,13 @@ func TestShutdownReceived(t *testing.T) {
 	tp.write(tp.epTag, &chunk.Shutdown{CumTSNAck: d.TSN - 1})
 	tp.wantEvent(ShutdownEvent{})
 	tp.wantIdle()
-	if tp.assoc.currentState() != StateShutdownReceived {
+	if tp.assoc.currentState() != stateShutdownReceived {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 	// The SHUTDOWN's cumulative ack completes it: SHUTDOWN ACK.
 	tp.write(tp.epTag, &chunk.Shutdown{CumTSNAck: d.TSN})
 	tp.wantPacket(tp.peerTag, chunk.TypeShutdownAck)
-	if tp.assoc.currentState() != StateShutdownAckSent {
+	if tp.assoc.currentState() != stateShutdownAckSent {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 	// T2 retransmits SHUTDOWN ACK.
@@ -99,7 +99,7 @@ func TestShutdownReceived(t *testing.T) {
 	tp.wantPacket(tp.peerTag, chunk.TypeShutdownAck)
 	tp.write(tp.epTag, &chunk.ShutdownComplete{})
 	tp.wantEvent(AssocChange{State: ShutdownComp})
-	if tp.assoc.currentState() != StateClosed {
+	if tp.assoc.currentState() != stateClosed {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
@@ -113,7 +113,7 @@ func TestShutdownCrossed(t *testing.T) {
 	// The peer's SHUTDOWN crosses ours.
 	tp.write(tp.epTag, &chunk.Shutdown{CumTSNAck: tp.assoc.localInitialTSN - 1})
 	tp.wantPacket(tp.peerTag, chunk.TypeShutdownAck)
-	if tp.assoc.currentState() != StateShutdownAckSent {
+	if tp.assoc.currentState() != stateShutdownAckSent {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 	// And its SHUTDOWN ACK crosses ours: SHUTDOWN COMPLETE, CLOSED.
@@ -152,7 +152,7 @@ func TestInitInShutdownAckSentRetransmitsShutdownAck(t *testing.T) {
 	tp.write(0, &chunk.Init{InitiateTag: 0x5151, ARwnd: 100000, OutStreams: 2, InStreams: 2, InitialTSN: 9})
 	tp.wantPacket(tp.peerTag, chunk.TypeShutdownAck)
 	tp.wantIdle()
-	if tp.assoc.currentState() != StateShutdownAckSent {
+	if tp.assoc.currentState() != stateShutdownAckSent {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
@@ -172,7 +172,7 @@ func TestShutdownInCookieStates(t *testing.T) {
 	tp.assoc.shutdown(tp.now)
 	tp.collect()
 	tp.wantPacket(tp.peerTag, chunk.TypeAbort)
-	if tp.assoc.currentState() != StateClosed {
+	if tp.assoc.currentState() != stateClosed {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }

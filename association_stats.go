@@ -5,7 +5,7 @@ import "time"
 // AssocStats is a snapshot of one association's counters and transport
 // state. Counters are cumulative since the association was created.
 type AssocStats struct {
-	State State
+	State AssocState // SCTP_COOKIE_WAIT ... SCTP_CLOSED (RFC 9260 §4)
 
 	PacketsIn, PacketsOut uint64
 	ChunksIn, ChunksOut   uint64
@@ -39,19 +39,45 @@ type AssocStats struct {
 	EventsDropped uint64
 }
 
-// EndpointStats are the counters of an endpoint core: packets that did not
-// reach an association.
-type EndpointStats struct {
-	DatagramsIn       uint64
-	DroppedMalformed  uint64 // bad length, checksum or bundling
-	DroppedOOTB       uint64 // out of the blue, discarded or answered
-	OOTBReplies       uint64 // ABORT / SHUTDOWN COMPLETE sent for OOTB packets
-	InitAcksSent      uint64 // stateless INIT ACKs
-	CookiesRejected   uint64 // bad, forged or mismatching cookies
-	StaleCookies      uint64
-	RepliesDropped    uint64 // reply queue full
-	EventsDropped     uint64 // RemoteError events over the queue bound
-	AssociationsTotal uint64
+// endpointStats are the counters of the sans-IO endpoint. Each datagram
+// that does not reach an association is counted once, by the reason the
+// endpoint drops it for, where it decides (handleDatagram, endpoint_ootb.go).
+type endpointStats struct {
+	DatagramsIn        uint64
+	DroppedShort       uint64 // shorter than the common header
+	DroppedBadChecksum uint64 // CRC32c mismatch (RFC 9260 §6.8)
+	DroppedMalformed   uint64 // other header, bundling or chunk errors
+	DroppedUnknownPort uint64 // out of the blue to an SCTP port with no listener or association
+	DroppedOOTB        uint64 // other out-of-the-blue packets, discarded or answered (§8.4)
+	OOTBReplies        uint64 // ABORT / SHUTDOWN COMPLETE sent for OOTB packets
+	InitAcksSent       uint64 // stateless INIT ACKs
+	CookiesRejected    uint64 // bad, forged or mismatching cookies
+	StaleCookies       uint64
+	RepliesDropped     uint64 // reply queue full
+	EventsDropped      uint64 // RemoteError events over the queue bound (maxQueuedEvents)
+	AssociationsTotal  uint64
+}
+
+// assocStateOf maps the engine's RFC 9260 §4 state to the API's
+// AssocState (AssocStats.State, Status.State).
+func assocStateOf(st protoState) AssocState {
+	switch st {
+	case stateCookieWait:
+		return SCTP_COOKIE_WAIT
+	case stateCookieEchoed:
+		return SCTP_COOKIE_ECHOED
+	case stateEstablished:
+		return SCTP_ESTABLISHED
+	case stateShutdownPending:
+		return SCTP_SHUTDOWN_PENDING
+	case stateShutdownSent:
+		return SCTP_SHUTDOWN_SENT
+	case stateShutdownReceived:
+		return SCTP_SHUTDOWN_RECEIVED
+	case stateShutdownAckSent:
+		return SCTP_SHUTDOWN_ACK_SENT
+	}
+	return SCTP_CLOSED
 }
 
 // fillDataStats copies the data path's view into s.

@@ -86,7 +86,7 @@ func TestInvalidStreamErrorCause1(t *testing.T) {
 	if s := decodeAs(t, p.chunks[1], &chunk.Sack{}); s.CumTSNAck != d.TSN {
 		t.Fatalf("SACK cum ack %d, want %d", s.CumTSNAck, d.TSN)
 	}
-	if tp.assoc.currentState() != StateEstablished {
+	if tp.assoc.currentState() != stateEstablished {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
@@ -102,7 +102,7 @@ func TestEmptyDataAbortCause9(t *testing.T) {
 		t.Fatalf("cause 9 info %x, want TSN %d", c.Info, d.TSN)
 	}
 	tp.wantEvent(AssocChange{State: CommLost})
-	if tp.assoc.currentState() != StateClosed {
+	if tp.assoc.currentState() != stateClosed {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
@@ -186,7 +186,7 @@ func TestAssociationFailsAfterMaxRetrans(t *testing.T) {
 	cfg.pathMaxRetrans = 2
 	tp.acceptHandshake(cfg)
 	sawUnreachable := false
-	for i := 0; i < 20 && tp.assoc.currentState() != StateClosed; i++ {
+	for i := 0; i < 20 && tp.assoc.currentState() != stateClosed; i++ {
 		tp.advanceToTimer()
 		for _, ev := range tp.events {
 			if pc, ok := ev.(PeerAddrChange); ok && pc.State == AddrUnreachable {
@@ -195,7 +195,7 @@ func TestAssociationFailsAfterMaxRetrans(t *testing.T) {
 		}
 		tp.sent = nil
 	}
-	if tp.assoc.currentState() != StateClosed {
+	if tp.assoc.currentState() != stateClosed {
 		t.Fatalf("association did not fail")
 	}
 	if !sawUnreachable {

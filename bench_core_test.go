@@ -16,7 +16,7 @@ func BenchmarkTwoEndpointsTransfer(b *testing.B) {
 		pn.step()
 	}
 	server := pn.accepted()
-	if server == nil || client.currentState() != StateEstablished {
+	if server == nil || client.currentState() != stateEstablished {
 		b.Fatal("no association")
 	}
 	msg := make([]byte, 1024)

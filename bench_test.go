@@ -72,7 +72,7 @@ func (p *benchPair) exchange(acc *[]*association, bound int) int {
 				if !ok {
 					break
 				}
-				if a, isAcc := ev.(Accepted); isAcc && acc != nil {
+				if a, isAcc := ev.(accepted); isAcc && acc != nil {
 					*acc = append(*acc, a.association())
 				}
 			}
@@ -93,7 +93,7 @@ func (p *benchPair) connect(tb testing.TB, cfg assocConfig) (client, server *ass
 	}
 	var acc []*association
 	p.exchange(&acc, 100)
-	if len(acc) != 1 || client.currentState() != StateEstablished {
+	if len(acc) != 1 || client.currentState() != stateEstablished {
 		tb.Fatalf("association not established: accepted %d, client %v", len(acc), client.currentState())
 	}
 	return client, acc[0]
@@ -211,7 +211,7 @@ func BenchmarkEndpointRecvData(b *testing.B) {
 			if !ok {
 				b.Fatal("client sent nothing")
 			}
-			h, chunks, err := ParsePacket(first)
+			h, chunks, err := parsePacket(first)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -236,9 +236,9 @@ func BenchmarkEndpointRecvData(b *testing.B) {
 				for i := range pkts {
 					c := chunk.Data{TSN: d0.TSN + uint32(next), Stream: d0.Stream, SSN: d0.SSN + uint16(next),
 						PPID: d0.PPID, Beginning: true, Ending: true, UserData: msg}
-					pk := AppendCommonHeader(pkts[i][:0], h)
+					pk := appendCommonHeader(pkts[i][:0], h)
 					pk = c.AppendTo(pk)
-					FinalizePacket(pk)
+					finalizePacket(pk)
 					pkts[i] = pk
 					next++
 				}

@@ -288,6 +288,35 @@ func (c *Conn) SetReadDeadline(t time.Time) error { return c.s.SetReadDeadline(t
 // SetWriteDeadline implements net.Conn.
 func (c *Conn) SetWriteDeadline(t time.Time) error { return c.s.SetWriteDeadline(t) }
 
+// Stats returns the counters and transport state of the Conn's
+// association: packets, SRTT, RTO, cwnd, retransmissions (RFC 9260 §6.3,
+// §7.2). After the association has ended it reports State SCTP_CLOSED.
+func (c *Conn) Stats() (AssocStats, error) {
+	e, err := c.s.entry(0)
+	if err != nil {
+		return AssocStats{}, c.err("stats", err)
+	}
+	return e.a.statusStats().AssocStats, nil
+}
+
+// EndReason returns why the Conn's association ended: nil while it is
+// open, an error matching ErrClosed after a graceful shutdown, else the
+// failure (an *AbortError matching ErrAborted with the peer's cause,
+// ErrAssociationFailed, ...). Read returns io.EOF in every case; this
+// tells them apart.
+func (c *Conn) EndReason() error {
+	e, err := c.s.entry(0)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-e.down:
+		return e.err
+	default:
+		return nil
+	}
+}
+
 func (c *Conn) err(op string, err error) error {
 	if err == nil || err == io.EOF {
 		return err

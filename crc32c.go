@@ -6,11 +6,11 @@ import "hash/crc32"
 // instructions for it where the CPU has them.
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// CRC32c returns the CRC32c (Castagnoli) checksum of b as SCTP computes it
+// crc32c returns the CRC32c (Castagnoli) checksum of b as SCTP computes it
 // (RFC 9260 Appendix B). SCTP stores the result in the Checksum field in
 // little-endian byte order (the reflected CRC's natural order; see
-// FinalizePacket).
-func CRC32c(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
+// finalizePacket).
+func crc32c(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
 
 var zeroChecksum [4]byte
 

@@ -42,8 +42,8 @@ func TestCRC32cVectors(t *testing.T) {
 		{desc, 0x113FDB5C},
 	}
 	for _, c := range cases {
-		if got := CRC32c(c.in); got != c.want {
-			t.Errorf("CRC32c(% x) = %#08x want %#08x", c.in[:4], got, c.want)
+		if got := crc32c(c.in); got != c.want {
+			t.Errorf("crc32c(% x) = %#08x want %#08x", c.in[:4], got, c.want)
 		}
 		if got := bitwiseCRC32c(c.in); got != c.want {
 			t.Errorf("reference CRC32c wrong: %#08x", got)
@@ -53,7 +53,7 @@ func TestCRC32cVectors(t *testing.T) {
 	for i := range b {
 		b[i] = byte(i * 7)
 	}
-	if CRC32c(b) != bitwiseCRC32c(b) {
+	if crc32c(b) != bitwiseCRC32c(b) {
 		t.Error("CRC32c disagrees with the bitwise reference on 1452 bytes")
 	}
 }
@@ -66,6 +66,6 @@ func BenchmarkCRC32c1452(b *testing.B) {
 	b.SetBytes(int64(len(buf)))
 	b.ReportAllocs()
 	for b.Loop() {
-		FinalizePacket(buf)
+		finalizePacket(buf)
 	}
 }

@@ -61,6 +61,7 @@ type endpoint struct {
 	assocs     map[assocKey]*association
 	byID       map[AssocID]*association
 	byTag      map[uint32]*association // by our verification tag
+	ports      map[uint16]int          // associations per local SCTP port (dropOOTB)
 	list       []*association
 	rr         int
 	last       *association // association of the last datagram (for appendSackDue)
@@ -81,7 +82,7 @@ type endpoint struct {
 	events   []Event
 	evHead   int
 	info     initInfo // scratch for INIT parameters
-	counters EndpointStats
+	counters endpointStats
 	scratch  []byte
 	params   []byte
 	sealed   []byte
@@ -109,6 +110,7 @@ func newEndpointCore(cfg endpointConfig) *endpoint {
 		assocs:    make(map[assocKey]*association),
 		byID:      make(map[AssocID]*association),
 		byTag:     make(map[uint32]*association),
+		ports:     make(map[uint16]int),
 		replies:   make([]outPacket, cfg.maxReplies),
 	}
 	e.sealer = newCookieSealer(cfg.rand)
@@ -165,7 +167,7 @@ func (e *endpoint) association(id AssocID) *association { return e.byID[id] }
 func (e *endpoint) associations() int { return len(e.list) }
 
 // stats returns the endpoint's counters.
-func (e *endpoint) stats() EndpointStats { return e.counters }
+func (e *endpoint) stats() endpointStats { return e.counters }
 
 // listen accepts INITs to the SCTP port port with the given association
 // settings.
@@ -245,6 +247,7 @@ func (e *endpoint) add(a *association) {
 		e.byTag[a.localTag] = a
 	}
 	e.list = append(e.list, a)
+	e.ports[a.localPort]++
 	e.touch(a)
 	for i := range a.paths.len() {
 		e.register(a, a.paths.path(i).addr.Addr())
@@ -288,7 +291,12 @@ func (e *endpoint) reap() {
 				delete(e.assocs, k)
 			}
 		}
-		delete(e.byID, a.aid)
+		if e.byID[a.aid] == a {
+			delete(e.byID, a.aid)
+			if e.ports[a.localPort]--; e.ports[a.localPort] <= 0 {
+				delete(e.ports, a.localPort)
+			}
+		}
 		e.forget(a)
 		if e.byTag[a.localTag] == a {
 			delete(e.byTag, a.localTag)
@@ -340,12 +348,20 @@ func (e *endpoint) queueReply(to netip.AddrPort, srcPort, dstPort uint16, vtag u
 func (e *endpoint) handleDatagram(now time.Time, from netip.AddrPort, b []byte) {
 	e.counters.DatagramsIn++
 	e.maybeRotate(now)
-	h, chunks, err := ParsePacket(b)
-	if err != nil {
+	h, chunks, err := parsePacket(b)
+	switch err {
+	case nil:
+	case errPacketTooShort:
+		e.counters.DroppedShort++
+		return
+	case errBadChecksum:
+		e.counters.DroppedBadChecksum++
+		return
+	default:
 		e.counters.DroppedMalformed++
 		return
 	}
-	if err := ValidateBundling(h, chunks); err != nil {
+	if err := validateBundling(h, chunks); err != nil {
 		e.counters.DroppedMalformed++
 		return
 	}
@@ -353,7 +369,7 @@ func (e *endpoint) handleDatagram(now time.Time, from netip.AddrPort, b []byte) 
 	addr := from.Addr()
 	// RFC 9260 §8.4 rule 1: only unicast peers.
 	if !addr.IsValid() || addr.IsUnspecified() || addr.IsMulticast() || addr == netip.AddrFrom4([4]byte{255, 255, 255, 255}) || from.Port() == 0 {
-		e.counters.DroppedOOTB++
+		e.dropOOTB(h.DstPort)
 		return
 	}
 	e.last = nil
@@ -413,9 +429,9 @@ func (e *endpoint) appendDatagram(now time.Time, b []byte) (pkt []byte, to netip
 		e.repHead = (e.repHead + 1) % len(e.replies)
 		e.repCount--
 		start := len(b)
-		b = AppendCommonHeader(b, CommonHeader{SrcPort: p.srcPort, DstPort: p.dstPort, VerificationTag: p.vtag})
+		b = appendCommonHeader(b, commonHeader{SrcPort: p.srcPort, DstPort: p.dstPort, VerificationTag: p.vtag})
 		b = append(b, p.chunks...)
-		FinalizePacket(b[start:])
+		finalizePacket(b[start:])
 		return b, p.to, true
 	}
 	if e.cfg.trackActivity {
@@ -441,7 +457,7 @@ func (e *endpoint) appendDatagram(now time.Time, b []byte) (pkt []byte, to netip
 // datagram (no scan over all associations).
 func (e *endpoint) appendSackDue(now time.Time, b []byte) (pkt []byte, to netip.AddrPort, ok bool) {
 	a := e.last
-	if a == nil || a.state == StateClosed || a.data == nil || !(a.pendingSack || a.data.sackDue(now)) {
+	if a == nil || a.state == stateClosed || a.data == nil || !(a.pendingSack || a.data.sackDue(now)) {
 		return b, netip.AddrPort{}, false
 	}
 	return a.appendPacket(now, b)
@@ -449,10 +465,10 @@ func (e *endpoint) appendSackDue(now time.Time, b []byte) (pkt []byte, to netip.
 
 // handleInitListen answers an INIT without association statelessly (RFC
 // 9260 §5.1.3): INIT ACK with a sealed State Cookie, nothing allocated.
-func (e *endpoint) handleInitListen(now time.Time, from netip.AddrPort, h CommonHeader, raw chunk.Raw) {
+func (e *endpoint) handleInitListen(now time.Time, from netip.AddrPort, h commonHeader, raw chunk.Raw) {
 	if h.VerificationTag != 0 {
 		// §8.5.1 A.
-		e.counters.DroppedOOTB++
+		e.dropOOTB(h.DstPort)
 		return
 	}
 	var c chunk.Init
@@ -460,14 +476,14 @@ func (e *endpoint) handleInitListen(now time.Time, from netip.AddrPort, h Common
 	switch verdict {
 	case initMalformed, initTagZero:
 		// §3.3.2: Initiate Tag 0 → silently discard.
-		e.counters.DroppedOOTB++
+		e.dropOOTB(h.DstPort)
 		return
 	}
 	cfg, ok := e.listeners[h.DstPort]
 	if !ok {
 		// §8.4 rule 3: the INIT cannot be processed: ABORT with the
 		// Initiate Tag as vtag, T=0.
-		e.counters.DroppedOOTB++
+		e.dropOOTB(h.DstPort)
 		if !e.cfg.noOOTBAbort {
 			ab := chunk.Abort{}
 			e.queueReply(from, h.DstPort, h.SrcPort, c.InitiateTag, ab.AppendTo(e.replyScratch()))
@@ -583,7 +599,7 @@ func (e *endpoint) abortHostName(from netip.AddrPort, localPort, peerPort uint16
 // handleCookieEchoListen handles a COOKIE ECHO without association (RFC
 // 9260 §5.1.5): only a cookie we sealed, fresh, with matching tag and
 // ports creates the association; the rest of the packet then goes to it.
-func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h CommonHeader, raw chunk.Raw, it *chunk.Iter) {
+func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h commonHeader, raw chunk.Raw, it *chunk.Iter) {
 	var ce chunk.CookieEcho
 	if err := ce.Decode(raw); err != nil {
 		e.counters.DroppedMalformed++
@@ -618,7 +634,7 @@ func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h 
 	}
 	a.adoptCookie(now, &c)
 	e.add(a)
-	e.emit(Accepted{ID: a.aid, LocalPort: a.localPort, Peer: from, PeerPort: a.peerPort, assoc: a})
+	e.emit(accepted{ID: a.aid, LocalPort: a.localPort, Peer: from, PeerPort: a.peerPort, assoc: a})
 	a.established(now, CommUp)
 	a.queueCtrl(&chunk.CookieAck{})
 	a.counters.PacketsIn++
@@ -628,7 +644,7 @@ func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h 
 
 // sendStaleCookie answers a stale cookie with ERROR cause 3 carrying the
 // staleness in microseconds (RFC 9260 §5.1.5 step 3, §3.3.10.3).
-func (e *endpoint) sendStaleCookie(from netip.AddrPort, h CommonHeader, peerTag uint32, by time.Duration) {
+func (e *endpoint) sendStaleCookie(from netip.AddrPort, h commonHeader, peerTag uint32, by time.Duration) {
 	e.counters.StaleCookies++
 	var v [4]byte
 	binary.BigEndian.PutUint32(v[:], stalenessMicros(by))

@@ -106,7 +106,7 @@ func TestEndpointIdleAssociationsNotVisited(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.HeartbeatsOut == 0 || st.State != StateEstablished {
+		if st.HeartbeatsOut == 0 || st.State != SCTP_ESTABLISHED {
 			t.Fatalf("idle association: %d heartbeats, state %v", st.HeartbeatsOut, st.State)
 		}
 		sctx, cancel := context.WithTimeout(ctx, time.Minute)

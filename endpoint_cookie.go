@@ -3,7 +3,6 @@ package sctp
 import (
 	"crypto/cipher"
 	"encoding/binary"
-	"errors"
 	"io"
 	"math"
 	"net/netip"
@@ -12,11 +11,6 @@ import (
 
 	"golang.org/x/crypto/chacha20poly1305"
 )
-
-// errCookieInvalid reports a State Cookie that does not authenticate or does
-// not decode: wrong length, tampered, sealed under an unknown secret. RFC 9260
-// §5.1.5 step 2: such a COOKIE ECHO is silently discarded.
-var errCookieInvalid = errors.New("sctp: invalid state cookie")
 
 // extSet is a set of protocol extensions, used for what the peer announced
 // in its INIT / INIT ACK (Supported Extensions parameter, RFC 5061 §4.2.7, and

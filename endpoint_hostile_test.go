@@ -61,7 +61,7 @@ func TestHostileChunksNoPanic(t *testing.T) {
 			tp.now = tp.now.Add(100 * 1e6)
 			tp.ep.handleTimeout(tp.now)
 		}
-		if a := tp.assoc; a.state != StateClosed {
+		if a := tp.assoc; a.state != stateClosed {
 			if len(a.pending) > maxPendingControl || len(a.ctrl) > 4*a.cfg.mtu+64 {
 				t.Fatalf("queues grew: pending %d ctrl %d", len(a.pending), len(a.ctrl))
 			}
@@ -92,13 +92,13 @@ func FuzzEndpointCore(f *testing.F) {
 	f.Fuzz(func(t *testing.T, pkt []byte) {
 		tp := newTestPeer(t)
 		tp.acceptHandshake(testAssocConfig())
-		if len(pkt) >= CommonHeaderLen {
+		if len(pkt) >= commonHeaderLen {
 			// Give the input a chance: right ports and tag, valid CRC.
 			p := append([]byte(nil), pkt...)
 			if p[0]&1 == 0 {
 				copy(p, tp.packet(tp.epTag)[:8])
 			}
-			FinalizePacket(p)
+			finalizePacket(p)
 			tp.ep.handleDatagram(tp.now, tp.addr, p)
 		}
 		tp.ep.handleDatagram(tp.now, tp.addr, pkt)

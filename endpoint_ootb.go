@@ -10,7 +10,7 @@ import (
 // handleNoAssoc handles a packet that matches no association: INIT and
 // COOKIE ECHO go to the listener logic (RFC 9260 §8.4 rules 3, 4), the
 // rest follows the out-of-the-blue rules.
-func (e *endpoint) handleNoAssoc(now time.Time, from netip.AddrPort, h CommonHeader, chunks []byte) {
+func (e *endpoint) handleNoAssoc(now time.Time, from netip.AddrPort, h commonHeader, chunks []byte) {
 	it := chunk.NewIter(chunks)
 	if !it.Next() {
 		e.counters.DroppedMalformed++
@@ -30,8 +30,8 @@ func (e *endpoint) handleNoAssoc(now time.Time, from netip.AddrPort, h CommonHea
 // handleOOTB applies RFC 9260 §8.4 rules 2 and 5–8 to an out-of-the-blue
 // packet. Replies go back to the datagram's source address and port with
 // the SCTP ports swapped (draft-tuexen-tsvwg-sctp-udp-encaps-cons).
-func (e *endpoint) handleOOTB(from netip.AddrPort, h CommonHeader, chunks []byte) {
-	e.counters.DroppedOOTB++
+func (e *endpoint) handleOOTB(from netip.AddrPort, h commonHeader, chunks []byte) {
+	e.dropOOTB(h.DstPort)
 	var shutdownAck bool
 	it := chunk.NewIter(chunks)
 	for it.Next() {
@@ -69,9 +69,21 @@ func (e *endpoint) handleOOTB(from netip.AddrPort, h CommonHeader, chunks []byte
 	e.counters.OOTBReplies++
 }
 
+// dropOOTB counts an out-of-the-blue packet to our SCTP port port (RFC
+// 9260 §8.4), answered or not, by reason: sent to a port with neither a
+// listener nor an association (DroppedUnknownPort), or any other
+// (DroppedOOTB).
+func (e *endpoint) dropOOTB(port uint16) {
+	if _, ok := e.listeners[port]; !ok && e.ports[port] == 0 {
+		e.counters.DroppedUnknownPort++
+		return
+	}
+	e.counters.DroppedOOTB++
+}
+
 // ootbShutdownComplete answers an OOTB SHUTDOWN ACK with SHUTDOWN
 // COMPLETE, T bit set, reflecting the received tag (RFC 9260 §8.4 rule 5).
-func (e *endpoint) ootbShutdownComplete(from netip.AddrPort, h CommonHeader) {
+func (e *endpoint) ootbShutdownComplete(from netip.AddrPort, h commonHeader) {
 	sc := chunk.ShutdownComplete{T: true}
 	e.queueReply(from, h.DstPort, h.SrcPort, h.VerificationTag, sc.AppendTo(e.replyScratch()))
 	e.counters.OOTBReplies++

@@ -27,7 +27,7 @@ func TestOOTBShutdownAckInCookieWait(t *testing.T) {
 	if !decodeAs(t, p.chunks[0], &chunk.ShutdownComplete{}).T {
 		t.Fatal("no T bit")
 	}
-	if tp.assoc.currentState() != StateCookieWait {
+	if tp.assoc.currentState() != stateCookieWait {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
@@ -93,8 +93,8 @@ func TestOOTBBadPacketsDropped(t *testing.T) {
 	tp.ep.handleDatagram(tp.now, tp.addr, pkt[:5])
 	tp.collect()
 	tp.wantIdle()
-	if tp.ep.stats().DroppedMalformed != 2 {
-		t.Fatalf("DroppedMalformed %d", tp.ep.stats().DroppedMalformed)
+	if st := tp.ep.stats(); st.DroppedBadChecksum != 1 || st.DroppedShort != 1 {
+		t.Fatalf("DroppedBadChecksum %d, DroppedShort %d, want 1 each", st.DroppedBadChecksum, st.DroppedShort)
 	}
 }
 
@@ -127,7 +127,7 @@ func TestAbortTBitAccepted(t *testing.T) {
 			tp.acceptHandshake(testAssocConfig())
 			tp.write(tc.vtag(tp), &chunk.Abort{T: tc.t, Causes: chunk.AppendCause(nil, chunk.CauseUserInitiatedAbort, []byte("bye"))})
 			tp.wantIdle()
-			if closed := tp.assoc.currentState() == StateClosed; closed != tc.closes {
+			if closed := tp.assoc.currentState() == stateClosed; closed != tc.closes {
 				t.Fatalf("closed %v, want %v", closed, tc.closes)
 			}
 			if tc.closes {
@@ -149,12 +149,12 @@ func TestAbortInCookieWait(t *testing.T) {
 	tp.startConnect(testAssocConfig())
 	// T=1 is not acceptable while the peer's tag is unknown.
 	tp.write(0, &chunk.Abort{T: true})
-	if tp.assoc.currentState() != StateCookieWait {
+	if tp.assoc.currentState() != stateCookieWait {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 	tp.write(tp.epTag, &chunk.Abort{})
 	tp.wantEvent(AssocChange{State: CantStartAssoc})
-	if tp.assoc.currentState() != StateClosed {
+	if tp.assoc.currentState() != stateClosed {
 		t.Fatalf("state %v", tp.assoc.currentState())
 	}
 }
@@ -180,9 +180,37 @@ func TestShutdownCompleteTBit(t *testing.T) {
 				vtag = tp.epTag
 			}
 			tp.write(vtag, &chunk.ShutdownComplete{T: tc.tbit})
-			if closed := tp.assoc.currentState() == StateClosed; closed != tc.closes {
+			if closed := tp.assoc.currentState() == stateClosed; closed != tc.closes {
 				t.Fatalf("closed %v, want %v", closed, tc.closes)
 			}
 		})
+	}
+}
+
+// TestOOTBDropReasons: the endpoint counts an out-of-the-blue packet once,
+// as DroppedUnknownPort when its SCTP port has neither a listener nor an
+// association, else as DroppedOOTB.
+func TestOOTBDropReasons(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.write(0x4242, &chunk.Heartbeat{Info: []byte("hb")}) // nothing on port 5000
+	tp.wantPacket(0x4242, chunk.TypeAbort)
+	if st := tp.ep.stats(); st.DroppedUnknownPort != 1 || st.DroppedOOTB != 0 {
+		t.Fatalf("unused port: DroppedUnknownPort %d, DroppedOOTB %d; want 1, 0", st.DroppedUnknownPort, st.DroppedOOTB)
+	}
+	tp.listen(testAssocConfig())
+	tp.write(0x4242, &chunk.Heartbeat{Info: []byte("hb")})
+	tp.wantPacket(0x4242, chunk.TypeAbort)
+	if st := tp.ep.stats(); st.DroppedUnknownPort != 1 || st.DroppedOOTB != 1 {
+		t.Fatalf("listening port: DroppedUnknownPort %d, DroppedOOTB %d; want 1, 1", st.DroppedUnknownPort, st.DroppedOOTB)
+	}
+
+	// A port with an association but no listener.
+	tp = newTestPeer(t)
+	tp.startConnect(testAssocConfig())
+	tp.peerPort++ // another peer port: no association matches
+	tp.write(0x4242, &chunk.Heartbeat{Info: []byte("hb")})
+	tp.wantPacket(0x4242, chunk.TypeAbort)
+	if st := tp.ep.stats(); st.DroppedUnknownPort != 0 || st.DroppedOOTB != 1 {
+		t.Fatalf("port with an association: DroppedUnknownPort %d, DroppedOOTB %d; want 0, 1", st.DroppedUnknownPort, st.DroppedOOTB)
 	}
 }

@@ -116,7 +116,7 @@ func (pn *pairNet) runUntil(what string, cond func() bool) {
 
 func (pn *pairNet) accepted() *association {
 	for _, ev := range pn.events[0] {
-		if a, ok := ev.(Accepted); ok {
+		if a, ok := ev.(accepted); ok {
 			return a.association()
 		}
 	}
@@ -143,9 +143,9 @@ func testTwoEndpoints(t *testing.T, drop func(i int, pkt []byte) bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pn.runUntil("handshake", func() bool { return client.currentState() == StateEstablished && pn.accepted() != nil })
+	pn.runUntil("handshake", func() bool { return client.currentState() == stateEstablished && pn.accepted() != nil })
 	server := pn.accepted()
-	if server.currentState() != StateEstablished {
+	if server.currentState() != stateEstablished {
 		t.Fatalf("server state %v", server.currentState())
 	}
 
@@ -197,7 +197,7 @@ func testTwoEndpoints(t *testing.T, drop func(i int, pkt []byte) bool) {
 		t.Logf("client %+v", cs)
 	}
 	client.shutdown(pn.now)
-	pn.runUntil("shutdown", func() bool { return client.currentState() == StateClosed && server.currentState() == StateClosed })
+	pn.runUntil("shutdown", func() bool { return client.currentState() == stateClosed && server.currentState() == stateClosed })
 	pn.flush()
 	if !hasEvent(pn.events[0], ShutdownComp) || !hasEvent(pn.events[1], ShutdownComp) {
 		t.Fatalf("missing SHUTDOWN_COMP events: %v / %v", pn.events[0], pn.events[1])
@@ -230,7 +230,7 @@ func TestTwoEndpointsSimultaneousOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pn.runUntil("both established", func() bool { return a.currentState() == StateEstablished && b.currentState() == StateEstablished })
+	pn.runUntil("both established", func() bool { return a.currentState() == stateEstablished && b.currentState() == stateEstablished })
 	if a.localTag != b.peerTag || b.localTag != a.peerTag {
 		t.Fatalf("tags disagree: a %#x/%#x b %#x/%#x", a.localTag, a.peerTag, b.localTag, b.peerTag)
 	}
@@ -242,7 +242,7 @@ func TestTwoEndpointsSimultaneousOpen(t *testing.T) {
 		return ok && string(m.data) == "hi"
 	})
 	a.shutdown(pn.now)
-	pn.runUntil("closed", func() bool { return a.currentState() == StateClosed && b.currentState() == StateClosed })
+	pn.runUntil("closed", func() bool { return a.currentState() == stateClosed && b.currentState() == stateClosed })
 }
 
 func TestConnectErrors(t *testing.T) {

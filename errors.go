@@ -1,9 +1,24 @@
 package sctp
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"unicode/utf8"
 
-// Package-level errors returned by the association and endpoint. Each is
-// errors.Is-able; wrapped variants add detail.
+	"github.com/usctp/sctp/chunk"
+)
+
+// This file holds every error of the package: the exported sentinels and
+// error types a user matches with errors.Is / errors.As, and the internal
+// sentinels of the wire, engine and runtime layers, which the API does not
+// return (errEndpointClosed aside, see below).
+
+// Errors of associations, returned by the socket API and carried by
+// events (AssocChange.Err, SendFailed.Err). Each is errors.Is-able;
+// wrapped variants add detail.
 var (
 	// ErrClosed is returned for operations on an association that has
 	// reached the CLOSED state (after a graceful shutdown or an abort).
@@ -33,3 +48,272 @@ var (
 	// ErrInvalidArgument reports bad API input (zero port, bad config, ...).
 	ErrInvalidArgument = errors.New("sctp: invalid argument")
 )
+
+// Errors returned by the socket API (Socket, SocketTCP, SocketUDP, Conn,
+// Listener), beside the engine's ErrClosed, ErrAborted, ErrShuttingDown,
+// ErrAssociationFailed, ErrPortInUse and ErrInvalidArgument. Every error
+// the API returns can be tested with errors.Is against one of these
+// sentinels, or against os.ErrDeadlineExceeded (deadline passed),
+// context.Canceled / context.DeadlineExceeded (context ended),
+// io.ErrShortBuffer (Conn.Read buffer too small) and net.ErrClosed (use of
+// a closed socket) where noted.
+var (
+	// ErrWrongStyle is returned by a call that does not exist for the
+	// socket's style: Accept on a one-to-many socket, Peeloff or Autoclose
+	// on a one-to-one socket, MSG_EOF/MSG_ABORT used on a one-to-one
+	// socket's SCTPSend (RFC 6458 §3.1 / §4.1 styles).
+	ErrWrongStyle = errors.New("sctp: operation not valid for this socket style")
+
+	// ErrMixedPorts is returned by Bindx when the addresses do not all carry
+	// the socket's SCTP port (an SCTP endpoint has exactly one port,
+	// RFC 9260 §2.3 / RFC 6458 §9.1).
+	ErrMixedPorts = errors.New("sctp: bindx addresses must all use the same port")
+
+	// ErrAlreadyBound is returned by Bind on a socket that is already bound
+	// (use Bindx to add addresses).
+	ErrAlreadyBound = errors.New("sctp: socket already bound")
+
+	// ErrNotConnected is returned by a send or receive on a one-to-one
+	// socket that has no association, and by calls naming an association
+	// id (or peer address) that the socket does not have.
+	ErrNotConnected = errors.New("sctp: no such association")
+
+	// ErrAlreadyConnected is returned by Connect on a one-to-one socket that
+	// already has an association, or by Listen on a connected one.
+	ErrAlreadyConnected = errors.New("sctp: socket already connected")
+
+	// ErrEmptyMessage is returned by SCTPSend for an empty message without
+	// MSG_EOF or MSG_ABORT (RFC 9260 §6.2: DATA carries at least one byte).
+	ErrEmptyMessage = errors.New("sctp: empty message")
+
+	// ErrMessageTooLarge is returned by a send whose message exceeds the
+	// configured maximum message size (the error names both sizes).
+	// Nothing of the message is sent.
+	ErrMessageTooLarge = errors.New("sctp: message too large")
+
+	// ErrInvalidStream is returned by a send on a stream number not below
+	// the negotiated number of outbound streams (RFC 9260 §6.4; the error
+	// names both). Nothing is sent.
+	ErrInvalidStream = errors.New("sctp: invalid stream")
+
+	// ErrConnectFailed is matched when an association could not be
+	// established: the INIT or COOKIE ECHO was retransmitted
+	// Max.Init.Retransmits times without an answer (RFC 9260 §5.1 / §6.3.3;
+	// the error then also matches ErrAssociationFailed and is a net.Error
+	// whose Timeout reports true) or the peer refused it with an ABORT
+	// (it then also matches ErrAborted).
+	ErrConnectFailed = errors.New("sctp: association setup failed")
+
+	// ErrNotListening is returned by Accept on a socket that is not
+	// listening (call Listen first), or no longer.
+	ErrNotListening = errors.New("sctp: port is not listening")
+
+	// ErrNotSupported is returned for options and operations this
+	// userspace stack over UDP does not implement (for example a
+	// dynamic address change, RFC 5061, which single-homed UDP
+	// encapsulation does not use). The message names the option.
+	ErrNotSupported = errors.New("sctp: not supported")
+)
+
+// Errors of the wire format: parsePacket and validateBundling (which may
+// also return errors of package chunk, for the framing of the chunks).
+// The endpoint counts and drops such packets (StackStats).
+var (
+	errPacketTooShort = errors.New("sctp: packet shorter than the common header")
+	errBadChecksum    = errors.New("sctp: bad CRC32c checksum")
+	errZeroPort       = errors.New("sctp: source or destination port 0")
+	errNoChunks       = errors.New("sctp: packet without chunks")
+	errNotAlone       = errors.New("sctp: INIT, INIT ACK or SHUTDOWN COMPLETE bundled with other chunks")
+	errInitVTag       = errors.New("sctp: INIT with a non-zero verification tag")
+	errZeroVTag       = errors.New("sctp: verification tag 0 on a packet without INIT")
+)
+
+// Internal errors of the engine and the runtime.
+var (
+	// errSendBufferFull: the association's send buffer has no room for
+	// the message; the runtime blocks the sender until SACKs free it.
+	errSendBufferFull = errors.New("sctp: send buffer full")
+	// errWouldBlock is errSendBufferFull as the runtime's non-blocking
+	// send (assocHandle.trySend) reports it.
+	errWouldBlock = errors.New("sctp: send buffer full, operation would block")
+	// errCumAckBeyondSent: a SACK acknowledges a TSN never sent; the
+	// association aborts with Protocol Violation (RFC 9260 §6.2.1).
+	errCumAckBeyondSent = errors.New("sctp: SACK acknowledges a TSN that was never sent")
+	// errCookieInvalid reports a State Cookie that does not authenticate
+	// or does not decode: wrong length, tampered, sealed under an unknown
+	// secret. RFC 9260 §5.1.5 step 2: such a COOKIE ECHO is silently
+	// discarded.
+	errCookieInvalid = errors.New("sctp: invalid state cookie")
+	// errEndpointClosed is the runtime's answer to operations after its
+	// loop stopped. The API reports a closed stack as errSocketClosed; a
+	// user sees errEndpointClosed only as the end of associations whose
+	// stack's UDP socket failed, wrapping the socket's error.
+	errEndpointClosed = errors.New("sctp: endpoint closed")
+	// errBacklogFull is the reason of the ABORT refusing an association
+	// that the full accept queue cannot hold.
+	errBacklogFull = errors.New("sctp: accept queue full")
+)
+
+// AbortError describes an association that ended with an ABORT chunk
+// (RFC 9260 §9.1). It matches ErrAborted with errors.Is.
+type AbortError struct {
+	// ByPeer is true when the peer sent the ABORT, false when it was
+	// sent locally (user request, protocol violation, ...).
+	ByPeer bool
+	// Cause is the first error cause code carried in the ABORT
+	// (RFC 9260 §3.3.10), 0 when there was none.
+	Cause uint16
+	// Causes are all error causes of the ABORT chunk, raw TLVs.
+	Causes []byte
+	// Reason is a human-readable reason: the user-initiated abort reason
+	// (cause 12) when there is one.
+	Reason string
+}
+
+func (e *AbortError) Error() string {
+	who := "locally"
+	if e.ByPeer {
+		who = "by peer"
+	}
+	s := "sctp: association aborted " + who
+	if e.Cause != 0 {
+		s += fmt.Sprintf(" (cause %d)", e.Cause)
+	}
+	if e.Reason != "" {
+		s += ": " + e.Reason
+	}
+	return s
+}
+
+// Is reports whether target is ErrAborted.
+func (e *AbortError) Is(target error) bool { return target == ErrAborted }
+
+// ShortBufferError is returned by Conn.Read and Conn.ReadMsg when the next
+// message does not fit in the caller's buffer. The message is kept: the
+// next read with a buffer of at least Need bytes returns it whole.
+// It matches io.ErrShortBuffer with errors.Is.
+type ShortBufferError struct {
+	Need int // size of the waiting message in bytes
+	Have int // size of the buffer that was passed
+}
+
+func (e *ShortBufferError) Error() string {
+	return fmt.Sprintf("sctp: buffer of %d bytes too small for a %d-byte message (message kept)", e.Have, e.Need)
+}
+
+// Is reports whether target is io.ErrShortBuffer.
+func (e *ShortBufferError) Is(target error) bool { return target == io.ErrShortBuffer }
+
+// closedError is returned by calls on a socket, connection, listener or
+// stack closed locally. It matches both net.ErrClosed (what code written
+// for the net package checks) and the engine's ErrClosed.
+type closedError struct{}
+
+func (closedError) Error() string { return "sctp: use of closed socket" }
+func (closedError) Is(target error) bool {
+	return target == net.ErrClosed || target == ErrClosed
+}
+
+// errSocketClosed is the error of any call on a closed socket.
+var errSocketClosed error = closedError{}
+
+// timeoutError is the error of a blocking call whose deadline (set with
+// SetDeadline / SetReadDeadline / SetWriteDeadline) passed. It matches
+// os.ErrDeadlineExceeded and is a net.Error with Timeout() true.
+type timeoutError struct{}
+
+func (timeoutError) Error() string        { return "sctp: i/o timeout" }
+func (timeoutError) Timeout() bool        { return true }
+func (timeoutError) Temporary() bool      { return true }
+func (timeoutError) Is(target error) bool { return target == os.ErrDeadlineExceeded }
+
+// errDeadline is the single timeoutError value returned on deadline expiry.
+var errDeadline error = timeoutError{}
+
+// connectError is returned when association setup fails. It matches
+// ErrConnectFailed and, when the peer was silent, is a timeout.
+type connectError struct {
+	silent bool  // no answer at all (INIT retries exhausted)
+	cause  error // e.g. *AbortError when the peer answered with ABORT
+}
+
+func (e *connectError) Error() string {
+	if e.silent {
+		return "sctp: association setup failed: no answer from peer after all INIT retransmissions (RFC 9260 §5.1, Max.Init.Retransmits)"
+	}
+	if e.cause != nil {
+		return "sctp: association setup failed: " + e.cause.Error()
+	}
+	return "sctp: association setup failed"
+}
+
+func (e *connectError) Is(target error) bool { return target == ErrConnectFailed }
+func (e *connectError) Unwrap() error        { return e.cause }
+
+// Timeout reports whether the setup failed because the peer never answered.
+func (e *connectError) Timeout() bool { return e.silent }
+
+// Temporary is false: retrying the same setup needs a new Connect.
+func (e *connectError) Temporary() bool { return false }
+
+// invalidArg wraps ErrInvalidArgument with the name of the argument.
+func invalidArg(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidArgument}, args...)...)
+}
+
+// opError wraps err in a *net.OpError the way the net package does, so
+// callers can read Op, Net, Source and Addr; errors.Is still reaches err.
+func opError(op string, src, dst net.Addr, err error) error {
+	if err == nil {
+		return nil
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return err
+	}
+	return &net.OpError{Op: op, Net: "sctp", Source: src, Addr: dst, Err: err}
+}
+
+// abortErrorFrom builds the *AbortError for an association that ended
+// with an ABORT carrying causes (raw TLVs, RFC 9260 §3.3.10) received from
+// the peer; base is the engine's error (ErrAborted), kept reachable.
+func abortErrorFrom(causes []byte, base error) error {
+	ae := &AbortError{ByPeer: true, Causes: causes}
+	it := chunk.NewCauseIter(causes)
+	for first := true; it.Next(); first = false {
+		c := it.Cause()
+		if first {
+			ae.Cause = uint16(c.Code)
+		}
+		if c.Code == chunk.CauseUserInitiatedAbort && ae.Reason == "" {
+			ae.Reason = printable(c.Info)
+		}
+	}
+	if base == nil || errors.Is(base, ErrAborted) {
+		return ae
+	}
+	return fmt.Errorf("%w: %w", base, ae)
+}
+
+// printable returns b as a string with non-printable bytes replaced, for
+// a peer-supplied abort reason (untrusted input, bounded to 256 bytes).
+func printable(b []byte) string {
+	if len(b) > 256 {
+		b = b[:256]
+	}
+	out := make([]rune, 0, len(b))
+	for _, r := range string(b) {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			r = '?'
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
+
+// isSilentFailure reports whether an association setup failed because the
+// peer never answered (the engine's ErrAssociationFailed without an
+// ABORT), as opposed to being refused.
+func isSilentFailure(err error) bool {
+	return errors.Is(err, ErrAssociationFailed) && !errors.Is(err, ErrAborted)
+}

@@ -1,4 +1,4 @@
-package sctp_test
+package sctp
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	sctp "github.com/usctp/sctp"
 	"github.com/usctp/sctp/chunk"
 	"github.com/usctp/sctp/fuzz"
 )
@@ -53,7 +52,7 @@ func goldenWalkChunks(t testing.TB, chunks []byte) (raws []chunk.Raw, wire [][]b
 // TestGoldenRoundTrip: every captured usrsctp packet parses (CRC32c
 // verified, bundling valid), every chunk decodes with its typed decoder and
 // re-encodes to the captured bytes, and header + re-encoded chunks +
-// FinalizePacket reproduce the captured packet byte for byte.
+// finalizePacket reproduce the captured packet byte for byte.
 func TestGoldenRoundTrip(t *testing.T) {
 	golden := goldenLoad(t)
 	if len(golden) < 10 {
@@ -61,19 +60,19 @@ func TestGoldenRoundTrip(t *testing.T) {
 	}
 	seen := map[chunk.Type]int{}
 	for _, g := range golden {
-		h, chunks, err := sctp.ParsePacket(g.Payload)
+		h, chunks, err := parsePacket(g.Payload)
 		if err != nil {
-			t.Errorf("%v: ParsePacket: %v", g, err)
+			t.Errorf("%v: parsePacket: %v", g, err)
 			continue
 		}
 		if h.SrcPort == 0 || h.DstPort == 0 {
 			t.Errorf("%v: zero port in %+v", g, h)
 		}
-		if err := sctp.ValidateBundling(h, chunks); err != nil {
-			t.Errorf("%v: ValidateBundling: %v", g, err)
+		if err := validateBundling(h, chunks); err != nil {
+			t.Errorf("%v: validateBundling: %v", g, err)
 		}
 		raws, wire := goldenWalkChunks(t, chunks)
-		out := sctp.AppendCommonHeader(nil, h)
+		out := appendCommonHeader(nil, h)
 		for i, r := range raws {
 			seen[r.Type]++
 			c := goldenTypedChunk(r.Type)
@@ -99,11 +98,11 @@ func TestGoldenRoundTrip(t *testing.T) {
 			}
 			out = c.AppendTo(out)
 		}
-		sctp.FinalizePacket(out)
+		finalizePacket(out)
 		if !bytes.Equal(out, g.Payload) {
 			t.Errorf("%v: re-encoded packet\n%x\nwant\n%x", g, out, g.Payload)
 		}
-		if sctp.CRC32c(append(append(append([]byte(nil), g.Payload[:8]...), 0, 0, 0, 0), g.Payload[12:]...)) != h.Checksum {
+		if crc32c(append(append(append([]byte(nil), g.Payload[:8]...), 0, 0, 0, 0), g.Payload[12:]...)) != h.Checksum {
 			t.Errorf("%v: CRC32c disagrees with the header checksum", g)
 		}
 	}
@@ -129,7 +128,7 @@ func TestGoldenParams(t *testing.T) {
 	params := map[chunk.ParamType]int{}
 	causeCodes := map[chunk.CauseCode]int{}
 	for _, g := range goldenLoad(t) {
-		_, chunks, err := sctp.ParsePacket(g.Payload)
+		_, chunks, err := parsePacket(g.Payload)
 		if err != nil {
 			t.Fatalf("%v: %v", g, err)
 		}
@@ -238,8 +237,8 @@ func TestGoldenContent(t *testing.T) {
 	if len(echo) < 20 || len(abort) != 2 || len(prsctp) < 10 || len(probe) < 10 {
 		t.Fatalf("unexpected capture sizes: echo %d, abort %d, prsctp %d, probe %d", len(echo), len(abort), len(prsctp), len(probe))
 	}
-	first := func(g goldenPacket) (sctp.CommonHeader, chunk.Raw) {
-		h, chunks, err := sctp.ParsePacket(g.Payload)
+	first := func(g goldenPacket) (commonHeader, chunk.Raw) {
+		h, chunks, err := parsePacket(g.Payload)
 		if err != nil {
 			t.Fatalf("%v: %v", g, err)
 		}
@@ -295,7 +294,7 @@ func TestGoldenContent(t *testing.T) {
 	var shutdownCum uint32
 	clientPort := hInit.SrcPort
 	for _, g := range echo {
-		h, chunks, _ := sctp.ParsePacket(g.Payload)
+		h, chunks, _ := parsePacket(g.Payload)
 		raws, _ := goldenWalkChunks(t, chunks)
 		for _, r := range raws {
 			switch r.Type {
@@ -375,7 +374,7 @@ func TestGoldenContent(t *testing.T) {
 	// for stream 0, bundled before a DATA whose TSN is the next one.
 	found := false
 	for _, g := range prsctp {
-		_, chunks, _ := sctp.ParsePacket(g.Payload)
+		_, chunks, _ := parsePacket(g.Payload)
 		raws, _ := goldenWalkChunks(t, chunks)
 		if len(raws) == 2 && raws[0].Type == chunk.TypeForwardTSN && raws[1].Type == chunk.TypeData {
 			var f chunk.ForwardTSN
@@ -401,19 +400,19 @@ func TestGoldenContent(t *testing.T) {
 }
 
 // TestGoldenCorruption: flipping any one bit of a golden packet makes
-// ParsePacket fail (CRC32c detects every single-bit error).
+// parsePacket fail (CRC32c detects every single-bit error).
 func TestGoldenCorruption(t *testing.T) {
 	for _, g := range goldenLoad(t) {
 		b := bytes.Clone(g.Payload)
 		for i := range b {
 			bit := byte(1) << (i % 8)
 			b[i] ^= bit
-			if _, _, err := sctp.ParsePacket(b); !errors.Is(err, sctp.ErrBadChecksum) {
-				t.Fatalf("%v: bit flip at byte %d: %v, want ErrBadChecksum", g, i, err)
+			if _, _, err := parsePacket(b); !errors.Is(err, errBadChecksum) {
+				t.Fatalf("%v: bit flip at byte %d: %v, want errBadChecksum", g, i, err)
 			}
 			b[i] ^= bit
 		}
-		if _, _, err := sctp.ParsePacket(b[:len(b)-1]); err == nil {
+		if _, _, err := parsePacket(b[:len(b)-1]); err == nil {
 			t.Errorf("%v: truncated packet accepted", g)
 		}
 	}
@@ -436,7 +435,7 @@ func TestGoldenProbeContent(t *testing.T) {
 		unrecognized []byte
 	)
 	for _, g := range probe {
-		h, chunks, err := sctp.ParsePacket(g.Payload)
+		h, chunks, err := parsePacket(g.Payload)
 		if err != nil {
 			t.Fatalf("%v: %v", g, err)
 		}

@@ -103,7 +103,7 @@ func TestInteropUsrsctpEchoServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !d.pump(time.Now().Add(5*time.Second), func() bool { return a.currentState() == StateEstablished }) {
+	if !d.pump(time.Now().Add(5*time.Second), func() bool { return a.currentState() == stateEstablished }) {
 		t.Fatalf("no association: state %v", a.currentState())
 	}
 	t.Logf("established: %+v", a.stats())
@@ -128,7 +128,7 @@ func TestInteropUsrsctpEchoServer(t *testing.T) {
 		t.Fatalf("echoed %d of %d messages", len(got), len(msgs))
 	}
 	a.shutdown(time.Now())
-	if !d.pump(time.Now().Add(5*time.Second), func() bool { return a.currentState() == StateClosed }) {
+	if !d.pump(time.Now().Add(5*time.Second), func() bool { return a.currentState() == stateClosed }) {
 		t.Fatalf("shutdown did not complete: %v", a.currentState())
 	}
 	if !hasEvent(d.evs, ShutdownComp) {
@@ -173,7 +173,7 @@ func TestInteropUsrsctpClient(t *testing.T) {
 	var a *association
 	if !d.pump(time.Now().Add(5*time.Second), func() bool {
 		for _, ev := range d.evs {
-			if acc, ok := ev.(Accepted); ok {
+			if acc, ok := ev.(accepted); ok {
 				a = acc.association()
 			}
 		}
@@ -190,12 +190,12 @@ func TestInteropUsrsctpClient(t *testing.T) {
 			}
 			got = append(got, string(m.data))
 		}
-		return a.currentState() == StateClosed
+		return a.currentState() == stateClosed
 	})
 	if len(got) != 2 || got[0] != "hello\n" || got[1] != "world\n" {
 		t.Fatalf("got %q", got)
 	}
-	if a.currentState() != StateClosed || !hasEvent(d.evs, ShutdownComp) {
+	if a.currentState() != stateClosed || !hasEvent(d.evs, ShutdownComp) {
 		t.Fatalf("state %v, events %v", a.currentState(), d.evs)
 	}
 	t.Logf("final: %+v", a.stats())
@@ -234,7 +234,7 @@ func TestInteropUsrsctpSimultaneousOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !d.pump(time.Now().Add(8*time.Second), func() bool { return a.currentState() == StateEstablished }) {
+	if !d.pump(time.Now().Add(8*time.Second), func() bool { return a.currentState() == stateEstablished }) {
 		t.Fatalf("no association: %v", a.currentState())
 	}
 	stdin.Write([]byte("from usrsctp\n"))
@@ -249,7 +249,7 @@ func TestInteropUsrsctpSimultaneousOpen(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 	stdin.Close()
-	if !d.pump(time.Now().Add(5*time.Second), func() bool { return a.currentState() == StateClosed }) {
+	if !d.pump(time.Now().Add(5*time.Second), func() bool { return a.currentState() == stateClosed }) {
 		t.Fatalf("not closed: %v", a.currentState())
 	}
 	t.Logf("final: %+v", a.stats())

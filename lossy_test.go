@@ -178,11 +178,11 @@ func testLossySeed(t *testing.T, seed uint64) {
 	var server *association
 	ln.runUntil("handshake", 2*time.Hour, func() bool {
 		for _, ev := range ln.events[0] {
-			if a, ok := ev.(Accepted); ok {
+			if a, ok := ev.(accepted); ok {
 				server = a.association()
 			}
 		}
-		return server != nil && client.currentState() == StateEstablished
+		return server != nil && client.currentState() == stateEstablished
 	})
 
 	type msg struct {
@@ -248,7 +248,7 @@ func testLossySeed(t *testing.T, seed uint64) {
 		client.shutdown(ln.now)
 	}
 	ln.runUntil("shutdown", 2*time.Hour, func() bool {
-		return client.currentState() == StateClosed && server.currentState() == StateClosed
+		return client.currentState() == stateClosed && server.currentState() == stateClosed
 	})
 	ln.send() // collect the last events
 	for i := range ln.eps {

@@ -4,87 +4,74 @@ package sctp
 
 import (
 	"encoding/binary"
-	"errors"
 
 	"github.com/usctp/sctp/chunk"
 )
 
-// CommonHeaderLen is the length of the SCTP common header (RFC 9260 §3.1).
-const CommonHeaderLen = 12
+// commonHeaderLen is the length of the SCTP common header (RFC 9260 §3.1).
+const commonHeaderLen = 12
 
-// CommonHeader is the SCTP common header (RFC 9260 §3.1). Checksum is the
-// CRC32c value as CRC32c returns it (read from the wire in little-endian
-// byte order, see FinalizePacket).
-type CommonHeader struct {
+// commonHeader is the SCTP common header (RFC 9260 §3.1). Checksum is the
+// CRC32c value as crc32c returns it (read from the wire in little-endian
+// byte order, see finalizePacket).
+type commonHeader struct {
 	SrcPort, DstPort uint16
 	VerificationTag  uint32
 	Checksum         uint32
 }
 
-// Packet errors (errors.Is-able). ParsePacket and ValidateBundling may also
-// return errors of package chunk (framing of the chunks).
-var (
-	ErrPacketTooShort = errors.New("sctp: packet shorter than the common header")
-	ErrBadChecksum    = errors.New("sctp: bad CRC32c checksum")
-	ErrZeroPort       = errors.New("sctp: source or destination port 0")
-	ErrNoChunks       = errors.New("sctp: packet without chunks")
-	ErrNotAlone       = errors.New("sctp: INIT, INIT ACK or SHUTDOWN COMPLETE bundled with other chunks")
-	ErrInitVTag       = errors.New("sctp: INIT with a non-zero verification tag")
-	ErrZeroVTag       = errors.New("sctp: verification tag 0 on a packet without INIT")
-)
-
-// ParsePacket reads the common header of the SCTP packet b, verifies its
+// parsePacket reads the common header of the SCTP packet b, verifies its
 // CRC32c (RFC 9260 §6.8) and that neither port is 0 (§3.1), and returns the
 // header and the chunk bytes (b[12:], not copied). The chunks themselves
-// are checked by ValidateBundling or chunk.Iter.
+// are checked by validateBundling or chunk.Iter.
 //
-// On ErrBadChecksum h is still filled in: an association that negotiated
+// On errBadChecksum h is still filled in: an association that negotiated
 // Zero Checksum (RFC 9653 §5) may then accept h.Checksum == 0 and walk
-// b[CommonHeaderLen:] itself.
-func ParsePacket(b []byte) (h CommonHeader, chunks []byte, err error) {
-	if len(b) < CommonHeaderLen {
-		return CommonHeader{}, nil, ErrPacketTooShort
+// b[commonHeaderLen:] itself.
+func parsePacket(b []byte) (h commonHeader, chunks []byte, err error) {
+	if len(b) < commonHeaderLen {
+		return commonHeader{}, nil, errPacketTooShort
 	}
-	h = CommonHeader{
+	h = commonHeader{
 		SrcPort:         binary.BigEndian.Uint16(b),
 		DstPort:         binary.BigEndian.Uint16(b[2:]),
 		VerificationTag: binary.BigEndian.Uint32(b[4:]),
 		Checksum:        binary.LittleEndian.Uint32(b[8:]),
 	}
 	if packetCRC(b) != h.Checksum {
-		return h, nil, ErrBadChecksum
+		return h, nil, errBadChecksum
 	}
 	if h.SrcPort == 0 || h.DstPort == 0 {
-		return h, nil, ErrZeroPort
+		return h, nil, errZeroPort
 	}
-	return h, b[CommonHeaderLen:], nil
+	return h, b[commonHeaderLen:], nil
 }
 
-// AppendCommonHeader appends h with its checksum field set to 0; call
-// FinalizePacket once the chunks are appended.
-func AppendCommonHeader(b []byte, h CommonHeader) []byte {
+// appendCommonHeader appends h with its checksum field set to 0; call
+// finalizePacket once the chunks are appended.
+func appendCommonHeader(b []byte, h commonHeader) []byte {
 	b = binary.BigEndian.AppendUint16(b, h.SrcPort)
 	b = binary.BigEndian.AppendUint16(b, h.DstPort)
 	b = binary.BigEndian.AppendUint32(b, h.VerificationTag)
 	return append(b, 0, 0, 0, 0)
 }
 
-// FinalizePacket writes the CRC32c of the whole packet pkt (common header
+// finalizePacket writes the CRC32c of the whole packet pkt (common header
 // and chunks) into its checksum field, in little-endian byte order as RFC
 // 9260 Appendix B's reference code stores it.
-func FinalizePacket(pkt []byte) {
-	if len(pkt) < CommonHeaderLen {
-		panic("BUG: sctp: FinalizePacket on a packet shorter than the common header")
+func finalizePacket(pkt []byte) {
+	if len(pkt) < commonHeaderLen {
+		panic("BUG: sctp: finalizePacket on a packet shorter than the common header")
 	}
 	binary.LittleEndian.PutUint32(pkt[8:], packetCRC(pkt))
 }
 
-// ValidateBundling checks the chunk framing of a packet and the bundling
+// validateBundling checks the chunk framing of a packet and the bundling
 // rules of RFC 9260: at least one chunk; INIT, INIT ACK and SHUTDOWN
 // COMPLETE alone in their packet (§6.10); a packet with INIT has
 // verification tag 0 (§8.5.1 rule A) and tag 0 is used only with INIT
 // (§8.5). Chunk framing errors are chunk package errors.
-func ValidateBundling(h CommonHeader, chunks []byte) error {
+func validateBundling(h commonHeader, chunks []byte) error {
 	it := chunk.NewIter(chunks)
 	n := 0
 	var first chunk.Type
@@ -104,17 +91,17 @@ func ValidateBundling(h CommonHeader, chunks []byte) error {
 		return err
 	}
 	if n == 0 {
-		return ErrNoChunks
+		return errNoChunks
 	}
 	if alone && n > 1 {
-		return ErrNotAlone
+		return errNotAlone
 	}
 	if first == chunk.TypeInit {
 		if h.VerificationTag != 0 {
-			return ErrInitVTag
+			return errInitVTag
 		}
 	} else if h.VerificationTag == 0 {
-		return ErrZeroVTag
+		return errZeroVTag
 	}
 	return nil
 }

@@ -9,17 +9,17 @@ import (
 	"github.com/usctp/sctp/chunk"
 )
 
-func buildPacket(h CommonHeader, cs ...chunk.Chunk) []byte {
-	b := AppendCommonHeader(nil, h)
+func buildPacket(h commonHeader, cs ...chunk.Chunk) []byte {
+	b := appendCommonHeader(nil, h)
 	for _, c := range cs {
 		b = c.AppendTo(b)
 	}
-	FinalizePacket(b)
+	finalizePacket(b)
 	return b
 }
 
 func TestPacketRoundTrip(t *testing.T) {
-	h := CommonHeader{SrcPort: 5000, DstPort: 5001, VerificationTag: 0xdeadbeef}
+	h := commonHeader{SrcPort: 5000, DstPort: 5001, VerificationTag: 0xdeadbeef}
 	d := &chunk.Data{Beginning: true, Ending: true, TSN: 1, Stream: 0, PPID: 51, UserData: []byte("ping")}
 	pkt := buildPacket(h, &chunk.Sack{CumTSNAck: 9, ARwnd: 100}, d)
 	// The checksum field holds CRC32c over the packet with the field zeroed,
@@ -29,7 +29,7 @@ func TestPacketRoundTrip(t *testing.T) {
 	if got, want := binary.LittleEndian.Uint32(pkt[8:]), bitwiseCRC32c(cp); got != want {
 		t.Fatalf("checksum field %#08x want %#08x", got, want)
 	}
-	gh, chunks, err := ParsePacket(pkt)
+	gh, chunks, err := parsePacket(pkt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,10 +37,10 @@ func TestPacketRoundTrip(t *testing.T) {
 	if gh != h {
 		t.Fatalf("header %+v want %+v", gh, h)
 	}
-	if !bytes.Equal(chunks, pkt[CommonHeaderLen:]) || &chunks[0] != &pkt[CommonHeaderLen] {
+	if !bytes.Equal(chunks, pkt[commonHeaderLen:]) || &chunks[0] != &pkt[commonHeaderLen] {
 		t.Fatal("chunks are not the packet's bytes")
 	}
-	if err := ValidateBundling(gh, chunks); err != nil {
+	if err := validateBundling(gh, chunks); err != nil {
 		t.Fatal(err)
 	}
 	it := chunk.NewIter(chunks)
@@ -52,38 +52,38 @@ func TestPacketRoundTrip(t *testing.T) {
 		t.Fatalf("%d chunks, %v", n, it.Err())
 	}
 	// Re-encoding the header gives the same bytes.
-	again := AppendCommonHeader(nil, gh)
+	again := appendCommonHeader(nil, gh)
 	again = append(again, chunks...)
-	FinalizePacket(again)
+	finalizePacket(again)
 	if !bytes.Equal(again, pkt) {
 		t.Fatal("re-encoded packet differs")
 	}
 }
 
 func TestParsePacketErrors(t *testing.T) {
-	good := buildPacket(CommonHeader{SrcPort: 1, DstPort: 2, VerificationTag: 3}, &chunk.CookieAck{})
+	good := buildPacket(commonHeader{SrcPort: 1, DstPort: 2, VerificationTag: 3}, &chunk.CookieAck{})
 	flip := func(i int) []byte {
 		b := append([]byte(nil), good...)
 		b[i] ^= 0x01
 		return b
 	}
-	zeroPort := buildPacket(CommonHeader{SrcPort: 0, DstPort: 2, VerificationTag: 3}, &chunk.CookieAck{})
+	zeroPort := buildPacket(commonHeader{SrcPort: 0, DstPort: 2, VerificationTag: 3}, &chunk.CookieAck{})
 	cases := []struct {
 		name string
 		in   []byte
 		err  error
 	}{
-		{"empty", nil, ErrPacketTooShort},
-		{"11 bytes", good[:11], ErrPacketTooShort},
-		{"flipped port", flip(0), ErrBadChecksum},
-		{"flipped tag", flip(5), ErrBadChecksum},
-		{"flipped checksum", flip(9), ErrBadChecksum},
-		{"flipped chunk", flip(13), ErrBadChecksum},
-		{"truncated", good[:len(good)-1], ErrBadChecksum},
-		{"zero port", zeroPort, ErrZeroPort},
+		{"empty", nil, errPacketTooShort},
+		{"11 bytes", good[:11], errPacketTooShort},
+		{"flipped port", flip(0), errBadChecksum},
+		{"flipped tag", flip(5), errBadChecksum},
+		{"flipped checksum", flip(9), errBadChecksum},
+		{"flipped chunk", flip(13), errBadChecksum},
+		{"truncated", good[:len(good)-1], errBadChecksum},
+		{"zero port", zeroPort, errZeroPort},
 	}
 	for _, c := range cases {
-		if _, _, err := ParsePacket(c.in); !errors.Is(err, c.err) {
+		if _, _, err := parsePacket(c.in); !errors.Is(err, c.err) {
 			t.Errorf("%s: got %v want %v", c.name, err, c.err)
 		}
 	}
@@ -91,18 +91,18 @@ func TestParsePacketErrors(t *testing.T) {
 	// check for a zero checksum).
 	zero := append([]byte(nil), good...)
 	copy(zero[8:12], []byte{0, 0, 0, 0})
-	h0, _, err := ParsePacket(zero)
-	if !errors.Is(err, ErrBadChecksum) || h0.Checksum != 0 || h0.VerificationTag != 3 || h0.SrcPort != 1 {
+	h0, _, err := parsePacket(zero)
+	if !errors.Is(err, errBadChecksum) || h0.Checksum != 0 || h0.VerificationTag != 3 || h0.SrcPort != 1 {
 		t.Fatalf("zero checksum: %+v %v", h0, err)
 	}
-	// A header-only packet parses (no chunks); ValidateBundling refuses it.
-	hdr := AppendCommonHeader(nil, CommonHeader{SrcPort: 1, DstPort: 2, VerificationTag: 3})
-	FinalizePacket(hdr)
-	h, chunks, err := ParsePacket(hdr)
+	// A header-only packet parses (no chunks); validateBundling refuses it.
+	hdr := appendCommonHeader(nil, commonHeader{SrcPort: 1, DstPort: 2, VerificationTag: 3})
+	finalizePacket(hdr)
+	h, chunks, err := parsePacket(hdr)
 	if err != nil || len(chunks) != 0 {
 		t.Fatalf("header-only: %v %d", err, len(chunks))
 	}
-	if err := ValidateBundling(h, chunks); !errors.Is(err, ErrNoChunks) {
+	if err := validateBundling(h, chunks); !errors.Is(err, errNoChunks) {
 		t.Fatalf("header-only bundling: %v", err)
 	}
 }
@@ -119,32 +119,32 @@ func TestValidateBundling(t *testing.T) {
 		err  error
 	}{
 		{"INIT alone", 0, []chunk.Chunk{initc}, nil},
-		{"INIT with vtag", 5, []chunk.Chunk{initc}, ErrInitVTag},
-		{"INIT + DATA", 0, []chunk.Chunk{initc, data}, ErrNotAlone},
-		{"DATA + INIT", 7, []chunk.Chunk{data, initc}, ErrNotAlone},
+		{"INIT with vtag", 5, []chunk.Chunk{initc}, errInitVTag},
+		{"INIT + DATA", 0, []chunk.Chunk{initc, data}, errNotAlone},
+		{"DATA + INIT", 7, []chunk.Chunk{data, initc}, errNotAlone},
 		{"INIT ACK alone", 9, []chunk.Chunk{initAck}, nil},
-		{"INIT ACK + COOKIE ACK", 9, []chunk.Chunk{initAck, &chunk.CookieAck{}}, ErrNotAlone},
+		{"INIT ACK + COOKIE ACK", 9, []chunk.Chunk{initAck, &chunk.CookieAck{}}, errNotAlone},
 		{"SHUTDOWN COMPLETE alone", 9, []chunk.Chunk{&chunk.ShutdownComplete{}}, nil},
-		{"SHUTDOWN COMPLETE bundled", 9, []chunk.Chunk{&chunk.ShutdownAck{}, &chunk.ShutdownComplete{}}, ErrNotAlone},
-		{"DATA vtag 0", 0, []chunk.Chunk{data}, ErrZeroVTag},
-		{"INIT ACK vtag 0", 0, []chunk.Chunk{initAck}, ErrZeroVTag},
+		{"SHUTDOWN COMPLETE bundled", 9, []chunk.Chunk{&chunk.ShutdownAck{}, &chunk.ShutdownComplete{}}, errNotAlone},
+		{"DATA vtag 0", 0, []chunk.Chunk{data}, errZeroVTag},
+		{"INIT ACK vtag 0", 0, []chunk.Chunk{initAck}, errZeroVTag},
 		{"COOKIE ECHO + DATA", 3, []chunk.Chunk{&chunk.CookieEcho{Cookie: []byte("c")}, data, data}, nil},
 		{"ABORT T", 3, []chunk.Chunk{&chunk.Abort{T: true}}, nil},
 		{"unknown chunk", 3, []chunk.Chunk{&chunk.Unknown{Raw: chunk.Raw{Type: 0xbf}}, data}, nil},
 	}
 	for _, c := range cases {
-		pkt := buildPacket(CommonHeader{SrcPort: 1, DstPort: 2, VerificationTag: c.vtag}, c.cs...)
-		h, chunks, err := ParsePacket(pkt)
+		pkt := buildPacket(commonHeader{SrcPort: 1, DstPort: 2, VerificationTag: c.vtag}, c.cs...)
+		h, chunks, err := parsePacket(pkt)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		if err := ValidateBundling(h, chunks); !errors.Is(err, c.err) {
+		if err := validateBundling(h, chunks); !errors.Is(err, c.err) {
 			t.Errorf("%s: got %v want %v", c.name, err, c.err)
 		}
 	}
 	// Framing errors come from package chunk.
 	bad := []byte{0, 0, 0, 40, 1, 2, 3, 4}
-	err := ValidateBundling(CommonHeader{VerificationTag: 1}, bad)
+	err := validateBundling(commonHeader{VerificationTag: 1}, bad)
 	var pe *chunk.ParseError
 	if !errors.Is(err, chunk.ErrBadLength) || !errors.As(err, &pe) {
 		t.Fatalf("framing error: %v", err)
@@ -152,15 +152,15 @@ func TestValidateBundling(t *testing.T) {
 }
 
 func TestParsePacketAllocs(t *testing.T) {
-	pkt := buildPacket(CommonHeader{SrcPort: 1, DstPort: 2, VerificationTag: 3},
+	pkt := buildPacket(commonHeader{SrcPort: 1, DstPort: 2, VerificationTag: 3},
 		&chunk.Sack{CumTSNAck: 1}, &chunk.Data{TSN: 2, UserData: make([]byte, 1000)})
 	var d chunk.Data
 	n := testing.AllocsPerRun(100, func() {
-		h, chunks, err := ParsePacket(pkt)
+		h, chunks, err := parsePacket(pkt)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := ValidateBundling(h, chunks); err != nil {
+		if err := validateBundling(h, chunks); err != nil {
 			t.Fatal(err)
 		}
 		it := chunk.NewIter(chunks)
@@ -173,13 +173,13 @@ func TestParsePacketAllocs(t *testing.T) {
 		}
 	})
 	if n != 0 {
-		t.Fatalf("%v allocs per ParsePacket, want 0", n)
+		t.Fatalf("%v allocs per parsePacket, want 0", n)
 	}
 	out := make([]byte, 0, 2048)
 	n = testing.AllocsPerRun(100, func() {
-		out = AppendCommonHeader(out[:0], CommonHeader{SrcPort: 1, DstPort: 2, VerificationTag: 3})
+		out = appendCommonHeader(out[:0], commonHeader{SrcPort: 1, DstPort: 2, VerificationTag: 3})
 		out = d.AppendTo(out)
-		FinalizePacket(out)
+		finalizePacket(out)
 	})
 	if n != 0 {
 		t.Fatalf("%v allocs per packet build, want 0", n)
@@ -189,23 +189,23 @@ func TestParsePacketAllocs(t *testing.T) {
 func TestFinalizePacketShortPanics(t *testing.T) {
 	defer func() {
 		if recover() == nil {
-			t.Fatal("FinalizePacket on 4 bytes did not panic")
+			t.Fatal("finalizePacket on 4 bytes did not panic")
 		}
 	}()
-	FinalizePacket(make([]byte, 4))
+	finalizePacket(make([]byte, 4))
 }
 
 func BenchmarkParsePacket1452(b *testing.B) {
-	pkt := buildPacket(CommonHeader{SrcPort: 1, DstPort: 2, VerificationTag: 3},
+	pkt := buildPacket(commonHeader{SrcPort: 1, DstPort: 2, VerificationTag: 3},
 		&chunk.Data{TSN: 2, UserData: make([]byte, 1452-12-16)})
 	b.SetBytes(int64(len(pkt)))
 	b.ReportAllocs()
 	for b.Loop() {
-		h, chunks, err := ParsePacket(pkt)
+		h, chunks, err := parsePacket(pkt)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := ValidateBundling(h, chunks); err != nil {
+		if err := validateBundling(h, chunks); err != nil {
 			b.Fatal(err)
 		}
 	}

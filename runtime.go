@@ -34,29 +34,6 @@ import (
 // buffers of every size class up to pendMaxMessage.
 const msgPoolIdle = 8 << 20
 
-// PacketConn is the datagram socket an Endpoint runs on. *udpencap.Conn
-// implements it; WrapDatagramConn adapts anything with the netip methods of
-// *net.UDPConn (such as the in-memory internal/simnet PacketConn).
-type PacketConn interface {
-	ReadBatch(ms []udpencap.Message) (int, error)
-	WriteBatch(ms []udpencap.Message) (int, error)
-	LocalAddr() netip.AddrPort
-	Close() error
-}
-
-// Errors of the runtime endpoint.
-var (
-	// ErrEndpointClosed is returned by operations on a closed Endpoint.
-	ErrEndpointClosed = errors.New("sctp: endpoint closed")
-	// ErrWouldBlock is returned by TrySend when the send buffer is full.
-	ErrWouldBlock = errors.New("sctp: send buffer full, operation would block")
-	// ErrNotListening is returned by Accept for a port without Listen.
-	ErrNotListening = errors.New("sctp: port is not listening")
-	// ErrBacklogFull is the reason given when an accepted association is
-	// aborted because the accept queue is full.
-	ErrBacklogFull = errors.New("sctp: accept queue full")
-)
-
 // runnerConfig configures an Endpoint. The zero value is usable.
 type runnerConfig struct {
 	// Rand is the source of verification tags, TSNs and cookie secrets;
@@ -79,8 +56,11 @@ type runnerConfig struct {
 	// unread messages the runtime holds; beyond it messages stay in the
 	// association and its receive window closes (default 256 KiB).
 	RecvQueueBytes int
-	// UDPOptions are passed to udpencap.Listen by NewEndpoint.
+	// UDPOptions are passed to udpencap.Listen by newRunner.
 	UDPOptions []udpencap.Option
+	// Capture, if set, receives a pcap capture of every datagram read and
+	// written (captureConn); newRunner wraps the socket with it.
+	Capture io.Writer
 }
 
 func (c *runnerConfig) defaults() {
@@ -98,38 +78,16 @@ func (c *runnerConfig) defaults() {
 	}
 }
 
-// EndpointRuntimeStats are the counters of an Endpoint: the core's, the
-// datagrams dropped by reason, and the socket's.
-type EndpointRuntimeStats struct {
-	Core EndpointStats
-
-	// Datagrams dropped before reaching an association, by reason.
-	DroppedShort       uint64 // shorter than the common header
-	DroppedBadChecksum uint64 // CRC32c mismatch
-	DroppedMalformed   uint64 // other header or bundling errors
-	DroppedUnknownPort uint64 // OOTB to an SCTP port with no listener or association
-	DroppedOOTB        uint64 // other out-of-the-blue packets
-	// DroppedBadVtag counts packets an association discarded for a wrong
-	// verification tag (RFC 9260 §8.5), over all associations so far.
-	DroppedBadVtag uint64
-	// EventsDropped counts events (RemoteError, PeerAddrChange, ...)
-	// discarded because the association's queue of unread deliveries was
-	// over RecvQueueBytes; state changes are never dropped.
-	EventsDropped uint64
-
-	ReadErrors   uint64 // socket read errors (not counting Close)
-	WriteErrors  uint64 // datagrams the socket refused
-	Associations int    // open associations
-
-	// Socket holds the udpencap counters when the PacketConn is a
-	// *udpencap.Conn.
-	Socket udpencap.Stats
+// runnerCounters are the counters the loop keeps beside the endpoint's.
+type runnerCounters struct {
+	eventsDropped uint64 // events over a handle's RecvQueueBytes
+	writeErrors   uint64 // datagrams the socket refused
 }
 
 // runner is an SCTP endpoint on one UDP socket (RFC 6951 §5.1: one local
 // encapsulation port for every association). It is safe for concurrent use.
 type runner struct {
-	pc   PacketConn
+	pc   packetConn
 	cfg  runnerConfig
 	core *endpoint // owned by the loop goroutine
 
@@ -164,14 +122,13 @@ type runner struct {
 
 	// Loop-owned state.
 	handles  map[AssocID]*assocHandle
-	portRefs map[uint16]int // open handles per local SCTP port
 	timer    *time.Timer
 	tx       []udpencap.Message
 	txBufs   [][]byte
 	txN      int                  // datagrams of tx prepared but not yet written
 	msgs     bufpool.Shared       // received and pending message copies, handed between goroutines
 	retiring []*assocHandle       // terminal AssocChange dispatched; retired after the event queue
-	counters EndpointRuntimeStats // counters kept by the loop
+	counters runnerCounters // counters kept by the loop
 	// dirty lists the handles afterEvent must visit: their association
 	// handled a datagram or timeout, an operation ran on them, or their
 	// reader made room. Per-pass work is O(active associations), not
@@ -196,12 +153,19 @@ func newRunner(network string, laddr netip.AddrPort, cfg runnerConfig) (*runner,
 	if err != nil {
 		return nil, err
 	}
-	return newRunnerOn(c, cfg), nil
+	var pc packetConn = c
+	if cfg.Capture != nil {
+		if pc, err = newCaptureConn(c, cfg.Capture); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	return newRunnerOn(pc, cfg), nil
 }
 
 // newRunnerOn starts an endpoint on pc, which it owns from then on (Close
 // closes it).
-func newRunnerOn(pc PacketConn, cfg runnerConfig) *runner {
+func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 	cfg.defaults()
 	e := &runner{
 		pc:  pc,
@@ -221,7 +185,6 @@ func newRunnerOn(pc PacketConn, cfg runnerConfig) *runner {
 		readDone:  make(chan struct{}),
 		listeners: make(map[uint16]*acceptQueue),
 		handles:   make(map[AssocID]*assocHandle),
-		portRefs:  make(map[uint16]int),
 		tx:        make([]udpencap.Message, cfg.BatchSize),
 		txBufs:    make([][]byte, cfg.BatchSize),
 	}
@@ -253,9 +216,9 @@ func (e *runner) stopped() <-chan struct{} { return e.done }
 
 // close aborts every association (sending ABORT), closes the socket and
 // waits for the endpoint's goroutines to exit. Use Assoc.Shutdown first for
-// a graceful close. A second close returns ErrEndpointClosed.
+// a graceful close. A second close returns errEndpointClosed.
 func (e *runner) close() error {
-	err := ErrEndpointClosed
+	err := errEndpointClosed
 	e.closeOnce.Do(func() {
 		close(e.closing)
 		err = nil
@@ -357,12 +320,12 @@ func (e *runner) putOp(o *op) {
 }
 
 // submit queues o for the loop and waits until it ran. It returns
-// ErrEndpointClosed if the loop is gone.
+// errEndpointClosed if the loop is gone.
 func (e *runner) submit(o *op) error {
 	e.opsMu.Lock()
 	if e.opsDone {
 		e.opsMu.Unlock()
-		return ErrEndpointClosed
+		return errEndpointClosed
 	}
 	e.ops = append(e.ops, o)
 	e.opsMu.Unlock()
@@ -373,7 +336,7 @@ func (e *runner) submit(o *op) error {
 	<-o.done
 	if o.dead {
 		o.dead = false
-		return ErrEndpointClosed
+		return errEndpointClosed
 	}
 	return nil
 }
@@ -526,45 +489,12 @@ func (e *runner) handleBatch(b *rxBatch) {
 	c := e.core
 	for i := 0; i < b.n; i++ {
 		m := &b.ms[i]
-		p := m.Buf[:m.N]
-		mal, ootb := c.counters.DroppedMalformed, c.counters.DroppedOOTB
-		c.handleDatagram(now, m.Addr, p)
+		c.handleDatagram(now, m.Addr, m.Buf[:m.N])
 		e.pullSacks(now)
-		if c.counters.DroppedMalformed != mal {
-			e.classifyMalformed(p)
-		} else if c.counters.DroppedOOTB != ootb {
-			e.classifyOOTB(p)
-		}
 	}
 	b.n = 0
 	e.rxFree <- b
 }
-
-// classifyMalformed splits the core's malformed counter by reason; it only
-// runs for dropped datagrams.
-func (e *runner) classifyMalformed(p []byte) {
-	switch _, _, err := ParsePacket(p); {
-	case errors.Is(err, ErrPacketTooShort):
-		e.counters.DroppedShort++
-	case errors.Is(err, ErrBadChecksum):
-		e.counters.DroppedBadChecksum++
-	default:
-		e.counters.DroppedMalformed++
-	}
-}
-
-func (e *runner) classifyOOTB(p []byte) {
-	if len(p) >= CommonHeaderLen {
-		port := uint16(p[2])<<8 | uint16(p[3])
-		if _, ok := e.core.listeners[port]; !ok && !e.hasAssocOnPort(port) {
-			e.counters.DroppedUnknownPort++
-			return
-		}
-	}
-	e.counters.DroppedOOTB++
-}
-
-func (e *runner) hasAssocOnPort(port uint16) bool { return e.portRefs[port] > 0 }
 
 // afterEvent delivers events and messages to the handles, flushes output
 // and wakes blocked senders. It runs after every loop event.
@@ -633,7 +563,7 @@ func (e *runner) afterEvent(now time.Time) {
 }
 
 func (e *runner) dispatch(now time.Time, ev Event) {
-	if acc, ok := ev.(Accepted); ok {
+	if acc, ok := ev.(accepted); ok {
 		a := acc.association()
 		if a == nil {
 			return
@@ -646,7 +576,7 @@ func (e *runner) dispatch(now time.Time, ev Event) {
 			// No Accept can ever take it: refuse the association.
 			h.pushEvent(ev, e.cfg.RecvQueueBytes)
 			e.core.poke(a)
-			a.abort(now, ErrBacklogFull.Error())
+			a.abort(now, errBacklogFull.Error())
 			return
 		}
 		h.pushEvent(ev, e.cfg.RecvQueueBytes)
@@ -675,7 +605,7 @@ func (e *runner) dispatch(now time.Time, ev Event) {
 		return
 	}
 	if !h.pushEvent(ev, e.cfg.RecvQueueBytes) {
-		e.counters.EventsDropped++
+		e.counters.eventsDropped++
 	}
 }
 
@@ -714,9 +644,6 @@ func (e *runner) retire(h *assocHandle, err error) {
 		e.closedBad += h.a.stats().DroppedBadVtag
 	}
 	delete(e.handles, h.id)
-	if e.portRefs[h.localPort]--; e.portRefs[h.localPort] <= 0 {
-		delete(e.portRefs, h.localPort)
-	}
 	h.mu.Lock()
 	h.sfast = false
 	h.failPendingLocked(err)
@@ -858,12 +785,12 @@ func (e *runner) writeTx(k int) bool {
 			break
 		}
 		if isClosedErr(err) {
-			e.counters.WriteErrors += uint64(len(ms) - n)
+			e.counters.writeErrors += uint64(len(ms) - n)
 			return false
 		}
 		// Skip the datagram the socket refused (UDP is lossy anyway;
 		// SCTP retransmits) and send the rest.
-		e.counters.WriteErrors++
+		e.counters.writeErrors++
 		if n+1 >= len(ms) {
 			break
 		}
@@ -886,9 +813,9 @@ func (e *runner) finish(fatal error) {
 	}
 	e.retirePending()
 	e.flush(now)
-	reason := ErrEndpointClosed
+	reason := errEndpointClosed
 	if fatal != nil {
-		reason = fmt.Errorf("%w: %w", ErrEndpointClosed, fatal)
+		reason = fmt.Errorf("%w: %w", errEndpointClosed, fatal)
 	}
 	for _, h := range e.handles {
 		e.retire(h, reason)
@@ -1006,7 +933,7 @@ func (e *runner) unlisten(port uint16) error {
 }
 
 // accept returns the next association accepted on a listening port (its
-// CommUp is the first item its Next returns after the Accepted event).
+// CommUp is the first item its Next returns after the accepted event).
 func (e *runner) accept(ctx context.Context, port uint16) (*assocHandle, error) {
 	e.lmu.Lock()
 	q := e.listeners[port]
@@ -1031,7 +958,7 @@ func (e *runner) accept(ctx context.Context, port uint16) (*assocHandle, error) 
 		if closed {
 			select {
 			case <-e.done:
-				return nil, ErrEndpointClosed
+				return nil, errEndpointClosed
 			default:
 			}
 			return nil, fmt.Errorf("%w: SCTP port %d", ErrNotListening, port)
@@ -1041,7 +968,7 @@ func (e *runner) accept(ctx context.Context, port uint16) (*assocHandle, error) 
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-e.done:
-			return nil, ErrEndpointClosed
+			return nil, errEndpointClosed
 		}
 	}
 }
@@ -1083,19 +1010,35 @@ func (e *runner) connect(localPort uint16, remote netip.AddrPort, sctpPort uint1
 }
 
 // stats returns the endpoint's counters.
-func (e *runner) stats() (EndpointRuntimeStats, error) {
-	var s EndpointRuntimeStats
+func (e *runner) stats() (StackStats, error) {
+	var s StackStats
 	err := e.do(func(time.Time) {
-		s = e.counters
-		s.Core = e.core.stats()
-		s.DroppedBadVtag = e.closedBad
+		c := e.core.stats()
+		s = StackStats{
+			DatagramsIn:         c.DatagramsIn,
+			DroppedShort:        c.DroppedShort,
+			DroppedBadChecksum:  c.DroppedBadChecksum,
+			DroppedMalformed:    c.DroppedMalformed,
+			DroppedUnknownPort:  c.DroppedUnknownPort,
+			DroppedOOTB:         c.DroppedOOTB,
+			DroppedBadVtag:      e.closedBad,
+			OOTBReplies:         c.OOTBReplies,
+			InitAcksSent:        c.InitAcksSent,
+			CookiesRejected:     c.CookiesRejected,
+			StaleCookies:        c.StaleCookies,
+			RepliesDropped:      c.RepliesDropped,
+			EventsDropped:       e.counters.eventsDropped,
+			RemoteErrorsDropped: c.EventsDropped,
+			WriteErrors:         e.counters.writeErrors,
+			Associations:        len(e.core.list),
+			AssociationsTotal:   c.AssociationsTotal,
+		}
 		for _, a := range e.core.list {
 			s.DroppedBadVtag += a.stats().DroppedBadVtag
 		}
-		s.Associations = len(e.core.list)
 	})
 	s.ReadErrors = e.readErrors.Load()
-	if c, ok := e.pc.(*udpencap.Conn); ok {
+	if c, ok := socketOf(e.pc).(*udpencap.Conn); ok {
 		s.Socket = c.Stats()
 	}
 	return s, err

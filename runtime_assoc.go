@@ -136,7 +136,6 @@ func (e *runner) newHandle(a *association, peer netip.AddrPort, localPort, peerP
 		gone:     make(chan struct{}),
 	}
 	e.handles[h.id] = h
-	e.portRefs[localPort]++
 	return h
 }
 
@@ -221,7 +220,7 @@ func eventSize(ev Event) int {
 // and is dropped when the queue is full.
 func essentialEvent(ev Event) bool {
 	switch ev.(type) {
-	case AssocChange, Accepted, ShutdownEvent, SendFailed:
+	case AssocChange, accepted, ShutdownEvent, SendFailed:
 		return true
 	}
 	return false
@@ -256,7 +255,7 @@ func (h *assocHandle) ended() <-chan struct{} { return h.gone }
 
 // endErr returns why the association closed: nil while open, ErrClosed after
 // a graceful shutdown, else the failure (ErrAborted, ErrAssociationFailed,
-// ErrEndpointClosed, ...).
+// errEndpointClosed, ...).
 func (h *assocHandle) endErr() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -369,7 +368,7 @@ func (h *assocHandle) recv(ctx context.Context, buf []byte) (int, delivery, erro
 // afterwards.
 func (h *assocHandle) recycle(b []byte) { h.ep.msgs.Put(b) }
 
-// trySend queues a message without blocking; ErrWouldBlock when the send
+// trySend queues a message without blocking; errWouldBlock when the send
 // buffer is full. m.data is copied.
 func (h *assocHandle) trySend(m outMessage) error {
 	if h.trySendFast(m) {
@@ -383,7 +382,7 @@ func (h *assocHandle) trySend(m outMessage) error {
 	}
 	h.ep.putOp(o)
 	if errors.Is(err, errSendBufferFull) {
-		return ErrWouldBlock
+		return errWouldBlock
 	}
 	return err
 }
@@ -392,11 +391,11 @@ func (h *assocHandle) trySend(m outMessage) error {
 // there is room, the association closes or ctx ends. data is copied.
 // Errors: ErrNotEstablished, ErrShuttingDown, ErrClosed/ErrAborted (wrapped
 // with the reason), ErrInvalidArgument-like engine errors (message too
-// large, invalid stream), ErrEndpointClosed, ctx.Err().
+// large, invalid stream), errEndpointClosed, ctx.Err().
 func (h *assocHandle) send(ctx context.Context, m outMessage) error {
 	for {
 		err := h.trySend(m)
-		if err != ErrWouldBlock {
+		if err != errWouldBlock {
 			return err
 		}
 		select {
@@ -428,7 +427,7 @@ const pendMaxMessage = 16 << 10
 // would make (non-empty, not over the maximum message size, a negotiated
 // stream) and it fits the send buffer with everything already queued.
 // Otherwise it reports false and trySend takes the synchronous path,
-// which reports the error (or ErrWouldBlock) exactly as the engine does.
+// which reports the error (or errWouldBlock) exactly as the engine does.
 func (h *assocHandle) trySendFast(m outMessage) bool {
 	n := len(m.data)
 	h.mu.Lock()

@@ -45,14 +45,14 @@ func TestAsyncSendOrderAndErrors(t *testing.T) {
 		if !fast || out == 0 || maxMsg == 0 {
 			t.Fatalf("fast send path not published after CommUp: fast=%v out=%d max=%d", fast, out, maxMsg)
 		}
-		if err := h.trySend(outMessage{}); !errors.Is(err, errEmptyMessage) {
-			t.Errorf("empty message: %v, want errEmptyMessage", err)
+		if err := h.trySend(outMessage{}); !errors.Is(err, ErrEmptyMessage) {
+			t.Errorf("empty message: %v, want ErrEmptyMessage", err)
 		}
-		if err := h.trySend(outMessage{data: []byte("x"), stream: out}); !errors.Is(err, errInvalidStream) {
-			t.Errorf("stream %d of %d: %v, want errInvalidStream", out, out, err)
+		if err := h.trySend(outMessage{data: []byte("x"), stream: out}); !errors.Is(err, ErrInvalidStream) {
+			t.Errorf("stream %d of %d: %v, want ErrInvalidStream", out, out, err)
 		}
-		if err := h.trySend(outMessage{data: make([]byte, maxMsg+1)}); !errors.Is(err, errMessageTooLarge) {
-			t.Errorf("message of %d bytes: %v, want errMessageTooLarge", maxMsg+1, err)
+		if err := h.trySend(outMessage{data: make([]byte, maxMsg+1)}); !errors.Is(err, ErrMessageTooLarge) {
+			t.Errorf("message of %d bytes: %v, want ErrMessageTooLarge", maxMsg+1, err)
 		}
 		const n = 200
 		for i := range n {

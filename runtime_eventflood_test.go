@@ -81,7 +81,7 @@ func TestEndpointErrorFloodBounded(t *testing.T) {
 
 		t.Logf("queued %d items %d bytes, dropped %d", items, queued, st.EventsDropped)
 		// The association still works: data sent now arrives once the
-		// application reads (after the Accepted/CommUp and queued events).
+		// application reads (after the accepted/CommUp and queued events).
 		msg := []byte("still alive")
 		if err := h.send(ctx, outMessage{data: msg, ppid: 7}); err != nil {
 			t.Fatal(err)

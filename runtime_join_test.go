@@ -54,7 +54,7 @@ func TestEndpointJoinsPartialDelivery(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.State != StateEstablished {
+		if st.State != SCTP_ESTABLISHED {
 			t.Fatalf("server association %v", st.State)
 		}
 		h.abort("done")

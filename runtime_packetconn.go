@@ -7,6 +7,25 @@ import (
 	"github.com/usctp/sctp/udpencap"
 )
 
+// packetConn is the datagram socket a runner runs on. *udpencap.Conn
+// implements it; wrapDatagramConn adapts anything with the netip methods
+// of *net.UDPConn (such as the in-memory internal/simnet PacketConn);
+// captureConn records what passes through another.
+type packetConn interface {
+	ReadBatch(ms []udpencap.Message) (int, error)
+	WriteBatch(ms []udpencap.Message) (int, error)
+	LocalAddr() netip.AddrPort
+	Close() error
+}
+
+// socketOf returns the socket under pc's wrappers (captureConn).
+func socketOf(pc packetConn) packetConn {
+	if c, ok := pc.(*captureConn); ok {
+		return c.packetConn
+	}
+	return pc
+}
+
 // datagramConn is a datagram socket with the netip methods of
 // *net.UDPConn; internal/simnet's PacketConn has them too.
 type datagramConn interface {
@@ -16,8 +35,8 @@ type datagramConn interface {
 	Close() error
 }
 
-// wrapDatagramConn adapts c to PacketConn, one datagram per call.
-func wrapDatagramConn(c datagramConn) PacketConn { return &datagramAdapter{c: c} }
+// wrapDatagramConn adapts c to packetConn, one datagram per call.
+func wrapDatagramConn(c datagramConn) packetConn { return &datagramAdapter{c: c} }
 
 type datagramAdapter struct{ c datagramConn }
 

@@ -12,7 +12,7 @@ import (
 	"github.com/usctp/sctp/udpencap"
 )
 
-// batchConn is a PacketConn whose reads return whole batches handed in by
+// batchConn is a packetConn whose reads return whole batches handed in by
 // the test, so a test controls exactly what one ReadBatch delivers.
 type batchConn struct {
 	addr      netip.AddrPort
@@ -110,20 +110,20 @@ func TestEndpointSacksWithinBatch(t *testing.T) {
 			}
 			return got
 		}
-		for i := 0; i < 10 && client.currentState() != StateEstablished; i++ {
+		for i := 0; i < 10 && client.currentState() != stateEstablished; i++ {
 			exchange(nil)
 		}
-		if client.currentState() != StateEstablished {
+		if client.currentState() != stateEstablished {
 			t.Fatalf("handshake: client %v", client.currentState())
 		}
 		exchange(nil) // COOKIE ACK etc. settled
 		// 16 DATA packets, built by hand past the client's cwnd.
 		var batch []udpencap.Message
 		for i := range 16 {
-			p := AppendCommonHeader(nil, CommonHeader{SrcPort: client.localPort, DstPort: 9, VerificationTag: client.peerTag})
+			p := appendCommonHeader(nil, commonHeader{SrcPort: client.localPort, DstPort: 9, VerificationTag: client.peerTag})
 			d := chunk.Data{TSN: client.localInitialTSN + uint32(i), Stream: 0, SSN: uint16(i), Beginning: true, Ending: true, UserData: make([]byte, 1000)}
 			p = d.AppendTo(p)
-			FinalizePacket(p)
+			finalizePacket(p)
 			batch = append(batch, udpencap.Message{Buf: p, Addr: cliAddr})
 		}
 		sacks := 0

@@ -50,13 +50,13 @@ func TestScaleIdleAssociations(t *testing.T) {
 		t.Fatalf("%d associations accepted, want %d", len(servers), n)
 	}
 	for i, c := range clients {
-		if c.currentState() != StateEstablished {
+		if c.currentState() != stateEstablished {
 			t.Fatalf("client association %d in state %v", i, c.currentState())
 		}
 	}
 	seen := make(map[AssocID]bool, n)
 	for i, s := range servers {
-		if s.currentState() != StateEstablished {
+		if s.currentState() != stateEstablished {
 			t.Fatalf("server association %d in state %v", i, s.currentState())
 		}
 		if seen[s.id()] {

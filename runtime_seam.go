@@ -35,7 +35,7 @@ func (h *assocHandle) statusStats() apiStats {
 		s.UnackData, s.PendData = as.outstanding()
 	})
 	if err != nil {
-		s.State = StateClosed
+		s.State = SCTP_CLOSED
 	}
 	return s
 }

@@ -224,8 +224,8 @@ func TestEndpointSimnetLossyEcho(t *testing.T) {
 }
 
 // Closing an endpoint aborts its associations: the peer sees CommLost with
-// ErrAborted, local handles end with ErrEndpointClosed-related errors, and
-// operations fail with ErrEndpointClosed.
+// ErrAborted, local handles end with errEndpointClosed-related errors, and
+// operations fail with errEndpointClosed.
 func TestEndpointCloseAbortsAssociations(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		_, a, b := simPair(t, 1, simnet.LinkConfig{Delay: time.Millisecond})
@@ -247,14 +247,14 @@ func TestEndpointCloseAbortsAssociations(t *testing.T) {
 		if err := a.close(); err != nil {
 			t.Fatalf("Close: %v", err)
 		}
-		if err := a.close(); !errors.Is(err, ErrEndpointClosed) {
+		if err := a.close(); !errors.Is(err, errEndpointClosed) {
 			t.Fatalf("second Close: %v", err)
 		}
 		<-h.ended()
 		if err := h.trySend(outMessage{data: []byte("x")}); err == nil {
 			t.Fatal("send on a closed endpoint succeeded")
 		}
-		if _, err := a.connectWait(ctx, b.localAddr(), 9); !errors.Is(err, ErrEndpointClosed) {
+		if _, err := a.connectWait(ctx, b.localAddr(), 9); !errors.Is(err, errEndpointClosed) {
 			t.Fatalf("Connect after Close: %v", err)
 		}
 		var lost bool
@@ -350,7 +350,7 @@ func TestEndpointBackpressure(t *testing.T) {
 		if sent == 10000 {
 			t.Fatal("10000 × 8 KiB sent to a receiver that never reads: no backpressure")
 		}
-		if err := h.trySend(outMessage{data: msg}); !errors.Is(err, ErrWouldBlock) {
+		if err := h.trySend(outMessage{data: msg}); !errors.Is(err, errWouldBlock) {
 			t.Fatalf("TrySend with a full buffer: %v", err)
 		}
 		srv, err := b.accept(ctx, 9)
@@ -408,7 +408,7 @@ func TestEndpointManyAssociations(t *testing.T) {
 			}
 		}
 		st, _ := b.stats()
-		if st.Core.AssociationsTotal != k || st.Associations != 0 {
+		if st.AssociationsTotal != k || st.Associations != 0 {
 			t.Fatalf("server stats: %+v", st)
 		}
 		a.close()
@@ -442,9 +442,9 @@ func TestEndpointDropReasons(t *testing.T) {
 		}
 		defer evil.Close()
 		pkt := func(dst uint16, vtag uint32) []byte {
-			p := AppendCommonHeader(nil, CommonHeader{SrcPort: h.localSCTPPort(), DstPort: dst, VerificationTag: vtag})
+			p := appendCommonHeader(nil, commonHeader{SrcPort: h.localSCTPPort(), DstPort: dst, VerificationTag: vtag})
 			p = (&chunk.Heartbeat{Info: []byte("hostile!")}).AppendTo(p)
-			FinalizePacket(p)
+			finalizePacket(p)
 			return p
 		}
 		badCRC := pkt(9, 1)
@@ -471,7 +471,7 @@ func TestEndpointDropReasons(t *testing.T) {
 		if got != [4]uint64{1, 1, 1, 1} {
 			t.Fatalf("drops short/checksum/unknown-port/vtag = %v, want [1 1 1 1]; stats %+v", got, st)
 		}
-		if st.Associations != 1 || st.Core.AssociationsTotal != 1 {
+		if st.Associations != 1 || st.AssociationsTotal != 1 {
 			t.Fatalf("hostile datagrams changed association state: %+v", st)
 		}
 		// The association still works.

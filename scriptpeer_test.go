@@ -42,7 +42,7 @@ func testAssocConfig() assocConfig {
 // sentPacket is one datagram the endpoint sent, decoded.
 type sentPacket struct {
 	to     netip.AddrPort
-	h      CommonHeader
+	h      commonHeader
 	chunks []chunk.Raw
 }
 
@@ -100,11 +100,11 @@ func newTestPeer(t *testing.T) *testPeer {
 
 // packet builds an SCTP packet from the peer with the given vtag.
 func (tp *testPeer) packet(vtag uint32, cs ...chunk.Chunk) []byte {
-	b := AppendCommonHeader(nil, CommonHeader{SrcPort: tp.peerPort, DstPort: tp.localPort, VerificationTag: vtag})
+	b := appendCommonHeader(nil, commonHeader{SrcPort: tp.peerPort, DstPort: tp.localPort, VerificationTag: vtag})
 	for _, c := range cs {
 		b = c.AppendTo(b)
 	}
-	FinalizePacket(b)
+	finalizePacket(b)
 	return b
 }
 
@@ -128,11 +128,11 @@ func (tp *testPeer) collect() {
 		if !ok {
 			break
 		}
-		h, chunks, err := ParsePacket(pkt)
+		h, chunks, err := parsePacket(pkt)
 		if err != nil {
 			tp.t.Fatalf("endpoint sent a bad packet: %v", err)
 		}
-		if err := ValidateBundling(h, chunks); err != nil {
+		if err := validateBundling(h, chunks); err != nil {
 			tp.t.Fatalf("endpoint sent a badly bundled packet: %v", err)
 		}
 		sp := sentPacket{to: to, h: h}
@@ -341,10 +341,10 @@ func (tp *testPeer) acceptHandshake(cfg assocConfig) {
 	tp.epTag = ack.InitiateTag
 	tp.write(tp.epTag, &chunk.CookieEcho{Cookie: cookieOf(tp.t, ack)})
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
-	acc := tp.wantEvent(Accepted{}).(Accepted)
+	acc := tp.wantEvent(accepted{}).(accepted)
 	tp.assoc = acc.association()
 	tp.wantEvent(AssocChange{State: CommUp})
-	if tp.assoc.currentState() != StateEstablished {
+	if tp.assoc.currentState() != stateEstablished {
 		tp.t.Fatalf("state %v after handshake", tp.assoc.currentState())
 	}
 }
@@ -358,7 +358,7 @@ func (tp *testPeer) connectHandshake(cfg assocConfig) {
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
 	tp.write(tp.epTag, &chunk.CookieAck{})
 	tp.wantEvent(AssocChange{State: CommUp})
-	if tp.assoc.currentState() != StateEstablished {
+	if tp.assoc.currentState() != stateEstablished {
 		tp.t.Fatalf("state %v after handshake", tp.assoc.currentState())
 	}
 }

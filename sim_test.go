@@ -149,7 +149,7 @@ func (p *simPeer) app(now time.Time) {
 			break
 		}
 		switch ev := ev.(type) {
-		case Accepted:
+		case accepted:
 			if p.assoc != nil {
 				p.fail("second association accepted: %v", ev)
 			}
@@ -197,7 +197,7 @@ func (p *simPeer) app(now time.Time) {
 		}
 		p.check(m)
 	}
-	for p.next < len(p.out) && a.currentState() == StateEstablished {
+	for p.next < len(p.out) && a.currentState() == stateEstablished {
 		m := p.out[p.next]
 		if p.outID != p.next {
 			p.outBuf = simPayload(p.outBuf[:0], uint32(p.next), m.size)
@@ -319,7 +319,7 @@ func newSimScenario(t testing.TB, seed uint64, link simnet.LinkConfig, cfg assoc
 func (s *simScenario) run(maxVirtual time.Duration, maxEvents int) error {
 	c, sv := s.client, s.server
 	failed := func() bool { return c.failure != nil || sv.failure != nil }
-	closed := func(p *simPeer) bool { return p.assoc != nil && p.assoc.currentState() == StateClosed }
+	closed := func(p *simPeer) bool { return p.assoc != nil && p.assoc.currentState() == stateClosed }
 	ready := func() bool {
 		if s.early {
 			// Everything queued (the peer's SHUTDOWN stops new sends),
@@ -594,20 +594,20 @@ func TestHostileInitFlood(t *testing.T) {
 				from = netip.AddrPortFrom(netip.AddrFrom16(a), uint16(1+r.IntN(65535)))
 			}
 			srcPort := uint16(1 + r.IntN(65535))
-			pkt = AppendCommonHeader(pkt[:0], CommonHeader{SrcPort: srcPort, DstPort: simServerPort})
+			pkt = appendCommonHeader(pkt[:0], commonHeader{SrcPort: srcPort, DstPort: simServerPort})
 			init := chunk.Init{InitiateTag: r.Uint32() | 1, ARwnd: 65536, OutStreams: 10, InStreams: 10, InitialTSN: r.Uint32()}
 			pkt = init.AppendTo(pkt)
-			FinalizePacket(pkt)
+			finalizePacket(pkt)
 			sim.Inject(from, simServerAddr, pkt)
 			if i%10 == 9 {
 				// Also a forged COOKIE ECHO with a random cookie and tag.
-				pkt = AppendCommonHeader(pkt[:0], CommonHeader{SrcPort: srcPort, DstPort: simServerPort, VerificationTag: r.Uint32()})
+				pkt = appendCommonHeader(pkt[:0], commonHeader{SrcPort: srcPort, DstPort: simServerPort, VerificationTag: r.Uint32()})
 				cookie := cookieBuf[:16+r.IntN(200)]
 				for j := range cookie {
 					cookie[j] = byte(r.Uint32())
 				}
 				pkt = (&chunk.CookieEcho{Cookie: cookie}).AppendTo(pkt)
-				FinalizePacket(pkt)
+				finalizePacket(pkt)
 				sim.Inject(from, simServerAddr, pkt)
 			}
 		}
@@ -660,7 +660,7 @@ func knownBug(t *testing.T, what string) {
 // simHasChunk reports whether the SCTP packet pkt contains a chunk of type
 // ct.
 func simHasChunk(pkt []byte, ct chunk.Type) bool {
-	_, chunks, err := ParsePacket(pkt)
+	_, chunks, err := parsePacket(pkt)
 	if err != nil {
 		return false
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pion/logging"
+	"github.com/usctp/sctp/udpencap"
 )
 
 // StackConfig configures a Stack: the one UDP socket through which its
@@ -39,6 +40,38 @@ type StackConfig struct {
 	// MTU is the path MTU assumed for every path (IP packet size);
 	// 0 means 1500. The SCTP packet size is MTU − IP header − 8.
 	MTU int
+	// UDPOptions are passed to udpencap.Listen when the stack opens its
+	// UDP socket: batching, GSO/GRO, socket buffer sizes, an ICMP error
+	// handler (udpencap.WithICMPHandler).
+	UDPOptions []udpencap.Option
+	// Capture, if set, receives a pcap capture of every datagram the
+	// stack sends and receives (link type LINKTYPE_RAW: each SCTP packet
+	// behind synthetic IPv4/IPv6 and UDP headers). Decode it with
+	//
+	//	tshark -r FILE -o sctp.checksum:crc-32c -d udp.port==PORT,sctp
+	//
+	// where PORT is the stack's or the peer's UDP port (tshark decodes
+	// 9899 as SCTP without -d). The stack buffers the capture and flushes
+	// it on Close; the caller closes the writer after Stack.Close.
+	Capture io.Writer
+}
+
+// check validates cfg and fills in its defaults (NewStack, DefaultStack).
+func (cfg *StackConfig) check() error {
+	switch cfg.Network {
+	case "":
+		cfg.Network = "udp"
+	case "udp", "udp4", "udp6":
+	default:
+		return invalidArg("StackConfig.Network %q (want udp, udp4 or udp6)", cfg.Network)
+	}
+	if cfg.RemoteUDPPort == 0 {
+		cfg.RemoteUDPPort = DefaultUDPPort
+	}
+	if cfg.MaxMessageSize < 0 || cfg.MTU < 0 {
+		return invalidArg("negative StackConfig.MaxMessageSize or MTU")
+	}
+	return nil
 }
 
 // Stack is a userspace SCTP stack over one UDP socket: an SCTP endpoint
@@ -57,20 +90,14 @@ type Stack struct {
 
 // NewStack opens the UDP socket described by cfg and starts the stack.
 func NewStack(cfg StackConfig) (*Stack, error) {
-	switch cfg.Network {
-	case "":
-		cfg.Network = "udp"
-	case "udp", "udp4", "udp6":
-	default:
-		return nil, invalidArg("StackConfig.Network %q (want udp, udp4 or udp6)", cfg.Network)
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
-	if cfg.RemoteUDPPort == 0 {
-		cfg.RemoteUDPPort = DefaultUDPPort
-	}
-	if cfg.MaxMessageSize < 0 || cfg.MTU < 0 {
-		return nil, invalidArg("negative StackConfig.MaxMessageSize or MTU")
-	}
-	rt, err := newRunner(cfg.Network, cfg.LocalAddr, runnerConfig{LoggerFactory: cfg.LoggerFactory})
+	rt, err := newRunner(cfg.Network, cfg.LocalAddr, runnerConfig{
+		LoggerFactory: cfg.LoggerFactory,
+		UDPOptions:    cfg.UDPOptions,
+		Capture:       cfg.Capture,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -946,7 +973,7 @@ func (s *Socket) send(ctx context.Context, e *assocEntry, msg []byte, si *SndInf
 	}
 	m := si.message(msg)
 	err := e.a.trySend(m)
-	if err != ErrWouldBlock {
+	if err != errWouldBlock {
 		return e.mapSendErr(err)
 	}
 	opCtx, cancel := s.opContext(ctx, &s.wdl)
@@ -1324,7 +1351,7 @@ func (e *assocEntry) mapSendErr(err error) error {
 	if errors.Is(err, ErrNotEstablished) && isClosed(e.down) && e.err != nil {
 		return e.err
 	}
-	return mapEngineErr(err)
+	return err
 }
 
 // attach registers e with s and starts its pump; false if s is closed.
@@ -1437,6 +1464,7 @@ func (e *assocEntry) detach() {
 	signal(s.rq.rd) // wake a one-to-one reader for io.EOF
 }
 
-// Stats returns the stack's endpoint counters: datagrams in and out,
-// drops by reason, associations.
-func (st *Stack) Stats() (EndpointRuntimeStats, error) { return st.rt.stats() }
+// Stats returns the stack's counters: datagrams received, datagrams
+// dropped before reaching an association (by reason), stateless replies,
+// associations, and the UDP socket's counters.
+func (st *Stack) Stats() (StackStats, error) { return st.rt.stats() }

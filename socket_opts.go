@@ -325,7 +325,7 @@ func (s *Socket) Status(id AssocID) (Status, error) {
 	st := e.a.statusStats()
 	out := Status{
 		AssocID:            e.id,
-		State:              assocStateOf(st.State),
+		State:              st.State,
 		Rwnd:               st.PeerRwnd,
 		UnackData:          st.UnackData,
 		PendData:           st.PendData,
@@ -669,27 +669,6 @@ func (e *assocEntry) hasPeer(addr netip.AddrPort) bool {
 		}
 	}
 	return false
-}
-
-// assocStateOf maps the engine's RFC 9260 §4 state to Status.State.
-func assocStateOf(st State) AssocState {
-	switch st {
-	case StateCookieWait:
-		return SCTP_COOKIE_WAIT
-	case StateCookieEchoed:
-		return SCTP_COOKIE_ECHOED
-	case StateEstablished:
-		return SCTP_ESTABLISHED
-	case StateShutdownPending:
-		return SCTP_SHUTDOWN_PENDING
-	case StateShutdownSent:
-		return SCTP_SHUTDOWN_SENT
-	case StateShutdownReceived:
-		return SCTP_SHUTDOWN_RECEIVED
-	case StateShutdownAckSent:
-		return SCTP_SHUTDOWN_ACK_SENT
-	}
-	return SCTP_CLOSED
 }
 
 // wants reports whether the subscription includes event ev.

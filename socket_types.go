@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/usctp/sctp/udpencap"
 )
 
 // Family is the address family of a socket (pysctp's first constructor
@@ -303,4 +305,48 @@ func splitHostPort(s string) (host string, port uint16, err error) {
 		return "", 0, invalidArg("address %q: bad port", s)
 	}
 	return host, uint16(p), nil
+}
+
+// StackStats are the counters of a Stack (Stack.Stats), cumulative since
+// it was created. Each datagram that did not reach an association is
+// counted once, under the reason it was dropped for; AssocStats (Conn.Stats)
+// has the counters of one association.
+type StackStats struct {
+	DatagramsIn uint64 // datagrams received
+
+	// Datagrams dropped before reaching an association, by reason.
+	DroppedShort       uint64 // shorter than the common header (RFC 9260 §3.1)
+	DroppedBadChecksum uint64 // CRC32c mismatch (§6.8)
+	DroppedMalformed   uint64 // other header, bundling or chunk errors
+	DroppedUnknownPort uint64 // out of the blue to an SCTP port with no listener or association
+	DroppedOOTB        uint64 // other out-of-the-blue packets (§8.4), discarded or answered
+	// DroppedBadVtag counts packets an association discarded for a wrong
+	// verification tag (§8.5), over all associations so far.
+	DroppedBadVtag uint64
+
+	OOTBReplies     uint64 // ABORT / SHUTDOWN COMPLETE sent for OOTB packets (§8.4)
+	InitAcksSent    uint64 // INIT ACKs sent statelessly by listening ports (§5.1.3)
+	CookiesRejected uint64 // bad, forged or mismatching State Cookies
+	StaleCookies    uint64 // State Cookies past their lifetime (§5.1.5)
+	RepliesDropped  uint64 // stateless replies dropped: their queue was full
+
+	// EventsDropped counts events (RemoteError, PeerAddrChange, ...)
+	// discarded because their association's queue of unread messages and
+	// events was full; state changes are never dropped. AssocStats has
+	// the same count per association.
+	EventsDropped uint64
+	// RemoteErrorsDropped counts RemoteError events discarded because a
+	// flood of ERROR chunks filled the stack's internal event queue.
+	RemoteErrorsDropped uint64
+
+	ReadErrors   uint64 // socket read errors (not counting Close)
+	WriteErrors  uint64 // datagrams the socket refused
+	Associations int    // open associations
+	// AssociationsTotal counts the associations created so far (connected
+	// or accepted).
+	AssociationsTotal uint64
+
+	// Socket holds the UDP socket's counters (batching, GSO/GRO,
+	// truncated datagrams).
+	Socket udpencap.Stats
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -257,7 +258,18 @@ func TestAbortErrorFrom(t *testing.T) {
 	if !isSilentFailure(fmt.Errorf("x: %w", ErrAssociationFailed)) || isSilentFailure(err) {
 		t.Error("isSilentFailure")
 	}
-	if !errors.Is(mapEngineErr(errInvalidStream), ErrInvalidStream) || !errors.Is(mapEngineErr(errMessageTooLarge), ErrMessageTooLarge) {
-		t.Error("mapEngineErr")
+	// The engine's send errors are the API's sentinels, with the numbers
+	// and one "sctp:" prefix.
+	d := newTestDataState(testDataConfig(), dataT0)
+	for _, c := range []struct {
+		m    outMessage
+		want error
+	}{
+		{outMessage{stream: 16, data: []byte{1}}, ErrInvalidStream},
+		{outMessage{data: make([]byte, 256<<10+1)}, ErrMessageTooLarge},
+	} {
+		if err := d.enqueue(dataT0, c.m); !errors.Is(err, c.want) || strings.Count(err.Error(), "sctp:") != 1 {
+			t.Errorf("enqueue(%d bytes, stream %d) = %v, want %v", len(c.m.data), c.m.stream, err, c.want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package sctp
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -14,12 +15,12 @@ func (d *dataState) enqueue(now time.Time, m outMessage) error {
 	switch {
 	case len(m.data) == 0:
 		// §6.1: a DATA chunk carries at least one byte of user data.
-		return errEmptyMessage
+		return ErrEmptyMessage
 	case len(m.data) > d.cfg.maxMessage:
-		return errMessageTooLarge
+		return fmt.Errorf("%w: %d bytes, maximum %d", ErrMessageTooLarge, len(m.data), d.cfg.maxMessage)
 	case m.stream >= d.outStreams:
 		// §6.4: the stream identifier must be below the negotiated count.
-		return errInvalidStream
+		return fmt.Errorf("%w: stream %d of %d negotiated", ErrInvalidStream, m.stream, d.outStreams)
 	case s.queued > 0 && s.queued+len(m.data)+sendMsgOverhead > d.cfg.sndBuf:
 		return errSendBufferFull
 	}

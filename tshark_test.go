@@ -1,4 +1,4 @@
-package sctp_test
+package sctp
 
 import (
 	"bytes"
@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	sctp "github.com/usctp/sctp"
 	"github.com/usctp/sctp/chunk"
 	"github.com/usctp/sctp/internal/pcap"
 )
@@ -179,17 +178,17 @@ func tsharkAllChunkPackets() []tsharkPacket {
 // own decoder takes it back.
 func tsharkEncodePacket(t *testing.T, p tsharkPacket, src, dst uint16) []byte {
 	t.Helper()
-	b := sctp.AppendCommonHeader(nil, sctp.CommonHeader{SrcPort: src, DstPort: dst, VerificationTag: p.vtag})
+	b := appendCommonHeader(nil, commonHeader{SrcPort: src, DstPort: dst, VerificationTag: p.vtag})
 	for _, c := range p.chunks {
 		b = c.AppendTo(b)
 	}
-	sctp.FinalizePacket(b)
-	h, cs, err := sctp.ParsePacket(b)
+	finalizePacket(b)
+	h, cs, err := parsePacket(b)
 	if err != nil {
-		t.Fatalf("%s: ParsePacket of our own packet: %v", p.name, err)
+		t.Fatalf("%s: parsePacket of our own packet: %v", p.name, err)
 	}
-	if err := sctp.ValidateBundling(h, cs); err != nil {
-		t.Fatalf("%s: ValidateBundling of our own packet: %v", p.name, err)
+	if err := validateBundling(h, cs); err != nil {
+		t.Fatalf("%s: validateBundling of our own packet: %v", p.name, err)
 	}
 	it := chunk.NewIter(cs)
 	for i := 0; it.Next(); i++ {
@@ -360,7 +359,7 @@ func TestTsharkDetectsBadPackets(t *testing.T) {
 	badCRC[8] ^= 0xff
 	lying := bytes.Clone(good)
 	lying[12+3] = 0x60 // SHUTDOWN chunk length 96 in a 8-byte chunk
-	sctp.FinalizePacket(lying)
+	finalizePacket(lying)
 
 	path := filepath.Join(t.TempDir(), "bad.pcap")
 	f, err := os.Create(path)

@@ -1,7 +1,9 @@
-// Package fuzz holds the `go test -fuzz` targets of the wire format
-// (fuzz_test.go) and helpers they share with other tests: factories of the
-// typed chunk, parameter and cause values of package chunk, and a loader of
-// the golden usrsctp captures in testdata/ at the module root.
+// Package fuzz holds the `go test -fuzz` targets of package chunk
+// (fuzz_test.go) and helpers they share with other tests, among them the
+// root package's FuzzParsePacket: factories of the typed chunk, parameter
+// and cause values of package chunk, the decode→encode→decode checks
+// (check.go), and a loader of the golden usrsctp captures in testdata/ at
+// the module root.
 package fuzz
 
 import (

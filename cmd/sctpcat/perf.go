@@ -301,7 +301,7 @@ func (r *perfRun) progress(ctx context.Context, start time.Time) {
 }
 
 func (r *perfRun) snapshot() {
-	if s, err := r.c.Stats(); err == nil && s.State != sctp.StateClosed {
+	if s, err := r.c.Stats(); err == nil && s.State != sctp.SCTP_CLOSED {
 		r.stats = s
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -14,41 +15,55 @@ import (
 
 // stack is an usctp stack on its own UDP socket, plus what sctpcat
 // learns about the socket: ICMP errors (for "peer unreachable" messages)
-// and the optional pcap tap.
+// and the optional pcap capture file.
 type stack struct {
 	*sctp.Stack
+	pcap     *os.File // -pcap capture, closed after the stack
 	icmpMu   sync.Mutex
 	icmpSeen map[netip.AddrPort]bool // destinations that answered ICMP port unreachable
 }
 
 // openStack binds UDP laddr (network udp, udp4 or udp6) and starts a stack
-// on it; pcapPath, if set, records every packet. A busy port gives a
-// *portInUseError naming the flag that picks another.
+// on it; pcapPath, if set, records every packet (StackConfig.Capture). A
+// busy port gives a *portInUseError naming the flag that picks another.
 func openStack(network string, laddr netip.AddrPort, pcapPath, portFlag string) (*stack, error) {
 	st := &stack{icmpSeen: make(map[netip.AddrPort]bool)}
-	c, err := udpencap.Listen(network, laddr, udpencap.WithICMPHandler(st.onICMP))
+	cfg := sctp.StackConfig{
+		Network:    network,
+		LocalAddr:  laddr,
+		UDPOptions: []udpencap.Option{udpencap.WithICMPHandler(st.onICMP)},
+	}
+	if pcapPath != "" {
+		f, err := os.Create(pcapPath)
+		if err != nil {
+			return nil, fmt.Errorf("-pcap: %w", err)
+		}
+		st.pcap, cfg.Capture = f, f
+	}
+	s, err := sctp.NewStack(cfg)
 	if err != nil {
+		if st.pcap != nil {
+			st.pcap.Close()
+		}
 		if isAddrInUse(err) {
 			return nil, &portInUseError{port: laddr.Port(), flag: portFlag}
 		}
 		return nil, fmt.Errorf("UDP %v: %w", laddr, err)
 	}
-	var pc sctp.PacketConn = c
-	if pcapPath != "" {
-		t, err := newTapConn(c, pcapPath)
-		if err != nil {
-			c.Close()
-			return nil, err
-		}
-		pc = t
-	}
-	s, err := sctp.NewStackOn(sctp.StackConfig{}, pc)
-	if err != nil {
-		pc.Close()
-		return nil, err
-	}
 	st.Stack = s
 	return st, nil
+}
+
+// Close closes the stack, which flushes the capture, then the capture
+// file.
+func (st *stack) Close() error {
+	err := st.Stack.Close()
+	if st.pcap != nil {
+		if ferr := st.pcap.Close(); ferr != nil && err == nil {
+			err = fmt.Errorf("-pcap: %w", ferr)
+		}
+	}
+	return err
 }
 
 func (st *stack) onICMP(e udpencap.ICMPError) {

@@ -1,5 +1,5 @@
 // Command probe drives a usrsctp echo_server over UDP encapsulation with
-// hand-made packets (built with usctp's own encoders) to make usrsctp send
+// hand-made packets (built with usctp's chunk encoders) to make usrsctp send
 // the packets the example programs never send on their own: INIT ACK with
 // an Unrecognized Parameter, SACK with gap blocks and duplicate TSNs, ERROR
 // (Unrecognized Chunk Type, Invalid Stream Identifier), ABORT (No User
@@ -13,12 +13,12 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
+	"hash/crc32"
 	"log"
 	"net"
 	"net/netip"
 	"time"
 
-	sctp "github.com/usctp/sctp"
 	"github.com/usctp/sctp/chunk"
 )
 
@@ -34,12 +34,19 @@ var (
 	remote netip.AddrPort
 )
 
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// send writes one SCTP packet: the common header (RFC 9260 §3.1) and the
+// chunks, with the CRC32c stored little-endian (§6.8, Appendix B).
 func send(vtag uint32, cs ...chunk.Chunk) {
-	b := sctp.AppendCommonHeader(nil, sctp.CommonHeader{SrcPort: localPort, DstPort: echoPort, VerificationTag: vtag})
+	b := binary.BigEndian.AppendUint16(nil, localPort)
+	b = binary.BigEndian.AppendUint16(b, echoPort)
+	b = binary.BigEndian.AppendUint32(b, vtag)
+	b = append(b, 0, 0, 0, 0)
 	for _, c := range cs {
 		b = c.AppendTo(b)
 	}
-	sctp.FinalizePacket(b)
+	binary.LittleEndian.PutUint32(b[8:], crc32.Checksum(b, castagnoli))
 	if _, err := conn.WriteToUDPAddrPort(b, remote); err != nil {
 		log.Fatal(err)
 	}
@@ -59,12 +66,17 @@ func recv(want chunk.Type, d time.Duration) (chunk.Raw, bool) {
 			return chunk.Raw{}, false
 		}
 		pkt := append([]byte(nil), buf[:n]...)
-		_, cs, err := sctp.ParsePacket(pkt)
-		if err != nil {
-			log.Printf("bad packet: %v", err)
+		if n < 12 {
+			log.Printf("bad packet: %d bytes", n)
 			continue
 		}
-		it := chunk.NewIter(cs)
+		sum := binary.LittleEndian.Uint32(pkt[8:])
+		clear(pkt[8:12])
+		if crc32.Checksum(pkt, castagnoli) != sum {
+			log.Printf("bad packet: CRC32c")
+			continue
+		}
+		it := chunk.NewIter(pkt[12:])
 		var found chunk.Raw
 		ok := false
 		for it.Next() {
