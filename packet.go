@@ -1,5 +1,3 @@
-// Package sctp is usctp: a userspace SCTP stack (RFC 9260) over UDP
-// encapsulation (RFC 6951).
 package sctp
 
 import (

@@ -125,9 +125,9 @@ type runner struct {
 	timer    *time.Timer
 	tx       []udpencap.Message
 	txBufs   [][]byte
-	txN      int                  // datagrams of tx prepared but not yet written
-	msgs     bufpool.Shared       // received and pending message copies, handed between goroutines
-	retiring []*assocHandle       // terminal AssocChange dispatched; retired after the event queue
+	txN      int            // datagrams of tx prepared but not yet written
+	msgs     bufpool.Shared // received and pending message copies, handed between goroutines
+	retiring []*assocHandle // terminal AssocChange dispatched; retired after the event queue
 	counters runnerCounters // counters kept by the loop
 	// dirty lists the handles afterEvent must visit: their association
 	// handled a datagram or timeout, an operation ran on them, or their
