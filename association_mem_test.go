@@ -15,12 +15,12 @@ import (
 // or the send buffer is allocated eagerly.
 func TestIdleAssociationMemory(t *testing.T) {
 	const n = 200
-	pn := newPairNet(t)
+	pn := newBackToBack(t)
 	if err := pn.eps[0].listen(7, assocConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	// Warm up maps and buffers of the endpoints with one association.
-	if _, err := pn.eps[1].connect(pn.now, 0, pn.addrs[0], 7, assocConfig{}); err != nil {
+	if _, err := pn.eps[1].connect(pn.now(), 0, pn.addrs[0], 7, assocConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	pn.flush()
@@ -30,7 +30,7 @@ func TestIdleAssociationMemory(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	clients := make([]*association, 0, n)
 	for range n {
-		a, err := pn.eps[1].connect(pn.now, 0, pn.addrs[0], 7, assocConfig{})
+		a, err := pn.eps[1].connect(pn.now(), 0, pn.addrs[0], 7, assocConfig{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,12 +64,12 @@ func TestIdleAssociationMemory(t *testing.T) {
 // PartialDelivery event (RFC 6458 §6.1.7 SCTP_PARTIAL_DELIVERY_ABORTED)
 // along with the aborted marker for the runtime.
 func TestPartialDeliveryAbortedEvent(t *testing.T) {
-	pn := newPairNet(t)
+	pn := newBackToBack(t)
 	cfg := assocConfig{outStreams: 2, maxInStreams: 2, mtu: 1200, rwnd: 4300, prSCTP: true}
 	if err := pn.eps[0].listen(7, cfg); err != nil {
 		t.Fatal(err)
 	}
-	client, err := pn.eps[1].connect(pn.now, 0, pn.addrs[0], 7, cfg)
+	client, err := pn.eps[1].connect(pn.now(), 0, pn.addrs[0], 7, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,11 +83,11 @@ func TestPartialDeliveryAbortedEvent(t *testing.T) {
 	frag := make([]byte, 1000)
 	for i := range 4 {
 		c := chunk.Data{TSN: tsn + uint32(i), Stream: 1, SSN: 0, PPID: 5, Beginning: i == 0, UserData: frag}
-		if v := d.handleData(pn.now, &c); v != dataOK {
+		if v := d.handleData(pn.now(), &c); v != dataOK {
 			t.Fatalf("fragment %d: %v", i, v)
 		}
 	}
-	d.endOfPacket(pn.now)
+	d.endOfPacket(pn.now())
 	pieces := 0
 	for {
 		m, ok := server.readMessage()
@@ -102,7 +102,7 @@ func TestPartialDeliveryAbortedEvent(t *testing.T) {
 	if pieces == 0 {
 		t.Fatal("no partial delivery started")
 	}
-	d.handleForwardTSN(pn.now, &chunk.ForwardTSN{NewCumTSN: tsn + 5, Streams: []chunk.ForwardTSNStream{{Stream: 1, SSN: 0}}})
+	d.handleForwardTSN(pn.now(), &chunk.ForwardTSN{NewCumTSN: tsn + 5, Streams: []chunk.ForwardTSNStream{{Stream: 1, SSN: 0}}})
 	m, ok := server.readMessage()
 	if !ok || !m.aborted {
 		t.Fatalf("want the aborted marker, got %+v %v", m, ok)
@@ -126,12 +126,12 @@ func TestPartialDeliveryAbortedEvent(t *testing.T) {
 // association idle for a heartbeat period releases the buffers it kept for
 // reuse and is back to its small idle footprint.
 func TestIdleAssociationTrimsBuffers(t *testing.T) {
-	pn := newPairNet(t)
+	pn := newBackToBack(t)
 	cfg := assocConfig{hbInterval: 5 * time.Second}
 	if err := pn.eps[0].listen(7, cfg); err != nil {
 		t.Fatal(err)
 	}
-	client, err := pn.eps[1].connect(pn.now, 0, pn.addrs[0], 7, cfg)
+	client, err := pn.eps[1].connect(pn.now(), 0, pn.addrs[0], 7, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestIdleAssociationTrimsBuffers(t *testing.T) {
 	sent := 0
 	read := 0
 	pn.runUntil("transfer", func() bool {
-		for sent < 16 && client.send(pn.now, outMessage{data: msg}) == nil {
+		for sent < 16 && client.send(pn.now(), outMessage{data: msg}) == nil {
 			sent++
 		}
 		for {
@@ -158,8 +158,8 @@ func TestIdleAssociationTrimsBuffers(t *testing.T) {
 	if held(client) == 0 || held(server) == 0 {
 		t.Fatalf("setup: no pooled buffers after the burst (client %d, server %d)", held(client), held(server))
 	}
-	start := pn.now
-	pn.runUntil("idle heartbeat period", func() bool { return pn.now.Sub(start) > 20*time.Second })
+	start := pn.now()
+	pn.runUntil("idle heartbeat period", func() bool { return pn.now().Sub(start) > 20*time.Second })
 	if c, s := held(client), held(server); c != 0 || s != 0 {
 		t.Fatalf("idle associations still hold %d (client) and %d (server) bytes of buffers", c, s)
 	}
@@ -167,7 +167,7 @@ func TestIdleAssociationTrimsBuffers(t *testing.T) {
 		t.Fatal("association lost while idle")
 	}
 	// Still works afterwards.
-	if err := client.send(pn.now, outMessage{data: []byte("again")}); err != nil {
+	if err := client.send(pn.now(), outMessage{data: []byte("again")}); err != nil {
 		t.Fatal(err)
 	}
 	pn.runUntil("delivery after trim", func() bool {

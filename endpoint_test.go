@@ -5,149 +5,14 @@ import (
 	"fmt"
 	"net/netip"
 	"testing"
-	"time"
 
 	"github.com/usctp/sctp/chunk"
 )
 
-// pairNet wires two endpointCores back to back with a hand-driven loop.
-type pairNet struct {
-	t      *testing.T
-	now    time.Time
-	eps    [2]*endpoint
-	addrs  [2]netip.AddrPort
-	events [2][]Event
-	drop   func(i int, pkt []byte) bool // drop the i-th datagram?
-	n      int
-	buf    []byte
-}
-
-func newPairNet(t *testing.T) *pairNet {
-	return &pairNet{
-		t:     t,
-		now:   testEpoch,
-		eps:   [2]*endpoint{newTestEndpoint(t, 7), newTestEndpoint(t, 8)},
-		addrs: [2]netip.AddrPort{netip.MustParseAddrPort("10.0.0.1:9899"), netip.MustParseAddrPort("[fd00::2]:9900")},
-	}
-}
-
-// flush exchanges datagrams until both sides are quiet; reports whether
-// anything moved.
-func (pn *pairNet) flush() bool {
-	moved := false
-	for round := 0; round < 10000; round++ {
-		any := false
-		for i, ep := range pn.eps {
-			pkt, to, ok := ep.appendDatagram(pn.now, pn.buf[:0])
-			if !ok {
-				continue
-			}
-			any, moved = true, true
-			other := 1 - i
-			if to != pn.addrs[other] {
-				pn.t.Fatalf("endpoint %d sent to %v, peer is at %v", i, to, pn.addrs[other])
-			}
-			pn.n++
-			if pn.drop != nil && pn.drop(pn.n, pkt) {
-				continue
-			}
-			pn.eps[other].handleDatagram(pn.now, pn.addrs[i], append([]byte(nil), pkt...))
-		}
-		for i, ep := range pn.eps {
-			for {
-				ev, ok := ep.pollEvent()
-				if !ok {
-					break
-				}
-				pn.events[i] = append(pn.events[i], ev)
-			}
-		}
-		if !any {
-			return moved
-		}
-	}
-	pn.t.Fatalf("flush did not settle")
-	return moved
-}
-
-// step flushes, and if nothing moved advances the clock to the earliest
-// deadline. It reports false when no timer is armed either.
-func (pn *pairNet) step() bool {
-	if pn.flush() {
-		return true
-	}
-	var d time.Time
-	for _, ep := range pn.eps {
-		if t := ep.deadline(); !t.IsZero() && (d.IsZero() || t.Before(d)) {
-			d = t
-		}
-	}
-	if d.IsZero() {
-		return false
-	}
-	if d.After(pn.now) {
-		pn.now = d
-	}
-	for i, ep := range pn.eps {
-		ep.handleTimeout(pn.now)
-		if d := ep.deadline(); !d.IsZero() && !d.After(pn.now) {
-			pn.t.Fatalf("endpoint %d: deadline %v not after now %v", i, d, pn.now)
-		}
-	}
-	return true
-}
-
-// runUntil steps until cond holds, within a bound of steps and virtual time.
-func (pn *pairNet) runUntil(what string, cond func() bool) {
-	pn.t.Helper()
-	start := pn.now
-	for i := 0; i < 100000; i++ {
-		if cond() {
-			return
-		}
-		if !pn.step() || pn.now.Sub(start) > 10*time.Minute {
-			break
-		}
-	}
-	if !cond() {
-		pn.t.Fatalf("%s: did not happen (virtual time %v)", what, pn.now.Sub(start))
-	}
-}
-
-func (pn *pairNet) accepted() *association {
-	for _, ev := range pn.events[0] {
-		if a, ok := ev.(Accepted); ok {
-			return a.association()
-		}
-	}
-	return nil
-}
-
-func hasEvent(evs []Event, s AssocChangeState) bool {
-	for _, ev := range evs {
-		if ac, ok := ev.(AssocChange); ok && ac.State == s {
-			return true
-		}
-	}
-	return false
-}
-
 func testTwoEndpoints(t *testing.T, drop func(i int, pkt []byte) bool) {
-	pn := newPairNet(t)
+	pn := newBackToBack(t)
 	pn.drop = drop
-	cfg := assocConfig{outStreams: 8, maxInStreams: 8, mtu: 1200}
-	if err := pn.eps[0].listen(7, cfg); err != nil {
-		t.Fatal(err)
-	}
-	client, err := pn.eps[1].connect(pn.now, 0, pn.addrs[0], 7, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pn.runUntil("handshake", func() bool { return client.currentState() == StateEstablished && pn.accepted() != nil })
-	server := pn.accepted()
-	if server.currentState() != StateEstablished {
-		t.Fatalf("server state %v", server.currentState())
-	}
+	client, server := pn.connect(assocConfig{outStreams: 8, maxInStreams: 8, mtu: 1200})
 
 	// Messages both ways, several streams, some larger than the MTU.
 	var sent [2][][]byte
@@ -156,7 +21,7 @@ func testTwoEndpoints(t *testing.T, drop func(i int, pkt []byte) bool) {
 		msg := bytes.Repeat([]byte{byte('a' + i%26)}, size)
 		copy(msg, fmt.Sprintf("#%d", i))
 		from := []*association{client, server}[i%2]
-		if err := from.send(pn.now, outMessage{stream: uint16(i % 8), ppid: uint32(i), data: msg}); err != nil {
+		if err := from.send(pn.now(), outMessage{stream: uint16(i % 8), ppid: uint32(i), data: msg}); err != nil {
 			t.Fatalf("send %d: %v", i, err)
 		}
 		sent[i%2] = append(sent[i%2], msg)
@@ -196,7 +61,7 @@ func testTwoEndpoints(t *testing.T, drop func(i int, pkt []byte) bool) {
 		}
 		t.Logf("client %+v", cs)
 	}
-	client.shutdown(pn.now)
+	client.shutdown(pn.now())
 	pn.runUntil("shutdown", func() bool { return client.currentState() == StateClosed && server.currentState() == StateClosed })
 	pn.flush()
 	if !hasEvent(pn.events[0], ShutdownComp) || !hasEvent(pn.events[1], ShutdownComp) {
@@ -220,13 +85,13 @@ func TestTwoEndpointsWithLoss(t *testing.T) {
 }
 
 func TestTwoEndpointsSimultaneousOpen(t *testing.T) {
-	pn := newPairNet(t)
+	pn := newBackToBack(t)
 	cfg := assocConfig{outStreams: 2, maxInStreams: 2}
-	a, err := pn.eps[0].connect(pn.now, 5001, pn.addrs[1], 5002, cfg)
+	a, err := pn.eps[0].connect(pn.now(), 5001, pn.addrs[1], 5002, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := pn.eps[1].connect(pn.now, 5002, pn.addrs[0], 5001, cfg)
+	b, err := pn.eps[1].connect(pn.now(), 5002, pn.addrs[0], 5001, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,14 +99,14 @@ func TestTwoEndpointsSimultaneousOpen(t *testing.T) {
 	if a.localTag != b.peerTag || b.localTag != a.peerTag {
 		t.Fatalf("tags disagree: a %#x/%#x b %#x/%#x", a.localTag, a.peerTag, b.localTag, b.peerTag)
 	}
-	if err := a.send(pn.now, outMessage{data: []byte("hi")}); err != nil {
+	if err := a.send(pn.now(), outMessage{data: []byte("hi")}); err != nil {
 		t.Fatal(err)
 	}
 	pn.runUntil("message", func() bool {
 		m, ok := b.readMessage()
 		return ok && string(m.data) == "hi"
 	})
-	a.shutdown(pn.now)
+	a.shutdown(pn.now())
 	pn.runUntil("closed", func() bool { return a.currentState() == StateClosed && b.currentState() == StateClosed })
 }
 

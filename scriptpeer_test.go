@@ -27,7 +27,7 @@ func quietLogger() logging.LoggerFactory {
 	return f
 }
 
-func newTestEndpoint(t *testing.T, seed uint64) *endpoint {
+func newTestEndpoint(t testing.TB, seed uint64) *endpoint {
 	t.Helper()
 	var s [32]byte
 	binary.LittleEndian.PutUint64(s[:], seed)

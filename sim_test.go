@@ -24,45 +24,6 @@ var (
 	flagPcap  = flag.String("sctp.pcap", "", "with -sctp.seed: write the replayed run as a pcap file of sent datagrams, or of delivered ones with SCTP_PCAP_DELIVER=1 (tshark -r F -d udp.port==9899,sctp)")
 )
 
-// simEndpoint adapts an endpointCore to simnet.Node. After every event it
-// runs the test's application logic (app), which reads messages, handles
-// events and queues more data, before the Sim polls for datagrams.
-type simEndpoint struct {
-	ep  *endpoint
-	app func(now time.Time)
-}
-
-func (s *simEndpoint) HandleDatagram(now time.Time, from netip.AddrPort, b []byte) {
-	s.ep.handleDatagram(now, from, b)
-	if s.app != nil {
-		s.app(now)
-	}
-}
-
-func (s *simEndpoint) HandleTimeout(now time.Time) {
-	s.ep.handleTimeout(now)
-	if s.app != nil {
-		s.app(now)
-	}
-}
-
-func (s *simEndpoint) Deadline() time.Time { return s.ep.deadline() }
-
-func (s *simEndpoint) AppendDatagram(now time.Time, b []byte) ([]byte, netip.AddrPort, bool) {
-	return s.ep.appendDatagram(now, b)
-}
-
-// simRand is a deterministic io.Reader for the engine's randomness.
-func simRand(seed uint64) *rand.ChaCha8 {
-	var k [32]byte
-	for i := range 4 {
-		k[i*8] = byte(seed >> (8 * i))
-		k[i*8+1] = byte(seed >> (8 * (i + 4)))
-		k[i*8+2] = byte(i)
-	}
-	return rand.NewChaCha8(k)
-}
-
 // Addresses of the simulated hosts (UDP encapsulation port 9899).
 var (
 	simClientAddr = netip.MustParseAddrPort("192.0.2.1:9899")
@@ -300,10 +261,10 @@ func newSimScenario(t testing.TB, seed uint64, link simnet.LinkConfig, cfg assoc
 	client := newSimPeer("client", cep, c2s, s2c)
 	server := newSimPeer("server", sep, s2c, c2s)
 	client.other, server.other = server, client
-	if err := sim.AddNode(simClientAddr, &simEndpoint{ep: cep, app: client.app}); err != nil {
+	if err := sim.AddNode(simClientAddr, &simEndpoint{t: t, ep: cep, app: client.app}); err != nil {
 		t.Fatal(err)
 	}
-	if err := sim.AddNode(simServerAddr, &simEndpoint{ep: sep, app: server.app}); err != nil {
+	if err := sim.AddNode(simServerAddr, &simEndpoint{t: t, ep: sep, app: server.app}); err != nil {
 		t.Fatal(err)
 	}
 	a, err := cep.connect(sim.Now(), 0, simServerAddr, simServerPort, cfg)
@@ -574,7 +535,7 @@ func TestHostileInitFlood(t *testing.T) {
 	if err := ep.listen(simServerPort, assocConfig{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := sim.AddNode(simServerAddr, &simEndpoint{ep: ep}); err != nil {
+	if err := sim.AddNode(simServerAddr, &simEndpoint{t: t, ep: ep}); err != nil {
 		t.Fatal(err)
 	}
 	r := rand.New(rand.NewPCG(1, 2))
@@ -643,34 +604,6 @@ func TestHostileInitFlood(t *testing.T) {
 	if growth > 256<<10 {
 		t.Fatalf("heap grew by %d bytes during the flood", growth)
 	}
-}
-
-var flagKnownBugs = flag.Bool("sctp.knownbugs", false, "run the regression tests of known, not yet fixed engine bugs")
-
-// knownBug skips a regression test for a reported engine bug unless
-// -sctp.knownbugs is given, so that the repro stays runnable without
-// turning CI red while the fix is pending.
-func knownBug(t *testing.T, what string) {
-	t.Helper()
-	if !*flagKnownBugs {
-		t.Skipf("known engine bug (run with -sctp.knownbugs): %s", what)
-	}
-}
-
-// simHasChunk reports whether the SCTP packet pkt contains a chunk of type
-// ct.
-func simHasChunk(pkt []byte, ct chunk.Type) bool {
-	_, chunks, err := ParsePacket(pkt)
-	if err != nil {
-		return false
-	}
-	it := chunk.NewIter(chunks)
-	for it.Next() {
-		if it.Chunk().Type == ct {
-			return true
-		}
-	}
-	return false
 }
 
 // TestSimMessageLargerThanRwnd sends messages larger than the receiver's
