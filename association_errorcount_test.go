@@ -12,15 +12,7 @@ import (
 func errorCountPair(t *testing.T, maxRetrans int) (pn *endpointPair, client *association) {
 	t.Helper()
 	pn = newBackToBack(t)
-	cfg := assocConfig{outStreams: 2, maxInStreams: 2, mtu: 1200, maxRetrans: maxRetrans, pathMaxRetrans: 100, hbInterval: time.Second}
-	if err := pn.eps[0].listen(7, cfg); err != nil {
-		t.Fatal(err)
-	}
-	client, err := pn.eps[1].connect(pn.now(), 0, pn.addrs[0], 7, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pn.runUntil("handshake", func() bool { return client.currentState() == StateEstablished && pn.accepted() != nil })
+	client, _ = pn.connect(assocConfig{outStreams: 2, maxInStreams: 2, mtu: 1200, maxRetrans: maxRetrans, pathMaxRetrans: 100, hbInterval: time.Second})
 	return pn, client
 }
 

@@ -65,16 +65,7 @@ func TestIdleAssociationMemory(t *testing.T) {
 // along with the aborted marker for the runtime.
 func TestPartialDeliveryAbortedEvent(t *testing.T) {
 	pn := newBackToBack(t)
-	cfg := assocConfig{outStreams: 2, maxInStreams: 2, mtu: 1200, rwnd: 4300, prSCTP: true}
-	if err := pn.eps[0].listen(7, cfg); err != nil {
-		t.Fatal(err)
-	}
-	client, err := pn.eps[1].connect(pn.now(), 0, pn.addrs[0], 7, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pn.runUntil("handshake", func() bool { return client.currentState() == StateEstablished && pn.accepted() != nil })
-	server := pn.accepted()
+	_, server := pn.connect(assocConfig{outStreams: 2, maxInStreams: 2, mtu: 1200, rwnd: 4300, prSCTP: true})
 	pn.events = [2][]Event{}
 	// Fragments of one message on stream 1 fill the 4300-byte window;
 	// the rest never comes.
@@ -127,16 +118,7 @@ func TestPartialDeliveryAbortedEvent(t *testing.T) {
 // reuse and is back to its small idle footprint.
 func TestIdleAssociationTrimsBuffers(t *testing.T) {
 	pn := newBackToBack(t)
-	cfg := assocConfig{hbInterval: 5 * time.Second}
-	if err := pn.eps[0].listen(7, cfg); err != nil {
-		t.Fatal(err)
-	}
-	client, err := pn.eps[1].connect(pn.now(), 0, pn.addrs[0], 7, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pn.runUntil("handshake", func() bool { return client.currentState() == StateEstablished && pn.accepted() != nil })
-	server := pn.accepted()
+	client, server := pn.connect(assocConfig{hbInterval: 5 * time.Second})
 	msg := make([]byte, 64<<10)
 	sent := 0
 	read := 0

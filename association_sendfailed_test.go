@@ -15,15 +15,7 @@ import (
 func sendFailedPair(t *testing.T, cfg assocConfig) (pn *endpointPair, client, server *association, msgs [3][]byte) {
 	t.Helper()
 	pn = newBackToBack(t)
-	if err := pn.eps[0].listen(7, cfg); err != nil {
-		t.Fatal(err)
-	}
-	client, err := pn.eps[1].connect(pn.now(), 0, pn.addrs[0], 7, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pn.runUntil("handshake", func() bool { return client.currentState() == StateEstablished && pn.accepted() != nil })
-	server = pn.accepted()
+	client, server = pn.connect(cfg)
 	// One message that is acknowledged: never reported.
 	if err := client.send(pn.now(), outMessage{stream: 0, ppid: 1, data: []byte("delivered")}); err != nil {
 		t.Fatal(err)

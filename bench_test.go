@@ -2,8 +2,6 @@ package sctp
 
 import (
 	"context"
-	"encoding/binary"
-	"math/rand/v2"
 	"net/netip"
 	"testing"
 	"time"
@@ -20,84 +18,6 @@ import (
 // gap blocks, out-of-order reassembly, and the receive path per packet
 // through the endpoint core. Every benchmark reports allocs/op; the steady
 // state target is 0.
-
-// benchPair is two endpointCores joined back to back (no socket), used by
-// the endpoint benchmarks and the scale tests.
-type benchPair struct {
-	now   time.Time
-	eps   [2]*endpoint // 0 = server, 1 = client
-	addrs [2]netip.AddrPort
-	buf   []byte
-}
-
-func newBenchEndpoint(seed uint64) *endpoint {
-	var s [32]byte
-	binary.LittleEndian.PutUint64(s[:], seed)
-	return newEndpointCore(endpointConfig{rand: rand.NewChaCha8(s), loggerFactory: quietLogger()})
-}
-
-func newBenchPair(tb testing.TB, cfg assocConfig) *benchPair {
-	tb.Helper()
-	p := &benchPair{
-		now:   testEpoch,
-		eps:   [2]*endpoint{newBenchEndpoint(1), newBenchEndpoint(2)},
-		addrs: [2]netip.AddrPort{netip.MustParseAddrPort("10.0.0.1:9899"), netip.MustParseAddrPort("10.0.0.2:9899")},
-		buf:   make([]byte, 0, 65536),
-	}
-	if err := p.eps[0].listen(7, cfg); err != nil {
-		tb.Fatal(err)
-	}
-	return p
-}
-
-// exchange moves datagrams both ways until both endpoints are quiet or the
-// bound is hit; accepted associations are appended to *acc (if non-nil) and
-// other events are discarded. It reports how many datagrams moved.
-func (p *benchPair) exchange(acc *[]*association, bound int) int {
-	moved := 0
-	for moved < bound {
-		any := false
-		for i, ep := range p.eps {
-			for k := 0; k < 64; k++ {
-				pkt, _, ok := ep.appendDatagram(p.now, p.buf[:0])
-				if !ok {
-					break
-				}
-				any = true
-				moved++
-				p.eps[1-i].handleDatagram(p.now, p.addrs[i], pkt)
-			}
-			for {
-				ev, ok := ep.pollEvent()
-				if !ok {
-					break
-				}
-				if a, isAcc := ev.(Accepted); isAcc && acc != nil {
-					*acc = append(*acc, a.association())
-				}
-			}
-		}
-		if !any {
-			break
-		}
-	}
-	return moved
-}
-
-// connect sets up one association and returns (client, server).
-func (p *benchPair) connect(tb testing.TB, cfg assocConfig) (client, server *association) {
-	tb.Helper()
-	client, err := p.eps[1].connect(p.now, 0, p.addrs[0], 7, cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var acc []*association
-	p.exchange(&acc, 100)
-	if len(acc) != 1 || client.currentState() != StateEstablished {
-		tb.Fatalf("association not established: accepted %d, client %v", len(acc), client.currentState())
-	}
-	return client, acc[0]
-}
 
 // BenchmarkSackManyGaps measures handleSack on 256 DATA chunks in flight:
 // a SACK reporting every other TSN in 128 gap blocks, then the SACK that
@@ -201,13 +121,13 @@ func BenchmarkEndpointRecvData(b *testing.B) {
 	for _, size := range []int{1200, 100} {
 		b.Run(byteSize(size), func(b *testing.B) {
 			cfg := assocConfig{outStreams: 1, maxInStreams: 1, mtu: 1452, rwnd: 4 << 20, sndBuf: 4 << 20, hbDisabled: true}
-			p := newBenchPair(b, cfg)
-			client, server := p.connect(b, cfg)
+			p := newBackToBack(b)
+			client, server := p.connect(cfg)
 			msg := payload(size, 3)
-			if err := client.send(p.now, outMessage{data: msg}); err != nil {
+			if err := client.send(p.now(), outMessage{data: msg}); err != nil {
 				b.Fatal(err)
 			}
-			first, _, ok := p.eps[1].appendDatagram(p.now, nil)
+			first, _, ok := p.eps[1].appendDatagram(p.now(), nil)
 			if !ok {
 				b.Fatal("client sent nothing")
 			}
@@ -254,13 +174,13 @@ func BenchmarkEndpointRecvData(b *testing.B) {
 					build()
 					b.StartTimer()
 				}
-				p.eps[0].handleDatagram(p.now, p.addrs[1], pkts[i%batch])
+				p.eps[0].handleDatagram(p.now(), p.addrs[1], pkts[i%batch])
 				m, ok := server.readMessage()
 				if !ok || len(m.data) != size {
 					b.Fatalf("packet %d: message not delivered (%v, %d bytes)", i, ok, len(m.data))
 				}
 				for {
-					pkt, _, ok := p.eps[0].appendDatagram(p.now, out[:0])
+					pkt, _, ok := p.eps[0].appendDatagram(p.now(), out[:0])
 					if !ok {
 						break
 					}
@@ -307,17 +227,7 @@ func BenchmarkRuntimeTransfer(b *testing.B) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			ca, err := cli.connectWait(ctx, srv.localAddr(), 7)
-			if err != nil {
-				b.Fatal(err)
-			}
-			sa, err := srv.accept(ctx, 7)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := ca.waitEstablished(ctx); err != nil {
-				b.Fatal(err)
-			}
+			ca, sa := connectAccept(b, ctx, cli, srv, 7)
 			msg := make([]byte, size)
 			// Bytes, not messages: a message larger than a share of the
 			// receive window is handed out in parts (partial delivery).

@@ -32,15 +32,7 @@ func benchEndpoints(b *testing.B, backlog int, opts []udpencap.Option) (srv, cli
 
 // benchConnect sets up one association from cli to srv.
 func benchConnect(b *testing.B, ctx context.Context, srv, cli *runner) (h, s *assocHandle) {
-	h, err := cli.connectWait(ctx, srv.localAddr(), 9)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err = srv.accept(ctx, 9)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return h, s
+	return connectAccept(b, ctx, cli, srv, 9)
 }
 
 // benchStream sends b.N 1200-byte messages from h to s, reports the SACKs

@@ -32,13 +32,7 @@ func TestEndpointErrorFloodBounded(t *testing.T) {
 		attacker := mk("10.0.0.1:9899", runnerConfig{})
 		victim := mk("10.0.0.2:9899", runnerConfig{RecvQueueBytes: limit})
 		ctx := testCtx(t, time.Hour)
-		if err := victim.listenDefaults(9, 4); err != nil {
-			t.Fatal(err)
-		}
-		h, err := attacker.connectWait(ctx, victim.localAddr(), 9)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := listenConnect(t, ctx, attacker, victim, 9)
 		var causes []byte
 		for range 325 {
 			causes = chunk.AppendCause(causes, chunk.CauseInvalidStream, nil)

@@ -230,20 +230,7 @@ func TestEndpointCloseAbortsAssociations(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		_, a, b := simPair(t, 1, simnet.LinkConfig{Delay: time.Millisecond})
 		ctx := testCtx(t, time.Minute)
-		if err := b.listenDefaults(9, 4); err != nil {
-			t.Fatal(err)
-		}
-		h, err := a.connectWait(ctx, b.localAddr(), 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := b.accept(ctx, 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := srv.waitEstablished(ctx); err != nil {
-			t.Fatal(err)
-		}
+		h, srv := listenConnectAccept(t, ctx, a, b, 9)
 		if err := a.close(); err != nil {
 			t.Fatalf("Close: %v", err)
 		}
@@ -282,13 +269,7 @@ func TestEndpointPeerUnreachable(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		n, a, b := simPair(t, 3, simnet.LinkConfig{Delay: time.Millisecond})
 		ctx := testCtx(t, time.Hour)
-		if err := b.listenDefaults(9, 4); err != nil {
-			t.Fatal(err)
-		}
-		h, err := a.connectWait(ctx, b.localAddr(), 9)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := listenConnect(t, ctx, a, b, 9)
 		n.SetPartition(a.localAddr(), b.localAddr(), true)
 		n.SetPartition(b.localAddr(), a.localAddr(), true)
 		if err := h.send(ctx, []byte("lost"), SendParams{}); err != nil {
@@ -327,13 +308,7 @@ func TestEndpointBackpressure(t *testing.T) {
 		a := mk("10.0.0.1:9899", runnerConfig{})
 		b := mk("10.0.0.2:9899", runnerConfig{RecvQueueBytes: 16 << 10})
 		ctx := testCtx(t, time.Hour)
-		if err := b.listenDefaults(9, 4); err != nil {
-			t.Fatal(err)
-		}
-		h, err := a.connectWait(ctx, b.localAddr(), 9)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := listenConnect(t, ctx, a, b, 9)
 		msg := make([]byte, 8<<10)
 		sent := 0
 		for ; sent < 10000; sent++ {
@@ -423,17 +398,7 @@ func TestEndpointDropReasons(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		n, a, b := simPair(t, 9, simnet.LinkConfig{Delay: time.Millisecond})
 		ctx := testCtx(t, time.Minute)
-		if err := b.listenDefaults(9, 4); err != nil {
-			t.Fatal(err)
-		}
-		h, err := a.connectWait(ctx, b.localAddr(), 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := b.accept(ctx, 9)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h, srv := listenConnectAccept(t, ctx, a, b, 9)
 		// The attacker shares the client's IP (the association is
 		// keyed by peer IP and SCTP ports), not its UDP port.
 		evil, err := n.Attach(netip.MustParseAddrPort("10.0.0.1:4000"))
@@ -535,17 +500,7 @@ func TestEndpointListenerLifecycle(t *testing.T) {
 		}
 
 		// Release: messages to a released handle are discarded.
-		if err := b.listenDefaults(10, 4); err != nil {
-			t.Fatal(err)
-		}
-		h2, err := a.connectWait(ctx, b.localAddr(), 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := b.accept(ctx, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h2, srv := listenConnectAccept(t, ctx, a, b, 10)
 		if err := srv.release(); err != nil {
 			t.Fatal(err)
 		}
@@ -566,4 +521,45 @@ func TestEndpointListenerLifecycle(t *testing.T) {
 			}
 		}
 	})
+}
+
+// listenConnect makes b listen on SCTP port (backlog 4) and connects a to
+// it: the client's handle, established.
+func listenConnect(t testing.TB, ctx context.Context, a, b *runner, port uint16) *assocHandle {
+	t.Helper()
+	if err := b.listenDefaults(port, 4); err != nil {
+		t.Fatal(err)
+	}
+	h, err := a.connectWait(ctx, b.localAddr(), port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// connectAccept connects a to b's listening SCTP port and accepts the
+// association there: the client and server handles, both established.
+func connectAccept(t testing.TB, ctx context.Context, a, b *runner, port uint16) (h, srv *assocHandle) {
+	t.Helper()
+	h, err := a.connectWait(ctx, b.localAddr(), port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv, err = b.accept(ctx, port); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.waitEstablished(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return h, srv
+}
+
+// listenConnectAccept is listenConnect then accept: the client and server
+// handles, both established.
+func listenConnectAccept(t testing.TB, ctx context.Context, a, b *runner, port uint16) (h, srv *assocHandle) {
+	t.Helper()
+	if err := b.listenDefaults(port, 4); err != nil {
+		t.Fatal(err)
+	}
+	return connectAccept(t, ctx, a, b, port)
 }

@@ -159,13 +159,19 @@ func (pn *endpointPair) flush() {
 }
 
 // pump is flush, or if nothing was pending at the current instant, the
-// next event (the clock advances to it).
-func (pn *endpointPair) pump() {
+// next event (the clock advances to it). It reports false when nothing
+// was left to do at all.
+func (pn *endpointPair) pump() bool {
 	pn.mark = pn.sim.Events()
 	pn.flush()
-	if pn.sim.Events() == pn.mark && !pn.sim.Next().IsZero() {
-		pn.sim.Run(pn.advanced, time.Hour, 1)
+	if pn.sim.Events() > pn.mark {
+		return true
 	}
+	if pn.sim.Next().IsZero() {
+		return false
+	}
+	pn.sim.Run(pn.advanced, time.Hour, 1)
+	return true
 }
 
 // runUntil runs the network until cond holds, within 10 minutes of
