@@ -87,9 +87,7 @@ func TestHandshakeAsClient(t *testing.T) {
 	if string(ce.Cookie) != "peer-cookie-0123" {
 		t.Fatalf("cookie echoed %q", ce.Cookie)
 	}
-	if tp.assoc.currentState() != StateCookieEchoed {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(StateCookieEchoed)
 	// A stray INIT ACK in COOKIE-ECHOED is discarded (§5.2.3).
 	tp.answerInit(nil)
 	tp.wantIdle()
@@ -221,9 +219,7 @@ func TestInitZeroStreamsAbortCause7(t *testing.T) {
 	init.OutStreams = 0
 	tp.write(0, init)
 	tp.wantPacket(0x5555, chunk.TypeAbort)
-	if tp.assoc.currentState() != StateEstablished {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(StateEstablished)
 }
 
 func TestInitWithoutListenerGetsAbort(t *testing.T) {
@@ -337,9 +333,7 @@ func TestStaleCookieInCookieEchoedRetriesWithPreservative(t *testing.T) {
 	if !ok || binary.BigEndian.Uint32(pp.Value) != 6000 {
 		t.Fatalf("Cookie Preservative %v %x, want 6000 ms", ok, pp.Value)
 	}
-	if tp.assoc.currentState() != StateCookieWait {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(StateCookieWait)
 	tp.wantNoEvent(RemoteError{})
 	// The handshake then completes normally.
 	tp.answerInit(nil)
@@ -376,9 +370,7 @@ func TestInitCollisionCookieWait(t *testing.T) {
 	tp.write(tp.epTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
 	tp.wantEvent(AssocChange{State: CommUp})
-	if tp.assoc.currentState() != StateEstablished {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(StateEstablished)
 }
 
 // TestCookieEchoCaseB_Collision: in COOKIE-ECHOED a COOKIE ECHO whose
@@ -489,9 +481,7 @@ func TestCookieEchoCaseA_InShutdownAckSent(t *testing.T) {
 	tp.write(0x77, &chunk.CookieEcho{Cookie: sealed})
 	p := tp.wantPacket(oldPeer, chunk.TypeShutdownAck, chunk.TypeError)
 	wantCause(t, decodeAs(t, p.chunks[1], &chunk.Error{}).Causes, chunk.CauseCookieWhileShuttingDown)
-	if tp.assoc.currentState() != StateShutdownAckSent {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(StateShutdownAckSent)
 }
 
 func TestCookieEchoCaseC_LateCookie(t *testing.T) {
@@ -541,9 +531,7 @@ func TestRestartWithNewAddressesAbortCause11(t *testing.T) {
 	if !ok || [4]byte(pp.Value) != extra {
 		t.Fatalf("cause 11 info %x", c.Info)
 	}
-	if tp.assoc.currentState() != StateEstablished {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(StateEstablished)
 }
 
 func TestNewEncapPortAbortCause14(t *testing.T) {
@@ -746,9 +734,7 @@ func TestOurTagFromUnlistedAddressDropped(t *testing.T) {
 	tp.writeFrom(netip.MustParseAddrPort("203.0.113.5:9899"), tp.epTag, &chunk.Heartbeat{Info: []byte("x")})
 	// No ABORT with our tag reflected (it would kill the association).
 	tp.wantIdle()
-	if tp.assoc.currentState() != StateEstablished {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(StateEstablished)
 }
 
 func TestStaleCookieRetriesBounded(t *testing.T) {

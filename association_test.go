@@ -86,9 +86,7 @@ func TestInvalidStreamErrorCause1(t *testing.T) {
 	if s := decodeAs(t, p.chunks[1], &chunk.Sack{}); s.CumTSNAck != d.TSN {
 		t.Fatalf("SACK cum ack %d, want %d", s.CumTSNAck, d.TSN)
 	}
-	if tp.assoc.currentState() != StateEstablished {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(StateEstablished)
 }
 
 func TestEmptyDataAbortCause9(t *testing.T) {
@@ -102,9 +100,7 @@ func TestEmptyDataAbortCause9(t *testing.T) {
 		t.Fatalf("cause 9 info %x, want TSN %d", c.Info, d.TSN)
 	}
 	tp.wantEvent(AssocChange{State: CommLost})
-	if tp.assoc.currentState() != StateClosed {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(StateClosed)
 }
 
 func TestSackBeyondSentAbortCause13(t *testing.T) {

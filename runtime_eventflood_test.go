@@ -2,7 +2,6 @@ package sctp
 
 import (
 	"bytes"
-	"net/netip"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -19,15 +18,7 @@ func TestEndpointErrorFloodBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		n := simnet.New(11)
 		n.SetDefaultLink(simnet.LinkConfig{Delay: time.Millisecond})
-		mk := func(addr string, cfg runnerConfig) *runner {
-			pc, err := n.Attach(netip.MustParseAddrPort(addr))
-			if err != nil {
-				t.Fatal(err)
-			}
-			e := newRunnerOn(wrapDatagramConn(pc), cfg)
-			t.Cleanup(func() { e.close() })
-			return e
-		}
+		mk := func(addr string, cfg runnerConfig) *runner { return simRunner(t, n, addr, cfg) }
 		const limit = 16 << 10
 		attacker := mk("10.0.0.1:9899", runnerConfig{})
 		victim := mk("10.0.0.2:9899", runnerConfig{RecvQueueBytes: limit})

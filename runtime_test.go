@@ -185,15 +185,22 @@ func simPair(t *testing.T, seed uint64, link simnet.LinkConfig) (*simnet.Network
 	n := simnet.New(seed)
 	n.SetDefaultLink(link)
 	mk := func(addr string, s int64) *runner {
-		pc, err := n.Attach(netip.MustParseAddrPort(addr))
-		if err != nil {
-			t.Fatal(err)
-		}
-		e := newRunnerOn(wrapDatagramConn(pc), runnerConfig{Rand: newSeededReader(byte(s) ^ byte(seed*31))})
-		t.Cleanup(func() { e.close() })
-		return e
+		return simRunner(t, n, addr, runnerConfig{Rand: newSeededReader(byte(s) ^ byte(seed*31))})
 	}
 	return n, mk("10.0.0.1:9899", 1), mk("10.0.0.2:9899", 2)
+}
+
+// simRunner attaches a runner with cfg to n at addr; it is closed at the
+// end of the test.
+func simRunner(t testing.TB, n *simnet.Network, addr string, cfg runnerConfig) *runner {
+	t.Helper()
+	pc, err := n.Attach(netip.MustParseAddrPort(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newRunnerOn(wrapDatagramConn(pc), cfg)
+	t.Cleanup(func() { e.close() })
+	return e
 }
 
 func TestEndpointSimnetLossyEcho(t *testing.T) {
@@ -296,17 +303,8 @@ func TestEndpointBackpressure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		n := simnet.New(5)
 		n.SetDefaultLink(simnet.LinkConfig{Delay: time.Millisecond})
-		mk := func(addr string, cfg runnerConfig) *runner {
-			pc, err := n.Attach(netip.MustParseAddrPort(addr))
-			if err != nil {
-				t.Fatal(err)
-			}
-			e := newRunnerOn(wrapDatagramConn(pc), cfg)
-			t.Cleanup(func() { e.close() })
-			return e
-		}
-		a := mk("10.0.0.1:9899", runnerConfig{})
-		b := mk("10.0.0.2:9899", runnerConfig{RecvQueueBytes: 16 << 10})
+		a := simRunner(t, n, "10.0.0.1:9899", runnerConfig{})
+		b := simRunner(t, n, "10.0.0.2:9899", runnerConfig{RecvQueueBytes: 16 << 10})
 		ctx := testCtx(t, time.Hour)
 		h := listenConnect(t, ctx, a, b, 9)
 		msg := make([]byte, 8<<10)

@@ -221,6 +221,23 @@ func (tp *testPeer) wantIdle() {
 	}
 }
 
+// shutdownSent has the association start a graceful shutdown (nothing
+// outstanding) and expects its SHUTDOWN, with a SACK bundled.
+func (tp *testPeer) shutdownSent() sentPacket {
+	tp.t.Helper()
+	tp.assoc.shutdown(tp.now)
+	tp.collect()
+	return tp.wantPacket(tp.peerTag, chunk.TypeShutdown, chunk.TypeSack)
+}
+
+// wantState checks the association's state.
+func (tp *testPeer) wantState(want State) {
+	tp.t.Helper()
+	if got := tp.assoc.currentState(); got != want {
+		tp.t.Fatalf("state %v, want %v", got, want)
+	}
+}
+
 // wantEvent pops events until one of want's dynamic type and checks it.
 func (tp *testPeer) wantEvent(want Event) Event {
 	tp.t.Helper()
