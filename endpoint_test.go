@@ -2,9 +2,12 @@ package sctp
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"net/netip"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/usctp/sctp/chunk"
 )
@@ -163,4 +166,255 @@ func TestEndpointCloseAll(t *testing.T) {
 	tp.peerTag++
 	tp.write(0, tp.peerInit(nil))
 	tp.wantPacket(tp.peerTag, chunk.TypeAbort)
+}
+
+// Hot-path micro-benchmarks live with the code they measure:
+// chunk/alloc_test.go (BenchmarkDataDecodeEncode, BenchmarkSack16Gaps),
+// packet_test.go BenchmarkParsePacket1452, crc32c_test.go, the send path
+// per message in association_data_alloc_test.go BenchmarkDataSendSack, SACK
+// processing with many gap blocks in retransmit_test.go
+// BenchmarkSackManyGaps, out-of-order reassembly in streams_test.go
+// BenchmarkReassemblyReversed, the receive path per packet through the
+// endpoint and both ends together here. Every benchmark reports allocs/op;
+// the steady state target is 0.
+
+// BenchmarkTwoEndpointsTransfer moves 1 KiB messages between two
+// endpoints back to back; reports allocations per message.
+func BenchmarkTwoEndpointsTransfer(b *testing.B) {
+	pn := newBackToBack(b)
+	client, server := pn.connect(assocConfig{outStreams: 4, maxInStreams: 4, mtu: 1452, sndBuf: 4 << 20, rwnd: 4 << 20})
+	pn.discard = true
+	msg := make([]byte, 1024)
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for client.send(pn.now(), outMessage{stream: uint16(i % 4), data: msg}) != nil {
+			pn.pump()
+			for {
+				if _, ok := server.readMessage(); !ok {
+					break
+				}
+			}
+		}
+	}
+	pn.pump()
+}
+
+// BenchmarkEndpointRecvData is the receive path per packet: one DATA packet
+// (a 1200-byte message, CRC32c already computed) through
+// endpointCore.handleDatagram — checksum, demultiplexing, verification tag,
+// TSN tracking — then readMessage, and the SACK the server sends (built and
+// checksummed by appendDatagram) for every second packet. Packets are
+// prepared 1,024 at a time with the timer stopped.
+func BenchmarkEndpointRecvData(b *testing.B) {
+	for _, size := range []int{1200, 100} {
+		b.Run(byteSize(size), func(b *testing.B) {
+			cfg := assocConfig{outStreams: 1, maxInStreams: 1, mtu: 1452, rwnd: 4 << 20, sndBuf: 4 << 20, hbDisabled: true}
+			p := newBackToBack(b)
+			client, server := p.connect(cfg)
+			msg := payload(size, 3)
+			if err := client.send(p.now(), outMessage{data: msg}); err != nil {
+				b.Fatal(err)
+			}
+			first, _, ok := p.eps[1].appendDatagram(p.now(), nil)
+			if !ok {
+				b.Fatal("client sent nothing")
+			}
+			h, chunks, err := ParsePacket(first)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var d0 chunk.Data
+			for it := chunk.NewIter(chunks); it.Next(); {
+				if r := it.Chunk(); r.Type == chunk.TypeData {
+					if err := d0.Decode(r); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			if len(d0.UserData) != size {
+				b.Fatalf("first packet has no %d-byte DATA chunk", size)
+			}
+			const batch = 1024
+			pkts := make([][]byte, batch)
+			for i := range pkts {
+				pkts[i] = make([]byte, 0, 2048)
+			}
+			next := 0
+			build := func() {
+				for i := range pkts {
+					c := chunk.Data{TSN: d0.TSN + uint32(next), Stream: d0.Stream, SSN: d0.SSN + uint16(next),
+						PPID: d0.PPID, Beginning: true, Ending: true, UserData: msg}
+					pk := AppendCommonHeader(pkts[i][:0], h)
+					pk = c.AppendTo(pk)
+					FinalizePacket(pk)
+					pkts[i] = pk
+					next++
+				}
+			}
+			out := make([]byte, 0, 2048)
+			sacks := 0
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if i%batch == 0 {
+					b.StopTimer()
+					build()
+					b.StartTimer()
+				}
+				p.eps[0].handleDatagram(p.now(), p.addrs[1], pkts[i%batch])
+				m, ok := server.readMessage()
+				if !ok || len(m.data) != size {
+					b.Fatalf("packet %d: message not delivered (%v, %d bytes)", i, ok, len(m.data))
+				}
+				for {
+					pkt, _, ok := p.eps[0].appendDatagram(p.now(), out[:0])
+					if !ok {
+						break
+					}
+					sacks++
+					out = pkt
+				}
+				for {
+					if _, ok := p.eps[0].pollEvent(); !ok {
+						break
+					}
+				}
+			}
+			b.StopTimer()
+			if b.N >= 2 && sacks == 0 {
+				b.Fatal("the server never sent a SACK")
+			}
+			b.ReportMetric(float64(sacks)/float64(b.N), "SACKs/pkt")
+		})
+	}
+}
+
+func TestListenerAllocatesNothingBeforeCookie(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.listen(testAssocConfig())
+	n := 10000
+	if testing.Short() {
+		n = 2000
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := 0; i < n; i++ {
+		ip := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+		from := netip.AddrPortFrom(ip, uint16(1024+i%60000))
+		tp.peerTag = uint32(i + 1)
+		tp.ep.handleDatagram(tp.now, from, tp.packet(0, tp.peerInit(nil)))
+		// Drain the INIT ACK now and then, as a runtime would.
+		if i%64 == 0 {
+			tp.drainQuietly()
+		}
+	}
+	tp.drainQuietly()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if got := tp.ep.associations(); got != 0 {
+		t.Fatalf("%d associations after %d INITs, want 0", got, n)
+	}
+	if len(tp.ep.assocs) != 0 || len(tp.ep.byID) != 0 {
+		t.Fatalf("association maps not empty")
+	}
+	if got := tp.ep.stats().InitAcksSent; got != uint64(n) {
+		t.Fatalf("InitAcksSent %d, want %d", got, n)
+	}
+	if growth := int64(after.HeapInuse) - int64(before.HeapInuse); growth > 1<<20 {
+		t.Fatalf("heap grew by %d bytes over %d INITs", growth, n)
+	}
+}
+
+func TestInitWithoutListenerGetsAbort(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.write(0, tp.peerInit(nil))
+	p := tp.wantPacket(tp.peerTag, chunk.TypeAbort)
+	if decodeAs(t, p.chunks[0], &chunk.Abort{}).T {
+		t.Errorf("T bit set; §8.4 rule 3 says T=0 with the Initiate Tag")
+	}
+}
+
+func TestInitZeroStreamsAbortCause7(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		os, mis uint16
+		rwnd    uint32
+	}{
+		{"OS=0", 0, 8, 100000},
+		{"MIS=0", 8, 0, 100000},
+		{"a_rwnd<1500", 8, 8, 1499},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tp := newTestPeer(t)
+			tp.listen(testAssocConfig())
+			init := tp.peerInit(nil)
+			init.OutStreams, init.InStreams, init.ARwnd = tc.os, tc.mis, tc.rwnd
+			tp.write(0, init)
+			p := tp.wantPacket(tp.peerTag, chunk.TypeAbort)
+			ab := decodeAs(t, p.chunks[0], &chunk.Abort{})
+			if ab.T {
+				t.Errorf("ABORT has T bit; vtag is the Initiate Tag")
+			}
+			wantCause(t, ab.Causes, chunk.CauseInvalidMandatoryParam)
+			if tp.ep.associations() != 0 {
+				t.Fatalf("association created")
+			}
+		})
+	}
+	// An existing association is not changed (RFC 9260 §3.3.2).
+	tp := newTestPeer(t)
+	tp.acceptHandshake(testAssocConfig())
+	init := tp.peerInit(nil)
+	init.InitiateTag = 0x5555
+	init.OutStreams = 0
+	tp.write(0, init)
+	tp.wantPacket(0x5555, chunk.TypeAbort)
+	tp.wantState(StateEstablished)
+}
+
+func TestStaleCookieError(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.listen(testAssocConfig())
+	ack := tp.initAndGetCookie(nil)
+	tp.now = tp.now.Add(60*time.Second + 1500*time.Millisecond)
+	tp.write(ack.InitiateTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
+	p := tp.wantPacket(tp.peerTag, chunk.TypeError)
+	c := wantCause(t, decodeAs(t, p.chunks[0], &chunk.Error{}).Causes, chunk.CauseStaleCookie)
+	if len(c.Info) != 4 || binary.BigEndian.Uint32(c.Info) != 1500000 {
+		t.Fatalf("staleness %x, want 1500000 µs", c.Info)
+	}
+	if tp.ep.associations() != 0 {
+		t.Fatal("stale cookie created an association")
+	}
+}
+
+func TestCookiePreservativeExtendsLifetime(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.listen(testAssocConfig())
+	var v [4]byte
+	binary.BigEndian.PutUint32(v[:], 5000) // 5 s
+	ack := tp.initAndGetCookie(chunk.AppendParam(nil, chunk.ParamCookiePreservative, v[:]))
+	tp.now = tp.now.Add(63 * time.Second)
+	tp.write(ack.InitiateTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
+}
+
+func TestForgedCookieDiscarded(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.listen(testAssocConfig())
+	ack := tp.initAndGetCookie(nil)
+	ck := cookieOf(t, ack)
+	ck[len(ck)/2] ^= 1
+	tp.write(ack.InitiateTag, &chunk.CookieEcho{Cookie: ck})
+	tp.wantIdle()
+	// Right cookie, wrong vtag (§8.5.1 D).
+	tp.write(ack.InitiateTag+1, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
+	tp.wantIdle()
+	if tp.ep.associations() != 0 || tp.ep.stats().CookiesRejected != 2 {
+		t.Fatalf("associations %d, rejected %d", tp.ep.associations(), tp.ep.stats().CookiesRejected)
+	}
 }

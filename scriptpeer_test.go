@@ -409,3 +409,13 @@ func (tp *testPeer) data(stream uint16, payload string) *chunk.Data {
 	tp.peerTSN++
 	return d
 }
+
+// addrParam is an IPv4/IPv6 Address parameter (RFC 9260 §3.3.2.1).
+func addrParam(b []byte, a netip.Addr) []byte {
+	if a.Is4() {
+		v := a.As4()
+		return chunk.AppendParam(b, chunk.ParamIPv4Addr, v[:])
+	}
+	v := a.As16()
+	return chunk.AppendParam(b, chunk.ParamIPv6Addr, v[:])
+}

@@ -1,6 +1,10 @@
 package sctp
 
 import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"testing"
@@ -11,9 +15,11 @@ import (
 )
 
 // This file is the one virtual network of the sans-IO tests: a sans-IO
-// endpoint as a simnet.Sim node (simEndpoint), and two of them on one Sim
+// endpoint as a simnet.Sim node (simEndpoint); two of them on one Sim
 // (endpointPair) with helpers to run until a condition holds, bounded in
-// virtual time and events, and to drop chosen datagrams.
+// virtual time and events, and to drop chosen datagrams; and the
+// application of the property tests (simPeer, simScenario: workloads sent
+// both ways and checked on arrival), used by endpoint_sim_test.go.
 
 // simEndpoint adapts an endpoint to simnet.Node. After every event it runs
 // the test's application logic (app), which reads messages, handles events
@@ -245,4 +251,363 @@ func hasEvent(evs []Event, s AssocChangeState) bool {
 		}
 	}
 	return false
+}
+
+// ---- the property tests' application ----
+
+const simServerPort = 5000 // SCTP port of the listener
+
+// Addresses of the simulated hosts (UDP encapsulation port 9899).
+var (
+	simClientAddr = netip.MustParseAddrPort("192.0.2.1:9899")
+	simServerAddr = netip.MustParseAddrPort("192.0.2.2:9899")
+)
+
+// simMsg is one message of a workload. PPID carries its index, so the
+// receiver can identify even a 1-byte message; the payload is derived from
+// the index.
+type simMsg struct {
+	stream    uint16
+	unordered bool
+	size      int
+}
+
+func simPayload(b []byte, id uint32, size int) []byte {
+	x := uint64(id)*0x9e3779b97f4a7c15 + 0x2545f4914f6cdd1d
+	start := len(b)
+	for len(b)-start < size {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		b = binary.LittleEndian.AppendUint64(b, x)
+	}
+	return b[:start+size]
+}
+
+// simPeer is one side's application: it sends its workload and checks what
+// it receives against the other side's workload.
+type simPeer struct {
+	name   string
+	ep     *endpoint
+	assoc  *association
+	out    []simMsg // what we send
+	in     []simMsg // what the peer sends us
+	next   int      // next message of out to queue
+	outBuf []byte   // payload of out[next], built once
+	outID  int      // which message outBuf holds; -1 none
+	gotten []bool   // per message of in: delivered
+	ngot   int
+	// per stream: the ordered messages of in, in sending order, and how
+	// many of them arrived
+	orderedIn   map[uint16][]uint32
+	orderedNext map[uint16]int
+	buf         []byte
+	joined      []byte // pieces of a partially delivered message
+	// events seen
+	up, shutdownComp, lost int
+	lostErr                error
+	// lostAfterPeerClosed: our association was lost (ABORT) after the peer
+	// had completed its graceful shutdown, see simScenario.strict.
+	lostAfterPeerClosed bool
+	other               *simPeer
+	failure             error // first violation
+	closedAt            time.Time
+}
+
+func newSimPeer(name string, ep *endpoint, out, in []simMsg) *simPeer {
+	p := &simPeer{name: name, ep: ep, out: out, in: in, gotten: make([]bool, len(in)), outID: -1,
+		orderedIn: map[uint16][]uint32{}, orderedNext: map[uint16]int{}}
+	for i, m := range in {
+		if !m.unordered {
+			p.orderedIn[m.stream] = append(p.orderedIn[m.stream], uint32(i))
+		}
+	}
+	return p
+}
+
+func (p *simPeer) fail(format string, args ...any) {
+	if p.failure == nil {
+		p.failure = fmt.Errorf("%s: %s", p.name, fmt.Sprintf(format, args...))
+	}
+}
+
+func (p *simPeer) done() bool { return p.next == len(p.out) && p.ngot == len(p.in) }
+
+// app is called after every event of this side.
+func (p *simPeer) app(now time.Time) {
+	for {
+		ev, ok := p.ep.pollEvent()
+		if !ok {
+			break
+		}
+		switch ev := ev.(type) {
+		case Accepted:
+			if p.assoc != nil {
+				p.fail("second association accepted: %v", ev)
+			}
+			p.assoc = ev.association()
+		case AssocChange:
+			switch ev.State {
+			case CommUp:
+				p.up++
+			case ShutdownComp:
+				p.shutdownComp++
+				p.closedAt = now
+			default:
+				p.lost++
+				p.lostErr = fmt.Errorf("%v: %w", ev, ev.Err)
+				p.closedAt = now
+				p.lostAfterPeerClosed = p.other != nil && p.other.shutdownComp > 0
+			}
+		case SendFailed:
+			p.fail("send failed: %v", ev)
+		}
+	}
+	a := p.assoc
+	if a == nil {
+		return
+	}
+	for {
+		m, ok := a.readMessage()
+		if !ok {
+			break
+		}
+		if m.aborted {
+			p.fail("partial delivery of stream %d SSN %d aborted", m.stream, m.ssn)
+			p.joined = p.joined[:0]
+			continue
+		}
+		// A message larger than the free receive window comes in pieces
+		// (partial delivery); join them as the runtime endpoint does.
+		if m.partial || len(p.joined) > 0 {
+			p.joined = append(p.joined, m.data...)
+			if m.partial {
+				continue
+			}
+			m.data = p.joined
+			p.joined = p.joined[:0]
+		}
+		p.check(m)
+	}
+	for p.next < len(p.out) && a.currentState() == StateEstablished {
+		m := p.out[p.next]
+		if p.outID != p.next {
+			p.outBuf = simPayload(p.outBuf[:0], uint32(p.next), m.size)
+			p.outID = p.next
+		}
+		err := a.send(now, outMessage{stream: m.stream, ppid: uint32(p.next), unordered: m.unordered, data: p.outBuf})
+		if errors.Is(err, errSendBufferFull) {
+			break
+		}
+		if err != nil {
+			p.fail("send message %d: %v", p.next, err)
+			break
+		}
+		p.next++
+	}
+}
+
+func (p *simPeer) check(m inMessage) {
+	id := m.ppid
+	if int(id) >= len(p.in) {
+		p.fail("message with unknown id %d", id)
+		return
+	}
+	want := p.in[id]
+	if p.gotten[id] {
+		p.fail("message %d delivered twice", id)
+		return
+	}
+	p.gotten[id] = true
+	p.ngot++
+	if m.stream != want.stream || m.unordered != want.unordered || len(m.data) != want.size {
+		p.fail("message %d: got stream %d unordered %v len %d, want %d %v %d", id, m.stream, m.unordered, len(m.data), want.stream, want.unordered, want.size)
+		return
+	}
+	p.buf = simPayload(p.buf[:0], id, want.size)
+	if !bytes.Equal(m.data, p.buf) {
+		p.fail("message %d (%d bytes): payload corrupted", id, want.size)
+		return
+	}
+	if !want.unordered {
+		k := p.orderedNext[m.stream]
+		if exp := p.orderedIn[m.stream][k]; exp != id {
+			p.fail("stream %d: ordered message %d delivered before %d", m.stream, id, exp)
+		}
+		p.orderedNext[m.stream] = k + 1
+	}
+}
+
+// simWorkload draws n messages on up to streams streams, sizes 1 B–256 KiB
+// skewed towards small ones.
+func simWorkload(r *rand.Rand, n int, streams int, maxSize int) []simMsg {
+	ms := make([]simMsg, n)
+	for i := range ms {
+		var size int
+		switch x := r.IntN(100); {
+		case x < 50:
+			size = 1 + r.IntN(1500)
+		case x < 85:
+			size = 1 + r.IntN(16<<10)
+		default:
+			size = 1 + r.IntN(maxSize)
+		}
+		ms[i] = simMsg{stream: uint16(r.IntN(streams)), unordered: r.IntN(4) == 0, size: size}
+	}
+	return ms
+}
+
+type simScenario struct {
+	sim            *simnet.Sim
+	client, server *simPeer
+	// strict demands SHUTDOWN_COMP on both sides. Otherwise the server may
+	// instead end with COMM_LOST from an ABORT that arrives after the
+	// client completed the shutdown: a packet of the server delayed or
+	// duplicated past the client's SHUTDOWN COMPLETE reaches a client
+	// without TCB, which answers with ABORT (RFC 9260 §8.4 rule 8), and
+	// the server, still in SHUTDOWN-ACK-SENT, accepts it (§9.1). All data
+	// was acknowledged by then (§9.2), so nothing is lost.
+	strict bool
+	// benignAborts counts such endings.
+	benignAborts int
+	// serverCloses makes the server, not the client, start the shutdown.
+	serverCloses bool
+	// early starts the shutdown as soon as both sides have queued all
+	// their messages, with data still in flight both ways (SHUTDOWN-PENDING
+	// and SHUTDOWN-RECEIVED with outstanding data, RFC 9260 §9.2);
+	// otherwise once everything has been delivered.
+	early bool
+}
+
+// newSimScenario builds two endpoints on a Sim: the server listens, the
+// client connects. Both run the given workloads.
+func newSimScenario(t testing.TB, seed uint64, link simnet.LinkConfig, cfg assocConfig, c2s, s2c []simMsg) *simScenario {
+	sim := simnet.NewSim(seed)
+	sim.SetDefaultLink(link)
+	cep := newEndpointCore(endpointConfig{rand: simRand(seed*2 + 1)})
+	sep := newEndpointCore(endpointConfig{rand: simRand(seed*2 + 2)})
+	if err := sep.listen(simServerPort, cfg); err != nil {
+		t.Fatal(err)
+	}
+	client := newSimPeer("client", cep, c2s, s2c)
+	server := newSimPeer("server", sep, s2c, c2s)
+	client.other, server.other = server, client
+	if err := sim.AddNode(simClientAddr, &simEndpoint{t: t, ep: cep, app: client.app}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.AddNode(simServerAddr, &simEndpoint{t: t, ep: sep, app: server.app}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := cep.connect(sim.Now(), 0, simServerAddr, simServerPort, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client.assoc = a
+	return &simScenario{sim: sim, client: client, server: server, strict: true}
+}
+
+// run drives the scenario: transfer both workloads, then the client shuts
+// down gracefully; it returns an error describing the first violation.
+func (s *simScenario) run(maxVirtual time.Duration, maxEvents int) error {
+	c, sv := s.client, s.server
+	failed := func() bool { return c.failure != nil || sv.failure != nil }
+	closed := func(p *simPeer) bool { return p.assoc != nil && p.assoc.currentState() == StateClosed }
+	ready := func() bool {
+		if s.early {
+			// Everything queued (the peer's SHUTDOWN stops new sends),
+			// not necessarily delivered.
+			return c.up == 1 && sv.up == 1 && c.next == len(c.out) && sv.next == len(sv.out)
+		}
+		return c.done() && sv.done()
+	}
+	err := s.sim.Run(func() bool {
+		return failed() || ready() || closed(c) || closed(sv)
+	}, maxVirtual, maxEvents)
+	if err2 := s.verdict(err, "transfer"); err2 != nil {
+		return err2
+	}
+	if !ready() {
+		return fmt.Errorf("association closed during transfer: client %d/%d sent %d/%d received (%v), server %d/%d sent %d/%d received (%v)",
+			c.next, len(c.out), c.ngot, len(c.in), c.lostErr, sv.next, len(sv.out), sv.ngot, len(sv.in), sv.lostErr)
+	}
+	initiator, responder := c, sv
+	if s.serverCloses {
+		initiator, responder = sv, c
+	}
+	initiator.assoc.shutdown(s.sim.Now())
+	s.sim.Flush()
+	err = s.sim.Run(func() bool { return failed() || (closed(c) && closed(sv)) }, maxVirtual, maxEvents)
+	if err2 := s.verdict(err, "shutdown"); err2 != nil {
+		return err2
+	}
+	if !s.strict && responder.lost == 1 && responder.shutdownComp == 0 && responder.lostAfterPeerClosed && errors.Is(responder.lostErr, ErrAborted) {
+		s.benignAborts++
+		responder.lost, responder.shutdownComp = 0, 1
+	}
+	for _, p := range []*simPeer{c, sv} {
+		if p.ngot != len(p.in) {
+			return fmt.Errorf("%s: graceful shutdown completed with %d of %d messages received", p.name, p.ngot, len(p.in))
+		}
+		if p.up != 1 || p.shutdownComp != 1 || p.lost != 0 {
+			return fmt.Errorf("%s: %d COMM_UP, %d SHUTDOWN_COMP, %d other closes (%v); want 1, 1, 0", p.name, p.up, p.shutdownComp, p.lost, p.lostErr)
+		}
+		if n := p.ep.associations(); n != 0 {
+			return fmt.Errorf("%s: %d associations left after shutdown", p.name, n)
+		}
+	}
+	return nil
+}
+
+func (s *simScenario) verdict(runErr error, phase string) error {
+	c, sv := s.client, s.server
+	if c.failure != nil {
+		return c.failure
+	}
+	if sv.failure != nil {
+		return sv.failure
+	}
+	if runErr != nil {
+		st := func(p *simPeer) string {
+			if p.assoc == nil {
+				return "no association"
+			}
+			as := p.assoc.stats()
+			return fmt.Sprintf("%v (sent %d/%d, received %d/%d, lost=%v; cwnd=%d peerRwnd=%d flight=%d rto=%v T3=%d fast=%d)",
+				p.assoc.currentState(), p.next, len(p.out), p.ngot, len(p.in), p.lostErr, as.Cwnd, as.PeerRwnd, as.FlightSize, as.RTO, as.T3Retransmits, as.FastRetransmits)
+		}
+		return fmt.Errorf("%s: %w; client %s; server %s; network %v", phase, runErr, st(c), st(sv), s.sim.Stats())
+	}
+	return nil
+}
+
+// TestSimPeerCheckerDetectsViolations shows that the property test's
+// receiver-side checks can fail: duplicates, reordering within a stream,
+// corruption, wrong stream and unknown messages are all reported.
+func TestSimPeerCheckerDetectsViolations(t *testing.T) {
+	in := []simMsg{{stream: 1, size: 10}, {stream: 1, size: 20}, {stream: 2, size: 5, unordered: true}}
+	msg := func(id uint32) inMessage {
+		m := in[id]
+		return inMessage{stream: m.stream, ppid: id, unordered: m.unordered, data: simPayload(nil, id, m.size)}
+	}
+	cases := []struct {
+		name string
+		feed func(p *simPeer)
+		ok   bool
+	}{
+		{"in order", func(p *simPeer) { p.check(msg(0)); p.check(msg(1)); p.check(msg(2)) }, true},
+		{"unordered first", func(p *simPeer) { p.check(msg(2)); p.check(msg(0)); p.check(msg(1)) }, true},
+		{"duplicate", func(p *simPeer) { p.check(msg(0)); p.check(msg(0)) }, false},
+		{"reordered", func(p *simPeer) { p.check(msg(1)); p.check(msg(0)) }, false},
+		{"corrupt", func(p *simPeer) { m := msg(0); m.data[3] ^= 1; p.check(m) }, false},
+		{"truncated", func(p *simPeer) { m := msg(1); m.data = m.data[:19]; p.check(m) }, false},
+		{"wrong stream", func(p *simPeer) { m := msg(0); m.stream = 2; p.check(m) }, false},
+		{"unknown", func(p *simPeer) { m := msg(0); m.ppid = 7; p.check(m) }, false},
+	}
+	for _, c := range cases {
+		p := newSimPeer("test", nil, nil, in)
+		c.feed(p)
+		if (p.failure == nil) != c.ok {
+			t.Errorf("%s: failure = %v, want ok=%v", c.name, p.failure, c.ok)
+		}
+	}
 }
