@@ -12,7 +12,7 @@ import (
 	"github.com/usctp/sctp/chunk"
 )
 
-// endpointConfig configures an endpointCore.
+// endpointConfig configures an endpoint.
 type endpointConfig struct {
 	// rand is the source of verification tags, initial TSNs and cookie
 	// secrets; nil means crypto/rand. Tests inject a seeded source.

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Scale tests (issue 7): many associations on one endpointCore, back to back
+// Scale tests (issue 7): many associations on one endpoint, back to back
 // without sockets. They report numbers with t.Logf and assert correctness
 // (every association established, every message delivered intact), never
 // speed or memory. -sctp.scale runs the heavy variants.

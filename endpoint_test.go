@@ -203,7 +203,7 @@ func BenchmarkTwoEndpointsTransfer(b *testing.B) {
 
 // BenchmarkEndpointRecvData is the receive path per packet: one DATA packet
 // (a 1200-byte message, CRC32c already computed) through
-// endpointCore.handleDatagram — checksum, demultiplexing, verification tag,
+// endpoint.handleDatagram — checksum, demultiplexing, verification tag,
 // TSN tracking — then readMessage, and the SACK the server sends (built and
 // checksummed by appendDatagram) for every second packet. Packets are
 // prepared 1,024 at a time with the timer stopped.

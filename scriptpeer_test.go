@@ -16,7 +16,7 @@ import (
 
 // The scripted-peer harness, in the style of x/net/quic's testConn: a
 // test plays the peer by injecting hand-built packets into an
-// endpointCore with a hand-advanced clock and asserts the exact packets
+// endpoint with a hand-advanced clock and asserts the exact packets
 // and chunks the endpoint sends back.
 
 var testEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -67,7 +67,7 @@ func (p sentPacket) types() []chunk.Type {
 	return ts
 }
 
-// testPeer is the scripted peer of one endpointCore.
+// testPeer is the scripted peer of one endpoint.
 type testPeer struct {
 	t         *testing.T
 	now       time.Time
