@@ -225,6 +225,7 @@ func (a *association) queueCtrl(c chunk.Chunk) {
 
 // send queues a user message (RFC 9260 §10.1 SEND).
 func (a *association) send(now time.Time, m outMessage) error {
+	a.ep.poke(a) // user operation: may queue output, move the deadline
 	switch a.state {
 	case stateEstablished:
 	case stateClosed:
@@ -251,6 +252,7 @@ func (a *association) send(now time.Time, m outMessage) error {
 // runtime drops the pieces it holds, and a PartialDelivery event is
 // emitted (RFC 6458 §6.1.7 SCTP_PARTIAL_DELIVERY_ABORTED).
 func (a *association) readMessage() (inMessage, bool) {
+	a.ep.poke(a) // reading may reopen the receive window (a SACK to send)
 	if a.data == nil {
 		return inMessage{}, false
 	}
@@ -264,6 +266,7 @@ func (a *association) readMessage() (inMessage, bool) {
 // abort aborts the association (RFC 9260 §9.1) with a User-Initiated
 // Abort cause (12) carrying reason.
 func (a *association) abort(now time.Time, reason string) {
+	a.ep.poke(a) // user operation: may queue output, move the deadline
 	switch a.state {
 	case stateClosed:
 		return
@@ -286,6 +289,7 @@ func (a *association) abort(now time.Time, reason string) {
 // message larger than limit, which the runtime cannot deliver whole
 // (RFC 9260 §3.3.10.4 Out of Resource).
 func (a *association) abortMessageTooLarge(now time.Time, limit int) {
+	a.ep.poke(a) // user operation: may queue output, move the deadline
 	if a.state == stateClosed || a.peerTag == 0 {
 		return
 	}

@@ -3,8 +3,10 @@ package sctp
 import (
 	"bytes"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/usctp/sctp/chunk"
 )
@@ -224,4 +226,99 @@ func TestFragmentationAndBundling(t *testing.T) {
 	if len(p) != 2 || !p[0].Unordered || p[1].Unordered || p[1].SSN != 2 {
 		t.Fatalf("unordered/ordered pair wrong: %+v", p)
 	}
+}
+
+// TestIdleAssociationMemory: an established, idle association costs at
+// most ~10 KB of heap on each side with the default configuration (1 MiB
+// receive window, 256 KiB max message): nothing proportional to the window
+// or the send buffer is allocated eagerly.
+func TestIdleAssociationMemory(t *testing.T) {
+	const n = 200
+	pn := newBackToBack(t)
+	if err := pn.eps[0].listen(7, assocConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	// Warm up maps and buffers of the endpoints with one association.
+	if _, err := pn.eps[1].connect(pn.now(), 0, pn.addrs[0], 7, assocConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	pn.flush()
+	pn.events = [2][]Event{}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	clients := make([]*association, 0, n)
+	for range n {
+		a, err := pn.eps[1].connect(pn.now(), 0, pn.addrs[0], 7, assocConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, a)
+		pn.flush()
+		pn.events = [2][]Event{}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	for _, a := range clients {
+		if a.currentState() != stateEstablished {
+			t.Fatalf("association %d: %v", a.id(), a.currentState())
+		}
+	}
+	if got := pn.eps[0].associations(); got != n+1 {
+		t.Fatalf("server holds %d associations, want %d", got, n+1)
+	}
+	if cw := clients[0].data.stats().localRwnd; cw < assocDefaultMaxMessage {
+		t.Fatalf("default receive window %d below the maximum message size %d", cw, assocDefaultMaxMessage)
+	}
+	per := (int64(after.HeapInuse) - int64(before.HeapInuse)) / (2 * n)
+	t.Logf("%d bytes of heap per idle association", per)
+	if per > 10<<10 {
+		t.Fatalf("%d bytes of heap per idle association, want <= 10 KiB", per)
+	}
+	runtime.KeepAlive(clients)
+}
+
+// TestIdleAssociationTrimsBuffers: after a 1 MiB burst each way, an
+// association idle for a heartbeat period releases the buffers it kept for
+// reuse and is back to its small idle footprint.
+func TestIdleAssociationTrimsBuffers(t *testing.T) {
+	pn := newBackToBack(t)
+	client, server := pn.connect(assocConfig{hbInterval: 5 * time.Second})
+	msg := make([]byte, 64<<10)
+	sent := 0
+	read := 0
+	pn.runUntil("transfer", func() bool {
+		for sent < 16 && client.send(pn.now(), outMessage{data: msg}) == nil {
+			sent++
+		}
+		for {
+			if _, ok := server.readMessage(); !ok {
+				break
+			}
+			read++
+		}
+		return read == 16 && client.data.idle()
+	})
+	held := func(a *association) int {
+		return a.data.pool.IdleBytes() + cap(a.data.snd.chunks.buf)*int(unsafe.Sizeof(outChunk{}))
+	}
+	if held(client) == 0 || held(server) == 0 {
+		t.Fatalf("setup: no pooled buffers after the burst (client %d, server %d)", held(client), held(server))
+	}
+	start := pn.now()
+	pn.runUntil("idle heartbeat period", func() bool { return pn.now().Sub(start) > 20*time.Second })
+	if c, s := held(client), held(server); c != 0 || s != 0 {
+		t.Fatalf("idle associations still hold %d (client) and %d (server) bytes of buffers", c, s)
+	}
+	if client.currentState() != stateEstablished || server.currentState() != stateEstablished {
+		t.Fatal("association lost while idle")
+	}
+	// Still works afterwards.
+	if err := client.send(pn.now(), outMessage{data: []byte("again")}); err != nil {
+		t.Fatal(err)
+	}
+	pn.runUntil("delivery after trim", func() bool {
+		m, ok := server.readMessage()
+		return ok && string(m.data) == "again"
+	})
 }

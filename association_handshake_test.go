@@ -3,24 +3,11 @@ package sctp
 import (
 	"encoding/binary"
 	"net/netip"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/usctp/sctp/chunk"
 )
-
-func TestStateString(t *testing.T) {
-	want := []string{"CLOSED", "COOKIE-WAIT", "COOKIE-ECHOED", "ESTABLISHED", "SHUTDOWN-PENDING", "SHUTDOWN-SENT", "SHUTDOWN-RECEIVED", "SHUTDOWN-ACK-SENT"}
-	for i, w := range want {
-		if got := protoState(i).String(); got != w {
-			t.Errorf("State(%d) = %q, want %q", i, got, w)
-		}
-	}
-	if got := protoState(99).String(); got != "State(99)" {
-		t.Errorf("State(99) = %q", got)
-	}
-}
 
 func TestHandshakeAsListener(t *testing.T) {
 	tp := newTestPeer(t)
@@ -87,9 +74,7 @@ func TestHandshakeAsClient(t *testing.T) {
 	if string(ce.Cookie) != "peer-cookie-0123" {
 		t.Fatalf("cookie echoed %q", ce.Cookie)
 	}
-	if tp.assoc.currentState() != stateCookieEchoed {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateCookieEchoed)
 	// A stray INIT ACK in COOKIE-ECHOED is discarded (§5.2.3).
 	tp.answerInit(nil)
 	tp.wantIdle()
@@ -122,43 +107,6 @@ func TestSendBeforeEstablished(t *testing.T) {
 	}
 }
 
-func TestListenerAllocatesNothingBeforeCookie(t *testing.T) {
-	tp := newTestPeer(t)
-	tp.listen(testAssocConfig())
-	n := 10000
-	if testing.Short() {
-		n = 2000
-	}
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	for i := 0; i < n; i++ {
-		ip := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
-		from := netip.AddrPortFrom(ip, uint16(1024+i%60000))
-		tp.peerTag = uint32(i + 1)
-		tp.ep.handleDatagram(tp.now, from, tp.packet(0, tp.peerInit(nil)))
-		// Drain the INIT ACK now and then, as a runtime would.
-		if i%64 == 0 {
-			tp.drainQuietly()
-		}
-	}
-	tp.drainQuietly()
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	if got := tp.ep.associations(); got != 0 {
-		t.Fatalf("%d associations after %d INITs, want 0", got, n)
-	}
-	if len(tp.ep.assocs) != 0 || len(tp.ep.byID) != 0 {
-		t.Fatalf("association maps not empty")
-	}
-	if got := tp.ep.stats().InitAcksSent; got != uint64(n) {
-		t.Fatalf("InitAcksSent %d, want %d", got, n)
-	}
-	if growth := int64(after.HeapInuse) - int64(before.HeapInuse); growth > 1<<20 {
-		t.Fatalf("heap grew by %d bytes over %d INITs", growth, n)
-	}
-}
-
 func (tp *testPeer) drainQuietly() {
 	for {
 		if _, _, ok := tp.ep.appendDatagram(tp.now, tp.buf[:0]); !ok {
@@ -183,98 +131,6 @@ func TestInitTagZeroDiscarded(t *testing.T) {
 	tp2.wantIdle()
 	if tp2.assoc.currentState() != stateEstablished {
 		t.Fatalf("state %v", tp2.assoc.currentState())
-	}
-}
-
-func TestInitZeroStreamsAbortCause7(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		os, mis uint16
-		rwnd    uint32
-	}{
-		{"OS=0", 0, 8, 100000},
-		{"MIS=0", 8, 0, 100000},
-		{"a_rwnd<1500", 8, 8, 1499},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			tp := newTestPeer(t)
-			tp.listen(testAssocConfig())
-			init := tp.peerInit(nil)
-			init.OutStreams, init.InStreams, init.ARwnd = tc.os, tc.mis, tc.rwnd
-			tp.write(0, init)
-			p := tp.wantPacket(tp.peerTag, chunk.TypeAbort)
-			ab := decodeAs(t, p.chunks[0], &chunk.Abort{})
-			if ab.T {
-				t.Errorf("ABORT has T bit; vtag is the Initiate Tag")
-			}
-			wantCause(t, ab.Causes, chunk.CauseInvalidMandatoryParam)
-			if tp.ep.associations() != 0 {
-				t.Fatalf("association created")
-			}
-		})
-	}
-	// An existing association is not changed (RFC 9260 §3.3.2).
-	tp := newTestPeer(t)
-	tp.acceptHandshake(testAssocConfig())
-	init := tp.peerInit(nil)
-	init.InitiateTag = 0x5555
-	init.OutStreams = 0
-	tp.write(0, init)
-	tp.wantPacket(0x5555, chunk.TypeAbort)
-	if tp.assoc.currentState() != stateEstablished {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
-}
-
-func TestInitWithoutListenerGetsAbort(t *testing.T) {
-	tp := newTestPeer(t)
-	tp.write(0, tp.peerInit(nil))
-	p := tp.wantPacket(tp.peerTag, chunk.TypeAbort)
-	if decodeAs(t, p.chunks[0], &chunk.Abort{}).T {
-		t.Errorf("T bit set; §8.4 rule 3 says T=0 with the Initiate Tag")
-	}
-}
-
-func TestStaleCookieError(t *testing.T) {
-	tp := newTestPeer(t)
-	tp.listen(testAssocConfig())
-	ack := tp.initAndGetCookie(nil)
-	tp.now = tp.now.Add(60*time.Second + 1500*time.Millisecond)
-	tp.write(ack.InitiateTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
-	p := tp.wantPacket(tp.peerTag, chunk.TypeError)
-	c := wantCause(t, decodeAs(t, p.chunks[0], &chunk.Error{}).Causes, chunk.CauseStaleCookie)
-	if len(c.Info) != 4 || binary.BigEndian.Uint32(c.Info) != 1500000 {
-		t.Fatalf("staleness %x, want 1500000 µs", c.Info)
-	}
-	if tp.ep.associations() != 0 {
-		t.Fatal("stale cookie created an association")
-	}
-}
-
-func TestCookiePreservativeExtendsLifetime(t *testing.T) {
-	tp := newTestPeer(t)
-	tp.listen(testAssocConfig())
-	var v [4]byte
-	binary.BigEndian.PutUint32(v[:], 5000) // 5 s
-	ack := tp.initAndGetCookie(chunk.AppendParam(nil, chunk.ParamCookiePreservative, v[:]))
-	tp.now = tp.now.Add(63 * time.Second)
-	tp.write(ack.InitiateTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
-	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
-}
-
-func TestForgedCookieDiscarded(t *testing.T) {
-	tp := newTestPeer(t)
-	tp.listen(testAssocConfig())
-	ack := tp.initAndGetCookie(nil)
-	ck := cookieOf(t, ack)
-	ck[len(ck)/2] ^= 1
-	tp.write(ack.InitiateTag, &chunk.CookieEcho{Cookie: ck})
-	tp.wantIdle()
-	// Right cookie, wrong vtag (§8.5.1 D).
-	tp.write(ack.InitiateTag+1, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
-	tp.wantIdle()
-	if tp.ep.associations() != 0 || tp.ep.stats().CookiesRejected != 2 {
-		t.Fatalf("associations %d, rejected %d", tp.ep.associations(), tp.ep.stats().CookiesRejected)
 	}
 }
 
@@ -337,9 +193,7 @@ func TestStaleCookieInCookieEchoedRetriesWithPreservative(t *testing.T) {
 	if !ok || binary.BigEndian.Uint32(pp.Value) != 6000 {
 		t.Fatalf("Cookie Preservative %v %x, want 6000 ms", ok, pp.Value)
 	}
-	if tp.assoc.currentState() != stateCookieWait {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateCookieWait)
 	tp.wantNoEvent(RemoteError{})
 	// The handshake then completes normally.
 	tp.answerInit(nil)
@@ -376,9 +230,7 @@ func TestInitCollisionCookieWait(t *testing.T) {
 	tp.write(tp.epTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
 	tp.wantEvent(AssocChange{State: CommUp})
-	if tp.assoc.currentState() != stateEstablished {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateEstablished)
 }
 
 // TestCookieEchoCaseB_Collision: in COOKIE-ECHOED a COOKIE ECHO whose
@@ -489,9 +341,7 @@ func TestCookieEchoCaseA_InShutdownAckSent(t *testing.T) {
 	tp.write(0x77, &chunk.CookieEcho{Cookie: sealed})
 	p := tp.wantPacket(oldPeer, chunk.TypeShutdownAck, chunk.TypeError)
 	wantCause(t, decodeAs(t, p.chunks[1], &chunk.Error{}).Causes, chunk.CauseCookieWhileShuttingDown)
-	if tp.assoc.currentState() != stateShutdownAckSent {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateShutdownAckSent)
 }
 
 func TestCookieEchoCaseC_LateCookie(t *testing.T) {
@@ -541,9 +391,7 @@ func TestRestartWithNewAddressesAbortCause11(t *testing.T) {
 	if !ok || [4]byte(pp.Value) != extra {
 		t.Fatalf("cause 11 info %x", c.Info)
 	}
-	if tp.assoc.currentState() != stateEstablished {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateEstablished)
 }
 
 func TestNewEncapPortAbortCause14(t *testing.T) {
@@ -746,9 +594,7 @@ func TestOurTagFromUnlistedAddressDropped(t *testing.T) {
 	tp.writeFrom(netip.MustParseAddrPort("203.0.113.5:9899"), tp.epTag, &chunk.Heartbeat{Info: []byte("x")})
 	// No ABORT with our tag reflected (it would kill the association).
 	tp.wantIdle()
-	if tp.assoc.currentState() != stateEstablished {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateEstablished)
 }
 
 func TestStaleCookieRetriesBounded(t *testing.T) {
@@ -821,4 +667,113 @@ func TestPeerUnrecognizedForwardTSNDisablesPRSCTP(t *testing.T) {
 	tp.write(tp.epTag, &chunk.ForwardTSN{NewCumTSN: tp.peerTSN})
 	p := tp.wantPacket(tp.peerTag, chunk.TypeError)
 	wantCause(t, decodeAs(t, p.chunks[0], &chunk.Error{}).Causes, chunk.CauseUnrecognizedChunk)
+}
+
+// TestInitFromUnknownSourceNoTagLeak: during setup, an INIT from an
+// off-path source that lists our peer's address must not be answered with
+// an INIT ACK carrying our tag (RFC 9260 §5.2.1, §5.2.2): ABORT cause 11 to
+// the INIT's own tag, and the association is untouched.
+func TestInitFromUnknownSourceNoTagLeak(t *testing.T) {
+	for _, echoed := range []bool{false, true} {
+		tp := newTestPeer(t)
+		tp.listen(testAssocConfig())
+		tp.startConnect(testAssocConfig())
+		want := stateCookieWait
+		if echoed {
+			tp.answerInit(nil)
+			tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+			want = stateCookieEchoed
+		}
+		attacker := netip.MustParseAddrPort("198.51.100.66:9899")
+		const attackerTag = 0xA77AC4ED
+		init := &chunk.Init{InitiateTag: attackerTag, ARwnd: 100000, OutStreams: 8, InStreams: 8, InitialTSN: 7,
+			Params: addrParam(nil, tp.addr.Addr())}
+		tp.writeFrom(attacker, 0, init)
+		for _, p := range tp.sent {
+			for _, c := range p.chunks {
+				if c.Type == chunk.TypeInitAck {
+					t.Fatalf("echoed=%v: INIT ACK sent to %v: %v", echoed, p.to, p)
+				}
+				if bytesContainU32(c.Value, tp.epTag) {
+					t.Fatalf("echoed=%v: our tag %#x revealed in %v", echoed, tp.epTag, p)
+				}
+			}
+			if p.h.VerificationTag == tp.epTag {
+				t.Fatalf("echoed=%v: our tag %#x revealed as vtag of %v", echoed, tp.epTag, p)
+			}
+		}
+		p := tp.wantPacket(attackerTag, chunk.TypeAbort)
+		if p.to != attacker {
+			t.Fatalf("ABORT sent to %v, want %v", p.to, attacker)
+		}
+		wantCause(t, decodeAs(t, p.chunks[0], &chunk.Abort{}).Causes, chunk.CauseRestartNewAddrs)
+		tp.wantIdle()
+		// What the attacker can build (an ABORT with the only tag it saw,
+		// spoofed from the peer's address) is dropped.
+		tp.write(attackerTag, &chunk.Abort{})
+		if tp.assoc.currentState() != want || tp.ep.associations() != 1 {
+			t.Fatalf("echoed=%v: state %v associations %d", echoed, tp.assoc.currentState(), tp.ep.associations())
+		}
+	}
+}
+
+// TestInitCollisionListsExtraAddresses: a collision INIT from the peer's
+// known address that lists more addresses (usrsctp lists all its IPv4 and
+// IPv6 addresses) is still answered with the §5.2.1 INIT ACK.
+func TestInitCollisionListsExtraAddresses(t *testing.T) {
+	tp := newTestPeer(t)
+	init := tp.startConnect(testAssocConfig())
+	params := addrParam(nil, tp.addr.Addr())
+	params = addrParam(params, netip.MustParseAddr("203.0.113.7"))
+	params = addrParam(params, netip.MustParseAddr("2001:db8::7"))
+	tp.write(0, tp.peerInit(params))
+	p := tp.wantPacket(tp.peerTag, chunk.TypeInitAck)
+	ack := decodeAs(t, p.chunks[0], &chunk.InitAck{})
+	if ack.InitiateTag != init.InitiateTag || p.to != tp.addr {
+		t.Fatalf("INIT ACK tag %#x to %v, want %#x to %v", ack.InitiateTag, p.to, init.InitiateTag, tp.addr)
+	}
+	tp.write(tp.epTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
+	tp.wantEvent(AssocChange{State: CommUp})
+}
+
+// TestCookieEchoCaseB_EstablishedKeepsData: a case B COOKIE ECHO (our tag,
+// a new peer tag) while ESTABLISHED only replaces the peer's tag (RFC 9260
+// §5.2.4 B); data in flight is kept and retransmitted under the new tag.
+func TestCookieEchoCaseB_EstablishedKeepsData(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.startConnect(testAssocConfig())
+	// The peer's INIT crosses ours with another tag; keep its cookie.
+	firstTag := tp.peerTag
+	tp.peerTag = 0x55667788
+	tp.write(0, tp.peerInit(nil))
+	ack := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeInitAck).chunks[0], &chunk.InitAck{})
+	// Our INIT completes with the first tag.
+	tp.peerTag = firstTag
+	tp.answerInit(nil)
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	tp.wantEvent(AssocChange{State: CommUp})
+	if err := tp.assoc.send(tp.now, outMessage{stream: 1, ppid: 9, data: []byte("in flight")}); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	d := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeData).chunks[0], &chunk.Data{})
+	before := tp.assoc.data
+	// Now the collision cookie arrives: case B.
+	tp.peerTag = 0x55667788
+	tp.write(tp.epTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
+	if tp.assoc.peerTag != tp.peerTag || tp.assoc.currentState() != stateEstablished {
+		t.Fatalf("peer tag %#x state %v", tp.assoc.peerTag, tp.assoc.currentState())
+	}
+	if tp.assoc.data != before || before.stats().flight == 0 {
+		t.Fatalf("data state replaced (flight %d)", tp.assoc.data.stats().flight)
+	}
+	// T3-rtx retransmits the same DATA under the new tag.
+	tp.advanceToTimer()
+	r := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeData).chunks[0], &chunk.Data{})
+	if r.TSN != d.TSN || string(r.UserData) != "in flight" {
+		t.Fatalf("retransmitted TSN %d %q, want %d", r.TSN, r.UserData, d.TSN)
+	}
 }

@@ -668,3 +668,89 @@ func TestHeartbeatDeadProbeDoesNotStarveOthers(t *testing.T) {
 		t.Fatalf("probe went to %d, want the new address %d", idx, fresh)
 	}
 }
+
+func TestHeartbeatAnswered(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.acceptHandshake(testAssocConfig())
+	tp.write(tp.epTag, &chunk.Heartbeat{Info: []byte("opaque-info")})
+	p := tp.wantPacket(tp.peerTag, chunk.TypeHeartbeatAck)
+	if got := decodeAs(t, p.chunks[0], &chunk.HeartbeatAck{}).Info; string(got) != "opaque-info" {
+		t.Fatalf("info %q", got)
+	}
+}
+
+func TestHeartbeatIdlePathAndRTT(t *testing.T) {
+	tp := newTestPeer(t)
+	cfg := testAssocConfig()
+	cfg.hbDisabled = false
+	tp.acceptHandshake(cfg)
+	// HB.interval (30 s) + RTO after establishment.
+	step := tp.advanceToTimer()
+	if step < 30*time.Second || step > 32*time.Second {
+		t.Fatalf("first HEARTBEAT after %v", step)
+	}
+	p := tp.wantPacket(tp.peerTag, chunk.TypeHeartbeat)
+	info := decodeAs(t, p.chunks[0], &chunk.Heartbeat{}).Info
+	tp.now = tp.now.Add(80 * time.Millisecond)
+	tp.write(tp.epTag, &chunk.HeartbeatAck{Info: info})
+	if srtt := tp.assoc.stats().SRTT; srtt != 80*time.Millisecond {
+		t.Fatalf("SRTT %v after an 80 ms HEARTBEAT RTT", srtt)
+	}
+	// A forged HEARTBEAT ACK is ignored.
+	tp.write(tp.epTag, &chunk.HeartbeatAck{Info: []byte("forged-forged-forged")})
+	if srtt := tp.assoc.stats().SRTT; srtt != 80*time.Millisecond {
+		t.Fatalf("SRTT changed by forged ack")
+	}
+}
+
+func TestFailoverToAlternatePath(t *testing.T) {
+	tp := newTestPeer(t)
+	cfg := testAssocConfig()
+	cfg.pathMaxRetrans = 2
+	cfg.maxRetrans = 20
+	tp.startConnect(cfg)
+	alt := netip.MustParseAddrPort("192.0.2.2:9899")
+	v4 := alt.Addr().As4()
+	tp.answerInit(chunk.AppendParam(nil, chunk.ParamIPv4Addr, v4[:]))
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	// The alternate address is probed and confirmed.
+	tp.advance(0)
+	p := tp.wantPacket(tp.peerTag, chunk.TypeHeartbeat)
+	if p.to != alt {
+		t.Fatalf("probe to %v", p.to)
+	}
+	tp.writeFrom(alt, tp.epTag, &chunk.HeartbeatAck{Info: decodeAs(t, p.chunks[0], &chunk.Heartbeat{}).Info})
+	tp.assoc.send(tp.now, outMessage{data: []byte("important")})
+	tp.collect()
+	if p := tp.wantPacket(tp.peerTag, chunk.TypeData); p.to != tp.addr {
+		t.Fatalf("DATA to %v, want the primary", p.to)
+	}
+	// The primary is dead: T3 expiries strike it until it is inactive;
+	// then the retransmission goes to the alternate.
+	var dataTo []netip.AddrPort
+	for i := 0; i < 8; i++ {
+		tp.advanceToTimer()
+		for _, p := range tp.sent {
+			if p.types()[0] == chunk.TypeData {
+				dataTo = append(dataTo, p.to)
+			}
+		}
+		tp.sent = nil
+	}
+	// Path.Max.Retrans = 2: the third T3 expiry makes the primary
+	// inactive, so the third retransmission goes to the alternate. (It
+	// later fails too in this test, and traffic returns to the primary.)
+	if len(dataTo) < 3 || dataTo[0] != tp.addr || dataTo[1] != tp.addr || dataTo[2] != alt {
+		t.Fatalf("retransmissions went to %v, want primary, primary, alternate, ...", dataTo)
+	}
+	var unreachable bool
+	for _, ev := range tp.events {
+		if pc, ok := ev.(PeerAddrChange); ok && pc.State == AddrUnreachable && pc.Addr == tp.addr {
+			unreachable = true
+		}
+	}
+	if !unreachable {
+		t.Fatalf("no ADDR_UNREACHABLE for the primary: %v", tp.events)
+	}
+}

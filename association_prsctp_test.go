@@ -167,3 +167,121 @@ func TestHandleForwardTSN(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
+
+// TestForwardTSNWorkBounded: a FORWARD TSN listing one stream hundreds of
+// times scans that stream's buffered fragments once (at the highest SSN
+// listed), and entries behind the stream's next SSN scan nothing (RFC 3758
+// §3.6; hostile input must not cost entries × fragments).
+func TestForwardTSNWorkBounded(t *testing.T) {
+	d := newTestDataState(testDataConfig(), dataT0)
+	const nfrags = 3000
+	// TSN 5000 and 5001 (stream 0 SSN 0 and 1) are missing: SSN 2..3001
+	// stay buffered, also after SSN 0 is skipped.
+	for i := 0; i < nfrags; i++ {
+		if v := d.handleData(dataT0, dataIn(5002+uint32(i), 0, uint16(2+i), "x")); v != dataOK {
+			t.Fatalf("fragment %d: verdict %v", i, v)
+		}
+	}
+	d.endOfPacket(dataT0)
+	if got := readAll(t, d); len(got) != 0 {
+		t.Fatalf("delivered %d before FORWARD TSN", len(got))
+	}
+	entries := make([]chunk.ForwardTSNStream, 360)
+	for i := range entries {
+		entries[i] = chunk.ForwardTSNStream{Stream: 0, SSN: 0}
+	}
+	d.handleForwardTSN(dataT0, &chunk.ForwardTSN{NewCumTSN: 5000, Streams: entries})
+	if d.fwdScanned > nfrags {
+		t.Fatalf("scanned %d fragments for %d entries on one stream with %d buffered, want ≤ %d", d.fwdScanned, len(entries), nfrags, nfrags)
+	}
+	if _, ok := d.readMessage(); ok {
+		t.Fatal("delivered past the missing SSN 1")
+	}
+	// SSN 1 arrives: everything is delivered.
+	recvPacket(t, d, dataT0, dataIn(5001, 0, 1, "x"))
+	n := 0
+	for ; n <= nfrags+1; n++ {
+		if _, ok := d.readMessage(); !ok {
+			break
+		}
+	}
+	if n != nfrags+1 || d.cumTSNAck() != 5001+nfrags {
+		t.Fatalf("delivered %d, cum %d", n, d.cumTSNAck())
+	}
+	// Entries behind the next SSN scan nothing.
+	scanned := d.fwdScanned
+	d.handleForwardTSN(dataT0, &chunk.ForwardTSN{NewCumTSN: 5001 + nfrags, Streams: entries})
+	if d.fwdScanned != scanned {
+		t.Fatalf("stale entries scanned %d fragments", d.fwdScanned-scanned)
+	}
+	// Several SSNs for one stream: the highest wins, in any order.
+	recvPacket(t, d, dataT0,
+		fragIn(5000+nfrags+2, 1, 2, true, false, false, "p2"),
+		dataIn(5000+nfrags+4, 1, 3, "s3"),
+	)
+	d.handleForwardTSN(dataT0, &chunk.ForwardTSN{NewCumTSN: 5001 + nfrags + 3, Streams: []chunk.ForwardTSNStream{
+		{Stream: 1, SSN: 0}, {Stream: 1, SSN: 2}, {Stream: 1, SSN: 1},
+	}})
+	if got, want := readAll(t, d), []string{"1/3:s3"}; !eqStrings(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if d.stats().bufferedBytes != 0 {
+		t.Fatalf("buffered %d", d.stats().bufferedBytes)
+	}
+}
+
+func TestPRSCTPAbandonSendFailed(t *testing.T) {
+	tp := newTestPeer(t)
+	cfg := testAssocConfig()
+	cfg.prSCTP = true
+	init := tp.startConnect(cfg)
+	if _, ok := findParam(t, init.Params, chunk.ParamForwardTSNSupported); !ok {
+		t.Fatal("INIT lacks Forward-TSN-Supported with PR-SCTP on")
+	}
+	tp.answerInit(chunk.AppendParam(nil, chunk.ParamForwardTSNSupported, nil))
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	if err := tp.assoc.send(tp.now, outMessage{stream: 1, ppid: 3, context: 42, ttl: 100 * time.Millisecond, data: []byte("ephemeral")}); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	d := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeData).chunks[0], &chunk.Data{})
+	// No SACK: T3 expires after the lifetime, the message is abandoned.
+	var fwd *chunk.ForwardTSN
+	for i := 0; i < 5 && fwd == nil; i++ {
+		tp.advanceToTimer()
+		for _, p := range tp.sent {
+			for _, c := range p.chunks {
+				if c.Type == chunk.TypeForwardTSN {
+					fwd = decodeAs(t, c, &chunk.ForwardTSN{})
+				}
+			}
+		}
+		tp.sent = nil
+	}
+	if fwd == nil || fwd.NewCumTSN != d.TSN {
+		t.Fatalf("FORWARD TSN %+v, want new cum TSN %d", fwd, d.TSN)
+	}
+	ev := tp.wantEvent(SendFailed{}).(SendFailed)
+	if ev.Stream != 1 || ev.PPID != 3 || ev.Context != 42 || ev.Err != ErrMessageAbandoned {
+		t.Fatalf("event %+v", ev)
+	}
+}
+
+func TestForwardTSNReceivedWithPRSCTP(t *testing.T) {
+	tp := newTestPeer(t)
+	cfg := testAssocConfig()
+	cfg.prSCTP = true
+	tp.listen(cfg)
+	ack := tp.initAndGetCookie(chunk.AppendParam(nil, chunk.ParamForwardTSNSupported, nil))
+	tp.epTag = ack.InitiateTag
+	tp.write(tp.epTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
+	// The peer abandoned TSNs 1000–1002 and moves the cumulative point.
+	tp.write(tp.epTag, &chunk.ForwardTSN{NewCumTSN: 1002})
+	tp.advance(time.Second)
+	p := tp.wantPacket(tp.peerTag, chunk.TypeSack)
+	if s := decodeAs(t, p.chunks[0], &chunk.Sack{}); s.CumTSNAck != 1002 {
+		t.Fatalf("SACK cum %d, want 1002", s.CumTSNAck)
+	}
+}

@@ -8,24 +8,16 @@ import (
 	"github.com/usctp/sctp/chunk"
 )
 
-// sendFailedPair establishes an association over pairNet, then cuts the
+// sendFailedPair establishes an association on a back-to-back endpointPair, then cuts the
 // network and queues three messages: a (3000 B, sent whole), b (3000 B,
 // cut into chunks but only its first fragment fits the initial cwnd of
 // RFC 9260 §7.2.1) and c (never sent).
-func sendFailedPair(t *testing.T, cfg assocConfig) (pn *pairNet, client, server *association, msgs [3][]byte) {
+func sendFailedPair(t *testing.T, cfg assocConfig) (pn *endpointPair, client, server *association, msgs [3][]byte) {
 	t.Helper()
-	pn = newPairNet(t)
-	if err := pn.eps[0].listen(7, cfg); err != nil {
-		t.Fatal(err)
-	}
-	client, err := pn.eps[1].connect(pn.now, 0, pn.addrs[0], 7, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pn.runUntil("handshake", func() bool { return client.currentState() == stateEstablished && pn.accepted() != nil })
-	server = pn.accepted()
+	pn = newBackToBack(t)
+	client, server = pn.connect(cfg)
 	// One message that is acknowledged: never reported.
-	if err := client.send(pn.now, outMessage{stream: 0, ppid: 1, data: []byte("delivered")}); err != nil {
+	if err := client.send(pn.now(), outMessage{stream: 0, ppid: 1, data: []byte("delivered")}); err != nil {
 		t.Fatal(err)
 	}
 	pn.runUntil("first message acknowledged", func() bool { return client.data.idle() })
@@ -34,7 +26,7 @@ func sendFailedPair(t *testing.T, cfg assocConfig) (pn *pairNet, client, server 
 	for i := range msgs {
 		size := []int{3000, 3000, 100}[i]
 		msgs[i] = bytes.Repeat([]byte{byte('a' + i)}, size)
-		if err := client.send(pn.now, outMessage{stream: uint16(1 + i), ppid: uint32(10 + i), context: uint32(100 + i), data: msgs[i]}); err != nil {
+		if err := client.send(pn.now(), outMessage{stream: uint16(1 + i), ppid: uint32(10 + i), context: uint32(100 + i), data: msgs[i]}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -89,7 +81,7 @@ func checkSendFailed(t *testing.T, evs []Event, msgs [3][]byte, wantErr error, t
 // queued when the user aborts (RFC 9260 §9.1) come back as SEND_FAILED.
 func TestSendFailedOnUserAbort(t *testing.T) {
 	pn, client, _, msgs := sendFailedPair(t, assocConfig{outStreams: 4, maxInStreams: 4, mtu: 1200})
-	client.abort(pn.now, "bye")
+	client.abort(pn.now(), "bye")
 	pn.flush()
 	checkSendFailed(t, pn.events[1], msgs, ErrAborted, CommLost)
 	if !client.data.idle() {
@@ -102,7 +94,7 @@ func TestSendFailedOnUserAbort(t *testing.T) {
 func TestSendFailedOnPeerAbort(t *testing.T) {
 	pn, _, server, msgs := sendFailedPair(t, assocConfig{outStreams: 4, maxInStreams: 4, mtu: 1200})
 	pn.drop = nil
-	server.abort(pn.now, "go away")
+	server.abort(pn.now(), "go away")
 	// The server's ABORT goes out first (queued special packet).
 	pn.flush()
 	checkSendFailed(t, pn.events[1], msgs, ErrAborted, CommLost)

@@ -10,6 +10,7 @@ import (
 // shutdown starts a graceful shutdown (RFC 9260 §9.2): SHUTDOWN-PENDING
 // until all outstanding data is acknowledged, then SHUTDOWN.
 func (a *association) shutdown(now time.Time) {
+	a.ep.poke(a) // user operation: may queue output, move the deadline
 	switch a.state {
 	case stateCookieWait:
 		// No peer state exists yet: delete the TCB.

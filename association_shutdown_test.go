@@ -16,9 +16,7 @@ func TestShutdownWaitsForOutstanding(t *testing.T) {
 	tp.assoc.shutdown(tp.now)
 	tp.collect()
 	tp.wantIdle()
-	if tp.assoc.currentState() != stateShutdownPending {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateShutdownPending)
 	if err := tp.assoc.send(tp.now, outMessage{data: []byte("x")}); err != ErrShuttingDown {
 		t.Fatalf("send while shutting down: %v", err)
 	}
@@ -27,9 +25,7 @@ func TestShutdownWaitsForOutstanding(t *testing.T) {
 	if s := decodeAs(t, p.chunks[0], &chunk.Shutdown{}); s.CumTSNAck != tp.peerTSN-1 {
 		t.Fatalf("SHUTDOWN cum ack %d", s.CumTSNAck)
 	}
-	if tp.assoc.currentState() != stateShutdownSent {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateShutdownSent)
 	tp.write(tp.epTag, &chunk.ShutdownAck{})
 	p = tp.wantPacket(tp.peerTag, chunk.TypeShutdownComplete)
 	if decodeAs(t, p.chunks[0], &chunk.ShutdownComplete{}).T {
@@ -46,9 +42,7 @@ func TestT2ShutdownRetransmitAndGuard(t *testing.T) {
 	cfg := testAssocConfig()
 	cfg.maxRetrans = 20
 	tp.connectHandshake(cfg)
-	tp.assoc.shutdown(tp.now)
-	tp.collect()
-	tp.wantPacket(tp.peerTag, chunk.TypeShutdown, chunk.TypeSack)
+	tp.shutdownSent()
 	if got := tp.advanceToTimer(); got != time.Second {
 		t.Fatalf("T2 after %v", got)
 	}
@@ -85,37 +79,27 @@ func TestShutdownReceived(t *testing.T) {
 	tp.write(tp.epTag, &chunk.Shutdown{CumTSNAck: d.TSN - 1})
 	tp.wantEvent(ShutdownEvent{})
 	tp.wantIdle()
-	if tp.assoc.currentState() != stateShutdownReceived {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateShutdownReceived)
 	// The SHUTDOWN's cumulative ack completes it: SHUTDOWN ACK.
 	tp.write(tp.epTag, &chunk.Shutdown{CumTSNAck: d.TSN})
 	tp.wantPacket(tp.peerTag, chunk.TypeShutdownAck)
-	if tp.assoc.currentState() != stateShutdownAckSent {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateShutdownAckSent)
 	// T2 retransmits SHUTDOWN ACK.
 	tp.advanceToTimer()
 	tp.wantPacket(tp.peerTag, chunk.TypeShutdownAck)
 	tp.write(tp.epTag, &chunk.ShutdownComplete{})
 	tp.wantEvent(AssocChange{State: ShutdownComp})
-	if tp.assoc.currentState() != stateClosed {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateClosed)
 }
 
 func TestShutdownCrossed(t *testing.T) {
 	tp := newTestPeer(t)
 	tp.connectHandshake(testAssocConfig())
-	tp.assoc.shutdown(tp.now)
-	tp.collect()
-	tp.wantPacket(tp.peerTag, chunk.TypeShutdown, chunk.TypeSack)
+	tp.shutdownSent()
 	// The peer's SHUTDOWN crosses ours.
 	tp.write(tp.epTag, &chunk.Shutdown{CumTSNAck: tp.assoc.localInitialTSN - 1})
 	tp.wantPacket(tp.peerTag, chunk.TypeShutdownAck)
-	if tp.assoc.currentState() != stateShutdownAckSent {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateShutdownAckSent)
 	// And its SHUTDOWN ACK crosses ours: SHUTDOWN COMPLETE, CLOSED.
 	tp.write(tp.epTag, &chunk.ShutdownAck{})
 	tp.wantPacket(tp.peerTag, chunk.TypeShutdownComplete)
@@ -125,9 +109,7 @@ func TestShutdownCrossed(t *testing.T) {
 func TestDataInShutdownSentGetsShutdownAndSack(t *testing.T) {
 	tp := newTestPeer(t)
 	tp.connectHandshake(testAssocConfig())
-	tp.assoc.shutdown(tp.now)
-	tp.collect()
-	tp.wantPacket(tp.peerTag, chunk.TypeShutdown, chunk.TypeSack)
+	tp.shutdownSent()
 	tp.now = tp.now.Add(500 * time.Millisecond)
 	d := tp.data(0, "late")
 	tp.write(tp.epTag, d)
@@ -152,9 +134,7 @@ func TestInitInShutdownAckSentRetransmitsShutdownAck(t *testing.T) {
 	tp.write(0, &chunk.Init{InitiateTag: 0x5151, ARwnd: 100000, OutStreams: 2, InStreams: 2, InitialTSN: 9})
 	tp.wantPacket(tp.peerTag, chunk.TypeShutdownAck)
 	tp.wantIdle()
-	if tp.assoc.currentState() != stateShutdownAckSent {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateShutdownAckSent)
 }
 
 func TestShutdownInCookieStates(t *testing.T) {
@@ -172,7 +152,5 @@ func TestShutdownInCookieStates(t *testing.T) {
 	tp.assoc.shutdown(tp.now)
 	tp.collect()
 	tp.wantPacket(tp.peerTag, chunk.TypeAbort)
-	if tp.assoc.currentState() != stateClosed {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateClosed)
 }

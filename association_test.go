@@ -2,7 +2,6 @@ package sctp
 
 import (
 	"encoding/binary"
-	"net/netip"
 	"testing"
 	"time"
 
@@ -86,9 +85,7 @@ func TestInvalidStreamErrorCause1(t *testing.T) {
 	if s := decodeAs(t, p.chunks[1], &chunk.Sack{}); s.CumTSNAck != d.TSN {
 		t.Fatalf("SACK cum ack %d, want %d", s.CumTSNAck, d.TSN)
 	}
-	if tp.assoc.currentState() != stateEstablished {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateEstablished)
 }
 
 func TestEmptyDataAbortCause9(t *testing.T) {
@@ -102,9 +99,7 @@ func TestEmptyDataAbortCause9(t *testing.T) {
 		t.Fatalf("cause 9 info %x, want TSN %d", c.Info, d.TSN)
 	}
 	tp.wantEvent(AssocChange{State: CommLost})
-	if tp.assoc.currentState() != stateClosed {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateClosed)
 }
 
 func TestSackBeyondSentAbortCause13(t *testing.T) {
@@ -141,40 +136,6 @@ func TestDataExchangeAndSenderDry(t *testing.T) {
 	st := tp.assoc.stats()
 	if st.SacksIn != 1 || st.SacksOut != 1 || st.DataChunksIn != 2 || st.DataChunksOut != 1 {
 		t.Fatalf("stats %+v", st)
-	}
-}
-
-func TestHeartbeatAnswered(t *testing.T) {
-	tp := newTestPeer(t)
-	tp.acceptHandshake(testAssocConfig())
-	tp.write(tp.epTag, &chunk.Heartbeat{Info: []byte("opaque-info")})
-	p := tp.wantPacket(tp.peerTag, chunk.TypeHeartbeatAck)
-	if got := decodeAs(t, p.chunks[0], &chunk.HeartbeatAck{}).Info; string(got) != "opaque-info" {
-		t.Fatalf("info %q", got)
-	}
-}
-
-func TestHeartbeatIdlePathAndRTT(t *testing.T) {
-	tp := newTestPeer(t)
-	cfg := testAssocConfig()
-	cfg.hbDisabled = false
-	tp.acceptHandshake(cfg)
-	// HB.interval (30 s) + RTO after establishment.
-	step := tp.advanceToTimer()
-	if step < 30*time.Second || step > 32*time.Second {
-		t.Fatalf("first HEARTBEAT after %v", step)
-	}
-	p := tp.wantPacket(tp.peerTag, chunk.TypeHeartbeat)
-	info := decodeAs(t, p.chunks[0], &chunk.Heartbeat{}).Info
-	tp.now = tp.now.Add(80 * time.Millisecond)
-	tp.write(tp.epTag, &chunk.HeartbeatAck{Info: info})
-	if srtt := tp.assoc.stats().SRTT; srtt != 80*time.Millisecond {
-		t.Fatalf("SRTT %v after an 80 ms HEARTBEAT RTT", srtt)
-	}
-	// A forged HEARTBEAT ACK is ignored.
-	tp.write(tp.epTag, &chunk.HeartbeatAck{Info: []byte("forged-forged-forged")})
-	if srtt := tp.assoc.stats().SRTT; srtt != 80*time.Millisecond {
-		t.Fatalf("SRTT changed by forged ack")
 	}
 }
 
@@ -253,114 +214,6 @@ func TestAdaptationIndicationEvent(t *testing.T) {
 	}
 }
 
-func TestPRSCTPAbandonSendFailed(t *testing.T) {
-	tp := newTestPeer(t)
-	cfg := testAssocConfig()
-	cfg.prSCTP = true
-	init := tp.startConnect(cfg)
-	if _, ok := findParam(t, init.Params, chunk.ParamForwardTSNSupported); !ok {
-		t.Fatal("INIT lacks Forward-TSN-Supported with PR-SCTP on")
-	}
-	tp.answerInit(chunk.AppendParam(nil, chunk.ParamForwardTSNSupported, nil))
-	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
-	tp.write(tp.epTag, &chunk.CookieAck{})
-	if err := tp.assoc.send(tp.now, outMessage{stream: 1, ppid: 3, context: 42, ttl: 100 * time.Millisecond, data: []byte("ephemeral")}); err != nil {
-		t.Fatal(err)
-	}
-	tp.collect()
-	d := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeData).chunks[0], &chunk.Data{})
-	// No SACK: T3 expires after the lifetime, the message is abandoned.
-	var fwd *chunk.ForwardTSN
-	for i := 0; i < 5 && fwd == nil; i++ {
-		tp.advanceToTimer()
-		for _, p := range tp.sent {
-			for _, c := range p.chunks {
-				if c.Type == chunk.TypeForwardTSN {
-					fwd = decodeAs(t, c, &chunk.ForwardTSN{})
-				}
-			}
-		}
-		tp.sent = nil
-	}
-	if fwd == nil || fwd.NewCumTSN != d.TSN {
-		t.Fatalf("FORWARD TSN %+v, want new cum TSN %d", fwd, d.TSN)
-	}
-	ev := tp.wantEvent(SendFailed{}).(SendFailed)
-	if ev.Stream != 1 || ev.PPID != 3 || ev.Context != 42 || ev.Err != ErrMessageAbandoned {
-		t.Fatalf("event %+v", ev)
-	}
-}
-
-func TestForwardTSNReceivedWithPRSCTP(t *testing.T) {
-	tp := newTestPeer(t)
-	cfg := testAssocConfig()
-	cfg.prSCTP = true
-	tp.listen(cfg)
-	ack := tp.initAndGetCookie(chunk.AppendParam(nil, chunk.ParamForwardTSNSupported, nil))
-	tp.epTag = ack.InitiateTag
-	tp.write(tp.epTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
-	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
-	// The peer abandoned TSNs 1000–1002 and moves the cumulative point.
-	tp.write(tp.epTag, &chunk.ForwardTSN{NewCumTSN: 1002})
-	tp.advance(time.Second)
-	p := tp.wantPacket(tp.peerTag, chunk.TypeSack)
-	if s := decodeAs(t, p.chunks[0], &chunk.Sack{}); s.CumTSNAck != 1002 {
-		t.Fatalf("SACK cum %d, want 1002", s.CumTSNAck)
-	}
-}
-
-func TestFailoverToAlternatePath(t *testing.T) {
-	tp := newTestPeer(t)
-	cfg := testAssocConfig()
-	cfg.pathMaxRetrans = 2
-	cfg.maxRetrans = 20
-	tp.startConnect(cfg)
-	alt := netip.MustParseAddrPort("192.0.2.2:9899")
-	v4 := alt.Addr().As4()
-	tp.answerInit(chunk.AppendParam(nil, chunk.ParamIPv4Addr, v4[:]))
-	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
-	tp.write(tp.epTag, &chunk.CookieAck{})
-	// The alternate address is probed and confirmed.
-	tp.advance(0)
-	p := tp.wantPacket(tp.peerTag, chunk.TypeHeartbeat)
-	if p.to != alt {
-		t.Fatalf("probe to %v", p.to)
-	}
-	tp.writeFrom(alt, tp.epTag, &chunk.HeartbeatAck{Info: decodeAs(t, p.chunks[0], &chunk.Heartbeat{}).Info})
-	tp.assoc.send(tp.now, outMessage{data: []byte("important")})
-	tp.collect()
-	if p := tp.wantPacket(tp.peerTag, chunk.TypeData); p.to != tp.addr {
-		t.Fatalf("DATA to %v, want the primary", p.to)
-	}
-	// The primary is dead: T3 expiries strike it until it is inactive;
-	// then the retransmission goes to the alternate.
-	var dataTo []netip.AddrPort
-	for i := 0; i < 8; i++ {
-		tp.advanceToTimer()
-		for _, p := range tp.sent {
-			if p.types()[0] == chunk.TypeData {
-				dataTo = append(dataTo, p.to)
-			}
-		}
-		tp.sent = nil
-	}
-	// Path.Max.Retrans = 2: the third T3 expiry makes the primary
-	// inactive, so the third retransmission goes to the alternate. (It
-	// later fails too in this test, and traffic returns to the primary.)
-	if len(dataTo) < 3 || dataTo[0] != tp.addr || dataTo[1] != tp.addr || dataTo[2] != alt {
-		t.Fatalf("retransmissions went to %v, want primary, primary, alternate, ...", dataTo)
-	}
-	var unreachable bool
-	for _, ev := range tp.events {
-		if pc, ok := ev.(PeerAddrChange); ok && pc.State == AddrUnreachable && pc.Addr == tp.addr {
-			unreachable = true
-		}
-	}
-	if !unreachable {
-		t.Fatalf("no ADDR_UNREACHABLE for the primary: %v", tp.events)
-	}
-}
-
 func TestSackPiggybacksOnData(t *testing.T) {
 	tp := newTestPeer(t)
 	tp.connectHandshake(testAssocConfig())
@@ -382,5 +235,71 @@ func TestSackPiggybacksOnData(t *testing.T) {
 		if p.types()[0] == chunk.TypeSack {
 			t.Fatalf("extra SACK %v", p)
 		}
+	}
+}
+
+// TestPartialDeliveryAbortedEvent: when the sender abandons (PR-SCTP) a
+// message whose partial delivery started, the association emits a
+// PartialDelivery event (RFC 6458 §6.1.7 SCTP_PARTIAL_DELIVERY_ABORTED)
+// along with the aborted marker for the runtime.
+func TestPartialDeliveryAbortedEvent(t *testing.T) {
+	pn := newBackToBack(t)
+	_, server := pn.connect(assocConfig{outStreams: 2, maxInStreams: 2, mtu: 1200, rwnd: 4300, prSCTP: true})
+	pn.events = [2][]Event{}
+	// Fragments of one message on stream 1 fill the 4300-byte window;
+	// the rest never comes.
+	d := server.data
+	tsn := d.cumTSNAck() + 1
+	frag := make([]byte, 1000)
+	for i := range 4 {
+		c := chunk.Data{TSN: tsn + uint32(i), Stream: 1, SSN: 0, PPID: 5, Beginning: i == 0, UserData: frag}
+		if v := d.handleData(pn.now(), &c); v != dataOK {
+			t.Fatalf("fragment %d: %v", i, v)
+		}
+	}
+	d.endOfPacket(pn.now())
+	pieces := 0
+	for {
+		m, ok := server.readMessage()
+		if !ok {
+			break
+		}
+		if !m.partial {
+			t.Fatalf("want pieces of a partial delivery, got %+v", m)
+		}
+		pieces++
+	}
+	if pieces == 0 {
+		t.Fatal("no partial delivery started")
+	}
+	d.handleForwardTSN(pn.now(), &chunk.ForwardTSN{NewCumTSN: tsn + 5, Streams: []chunk.ForwardTSNStream{{Stream: 1, SSN: 0}}})
+	m, ok := server.readMessage()
+	if !ok || !m.aborted {
+		t.Fatalf("want the aborted marker, got %+v %v", m, ok)
+	}
+	var pd []PartialDelivery
+	for {
+		ev, ok := pn.eps[0].pollEvent()
+		if !ok {
+			break
+		}
+		if e, ok := ev.(PartialDelivery); ok {
+			pd = append(pd, e)
+		}
+	}
+	if len(pd) != 1 || pd[0].ID != server.id() || pd[0].Stream != 1 || pd[0].Seq != 0 {
+		t.Fatalf("PartialDelivery events %+v, want one for stream 1 SSN 0", pd)
+	}
+}
+
+func TestStateString(t *testing.T) {
+	want := []string{"CLOSED", "COOKIE-WAIT", "COOKIE-ECHOED", "ESTABLISHED", "SHUTDOWN-PENDING", "SHUTDOWN-SENT", "SHUTDOWN-RECEIVED", "SHUTDOWN-ACK-SENT"}
+	for i, w := range want {
+		if got := protoState(i).String(); got != w {
+			t.Errorf("State(%d) = %q, want %q", i, got, w)
+		}
+	}
+	if got := protoState(99).String(); got != "State(99)" {
+		t.Errorf("State(99) = %q", got)
 	}
 }

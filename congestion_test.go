@@ -27,29 +27,22 @@ func TestRenoInitialWindow(t *testing.T) {
 
 func TestRenoSlowStart(t *testing.T) {
 	c := newRenoController(1200, 100000)
-	// Fully utilized, cum advanced: + min(acked, MTU).
-	c.onAck(500, 4380, 3880, true, false)
-	if c.cwnd != 4880 {
-		t.Fatalf("cwnd %d, want 4880", c.cwnd)
-	}
-	c.onAck(3000, 4880, 1880, true, false)
-	if c.cwnd != 6080 {
-		t.Fatalf("cwnd %d, want +1 MTU = 6080", c.cwnd)
-	}
-	// Not fully utilized: no growth.
-	c.onAck(1000, 3000, 2000, true, false)
-	if c.cwnd != 6080 {
-		t.Fatalf("cwnd grew while under-utilized: %d", c.cwnd)
-	}
-	// Cum ack not advanced (gap acks only): no growth.
-	c.onAck(1000, 7000, 6000, false, false)
-	if c.cwnd != 6080 {
-		t.Fatalf("cwnd grew without cum advance: %d", c.cwnd)
-	}
-	// In fast recovery: no growth.
-	c.onAck(1000, 7000, 6000, true, true)
-	if c.cwnd != 6080 {
-		t.Fatalf("cwnd grew in fast recovery: %d", c.cwnd)
+	for _, st := range []struct {
+		what                             string
+		acked, flightBefore, flightAfter int
+		cumAdvanced, inRecovery          bool
+		want                             int
+	}{
+		{"fully utilized, cum advanced: + min(acked, MTU)", 500, 4380, 3880, true, false, 4880},
+		{"fully utilized, cum advanced: +1 MTU", 3000, 4880, 1880, true, false, 6080},
+		{"not fully utilized: no growth", 1000, 3000, 2000, true, false, 6080},
+		{"cum ack not advanced (gap acks only): no growth", 1000, 7000, 6000, false, false, 6080},
+		{"in fast recovery: no growth", 1000, 7000, 6000, true, true, 6080},
+	} {
+		c.onAck(st.acked, st.flightBefore, st.flightAfter, st.cumAdvanced, st.inRecovery)
+		if c.cwnd != st.want {
+			t.Fatalf("%s: cwnd %d, want %d", st.what, c.cwnd, st.want)
+		}
 	}
 }
 

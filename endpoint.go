@@ -12,7 +12,7 @@ import (
 	"github.com/usctp/sctp/chunk"
 )
 
-// endpointConfig configures an endpointCore.
+// endpointConfig configures an endpoint.
 type endpointConfig struct {
 	// rand is the source of verification tags, initial TSNs and cookie
 	// secrets; nil means crypto/rand. Tests inject a seeded source.
@@ -32,11 +32,6 @@ type endpointConfig struct {
 	// noOOTBAbort suppresses the ABORT of RFC 9260 §8.4 rule 8 (like
 	// usrsctp's blackhole sysctl); SHUTDOWN COMPLETE (rule 5) still goes.
 	noOOTBAbort bool
-	// trackActivity makes the core keep lists of touched and active
-	// associations and a deadline heap (endpoint_active.go), so per-pass
-	// work is O(active associations). The caller must then report every
-	// state method it calls on an association itself with poke.
-	trackActivity bool
 }
 
 // assocKey finds an association from a packet: our SCTP port, the peer's
@@ -63,9 +58,9 @@ type endpoint struct {
 	byTag      map[uint32]*association // by our verification tag
 	ports      map[uint16]int          // associations per local SCTP port (dropOOTB)
 	list       []*association
-	rr         int
 	last       *association // association of the last datagram (for appendSackDue)
-	// Activity tracking (cfg.trackActivity, endpoint_active.go).
+	// Activity tracking (endpoint_active.go): per-pass work is
+	// O(active associations).
 	touched []*association
 	active  []*association
 	arr     int // round robin over active
@@ -188,7 +183,6 @@ func (e *endpoint) listen(port uint16, cfg assocConfig) error {
 func (e *endpoint) closeAll(now time.Time, reason string) {
 	clear(e.listeners)
 	for _, a := range e.list {
-		e.poke(a)
 		a.abort(now, reason)
 	}
 	e.reap()
@@ -387,37 +381,6 @@ func (e *endpoint) handleDatagram(now time.Time, from netip.AddrPort, b []byte) 
 	e.reap()
 }
 
-// handleTimeout runs the expired timers of every association.
-func (e *endpoint) handleTimeout(now time.Time) {
-	if e.cfg.trackActivity {
-		e.trackedTimeout(now)
-		return
-	}
-	for i := 0; i < len(e.list); i++ {
-		a := e.list[i]
-		if d := a.deadline(); !d.IsZero() && !now.Before(d) {
-			e.touch(a)
-			a.handleTimeout(now)
-		}
-	}
-	e.reap()
-}
-
-// deadline returns the earliest deadline over all associations; zero if
-// none.
-func (e *endpoint) deadline() time.Time {
-	if e.cfg.trackActivity {
-		return e.trackedDeadline()
-	}
-	var d time.Time
-	for _, a := range e.list {
-		if t := a.deadline(); !t.IsZero() && (d.IsZero() || t.Before(d)) {
-			d = t
-		}
-	}
-	return d
-}
-
 // appendDatagram appends the next datagram to send (one whole SCTP
 // packet with its CRC32c) to b and returns it with its destination
 // (peer IP and remote UDP encapsulation port). ok is false when nothing
@@ -434,18 +397,7 @@ func (e *endpoint) appendDatagram(now time.Time, b []byte) (pkt []byte, to netip
 		finalizePacket(b[start:])
 		return b, p.to, true
 	}
-	if e.cfg.trackActivity {
-		return e.trackedAppend(now, b)
-	}
-	n := len(e.list)
-	for i := 0; i < n; i++ {
-		a := e.list[(e.rr+i)%n]
-		if pkt, to, ok := a.appendPacket(now, b); ok {
-			e.rr = (e.rr + i + 1) % n
-			return pkt, to, true
-		}
-	}
-	return b, netip.AddrPort{}, false
+	return e.appendActive(now, b)
 }
 
 // appendSackDue is appendDatagram restricted to the association that

@@ -5,9 +5,8 @@ import (
 	"time"
 )
 
-// Activity tracking (endpointConfig.trackActivity, set by the runtime
-// Endpoint): instead of visiting every association on every loop pass,
-// the core keeps
+// Activity tracking: instead of visiting every association on every
+// pass, the endpoint keeps
 //
 //   - touched: associations that handled a datagram or timeout (or were
 //     created) since the runtime last took the list (takeTouched);
@@ -17,9 +16,11 @@ import (
 //     only for associations whose state may have changed.
 //
 // An association's output and deadline only change when one of its state
-// methods runs: on input and timeouts (the core marks those) or on a user
-// operation, which the runtime reports with poke. Sans-IO callers that use
-// associations directly leave tracking off and get the full scans.
+// methods runs: on input and timeouts (the endpoint marks those) or on a
+// user operation (send, shutdown, abort, readMessage, ...), whose entry
+// point in association.go marks the association itself with poke. Code
+// that changes association state any other way (an option setter writing
+// fields) must call poke.
 
 // assocTrack is the per-association bookkeeping of activity tracking.
 type assocTrack struct {
@@ -33,9 +34,6 @@ type assocTrack struct {
 
 // touch records that a handled input or a timeout, or was created.
 func (e *endpoint) touch(a *association) {
-	if !e.cfg.trackActivity {
-		return
-	}
 	if !a.tr.touched {
 		a.tr.touched = true
 		e.touched = append(e.touched, a)
@@ -46,7 +44,7 @@ func (e *endpoint) touch(a *association) {
 // poke records that a's state may have changed (a user operation ran on
 // it): it may have output and its deadline may have moved.
 func (e *endpoint) poke(a *association) {
-	if !e.cfg.trackActivity || a.tr.reaped {
+	if a.tr.reaped {
 		return
 	}
 	if !a.tr.active {
@@ -118,8 +116,9 @@ func (e *endpoint) refreshDeadlines() {
 	e.dlDirty = e.dlDirty[:0]
 }
 
-// trackedDeadline is deadline with tracking: O(dirty · log n).
-func (e *endpoint) trackedDeadline() time.Time {
+// deadline returns the earliest deadline over all associations; zero if
+// none. O(dirty · log n).
+func (e *endpoint) deadline() time.Time {
 	e.refreshDeadlines()
 	if len(e.dlHeap) == 0 {
 		return time.Time{}
@@ -127,9 +126,9 @@ func (e *endpoint) trackedDeadline() time.Time {
 	return e.dlHeap[0].tr.hdl
 }
 
-// trackedTimeout is handleTimeout with tracking: only associations whose
+// handleTimeout runs the expired timers: only associations whose
 // deadline has passed are visited.
-func (e *endpoint) trackedTimeout(now time.Time) {
+func (e *endpoint) handleTimeout(now time.Time) {
 	e.refreshDeadlines()
 	exp := e.expired[:0]
 	for len(e.dlHeap) > 0 && !now.Before(e.dlHeap[0].tr.hdl) {
@@ -149,9 +148,9 @@ func (e *endpoint) trackedTimeout(now time.Time) {
 	e.reap()
 }
 
-// trackedAppend is the association part of appendDatagram with tracking:
-// round robin over the active associations only.
-func (e *endpoint) trackedAppend(now time.Time, b []byte) (pkt []byte, to netip.AddrPort, ok bool) {
+// appendActive is the association part of appendDatagram: round robin
+// over the active associations only.
+func (e *endpoint) appendActive(now time.Time, b []byte) (pkt []byte, to netip.AddrPort, ok bool) {
 	for len(e.active) > 0 {
 		i := e.arr % len(e.active)
 		a := e.active[i]

@@ -37,23 +37,10 @@ func TestEndpointIdleAssociationsNotVisited(t *testing.T) {
 		}
 		var idles []*assocHandle
 		for range idle {
-			h, err := a.connectWait(ctx, b.localAddr(), 7)
-			if err != nil {
-				t.Fatal(err)
-			}
+			h, _ := connectAccept(t, ctx, a, b, 7)
 			idles = append(idles, h)
-			if _, err := b.accept(ctx, 7); err != nil {
-				t.Fatal(err)
-			}
 		}
-		h, err := a.connectWait(ctx, b.localAddr(), 7)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := b.accept(ctx, 7)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h, srv := connectAccept(t, ctx, a, b, 7)
 		synctest.Wait()
 		check := func(e *runner) {
 			t.Helper()

@@ -3,9 +3,13 @@ package sctp
 import (
 	"flag"
 	"math/rand/v2"
+	"net/netip"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/usctp/sctp/chunk"
+	"github.com/usctp/sctp/internal/simnet"
 )
 
 var hostileTypes = []chunk.Type{
@@ -109,3 +113,85 @@ func FuzzEndpointCore(f *testing.F) {
 }
 
 const time63s = 63 * 1e9
+
+// TestHostileInitFlood sends 100,000 INITs (and 10,000 forged COOKIE ECHOs) from
+// random addresses and ports to a listening endpoint: no association may be
+// allocated and the heap must not grow (RFC 9260 §5.1.3: the listener is
+// stateless until a valid COOKIE ECHO).
+func TestHostileInitFlood(t *testing.T) {
+	const n = 100_000
+	sim := simnet.NewSim(1)
+	ep := newEndpointCore(endpointConfig{rand: simRand(99)})
+	if err := ep.listen(simServerPort, assocConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.AddNode(simServerAddr, &simEndpoint{t: t, ep: ep}); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	var pkt []byte
+	cookieBuf := make([]byte, 256)
+	flood := func(count int) {
+		for i := 0; i < count; i++ {
+			var from netip.AddrPort
+			if r.IntN(2) == 0 {
+				from = netip.AddrPortFrom(netip.AddrFrom4([4]byte{byte(1 + r.IntN(223)), byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32())}), uint16(1+r.IntN(65535)))
+			} else {
+				var a [16]byte
+				a[0] = 0x20
+				for j := 1; j < 16; j++ {
+					a[j] = byte(r.Uint32())
+				}
+				from = netip.AddrPortFrom(netip.AddrFrom16(a), uint16(1+r.IntN(65535)))
+			}
+			srcPort := uint16(1 + r.IntN(65535))
+			pkt = appendCommonHeader(pkt[:0], commonHeader{SrcPort: srcPort, DstPort: simServerPort})
+			init := chunk.Init{InitiateTag: r.Uint32() | 1, ARwnd: 65536, OutStreams: 10, InStreams: 10, InitialTSN: r.Uint32()}
+			pkt = init.AppendTo(pkt)
+			finalizePacket(pkt)
+			sim.Inject(from, simServerAddr, pkt)
+			if i%10 == 9 {
+				// Also a forged COOKIE ECHO with a random cookie and tag.
+				pkt = appendCommonHeader(pkt[:0], commonHeader{SrcPort: srcPort, DstPort: simServerPort, VerificationTag: r.Uint32()})
+				cookie := cookieBuf[:16+r.IntN(200)]
+				for j := range cookie {
+					cookie[j] = byte(r.Uint32())
+				}
+				pkt = (&chunk.CookieEcho{Cookie: cookie}).AppendTo(pkt)
+				finalizePacket(pkt)
+				sim.Inject(from, simServerAddr, pkt)
+			}
+		}
+		if err := sim.Run(nil, time.Hour, 10*count+100); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const batch = 1000
+	flood(batch) // warm up buffers and maps
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for sent := batch; sent < n; sent += batch {
+		flood(batch)
+		if a := ep.associations(); a != 0 {
+			t.Fatalf("%d associations after %d hostile packets", a, sent+batch)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	growth := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	es := ep.stats()
+	t.Logf("heap growth %d bytes; endpoint stats %+v; network %v", growth, es, sim.Stats())
+	if ep.associations() != 0 || len(ep.byID) != 0 || len(ep.assocs) != 0 {
+		t.Fatalf("associations allocated: %d", ep.associations())
+	}
+	if es.InitAcksSent != n {
+		t.Fatalf("%d INIT ACKs for %d INITs: the flood was not processed", es.InitAcksSent, n)
+	}
+	if es.CookiesRejected != n/10 {
+		t.Fatalf("%d of %d forged cookies rejected", es.CookiesRejected, n/10)
+	}
+	if growth > 256<<10 {
+		t.Fatalf("heap grew by %d bytes during the flood", growth)
+	}
+}

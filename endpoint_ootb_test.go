@@ -27,9 +27,7 @@ func TestOOTBShutdownAckInCookieWait(t *testing.T) {
 	if !decodeAs(t, p.chunks[0], &chunk.ShutdownComplete{}).T {
 		t.Fatal("no T bit")
 	}
-	if tp.assoc.currentState() != stateCookieWait {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateCookieWait)
 }
 
 func TestOOTBAbortDiscarded(t *testing.T) {
@@ -149,14 +147,10 @@ func TestAbortInCookieWait(t *testing.T) {
 	tp.startConnect(testAssocConfig())
 	// T=1 is not acceptable while the peer's tag is unknown.
 	tp.write(0, &chunk.Abort{T: true})
-	if tp.assoc.currentState() != stateCookieWait {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateCookieWait)
 	tp.write(tp.epTag, &chunk.Abort{})
 	tp.wantEvent(AssocChange{State: CantStartAssoc})
-	if tp.assoc.currentState() != stateClosed {
-		t.Fatalf("state %v", tp.assoc.currentState())
-	}
+	tp.wantState(stateClosed)
 }
 
 func TestShutdownCompleteTBit(t *testing.T) {

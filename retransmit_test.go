@@ -379,3 +379,59 @@ func TestRenegedChunkRetransmitted(t *testing.T) {
 		t.Fatal("not idle after all acked")
 	}
 }
+
+// BenchmarkSackManyGaps measures handleSack on 256 DATA chunks in flight:
+// a SACK reporting every other TSN in 128 gap blocks, then the SACK that
+// acknowledges everything. Only the two SACKs are timed; ns/op is per
+// pair of SACKs.
+func BenchmarkSackManyGaps(b *testing.B) {
+	const inFlight = 256
+	cfg := testDataConfig()
+	cfg.peerRwnd = 16 << 20
+	d := newTestDataState(cfg, dataT0)
+	d.cc.(*renoController).cwnd = 16 << 20
+	msg := payload(1000, 1)
+	pkt := make([]byte, 0, 2048)
+	gaps := chunk.Sack{ARwnd: 16 << 20, Gaps: make([]chunk.GapBlock, 0, inFlight/2)}
+	all := chunk.Sack{ARwnd: 16 << 20}
+	now := dataT0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		now = now.Add(time.Millisecond)
+		base := d.snd.nextTSN
+		for range inFlight {
+			if err := d.enqueue(now, outMessage{stream: 1, data: msg}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for {
+			pkt = d.appendData(now, pkt[:0], packetRoom(d))
+			if len(pkt) == 0 {
+				break
+			}
+		}
+		if got := d.snd.nextTSN - base; got != inFlight {
+			b.Fatalf("%d TSNs sent, want %d (cwnd/rwnd limited?)", got, inFlight)
+		}
+		gaps.CumTSNAck = base - 1
+		gaps.Gaps = gaps.Gaps[:0]
+		for k := uint16(0); k < inFlight/2; k++ {
+			gaps.Gaps = append(gaps.Gaps, chunk.GapBlock{Start: 2*k + 2, End: 2*k + 2})
+		}
+		all.CumTSNAck = base + inFlight - 1
+		b.StartTimer()
+		if err := d.handleSack(now, &gaps); err != nil {
+			b.Fatal(err)
+		}
+		if err := d.handleSack(now, &all); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(inFlight/2, "gaps/SACK")
+	if !d.idle() {
+		b.Fatalf("not idle after the final SACK: %+v", d.stats())
+	}
+}

@@ -174,7 +174,6 @@ func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 			rand:          cfg.Rand,
 			loggerFactory: cfg.LoggerFactory,
 			noOOTBAbort:   cfg.NoOOTBAbort,
-			trackActivity: true,
 		}),
 		wake:      make(chan struct{}, 1),
 		rx:        make(chan *rxBatch, 4),
@@ -379,9 +378,6 @@ func (e *runner) sendPending(now time.Time, h *assocHandle) {
 	h.pendSpare = nil
 	h.mu.Unlock()
 	live := h.a != nil && e.handles[h.id] == h
-	if live {
-		e.core.poke(h.a)
-	}
 	charge := 0
 	for i := range batch {
 		m := &batch[i]
@@ -539,9 +535,6 @@ func (e *runner) afterEvent(now time.Time) {
 		}
 		e.visits++
 		e.drain(now, h, false)
-		if h.a != nil {
-			e.core.poke(h.a) // reading may reopen the window (SACK)
-		}
 		h.publish()
 		if h.sendBlocked && progressed {
 			h.sendBlocked = false
@@ -575,7 +568,6 @@ func (e *runner) dispatch(now time.Time, ev Event) {
 		if q == nil || !q.push(h) {
 			// No Accept can ever take it: refuse the association.
 			h.pushEvent(ev, e.cfg.RecvQueueBytes)
-			e.core.poke(a)
 			a.abort(now, errBacklogFull.Error())
 			return
 		}
@@ -925,7 +917,6 @@ func (e *runner) unlisten(port uint16) error {
 		}
 		for _, h := range q.close() {
 			if h.a != nil {
-				e.core.poke(h.a)
 				h.a.shutdown(now)
 			}
 		}

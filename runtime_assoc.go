@@ -498,7 +498,6 @@ func (h *assocHandle) sendOnLoop(now time.Time, m outMessage) error {
 	if h.a == nil || h.ep.handles[h.id] != h {
 		return h.closedErr()
 	}
-	h.ep.core.poke(h.a)
 	err := h.a.send(now, m)
 	if errors.Is(err, errSendBufferFull) {
 		h.sendBlocked = true
@@ -564,7 +563,7 @@ func (h *assocHandle) do(fn func(a *association, now time.Time)) error {
 			return
 		}
 		h.ep.markDirty(h)
-		h.ep.core.poke(h.a)
+		h.ep.core.poke(h.a) // fn may change state without a user operation (options)
 		fn(h.a, now)
 	})
 	if err != nil {

@@ -16,20 +16,7 @@ func asyncPair(t *testing.T) (n *simnet.Network, a *runner, h, srv *assocHandle)
 	t.Helper()
 	n, a, b := simPair(t, 7, simnet.LinkConfig{Delay: time.Millisecond})
 	ctx := testCtx(t, time.Minute)
-	if err := b.listenDefaults(9, 4); err != nil {
-		t.Fatal(err)
-	}
-	h, err := a.connectWait(ctx, b.localAddr(), 9)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err = b.accept(ctx, 9)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.waitEstablished(ctx); err != nil {
-		t.Fatal(err)
-	}
+	h, srv = listenConnectAccept(t, ctx, a, b, 9)
 	return n, a, h, srv
 }
 

@@ -2,7 +2,6 @@ package sctp
 
 import (
 	"bytes"
-	"net/netip"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -19,26 +18,12 @@ func TestEndpointErrorFloodBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		n := simnet.New(11)
 		n.SetDefaultLink(simnet.LinkConfig{Delay: time.Millisecond})
-		mk := func(addr string, cfg runnerConfig) *runner {
-			pc, err := n.Attach(netip.MustParseAddrPort(addr))
-			if err != nil {
-				t.Fatal(err)
-			}
-			e := newRunnerOn(wrapDatagramConn(pc), cfg)
-			t.Cleanup(func() { e.close() })
-			return e
-		}
+		mk := func(addr string, cfg runnerConfig) *runner { return simRunner(t, n, addr, cfg) }
 		const limit = 16 << 10
 		attacker := mk("10.0.0.1:9899", runnerConfig{})
 		victim := mk("10.0.0.2:9899", runnerConfig{RecvQueueBytes: limit})
 		ctx := testCtx(t, time.Hour)
-		if err := victim.listenDefaults(9, 4); err != nil {
-			t.Fatal(err)
-		}
-		h, err := attacker.connectWait(ctx, victim.localAddr(), 9)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := listenConnect(t, ctx, attacker, victim, 9)
 		var causes []byte
 		for range 325 {
 			causes = chunk.AppendCause(causes, chunk.CauseInvalidStream, nil)

@@ -185,15 +185,22 @@ func simPair(t *testing.T, seed uint64, link simnet.LinkConfig) (*simnet.Network
 	n := simnet.New(seed)
 	n.SetDefaultLink(link)
 	mk := func(addr string, s int64) *runner {
-		pc, err := n.Attach(netip.MustParseAddrPort(addr))
-		if err != nil {
-			t.Fatal(err)
-		}
-		e := newRunnerOn(wrapDatagramConn(pc), runnerConfig{Rand: newSeededReader(byte(s) ^ byte(seed*31))})
-		t.Cleanup(func() { e.close() })
-		return e
+		return simRunner(t, n, addr, runnerConfig{Rand: newSeededReader(byte(s) ^ byte(seed*31))})
 	}
 	return n, mk("10.0.0.1:9899", 1), mk("10.0.0.2:9899", 2)
+}
+
+// simRunner attaches a runner with cfg to n at addr; it is closed at the
+// end of the test.
+func simRunner(t testing.TB, n *simnet.Network, addr string, cfg runnerConfig) *runner {
+	t.Helper()
+	pc, err := n.Attach(netip.MustParseAddrPort(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newRunnerOn(wrapDatagramConn(pc), cfg)
+	t.Cleanup(func() { e.close() })
+	return e
 }
 
 func TestEndpointSimnetLossyEcho(t *testing.T) {
@@ -230,20 +237,7 @@ func TestEndpointCloseAbortsAssociations(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		_, a, b := simPair(t, 1, simnet.LinkConfig{Delay: time.Millisecond})
 		ctx := testCtx(t, time.Minute)
-		if err := b.listenDefaults(9, 4); err != nil {
-			t.Fatal(err)
-		}
-		h, err := a.connectWait(ctx, b.localAddr(), 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := b.accept(ctx, 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := srv.waitEstablished(ctx); err != nil {
-			t.Fatal(err)
-		}
+		h, srv := listenConnectAccept(t, ctx, a, b, 9)
 		if err := a.close(); err != nil {
 			t.Fatalf("Close: %v", err)
 		}
@@ -282,13 +276,7 @@ func TestEndpointPeerUnreachable(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		n, a, b := simPair(t, 3, simnet.LinkConfig{Delay: time.Millisecond})
 		ctx := testCtx(t, time.Hour)
-		if err := b.listenDefaults(9, 4); err != nil {
-			t.Fatal(err)
-		}
-		h, err := a.connectWait(ctx, b.localAddr(), 9)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := listenConnect(t, ctx, a, b, 9)
 		n.SetPartition(a.localAddr(), b.localAddr(), true)
 		n.SetPartition(b.localAddr(), a.localAddr(), true)
 		if err := h.send(ctx, outMessage{data: []byte("lost")}); err != nil {
@@ -315,25 +303,10 @@ func TestEndpointBackpressure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		n := simnet.New(5)
 		n.SetDefaultLink(simnet.LinkConfig{Delay: time.Millisecond})
-		mk := func(addr string, cfg runnerConfig) *runner {
-			pc, err := n.Attach(netip.MustParseAddrPort(addr))
-			if err != nil {
-				t.Fatal(err)
-			}
-			e := newRunnerOn(wrapDatagramConn(pc), cfg)
-			t.Cleanup(func() { e.close() })
-			return e
-		}
-		a := mk("10.0.0.1:9899", runnerConfig{})
-		b := mk("10.0.0.2:9899", runnerConfig{RecvQueueBytes: 16 << 10})
+		a := simRunner(t, n, "10.0.0.1:9899", runnerConfig{})
+		b := simRunner(t, n, "10.0.0.2:9899", runnerConfig{RecvQueueBytes: 16 << 10})
 		ctx := testCtx(t, time.Hour)
-		if err := b.listenDefaults(9, 4); err != nil {
-			t.Fatal(err)
-		}
-		h, err := a.connectWait(ctx, b.localAddr(), 9)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := listenConnect(t, ctx, a, b, 9)
 		msg := make([]byte, 8<<10)
 		sent := 0
 		for ; sent < 10000; sent++ {
@@ -423,17 +396,7 @@ func TestEndpointDropReasons(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		n, a, b := simPair(t, 9, simnet.LinkConfig{Delay: time.Millisecond})
 		ctx := testCtx(t, time.Minute)
-		if err := b.listenDefaults(9, 4); err != nil {
-			t.Fatal(err)
-		}
-		h, err := a.connectWait(ctx, b.localAddr(), 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := b.accept(ctx, 9)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h, srv := listenConnectAccept(t, ctx, a, b, 9)
 		// The attacker shares the client's IP (the association is
 		// keyed by peer IP and SCTP ports), not its UDP port.
 		evil, err := n.Attach(netip.MustParseAddrPort("10.0.0.1:4000"))
@@ -535,17 +498,7 @@ func TestEndpointListenerLifecycle(t *testing.T) {
 		}
 
 		// Release: messages to a released handle are discarded.
-		if err := b.listenDefaults(10, 4); err != nil {
-			t.Fatal(err)
-		}
-		h2, err := a.connectWait(ctx, b.localAddr(), 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := b.accept(ctx, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h2, srv := listenConnectAccept(t, ctx, a, b, 10)
 		if err := srv.release(); err != nil {
 			t.Fatal(err)
 		}
@@ -566,4 +519,45 @@ func TestEndpointListenerLifecycle(t *testing.T) {
 			}
 		}
 	})
+}
+
+// listenConnect makes b listen on SCTP port (backlog 4) and connects a to
+// it: the client's handle, established.
+func listenConnect(t testing.TB, ctx context.Context, a, b *runner, port uint16) *assocHandle {
+	t.Helper()
+	if err := b.listenDefaults(port, 4); err != nil {
+		t.Fatal(err)
+	}
+	h, err := a.connectWait(ctx, b.localAddr(), port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// connectAccept connects a to b's listening SCTP port and accepts the
+// association there: the client and server handles, both established.
+func connectAccept(t testing.TB, ctx context.Context, a, b *runner, port uint16) (h, srv *assocHandle) {
+	t.Helper()
+	h, err := a.connectWait(ctx, b.localAddr(), port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv, err = b.accept(ctx, port); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.waitEstablished(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return h, srv
+}
+
+// listenConnectAccept is listenConnect then accept: the client and server
+// handles, both established.
+func listenConnectAccept(t testing.TB, ctx context.Context, a, b *runner, port uint16) (h, srv *assocHandle) {
+	t.Helper()
+	if err := b.listenDefaults(port, 4); err != nil {
+		t.Fatal(err)
+	}
+	return connectAccept(t, ctx, a, b, port)
 }

@@ -16,7 +16,7 @@ import (
 
 // The scripted-peer harness, in the style of x/net/quic's testConn: a
 // test plays the peer by injecting hand-built packets into an
-// endpointCore with a hand-advanced clock and asserts the exact packets
+// endpoint with a hand-advanced clock and asserts the exact packets
 // and chunks the endpoint sends back.
 
 var testEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -27,7 +27,7 @@ func quietLogger() logging.LoggerFactory {
 	return f
 }
 
-func newTestEndpoint(t *testing.T, seed uint64) *endpoint {
+func newTestEndpoint(t testing.TB, seed uint64) *endpoint {
 	t.Helper()
 	var s [32]byte
 	binary.LittleEndian.PutUint64(s[:], seed)
@@ -67,7 +67,7 @@ func (p sentPacket) types() []chunk.Type {
 	return ts
 }
 
-// testPeer is the scripted peer of one endpointCore.
+// testPeer is the scripted peer of one endpoint.
 type testPeer struct {
 	t         *testing.T
 	now       time.Time
@@ -218,6 +218,23 @@ func (tp *testPeer) wantIdle() {
 	tp.t.Helper()
 	if len(tp.sent) > 0 {
 		tp.t.Fatalf("want no packets, got %d, first %v", len(tp.sent), tp.sent[0])
+	}
+}
+
+// shutdownSent has the association start a graceful shutdown (nothing
+// outstanding) and expects its SHUTDOWN, with a SACK bundled.
+func (tp *testPeer) shutdownSent() sentPacket {
+	tp.t.Helper()
+	tp.assoc.shutdown(tp.now)
+	tp.collect()
+	return tp.wantPacket(tp.peerTag, chunk.TypeShutdown, chunk.TypeSack)
+}
+
+// wantState checks the association's state.
+func (tp *testPeer) wantState(want protoState) {
+	tp.t.Helper()
+	if got := tp.assoc.currentState(); got != want {
+		tp.t.Fatalf("state %v, want %v", got, want)
 	}
 }
 
@@ -391,4 +408,14 @@ func (tp *testPeer) data(stream uint16, payload string) *chunk.Data {
 	d := &chunk.Data{Beginning: true, Ending: true, TSN: tp.peerTSN, Stream: stream, PPID: 51, UserData: []byte(payload)}
 	tp.peerTSN++
 	return d
+}
+
+// addrParam is an IPv4/IPv6 Address parameter (RFC 9260 §3.3.2.1).
+func addrParam(b []byte, a netip.Addr) []byte {
+	if a.Is4() {
+		v := a.As4()
+		return chunk.AppendParam(b, chunk.ParamIPv4Addr, v[:])
+	}
+	v := a.As16()
+	return chunk.AppendParam(b, chunk.ParamIPv6Addr, v[:])
 }

@@ -194,15 +194,7 @@ func (s *Sim) Run(until func() bool, maxVirtualTime time.Duration, maxEvents int
 		if n >= maxEvents {
 			return fmt.Errorf("%w: %d events, virtual time %v", ErrMaxEvents, n, s.Elapsed())
 		}
-		next, ti := noDeadline, -1
-		if len(s.events) > 0 {
-			next = s.events[0].at
-		}
-		for i := range s.nodes {
-			if d := s.nodes[i].deadline; d < next {
-				next, ti = d, i
-			}
-		}
+		next, ti := s.next()
 		if next == noDeadline {
 			if until == nil {
 				return nil
@@ -224,6 +216,35 @@ func (s *Sim) Run(until func() bool, maxVirtualTime time.Duration, maxEvents int
 		s.poll(ti)
 		s.refresh(ti)
 	}
+}
+
+// next returns the virtual time of the next event and, if it is a node's
+// deadline, the node's index (else -1); noDeadline when idle. At equal
+// times deliveries and scheduled functions come before timeouts.
+func (s *Sim) next() (next int64, node int) {
+	next, node = noDeadline, -1
+	if len(s.events) > 0 {
+		next = s.events[0].at
+	}
+	for i := range s.nodes {
+		if d := s.nodes[i].deadline; d < next {
+			next, node = d, i
+		}
+	}
+	return next, node
+}
+
+// Next returns the virtual time of the next event Run would process (a
+// delivery, a scheduled function or a node's deadline), or the zero time
+// when nothing is pending. Node deadlines are those cached at the nodes'
+// last event (see Flush). A Run until Next is after Now settles every
+// exchange at the current instant without advancing the clock.
+func (s *Sim) Next() time.Time {
+	next, _ := s.next()
+	if next == noDeadline {
+		return time.Time{}
+	}
+	return Epoch.Add(time.Duration(next))
 }
 
 func (s *Sim) step(ev event) {

@@ -505,6 +505,30 @@ func TestSimRunLimits(t *testing.T) {
 	})
 }
 
+func TestSimNext(t *testing.T) {
+	src := &srcNode{count: 2, interval: time.Second, start: time.Second}
+	s, sink := newPair(t, 1, LinkConfig{Delay: 10 * time.Millisecond}, src)
+	if got, want := s.Next(), Epoch.Add(time.Second); !got.Equal(want) {
+		t.Fatalf("Next = %v before the first deadline, want %v", got, want)
+	}
+	// Settle at the current instant: nothing happens before 1 s.
+	settled := func() bool { n := s.Next(); return n.IsZero() || n.After(s.Now()) }
+	if err := s.Run(settled, time.Hour, 100); err != nil || s.Events() != 0 {
+		t.Fatalf("settling an idle instant: %v after %d events", err, s.Events())
+	}
+	// The first datagram is sent at 1 s and is in flight for 10 ms.
+	if err := s.Run(func() bool { return src.next == 1 }, time.Hour, 100); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := s.Next(), Epoch.Add(time.Second+10*time.Millisecond); !got.Equal(want) {
+		t.Fatalf("Next = %v with a datagram in flight, want its arrival %v", got, want)
+	}
+	runIdle(t, s)
+	if len(sink.got) != 2 || !s.Next().IsZero() {
+		t.Fatalf("idle: %d arrivals, Next = %v; want 2 and zero", len(sink.got), s.Next())
+	}
+}
+
 type stuck struct{}
 
 func (stuck) HandleDatagram(time.Time, netip.AddrPort, []byte) {}

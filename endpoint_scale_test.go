@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Scale tests (issue 7): many associations on one endpointCore, back to back
+// Scale tests (issue 7): many associations on one endpoint, back to back
 // without sockets. They report numbers with t.Logf and assert correctness
 // (every association established, every message delivered intact), never
 // speed or memory. -sctp.scale runs the heavy variants.
@@ -19,57 +19,25 @@ var flagScale = flag.Bool("sctp.scale", false, "run the heavy variants of the sc
 // endpoint to one listening endpoint and reports the server's heap per idle
 // association (runtime.ReadMemStats after dropping the client side).
 func TestScaleIdleAssociations(t *testing.T) {
-	// The setup is quadratic today (endpointCore.appendDatagram scans
-	// every association), so the race build, which is ~5× slower, uses
-	// 2,000 unless -sctp.scale asks for the full 10,000.
+	// The race build, which is ~5× slower, uses 2,000 unless -sctp.scale
+	// asks for the full 10,000.
 	n := 10000
 	if (simRaceEnabled || testing.Short()) && !*flagScale {
 		n = 2000
 	}
 	cfg := assocConfig{}
-	p := newBenchPair(t, cfg)
+	pn := newBackToBack(t)
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	start := time.Now()
-	clients := make([]*association, 0, n)
-	var servers []*association
-	for i := 0; i < n; i++ {
-		c, err := p.eps[1].connect(p.now, 0, p.addrs[0], 7, cfg)
-		if err != nil {
-			t.Fatalf("connect %d: %v", i, err)
-		}
-		clients = append(clients, c)
-		if i%64 == 63 {
-			p.exchange(&servers, 1<<20)
-		}
-	}
-	p.exchange(&servers, 1<<20)
+	_, servers := connectMany(t, pn, n, cfg)
 	setup := time.Since(start)
-	if len(servers) != n {
-		t.Fatalf("%d associations accepted, want %d", len(servers), n)
-	}
-	for i, c := range clients {
-		if c.currentState() != stateEstablished {
-			t.Fatalf("client association %d in state %v", i, c.currentState())
-		}
-	}
-	seen := make(map[AssocID]bool, n)
-	for i, s := range servers {
-		if s.currentState() != stateEstablished {
-			t.Fatalf("server association %d in state %v", i, s.currentState())
-		}
-		if seen[s.id()] {
-			t.Fatalf("association id %v accepted twice", s.id())
-		}
-		seen[s.id()] = true
-	}
-	if got := len(p.eps[0].assocs); got != n {
+	if got := len(pn.eps[0].assocs); got != n {
 		t.Fatalf("server endpoint holds %d associations, want %d", got, n)
 	}
 	// Only the server side stays reachable for the measurement.
-	clients, seen = nil, nil
-	p.eps[1] = nil
+	pn.eps[1], pn.sim, pn.events = nil, nil, [2][]Event{}
 	runtime.GC()
 	runtime.GC()
 	runtime.ReadMemStats(&after)
@@ -80,7 +48,7 @@ func TestScaleIdleAssociations(t *testing.T) {
 		t.Logf("note: built with -race; allocation sizes differ from a normal build")
 	}
 	runtime.KeepAlive(servers)
-	runtime.KeepAlive(p.eps[0])
+	runtime.KeepAlive(pn.eps[0])
 }
 
 // TestScaleActiveAssociations runs 1,000 associations that each send
@@ -97,23 +65,8 @@ func TestScaleActiveAssociations(t *testing.T) {
 		perAssoc = 5
 	}
 	cfg := assocConfig{outStreams: 1, maxInStreams: 1, mtu: 1452, rwnd: 256 << 10, sndBuf: 256 << 10}
-	p := newBenchPair(t, cfg)
-	clients := make([]*association, 0, n)
-	var servers []*association
-	for i := 0; i < n; i++ {
-		c, err := p.eps[1].connect(p.now, 0, p.addrs[0], 7, cfg)
-		if err != nil {
-			t.Fatalf("connect %d: %v", i, err)
-		}
-		clients = append(clients, c)
-		if i%64 == 63 {
-			p.exchange(&servers, 1<<20)
-		}
-	}
-	p.exchange(&servers, 1<<20)
-	if len(servers) != n {
-		t.Fatalf("%d associations accepted, want %d", len(servers), n)
-	}
+	pn := newBackToBack(t)
+	clients, servers := connectMany(t, pn, n, cfg)
 	// Each message carries its association's index and sequence number.
 	msg := make([]byte, size)
 	mark := func(b []byte, a, k int) {
@@ -126,19 +79,21 @@ func TestScaleActiveAssociations(t *testing.T) {
 	delivered, total := 0, n*perAssoc
 	start := time.Now()
 	for round := 0; delivered < total; round++ {
-		if round > 1_000_000 || p.now.Sub(testEpoch) > time.Hour {
-			t.Fatalf("stuck: %d of %d messages delivered after %d rounds, %v virtual", delivered, total, round, p.now.Sub(testEpoch))
+		if round > 1_000_000 || pn.sim.Elapsed() > time.Hour {
+			t.Fatalf("stuck: %d of %d messages delivered after %d rounds, %v virtual", delivered, total, round, pn.sim.Elapsed())
 		}
 		for i, c := range clients {
 			for sent[i] < perAssoc {
 				mark(msg, i, sent[i])
-				if c.send(p.now, outMessage{data: msg}) != nil {
+				if c.send(pn.now(), outMessage{data: msg}) != nil {
 					break // send buffer full: later
 				}
 				sent[i]++
 			}
 		}
-		moved := p.exchange(nil, 1<<20)
+		if !pn.pump() {
+			t.Fatalf("nothing in flight, no timer, with %d of %d messages delivered", delivered, total)
+		}
 		got := 0
 		for _, s := range servers {
 			for {
@@ -170,21 +125,6 @@ func TestScaleActiveAssociations(t *testing.T) {
 			}
 		}
 		delivered += got
-		if moved == 0 && got == 0 {
-			// Quiet: let the earliest timer (delayed SACK) fire.
-			d := p.eps[0].deadline()
-			if d1 := p.eps[1].deadline(); !d1.IsZero() && (d.IsZero() || d1.Before(d)) {
-				d = d1
-			}
-			if d.IsZero() {
-				t.Fatalf("no deadline with %d of %d messages delivered", delivered, total)
-			}
-			if d.After(p.now) {
-				p.now = d
-			}
-			p.eps[0].handleTimeout(p.now)
-			p.eps[1].handleTimeout(p.now)
-		}
 	}
 	el := time.Since(start)
 	for i, k := range next {
@@ -194,5 +134,55 @@ func TestScaleActiveAssociations(t *testing.T) {
 	}
 	mb := float64(total*size) / 1e6
 	t.Logf("%d active associations × %d messages of %d B: %.1f MB in %v = %.1f MB/s, %.0f msgs/s aggregate (engine only, one goroutine, both ends); virtual time %v",
-		n, perAssoc, size, mb, el.Round(time.Millisecond), mb/el.Seconds(), float64(total)/el.Seconds(), p.now.Sub(testEpoch))
+		n, perAssoc, size, mb, el.Round(time.Millisecond), mb/el.Seconds(), float64(total)/el.Seconds(), pn.sim.Elapsed())
+}
+
+// connectMany makes eps[0] of pn listen on SCTP port 7 and connects n
+// associations from eps[1] to it, all with cfg: the client and the server
+// associations, all established, each listed once.
+func connectMany(t *testing.T, pn *endpointPair, n int, cfg assocConfig) (clients, servers []*association) {
+	t.Helper()
+	if err := pn.eps[0].listen(7, cfg); err != nil {
+		t.Fatal(err)
+	}
+	clients = make([]*association, 0, n)
+	accepted := func() {
+		pn.flush()
+		for _, ev := range pn.events[0] {
+			if a, ok := ev.(accepted); ok {
+				servers = append(servers, a.association())
+			}
+		}
+		pn.events = [2][]Event{}
+	}
+	for i := 0; i < n; i++ {
+		c, err := pn.eps[1].connect(pn.now(), 0, pn.addrs[0], 7, cfg)
+		if err != nil {
+			t.Fatalf("connect %d: %v", i, err)
+		}
+		clients = append(clients, c)
+		if i%64 == 63 {
+			accepted()
+		}
+	}
+	accepted()
+	if len(servers) != n {
+		t.Fatalf("%d associations accepted, want %d", len(servers), n)
+	}
+	for i, c := range clients {
+		if c.currentState() != stateEstablished {
+			t.Fatalf("client association %d in state %v", i, c.currentState())
+		}
+	}
+	seen := make(map[AssocID]bool, n)
+	for i, s := range servers {
+		if s.currentState() != stateEstablished {
+			t.Fatalf("server association %d in state %v", i, s.currentState())
+		}
+		if seen[s.id()] {
+			t.Fatalf("association id %v accepted twice", s.id())
+		}
+		seen[s.id()] = true
+	}
+	return clients, servers
 }
