@@ -162,13 +162,9 @@ func TestConnCloseUnblocksRead(t *testing.T) {
 	go func() { _, err := c.Read(make([]byte, 10)); errc <- err }()
 	time.Sleep(20 * time.Millisecond) // let Read block; not a result wait
 	c.Close()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, net.ErrClosed) || !errors.As(err, &oe) || oe.Op != "read" {
-			t.Errorf("Read unblocked by Close: %v", err)
-		}
-	case <-time.After(testTimeout):
-		t.Fatal("Close did not unblock Read")
+	err := awaitErr(t, errc, "Close did not unblock Read")
+	if !errors.Is(err, net.ErrClosed) || !errors.As(err, &oe) || oe.Op != "read" {
+		t.Errorf("Read unblocked by Close: %v", err)
 	}
 	if _, err := c.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Write after Close: %v", err)
@@ -182,13 +178,9 @@ func TestListenerCloseUnblocksAccept(t *testing.T) {
 	go func() { _, err := ln.Accept(); errc <- err }()
 	time.Sleep(20 * time.Millisecond) // let Accept block; not a result wait
 	ln.Close()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, net.ErrClosed) {
-			t.Errorf("Accept unblocked by Close: %v", err)
-		}
-	case <-time.After(testTimeout):
-		t.Fatal("Close did not unblock Accept")
+	err := awaitErr(t, errc, "Close did not unblock Accept")
+	if !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Accept unblocked by Close: %v", err)
 	}
 }
 

@@ -48,22 +48,27 @@ func setTestDeadline(t *testing.T, s *Socket) {
 	}
 }
 
-// listenTCP returns a listening one-to-one socket on 127.0.0.1 and its
-// address.
-func listenTCP(t *testing.T, st *Stack) (*SocketTCP, netip.AddrPort) {
+// listenSocket returns a socket of family and style on st, bound to a free
+// port of 127.0.0.1 and listening, and its address. configure, if not nil,
+// sets options before Bind. The socket is closed at cleanup and its
+// blocking calls are bounded by testTimeout.
+func listenSocket(t *testing.T, st *Stack, family Family, style Style, configure func(*Socket)) (*Socket, netip.AddrPort) {
 	t.Helper()
-	s, err := st.NewSocketTCP(AF_INET)
+	s, err := st.NewSocket(family, style)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	setTestDeadline(t, s)
+	if configure != nil {
+		configure(s)
+	}
 	if err := s.Bind(lo4); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Listen(5); err != nil {
 		t.Fatal(err)
 	}
-	setTestDeadline(t, s.Socket)
 	l, err := s.GetLaddrs(0)
 	if err != nil || len(l) != 1 || l[0].Port() == 0 {
 		t.Fatalf("GetLaddrs = %v, %v", l, err)
@@ -71,17 +76,43 @@ func listenTCP(t *testing.T, st *Stack) (*SocketTCP, netip.AddrPort) {
 	return s, l[0]
 }
 
-func dialTCP(t *testing.T, st *Stack, to netip.AddrPort, im InitMsg) *SocketTCP {
+// listenTCP returns a listening one-to-one socket on 127.0.0.1 and its
+// address.
+func listenTCP(t *testing.T, st *Stack) (*SocketTCP, netip.AddrPort) {
+	t.Helper()
+	s, addr := listenSocket(t, st, AF_INET, TCP_STYLE, nil)
+	return &SocketTCP{s}, addr
+}
+
+// listenUDP returns a listening one-to-many socket on 127.0.0.1 and its
+// address; configure, if not nil, sets options before Bind.
+func listenUDP(t *testing.T, st *Stack, configure func(*Socket)) (*SocketUDP, netip.AddrPort) {
+	t.Helper()
+	s, addr := listenSocket(t, st, AF_INET, UDP_STYLE, configure)
+	return &SocketUDP{s}, addr
+}
+
+// newTCP returns an unconnected one-to-one AF_INET socket on st, closed at
+// cleanup, its blocking calls bounded by testTimeout.
+func newTCP(t *testing.T, st *Stack) *SocketTCP {
 	t.Helper()
 	c, err := st.NewSocketTCP(AF_INET)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
+	setTestDeadline(t, c.Socket)
+	return c
+}
+
+// dialTCP returns a one-to-one socket on st connected to to with the
+// stream counts of im.
+func dialTCP(t *testing.T, st *Stack, to netip.AddrPort, im InitMsg) *SocketTCP {
+	t.Helper()
+	c := newTCP(t, st)
 	if err := c.SetInitMsg(im); err != nil {
 		t.Fatal(err)
 	}
-	setTestDeadline(t, c.Socket)
 	if err := c.Connect(to); err != nil {
 		t.Fatalf("Connect(%v): %v", to, err)
 	}
@@ -100,6 +131,40 @@ func accept(t *testing.T, s *SocketTCP) *SocketTCP {
 	t.Cleanup(func() { c.Close() })
 	setTestDeadline(t, c.Socket)
 	return c
+}
+
+// tcpPair is an established one-to-one association between two stacks on
+// 127.0.0.1: cli on cliSt connected to srv (listening at addr on srvSt),
+// and conn, the socket srv accepted.
+type tcpPair struct {
+	srvSt, cliSt *Stack
+	srv          *SocketTCP
+	addr         netip.AddrPort
+	cli, conn    *SocketTCP
+}
+
+// connectedTCP sets up a tcpPair, the client with the stream counts of im.
+func connectedTCP(t *testing.T, im InitMsg) tcpPair {
+	t.Helper()
+	var p tcpPair
+	p.srvSt, p.cliSt = stackPair(t)
+	p.srv, p.addr = listenTCP(t, p.srvSt)
+	p.cli = dialTCP(t, p.cliSt, p.addr, im)
+	p.conn = accept(t, p.srv)
+	return p
+}
+
+// awaitErr returns the next error sent on errc, failing the test with
+// what if none comes within testTimeout.
+func awaitErr(t *testing.T, errc <-chan error, what string) error {
+	t.Helper()
+	select {
+	case err := <-errc:
+		return err
+	case <-time.After(testTimeout):
+		t.Fatal(what)
+		return nil
+	}
 }
 
 // recvData returns the next data item, failing on a notification.
@@ -141,12 +206,7 @@ func TestLoopbackPysctp(t *testing.T) {
 	srvSt, cliSt := stackPair(t)
 	srv, addr := listenTCP(t, srvSt)
 
-	cli, err := cliSt.NewSocketTCP(AF_INET)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	setTestDeadline(t, cli.Socket)
+	cli := newTCP(t, cliSt)
 	if err := cli.SetInitMsg(InitMsg{NumOstreams: 3, MaxInstreams: 3}); err != nil {
 		t.Fatal(err)
 	}
@@ -239,18 +299,7 @@ func TestOneToOneEcho(t *testing.T) {
 // set up their associations implicitly by sending.
 func TestOneToManyEcho(t *testing.T) {
 	srvSt, cliSt := stackPair(t)
-	srv, err := srvSt.NewSocketUDP(AF_INET)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	if err := srv.Bind(lo4); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen(5); err != nil {
-		t.Fatal(err)
-	}
-	laddrs, _ := srv.GetLaddrs(0)
+	srv, addr := listenUDP(t, srvSt, nil)
 	go func() {
 		for {
 			r, err := srv.SCTPRecv(1 << 20)
@@ -279,7 +328,7 @@ func TestOneToManyEcho(t *testing.T) {
 			c.SetDeadline(time.Now().Add(testTimeout))
 			for i := 0; i < 5; i++ {
 				want := fmt.Sprintf("client %d message %d", k, i)
-				si := &SndInfo{To: laddrs[0], Stream: uint16(i % 2), PPID: uint32(k*100 + i)}
+				si := &SndInfo{To: addr, Stream: uint16(i % 2), PPID: uint32(k*100 + i)}
 				if _, err := c.SCTPSend([]byte(want), si); err != nil {
 					errs <- fmt.Errorf("client %d send: %w", k, err)
 					return
@@ -289,7 +338,7 @@ func TestOneToManyEcho(t *testing.T) {
 					errs <- fmt.Errorf("client %d recv: %w", k, err)
 					return
 				}
-				if string(r.Msg) != want || r.Info.Stream != si.Stream || r.Info.PPID != si.PPID || r.From.Port() != laddrs[0].Port() {
+				if string(r.Msg) != want || r.Info.Stream != si.Stream || r.Info.PPID != si.PPID || r.From.Port() != addr.Port() {
 					errs <- fmt.Errorf("client %d: got %q stream %d ppid %d from %v", k, r.Msg, r.Info.Stream, r.Info.PPID, r.From)
 					return
 				}
@@ -307,10 +356,8 @@ func TestOneToManyEcho(t *testing.T) {
 // PPIDs with the top bit set (pysctp's OverflowError, B3): each arrives
 // with the same host-order value on the same stream.
 func TestTelecomPPIDs(t *testing.T) {
-	srvSt, cliSt := stackPair(t)
-	srv, addr := listenTCP(t, srvSt)
-	cli := dialTCP(t, cliSt, addr, InitMsg{NumOstreams: 8, MaxInstreams: 8})
-	conn := accept(t, srv)
+	pair := connectedTCP(t, InitMsg{NumOstreams: 8, MaxInstreams: 8})
+	cli, conn := pair.cli, pair.conn
 	sends := []SndInfo{
 		{Stream: 1, PPID: PPID_S1AP},
 		{Stream: 5, PPID: PPID_NGAP},
@@ -338,18 +385,9 @@ func TestTelecomPPIDs(t *testing.T) {
 // TestPeeloff peels one association off a one-to-many server socket.
 func TestPeeloff(t *testing.T) {
 	srvSt, cliSt := stackPair(t)
-	srv, err := srvSt.NewSocketUDP(AF_INET)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	setTestDeadline(t, srv.Socket)
-	srv.Bind(lo4)
-	srv.Listen(5)
-	laddrs, _ := srv.GetLaddrs(0)
-
-	a := dialTCP(t, cliSt, laddrs[0], InitMsg{})
-	b := dialTCP(t, cliSt, laddrs[0], InitMsg{})
+	srv, addr := listenUDP(t, srvSt, nil)
+	a := dialTCP(t, cliSt, addr, InitMsg{})
+	b := dialTCP(t, cliSt, addr, InitMsg{})
 	a.SCTPSend([]byte("a1"), nil)
 	b.SCTPSend([]byte("b1"), nil)
 	a.SCTPSend([]byte("a2"), nil) // still queued on srv when peeled off
@@ -492,21 +530,13 @@ func TestBindxConnectxIPv4IPv6(t *testing.T) {
 // peer's SHUTDOWN event and SHUTDOWN_COMP when the client closes.
 func TestNotifyCommUpAndShutdown(t *testing.T) {
 	srvSt, cliSt := stackPair(t)
-	srv, err := srvSt.NewSocketUDP(AF_INET)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	setTestDeadline(t, srv.Socket)
-	srv.SetEvents(EventSubscribe{Association: true, Shutdown: true})
-	srv.Bind(lo4)
-	srv.Listen(5)
-	laddrs, _ := srv.GetLaddrs(0)
+	srv, addr := listenUDP(t, srvSt, func(s *Socket) {
+		s.SetEvents(EventSubscribe{Association: true, Shutdown: true})
+	})
 
-	cli, _ := cliSt.NewSocketTCP(AF_INET)
-	setTestDeadline(t, cli.Socket)
+	cli := newTCP(t, cliSt)
 	cli.SetEvents(EventSubscribe{Association: true})
-	if err := cli.Connect(laddrs[0]); err != nil {
+	if err := cli.Connect(addr); err != nil {
 		t.Fatal(err)
 	}
 	ev, _ := nextEvent(t, cli.Socket)
@@ -554,38 +584,34 @@ func newUDPRelay(t *testing.T, server netip.AddrPort) *udpRelay {
 	}
 	r := &udpRelay{front: front, back: back}
 	t.Cleanup(func() { front.Close(); back.Close() })
-	go func() {
-		buf := make([]byte, 65536)
-		for {
-			n, from, err := front.ReadFromUDPAddrPort(buf)
-			if err != nil {
-				return
-			}
-			r.mu.Lock()
-			r.client = from
-			cut := r.cut
-			r.mu.Unlock()
-			if !cut {
-				back.WriteToUDPAddrPort(buf[:n], server)
-			}
-		}
-	}()
-	go func() {
-		buf := make([]byte, 65536)
-		for {
-			n, _, err := back.ReadFromUDPAddrPort(buf)
-			if err != nil {
-				return
-			}
-			r.mu.Lock()
-			to, cut := r.client, r.cut
-			r.mu.Unlock()
-			if !cut && to.IsValid() {
-				front.WriteToUDPAddrPort(buf[:n], to)
-			}
-		}
-	}()
+	go relayPump(front, back, func(from netip.AddrPort) (netip.AddrPort, bool) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.client = from
+		return server, !r.cut
+	})
+	go relayPump(back, front, func(netip.AddrPort) (netip.AddrPort, bool) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.client, !r.cut && r.client.IsValid()
+	})
 	return r
+}
+
+// relayPump copies each datagram read from src to dst, sent to the address
+// route returns for its sender (nothing when route says false), until src
+// is closed.
+func relayPump(src, dst *net.UDPConn, route func(from netip.AddrPort) (netip.AddrPort, bool)) {
+	buf := make([]byte, 65536)
+	for {
+		n, from, err := src.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			return
+		}
+		if to, ok := route(from); ok {
+			dst.WriteToUDPAddrPort(buf[:n], to)
+		}
+	}
 }
 
 func (r *udpRelay) port() uint16 { return r.front.LocalAddr().(*net.UDPAddr).AddrPort().Port() }
@@ -614,24 +640,37 @@ func fastFailure(t *testing.T, s *Socket) {
 	}
 }
 
+// relayedPair returns a listening one-to-one server on its own stack, its
+// address, and a client stack whose packets reach the server through relay.
+func relayedPair(t *testing.T) (srv *SocketTCP, addr netip.AddrPort, relay *udpRelay, cliSt *Stack) {
+	t.Helper()
+	srvSt := testStack(t, lo4, 0)
+	srv, addr = listenTCP(t, srvSt)
+	relay = newUDPRelay(t, srvSt.LocalUDPAddr())
+	cliSt = testStack(t, lo4, relay.port())
+	return srv, addr, relay, cliSt
+}
+
+// connectFailFast returns a one-to-one socket on st subscribed to events,
+// set up by fastFailure and connected to to.
+func connectFailFast(t *testing.T, st *Stack, to netip.AddrPort, events EventSubscribe) *SocketTCP {
+	t.Helper()
+	c := newTCP(t, st)
+	fastFailure(t, c.Socket)
+	c.SetEvents(events)
+	if err := c.Connect(to); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // TestNotifyCommLost: the peer dies silently with a message
 // unacknowledged; after Association.Max.Retrans retransmissions the client
 // gets COMM_LOST (ErrAssociationFailed), then receives and sends fail with
 // that error.
 func TestNotifyCommLost(t *testing.T) {
-	srvSt := testStack(t, lo4, 0)
-	srv, addr := listenTCP(t, srvSt)
-	relay := newUDPRelay(t, srvSt.LocalUDPAddr())
-	cliSt := testStack(t, lo4, relay.port())
-
-	cli, _ := cliSt.NewSocketTCP(AF_INET)
-	defer cli.Close()
-	setTestDeadline(t, cli.Socket)
-	fastFailure(t, cli.Socket)
-	cli.SetEvents(EventSubscribe{Association: true})
-	if err := cli.Connect(addr); err != nil {
-		t.Fatal(err)
-	}
+	srv, addr, relay, cliSt := relayedPair(t)
+	cli := connectFailFast(t, cliSt, addr, EventSubscribe{Association: true})
 	accept(t, srv)
 	if ev, _ := nextEvent(t, cli.Socket); ev.(AssocChange).State != CommUp {
 		t.Fatalf("first event %v", ev)
@@ -660,18 +699,8 @@ func TestNotifyCommLost(t *testing.T) {
 // reports the path unreachable (heartbeats unanswered Path.Max.Retrans
 // times, RFC 9260 §8.2) before the association is lost.
 func TestNotifyPeerAddrChange(t *testing.T) {
-	srvSt := testStack(t, lo4, 0)
-	srv, addr := listenTCP(t, srvSt)
-	relay := newUDPRelay(t, srvSt.LocalUDPAddr())
-	cliSt := testStack(t, lo4, relay.port())
-	cli, _ := cliSt.NewSocketTCP(AF_INET)
-	defer cli.Close()
-	setTestDeadline(t, cli.Socket)
-	fastFailure(t, cli.Socket)
-	cli.SetEvents(EventSubscribe{Address: true, Association: true})
-	if err := cli.Connect(addr); err != nil {
-		t.Fatal(err)
-	}
+	srv, addr, relay, cliSt := relayedPair(t)
+	cli := connectFailFast(t, cliSt, addr, EventSubscribe{Address: true, Association: true})
 	accept(t, srv)
 	relay.kill()
 	var sawUnreachable bool
@@ -703,18 +732,8 @@ const sendFailedMissing = "engine gap: no SendFailed event for messages still qu
 // data, stream, PPID and context.
 func TestNotifySendFailedOnLoss(t *testing.T) {
 	t.Skip(sendFailedMissing)
-	srvSt := testStack(t, lo4, 0)
-	srv, addr := listenTCP(t, srvSt)
-	relay := newUDPRelay(t, srvSt.LocalUDPAddr())
-	cliSt := testStack(t, lo4, relay.port())
-	cli, _ := cliSt.NewSocketTCP(AF_INET)
-	defer cli.Close()
-	setTestDeadline(t, cli.Socket)
-	fastFailure(t, cli.Socket)
-	cli.SetEvents(EventSubscribe{Association: true, SendFailure: true})
-	if err := cli.Connect(addr); err != nil {
-		t.Fatal(err)
-	}
+	srv, addr, relay, cliSt := relayedPair(t)
+	cli := connectFailFast(t, cliSt, addr, EventSubscribe{Association: true, SendFailure: true})
 	accept(t, srv)
 	relay.kill()
 	msg := []byte("never acknowledged")
@@ -738,10 +757,7 @@ func TestNotifySendFailedOnLoss(t *testing.T) {
 // delivered is abandoned (RFC 3758) and reported in SEND_FAILED with its
 // PPID and context.
 func TestNotifySendFailedTTL(t *testing.T) {
-	srvSt := testStack(t, lo4, 0)
-	srv, addr := listenTCP(t, srvSt)
-	relay := newUDPRelay(t, srvSt.LocalUDPAddr())
-	cliSt := testStack(t, lo4, relay.port())
+	srv, addr, relay, cliSt := relayedPair(t)
 	cli := dialTCP(t, cliSt, addr, InitMsg{})
 	accept(t, srv)
 	cli.SetEvents(EventSubscribe{SendFailure: true})
@@ -771,9 +787,7 @@ func TestConnectUnreachable(t *testing.T) {
 	}
 	defer sink.Close()
 	cliSt := testStack(t, lo4, sink.LocalAddr().(*net.UDPAddr).AddrPort().Port())
-	cli, _ := cliSt.NewSocketTCP(AF_INET)
-	defer cli.Close()
-	setTestDeadline(t, cli.Socket)
+	cli := newTCP(t, cliSt)
 	fastFailure(t, cli.Socket)
 	start := time.Now()
 	err = cli.Connect(netip.MustParseAddrPort("127.0.0.1:5000"))
@@ -795,10 +809,8 @@ func TestConnectUnreachable(t *testing.T) {
 // TestBadInput checks each bad call gets a clear error and that nothing
 // accepted before is lost.
 func TestBadInput(t *testing.T) {
-	srvSt, cliSt := stackPair(t)
-	srv, addr := listenTCP(t, srvSt)
-	cli := dialTCP(t, cliSt, addr, InitMsg{NumOstreams: 2, MaxInstreams: 2})
-	conn := accept(t, srv)
+	pair := connectedTCP(t, InitMsg{NumOstreams: 2, MaxInstreams: 2})
+	cli, conn := pair.cli, pair.conn
 
 	if _, err := cli.SCTPSend([]byte("kept 1"), nil); err != nil {
 		t.Fatal(err)
@@ -806,7 +818,7 @@ func TestBadInput(t *testing.T) {
 	if _, err := cli.SCTPSend([]byte("bad stream"), &SndInfo{Stream: 2}); !errors.Is(err, ErrInvalidStream) {
 		t.Errorf("stream 2 of 2: %v, want ErrInvalidStream", err)
 	}
-	big := make([]byte, cliSt.maxMessage()+1)
+	big := make([]byte, pair.cliSt.maxMessage()+1)
 	if _, err := cli.SCTPSend(big, nil); !errors.Is(err, ErrMessageTooLarge) {
 		t.Errorf("message above max: %v, want ErrMessageTooLarge", err)
 	}
@@ -831,7 +843,7 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 
-	u, _ := srvSt.NewSocketUDP(AF_INET)
+	u, _ := pair.srvSt.NewSocketUDP(AF_INET)
 	defer u.Close()
 	if _, _, err := u.Accept(); !errors.Is(err, ErrWrongStyle) {
 		t.Errorf("Accept on one-to-many: %v, want ErrWrongStyle", err)
@@ -842,7 +854,7 @@ func TestBadInput(t *testing.T) {
 	if _, err := u.SCTPSend([]byte("x"), nil); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("one-to-many send without destination: %v", err)
 	}
-	v4, _ := srvSt.NewSocketTCP(AF_INET)
+	v4, _ := pair.srvSt.NewSocketTCP(AF_INET)
 	defer v4.Close()
 	if err := v4.Bind(netip.MustParseAddrPort("[::1]:0")); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("IPv6 bind on AF_INET: %v, want ErrInvalidArgument", err)
@@ -850,10 +862,10 @@ func TestBadInput(t *testing.T) {
 	if err := v4.Bind(netip.MustParseAddrPort("192.0.2.1:0")); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("bind to a non-local address: %v, want ErrInvalidArgument", err)
 	}
-	if err := v4.Bind(addr); !errors.Is(err, ErrPortInUse) {
+	if err := v4.Bind(pair.addr); !errors.Is(err, ErrPortInUse) {
 		t.Errorf("bind to a port in use: %v, want ErrPortInUse", err)
 	}
-	if _, err := srvSt.NewSocket(Family(99), TCP_STYLE); !errors.Is(err, ErrInvalidArgument) {
+	if _, err := pair.srvSt.NewSocket(Family(99), TCP_STYLE); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("bad family: %v", err)
 	}
 
@@ -872,10 +884,8 @@ func TestBadInput(t *testing.T) {
 // TestDeadlinesAndContext: a read deadline, a deadline set while blocked,
 // and a context each end a blocked SCTPRecv with the right error.
 func TestDeadlinesAndContext(t *testing.T) {
-	srvSt, cliSt := stackPair(t)
-	srv, addr := listenTCP(t, srvSt)
-	cli := dialTCP(t, cliSt, addr, InitMsg{})
-	accept(t, srv)
+	pair := connectedTCP(t, InitMsg{})
+	cli := pair.cli
 
 	cli.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
 	if _, err := cli.SCTPRecv(10); !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -886,13 +896,9 @@ func TestDeadlinesAndContext(t *testing.T) {
 	errc := make(chan error, 1)
 	go func() { _, err := cli.SCTPRecv(10); errc <- err }()
 	cli.SetReadDeadline(time.Now().Add(10 * time.Millisecond)) // while blocked
-	select {
-	case err := <-errc:
-		if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &ne) || !ne.Timeout() {
-			t.Errorf("deadline set while blocked: %v", err)
-		}
-	case <-time.After(testTimeout):
-		t.Fatal("deadline set while blocked did not unblock SCTPRecv")
+	err := awaitErr(t, errc, "deadline set while blocked did not unblock SCTPRecv")
+	if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("deadline set while blocked: %v", err)
 	}
 	cli.SetReadDeadline(time.Time{})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
@@ -900,7 +906,7 @@ func TestDeadlinesAndContext(t *testing.T) {
 	if _, err := cli.SCTPRecvContext(ctx, 10); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("context: %v, want context.DeadlineExceeded", err)
 	}
-	if _, _, err := srv.AcceptContext(ctx); !errors.Is(err, context.DeadlineExceeded) {
+	if _, _, err := pair.srv.AcceptContext(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("AcceptContext: %v, want context.DeadlineExceeded", err)
 	}
 }
@@ -908,10 +914,7 @@ func TestDeadlinesAndContext(t *testing.T) {
 // TestCloseUnblocks: Close from another goroutine unblocks a reader, an
 // acceptor and a writer stuck on a full send buffer.
 func TestCloseUnblocks(t *testing.T) {
-	srvSt := testStack(t, lo4, 0)
-	srv, addr := listenTCP(t, srvSt)
-	relay := newUDPRelay(t, srvSt.LocalUDPAddr())
-	cliSt := testStack(t, lo4, relay.port())
+	srv, addr, relay, cliSt := relayedPair(t)
 	cli := dialTCP(t, cliSt, addr, InitMsg{})
 	conn := accept(t, srv)
 	cli.SetDeadline(time.Time{})
@@ -940,13 +943,9 @@ func TestCloseUnblocks(t *testing.T) {
 	srv.Close()
 	cli.Close()
 	for i := 0; i < 3; i++ {
-		select {
-		case err := <-errs:
-			if !errors.Is(err, net.ErrClosed) {
-				t.Errorf("blocked call returned %v, want net.ErrClosed", err)
-			}
-		case <-time.After(testTimeout):
-			t.Fatal("Close did not unblock a blocked call")
+		err := awaitErr(t, errs, "Close did not unblock a blocked call")
+		if !errors.Is(err, net.ErrClosed) {
+			t.Errorf("blocked call returned %v, want net.ErrClosed", err)
 		}
 	}
 }
@@ -954,10 +953,8 @@ func TestCloseUnblocks(t *testing.T) {
 // TestPartialRead: a message larger than maxlen comes in pieces, MSG_EOR
 // only on the last.
 func TestPartialRead(t *testing.T) {
-	srvSt, cliSt := stackPair(t)
-	srv, addr := listenTCP(t, srvSt)
-	cli := dialTCP(t, cliSt, addr, InitMsg{})
-	conn := accept(t, srv)
+	pair := connectedTCP(t, InitMsg{})
+	cli, conn := pair.cli, pair.conn
 	msg := bytes.Repeat([]byte("0123456789"), 25)
 	cli.SCTPSend(msg, &SndInfo{PPID: 5})
 	var got []byte
@@ -988,24 +985,16 @@ func TestPartialRead(t *testing.T) {
 // TestConcurrentSendRecv: several goroutines send and receive on the same
 // sockets at once (pysctp users hit errors doing this, #50).
 func TestConcurrentSendRecv(t *testing.T) {
-	srvSt, cliSt := stackPair(t)
-	srv, addr := listenTCP(t, srvSt)
-	cli := dialTCP(t, cliSt, addr, InitMsg{NumOstreams: 4, MaxInstreams: 4})
-	conn := accept(t, srv)
+	pair := connectedTCP(t, InitMsg{NumOstreams: 4, MaxInstreams: 4})
+	cli, conn := pair.cli, pair.conn
 	const senders, per = 4, 50
-	var wg sync.WaitGroup
-	for g := 0; g < senders; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			for i := 0; i < per; i++ {
-				if _, err := cli.SCTPSend([]byte(fmt.Sprintf("%d/%d", g, i)), &SndInfo{Stream: uint16(g), PPID: uint32(g)}); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}(g)
-	}
+	wg := startProducers(senders, per, func(g, i int) bool {
+		if _, err := cli.SCTPSend([]byte(fmt.Sprintf("%d/%d", g, i)), &SndInfo{Stream: uint16(g), PPID: uint32(g)}); err != nil {
+			t.Error(err)
+			return false
+		}
+		return true
+	})
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	var rg sync.WaitGroup
@@ -1046,22 +1035,14 @@ func TestConcurrentSendRecv(t *testing.T) {
 // the autoclose time; the client then reads io.EOF.
 func TestAutoclose(t *testing.T) {
 	srvSt, cliSt := stackPair(t)
-	srv, err := srvSt.NewSocketUDP(AF_INET)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	setTestDeadline(t, srv.Socket)
-	srv.Bind(lo4)
-	srv.Listen(5)
+	srv, addr := listenUDP(t, srvSt, nil)
 	if err := srv.SetAutoclose(100 * time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	if d, err := srv.Autoclose(); err != nil || d != 100*time.Millisecond {
 		t.Fatalf("Autoclose() = %v, %v", d, err)
 	}
-	laddrs, _ := srv.GetLaddrs(0)
-	cli := dialTCP(t, cliSt, laddrs[0], InitMsg{})
+	cli := dialTCP(t, cliSt, addr, InitMsg{})
 	start := time.Now()
 	cli.SCTPSend([]byte("hi"), nil)
 	if r := recvData(t, srv.Socket); string(r.Msg) != "hi" {
@@ -1079,30 +1060,24 @@ func TestAutoclose(t *testing.T) {
 // return net.ErrClosed), aborts open associations (the peer sees
 // ErrAborted) and makes the stack unusable.
 func TestStackClose(t *testing.T) {
-	srvSt, cliSt := stackPair(t)
-	srv, addr := listenTCP(t, srvSt)
-	cli := dialTCP(t, cliSt, addr, InitMsg{})
-	conn := accept(t, srv)
+	pair := connectedTCP(t, InitMsg{})
+	cli, conn := pair.cli, pair.conn
 	errc := make(chan error, 1)
 	go func() { _, err := cli.SCTPRecv(10); errc <- err }()
-	if err := cliSt.Close(); err != nil {
+	if err := pair.cliSt.Close(); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-errc:
-		if !errors.Is(err, net.ErrClosed) {
-			t.Errorf("blocked SCTPRecv after Stack.Close: %v", err)
-		}
-	case <-time.After(testTimeout):
-		t.Fatal("Stack.Close did not unblock SCTPRecv")
+	err := awaitErr(t, errc, "Stack.Close did not unblock SCTPRecv")
+	if !errors.Is(err, net.ErrClosed) {
+		t.Errorf("blocked SCTPRecv after Stack.Close: %v", err)
 	}
 	if _, err := conn.SCTPRecv(10); !errors.Is(err, ErrAborted) {
 		t.Errorf("peer read after Stack.Close: %v, want ErrAborted", err)
 	}
-	if _, err := cliSt.NewSocketTCP(AF_INET); !errors.Is(err, net.ErrClosed) {
+	if _, err := pair.cliSt.NewSocketTCP(AF_INET); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("NewSocketTCP on a closed stack: %v", err)
 	}
-	if err := cliSt.Close(); !errors.Is(err, net.ErrClosed) {
+	if err := pair.cliSt.Close(); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("second Stack.Close: %v", err)
 	}
 }

@@ -11,10 +11,8 @@ import (
 // TestStatusAndPaddrInfo reads SCTP_STATUS and SCTP_GET_PEER_ADDR_INFO of
 // an established association.
 func TestStatusAndPaddrInfo(t *testing.T) {
-	srvSt, cliSt := stackPair(t)
-	srv, addr := listenTCP(t, srvSt)
-	cli := dialTCP(t, cliSt, addr, InitMsg{NumOstreams: 5, MaxInstreams: 7})
-	conn := accept(t, srv)
+	pair := connectedTCP(t, InitMsg{NumOstreams: 5, MaxInstreams: 7})
+	cli, conn := pair.cli, pair.conn
 	cli.SCTPSend([]byte("x"), nil)
 	recvData(t, conn.Socket)
 
@@ -25,11 +23,11 @@ func TestStatusAndPaddrInfo(t *testing.T) {
 	if st.State != SCTP_ESTABLISHED || st.OutStreams != 5 || st.InStreams == 0 || st.AssocID == 0 || st.FragmentationPoint == 0 || st.Rwnd == 0 {
 		t.Errorf("Status = %+v", st)
 	}
-	if st.Primary.Addr != addr || st.Primary.State != SCTP_ACTIVE || st.Primary.UDPPort != srvSt.LocalUDPAddr().Port() || st.Primary.MTU == 0 || st.Primary.RTO == 0 || st.Primary.Cwnd == 0 {
-		t.Errorf("Status.Primary = %+v, want %v active via UDP port %d", st.Primary, addr, srvSt.LocalUDPAddr().Port())
+	if st.Primary.Addr != pair.addr || st.Primary.State != SCTP_ACTIVE || st.Primary.UDPPort != pair.srvSt.LocalUDPAddr().Port() || st.Primary.MTU == 0 || st.Primary.RTO == 0 || st.Primary.Cwnd == 0 {
+		t.Errorf("Status.Primary = %+v, want %v active via UDP port %d", st.Primary, pair.addr, pair.srvSt.LocalUDPAddr().Port())
 	}
-	pi, err := cli.PaddrInfo(0, addr)
-	if err != nil || pi.Addr != addr || pi.State != SCTP_ACTIVE {
+	pi, err := cli.PaddrInfo(0, pair.addr)
+	if err != nil || pi.Addr != pair.addr || pi.State != SCTP_ACTIVE {
 		t.Errorf("PaddrInfo = %+v, %v", pi, err)
 	}
 	if _, err := cli.PaddrInfo(0, netip.MustParseAddrPort("10.9.9.9:1")); !errors.Is(err, ErrInvalidArgument) {
@@ -46,13 +44,13 @@ func TestStatusAndPaddrInfo(t *testing.T) {
 	if err != nil || ap.NumberPeerDestinations != 1 || ap.PeerRwnd == 0 || ap.AssocMaxRxt != 10 || ap.CookieLife != 60*time.Second {
 		t.Errorf("AssocParams = %+v, %v", ap, err)
 	}
-	if err := cli.SetPrimary(0, addr); err != nil {
+	if err := cli.SetPrimary(0, pair.addr); err != nil {
 		t.Errorf("SetPrimary to the only path: %v", err)
 	}
 	if err := cli.SetPrimary(0, netip.MustParseAddrPort("10.9.9.9:1")); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("SetPrimary to a foreign address: %v", err)
 	}
-	if err := cli.SetPeerPrimary(0, addr); !errors.Is(err, ErrNotSupported) {
+	if err := cli.SetPeerPrimary(0, pair.addr); !errors.Is(err, ErrNotSupported) {
 		t.Errorf("SetPeerPrimary: %v", err)
 	}
 }
@@ -62,9 +60,7 @@ func TestStatusAndPaddrInfo(t *testing.T) {
 func TestRTOInfoLive(t *testing.T) {
 	srvSt, cliSt := stackPair(t)
 	srv, addr := listenTCP(t, srvSt)
-	cli, _ := cliSt.NewSocketTCP(AF_INET)
-	defer cli.Close()
-	setTestDeadline(t, cli.Socket)
+	cli := newTCP(t, cliSt)
 	if r, err := cli.RTOInfo(0); err != nil || r != (RTOInfo{Initial: time.Second, Min: time.Second, Max: 60 * time.Second}) {
 		t.Errorf("default RTOInfo = %+v, %v", r, err)
 	}
@@ -99,9 +95,7 @@ func TestRemoteUDPEncapsPort(t *testing.T) {
 	srvSt := testStack(t, lo4, 0)
 	cliSt := testStack(t, lo4, 0) // default remote port 9899: wrong on purpose
 	srv, addr := listenTCP(t, srvSt)
-	cli, _ := cliSt.NewSocketTCP(AF_INET)
-	defer cli.Close()
-	setTestDeadline(t, cli.Socket)
+	cli := newTCP(t, cliSt)
 	if p, err := cli.RemoteUDPEncapsPort(0, netip.AddrPort{}); err != nil || p != DefaultUDPPort {
 		t.Errorf("default remote UDP port = %d, %v", p, err)
 	}
@@ -133,22 +127,15 @@ func TestRemoteUDPEncapsPort(t *testing.T) {
 // when asked to.
 func TestMappedV4(t *testing.T) {
 	srvSt, cliSt := stackPair(t)
-	srv, err := srvSt.NewSocketTCP(AF_INET6)
-	if err != nil {
-		t.Fatal(err)
+	srv, addr := listenSocket(t, srvSt, AF_INET6, TCP_STYLE, func(s *Socket) {
+		if err := s.SetMappedV4(true); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if !addr.Addr().Is4In6() {
+		t.Errorf("GetLaddrs with MappedV4: %v", addr)
 	}
-	defer srv.Close()
-	setTestDeadline(t, srv.Socket)
-	if err := srv.SetMappedV4(true); err != nil {
-		t.Fatal(err)
-	}
-	srv.Bind(lo4)
-	srv.Listen(1)
-	l, _ := srv.GetLaddrs(0)
-	if !l[0].Addr().Is4In6() {
-		t.Errorf("GetLaddrs with MappedV4: %v", l)
-	}
-	dialTCP(t, cliSt, netip.AddrPortFrom(lo4.Addr(), l[0].Port()), InitMsg{})
+	dialTCP(t, cliSt, netip.AddrPortFrom(lo4.Addr(), addr.Port()), InitMsg{})
 	_, from, err := srv.Accept()
 	if err != nil || !from.Addr().Is4In6() || from.Addr().Unmap() != lo4.Addr() {
 		t.Errorf("Accept with MappedV4: %v, %v", from, err)
@@ -166,9 +153,7 @@ func TestMappedV4(t *testing.T) {
 func TestDisableFragmentsAndMaxseg(t *testing.T) {
 	srvSt, cliSt := stackPair(t)
 	srv, addr := listenTCP(t, srvSt)
-	cli, _ := cliSt.NewSocketTCP(AF_INET)
-	defer cli.Close()
-	setTestDeadline(t, cli.Socket)
+	cli := newTCP(t, cliSt)
 	if err := cli.SetMaxseg(10); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("SetMaxseg(10): %v", err)
 	}
@@ -205,10 +190,8 @@ func TestDisableFragmentsAndMaxseg(t *testing.T) {
 // TestDefaultSendParams: SCTPSend with nil info and Conn-style writes use
 // the socket's default stream, PPID and flags.
 func TestDefaultSendParams(t *testing.T) {
-	srvSt, cliSt := stackPair(t)
-	srv, addr := listenTCP(t, srvSt)
-	cli := dialTCP(t, cliSt, addr, InitMsg{NumOstreams: 4})
-	conn := accept(t, srv)
+	pair := connectedTCP(t, InitMsg{NumOstreams: 4})
+	cli, conn := pair.cli, pair.conn
 	if err := cli.SetDefaultSendParams(SndInfo{Stream: 3, PPID: PPID_DIAMETER, Flags: MSG_EOF}); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("MSG_EOF as a default: %v", err)
 	}
@@ -229,9 +212,7 @@ func TestDefaultSendParams(t *testing.T) {
 func TestAdaptationIndication(t *testing.T) {
 	srvSt, cliSt := stackPair(t)
 	srv, addr := listenTCP(t, srvSt)
-	cli, _ := cliSt.NewSocketTCP(AF_INET)
-	defer cli.Close()
-	setTestDeadline(t, cli.Socket)
+	cli := newTCP(t, cliSt)
 	cli.SetEvents(EventSubscribe{AdaptationLayer: true})
 	if err := srv.SetAdaptation(0xC0FFEE01); err != nil {
 		t.Fatal(err)
@@ -252,18 +233,11 @@ func TestAdaptationIndication(t *testing.T) {
 // close single associations, gracefully or not; others are unaffected.
 func TestOneToManyEOFAndAbort(t *testing.T) {
 	srvSt, cliSt := stackPair(t)
-	srv, err := srvSt.NewSocketUDP(AF_INET)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	setTestDeadline(t, srv.Socket)
-	srv.SetEvents(EventSubscribe{Association: true})
-	srv.Bind(lo4)
-	srv.Listen(5)
-	laddrs, _ := srv.GetLaddrs(0)
-	a := dialTCP(t, cliSt, laddrs[0], InitMsg{})
-	b := dialTCP(t, cliSt, laddrs[0], InitMsg{})
+	srv, addr := listenUDP(t, srvSt, func(s *Socket) {
+		s.SetEvents(EventSubscribe{Association: true})
+	})
+	a := dialTCP(t, cliSt, addr, InitMsg{})
+	b := dialTCP(t, cliSt, addr, InitMsg{})
 	ids := map[netip.AddrPort]AssocID{}
 	for len(ids) < 2 {
 		ev, from := nextEvent(t, srv.Socket)
@@ -312,10 +286,8 @@ func TestOneToManyEOFAndAbort(t *testing.T) {
 
 // TestShutdownRead: after SHUT_RD receives return io.EOF.
 func TestShutdownRead(t *testing.T) {
-	srvSt, cliSt := stackPair(t)
-	srv, addr := listenTCP(t, srvSt)
-	cli := dialTCP(t, cliSt, addr, InitMsg{})
-	conn := accept(t, srv)
+	pair := connectedTCP(t, InitMsg{})
+	cli, conn := pair.cli, pair.conn
 	if err := conn.Shutdown(SHUT_RD); err != nil {
 		t.Fatal(err)
 	}
@@ -380,21 +352,19 @@ func TestOptionValidation(t *testing.T) {
 // TestLiveAssocAndPaddrParams: Association.Max.Retrans, heartbeat
 // interval, Path.Max.Retrans and SACK delay change on a live association.
 func TestLiveAssocAndPaddrParams(t *testing.T) {
-	srvSt, cliSt := stackPair(t)
-	srv, addr := listenTCP(t, srvSt)
-	cli := dialTCP(t, cliSt, addr, InitMsg{})
-	accept(t, srv)
+	pair := connectedTCP(t, InitMsg{})
+	cli := pair.cli
 	if err := cli.SetAssocParams(0, AssocParams{AssocMaxRxt: 4}); err != nil {
 		t.Fatal(err)
 	}
 	if ap, err := cli.AssocParams(0); err != nil || ap.AssocMaxRxt != 4 {
 		t.Errorf("AssocParams after live set = %+v, %v", ap, err)
 	}
-	if err := cli.SetPaddrParams(0, PaddrParams{Addr: addr, HBInterval: 2 * time.Second, PathMaxRxt: 2, SackDelay: 50 * time.Millisecond, Flags: SPP_HB_DISABLE}); err != nil {
+	if err := cli.SetPaddrParams(0, PaddrParams{Addr: pair.addr, HBInterval: 2 * time.Second, PathMaxRxt: 2, SackDelay: 50 * time.Millisecond, Flags: SPP_HB_DISABLE}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := cli.PaddrParams(0, addr)
-	if err != nil || p.HBInterval != 2*time.Second || p.PathMaxRxt != 2 || p.SackDelay != 50*time.Millisecond || p.Flags&SPP_HB_DISABLE == 0 || p.Addr != addr {
+	p, err := cli.PaddrParams(0, pair.addr)
+	if err != nil || p.HBInterval != 2*time.Second || p.PathMaxRxt != 2 || p.SackDelay != 50*time.Millisecond || p.Flags&SPP_HB_DISABLE == 0 || p.Addr != pair.addr {
 		t.Errorf("PaddrParams after live set = %+v, %v", p, err)
 	}
 	if err := cli.SetPaddrParams(0, PaddrParams{Addr: netip.MustParseAddrPort("10.1.1.1:5")}); !errors.Is(err, ErrInvalidArgument) {

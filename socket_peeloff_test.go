@@ -13,20 +13,13 @@ import (
 // default receive buffer holds (RFC 6458 §9.2: nothing is lost).
 func TestPeeloffEdgeCases(t *testing.T) {
 	srvSt, cliSt := stackPair(t)
-	srv, err := srvSt.NewSocketUDP(AF_INET)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	setTestDeadline(t, srv.Socket)
-	if err := srv.SetRcvBuf(4 * defaultRcvBuf); err != nil {
-		t.Fatal(err)
-	}
-	srv.Bind(lo4)
-	srv.Listen(5)
-	laddrs, _ := srv.GetLaddrs(0)
+	srv, addr := listenUDP(t, srvSt, func(s *Socket) {
+		if err := s.SetRcvBuf(4 * defaultRcvBuf); err != nil {
+			t.Fatal(err)
+		}
+	})
 
-	a := dialTCP(t, cliSt, laddrs[0], InitMsg{})
+	a := dialTCP(t, cliSt, addr, InitMsg{})
 	setTestDeadline(t, a.Socket)
 	a.SCTPSend([]byte("hello"), nil)
 	r := recvData(t, srv.Socket)

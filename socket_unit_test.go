@@ -199,25 +199,38 @@ func TestRecvQueue(t *testing.T) {
 	}
 }
 
+// startProducers starts n goroutines; goroutine g calls step(g, i) for i
+// from 0 to per-1 and stops early when step returns false. The returned
+// group waits for them all.
+func startProducers(n, per int, step func(g, i int) bool) *sync.WaitGroup {
+	wg := new(sync.WaitGroup)
+	for g := 0; g < n; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < per; i++ {
+				if !step(g, i) {
+					return
+				}
+			}
+		}(g)
+	}
+	return wg
+}
+
 // TestRecvQueueConcurrent: producers blocked on space and consumers on
 // ready make progress together; every item arrives once, in order per
 // producer.
 func TestRecvQueueConcurrent(t *testing.T) {
 	q := newRecvQueue(64)
 	const producers, per = 4, 500
-	var wg sync.WaitGroup
-	for p := 0; p < producers; p++ {
-		wg.Add(1)
-		go func(p int) {
-			defer wg.Done()
-			for i := 0; i < per; i++ {
-				it := delivery{assoc: AssocID(p), msg: []byte{byte(i), byte(i >> 8), 0, 0, 0, 0, 0, 0, 0, 0}}
-				for !q.tryPush(it) {
-					<-q.space()
-				}
-			}
-		}(p)
-	}
+	wg := startProducers(producers, per, func(p, i int) bool {
+		it := delivery{assoc: AssocID(p), msg: []byte{byte(i), byte(i >> 8), 0, 0, 0, 0, 0, 0, 0, 0}}
+		for !q.tryPush(it) {
+			<-q.space()
+		}
+		return true
+	})
 	next := make([]int, producers)
 	timeout := time.After(10 * time.Second)
 	for n := 0; n < producers*per; {
