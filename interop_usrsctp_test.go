@@ -2,6 +2,7 @@ package sctp
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -73,11 +74,16 @@ func freeUDPPort(t *testing.T) int {
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
-func TestInteropUsrsctpEchoServer(t *testing.T) {
+// usrsctpTest skips t unless USCTP_INTEROP is set and usrsctp's example
+// program prog is installed. It returns the program's path and a driver
+// for a new engine on a UDP socket of 127.0.0.1 (closed at cleanup), with
+// that socket's port.
+func usrsctpTest(t *testing.T, prog string) (bin string, d *udpDriver, myPort int) {
+	t.Helper()
+	bin = "/usr/lib/usrsctp/" + prog
 	if os.Getenv("USCTP_INTEROP") == "" {
-		t.Skip("set USCTP_INTEROP=1 to run against /usr/lib/usrsctp/echo_server")
+		t.Skipf("set USCTP_INTEROP=1 to run %s against the engine", bin)
 	}
-	bin := "/usr/lib/usrsctp/echo_server"
 	if _, err := os.Stat(bin); err != nil {
 		t.Skip(err)
 	}
@@ -85,19 +91,46 @@ func TestInteropUsrsctpEchoServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	myPort := conn.LocalAddr().(*net.UDPAddr).Port
-	srvPort := freeUDPPort(t)
+	t.Cleanup(func() { conn.Close() })
+	d = &udpDriver{t: t, conn: conn, ep: newEndpointCore(endpointConfig{loggerFactory: quietLogger()}), buf: make([]byte, 65536)}
+	return bin, d, conn.LocalAddr().(*net.UDPAddr).Port
+}
+
+// startUsrsctp starts bin with args, for 20 s at most; it is killed and
+// waited for at cleanup. It returns the program's standard input.
+func startUsrsctp(t *testing.T, bin string, args ...string) io.WriteCloser {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, itoa(srvPort), itoa(myPort))
-	if err := cmd.Start(); err != nil {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	stdin, err := cmd.StdinPipe()
+	if err == nil {
+		err = cmd.Start()
+	}
+	if err != nil {
+		cancel()
 		t.Fatal(err)
 	}
-	defer func() { cancel(); cmd.Wait() }()
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+	return stdin
+}
+
+// appendMessages appends the data of every message a has ready to got.
+func appendMessages(a *association, got []string) []string {
+	for {
+		m, ok := a.readMessage()
+		if !ok {
+			return got
+		}
+		got = append(got, string(m.data))
+	}
+}
+
+func TestInteropUsrsctpEchoServer(t *testing.T) {
+	bin, d, myPort := usrsctpTest(t, "echo_server")
+	srvPort := freeUDPPort(t)
+	startUsrsctp(t, bin, itoa(srvPort), itoa(myPort))
 	// The server may not have bound its port yet: T1-init retransmits.
 
-	d := &udpDriver{t: t, conn: conn, ep: newEndpointCore(endpointConfig{loggerFactory: quietLogger()}), buf: make([]byte, 65536)}
 	remote := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(srvPort))
 	a, err := d.ep.connect(time.Now(), 0, remote, 7, assocConfig{})
 	if err != nil {
@@ -115,13 +148,7 @@ func TestInteropUsrsctpEchoServer(t *testing.T) {
 	}
 	var got []string
 	d.pump(time.Now().Add(5*time.Second), func() bool {
-		for {
-			m, ok := a.readMessage()
-			if !ok {
-				break
-			}
-			got = append(got, string(m.data))
-		}
+		got = appendMessages(a, got)
 		return len(got) == len(msgs)
 	})
 	if len(got) != len(msgs) {
@@ -138,36 +165,13 @@ func TestInteropUsrsctpEchoServer(t *testing.T) {
 }
 
 func TestInteropUsrsctpClient(t *testing.T) {
-	if os.Getenv("USCTP_INTEROP") == "" {
-		t.Skip("set USCTP_INTEROP=1 to run /usr/lib/usrsctp/client against the engine")
-	}
-	bin := "/usr/lib/usrsctp/client"
-	if _, err := os.Stat(bin); err != nil {
-		t.Skip(err)
-	}
-	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	myPort := conn.LocalAddr().(*net.UDPAddr).Port
+	bin, d, myPort := usrsctpTest(t, "client")
 	cliPort := freeUDPPort(t)
-	d := &udpDriver{t: t, conn: conn, ep: newEndpointCore(endpointConfig{loggerFactory: quietLogger()}), buf: make([]byte, 65536)}
 	if err := d.ep.listen(7, assocConfig{}); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
 	// client remote_addr remote_port local_port local_encaps remote_encaps
-	cmd := exec.CommandContext(ctx, bin, "127.0.0.1", "7", "0", itoa(cliPort), itoa(myPort))
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cancel(); cmd.Wait() }()
+	stdin := startUsrsctp(t, bin, "127.0.0.1", "7", "0", itoa(cliPort), itoa(myPort))
 	stdin.Write([]byte("hello\nworld\n"))
 	stdin.Close()
 	var a *association
@@ -183,13 +187,7 @@ func TestInteropUsrsctpClient(t *testing.T) {
 	}
 	var got []string
 	d.pump(time.Now().Add(5*time.Second), func() bool {
-		for {
-			m, ok := a.readMessage()
-			if !ok {
-				break
-			}
-			got = append(got, string(m.data))
-		}
+		got = appendMessages(a, got)
 		return a.currentState() == stateClosed
 	})
 	if len(got) != 2 || got[0] != "hello\n" || got[1] != "world\n" {
@@ -202,33 +200,10 @@ func TestInteropUsrsctpClient(t *testing.T) {
 }
 
 func TestInteropUsrsctpSimultaneousOpen(t *testing.T) {
-	if os.Getenv("USCTP_INTEROP") == "" {
-		t.Skip("set USCTP_INTEROP=1 to run /usr/lib/usrsctp/ekr_peer against the engine")
-	}
-	bin := "/usr/lib/usrsctp/ekr_peer"
-	if _, err := os.Stat(bin); err != nil {
-		t.Skip(err)
-	}
-	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	myPort := conn.LocalAddr().(*net.UDPAddr).Port
+	bin, d, myPort := usrsctpTest(t, "ekr_peer")
 	peerUDP := freeUDPPort(t)
-	d := &udpDriver{t: t, conn: conn, ep: newEndpointCore(endpointConfig{loggerFactory: quietLogger()}), buf: make([]byte, 65536)}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
 	// ekr_peer local_addr local_udp remote_addr remote_udp local_sctp remote_sctp
-	cmd := exec.CommandContext(ctx, bin, "127.0.0.1", itoa(peerUDP), "127.0.0.1", itoa(myPort), "5001", "5002")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cancel(); cmd.Wait() }()
+	stdin := startUsrsctp(t, bin, "127.0.0.1", itoa(peerUDP), "127.0.0.1", itoa(myPort), "5001", "5002")
 	remote := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(peerUDP))
 	a, err := d.ep.connect(time.Now(), 5002, remote, 5001, assocConfig{})
 	if err != nil {
