@@ -39,7 +39,7 @@ func needUsrsctp(t *testing.T, prog string) string {
 	return p
 }
 
-// freeUDPPort returns a UDP port that was free on the IPv4 and IPv6
+// usrsctpFreePort returns a UDP port that was free on the IPv4 and IPv6
 // wildcard addresses a moment ago.
 func usrsctpFreePort(t *testing.T) int {
 	t.Helper()

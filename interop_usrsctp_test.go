@@ -1,19 +1,17 @@
 package sctp
 
 import (
-	"context"
-	"io"
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 )
 
 // Opt-in interop check of the engine against usrsctp's example programs
 // over real UDP on loopback (USCTP_INTEROP=1). A minimal runtime loop
-// drives the sans-IO endpointCore; the engine itself never reads the
+// drives the sans-IO endpoint; the engine itself never reads the
 // clock.
 
 type udpDriver struct {
@@ -65,28 +63,16 @@ func (d *udpDriver) pump(until time.Time, cond func() bool) bool {
 	return cond()
 }
 
-func freeUDPPort(t *testing.T) int {
-	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
-
 // usrsctpTest skips t unless USCTP_INTEROP is set and usrsctp's example
 // program prog is installed. It returns the program's path and a driver
 // for a new engine on a UDP socket of 127.0.0.1 (closed at cleanup), with
 // that socket's port.
 func usrsctpTest(t *testing.T, prog string) (bin string, d *udpDriver, myPort int) {
 	t.Helper()
-	bin = "/usr/lib/usrsctp/" + prog
 	if os.Getenv("USCTP_INTEROP") == "" {
-		t.Skipf("set USCTP_INTEROP=1 to run %s against the engine", bin)
+		t.Skipf("set USCTP_INTEROP=1 to run %s against the engine", filepath.Join(usrsctpDir, prog))
 	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Skip(err)
-	}
+	bin = needUsrsctp(t, prog)
 	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
@@ -94,24 +80,6 @@ func usrsctpTest(t *testing.T, prog string) (bin string, d *udpDriver, myPort in
 	t.Cleanup(func() { conn.Close() })
 	d = &udpDriver{t: t, conn: conn, ep: newEndpointCore(endpointConfig{loggerFactory: quietLogger()}), buf: make([]byte, 65536)}
 	return bin, d, conn.LocalAddr().(*net.UDPAddr).Port
-}
-
-// startUsrsctp starts bin with args, for 20 s at most; it is killed and
-// waited for at cleanup. It returns the program's standard input.
-func startUsrsctp(t *testing.T, bin string, args ...string) io.WriteCloser {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	cmd := exec.CommandContext(ctx, bin, args...)
-	stdin, err := cmd.StdinPipe()
-	if err == nil {
-		err = cmd.Start()
-	}
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); cmd.Wait() })
-	return stdin
 }
 
 // appendMessages appends the data of every message a has ready to got.
@@ -127,8 +95,8 @@ func appendMessages(a *association, got []string) []string {
 
 func TestInteropUsrsctpEchoServer(t *testing.T) {
 	bin, d, myPort := usrsctpTest(t, "echo_server")
-	srvPort := freeUDPPort(t)
-	startUsrsctp(t, bin, itoa(srvPort), itoa(myPort))
+	srvPort := usrsctpFreePort(t)
+	startProc(t, 20*time.Second, false, bin, itoa(srvPort), itoa(myPort))
 	// The server may not have bound its port yet: T1-init retransmits.
 
 	remote := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(srvPort))
@@ -166,12 +134,12 @@ func TestInteropUsrsctpEchoServer(t *testing.T) {
 
 func TestInteropUsrsctpClient(t *testing.T) {
 	bin, d, myPort := usrsctpTest(t, "client")
-	cliPort := freeUDPPort(t)
+	cliPort := usrsctpFreePort(t)
 	if err := d.ep.listen(7, assocConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	// client remote_addr remote_port local_port local_encaps remote_encaps
-	stdin := startUsrsctp(t, bin, "127.0.0.1", "7", "0", itoa(cliPort), itoa(myPort))
+	stdin := startProc(t, 20*time.Second, true, bin, "127.0.0.1", "7", "0", itoa(cliPort), itoa(myPort)).stdin
 	stdin.Write([]byte("hello\nworld\n"))
 	stdin.Close()
 	var a *association
@@ -201,9 +169,9 @@ func TestInteropUsrsctpClient(t *testing.T) {
 
 func TestInteropUsrsctpSimultaneousOpen(t *testing.T) {
 	bin, d, myPort := usrsctpTest(t, "ekr_peer")
-	peerUDP := freeUDPPort(t)
+	peerUDP := usrsctpFreePort(t)
 	// ekr_peer local_addr local_udp remote_addr remote_udp local_sctp remote_sctp
-	stdin := startUsrsctp(t, bin, "127.0.0.1", itoa(peerUDP), "127.0.0.1", itoa(myPort), "5001", "5002")
+	stdin := startProc(t, 20*time.Second, true, bin, "127.0.0.1", itoa(peerUDP), "127.0.0.1", itoa(myPort), "5001", "5002").stdin
 	remote := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(peerUDP))
 	a, err := d.ep.connect(time.Now(), 5002, remote, 5001, assocConfig{})
 	if err != nil {
