@@ -63,10 +63,7 @@ func TestEndpointIdleAssociationsNotVisited(t *testing.T) {
 			if err := h.send(ctx, outMessage{data: m}); err != nil {
 				t.Fatal(err)
 			}
-			d, err := srv.next(ctx)
-			for err == nil && d.ev != nil {
-				d, err = srv.next(ctx)
-			}
+			d, err := nextMessage(ctx, srv)
 			if err != nil || !bytes.Equal(d.msg, m) {
 				t.Fatalf("message %d: %v", i, err)
 			}

@@ -296,12 +296,9 @@ func runEchoClient(t *testing.T, ctx context.Context, h *assocHandle, n, streams
 		next[s] = s
 	}
 	for got := 0; got < n; {
-		d, err := h.next(ctx)
+		d, err := nextMessage(ctx, h)
 		if err != nil {
 			t.Fatalf("after %d echoes: %v", got, err)
-		}
-		if d.ev != nil {
-			continue
 		}
 		s := int(d.info.Stream)
 		if s >= streams {
@@ -324,17 +321,30 @@ func runEchoClient(t *testing.T, ctx context.Context, h *assocHandle, n, streams
 	waitShutdownComp(t, ctx, h)
 }
 
+// runEchoClients connects k associations with connect and runs
+// runEchoClient (n messages over streams) on each at once, from the moment
+// it is connected; it returns when all are done.
+func runEchoClients(t *testing.T, ctx context.Context, k, n, streams int, connect func(i int) (*assocHandle, error)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for i := 0; i < k; i++ {
+		h, err := connect(i)
+		if err != nil {
+			t.Fatalf("Connect %d: %v", i, err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runEchoClient(t, ctx, h, n, streams)
+		}()
+	}
+	wg.Wait()
+}
+
 func waitShutdownComp(t *testing.T, ctx context.Context, h *assocHandle) {
 	t.Helper()
 	comp := false
-	for {
-		d, err := h.next(ctx)
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				t.Fatalf("waiting for the end of the association: %v", err)
-			}
-			break
-		}
+	err := eachDelivery(ctx, h, func(d delivery) {
 		if ac, ok := d.ev.(AssocChange); ok {
 			if ac.State == ShutdownComp {
 				comp = true
@@ -342,6 +352,9 @@ func waitShutdownComp(t *testing.T, ctx context.Context, h *assocHandle) {
 				t.Fatalf("association lost instead of a graceful shutdown: %v", ac)
 			}
 		}
+	})
+	if !errors.Is(err, io.EOF) {
+		t.Fatalf("waiting for the end of the association: %v", err)
 	}
 	if !comp || !errors.Is(h.endErr(), ErrClosed) || errors.Is(h.endErr(), ErrAborted) {
 		t.Fatalf("association ended with %v (ShutdownComp seen: %v), want graceful shutdown", h.endErr(), comp)
@@ -352,40 +365,31 @@ func waitShutdownComp(t *testing.T, ctx context.Context, h *assocHandle) {
 // streams echoed intact, then a graceful shutdown seen on both sides.
 func TestInteropClientToUsrsctpEchoServer(t *testing.T) {
 	bin := needUsrsctp(t, "echo_server")
-	for _, ip := range []string{"127.0.0.1", "::1"} {
-		t.Run(ip, func(t *testing.T) {
-			if ip == "::1" {
-				if c, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback}); err != nil {
-					t.Skipf("no IPv6 loopback: %v", err)
-				} else {
-					c.Close()
-				}
+	onLoopbacks(t, func(t *testing.T, ip string) {
+		port := usrsctpFreePort(t)
+		srv := startProc(t, 60*time.Second, false, bin, strconv.Itoa(port))
+		waitBound(t, srv, port)
+		ctx := testCtx(t, 45*time.Second)
+		ep := newUDPEndpoint(t, "udp", "")
+		h := connectUsrsctp(t, ctx, ep, netip.AddrPortFrom(netip.MustParseAddr(ip), uint16(port)), 7)
+		start := time.Now()
+		runEchoClient(t, ctx, h, 1000, 4)
+		t.Logf("1000 messages (1 B - 8 KiB, 4 streams) echoed by usrsctp echo_server over %s in %v", ip, time.Since(start))
+		msgs := 0
+		for _, l := range srv.output() {
+			if strings.HasPrefix(l, "Msg of length") {
+				msgs++
 			}
-			port := usrsctpFreePort(t)
-			srv := startProc(t, 60*time.Second, false, bin, strconv.Itoa(port))
-			waitBound(t, srv, port)
-			ctx := testCtx(t, 45*time.Second)
-			ep := newUDPEndpoint(t, "udp", "")
-			h := connectUsrsctp(t, ctx, ep, netip.AddrPortFrom(netip.MustParseAddr(ip), uint16(port)), 7)
-			start := time.Now()
-			runEchoClient(t, ctx, h, 1000, 4)
-			t.Logf("1000 messages (1 B - 8 KiB, 4 streams) echoed by usrsctp echo_server over %s in %v", ip, time.Since(start))
-			msgs := 0
-			for _, l := range srv.output() {
-				if strings.HasPrefix(l, "Msg of length") {
-					msgs++
-				}
-			}
-			if msgs != 1000 {
-				t.Fatalf("echo_server printed %d messages, want 1000", msgs)
-			}
-			// usrsctp reports the end as SCTP_SHUTDOWN_EVENT (12 bytes) and
-			// SCTP_ASSOC_CHANGE/SHUTDOWN_COMP (20 bytes) notifications.
-			if _, ok := srv.waitLine(ctx, func(l string) bool { return l == "Notification of length 20 received." }); !ok {
-				t.Fatal("echo_server did not report the association's end")
-			}
-		})
-	}
+		}
+		if msgs != 1000 {
+			t.Fatalf("echo_server printed %d messages, want 1000", msgs)
+		}
+		// usrsctp reports the end as SCTP_SHUTDOWN_EVENT (12 bytes) and
+		// SCTP_ASSOC_CHANGE/SHUTDOWN_COMP (20 bytes) notifications.
+		if _, ok := srv.waitLine(ctx, func(l string) bool { return l == "Notification of length 20 received." }); !ok {
+			t.Fatal("echo_server did not report the association's end")
+		}
+	})
 }
 
 // usrsctp client → usctp echo server: each stdin line comes back; on EOF
@@ -415,13 +419,8 @@ func TestInteropUsrsctpClientToEchoServer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("client exit: %v", err)
 	}
-	select {
-	case err := <-ends:
-		if !errors.Is(err, io.EOF) || errors.Is(err, ErrAborted) || !errors.Is(err, ErrClosed) {
-			t.Fatalf("server association ended with %v, want graceful shutdown", err)
-		}
-	case <-ctx.Done():
-		t.Fatal("server association did not end")
+	if err := nextEnd(t, ctx, ends); !errors.Is(err, io.EOF) || errors.Is(err, ErrAborted) || !errors.Is(err, ErrClosed) {
+		t.Fatalf("server association ended with %v, want graceful shutdown", err)
 	}
 }
 
@@ -447,14 +446,11 @@ func discardServer(t *testing.T, ctx context.Context, ep *runner, port uint16) <
 		}
 		var r discardResult
 		for {
-			d, err := h.next(ctx)
+			d, err := nextMessage(ctx, h)
 			if err != nil {
 				r.err = err
 				res <- r
 				return
-			}
-			if d.ev != nil {
-				continue
 			}
 			if r.msgs == 0 {
 				r.first = time.Now()
@@ -544,50 +540,26 @@ func TestInteropSenderToTsctpServer(t *testing.T) {
 // usctp ↔ usctp over real UDP on 127.0.0.1 and ::1, one-to-many: several
 // associations from two client endpoints share one server socket.
 func TestInteropUsctpToUsctp(t *testing.T) {
-	for _, ip := range []string{"127.0.0.1", "::1"} {
-		t.Run(ip, func(t *testing.T) {
-			if ip == "::1" {
-				if c, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback}); err != nil {
-					t.Skipf("no IPv6 loopback: %v", err)
-				} else {
-					c.Close()
-				}
+	onLoopbacks(t, func(t *testing.T, ip string) {
+		ctx := testCtx(t, 45*time.Second)
+		srv := newUDPEndpoint(t, "udp", "")
+		var wg sync.WaitGroup
+		ends := echoServer(t, ctx, srv, 7, &wg)
+		to := netip.AddrPortFrom(netip.MustParseAddr(ip), srv.localAddr().Port())
+		const clients = 4
+		runEchoClients(t, ctx, clients, 100, 4, func(c int) (*assocHandle, error) {
+			ep := srv
+			if c%2 == 1 {
+				ep = newUDPEndpoint(t, "udp", "") // another socket
 			}
-			ctx := testCtx(t, 45*time.Second)
-			srv := newUDPEndpoint(t, "udp", "")
-			var wg sync.WaitGroup
-			ends := echoServer(t, ctx, srv, 7, &wg)
-			to := netip.AddrPortFrom(netip.MustParseAddr(ip), srv.localAddr().Port())
-			var cwg sync.WaitGroup
-			const clients = 4
-			for c := 0; c < clients; c++ {
-				ep := srv
-				if c%2 == 1 {
-					ep = newUDPEndpoint(t, "udp", "") // another socket
-				}
-				h, err := ep.connectWait(ctx, to, 7)
-				if err != nil {
-					t.Fatalf("Connect %d: %v", c, err)
-				}
-				cwg.Add(1)
-				go func() {
-					defer cwg.Done()
-					runEchoClient(t, ctx, h, 100, 4)
-				}()
-			}
-			cwg.Wait()
-			for c := 0; c < clients; c++ {
-				select {
-				case err := <-ends:
-					if errors.Is(err, ErrAborted) || !errors.Is(err, ErrClosed) {
-						t.Fatalf("server association ended with %v", err)
-					}
-				case <-ctx.Done():
-					t.Fatal("server associations did not end")
-				}
-			}
+			return ep.connectWait(ctx, to, 7)
 		})
-	}
+		for c := 0; c < clients; c++ {
+			if err := nextEnd(t, ctx, ends); errors.Is(err, ErrAborted) || !errors.Is(err, ErrClosed) {
+				t.Fatalf("server association ended with %v", err)
+			}
+		}
+	})
 }
 
 // A tshark capture of an interop run with usrsctp: every packet decodes as

@@ -49,12 +49,9 @@ func TestAsyncSendOrderAndErrors(t *testing.T) {
 		}
 		next := [2]int{0, 1}
 		for got := 0; got < n; {
-			d, err := srv.next(ctx)
+			d, err := nextMessage(ctx, srv)
 			if err != nil {
 				t.Fatalf("Next after %d messages: %v", got, err)
-			}
-			if d.ev != nil {
-				continue
 			}
 			want := next[d.info.Stream]
 			if int(d.info.PPID) != want || !bytes.Equal(d.msg, epPayload(want, 1200)) {
@@ -100,14 +97,7 @@ func TestAsyncSendPendingFailedOnAbort(t *testing.T) {
 		}
 		var fails []SendFailed
 		terminal := false
-		for {
-			d, err := h.next(ctx)
-			if err != nil {
-				if !errors.Is(err, ErrAborted) {
-					t.Fatalf("end: %v, want ErrAborted", err)
-				}
-				break
-			}
+		err := eachDelivery(ctx, h, func(d delivery) {
 			switch ev := d.ev.(type) {
 			case AssocChange:
 				if ev.State == CommLost {
@@ -119,6 +109,9 @@ func TestAsyncSendPendingFailedOnAbort(t *testing.T) {
 				}
 				fails = append(fails, ev)
 			}
+		})
+		if !errors.Is(err, ErrAborted) {
+			t.Fatalf("end: %v, want ErrAborted", err)
 		}
 		if len(fails) != len(msgs) {
 			t.Fatalf("got %d SendFailed events, want %d: %v", len(fails), len(msgs), fails)
@@ -187,37 +180,29 @@ func TestAsyncSendThenShutdownDelivers(t *testing.T) {
 			t.Errorf("send after Shutdown: %v, want ErrShuttingDown", err)
 		}
 		got := 0
-		for {
-			d, err := srv.next(ctx)
-			if err != nil {
-				if !errors.Is(err, ErrClosed) {
-					t.Fatalf("server end: %v, want ErrClosed (graceful)", err)
-				}
-				break
-			}
+		err := eachDelivery(ctx, srv, func(d delivery) {
 			if sf, ok := d.ev.(SendFailed); ok {
 				t.Fatalf("unexpected %v", sf)
 			}
 			if d.ev != nil {
-				continue
+				return
 			}
 			if int(d.info.PPID) != got || !bytes.Equal(d.msg, epPayload(got, 1200)) {
 				t.Fatalf("message %d: got ppid %d", got, d.info.PPID)
 			}
 			got++
+		})
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("server end: %v, want ErrClosed (graceful)", err)
 		}
 		if got != n {
 			t.Fatalf("server got %d messages, want %d", got, n)
 		}
 		<-h.ended()
-		for {
-			d, err := h.next(ctx)
-			if err != nil {
-				break
-			}
+		eachDelivery(ctx, h, func(d delivery) {
 			if sf, ok := d.ev.(SendFailed); ok {
 				t.Fatalf("client reported %v", sf)
 			}
-		}
+		})
 	})
 }

@@ -21,14 +21,7 @@ func TestEndpointJoinsPartialDelivery(t *testing.T) {
 		if err := b.listen(9, assocConfig{rwnd: 16 << 10}, 4); err != nil {
 			t.Fatal(err)
 		}
-		h, err := a.connectWait(ctx, b.localAddr(), 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := b.accept(ctx, 9)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h, srv := connectAccept(t, ctx, a, b, 9)
 		sizes := []int{100 << 10, 10, 60 << 10, 3000}
 		for i, n := range sizes {
 			if err := h.send(ctx, outMessage{data: epPayload(i, n), ppid: uint32(i)}); err != nil {
@@ -36,15 +29,9 @@ func TestEndpointJoinsPartialDelivery(t *testing.T) {
 			}
 		}
 		for i, n := range sizes {
-			var d delivery
-			for {
-				d, err = srv.next(ctx)
-				if err != nil {
-					t.Fatalf("message %d: %v", i, err)
-				}
-				if d.ev == nil {
-					break
-				}
+			d, err := nextMessage(ctx, srv)
+			if err != nil {
+				t.Fatalf("message %d: %v", i, err)
 			}
 			if d.info.PPID != uint32(i) || !bytes.Equal(d.msg, epPayload(i, n)) {
 				t.Fatalf("delivery %d: ppid %d, %d bytes; want message %d of %d bytes", i, d.info.PPID, len(d.msg), i, n)
@@ -85,17 +72,13 @@ func TestEndpointJoinBounded(t *testing.T) {
 		if err := h.send(ctx, outMessage{data: epPayload(1, 100<<10)}); err != nil {
 			t.Fatal(err)
 		}
-		for {
-			d, err := srv.next(ctx)
-			if err != nil {
-				if !errors.Is(err, ErrAborted) {
-					t.Fatalf("receiver ended with %v, want ErrAborted", err)
-				}
-				break
-			}
+		err = eachDelivery(ctx, srv, func(d delivery) {
 			if d.ev == nil {
 				t.Fatalf("oversized message delivered (%d bytes)", len(d.msg))
 			}
+		})
+		if !errors.Is(err, ErrAborted) {
+			t.Fatalf("receiver ended with %v, want ErrAborted", err)
 		}
 		<-h.ended()
 		if !errors.Is(h.endErr(), ErrAborted) {

@@ -1,12 +1,10 @@
 package sctp
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"sync"
 	"testing"
@@ -46,6 +44,55 @@ func epPayload(i, n int) []byte {
 	return b
 }
 
+// nextMessage returns the next message h delivers, skipping events, or
+// the error h ended with.
+func nextMessage(ctx context.Context, h *assocHandle) (delivery, error) {
+	for {
+		d, err := h.next(ctx)
+		if err != nil || d.ev == nil {
+			return d, err
+		}
+	}
+}
+
+// eachDelivery calls f with each message and event h delivers until h
+// ends, and returns the error it ended with.
+func eachDelivery(ctx context.Context, h *assocHandle, f func(d delivery)) error {
+	for {
+		d, err := h.next(ctx)
+		if err != nil {
+			return err
+		}
+		f(d)
+	}
+}
+
+// nextEnd returns the next association end error sent on ends (by
+// echoServer), failing the test if none comes before ctx ends.
+func nextEnd(t testing.TB, ctx context.Context, ends <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-ends:
+		return err
+	case <-ctx.Done():
+		t.Fatal("server association did not end")
+		return nil
+	}
+}
+
+// onLoopbacks runs f as a subtest on 127.0.0.1 and one on ::1, the latter
+// skipped where the host has no IPv6 loopback.
+func onLoopbacks(t *testing.T, f func(t *testing.T, ip string)) {
+	for _, ip := range []string{"127.0.0.1", "::1"} {
+		t.Run(ip, func(t *testing.T) {
+			if ip == "::1" && !haveIPv6Loopback() {
+				t.Skip("no IPv6 loopback (::1) on this host")
+			}
+			f(t, ip)
+		})
+	}
+}
+
 // echoServer accepts on port and echoes every message on its stream with
 // its PPID until the peer shuts down.
 // The end error of each served association is sent on the returned channel.
@@ -66,13 +113,10 @@ func echoServer(t testing.TB, ctx context.Context, e *runner, port uint16, wg *s
 			go func() {
 				defer wg.Done()
 				for {
-					d, err := h.next(ctx)
+					d, err := nextMessage(ctx, h)
 					if err != nil {
 						ends <- err
 						return
-					}
-					if d.ev != nil {
-						continue
 					}
 					if err := h.send(ctx, outMessage{data: d.msg, stream: d.info.Stream, ppid: d.info.PPID, unordered: d.info.Flags&MSG_UNORDERED != 0}); err != nil {
 						return
@@ -86,92 +130,29 @@ func echoServer(t testing.TB, ctx context.Context, e *runner, port uint16, wg *s
 }
 
 func TestEndpointEchoLoopback(t *testing.T) {
-	for _, ip := range []string{"127.0.0.1", "::1"} {
-		t.Run(ip, func(t *testing.T) {
-			if ip == "::1" {
-				if c, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback}); err != nil {
-					t.Skipf("no IPv6 loopback: %v", err)
-				} else {
-					c.Close()
-				}
-			}
-			ctx := testCtx(t, 30*time.Second)
-			srv := newUDPEndpoint(t, "udp", "")
-			cli := newUDPEndpoint(t, "udp", "")
-			var wg sync.WaitGroup
-			ends := echoServer(t, ctx, srv, 7, &wg)
-			to := netip.AddrPortFrom(netip.MustParseAddr(ip), srv.localAddr().Port())
-			h, err := cli.connectWait(ctx, to, 7)
-			if err != nil {
-				t.Fatalf("Connect: %v", err)
-			}
-			const n = 300
-			go func() {
-				for i := 0; i < n; i++ {
-					size := 1 + (i*977)%8192
-					if err := h.send(ctx, outMessage{data: epPayload(i, size), stream: uint16(i % 4), ppid: uint32(i)}); err != nil {
-						t.Errorf("Send %d: %v", i, err)
-						return
-					}
-				}
-			}()
-			perStream := map[uint16]int{}
-			want := map[uint16][]int{}
-			for i := 0; i < n; i++ {
-				want[uint16(i%4)] = append(want[uint16(i%4)], i)
-			}
-			for got := 0; got < n; {
-				d, err := h.next(ctx)
-				if err != nil {
-					t.Fatalf("Next after %d echoes: %v", got, err)
-				}
-				if d.ev != nil {
-					continue
-				}
-				k := perStream[d.info.Stream]
-				i := want[d.info.Stream][k]
-				perStream[d.info.Stream]++
-				if d.info.PPID != uint32(i) || !bytes.Equal(d.msg, epPayload(i, 1+(i*977)%8192)) {
-					t.Fatalf("echo %d on stream %d: ppid %d, %d bytes", i, d.info.Stream, d.info.PPID, len(d.msg))
-				}
-				got++
-			}
-			if err := h.shutdown(); err != nil {
-				t.Fatalf("Shutdown: %v", err)
-			}
-			var sawComp bool
-			for {
-				d, err := h.next(ctx)
-				if err != nil {
-					if !errors.Is(err, io.EOF) || !errors.Is(err, ErrClosed) {
-						t.Fatalf("end of association: %v", err)
-					}
-					break
-				}
-				if ac, ok := d.ev.(AssocChange); ok && ac.State == ShutdownComp {
-					sawComp = true
-				}
-			}
-			if !sawComp {
-				t.Fatal("no SHUTDOWN_COMP event")
-			}
-			select {
-			case err := <-ends:
-				if !errors.Is(err, io.EOF) || !errors.Is(err, ErrClosed) || errors.Is(err, ErrAborted) {
-					t.Fatalf("server side ended with %v, want graceful close", err)
-				}
-			case <-ctx.Done():
-				t.Fatal("server association did not close")
-			}
-			st, err := srv.stats()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st.Associations != 0 {
-				t.Fatalf("server still holds %d associations after shutdown", st.Associations)
-			}
-		})
-	}
+	onLoopbacks(t, func(t *testing.T, ip string) {
+		ctx := testCtx(t, 30*time.Second)
+		srv := newUDPEndpoint(t, "udp", "")
+		cli := newUDPEndpoint(t, "udp", "")
+		var wg sync.WaitGroup
+		ends := echoServer(t, ctx, srv, 7, &wg)
+		to := netip.AddrPortFrom(netip.MustParseAddr(ip), srv.localAddr().Port())
+		h, err := cli.connectWait(ctx, to, 7)
+		if err != nil {
+			t.Fatalf("Connect: %v", err)
+		}
+		runEchoClient(t, ctx, h, 300, 4)
+		if err := nextEnd(t, ctx, ends); !errors.Is(err, io.EOF) || !errors.Is(err, ErrClosed) || errors.Is(err, ErrAborted) {
+			t.Fatalf("server side ended with %v, want graceful close", err)
+		}
+		st, err := srv.stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Associations != 0 {
+			t.Fatalf("server still holds %d associations after shutdown", st.Associations)
+		}
+	})
 }
 
 var _ = fmt.Sprintf
@@ -252,17 +233,13 @@ func TestEndpointCloseAbortsAssociations(t *testing.T) {
 			t.Fatalf("Connect after Close: %v", err)
 		}
 		var lost bool
-		for {
-			d, err := srv.next(ctx)
-			if err != nil {
-				if !errors.Is(err, io.EOF) || !errors.Is(err, ErrAborted) {
-					t.Fatalf("peer association ended with %v, want ErrAborted", err)
-				}
-				break
-			}
+		err := eachDelivery(ctx, srv, func(d delivery) {
 			if ac, ok := d.ev.(AssocChange); ok && ac.State == CommLost {
 				lost = true
 			}
+		})
+		if !errors.Is(err, io.EOF) || !errors.Is(err, ErrAborted) {
+			t.Fatalf("peer association ended with %v, want ErrAborted", err)
 		}
 		if !lost {
 			t.Fatal("peer saw no COMM_LOST")
@@ -362,19 +339,9 @@ func TestEndpointManyAssociations(t *testing.T) {
 		var wg sync.WaitGroup
 		ends := echoServer(t, ctx, b, 7, &wg)
 		const k = 12
-		var cwg sync.WaitGroup
-		for i := 0; i < k; i++ {
-			h, err := a.connectWait(ctx, b.localAddr(), 7)
-			if err != nil {
-				t.Fatalf("Connect %d: %v", i, err)
-			}
-			cwg.Add(1)
-			go func() {
-				defer cwg.Done()
-				runEchoClient(t, ctx, h, 20, 2)
-			}()
-		}
-		cwg.Wait()
+		runEchoClients(t, ctx, k, 20, 2, func(int) (*assocHandle, error) {
+			return a.connectWait(ctx, b.localAddr(), 7)
+		})
 		for i := 0; i < k; i++ {
 			if err := <-ends; errors.Is(err, ErrAborted) || !errors.Is(err, io.EOF) {
 				t.Fatalf("server association %d ended with %v", i, err)
@@ -509,15 +476,11 @@ func TestEndpointListenerLifecycle(t *testing.T) {
 		}
 		h2.shutdown()
 		<-h2.ended()
-		for {
-			d, err := srv.next(ctx)
-			if err != nil {
-				break
-			}
+		eachDelivery(ctx, srv, func(d delivery) {
 			if d.ev == nil {
 				t.Fatal("a released handle delivered a message")
 			}
-		}
+		})
 	})
 }
 
