@@ -217,6 +217,33 @@ type tsharkFrame struct {
 
 // runTshark dissects file with SCTP over UDP port 9899 and CRC32c
 // verification on (see /work/shared/research/usrsctp-interop.md §2.2).
+// needTshark returns the path of tshark, skipping the test without it.
+func needTshark(t *testing.T) string {
+	t.Helper()
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		t.Skip("tshark is not installed (apt-get install tshark): skipping the independent wire-format check")
+	}
+	return tshark
+}
+
+// writePcap creates the pcap file path and has write fill it.
+func writePcap(t *testing.T, path string, write func(w *pcap.Writer)) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := pcap.NewWriter(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(w)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func runTshark(t *testing.T, tshark, file string) []tsharkFrame {
 	t.Helper()
 	cmd := exec.Command(tshark, "-n", "-r", file,
@@ -258,10 +285,7 @@ func runTshark(t *testing.T, tshark, file string) []tsharkFrame {
 // malformed, without expert errors, and carry the chunk types we encoded.
 func TestTsharkDissectsOurPackets(t *testing.T) {
 	t.Parallel()
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark is not installed (apt-get install tshark): skipping the independent wire-format check")
-	}
+	tshark := needTshark(t)
 	pkts := tsharkAllChunkPackets()
 	covered := map[chunk.Type]bool{}
 	for _, p := range pkts {
@@ -283,42 +307,33 @@ func TestTsharkDissectsOurPackets(t *testing.T) {
 	if d := os.Getenv("KEEP_PCAP"); d != "" {
 		path = d
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := pcap.NewWriter(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	type sent struct {
 		name  string
 		types []string
 	}
 	var want []sent
-	ts := time.Unix(1764100000, 0)
-	for i, fam := range [][2]string{{"127.0.0.1", "127.0.0.2"}, {"::1", "fd00::2"}} {
-		src := netip.AddrPortFrom(netip.MustParseAddr(fam[0]), 40000)
-		dst := netip.AddrPortFrom(netip.MustParseAddr(fam[1]), 9899)
-		for _, p := range pkts {
-			// Other SCTP ports per family, so that tshark's TSN analysis
-			// does not take the IPv6 copies for retransmissions.
-			b := tsharkEncodePacket(t, p, 5000+uint16(2*i), 5001+uint16(2*i))
-			if err := w.WritePacket(ts, src, dst, b); err != nil {
-				t.Fatal(err)
+	writePcap(t, path, func(w *pcap.Writer) {
+		ts := time.Unix(1764100000, 0)
+		for i, fam := range [][2]string{{"127.0.0.1", "127.0.0.2"}, {"::1", "fd00::2"}} {
+			src := netip.AddrPortFrom(netip.MustParseAddr(fam[0]), 40000)
+			dst := netip.AddrPortFrom(netip.MustParseAddr(fam[1]), 9899)
+			for _, p := range pkts {
+				// Other SCTP ports per family, so that tshark's TSN analysis
+				// does not take the IPv6 copies for retransmissions.
+				b := tsharkEncodePacket(t, p, 5000+uint16(2*i), 5001+uint16(2*i))
+				if err := w.WritePacket(ts, src, dst, b); err != nil {
+					t.Fatal(err)
+				}
+				ts = ts.Add(time.Millisecond)
+				var types []string
+				for _, c := range p.chunks {
+					types = append(types, strconv.Itoa(int(c.ChunkType())))
+				}
+				types = append(types, tsharkNestedChunks[p.name]...)
+				want = append(want, sent{p.name + " over " + fam[0], types})
 			}
-			ts = ts.Add(time.Millisecond)
-			var types []string
-			for _, c := range p.chunks {
-				types = append(types, strconv.Itoa(int(c.ChunkType())))
-			}
-			types = append(types, tsharkNestedChunks[p.name]...)
-			want = append(want, sent{p.name + " over " + fam[0], types})
 		}
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	})
 
 	frames := runTshark(t, tshark, path)
 	if len(frames) != len(want) {
@@ -350,10 +365,7 @@ func TestTsharkDissectsOurPackets(t *testing.T) {
 // the same tshark invocation, so a silent tshark cannot pass the test.
 func TestTsharkDetectsBadPackets(t *testing.T) {
 	t.Parallel()
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark is not installed (apt-get install tshark): skipping the independent wire-format check")
-	}
+	tshark := needTshark(t)
 	good := tsharkEncodePacket(t, tsharkPacket{"SHUTDOWN", 1, []chunk.Chunk{&chunk.Shutdown{CumTSNAck: 5}}}, 5000, 5001)
 	badCRC := bytes.Clone(good)
 	badCRC[8] ^= 0xff
@@ -362,21 +374,14 @@ func TestTsharkDetectsBadPackets(t *testing.T) {
 	finalizePacket(lying)
 
 	path := filepath.Join(t.TempDir(), "bad.pcap")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := pcap.NewWriter(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := netip.MustParseAddrPort("127.0.0.1:9899")
-	for _, p := range [][]byte{good, badCRC, lying} {
-		if err := w.WritePacket(time.Time{}, a, a, p); err != nil {
-			t.Fatal(err)
+	writePcap(t, path, func(w *pcap.Writer) {
+		a := netip.MustParseAddrPort("127.0.0.1:9899")
+		for _, p := range [][]byte{good, badCRC, lying} {
+			if err := w.WritePacket(time.Time{}, a, a, p); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	f.Close()
+	})
 	fr := runTshark(t, tshark, path)
 	if len(fr) != 3 {
 		t.Fatalf("%d frames", len(fr))
