@@ -198,6 +198,25 @@ func (p *proc) wait(limit time.Duration) int {
 	return 0
 }
 
+// exitsOK waits for the process to exit (at most limit) and reports an
+// error unless its exit code is 0.
+func (p *proc) exitsOK(limit time.Duration) bool {
+	p.t.Helper()
+	if code := p.wait(limit); code != 0 {
+		p.t.Errorf("%v: exit %d\nstdout:\n%s\nstderr:\n%s", p.cmd.Args, code, p.stdout.String(), p.stderr.String())
+		return false
+	}
+	return true
+}
+
+// mustExitOK is exitsOK that stops the test on a non-zero exit code.
+func (p *proc) mustExitOK(limit time.Duration) {
+	p.t.Helper()
+	if !p.exitsOK(limit) {
+		p.t.FailNow()
+	}
+}
+
 // waitStderr waits until stderr matches re.
 func (p *proc) waitStderr(re string, limit time.Duration) {
 	p.t.Helper()
@@ -260,6 +279,17 @@ func listener(t *testing.T, args ...string) (*proc, int) {
 	}
 }
 
+// needUsrsctp returns the path of usrsctp's example program prog,
+// skipping the test where it is not installed.
+func needUsrsctp(t *testing.T, prog string) string {
+	t.Helper()
+	p := "/usr/lib/usrsctp/" + prog
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("usrsctp %s not installed (apt-get install libusrsctp-examples): skipping interop", prog)
+	}
+	return p
+}
+
 func oneErrorLine(t *testing.T, stderr string) string {
 	t.Helper()
 	lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
@@ -275,9 +305,7 @@ func TestEchoRoundTrip(t *testing.T) {
 	// -linger 1s: replies still due are read before the shutdown even on a
 	// loaded machine.
 	cli := start(t, 20*time.Second, in, "connect", "-linger", "1s", "-remote-udp", strconv.Itoa(port), "-streams", "4", "-stream", "3", "-ppid", "51", "127.0.0.1:5001")
-	if code := cli.wait(20 * time.Second); code != 0 {
-		t.Fatalf("connect exit %d, stderr:\n%s", code, cli.stderr.String())
-	}
+	cli.mustExitOK(20 * time.Second)
 	want := "hello\nworld\n\nlast line without newline\n"
 	if got := cli.stdout.String(); got != want {
 		t.Errorf("connect stdout %q, want the echo %q", got, want)
@@ -285,23 +313,17 @@ func TestEchoRoundTrip(t *testing.T) {
 	if s := cli.stderr.String(); s != "" {
 		t.Errorf("connect wrote to stderr: %q", s)
 	}
-	if code := srv.wait(10 * time.Second); code != 0 {
-		t.Errorf("listen -count 1 exit %d, stderr:\n%s", code, srv.stderr.String())
-	}
+	srv.exitsOK(10 * time.Second)
 }
 
 func TestCountServerExitsAfterClient(t *testing.T) {
 	srv, port := listener(t, "-count", "1", "-v", "5001")
 	cli := start(t, 20*time.Second, "one\ntwo\n", "connect", "-v", "-linger", "0", "-remote-udp", strconv.Itoa(port), "127.0.0.1:5001")
-	if code := cli.wait(20 * time.Second); code != 0 {
-		t.Fatalf("connect exit %d, stderr:\n%s", code, cli.stderr.String())
-	}
+	cli.mustExitOK(20 * time.Second)
 	if !strings.Contains(cli.stderr.String(), "shutdown complete") {
 		t.Errorf("connect -v does not report the shutdown:\n%s", cli.stderr.String())
 	}
-	if code := srv.wait(10 * time.Second); code != 0 {
-		t.Fatalf("listen -count 1 exit %d after its client left, stderr:\n%s", code, srv.stderr.String())
-	}
+	srv.mustExitOK(10 * time.Second)
 	if got := srv.stdout.String(); got != "one\ntwo\n" {
 		t.Errorf("listen printed %q, want %q", got, "one\ntwo\n")
 	}
@@ -416,9 +438,7 @@ func TestPcap(t *testing.T) {
 	srv, port := listener(t, "-mode", "echo", "-count", "1", "5001")
 	file := filepath.Join(t.TempDir(), "c.pcap")
 	cli := start(t, 20*time.Second, "ping\n", "connect", "-pcap", file, "-remote-udp", strconv.Itoa(port), "127.0.0.1:5001")
-	if code := cli.wait(20 * time.Second); code != 0 {
-		t.Fatalf("connect exit %d, stderr:\n%s", code, cli.stderr.String())
-	}
+	cli.mustExitOK(20 * time.Second)
 	srv.wait(10 * time.Second)
 
 	// Our own reader: every record a UDP datagram to/from the server's
@@ -491,9 +511,7 @@ var perfSummary = regexp.MustCompile(`(?s)summary:.*messages sent\s+(\d+) × 120
 
 func TestPerfLocal(t *testing.T) {
 	p := start(t, 40*time.Second, "", "perf", "-t", "1500ms")
-	if code := p.wait(40 * time.Second); code != 0 {
-		t.Fatalf("perf exit %d\nstdout:\n%s\nstderr:\n%s", code, p.stdout.String(), p.stderr.String())
-	}
+	p.mustExitOK(40 * time.Second)
 	out := p.stdout.String()
 	m := perfSummary.FindStringSubmatch(out)
 	if m == nil {
@@ -509,9 +527,7 @@ func TestPerfLocal(t *testing.T) {
 
 func TestPerfPingPong(t *testing.T) {
 	p := start(t, 40*time.Second, "", "perf", "-t", "500ms", "-pingpong")
-	if code := p.wait(40 * time.Second); code != 0 {
-		t.Fatalf("perf exit %d\nstdout:\n%s\nstderr:\n%s", code, p.stdout.String(), p.stderr.String())
-	}
+	p.mustExitOK(40 * time.Second)
 	m := regexp.MustCompile(`round trips\s+(\d+) `).FindStringSubmatch(p.stdout.String())
 	if m == nil || m[1] == "0" {
 		t.Fatalf("no round trips in the summary:\n%s", p.stdout.String())
@@ -521,15 +537,11 @@ func TestPerfPingPong(t *testing.T) {
 func TestConnectCountMode(t *testing.T) {
 	srv, port := listener(t, "-mode", "discard", "-count", "1", "5001")
 	cli := start(t, 20*time.Second, "", "connect", "-n", "500", "-l", "1000", "-remote-udp", strconv.Itoa(port), "127.0.0.1:5001")
-	if code := cli.wait(20 * time.Second); code != 0 {
-		t.Fatalf("connect -n exit %d, stderr:\n%s", code, cli.stderr.String())
-	}
+	cli.mustExitOK(20 * time.Second)
 	if !regexp.MustCompile(`^sent 500 messages of 1000 bytes \(0\.50 MB\) in [\d.]+ s: [\d.]+ MB/s`).MatchString(cli.stdout.String()) {
 		t.Errorf("connect -n output %q", cli.stdout.String())
 	}
-	if code := srv.wait(10 * time.Second); code != 0 {
-		t.Errorf("listen exit %d, stderr:\n%s", code, srv.stderr.String())
-	}
+	srv.exitsOK(10 * time.Second)
 }
 
 func TestInterruptGraceful(t *testing.T) {
@@ -550,10 +562,7 @@ func TestInterruptGraceful(t *testing.T) {
 
 // TestInteropUsrsctpEcho connects to usrsctp's echo_server (SCTP port 7).
 func TestInteropUsrsctpEcho(t *testing.T) {
-	const echo = "/usr/lib/usrsctp/echo_server"
-	if _, err := os.Stat(echo); err != nil {
-		t.Skip("usrsctp echo_server not installed (apt-get install libusrsctp-examples): skipping interop")
-	}
+	echo := needUsrsctp(t, "echo_server")
 	port := freeUDPPort(t)
 	startCmd(t, 30*time.Second, "", echo, strconv.Itoa(port))
 	// The first INIT may precede the server's bind; T1-init retransmits it.
@@ -584,15 +593,11 @@ func TestInteropUsrsctpEcho(t *testing.T) {
 func TestPerfToDiscardServer(t *testing.T) {
 	srv, port := listener(t, "-mode", "discard", "-count", "1", "5001")
 	p := start(t, 30*time.Second, "", "perf", "-t", "500ms", "-l", "1000", "-remote-udp", strconv.Itoa(port), "127.0.0.1:5001")
-	if code := p.wait(30 * time.Second); code != 0 {
-		t.Fatalf("perf exit %d\nstdout:\n%s\nstderr:\n%s", code, p.stdout.String(), p.stderr.String())
-	}
+	p.mustExitOK(30 * time.Second)
 	if !regexp.MustCompile(`(?s)summary:.*until SHUTDOWN COMPLETE.*messages sent\s+[1-9]\d* × 1000 bytes`).MatchString(p.stdout.String()) {
 		t.Errorf("no summary:\n%s", p.stdout.String())
 	}
-	if code := srv.wait(10 * time.Second); code != 0 {
-		t.Errorf("discard server exit %d, stderr:\n%s", code, srv.stderr.String())
-	}
+	srv.exitsOK(10 * time.Second)
 }
 
 func TestConnectInterrupt(t *testing.T) {
@@ -614,9 +619,7 @@ func TestConnectInterrupt(t *testing.T) {
 	if !strings.Contains(cli.stderr.String(), "shutdown complete") || !strings.Contains(cli.stderr.String(), "interrupted: association shut down gracefully") {
 		t.Errorf("connect stderr:\n%s", cli.stderr.String())
 	}
-	if code := srv.wait(10 * time.Second); code != 0 {
-		t.Errorf("server exit %d, stderr:\n%s", code, srv.stderr.String())
-	}
+	srv.exitsOK(10 * time.Second)
 	if !strings.Contains(srv.stderr.String(), "ended (shutdown complete)") {
 		t.Errorf("server did not see a graceful shutdown:\n%s", srv.stderr.String())
 	}
@@ -624,10 +627,7 @@ func TestConnectInterrupt(t *testing.T) {
 
 // TestInteropUsrsctpClient has usrsctp's client talk to sctpcat listen -mode echo.
 func TestInteropUsrsctpClient(t *testing.T) {
-	const client = "/usr/lib/usrsctp/client"
-	if _, err := os.Stat(client); err != nil {
-		t.Skip("usrsctp client not installed (apt-get install libusrsctp-examples): skipping interop")
-	}
+	client := needUsrsctp(t, "client")
 	srv, port := listener(t, "-mode", "echo", "-count", "1", "-v", "5001")
 	cport := freeUDPPort(t)
 	// client remote_addr remote_port local_port local_encaps remote_encaps.
@@ -639,16 +639,12 @@ func TestInteropUsrsctpClient(t *testing.T) {
 	}
 	cli.waitStdout("line two\n", 10*time.Second)
 	pw.Close()
-	if code := cli.wait(20 * time.Second); code != 0 {
-		t.Fatalf("usrsctp client exit %d\n%s\n%s", code, cli.stdout.String(), cli.stderr.String())
-	}
+	cli.mustExitOK(20 * time.Second)
 	out := cli.stdout.String()
 	if !strings.Contains(out, "from usrsctp\nline two\n") || !strings.Contains(out, "SCTP_SHUTDOWN_COMP") {
 		t.Errorf("usrsctp client output lacks the echo or the shutdown:\n%s", out)
 	}
-	if code := srv.wait(10 * time.Second); code != 0 {
-		t.Errorf("listen exit %d, stderr:\n%s", code, srv.stderr.String())
-	}
+	srv.exitsOK(10 * time.Second)
 	if !strings.Contains(srv.stderr.String(), "ended (shutdown complete), 2 messages, 22 bytes") {
 		t.Errorf("listen -v:\n%s", srv.stderr.String())
 	}
