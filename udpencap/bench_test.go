@@ -18,28 +18,13 @@ func BenchmarkLoopback1200(b *testing.B) {
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			tx := listenT(b, "udp", "", c.opts...)
-			rx := listenT(b, "udp", "", c.opts...)
 			const k = 64
-			out := newMsgs(k, 1200)
-			for i := range out {
-				out[i].Addr = loopbackOf(rx, "127.0.0.1")
-			}
-			in := newMsgs(k, 2048)
+			tx, rx, round := loopbackRound(b, k, c.opts...)
 			b.SetBytes(k * 1200)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				if n, err := tx.WriteBatch(out); err != nil || n != k {
-					b.Fatalf("WriteBatch = %d, %v", n, err)
-				}
-				for got := 0; got < k; {
-					n, err := rx.ReadBatch(in)
-					if err != nil {
-						b.Fatal(err)
-					}
-					got += n
-				}
+				round()
 			}
 			b.StopTimer()
 			st := tx.Stats()

@@ -274,30 +274,38 @@ func TestCloseUnblocksReader(t *testing.T) {
 	}
 }
 
+// loopbackRound returns two sockets with opts, tx and rx, and round, which
+// writes k datagrams of 1200 bytes from tx to rx over 127.0.0.1 in one
+// batch and reads them all back.
+func loopbackRound(tb testing.TB, k int, opts ...Option) (tx, rx *Conn, round func()) {
+	tb.Helper()
+	tx = listenT(tb, "udp", "", opts...)
+	rx = listenT(tb, "udp", "", opts...)
+	out := newMsgs(k, 1200)
+	for i := range out {
+		out[i].Addr = loopbackOf(rx, "127.0.0.1")
+	}
+	in := newMsgs(k, 2048)
+	return tx, rx, func() {
+		if n, err := tx.WriteBatch(out); err != nil || n != k {
+			tb.Fatalf("WriteBatch = %d, %v", n, err)
+		}
+		for got := 0; got < k; {
+			n, err := rx.ReadBatch(in)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			got += n
+		}
+	}
+}
+
 // Steady-state batch round trips must not allocate per datagram.
 func TestNoAllocSteadyState(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
-			a := listenT(t, "udp", "", m.opts...)
-			b := listenT(t, "udp", "", m.opts...)
 			const k = 32
-			out := newMsgs(k, 1200)
-			for i := range out {
-				out[i].Addr = loopbackOf(b, "127.0.0.1")
-			}
-			in := newMsgs(k, 2048)
-			round := func() {
-				if n, err := a.WriteBatch(out); err != nil || n != k {
-					t.Fatalf("WriteBatch = %d, %v", n, err)
-				}
-				for got := 0; got < k; {
-					n, err := b.ReadBatch(in)
-					if err != nil {
-						t.Fatal(err)
-					}
-					got += n
-				}
-			}
+			_, _, round := loopbackRound(t, k, m.opts...)
 			round()
 			if allocs := testing.AllocsPerRun(50, round); allocs != 0 {
 				t.Fatalf("%.2f allocations per %d-datagram round trip", allocs, k)
