@@ -609,19 +609,24 @@ func (p *pingPong) AppendDatagram(_ time.Time, b []byte) ([]byte, netip.AddrPort
 	return append(b, p.buf[:p.n]...), p.peer, true
 }
 
+// newPingPongSim returns a simulator with two pingPong nodes, at addrA and
+// addrB, over 1 ms ± 1 ms links, and balls copies of ball in flight.
+func newPingPongSim(balls int, ball []byte) *Sim {
+	s := NewSim(1)
+	s.SetDefaultLink(LinkConfig{Delay: time.Millisecond, Jitter: time.Millisecond})
+	s.AddNode(addrA, &pingPong{peer: addrB})
+	s.AddNode(addrB, &pingPong{peer: addrA})
+	for range balls {
+		s.Inject(addrB, addrA, ball)
+	}
+	return s
+}
+
 func TestSimSteadyStateNoAlloc(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are not meaningful under the race detector")
 	}
-	s := NewSim(1)
-	s.SetDefaultLink(LinkConfig{Delay: time.Millisecond, Jitter: time.Millisecond})
-	a, b := &pingPong{peer: addrB}, &pingPong{peer: addrA}
-	s.AddNode(addrA, a)
-	s.AddNode(addrB, b)
-	// Seed a few balls.
-	for range 20 {
-		s.Inject(addrB, addrA, []byte("ping-pong ball"))
-	}
+	s := newPingPongSim(20, []byte("ping-pong ball"))
 	var stop uint64
 	until := func() bool { return s.Events() >= stop }
 	run := func() {
@@ -641,14 +646,7 @@ func TestSimSteadyStateNoAlloc(t *testing.T) {
 }
 
 func BenchmarkSimPingPong(b *testing.B) {
-	s := NewSim(1)
-	s.SetDefaultLink(LinkConfig{Delay: time.Millisecond, Jitter: time.Millisecond})
-	x, y := &pingPong{peer: addrB}, &pingPong{peer: addrA}
-	s.AddNode(addrA, x)
-	s.AddNode(addrB, y)
-	for range 64 {
-		s.Inject(addrB, addrA, make([]byte, 64))
-	}
+	s := newPingPongSim(64, make([]byte, 64))
 	b.ReportAllocs()
 	b.ResetTimer()
 	_ = s.Run(func() bool { return false }, -1, b.N)
