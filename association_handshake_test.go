@@ -207,8 +207,7 @@ func TestInitAckZeroStreamsAbortCause7(t *testing.T) {
 	tp.startConnect(testAssocConfig())
 	params := chunk.AppendParam(nil, chunk.ParamStateCookie, []byte("c"))
 	tp.write(tp.epTag, &chunk.InitAck{InitiateTag: tp.peerTag, ARwnd: 100000, OutStreams: 0, InStreams: 8, InitialTSN: 1, Params: params})
-	p := tp.wantPacket(tp.peerTag, chunk.TypeAbort)
-	wantCause(t, decodeAs(t, p.chunks[0], &chunk.Abort{}).Causes, chunk.CauseInvalidMandatoryParam)
+	wantCause(t, tp.wantAbort().Causes, chunk.CauseInvalidMandatoryParam)
 	tp.wantEvent(AssocChange{State: CantStartAssoc})
 }
 
@@ -754,11 +753,7 @@ func TestCookieEchoCaseB_EstablishedKeepsData(t *testing.T) {
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
 	tp.write(tp.epTag, &chunk.CookieAck{})
 	tp.wantEvent(AssocChange{State: CommUp})
-	if err := tp.assoc.send(tp.now, outMessage{stream: 1, ppid: 9, data: []byte("in flight")}); err != nil {
-		t.Fatal(err)
-	}
-	tp.collect()
-	d := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeData).chunks[0], &chunk.Data{})
+	d := tp.sendData(outMessage{stream: 1, ppid: 9, data: []byte("in flight")})
 	before := tp.assoc.data
 	// Now the collision cookie arrives: case B.
 	tp.peerTag = 0x55667788

@@ -241,11 +241,7 @@ func TestPRSCTPAbandonSendFailed(t *testing.T) {
 	tp.answerInit(chunk.AppendParam(nil, chunk.ParamForwardTSNSupported, nil))
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
 	tp.write(tp.epTag, &chunk.CookieAck{})
-	if err := tp.assoc.send(tp.now, outMessage{stream: 1, ppid: 3, context: 42, ttl: 100 * time.Millisecond, data: []byte("ephemeral")}); err != nil {
-		t.Fatal(err)
-	}
-	tp.collect()
-	d := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeData).chunks[0], &chunk.Data{})
+	d := tp.sendData(outMessage{stream: 1, ppid: 3, context: 42, ttl: 100 * time.Millisecond, data: []byte("ephemeral")})
 	// No SACK: T3 expires after the lifetime, the message is abandoned.
 	var fwd *chunk.ForwardTSN
 	for i := 0; i < 5 && fwd == nil; i++ {

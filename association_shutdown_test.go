@@ -10,9 +10,7 @@ import (
 func TestShutdownWaitsForOutstanding(t *testing.T) {
 	tp := newTestPeer(t)
 	tp.connectHandshake(testAssocConfig())
-	tp.assoc.send(tp.now, outMessage{data: []byte("last words")})
-	tp.collect()
-	d := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeData).chunks[0], &chunk.Data{})
+	d := tp.sendData(outMessage{data: []byte("last words")})
 	tp.assoc.shutdown(tp.now)
 	tp.collect()
 	tp.wantIdle()
@@ -72,9 +70,7 @@ func TestT2ShutdownRetransmitAndGuard(t *testing.T) {
 func TestShutdownReceived(t *testing.T) {
 	tp := newTestPeer(t)
 	tp.connectHandshake(testAssocConfig())
-	tp.assoc.send(tp.now, outMessage{data: []byte("pending")})
-	tp.collect()
-	d := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeData).chunks[0], &chunk.Data{})
+	d := tp.sendData(outMessage{data: []byte("pending")})
 	// SHUTDOWN that does not yet ack our DATA: wait.
 	tp.write(tp.epTag, &chunk.Shutdown{CumTSNAck: d.TSN - 1})
 	tp.wantEvent(ShutdownEvent{})

@@ -93,8 +93,7 @@ func TestEmptyDataAbortCause9(t *testing.T) {
 	tp.acceptHandshake(testAssocConfig())
 	d := tp.data(0, "")
 	tp.write(tp.epTag, d)
-	p := tp.wantPacket(tp.peerTag, chunk.TypeAbort)
-	c := wantCause(t, decodeAs(t, p.chunks[0], &chunk.Abort{}).Causes, chunk.CauseNoUserData)
+	c := wantCause(t, tp.wantAbort().Causes, chunk.CauseNoUserData)
 	if len(c.Info) != 4 || binary.BigEndian.Uint32(c.Info) != d.TSN {
 		t.Fatalf("cause 9 info %x, want TSN %d", c.Info, d.TSN)
 	}
@@ -106,19 +105,14 @@ func TestSackBeyondSentAbortCause13(t *testing.T) {
 	tp := newTestPeer(t)
 	tp.acceptHandshake(testAssocConfig())
 	tp.write(tp.epTag, &chunk.Sack{CumTSNAck: tp.assoc.localInitialTSN + 10, ARwnd: 100000})
-	p := tp.wantPacket(tp.peerTag, chunk.TypeAbort)
-	wantCause(t, decodeAs(t, p.chunks[0], &chunk.Abort{}).Causes, chunk.CauseProtocolViolation)
+	wantCause(t, tp.wantAbort().Causes, chunk.CauseProtocolViolation)
 	tp.wantEvent(AssocChange{State: CommLost})
 }
 
 func TestDataExchangeAndSenderDry(t *testing.T) {
 	tp := newTestPeer(t)
 	tp.connectHandshake(testAssocConfig())
-	if err := tp.assoc.send(tp.now, outMessage{stream: 2, ppid: 9, data: []byte("one")}); err != nil {
-		t.Fatal(err)
-	}
-	tp.collect()
-	d := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeData).chunks[0], &chunk.Data{})
+	d := tp.sendData(outMessage{stream: 2, ppid: 9, data: []byte("one")})
 	// Peer data arrives with a SACK for ours: SACK bundled before any
 	// DATA; no SACK yet for a single packet (delayed).
 	tp.write(tp.epTag, &chunk.Sack{CumTSNAck: d.TSN, ARwnd: 100000}, tp.data(1, "two"))
@@ -173,8 +167,7 @@ func TestUserAbortCause12(t *testing.T) {
 	tp.acceptHandshake(testAssocConfig())
 	tp.assoc.abort(tp.now, "Close called")
 	tp.collect()
-	p := tp.wantPacket(tp.peerTag, chunk.TypeAbort)
-	ab := decodeAs(t, p.chunks[0], &chunk.Abort{})
+	ab := tp.wantAbort()
 	if ab.T {
 		t.Error("T bit set")
 	}

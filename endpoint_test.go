@@ -153,8 +153,7 @@ func TestEndpointCloseAll(t *testing.T) {
 	tp.acceptHandshake(testAssocConfig())
 	tp.ep.closeAll(tp.now, "endpoint closed")
 	tp.collect()
-	p := tp.wantPacket(tp.peerTag, chunk.TypeAbort)
-	c := wantCause(t, decodeAs(t, p.chunks[0], &chunk.Abort{}).Causes, chunk.CauseUserInitiatedAbort)
+	c := wantCause(t, tp.wantAbort().Causes, chunk.CauseUserInitiatedAbort)
 	if string(c.Info) != "endpoint closed" {
 		t.Fatalf("cause info %q", c.Info)
 	}
@@ -332,8 +331,7 @@ func TestListenerAllocatesNothingBeforeCookie(t *testing.T) {
 func TestInitWithoutListenerGetsAbort(t *testing.T) {
 	tp := newTestPeer(t)
 	tp.write(0, tp.peerInit(nil))
-	p := tp.wantPacket(tp.peerTag, chunk.TypeAbort)
-	if decodeAs(t, p.chunks[0], &chunk.Abort{}).T {
+	if tp.wantAbort().T {
 		t.Errorf("T bit set; §8.4 rule 3 says T=0 with the Initiate Tag")
 	}
 }
@@ -354,8 +352,7 @@ func TestInitZeroStreamsAbortCause7(t *testing.T) {
 			init := tp.peerInit(nil)
 			init.OutStreams, init.InStreams, init.ARwnd = tc.os, tc.mis, tc.rwnd
 			tp.write(0, init)
-			p := tp.wantPacket(tp.peerTag, chunk.TypeAbort)
-			ab := decodeAs(t, p.chunks[0], &chunk.Abort{})
+			ab := tp.wantAbort()
 			if ab.T {
 				t.Errorf("ABORT has T bit; vtag is the Initiate Tag")
 			}

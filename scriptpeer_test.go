@@ -213,6 +213,24 @@ func (tp *testPeer) wantPacket(vtag uint32, types ...chunk.Type) sentPacket {
 	return p
 }
 
+// wantAbort pops the next packet, which must be an ABORT alone under the
+// peer's tag, and returns the ABORT.
+func (tp *testPeer) wantAbort() *chunk.Abort {
+	tp.t.Helper()
+	return decodeAs(tp.t, tp.wantPacket(tp.peerTag, chunk.TypeAbort).chunks[0], &chunk.Abort{})
+}
+
+// sendData has the association send m and returns the DATA chunk of the
+// packet it sends, which must carry that chunk alone.
+func (tp *testPeer) sendData(m outMessage) *chunk.Data {
+	tp.t.Helper()
+	if err := tp.assoc.send(tp.now, m); err != nil {
+		tp.t.Fatal(err)
+	}
+	tp.collect()
+	return decodeAs(tp.t, tp.wantPacket(tp.peerTag, chunk.TypeData).chunks[0], &chunk.Data{})
+}
+
 // wantIdle checks that nothing more was sent.
 func (tp *testPeer) wantIdle() {
 	tp.t.Helper()
