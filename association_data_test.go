@@ -135,6 +135,15 @@ func mustEnqueue(t testing.TB, d *dataState, now time.Time, m outMessage) {
 	}
 }
 
+// mustSack has d process sackOf(cum, rwnd, gaps...) at now, failing the
+// test on an error.
+func mustSack(t testing.TB, d *dataState, now time.Time, cum, rwnd uint32, gaps ...chunk.GapBlock) {
+	t.Helper()
+	if err := d.handleSack(now, sackOf(cum, rwnd, gaps...)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func sackOf(cum uint32, rwnd uint32, gaps ...chunk.GapBlock) *chunk.Sack {
 	return &chunk.Sack{CumTSNAck: cum, ARwnd: rwnd, Gaps: gaps}
 }

@@ -48,9 +48,7 @@ func TestPRSCTPForwardTSN(t *testing.T) {
 		t.Fatalf("sent %v", tsns(p))
 	}
 	// Everything is lost except "keep" (TSN 1004), gap-acked.
-	if err := d.handleSack(dataT0, sackOf(999, 1<<20, chunk.GapBlock{Start: 5, End: 5})); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, dataT0, 999, 1<<20, chunk.GapBlock{Start: 5, End: 5})
 	now := dataT0.Add(200 * time.Millisecond)
 	s := decodeSent(t, d.appendData(now, nil, packetRoom(d)))
 	// RFC 3758 §3.5 C3: FORWARD TSN to the last abandoned TSN, with the
@@ -77,9 +75,7 @@ func TestPRSCTPForwardTSN(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 	// The peer's SACK after the FORWARD TSN acks everything.
-	if err := d.handleSack(now, sackOf(1004, 1<<20)); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, now, 1004, 1<<20)
 	if !d.idle() || d.stats().queuedBytes != 0 {
 		t.Fatalf("not idle: %+v", d.stats())
 	}
@@ -108,18 +104,14 @@ func TestPRSCTPAbandonPartlySent(t *testing.T) {
 	if len(p) != 1 || !p[0].Beginning || p[0].Ending {
 		t.Fatalf("sent %v", tsns(p))
 	}
-	if err := d.handleSack(dataT0, sackOf(1000, 1<<20)); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, dataT0, 1000, 1<<20)
 	now := dataT0.Add(200 * time.Millisecond)
 	s := decodeSent(t, d.appendData(now, nil, packetRoom(d)))
 	if len(s.data) != 0 || len(s.fwds) != 1 || s.fwds[0].NewCumTSN != 1001 ||
 		len(s.fwds[0].Streams) != 1 || s.fwds[0].Streams[0] != (chunk.ForwardTSNStream{Stream: 2, SSN: 0}) {
 		t.Fatalf("sent %+v", s)
 	}
-	if err := d.handleSack(now, sackOf(1001, 1<<20)); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, now, 1001, 1<<20)
 	if !d.idle() || d.stats().queuedBytes != 0 {
 		t.Fatalf("not idle: %+v", d.stats())
 	}

@@ -107,9 +107,7 @@ func TestCwndValidationAfterIdle(t *testing.T) {
 	d.cc.(*renoController).cwnd = 40000
 	fillMessages(t, d, dataT0, 1)
 	sendAll(t, d, dataT0)
-	if err := d.handleSack(dataT0, sackOf(1000, 1<<20)); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, dataT0, 1000, 1<<20)
 	// Idle for 3.5 RTOs (RTO 1 s): cwnd halves 3 times (floor 4·MTU).
 	now := dataT0.Add(3500 * time.Millisecond)
 	fillMessages(t, d, now, 1)
@@ -128,17 +126,13 @@ func TestSlowStartThroughDataPath(t *testing.T) {
 	if len(p) != 4 {
 		t.Fatalf("initial burst %d chunks, want 4", len(p))
 	}
-	if err := d.handleSack(dataT0, sackOf(1001, 1<<20)); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, dataT0, 1001, 1<<20)
 	if got := d.stats().cwnd; got != 4380+1200 {
 		t.Fatalf("cwnd %d, want %d", got, 4380+1200)
 	}
 	// Gap-only SACK: bytes acked but cum not advanced → no growth.
 	p = sendAll(t, d, dataT0)
-	if err := d.handleSack(dataT0, sackOf(1001, 1<<20, chunk.GapBlock{Start: 2, End: 3})); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, dataT0, 1001, 1<<20, chunk.GapBlock{Start: 2, End: 3})
 	if got := d.stats().cwnd; got != 4380+1200 {
 		t.Fatalf("cwnd grew on gap-only SACK: %d (sent %v)", got, tsns(p))
 	}

@@ -68,9 +68,7 @@ func TestRTTMeasurementKarn(t *testing.T) {
 		t.Fatalf("sent %d, want 2", len(p))
 	}
 	now := dataT0.Add(80 * time.Millisecond)
-	if err := d.handleSack(now, sackOf(1001, 1<<20)); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, now, 1001, 1<<20)
 	if got := d.stats(); got.srtt != 80*time.Millisecond || got.rttSamples != 1 {
 		t.Fatalf("srtt=%v samples=%d, want 80ms from the timed chunk", got.srtt, got.rttSamples)
 	}
@@ -84,9 +82,7 @@ func TestRTTMeasurementKarn(t *testing.T) {
 	if p := sendAll(t, d, now); len(p) != 1 || p[0].TSN != 1002 {
 		t.Fatalf("T3 retransmission = %v", tsns(p))
 	}
-	if err := d.handleSack(now.Add(5*time.Millisecond), sackOf(1002, 1<<20)); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, now.Add(5*time.Millisecond), 1002, 1<<20)
 	if got := d.stats(); got.rttSamples != 1 {
 		t.Fatalf("retransmitted chunk produced an RTT sample (samples=%d)", got.rttSamples)
 	}
@@ -112,9 +108,7 @@ func TestCumAckBeyondSent(t *testing.T) {
 	// Gap blocks beyond what was sent are ignored, not trusted.
 	fillMessages(t, d, dataT0, 1)
 	sendAll(t, d, dataT0) // TSN 1002
-	if err := d.handleSack(dataT0, sackOf(1001, 1<<20, chunk.GapBlock{Start: 2, End: 9})); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, dataT0, 1001, 1<<20, chunk.GapBlock{Start: 2, End: 9})
 	if got := d.stats(); got.flight != d.maxFragment() || got.malformedGapBlocks != 1 {
 		t.Fatalf("bogus gap block changed flight: flight=%d malformed=%d", got.flight, got.malformedGapBlocks)
 	}
@@ -136,9 +130,7 @@ func TestFastRetransmitOnThirdMissIndication(t *testing.T) {
 	// TSN 1000 lost; 1001, 1002, 1003 arrive one by one: three SACKs each
 	// newly acking a TSN above the hole (HTNA) → three miss indications.
 	for i := 1; i <= 3; i++ {
-		if err := d.handleSack(now, sackOf(999, 1<<20, chunk.GapBlock{Start: 2, End: uint16(1 + i)})); err != nil {
-			t.Fatal(err)
-		}
+		mustSack(t, d, now, 999, 1<<20, chunk.GapBlock{Start: 2, End: uint16(1 + i)})
 		if i < 3 {
 			if d.snd.rtxCount != 0 || d.stats().inFastRecovery {
 				t.Fatalf("fast retransmit after %d miss indications", i)
@@ -165,17 +157,13 @@ func TestFastRetransmitOnThirdMissIndication(t *testing.T) {
 	// A repeated miss indication does not fast-retransmit the chunk again.
 	_ = sendAll(t, d, now)
 	for i := 0; i < 4; i++ {
-		if err := d.handleSack(now, sackOf(999, 1<<20, chunk.GapBlock{Start: 2, End: 8})); err != nil {
-			t.Fatal(err)
-		}
+		mustSack(t, d, now, 999, 1<<20, chunk.GapBlock{Start: 2, End: 8})
 	}
 	if st := d.stats(); st.fastRetransmits != 1 {
 		t.Fatalf("TSN fast-retransmitted twice: %d", st.fastRetransmits)
 	}
 	// The cum ack reaching the recovery point ends Fast Recovery.
-	if err := d.handleSack(now, sackOf(1007, 1<<20)); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, now, 1007, 1<<20)
 	if d.stats().inFastRecovery {
 		t.Fatal("still in fast recovery after cum ack reached the recovery point")
 	}
@@ -245,9 +233,7 @@ func TestT3ErrorCounterResetOnAck(t *testing.T) {
 	if d.stats().errorCount != 2 {
 		t.Fatalf("errorCount=%d, want 2", d.stats().errorCount)
 	}
-	if err := d.handleSack(now, sackOf(1000, 1<<20)); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, now, 1000, 1<<20)
 	if d.stats().errorCount != 0 {
 		t.Fatal("error counter not reset by an acknowledgement")
 	}
@@ -262,16 +248,12 @@ func TestT3StopsWhenAllAcked(t *testing.T) {
 	fillMessages(t, d, dataT0, 2)
 	sendAll(t, d, dataT0)
 	now := dataT0.Add(300 * time.Millisecond)
-	if err := d.handleSack(now, sackOf(1000, 1<<20)); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, now, 1000, 1<<20)
 	// R3: the earliest outstanding TSN was acked → restart with RTO.
 	if dl := d.deadline(); !dl.Equal(now.Add(d.rto.rto)) {
 		t.Fatalf("T3 not restarted: %v", dl)
 	}
-	if err := d.handleSack(now, sackOf(1001, 1<<20)); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, now, 1001, 1<<20)
 	// R2: everything acked → stopped.
 	if dl := d.deadline(); !dl.IsZero() {
 		t.Fatalf("T3 still running: %v", dl)
@@ -289,9 +271,7 @@ func TestZeroWindowProbe(t *testing.T) {
 		t.Fatalf("sent %d", len(p))
 	}
 	// The peer acks it and closes its window.
-	if err := d.handleSack(dataT0, sackOf(1000, 0)); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, dataT0, 1000, 0)
 	// §6.1 A: with rwnd 0 one DATA chunk may still be in flight.
 	probe := sendAll(t, d, dataT0)
 	if len(probe) != 1 || probe[0].TSN != 1001 {
@@ -299,9 +279,7 @@ func TestZeroWindowProbe(t *testing.T) {
 	}
 	// The probe is dropped by the peer: its SACK still shows rwnd 0; T3
 	// resends the probe, and that is not counted as an error.
-	if err := d.handleSack(dataT0, sackOf(1000, 0)); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, dataT0, 1000, 0)
 	if more := sendAll(t, d, dataT0); len(more) != 0 {
 		t.Fatalf("sent %d more chunks into a zero window", len(more))
 	}
@@ -314,9 +292,7 @@ func TestZeroWindowProbe(t *testing.T) {
 		t.Fatalf("probe retransmission = %v", tsns(again))
 	}
 	// The window opens: the rest flows.
-	if err := d.handleSack(now, sackOf(1001, 1<<20)); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, now, 1001, 1<<20)
 	if rest := sendAll(t, d, now); len(rest) != 1 || rest[0].TSN != 1002 {
 		t.Fatalf("after window opened sent %v", tsns(rest))
 	}
@@ -331,9 +307,7 @@ func TestPeerRwndAccounting(t *testing.T) {
 		t.Fatalf("peerRwnd after sending = %d", got)
 	}
 	// §6.2.1: rwnd = a_rwnd − outstanding after the SACK.
-	if err := d.handleSack(dataT0, sackOf(1000, 50000)); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, dataT0, 1000, 50000)
 	if got := d.stats().peerRwnd; got != 50000-uint32(2*frag) {
 		t.Fatalf("peerRwnd after SACK = %d, want %d", got, 50000-2*frag)
 	}
@@ -343,15 +317,11 @@ func TestRenegedChunkRetransmitted(t *testing.T) {
 	d := newTestDataState(testDataConfig(), dataT0)
 	fillMessages(t, d, dataT0, 3)
 	sendAll(t, d, dataT0)
-	if err := d.handleSack(dataT0, sackOf(999, 1<<20, chunk.GapBlock{Start: 2, End: 3})); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, dataT0, 999, 1<<20, chunk.GapBlock{Start: 2, End: 3})
 	// The peer reneges on 1001–1002 (§6.2.1 D iv): they are outstanding
 	// again (in flight, one miss indication) and T3 covers them.
 	now := dataT0.Add(10 * time.Millisecond)
-	if err := d.handleSack(now, sackOf(999, 1<<20)); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, now, 999, 1<<20)
 	frag := d.maxFragment()
 	if st := d.stats(); st.flight != 3*frag || d.snd.chunks.at(1).missing != 1 || d.deadline().IsZero() {
 		t.Fatalf("after renege: flight=%d missing=%d t3=%v", st.flight, d.snd.chunks.at(1).missing, d.deadline())
@@ -362,18 +332,14 @@ func TestRenegedChunkRetransmitted(t *testing.T) {
 	if len(p) != 1 || p[0].TSN != 1000 {
 		t.Fatalf("after T3: %v", tsns(p))
 	}
-	if err := d.handleSack(now, sackOf(1000, 1<<20)); err != nil {
-		t.Fatal(err)
-	}
+	mustSack(t, d, now, 1000, 1<<20)
 	// cwnd is 1 MTU after T3: one chunk per round trip.
 	for tsn := uint32(1001); tsn <= 1002; tsn++ {
 		p = sendAll(t, d, now)
 		if len(p) != 1 || p[0].TSN != tsn {
 			t.Fatalf("reneged chunk %d not resent: %v", tsn, tsns(p))
 		}
-		if err := d.handleSack(now, sackOf(tsn, 1<<20)); err != nil {
-			t.Fatal(err)
-		}
+		mustSack(t, d, now, tsn, 1<<20)
 	}
 	if !d.idle() {
 		t.Fatal("not idle after all acked")
