@@ -5,21 +5,18 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/usctp/sctp/chunk"
+	"github.com/usctp/sctp/fuzz"
 	"github.com/usctp/sctp/internal/simnet"
 )
 
-var hostileTypes = []chunk.Type{
-	chunk.TypeData, chunk.TypeInit, chunk.TypeInitAck, chunk.TypeSack, chunk.TypeHeartbeat,
-	chunk.TypeHeartbeatAck, chunk.TypeAbort, chunk.TypeShutdown, chunk.TypeShutdownAck,
-	chunk.TypeError, chunk.TypeCookieEcho, chunk.TypeCookieAck, chunk.TypeECNE, chunk.TypeCWR,
-	chunk.TypeShutdownComplete, chunk.TypeAuth, chunk.TypeIData, chunk.TypeAsconfAck,
-	chunk.TypeReconfig, chunk.TypePad, chunk.TypeForwardTSN, chunk.TypeAsconf, chunk.TypeIForwardTSN,
-	0x3F, 0x7F, 0xBF, 0xFF,
-}
+// hostileTypes: every chunk type package chunk knows, and unknown ones
+// with each of the four upper-bit actions (RFC 9260 §3.2).
+var hostileTypes = append(slices.Clone(fuzz.ChunkTypes), 0x3F, 0x7F, 0xBF, 0xFF)
 
 // hostilePacket builds a packet of 1–4 random chunks with valid framing
 // and CRC, mostly with the right verification tag.

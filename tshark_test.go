@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/usctp/sctp/chunk"
+	"github.com/usctp/sctp/fuzz"
 	"github.com/usctp/sctp/internal/pcap"
 )
 
@@ -293,11 +294,7 @@ func TestTsharkDissectsOurPackets(t *testing.T) {
 			covered[c.ChunkType()] = true
 		}
 	}
-	for _, ty := range []chunk.Type{chunk.TypeData, chunk.TypeInit, chunk.TypeInitAck, chunk.TypeSack,
-		chunk.TypeHeartbeat, chunk.TypeHeartbeatAck, chunk.TypeAbort, chunk.TypeShutdown,
-		chunk.TypeShutdownAck, chunk.TypeError, chunk.TypeCookieEcho, chunk.TypeCookieAck, chunk.TypeECNE,
-		chunk.TypeCWR, chunk.TypeShutdownComplete, chunk.TypeAuth, chunk.TypeIData, chunk.TypeAsconfAck,
-		chunk.TypeReconfig, chunk.TypePad, chunk.TypeForwardTSN, chunk.TypeAsconf, chunk.TypeIForwardTSN} {
+	for _, ty := range fuzz.ChunkTypes {
 		if !covered[ty] {
 			t.Errorf("chunk type %v missing from the tshark packets", ty)
 		}
