@@ -63,6 +63,21 @@ func (d *udpDriver) pump(until time.Time, cond func() bool) bool {
 	return cond()
 }
 
+// establish has the engine connect from SCTP port src (0: any) to SCTP
+// port dst at remote and pumps until the association is established, for
+// at most within.
+func (d *udpDriver) establish(src uint16, remote netip.AddrPort, dst uint16, within time.Duration) *association {
+	d.t.Helper()
+	a, err := d.ep.connect(time.Now(), src, remote, dst, assocConfig{})
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	if !d.pump(time.Now().Add(within), func() bool { return a.currentState() == stateEstablished }) {
+		d.t.Fatalf("no association: state %v", a.currentState())
+	}
+	return a
+}
+
 // usrsctpTest skips t unless USCTP_INTEROP is set and usrsctp's example
 // program prog is installed. It returns the program's path and a driver
 // for a new engine on a UDP socket of 127.0.0.1 (closed at cleanup), with
@@ -99,14 +114,7 @@ func TestInteropUsrsctpEchoServer(t *testing.T) {
 	startProc(t, 20*time.Second, false, bin, itoa(srvPort), itoa(myPort))
 	// The server may not have bound its port yet: T1-init retransmits.
 
-	remote := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(srvPort))
-	a, err := d.ep.connect(time.Now(), 0, remote, 7, assocConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !d.pump(time.Now().Add(5*time.Second), func() bool { return a.currentState() == stateEstablished }) {
-		t.Fatalf("no association: state %v", a.currentState())
-	}
+	a := d.establish(0, loopback4(srvPort), 7, 5*time.Second)
 	t.Logf("established: %+v", a.stats())
 	msgs := []string{"hello", "world", string(make([]byte, 5000))}
 	for i, m := range msgs {
@@ -172,14 +180,7 @@ func TestInteropUsrsctpSimultaneousOpen(t *testing.T) {
 	peerUDP := usrsctpFreePort(t)
 	// ekr_peer local_addr local_udp remote_addr remote_udp local_sctp remote_sctp
 	stdin := startProc(t, 20*time.Second, true, bin, "127.0.0.1", itoa(peerUDP), "127.0.0.1", itoa(myPort), "5001", "5002").stdin
-	remote := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(peerUDP))
-	a, err := d.ep.connect(time.Now(), 5002, remote, 5001, assocConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !d.pump(time.Now().Add(8*time.Second), func() bool { return a.currentState() == stateEstablished }) {
-		t.Fatalf("no association: %v", a.currentState())
-	}
+	a := d.establish(5002, loopback4(peerUDP), 5001, 8*time.Second)
 	stdin.Write([]byte("from usrsctp\n"))
 	var got string
 	d.pump(time.Now().Add(5*time.Second), func() bool {
