@@ -29,6 +29,22 @@ func twoStacks() (server, client *sctp.Stack) {
 	return server, client
 }
 
+// listening binds s to a free port of 127.0.0.1, listens and returns the
+// address clients connect to (ExampleSocketTCP shows these steps).
+func listening(s *sctp.Socket) netip.AddrPort {
+	if err := s.Bind(netip.MustParseAddrPort("127.0.0.1:0")); err != nil {
+		log.Fatal(err)
+	}
+	if err := s.Listen(5); err != nil {
+		log.Fatal(err)
+	}
+	laddrs, err := s.GetLaddrs(0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return laddrs[0]
+}
+
 // The pysctp loopback test: the client binds, connects and sends before
 // the server accepts; the server then accepts and receives the message.
 func ExampleSocketTCP() {
@@ -120,14 +136,12 @@ func ExampleSocket_SCTPSend() {
 
 	srv, _ := srvStack.NewSocketTCP(sctp.AF_INET)
 	defer srv.Close()
-	srv.Bind(netip.MustParseAddrPort("127.0.0.1:0"))
-	srv.Listen(1)
-	laddrs, _ := srv.GetLaddrs(0)
+	addr := listening(srv.Socket)
 
 	cli, _ := cliStack.NewSocketTCP(sctp.AF_INET)
 	defer cli.Close()
 	cli.SetInitMsg(sctp.InitMsg{NumOstreams: 4, MaxInstreams: 4})
-	if err := cli.Connect(laddrs[0]); err != nil {
+	if err := cli.Connect(addr); err != nil {
 		log.Fatal(err)
 	}
 	cli.SCTPSend([]byte("S1SetupRequest"), &sctp.SndInfo{Stream: 0, PPID: sctp.PPID_S1AP})
@@ -154,15 +168,13 @@ func ExampleSocket_Peeloff() {
 	defer srvStack.Close()
 	defer cliStack.Close()
 
-	srv, _ := srvStack.NewSocketUDP(sctp.AF_INET)
+	srv, _ := srvStack.NewSocketUDP(sctp.AF_INET) // one-to-many
 	defer srv.Close()
-	srv.Bind(netip.MustParseAddrPort("127.0.0.1:0"))
-	srv.Listen(5)
-	laddrs, _ := srv.GetLaddrs(0)
+	addr := listening(srv.Socket)
 
 	cli, _ := cliStack.NewSocketTCP(sctp.AF_INET)
 	defer cli.Close()
-	cli.Connect(laddrs[0])
+	cli.Connect(addr)
 	cli.SCTPSend([]byte("first"), nil)
 
 	srv.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -278,15 +290,13 @@ func ExampleSocket_SetEvents() {
 
 	srv, _ := srvStack.NewSocketTCP(sctp.AF_INET)
 	defer srv.Close()
-	srv.Bind(netip.MustParseAddrPort("127.0.0.1:0"))
-	srv.Listen(1)
-	laddrs, _ := srv.GetLaddrs(0)
+	addr := listening(srv.Socket)
 
 	cli, _ := cliStack.NewSocketTCP(sctp.AF_INET)
 	defer cli.Close()
 	cli.SetDeadline(time.Now().Add(10 * time.Second))
 	cli.SetEvents(sctp.EventSubscribe{Association: true, Shutdown: true})
-	if err := cli.Connect(laddrs[0]); err != nil {
+	if err := cli.Connect(addr); err != nil {
 		log.Fatal(err)
 	}
 	conn, _, _ := srv.Accept()
