@@ -495,14 +495,7 @@ func (r *runner) handleBatch(b *rxBatch) {
 // afterEvent delivers events and messages to the handles, flushes output
 // and wakes blocked senders. It runs after every loop event.
 func (r *runner) afterEvent(now time.Time) {
-	for {
-		ev, ok := r.core.pollEvent()
-		if !ok {
-			break
-		}
-		r.dispatch(now, ev)
-	}
-	r.retirePending()
+	r.dispatchEvents(now)
 	// Send buffer space is only freed by SACKs and timeouts (abandoned
 	// PR-SCTP messages): wake blocked senders of the associations that
 	// handled those, not after their own retries (which would spin).
@@ -618,6 +611,19 @@ func (r *runner) requestDrain(h *assocHandle) {
 	}
 	r.opsMu.Unlock()
 	signal1(r.wake)
+}
+
+// dispatchEvents hands every event the engine has queued to its handle,
+// then retires the handles whose association ended.
+func (r *runner) dispatchEvents(now time.Time) {
+	for {
+		ev, ok := r.core.pollEvent()
+		if !ok {
+			break
+		}
+		r.dispatch(now, ev)
+	}
+	r.retirePending()
 }
 
 // retirePending retires the handles whose terminal AssocChange was
@@ -796,14 +802,7 @@ func (r *runner) writeTx(k int) bool {
 func (r *runner) finish(fatal error) {
 	now := time.Now()
 	r.core.closeAll(now, "endpoint closed")
-	for {
-		ev, ok := r.core.pollEvent()
-		if !ok {
-			break
-		}
-		r.dispatch(now, ev)
-	}
-	r.retirePending()
+	r.dispatchEvents(now)
 	r.flush(now)
 	reason := errEndpointClosed
 	if fatal != nil {
