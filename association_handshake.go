@@ -192,26 +192,10 @@ func (a *association) sendInitChunk() {
 
 // t1Expired handles T1-init / T1-cookie expiry (RFC 9260 §5.1 C, §6.3.3).
 func (a *association) t1Expired(now time.Time) {
-	a.t1.count++
-	if a.t1.count > a.cfg.maxInitRetrans {
+	if !a.retransmitOnExpiry(now, &a.t1, a.cfg.maxInitRetrans, &a.counters.T1Retransmits) {
 		a.log.Debugf("assoc %d: %v: Max.Init.Retransmits exceeded", a.aid, a.state)
 		a.close(now, CantStartAssoc, ErrAssociationFailed, nil)
-		return
 	}
-	a.counters.T1Retransmits++
-	d := a.backoff(a.t1.rto)
-	count := a.t1.count
-	switch a.state {
-	case stateCookieWait:
-		a.sendInitChunk()
-	case stateCookieEchoed:
-		a.sendCookieEcho()
-	default:
-		a.t1.stop()
-		return
-	}
-	a.t1.start(now, d)
-	a.t1.count = count
 }
 
 func (a *association) sendCookieEcho() {
