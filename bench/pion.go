@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pion/logging"
@@ -145,7 +144,7 @@ func pionRunner(mtu uint32) func(s scenario) result {
 			default:
 			}
 		})
-		var bytes, msgs atomic.Int64
+		var rcv received
 		rdone := make(chan struct{})
 		go func() {
 			defer close(rdone)
@@ -153,15 +152,7 @@ func pionRunner(mtu uint32) func(s scenario) result {
 			if err != nil {
 				return
 			}
-			buf := make([]byte, 256<<10)
-			for {
-				n, err := ss.Read(buf)
-				if err != nil {
-					return
-				}
-				bytes.Add(int64(n))
-				msgs.Add(1)
-			}
+			rcv.readAll(ss.Read, 256<<10)
 		}()
 		payload := make([]byte, s.size)
 		cpu0 := selfCPU()
@@ -182,7 +173,7 @@ func pionRunner(mtu uint32) func(s scenario) result {
 		}
 		elapsed := time.Since(start)
 		cpu := selfCPU() - cpu0
-		res := result{bytes: bytes.Load(), msgs: msgs.Load(), elapsed: elapsed, cpu: cpu}
+		res := rcv.result(elapsed, cpu)
 		if werr != nil && !errors.Is(werr, net.ErrClosed) {
 			res.note = "write error: " + werr.Error()
 		}

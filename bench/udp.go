@@ -2,7 +2,6 @@ package main
 
 import (
 	"net"
-	"sync/atomic"
 	"time"
 )
 
@@ -31,19 +30,11 @@ func rawUDP(s scenario) result {
 	defer tx.Close()
 	_ = tx.SetWriteBuffer(4 << 20)
 
-	var bytes, msgs atomic.Int64
+	var rcv received
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		buf := make([]byte, 65536)
-		for {
-			n, err := rx.Read(buf)
-			if err != nil {
-				return
-			}
-			bytes.Add(int64(n))
-			msgs.Add(1)
-		}
+		rcv.readAll(rx.Read, 65536)
 	}()
 	payload := make([]byte, size)
 	cpu0 := selfCPU()
@@ -61,7 +52,7 @@ func rawUDP(s scenario) result {
 	cpu := selfCPU() - cpu0
 	rx.Close()
 	<-done
-	return result{bytes: bytes.Load(), msgs: msgs.Load(), elapsed: elapsed, cpu: cpu}
+	return rcv.result(elapsed, cpu)
 }
 
 // rawUDPPingPong measures 1-byte round trips over two connected sockets.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"sync/atomic"
 	"time"
 
 	"github.com/usctp/sctp/udpencap"
@@ -38,7 +37,7 @@ func rawUDPBatch(gso bool) func(s scenario) result {
 		}
 		size := min(s.size, udpencap.MaxDatagram)
 		const k = 64
-		var bytes, msgs atomic.Int64
+		var rcv received
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -55,8 +54,8 @@ func rawUDPBatch(gso bool) func(s scenario) result {
 				for i := range in[:n] {
 					b += int64(in[i].N)
 				}
-				bytes.Add(b)
-				msgs.Add(int64(n))
+				rcv.bytes.Add(b)
+				rcv.msgs.Add(int64(n))
 			}
 		}()
 		out := make([]udpencap.Message, k)
@@ -85,6 +84,8 @@ func rawUDPBatch(gso bool) func(s scenario) result {
 				note = fmt.Sprintf("%d GSO sends, %d GRO-coalesced reads", tx.Stats().GSOSends, st.GROCoalesced)
 			}
 		}
-		return result{bytes: bytes.Load(), msgs: msgs.Load(), elapsed: elapsed, cpu: cpu, note: note}
+		res := rcv.result(elapsed, cpu)
+		res.note = note
+		return res
 	}
 }
