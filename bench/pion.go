@@ -113,25 +113,8 @@ func pionRunner(mtu uint32) func(s scenario) result {
 			if _, err := ss.Read(buf); err != nil {
 				return result{err: err}
 			}
-			go func() {
-				for {
-					n, err := ss.Read(buf)
-					if err != nil {
-						return
-					}
-					if _, err := ss.Write(buf[:n]); err != nil {
-						return
-					}
-				}
-			}()
-			rb := make([]byte, 64)
-			return pingPongLoop(s, func(p []byte) error {
-				if _, err := cs.Write(p); err != nil {
-					return err
-				}
-				_, err := cs.Read(rb)
-				return err
-			})
+			go echo(ss)
+			return pingPongLoop(s, cs)
 		}
 		// Throughput: keep at most 1 MiB buffered on the sender, as
 		// pion's own examples do with the buffered-amount callback.

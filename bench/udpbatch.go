@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"time"
 
 	"github.com/usctp/sctp/udpencap"
 )
@@ -63,18 +62,7 @@ func rawUDPBatch(gso bool) func(s scenario) result {
 		for i := range out {
 			out[i] = udpencap.Message{Buf: payload, Addr: rx.LocalAddr()}
 		}
-		cpu0 := selfCPU()
-		start := time.Now()
-		stop := start.Add(s.dur)
-		for i := 0; ; i++ {
-			if i%8 == 0 && time.Now().After(stop) {
-				break
-			}
-			_, _ = tx.WriteBatch(out)
-		}
-		time.Sleep(20 * time.Millisecond)
-		elapsed := time.Since(start)
-		cpu := selfCPU() - cpu0
+		elapsed, cpu := saturate(s.dur, 8, func() { _, _ = tx.WriteBatch(out) })
 		rx.Close()
 		<-done
 		note := ""

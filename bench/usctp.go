@@ -89,26 +89,8 @@ func usctpRunner(cfg usctpConfig) func(s scenario) result {
 		}
 		defer closeFn()
 		if s.pingpong {
-			go func() {
-				buf := make([]byte, 64)
-				for {
-					n, err := server.Read(buf)
-					if err != nil {
-						return
-					}
-					if _, err := server.Write(buf[:n]); err != nil {
-						return
-					}
-				}
-			}()
-			rb := make([]byte, 64)
-			res := pingPongLoop(s, func(p []byte) error {
-				if _, err := client.Write(p); err != nil {
-					return err
-				}
-				_, err := client.Read(rb)
-				return err
-			})
+			go echo(server)
+			res := pingPongLoop(s, client)
 			res.note = retransmitNote(client, server)
 			return res
 		}
