@@ -457,10 +457,9 @@ func (c *PacketConn) SetDeadline(t time.Time) error {
 func (c *PacketConn) SetReadDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return c.opErr("set", netip.AddrPort{}, net.ErrClosed)
+	if err := c.setDeadlineLocked(&c.rdeadline, t); err != nil {
+		return err
 	}
-	c.rdeadline = t
 	if c.rtimer != nil {
 		c.rtimer.Stop()
 		c.rtimer = nil
@@ -483,9 +482,15 @@ func (c *PacketConn) SetReadDeadline(t time.Time) error {
 func (c *PacketConn) SetWriteDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.setDeadlineLocked(&c.wdeadline, t)
+}
+
+// setDeadlineLocked sets *d, c's read or write deadline, to t; it fails
+// once c is closed.
+func (c *PacketConn) setDeadlineLocked(d *time.Time, t time.Time) error {
 	if c.closed {
 		return c.opErr("set", netip.AddrPort{}, net.ErrClosed)
 	}
-	c.wdeadline = t
+	*d = t
 	return nil
 }
