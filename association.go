@@ -98,7 +98,7 @@ type association struct {
 	cfg assocConfig // the one config (association_config.go); data and paths point into it
 	log logging.LeveledLogger
 
-	tr assocTrack // activity tracking by the endpoint core
+	tr assocTrack // activity tracking by the endpoint
 
 	aid                 AssocID
 	state               protoState
@@ -113,7 +113,7 @@ type association struct {
 	peerAdaptation      uint32
 	hasPeerAdaptation   bool
 
-	paths *pathSet // peer addresses, heartbeats (heartbeat.go)
+	paths *pathSet // peer addresses, heartbeats (association_paths.go)
 
 	data *dataState
 

@@ -383,7 +383,7 @@ func (a *association) handleInit(now time.Time, from netip.AddrPort, raw chunk.R
 	// an INIT ACK carrying our current tag (§5.2.1), so the strict part
 	// of the check applies there too: the INIT's source address must be
 	// a known peer path. An INIT reaches us from an unknown source when it
-	// merely lists one of our peer's addresses (endpointCore forwards it);
+	// merely lists one of our peer's addresses (the endpoint forwards it);
 	// answering it with INIT ACK would hand our tag to an off-path host,
 	// which could then forge ABORT or INIT ACK.
 	//

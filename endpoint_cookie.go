@@ -35,7 +35,7 @@ func (e extSet) has(x extSet) bool { return e&x == x }
 
 // cookieMaxAddrs bounds the peer addresses a State Cookie carries (and so the
 // addresses from an INIT the association will know). Extra addresses in an
-// INIT are ignored by the core.
+// INIT are ignored by the endpoint.
 const cookieMaxAddrs = 16
 
 // stateCookie is the TCB summary a listening endpoint hands to the peer in
@@ -252,7 +252,7 @@ type cookieKey struct {
 // (RFC 9260 §5.1.3: the cookie must be authenticated; we also make it opaque).
 // It keeps the current secret and the previous one: cookies sealed before the
 // last rotate still open, cookies from two rotations ago do not. Not safe for
-// concurrent use (the endpoint core owns it).
+// concurrent use (the endpoint owns it).
 //
 // Rotation period: rotate no more often than the longest cookie lifetime
 // handed out (Valid.Cookie.Life plus the largest Cookie Preservative

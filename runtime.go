@@ -16,8 +16,8 @@ import (
 	"github.com/usctp/sctp/udpencap"
 )
 
-// This file is the runtime around the sans-IO endpointCore: one owner
-// goroutine per Endpoint runs the loop (the engine is sans-IO: it never reads
+// This file is the runtime around the sans-IO endpoint: one owner
+// goroutine per runner runs the loop (the engine is sans-IO: it never reads
 // the clock or starts goroutines; the runtime arms ONE timer to the core's
 // earliest deadline).
 //
@@ -26,15 +26,15 @@ import (
 //	                    WriteBatch ▼ └── time.Timer (core.deadline())
 //
 // The reader only reads the socket into pooled batches. The loop is the
-// only goroutine that touches the endpointCore and its associations; user
-// handles (Endpoint, Assoc) enqueue operations and wait on per-association
-// notification channels.
+// only goroutine that touches the endpoint and its associations; the
+// assocHandles enqueue operations and wait on per-association notification
+// channels.
 
 // msgPoolIdle bounds the idle bytes of the runner's message pool: 256
 // buffers of every size class up to pendMaxMessage.
 const msgPoolIdle = 8 << 20
 
-// runnerConfig configures an Endpoint. The zero value is usable.
+// runnerConfig configures a runner. The zero value is usable.
 type runnerConfig struct {
 	// Rand is the source of verification tags, TSNs and cookie secrets;
 	// nil means crypto/rand. Tests inject a seeded source.
@@ -84,8 +84,9 @@ type runnerCounters struct {
 	writeErrors   uint64 // datagrams the socket refused
 }
 
-// runner is an SCTP endpoint on one UDP socket (RFC 6951 §5.1: one local
-// encapsulation port for every association). It is safe for concurrent use.
+// runner runs an SCTP endpoint (the sans-IO endpoint, core) on one UDP
+// socket (RFC 6951 §5.1: one local encapsulation port for every
+// association). It is safe for concurrent use.
 type runner struct {
 	pc   packetConn
 	cfg  runnerConfig
@@ -98,11 +99,11 @@ type runner struct {
 	opFree   []*op
 	opsDone  bool // the loop has exited; no more ops run
 	// drainReq lists handles whose reader made room in a full queue
-	// (Assoc.Next): the loop drains them on its next pass.
+	// (assocHandle.next): the loop drains them on its next pass.
 	drainReq   []*assocHandle
 	drainSpare []*assocHandle
 	// sendReq lists handles whose pending send queue became non-empty
-	// (Assoc.trySendFast): the loop moves their messages into the
+	// (assocHandle.trySendFast): the loop moves their messages into the
 	// associations before it runs the ops queued with them.
 	sendReq   []*assocHandle
 	sendSpare []*assocHandle
@@ -146,7 +147,7 @@ type rxBatch struct {
 }
 
 // newRunner opens a UDP socket with udpencap.Listen(network, laddr) and
-// starts an endpoint on it. network is "udp" (dual-stack where possible),
+// starts a runner on it. network is "udp" (dual-stack where possible),
 // "udp4" or "udp6"; port 0 lets the OS choose.
 func newRunner(network string, laddr netip.AddrPort, cfg runnerConfig) (*runner, error) {
 	c, err := udpencap.Listen(network, laddr, cfg.UDPOptions...)
@@ -163,7 +164,7 @@ func newRunner(network string, laddr netip.AddrPort, cfg runnerConfig) (*runner,
 	return newRunnerOn(pc, cfg), nil
 }
 
-// newRunnerOn starts an endpoint on pc, which it owns from then on (Close
+// newRunnerOn starts a runner on pc, which it owns from then on (Close
 // closes it).
 func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 	cfg.defaults()
@@ -205,16 +206,16 @@ func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 	return r
 }
 
-// localAddr returns the UDP address the endpoint is bound to; its port is
+// localAddr returns the UDP address the runner is bound to; its port is
 // the remote encapsulation port peers must use.
 func (r *runner) localAddr() netip.AddrPort { return r.pc.LocalAddr() }
 
-// stopped is closed once the endpoint has stopped (after Close, or a fatal
+// stopped is closed once the runner has stopped (after close, or a fatal
 // socket error).
 func (r *runner) stopped() <-chan struct{} { return r.done }
 
 // close aborts every association (sending ABORT), closes the socket and
-// waits for the endpoint's goroutines to exit. Use Assoc.Shutdown first for
+// waits for the runner's goroutines to exit. Use assocHandle.shutdown first for
 // a graceful close. A second close returns errEndpointClosed.
 func (r *runner) close() error {
 	err := errEndpointClosed
@@ -289,13 +290,13 @@ type op struct {
 	msg  outMessage // opSend
 	fn   func(now time.Time)
 	err  error
-	dead bool // the endpoint closed before the op ran
+	dead bool // the runner closed before the op ran
 	done chan struct{}
 }
 
-// getOp and putOp keep a per-endpoint free list of ops (not a global
+// getOp and putOp keep a per-runner free list of ops (not a global
 // sync.Pool: each op owns a channel, and channels must stay with the
-// endpoint that made them, e.g. inside one testing/synctest bubble).
+// runner that made them, e.g. inside one testing/synctest bubble).
 func (r *runner) getOp() *op {
 	r.opsMu.Lock()
 	if n := len(r.opFree); n > 0 {
@@ -999,7 +1000,7 @@ func (r *runner) connect(localPort uint16, remote netip.AddrPort, sctpPort uint1
 	return h, err
 }
 
-// stats returns the endpoint's counters.
+// stats returns the counters of the runner and of its endpoint.
 func (r *runner) stats() (StackStats, error) {
 	var s StackStats
 	err := r.do(func(time.Time) {

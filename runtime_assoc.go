@@ -70,7 +70,7 @@ func (d *delivery) size() int {
 }
 
 // assocHandle is the user handle of one association. It is safe for concurrent
-// use: every operation is executed by the endpoint's loop goroutine, and
+// use: every operation is executed by the runner's loop goroutine, and
 // blocking calls wait on the handle's notification channels.
 type assocHandle struct {
 	r         *runner
@@ -245,7 +245,7 @@ func (h *assocHandle) peerSCTPPort() uint16 { return h.peerPort }
 // encapsulation port used when the association was set up.
 func (h *assocHandle) peerAddr() netip.AddrPort { return h.peer }
 
-// runner returns the endpoint that owns the association.
+// runner returns the runner that owns the association.
 func (h *assocHandle) runner() *runner { return h.r }
 
 // ended is closed when the association has reached CLOSED (after a graceful
@@ -519,7 +519,7 @@ func (h *assocHandle) abort(reason string) error {
 	return h.do(func(a *association, now time.Time) { a.abort(now, reason) })
 }
 
-// release tells the endpoint nobody will read this association any more:
+// release tells the runner nobody will read this association any more:
 // undelivered and future messages are discarded (events still queue).
 func (h *assocHandle) release() error {
 	err := h.r.do(func(time.Time) {

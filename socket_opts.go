@@ -155,7 +155,7 @@ func (s *Socket) AssocParams(id AssocID) (AssocParams, error) {
 // MaxCookieLife is the largest cookie lifetime SetAssocParams accepts
 // (RFC 9260 §5.1.3 Valid.Cookie.Life, default 60 s). A State Cookie is
 // sealed with a secret that rotates every hour, the previous one staying
-// valid one more period (endpoint_core.go cookieRotation); a lifetime well
+// valid one more period (endpointConfig.cookieRotation in endpoint.go); a lifetime well
 // below that keeps every cookie's staleness judged by its own lifetime
 // (§5.1.5 step 3) and bounds how long a captured cookie can be replayed.
 const MaxCookieLife = 30 * time.Minute

@@ -215,8 +215,9 @@ type tsharkFrame struct {
 	expertErrors   int      // expert items with severity error
 }
 
-// runTshark dissects file with SCTP over UDP port 9899 and CRC32c
-// verification on (see /work/shared/research/usrsctp-interop.md §2.2).
+// runTshark dissects file with SCTP over UDP port 9899 (RFC 6951 §5.1;
+// tshark decodes SCTP over UDP only on a port it is told) and CRC32c
+// verification on (RFC 9260 §6.8; tshark does not verify it by default).
 func runTshark(t *testing.T, tshark, file string) []tsharkFrame {
 	t.Helper()
 	cmd := exec.Command(tshark, "-n", "-r", file,
