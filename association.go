@@ -98,7 +98,7 @@ type association struct {
 	cfg assocConfig // the one config (association_config.go); data and paths point into it
 	log logging.LeveledLogger
 
-	tr assocTrack // activity tracking by the endpoint core
+	tr assocTrack // activity tracking by the endpoint
 
 	aid                 AssocID
 	state               protoState
@@ -113,7 +113,7 @@ type association struct {
 	peerAdaptation      uint32
 	hasPeerAdaptation   bool
 
-	paths *pathSet // peer addresses, heartbeats (heartbeat.go)
+	paths *pathSet // peer addresses, heartbeats (association_paths.go)
 
 	data *dataState
 
@@ -204,6 +204,48 @@ func (a *association) backoff(d time.Duration) time.Duration {
 		d = a.cfg.rto.max
 	}
 	return d
+}
+
+// retransmitOnExpiry is the expiry of T1 or T2 (RFC 9260 §6.3.3 E2, E3
+// for the control chunk the timer guards): past limit expiries in a row it
+// reports false and the caller ends the association; otherwise it counts a
+// retransmission in *retransmits, resends and restarts t with its RTO
+// doubled, keeping the count (t stops if it guards nothing in this state).
+func (a *association) retransmitOnExpiry(now time.Time, t *timer, limit int, retransmits *uint64) bool {
+	count := t.count + 1
+	if count > limit {
+		return false
+	}
+	*retransmits++
+	d := a.backoff(t.rto)
+	if !a.resend(t) {
+		t.stop()
+		return true
+	}
+	t.start(now, d)
+	t.count = count
+	return true
+}
+
+// resend queues again the chunk timer t guards in the current state:
+// T1-init the INIT, T1-cookie the COOKIE ECHO (RFC 9260 §5.1 C),
+// T2-shutdown the SHUTDOWN or the SHUTDOWN ACK (§9.2). It reports false
+// when t guards nothing in this state.
+func (a *association) resend(t *timer) bool {
+	switch {
+	case t == &a.t1 && a.state == stateCookieWait:
+		a.sendInitChunk()
+	case t == &a.t1 && a.state == stateCookieEchoed:
+		a.sendCookieEcho()
+	case t == &a.t2 && a.state == stateShutdownSent:
+		a.pendingShutdown = false
+		a.queueShutdown()
+	case t == &a.t2 && a.state == stateShutdownAckSent:
+		a.queueShutdownAck()
+	default:
+		return false
+	}
+	return true
 }
 
 // queueSpecial queues a packet with its own header; bounded so hostile
@@ -909,12 +951,7 @@ func (a *association) handleError(now time.Time, c chunk.Raw) bool {
 // handleAbort processes ABORT (RFC 9260 §9.1) after the §8.5.1 B check.
 func (a *association) handleAbort(now time.Time, h commonHeader, c chunk.Raw) {
 	var ab chunk.Abort
-	if err := ab.Decode(c); err != nil {
-		a.counters.DroppedBadChunk++
-		return
-	}
-	if !a.tBitOK(h.VerificationTag, ab.T) {
-		a.counters.DroppedBadVtag++
+	if err := ab.Decode(c); !a.tBitOK(h, err, ab.T) {
 		return
 	}
 	kind := CommLost
@@ -924,11 +961,21 @@ func (a *association) handleAbort(now time.Time, h commonHeader, c chunk.Raw) {
 	a.close(now, kind, ErrAborted, ab.Causes)
 }
 
-// tBitOK applies RFC 9260 §8.5.1 B/C: T=0 carries our tag, T=1 the
-// peer's (which must be known).
-func (a *association) tBitOK(vtag uint32, t bool) bool {
-	if t {
-		return a.peerTag != 0 && vtag == a.peerTag
+// tBitOK checks an ABORT or SHUTDOWN COMPLETE whose Decode returned err
+// and whose T bit is t, and counts it when it is dropped: it must decode,
+// and its packet's tag must pass RFC 9260 §8.5.1 B/C: T=0 carries our tag,
+// T=1 the peer's (which must be known).
+func (a *association) tBitOK(h commonHeader, err error, t bool) bool {
+	if err != nil {
+		a.counters.DroppedBadChunk++
+		return false
 	}
-	return vtag == a.localTag
+	ok := h.VerificationTag == a.localTag
+	if t {
+		ok = a.peerTag != 0 && h.VerificationTag == a.peerTag
+	}
+	if !ok {
+		a.counters.DroppedBadVtag++
+	}
+	return ok
 }

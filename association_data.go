@@ -12,13 +12,15 @@ import (
 //
 // The parts live in their own files:
 //
-//	streams.go     outbound message queue, fragmentation, SSN; inbound
-//	               reassembly and ordered/unordered delivery
-//	sack.go        receive-side TSN tracking, SACK generation and timing
-//	retransmit.go  rtoState, the in-flight queue, SACK processing, T3-rtx,
-//	               fast retransmit
-//	congestion.go  the congestion controller interface and RFC 9260 §7.2 Reno
-//	prsctp.go      PR-SCTP (RFC 3758) abandonment and FORWARD TSN
+//	streams.go             outbound message queue, fragmentation, SSN;
+//	                       inbound reassembly and ordered/unordered delivery
+//	association_recv.go    receive-side TSN tracking, SACK generation and
+//	                       timing
+//	retransmit.go          rtoState, the in-flight queue, SACK processing,
+//	                       T3-rtx, fast retransmit
+//	congestion.go          the congestion controller interface and RFC 9260
+//	                       §7.2 Reno
+//	association_prsctp.go  PR-SCTP (RFC 3758) abandonment and FORWARD TSN
 //
 // Use by the core, per received packet: handleData / handleSack /
 // handleForwardTSN for each chunk, then endOfPacket once. Per packet to

@@ -192,26 +192,10 @@ func (a *association) sendInitChunk() {
 
 // t1Expired handles T1-init / T1-cookie expiry (RFC 9260 §5.1 C, §6.3.3).
 func (a *association) t1Expired(now time.Time) {
-	a.t1.count++
-	if a.t1.count > a.cfg.maxInitRetrans {
+	if !a.retransmitOnExpiry(now, &a.t1, a.cfg.maxInitRetrans, &a.counters.T1Retransmits) {
 		a.log.Debugf("assoc %d: %v: Max.Init.Retransmits exceeded", a.aid, a.state)
 		a.close(now, CantStartAssoc, ErrAssociationFailed, nil)
-		return
 	}
-	a.counters.T1Retransmits++
-	d := a.backoff(a.t1.rto)
-	count := a.t1.count
-	switch a.state {
-	case stateCookieWait:
-		a.sendInitChunk()
-	case stateCookieEchoed:
-		a.sendCookieEcho()
-	default:
-		a.t1.stop()
-		return
-	}
-	a.t1.start(now, d)
-	a.t1.count = count
 }
 
 func (a *association) sendCookieEcho() {
@@ -399,7 +383,7 @@ func (a *association) handleInit(now time.Time, from netip.AddrPort, raw chunk.R
 	// an INIT ACK carrying our current tag (§5.2.1), so the strict part
 	// of the check applies there too: the INIT's source address must be
 	// a known peer path. An INIT reaches us from an unknown source when it
-	// merely lists one of our peer's addresses (endpointCore forwards it);
+	// merely lists one of our peer's addresses (the endpoint forwards it);
 	// answering it with INIT ACK would hand our tag to an off-path host,
 	// which could then forge ABORT or INIT ACK.
 	//

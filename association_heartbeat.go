@@ -8,7 +8,7 @@ import (
 )
 
 // Path management and heartbeats (RFC 9260 §8.2, §8.3, §5.4) on top of
-// the pathSet of heartbeat.go.
+// the pathSet of association_paths.go.
 
 // hbEnabled reports whether heartbeat timers run: from ESTABLISHED until
 // SHUTDOWN or SHUTDOWN ACK is sent (§8.3).

@@ -132,12 +132,7 @@ func (a *association) handleShutdownAck(now time.Time, _ chunk.Raw) {
 // (RFC 9260 §9.2) after the §8.5.1 C tag check.
 func (a *association) handleShutdownComplete(now time.Time, h commonHeader, c chunk.Raw) {
 	var sc chunk.ShutdownComplete
-	if err := sc.Decode(c); err != nil {
-		a.counters.DroppedBadChunk++
-		return
-	}
-	if !a.tBitOK(h.VerificationTag, sc.T) {
-		a.counters.DroppedBadVtag++
+	if err := sc.Decode(c); !a.tBitOK(h, err, sc.T) {
 		return
 	}
 	if a.state != stateShutdownAckSent {
@@ -150,25 +145,9 @@ func (a *association) handleShutdownComplete(now time.Time, h commonHeader, c ch
 // t2Expired retransmits SHUTDOWN or SHUTDOWN ACK with backoff; after
 // Association.Max.Retrans the association fails (RFC 9260 §9.2).
 func (a *association) t2Expired(now time.Time) {
-	count := a.t2.count + 1
-	if count > a.cfg.maxRetrans {
+	if !a.retransmitOnExpiry(now, &a.t2, a.cfg.maxRetrans, &a.counters.T2Retransmits) {
 		a.fail(now)
-		return
 	}
-	a.counters.T2Retransmits++
-	d := a.backoff(a.t2.rto)
-	switch a.state {
-	case stateShutdownSent:
-		a.pendingShutdown = false
-		a.queueShutdown()
-	case stateShutdownAckSent:
-		a.queueShutdownAck()
-	default:
-		a.t2.stop()
-		return
-	}
-	a.t2.start(now, d)
-	a.t2.count = count
 }
 
 // t5Expired: the shutdown did not finish in time; ABORT (RFC 9260 §9.2).

@@ -33,9 +33,9 @@ type AssocStats struct {
 	InStreams     uint16
 	PeerAddresses int
 
-	// EventsDropped counts events (RemoteError, PeerAddrChange, ...) the
-	// endpoint discarded because the association's unread queue was over
-	// EndpointConfig.RecvQueueBytes.
+	// EventsDropped counts events (RemoteError, PeerAddrChange, ...)
+	// discarded because the association's queue of unread messages and
+	// events was full; state changes are never dropped.
 	EventsDropped uint64
 }
 

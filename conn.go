@@ -73,6 +73,37 @@ func (c *Config) apply(s *Socket) error {
 	return nil
 }
 
+// setup is the common start of Dial and Listen: the family of network,
+// c's stack, and address resolved.
+func (c *Config) setup(ctx context.Context, network, address string) (*Stack, Family, netip.AddrPort, error) {
+	fam, err := familyOf(network)
+	if err != nil {
+		return nil, 0, netip.AddrPort{}, err
+	}
+	st, err := c.stack()
+	if err != nil {
+		return nil, 0, netip.AddrPort{}, err
+	}
+	ap, err := resolve(ctx, network, address)
+	if err != nil {
+		return nil, 0, netip.AddrPort{}, err
+	}
+	return st, fam, ap, nil
+}
+
+// newSocket opens a one-to-one socket of family fam on st with c's options.
+func (c *Config) newSocket(st *Stack, fam Family) (*Socket, error) {
+	s, err := st.NewSocket(fam, TCP_STYLE)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.apply(s); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
 // Conn is one SCTP association used as a net.Conn: each Write sends one
 // message (on the default stream and PPID, Config.DefaultSend) and each
 // Read returns one whole message. ReadMsg and WriteMsg carry the stream,
@@ -92,27 +123,15 @@ var _ net.Conn = (*Conn)(nil)
 // "sctp6" and returns it as a Conn. It returns when the association is
 // established or setup failed (ErrConnectFailed), or ctx ended.
 func Dial(ctx context.Context, network, address string, cfg *Config) (*Conn, error) {
-	fam, err := familyOf(network)
-	if err != nil {
-		return nil, opError("dial", nil, nil, err)
-	}
-	st, err := cfg.stack()
-	if err != nil {
-		return nil, opError("dial", nil, nil, err)
-	}
-	raddr, err := resolve(ctx, network, address)
+	st, fam, raddr, err := cfg.setup(ctx, network, address)
 	if err != nil {
 		return nil, opError("dial", nil, nil, err)
 	}
 	if raddr.Addr().Is6() && !raddr.Addr().Is4In6() {
 		fam = AF_INET6
 	}
-	s, err := st.NewSocket(fam, TCP_STYLE)
+	s, err := cfg.newSocket(st, fam)
 	if err != nil {
-		return nil, opError("dial", nil, nil, err)
-	}
-	if err := cfg.apply(s); err != nil {
-		s.Close()
 		return nil, opError("dial", nil, nil, err)
 	}
 	if cfg != nil && cfg.LocalAddr.IsValid() {

@@ -35,7 +35,7 @@ func (e extSet) has(x extSet) bool { return e&x == x }
 
 // cookieMaxAddrs bounds the peer addresses a State Cookie carries (and so the
 // addresses from an INIT the association will know). Extra addresses in an
-// INIT are ignored by the core.
+// INIT are ignored by the endpoint.
 const cookieMaxAddrs = 16
 
 // stateCookie is the TCB summary a listening endpoint hands to the peer in
@@ -164,20 +164,15 @@ func (c *stateCookie) appendPlain(b []byte) []byte {
 	b = append(b, cookieFormat)
 	b = binary.BigEndian.AppendUint64(b, uint64(c.created.UnixNano()))
 	b = binary.BigEndian.AppendUint64(b, uint64(c.lifetime))
-	b = binary.BigEndian.AppendUint32(b, c.localTag)
-	b = binary.BigEndian.AppendUint32(b, c.peerTag)
-	b = binary.BigEndian.AppendUint32(b, c.localInitialTSN)
-	b = binary.BigEndian.AppendUint32(b, c.peerInitialTSN)
-	b = binary.BigEndian.AppendUint32(b, c.peerRwnd)
-	b = binary.BigEndian.AppendUint16(b, c.outStreams)
-	b = binary.BigEndian.AppendUint16(b, c.inStreams)
-	b = binary.BigEndian.AppendUint16(b, c.localPort)
-	b = binary.BigEndian.AppendUint16(b, c.peerPort)
-	b = binary.BigEndian.AppendUint16(b, c.peerUDPPort)
-	b = binary.BigEndian.AppendUint32(b, c.tieLocalTag)
-	b = binary.BigEndian.AppendUint32(b, c.tiePeerTag)
-	b = binary.BigEndian.AppendUint32(b, uint32(c.peerExt))
-	b = binary.BigEndian.AppendUint32(b, c.adaptation)
+	for _, v := range [...]uint32{c.localTag, c.peerTag, c.localInitialTSN, c.peerInitialTSN, c.peerRwnd} {
+		b = binary.BigEndian.AppendUint32(b, v)
+	}
+	for _, v := range [...]uint16{c.outStreams, c.inStreams, c.localPort, c.peerPort, c.peerUDPPort} {
+		b = binary.BigEndian.AppendUint16(b, v)
+	}
+	for _, v := range [...]uint32{c.tieLocalTag, c.tiePeerTag, uint32(c.peerExt), c.adaptation} {
+		b = binary.BigEndian.AppendUint32(b, v)
+	}
 	b = append(b, byte(c.nPeerAddrs))
 	for _, a := range c.addrs() {
 		if a.Is4() {
@@ -221,16 +216,12 @@ func (c *stateCookie) decodePlain(p []byte) bool {
 	be := binary.BigEndian
 	c.created = time.Unix(0, int64(be.Uint64(p[1:])))
 	c.lifetime = time.Duration(be.Uint64(p[9:]))
-	c.localTag = be.Uint32(p[17:])
-	c.peerTag = be.Uint32(p[21:])
-	c.localInitialTSN = be.Uint32(p[25:])
-	c.peerInitialTSN = be.Uint32(p[29:])
-	c.peerRwnd = be.Uint32(p[33:])
-	c.outStreams = be.Uint16(p[37:])
-	c.inStreams = be.Uint16(p[39:])
-	c.localPort = be.Uint16(p[41:])
-	c.peerPort = be.Uint16(p[43:])
-	c.peerUDPPort = be.Uint16(p[45:])
+	for i, f := range [...]*uint32{&c.localTag, &c.peerTag, &c.localInitialTSN, &c.peerInitialTSN, &c.peerRwnd} {
+		*f = be.Uint32(p[17+4*i:])
+	}
+	for i, f := range [...]*uint16{&c.outStreams, &c.inStreams, &c.localPort, &c.peerPort, &c.peerUDPPort} {
+		*f = be.Uint16(p[37+2*i:])
+	}
 	c.tieLocalTag = be.Uint32(p[47:])
 	c.tiePeerTag = be.Uint32(p[51:])
 	c.peerExt = extSet(be.Uint32(p[55:]))
@@ -261,7 +252,7 @@ type cookieKey struct {
 // (RFC 9260 §5.1.3: the cookie must be authenticated; we also make it opaque).
 // It keeps the current secret and the previous one: cookies sealed before the
 // last rotate still open, cookies from two rotations ago do not. Not safe for
-// concurrent use (the endpoint core owns it).
+// concurrent use (the endpoint owns it).
 //
 // Rotation period: rotate no more often than the longest cookie lifetime
 // handed out (Valid.Cookie.Life plus the largest Cookie Preservative

@@ -11,8 +11,7 @@ import (
 
 // Opt-in interop check of the engine against usrsctp's example programs
 // over real UDP on loopback (USCTP_INTEROP=1). A minimal runtime loop
-// drives the sans-IO endpoint; the engine itself never reads the
-// clock.
+// drives the sans-IO endpoint; the engine itself never reads the clock.
 
 type udpDriver struct {
 	t    *testing.T

@@ -21,24 +21,12 @@ var _ net.Listener = (*Listener)(nil)
 // connects, before Accept is called (data sent meanwhile waits in the
 // accepted Conn).
 func Listen(network, address string, cfg *Config) (*Listener, error) {
-	fam, err := familyOf(network)
+	st, fam, laddr, err := cfg.setup(context.Background(), network, address)
 	if err != nil {
 		return nil, opError("listen", nil, nil, err)
 	}
-	st, err := cfg.stack()
+	s, err := cfg.newSocket(st, fam)
 	if err != nil {
-		return nil, opError("listen", nil, nil, err)
-	}
-	laddr, err := resolve(context.Background(), network, address)
-	if err != nil {
-		return nil, opError("listen", nil, nil, err)
-	}
-	s, err := st.NewSocket(fam, TCP_STYLE)
-	if err != nil {
-		return nil, opError("listen", nil, nil, err)
-	}
-	if err := cfg.apply(s); err != nil {
-		s.Close()
 		return nil, opError("listen", nil, nil, err)
 	}
 	backlog := 0

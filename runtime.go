@@ -16,8 +16,8 @@ import (
 	"github.com/usctp/sctp/udpencap"
 )
 
-// This file is the runtime around the sans-IO endpointCore: one owner
-// goroutine per Endpoint runs the loop (the engine is sans-IO: it never reads
+// This file is the runtime around the sans-IO endpoint: one owner
+// goroutine per runner runs the loop (the engine is sans-IO: it never reads
 // the clock or starts goroutines; the runtime arms ONE timer to the core's
 // earliest deadline).
 //
@@ -26,15 +26,15 @@ import (
 //	                    WriteBatch ▼ └── time.Timer (core.deadline())
 //
 // The reader only reads the socket into pooled batches. The loop is the
-// only goroutine that touches the endpointCore and its associations; user
-// handles (Endpoint, Assoc) enqueue operations and wait on per-association
-// notification channels.
+// only goroutine that touches the endpoint and its associations; the
+// assocHandles enqueue operations and wait on per-association notification
+// channels.
 
 // msgPoolIdle bounds the idle bytes of the runner's message pool: 256
 // buffers of every size class up to pendMaxMessage.
 const msgPoolIdle = 8 << 20
 
-// runnerConfig configures an Endpoint. The zero value is usable.
+// runnerConfig configures a runner. The zero value is usable.
 type runnerConfig struct {
 	// Rand is the source of verification tags, TSNs and cookie secrets;
 	// nil means crypto/rand. Tests inject a seeded source.
@@ -84,8 +84,9 @@ type runnerCounters struct {
 	writeErrors   uint64 // datagrams the socket refused
 }
 
-// runner is an SCTP endpoint on one UDP socket (RFC 6951 §5.1: one local
-// encapsulation port for every association). It is safe for concurrent use.
+// runner runs an SCTP endpoint (the sans-IO endpoint, core) on one UDP
+// socket (RFC 6951 §5.1: one local encapsulation port for every
+// association). It is safe for concurrent use.
 type runner struct {
 	pc   packetConn
 	cfg  runnerConfig
@@ -98,11 +99,11 @@ type runner struct {
 	opFree   []*op
 	opsDone  bool // the loop has exited; no more ops run
 	// drainReq lists handles whose reader made room in a full queue
-	// (Assoc.Next): the loop drains them on its next pass.
+	// (assocHandle.next): the loop drains them on its next pass.
 	drainReq   []*assocHandle
 	drainSpare []*assocHandle
 	// sendReq lists handles whose pending send queue became non-empty
-	// (Assoc.trySendFast): the loop moves their messages into the
+	// (assocHandle.trySendFast): the loop moves their messages into the
 	// associations before it runs the ops queued with them.
 	sendReq   []*assocHandle
 	sendSpare []*assocHandle
@@ -146,7 +147,7 @@ type rxBatch struct {
 }
 
 // newRunner opens a UDP socket with udpencap.Listen(network, laddr) and
-// starts an endpoint on it. network is "udp" (dual-stack where possible),
+// starts a runner on it. network is "udp" (dual-stack where possible),
 // "udp4" or "udp6"; port 0 lets the OS choose.
 func newRunner(network string, laddr netip.AddrPort, cfg runnerConfig) (*runner, error) {
 	c, err := udpencap.Listen(network, laddr, cfg.UDPOptions...)
@@ -163,11 +164,11 @@ func newRunner(network string, laddr netip.AddrPort, cfg runnerConfig) (*runner,
 	return newRunnerOn(pc, cfg), nil
 }
 
-// newRunnerOn starts an endpoint on pc, which it owns from then on (Close
+// newRunnerOn starts a runner on pc, which it owns from then on (Close
 // closes it).
 func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 	cfg.defaults()
-	e := &runner{
+	r := &runner{
 		pc:  pc,
 		cfg: cfg,
 		core: newEndpointCore(endpointConfig{
@@ -187,70 +188,70 @@ func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 		tx:        make([]udpencap.Message, cfg.BatchSize),
 		txBufs:    make([][]byte, cfg.BatchSize),
 	}
-	e.msgs.SetLimit(msgPoolIdle)
-	for i := 0; i < cap(e.rxFree); i++ {
+	r.msgs.SetLimit(msgPoolIdle)
+	for i := 0; i < cap(r.rxFree); i++ {
 		b := &rxBatch{ms: make([]udpencap.Message, cfg.BatchSize)}
 		for j := range b.ms {
 			b.ms[j].Buf = make([]byte, cfg.MaxDatagram)
 		}
-		e.rxFree <- b
+		r.rxFree <- b
 	}
-	for i := range e.txBufs {
-		e.txBufs[i] = make([]byte, 0, 2048)
+	for i := range r.txBufs {
+		r.txBufs[i] = make([]byte, 0, 2048)
 	}
-	e.timer = time.NewTimer(time.Hour)
-	e.timer.Stop()
-	go e.reader()
-	go e.loop()
-	return e
+	r.timer = time.NewTimer(time.Hour)
+	r.timer.Stop()
+	go r.reader()
+	go r.loop()
+	return r
 }
 
-// localAddr returns the UDP address the endpoint is bound to; its port is
+// localAddr returns the UDP address the runner is bound to; its port is
 // the remote encapsulation port peers must use.
-func (e *runner) localAddr() netip.AddrPort { return e.pc.LocalAddr() }
+func (r *runner) localAddr() netip.AddrPort { return r.pc.LocalAddr() }
 
-// stopped is closed once the endpoint has stopped (after Close, or a fatal
+// stopped is closed once the runner has stopped (after close, or a fatal
 // socket error).
-func (e *runner) stopped() <-chan struct{} { return e.done }
+func (r *runner) stopped() <-chan struct{} { return r.done }
 
 // close aborts every association (sending ABORT), closes the socket and
-// waits for the endpoint's goroutines to exit. Use Assoc.Shutdown first for
+// waits for the runner's goroutines to exit. Use assocHandle.shutdown first for
 // a graceful close. A second close returns errEndpointClosed.
-func (e *runner) close() error {
+func (r *runner) close() error {
 	err := errEndpointClosed
-	e.closeOnce.Do(func() {
-		close(e.closing)
+	r.closeOnce.Do(func() {
+		close(r.closing)
 		err = nil
 	})
-	<-e.done
-	<-e.readDone
+	<-r.done
+	<-r.readDone
 	return err
 }
 
 // ---- reader goroutine ----
 
-func (e *runner) reader() {
-	defer close(e.readDone)
+func (r *runner) reader() {
+	defer close(r.readDone)
 	consecutive := 0
 	for {
 		var b *rxBatch
 		select {
-		case b = <-e.rxFree:
-		case <-e.done:
+		case b = <-r.rxFree:
+		case <-r.done:
 			return
 		}
-		n, err := e.pc.ReadBatch(b.ms)
+		n, err := r.pc.ReadBatch(b.ms)
 		if err != nil {
 			select {
-			case <-e.closing:
+			case <-r.closing:
 				return
 			default:
 			}
-			e.rxFree <- b
-			e.readErrors.Add(1)
+			r.rxFree <- b
+			r.readErrors.Add(1)
 			if isClosedErr(err) || consecutive > 100 {
 				select {
-				case e.readErr <- err:
+				case r.readErr <- err:
 				default:
 				}
 				return
@@ -261,8 +262,8 @@ func (e *runner) reader() {
 		consecutive = 0
 		b.n = n
 		select {
-		case e.rx <- b:
-		case <-e.done:
+		case r.rx <- b:
+		case <-r.done:
 			return
 		}
 	}
@@ -289,47 +290,47 @@ type op struct {
 	msg  outMessage // opSend
 	fn   func(now time.Time)
 	err  error
-	dead bool // the endpoint closed before the op ran
+	dead bool // the runner closed before the op ran
 	done chan struct{}
 }
 
-// getOp and putOp keep a per-endpoint free list of ops (not a global
+// getOp and putOp keep a per-runner free list of ops (not a global
 // sync.Pool: each op owns a channel, and channels must stay with the
-// endpoint that made them, e.g. inside one testing/synctest bubble).
-func (e *runner) getOp() *op {
-	e.opsMu.Lock()
-	if n := len(e.opFree); n > 0 {
-		o := e.opFree[n-1]
-		e.opFree[n-1] = nil
-		e.opFree = e.opFree[:n-1]
-		e.opsMu.Unlock()
+// runner that made them, e.g. inside one testing/synctest bubble).
+func (r *runner) getOp() *op {
+	r.opsMu.Lock()
+	if n := len(r.opFree); n > 0 {
+		o := r.opFree[n-1]
+		r.opFree[n-1] = nil
+		r.opFree = r.opFree[:n-1]
+		r.opsMu.Unlock()
 		return o
 	}
-	e.opsMu.Unlock()
+	r.opsMu.Unlock()
 	return &op{done: make(chan struct{}, 1)}
 }
 
-func (e *runner) putOp(o *op) {
+func (r *runner) putOp(o *op) {
 	*o = op{done: o.done}
-	e.opsMu.Lock()
-	if len(e.opFree) < 64 {
-		e.opFree = append(e.opFree, o)
+	r.opsMu.Lock()
+	if len(r.opFree) < 64 {
+		r.opFree = append(r.opFree, o)
 	}
-	e.opsMu.Unlock()
+	r.opsMu.Unlock()
 }
 
 // submit queues o for the loop and waits until it ran. It returns
 // errEndpointClosed if the loop is gone.
-func (e *runner) submit(o *op) error {
-	e.opsMu.Lock()
-	if e.opsDone {
-		e.opsMu.Unlock()
+func (r *runner) submit(o *op) error {
+	r.opsMu.Lock()
+	if r.opsDone {
+		r.opsMu.Unlock()
 		return errEndpointClosed
 	}
-	e.ops = append(e.ops, o)
-	e.opsMu.Unlock()
+	r.ops = append(r.ops, o)
+	r.opsMu.Unlock()
 	select {
-	case e.wake <- struct{}{}:
+	case r.wake <- struct{}{}:
 	default:
 	}
 	<-o.done
@@ -342,32 +343,32 @@ func (e *runner) submit(o *op) error {
 
 // do runs fn on the loop goroutine with the current time and waits for it.
 // fn may use the core and associations freely; it must not block.
-func (e *runner) do(fn func(now time.Time)) error {
-	o := e.getOp()
+func (r *runner) do(fn func(now time.Time)) error {
+	o := r.getOp()
 	o.kind, o.fn = opFunc, fn
-	err := e.submit(o)
-	e.putOp(o)
+	err := r.submit(o)
+	r.putOp(o)
 	return err
 }
 
 // requestSend asks the loop to move h's pending messages into its
 // association (any goroutine).
-func (e *runner) requestSend(h *assocHandle) {
-	e.opsMu.Lock()
-	if e.opsDone {
-		e.opsMu.Unlock()
+func (r *runner) requestSend(h *assocHandle) {
+	r.opsMu.Lock()
+	if r.opsDone {
+		r.opsMu.Unlock()
 		return
 	}
-	e.sendReq = append(e.sendReq, h)
-	e.opsMu.Unlock()
-	signal1(e.wake)
+	r.sendReq = append(r.sendReq, h)
+	r.opsMu.Unlock()
+	signal1(r.wake)
 }
 
 // sendPending hands h's pending messages to its association in order
 // (loop only). A message the association refuses (it left ESTABLISHED
 // after the message was accepted) is reported by a SendFailed event with
 // the association's error, like the engine reports its unsent data.
-func (e *runner) sendPending(now time.Time, h *assocHandle) {
+func (r *runner) sendPending(now time.Time, h *assocHandle) {
 	h.mu.Lock()
 	if len(h.pend) == 0 {
 		h.mu.Unlock()
@@ -377,7 +378,7 @@ func (e *runner) sendPending(now time.Time, h *assocHandle) {
 	h.pend = h.pendSpare[:0]
 	h.pendSpare = nil
 	h.mu.Unlock()
-	live := h.a != nil && e.handles[h.id] == h
+	live := h.a != nil && r.handles[h.id] == h
 	charge := 0
 	for i := range batch {
 		m := &batch[i]
@@ -392,7 +393,7 @@ func (e *runner) sendPending(now time.Time, h *assocHandle) {
 			ev := unsentFailure(h.id, m, err)
 			h.push(delivery{ev: ev}, eventSize(ev))
 		} else {
-			e.msgs.Put(m.data)
+			r.msgs.Put(m.data)
 		}
 		batch[i] = outMessage{}
 	}
@@ -404,25 +405,25 @@ func (e *runner) sendPending(now time.Time, h *assocHandle) {
 	}
 	h.mu.Unlock()
 	if live {
-		e.markDirty(h)
+		r.markDirty(h)
 	}
 }
 
-func (e *runner) runOps(now time.Time) {
-	e.opsMu.Lock()
-	ops := e.ops
-	e.ops = e.opsSpare[:0]
-	sends := e.sendReq
-	e.sendReq = e.sendSpare[:0]
-	e.opsMu.Unlock()
+func (r *runner) runOps(now time.Time) {
+	r.opsMu.Lock()
+	ops := r.ops
+	r.ops = r.opsSpare[:0]
+	sends := r.sendReq
+	r.sendReq = r.sendSpare[:0]
+	r.opsMu.Unlock()
 	// Messages accepted asynchronously go first: an op the same user
 	// goroutine queued after them must see them (Shutdown, Stats, a
 	// synchronous send).
 	for i, h := range sends {
-		e.sendPending(now, h)
+		r.sendPending(now, h)
 		sends[i] = nil
 	}
-	e.sendSpare = sends[:0]
+	r.sendSpare = sends[:0]
 	for _, o := range ops {
 		switch o.kind {
 		case opFunc:
@@ -433,148 +434,141 @@ func (e *runner) runOps(now time.Time) {
 		o.done <- struct{}{}
 	}
 	clear(ops)
-	e.opsSpare = ops[:0]
+	r.opsSpare = ops[:0]
 }
 
 // ---- the loop ----
 
-func (e *runner) loop() {
+func (r *runner) loop() {
 	var fatal error
-	defer func() { e.finish(fatal) }()
+	defer func() { r.finish(fatal) }()
 	armed := false
 	for {
 		now := time.Now()
-		e.afterEvent(now)
-		if d := e.core.deadline(); !d.IsZero() {
-			e.timer.Reset(d.Sub(now))
+		r.afterEvent(now)
+		if d := r.core.deadline(); !d.IsZero() {
+			r.timer.Reset(d.Sub(now))
 			armed = true
 		} else if armed {
-			e.timer.Stop()
+			r.timer.Stop()
 			armed = false
 		}
 		select {
-		case b := <-e.rx:
-			e.handleBatch(b)
+		case b := <-r.rx:
+			r.handleBatch(b)
 			// Take what else is already waiting, bounded, before the
 			// replies are flushed (more bundling, bigger write batches).
 			for i := 0; i < 3; i++ {
 				select {
-				case b := <-e.rx:
-					e.handleBatch(b)
+				case b := <-r.rx:
+					r.handleBatch(b)
 					continue
 				default:
 				}
 				break
 			}
-		case <-e.wake:
-			e.runOps(time.Now())
-		case <-e.timer.C:
+		case <-r.wake:
+			r.runOps(time.Now())
+		case <-r.timer.C:
 			armed = false
-			e.core.handleTimeout(time.Now())
-		case err := <-e.readErr:
+			r.core.handleTimeout(time.Now())
+		case err := <-r.readErr:
 			fatal = err
 			return
-		case <-e.closing:
+		case <-r.closing:
 			return
 		}
 	}
 }
 
-func (e *runner) handleBatch(b *rxBatch) {
+func (r *runner) handleBatch(b *rxBatch) {
 	now := time.Now()
-	c := e.core
+	c := r.core
 	for i := 0; i < b.n; i++ {
 		m := &b.ms[i]
 		c.handleDatagram(now, m.Addr, m.Buf[:m.N])
-		e.pullSacks(now)
+		r.pullSacks(now)
 	}
 	b.n = 0
-	e.rxFree <- b
+	r.rxFree <- b
 }
 
 // afterEvent delivers events and messages to the handles, flushes output
 // and wakes blocked senders. It runs after every loop event.
-func (e *runner) afterEvent(now time.Time) {
-	for {
-		ev, ok := e.core.pollEvent()
-		if !ok {
-			break
-		}
-		e.dispatch(now, ev)
-	}
-	e.retirePending()
+func (r *runner) afterEvent(now time.Time) {
+	r.dispatchEvents(now)
 	// Send buffer space is only freed by SACKs and timeouts (abandoned
 	// PR-SCTP messages): wake blocked senders of the associations that
 	// handled those, not after their own retries (which would spin).
-	e.core.takeTouched(func(a *association) {
-		if h := e.handles[a.id()]; h != nil && h.a == a {
+	r.core.takeTouched(func(a *association) {
+		if h := r.handles[a.id()]; h != nil && h.a == a {
 			h.progressed = true
-			e.markDirty(h)
+			r.markDirty(h)
 		}
 	})
-	e.opsMu.Lock()
-	req := e.drainReq
-	e.drainReq = e.drainSpare[:0]
+	r.opsMu.Lock()
+	req := r.drainReq
+	r.drainReq = r.drainSpare[:0]
 	for _, h := range req {
 		h.wantDrain = false
 	}
-	e.opsMu.Unlock()
+	r.opsMu.Unlock()
 	for _, h := range req {
-		e.markDirty(h)
+		r.markDirty(h)
 	}
 	clear(req)
-	e.drainSpare = req[:0]
-	dirty := e.dirty
+	r.drainSpare = req[:0]
+	dirty := r.dirty
 	for i, h := range dirty {
 		dirty[i] = nil
 		h.dirty = false
 		progressed := h.progressed
 		h.progressed = false
-		if e.handles[h.id] != h {
+		if r.handles[h.id] != h {
 			continue // retired
 		}
-		e.visits++
-		e.drain(now, h, false)
+		r.visits++
+		r.drain(now, h, false)
 		h.publish()
 		if h.sendBlocked && progressed {
 			h.sendBlocked = false
 			signal1(h.writable)
 		}
 	}
-	e.dirty = dirty[:0]
-	e.flush(now)
+	r.dirty = dirty[:0]
+	r.flush(now)
 	// Aborts queued while dispatching (backlog full) produce events too.
 	for {
-		ev, ok := e.core.pollEvent()
+		ev, ok := r.core.pollEvent()
 		if !ok {
 			break
 		}
-		e.dispatch(now, ev)
-		e.flush(now)
+		r.dispatch(now, ev)
+		r.flush(now)
 	}
-	e.retirePending()
+	r.retirePending()
 }
 
-func (e *runner) dispatch(now time.Time, ev Event) {
+func (r *runner) dispatch(now time.Time, ev Event) {
 	if acc, ok := ev.(accepted); ok {
 		a := acc.association()
 		if a == nil {
 			return
 		}
-		h := e.newHandle(a, acc.Peer, acc.LocalPort, acc.PeerPort)
-		e.lmu.Lock()
-		q := e.listeners[acc.LocalPort]
-		e.lmu.Unlock()
+		h := r.newHandle(a, acc.Peer, acc.LocalPort, acc.PeerPort)
+		r.lmu.Lock()
+		q := r.listeners[acc.LocalPort]
+		r.lmu.Unlock()
 		if q == nil || !q.push(h) {
 			// No Accept can ever take it: refuse the association.
-			h.pushEvent(ev, e.cfg.RecvQueueBytes)
+			h.pushEvent(ev, r.cfg.RecvQueueBytes)
 			a.abort(now, errBacklogFull.Error())
 			return
 		}
-		h.pushEvent(ev, e.cfg.RecvQueueBytes)
+		h.pushEvent(ev, r.cfg.RecvQueueBytes)
 		return
 	}
-	h := e.handles[ev.Assoc()]
+	h := r.handles[ev.Assoc()]
 	if h == nil {
 		return
 	}
@@ -582,9 +576,9 @@ func (e *runner) dispatch(now time.Time, ev Event) {
 	if ac, ok := ev.(AssocChange); ok && (ac.State == CommLost || ac.State == ShutdownComp || ac.State == CantStartAssoc) {
 		// Terminal: everything received before it is delivered first;
 		// an unfinished partially delivered message never will be.
-		e.drain(now, h, true)
-		e.dropJoin(h)
-		h.pushEvent(ev, e.cfg.RecvQueueBytes)
+		r.drain(now, h, true)
+		r.dropJoin(h)
+		h.pushEvent(ev, r.cfg.RecvQueueBytes)
 		err := ac.Err
 		if err == nil {
 			err = ErrClosed
@@ -593,49 +587,62 @@ func (e *runner) dispatch(now time.Time, ev Event) {
 		// the AssocChange (RFC 6458 §6.1.11; the Linux order): the handle
 		// is retired once the queued events are dispatched.
 		h.retireErr = err
-		e.retiring = append(e.retiring, h)
+		r.retiring = append(r.retiring, h)
 		return
 	}
-	if !h.pushEvent(ev, e.cfg.RecvQueueBytes) {
-		e.counters.eventsDropped++
+	if !h.pushEvent(ev, r.cfg.RecvQueueBytes) {
+		r.counters.eventsDropped++
 	}
 }
 
 // markDirty makes the next afterEvent pass visit h (loop only).
-func (e *runner) markDirty(h *assocHandle) {
+func (r *runner) markDirty(h *assocHandle) {
 	if !h.dirty {
 		h.dirty = true
-		e.dirty = append(e.dirty, h)
+		r.dirty = append(r.dirty, h)
 	}
 }
 
 // requestDrain asks the loop to drain h on its next pass (any goroutine).
-func (e *runner) requestDrain(h *assocHandle) {
-	e.opsMu.Lock()
+func (r *runner) requestDrain(h *assocHandle) {
+	r.opsMu.Lock()
 	if !h.wantDrain {
 		h.wantDrain = true
-		e.drainReq = append(e.drainReq, h)
+		r.drainReq = append(r.drainReq, h)
 	}
-	e.opsMu.Unlock()
-	signal1(e.wake)
+	r.opsMu.Unlock()
+	signal1(r.wake)
+}
+
+// dispatchEvents hands every event the engine has queued to its handle,
+// then retires the handles whose association ended.
+func (r *runner) dispatchEvents(now time.Time) {
+	for {
+		ev, ok := r.core.pollEvent()
+		if !ok {
+			break
+		}
+		r.dispatch(now, ev)
+	}
+	r.retirePending()
 }
 
 // retirePending retires the handles whose terminal AssocChange was
 // dispatched, after the events that followed it.
-func (e *runner) retirePending() {
-	for i, h := range e.retiring {
-		e.retire(h, h.retireErr)
-		e.retiring[i] = nil
+func (r *runner) retirePending() {
+	for i, h := range r.retiring {
+		r.retire(h, h.retireErr)
+		r.retiring[i] = nil
 	}
-	e.retiring = e.retiring[:0]
+	r.retiring = r.retiring[:0]
 }
 
 // retire forgets a handle whose association reached CLOSED.
-func (e *runner) retire(h *assocHandle, err error) {
+func (r *runner) retire(h *assocHandle, err error) {
 	if h.a != nil {
-		e.closedBad += h.a.stats().DroppedBadVtag
+		r.closedBad += h.a.stats().DroppedBadVtag
 	}
-	delete(e.handles, h.id)
+	delete(r.handles, h.id)
 	h.mu.Lock()
 	h.sfast = false
 	h.failPendingLocked(err)
@@ -657,21 +664,21 @@ func (e *runner) retire(h *assocHandle, err error) {
 // receive window) are joined into one delivery, bounded by
 // joinLimit; an aborted partial delivery (PR-SCTP, reported by the
 // association as a PartialDelivery event) drops the pieces.
-func (e *runner) drain(now time.Time, h *assocHandle, force bool) {
+func (r *runner) drain(now time.Time, h *assocHandle, force bool) {
 	if h.a == nil {
 		return
 	}
-	for force || h.released || h.queued() < e.cfg.RecvQueueBytes {
+	for force || h.released || h.queued() < r.cfg.RecvQueueBytes {
 		m, ok := h.a.readMessage()
 		if !ok {
 			return
 		}
 		if h.released || m.aborted {
-			e.dropJoin(h)
+			r.dropJoin(h)
 			continue
 		}
 		if m.partial || h.joining {
-			if !e.joinPiece(now, h, m) {
+			if !r.joinPiece(now, h, m) {
 				return
 			}
 			if m.partial {
@@ -683,7 +690,7 @@ func (e *runner) drain(now time.Time, h *assocHandle, force bool) {
 			continue
 		}
 		d := h.message(&m)
-		d.msg = e.msgs.Get(len(m.data))
+		d.msg = r.msgs.Get(len(m.data))
 		copy(d.msg, m.data)
 		h.push(d, len(d.msg))
 	}
@@ -692,14 +699,14 @@ func (e *runner) drain(now time.Time, h *assocHandle, force bool) {
 // joinPiece appends one piece to the handle's message being joined. A
 // message beyond joinLimit cannot be delivered whole: the association is
 // aborted (Out of Resource) and joinPiece reports false.
-func (e *runner) joinPiece(now time.Time, h *assocHandle, m inMessage) bool {
+func (r *runner) joinPiece(now time.Time, h *assocHandle, m inMessage) bool {
 	if !h.joining {
 		h.joining = true
 		h.joinHdr = h.message(&m)
-		h.join = e.msgs.Get(len(m.data))[:0]
+		h.join = r.msgs.Get(len(m.data))[:0]
 	}
 	if limit := h.a.joinLimit(); len(h.join)+len(m.data) > limit {
-		e.dropJoin(h)
+		r.dropJoin(h)
 		h.a.abortMessageTooLarge(now, limit)
 		return false
 	}
@@ -708,9 +715,9 @@ func (e *runner) joinPiece(now time.Time, h *assocHandle, m inMessage) bool {
 }
 
 // dropJoin discards a partly joined message.
-func (e *runner) dropJoin(h *assocHandle) {
+func (r *runner) dropJoin(h *assocHandle) {
 	if h.joining {
-		e.msgs.Put(h.join)
+		r.msgs.Put(h.join)
 		h.join, h.joining = nil, false
 	}
 }
@@ -720,47 +727,47 @@ func (e *runner) dropJoin(h *assocHandle) {
 // batch of received DATA is acknowledged as often as if each packet had
 // been handled alone; the batch goes out with the next flush (or at once
 // when full).
-func (e *runner) pullSacks(now time.Time) {
+func (r *runner) pullSacks(now time.Time) {
 	for range 4 {
-		if e.txN == len(e.tx) {
-			if !e.writeTx(e.txN) {
+		if r.txN == len(r.tx) {
+			if !r.writeTx(r.txN) {
 				return
 			}
 		}
-		pkt, to, ok := e.core.appendSackDue(now, e.txBufs[e.txN][:0])
+		pkt, to, ok := r.core.appendSackDue(now, r.txBufs[r.txN][:0])
 		if !ok {
 			return
 		}
-		if cap(pkt) > cap(e.txBufs[e.txN]) {
-			e.txBufs[e.txN] = pkt[:0] // keep the grown buffer
+		if cap(pkt) > cap(r.txBufs[r.txN]) {
+			r.txBufs[r.txN] = pkt[:0] // keep the grown buffer
 		}
-		e.tx[e.txN] = udpencap.Message{Buf: pkt, Addr: to}
-		e.txN++
+		r.tx[r.txN] = udpencap.Message{Buf: pkt, Addr: to}
+		r.txN++
 	}
 }
 
 // flush writes every datagram the core has ready, in batches.
-func (e *runner) flush(now time.Time) {
+func (r *runner) flush(now time.Time) {
 	for {
-		k := e.txN
-		for k < len(e.tx) {
-			pkt, to, ok := e.core.appendDatagram(now, e.txBufs[k][:0])
+		k := r.txN
+		for k < len(r.tx) {
+			pkt, to, ok := r.core.appendDatagram(now, r.txBufs[k][:0])
 			if !ok {
 				break
 			}
-			if cap(pkt) > cap(e.txBufs[k]) {
-				e.txBufs[k] = pkt[:0] // keep the grown buffer
+			if cap(pkt) > cap(r.txBufs[k]) {
+				r.txBufs[k] = pkt[:0] // keep the grown buffer
 			}
-			e.tx[k] = udpencap.Message{Buf: pkt, Addr: to}
+			r.tx[k] = udpencap.Message{Buf: pkt, Addr: to}
 			k++
 		}
 		if k == 0 {
 			return
 		}
-		if !e.writeTx(k) {
+		if !r.writeTx(k) {
 			return
 		}
-		if k < len(e.tx) {
+		if k < len(r.tx) {
 			return
 		}
 	}
@@ -768,21 +775,21 @@ func (e *runner) flush(now time.Time) {
 
 // writeTx writes the first k datagrams of tx and empties it; false when
 // the socket is closed.
-func (e *runner) writeTx(k int) bool {
-	ms := e.tx[:k]
-	e.txN = 0
+func (r *runner) writeTx(k int) bool {
+	ms := r.tx[:k]
+	r.txN = 0
 	for len(ms) > 0 {
-		n, err := e.pc.WriteBatch(ms)
+		n, err := r.pc.WriteBatch(ms)
 		if err == nil {
 			break
 		}
 		if isClosedErr(err) {
-			e.counters.writeErrors += uint64(len(ms) - n)
+			r.counters.writeErrors += uint64(len(ms) - n)
 			return false
 		}
 		// Skip the datagram the socket refused (UDP is lossy anyway;
 		// SCTP retransmits) and send the rest.
-		e.counters.writeErrors++
+		r.counters.writeErrors++
 		if n+1 >= len(ms) {
 			break
 		}
@@ -793,42 +800,35 @@ func (e *runner) writeTx(k int) bool {
 
 // finish runs when the loop exits: abort associations, send the ABORTs,
 // close the socket, fail pending and future operations.
-func (e *runner) finish(fatal error) {
+func (r *runner) finish(fatal error) {
 	now := time.Now()
-	e.core.closeAll(now, "endpoint closed")
-	for {
-		ev, ok := e.core.pollEvent()
-		if !ok {
-			break
-		}
-		e.dispatch(now, ev)
-	}
-	e.retirePending()
-	e.flush(now)
+	r.core.closeAll(now, "endpoint closed")
+	r.dispatchEvents(now)
+	r.flush(now)
 	reason := errEndpointClosed
 	if fatal != nil {
 		reason = fmt.Errorf("%w: %w", errEndpointClosed, fatal)
 	}
-	for _, h := range e.handles {
-		e.retire(h, reason)
+	for _, h := range r.handles {
+		r.retire(h, reason)
 	}
-	e.opsMu.Lock()
-	e.opsDone = true
-	ops := e.ops
-	e.ops = nil
-	e.opsMu.Unlock()
+	r.opsMu.Lock()
+	r.opsDone = true
+	ops := r.ops
+	r.ops = nil
+	r.opsMu.Unlock()
 	for _, o := range ops {
 		o.dead = true
 		o.done <- struct{}{}
 	}
-	e.lmu.Lock()
-	for _, q := range e.listeners {
+	r.lmu.Lock()
+	for _, q := range r.listeners {
 		q.close()
 	}
-	e.lmu.Unlock()
-	e.timer.Stop()
-	e.pc.Close()
-	close(e.done)
+	r.lmu.Unlock()
+	r.timer.Stop()
+	r.pc.Close()
+	close(r.done)
 }
 
 // ---- listening and connecting ----
@@ -866,32 +866,32 @@ func (q *acceptQueue) close() []*assocHandle {
 
 // listenDefaults accepts associations to SCTP port with default settings; backlog
 // bounds the accept queue (0 means 128).
-func (e *runner) listenDefaults(port uint16, backlog int) error {
-	return e.listen(port, assocConfig{}, backlog)
+func (r *runner) listenDefaults(port uint16, backlog int) error {
+	return r.listen(port, assocConfig{}, backlog)
 }
 
 // listen accepts INITs to port with the association settings cfg. Calling
 // it again for a listening port updates cfg and backlog.
-func (e *runner) listen(port uint16, cfg assocConfig, backlog int) error {
+func (r *runner) listen(port uint16, cfg assocConfig, backlog int) error {
 	if backlog <= 0 {
 		backlog = 128
 	}
 	var err error
-	if derr := e.do(func(time.Time) {
-		e.lmu.Lock()
-		q := e.listeners[port]
-		e.lmu.Unlock()
+	if derr := r.do(func(time.Time) {
+		r.lmu.Lock()
+		q := r.listeners[port]
+		r.lmu.Unlock()
 		if q != nil {
-			e.core.unlisten(port)
+			r.core.unlisten(port)
 		}
-		if err = e.core.listen(port, cfg); err != nil {
+		if err = r.core.listen(port, cfg); err != nil {
 			return
 		}
 		if q == nil {
 			q = &acceptQueue{ready: make(chan struct{}, 1)}
-			e.lmu.Lock()
-			e.listeners[port] = q
-			e.lmu.Unlock()
+			r.lmu.Lock()
+			r.listeners[port] = q
+			r.lmu.Unlock()
 		}
 		q.mu.Lock()
 		q.backlog = backlog
@@ -905,13 +905,13 @@ func (e *runner) listen(port uint16, cfg assocConfig, backlog int) error {
 // unlisten stops accepting INITs to port; associations still waiting in
 // the accept queue are shut down gracefully. Established associations
 // already accepted are not affected.
-func (e *runner) unlisten(port uint16) error {
-	return e.do(func(now time.Time) {
-		e.core.unlisten(port)
-		e.lmu.Lock()
-		q := e.listeners[port]
-		delete(e.listeners, port)
-		e.lmu.Unlock()
+func (r *runner) unlisten(port uint16) error {
+	return r.do(func(now time.Time) {
+		r.core.unlisten(port)
+		r.lmu.Lock()
+		q := r.listeners[port]
+		delete(r.listeners, port)
+		r.lmu.Unlock()
 		if q == nil {
 			return
 		}
@@ -925,10 +925,10 @@ func (e *runner) unlisten(port uint16) error {
 
 // accept returns the next association accepted on a listening port (its
 // CommUp is the first item its Next returns after the accepted event).
-func (e *runner) accept(ctx context.Context, port uint16) (*assocHandle, error) {
-	e.lmu.Lock()
-	q := e.listeners[port]
-	e.lmu.Unlock()
+func (r *runner) accept(ctx context.Context, port uint16) (*assocHandle, error) {
+	r.lmu.Lock()
+	q := r.listeners[port]
+	r.lmu.Unlock()
 	if q == nil {
 		return nil, fmt.Errorf("%w: SCTP port %d", ErrNotListening, port)
 	}
@@ -948,7 +948,7 @@ func (e *runner) accept(ctx context.Context, port uint16) (*assocHandle, error) 
 		q.mu.Unlock()
 		if closed {
 			select {
-			case <-e.done:
+			case <-r.done:
 				return nil, errEndpointClosed
 			default:
 			}
@@ -958,7 +958,7 @@ func (e *runner) accept(ctx context.Context, port uint16) (*assocHandle, error) 
 		case <-q.ready:
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-e.done:
+		case <-r.done:
 			return nil, errEndpointClosed
 		}
 	}
@@ -967,8 +967,8 @@ func (e *runner) accept(ctx context.Context, port uint16) (*assocHandle, error) 
 // connectWait starts an association from an ephemeral SCTP port to SCTP port
 // sctpPort at remote (peer IP and its UDP encapsulation port) with default
 // settings, and waits until it is established (or failed, or ctx ends).
-func (e *runner) connectWait(ctx context.Context, remote netip.AddrPort, sctpPort uint16) (*assocHandle, error) {
-	h, err := e.connect(0, remote, sctpPort, assocConfig{})
+func (r *runner) connectWait(ctx context.Context, remote netip.AddrPort, sctpPort uint16) (*assocHandle, error) {
+	h, err := r.connect(0, remote, sctpPort, assocConfig{})
 	if err != nil {
 		return nil, err
 	}
@@ -983,28 +983,28 @@ func (e *runner) connectWait(ctx context.Context, remote netip.AddrPort, sctpPor
 // ephemeral) to remote (peer IP + remote UDP encapsulation port) and SCTP
 // port sctpPort, and returns at once with the handle; its Next yields
 // AssocChange CommUp (or CantStartAssoc) when the handshake ends.
-func (e *runner) connect(localPort uint16, remote netip.AddrPort, sctpPort uint16, cfg assocConfig) (*assocHandle, error) {
+func (r *runner) connect(localPort uint16, remote netip.AddrPort, sctpPort uint16, cfg assocConfig) (*assocHandle, error) {
 	var h *assocHandle
 	var err error
-	if derr := e.do(func(now time.Time) {
+	if derr := r.do(func(now time.Time) {
 		var a *association
-		a, err = e.core.connect(now, localPort, remote, sctpPort, cfg)
+		a, err = r.core.connect(now, localPort, remote, sctpPort, cfg)
 		if err != nil {
 			return
 		}
 		lp, _ := a.ports()
-		h = e.newHandle(a, netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port()), lp, sctpPort)
+		h = r.newHandle(a, netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port()), lp, sctpPort)
 	}); derr != nil {
 		return nil, derr
 	}
 	return h, err
 }
 
-// stats returns the endpoint's counters.
-func (e *runner) stats() (StackStats, error) {
+// stats returns the counters of the runner and of its endpoint.
+func (r *runner) stats() (StackStats, error) {
 	var s StackStats
-	err := e.do(func(time.Time) {
-		c := e.core.stats()
+	err := r.do(func(time.Time) {
+		c := r.core.stats()
 		s = StackStats{
 			DatagramsIn:         c.DatagramsIn,
 			DroppedShort:        c.DroppedShort,
@@ -1012,24 +1012,24 @@ func (e *runner) stats() (StackStats, error) {
 			DroppedMalformed:    c.DroppedMalformed,
 			DroppedUnknownPort:  c.DroppedUnknownPort,
 			DroppedOOTB:         c.DroppedOOTB,
-			DroppedBadVtag:      e.closedBad,
+			DroppedBadVtag:      r.closedBad,
 			OOTBReplies:         c.OOTBReplies,
 			InitAcksSent:        c.InitAcksSent,
 			CookiesRejected:     c.CookiesRejected,
 			StaleCookies:        c.StaleCookies,
 			RepliesDropped:      c.RepliesDropped,
-			EventsDropped:       e.counters.eventsDropped,
+			EventsDropped:       r.counters.eventsDropped,
 			RemoteErrorsDropped: c.EventsDropped,
-			WriteErrors:         e.counters.writeErrors,
-			Associations:        len(e.core.list),
+			WriteErrors:         r.counters.writeErrors,
+			Associations:        len(r.core.list),
 			AssociationsTotal:   c.AssociationsTotal,
 		}
-		for _, a := range e.core.list {
+		for _, a := range r.core.list {
 			s.DroppedBadVtag += a.stats().DroppedBadVtag
 		}
 	})
-	s.ReadErrors = e.readErrors.Load()
-	if c, ok := socketOf(e.pc).(*udpencap.Conn); ok {
+	s.ReadErrors = r.readErrors.Load()
+	if c, ok := socketOf(r.pc).(*udpencap.Conn); ok {
 		s.Socket = c.Stats()
 	}
 	return s, err

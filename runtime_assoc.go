@@ -70,10 +70,10 @@ func (d *delivery) size() int {
 }
 
 // assocHandle is the user handle of one association. It is safe for concurrent
-// use: every operation is executed by the endpoint's loop goroutine, and
+// use: every operation is executed by the runner's loop goroutine, and
 // blocking calls wait on the handle's notification channels.
 type assocHandle struct {
-	ep        *runner
+	r         *runner
 	a         *association // used by the loop goroutine only
 	id        AssocID
 	peer      netip.AddrPort // peer IP + remote UDP encapsulation port at setup
@@ -84,9 +84,9 @@ type assocHandle struct {
 	sendBlocked bool
 	released    bool
 	evDropped   uint64 // droppable events discarded: queue over its byte limit
-	dirty       bool   // in ep.dirty
+	dirty       bool   // in r.dirty
 	progressed  bool   // the association handled a datagram or timeout this pass
-	wantDrain   bool   // in ep.drainReq (guarded by ep.opsMu)
+	wantDrain   bool   // in r.drainReq (guarded by r.opsMu)
 	// A message the association hands out in pieces (partial delivery,
 	// inMessage.partial) is joined here and delivered whole.
 	joining   bool
@@ -127,15 +127,15 @@ type assocHandle struct {
 	upOnce   sync.Once
 }
 
-func (e *runner) newHandle(a *association, peer netip.AddrPort, localPort, peerPort uint16) *assocHandle {
+func (r *runner) newHandle(a *association, peer netip.AddrPort, localPort, peerPort uint16) *assocHandle {
 	h := &assocHandle{
-		ep: e, a: a, id: a.id(), peer: peer, localPort: localPort, peerPort: peerPort,
+		r: r, a: a, id: a.id(), peer: peer, localPort: localPort, peerPort: peerPort,
 		readable: make(chan struct{}, 1),
 		writable: make(chan struct{}, 1),
 		upCh:     make(chan struct{}),
 		gone:     make(chan struct{}),
 	}
-	e.handles[h.id] = h
+	r.handles[h.id] = h
 	return h
 }
 
@@ -245,8 +245,8 @@ func (h *assocHandle) peerSCTPPort() uint16 { return h.peerPort }
 // encapsulation port used when the association was set up.
 func (h *assocHandle) peerAddr() netip.AddrPort { return h.peer }
 
-// runner returns the endpoint that owns the association.
-func (h *assocHandle) runner() *runner { return h.ep }
+// runner returns the runner that owns the association.
+func (h *assocHandle) runner() *runner { return h.r }
 
 // ended is closed when the association has reached CLOSED (after a graceful
 // shutdown, an abort, a failure, or runner.close). Items already queued
@@ -298,7 +298,7 @@ func (h *assocHandle) next(ctx context.Context) (delivery, error) {
 			d := h.q[h.head]
 			h.q[h.head] = delivery{}
 			h.head++
-			wasFull := h.bytes >= h.ep.cfg.RecvQueueBytes
+			wasFull := h.bytes >= h.r.cfg.RecvQueueBytes
 			h.bytes -= d.size()
 			more := h.head < len(h.q)
 			closed := h.closed
@@ -309,7 +309,7 @@ func (h *assocHandle) next(ctx context.Context) (delivery, error) {
 			if wasFull && !closed {
 				// Room again: let the loop move more messages out
 				// of the association (and reopen its window).
-				h.ep.requestDrain(h)
+				h.r.requestDrain(h)
 			}
 			return d, nil
 		}
@@ -366,7 +366,7 @@ func (h *assocHandle) recv(ctx context.Context, buf []byte) (int, delivery, erro
 
 // recycle hands a delivery's msg back for reuse; b must not be used
 // afterwards.
-func (h *assocHandle) recycle(b []byte) { h.ep.msgs.Put(b) }
+func (h *assocHandle) recycle(b []byte) { h.r.msgs.Put(b) }
 
 // trySend queues a message without blocking; errWouldBlock when the send
 // buffer is full. m.data is copied.
@@ -374,13 +374,13 @@ func (h *assocHandle) trySend(m outMessage) error {
 	if h.trySendFast(m) {
 		return nil
 	}
-	o := h.ep.getOp()
+	o := h.r.getOp()
 	o.kind, o.h, o.msg = opSend, h, m
-	err := h.ep.submit(o)
+	err := h.r.submit(o)
 	if err == nil {
 		err = o.err
 	}
-	h.ep.putOp(o)
+	h.r.putOp(o)
 	if errors.Is(err, errSendBufferFull) {
 		return errWouldBlock
 	}
@@ -436,7 +436,7 @@ func (h *assocHandle) trySendFast(m outMessage) bool {
 		h.mu.Unlock()
 		return false
 	}
-	b := h.ep.msgs.Get(n)
+	b := h.r.msgs.Get(n)
 	copy(b, m.data)
 	m.data = b
 	first := len(h.pend) == 0
@@ -446,7 +446,7 @@ func (h *assocHandle) trySendFast(m outMessage) bool {
 	if first {
 		// A non-empty queue already has a request in flight (or the loop
 		// is taking it right now and will see this message too).
-		h.ep.requestSend(h)
+		h.r.requestSend(h)
 	}
 	return true
 }
@@ -454,7 +454,7 @@ func (h *assocHandle) trySendFast(m outMessage) bool {
 // publishLocked refreshes the fast send path's view of the association
 // (loop only, h.mu held).
 func (h *assocHandle) publishLocked() {
-	if h.closed || h.a == nil || h.ep.handles[h.id] != h {
+	if h.closed || h.a == nil || h.r.handles[h.id] != h {
 		h.sfast = false
 		return
 	}
@@ -494,8 +494,8 @@ func unsentFailure(id AssocID, m *outMessage, err error) SendFailed {
 }
 
 func (h *assocHandle) sendOnLoop(now time.Time, m outMessage) error {
-	h.ep.sendPending(now, h)
-	if h.a == nil || h.ep.handles[h.id] != h {
+	h.r.sendPending(now, h)
+	if h.a == nil || h.r.handles[h.id] != h {
 		return h.closedErr()
 	}
 	err := h.a.send(now, m)
@@ -519,12 +519,12 @@ func (h *assocHandle) abort(reason string) error {
 	return h.do(func(a *association, now time.Time) { a.abort(now, reason) })
 }
 
-// release tells the endpoint nobody will read this association any more:
+// release tells the runner nobody will read this association any more:
 // undelivered and future messages are discarded (events still queue).
 func (h *assocHandle) release() error {
-	err := h.ep.do(func(time.Time) {
+	err := h.r.do(func(time.Time) {
 		h.released = true
-		h.ep.markDirty(h)
+		h.r.markDirty(h)
 	})
 	h.mu.Lock()
 	for i := h.head; i < len(h.q); i++ {
@@ -552,18 +552,18 @@ func (h *assocHandle) stats() (AssocStats, error) {
 // options that touch association state.
 func (h *assocHandle) do(fn func(a *association, now time.Time)) error {
 	var closed bool
-	err := h.ep.do(func(now time.Time) {
-		if h.ep.handles[h.id] != h || h.a == nil {
+	err := h.r.do(func(now time.Time) {
+		if h.r.handles[h.id] != h || h.a == nil {
 			closed = true
 			return
 		}
-		h.ep.sendPending(now, h)
-		if h.ep.handles[h.id] != h || h.a == nil {
+		h.r.sendPending(now, h)
+		if h.r.handles[h.id] != h || h.a == nil {
 			closed = true
 			return
 		}
-		h.ep.markDirty(h)
-		h.ep.core.poke(h.a) // fn may change state without a user operation (options)
+		h.r.markDirty(h)
+		h.r.core.poke(h.a) // fn may change state without a user operation (options)
 		fn(h.a, now)
 	})
 	if err != nil {

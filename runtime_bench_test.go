@@ -115,11 +115,12 @@ func BenchmarkEndpointManyIdle(b *testing.B) {
 	}
 }
 
-// BenchmarkRuntimeTransfer is the runtime (Endpoint/Assoc, below the socket
-// API) over real UDP on 127.0.0.1: one goroutine sends 1200-byte messages
-// with Assoc.Send, another receives them with Assoc.Recv. It reports the
-// datagrams moved per send and receive system call of both sockets (the
-// batching the loop achieves) and allocs/op.
+// BenchmarkRuntimeTransfer is the runtime (runner/assocHandle, below the
+// socket API) over real UDP on 127.0.0.1: one goroutine sends 1200-byte
+// messages with assocHandle.send, another receives them with
+// assocHandle.recv. It reports the datagrams moved per send and receive
+// system call of both sockets (the batching the loop achieves) and
+// allocs/op.
 func BenchmarkRuntimeTransfer(b *testing.B) {
 	for _, size := range []int{1200, 64 << 10} {
 		b.Run(byteSize(size), func(b *testing.B) {

@@ -380,11 +380,10 @@ func (s *Socket) Bind(addr netip.AddrPort) error {
 	if err := s.checkAddr("bind address", addr); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errSocketClosed
+	if err := s.lockOpen(); err != nil {
+		return err
 	}
+	defer s.mu.Unlock()
 	if s.port != 0 {
 		return ErrAlreadyBound
 	}
@@ -458,11 +457,10 @@ func (s *Socket) Bindx(addrs []netip.AddrPort, action BindxAction) error {
 			return fmt.Errorf("%w: %v and %v", ErrMixedPorts, addrs[0], a)
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errSocketClosed
+	if err := s.lockOpen(); err != nil {
+		return err
 	}
+	defer s.mu.Unlock()
 	if s.port != 0 && port != 0 && port != s.port {
 		return fmt.Errorf("%w: socket is bound to port %d, addresses use %d", ErrMixedPorts, s.port, port)
 	}
@@ -520,11 +518,10 @@ func (s *Socket) Listen(backlog int) error {
 	if backlog < 0 {
 		return invalidArg("negative backlog")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errSocketClosed
+	if err := s.lockOpen(); err != nil {
+		return err
 	}
+	defer s.mu.Unlock()
 	if s.listening {
 		return nil
 	}
@@ -704,10 +701,8 @@ func (s *Socket) forget(e *assocEntry) {
 func (s *Socket) startAssoc(addrs []netip.AddrPort) (*assocEntry, error) {
 	s.setupMu.Lock()
 	defer s.setupMu.Unlock()
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil, errSocketClosed
+	if err := s.lockOpen(); err != nil {
+		return nil, err
 	}
 	if s.style == TCP_STYLE {
 		if s.assoc != nil {
@@ -782,11 +777,10 @@ func (s *Socket) GetPaddrs(id AssocID) ([]netip.AddrPort, error) {
 // socket's bound addresses), RFC 6458 §9.5. A wildcard-bound socket
 // reports the stack's UDP address (or the wildcard).
 func (s *Socket) GetLaddrs(id AssocID) ([]netip.AddrPort, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, errSocketClosed
+	if err := s.lockOpen(); err != nil {
+		return nil, err
 	}
+	defer s.mu.Unlock()
 	if id != 0 || s.style == TCP_STYLE {
 		if id != 0 && s.assocs[id] == nil {
 			return nil, ErrNotConnected
@@ -826,11 +820,10 @@ func (s *Socket) reportAddrLocked(a netip.AddrPort) netip.AddrPort {
 // its own id) names its association; on a one-to-many socket id must name
 // one of its associations.
 func (s *Socket) entry(id AssocID) (*assocEntry, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, errSocketClosed
+	if err := s.lockOpen(); err != nil {
+		return nil, err
 	}
+	defer s.mu.Unlock()
 	if s.style == TCP_STYLE {
 		if s.assoc == nil || (id != 0 && id != s.assoc.id) {
 			return nil, ErrNotConnected
@@ -868,10 +861,8 @@ func (s *Socket) SCTPSend(msg []byte, info *SndInfo) (int, error) {
 
 // SCTPSendContext is SCTPSend bounded by ctx as well as the write deadline.
 func (s *Socket) SCTPSendContext(ctx context.Context, msg []byte, info *SndInfo) (int, error) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return 0, errSocketClosed
+	if err := s.lockOpen(); err != nil {
+		return 0, err
 	}
 	var si SndInfo
 	if info != nil {
@@ -1071,10 +1062,8 @@ func (s *Socket) Peeloff(id AssocID) (*SocketTCP, error) {
 		return nil, fmt.Errorf("%w: Peeloff on a one-to-one socket", ErrWrongStyle)
 	}
 	c := newSocket(s.stack, s.family, TCP_STYLE)
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil, errSocketClosed
+	if err := s.lockOpen(); err != nil {
+		return nil, err
 	}
 	e := s.assocs[id]
 	if e == nil {
@@ -1138,10 +1127,8 @@ func (s *Socket) Shutdown(how ShutdownHow) error {
 	if how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR {
 		return invalidArg("shutdown how %d", how)
 	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return errSocketClosed
+	if err := s.lockOpen(); err != nil {
+		return err
 	}
 	if s.style == TCP_STYLE && s.assoc == nil {
 		s.mu.Unlock()
@@ -1167,6 +1154,17 @@ func (s *Socket) Shutdown(how ShutdownHow) error {
 	return nil
 }
 
+// lockOpen locks s.mu for an operation on an open socket; once the socket
+// is closed it leaves s.mu unlocked and returns errSocketClosed.
+func (s *Socket) lockOpen() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return errSocketClosed
+	}
+	return nil
+}
+
 // Close closes the socket: a listening socket stops accepting, every
 // association is shut down gracefully (data already accepted by SCTPSend
 // is still delivered, RFC 9260 §9.2) — use SCTPSend with MSG_ABORT first
@@ -1177,10 +1175,8 @@ func (s *Socket) Close() error { return s.close(true) }
 // close closes the socket; graceful shuts its associations down (else the
 // caller aborts them).
 func (s *Socket) close(graceful bool) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return errSocketClosed
+	if err := s.lockOpen(); err != nil {
+		return err
 	}
 	s.closed = true
 	close(s.closing)
@@ -1356,9 +1352,7 @@ func (e *assocEntry) mapSendErr(err error) error {
 
 // attach registers e with s and starts its pump; false if s is closed.
 func (s *Socket) attach(e *assocEntry) bool {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if s.lockOpen() != nil {
 		return false
 	}
 	s.assocs[e.id] = e

@@ -41,11 +41,10 @@ func (s *Socket) SetInitMsg(m InitMsg) error {
 	if m.MaxInitTimeo < 0 {
 		return invalidArg("negative MaxInitTimeo")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errSocketClosed
+	if err := s.lockOpen(); err != nil {
+		return err
 	}
+	defer s.mu.Unlock()
 	o := &s.opts.initMsg
 	if m.NumOstreams != 0 {
 		o.NumOstreams = m.NumOstreams
@@ -156,7 +155,7 @@ func (s *Socket) AssocParams(id AssocID) (AssocParams, error) {
 // MaxCookieLife is the largest cookie lifetime SetAssocParams accepts
 // (RFC 9260 §5.1.3 Valid.Cookie.Life, default 60 s). A State Cookie is
 // sealed with a secret that rotates every hour, the previous one staying
-// valid one more period (endpoint_core.go cookieRotation); a lifetime well
+// valid one more period (endpointConfig.cookieRotation in endpoint.go); a lifetime well
 // below that keeps every cookie's staleness judged by its own lifetime
 // (§5.1.5 step 3) and bounds how long a captured cookie can be replayed.
 const MaxCookieLife = 30 * time.Minute
@@ -175,10 +174,8 @@ func (s *Socket) SetAssocParams(id AssocID, p AssocParams) error {
 	if p.CookieLife > MaxCookieLife {
 		return invalidArg("CookieLife %v above %v", p.CookieLife, MaxCookieLife)
 	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return errSocketClosed
+	if err := s.lockOpen(); err != nil {
+		return err
 	}
 	if id == 0 {
 		if p.AssocMaxRxt != 0 {
@@ -257,11 +254,10 @@ func (s *Socket) SetPaddrParams(id AssocID, p PaddrParams) error {
 	if p.Flags&SPP_HB_ENABLE != 0 && p.Flags&SPP_HB_DISABLE != 0 {
 		return invalidArg("both SPP_HB_ENABLE and SPP_HB_DISABLE")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errSocketClosed
+	if err := s.lockOpen(); err != nil {
+		return err
 	}
+	defer s.mu.Unlock()
 	if id != 0 || (s.style == TCP_STYLE && s.assoc != nil) {
 		e := s.assoc
 		if id != 0 || s.style == UDP_STYLE {
@@ -394,11 +390,10 @@ func (s *Socket) SetAutoclose(d time.Duration) error {
 	if d < 0 {
 		return invalidArg("negative autoclose")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errSocketClosed
+	if err := s.lockOpen(); err != nil {
+		return err
 	}
+	defer s.mu.Unlock()
 	s.opts.autoclose = d
 	if d > 0 && !s.autoclosing {
 		s.autoclosing = true
@@ -653,11 +648,10 @@ func (s *Socket) Events() EventSubscribe {
 // category are delivered from the moment it is subscribed; those that
 // occurred before are not (as with the kernel).
 func (s *Socket) SetEvents(ev EventSubscribe) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errSocketClosed
+	if err := s.lockOpen(); err != nil {
+		return err
 	}
+	defer s.mu.Unlock()
 	s.opts.events = ev
 	return nil
 }

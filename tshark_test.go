@@ -216,8 +216,6 @@ type tsharkFrame struct {
 	expertErrors   int      // expert items with severity error
 }
 
-// runTshark dissects file with SCTP over UDP port 9899 and CRC32c
-// verification on (see /work/shared/research/usrsctp-interop.md §2.2).
 // needTshark returns the path of tshark, skipping the test without it.
 func needTshark(t *testing.T) string {
 	t.Helper()
@@ -245,6 +243,9 @@ func writePcap(t *testing.T, path string, write func(w *pcap.Writer)) {
 	}
 }
 
+// runTshark dissects file with SCTP over UDP port 9899 (RFC 6951 §5.1;
+// tshark decodes SCTP over UDP only on a port it is told) and CRC32c
+// verification on (RFC 9260 §6.8; tshark does not verify it by default).
 func runTshark(t *testing.T, tshark, file string) []tsharkFrame {
 	t.Helper()
 	cmd := exec.Command(tshark, "-n", "-r", file,

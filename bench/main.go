@@ -16,6 +16,7 @@ import (
 	"runtime/pprof"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,6 +43,28 @@ func (r result) cpuPerGB() float64 {
 		return 0
 	}
 	return r.cpu.Seconds() / (float64(r.bytes) / 1e9)
+}
+
+// received counts what the receiver of a throughput scenario read.
+type received struct{ bytes, msgs atomic.Int64 }
+
+// readAll calls read, which returns one message a call, into a buffer of
+// bufLen bytes until it fails, counting bytes and messages.
+func (r *received) readAll(read func([]byte) (int, error), bufLen int) {
+	buf := make([]byte, bufLen)
+	for {
+		n, err := read(buf)
+		if err != nil {
+			return
+		}
+		r.bytes.Add(int64(n))
+		r.msgs.Add(1)
+	}
+}
+
+// result is the result of a transfer that took elapsed and cpu.
+func (r *received) result(elapsed, cpu time.Duration) result {
+	return result{bytes: r.bytes.Load(), msgs: r.msgs.Load(), elapsed: elapsed, cpu: cpu}
 }
 
 // scenario describes one measurement.

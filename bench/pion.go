@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pion/logging"
@@ -114,25 +113,8 @@ func pionRunner(mtu uint32) func(s scenario) result {
 			if _, err := ss.Read(buf); err != nil {
 				return result{err: err}
 			}
-			go func() {
-				for {
-					n, err := ss.Read(buf)
-					if err != nil {
-						return
-					}
-					if _, err := ss.Write(buf[:n]); err != nil {
-						return
-					}
-				}
-			}()
-			rb := make([]byte, 64)
-			return pingPongLoop(s, func(p []byte) error {
-				if _, err := cs.Write(p); err != nil {
-					return err
-				}
-				_, err := cs.Read(rb)
-				return err
-			})
+			go echo(ss)
+			return pingPongLoop(s, cs)
 		}
 		// Throughput: keep at most 1 MiB buffered on the sender, as
 		// pion's own examples do with the buffered-amount callback.
@@ -145,7 +127,7 @@ func pionRunner(mtu uint32) func(s scenario) result {
 			default:
 			}
 		})
-		var bytes, msgs atomic.Int64
+		var rcv received
 		rdone := make(chan struct{})
 		go func() {
 			defer close(rdone)
@@ -153,15 +135,7 @@ func pionRunner(mtu uint32) func(s scenario) result {
 			if err != nil {
 				return
 			}
-			buf := make([]byte, 256<<10)
-			for {
-				n, err := ss.Read(buf)
-				if err != nil {
-					return
-				}
-				bytes.Add(int64(n))
-				msgs.Add(1)
-			}
+			rcv.readAll(ss.Read, 256<<10)
 		}()
 		payload := make([]byte, s.size)
 		cpu0 := selfCPU()
@@ -182,7 +156,7 @@ func pionRunner(mtu uint32) func(s scenario) result {
 		}
 		elapsed := time.Since(start)
 		cpu := selfCPU() - cpu0
-		res := result{bytes: bytes.Load(), msgs: msgs.Load(), elapsed: elapsed, cpu: cpu}
+		res := rcv.result(elapsed, cpu)
 		if werr != nil && !errors.Is(werr, net.ErrClosed) {
 			res.note = "write error: " + werr.Error()
 		}

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"io"
 	"net"
-	"sync/atomic"
 	"time"
 )
 
@@ -31,37 +31,34 @@ func rawUDP(s scenario) result {
 	defer tx.Close()
 	_ = tx.SetWriteBuffer(4 << 20)
 
-	var bytes, msgs atomic.Int64
+	var rcv received
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		buf := make([]byte, 65536)
-		for {
-			n, err := rx.Read(buf)
-			if err != nil {
-				return
-			}
-			bytes.Add(int64(n))
-			msgs.Add(1)
-		}
+		rcv.readAll(rx.Read, 65536)
 	}()
 	payload := make([]byte, size)
-	cpu0 := selfCPU()
-	start := time.Now()
-	stop := start.Add(s.dur)
-	for i := 0; ; i++ {
-		if i%64 == 0 && time.Now().After(stop) {
-			break
-		}
-		_, _ = tx.Write(payload)
-	}
-	// Let the receiver drain what is queued.
-	time.Sleep(20 * time.Millisecond)
-	elapsed := time.Since(start)
-	cpu := selfCPU() - cpu0
+	elapsed, cpu := saturate(s.dur, 64, func() { _, _ = tx.Write(payload) })
 	rx.Close()
 	<-done
-	return result{bytes: bytes.Load(), msgs: msgs.Load(), elapsed: elapsed, cpu: cpu}
+	return rcv.result(elapsed, cpu)
+}
+
+// saturate calls send until d has passed, reading the clock every `every`
+// calls, and lets the receiver drain what is queued; it returns the wall
+// and CPU time that took.
+func saturate(d time.Duration, every int, send func()) (elapsed, cpu time.Duration) {
+	cpu0 := selfCPU()
+	start := time.Now()
+	stop := start.Add(d)
+	for i := 0; ; i++ {
+		if i%every == 0 && time.Now().After(stop) {
+			break
+		}
+		send()
+	}
+	time.Sleep(20 * time.Millisecond)
+	return time.Since(start), selfCPU() - cpu0
 }
 
 // rawUDPPingPong measures 1-byte round trips over two connected sockets.
@@ -86,18 +83,36 @@ func rawUDPPingPong(s scenario) result {
 			_, _ = a.WriteToUDPAddrPort(buf[:n], from)
 		}
 	}()
-	return pingPongLoop(s, func(p []byte) error {
-		if _, err := b.Write(p); err != nil {
-			return err
-		}
-		_, err := b.Read(p)
-		return err
-	})
+	return pingPongLoop(s, b)
 }
 
-// pingPongLoop runs round trips for s.dur with rt doing one round trip.
-func pingPongLoop(s scenario, rt func(p []byte) error) result {
+// echo writes back every message it reads from rw until either fails: the
+// server side of the ping-pong scenario.
+func echo(rw io.ReadWriter) {
+	buf := make([]byte, 64)
+	for {
+		n, err := rw.Read(buf)
+		if err != nil {
+			return
+		}
+		if _, err := rw.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+// pingPongLoop runs round trips for s.dur over rw: write one byte, read the
+// echo.
+func pingPongLoop(s scenario, rw io.ReadWriter) result {
 	p := make([]byte, 1)
+	rb := make([]byte, 64)
+	rt := func() error {
+		if _, err := rw.Write(p); err != nil {
+			return err
+		}
+		_, err := rw.Read(rb)
+		return err
+	}
 	var rtts []time.Duration
 	cpu0 := selfCPU()
 	start := time.Now()
@@ -107,7 +122,7 @@ func pingPongLoop(s scenario, rt func(p []byte) error) result {
 		if t0.After(stop) {
 			break
 		}
-		if err := rt(p); err != nil {
+		if err := rt(); err != nil {
 			return result{err: err}
 		}
 		rtts = append(rtts, time.Since(t0))

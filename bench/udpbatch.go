@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"sync/atomic"
-	"time"
 
 	"github.com/usctp/sctp/udpencap"
 )
@@ -38,7 +36,7 @@ func rawUDPBatch(gso bool) func(s scenario) result {
 		}
 		size := min(s.size, udpencap.MaxDatagram)
 		const k = 64
-		var bytes, msgs atomic.Int64
+		var rcv received
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -55,8 +53,8 @@ func rawUDPBatch(gso bool) func(s scenario) result {
 				for i := range in[:n] {
 					b += int64(in[i].N)
 				}
-				bytes.Add(b)
-				msgs.Add(int64(n))
+				rcv.bytes.Add(b)
+				rcv.msgs.Add(int64(n))
 			}
 		}()
 		out := make([]udpencap.Message, k)
@@ -64,18 +62,7 @@ func rawUDPBatch(gso bool) func(s scenario) result {
 		for i := range out {
 			out[i] = udpencap.Message{Buf: payload, Addr: rx.LocalAddr()}
 		}
-		cpu0 := selfCPU()
-		start := time.Now()
-		stop := start.Add(s.dur)
-		for i := 0; ; i++ {
-			if i%8 == 0 && time.Now().After(stop) {
-				break
-			}
-			_, _ = tx.WriteBatch(out)
-		}
-		time.Sleep(20 * time.Millisecond)
-		elapsed := time.Since(start)
-		cpu := selfCPU() - cpu0
+		elapsed, cpu := saturate(s.dur, 8, func() { _, _ = tx.WriteBatch(out) })
 		rx.Close()
 		<-done
 		note := ""
@@ -85,6 +72,8 @@ func rawUDPBatch(gso bool) func(s scenario) result {
 				note = fmt.Sprintf("%d GSO sends, %d GRO-coalesced reads", tx.Stats().GSOSends, st.GROCoalesced)
 			}
 		}
-		return result{bytes: bytes.Load(), msgs: msgs.Load(), elapsed: elapsed, cpu: cpu, note: note}
+		res := rcv.result(elapsed, cpu)
+		res.note = note
+		return res
 	}
 }

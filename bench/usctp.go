@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"sync/atomic"
 	"time"
 
 	"github.com/usctp/sctp"
@@ -90,42 +89,16 @@ func usctpRunner(cfg usctpConfig) func(s scenario) result {
 		}
 		defer closeFn()
 		if s.pingpong {
-			go func() {
-				buf := make([]byte, 64)
-				for {
-					n, err := server.Read(buf)
-					if err != nil {
-						return
-					}
-					if _, err := server.Write(buf[:n]); err != nil {
-						return
-					}
-				}
-			}()
-			rb := make([]byte, 64)
-			res := pingPongLoop(s, func(p []byte) error {
-				if _, err := client.Write(p); err != nil {
-					return err
-				}
-				_, err := client.Read(rb)
-				return err
-			})
+			go echo(server)
+			res := pingPongLoop(s, client)
 			res.note = retransmitNote(client, server)
 			return res
 		}
-		var bytes, msgs atomic.Int64
+		var rcv received
 		rdone := make(chan struct{})
 		go func() {
 			defer close(rdone)
-			buf := make([]byte, 256<<10)
-			for {
-				n, err := server.Read(buf)
-				if err != nil {
-					return
-				}
-				bytes.Add(int64(n))
-				msgs.Add(1)
-			}
+			rcv.readAll(server.Read, 256<<10)
 		}()
 		payload := make([]byte, s.size)
 		cpu0 := selfCPU()
@@ -140,7 +113,7 @@ func usctpRunner(cfg usctpConfig) func(s scenario) result {
 		}
 		elapsed := time.Since(start)
 		cpu := selfCPU() - cpu0
-		res := result{bytes: bytes.Load(), msgs: msgs.Load(), elapsed: elapsed, cpu: cpu}
+		res := rcv.result(elapsed, cpu)
 		res.note = retransmitNote(client, server)
 		if !errors.Is(werr, context.DeadlineExceeded) && !errors.Is(werr, net.ErrClosed) && !errors.Is(werr, io.EOF) && !isTimeout(werr) {
 			res.note += " write error: " + werr.Error()

@@ -94,38 +94,32 @@ type writeState struct {
 }
 
 func (s *sysConn) doRecv(fd uintptr) bool {
-	var r uintptr
-	var e syscall.Errno
-	for {
-		r, _, e = unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&s.r.hdrs[0])), uintptr(s.r.k), 0, 0, 0)
-		if e != unix.EINTR {
-			break
-		}
-	}
-	if e == unix.EAGAIN {
-		return false // wait for readability in the netpoller
-	}
-	s.r.n, s.r.errno = int(r), e
-	if e != 0 && s.onICMP != nil && isICMPErrno(e) {
-		s.drainErrQueue(fd)
-	}
-	return true
+	return s.mmsg(unix.SYS_RECVMMSG, fd, &s.r.hdrs[0], s.r.k, &s.r.n, &s.r.errno)
 }
 
 func (s *sysConn) doSend(fd uintptr) bool {
 	h := s.w.sendHdrs
+	return s.mmsg(unix.SYS_SENDMMSG, fd, &h[0], len(h), &s.w.n, &s.w.errno)
+}
+
+// mmsg makes the recvmmsg or sendmmsg system call trap on fd for the k
+// headers at h, retrying on EINTR, and leaves its results in *n and
+// *errno. It reports false on EAGAIN, results untouched: the RawConn
+// callback then waits for readiness in the netpoller. An ICMP error the
+// call reports drains the socket's error queue.
+func (s *sysConn) mmsg(trap, fd uintptr, h *unix.Mmsghdr, k int, n *int, errno *syscall.Errno) bool {
 	var r uintptr
 	var e syscall.Errno
 	for {
-		r, _, e = unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&h[0])), uintptr(len(h)), 0, 0, 0)
+		r, _, e = unix.Syscall6(trap, fd, uintptr(unsafe.Pointer(h)), uintptr(k), 0, 0, 0)
 		if e != unix.EINTR {
 			break
 		}
 	}
 	if e == unix.EAGAIN {
-		return false // wait for writability in the netpoller
+		return false
 	}
-	s.w.n, s.w.errno = int(r), e
+	*n, *errno = int(r), e
 	if e != 0 && s.onICMP != nil && isICMPErrno(e) {
 		s.drainErrQueue(fd)
 	}

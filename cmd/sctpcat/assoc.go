@@ -59,15 +59,7 @@ func (f *setupFlags) check() error {
 func dial(st *stack, addr string, f *setupFlags, sig *signals) (*sctp.Conn, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		select {
-		case <-sig.first:
-			cancel()
-		case <-stop:
-		}
-	}()
+	sig.cancelOnFirst(ctx, cancel)
 	c, err := sctp.Dial(ctx, "sctp", addr, f.config(st))
 	if err == nil {
 		return c, nil

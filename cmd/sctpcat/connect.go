@@ -182,13 +182,7 @@ func (s *session) lines() error {
 	}()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() {
-		select {
-		case <-s.sig.first:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+	s.sig.cancelOnFirst(ctx, cancel)
 	si := s.sndInfo()
 	for {
 		select {
@@ -253,8 +247,7 @@ func (s *session) shutdown() error {
 	select {
 	case <-s.done:
 	case <-s.sig.second:
-		s.c.WriteMsg([]byte("sctpcat interrupted"), &sctp.SndInfo{Flags: sctp.MSG_ABORT})
-		return fmt.Errorf("%w twice: association aborted", errInterrupted)
+		return abortInterrupted(s.c)
 	}
 	reason := s.c.EndReason()
 	if s.f.verbose {
@@ -296,13 +289,7 @@ func (s *session) sendFailed(err error) error {
 func (s *session) perfSend() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() {
-		select {
-		case <-s.sig.first:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+	s.sig.cancelOnFirst(ctx, cancel)
 	msg := make([]byte, s.f.length)
 	for i := range msg {
 		msg[i] = 'b'

@@ -252,7 +252,7 @@ func (s *server) stop(sig *signals) error {
 	}
 	s.mu.Lock()
 	for c := range s.conns {
-		c.WriteMsg([]byte("sctpcat interrupted"), &sctp.SndInfo{Flags: sctp.MSG_ABORT})
+		abort(c)
 	}
 	s.mu.Unlock()
 	return fmt.Errorf("%w: associations aborted", errInterrupted)

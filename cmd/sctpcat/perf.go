@@ -199,16 +199,25 @@ func drain(c *sctp.Conn) chan error {
 	return done
 }
 
+// shutdown shuts the association down gracefully and waits for its end,
+// reading what the peer still sends; a second signal aborts it.
+func (r *perfRun) shutdown(sig *signals) error {
+	done := drain(r.c)
+	if err := r.c.CloseWrite(); err != nil {
+		return r.failed(err)
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-sig.second:
+		return abortInterrupted(r.c)
+	}
+}
+
 func (r *perfRun) throughput(sig *signals, serverDone chan error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), r.f.dur)
 	defer cancel()
-	go func() {
-		select {
-		case <-sig.first:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+	sig.cancelOnFirst(ctx, cancel)
 	sendErr := make(chan error, 1)
 	start := time.Now()
 	go func() {
@@ -239,19 +248,9 @@ func (r *perfRun) throughput(sig *signals, serverDone chan error) error {
 	}
 	// Graceful shutdown: everything queued is delivered and acknowledged
 	// before SHUTDOWN COMPLETE (RFC 9260 §9.2).
-	clientDone := drain(r.c)
 	r.snapshot()
-	if err := r.c.CloseWrite(); err != nil {
-		return r.failed(err)
-	}
-	select {
-	case err := <-clientDone:
-		if err != nil {
-			return err
-		}
-	case <-sig.second:
-		r.c.WriteMsg([]byte("sctpcat interrupted"), &sctp.SndInfo{Flags: sctp.MSG_ABORT})
-		return fmt.Errorf("%w twice: association aborted", errInterrupted)
+	if err := r.shutdown(sig); err != nil {
+		return err
 	}
 	end := time.Now()
 	if serverDone != nil {
@@ -342,13 +341,7 @@ func (r *perfRun) summary(start, end time.Time) {
 func (r *perfRun) pingpong(sig *signals) error {
 	ctx, cancel := context.WithTimeout(context.Background(), r.f.dur)
 	defer cancel()
-	go func() {
-		select {
-		case <-sig.first:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+	sig.cancelOnFirst(ctx, cancel)
 	fmt.Fprintf(r.e.stdout, "%7s %12s %10s %9s %5s\n", "time", "round trips/s", "avg rtt", "srtt", "rtx")
 	start := time.Now()
 	tick, lastN, lastSum := start.Add(time.Second), 0, time.Duration(0)
@@ -385,18 +378,8 @@ func (r *perfRun) pingpong(sig *signals) error {
 	}
 	r.snapshot()
 	d := time.Since(start)
-	done := drain(r.c)
-	if err := r.c.CloseWrite(); err != nil {
-		return r.failed(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			return err
-		}
-	case <-sig.second:
-		r.c.WriteMsg([]byte("sctpcat interrupted"), &sctp.SndInfo{Flags: sctp.MSG_ABORT})
-		return fmt.Errorf("%w twice: association aborted", errInterrupted)
+	if err := r.shutdown(sig); err != nil {
+		return err
 	}
 	if len(r.rtts) == 0 {
 		return errors.New("no round trip completed")

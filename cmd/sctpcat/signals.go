@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/usctp/sctp"
 )
 
 // signals turns SIGINT/SIGTERM into two closed channels: first (shut down
@@ -40,6 +44,30 @@ func watchSignals() *signals {
 func (s *signals) stop() {
 	signal.Stop(s.ch)
 	close(s.done)
+}
+
+// cancelOnFirst calls cancel, the CancelFunc of ctx, on the first signal
+// (until ctx ends).
+func (s *signals) cancelOnFirst(ctx context.Context, cancel context.CancelFunc) {
+	go func() {
+		select {
+		case <-s.first:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+}
+
+// abortInterrupted aborts c after a second signal and says so.
+func abortInterrupted(c *sctp.Conn) error {
+	abort(c)
+	return fmt.Errorf("%w twice: association aborted", errInterrupted)
+}
+
+// abort aborts c; the peer reads why in the ABORT's User-Initiated Abort
+// cause.
+func abort(c *sctp.Conn) {
+	c.WriteMsg([]byte("sctpcat interrupted"), &sctp.SndInfo{Flags: sctp.MSG_ABORT})
 }
 
 func fired(ch chan struct{}) bool {

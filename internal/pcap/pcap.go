@@ -25,7 +25,7 @@ import (
 	"time"
 )
 
-// Link types (https://www.tcpdump.org/linktypes.html).
+// Link types: the LINKTYPE_ values of the file header's network field.
 const (
 	LinkTypeEthernet = 1
 	LinkTypeRaw      = 101

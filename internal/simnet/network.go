@@ -132,64 +132,56 @@ func (n *Network) ListenPacket(network, address string) (*PacketConn, error) {
 	return n.Attach(ap)
 }
 
+// locked runs fn, a change to the network's configuration, under the
+// network's lock.
+func (n *Network) locked(fn func()) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	fn()
+}
+
 // SetDefaultLink sets the configuration of links without their own.
 func (n *Network) SetDefaultLink(cfg LinkConfig) {
-	n.mu.Lock()
-	n.f.def = cfg
-	n.mu.Unlock()
+	n.locked(func() { n.f.def = cfg })
 }
 
 // SetLink gives the directional link from → to its own configuration.
 func (n *Network) SetLink(from, to netip.AddrPort, cfg LinkConfig) {
-	n.mu.Lock()
-	n.f.setLink(normalize(from), normalize(to), cfg)
-	n.mu.Unlock()
+	n.locked(func() { n.f.setLink(normalize(from), normalize(to), cfg) })
 }
 
 // ClearLink makes from → to use the default configuration again.
 func (n *Network) ClearLink(from, to netip.AddrPort) {
-	n.mu.Lock()
-	n.f.clearLink(normalize(from), normalize(to))
-	n.mu.Unlock()
+	n.locked(func() { n.f.clearLink(normalize(from), normalize(to)) })
 }
 
 // SetPartition cuts (on) or restores the directional link from → to.
 // Datagrams already in flight are still delivered.
 func (n *Network) SetPartition(from, to netip.AddrPort, on bool) {
-	n.mu.Lock()
-	n.f.setPartition(normalize(from), normalize(to), on)
-	n.mu.Unlock()
+	n.locked(func() { n.f.setPartition(normalize(from), normalize(to), on) })
 }
 
 // SetMaxInFlight bounds the bytes in flight over the whole network.
 func (n *Network) SetMaxInFlight(bytes int64) {
-	n.mu.Lock()
-	n.f.maxInFlight = bytes
-	n.mu.Unlock()
+	n.locked(func() { n.f.maxInFlight = bytes })
 }
 
 // SetRecvQueue sets the receive queue length (datagrams) of PacketConns
 // attached afterwards and of those already attached.
 func (n *Network) SetRecvQueue(datagrams int) {
-	n.mu.Lock()
-	n.recvQueue = max(datagrams, 1)
-	n.mu.Unlock()
+	n.locked(func() { n.recvQueue = max(datagrams, 1) })
 }
 
 // SetTap installs fn (nil removes it) to observe every datagram. fn runs with
 // the network's lock held.
 func (n *Network) SetTap(fn TapFunc) {
-	n.mu.Lock()
-	n.f.tap = fn
-	n.mu.Unlock()
+	n.locked(func() { n.f.tap = fn })
 }
 
 // SetFilter installs fn (nil removes it) to drop chosen datagrams. fn runs
 // with the network's lock held.
 func (n *Network) SetFilter(fn FilterFunc) {
-	n.mu.Lock()
-	n.f.filter = fn
-	n.mu.Unlock()
+	n.locked(func() { n.f.filter = fn })
 }
 
 // Stats returns the totals over all links.
@@ -465,10 +457,9 @@ func (c *PacketConn) SetDeadline(t time.Time) error {
 func (c *PacketConn) SetReadDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return c.opErr("set", netip.AddrPort{}, net.ErrClosed)
+	if err := c.setDeadlineLocked(&c.rdeadline, t); err != nil {
+		return err
 	}
-	c.rdeadline = t
 	if c.rtimer != nil {
 		c.rtimer.Stop()
 		c.rtimer = nil
@@ -491,9 +482,15 @@ func (c *PacketConn) SetReadDeadline(t time.Time) error {
 func (c *PacketConn) SetWriteDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.setDeadlineLocked(&c.wdeadline, t)
+}
+
+// setDeadlineLocked sets *d, c's read or write deadline, to t; it fails
+// once c is closed.
+func (c *PacketConn) setDeadlineLocked(d *time.Time, t time.Time) error {
 	if c.closed {
 		return c.opErr("set", netip.AddrPort{}, net.ErrClosed)
 	}
-	c.wdeadline = t
+	*d = t
 	return nil
 }

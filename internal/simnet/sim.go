@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Node is a sans-IO participant of a Sim, for example an SCTP endpoint core.
+// Node is a sans-IO participant of a Sim, for example a sans-IO SCTP endpoint.
 //
 // HandleDatagram must not retain b after it returns. AppendDatagram appends
 // the next datagram to send to b and returns it with its destination; ok ==
