@@ -92,7 +92,7 @@ func TestAsyncSendPendingFailedOnAbort(t *testing.T) {
 		}
 		for i, err := range sendErrs {
 			if err != nil {
-				t.Fatalf("TrySend %d: %v", i, err)
+				t.Fatalf("trySend %d: %v", i, err)
 			}
 		}
 		var fails []SendFailed

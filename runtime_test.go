@@ -24,7 +24,7 @@ func newUDPEndpoint(t testing.TB, network, ip string) *runner {
 	}
 	e, err := newRunner(network, laddr, runnerConfig{})
 	if err != nil {
-		t.Fatalf("NewEndpoint: %v", err)
+		t.Fatalf("newRunner: %v", err)
 	}
 	t.Cleanup(func() { e.close() })
 	return e
@@ -301,7 +301,7 @@ func TestEndpointBackpressure(t *testing.T) {
 			t.Fatal("10000 × 8 KiB sent to a receiver that never reads: no backpressure")
 		}
 		if err := h.trySend(outMessage{data: msg}); !errors.Is(err, errWouldBlock) {
-			t.Fatalf("TrySend with a full buffer: %v", err)
+			t.Fatalf("trySend with a full buffer: %v", err)
 		}
 		srv, err := b.accept(ctx, 9)
 		if err != nil {
