@@ -28,10 +28,20 @@
 //	ln, _ := sctp.Listen("sctp", "127.0.0.1:5000", nil)
 //	go func() {
 //		c, _ := ln.Accept()
-//		io.Copy(c, c) // echo, message by message
+//		buf := make([]byte, 64<<10)
+//		for {
+//			n, err := c.Read(buf) // one whole message
+//			if err != nil {
+//				return
+//			}
+//			c.Write(buf[:n]) // one message back
+//		}
 //	}()
 //	c, _ := sctp.Dial(context.Background(), "sctp", "127.0.0.1:5000", nil)
 //	c.Write([]byte("hello"))
+//
+// example_test.go has runnable examples of both APIs (one-to-one and
+// one-to-many echo, peeloff, events, telecom PPIDs).
 //
 // # UDP ports
 //
@@ -51,44 +61,62 @@
 //
 // # The code, by layer
 //
-// Arrows point down only; each layer calls the one below through methods.
+// The file names show the layers; arrows point down only, and each layer
+// calls the one below through methods, never its fields.
 //
-//	API        socket_api.go     Stack, Socket, SocketTCP, SocketUDP: bind, listen,
-//	                             connect, send, receive, peeloff, shutdown
-//	           socket_opts.go    socket options (RFC 6458 §8) and their defaults
-//	           socket_types.go   flags, addresses, SndInfo, Received, option values
-//	           socket_events.go  event subscriptions (RFC 6458 §6.2)
-//	           socket_queue.go   the socket's receive queue (SO_RCVBUF)
-//	           socket_deadline.go deadlines for blocking calls
+//	API        socket_api.go      StackConfig, Stack, Socket, SocketTCP, SocketUDP: bind, listen,
+//	                              connect, send, receive, peeloff, shutdown; the
+//	                              per-association record and its pump into the
+//	                              socket's receive queue
+//	           socket_opts.go     socket options (RFC 6458 §8) and their defaults
+//	           socket_types.go    flags, addresses, SndInfo, Received, option values,
+//	                              StackStats
+//	           socket_events.go   event subscriptions (RFC 6458 §6.2.1)
+//	           socket_queue.go    the socket's receive queue (SO_RCVBUF)
+//	           socket_deadline.go deadlines of blocking calls
 //	           conn.go, listener.go  Dial, Listen, Conn (net.Conn), Listener
-//	           errors.go         every error sentinel and error type
-//	runtime    runtime.go        runner: one UDP socket, a reader goroutine, one
-//	                             owner loop and one timer per Stack
-//	           runtime_assoc.go  assocHandle: an association's queue of messages
-//	                             and events, and its pending sends
-//	           runtime_seam.go   the only calls from the API into live
-//	                             associations (options, status): methods only
-//	engine     endpoint.go       the sans-IO endpoint: demultiplexing, stateless
-//	(sans-IO)                    INIT answers, reply queue, scheduling
-//	           endpoint_*.go     active-association tracking, out-of-the-blue
-//	                             packets (§8.4), the State Cookie (§5.1.3)
-//	           association.go    the TCB: state machine, packet walk, timers
-//	           association_*.go  handshake (§5), shutdown (§9.2), paths and
-//	                             heartbeats (§8), the data path, the receive side
-//	                             and SACKs (§6.2), PR-SCTP (RFC 3758), events,
-//	                             counters, the association's one config
-//	           streams.go        send queues, fragmentation, reassembly (§6.5–6.9)
-//	           retransmit.go     RTO (§6.3), SACK processing, T3-rtx, fast
-//	                             retransmit (§7.2.4)
-//	           congestion.go     cwnd and ssthresh (§7.2)
-//	wire       packet.go         common header, bundling rules (§3, §6.10)
-//	           crc32c.go         the checksum (§6.8, Appendix B)
-//	           chunk/            every chunk, parameter and error cause
-//	           udpencap/         the UDP socket: batches, GSO/GRO, ICMP errors
+//	           errors.go          every error sentinel and error type
+//	runtime    runtime.go         runner: one UDP socket, a reader goroutine, one
+//	                              owner loop and one timer per Stack
+//	           runtime_assoc.go   assocHandle: an association's queue of messages
+//	                              and events, and its pending sends
+//	           runtime_seam.go    the only calls from the API into live
+//	                              associations (options, status): methods only
+//	           runtime_capture.go the pcap tap (StackConfig.Capture)
+//	           runtime_packetconn.go  the datagram socket interface and adapter
+//	engine     endpoint.go        the sans-IO endpoint: demultiplexing, stateless
+//	(sans-IO)                     INIT answers (§5.1), replies, association table
+//	           endpoint_active.go which associations have work or a deadline, so a
+//	                              loop pass costs O(active), not O(associations)
+//	           endpoint_ootb.go   out-of-the-blue packets (§8.4)
+//	           endpoint_cookie.go the State Cookie (§5.1.3), sealed with
+//	                              ChaCha20-Poly1305
+//	           association.go     the TCB: state machine, packet walk, bundling, timers
+//	           association_config.go  the association's one config (RFC 9260 §16
+//	                              defaults) and the methods the seam calls
+//	           association_handshake.go, association_shutdown.go  §5, §9
+//	           association_paths.go, association_heartbeat.go  destinations,
+//	                              heartbeats, path failure (§8)
+//	           association_data.go the data path (dataState)
+//	           association_recv.go the receive side: TSN tracking, SACKs (§6.2)
+//	           streams.go         send queues, fragmentation, reassembly (§6.5–6.9)
+//	           retransmit.go      RTO (§6.3), SACK processing, T3-rtx, fast
+//	                              retransmit (§7.2.4)
+//	           congestion.go      cwnd and ssthresh (§7.2)
+//	           association_prsctp.go  PR-SCTP (RFC 3758)
+//	           association_events.go, association_stats.go  notifications and counters
+//	wire       packet.go          common header, bundling rules (§3, §6.10)
+//	           crc32c.go          the checksum (§6.8, Appendix B)
+//	           chunk/             every chunk, parameter and error cause
+//	transport  udpencap/          the UDP socket: batches, GSO/GRO, ICMP errors
+//	leaves     internal/bufpool   the one buffer pool
+//	           internal/pcap      the one pcap writer
+//	           internal/simnet    the one simulated network, for tests
 //
 // The engine never reads the clock and never starts a goroutine: every
 // state method takes now, and the runtime arms one timer at the earliest
 // deadline the engine reports. Tests drive it with a hand-advanced clock,
-// the scripted peer (scriptpeer_test.go) and internal/simnet, an in-memory
-// network with loss, delay, reordering, duplication and MTU caps.
+// the scripted peer (scriptpeer_test.go) and internal/simnet (simnet_test.go
+// makes an endpoint a simnet node): an in-memory network with loss, delay,
+// reordering, duplication and MTU caps.
 package sctp
