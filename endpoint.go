@@ -74,14 +74,15 @@ type endpoint struct {
 	repHead  int
 	repCount int
 
-	events   []Event
-	evHead   int
-	info     initInfo // scratch for INIT parameters
-	counters endpointStats
-	scratch  []byte
-	params   []byte
-	sealed   []byte
-	rbuf     [4]byte
+	events        []Event
+	evHead        int
+	info          initInfo // scratch for INIT parameters
+	counters      endpointStats
+	scratch       []byte
+	params        []byte
+	sealed        []byte
+	rbuf          [4]byte
+	reapedBadVtag uint64 // DroppedBadVtag of the associations reaped so far
 }
 
 func newEndpointCore(cfg endpointConfig) *endpoint {
@@ -160,6 +161,16 @@ func (e *endpoint) association(id AssocID) *association { return e.byID[id] }
 
 // associations returns the number of associations the endpoint holds.
 func (e *endpoint) associations() int { return len(e.list) }
+
+// droppedBadVtag counts the packets every association so far discarded for
+// a wrong verification tag (RFC 9260 §8.5), reaped ones included.
+func (e *endpoint) droppedBadVtag() uint64 {
+	n := e.reapedBadVtag
+	for _, a := range e.list {
+		n += a.counters.DroppedBadVtag
+	}
+	return n
+}
 
 // stats returns the endpoint's counters.
 func (e *endpoint) stats() endpointStats { return e.counters }
@@ -292,6 +303,7 @@ func (e *endpoint) reap() {
 			}
 		}
 		e.forget(a)
+		e.reapedBadVtag += a.counters.DroppedBadVtag
 		if e.byTag[a.localTag] == a {
 			delete(e.byTag, a.localTag)
 		}

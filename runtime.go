@@ -138,7 +138,6 @@ type runner struct {
 	visits uint64 // handles visited by afterEvent (tests: O(active) per pass)
 
 	readErrors atomic.Uint64 // counted by the reader goroutine
-	closedBad  uint64        // DroppedBadVtag of reaped associations
 }
 
 type rxBatch struct {
@@ -639,9 +638,6 @@ func (r *runner) retirePending() {
 
 // retire forgets a handle whose association reached CLOSED.
 func (r *runner) retire(h *assocHandle, err error) {
-	if h.a != nil {
-		r.closedBad += h.a.stats().DroppedBadVtag
-	}
 	delete(r.handles, h.id)
 	h.mu.Lock()
 	h.sfast = false
@@ -1012,7 +1008,7 @@ func (r *runner) stats() (StackStats, error) {
 			DroppedMalformed:    c.DroppedMalformed,
 			DroppedUnknownPort:  c.DroppedUnknownPort,
 			DroppedOOTB:         c.DroppedOOTB,
-			DroppedBadVtag:      r.closedBad,
+			DroppedBadVtag:      r.core.droppedBadVtag(),
 			OOTBReplies:         c.OOTBReplies,
 			InitAcksSent:        c.InitAcksSent,
 			CookiesRejected:     c.CookiesRejected,
@@ -1021,11 +1017,8 @@ func (r *runner) stats() (StackStats, error) {
 			EventsDropped:       r.counters.eventsDropped,
 			RemoteErrorsDropped: c.EventsDropped,
 			WriteErrors:         r.counters.writeErrors,
-			Associations:        len(r.core.list),
+			Associations:        r.core.associations(),
 			AssociationsTotal:   c.AssociationsTotal,
-		}
-		for _, a := range r.core.list {
-			s.DroppedBadVtag += a.stats().DroppedBadVtag
 		}
 	})
 	s.ReadErrors = r.readErrors.Load()

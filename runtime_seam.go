@@ -12,7 +12,7 @@ import (
 // assocHandle.do, and calls METHODS of the association only — never its
 // fields (association_config.go is the engine's side of this seam).
 
-// peer returns the peer's primary IP and SCTP port.
+// peerSCTPAddr returns the peer's primary IP and SCTP port.
 func (h *assocHandle) peerSCTPAddr() netip.AddrPort {
 	return netip.AddrPortFrom(h.peerAddr().Addr().Unmap(), h.peerSCTPPort())
 }
