@@ -146,7 +146,7 @@ func connectMany(t *testing.T, pn *endpointPair, n int, cfg assocConfig) (client
 		t.Fatal(err)
 	}
 	clients = make([]*association, 0, n)
-	accepted := func() {
+	collectAccepted := func() {
 		pn.flush()
 		for _, ev := range pn.events[0] {
 			if a, ok := ev.(accepted); ok {
@@ -162,10 +162,10 @@ func connectMany(t *testing.T, pn *endpointPair, n int, cfg assocConfig) (client
 		}
 		clients = append(clients, c)
 		if i%64 == 63 {
-			accepted()
+			collectAccepted()
 		}
 	}
-	accepted()
+	collectAccepted()
 	if len(servers) != n {
 		t.Fatalf("%d associations accepted, want %d", len(servers), n)
 	}

@@ -3,6 +3,7 @@ package sctp
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net/netip"
 	"runtime"
@@ -145,7 +146,6 @@ func TestConnectErrors(t *testing.T) {
 	if ep.association(a.id()) != a {
 		t.Error("association lookup by id failed")
 	}
-	_ = chunk.TypeInit
 }
 
 func TestEndpointCloseAll(t *testing.T) {
@@ -188,8 +188,17 @@ func BenchmarkTwoEndpointsTransfer(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		for client.send(pn.now(), outMessage{stream: uint16(i % 4), data: msg}) != nil {
-			pn.pump()
+		for {
+			err := client.send(pn.now(), outMessage{stream: uint16(i % 4), data: msg})
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, errSendBufferFull) {
+				b.Fatalf("message %d: %v", i, err)
+			}
+			if !pn.pump() {
+				b.Fatalf("message %d: send buffer full and nothing left to run", i)
+			}
 			for {
 				if _, ok := server.readMessage(); !ok {
 					break

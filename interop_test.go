@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -273,7 +274,7 @@ func interopMsgSize(i int) int {
 // and checks the ShutdownComp event.
 // PPIDs are the message index unless zeroPPID (tshark dissects DATA
 // payloads by PPID, so captures use 0).
-func runEchoClient(t *testing.T, ctx context.Context, h *assocHandle, n, streams int, zeroPPID ...bool) {
+func runEchoClient(t testing.TB, ctx context.Context, h *assocHandle, n, streams int, zeroPPID ...bool) {
 	t.Helper()
 	ppid := func(i int) uint32 {
 		if len(zeroPPID) > 0 && zeroPPID[0] {
@@ -327,6 +328,7 @@ func runEchoClient(t *testing.T, ctx context.Context, h *assocHandle, n, streams
 func runEchoClients(t *testing.T, ctx context.Context, k, n, streams int, connect func(i int) (*assocHandle, error)) {
 	t.Helper()
 	var wg sync.WaitGroup
+	defer wg.Wait() // also when a Connect fails: no goroutine outlives the test
 	for i := 0; i < k; i++ {
 		h, err := connect(i)
 		if err != nil {
@@ -335,13 +337,29 @@ func runEchoClients(t *testing.T, ctx context.Context, k, n, streams int, connec
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			runEchoClient(t, ctx, h, n, streams)
+			runEchoClient(goroutineTB{t}, ctx, h, n, streams)
 		}()
 	}
-	wg.Wait()
 }
 
-func waitShutdownComp(t *testing.T, ctx context.Context, h *assocHandle) {
+// goroutineTB is t for a goroutine the test started: Fatal and Fatalf
+// report the failure and end that goroutine (runtime.Goexit), since
+// FailNow must only be called from the test's own goroutine.
+type goroutineTB struct{ testing.TB }
+
+func (g goroutineTB) Fatal(args ...any) {
+	g.Helper()
+	g.Error(args...)
+	runtime.Goexit()
+}
+
+func (g goroutineTB) Fatalf(format string, args ...any) {
+	g.Helper()
+	g.Errorf(format, args...)
+	runtime.Goexit()
+}
+
+func waitShutdownComp(t testing.TB, ctx context.Context, h *assocHandle) {
 	t.Helper()
 	comp := false
 	err := eachDelivery(ctx, h, func(d delivery) {

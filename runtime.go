@@ -30,8 +30,10 @@ import (
 // assocHandles enqueue operations and wait on per-association notification
 // channels.
 
-// msgPoolIdle bounds the idle bytes of the runner's message pool: 256
-// buffers of every size class up to pendMaxMessage.
+// msgPoolIdle bounds the idle bytes of the runner's message pool: room for
+// 256 pending messages of the largest fast-path size (pendMaxMessage, 16
+// KiB) twice over. Large received messages cannot crowd the small ones
+// out: the pool drops idle large buffers first (internal/bufpool).
 const msgPoolIdle = 8 << 20
 
 // runnerConfig configures a runner. The zero value is usable.

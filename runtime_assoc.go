@@ -409,9 +409,10 @@ func (h *assocHandle) send(ctx context.Context, m outMessage) error {
 
 // pendMax bounds the messages pending in one handle: enough for several
 // full write batches per loop wake-up, few enough that their pooled
-// buffers are recycled instead of allocated (the runner's pool keeps 8 MiB
-// of idle buffers: 256 of each size class up to 16 KiB). A sender beyond it takes the synchronous path, which
-// first moves the pending messages into the association.
+// buffers are recycled instead of allocated (the runner's pool keeps
+// msgPoolIdle bytes of idle buffers). A sender beyond it takes the
+// synchronous path, which first moves the pending messages into the
+// association.
 const pendMax = 128
 
 // pendMaxMessage is the largest message the fast path takes. A larger one

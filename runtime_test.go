@@ -3,7 +3,6 @@ package sctp
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/netip"
 	"sync"
@@ -154,9 +153,6 @@ func TestEndpointEchoLoopback(t *testing.T) {
 		}
 	})
 }
-
-var _ = fmt.Sprintf
-var _ = udpencap.MaxDatagram
 
 // ---- endpoint over the in-memory network, in a synctest bubble ----
 

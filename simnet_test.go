@@ -176,8 +176,7 @@ func (pn *endpointPair) pump() bool {
 	if pn.sim.Next().IsZero() {
 		return false
 	}
-	pn.sim.Run(pn.advanced, time.Hour, 1)
-	return true
+	return pn.sim.Run(pn.advanced, -1, 1) == nil
 }
 
 // runUntil runs the network until cond holds, within 10 minutes of

@@ -21,8 +21,9 @@
 // # Limit
 //
 // A pool keeps idle buffers up to a limit in bytes (their capacities
-// added up), set with SetLimit; a Put that would exceed it drops the
-// buffer. The limit is never below MaxSize, so a buffer of the largest
+// added up), set with SetLimit. A Put that would exceed it first drops
+// idle buffers of larger classes to make room, else drops the buffer, so
+// large buffers never crowd out small ones. The limit is never below MaxSize, so a buffer of the largest
 // class can always be kept; the zero value's limit is MaxSize.
 //
 // # Types
@@ -144,13 +145,23 @@ func (p *Classes) pop(c int) []byte {
 	return b
 }
 
-// push keeps b, whose capacity is a class size, within the limit.
+// push keeps b, whose capacity is a class size, within the limit. When the
+// limit is reached it first drops idle buffers of larger classes, largest
+// first: a burst of large buffers must not keep the smaller ones, usually
+// the many, from being recycled (else every small Get would allocate until
+// the large sizes were asked for again). A buffer is only dropped when the
+// idle bytes of its own and smaller classes fill the limit.
 func (p *Classes) push(b []byte) {
 	n := cap(b)
+	c := class(n)
+	for big := NumClasses - 1; big > c && p.idle+n > p.Limit(); big-- {
+		for len(p.free[big]) > 0 && p.idle+n > p.Limit() {
+			p.pop(big)
+		}
+	}
 	if p.idle+n > p.Limit() {
 		return
 	}
-	c := class(n)
 	p.free[c] = append(p.free[c], b[:0])
 	p.idle += n
 }

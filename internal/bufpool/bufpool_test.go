@@ -170,6 +170,54 @@ func TestLimit(t *testing.T) {
 	})
 }
 
+// TestLargeDoNotCrowdOutSmall: once large buffers fill the limit, a small
+// buffer given back makes room by dropping large ones, so small Get/Put
+// pairs still allocate nothing; a large buffer never evicts smaller ones.
+func TestLargeDoNotCrowdOutSmall(t *testing.T) {
+	forEachPool(t, func(t *testing.T, p pool) {
+		const limit, big, small = 8 << 20, 256 << 10, 1000
+		p.SetLimit(limit)
+		var bufs [][]byte
+		for range limit / big {
+			bufs = append(bufs, p.Get(big))
+		}
+		for _, b := range bufs {
+			p.Put(b)
+		}
+		if p.IdleBytes() != limit {
+			t.Fatalf("idle %d after the large burst, want %d", p.IdleBytes(), limit)
+		}
+		p.Put(p.Get(small))
+		if a := testing.AllocsPerRun(100, func() { p.Put(p.Get(small)) }); a != 0 {
+			t.Errorf("small Get/Put after a large burst: %v allocs per pair, want 0", a)
+		}
+		if p.IdleBytes() > limit {
+			t.Fatalf("idle %d above the limit %d", p.IdleBytes(), limit)
+		}
+
+		p.Release()
+		var smalls [][]byte
+		for range limit / ClassSize(small) {
+			smalls = append(smalls, p.Get(small))
+		}
+		for _, b := range smalls {
+			p.Put(b)
+		}
+		p.Put(p.Get(big))
+		if p.IdleBytes() != limit {
+			t.Fatalf("idle %d, want the limit %d of small buffers", p.IdleBytes(), limit)
+		}
+		for i := range smalls {
+			if b := p.Get(small); cap(b) != ClassSize(small) {
+				t.Fatalf("small buffer %d: cap %d", i, cap(b))
+			}
+		}
+		if p.IdleBytes() != 0 {
+			t.Fatalf("a large buffer was kept by evicting small ones: idle %d", p.IdleBytes())
+		}
+	})
+}
+
 // TestForeignIgnored: Put ignores buffers whose capacity is not exactly a
 // class size, so they are never handed out.
 func TestForeignIgnored(t *testing.T) {
