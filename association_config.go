@@ -42,7 +42,7 @@ const (
 	defaultLinkMTU     = 1500
 	assocDefaultMTU    = defaultLinkMTU - encapOverhead           // max SCTP packet bytes
 	minMTU             = 508                                      // smallest SCTP packet size accepted
-	maxMTU             = 65535                                    // an SCTP packet fits one UDP datagram
+	maxMTU             = 65535 - encapOverhead                    // with the IPv6 and UDP headers it fits 65,535 bytes
 	dataPacketOverhead = commonHeaderLenData + dataChunkHeaderLen // common header (§3.1) + DATA chunk header (§3.3.1)
 )
 
@@ -138,8 +138,9 @@ func setDefault[T int | time.Duration](p *T, d T) {
 
 // fragmentationPoint is the largest DATA payload in one packet: the SCTP
 // packet size less the common header and the DATA chunk header (RFC 9260
-// §3.1, §3.3.1).
-func (c assocConfig) fragmentationPoint() int { return c.mtu - dataPacketOverhead }
+// §3.1, §3.3.1), rounded down to a multiple of 4 so that a full fragment
+// needs no padding. The data path cuts messages at exactly this size.
+func (c assocConfig) fragmentationPoint() int { return (c.mtu - dataPacketOverhead) &^ 3 }
 
 // pathMTU is the IP path MTU the SCTP packet size corresponds to.
 func (c assocConfig) pathMTU() int { return c.mtu + encapOverhead }

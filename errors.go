@@ -144,11 +144,6 @@ var (
 	// secret. RFC 9260 §5.1.5 step 2: such a COOKIE ECHO is silently
 	// discarded.
 	errCookieInvalid = errors.New("sctp: invalid state cookie")
-	// errEndpointClosed is the runtime's answer to operations after its
-	// loop stopped. The API reports a closed stack as errSocketClosed; a
-	// user sees errEndpointClosed only as the end of associations whose
-	// stack's UDP socket failed, wrapping the socket's error.
-	errEndpointClosed = errors.New("sctp: endpoint closed")
 	// errBacklogFull is the reason of the ABORT refusing an association
 	// that the full accept queue cannot hold.
 	errBacklogFull = errors.New("sctp: accept queue full")
@@ -216,6 +211,21 @@ func (closedError) Is(target error) bool {
 
 // errSocketClosed is the error of any call on a closed socket.
 var errSocketClosed error = closedError{}
+
+// stackClosedError is the runtime's answer to operations after its loop
+// stopped: Stack.Close, or the stack's UDP socket failed (then wrapped with
+// the socket's error). Users can meet it (Stack.Stats after Close, calls on
+// a socket whose stack closed, associations ended by a failed socket), so
+// it matches net.ErrClosed and ErrClosed like a closed socket does.
+type stackClosedError struct{}
+
+func (stackClosedError) Error() string { return "sctp: stack closed" }
+func (stackClosedError) Is(target error) bool {
+	return target == net.ErrClosed || target == ErrClosed
+}
+
+// errEndpointClosed is the runner's stackClosedError.
+var errEndpointClosed error = stackClosedError{}
 
 // timeoutError is the error of a blocking call whose deadline (set with
 // SetDeadline / SetReadDeadline / SetWriteDeadline) passed. It matches

@@ -187,6 +187,37 @@ func TestDisableFragmentsAndMaxseg(t *testing.T) {
 	}
 }
 
+// TestMaxsegFragmentationPointIsTheCut: the data path cuts DATA at a
+// multiple of 4 bytes, and the fragmentation point reported (and checked
+// by DisableFragments) is that cut, also for a maxseg that is not a
+// multiple of 4: a 1,001-byte maxseg gives 1,000, so a 1,001-byte message
+// would need two fragments and is refused.
+func TestMaxsegFragmentationPointIsTheCut(t *testing.T) {
+	srvSt, cliSt := stackPair(t)
+	srv, addr := listenTCP(t, srvSt)
+	cli := newTCP(t, cliSt)
+	if err := cli.SetMaxseg(1001); err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.Connect(addr); err != nil {
+		t.Fatal(err)
+	}
+	conn := accept(t, srv)
+	if st, _ := cli.Status(0); st.FragmentationPoint != 1000 {
+		t.Errorf("fragmentation point %d, want 1000", st.FragmentationPoint)
+	}
+	cli.SetDisableFragments(true)
+	if _, err := cli.SCTPSend(make([]byte, 1001), nil); !errors.Is(err, ErrMessageTooLarge) {
+		t.Errorf("1001 bytes with DisableFragments: %v, want ErrMessageTooLarge", err)
+	}
+	if _, err := cli.SCTPSend(make([]byte, 1000), nil); err != nil {
+		t.Fatalf("1000 bytes with DisableFragments: %v", err)
+	}
+	if r := recvData(t, conn.Socket); len(r.Msg) != 1000 {
+		t.Fatalf("got %d bytes", len(r.Msg))
+	}
+}
+
 // TestDefaultSendParams: SCTPSend with nil info and Conn-style writes use
 // the socket's default stream, PPID and flags.
 func TestDefaultSendParams(t *testing.T) {

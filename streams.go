@@ -49,9 +49,7 @@ const sendMsgOverhead = 256
 
 // maxFragment is the largest user data in one DATA chunk so that the chunk
 // fits an MTU-sized packet with the common header (§6.9).
-func (d *dataState) maxFragment() int {
-	return (d.cfg.mtu - commonHeaderLenData - dataChunkHeaderLen) &^ 3
-}
+func (d *dataState) maxFragment() int { return d.cfg.fragmentationPoint() }
 
 // appendData appends DATA chunks fitting in room bytes to b: first a due
 // FORWARD TSN (RFC 3758 §3.5), then retransmissions (§6.1 C: before new
