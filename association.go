@@ -157,7 +157,7 @@ func newAssociation(ep *endpoint, cfg assocConfig, localPort, peerPort uint16) *
 // id returns the association's identifier.
 func (a *association) id() AssocID { return a.aid }
 
-// currentState returns the current RFC 9260 §4 currentState.
+// currentState returns the association's RFC 9260 §4 state.
 func (a *association) currentState() protoState { return a.state }
 
 // err returns why the association closed (nil while open or after a

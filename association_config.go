@@ -263,16 +263,14 @@ func (a *association) ports() (local, peer uint16) { return a.localPort, a.peerP
 // setRTOBounds changes RTO.Initial, RTO.Min and RTO.Max; the current RTOs
 // of the data path and of every path are clamped to the new bounds (RFC
 // 9260 §6.3.1 C6, C7).
-func (a *association) setRTOBounds(now time.Time, initial, min, max time.Duration) {
-	_ = now
+func (a *association) setRTOBounds(initial, min, max time.Duration) {
 	a.cfg.rto = rtoBounds{initial: initial, min: min, max: max}
 	if a.data != nil {
 		a.data.rto.rto = a.cfg.rto.clamp(a.data.rto.rto)
 	}
 	if ps := a.paths; ps != nil {
 		for i := range ps.len() {
-			p := ps.path(i)
-			p.rto = a.cfg.rto.clamp(p.rto)
+			ps.setRTO(i, ps.path(i).rto)
 		}
 	}
 }

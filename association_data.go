@@ -7,8 +7,8 @@ import (
 
 // This file is the glue of the data path: dataState, the sans-IO part of an
 // association that moves user messages (RFC 9260 §6, §7; RFC 3758). The
-// association core owns one dataState and calls the entry points below; all
-// of them take the current time and none reads the clock.
+// association owns one dataState and calls the entry points below; all of
+// them take the current time and none reads the clock.
 //
 // The parts live in their own files:
 //
@@ -22,7 +22,7 @@ import (
 //	                       §7.2 Reno
 //	association_prsctp.go  PR-SCTP (RFC 3758) abandonment and FORWARD TSN
 //
-// Use by the core, per received packet: handleData / handleSack /
+// Use by the association, per received packet: handleData / handleSack /
 // handleForwardTSN for each chunk, then endOfPacket once. Per packet to
 // send: appendSack (or appendSackRoom) when sackDue, then appendData with
 // the room left; appendData may also emit a FORWARD TSN. Timers: deadline
@@ -88,8 +88,8 @@ type dataVerdict uint8
 const (
 	dataOK            dataVerdict = iota
 	dataDuplicate                 // TSN already received; reported in the next SACK
-	dataInvalidStream             // stream >= inStreams; core sends ERROR cause 1; TSN still acked
-	dataNoUserData                // empty DATA; core ABORTs with cause 9
+	dataInvalidStream             // stream >= inStreams; the association sends ERROR cause 1; TSN still acked
+	dataNoUserData                // empty DATA; the association ABORTs with cause 9
 	dataDropped                   // no receive window (or TSN too far ahead); not acked
 )
 
@@ -219,7 +219,7 @@ func (d *dataState) deadline() time.Time {
 
 // handleTimeout runs the timers due at now: T3-rtx (RFC 9260 §6.3.3) and the
 // delayed SACK (§6.2). failed reports that Association.Max.Retrans was
-// exceeded (§8.1); the core then closes the association.
+// exceeded (§8.1); the association then closes the association.
 func (d *dataState) handleTimeout(now time.Time) (failed bool) {
 	if !d.rcv.sackDeadline.IsZero() && !now.Before(d.rcv.sackDeadline) {
 		d.rcv.sackDeadline = time.Time{}
@@ -256,7 +256,7 @@ func (d *dataState) trimIdle() {
 
 // addErrors adds n to the association error counter (RFC 9260 §8.1) —
 // the one counter shared by T3-rtx expiries (counted by t3Expired) and
-// unanswered HEARTBEATs on the data path (counted by the core) — and
+// unanswered HEARTBEATs on the data path (counted by the association) — and
 // reports whether it now exceeds Association.Max.Retrans: the peer is
 // unreachable and the association fails.
 func (d *dataState) addErrors(n int) (failed bool) {

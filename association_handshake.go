@@ -488,7 +488,7 @@ func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPor
 			a.queueCtrl(&e)
 			return false
 		}
-		a.restartFromCookie(now, from, &c)
+		a.restartFromCookie(now, &c)
 		a.queueCtrl(&chunk.CookieAck{})
 		return true
 	case lt && (!pt || a.peerTag == 0):
@@ -547,7 +547,7 @@ func (a *association) adoptCookie(now time.Time, c *stateCookie) {
 
 // restartFromCookie re-initialises the association after a peer restart
 // (§5.2.4 A): new tags, new data state, RESTART notification.
-func (a *association) restartFromCookie(now time.Time, from netip.AddrPort, c *stateCookie) {
+func (a *association) restartFromCookie(now time.Time, c *stateCookie) {
 	a.ep.retag(a, c.localTag)
 	a.localTag = c.localTag
 	a.localInitialTSN = c.localInitialTSN

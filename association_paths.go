@@ -349,14 +349,6 @@ func (s *pathSet) setPrimary(idx int) bool {
 	return true
 }
 
-// requestHeartbeat makes a HEARTBEAT to path idx due now (on-demand probe,
-// e.g. SCTP_PEER_ADDR_PARAMS "send heartbeat now").
-func (s *pathSet) requestHeartbeat(idx int, now time.Time) {
-	p := &s.paths[idx]
-	p.hbNext = now
-	p.lastSent = time.Time{}
-}
-
 // hbDue returns when path p's next HEARTBEAT may go out, zero when none is
 // scheduled or one is outstanding (then hbAckDue is the path's event; at
 // most one HEARTBEAT per path is outstanding, so none goes unjudged).

@@ -40,8 +40,11 @@ type AssocStats struct {
 }
 
 // endpointStats are the counters of the sans-IO endpoint. Each datagram
-// that does not reach an association is counted once, by the reason the
-// endpoint drops it for, where it decides (handleDatagram, endpoint_ootb.go).
+// the endpoint drops before it reaches an association is counted once, by
+// the reason it drops it for, where it decides (handleDatagram,
+// endpoint_ootb.go). An INIT to a listener that is answered with an ABORT
+// (invalid parameters, a host name address: RFC 9260 §5.1) is not counted
+// here.
 type endpointStats struct {
 	DatagramsIn        uint64
 	DroppedShort       uint64 // shorter than the common header

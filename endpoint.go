@@ -85,7 +85,7 @@ type endpoint struct {
 	reapedBadVtag uint64 // DroppedBadVtag of the associations reaped so far
 }
 
-func newEndpointCore(cfg endpointConfig) *endpoint {
+func newEndpoint(cfg endpointConfig) *endpoint {
 	if cfg.rand == nil {
 		cfg.rand = rand.Reader
 	}
@@ -494,7 +494,7 @@ type initAckSpec struct {
 func (e *endpoint) sendInitAck(now time.Time, from netip.AddrPort, init *chunk.Init, in *initInfo, cfg *assocConfig, spec initAckSpec) {
 	ck := stateCookie{
 		created:         now,
-		lifetime:        cfg.cookieLifetime + min(in.preservative, cfg.cookieLifetime),
+		lifetime:        cookieLifetime(cfg.cookieLifetime, in.preservative, cfg.cookieLifetime),
 		localTag:        spec.localTag,
 		peerTag:         init.InitiateTag,
 		localInitialTSN: spec.localTSN,

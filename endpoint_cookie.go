@@ -113,10 +113,10 @@ func stalenessMicros(by time.Duration) uint32 {
 
 // cookieLifetime returns the lifetime of a cookie for an INIT that may carry
 // a Cookie Preservative parameter (RFC 9260 §5.1.3, §3.3.2.1: "Suggested Cookie
-// Life-Span Increment", milliseconds). The receiver MAY honour it; we add it
-// but never more than maxIncrement.
-func cookieLifetime(base time.Duration, incrementMillis uint32, maxIncrement time.Duration) time.Duration {
-	inc := time.Duration(incrementMillis) * time.Millisecond
+// Life-Span Increment"). The receiver MAY honour it; we add it but never
+// more than maxIncrement.
+func cookieLifetime(base, increment, maxIncrement time.Duration) time.Duration {
+	inc := increment
 	if inc > maxIncrement {
 		inc = maxIncrement
 	}

@@ -257,10 +257,10 @@ func TestCookieLifetime(t *testing.T) {
 	if got := cookieLifetime(60*time.Second, 0, 10*time.Second); got != 60*time.Second {
 		t.Errorf("no increment: %v", got)
 	}
-	if got := cookieLifetime(60*time.Second, 2500, 10*time.Second); got != 62500*time.Millisecond {
+	if got := cookieLifetime(60*time.Second, 2500*time.Millisecond, 10*time.Second); got != 62500*time.Millisecond {
 		t.Errorf("increment 2500 ms: %v", got)
 	}
-	if got := cookieLifetime(60*time.Second, math.MaxUint32, 10*time.Second); got != 70*time.Second {
+	if got := cookieLifetime(60*time.Second, math.MaxUint32*time.Millisecond, 10*time.Second); got != 70*time.Second {
 		t.Errorf("huge increment not capped: %v", got)
 	}
 }

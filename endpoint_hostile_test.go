@@ -118,7 +118,7 @@ const time63s = 63 * 1e9
 func TestHostileInitFlood(t *testing.T) {
 	const n = 100_000
 	sim := simnet.NewSim(1)
-	ep := newEndpointCore(endpointConfig{rand: simRand(99)})
+	ep := newEndpoint(endpointConfig{rand: simRand(99)})
 	if err := ep.listen(simServerPort, assocConfig{}); err != nil {
 		t.Fatal(err)
 	}

@@ -92,7 +92,7 @@ func usrsctpTest(t *testing.T, prog string) (bin string, d *udpDriver, myPort in
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	d = &udpDriver{t: t, conn: conn, ep: newEndpointCore(endpointConfig{loggerFactory: quietLogger()}), buf: make([]byte, 65536)}
+	d = &udpDriver{t: t, conn: conn, ep: newEndpoint(endpointConfig{loggerFactory: quietLogger()}), buf: make([]byte, 65536)}
 	return bin, d, conn.LocalAddr().(*net.UDPAddr).Port
 }
 

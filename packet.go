@@ -23,9 +23,9 @@ type commonHeader struct {
 // header and the chunk bytes (b[12:], not copied). The chunks themselves
 // are checked by validateBundling or chunk.Iter.
 //
-// On errBadChecksum h is still filled in: an association that negotiated
-// Zero Checksum (RFC 9653 §5) may then accept h.Checksum == 0 and walk
-// b[commonHeaderLen:] itself.
+// On errBadChecksum h is still filled in. The endpoint drops every such
+// packet today; the header is there for Zero Checksum (RFC 9653 §5), which
+// is not implemented.
 func parsePacket(b []byte) (h commonHeader, chunks []byte, err error) {
 	if len(b) < commonHeaderLen {
 		return commonHeader{}, nil, errPacketTooShort

@@ -172,7 +172,7 @@ func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 	r := &runner{
 		pc:  pc,
 		cfg: cfg,
-		core: newEndpointCore(endpointConfig{
+		core: newEndpoint(endpointConfig{
 			rand:          cfg.Rand,
 			loggerFactory: cfg.LoggerFactory,
 			noOOTBAbort:   cfg.NoOOTBAbort,

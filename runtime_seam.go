@@ -105,7 +105,7 @@ func (h *assocHandle) rtoInfo() RTOInfo {
 // setRTOInfo changes the RTO bounds of a live association (RFC 9260
 // §6.3.1 C6/C7 clamp the current RTO to the new bounds).
 func (h *assocHandle) setRTOInfo(r RTOInfo) error {
-	return h.do(func(as *association, now time.Time) { as.setRTOBounds(now, r.Initial, r.Min, r.Max) })
+	return h.do(func(as *association, now time.Time) { as.setRTOBounds(r.Initial, r.Min, r.Max) })
 }
 
 // fragmentationPoint is the largest DATA payload in one packet (RFC 9260

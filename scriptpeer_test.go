@@ -31,7 +31,7 @@ func newTestEndpoint(t testing.TB, seed uint64) *endpoint {
 	t.Helper()
 	var s [32]byte
 	binary.LittleEndian.PutUint64(s[:], seed)
-	return newEndpointCore(endpointConfig{rand: rand.NewChaCha8(s), loggerFactory: quietLogger()})
+	return newEndpoint(endpointConfig{rand: rand.NewChaCha8(s), loggerFactory: quietLogger()})
 }
 
 // testAssocConfig is a small, fast configuration for scripted tests.

@@ -483,8 +483,8 @@ type simScenario struct {
 func newSimScenario(t testing.TB, seed uint64, link simnet.LinkConfig, cfg assocConfig, c2s, s2c []simMsg) *simScenario {
 	sim := simnet.NewSim(seed)
 	sim.SetDefaultLink(link)
-	cep := newEndpointCore(endpointConfig{rand: simRand(seed*2 + 1)})
-	sep := newEndpointCore(endpointConfig{rand: simRand(seed*2 + 2)})
+	cep := newEndpoint(endpointConfig{rand: simRand(seed*2 + 1)})
+	sep := newEndpoint(endpointConfig{rand: simRand(seed*2 + 2)})
 	if err := sep.listen(simServerPort, cfg); err != nil {
 		t.Fatal(err)
 	}
