@@ -1,8 +1,9 @@
 package sctp
 
 import (
-	"github.com/usctp/sctp/internal/bufpool"
 	"time"
+
+	"github.com/usctp/sctp/internal/bufpool"
 )
 
 // This file is the glue of the data path: dataState, the sans-IO part of an

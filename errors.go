@@ -133,9 +133,6 @@ var (
 	// errSendBufferFull: the association's send buffer has no room for
 	// the message; the runtime blocks the sender until SACKs free it.
 	errSendBufferFull = errors.New("sctp: send buffer full")
-	// errWouldBlock is errSendBufferFull as the runtime's non-blocking
-	// send (assocHandle.trySend) reports it.
-	errWouldBlock = errors.New("sctp: send buffer full, operation would block")
 	// errCumAckBeyondSent: a SACK acknowledges a TSN never sent; the
 	// association aborts with Protocol Violation (RFC 9260 §6.2.1).
 	errCumAckBeyondSent = errors.New("sctp: SACK acknowledges a TSN that was never sent")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/usctp/sctp/internal/bufpool"
 	"io"
 	"net"
 	"net/netip"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pion/logging"
+	"github.com/usctp/sctp/internal/bufpool"
 	"github.com/usctp/sctp/udpencap"
 )
 
@@ -211,10 +211,6 @@ func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 // the remote encapsulation port peers must use.
 func (r *runner) localAddr() netip.AddrPort { return r.pc.LocalAddr() }
 
-// stopped is closed once the runner has stopped (after close, or a fatal
-// socket error).
-func (r *runner) stopped() <-chan struct{} { return r.done }
-
 // close aborts every association (sending ABORT), closes the socket and
 // waits for the runner's goroutines to exit. Use assocHandle.shutdown first for
 // a graceful close. A second close returns errEndpointClosed.
@@ -362,7 +358,7 @@ func (r *runner) requestSend(h *assocHandle) {
 	}
 	r.sendReq = append(r.sendReq, h)
 	r.opsMu.Unlock()
-	signal1(r.wake)
+	signal(r.wake)
 }
 
 // sendPending hands h's pending messages to its association in order
@@ -533,7 +529,7 @@ func (r *runner) afterEvent(now time.Time) {
 		h.publish()
 		if h.sendBlocked && progressed {
 			h.sendBlocked = false
-			signal1(h.writable)
+			signal(h.writable)
 		}
 	}
 	r.dirty = dirty[:0]
@@ -612,7 +608,7 @@ func (r *runner) requestDrain(h *assocHandle) {
 		r.drainReq = append(r.drainReq, h)
 	}
 	r.opsMu.Unlock()
-	signal1(r.wake)
+	signal(r.wake)
 }
 
 // dispatchEvents hands every event the engine has queued to its handle,
@@ -648,8 +644,8 @@ func (r *runner) retire(h *assocHandle, err error) {
 	h.err = err
 	h.mu.Unlock()
 	close(h.gone)
-	signal1(h.readable)
-	signal1(h.writable)
+	signal(h.readable)
+	signal(h.writable)
 }
 
 // drain moves deliverable messages from the association to the handle's
@@ -848,7 +844,7 @@ func (q *acceptQueue) push(h *assocHandle) bool {
 		return false
 	}
 	q.q = append(q.q, h)
-	signal1(q.ready)
+	signal(q.ready)
 	return true
 }
 
@@ -858,7 +854,7 @@ func (q *acceptQueue) close() []*assocHandle {
 	q.closed = true
 	rest := q.q
 	q.q = nil
-	signal1(q.ready)
+	signal(q.ready)
 	return rest
 }
 
@@ -937,7 +933,7 @@ func (r *runner) accept(ctx context.Context, port uint16) (*assocHandle, error) 
 			q.q[0] = nil
 			q.q = q.q[1:]
 			if len(q.q) > 0 {
-				signal1(q.ready)
+				signal(q.ready)
 			}
 			q.mu.Unlock()
 			return h, nil
@@ -1030,7 +1026,9 @@ func (r *runner) stats() (StackStats, error) {
 	return s, err
 }
 
-func signal1(ch chan struct{}) {
+// signal wakes whoever waits on the capacity-one channel ch, without
+// blocking: a pending wake-up is enough.
+func signal(ch chan struct{}) {
 	select {
 	case ch <- struct{}{}:
 	default:

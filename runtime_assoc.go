@@ -148,7 +148,7 @@ func (h *assocHandle) push(d delivery, size int) {
 	h.mu.Lock()
 	h.pushLocked(d, size)
 	h.mu.Unlock()
-	signal1(h.readable)
+	signal(h.readable)
 }
 
 // pushLocked appends d stamped with the association it belongs to (h.mu
@@ -304,7 +304,7 @@ func (h *assocHandle) next(ctx context.Context) (delivery, error) {
 			closed := h.closed
 			h.mu.Unlock()
 			if more {
-				signal1(h.readable)
+				signal(h.readable)
 			}
 			if wasFull && !closed {
 				// Room again: let the loop move more messages out
@@ -368,7 +368,7 @@ func (h *assocHandle) recv(ctx context.Context, buf []byte) (int, delivery, erro
 // afterwards.
 func (h *assocHandle) recycle(b []byte) { h.r.msgs.Put(b) }
 
-// trySend queues a message without blocking; errWouldBlock when the send
+// trySend queues a message without blocking; errSendBufferFull when the send
 // buffer is full. m.data is copied.
 func (h *assocHandle) trySend(m outMessage) error {
 	if h.trySendFast(m) {
@@ -382,7 +382,7 @@ func (h *assocHandle) trySend(m outMessage) error {
 	}
 	h.r.putOp(o)
 	if errors.Is(err, errSendBufferFull) {
-		return errWouldBlock
+		return errSendBufferFull // the bare sentinel: callers compare with ==
 	}
 	return err
 }
@@ -395,7 +395,7 @@ func (h *assocHandle) trySend(m outMessage) error {
 func (h *assocHandle) send(ctx context.Context, m outMessage) error {
 	for {
 		err := h.trySend(m)
-		if err != errWouldBlock {
+		if err != errSendBufferFull {
 			return err
 		}
 		select {
@@ -428,7 +428,7 @@ const pendMaxMessage = 16 << 10
 // would make (non-empty, not over the maximum message size, a negotiated
 // stream) and it fits the send buffer with everything already queued.
 // Otherwise it reports false and trySend takes the synchronous path,
-// which reports the error (or errWouldBlock) exactly as the engine does.
+// which reports the error (or errSendBufferFull) exactly as the engine does.
 func (h *assocHandle) trySendFast(m outMessage) bool {
 	n := len(m.data)
 	h.mu.Lock()

@@ -52,15 +52,18 @@ func (c *captureConn) ReadBatch(ms []udpencap.Message) (int, error) {
 	return n, err
 }
 
-// WriteBatch records the datagrams to write (us → peer), before writing
-// them so that a fast reply is not recorded ahead of its request.
+// WriteBatch records the datagrams the socket took (us → peer): only
+// those, once each, since the runner offers again the ones after a
+// datagram the socket refused. Their time is taken before the write, so a
+// fast reply, which the reader may record first, still has the later time.
 func (c *captureConn) WriteBatch(ms []udpencap.Message) (int, error) {
 	now := time.Now()
-	for i := range ms {
+	n, err := c.packetConn.WriteBatch(ms)
+	for i := range ms[:n] {
 		m := &ms[i]
 		c.w.WritePacket(now, c.localTo(m.Addr), m.Addr, m.Buf) // a write sends all of Buf
 	}
-	return c.packetConn.WriteBatch(ms)
+	return n, err
 }
 
 // Close closes the socket, then flushes the capture (the caller closes
@@ -85,22 +88,27 @@ func (c *captureConn) localTo(peer netip.AddrPort) netip.AddrPort {
 		return netip.AddrPortFrom(lip, local.Port())
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	ip, ok := c.src[pip]
-	if !ok {
-		switch {
-		case pip.IsLoopback() && pip.Is4():
-			ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
-		case pip.IsLoopback():
-			ip = netip.IPv6Loopback()
-		default:
-			ip = routeSource(pip)
-		}
-		if len(c.src) >= maxCaptureSources {
-			clear(c.src)
-		}
-		c.src[pip] = ip
+	c.mu.Unlock()
+	if ok {
+		return netip.AddrPortFrom(ip, local.Port())
 	}
+	// Resolved outside the lock: the reader and the loop's writes do not
+	// wait for the kernel's route lookup.
+	switch {
+	case pip.IsLoopback() && pip.Is4():
+		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	case pip.IsLoopback():
+		ip = netip.IPv6Loopback()
+	default:
+		ip = routeSource(pip)
+	}
+	c.mu.Lock()
+	if len(c.src) >= maxCaptureSources {
+		clear(c.src)
+	}
+	c.src[pip] = ip
+	c.mu.Unlock()
 	return netip.AddrPortFrom(ip, local.Port())
 }
 

@@ -296,7 +296,7 @@ func TestEndpointBackpressure(t *testing.T) {
 		if sent == 10000 {
 			t.Fatal("10000 × 8 KiB sent to a receiver that never reads: no backpressure")
 		}
-		if err := h.trySend(outMessage{data: msg}); !errors.Is(err, errWouldBlock) {
+		if err := h.trySend(outMessage{data: msg}); !errors.Is(err, errSendBufferFull) {
 			t.Fatalf("trySend with a full buffer: %v", err)
 		}
 		srv, err := b.accept(ctx, 9)

@@ -964,7 +964,7 @@ func (s *Socket) send(ctx context.Context, e *assocEntry, msg []byte, si *SndInf
 	}
 	m := si.message(msg)
 	err := e.a.trySend(m)
-	if err != errWouldBlock {
+	if err != errSendBufferFull {
 		return e.mapSendErr(err)
 	}
 	opCtx, cancel := s.opContext(ctx, &s.wdl)

@@ -6,17 +6,17 @@ import (
 	"time"
 )
 
-// ioDeadline is a settable ioDeadline for one direction (read or write) of a
+// ioDeadline is a settable deadline for one direction (read or write) of a
 // socket, with the net.Conn semantics: a blocked call returns a timeout
-// error as soon as the ioDeadline passes, also when it is set (or moved
+// error as soon as the deadline passes, also when it is set (or moved
 // earlier, or into the past) while the call is blocked; a zero time means
-// no ioDeadline; a ioDeadline moved later while a call is blocked lets the
+// no deadline; a deadline moved later while a call is blocked lets the
 // call continue.
 //
-// wait returns a channel that is closed when the current ioDeadline has
+// wait returns a channel that is closed when the current deadline has
 // passed. Waiters select on it together with their other channels. The
-// channel stays the same while the ioDeadline is moved around (the timer is
-// re-armed), so a blocked waiter sees a new, earlier or later ioDeadline;
+// channel stays the same while the deadline is moved around (the timer is
+// re-armed), so a blocked waiter sees a new, earlier or later deadline;
 // only after it has fired does set make a fresh channel.
 type ioDeadline struct {
 	mu    sync.Mutex

@@ -27,13 +27,6 @@ func newRecvQueue(limit int) *recvQueue {
 	return &recvQueue{limit: limit, rd: make(chan struct{}, 1), sp: make(chan struct{}, 1)}
 }
 
-func signal(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
-	}
-}
-
 // ready returns the channel signalled when an item may be available.
 func (q *recvQueue) ready() <-chan struct{} { return q.rd }
 

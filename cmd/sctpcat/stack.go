@@ -18,7 +18,7 @@ import (
 // and the optional pcap capture file.
 type stack struct {
 	*sctp.Stack
-	pcap     *os.File // -pcap capture, closed after the stack
+	pcap     *pcapFile // -pcap capture, closed after the stack
 	icmpMu   sync.Mutex
 	icmpSeen map[netip.AddrPort]bool // destinations that answered ICMP port unreachable
 }
@@ -33,17 +33,27 @@ func openStack(network string, laddr netip.AddrPort, pcapPath, portFlag string) 
 		LocalAddr:  laddr,
 		UDPOptions: []udpencap.Option{udpencap.WithICMPHandler(st.onICMP)},
 	}
+	var created bool // the -pcap file did not exist before
 	if pcapPath != "" {
-		f, err := os.Create(pcapPath)
+		_, statErr := os.Stat(pcapPath)
+		created = errors.Is(statErr, os.ErrNotExist)
+		// Opened without truncating: a run that cannot bind its UDP port
+		// leaves an existing file as it was (the stack's first write
+		// truncates it).
+		f, err := os.OpenFile(pcapPath, os.O_WRONLY|os.O_CREATE, 0o666)
 		if err != nil {
 			return nil, fmt.Errorf("-pcap: %w", err)
 		}
-		st.pcap, cfg.Capture = f, f
+		st.pcap = &pcapFile{f: f}
+		cfg.Capture = st.pcap
 	}
 	s, err := sctp.NewStack(cfg)
 	if err != nil {
 		if st.pcap != nil {
-			st.pcap.Close()
+			st.pcap.f.Close()
+			if created {
+				os.Remove(pcapPath)
+			}
 		}
 		if isAddrInUse(err) {
 			return nil, &portInUseError{port: laddr.Port(), flag: portFlag}
@@ -59,11 +69,28 @@ func openStack(network string, laddr netip.AddrPort, pcapPath, portFlag string) 
 func (st *stack) Close() error {
 	err := st.Stack.Close()
 	if st.pcap != nil {
-		if ferr := st.pcap.Close(); ferr != nil && err == nil {
+		if ferr := st.pcap.f.Close(); ferr != nil && err == nil {
 			err = fmt.Errorf("-pcap: %w", ferr)
 		}
 	}
 	return err
+}
+
+// pcapFile is the -pcap file; the stack's first write truncates it. The
+// stack serialises its writes.
+type pcapFile struct {
+	f       *os.File
+	started bool
+}
+
+func (p *pcapFile) Write(b []byte) (int, error) {
+	if !p.started {
+		p.started = true
+		if err := p.f.Truncate(0); err != nil {
+			return 0, err
+		}
+	}
+	return p.f.Write(b)
 }
 
 func (st *stack) onICMP(e udpencap.ICMPError) {
