@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/usctp/sctp/chunk"
@@ -260,7 +261,7 @@ func (e *connectError) Error() string {
 		return "sctp: association setup failed: no answer from peer after all INIT retransmissions (RFC 9260 §5.1, Max.Init.Retransmits)"
 	}
 	if e.cause != nil {
-		return "sctp: association setup failed: " + e.cause.Error()
+		return "sctp: association setup failed: " + strings.TrimPrefix(e.cause.Error(), "sctp: ")
 	}
 	return "sctp: association setup failed"
 }
