@@ -2,6 +2,7 @@ package sctp
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/usctp/sctp/udpencap"
@@ -45,6 +46,9 @@ type icmpInbox struct {
 	spare   []icmpItem
 	dropped uint64 // reports over icmpInboxMax
 	wake    chan struct{}
+	// pending is set by push and cleared by take, so the loop's wake-ups
+	// for operations (sends) cost no lock when no ICMP error came.
+	pending atomic.Bool
 }
 
 func newICMPInbox() *icmpInbox {
@@ -63,6 +67,7 @@ func (b *icmpInbox) push(e udpencap.ICMPError) {
 	}
 	n := copy(it.buf[:], e.Payload)
 	b.mu.Lock()
+	b.pending.Store(true)
 	if len(b.q) >= icmpInboxMax {
 		b.dropped++
 		b.mu.Unlock()
@@ -82,6 +87,7 @@ func (b *icmpInbox) push(e udpencap.ICMPError) {
 func (b *icmpInbox) take() ([]icmpItem, uint64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.pending.Store(false)
 	q, d := b.q, b.dropped
 	b.q, b.spare, b.dropped = b.spare[:0], q, 0
 	return q, d
@@ -89,7 +95,7 @@ func (b *icmpInbox) take() ([]icmpItem, uint64) {
 
 // drainICMP hands the waiting ICMP reports to the endpoint (on the loop).
 func (r *runner) drainICMP(now time.Time) {
-	if r.icmp == nil {
+	if r.icmp == nil || !r.icmp.pending.Load() {
 		return
 	}
 	q, dropped := r.icmp.take()

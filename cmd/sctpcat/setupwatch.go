@@ -5,17 +5,18 @@ import (
 	"time"
 )
 
-// setupWatch reports, for connect -v, each retransmission of the
-// association setup while Dial waits. sctpcat's stack is its own, so
-// during the setup every datagram it writes is an INIT — or, once the
-// peer has answered (a datagram came in), a COOKIE ECHO; the watch reads
-// the stack's socket counters (Stack.Stats) to see them. It ticks at
-// watchTick: the report is at most that late, and nothing is guessed from
-// the RFC's backoff.
+// setupWatch reports, for connect -v, the INIT and each INIT
+// retransmission while Dial waits. sctpcat's stack is its own and new, so
+// the first datagram it writes is the INIT, and every further one written
+// before any datagram came in is a retransmission of it; the watch reads
+// the stack's socket counters (Stack.Stats) to see them. Once the peer
+// has answered, the rest of the setup is not reported (writes in the
+// same tick may be a last INIT or the COOKIE ECHO: not told apart, not
+// guessed). It ticks at watchTick: a report is at most that late.
 type setupWatch struct {
 	done  chan struct{}
 	wg    sync.WaitGroup
-	inits int
+	inits int // INITs seen sent
 }
 
 const watchTick = 50 * time.Millisecond
@@ -28,29 +29,23 @@ func watchSetup(st *stack, addr string, udpPort uint16, logf func(string, ...any
 		t := time.NewTicker(watchTick)
 		defer t.Stop()
 		start := time.Now()
-		var sent, echoes uint64
 		var icmp uint64
+		answered := false
 		for {
 			s, err := st.Stats()
 			if err != nil {
 				return
 			}
-			out := s.Socket.DatagramsWritten
-			for ; sent < out; sent++ {
-				switch {
-				case s.DatagramsIn > 0 && echoes == 0:
-					echoes++
-					logf("INIT ACK received from %s; COOKIE ECHO sent", addr)
-				case s.DatagramsIn > 0:
-					echoes++
-					logf("COOKIE ECHO retransmission %d to %s (UDP port %d), %.1f s after the first INIT", echoes-1, addr, udpPort, time.Since(start).Seconds())
-				case w.inits == 0:
-					w.inits++
-					logf("INIT sent to %s (UDP port %d)", addr, udpPort)
-				default:
-					w.inits++
-					logf("INIT retransmission %d to %s (UDP port %d): no answer %.1f s after the first INIT", w.inits-1, addr, udpPort, time.Since(start).Seconds())
-				}
+			if w.inits == 0 && s.Socket.DatagramsWritten > 0 {
+				w.inits = 1
+				logf("INIT sent to %s (UDP port %d)", addr, udpPort)
+			}
+			if !answered && s.DatagramsIn > 0 {
+				answered = true
+			}
+			for !answered && uint64(w.inits) < s.Socket.DatagramsWritten {
+				w.inits++
+				logf("INIT retransmission %d to %s (UDP port %d): no answer %.1f s after the first INIT", w.inits-1, addr, udpPort, time.Since(start).Seconds())
 			}
 			if s.Socket.ICMPErrors > icmp {
 				icmp = s.Socket.ICMPErrors
