@@ -132,6 +132,8 @@ type association struct {
 	ctrl    []byte      // control chunks for the next bundle to the primary path
 	pending []outPacket // special packets, sent before the bundle
 
+	pmtu pmtuCarry // packet size before an ICMP Packet Too Big (association_paths.go)
+
 	closeErr error
 	counters AssocStats
 	scratch  []byte
@@ -503,7 +505,7 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 	start := len(b)
 	b = appendCommonHeader(b, commonHeader{SrcPort: a.localPort, DstPort: a.peerPort, VerificationTag: a.peerTag})
 	hdrEnd := len(b)
-	limit := start + a.cfg.mtu
+	limit := start + a.packetLimit()
 	if len(a.ctrl) > 0 {
 		n := a.ctrlFit(limit - len(b))
 		b = append(b, a.ctrl[:n]...)

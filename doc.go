@@ -52,6 +52,21 @@
 // StackConfig.RemoteUDPPort (9899 unless set) or
 // Socket.SetRemoteUDPEncapsPort (RFC 6951 §5.4).
 //
+// # ICMP
+//
+// On Linux the stack reads the ICMP errors about its datagrams (IP_RECVERR)
+// and acts on those it can tie to an association by the quoted
+// verification tag (RFC 9260 Appendix C): a port unreachable means nothing
+// listens on the peer's UDP port, and ends the association attempt at once
+// (RFC 6951 §5.6) with an error matching ErrPortUnreachable; a Packet Too
+// Big lowers the association's packet size. Windows reports a port
+// unreachable without the quoted packet (WSAECONNRESET on a read), so it is
+// only counted; BSDs and macOS report ICMP errors on connected UDP sockets
+// only, which a stack's socket is not. There, and when ICMP is filtered, a
+// connect to a dead port ends after Max.Init.Retransmits (RFC 9260
+// defaults: about 4 minutes) or at the caller's context deadline, which
+// always wins. StackStats.ICMPIn and ICMPIgnored count the reports.
+//
 // # Logs
 //
 // Logging goes through pion/logging (StackConfig.LoggerFactory; nil means
@@ -84,6 +99,7 @@
 //	                              associations (options, status): methods only
 //	           runtime_capture.go the pcap tap (StackConfig.Capture)
 //	           runtime_packetconn.go  the datagram socket interface and adapter
+//	           runtime_icmp.go    ICMP reports from the socket, handed to the engine
 //	engine     endpoint.go        the sans-IO endpoint: demultiplexing, stateless
 //	(sans-IO)                     INIT answers (§5.1), replies, association table
 //	           endpoint_active.go which associations have work or a deadline, so a
@@ -91,6 +107,9 @@
 //	           endpoint_ootb.go   out-of-the-blue packets (§8.4)
 //	           endpoint_cookie.go the State Cookie (§5.1.3), sealed with
 //	                              ChaCha20-Poly1305
+//	           endpoint_icmp.go   ICMP errors (Appendix C, RFC 6951 §5.6): port
+//	                              unreachable ends the association, Packet Too
+//	                              Big lowers its packet size
 //	           association.go     the TCB: state machine, packet walk, bundling, timers
 //	           association_config.go  the association's one config (RFC 9260 §16
 //	                              defaults) and the methods the seam calls

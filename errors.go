@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/usctp/sctp/chunk"
@@ -113,6 +115,16 @@ var (
 	// dynamic address change, RFC 5061, which single-homed UDP
 	// encapsulation does not use). The message names the option.
 	ErrNotSupported = errors.New("sctp: not supported")
+	// ErrPortUnreachable is matched when an ICMP (or ICMPv6) port
+	// unreachable came back for a packet of the association: nothing
+	// listens on the peer's UDP encapsulation port at that address (RFC
+	// 6951 §5.6 handles it as protocol unreachable, RFC 9260 Appendix C
+	// ICMP8 as an ABORT). The error names the address and port; check the
+	// peer's UDP port (Config.RemoteUDPPort, StackConfig.RemoteUDPPort,
+	// Socket.SetRemoteUDPEncapsPort) and the peer's address family.
+	// Reported where the OS delivers ICMP errors to an unconnected UDP
+	// socket with the quoted packet: Linux (IP_RECVERR); see doc.go.
+	ErrPortUnreachable = errors.New("sctp: peer UDP port unreachable (ICMP)")
 )
 
 // Errors of the wire format: parsePacket and validateBundling (which may
@@ -249,7 +261,7 @@ func (e *connectError) Error() string {
 		return "sctp: association setup failed: no answer from peer after all INIT retransmissions (RFC 9260 §5.1, Max.Init.Retransmits)"
 	}
 	if e.cause != nil {
-		return "sctp: association setup failed: " + e.cause.Error()
+		return "sctp: association setup failed: " + strings.TrimPrefix(e.cause.Error(), "sctp: ")
 	}
 	return "sctp: association setup failed"
 }
@@ -324,3 +336,22 @@ func printable(b []byte) string {
 func isSilentFailure(err error) bool {
 	return errors.Is(err, ErrAssociationFailed) && !errors.Is(err, ErrAborted)
 }
+
+// icmpUnreachableError is how an association attempt (or an association)
+// ends when an ICMP port unreachable came back for its packets. It
+// matches ErrPortUnreachable.
+type icmpUnreachableError struct {
+	to   netip.AddrPort // the peer address and UDP port the packet went to
+	from netip.Addr     // who sent the ICMP error (zero: unknown)
+}
+
+func (e *icmpUnreachableError) Error() string {
+	s := fmt.Sprintf("sctp: ICMP port unreachable for UDP %v", e.to)
+	if e.from.IsValid() && e.from != e.to.Addr() {
+		s += fmt.Sprintf(" (reported by %v)", e.from)
+	}
+	return s + fmt.Sprintf(": nothing listens on UDP port %d at %v; check the peer's UDP encapsulation port (Config.RemoteUDPPort, StackConfig.RemoteUDPPort, Socket.SetRemoteUDPEncapsPort) and that the peer's socket accepts this address family", e.to.Port(), e.to.Addr())
+}
+
+// Is reports whether target is ErrPortUnreachable.
+func (e *icmpUnreachableError) Is(target error) bool { return target == ErrPortUnreachable }

@@ -63,6 +63,9 @@ type runnerConfig struct {
 	// Capture, if set, receives a pcap capture of every datagram read and
 	// written (captureConn); newRunner wraps the socket with it.
 	Capture io.Writer
+	// icmp receives the socket's ICMP reports (runtime_icmp.go); newRunner
+	// sets it.
+	icmp *icmpInbox
 }
 
 func (c *runnerConfig) defaults() {
@@ -140,6 +143,8 @@ type runner struct {
 	visits uint64 // handles visited by afterEvent (tests: O(active) per pass)
 
 	readErrors atomic.Uint64 // counted by the reader goroutine
+
+	icmp *icmpInbox // ICMP reports from the socket (runtime_icmp.go); nil: none
 }
 
 type rxBatch struct {
@@ -151,7 +156,9 @@ type rxBatch struct {
 // starts a runner on it. network is "udp" (dual-stack where possible),
 // "udp4" or "udp6"; port 0 lets the OS choose.
 func newRunner(network string, laddr netip.AddrPort, cfg runnerConfig) (*runner, error) {
-	c, err := udpencap.Listen(network, laddr, cfg.UDPOptions...)
+	cfg.icmp = newICMPInbox()
+	opts := append(cfg.UDPOptions[:len(cfg.UDPOptions):len(cfg.UDPOptions)], udpencap.WithICMPHandler(cfg.icmp.push))
+	c, err := udpencap.Listen(network, laddr, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -202,6 +209,9 @@ func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 	}
 	r.timer = time.NewTimer(time.Hour)
 	r.timer.Stop()
+	if r.icmp = cfg.icmp; r.icmp != nil {
+		r.icmp.wake = r.wake
+	}
 	go r.reader()
 	go r.loop()
 	return r
@@ -465,7 +475,9 @@ func (r *runner) loop() {
 				break
 			}
 		case <-r.wake:
-			r.runOps(time.Now())
+			now := time.Now()
+			r.drainICMP(now)
+			r.runOps(now)
 		case <-r.timer.C:
 			armed = false
 			r.core.handleTimeout(time.Now())
@@ -1017,6 +1029,8 @@ func (r *runner) stats() (StackStats, error) {
 			WriteErrors:         r.counters.writeErrors,
 			Associations:        r.core.associations(),
 			AssociationsTotal:   c.AssociationsTotal,
+			ICMPIn:              c.ICMPIn,
+			ICMPIgnored:         c.ICMPIgnored,
 		}
 	})
 	s.ReadErrors = r.readErrors.Load()

@@ -346,6 +346,13 @@ type StackStats struct {
 	// or accepted).
 	AssociationsTotal uint64
 
+	// ICMPIn counts the ICMP errors about our datagrams that the OS
+	// reported (Linux: IP_RECVERR; see doc.go for other systems);
+	// ICMPIgnored those not acted on: not tied to an association by the
+	// quoted verification tag, stale, or of a kind left alone (RFC 9260
+	// Appendix C).
+	ICMPIn, ICMPIgnored uint64
+
 	// Socket holds the UDP socket's counters (batching, GSO/GRO,
 	// truncated datagrams).
 	Socket udpencap.Stats

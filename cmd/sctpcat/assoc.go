@@ -22,6 +22,12 @@ type setupFlags struct {
 	streams     uint
 	initRetries uint
 	rtoMax      time.Duration
+	// timeout bounds the association setup (connect -timeout; 0: only
+	// -init-retries and -rto-max, RFC 9260's limits, end it).
+	timeout time.Duration
+	// progress, if set, is told of each INIT (and COOKIE ECHO)
+	// retransmission while dial waits (connect -v).
+	progress func(format string, args ...any)
 }
 
 func (f *setupFlags) config(st *stack) *sctp.Config {
@@ -50,6 +56,8 @@ func (f *setupFlags) check() error {
 		return usageErr("-init-retries %d: want 1..65535", f.initRetries)
 	case f.rtoMax < 0:
 		return usageErr("-rto-max %v: want a positive duration", f.rtoMax)
+	case f.timeout < 0:
+		return usageErr("-timeout %v: want a positive duration (0: none)", f.timeout)
 	}
 	return nil
 }
@@ -59,8 +67,18 @@ func (f *setupFlags) check() error {
 func dial(st *stack, addr string, f *setupFlags, sig *signals) (*sctp.Conn, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	if f.timeout > 0 {
+		// A context deadline always wins over the INIT retransmissions.
+		ctx, cancel = context.WithTimeout(ctx, f.timeout)
+		defer cancel()
+	}
 	sig.cancelOnFirst(ctx, cancel)
+	var w *setupWatch
+	if f.progress != nil {
+		w = watchSetup(st, addr, uint16(f.remoteUDP), f.progress)
+	}
 	c, err := sctp.Dial(ctx, "sctp", addr, f.config(st))
+	inits := w.stop()
 	if err == nil {
 		return c, nil
 	}
@@ -68,6 +86,16 @@ func dial(st *stack, addr string, f *setupFlags, sig *signals) (*sctp.Conn, erro
 	switch {
 	case fired(sig.first):
 		return nil, fmt.Errorf("%w while connecting to %s", errInterrupted, addr)
+	case errors.Is(err, sctp.ErrPortUnreachable):
+		// RFC 6951 §5.6: the kernel's ICMP port unreachable ended the
+		// attempt at once.
+		return nil, &unreachableError{peer: addr, udpPort: uint16(f.remoteUDP), icmp: true, byICMP: true}
+	case errors.Is(err, context.DeadlineExceeded) && f.timeout > 0:
+		ue := &unreachableError{peer: addr, udpPort: uint16(f.remoteUDP), timeout: f.timeout, inits: inits}
+		if ap, perr := netip.ParseAddrPort(addr); perr == nil {
+			ue.icmp = st.portUnreachable(netip.AddrPortFrom(ap.Addr(), uint16(f.remoteUDP)))
+		}
+		return nil, ue
 	case errors.Is(err, sctp.ErrConnectFailed) && errors.As(err, &ne) && ne.Timeout():
 		ue := &unreachableError{peer: addr, udpPort: uint16(f.remoteUDP), retries: int(f.initRetries)}
 		if ap, perr := netip.ParseAddrPort(addr); perr == nil {
