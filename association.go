@@ -272,7 +272,7 @@ func (a *association) send(now time.Time, m outMessage) error {
 	case stateEstablished:
 	case stateClosed:
 		if a.closeErr != nil {
-			return fmt.Errorf("%w: %w", ErrClosed, a.closeErr)
+			return joinErr(ErrClosed, a.closeErr)
 		}
 		return ErrClosed
 	case stateCookieWait, stateCookieEchoed:

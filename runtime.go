@@ -801,7 +801,7 @@ func (r *runner) finish(fatal error) {
 	r.flush(now)
 	reason := errEndpointClosed
 	if fatal != nil {
-		reason = fmt.Errorf("%w: %w", errEndpointClosed, fatal)
+		reason = joinErr(errEndpointClosed, fatal)
 	}
 	for _, h := range r.handles {
 		r.retire(h, reason)

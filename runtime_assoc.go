@@ -580,7 +580,7 @@ func (h *assocHandle) do(fn func(a *association, now time.Time)) error {
 // wrapping the reason it closed.
 func (h *assocHandle) closedErr() error {
 	if e := h.endErr(); e != nil && !errors.Is(e, ErrClosed) {
-		return fmt.Errorf("%w: %w", ErrClosed, e)
+		return joinErr(ErrClosed, e)
 	}
 	return ErrClosed
 }

@@ -252,12 +252,17 @@ type Addr struct {
 // Network returns "sctp".
 func (a *Addr) Network() string { return "sctp" }
 
-// String returns "ip:port", or "ip:port/udp:N" when the UDP port is known.
+// String returns "ip:port", or "ip:port/udp:N" when the UDP port is known
+// (":port" for the wildcard address). ParseSCTPAddr, ParseAddr, Dial and
+// Listen accept every form it prints.
 func (a *Addr) String() string {
 	if a == nil {
 		return "<nil>"
 	}
 	s := a.AddrPort.String()
+	if !a.Addr().IsValid() {
+		s = ":" + strconv.Itoa(int(a.Port())) // the wildcard, as ParseSCTPAddr reads it
+	}
 	if a.UDPPort != 0 {
 		s += "/udp:" + strconv.Itoa(int(a.UDPPort))
 	}
@@ -269,42 +274,79 @@ func (a *Addr) String() string {
 const DefaultUDPPort = 9899
 
 // ParseAddr parses "host:port" where host is an IPv4 or IPv6 literal
-// (IPv6 in brackets, with an optional zone) or empty for the wildcard
-// ("" or ":5000"). Names are not resolved here; Dial and Listen resolve them.
+// (IPv6 in brackets, with an optional zone) or empty ("" or ":5000"): the
+// zero address, which Bind takes as every local address and Connect as
+// the local host (as net.Dial and pysctp do). It also accepts the
+// "host:port/udp:N" form that Addr.String prints, dropping N; use
+// ParseSCTPAddr to keep the UDP port. Names are not resolved here; Dial
+// and Listen resolve them.
 func ParseAddr(s string) (netip.AddrPort, error) {
-	host, port, err := splitHostPort(s)
+	a, err := ParseSCTPAddr(s)
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
+	return a.AddrPort, nil
+}
+
+// ParseSCTPAddr parses what Addr.String prints: "host:port" or
+// "host:port/udp:N", N being the UDP encapsulation port of that address
+// (RFC 6951). host is as for ParseAddr. Every address the package prints
+// parses back: ParseSCTPAddr(a.String()) equals a.
+func ParseSCTPAddr(s string) (*Addr, error) {
+	host, port, udp, err := splitHostPort(s)
+	if err != nil {
+		return nil, err
+	}
 	if host == "" {
-		return netip.AddrPortFrom(netip.Addr{}, port), nil
+		return &Addr{AddrPort: netip.AddrPortFrom(netip.Addr{}, port), UDPPort: udp}, nil
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		return netip.AddrPort{}, invalidArg("address %q: host is not an IP literal", s)
+		return nil, invalidArg("address %q: host %q is not an IP literal (Dial and Listen resolve names)", s, host)
 	}
-	return netip.AddrPortFrom(ip, port), nil
+	return &Addr{AddrPort: netip.AddrPortFrom(ip, port), UDPPort: udp}, nil
 }
 
-func splitHostPort(s string) (host string, port uint16, err error) {
-	i := strings.LastIndexByte(s, ':')
-	if i < 0 {
-		return "", 0, invalidArg("address %q: missing port", s)
+// localHost is the address an empty or unspecified peer host stands for
+// (":5000", "0.0.0.0:5000", "[::]:5000"): the local host, as in net.Dial
+// and pysctp. "::" means ::1; the rest 127.0.0.1.
+func localHost(ip netip.Addr) netip.Addr {
+	if ip.Is6() && !ip.Is4In6() {
+		return netip.IPv6Loopback()
 	}
-	host, ps := s[:i], s[i+1:]
+	return netip.AddrFrom4([4]byte{127, 0, 0, 1})
+}
+
+// splitHostPort splits "host:port" or "host:port/udp:N" (the form
+// Addr.String prints; N is the UDP encapsulation port, 0 when absent).
+func splitHostPort(s string) (host string, port, udp uint16, err error) {
+	hp := s
+	if i := strings.LastIndex(s, "/udp:"); i >= 0 {
+		hp = s[:i]
+		n, perr := strconv.ParseUint(s[i+len("/udp:"):], 10, 16)
+		if perr != nil || n == 0 {
+			return "", 0, 0, invalidArg("address %q: UDP port after /udp: is not a number 1..65535", s)
+		}
+		udp = uint16(n)
+	}
+	i := strings.LastIndexByte(hp, ':')
+	if i < 0 {
+		return "", 0, 0, invalidArg("address %q: missing port (want HOST:PORT, IPv6 as [::1]:PORT)", s)
+	}
+	host, ps := hp[:i], hp[i+1:]
 	if strings.HasPrefix(host, "[") {
 		if !strings.HasSuffix(host, "]") {
-			return "", 0, invalidArg("address %q: bad brackets", s)
+			return "", 0, 0, invalidArg("address %q: missing ] after the IPv6 literal", s)
 		}
 		host = host[1 : len(host)-1]
 	} else if strings.IndexByte(host, ':') >= 0 {
-		return "", 0, invalidArg("address %q: IPv6 literal needs brackets", s)
+		return "", 0, 0, invalidArg("address %q: IPv6 literal needs brackets ([%s]:PORT)", s, host)
 	}
 	p, perr := strconv.ParseUint(ps, 10, 16)
 	if perr != nil {
-		return "", 0, invalidArg("address %q: bad port", s)
+		return "", 0, 0, invalidArg("address %q: port %q is not a number 0..65535", s, ps)
 	}
-	return host, uint16(p), nil
+	return host, uint16(p), udp, nil
 }
 
 // StackStats are the counters of a Stack (Stack.Stats), cumulative since
