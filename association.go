@@ -17,7 +17,6 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/pion/logging"
 	"github.com/usctp/sctp/chunk"
 )
 
@@ -96,7 +95,9 @@ func (t *timer) start(now time.Time, d time.Duration) { t.at = now.Add(d); t.rto
 type association struct {
 	ep  *endpoint
 	cfg assocConfig // the one config (association_config.go); data and paths point into it
-	log logging.LeveledLogger
+	log *leveledLog // the endpoint's, scope sctp-engine (logging.go)
+
+	logSnap logSnapshot // what logData last reported
 
 	tr assocTrack // activity tracking by the endpoint
 
@@ -323,6 +324,7 @@ func (a *association) abort(now time.Time, reason string) {
 		causes = chunk.AppendCause(nil, chunk.CauseUserInitiatedAbort, []byte(reason[:a.cfg.mtu-64-8]))
 	}
 	ab := chunk.Abort{Causes: causes}
+	a.logAbort("sent", causes)
 	a.queueSpecial(a.dest(), a.peerTag, ab.AppendTo(nil))
 	a.close(now, CommLost, ErrAborted, nil)
 }
@@ -450,6 +452,7 @@ func (a *association) handleTimeout(now time.Time) {
 			a.paths.strike(cur)
 			a.reportPathChanges()
 		}
+		a.logData("timer")
 		a.afterData(now)
 	}
 	if a.hbEnabled() {
@@ -465,6 +468,7 @@ func (a *association) fail(now time.Time) {
 	}
 	if a.peerTag != 0 {
 		ab := chunk.Abort{}
+		a.logAbort("sent (peer unreachable: Association.Max.Retrans exceeded)", nil)
 		a.queueSpecial(a.dest(), a.peerTag, ab.AppendTo(nil))
 	}
 	a.close(now, CommLost, ErrAssociationFailed, nil)
@@ -827,6 +831,7 @@ func (a *association) abortNoUserData(now time.Time, c chunk.Raw) {
 // sendAbort sends ABORT with causes to the peer and closes (COMM_LOST).
 func (a *association) sendAbort(now time.Time, causes []byte, err error) {
 	ab := chunk.Abort{Causes: causes}
+	a.logAbort("sent", causes)
 	a.queueSpecial(a.dest(), a.peerTag, ab.AppendTo(nil))
 	a.close(now, CommLost, err, nil)
 }
@@ -856,6 +861,7 @@ func (a *association) handleSack(now time.Time, c chunk.Raw) bool {
 	}
 	// §8.1: the association error counter is reset by the data path
 	// when the SACK acknowledges new data.
+	a.logData("SACK")
 	a.paths.ackReceived(a.paths.current())
 	a.reportPathChanges()
 	return false
@@ -958,6 +964,7 @@ func (a *association) handleAbort(now time.Time, h commonHeader, c chunk.Raw) {
 	if a.state == stateCookieWait || a.state == stateCookieEchoed {
 		kind = CantStartAssoc
 	}
+	a.logAbort("received", ab.Causes)
 	a.close(now, kind, ErrAborted, ab.Causes)
 }
 

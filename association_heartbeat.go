@@ -72,6 +72,7 @@ func (a *association) reportPathChanges() {
 		default:
 			continue
 		}
+		a.logPath(ch.addr, st)
 		a.emit(PeerAddrChange{ID: a.aid, Addr: ch.addr, State: st})
 	}
 }

@@ -140,6 +140,8 @@ type runner struct {
 	visits uint64 // handles visited by afterEvent (tests: O(active) per pass)
 
 	readErrors atomic.Uint64 // counted by the reader goroutine
+
+	log *leveledLog // scope sctp-runtime (logging.go)
 }
 
 type rxBatch struct {
@@ -188,6 +190,7 @@ func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 		handles:   make(map[AssocID]*assocHandle),
 		tx:        make([]udpencap.Message, cfg.BatchSize),
 		txBufs:    make([][]byte, cfg.BatchSize),
+		log:       newLeveledLog(cfg.LoggerFactory, logScopeRuntime),
 	}
 	r.msgs.SetLimit(msgPoolIdle)
 	for i := 0; i < cap(r.rxFree); i++ {
@@ -483,6 +486,7 @@ func (r *runner) handleBatch(b *rxBatch) {
 	c := r.core
 	for i := 0; i < b.n; i++ {
 		m := &b.ms[i]
+		r.logPacket("in", m.Addr, m.Buf[:m.N])
 		c.handleDatagram(now, m.Addr, m.Buf[:m.N])
 		r.pullSacks(now)
 	}
@@ -771,6 +775,7 @@ func (r *runner) flush(now time.Time) {
 // the socket is closed.
 func (r *runner) writeTx(k int) bool {
 	ms := r.tx[:k]
+	r.logPackets(ms)
 	r.txN = 0
 	for len(ms) > 0 {
 		n, err := r.pc.WriteBatch(ms)

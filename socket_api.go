@@ -90,6 +90,8 @@ type Stack struct {
 	// fallbackFrom is the UDP port a default stack wanted but found in
 	// use (it runs on an ephemeral port instead; Listen refuses), else 0.
 	fallbackFrom uint16
+
+	log *leveledLog // scope sctp-api (logging.go)
 }
 
 // NewStack opens the UDP socket described by cfg and starts the stack.
@@ -108,7 +110,12 @@ func NewStack(cfg StackConfig) (*Stack, error) {
 		}
 		return nil, fmt.Errorf("sctp: opening the stack's UDP socket (%s %v): %w", cfg.Network, cfg.LocalAddr, err)
 	}
-	return &Stack{cfg: cfg, rt: rt, ports: make(map[uint16]*Socket), socks: make(map[*Socket]struct{})}, nil
+	st := &Stack{cfg: cfg, rt: rt, ports: make(map[uint16]*Socket), socks: make(map[*Socket]struct{}),
+		log: newLeveledLog(cfg.LoggerFactory, logScopeAPI)}
+	if st.log.debug {
+		st.log.Debugf("stack on UDP %v (%s), remote UDP port %d unless told otherwise", rt.localAddr(), cfg.Network, cfg.RemoteUDPPort)
+	}
+	return st, nil
 }
 
 var (
@@ -149,6 +156,7 @@ func newDefaultStack(port uint16) (*Stack, error) {
 		cfg.LocalAddr = netip.AddrPort{}
 		if s, err = NewStack(cfg); err == nil {
 			s.fallbackFrom = port
+			s.log.Warnf("UDP port %d is in use by another socket: the default stack runs on UDP port %d; connecting works, listening fails with ErrUDPPortInUse", port, s.LocalUDPAddr().Port())
 		}
 	}
 	return s, err
@@ -569,6 +577,9 @@ func (s *Socket) Listen(backlog int) error {
 	}
 	s.listening = true
 	s.backlog = backlog
+	if l := s.stack.log; l.debug {
+		l.Debugf("%v socket listening on SCTP port %d (UDP port %d), backlog %d", s.style, s.port, s.stack.LocalUDPAddr().Port(), backlog)
+	}
 	if s.style == UDP_STYLE {
 		go s.acceptLoop()
 	}
@@ -706,7 +717,13 @@ func (s *Socket) ConnectxContext(ctx context.Context, addrs []netip.AddrPort) (A
 	if err != nil {
 		return 0, err
 	}
+	if l := s.stack.log; l.debug {
+		l.Debugf("assoc %d: connecting to %v from SCTP port %d", e.id, addrs[0], s.port)
+	}
 	if err := s.waitUp(ctx, e); err != nil {
+		if l := s.stack.log; l.debug {
+			l.Debugf("assoc %d: connect to %v failed: %v", e.id, addrs[0], err)
+		}
 		// A failed setup leaves the socket unconnected: it can Connect
 		// again, and sends report ErrNotConnected.
 		e.a.abort("connect failed")
