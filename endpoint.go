@@ -606,6 +606,7 @@ func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h 
 		a.addPath(now, x, from.Port(), false)
 	}
 	a.adoptCookie(now, &c)
+	a.handshakeRTT(now, true, c.created)
 	e.add(a)
 	e.emit(accepted{ID: a.aid, LocalPort: a.localPort, Peer: from, PeerPort: a.peerPort, assoc: a})
 	a.established(now, CommUp)

@@ -67,8 +67,8 @@ var (
 var (
 	// ErrWrongStyle is returned by a call that does not exist for the
 	// socket's style: Accept on a one-to-many socket, Peeloff or Autoclose
-	// on a one-to-one socket, MSG_EOF/MSG_ABORT used on a one-to-one
-	// socket's SCTPSend (RFC 6458 §3.1 / §4.1 styles).
+	// on a one-to-one socket (RFC 6458 §3.1 / §4.1 styles). MSG_EOF and
+	// MSG_ABORT work on both styles.
 	ErrWrongStyle = errors.New("sctp: operation not valid for this socket style")
 
 	// ErrMixedPorts is returned by Bindx when the addresses do not all carry

@@ -349,8 +349,11 @@ func (s *Socket) SetNodelay(on bool) error {
 	return nil
 }
 
-// Maxseg returns SCTP_MAXSEG: the largest DATA payload per packet set for
-// new associations (0: limited by the path MTU only).
+// Maxseg returns SCTP_MAXSEG as set with SetMaxseg: the limit on the DATA
+// payload per packet of new associations, 0 when none is set (the path
+// MTU alone limits it then). The payload size in effect for an
+// association is Status(id).FragmentationPoint (1424 bytes over the
+// default 1500-byte path MTU).
 func (s *Socket) Maxseg() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -102,11 +102,12 @@ const (
 	// path (over UDP encapsulation peers are normally single-homed).
 	MSG_ADDR_OVER SendFlags = 2
 	// MSG_ABORT aborts the association (RFC 9260 §9.1); the message, if
-	// any, is the user abort reason (cause 12). One-to-many only.
+	// any, is the user abort reason (cause 12). Works on one-to-many and,
+	// unlike Linux, one-to-one sockets.
 	MSG_ABORT SendFlags = 4
 	// MSG_EOF starts a graceful shutdown of the association once queued
-	// data is acknowledged (RFC 9260 §9.2). One-to-many only; the message
-	// may be empty.
+	// data is acknowledged (RFC 9260 §9.2); the message may be empty.
+	// Works on one-to-many and, unlike Linux, one-to-one sockets.
 	MSG_EOF SendFlags = 512
 	// MSG_FIN is pysctp's alias of MSG_EOF.
 	MSG_FIN = MSG_EOF
@@ -203,7 +204,7 @@ type SndInfo struct {
 	// acknowledged) within this time (RFC 3758 timed reliability);
 	// 0 = reliable. Full time.Duration range (pysctp capped it, bug B15).
 	TTL time.Duration
-	// Context is an opaque value returned in SendFailed.Info if the
+	// Context is an opaque value returned in SendFailed.Context if the
 	// message cannot be delivered.
 	Context uint32
 }
@@ -442,6 +443,28 @@ type AssocParams struct {
 // these are real, non-zero values.
 type PaddrFlags uint32
 
+func (f PaddrFlags) String() string {
+	if f == 0 {
+		return "0"
+	}
+	var parts []string
+	for _, x := range []struct {
+		f PaddrFlags
+		s string
+	}{{SPP_HB_ENABLE, "SPP_HB_ENABLE"}, {SPP_HB_DISABLE, "SPP_HB_DISABLE"}, {SPP_HB_DEMAND, "SPP_HB_DEMAND"},
+		{SPP_PMTUD_ENABLE, "SPP_PMTUD_ENABLE"}, {SPP_PMTUD_DISABLE, "SPP_PMTUD_DISABLE"},
+		{SPP_SACKDELAY_ENABLE, "SPP_SACKDELAY_ENABLE"}, {SPP_SACKDELAY_DISABLE, "SPP_SACKDELAY_DISABLE"}} {
+		if f&x.f != 0 {
+			parts = append(parts, x.s)
+			f &^= x.f
+		}
+	}
+	if f != 0 {
+		parts = append(parts, "0x"+strconv.FormatUint(uint64(f), 16))
+	}
+	return strings.Join(parts, "|")
+}
+
 // Peer address parameter flags (Linux values).
 const (
 	SPP_HB_ENABLE         PaddrFlags = 1 << 0
@@ -461,9 +484,14 @@ type PaddrParams struct {
 	Addr       netip.AddrPort
 	HBInterval time.Duration // HB.interval (default 30 s)
 	PathMaxRxt uint16        // Path.Max.Retrans (default 5)
-	PathMTU    uint32        // fixed path MTU in bytes when PMTUD is disabled
-	SackDelay  time.Duration // delayed SACK timer (default 200 ms)
-	Flags      PaddrFlags
+	// PathMTU is the path MTU in bytes: the size of the IP packet
+	// (StackConfig.MTU, 1500 unless set; settable for new associations).
+	// The SCTP packet inside is PaddrInfo.MTU = PathMTU − 48: the IPv6
+	// header (40 bytes, counted for both families so one size fits either)
+	// and the UDP header (8, RFC 6951).
+	PathMTU   uint32
+	SackDelay time.Duration // delayed SACK timer (default 200 ms)
+	Flags     PaddrFlags
 }
 
 // PaddrState is the state of one path (spinfo_state, RFC 6458 §8.2.2).
@@ -500,7 +528,7 @@ type PaddrInfo struct {
 	Cwnd    uint32
 	SRTT    time.Duration
 	RTO     time.Duration
-	MTU     uint32 // SCTP packet size on this path: path MTU − IP − UDP header
+	MTU     uint32 // SCTP packet size on this path: PaddrParams.PathMTU − 48 (IPv6 header 40, UDP 8)
 }
 
 // AssocState is an association's state as reported by Status
@@ -536,13 +564,16 @@ func (s AssocState) String() string {
 // Status describes an association (SCTP_STATUS, RFC 6458 §8.2.1; pysctp
 // status). Read-only.
 type Status struct {
-	AssocID            AssocID
-	State              AssocState
-	Rwnd               uint32 // peer's receive window
-	UnackData          int    // DATA chunks sent and not yet acknowledged
-	PendData           int    // DATA chunks waiting to be sent
-	InStreams          uint16 // negotiated inbound streams
-	OutStreams         uint16 // negotiated outbound streams
-	FragmentationPoint uint32 // largest DATA payload per packet
+	AssocID    AssocID
+	State      AssocState
+	Rwnd       uint32 // peer's receive window
+	UnackData  int    // DATA chunks sent and not yet acknowledged
+	PendData   int    // DATA chunks waiting to be sent
+	InStreams  uint16 // negotiated inbound streams
+	OutStreams uint16 // negotiated outbound streams
+	// FragmentationPoint is the largest DATA payload per packet in effect
+	// (the SCTP packet size less the common and DATA chunk headers,
+	// rounded down to 4; Socket.Maxseg lowers it when set).
+	FragmentationPoint uint32
 	Primary            PaddrInfo
 }
