@@ -22,11 +22,19 @@ type unreachableError struct {
 }
 
 func (e *unreachableError) Error() string {
-	s := fmt.Sprintf("peer %s (UDP port %d) unreachable: no answer to INIT after %d retransmissions", e.peer, e.udpPort, e.retries)
+	s := fmt.Sprintf("peer %s unreachable: no answer to INIT after %d retransmissions", peerText(e.peer, e.udpPort), e.retries)
 	if e.icmp {
 		s += fmt.Sprintf("; ICMP port unreachable: nothing listens on UDP port %d there (wrong -remote-udp?)", e.udpPort)
 	}
 	return s
+}
+
+// peerText prints a peer as every address is printed, HOST:PORT/udp:N.
+func peerText(addr string, udp uint16) string {
+	if i := strings.LastIndex(addr, "/udp:"); i >= 0 {
+		addr = addr[:i]
+	}
+	return fmt.Sprintf("%s/udp:%d", addr, udp)
 }
 
 // describe turns err into the text of sctpcat's one error line.

@@ -306,7 +306,7 @@ func TestEchoRoundTrip(t *testing.T) {
 	// loaded machine.
 	cli := start(t, 20*time.Second, in, "connect", "-linger", "1s", "-remote-udp", strconv.Itoa(port), "-streams", "4", "-stream", "3", "-ppid", "51", "127.0.0.1:5001")
 	cli.mustExitOK(20 * time.Second)
-	want := "hello\nworld\n\nlast line without newline\n"
+	want := "hello\nworld\n\nlast line without newline" // verbatim: no newline added
 	if got := cli.stdout.String(); got != want {
 		t.Errorf("connect stdout %q, want the echo %q", got, want)
 	}
@@ -344,7 +344,7 @@ func TestConnectUnreachable(t *testing.T) {
 		t.Fatalf("exit %d, want 1; stderr:\n%s", code, cli.stderr.String())
 	}
 	line := oneErrorLine(t, cli.stderr.String())
-	want := fmt.Sprintf("peer 127.0.0.1:5001 (UDP port %d) unreachable: no answer to INIT after 2 retransmissions", port)
+	want := fmt.Sprintf("peer 127.0.0.1:5001/udp:%d unreachable: no answer to INIT after 2 retransmissions", port)
 	if !strings.Contains(line, want) {
 		t.Errorf("error %q does not contain %q", line, want)
 	}
@@ -397,6 +397,10 @@ func TestBadUsage(t *testing.T) {
 		{[]string{"connect", "-bogus", "127.0.0.1:1"}, "flag provided but not defined: -bogus"},
 		{[]string{"connect", "127.0.0.1"}, `address "127.0.0.1": want HOST:PORT`},
 		{[]string{"connect", "127.0.0.1:0"}, "SCTP port must be 1..65535"},
+		{[]string{"connect", "localhost:abc"}, `address "localhost:abc": SCTP port "abc" is not a number`},
+		{[]string{"listen", "abc"}, `address "abc": SCTP port "abc" is not a number`},
+		{[]string{"connect", "-linger", "-1s", "127.0.0.1:5000"}, "-linger -1s: want a duration ≥ 0"},
+		{[]string{"connect", "-remote-udp", "7", "127.0.0.1:5000/udp:9"}, "the address names UDP port 9 but -remote-udp is 7"},
 		{[]string{"listen", "-mode", "shout", "5001"}, `-mode "shout": want print, echo or discard`},
 		{[]string{"listen", "host.example:5001"}, "HOST must be an IP address"},
 		{[]string{"perf", "-t", "0s"}, "-t 0s: want a positive duration"},
