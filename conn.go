@@ -158,7 +158,14 @@ func Dial(ctx context.Context, network, address string, cfg *Config) (*Conn, err
 	}
 	if err := s.ConnectContext(ctx, raddr); err != nil {
 		s.Close()
-		return nil, opError("dial", nil, &Addr{AddrPort: raddr}, err)
+		up := udp
+		if up == 0 && cfg != nil {
+			up = cfg.RemoteUDPPort
+		}
+		if up == 0 {
+			up = st.cfg.RemoteUDPPort
+		}
+		return nil, opError("dial", nil, &Addr{AddrPort: raddr, UDPPort: up}, err)
 	}
 	return newConn(s), nil
 }
