@@ -22,6 +22,8 @@ Connects to SCTP port PORT at HOST over UDP encapsulation. Each stdin line
 of input it waits -linger for replies still due, shuts down gracefully and
 exits 0 once SHUTDOWN COMPLETE is done. With -n COUNT it sends COUNT
 messages of -l bytes instead (tsctp style) and prints the throughput.
+An empty HOST is the local host; HOST:PORT/udp:N (the form -v prints)
+also sets the remote UDP port to N.
 
 flags:
 `
