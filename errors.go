@@ -340,6 +340,10 @@ func isAddrInUse(err error) bool {
 	return errors.As(err, &errno) && errno == 10048
 }
 
+// errNotConnectedTCP is ErrNotConnected on a one-to-one socket without an
+// association, naming the fix.
+var errNotConnectedTCP = fmt.Errorf("%w: the one-to-one socket has no association (Connect it, or use a socket returned by Accept)", ErrNotConnected)
+
 // invalidArg wraps ErrInvalidArgument with the name of the argument.
 func invalidArg(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidArgument}, args...)...)

@@ -284,6 +284,10 @@ func TestErrorTexts(t *testing.T) {
 	if err := s.Shutdown(7); err == nil || err.Error() != "sctp: invalid argument: shutdown how 7 (want SHUT_RD, SHUT_WR or SHUT_RDWR)" {
 		t.Errorf("Shutdown(7): %v", err)
 	}
+	if _, err := s.SCTPSend([]byte("x"), nil); !errors.Is(err, ErrNotConnected) ||
+		err.Error() != "sctp: no such association: the one-to-one socket has no association (Connect it, or use a socket returned by Accept)" {
+		t.Errorf("send on an unconnected one-to-one socket: %v", err)
+	}
 	v4, _ := ln.s.stack.NewSocketTCP(AF_INET)
 	defer v4.Close()
 	if err := v4.Bind(netip.MustParseAddrPort("[::1]:0")); err == nil || err.Error() != "sctp: invalid argument: bind address [::1]:0 is not an AF_INET address (IPv6 needs an AF_INET6 socket)" {

@@ -922,14 +922,17 @@ func (s *Socket) entry(id AssocID) (*assocEntry, error) {
 	}
 	defer s.mu.Unlock()
 	if s.style == TCP_STYLE {
-		if s.assoc == nil || (id != 0 && id != s.assoc.id) {
-			return nil, ErrNotConnected
+		if s.assoc == nil {
+			return nil, errNotConnectedTCP
+		}
+		if id != 0 && id != s.assoc.id {
+			return nil, fmt.Errorf("%w: association %d is not this socket's (%d; 0 names it too)", ErrNotConnected, id, s.assoc.id)
 		}
 		return s.assoc, nil
 	}
 	e := s.assocs[id]
 	if e == nil {
-		return nil, fmt.Errorf("%w: association %d", ErrNotConnected, id)
+		return nil, fmt.Errorf("%w: association %d is not one of this socket's (it may have ended)", ErrNotConnected, id)
 	}
 	return e, nil
 }
@@ -1035,7 +1038,7 @@ func (s *Socket) sendTarget(ctx context.Context, si *SndInfo) (*assocEntry, erro
 	s.mu.Unlock()
 	if e == nil {
 		if si.Flags&(MSG_ABORT|MSG_EOF) != 0 {
-			return nil, fmt.Errorf("%w: no association with %v", ErrNotConnected, si.To)
+			return nil, fmt.Errorf("%w: no association with %v to end with MSG_EOF or MSG_ABORT", ErrNotConnected, si.To)
 		}
 		var err error
 		e, err = s.startAssoc([]netip.AddrPort{to})
@@ -1165,7 +1168,7 @@ func (s *Socket) Peeloff(id AssocID) (*SocketTCP, error) {
 	e := s.assocs[id]
 	if e == nil {
 		s.mu.Unlock()
-		return nil, fmt.Errorf("%w: association %d", ErrNotConnected, id)
+		return nil, fmt.Errorf("%w: association %d is not one of this socket's (it may have ended)", ErrNotConnected, id)
 	}
 	c.opts = s.opts
 	c.port = s.port
@@ -1229,7 +1232,7 @@ func (s *Socket) Shutdown(how ShutdownHow) error {
 	}
 	if s.style == TCP_STYLE && s.assoc == nil {
 		s.mu.Unlock()
-		return ErrNotConnected
+		return errNotConnectedTCP
 	}
 	var es []*assocEntry
 	if how != SHUT_RD {

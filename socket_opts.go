@@ -264,7 +264,7 @@ func (s *Socket) SetPaddrParams(id AssocID, p PaddrParams) error {
 			e = s.assocs[id]
 		}
 		if e == nil {
-			return fmt.Errorf("%w: association %d", ErrNotConnected, id)
+			return fmt.Errorf("%w: association %d is not one of this socket's (it may have ended)", ErrNotConnected, id)
 		}
 		if p.Addr.IsValid() && !e.hasPeer(p.Addr) {
 			return fmt.Errorf("%w: %v is not a peer address of association %d", ErrInvalidArgument, p.Addr, e.id)
