@@ -338,6 +338,13 @@ func TestLocalAddrsShowWhatIsBound(t *testing.T) {
 	if l, _ := c.Socket().GetLaddrs(c.AssocID()); len(l) != 1 || l[0] != la.AddrPort {
 		t.Errorf("GetLaddrs(assoc) = %v, want %v", l, la.AddrPort)
 	}
+	// The wildcard listener's printed address dials too ("[::]" is the
+	// local host).
+	c2, err := Dial(ctx, ln.Addr().Network(), ln.Addr().String(), &Config{Stack: cli})
+	if err != nil {
+		t.Fatalf("Dial(%q): %v", ln.Addr().String(), err)
+	}
+	c2.Close()
 }
 
 // TestDocsMatchCode: the values the issue found disagreeing with their
