@@ -317,6 +317,7 @@ func (a *association) handleCookieAck(now time.Time, _ chunk.Raw) {
 		a.counters.DroppedWrongState++
 		return
 	}
+	a.handshakeRTT(now, a.t1.running() && a.t1.count == 0, a.t1.at.Add(-a.t1.rto))
 	a.established(now, CommUp)
 }
 

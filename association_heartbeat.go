@@ -72,7 +72,8 @@ func (a *association) reportPathChanges() {
 		default:
 			continue
 		}
-		a.emit(PeerAddrChange{ID: a.aid, Addr: ch.addr, State: st})
+		a.logPath(ch.addr, st)
+		a.emit(PeerAddrChange{ID: a.aid, Addr: ch.addr, State: st, Port: a.peerPort})
 	}
 }
 
@@ -115,4 +116,23 @@ func (a *association) handleHeartbeatAck(now time.Time, from netip.AddrPort, c c
 		a.data.rttSample(now, rtt)
 	}
 	a.reportPathChanges()
+}
+
+// handshakeRTT feeds the RTT sample of the handshake into the primary
+// path's and the data path's estimators (RFC 9260 §6.3.1 C2), so Status
+// and Stats show an SRTT from the start: sent is when the chunk this
+// side's handshake answer acknowledges was sent — the COOKIE ECHO for the
+// side that connected (usable only if it was never retransmitted, §6.3.1
+// C5, Karn's rule: ok), the INIT ACK, whose time the State Cookie
+// carries, for the side that accepted. A sample outside (0, RTO.Max] is
+// ignored (a clock step, or a cookie answered late).
+func (a *association) handshakeRTT(now time.Time, ok bool, sent time.Time) {
+	rtt := now.Sub(sent)
+	if !ok || a.paths == nil || rtt <= 0 || rtt > a.cfg.rto.max {
+		return
+	}
+	a.paths.rttSample(a.paths.primary, rtt)
+	if a.data != nil {
+		a.data.rttSample(now, rtt)
+	}
 }

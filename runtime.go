@@ -144,7 +144,8 @@ type runner struct {
 
 	readErrors atomic.Uint64 // counted by the reader goroutine
 
-	icmp *icmpInbox // ICMP reports from the socket (runtime_icmp.go); nil: none
+	icmp *icmpInbox  // ICMP reports from the socket (runtime_icmp.go); nil: none
+	log  *leveledLog // scope sctp-runtime (logging.go)
 }
 
 type rxBatch struct {
@@ -195,6 +196,7 @@ func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 		handles:   make(map[AssocID]*assocHandle),
 		tx:        make([]udpencap.Message, cfg.BatchSize),
 		txBufs:    make([][]byte, cfg.BatchSize),
+		log:       newLeveledLog(cfg.LoggerFactory, logScopeRuntime),
 	}
 	r.msgs.SetLimit(msgPoolIdle)
 	for i := 0; i < cap(r.rxFree); i++ {
@@ -211,6 +213,7 @@ func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 	r.timer.Stop()
 	if r.icmp = cfg.icmp; r.icmp != nil {
 		r.icmp.wake = r.wake
+		r.icmp.log = r.log
 	}
 	go r.reader()
 	go r.loop()
@@ -495,6 +498,7 @@ func (r *runner) handleBatch(b *rxBatch) {
 	c := r.core
 	for i := 0; i < b.n; i++ {
 		m := &b.ms[i]
+		r.logPacket("in", m.Addr, m.Buf[:m.N])
 		c.handleDatagram(now, m.Addr, m.Buf[:m.N])
 		r.pullSacks(now)
 	}
@@ -783,6 +787,7 @@ func (r *runner) flush(now time.Time) {
 // the socket is closed.
 func (r *runner) writeTx(k int) bool {
 	ms := r.tx[:k]
+	r.logPackets(ms)
 	r.txN = 0
 	for len(ms) > 0 {
 		n, err := r.pc.WriteBatch(ms)
@@ -813,7 +818,7 @@ func (r *runner) finish(fatal error) {
 	r.flush(now)
 	reason := errEndpointClosed
 	if fatal != nil {
-		reason = fmt.Errorf("%w: %w", errEndpointClosed, fatal)
+		reason = joinErr(errEndpointClosed, fatal)
 	}
 	for _, h := range r.handles {
 		r.retire(h, reason)

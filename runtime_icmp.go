@@ -46,6 +46,7 @@ type icmpInbox struct {
 	spare   []icmpItem
 	dropped uint64 // reports over icmpInboxMax
 	wake    chan struct{}
+	log     *leveledLog // the runner's (logging.go); set before the socket is read
 	// pending is set by push and cleared by take, so the loop's wake-ups
 	// for operations (sends) cost no lock when no ICMP error came.
 	pending atomic.Bool
@@ -57,6 +58,7 @@ func newICMPInbox() *icmpInbox {
 
 // push is the udpencap ICMP handler: quick, no allocation, no socket call.
 func (b *icmpInbox) push(e udpencap.ICMPError) {
+	logICMP(b.log, e)
 	var it icmpItem
 	it.ev = icmpEvent{to: e.To, from: e.From, mtu: e.MTU}
 	switch {

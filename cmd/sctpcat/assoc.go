@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	sctp "github.com/usctp/sctp"
@@ -44,6 +46,21 @@ func (f *setupFlags) config(st *stack) *sctp.Config {
 		cfg.InitMsg.MaxInitTimeo = f.rtoMax
 	}
 	return cfg
+}
+
+// takeUDP applies the N of an address written HOST:PORT/udp:N: N is the
+// remote UDP port, unless -remote-udp names another (a usage error).
+func (f *setupFlags) takeUDP(fs *flag.FlagSet, udp uint16) error {
+	if udp == 0 {
+		return nil
+	}
+	set := false
+	fs.Visit(func(fl *flag.Flag) { set = set || fl.Name == "remote-udp" })
+	if set && f.remoteUDP != uint(udp) {
+		return usageErr("the address names UDP port %d but -remote-udp is %d; give one of them", udp, f.remoteUDP)
+	}
+	f.remoteUDP = uint(udp)
+	return nil
 }
 
 func (f *setupFlags) check() error {
@@ -98,7 +115,7 @@ func dial(st *stack, addr string, f *setupFlags, sig *signals) (*sctp.Conn, erro
 		return nil, ue
 	case errors.Is(err, sctp.ErrConnectFailed) && errors.As(err, &ne) && ne.Timeout():
 		ue := &unreachableError{peer: addr, udpPort: uint16(f.remoteUDP), retries: int(f.initRetries)}
-		if ap, perr := netip.ParseAddrPort(addr); perr == nil {
+		if ap, perr := sctp.ParseAddr(addr); perr == nil && ap.Addr().IsValid() {
 			ue.icmp = st.portUnreachable(netip.AddrPortFrom(ap.Addr(), uint16(f.remoteUDP)))
 		}
 		return nil, ue
@@ -108,21 +125,53 @@ func dial(st *stack, addr string, f *setupFlags, sig *signals) (*sctp.Conn, erro
 		if errors.As(err, &ae) && len(ae.Causes) > 0 {
 			why = causesText(ae.Causes)
 		}
-		return nil, fmt.Errorf("peer %s (UDP port %d) refused the association with ABORT (%s)", addr, f.remoteUDP, why)
+		return nil, fmt.Errorf("peer %s refused the association with ABORT (%s)", peerText(addr, uint16(f.remoteUDP)), why)
 	}
 	return nil, fmt.Errorf("connect to %s: %w", addr, err)
 }
 
-// peerAddr checks a HOST:PORT argument.
-func peerAddr(s string) (string, error) {
-	host, port, err := net.SplitHostPort(s)
-	if err != nil || host == "" {
-		return "", usageErr("address %q: want HOST:PORT (IPv6 as [::1]:PORT)", s)
+// peerAddr checks a HOST:PORT argument (an empty HOST is the local host;
+// HOST:PORT/udp:N, as -v prints addresses, also names the peer's UDP
+// port N, returned as udp).
+func peerAddr(s string) (addr string, udp uint16, err error) {
+	hp := s
+	if i := strings.LastIndex(s, "/udp:"); i >= 0 {
+		hp = s[:i]
+		n, err := strconv.ParseUint(s[i+len("/udp:"):], 10, 16)
+		if err != nil || n == 0 {
+			return "", 0, usageErr("address %q: the UDP port after /udp: must be a number 1..65535", s)
+		}
+		udp = uint16(n)
 	}
-	if p, err := strconv.ParseUint(port, 10, 16); err != nil || p == 0 {
-		return "", usageErr("address %q: SCTP port must be 1..65535", s)
+	_, port, err := net.SplitHostPort(hp)
+	if err != nil {
+		return "", 0, usageErr("address %q: want HOST:PORT (IPv6 as [::1]:PORT)", s)
 	}
-	return s, nil
+	p, err := strconv.ParseUint(port, 10, 16)
+	switch {
+	case err != nil && strings.Trim(port, "0123456789") != "" || port == "":
+		return "", 0, usageErr("address %q: SCTP port %q is not a number", s, port)
+	case err != nil || p == 0:
+		return "", 0, usageErr("address %q: SCTP port must be 1..65535", s)
+	}
+	return s, udp, nil
+}
+
+// plural returns "1 message", "2 messages".
+func plural(n int64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.FormatInt(n, 10) + " " + word + "s"
+}
+
+// msgText is the -v line of a received message.
+func msgText(id sctp.AssocID, r *sctp.Received) string {
+	s := fmt.Sprintf("assoc %d: message of %s on stream %d, PPID %d", id, plural(int64(len(r.Msg)), "byte"), r.Info.Stream, r.Info.PPID)
+	if r.Info.Flags&sctp.MSG_UNORDERED != 0 {
+		s += ", unordered"
+	}
+	return s
 }
 
 // recvLoop reads the Conn's messages and notifications until the
@@ -157,6 +206,9 @@ func eventText(ev sctp.Event) string {
 		if ev.State == sctp.CommUp || ev.State == sctp.Restart {
 			s += fmt.Sprintf(" (streams out=%d in=%d)", ev.OutStreams, ev.InStreams)
 		}
+		if ev.State == sctp.CommLost || ev.State == sctp.CantStartAssoc {
+			return s // why it ended is printed once, at the end
+		}
 		if len(ev.Causes) > 0 {
 			s += ": " + causesText(ev.Causes)
 		} else if ev.Err != nil && !errors.Is(ev.Err, sctp.ErrClosed) {
@@ -188,13 +240,9 @@ func endErr(reason error) error {
 	return reason
 }
 
-// writeMsg writes one received message to w: verbatim, with a newline
-// added at the end of a message that has none.
+// writeMsg writes one received message to w verbatim (a line sent
+// without a final newline arrives without one).
 func writeMsg(w io.Writer, r *sctp.Received) error {
-	b := r.Msg
-	if r.Flags&sctp.MSG_EOR != 0 && (len(b) == 0 || b[len(b)-1] != '\n') {
-		b = append(b, '\n')
-	}
-	_, err := w.Write(b)
+	_, err := w.Write(r.Msg)
 	return err
 }

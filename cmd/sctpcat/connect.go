@@ -22,6 +22,8 @@ Connects to SCTP port PORT at HOST over UDP encapsulation. Each stdin line
 of input it waits -linger for replies still due, shuts down gracefully and
 exits 0 once SHUTDOWN COMPLETE is done. With -n COUNT it sends COUNT
 messages of -l bytes instead (tsctp style) and prints the throughput.
+An empty HOST is the local host; HOST:PORT/udp:N (the form -v prints)
+also sets the remote UDP port to N.
 
 flags:
 `
@@ -63,8 +65,11 @@ func cmdConnect(e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageErr("connect: want exactly one HOST:PORT, got %d arguments (see sctpcat connect -h)", len(pos))
 	}
-	addr, err := peerAddr(pos[0])
+	addr, udp, err := peerAddr(pos[0])
 	if err != nil {
+		return err
+	}
+	if err := f.takeUDP(fs, udp); err != nil {
 		return err
 	}
 	if err := f.check(); err != nil {
@@ -77,6 +82,8 @@ func cmdConnect(e *env, args []string) error {
 		return usageErr("-stream %d: must be below -streams %d", f.stream, f.streams)
 	case f.ppid > 1<<32-1:
 		return usageErr("-ppid %d: want 0..4294967295", f.ppid)
+	case f.linger < 0:
+		return usageErr("-linger %v: want a duration ≥ 0 (0: do not wait)", f.linger)
 	case f.count < 0 || f.length < 1 || f.length > 256<<10:
 		return usageErr("-n %d -l %d: want COUNT ≥ 0 and 1 ≤ LEN ≤ 262144", f.count, f.length)
 	}
@@ -141,6 +148,9 @@ func (s *session) receive() {
 		s.msgsIn.Add(1)
 		if s.f.count > 0 {
 			return nil
+		}
+		if s.f.verbose {
+			s.logf("%s", msgText(s.c.AssocID(), r))
 		}
 		s.outMu.Lock()
 		defer s.outMu.Unlock()
@@ -254,8 +264,8 @@ func (s *session) shutdown() error {
 		return abortInterrupted(s.c)
 	}
 	reason := s.c.EndReason()
-	if s.f.verbose {
-		s.logf("assoc %d: %s", s.c.AssocID(), endText(reason))
+	if s.f.verbose && endErr(reason) == nil {
+		s.logf("assoc %d: %s", s.c.AssocID(), endText(reason)) // an error is printed once, as the exit line
 	}
 	if err := endErr(reason); err != nil {
 		return err
@@ -310,8 +320,8 @@ func (s *session) perfSend() error {
 	}
 	d := time.Since(start)
 	bytes := float64(s.f.count) * float64(s.f.length)
-	fmt.Fprintf(s.e.stdout, "sent %d messages of %d bytes (%s) in %.3f s: %s, %.0f msgs/s\n",
-		s.f.count, s.f.length, sizeText(bytes), d.Seconds(), rateText(bytes/d.Seconds()), float64(s.f.count)/d.Seconds())
+	fmt.Fprintf(s.e.stdout, "sent %s of %d bytes (%s) in %.3f s: %s, %.0f msgs/s\n",
+		plural(int64(s.f.count), "message"), s.f.length, sizeText(bytes), d.Seconds(), rateText(bytes/d.Seconds()), float64(s.f.count)/d.Seconds())
 	return nil
 }
 

@@ -48,7 +48,7 @@ func TestConnectICMPPortUnreachable(t *testing.T) {
 	}
 	took := time.Since(t0)
 	line := oneErrorLine(t, cli.stderr.String())
-	want := fmt.Sprintf("peer 127.0.0.1:5001 unreachable: ICMP port unreachable: nothing listens on UDP port %d there (check -remote-udp", port)
+	want := fmt.Sprintf("peer 127.0.0.1:5001/udp:%d unreachable: ICMP port unreachable: nothing listens on UDP port %d there (check -remote-udp", port, port)
 	if !strings.Contains(line, want) {
 		t.Errorf("error %q does not contain %q", line, want)
 	}
@@ -108,7 +108,7 @@ func TestConnectTimeoutWithoutICMP(t *testing.T) {
 	}
 	took := time.Since(t0)
 	line := oneErrorLine(t, cli.stderr.String())
-	want := fmt.Sprintf("peer 127.0.0.1:5001 (UDP port %d) unreachable: no answer to INIT within -timeout 1s", port)
+	want := fmt.Sprintf("peer 127.0.0.1:5001/udp:%d unreachable: no answer to INIT within -timeout 1s", port)
 	if !strings.Contains(line, want) || !strings.Contains(line, "no ICMP error came back") {
 		t.Errorf("error %q does not contain %q and the missing ICMP", line, want)
 	}
