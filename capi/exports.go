@@ -145,7 +145,16 @@ func usctp_send(h C.int64_t, msg *C.char, msglen C.int, toHost *C.char, toPort C
 	ms := int(timeoutMs)
 	ctx, cancel := k.opCtx(ms)
 	defer cancel()
-	n, err := k.s.SCTPSendContext(ctx, data, &si)
+	var n int
+	send := func() (err error) {
+		n, err = k.s.SCTPSendContext(ctx, data, &si)
+		return err
+	}
+	if !k.tcp && si.To.IsValid() && si.AssocID == 0 {
+		err = k.withSelfPort([]netip.AddrPort{si.To}, send)
+	} else {
+		err = send()
+	}
 	if err = k.ctxErr(ctx, err); err != nil {
 		return putErr(err, errbuf, errlen)
 	}

@@ -134,6 +134,7 @@ func doOp(k *sock, op string, in []byte, timeoutMs int) (any, error) {
 		if err := s.Listen(r.Backlog); err != nil {
 			return nil, err
 		}
+		noteListen(k)
 		if k.tcp {
 			k.startAcceptPump()
 		}
@@ -153,7 +154,11 @@ func doOp(k *sock, op string, in []byte, timeoutMs int) (any, error) {
 		}
 		ctx, cancel := k.opCtx(timeoutMs)
 		defer cancel()
-		aid, err := s.ConnectxContext(ctx, l)
+		var aid sctp.AssocID
+		err = k.withSelfPort(l, func() (err error) {
+			aid, err = s.ConnectxContext(ctx, l)
+			return err
+		})
 		if err = k.ctxErr(ctx, err); err != nil {
 			return nil, err
 		}

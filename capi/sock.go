@@ -41,6 +41,8 @@ type sock struct {
 	taken      chan struct{} // cap 1: the receive slot was emptied
 	aTaken     chan struct{} // cap 1: the accept slot was emptied
 	closing    chan struct{} // closed by Close
+	listenPort uint16        // the SCTP port it listens on (selfloop.go)
+	selfMu     sync.Mutex    // serialises withSelfPort
 }
 
 // recvItem is one received item (or the sticky error that ends receiving)
@@ -362,7 +364,9 @@ func (k *sock) close() error {
 	}
 	k.recvSlot, k.acceptSlot = nil, nil
 	k.updateReadyLocked()
+	lport := k.listenPort
 	k.mu.Unlock()
+	forgetListen(lport)
 	cancel()
 	if astop != nil {
 		astop()

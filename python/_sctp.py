@@ -506,6 +506,20 @@ def _fill(d, r):
         d[k] = v
 
 
+def set_sndbuf(fd, v):  # noqa: F811
+    """Sets SO_SNDBUF to twice v, as Linux does (pysctp halves first)."""
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise TypeError("set_sndbuf: an int is required")
+    _op(fd, "set_sndbuf", {"v": 2 * v})
+
+
+def set_rcvbuf(fd, v):  # noqa: F811
+    """Sets SO_RCVBUF to twice v, as Linux does."""
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise TypeError("set_rcvbuf: an int is required")
+    _op(fd, "set_rcvbuf", {"v": 2 * v})
+
+
 def get_status(fd, d, primary):
     """Fills d (assoc_id given) with SCTP_STATUS and primary with the
     primary path's paddrinfo, as pysctp's C layer did."""

@@ -726,7 +726,7 @@ class _usctpsock(object):
                 self._reuse = int(value) if isinstance(value, int) else 1
                 return  # SCTP ports of this stack are per process: nothing to do
             if optname == socket.SO_SNDBUF:
-                return _sctp.set_sndbuf(fd, int(value))
+                return _sctp.set_sndbuf(fd, int(value))  # doubled, as Linux
             if optname == socket.SO_RCVBUF:
                 return _sctp.set_rcvbuf(fd, int(value))
         raise OSError(errno.ENOPROTOOPT, "Protocol not available (usctp supports SO_REUSEADDR, SO_SNDBUF, "
