@@ -273,3 +273,7 @@ func errnoName(en syscall.Errno) string {
 
 // main is required by -buildmode=c-shared; the library has no program.
 func main() {}
+
+// errIsEOF reports the end of a one-to-one association after a graceful
+// shutdown (pysctp returned an empty message).
+func errIsEOF(err error) bool { return errors.Is(err, io.EOF) }

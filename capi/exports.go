@@ -9,8 +9,7 @@ import "C"
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
+	"fmt"
 	"net/netip"
 	"time"
 	"unsafe"
@@ -55,7 +54,8 @@ func putJSON(v any, out *C.char, n C.int) C.int64_t {
 }
 
 //export usctp_configure
-func usctp_configure(localPort, remotePort C.int, localAddr *C.char, errbuf *C.char, errlen C.int) C.int64_t {
+func usctp_configure(localPort, remotePort C.int, localAddr *C.char, errbuf *C.char, errlen C.int) (rc C.int64_t) {
+	defer recoverTo(&rc, errbuf, errlen)
 	addr := ""
 	if localAddr != nil {
 		addr = C.GoString(localAddr)
@@ -70,7 +70,8 @@ func usctp_configure(localPort, remotePort C.int, localAddr *C.char, errbuf *C.c
 // UDP port (the port peers must send to).
 //
 //export usctp_local_udp_port
-func usctp_local_udp_port(errbuf *C.char, errlen C.int) C.int64_t {
+func usctp_local_udp_port(errbuf *C.char, errlen C.int) (rc C.int64_t) {
+	defer recoverTo(&rc, errbuf, errlen)
 	st, err := getStack()
 	if err != nil {
 		return putErr(err, errbuf, errlen)
@@ -79,7 +80,8 @@ func usctp_local_udp_port(errbuf *C.char, errlen C.int) C.int64_t {
 }
 
 //export usctp_socket
-func usctp_socket(family, style C.int, errbuf *C.char, errlen C.int) C.int64_t {
+func usctp_socket(family, style C.int, errbuf *C.char, errlen C.int) (rc C.int64_t) {
+	defer recoverTo(&rc, errbuf, errlen)
 	h, err := newSocket(int(family), int(style))
 	if err != nil {
 		return putErr(err, errbuf, errlen)
@@ -91,7 +93,8 @@ func usctp_socket(family, style C.int, errbuf *C.char, errlen C.int) C.int64_t {
 // message, a notification or an association to accept waits).
 //
 //export usctp_fileno
-func usctp_fileno(h C.int64_t, errbuf *C.char, errlen C.int) C.int64_t {
+func usctp_fileno(h C.int64_t, errbuf *C.char, errlen C.int) (rc C.int64_t) {
+	defer recoverTo(&rc, errbuf, errlen)
 	k, err := lookup(int64(h))
 	if err != nil {
 		return putErr(err, errbuf, errlen)
@@ -100,7 +103,8 @@ func usctp_fileno(h C.int64_t, errbuf *C.char, errlen C.int) C.int64_t {
 }
 
 //export usctp_close
-func usctp_close(h C.int64_t, errbuf *C.char, errlen C.int) C.int64_t {
+func usctp_close(h C.int64_t, errbuf *C.char, errlen C.int) (rc C.int64_t) {
+	defer recoverTo(&rc, errbuf, errlen)
 	k := unregister(int64(h))
 	if k == nil {
 		return putErr(errBadHandle, errbuf, errlen)
@@ -118,7 +122,8 @@ func usctp_close(h C.int64_t, errbuf *C.char, errlen C.int) C.int64_t {
 //export usctp_send
 func usctp_send(h C.int64_t, msg *C.char, msglen C.int, toHost *C.char, toPort C.int, ppid C.uint32_t,
 	flags C.uint32_t, stream C.int, ttlMs C.uint32_t, context C.uint32_t, assocID C.uint32_t,
-	timeoutMs C.int, errbuf *C.char, errlen C.int) C.int64_t {
+	timeoutMs C.int, errbuf *C.char, errlen C.int) (rc C.int64_t) {
+	defer recoverTo(&rc, errbuf, errlen)
 	k, err := lookup(int64(h))
 	if err != nil {
 		return putErr(err, errbuf, errlen)
@@ -167,7 +172,8 @@ func usctp_send(h C.int64_t, msg *C.char, msglen C.int, toHost *C.char, toPort C
 //
 //export usctp_recv
 func usctp_recv(h C.int64_t, buf *C.char, maxlen C.int, meta *C.char, metalen C.int, timeoutMs C.int,
-	errbuf *C.char, errlen C.int) C.int64_t {
+	errbuf *C.char, errlen C.int) (rc C.int64_t) {
+	defer recoverTo(&rc, errbuf, errlen)
 	k, err := lookup(int64(h))
 	if err != nil {
 		return putErr(err, errbuf, errlen)
@@ -218,7 +224,8 @@ func usctp_recv(h C.int64_t, buf *C.char, maxlen C.int, meta *C.char, metalen C.
 //
 //export usctp_op
 func usctp_op(h C.int64_t, op *C.char, in *C.char, out *C.char, outlen C.int, timeoutMs C.int,
-	errbuf *C.char, errlen C.int) C.int64_t {
+	errbuf *C.char, errlen C.int) (rc C.int64_t) {
+	defer recoverTo(&rc, errbuf, errlen)
 	k, err := lookup(int64(h))
 	if err != nil {
 		return putErr(err, errbuf, errlen)
@@ -234,4 +241,10 @@ func usctp_op(h C.int64_t, op *C.char, in *C.char, out *C.char, outlen C.int, ti
 	return putJSON(v, out, outlen)
 }
 
-func errIsEOF(err error) bool { return errors.Is(err, io.EOF) }
+// recoverTo turns a panic inside an exported function into an EIO error:
+// a bug in the library must not take the Python interpreter down.
+func recoverTo(rc *C.int64_t, errbuf *C.char, errlen C.int) {
+	if p := recover(); p != nil {
+		*rc = putErr(fmt.Errorf("internal error: %v", p), errbuf, errlen)
+	}
+}

@@ -555,7 +555,7 @@ def features():
 
 # ---------------------------------------------------------------- the socket
 
-def _resolve(family, addr, what):
+def _resolve(family, addr, what, connect=False):
     """A Python-socket-style address ((host, port) or, for AF_INET6,
     (host, port, flowinfo, scope_id); names resolved) as [numeric host,
     port]."""
@@ -570,8 +570,10 @@ def _resolve(family, addr, what):
         raise TypeError("%s: 'port' must be an int" % what)
     if not 0 <= port <= 65535:
         raise OverflowError("%s: port must be 0-65535." % what)
-    if host in ("", "0.0.0.0", "::") :
-        return ["", port] if host == "" else [host, port]
+    if host == "":
+        if connect:  # as the kernel: connecting to the wildcard reaches this host
+            return ["127.0.0.1" if family == socket.AF_INET else "::1", port]
+        return ["", port]
     if host == "<broadcast>":
         raise OSError(errno.EINVAL, "SCTP has no broadcast")
     try:
@@ -653,7 +655,7 @@ class _usctpsock(object):
         _sctp.usctp_op(self._live(), "listen", {"backlog": max(0, int(backlog))})
 
     def connect(self, address):
-        _sctp.usctp_op(self._live(), "connect", {"addr": _resolve(self.family, address, "address")})
+        _sctp.usctp_op(self._live(), "connect", {"addr": _resolve(self.family, address, "address", True)})
 
     def connect_ex(self, address):
         try:
