@@ -182,7 +182,7 @@ func TestPythonScripts(t *testing.T) {
 	for _, py := range pythons(t) {
 		t.Run(pyName(py), func(t *testing.T) {
 			for _, s := range []string{"readme_usage", "loopback", "one_to_many", "notifications", "options",
-				"errors", "select_threads"} {
+				"errors", "select_threads", "parity"} {
 				t.Run(s, func(t *testing.T) {
 					out := runPy(t, py, 90*time.Second, pyEnv(t, "USCTP_UDP_PORT=0"), s+".py")
 					if !strings.Contains(out, "OK "+s) {
