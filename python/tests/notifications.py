@@ -63,4 +63,44 @@ except ValueError:
     pass
 cli.close()
 srv.close()
+
+# An abort with messages still queued: COMM_LOST with the ABORT cause,
+# then send_failed for each undelivered message (with its context and
+# data), then ECONNRESET.
+srv = sctp.sctpsocket_udp(socket.AF_INET)
+srv.bind(("127.0.0.1", 10021))
+srv.listen(5)
+srv.set_rcvbuf(4000)            # the server reads nothing: the client's data queues
+srv.settimeout(10)
+srv.events.clear()
+srv.events.association = 1
+cli = sctp.sctpsocket_tcp(socket.AF_INET)
+cli.settimeout(10)
+cli.events.clear()
+cli.events.association = 1
+cli.events.send_failure = 1
+cli.connect(("127.0.0.1", 10021))
+assert cli.sctp_recv(100)[3].state == sctp.assoc_change.state_COMM_UP
+peer = srv.sctp_recv(100)[0]
+for i in range(10):
+    cli.sctp_send(b"%02d" % i + b"y" * 19998, context=100 + i)
+srv.sctp_send(b"bye", to=peer, flags=sctp.MSG_ABORT)
+got = []
+try:
+    while True:
+        fromaddr, flags, msg, n = cli.sctp_recv(100000)
+        assert flags & sctp.FLAG_NOTIFICATION, (flags, msg)
+        got.append(n)
+except ConnectionResetError:
+    pass
+assert isinstance(got[0], sctp.assoc_change) and got[0].state == sctp.assoc_change.state_COMM_LOST, vars(got[0])
+assert got[0].error == 12, got[0].error   # cause 12: user-initiated abort
+failed = got[1:]
+assert failed and all(isinstance(x, sctp.send_failed) for x in failed), [type(x) for x in failed]
+for x in failed:
+    i = x.info.context - 100
+    assert 0 <= i < 10 and x.data == b"%02d" % i + b"y" * 19998, (x.info.context, x.data[:4])
+    assert x.flags in (x.flag_DATA_SENT, x.flag_DATA_UNSENT)
+cli.close()
+srv.close()
 print("OK notifications")
