@@ -65,6 +65,9 @@ _c_recv = _proto("usctp_recv", _i64, _vp, _int, _vp, _int, _int, _vp, _int)
 _c_op = _proto("usctp_op", _i64, _cp, _cp, _vp, _int, _int, _vp, _int)
 
 _ERRLEN = 512
+# A blocking receive or accept waits in slices of this length, so that
+# Python handles signals (KeyboardInterrupt) while it waits.
+_SLICE_MS = 250
 _LITTLE = sys.byteorder == "little"
 
 
@@ -329,7 +332,15 @@ def usctp_op(fd, op, args=None, timeout_ms=None):
 
 def usctp_accept(fd):
     e = _entry(fd)
-    r = _op(fd, "accept")
+    while True:
+        tmo = _timeout_ms(e)
+        try:
+            r = _op(fd, "accept", timeout_ms=_SLICE_MS if tmo < 0 else tmo)
+            break
+        except socket.timeout:
+            if tmo >= 0:
+                raise
+            # blocking: waits in slices so that Ctrl-C (signals) gets through
     with _reg_lock:
         _reg[r["fd"]] = _Entry(r["handle"], e.family, 1)
     return r["fd"], _addr_out(r["addr"])
@@ -412,13 +423,16 @@ def sctp_recv_msg(fd, maxlen):
         raise OverflowError("maxlen too large")
     buf = ctypes.create_string_buffer(maxlen)
     metalen = 8192
+    tmo = _timeout_ms(e)
     while True:
         meta = ctypes.create_string_buffer(metalen)
         err = ctypes.create_string_buffer(_ERRLEN)
-        n = _c_recv(e.handle, buf, maxlen, meta, metalen, _timeout_ms(e), err, _ERRLEN)
+        n = _c_recv(e.handle, buf, maxlen, meta, metalen, _SLICE_MS if tmo < 0 else tmo, err, _ERRLEN)
         if n <= -2:
             metalen = -n - 2 + 1
             continue
+        if n == -1 and tmo < 0 and err.value.startswith(b"timeout"):
+            continue  # blocking: wait in slices so that Ctrl-C (signals) gets through
         _check(n, err)
         break
     m = json.loads(meta.value.decode())

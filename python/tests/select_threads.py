@@ -64,6 +64,20 @@ t.join(5)
 assert not t.is_alive(), "close did not unblock accept"
 cli.close()
 
+# Ctrl-C (SIGINT) interrupts a blocked sctp_recv with KeyboardInterrupt
+import os
+import signal
+q = sctp.sctpsocket_udp(socket.AF_INET)
+q.bind(("127.0.0.1", 10053))
+q.listen(1)
+threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+try:
+    q.sctp_recv(100)
+    raise SystemExit("sctp_recv returned without data")
+except KeyboardInterrupt:
+    pass
+q.close()
+
 # several threads on one one-to-many socket pair
 a = sctp.sctpsocket_udp(socket.AF_INET)
 a.bind(("127.0.0.1", 10051))
