@@ -672,7 +672,7 @@ class _usctpsock(object):
         fd, addr = _sctp.usctp_accept(self._live())
         s = _usctpsock(self.family, SOCK_STREAM, fd)
         s.settimeout(self.gettimeout())
-        return s, addr
+        return s, (None if addr is None else self._fmt(addr))
 
     def shutdown(self, how):
         if how not in (socket.SHUT_RD, socket.SHUT_WR, socket.SHUT_RDWR):

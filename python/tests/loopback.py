@@ -58,4 +58,32 @@ assert got == b"x" * 5000
 cli.close()
 conn.close()
 srv.close()
+
+# The same over IPv6, with bindx/connectx and sctp_send(to=) taking IPv6
+# literals (pysctp's bug B9 broke them).
+srv = sctpsocket_tcp(socket.AF_INET6)
+srv.bindx([("::1", 10003)])
+srv.listen(5)
+cli = sctpsocket_tcp(socket.AF_INET6)
+ids = {}
+cli.connectx([("::1", 10003)], ids)
+assert ids.get("assoc_id", 0) != 0, ids
+conn, addr = srv.accept()
+assert addr[0] == "::1" and len(addr) == 4, addr          # Python's AF_INET6 form
+cli.sctp_send(b"over v6")
+fromaddr, flags, msg, notif = conn.sctp_recv(100)
+assert msg == b"over v6" and fromaddr == ("::1", addr[1]), (msg, fromaddr)
+u = sctpsocket_udp(socket.AF_INET6)
+u.bind(("::1", 10004))
+u.listen(5)
+c2 = sctpsocket_udp(socket.AF_INET6)
+c2.sctp_send(b"to v6", to=("::1", 10004))
+u.settimeout(10)
+while True:
+    fromaddr, flags, msg, notif = u.sctp_recv(100)
+    if not flags & FLAG_NOTIFICATION:
+        break
+assert msg == b"to v6" and fromaddr[0] == "::1", (msg, fromaddr)
+for s in (cli, conn, srv, u, c2):
+    s.close()
 print("OK loopback")
