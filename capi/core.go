@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+	"time"
 
 	sctp "github.com/usctp/sctp"
 )
@@ -277,3 +278,38 @@ func main() {}
 // errIsEOF reports the end of a one-to-one association after a graceful
 // shutdown (pysctp returned an empty message).
 func errIsEOF(err error) bool { return errors.Is(err, io.EOF) }
+
+// shutdownAll ends the process's use of the stack (Python's atexit): it
+// closes every socket still open (graceful SHUTDOWN, RFC 9260 §9.2), waits
+// up to linger for those shutdowns to complete — a kernel finishes them
+// after the process exits, a userspace stack only while it runs, so a
+// script that closes its socket and exits would otherwise leave the peer
+// with an association that only heartbeat failure ends — and then closes
+// the stack (aborting whatever is still open).
+func shutdownAll(linger time.Duration) {
+	regMu.Lock()
+	socks := make([]*sock, 0, len(reg))
+	for h, k := range reg {
+		socks = append(socks, k)
+		delete(reg, h)
+	}
+	regMu.Unlock()
+	for _, k := range socks {
+		k.close()
+	}
+	stackMu.Lock()
+	st := stack
+	stackMu.Unlock()
+	if st == nil {
+		return
+	}
+	deadline := time.Now().Add(linger)
+	for time.Now().Before(deadline) {
+		s, err := st.Stats()
+		if err != nil || s.Associations == 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond) // polled: the API has no "all associations gone" signal
+	}
+	st.Close()
+}

@@ -79,6 +79,16 @@ func usctp_local_udp_port(errbuf *C.char, errlen C.int) (rc C.int64_t) {
 	return C.int64_t(st.LocalUDPAddr().Port())
 }
 
+// usctp_exit closes every socket, waits up to linger_ms for their
+// associations to shut down gracefully, then closes the stack. Python
+// calls it at interpreter exit.
+//
+//export usctp_exit
+func usctp_exit(lingerMs C.int) C.int64_t {
+	shutdownAll(time.Duration(lingerMs) * time.Millisecond)
+	return 0
+}
+
 //export usctp_socket
 func usctp_socket(family, style C.int, errbuf *C.char, errlen C.int) (rc C.int64_t) {
 	defer recoverTo(&rc, errbuf, errlen)

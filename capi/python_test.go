@@ -179,8 +179,12 @@ func freeUDPPort(t *testing.T) int {
 // Their stack binds an ephemeral UDP port (USCTP_UDP_PORT=0), so they
 // do not depend on 9899 being free.
 func TestPythonScripts(t *testing.T) {
+	buildLib(t)
 	for _, py := range pythons(t) {
 		t.Run(pyName(py), func(t *testing.T) {
+			// Each process has its own stack (and so its own SCTP
+			// ports): the interpreters can run side by side.
+			t.Parallel()
 			for _, s := range []string{"readme_usage", "loopback", "one_to_many", "notifications", "options",
 				"errors", "select_threads", "parity"} {
 				t.Run(s, func(t *testing.T) {

@@ -12,6 +12,7 @@ Functions whose names start with ``usctp_`` are this binding's own
 (socket creation, UDP encapsulation settings); the rest are pysctp's.
 """
 
+import atexit
 import base64
 import ctypes
 import errno as _errno
@@ -63,6 +64,7 @@ _c_close = _proto("usctp_close", _i64, _vp, _int)
 _c_send = _proto("usctp_send", _i64, _cp, _int, _cp, _int, _u32, _u32, _int, _u32, _u32, _u32, _int, _vp, _int)
 _c_recv = _proto("usctp_recv", _i64, _vp, _int, _vp, _int, _int, _vp, _int)
 _c_op = _proto("usctp_op", _i64, _cp, _cp, _vp, _int, _int, _vp, _int)
+_c_exit = _proto("usctp_exit", _int)
 
 _ERRLEN = 512
 # A blocking receive or accept waits in slices of this length, so that
@@ -150,6 +152,22 @@ def _op(fd, op, args=None, timeout_ms=None):
         _check(rc, err)
         return json.loads(out.value.decode())
 
+
+def _at_exit():
+    """At interpreter exit, closes the sockets still open and gives their
+    associations up to $USCTP_LINGER_MS (default 2000) ms to shut down
+    gracefully: a kernel finishes that after the process exits, a
+    userspace stack only while the process runs."""
+    with _reg_lock:
+        _reg.clear()
+    try:
+        linger = int(os.environ.get("USCTP_LINGER_MS", "2000"))
+    except ValueError:
+        linger = 2000
+    _c_exit(max(0, linger))
+
+
+atexit.register(_at_exit)
 
 # ---------------------------------------------------------------- addresses
 
