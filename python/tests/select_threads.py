@@ -70,8 +70,8 @@ import signal
 q = sctp.sctpsocket_udp(socket.AF_INET)
 q.bind(("127.0.0.1", 10053))
 q.listen(1)
-threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
 try:
+    threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
     q.sctp_recv(100)
     raise SystemExit("sctp_recv returned without data")
 except KeyboardInterrupt:
