@@ -167,6 +167,8 @@
 //	leaves     internal/bufpool   the one buffer pool
 //	           internal/pcap      the one pcap writer
 //	           internal/simnet    the one simulated network, for tests
+//	above      capi/              the C ABI (cgo, -buildmode=c-shared) over the exported API
+//	           python/            pysctp 0.7.1's sctp and _sctp modules over capi (ctypes)
 //
 // The engine never reads the clock and never starts a goroutine: every
 // state method takes now, and the runtime arms one timer at the earliest
