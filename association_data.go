@@ -125,7 +125,10 @@ type dataStats struct {
 	errorCount           int
 	t3Expiries           uint64
 	t3Retransmits        uint64 // chunks retransmitted after T3-rtx
-	fastRetransmits      uint64 // chunks fast-retransmitted
+	fastRetransmits      uint64 // chunks fast-retransmitted (§7.2.4 miss indications or RACK)
+	rackRetransmits      uint64 // of which RACK (RFC 8985 §6.2) found lost
+	tlpProbes            uint64 // tail loss probes sent (RFC 8985 §7.3)
+	spuriousRetransmits  uint64 // Duplicate TSN reports of chunks we retransmitted (RFC 3708)
 	dataChunksSent       uint64 // first transmissions
 	dataChunksReceived   uint64
 	duplicateTSNs        uint64
@@ -215,6 +218,8 @@ func (d *dataState) cumTSNAck() uint32 { return d.rcv.tracker.cum }
 func (d *dataState) deadline() time.Time {
 	t := d.snd.t3
 	t = earliest(t, d.rcv.sackDeadline)
+	t = earliest(t, d.snd.rackAt)
+	t = earliest(t, d.snd.tlpAt)
 	return t
 }
 
@@ -228,6 +233,17 @@ func (d *dataState) handleTimeout(now time.Time) (failed bool) {
 	}
 	if !d.snd.t3.IsZero() && !now.Before(d.snd.t3) {
 		return d.t3Expired(now)
+	}
+	if !d.snd.rackAt.IsZero() && !now.Before(d.snd.rackAt) {
+		// RFC 8985 §6.3: the reordering window passed; judge again.
+		if n := d.rackDetect(now); n > 0 {
+			d.st.rackRetransmits += uint64(n)
+			d.st.fastRetransmits += uint64(n)
+			d.lossDetected()
+		}
+	}
+	if !d.snd.tlpAt.IsZero() && !now.Before(d.snd.tlpAt) {
+		d.probeTimeoutExpired(now)
 	}
 	return false
 }

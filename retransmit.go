@@ -129,6 +129,16 @@ type sendState struct {
 	lastDataSent   time.Time
 	zeroWindowSack bool // a SACK with a_rwnd 0 arrived since the last T3
 
+	// Time-based loss detection and tail loss probes (RFC 8985;
+	// association_loss.go).
+	rack         rackState
+	rackAt       time.Time // RACK reordering timer (RFC 8985 §6.3)
+	tlpAt        time.Time // probe timeout (RFC 8985 §7.2)
+	tlpOut       bool      // a probe is outstanding (one per episode, §7.3)
+	tlpNew       bool      // the probe is new data: one chunk may exceed cwnd (§7.3)
+	lastProgress time.Time // last SACK that acknowledged new data
+	noRACK       bool      // tests: RFC 9260 §7.2.4 and T3-rtx alone
+
 	// PR-SCTP (RFC 3758)
 	advPeerAck uint32 // Advanced.Peer.Ack.Point
 	fwdDue     bool
@@ -208,6 +218,18 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 	if !tsnLT(cum, s.nextTSN) {
 		return errCumAckBeyondSent
 	}
+	// RFC 8985 §6.2 step 4 with RFC 3708 §3: a Duplicate TSN report for a
+	// chunk we retransmitted means the retransmission was spurious (the
+	// original arrived): reordering, so RACK's window widens. Only TSNs
+	// still queued (above the old cum ack) can be judged.
+	for _, dup := range c.DupTSNs {
+		if off := int(dup - s.cumAck); tsnGT(dup, s.cumAck) && off <= s.chunks.len() {
+			if s.chunks.at(off-1).sends > 1 {
+				s.rack.spurious(cum, s.nextTSN)
+				d.st.spuriousRetransmits++
+			}
+		}
+	}
 	flightBefore := s.flight
 	bytesAcked := 0
 	var highestNewlyAcked uint32
@@ -221,6 +243,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 			bytesAcked += ch.n
 			highestNewlyAcked, haveHNA = ch.tsn, true
 			d.timedChunkAcked(now, ch)
+			s.rack.delivered(now, ch.sentAt, ch.tsn, ch.sends > 1)
 		}
 		if ch.inFlight {
 			s.flight -= ch.n
@@ -270,6 +293,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 				highestNewlyAcked, haveHNA = ch.tsn, true
 			}
 			d.timedChunkAcked(now, ch)
+			s.rack.delivered(now, ch.sentAt, ch.tsn, ch.sends > 1)
 			if ch.inFlight {
 				ch.inFlight = false
 				s.flight -= ch.n
@@ -326,23 +350,27 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		}
 	}
 
+	// RFC 8985 §6.2 step 5: time-based detection, including lost
+	// retransmissions, which §7.2.4 never marks a second time.
+	if n := d.rackDetect(now); n > 0 {
+		d.st.rackRetransmits += uint64(n)
+		markedFast += n
+	}
+
 	if bytesAcked > 0 {
 		s.errorCount = 0 // §8.1: reset on acknowledgement of new data
+		s.lastProgress = now
+		s.tlpOut = false // RFC 8985 §7.3: an ack ends the probe episode
 	}
 	// §7.2.4: leave Fast Recovery once the cum ack reaches the recovery point.
 	if s.fastRecovery && !tsnLT(cum, s.recover) {
 		s.fastRecovery = false
+		s.rack.recoveryEnded()
 	}
 	d.cc.onAck(bytesAcked, flightBefore, s.flight, cumAdvanced, s.fastRecovery)
 	if markedFast > 0 {
 		d.st.fastRetransmits += uint64(markedFast)
-		if !s.fastRecovery {
-			// §7.2.4 step 2/3: enter Fast Recovery; ssthresh/cwnd per §7.2.3.
-			s.fastRecovery = true
-			s.recover = s.nextTSN - 1
-			d.cc.onFastRetransmit()
-		}
-		s.rtxBurst = true
+		d.lossDetected()
 	}
 
 	// §6.2.1 D ii/iii: rwnd = a_rwnd − bytes still outstanding.
@@ -363,7 +391,102 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		s.t3 = now.Add(d.rto.rto)
 	}
 	d.prsctpAfterSack(now)
+	d.armProbe(now)
 	return nil
+}
+
+// lossDetected reacts to chunks marked lost by miss indications or RACK:
+// RFC 9260 §7.2.4 steps 2–3, Fast Recovery with one cwnd reduction per
+// recovery (§7.2.3), and one packet of retransmissions that cwnd does not
+// hold back (§7.2.4 step 3). A loss found while in Fast Recovery (a lost
+// retransmission, RFC 8985 §6.2) belongs to the same recovery episode and
+// reduces nothing again (RFC 8985 §3.3, RFC 6675 §5).
+func (d *dataState) lossDetected() {
+	s := &d.snd
+	if !s.fastRecovery {
+		s.fastRecovery = true
+		s.recover = s.nextTSN - 1
+		d.cc.onFastRetransmit()
+	}
+	s.rtxBurst = true
+	s.tlpAt = time.Time{}
+}
+
+// rackDetect is RFC 8985 §6.2 step 5 over the outstanding chunks: marks
+// the chunks RACK judges lost and arms the reordering timer (§6.3) for the
+// earliest one not yet judged. It returns the number of chunks marked.
+func (d *dataState) rackDetect(now time.Time) int {
+	s := &d.snd
+	s.rackAt = time.Time{}
+	if !s.rack.have || d.snd.noRACK {
+		return 0
+	}
+	reo := s.rack.reoWnd(d.rto.srtt, s.fastRecovery)
+	marked := 0
+	for i := 0; i < s.chunks.len(); i++ {
+		ch := s.chunks.at(i)
+		if ch.acked || ch.abandoned || ch.rtx || !ch.inFlight {
+			continue
+		}
+		at, ok := s.rack.lostAt(ch.sentAt, ch.tsn, reo)
+		if !ok {
+			continue
+		}
+		if now.Before(at) {
+			s.rackAt = earliest(s.rackAt, at)
+			continue
+		}
+		ch.fastRtxDone = true // §7.2.4 marks it no more
+		d.markRtx(ch)
+		marked++
+	}
+	return marked
+}
+
+// armProbe (re)starts the probe timeout after new data was sent or a SACK
+// arrived (RFC 8985 §7.2): only with chunks outstanding, outside Fast
+// Recovery, nothing waiting for retransmission, no probe outstanding and
+// not recovering from a T3-rtx (no new data acked since: errorCount > 0);
+// when T3-rtx would fire first, no probe is scheduled.
+func (d *dataState) armProbe(now time.Time) {
+	s := &d.snd
+	s.tlpAt = time.Time{}
+	if s.tlpOut || s.fastRecovery || s.rtxCount > 0 || s.flight == 0 || s.errorCount > 0 || s.noRACK {
+		return
+	}
+	pto := probeTimeout(d.rto.srtt, d.rto.measured, s.chunks.len(), d.cfg.sackDelay)
+	at := now.Add(pto)
+	if !s.t3.IsZero() && !at.Before(s.t3) {
+		return
+	}
+	s.tlpAt = at
+}
+
+// probeTimeoutExpired sends a tail loss probe (RFC 8985 §7.3): new data
+// when some is waiting and the peer's window allows (one chunk beyond
+// cwnd), else the highest outstanding chunk again. The probe's SACK —
+// the receiver answers a duplicate at once (RFC 9260 §6.2) — reports the
+// gaps that RACK and §7.2.4 then repair, instead of waiting for T3-rtx.
+// A probe is not a loss: cwnd is unchanged.
+func (d *dataState) probeTimeoutExpired(now time.Time) {
+	s := &d.snd
+	s.tlpAt = time.Time{}
+	s.tlpOut = true
+	d.st.tlpProbes++
+	if s.pending.len() > 0 && s.peerRwnd > 0 {
+		s.tlpNew = true
+		return
+	}
+	for i := s.chunks.len() - 1; i >= 0; i-- {
+		ch := s.chunks.at(i)
+		if ch.acked || ch.abandoned || ch.rtx {
+			continue
+		}
+		d.markRtx(ch)
+		s.rtxBurst = true
+		return
+	}
+	_ = now
 }
 
 // markRtx marks ch for retransmission: out of flight, its bytes given back
@@ -401,9 +524,15 @@ func (d *dataState) t3Expired(now time.Time) (failed bool) {
 		s.t3 = time.Time{}
 		return true
 	}
-	d.cc.onRetransmitTimeout() // E1: ssthresh, cwnd = 1 MTU (§7.2.3)
-	d.rto.backoff()            // E2
+	// E1: ssthresh, cwnd (§7.2.3). progress: a SACK acknowledged new data
+	// within the last RTO, so the path delivers and the timeout most
+	// likely hit a lost retransmission, not a dead path (see
+	// renoController.onRetransmitTimeout).
+	progress := !s.lastProgress.IsZero() && now.Sub(s.lastProgress) < d.rto.rto
+	d.cc.onRetransmitTimeout(progress)
+	d.rto.backoff() // E2
 	s.fastRecovery = false
+	s.tlpAt, s.tlpOut, s.tlpNew, s.rackAt = time.Time{}, false, false, time.Time{}
 	// E3: everything outstanding is marked for retransmission; as much as
 	// fits in one packet is sent at once (rtxBurst ignores cwnd), the rest
 	// as cwnd allows.
@@ -531,7 +660,7 @@ func (d *dataState) drainSend(fn func(m outMessage, sent bool)) {
 	}
 	s.queued, s.flight, s.rtxCount, s.ttlLive = 0, 0, 0, 0
 	s.rtxBurst, s.fastRecovery, s.fwdDue, s.rttTiming = false, false, false, false
-	s.t3 = time.Time{}
+	s.t3, s.tlpAt, s.rackAt, s.tlpOut, s.tlpNew = time.Time{}, time.Time{}, time.Time{}, false, false
 	s.cumAck = s.nextTSN - 1
 	s.advPeerAck = s.cumAck
 }
