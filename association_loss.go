@@ -39,9 +39,9 @@ type rackState struct {
 	reorder bool          // RACK.reordering_seen (§6.2 step 3)
 
 	// Reordering window adaptation (RFC 8985 §6.2 step 4).
-	reoWndMult    int
+	reoWndExtra   int // steps added to the window (RACK.reo_wnd_mult − 1)
 	reoWndPersist int
-	dsackRound    uint32 // TSN that ends the round in which reoWndMult last grew
+	dsackRound    uint32 // TSN that ends the round in which the window last grew
 	dsackRoundSet bool
 }
 
@@ -80,14 +80,14 @@ func (r *rackState) delivered(now, sentAt time.Time, tsn uint32, retransmitted b
 
 // spurious reports a Duplicate TSN for a chunk we had retransmitted (the
 // SCTP analogue of a DSACK, RFC 3708 §3): the reordering window grows by
-// one step, at most once per round trip (RFC 8985 §6.2 step 4). nextTSN
+// one step (RACK.reo_wnd_mult + 1), at most once per round trip (RFC 8985 §6.2 step 4). nextTSN
 // is the next TSN to be sent: the round ends when it is acknowledged.
 func (r *rackState) spurious(cumAck, nextTSN uint32) {
 	r.reorder = true
 	if r.dsackRoundSet && tsnLT(cumAck, r.dsackRound) {
 		return
 	}
-	r.reoWndMult++
+	r.reoWndExtra++
 	r.dsackRound, r.dsackRoundSet = nextTSN, true
 	r.reoWndPersist = rackReoWndPersist
 }
@@ -99,7 +99,7 @@ func (r *rackState) recoveryEnded() {
 	if r.reoWndPersist > 0 {
 		r.reoWndPersist--
 		if r.reoWndPersist == 0 {
-			r.reoWndMult = 1
+			r.reoWndExtra = 0
 		}
 	}
 }
@@ -112,8 +112,7 @@ func (r *rackState) reoWnd(srtt time.Duration, inRecovery bool) time.Duration {
 	if !r.reorder && inRecovery {
 		return 0
 	}
-	mult := max(r.reoWndMult, 1)
-	w := time.Duration(mult) * r.minRTT / 4
+	w := time.Duration(1+r.reoWndExtra) * r.minRTT / 4
 	if srtt > 0 && w > srtt {
 		w = srtt
 	}
