@@ -129,6 +129,7 @@ type dataStats struct {
 	rackRetransmits      uint64 // of which RACK (RFC 8985 §6.2) found lost
 	tlpProbes            uint64 // tail loss probes sent (RFC 8985 §7.3)
 	spuriousRetransmits  uint64 // Duplicate TSN reports of chunks we retransmitted (RFC 3708)
+	recoveriesUndone     uint64 // Fast Recoveries whose reduction was undone (RFC 4015)
 	dataChunksSent       uint64 // first transmissions
 	dataChunksReceived   uint64
 	duplicateTSNs        uint64

@@ -336,3 +336,39 @@ func TestDuplicateTSNOfRetransmissionWidensWindow(t *testing.T) {
 		t.Fatalf("spurious %d, reoWnd %v (was %v)", d.stats().spuriousRetransmits, d.snd.rack.reoWnd(d.rto.srtt, false), before)
 	}
 }
+
+// TestSpuriousFastRetransmitUndone: a fast retransmission caused by
+// reordering — the chunk's acknowledgement arrives sooner after the
+// retransmission than any round trip, so the original got through —
+// gives back the cwnd reduction (RFC 4015 §2). Acknowledged a full round
+// trip later, the retransmission did the repair: the reduction stays.
+func TestSpuriousFastRetransmitUndone(t *testing.T) {
+	for _, early := range []bool{true, false} {
+		d, now := lossTestData(t)
+		d.cc.(*renoController).cwnd = 20 * 1200 // room to halve above 4·MTU
+		fillMessages(t, d, now, 4)
+		sendAll(t, d, now)
+		before := d.stats()
+		now = now.Add(ms(9)) // the SACKs come one RTT (10 ms) later
+		for i := 2; i <= 4; i++ {
+			now = now.Add(ms(1))
+			mustSack(t, d, now, 1000, 1<<20, chunk.GapBlock{Start: 2, End: uint16(i)})
+		}
+		if st := d.stats(); !st.inFastRecovery || st.cwnd >= before.cwnd {
+			t.Fatalf("no Fast Recovery: %+v", st)
+		}
+		sendAll(t, d, now) // 1001 retransmitted
+		ackAt := now.Add(ms(2))
+		if !early {
+			ackAt = now.Add(ms(12))
+		}
+		mustSack(t, d, ackAt, 1004, 1<<20)
+		st := d.stats()
+		if early && (st.recoveriesUndone != 1 || st.cwnd < before.cwnd || st.ssthresh < before.ssthresh) {
+			t.Fatalf("spurious retransmission: undone %d, cwnd %d ssthresh %d, want back to %d/%d", st.recoveriesUndone, st.cwnd, st.ssthresh, before.cwnd, before.ssthresh)
+		}
+		if !early && (st.recoveriesUndone != 0 || st.cwnd >= before.cwnd) {
+			t.Fatalf("real loss undone: %+v", st)
+		}
+	}
+}

@@ -21,6 +21,9 @@ type congestionController interface {
 	// onRetransmitTimeout reports a T3-rtx expiry (§7.2.3, §6.3.3 E1);
 	// progress: SACKs acknowledged new data within the last RTO.
 	onRetransmitTimeout(progress bool)
+	// undo restores cwnd and ssthresh from before a reduction that proved
+	// spurious (RFC 4015 §2).
+	undo(cwnd, ssthresh int)
 	// onIdle reports that the sender has been idle (nothing sent, nothing in
 	// flight) for the given number of RTOs (§7.2.1).
 	onIdle(rtos int)
@@ -104,6 +107,14 @@ func (c *renoController) onRetransmitTimeout(progress bool) {
 		// bench/README.md (lossy section) shows the effect.
 		c.cwnd = c.ssthresh
 	}
+	c.pba = 0
+}
+
+func (c *renoController) undo(cwnd, ssthresh int) {
+	// RFC 4015 §2 (response to a spurious retransmission): back to the
+	// window before the reduction, never below the current one.
+	c.cwnd = max(c.cwnd, cwnd)
+	c.ssthresh = max(c.ssthresh, ssthresh)
 	c.pba = 0
 }
 

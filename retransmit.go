@@ -138,6 +138,7 @@ type sendState struct {
 	tlpNew       bool      // the probe is new data: one chunk may exceed cwnd (§7.3)
 	lastProgress time.Time // last SACK that acknowledged new data
 	noRACK       bool      // tests: RFC 9260 §7.2.4 and T3-rtx alone
+	undo         recoveryUndo
 
 	// PR-SCTP (RFC 3758)
 	advPeerAck uint32 // Advanced.Peer.Ack.Point
@@ -221,13 +222,13 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 	// RFC 8985 §6.2 step 4 with RFC 3708 §3: a Duplicate TSN report for a
 	// chunk we retransmitted means the retransmission was spurious (the
 	// original arrived): reordering, so RACK's window widens. Only TSNs
-	// still queued (above the old cum ack) can be judged.
+	// still queued (above the old cum ack) can be judged. (A duplicate
+	// report alone does not undo a cwnd reduction: the network may have
+	// duplicated the retransmission itself; see ackedEarly.)
 	for _, dup := range c.DupTSNs {
-		if off := int(dup - s.cumAck); tsnGT(dup, s.cumAck) && off <= s.chunks.len() {
-			if s.chunks.at(off-1).sends > 1 {
-				s.rack.spurious(cum, s.nextTSN)
-				d.st.spuriousRetransmits++
-			}
+		if off := int(dup - s.cumAck); tsnGT(dup, s.cumAck) && off <= s.chunks.len() && s.chunks.at(off-1).sends > 1 {
+			s.rack.spurious(cum, s.nextTSN)
+			d.st.spuriousRetransmits++
 		}
 	}
 	flightBefore := s.flight
@@ -244,6 +245,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 			highestNewlyAcked, haveHNA = ch.tsn, true
 			d.timedChunkAcked(now, ch)
 			s.rack.delivered(now, ch.sentAt, ch.tsn, ch.sends > 1)
+			d.ackedEarly(now, ch)
 		}
 		if ch.inFlight {
 			s.flight -= ch.n
@@ -294,6 +296,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 			}
 			d.timedChunkAcked(now, ch)
 			s.rack.delivered(now, ch.sentAt, ch.tsn, ch.sends > 1)
+			d.ackedEarly(now, ch)
 			if ch.inFlight {
 				ch.inFlight = false
 				s.flight -= ch.n
@@ -406,10 +409,86 @@ func (d *dataState) lossDetected() {
 	if !s.fastRecovery {
 		s.fastRecovery = true
 		s.recover = s.nextTSN - 1
+		s.undo = recoveryUndo{valid: true, cwnd: d.cc.window(), ssthresh: d.cc.threshold()}
 		d.cc.onFastRetransmit()
 	}
 	s.rtxBurst = true
 	s.tlpAt = time.Time{}
+}
+
+// ackedEarly detects a spurious retransmission: a chunk retransmitted once
+// and acknowledged sooner than the smallest round trip after that
+// retransmission was delivered by its original (the test of RFC 8985 §6.2
+// step 2, used as detection in the sense of RFC 3708). When every
+// retransmission of the last Fast Recovery proves spurious, its cwnd
+// reduction is undone.
+func (d *dataState) ackedEarly(now time.Time, ch *outChunk) {
+	s := &d.snd
+	if ch.sends != 2 || s.rack.minRTT == 0 || now.Sub(ch.sentAt) >= s.rack.minRTT {
+		return
+	}
+	if s.undo.spurious(ch.tsn) {
+		s.rack.spurious(s.cumAck, s.nextTSN)
+		d.st.spuriousRetransmits++
+		if s.undo.left == 0 {
+			d.undoRecovery()
+		}
+	}
+}
+
+// undoRecovery restores cwnd and ssthresh from before the last Fast
+// Recovery, whose every retransmission proved spurious (ackedEarly; RFC
+// 4015 §2 response: the reduction answered reordering, not congestion).
+func (d *dataState) undoRecovery() {
+	s := &d.snd
+	d.cc.undo(s.undo.cwnd, s.undo.ssthresh)
+	s.undo.valid = false
+	if s.fastRecovery && s.rtxCount == 0 {
+		s.fastRecovery = false
+	}
+	d.st.recoveriesUndone++
+}
+
+// recoveryUndo remembers the chunks retransmitted once in the current Fast
+// Recovery and the cwnd/ssthresh before it (RFC 4015 §2 Eifel response).
+// Each one acknowledged too early to be the retransmission's doing crosses
+// it off (ackedEarly); when none is left, all retransmissions were
+// spurious. A chunk retransmitted twice, a T3-rtx or
+// more retransmissions than fit make the episode a real loss (no undo).
+type recoveryUndo struct {
+	valid          bool
+	cwnd, ssthresh int
+	left           int
+	tsns           [32]uint32
+}
+
+// sent records a retransmission of tsn (its sends-th transmission).
+func (u *recoveryUndo) sent(tsn uint32, sends int) {
+	if !u.valid {
+		return
+	}
+	if sends > 2 || u.left == len(u.tsns) {
+		u.valid = false
+		return
+	}
+	u.tsns[u.left] = tsn
+	u.left++
+}
+
+// spurious crosses tsn off when it is one of the episode's
+// retransmissions.
+func (u *recoveryUndo) spurious(tsn uint32) bool {
+	if !u.valid {
+		return false
+	}
+	for i := 0; i < u.left; i++ {
+		if u.tsns[i] == tsn {
+			u.left--
+			u.tsns[i] = u.tsns[u.left]
+			return true
+		}
+	}
+	return false
 }
 
 // rackDetect is RFC 8985 §6.2 step 5 over the outstanding chunks: marks
@@ -532,6 +611,7 @@ func (d *dataState) t3Expired(now time.Time) (failed bool) {
 	d.cc.onRetransmitTimeout(progress)
 	d.rto.backoff() // E2
 	s.fastRecovery = false
+	s.undo.valid = false // a timeout is a real loss (RFC 4015 leaves it to F-RTO)
 	s.tlpAt, s.tlpOut, s.tlpNew, s.rackAt = time.Time{}, false, false, time.Time{}
 	// E3: everything outstanding is marked for retransmission; as much as
 	// fits in one packet is sent at once (rtxBurst ignores cwnd), the rest
@@ -580,6 +660,9 @@ func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []
 		s.rtxCount--
 		ch.sends++
 		ch.sentAt = now
+		if s.fastRecovery {
+			s.undo.sent(ch.tsn, ch.sends)
+		}
 		ch.inFlight = true
 		s.flight += ch.n
 		s.subPeerRwnd(ch.n)
