@@ -19,6 +19,8 @@ import (
 //	                       timing
 //	retransmit.go          rtoState, the in-flight queue, SACK processing,
 //	                       T3-rtx, fast retransmit
+//	association_loss.go    RACK-TLP (RFC 8985): time-based loss detection
+//	                       and tail loss probes, adapted to SACKs
 //	congestion.go          the congestion controller interface and RFC 9260
 //	                       §7.2 Reno
 //	association_prsctp.go  PR-SCTP (RFC 3758) abandonment and FORWARD TSN

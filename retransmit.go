@@ -66,6 +66,22 @@ func (r *rtoState) backoff() {
 	r.rto = r.clamp(2 * r.rto)
 }
 
+// collapse undoes the backoff: RTO from SRTT and RTTVAR again (§6.3.1 C3,
+// C6, C7). RFC 9260 and RFC 6298 §5 collapse a backed-off RTO with the
+// next RTT measurement; after a T3-rtx every outstanding chunk is a
+// retransmission (E3), so Karn's rule (C5) allows no measurement until all
+// of them are repaired and new data is acknowledged, and each further loss
+// doubles the RTO again: at 20 % loss the RTO climbed to many seconds
+// (issue 11, bench/README.md). usctp collapses it as soon as a SACK
+// advances the cumulative TSN ack (handleSack): the path demonstrably
+// delivers within the measured round trip. Every expiry still backs off
+// (E2).
+func (r *rtoState) collapse() {
+	if r.measured {
+		r.rto = r.clamp(r.srtt + 4*r.rttvar)
+	}
+}
+
 // outMsg is a user message owned by the send side: a pooled copy of the
 // data plus what fragmentation and PR-SCTP need. Records are recycled.
 type outMsg struct {
@@ -360,6 +376,9 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		markedFast += n
 	}
 
+	if cumAdvanced {
+		d.rto.collapse()
+	}
 	if bytesAcked > 0 {
 		s.errorCount = 0 // §8.1: reset on acknowledgement of new data
 		s.lastProgress = now
