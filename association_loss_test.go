@@ -372,3 +372,36 @@ func TestSpuriousFastRetransmitUndone(t *testing.T) {
 		}
 	}
 }
+
+// TestRTOBackoffCollapsesOnProgress: T3-rtx backs the RTO off (RFC 9260
+// §6.3.3 E2); a SACK that advances the cumulative TSN ack brings it back
+// to SRTT + 4·RTTVAR (rtoState.collapse) although no RTT could be measured
+// (every chunk was retransmitted, Karn). A SACK without progress keeps it.
+func TestRTOBackoffCollapsesOnProgress(t *testing.T) {
+	cfg := testDataConfig()
+	cfg.rto.min = ms(50)
+	d := newTestDataState(cfg, rackT0)
+	d.snd.noRACK = true
+	fillMessages(t, d, rackT0, 1)
+	sendAll(t, d, rackT0)
+	mustSack(t, d, rackT0.Add(ms(10)), 1000, 1<<20) // SRTT 10 ms: RTO = 50 ms (RTO.Min)
+	now := rackT0.Add(ms(10))
+	fillMessages(t, d, now, 3)
+	sendAll(t, d, now)
+	for i := 0; i < 3; i++ {
+		now = d.snd.t3
+		d.handleTimeout(now)
+		sendAll(t, d, now)
+	}
+	if d.rto.rto != 8*ms(50) {
+		t.Fatalf("RTO %v after three expiries, want 400ms", d.rto.rto)
+	}
+	mustSack(t, d, now.Add(ms(10)), 1000, 1<<20, chunk.GapBlock{Start: 2, End: 2})
+	if d.rto.rto != 8*ms(50) {
+		t.Fatalf("RTO %v after a SACK without cum progress, want 400ms", d.rto.rto)
+	}
+	mustSack(t, d, now.Add(ms(11)), 1001, 1<<20, chunk.GapBlock{Start: 1, End: 1})
+	if d.rto.rto != ms(50) || d.stats().rttSamples != 1 {
+		t.Fatalf("RTO %v (%d samples) after cum progress, want 50ms without a new sample", d.rto.rto, d.stats().rttSamples)
+	}
+}
