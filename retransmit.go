@@ -154,6 +154,9 @@ type sendState struct {
 	tlpNew       bool      // the probe is new data: one chunk may exceed cwnd (§7.3)
 	lastProgress time.Time // last SACK that acknowledged new data
 	noRACK       bool      // tests: RFC 9260 §7.2.4 and T3-rtx alone
+	// legacy: tests and benchmarks: the recovery before issue 11 (with
+	// noRACK: no undo, cwnd 1 MTU after every T3-rtx, no RTO collapse).
+	legacy bool
 	undo         recoveryUndo
 
 	// PR-SCTP (RFC 3758)
@@ -376,7 +379,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		markedFast += n
 	}
 
-	if cumAdvanced {
+	if cumAdvanced && !s.legacy {
 		d.rto.collapse()
 	}
 	if bytesAcked > 0 {
@@ -443,7 +446,7 @@ func (d *dataState) lossDetected() {
 // reduction is undone.
 func (d *dataState) ackedEarly(now time.Time, ch *outChunk) {
 	s := &d.snd
-	if ch.sends != 2 || s.rack.minRTT == 0 || now.Sub(ch.sentAt) >= s.rack.minRTT {
+	if ch.sends != 2 || s.rack.minRTT == 0 || now.Sub(ch.sentAt) >= s.rack.minRTT || s.legacy {
 		return
 	}
 	if s.undo.spurious(ch.tsn) {
@@ -626,7 +629,7 @@ func (d *dataState) t3Expired(now time.Time) (failed bool) {
 	// within the last RTO, so the path delivers and the timeout most
 	// likely hit a lost retransmission, not a dead path (see
 	// renoController.onRetransmitTimeout).
-	progress := !s.lastProgress.IsZero() && now.Sub(s.lastProgress) < d.rto.rto
+	progress := !s.lastProgress.IsZero() && now.Sub(s.lastProgress) < d.rto.rto && !s.legacy
 	d.cc.onRetransmitTimeout(progress)
 	d.rto.backoff() // E2
 	s.fastRecovery = false
