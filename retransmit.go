@@ -157,7 +157,7 @@ type sendState struct {
 	// legacy: tests and benchmarks: the recovery before issue 11 (with
 	// noRACK: no undo, cwnd 1 MTU after every T3-rtx, no RTO collapse).
 	legacy bool
-	undo         recoveryUndo
+	undo   recoveryUndo
 
 	// PR-SCTP (RFC 3758)
 	advPeerAck uint32 // Advanced.Peer.Ack.Point
