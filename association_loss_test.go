@@ -341,7 +341,8 @@ func TestDuplicateTSNOfRetransmissionWidensWindow(t *testing.T) {
 // reordering — the chunk's acknowledgement arrives sooner after the
 // retransmission than any round trip, so the original got through —
 // gives back the cwnd reduction (RFC 4015 §2). Acknowledged a full round
-// trip later, the retransmission did the repair: the reduction stays.
+// trip later, the retransmission may have done the repair: the reduction
+// stays until a Duplicate TSN report shows the original arrived too.
 func TestSpuriousFastRetransmitUndone(t *testing.T) {
 	for _, early := range []bool{true, false} {
 		d, now := lossTestData(t)
@@ -369,6 +370,18 @@ func TestSpuriousFastRetransmitUndone(t *testing.T) {
 		}
 		if !early && (st.recoveriesUndone != 0 || st.cwnd >= before.cwnd) {
 			t.Fatalf("real loss undone: %+v", st)
+		}
+		if !early {
+			// The late original arrives after all: the peer reports it as
+			// a Duplicate TSN (RFC 3708 §3), after the cum ack passed it.
+			s := sackOf(1004, 1<<20)
+			s.DupTSNs = []uint32{1001}
+			if err := d.handleSack(ackAt.Add(ms(1)), s); err != nil {
+				t.Fatal(err)
+			}
+			if st := d.stats(); st.recoveriesUndone != 1 || st.cwnd < before.cwnd {
+				t.Fatalf("Duplicate TSN of the retransmission: undone %d, cwnd %d, want back to %d", st.recoveriesUndone, st.cwnd, before.cwnd)
+			}
 		}
 	}
 }

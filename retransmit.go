@@ -240,12 +240,22 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 	}
 	// RFC 8985 §6.2 step 4 with RFC 3708 §3: a Duplicate TSN report for a
 	// chunk we retransmitted means the retransmission was spurious (the
-	// original arrived): reordering, so RACK's window widens. Only TSNs
-	// still queued (above the old cum ack) can be judged. (A duplicate
-	// report alone does not undo a cwnd reduction: the network may have
-	// duplicated the retransmission itself; see ackedEarly.)
+	// original arrived too): reordering, so RACK's window widens, and a
+	// retransmission of the last Fast Recovery is crossed off its undo
+	// list (recoveryUndo; when none is left the reduction is undone,
+	// RFC 4015 §2). The list remembers TSNs the cum ack has passed: the
+	// report of a late original usually comes after its retransmission
+	// filled the hole. A network duplicate of a retransmission fools this
+	// as it fools TCP's DSACK (RFC 3708 §5); the lossy benchmark has 1 %
+	// duplication and gains (bench/README.md).
 	for _, dup := range c.DupTSNs {
-		if off := int(dup - s.cumAck); tsnGT(dup, s.cumAck) && off <= s.chunks.len() && s.chunks.at(off-1).sends > 1 {
+		if !s.legacy && s.undo.spurious(dup) {
+			s.rack.spurious(cum, s.nextTSN)
+			d.st.spuriousRetransmits++
+			if s.undo.left == 0 {
+				d.undoRecovery()
+			}
+		} else if off := int(dup - s.cumAck); tsnGT(dup, s.cumAck) && off <= s.chunks.len() && s.chunks.at(off-1).sends > 1 {
 			s.rack.spurious(cum, s.nextTSN)
 			d.st.spuriousRetransmits++
 		}
@@ -473,9 +483,9 @@ func (d *dataState) undoRecovery() {
 
 // recoveryUndo remembers the chunks retransmitted once in the current Fast
 // Recovery and the cwnd/ssthresh before it (RFC 4015 §2 Eifel response).
-// Each one acknowledged too early to be the retransmission's doing crosses
-// it off (ackedEarly); when none is left, all retransmissions were
-// spurious. A chunk retransmitted twice, a T3-rtx or
+// Each one acknowledged too early to be the retransmission's doing
+// (ackedEarly) or reported as a Duplicate TSN (RFC 3708 §3) is crossed
+// off; when none is left, all retransmissions were spurious. A chunk retransmitted twice, a T3-rtx or
 // more retransmissions than fit make the episode a real loss (no undo).
 type recoveryUndo struct {
 	valid          bool
