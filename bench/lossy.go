@@ -142,7 +142,7 @@ func runLossy() int {
 				t3 = append(t3, float64(r.t3))
 			}
 			ft := "–"
-			if rs[0].system == "usctp" {
+			if rs[0].system == "usctp" || rs[0].system == "usctp-sctpcat" {
 				ft = fmt.Sprintf("%.0f / %.0f", median(fast), median(t3))
 			}
 			fmt.Printf("| %g %% | %s | %d/%d | %s (%s–%s) | %.2f (%.2f–%.2f) | %.0f | %s | %.2f (%.2f) |\n",
@@ -230,6 +230,8 @@ func runLossyOne(sys string, loss float64, seed uint64) lossyRun {
 		err = lossyUsrsctp(&r, loss, seed, want)
 	case "pion":
 		err = lossyPion(&r, loss, seed, want)
+	case "usctp-sctpcat":
+		err = lossySctpcat(&r, loss, seed, want)
 	default:
 		err = fmt.Errorf("unknown lossy system %q", sys)
 	}
