@@ -35,6 +35,7 @@ type rackState struct {
 	xmitTS  time.Time     // RACK.xmit_ts
 	endTSN  uint32        // RACK.end_seq
 	fack    uint32        // RACK.fack: highest TSN delivered
+	endRetx bool          // the RACK chunk (endTSN) was a retransmission
 	have    bool          // xmitTS/endTSN/fack are set
 	reorder bool          // RACK.reordering_seen (§6.2 step 3)
 
@@ -75,6 +76,7 @@ func (r *rackState) delivered(now, sentAt time.Time, tsn uint32, retransmitted b
 	// (ties broken by the higher TSN).
 	if !r.have || sentAt.After(r.xmitTS) || (sentAt.Equal(r.xmitTS) && tsnGT(tsn, r.endTSN)) {
 		r.xmitTS, r.endTSN, r.rtt, r.have = sentAt, tsn, rtt, true
+		r.endRetx = retransmitted
 	}
 }
 

@@ -536,6 +536,14 @@ func (d *dataState) rackDetect(now time.Time) int {
 	marked := 0
 	for i := 0; i < s.chunks.len(); i++ {
 		ch := s.chunks.at(i)
+		if !s.rack.endRetx && tsnGT(ch.tsn, s.rack.endTSN) {
+			// The RACK chunk was a first transmission: every chunk
+			// above it was first sent no earlier, and retransmitted
+			// (if at all) later still, so none can be judged (§6.2
+			// step 5). The scan ends here: without loss it touches only
+			// the chunks below the highest TSN delivered.
+			break
+		}
 		if ch.acked || ch.abandoned || ch.rtx || !ch.inFlight {
 			continue
 		}
