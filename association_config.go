@@ -17,8 +17,16 @@ import (
 
 // Defaults and bounds of the settings.
 const (
-	assocDefaultRTOInitial     = 1 * time.Second        // RFC 9260 §16 RTO.Initial
-	assocDefaultRTOMin         = 1 * time.Second        // RFC 9260 §16 RTO.Min
+	assocDefaultRTOInitial = 1 * time.Second // RFC 9260 §16 RTO.Initial
+	// RTO.Min: RFC 9260 §16 recommends 1 s (RFC 9260 §16 values are
+	// RECOMMENDED, not required); usctp's default is 200 ms, like Linux
+	// TCP's and like real-time stacks that make it configurable (WebRTC's
+	// dcsctp). On a path of a few ms RTT, 1 s floors every T3-rtx at
+	// hundreds of round trips: the lossy-path benchmark (bench/README.md,
+	// issue 11) measures the difference. RTO.Min 1 s, the RFC value, is one
+	// option away: SCTP_RTOINFO / Config.RTO{Min: rfc9260RTOMin}.
+	assocDefaultRTOMin         = 200 * time.Millisecond
+	rfc9260RTOMin              = 1 * time.Second        // RFC 9260 §16 RTO.Min
 	assocDefaultRTOMax         = 60 * time.Second       // RFC 9260 §16 RTO.Max
 	assocDefaultMaxInitRetrans = 8                      // RFC 9260 §16 Max.Init.Retransmits
 	assocDefaultMaxRetrans     = 10                     // RFC 9260 §16 Association.Max.Retrans

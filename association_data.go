@@ -19,6 +19,8 @@ import (
 //	                       timing
 //	retransmit.go          rtoState, the in-flight queue, SACK processing,
 //	                       T3-rtx, fast retransmit
+//	association_loss.go    RACK-TLP (RFC 8985): time-based loss detection
+//	                       and tail loss probes, adapted to SACKs
 //	congestion.go          the congestion controller interface and RFC 9260
 //	                       §7.2 Reno
 //	association_prsctp.go  PR-SCTP (RFC 3758) abandonment and FORWARD TSN
@@ -125,7 +127,11 @@ type dataStats struct {
 	errorCount           int
 	t3Expiries           uint64
 	t3Retransmits        uint64 // chunks retransmitted after T3-rtx
-	fastRetransmits      uint64 // chunks fast-retransmitted
+	fastRetransmits      uint64 // chunks fast-retransmitted (§7.2.4 miss indications or RACK)
+	rackRetransmits      uint64 // of which RACK (RFC 8985 §6.2) found lost
+	tlpProbes            uint64 // tail loss probes sent (RFC 8985 §7.3)
+	spuriousRetransmits  uint64 // Duplicate TSN reports of chunks we retransmitted (RFC 3708)
+	recoveriesUndone     uint64 // Fast Recoveries whose reduction was undone (RFC 4015)
 	dataChunksSent       uint64 // first transmissions
 	dataChunksReceived   uint64
 	duplicateTSNs        uint64
@@ -215,6 +221,8 @@ func (d *dataState) cumTSNAck() uint32 { return d.rcv.tracker.cum }
 func (d *dataState) deadline() time.Time {
 	t := d.snd.t3
 	t = earliest(t, d.rcv.sackDeadline)
+	t = earliest(t, d.snd.rackAt)
+	t = earliest(t, d.snd.tlpAt)
 	return t
 }
 
@@ -228,6 +236,17 @@ func (d *dataState) handleTimeout(now time.Time) (failed bool) {
 	}
 	if !d.snd.t3.IsZero() && !now.Before(d.snd.t3) {
 		return d.t3Expired(now)
+	}
+	if !d.snd.rackAt.IsZero() && !now.Before(d.snd.rackAt) {
+		// RFC 8985 §6.3: the reordering window passed; judge again.
+		if n := d.rackDetect(now); n > 0 {
+			d.st.rackRetransmits += uint64(n)
+			d.st.fastRetransmits += uint64(n)
+			d.lossDetected()
+		}
+	}
+	if !d.snd.tlpAt.IsZero() && !now.Before(d.snd.tlpAt) {
+		d.probeTimeoutExpired(now)
 	}
 	return false
 }

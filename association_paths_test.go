@@ -91,7 +91,9 @@ func wantNoChange(t *testing.T, s *pathSet) {
 }
 
 func TestHeartbeatIntervalJitter(t *testing.T) {
-	s := newTestPathSet(t, assocConfig{})
+	// RTO.Min as RFC 9260 §16 recommends (1 s), so that RTO stays at
+	// RTO.Initial = RTO.Min through the 20 ms samples below.
+	s := newTestPathSet(t, assocConfig{rto: rtoBounds{min: rfc9260RTOMin}})
 	if !s.deadline().IsZero() {
 		t.Fatalf("deadline before startHeartbeats: %v", s.deadline())
 	}
@@ -714,6 +716,9 @@ func TestFailoverToAlternatePath(t *testing.T) {
 	tp.answerInit(chunk.AppendParam(nil, chunk.ParamIPv4Addr, v4[:]))
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
 	tp.write(tp.epTag, &chunk.CookieAck{})
+	// This test counts T3-rtx strikes: tail loss probes (RFC 8985 §7),
+	// which go to the same path and strike nothing, are off.
+	tp.assoc.data.snd.noRACK = true
 	// The alternate address is probed and confirmed.
 	tp.advance(0)
 	p := tp.wantPacket(tp.peerTag, chunk.TypeHeartbeat)

@@ -18,8 +18,12 @@ type congestionController interface {
 	// onFastRetransmit reports loss detected by miss indications, on
 	// entering Fast Recovery (§7.2.3, §7.2.4).
 	onFastRetransmit()
-	// onRetransmitTimeout reports a T3-rtx expiry (§7.2.3, §6.3.3 E1).
-	onRetransmitTimeout()
+	// onRetransmitTimeout reports a T3-rtx expiry (§7.2.3, §6.3.3 E1);
+	// progress: SACKs acknowledged new data within the last RTO.
+	onRetransmitTimeout(progress bool)
+	// undo restores cwnd and ssthresh from before a reduction that proved
+	// spurious (RFC 4015 §2).
+	undo(cwnd, ssthresh int)
 	// onIdle reports that the sender has been idle (nothing sent, nothing in
 	// flight) for the given number of RTOs (§7.2.1).
 	onIdle(rtos int)
@@ -87,10 +91,30 @@ func (c *renoController) onFastRetransmit() {
 	c.pba = 0
 }
 
-func (c *renoController) onRetransmitTimeout() {
+func (c *renoController) onRetransmitTimeout(progress bool) {
 	// §7.2.3: ssthresh = max(cwnd/2, 4·MTU); cwnd = 1·MTU.
 	c.ssthresh = max(c.cwnd/2, 4*c.mtu)
 	c.cwnd = c.mtu
+	if progress {
+		// Beyond §7.2.3 (a SHOULD): SACKs acknowledged new data within
+		// the last RTO, so the path still delivers and the timer most
+		// likely caught a lost retransmission, not congestion collapse.
+		// Restarting from one MTU then costs a slow start of several
+		// round trips for nothing (issue 11: cwnd at 1 MTU behind every
+		// T3-rtx). The response is that of a detected loss, ssthresh as
+		// above and cwnd = ssthresh (§7.2.3 fast retransmit), as TCP does
+		// when a timeout proves spurious (RFC 5682 F-RTO, RFC 4015 §2).
+		// bench/README.md (lossy section) shows the effect.
+		c.cwnd = c.ssthresh
+	}
+	c.pba = 0
+}
+
+func (c *renoController) undo(cwnd, ssthresh int) {
+	// RFC 4015 §2 (response to a spurious retransmission): back to the
+	// window before the reduction, never below the current one.
+	c.cwnd = max(c.cwnd, cwnd)
+	c.ssthresh = max(c.ssthresh, ssthresh)
 	c.pba = 0
 }
 

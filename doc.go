@@ -157,6 +157,8 @@
 //	           streams.go         send queues, fragmentation, reassembly (§6.5–6.9)
 //	           retransmit.go      RTO (§6.3), SACK processing, T3-rtx, fast
 //	                              retransmit (§7.2.4)
+//	           association_loss.go  RACK-TLP (RFC 8985) adapted to SACKs:
+//	                              time-based loss detection, tail loss probes
 //	           congestion.go      cwnd and ssthresh (§7.2)
 //	           association_prsctp.go  PR-SCTP (RFC 3758)
 //	           association_events.go, association_stats.go  notifications and counters

@@ -66,6 +66,22 @@ func (r *rtoState) backoff() {
 	r.rto = r.clamp(2 * r.rto)
 }
 
+// collapse undoes the backoff: RTO from SRTT and RTTVAR again (§6.3.1 C3,
+// C6, C7). RFC 9260 and RFC 6298 §5 collapse a backed-off RTO with the
+// next RTT measurement; after a T3-rtx every outstanding chunk is a
+// retransmission (E3), so Karn's rule (C5) allows no measurement until all
+// of them are repaired and new data is acknowledged, and each further loss
+// doubles the RTO again: at 20 % loss the RTO climbed to many seconds
+// (issue 11, bench/README.md). usctp collapses it as soon as a SACK
+// advances the cumulative TSN ack (handleSack): the path demonstrably
+// delivers within the measured round trip. Every expiry still backs off
+// (E2).
+func (r *rtoState) collapse() {
+	if r.measured {
+		r.rto = r.clamp(r.srtt + 4*r.rttvar)
+	}
+}
+
 // outMsg is a user message owned by the send side: a pooled copy of the
 // data plus what fragmentation and PR-SCTP need. Records are recycled.
 type outMsg struct {
@@ -128,6 +144,20 @@ type sendState struct {
 
 	lastDataSent   time.Time
 	zeroWindowSack bool // a SACK with a_rwnd 0 arrived since the last T3
+
+	// Time-based loss detection and tail loss probes (RFC 8985;
+	// association_loss.go).
+	rack         rackState
+	rackAt       time.Time // RACK reordering timer (RFC 8985 §6.3)
+	tlpAt        time.Time // probe timeout (RFC 8985 §7.2)
+	tlpOut       bool      // a probe is outstanding (one per episode, §7.3)
+	tlpNew       bool      // the probe is new data: one chunk may exceed cwnd (§7.3)
+	lastProgress time.Time // last SACK that acknowledged new data
+	noRACK       bool      // tests: RFC 9260 §7.2.4 and T3-rtx alone
+	// legacy: tests and benchmarks: the recovery before issue 11 (with
+	// noRACK: no undo, cwnd 1 MTU after every T3-rtx, no RTO collapse).
+	legacy bool
+	undo   recoveryUndo
 
 	// PR-SCTP (RFC 3758)
 	advPeerAck uint32 // Advanced.Peer.Ack.Point
@@ -208,6 +238,28 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 	if !tsnLT(cum, s.nextTSN) {
 		return errCumAckBeyondSent
 	}
+	// RFC 8985 §6.2 step 4 with RFC 3708 §3: a Duplicate TSN report for a
+	// chunk we retransmitted means the retransmission was spurious (the
+	// original arrived too): reordering, so RACK's window widens, and a
+	// retransmission of the last Fast Recovery is crossed off its undo
+	// list (recoveryUndo; when none is left the reduction is undone,
+	// RFC 4015 §2). The list remembers TSNs the cum ack has passed: the
+	// report of a late original usually comes after its retransmission
+	// filled the hole. A network duplicate of a retransmission fools this
+	// as it fools TCP's DSACK (RFC 3708 §5); the lossy benchmark has 1 %
+	// duplication and gains (bench/README.md).
+	for _, dup := range c.DupTSNs {
+		if !s.legacy && s.undo.spurious(dup) {
+			s.rack.spurious(cum, s.nextTSN)
+			d.st.spuriousRetransmits++
+			if s.undo.left == 0 {
+				d.undoRecovery()
+			}
+		} else if off := int(dup - s.cumAck); tsnGT(dup, s.cumAck) && off <= s.chunks.len() && s.chunks.at(off-1).sends > 1 {
+			s.rack.spurious(cum, s.nextTSN)
+			d.st.spuriousRetransmits++
+		}
+	}
 	flightBefore := s.flight
 	bytesAcked := 0
 	var highestNewlyAcked uint32
@@ -221,6 +273,8 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 			bytesAcked += ch.n
 			highestNewlyAcked, haveHNA = ch.tsn, true
 			d.timedChunkAcked(now, ch)
+			s.rack.delivered(now, ch.sentAt, ch.tsn, ch.sends > 1)
+			d.ackedEarly(now, ch)
 		}
 		if ch.inFlight {
 			s.flight -= ch.n
@@ -270,6 +324,8 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 				highestNewlyAcked, haveHNA = ch.tsn, true
 			}
 			d.timedChunkAcked(now, ch)
+			s.rack.delivered(now, ch.sentAt, ch.tsn, ch.sends > 1)
+			d.ackedEarly(now, ch)
 			if ch.inFlight {
 				ch.inFlight = false
 				s.flight -= ch.n
@@ -326,23 +382,30 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		}
 	}
 
+	// RFC 8985 §6.2 step 5: time-based detection, including lost
+	// retransmissions, which §7.2.4 never marks a second time.
+	if n := d.rackDetect(now); n > 0 {
+		d.st.rackRetransmits += uint64(n)
+		markedFast += n
+	}
+
+	if cumAdvanced && !s.legacy {
+		d.rto.collapse()
+	}
 	if bytesAcked > 0 {
 		s.errorCount = 0 // §8.1: reset on acknowledgement of new data
+		s.lastProgress = now
+		s.tlpOut = false // RFC 8985 §7.3: an ack ends the probe episode
 	}
 	// §7.2.4: leave Fast Recovery once the cum ack reaches the recovery point.
 	if s.fastRecovery && !tsnLT(cum, s.recover) {
 		s.fastRecovery = false
+		s.rack.recoveryEnded()
 	}
 	d.cc.onAck(bytesAcked, flightBefore, s.flight, cumAdvanced, s.fastRecovery)
 	if markedFast > 0 {
 		d.st.fastRetransmits += uint64(markedFast)
-		if !s.fastRecovery {
-			// §7.2.4 step 2/3: enter Fast Recovery; ssthresh/cwnd per §7.2.3.
-			s.fastRecovery = true
-			s.recover = s.nextTSN - 1
-			d.cc.onFastRetransmit()
-		}
-		s.rtxBurst = true
+		d.lossDetected()
 	}
 
 	// §6.2.1 D ii/iii: rwnd = a_rwnd − bytes still outstanding.
@@ -363,7 +426,186 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		s.t3 = now.Add(d.rto.rto)
 	}
 	d.prsctpAfterSack(now)
+	d.armProbe(now)
 	return nil
+}
+
+// lossDetected reacts to chunks marked lost by miss indications or RACK:
+// RFC 9260 §7.2.4 steps 2–3, Fast Recovery with one cwnd reduction per
+// recovery (§7.2.3), and one packet of retransmissions that cwnd does not
+// hold back (§7.2.4 step 3). A loss found while in Fast Recovery (a lost
+// retransmission, RFC 8985 §6.2) belongs to the same recovery episode and
+// reduces nothing again (RFC 8985 §3.3, RFC 6675 §5).
+func (d *dataState) lossDetected() {
+	s := &d.snd
+	if !s.fastRecovery {
+		s.fastRecovery = true
+		s.recover = s.nextTSN - 1
+		s.undo = recoveryUndo{valid: true, cwnd: d.cc.window(), ssthresh: d.cc.threshold()}
+		d.cc.onFastRetransmit()
+	}
+	s.rtxBurst = true
+	s.tlpAt = time.Time{}
+}
+
+// ackedEarly detects a spurious retransmission: a chunk retransmitted once
+// and acknowledged sooner than the smallest round trip after that
+// retransmission was delivered by its original (the test of RFC 8985 §6.2
+// step 2, used as detection in the sense of RFC 3708). When every
+// retransmission of the last Fast Recovery proves spurious, its cwnd
+// reduction is undone.
+func (d *dataState) ackedEarly(now time.Time, ch *outChunk) {
+	s := &d.snd
+	if ch.sends != 2 || s.rack.minRTT == 0 || now.Sub(ch.sentAt) >= s.rack.minRTT || s.legacy {
+		return
+	}
+	if s.undo.spurious(ch.tsn) {
+		s.rack.spurious(s.cumAck, s.nextTSN)
+		d.st.spuriousRetransmits++
+		if s.undo.left == 0 {
+			d.undoRecovery()
+		}
+	}
+}
+
+// undoRecovery restores cwnd and ssthresh from before the last Fast
+// Recovery, whose every retransmission proved spurious (ackedEarly; RFC
+// 4015 §2 response: the reduction answered reordering, not congestion).
+func (d *dataState) undoRecovery() {
+	s := &d.snd
+	d.cc.undo(s.undo.cwnd, s.undo.ssthresh)
+	s.undo.valid = false
+	if s.fastRecovery && s.rtxCount == 0 {
+		s.fastRecovery = false
+	}
+	d.st.recoveriesUndone++
+}
+
+// recoveryUndo remembers the chunks retransmitted once in the current Fast
+// Recovery and the cwnd/ssthresh before it (RFC 4015 §2 Eifel response).
+// Each one acknowledged too early to be the retransmission's doing
+// (ackedEarly) or reported as a Duplicate TSN (RFC 3708 §3) is crossed
+// off; when none is left, all retransmissions were spurious. A chunk retransmitted twice, a T3-rtx or
+// more retransmissions than fit make the episode a real loss (no undo).
+type recoveryUndo struct {
+	valid          bool
+	cwnd, ssthresh int
+	left           int
+	tsns           [32]uint32
+}
+
+// sent records a retransmission of tsn (its sends-th transmission).
+func (u *recoveryUndo) sent(tsn uint32, sends int) {
+	if !u.valid {
+		return
+	}
+	if sends > 2 || u.left == len(u.tsns) {
+		u.valid = false
+		return
+	}
+	u.tsns[u.left] = tsn
+	u.left++
+}
+
+// spurious crosses tsn off when it is one of the episode's
+// retransmissions.
+func (u *recoveryUndo) spurious(tsn uint32) bool {
+	if !u.valid {
+		return false
+	}
+	for i := 0; i < u.left; i++ {
+		if u.tsns[i] == tsn {
+			u.left--
+			u.tsns[i] = u.tsns[u.left]
+			return true
+		}
+	}
+	return false
+}
+
+// rackDetect is RFC 8985 §6.2 step 5 over the outstanding chunks: marks
+// the chunks RACK judges lost and arms the reordering timer (§6.3) for the
+// earliest one not yet judged. It returns the number of chunks marked.
+func (d *dataState) rackDetect(now time.Time) int {
+	s := &d.snd
+	s.rackAt = time.Time{}
+	if !s.rack.have || d.snd.noRACK {
+		return 0
+	}
+	reo := s.rack.reoWnd(d.rto.srtt, s.fastRecovery)
+	marked := 0
+	for i := 0; i < s.chunks.len(); i++ {
+		ch := s.chunks.at(i)
+		if !s.rack.endRetx && tsnGT(ch.tsn, s.rack.endTSN) {
+			// The RACK chunk was a first transmission: every chunk
+			// above it was first sent no earlier, and retransmitted
+			// (if at all) later still, so none can be judged (§6.2
+			// step 5). The scan ends here: without loss it touches only
+			// the chunks below the highest TSN delivered.
+			break
+		}
+		if ch.acked || ch.abandoned || ch.rtx || !ch.inFlight {
+			continue
+		}
+		at, ok := s.rack.lostAt(ch.sentAt, ch.tsn, reo)
+		if !ok {
+			continue
+		}
+		if now.Before(at) {
+			s.rackAt = earliest(s.rackAt, at)
+			continue
+		}
+		ch.fastRtxDone = true // §7.2.4 marks it no more
+		d.markRtx(ch)
+		marked++
+	}
+	return marked
+}
+
+// armProbe (re)starts the probe timeout after new data was sent or a SACK
+// arrived (RFC 8985 §7.2): only with chunks outstanding, outside Fast
+// Recovery, nothing waiting for retransmission, no probe outstanding and
+// not recovering from a T3-rtx (no new data acked since: errorCount > 0);
+// when T3-rtx would fire first, no probe is scheduled.
+func (d *dataState) armProbe(now time.Time) {
+	s := &d.snd
+	s.tlpAt = time.Time{}
+	if s.tlpOut || s.fastRecovery || s.rtxCount > 0 || s.flight == 0 || s.errorCount > 0 || s.noRACK {
+		return
+	}
+	pto := probeTimeout(d.rto.srtt, d.rto.measured, s.chunks.len(), d.cfg.sackDelay)
+	at := now.Add(pto)
+	if !s.t3.IsZero() && !at.Before(s.t3) {
+		return
+	}
+	s.tlpAt = at
+}
+
+// probeTimeoutExpired sends a tail loss probe (RFC 8985 §7.3): new data
+// when some is waiting and the peer's window allows (one chunk beyond
+// cwnd), else the highest outstanding chunk again. The probe's SACK —
+// the receiver answers a duplicate at once (RFC 9260 §6.2) — reports the
+// gaps that RACK and §7.2.4 then repair, instead of waiting for T3-rtx.
+// A probe is not a loss: cwnd is unchanged.
+func (d *dataState) probeTimeoutExpired(now time.Time) {
+	s := &d.snd
+	s.tlpAt = time.Time{}
+	s.tlpOut = true
+	d.st.tlpProbes++
+	if s.pending.len() > 0 && s.peerRwnd > 0 {
+		s.tlpNew = true
+		return
+	}
+	for i := s.chunks.len() - 1; i >= 0; i-- {
+		ch := s.chunks.at(i)
+		if ch.acked || ch.abandoned || ch.rtx {
+			continue
+		}
+		d.markRtx(ch)
+		s.rtxBurst = true
+		return
+	}
+	_ = now
 }
 
 // markRtx marks ch for retransmission: out of flight, its bytes given back
@@ -401,9 +643,16 @@ func (d *dataState) t3Expired(now time.Time) (failed bool) {
 		s.t3 = time.Time{}
 		return true
 	}
-	d.cc.onRetransmitTimeout() // E1: ssthresh, cwnd = 1 MTU (§7.2.3)
-	d.rto.backoff()            // E2
+	// E1: ssthresh, cwnd (§7.2.3). progress: a SACK acknowledged new data
+	// within the last RTO, so the path delivers and the timeout most
+	// likely hit a lost retransmission, not a dead path (see
+	// renoController.onRetransmitTimeout).
+	progress := !s.lastProgress.IsZero() && now.Sub(s.lastProgress) < d.rto.rto && !s.legacy
+	d.cc.onRetransmitTimeout(progress)
+	d.rto.backoff() // E2
 	s.fastRecovery = false
+	s.undo.valid = false // a timeout is a real loss (RFC 4015 leaves it to F-RTO)
+	s.tlpAt, s.tlpOut, s.tlpNew, s.rackAt = time.Time{}, false, false, time.Time{}
 	// E3: everything outstanding is marked for retransmission; as much as
 	// fits in one packet is sent at once (rtxBurst ignores cwnd), the rest
 	// as cwnd allows.
@@ -451,6 +700,9 @@ func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []
 		s.rtxCount--
 		ch.sends++
 		ch.sentAt = now
+		if s.fastRecovery {
+			s.undo.sent(ch.tsn, ch.sends)
+		}
 		ch.inFlight = true
 		s.flight += ch.n
 		s.subPeerRwnd(ch.n)
@@ -531,7 +783,7 @@ func (d *dataState) drainSend(fn func(m outMessage, sent bool)) {
 	}
 	s.queued, s.flight, s.rtxCount, s.ttlLive = 0, 0, 0, 0
 	s.rtxBurst, s.fastRecovery, s.fwdDue, s.rttTiming = false, false, false, false
-	s.t3 = time.Time{}
+	s.t3, s.tlpAt, s.rackAt, s.tlpOut, s.tlpNew = time.Time{}, time.Time{}, time.Time{}, false, false
 	s.cumAck = s.nextTSN - 1
 	s.advPeerAck = s.cumAck
 }

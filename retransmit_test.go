@@ -250,7 +250,7 @@ func TestT3StopsWhenAllAcked(t *testing.T) {
 	now := dataT0.Add(300 * time.Millisecond)
 	mustSack(t, d, now, 1000, 1<<20)
 	// R3: the earliest outstanding TSN was acked → restart with RTO.
-	if dl := d.deadline(); !dl.Equal(now.Add(d.rto.rto)) {
+	if dl := d.snd.t3; !dl.Equal(now.Add(d.rto.rto)) {
 		t.Fatalf("T3 not restarted: %v", dl)
 	}
 	mustSack(t, d, now, 1001, 1<<20)
@@ -315,6 +315,7 @@ func TestPeerRwndAccounting(t *testing.T) {
 
 func TestRenegedChunkRetransmitted(t *testing.T) {
 	d := newTestDataState(testDataConfig(), dataT0)
+	d.snd.noRACK = true // §6.2.1 D iv and T3 alone (RTT 0 here)
 	fillMessages(t, d, dataT0, 3)
 	sendAll(t, d, dataT0)
 	mustSack(t, d, dataT0, 999, 1<<20, chunk.GapBlock{Start: 2, End: 3})

@@ -61,7 +61,7 @@ func TestRTOInfoLive(t *testing.T) {
 	srvSt, cliSt := stackPair(t)
 	srv, addr := listenTCP(t, srvSt)
 	cli := newTCP(t, cliSt)
-	if r, err := cli.RTOInfo(0); err != nil || r != (RTOInfo{Initial: time.Second, Min: time.Second, Max: 60 * time.Second}) {
+	if r, err := cli.RTOInfo(0); err != nil || r != (RTOInfo{Initial: time.Second, Min: assocDefaultRTOMin, Max: 60 * time.Second}) {
 		t.Errorf("default RTOInfo = %+v, %v", r, err)
 	}
 	if err := cli.SetRTOInfo(0, RTOInfo{Min: 2 * time.Second, Max: time.Second}); !errors.Is(err, ErrInvalidArgument) {

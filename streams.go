@@ -74,6 +74,9 @@ func (d *dataState) appendData(now time.Time, b []byte, room int) []byte {
 	if len(b) > start && s.t3.IsZero() && s.chunks.len() > 0 {
 		s.t3 = now.Add(d.rto.rto)
 	}
+	if len(b) > start {
+		d.armProbe(now) // RFC 8985 §7.2: after sending, (re)start the PTO
+	}
 	return b
 }
 
@@ -101,7 +104,7 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 			continue
 		}
 		// §6.1 B: no new data with cwnd or more bytes outstanding.
-		if s.flight >= d.cc.window() {
+		if s.flight >= d.cc.window() && !s.tlpNew {
 			break
 		}
 		remaining := len(m.buf) - m.off
@@ -150,6 +153,7 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 		}
 		d.st.dataChunksSent++
 		s.lastDataSent = now
+		s.tlpNew = false // a probe is one chunk (RFC 8985 §7.3)
 		if m.off == len(m.buf) {
 			d.popPending()
 		}

@@ -93,6 +93,9 @@ func main() {
 	pp := flag.Bool("pingpong", true, "run the 1-byte ping-pong scenario")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (profile one system with -systems)")
 	flag.Parse()
+	if *lossyMode { // the lossy-path benchmark (lossy.go)
+		os.Exit(runLossy())
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {

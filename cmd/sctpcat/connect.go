@@ -310,10 +310,18 @@ func (s *session) perfSend() error {
 	}
 	si := s.sndInfo()
 	start := time.Now()
+	var sent atomic.Int64
+	progDone := make(chan struct{})
+	tick := time.NewTicker(time.Second)
+	go func() {
+		s.progress(tick.C, progDone, start, &sent)
+	}()
+	defer func() { tick.Stop(); close(progDone) }()
 	for i := 0; i < s.f.count; i++ {
 		if _, err := s.c.WriteMsgContext(ctx, msg, si); err != nil {
 			return s.sendFailed(err)
 		}
+		sent.Add(int64(s.f.length))
 	}
 	if err := s.shutdown(); err != nil {
 		return err
@@ -329,4 +337,37 @@ func sizeText(b float64) string { return fmt.Sprintf("%.2f MB", b/1e6) }
 
 func rateText(bps float64) string {
 	return fmt.Sprintf("%.2f MB/s (%.1f Mbit/s)", bps/1e6, bps*8/1e6)
+}
+
+// progress prints one line per tick to stderr while -n runs (issue 11): the
+// rate of bytes handed to the stack in the last interval, retransmissions
+// so far (fast: RFC 9260 §7.2.4 and RACK; T3-rtx timeouts), cwnd and
+// SRTT, so a stall shows as it happens (the rate drops, T3 climbs).
+func (s *session) progress(tick <-chan time.Time, done <-chan struct{}, start time.Time, sent *atomic.Int64) {
+	last, lastBytes := start, int64(0)
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick:
+		}
+		now := time.Now()
+		bytes := sent.Load()
+		st, err := s.c.Stats()
+		if err != nil {
+			return
+		}
+		s.logf("%s", progressLine(now.Sub(start), bytes-lastBytes, now.Sub(last), st))
+		last, lastBytes = now, bytes
+	}
+}
+
+// progressLine formats one progress line of connect -n.
+func progressLine(elapsed time.Duration, bytes int64, dt time.Duration, st sctp.AssocStats) string {
+	rate := 0.0
+	if dt > 0 {
+		rate = float64(bytes) / dt.Seconds() / 1e6
+	}
+	return fmt.Sprintf("%6.1fs %8.2f MB/s  rtx %d (fast %d, T3 %d)  cwnd %d  srtt %v",
+		elapsed.Seconds(), rate, st.FastRetransmits+st.T3Retransmits, st.FastRetransmits, st.T3Retransmits, st.Cwnd, st.SRTT.Round(10*time.Microsecond))
 }
