@@ -59,6 +59,14 @@ type endpointStats struct {
 	RepliesDropped     uint64 // reply queue full
 	EventsDropped      uint64 // RemoteError events over the queue bound (maxQueuedEvents)
 	AssociationsTotal  uint64
+	// UnrecognizedNotReported counts unrecognized INIT parameters left out
+	// of the INIT ACK because it would exceed the packet size (RFC 9260
+	// §3.2.1 reporting, bounded; endpoint_cookie.go).
+	UnrecognizedNotReported uint64
+	// CookieEchoDeferred counts valid COOKIE ECHOs discarded, before any
+	// state exists, because the listener's accept queue was full: the
+	// peer's T1-cookie timer retransmits it (listener.go).
+	CookieEchoDeferred uint64
 }
 
 // assocStateOf maps the engine's RFC 9260 §4 state to the API's

@@ -522,13 +522,11 @@ func (e *endpoint) sendInitAck(now time.Time, from netip.AddrPort, init *chunk.I
 	}
 	e.sealed = e.sealer.seal(e.sealed[:0], &ck)
 	params := chunk.AppendParam(e.params[:0], chunk.ParamStateCookie, e.sealed)
-	// Parameters reported by action bits 01/11 go back as Unrecognized
-	// Parameter parameters (RFC 9260 §3.2.1).
-	it := chunk.NewParamIter(in.unrecognized)
-	for it.Next() {
-		params = chunk.AppendParam(params, chunk.ParamUnrecognized, it.Raw())
-	}
 	params = cfg.appendInitParams(params, 0)
+	// Parameters reported by action bits 01/11 go back as Unrecognized
+	// Parameter parameters (RFC 9260 §3.2.1), as many as fit the packet
+	// size (endpoint_cookie.go).
+	params = e.appendUnrecognizedReports(params, in.unrecognized, cfg.mtu)
 	e.params = params
 	ack := chunk.InitAck{
 		InitiateTag: spec.localTag,
