@@ -318,10 +318,12 @@ func (a *association) abort(now time.Time, reason string) {
 		a.close(now, CantStartAssoc, ErrAborted, nil)
 		return
 	}
-	causes := chunk.AppendCause(nil, chunk.CauseUserInitiatedAbort, []byte(reason))
-	if len(causes) > a.cfg.mtu-64 {
-		causes = chunk.AppendCause(nil, chunk.CauseUserInitiatedAbort, []byte(reason[:a.cfg.mtu-64-8]))
+	// The reason is cut to fit the packet (a cause cannot exceed 65,535
+	// bytes either).
+	if len(reason) > a.cfg.mtu-64-8 {
+		reason = reason[:a.cfg.mtu-64-8]
 	}
+	causes := chunk.AppendCause(nil, chunk.CauseUserInitiatedAbort, []byte(reason))
 	ab := chunk.Abort{Causes: causes}
 	a.queueSpecial(a.dest(), a.peerTag, ab.AppendTo(nil))
 	a.close(now, CommLost, ErrAborted, nil)

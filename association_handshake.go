@@ -228,7 +228,7 @@ func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chun
 	case initHostName:
 		// §5.1.2: a Host Name Address is refused (cause 5).
 		a.cfg.parseInitParams(&a.ep.info, c.Params, true)
-		ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseUnresolvableAddr, a.ep.info.hostName)}
+		ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseUnresolvableAddr, boundedHostName(a.ep.info.hostName))}
 		a.queueSpecial(from, c.InitiateTag, ab.AppendTo(nil))
 		a.close(now, CantStartAssoc, ErrAborted, nil)
 		return
@@ -265,10 +265,7 @@ func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chun
 	// (RFC 9260 §3.2.1).
 	ce := chunk.CookieEcho{Cookie: in.cookie}
 	a.cookieEcho = ce.AppendTo(a.cookieEcho[:0])
-	if len(in.unrecognized) > 0 {
-		e := chunk.Error{Causes: chunk.AppendCause(nil, chunk.CauseUnrecognizedParams, in.unrecognized)}
-		a.cookieEcho = e.AppendTo(a.cookieEcho)
-	}
+	a.cookieEcho = appendUnrecognizedError(a.cookieEcho, in.unrecognized, a.cfg.mtu-commonHeaderLen-len(a.cookieEcho))
 	a.setState(stateCookieEchoed)
 	a.sendCookieEcho()
 	// T1-cookie: its own Max.Init.Retransmits budget (§5.1 C, §5.1.6).

@@ -551,10 +551,7 @@ func (e *endpoint) abortInvalidInit(from netip.AddrPort, localPort, peerPort uin
 // abortHostName refuses an INIT with a Host Name Address: ABORT with
 // Unresolvable Address (5) (RFC 9260 §5.1.2).
 func (e *endpoint) abortHostName(from netip.AddrPort, localPort, peerPort uint16, initTag uint32, param []byte) {
-	if len(param) > 256 {
-		param = nil
-	}
-	ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseUnresolvableAddr, param)}
+	ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseUnresolvableAddr, boundedHostName(param))}
 	e.queueReply(from, localPort, peerPort, initTag, ab.AppendTo(e.replyScratch()))
 }
 

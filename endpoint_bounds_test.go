@@ -1,6 +1,7 @@
 package sctp
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/usctp/sctp/chunk"
@@ -113,5 +114,128 @@ func TestInitAckReportsWhatFits(t *testing.T) {
 	}
 	if got := tp2.ep.stats().UnrecognizedNotReported; got != 1 {
 		t.Fatalf("UnrecognizedNotReported = %d, want 1", got)
+	}
+}
+
+// sentMax fails if a packet the endpoint sent exceeds limit bytes.
+func (tp *testPeer) sentMax(limit int) {
+	tp.t.Helper()
+	for _, p := range tp.sent {
+		n := commonHeaderLen
+		for _, c := range p.chunks {
+			n += (c.Len() + 3) &^ 3
+		}
+		if n > limit {
+			tp.t.Fatalf("sent a %d-byte packet > %d: %v", n, limit, p)
+		}
+	}
+}
+
+// TestClientInitAckHugeParams: the client's answer to an INIT ACK of a
+// whole datagram (one unrecognized parameter to report with cause 8, or a
+// Host Name Address to echo in cause 5) fits the packet size.
+func TestClientInitAckHugeParams(t *testing.T) {
+	cookie := chunk.AppendParam(nil, chunk.ParamStateCookie, []byte("peer-cookie-0123"))
+	fill := maxPacket - commonHeaderLen - chunk.InitHeaderLen - len(cookie) - 4
+	for _, cfg := range []assocConfig{maxTestConfig(), testAssocConfig()} {
+		mtu := cfg.withDefaults().mtu
+		t.Run("unrecognized", func(t *testing.T) {
+			tp := newTestPeer(t)
+			tp.startConnect(cfg)
+			extra := chunk.AppendParam(nil, chunk.ParamType(0xC123), make([]byte, fill))
+			tp.ep.handleDatagram(tp.now, tp.addr, tp.packet(tp.epTag, &chunk.InitAck{InitiateTag: tp.peerTag, ARwnd: 100000, OutStreams: 8, InStreams: 8, InitialTSN: tp.peerTSN, Params: append(cookie, extra...)}))
+			tp.collect()
+			tp.sentMax(mtu)
+			// The report does not fit: COOKIE ECHO alone.
+			tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+			// A small one still goes with it.
+			tp2 := newTestPeer(t)
+			tp2.startConnect(cfg)
+			tp2.answerInit(chunk.AppendParam(nil, chunk.ParamType(0xC123), []byte("abcd")))
+			p := tp2.wantPacket(tp2.peerTag, chunk.TypeCookieEcho, chunk.TypeError)
+			wantCause(t, p.chunks[1].Value, chunk.CauseUnrecognizedParams)
+		})
+		t.Run("hostname", func(t *testing.T) {
+			tp := newTestPeer(t)
+			tp.startConnect(cfg)
+			extra := chunk.AppendParam(nil, chunk.ParamHostName, make([]byte, fill))
+			tp.ep.handleDatagram(tp.now, tp.addr, tp.packet(tp.epTag, &chunk.InitAck{InitiateTag: tp.peerTag, ARwnd: 100000, OutStreams: 8, InStreams: 8, InitialTSN: tp.peerTSN, Params: append(cookie, extra...)}))
+			tp.collect()
+			tp.sentMax(mtu)
+			ab := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeAbort).chunks[0], &chunk.Abort{})
+			wantCause(t, ab.Causes, chunk.CauseUnresolvableAddr)
+		})
+	}
+}
+
+// TestListenerHostNameHuge: the listener's ABORT answering an INIT with a
+// whole-datagram Host Name Address fits the packet size.
+func TestListenerHostNameHuge(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.listen(maxTestConfig())
+	params := chunk.AppendParam(nil, chunk.ParamHostName, make([]byte, maxPacket-commonHeaderLen-chunk.InitHeaderLen-4))
+	tp.ep.handleDatagram(tp.now, tp.addr, tp.packet(0, tp.peerInit(params)))
+	tp.collect()
+	tp.sentMax(assocDefaultMTU)
+	wantCause(t, tp.wantAbort().Causes, chunk.CauseUnresolvableAddr)
+}
+
+// TestEchoesAtLargestDatagram: in an association at the largest packet
+// size, a HEARTBEAT whose Heartbeat Info fills a datagram is answered with
+// the same info (RFC 9260 §8.3: echoed unchanged, a packet of the size
+// the peer itself sent), and an unrecognized chunk of a whole datagram
+// (action 11: skip and report) is reported with cause 6 when the report
+// fits the packet size and skipped otherwise; no panic, every packet fits
+// one UDP datagram.
+func TestEchoesAtLargestDatagram(t *testing.T) {
+	for _, cfg := range []assocConfig{maxTestConfig(), testAssocConfig()} {
+		tp := newTestPeer(t)
+		tp.acceptHandshake(cfg)
+		mtu := cfg.withDefaults().mtu
+		info := make([]byte, maxPacket-commonHeaderLen-chunk.HeaderLen-4)
+		for i := range info {
+			info[i] = byte(i * 7)
+		}
+		tp.write(tp.epTag, &chunk.Heartbeat{Info: info})
+		tp.sentMax(maxPacket)
+		p := tp.wantPacket(tp.peerTag, chunk.TypeHeartbeatAck)
+		ack := decodeAs(t, p.chunks[0], &chunk.HeartbeatAck{})
+		if string(ack.Info) != string(info) {
+			t.Fatalf("HEARTBEAT ACK info differs (%d bytes, want %d)", len(ack.Info), len(info))
+		}
+		// Unknown chunk type 0xFF (action 11) of a whole datagram.
+		tp.write(tp.epTag, &chunk.Unknown{Raw: chunk.Raw{Type: 0xFF, Value: make([]byte, maxPacket-commonHeaderLen-chunk.HeaderLen)}})
+		tp.sentMax(mtu)
+		tp.wantIdle()
+		// One that fits is reported.
+		small := make([]byte, mtu-200)
+		tp.write(tp.epTag, &chunk.Unknown{Raw: chunk.Raw{Type: 0xFF, Value: small}})
+		tp.sentMax(mtu)
+		p = tp.wantPacket(tp.peerTag, chunk.TypeError)
+		wantCause(t, p.chunks[0].Value, chunk.CauseUnrecognizedChunk)
+		if tp.assoc.currentState() != stateEstablished {
+			t.Fatalf("state %v", tp.assoc.currentState())
+		}
+	}
+}
+
+// TestUserAbortReasonLargest: an ABORT with a user reason longer than any
+// packet is cut to fit the packet size (RFC 9260 §3.3.10.12 carries it
+// whole only when it fits), at the largest and the smallest packet size.
+func TestUserAbortReasonLargest(t *testing.T) {
+	for _, mtu := range []int{maxMTU, minMTU} {
+		cfg := testAssocConfig()
+		cfg.mtu = mtu
+		tp := newTestPeer(t)
+		tp.acceptHandshake(cfg)
+		reason := strings.Repeat("r", 100000)
+		tp.assoc.abort(tp.now, reason)
+		tp.collect()
+		tp.sentMax(mtu)
+		ab := tp.wantAbort()
+		c := wantCause(t, ab.Causes, chunk.CauseUserInitiatedAbort)
+		if len(c.Info) == 0 || !strings.HasPrefix(reason, string(c.Info)) {
+			t.Fatalf("reason %d bytes, want a non-empty prefix", len(c.Info))
+		}
 	}
 }
