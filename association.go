@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/logging"
@@ -348,6 +349,9 @@ func (a *association) close(now time.Time, kind AssocChangeState, err error, cau
 		return
 	}
 	a.log.Debugf("assoc %d: %v -> CLOSED (%v, %v)", a.aid, a.state, kind, err)
+	if h := stateHook.Load(); h != nil {
+		(*h)(a, a.state, stateClosed)
+	}
 	a.state = stateClosed
 	a.closeErr = err
 	a.t1.stop()
@@ -376,9 +380,17 @@ func (a *association) close(now time.Time, kind AssocChangeState, err error, cau
 func (a *association) setState(s protoState) {
 	if a.state != s {
 		a.log.Debugf("assoc %d: %v -> %v", a.aid, a.state, s)
+		if h := stateHook.Load(); h != nil {
+			(*h)(a, a.state, s)
+		}
 	}
 	a.state = s
 }
+
+// stateHook, when set (tests only: FuzzEndpointScript checks every
+// transition against RFC 9260 §4), sees every state transition of every
+// endpoint; nil in use.
+var stateHook atomic.Pointer[func(a *association, from, to protoState)]
 
 // stats returns a snapshot of the association's counters.
 func (a *association) stats() AssocStats {

@@ -79,6 +79,12 @@ func (a *association) reportPathChanges() {
 // handleHeartbeat answers a HEARTBEAT with a HEARTBEAT ACK carrying the
 // same info, sent to the HEARTBEAT's source address (§8.3).
 func (a *association) handleHeartbeat(now time.Time, from netip.AddrPort, c chunk.Raw) {
+	if a.state == stateCookieWait {
+		// No peer tag yet to answer with (RFC 9260 §8.5: an ACK under
+		// vtag 0 is no valid packet); found by FuzzEndpointScript.
+		a.counters.DroppedWrongState++
+		return
+	}
 	var hb chunk.Heartbeat
 	if err := hb.Decode(c); err != nil {
 		a.counters.DroppedBadChunk++
