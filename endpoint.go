@@ -82,7 +82,8 @@ type endpoint struct {
 	params        []byte
 	sealed        []byte
 	rbuf          [4]byte
-	reapedBadVtag uint64 // DroppedBadVtag of the associations reaped so far
+	reapedBadVtag uint64         // DroppedBadVtag of the associations reaped so far
+	acceptRoom    map[uint16]int // per listening port, set by the runtime (endpoint_accept.go)
 }
 
 func newEndpoint(cfg endpointConfig) *endpoint {
@@ -582,6 +583,13 @@ func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h 
 		e.sendStaleCookie(from, h, c.peerTag, by)
 		return
 	}
+	if !e.acceptRoomFor(h.DstPort) {
+		// Accept queue full: discard before any state exists; the peer's
+		// T1-cookie retransmits (endpoint_accept.go).
+		e.counters.CookieEchoDeferred++
+		return
+	}
+	e.takeAcceptRoom(h.DstPort)
 	a := newAssociation(e, cfg, h.DstPort, h.SrcPort)
 	a.localTag = c.localTag
 	a.localInitialTSN = c.localInitialTSN

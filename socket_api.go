@@ -511,7 +511,9 @@ func indexAddr(list []netip.Addr, a netip.Addr) int {
 
 // Listen makes the socket accept incoming associations (RFC 6458 §3.1.3,
 // §4.1.3). An unbound socket is first bound to a free ephemeral port.
-// backlog bounds the associations waiting for Accept (0 = a default).
+// backlog bounds the associations waiting for Accept (0 = 1,024); while
+// the queue is full new clients wait for room (their COOKIE ECHO is
+// retransmitted), they are not refused.
 // On a one-to-many socket, accepted associations deliver their data and
 // notifications through SCTPRecv.
 func (s *Socket) Listen(backlog int) error {
