@@ -719,7 +719,8 @@ func (s *Socket) startAssoc(addrs []netip.AddrPort) (*assocEntry, error) {
 		s.mu.Unlock()
 		return nil, ErrAlreadyConnected
 	}
-	if s.port == 0 {
+	autoBound := s.port == 0
+	if autoBound {
 		if err := s.bindLocked([]netip.AddrPort{{}}); err != nil {
 			s.mu.Unlock()
 			return nil, err
@@ -731,6 +732,22 @@ func (s *Socket) startAssoc(addrs []netip.AddrPort) (*assocEntry, error) {
 	// addresses of a multi-homed peer are learnt from its INIT ACK (RFC
 	// 9260 §5.1.2).
 	a, err := s.stack.rt.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
+	for try := 0; err != nil && autoBound && errors.Is(err, ErrPortInUse) && try < 8; try++ {
+		// The ephemeral port is free among sockets but an association
+		// of a closed socket still runs its shutdown from it to this
+		// peer: take another one (found by bench -handshakes).
+		np, berr := s.stack.bindPort(s, 0)
+		if berr != nil {
+			break
+		}
+		s.mu.Lock()
+		old := s.port
+		s.port = np
+		s.mu.Unlock()
+		s.stack.releasePort(s, old)
+		port = np
+		a, err = s.stack.rt.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
+	}
 	if err != nil {
 		return nil, err
 	}
