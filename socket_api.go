@@ -765,6 +765,14 @@ func (s *Socket) waitUp(ctx context.Context, e *assocEntry) error {
 	case <-e.up:
 		return nil
 	case <-e.down:
+		select {
+		case <-e.up:
+			// It was established and the peer closed it at once
+			// (select picks either ready case): the connect succeeded,
+			// reads see the end.
+			return nil
+		default:
+		}
 		return &connectError{silent: isSilentFailure(e.err), cause: e.err}
 	case <-s.closing:
 		return errSocketClosed
