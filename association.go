@@ -914,7 +914,7 @@ func (a *association) popAbandonedEvents() {
 		if !ok {
 			break
 		}
-		a.emit(SendFailed{ID: a.aid, Stream: m.stream, PPID: m.ppid, Context: m.context, Err: ErrMessageAbandoned})
+		a.emit(SendFailed{ID: a.aid, Stream: m.stream, PPID: m.ppid, Context: m.context, Data: m.data, Err: ErrMessageAbandoned})
 	}
 }
 

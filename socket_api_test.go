@@ -721,17 +721,10 @@ func TestNotifyPeerAddrChange(t *testing.T) {
 	}
 }
 
-// The engine emits SendFailed only for PR-SCTP abandoned messages (RFC
-// 3758), without their bytes; messages still queued or unacknowledged when
-// an association is lost produce none: TestNotifySendFailedOnLoss skips
-// until the engine emits them.
-const sendFailedMissing = "engine gap: no SendFailed event for messages still queued or unacknowledged when an association is lost"
-
 // TestNotifySendFailedOnLoss: messages still unacknowledged when the
 // association is lost come back in SEND_FAILED after COMM_LOST, with their
 // data, stream, PPID and context.
 func TestNotifySendFailedOnLoss(t *testing.T) {
-	t.Skip(sendFailedMissing)
 	srv, addr, relay, cliSt := relayedPair(t)
 	cli := connectFailFast(t, cliSt, addr, EventSubscribe{Association: true, SendFailure: true})
 	accept(t, srv)
@@ -770,10 +763,9 @@ func TestNotifySendFailedTTL(t *testing.T) {
 	if !ok || sf.Context != 99 || sf.PPID != 9 || !errors.Is(sf.Err, ErrMessageAbandoned) {
 		t.Fatalf("event %v, want SEND_FAILED for the expired message", ev)
 	}
-	// The engine does not return the message bytes yet (see
-	// sendFailedMissing); when it does they must be the message's.
-	if len(sf.Data) > 0 && string(sf.Data) != "stale" {
-		t.Errorf("SendFailed.Data = %q", sf.Data)
+	// RFC 6458 §6.1.11: the undelivered message comes back whole.
+	if string(sf.Data) != "stale" {
+		t.Errorf("SendFailed.Data = %q, want the message", sf.Data)
 	}
 }
 
