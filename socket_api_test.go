@@ -651,12 +651,13 @@ func relayedPair(t *testing.T) (srv *SocketTCP, addr netip.AddrPort, relay *udpR
 	return srv, addr, relay, cliSt
 }
 
-// connectFailFast returns a one-to-one socket on st subscribed to events,
-// set up by fastFailure and connected to to.
+// connectFailFast returns a one-to-one socket on st subscribed to events
+// and connected to to, with the default timers: the tests apply
+// fastFailure (to the live association) only when they cut the path, so a
+// peer stalled by a loaded machine during setup cannot fail them.
 func connectFailFast(t *testing.T, st *Stack, to netip.AddrPort, events EventSubscribe) *SocketTCP {
 	t.Helper()
 	c := newTCP(t, st)
-	fastFailure(t, c.Socket)
 	c.SetEvents(events)
 	if err := c.Connect(to); err != nil {
 		t.Fatal(err)
@@ -675,6 +676,7 @@ func TestNotifyCommLost(t *testing.T) {
 	if ev, _ := nextEvent(t, cli.Socket); ev.(AssocChange).State != CommUp {
 		t.Fatalf("first event %v", ev)
 	}
+	fastFailure(t, cli.Socket)
 	relay.kill()
 	if _, err := cli.SCTPSend([]byte("never acknowledged"), &SndInfo{PPID: 42, Context: 7}); err != nil {
 		t.Fatal(err)
@@ -700,7 +702,16 @@ func TestNotifyCommLost(t *testing.T) {
 // times, RFC 9260 §8.2) before the association is lost.
 func TestNotifyPeerAddrChange(t *testing.T) {
 	srv, addr, relay, cliSt := relayedPair(t)
-	cli := connectFailFast(t, cliSt, addr, EventSubscribe{Address: true, Association: true})
+	// fastFailure before the connect here: a new HB.interval does not
+	// re-arm the heartbeat timer of a live idle path (the next HEARTBEAT
+	// stays ~30 s away), so this one test keeps short timers from the
+	// start and with them its sensitivity to a peer stalled during setup.
+	cli := newTCP(t, cliSt)
+	fastFailure(t, cli.Socket)
+	cli.SetEvents(EventSubscribe{Address: true, Association: true})
+	if err := cli.Connect(addr); err != nil {
+		t.Fatal(err)
+	}
 	accept(t, srv)
 	relay.kill()
 	var sawUnreachable bool
@@ -728,6 +739,7 @@ func TestNotifySendFailedOnLoss(t *testing.T) {
 	srv, addr, relay, cliSt := relayedPair(t)
 	cli := connectFailFast(t, cliSt, addr, EventSubscribe{Association: true, SendFailure: true})
 	accept(t, srv)
+	fastFailure(t, cli.Socket)
 	relay.kill()
 	msg := []byte("never acknowledged")
 	cli.SCTPSend(msg, &SndInfo{Stream: 1, PPID: 42, Context: 7})
