@@ -3,6 +3,7 @@ package sctp
 import (
 	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"os"
 	"strconv"
@@ -93,11 +94,16 @@ const (
 )
 
 func runScript(t *testing.T, script []byte) (reached [8]bool) {
-	tp := newTestPeer(t)
-	tp.buf = make([]byte, 0, 1<<16)
 	cfg := testAssocConfig()
 	cfg.hbDisabled = false
 	cfg.prSCTP = true
+	return runScriptWith(t, script, cfg)
+}
+
+// runScriptWith runs script against an endpoint listening with cfg.
+func runScriptWith(t *testing.T, script []byte, cfg assocConfig) (reached [8]bool) {
+	tp := newTestPeer(t)
+	tp.buf = make([]byte, 0, 1<<16)
 	tp.listen(cfg)
 	sr := &scriptRun{t: t, tp: tp, s: script, left: map[*association]bool{}}
 	hook := func(a *association, from, to protoState) {
@@ -596,6 +602,38 @@ func TestEndpointScriptSeeds(t *testing.T) {
 				t.Errorf("seed %d never reached %v", i, st)
 			}
 		}
+	}
+}
+
+// TestEndpointScriptLargestConfig runs random scripts (seeded, so
+// deterministic) against an endpoint at the largest packet size with a
+// small receive window: item 4 of issue 12 asks for no panic under any
+// configuration, and FuzzEndpointScript runs the default one.
+func TestEndpointScriptLargestConfig(t *testing.T) {
+	n := 3000
+	if testing.Short() {
+		n = 300
+	}
+	r := rand.New(rand.NewPCG(12, 4))
+	var cur []byte
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("failing script: %q", cur)
+		}
+	})
+	for i := 0; i < n; i++ {
+		script := make([]byte, 20+r.IntN(600))
+		for j := range script {
+			script[j] = byte(r.Uint32())
+		}
+		cfg := maxTestConfig()
+		cfg.hbDisabled = false
+		cfg.prSCTP = true
+		if i%2 == 1 {
+			cfg.rwnd = minRwnd
+		}
+		cur = script
+		runScriptWith(t, script, cfg)
 	}
 }
 
