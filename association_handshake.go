@@ -265,7 +265,13 @@ func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chun
 	// (RFC 9260 §3.2.1).
 	ce := chunk.CookieEcho{Cookie: in.cookie}
 	a.cookieEcho = ce.AppendTo(a.cookieEcho[:0])
-	a.cookieEcho = appendUnrecognizedError(a.cookieEcho, in.unrecognized, a.cfg.mtu-commonHeaderLen-len(a.cookieEcho))
+	// §3.2.2: the ERROR SHOULD ride with the COOKIE ECHO; when the two do
+	// not fit one packet it is left out (it MAY only be sent alone after
+	// the COOKIE ACK, and it is a courtesy).
+	if len(in.unrecognized) > 0 && commonHeaderLen+len(a.cookieEcho)+8+len(in.unrecognized) <= a.cfg.mtu {
+		e := chunk.Error{Causes: chunk.AppendCause(nil, chunk.CauseUnrecognizedParams, in.unrecognized)}
+		a.cookieEcho = e.AppendTo(a.cookieEcho)
+	}
 	a.setState(stateCookieEchoed)
 	a.sendCookieEcho()
 	// T1-cookie: its own Max.Init.Retransmits budget (§5.1 C, §5.1.6).

@@ -79,9 +79,10 @@ func (a *association) reportPathChanges() {
 // handleHeartbeat answers a HEARTBEAT with a HEARTBEAT ACK carrying the
 // same info, sent to the HEARTBEAT's source address (§8.3).
 func (a *association) handleHeartbeat(now time.Time, from netip.AddrPort, c chunk.Raw) {
-	if a.state == stateCookieWait {
-		// No peer tag yet to answer with (RFC 9260 §8.5: an ACK under
-		// vtag 0 is no valid packet); found by FuzzEndpointScript.
+	if a.peerTag == 0 {
+		// COOKIE-WAIT: no peer tag to answer under (a packet without INIT
+		// never carries tag 0, RFC 9260 §8.5); a peer that has not
+		// answered our INIT sends no HEARTBEAT.
 		a.counters.DroppedWrongState++
 		return
 	}

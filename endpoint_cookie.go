@@ -389,32 +389,6 @@ func (e *endpoint) appendUnrecognizedReports(params, unrecognized []byte, mtu in
 	return params
 }
 
-// appendUnrecognizedError appends, after the COOKIE ECHO in b, the ERROR
-// chunk with cause 8 reporting the INIT ACK's unrecognized parameters
-// (RFC 9260 §3.2.1), as many whole parameters as fit room bytes (what is
-// left of the packet size): a peer's INIT ACK of up to 65,507 bytes must
-// not make us send a packet beyond the packet size. Nothing fits: no
-// ERROR.
-func appendUnrecognizedError(b, unrecognized []byte, room int) []byte {
-	room -= chunk.HeaderLen + 4 // ERROR chunk header, cause header
-	n := 0
-	it := chunk.NewParamIter(unrecognized)
-	for it.Next() {
-		raw := it.Raw()
-		need := (len(raw) + 3) &^ 3
-		if need > room {
-			break
-		}
-		room -= need
-		n += need // the list is built padded (AppendParam)
-	}
-	if n == 0 {
-		return b
-	}
-	e := chunk.Error{Causes: chunk.AppendCause(nil, chunk.CauseUnrecognizedParams, unrecognized[:n])}
-	return e.AppendTo(b)
-}
-
 // boundedHostName is the Host Name Address parameter an ABORT with cause 5
 // echoes (RFC 9260 §5.1.2, §3.3.10.5): RFC 9260 limits no length, but a
 // peer's parameter fills up to a whole datagram; beyond 256 bytes the
