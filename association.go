@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/usctp/sctp/chunk"
@@ -321,10 +322,12 @@ func (a *association) abort(now time.Time, reason string) {
 		a.close(now, CantStartAssoc, ErrAborted, nil)
 		return
 	}
-	causes := chunk.AppendCause(nil, chunk.CauseUserInitiatedAbort, []byte(reason))
-	if len(causes) > a.cfg.mtu-64 {
-		causes = chunk.AppendCause(nil, chunk.CauseUserInitiatedAbort, []byte(reason[:a.cfg.mtu-64-8]))
+	// The reason is cut to fit the packet (a cause cannot exceed 65,535
+	// bytes either).
+	if len(reason) > a.cfg.mtu-64-8 {
+		reason = reason[:a.cfg.mtu-64-8]
 	}
+	causes := chunk.AppendCause(nil, chunk.CauseUserInitiatedAbort, []byte(reason))
 	ab := chunk.Abort{Causes: causes}
 	a.logAbort("sent", causes)
 	a.queueSpecial(a.dest(), a.peerTag, ab.AppendTo(nil))
@@ -350,6 +353,9 @@ func (a *association) close(now time.Time, kind AssocChangeState, err error, cau
 		return
 	}
 	a.log.Debugf("assoc %d: %v -> CLOSED (%v, %v)", a.aid, a.state, kind, err)
+	if h := stateHook.Load(); h != nil {
+		(*h)(a, a.state, stateClosed)
+	}
 	a.state = stateClosed
 	a.closeErr = err
 	a.t1.stop()
@@ -378,9 +384,17 @@ func (a *association) close(now time.Time, kind AssocChangeState, err error, cau
 func (a *association) setState(s protoState) {
 	if a.state != s {
 		a.log.Debugf("assoc %d: %v -> %v", a.aid, a.state, s)
+		if h := stateHook.Load(); h != nil {
+			(*h)(a, a.state, s)
+		}
 	}
 	a.state = s
 }
+
+// stateHook, when set (tests only: FuzzEndpointScript checks every
+// transition against RFC 9260 §4), sees every state transition of every
+// endpoint; nil in use.
+var stateHook atomic.Pointer[func(a *association, from, to protoState)]
 
 // stats returns a snapshot of the association's counters.
 func (a *association) stats() AssocStats {
@@ -908,7 +922,7 @@ func (a *association) popAbandonedEvents() {
 		if !ok {
 			break
 		}
-		a.emit(SendFailed{ID: a.aid, Stream: m.stream, PPID: m.ppid, Context: m.context, Err: ErrMessageAbandoned})
+		a.emit(SendFailed{ID: a.aid, Stream: m.stream, PPID: m.ppid, Context: m.context, Data: m.data, Err: ErrMessageAbandoned})
 	}
 }
 

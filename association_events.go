@@ -126,9 +126,9 @@ func (e PeerAddrChange) String() string {
 // (SCTP_DATA_SENT). Err says why: ErrMessageAbandoned (PR-SCTP lifetime),
 // the association's close reason (ErrAborted, ErrAssociationFailed, ...)
 // or ErrPeerRestarted. Data is the whole
-// message (handed over by the engine without a copy) when the association
-// closed or restarted; nil for PR-SCTP abandonment, whose buffer may still
-// be referenced by chunks awaiting a FORWARD TSN. The events of a closing
+// message: handed over by the engine without a copy when the association
+// closed or restarted, a copy for PR-SCTP abandonment (whose buffer may
+// still be referenced by chunks awaiting a FORWARD TSN). The events of a closing
 // association come right after its AssocChange (as on Linux).
 type SendFailed struct {
 	ID      AssocID

@@ -239,7 +239,7 @@ func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chun
 	case initHostName:
 		// §5.1.2: a Host Name Address is refused (cause 5).
 		a.cfg.parseInitParams(&a.ep.info, c.Params, true)
-		ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseUnresolvableAddr, a.ep.info.hostName)}
+		ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseUnresolvableAddr, boundedHostName(a.ep.info.hostName))}
 		a.queueSpecial(from, c.InitiateTag, ab.AppendTo(nil))
 		a.close(now, CantStartAssoc, ErrAborted, nil)
 		return

@@ -87,12 +87,15 @@ func (d *dataState) abandonMsg(m *outMsg) {
 		ppid:      m.ppid,
 		unordered: m.unordered,
 		context:   m.context,
+		// A copy: the SEND_FAILED event returns the message (RFC 6458
+		// §6.1.11) after m's buffer went back to the pool.
+		data: append([]byte(nil), m.buf...),
 	})
 	d.st.abandonedMessages++
 }
 
 // popAbandoned returns the next message given up by PR-SCTP (for the core's
-// "send failed" event). data is not included.
+// "send failed" event), with a copy of its data.
 func (d *dataState) popAbandoned() (outMessage, bool) {
 	if d.snd.abandoned.len() == 0 {
 		return outMessage{}, false

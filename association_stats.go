@@ -62,6 +62,14 @@ type endpointStats struct {
 	AssociationsTotal  uint64
 	ICMPIn             uint64 // ICMP errors the runtime reported (RFC 9260 Appendix C)
 	ICMPIgnored        uint64 // of those, not tied to an association or not acted on
+	// UnrecognizedNotReported counts unrecognized INIT parameters left out
+	// of the INIT ACK because it would exceed the packet size (RFC 9260
+	// §3.2.1 reporting, bounded; endpoint_cookie.go).
+	UnrecognizedNotReported uint64
+	// CookieEchoDeferred counts valid COOKIE ECHOs discarded, before any
+	// state exists, because the listener's accept queue was full: the
+	// peer's T1-cookie timer retransmits it (listener.go).
+	CookieEchoDeferred uint64
 }
 
 // assocStateOf maps the engine's RFC 9260 §4 state to the API's

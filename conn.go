@@ -30,7 +30,10 @@ type Config struct {
 	DefaultSend SndInfo
 	// SndBuf and RcvBuf set the send and receive buffer sizes (0: defaults).
 	SndBuf, RcvBuf int
-	// Backlog (Listen only) bounds the associations waiting for Accept.
+	// Backlog (Listen only) bounds the associations waiting for Accept
+	// (0: 1,024). While the queue is full new clients wait (their COOKIE
+	// ECHO is discarded and retransmitted, StackStats.CookiesDeferred),
+	// they are not refused.
 	Backlog int
 }
 

@@ -142,10 +142,13 @@
 //	                              loop pass costs O(active), not O(associations)
 //	           endpoint_ootb.go   out-of-the-blue packets (§8.4)
 //	           endpoint_cookie.go the State Cookie (§5.1.3), sealed with
-//	                              ChaCha20-Poly1305
+//	                              ChaCha20-Poly1305; unrecognized-parameter
+//	                              reports bounded to the packet size
 //	           endpoint_icmp.go   ICMP errors (Appendix C, RFC 6951 §5.6): port
 //	                              unreachable ends the association, Packet Too
 //	                              Big lowers its packet size
+//	           endpoint_accept.go accept-queue push-back: a COOKIE ECHO is
+//	                              discarded while the listener's queue is full
 //	           association.go     the TCB: state machine, packet walk, bundling, timers
 //	           association_config.go  the association's one config (RFC 9260 §16
 //	                              defaults) and the methods the seam calls

@@ -82,7 +82,8 @@ type endpoint struct {
 	params        []byte
 	sealed        []byte
 	rbuf          [4]byte
-	reapedBadVtag uint64 // DroppedBadVtag of the associations reaped so far
+	reapedBadVtag uint64         // DroppedBadVtag of the associations reaped so far
+	acceptRoom    map[uint16]int // per listening port, set by the runtime (endpoint_accept.go)
 }
 
 func newEndpoint(cfg endpointConfig) *endpoint {
@@ -527,13 +528,11 @@ func (e *endpoint) sendInitAck(now time.Time, from netip.AddrPort, init *chunk.I
 	}
 	e.sealed = e.sealer.seal(e.sealed[:0], &ck)
 	params := chunk.AppendParam(e.params[:0], chunk.ParamStateCookie, e.sealed)
-	// Parameters reported by action bits 01/11 go back as Unrecognized
-	// Parameter parameters (RFC 9260 §3.2.1).
-	it := chunk.NewParamIter(in.unrecognized)
-	for it.Next() {
-		params = chunk.AppendParam(params, chunk.ParamUnrecognized, it.Raw())
-	}
 	params = cfg.appendInitParams(params, 0)
+	// Parameters reported by action bits 01/11 go back as Unrecognized
+	// Parameter parameters (RFC 9260 §3.2.1), as many as fit the packet
+	// size (endpoint_cookie.go).
+	params = e.appendUnrecognizedReports(params, in.unrecognized, cfg.mtu)
 	e.params = params
 	ack := chunk.InitAck{
 		InitiateTag: spec.localTag,
@@ -558,10 +557,7 @@ func (e *endpoint) abortInvalidInit(from netip.AddrPort, localPort, peerPort uin
 // abortHostName refuses an INIT with a Host Name Address: ABORT with
 // Unresolvable Address (5) (RFC 9260 §5.1.2).
 func (e *endpoint) abortHostName(from netip.AddrPort, localPort, peerPort uint16, initTag uint32, param []byte) {
-	if len(param) > 256 {
-		param = nil
-	}
-	ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseUnresolvableAddr, param)}
+	ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseUnresolvableAddr, boundedHostName(param))}
 	e.queueReply(from, localPort, peerPort, initTag, ab.AppendTo(e.replyScratch()))
 }
 
@@ -596,6 +592,13 @@ func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h 
 		e.sendStaleCookie(from, h, c.peerTag, by)
 		return
 	}
+	if !e.acceptRoomFor(h.DstPort) {
+		// Accept queue full: discard before any state exists; the peer's
+		// T1-cookie retransmits (endpoint_accept.go).
+		e.counters.CookieEchoDeferred++
+		return
+	}
+	e.takeAcceptRoom(h.DstPort)
 	a := newAssociation(e, cfg, h.DstPort, h.SrcPort)
 	a.localTag = c.localTag
 	a.localInitialTSN = c.localInitialTSN

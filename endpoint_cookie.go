@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/usctp/sctp/chunk"
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
@@ -358,4 +359,43 @@ func (s *cookieSealer) open(sealed []byte, c *stateCookie) error {
 	}
 	clear(pt)
 	return nil
+}
+
+// appendUnrecognizedReports appends to params (the INIT ACK's other
+// parameters) one Unrecognized Parameter parameter per parameter of
+// unrecognized, the INIT's parameters whose action bits ask for a report
+// (RFC 9260 §3.2.1, §3.3.3.1), while the INIT ACK stays within mtu, the
+// largest SCTP packet we send. The INIT came in one datagram of up to
+// 65,507 bytes and every report is 4 bytes longer than what it reports,
+// so reporting everything could exceed both the packet size and the
+// 65,535 bytes a chunk length can express. RFC 9260 asks for the report
+// but sets no size for it; whole parameters are reported in order, each
+// one that still fits, the others are counted (UnrecognizedNotReported)
+// and the handshake goes on without their report.
+func (e *endpoint) appendUnrecognizedReports(params, unrecognized []byte, mtu int) []byte {
+	budget := mtu - commonHeaderLen - chunk.InitHeaderLen - len(params)
+	it := chunk.NewParamIter(unrecognized)
+	for it.Next() {
+		raw := it.Raw()
+		// Every parameter ends on a 4-byte boundary inside the list.
+		need := 4 + (len(raw)+3)&^3
+		if need > budget {
+			e.counters.UnrecognizedNotReported++
+			continue
+		}
+		budget -= need
+		params = chunk.AppendParam(params, chunk.ParamUnrecognized, raw)
+	}
+	return params
+}
+
+// boundedHostName is the Host Name Address parameter an ABORT with cause 5
+// echoes (RFC 9260 §5.1.2, §3.3.10.5): RFC 9260 limits no length, but a
+// peer's parameter fills up to a whole datagram; beyond 256 bytes the
+// cause goes without it.
+func boundedHostName(param []byte) []byte {
+	if len(param) > 256 {
+		return nil
+	}
+	return param
 }

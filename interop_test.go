@@ -384,9 +384,7 @@ func waitShutdownComp(t testing.TB, ctx context.Context, h *assocHandle) {
 func TestInteropClientToUsrsctpEchoServer(t *testing.T) {
 	bin := needUsrsctp(t, "echo_server")
 	onLoopbacks(t, func(t *testing.T, ip string) {
-		port := usrsctpFreePort(t)
-		srv := startProc(t, 60*time.Second, false, bin, strconv.Itoa(port))
-		waitBound(t, srv, port)
+		srv, port := startOnFreePort(t, 60*time.Second, false, bin, func(port int) []string { return []string{strconv.Itoa(port)} })
 		ctx := testCtx(t, 45*time.Second)
 		ep := newUDPEndpoint(t, "udp", "")
 		h := connectUsrsctp(t, ctx, ep, netip.AddrPortFrom(netip.MustParseAddr(ip), uint16(port)), 7)
@@ -418,8 +416,9 @@ func TestInteropUsrsctpClientToEchoServer(t *testing.T) {
 	ep := newUDPEndpoint(t, "udp", "")
 	var wg sync.WaitGroup
 	ends := echoServer(t, ctx, ep, 7, &wg)
-	cport := usrsctpFreePort(t)
-	cli := startProc(t, 40*time.Second, true, bin, "127.0.0.1", "7", "0", strconv.Itoa(cport), strconv.Itoa(int(ep.localAddr().Port())))
+	cli, _ := startOnFreePort(t, 40*time.Second, true, bin, func(cport int) []string {
+		return []string{"127.0.0.1", "7", "0", strconv.Itoa(cport), strconv.Itoa(int(ep.localAddr().Port()))}
+	})
 	lines := []string{"hello", "usctp speaks SCTP over UDP", strings.Repeat("x", 70), "last line"}
 	for _, l := range lines {
 		if _, err := io.WriteString(cli.stdin, l+"\n"); err != nil {
@@ -494,9 +493,10 @@ func TestInteropTsctpClientToDiscardServer(t *testing.T) {
 	ctx := testCtx(t, 90*time.Second)
 	ep := newUDPEndpoint(t, "udp", "")
 	res := discardServer(t, ctx, ep, 5001)
-	cport := usrsctpFreePort(t)
-	cli := startProc(t, 80*time.Second, false, bin, "-E", strconv.Itoa(cport), "-U", strconv.Itoa(int(ep.localAddr().Port())),
-		"-p", "5001", "-n", "10000", "-l", "1200", "127.0.0.1")
+	cli, _ := startOnFreePort(t, 80*time.Second, false, bin, func(cport int) []string {
+		return []string{"-E", strconv.Itoa(cport), "-U", strconv.Itoa(int(ep.localAddr().Port())),
+			"-p", "5001", "-n", "10000", "-l", "1200", "127.0.0.1"}
+	})
 	var r discardResult
 	select {
 	case r = <-res:
@@ -524,9 +524,7 @@ func TestInteropTsctpClientToDiscardServer(t *testing.T) {
 // usctp sender → usrsctp tsctp server: 10,000 × 1,200 B.
 func TestInteropSenderToTsctpServer(t *testing.T) {
 	bin := needUsrsctp(t, "tsctp")
-	port := usrsctpFreePort(t)
-	srv := startProc(t, 80*time.Second, false, bin, "-E", strconv.Itoa(port))
-	waitBound(t, srv, port)
+	srv, port := startOnFreePort(t, 80*time.Second, false, bin, func(port int) []string { return []string{"-E", strconv.Itoa(port)} })
 	ctx := testCtx(t, 70*time.Second)
 	ep := newUDPEndpoint(t, "udp", "")
 	h := connectUsrsctp(t, ctx, ep, loopback4(port), 5001)
@@ -761,6 +759,94 @@ func pcapHasChunk(path string, ct byte) bool {
 			continue
 		}
 		if len(udp) >= 8+12+1 && udp[8+12] == ct {
+			return true
+		}
+	}
+	return false
+}
+
+// startOnFreePort starts prog with args(port) for a UDP port that was free
+// a moment ago, and makes sure the program holds it: another process may
+// take a probed port before the program binds it (a bind race). Then the
+// program is stopped and started again on another port, up to 5 times.
+func startOnFreePort(t *testing.T, limit time.Duration, withStdin bool, prog string, args func(port int) []string) (*extProc, int) {
+	t.Helper()
+	for attempt := 1; attempt <= 5; attempt++ {
+		port := usrsctpFreePort(t)
+		p := startProc(t, limit, withStdin, prog, args(port)...)
+		if held, why := holdsUDPPort(p, port); held {
+			return p, port
+		} else {
+			t.Logf("attempt %d: %s did not get UDP port %d (%s); retrying on another port", attempt, p.name, port, why)
+		}
+		p.cmd.Process.Kill()
+		<-p.exited
+	}
+	t.Fatalf("%s: no free UDP port it could bind after 5 attempts", prog)
+	return nil, 0
+}
+
+// holdsUDPPort waits (up to 10 s) until p has bound UDP port on the IPv4
+// wildcard. On Linux the owner is checked through /proc (socket inode of
+// the port among p's file descriptors); elsewhere a taken port counts as
+// p's. It fails when p exits first or another process holds the port.
+func holdsUDPPort(p *extProc, port int) (bool, string) {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(10 * time.Second)
+	for {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{Port: port})
+		if err == nil {
+			c.Close()
+		} else {
+			inode, ok := udpPortInode(port)
+			if !ok {
+				return true, "" // no /proc: taken is taken by p
+			}
+			if hasSocketFD(p.cmd.Process.Pid, inode) {
+				return true, ""
+			}
+			// Bound by somebody: p, still starting, may bind its own
+			// socket for the port only after it (the socket binds
+			// 0.0.0.0 and [::] separately); give p until the deadline.
+		}
+		select {
+		case <-tick.C:
+		case <-p.exited:
+			return false, fmt.Sprintf("exited: %v", p.err)
+		case <-deadline:
+			return false, "another process holds it or it never bound"
+		}
+	}
+}
+
+// udpPortInode returns the socket inode of a UDP socket bound to port on
+// an IPv4 address (Linux /proc/net/udp).
+func udpPortInode(port int) (string, bool) {
+	b, err := os.ReadFile("/proc/net/udp")
+	if err != nil {
+		return "", false
+	}
+	want := fmt.Sprintf(":%04X", port)
+	for _, l := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(l)
+		if len(f) > 9 && strings.HasSuffix(f[1], want) {
+			return f[9], true
+		}
+	}
+	return "", true
+}
+
+// hasSocketFD reports whether process pid has socket inode open.
+func hasSocketFD(pid int, inode string) bool {
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	want := "socket:[" + inode + "]"
+	for _, e := range ents {
+		if l, err := os.Readlink(filepath.Join(dir, e.Name())); err == nil && l == want {
 			return true
 		}
 	}

@@ -125,6 +125,9 @@ type runner struct {
 
 	lmu       sync.Mutex
 	listeners map[uint16]*acceptQueue
+	// acceptTaken: some Accept took associations off a queue; the loop
+	// gives the engine the room back (endpoint_accept.go).
+	acceptTaken atomic.Bool
 
 	// Loop-owned state.
 	handles  map[AssocID]*assocHandle
@@ -420,6 +423,9 @@ func (r *runner) sendPending(now time.Time, h *assocHandle) {
 }
 
 func (r *runner) runOps(now time.Time) {
+	if r.acceptTaken.Swap(false) {
+		r.returnAcceptRoom()
+	}
 	r.opsMu.Lock()
 	ops := r.ops
 	r.ops = r.opsSpare[:0]
@@ -852,6 +858,22 @@ type acceptQueue struct {
 	backlog int
 	closed  bool
 	ready   chan struct{}
+	// taken counts associations Accept took since the loop last gave
+	// their room back to the engine.
+	taken atomic.Int32
+}
+
+// returnAcceptRoom gives the engine back the accept-queue room Accept
+// freed (loop only): COOKIE ECHOs discarded while the queue was full get
+// in on their retransmission (endpoint_accept.go).
+func (r *runner) returnAcceptRoom() {
+	r.lmu.Lock()
+	defer r.lmu.Unlock()
+	for port, q := range r.listeners {
+		if n := q.taken.Swap(0); n > 0 {
+			r.core.addAcceptRoom(port, int(n))
+		}
+	}
 }
 
 func (q *acceptQueue) push(h *assocHandle) bool {
@@ -875,8 +897,18 @@ func (q *acceptQueue) close() []*assocHandle {
 	return rest
 }
 
+// defaultBacklog bounds a listener's accept queue when the application
+// sets none. A full queue pushes back (the COOKIE ECHO is discarded and
+// retransmitted by the peer, endpoint_accept.go) rather than refusing, so
+// the bound only decides how long a burst waits, not whether it gets in:
+// 1,024 takes a burst of 1,000 simultaneous connects in one round trip
+// (TestListenBurst1000), and bounds what associations not yet accepted
+// hold to 1,024 x (about 10 KB of state plus what the peer sent into the
+// receive window). Linux's somaxconn default is 4,096 since 5.4.
+const defaultBacklog = 1024
+
 // listenDefaults accepts associations to SCTP port with default settings; backlog
-// bounds the accept queue (0 means 128).
+// bounds the accept queue (0 means defaultBacklog).
 func (r *runner) listenDefaults(port uint16, backlog int) error {
 	return r.listen(port, assocConfig{}, backlog)
 }
@@ -885,7 +917,7 @@ func (r *runner) listenDefaults(port uint16, backlog int) error {
 // it again for a listening port updates cfg and backlog.
 func (r *runner) listen(port uint16, cfg assocConfig, backlog int) error {
 	if backlog <= 0 {
-		backlog = 128
+		backlog = defaultBacklog
 	}
 	var err error
 	if derr := r.do(func(time.Time) {
@@ -906,6 +938,8 @@ func (r *runner) listen(port uint16, cfg assocConfig, backlog int) error {
 		}
 		q.mu.Lock()
 		q.backlog = backlog
+		q.taken.Store(0)
+		r.core.setAcceptRoom(port, max(backlog-len(q.q), 0))
 		q.mu.Unlock()
 	}); derr != nil {
 		return derr
@@ -919,6 +953,7 @@ func (r *runner) listen(port uint16, cfg assocConfig, backlog int) error {
 func (r *runner) unlisten(port uint16) error {
 	return r.do(func(now time.Time) {
 		r.core.unlisten(port)
+		r.core.setAcceptRoom(port, -1)
 		r.lmu.Lock()
 		q := r.listeners[port]
 		delete(r.listeners, port)
@@ -952,7 +987,10 @@ func (r *runner) accept(ctx context.Context, port uint16) (*assocHandle, error) 
 			if len(q.q) > 0 {
 				signal(q.ready)
 			}
+			q.taken.Add(1)
 			q.mu.Unlock()
+			r.acceptTaken.Store(true)
+			signal(r.wake)
 			return h, nil
 		}
 		closed := q.closed
@@ -1037,6 +1075,8 @@ func (r *runner) stats() (StackStats, error) {
 			ICMPIn:              c.ICMPIn,
 			ICMPIgnored:         c.ICMPIgnored,
 		}
+		s.CookiesDeferred = c.CookieEchoDeferred
+		s.UnrecognizedNotReported = c.UnrecognizedNotReported
 	})
 	s.ReadErrors = r.readErrors.Load()
 	if c, ok := socketOf(r.pc).(*udpencap.Conn); ok {

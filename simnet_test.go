@@ -311,6 +311,14 @@ type simPeer struct {
 	other               *simPeer
 	failure             error // first violation
 	closedAt            time.Time
+	// allowFailure: an association failure is a valid outcome; SendFailed
+	// events are then recorded in failed (by message index) instead of
+	// being violations (simScenario.allowFailure).
+	allowFailure bool
+	failed       map[uint32]SendFailed
+	// readPerEvent > 0 makes a slow reader: at most that many messages
+	// (or pieces) read per event of this side.
+	readPerEvent int
 }
 
 func newSimPeer(name string, ep *endpoint, out, in []simMsg) *simPeer {
@@ -359,20 +367,35 @@ func (p *simPeer) app(now time.Time) {
 				p.lostAfterPeerClosed = p.other != nil && p.other.shutdownComp > 0
 			}
 		case SendFailed:
-			p.fail("send failed: %v", ev)
+			if !p.allowFailure {
+				p.fail("send failed: %v", ev)
+				break
+			}
+			if _, dup := p.failed[ev.PPID]; dup {
+				p.fail("message %d reported failed twice", ev.PPID)
+			}
+			if int(ev.PPID) >= p.next || (len(ev.Data) > 0 && int(ev.PPID) < len(p.out) && len(ev.Data) != p.out[ev.PPID].size) {
+				p.fail("SendFailed for message %d that was not sent as such: %v", ev.PPID, ev)
+			}
+			if p.failed == nil {
+				p.failed = map[uint32]SendFailed{}
+			}
+			p.failed[ev.PPID] = ev
 		}
 	}
 	a := p.assoc
 	if a == nil {
 		return
 	}
-	for {
+	for reads := 0; p.readPerEvent == 0 || reads < p.readPerEvent; reads++ {
 		m, ok := a.readMessage()
 		if !ok {
 			break
 		}
 		if m.aborted {
-			p.fail("partial delivery of stream %d SSN %d aborted", m.stream, m.ssn)
+			if !p.allowFailure {
+				p.fail("partial delivery of stream %d SSN %d aborted", m.stream, m.ssn)
+			}
 			p.joined = p.joined[:0]
 			continue
 		}
@@ -476,6 +499,14 @@ type simScenario struct {
 	// and SHUTDOWN-RECEIVED with outstanding data, RFC 9260 §9.2);
 	// otherwise once everything has been delivered.
 	early bool
+	// allowFailure accepts an association failure (retransmission limits
+	// reached, T5-shutdown-guard, the peer's ABORT) as an outcome: then
+	// every message a side queued must have been delivered exactly once
+	// or reported in a SendFailed event (not both unless the report says
+	// it was sent), none silently lost, and both ends must reach CLOSED.
+	allowFailure bool
+	// failedOutcome: the run ended in an association failure (allowFailure).
+	failedOutcome bool
 }
 
 // newSimScenario builds two endpoints on a Sim: the server listens, the
@@ -526,6 +557,9 @@ func (s *simScenario) run(maxVirtual time.Duration, maxEvents int) error {
 		return err2
 	}
 	if !ready() {
+		if s.allowFailure {
+			return s.failureOutcome(maxVirtual, maxEvents)
+		}
 		return fmt.Errorf("association closed during transfer: client %d/%d sent %d/%d received (%v), server %d/%d sent %d/%d received (%v)",
 			c.next, len(c.out), c.ngot, len(c.in), c.lostErr, sv.next, len(sv.out), sv.ngot, len(sv.in), sv.lostErr)
 	}
@@ -543,6 +577,9 @@ func (s *simScenario) run(maxVirtual time.Duration, maxEvents int) error {
 		s.benignAborts++
 		responder.lost, responder.shutdownComp = 0, 1
 	}
+	if s.allowFailure && (c.lost != 0 || sv.lost != 0) {
+		return s.failureOutcome(maxVirtual, maxEvents)
+	}
 	for _, p := range []*simPeer{c, sv} {
 		if p.ngot != len(p.in) {
 			return fmt.Errorf("%s: graceful shutdown completed with %d of %d messages received", p.name, p.ngot, len(p.in))
@@ -552,6 +589,39 @@ func (s *simScenario) run(maxVirtual time.Duration, maxEvents int) error {
 		}
 		if n := p.ep.associations(); n != 0 {
 			return fmt.Errorf("%s: %d associations left after shutdown", p.name, n)
+		}
+	}
+	return nil
+}
+
+// failureOutcome checks a run that ended in an association failure: both
+// ends reach CLOSED (bounded), and every message each side queued was
+// delivered exactly once or reported failed, none silently lost.
+func (s *simScenario) failureOutcome(maxVirtual time.Duration, maxEvents int) error {
+	c, sv := s.client, s.server
+	s.failedOutcome = true
+	closed := func(p *simPeer) bool { return p.assoc == nil || p.assoc.currentState() == stateClosed }
+	err := s.sim.Run(func() bool { return c.failure != nil || sv.failure != nil || (closed(c) && closed(sv)) }, maxVirtual, maxEvents)
+	if err2 := s.verdict(err, "failure"); err2 != nil {
+		return err2
+	}
+	if !closed(c) || !closed(sv) {
+		return fmt.Errorf("after an association failure: client %v, server %v, want both CLOSED", c.assoc.currentState(), sv.assoc.currentState())
+	}
+	for _, p := range []*simPeer{c, sv} {
+		q := p.other
+		for id := 0; id < p.next; id++ {
+			delivered := q.gotten[id]
+			rep, reported := p.failed[uint32(id)]
+			switch {
+			case !delivered && !reported:
+				return fmt.Errorf("%s: message %d neither delivered nor reported failed (silently lost); %s lost: %v", p.name, id, p.name, p.lostErr)
+			case delivered && reported && rep.Unsent:
+				return fmt.Errorf("%s: message %d delivered but reported never sent: %v", p.name, id, rep)
+			}
+		}
+		if n := p.ep.associations(); n != 0 {
+			return fmt.Errorf("%s: %d associations left after the failure", p.name, n)
 		}
 	}
 	return nil

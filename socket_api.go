@@ -547,7 +547,9 @@ func indexAddr(list []netip.Addr, a netip.Addr) int {
 
 // Listen makes the socket accept incoming associations (RFC 6458 §3.1.3,
 // §4.1.3). An unbound socket is first bound to a free ephemeral port.
-// backlog bounds the associations waiting for Accept (0 = a default).
+// backlog bounds the associations waiting for Accept (0 = 1,024); while
+// the queue is full new clients wait for room (their COOKIE ECHO is
+// retransmitted), they are not refused.
 // On a one-to-many socket, accepted associations deliver their data and
 // notifications through SCTPRecv.
 func (s *Socket) Listen(backlog int) error {
@@ -769,7 +771,8 @@ func (s *Socket) startAssoc(addrs []netip.AddrPort) (*assocEntry, error) {
 		s.mu.Unlock()
 		return nil, ErrAlreadyConnected
 	}
-	if s.port == 0 {
+	autoBound := s.port == 0
+	if autoBound {
 		if err := s.bindLocked([]netip.AddrPort{{}}); err != nil {
 			s.mu.Unlock()
 			return nil, err
@@ -781,6 +784,22 @@ func (s *Socket) startAssoc(addrs []netip.AddrPort) (*assocEntry, error) {
 	// addresses of a multi-homed peer are learnt from its INIT ACK (RFC
 	// 9260 §5.1.2).
 	a, err := s.stack.rt.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
+	for try := 0; err != nil && autoBound && errors.Is(err, ErrPortInUse) && try < 8; try++ {
+		// The ephemeral port is free among sockets but an association
+		// of a closed socket still runs its shutdown from it to this
+		// peer: take another one (found by bench -handshakes).
+		np, berr := s.stack.bindPort(s, 0)
+		if berr != nil {
+			break
+		}
+		s.mu.Lock()
+		old := s.port
+		s.port = np
+		s.mu.Unlock()
+		s.stack.releasePort(s, old)
+		port = np
+		a, err = s.stack.rt.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -798,6 +817,14 @@ func (s *Socket) waitUp(ctx context.Context, e *assocEntry) error {
 	case <-e.up:
 		return nil
 	case <-e.down:
+		select {
+		case <-e.up:
+			// It was established and the peer closed it at once
+			// (select picks either ready case): the connect succeeded,
+			// reads see the end.
+			return nil
+		default:
+		}
 		return &connectError{silent: isSilentFailure(e.err), cause: e.err}
 	case <-s.closing:
 		return errSocketClosed

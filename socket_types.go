@@ -372,6 +372,13 @@ type StackStats struct {
 	CookiesRejected uint64 // bad, forged or mismatching State Cookies
 	StaleCookies    uint64 // State Cookies past their lifetime (§5.1.5)
 	RepliesDropped  uint64 // stateless replies dropped: their queue was full
+	// CookiesDeferred counts valid COOKIE ECHOs discarded because the
+	// listener's accept queue (its backlog) was full: the client's
+	// retransmission gets in once Accept has made room.
+	CookiesDeferred uint64
+	// UnrecognizedNotReported counts unrecognized INIT parameters the INIT
+	// ACK could not report within the packet size.
+	UnrecognizedNotReported uint64
 
 	// EventsDropped counts events (RemoteError, PeerAddrChange, ...)
 	// discarded because their association's queue of unread messages and

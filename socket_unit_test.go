@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/usctp/sctp/chunk"
@@ -100,54 +101,59 @@ func TestErrorsMatch(t *testing.T) {
 	}
 }
 
+// TestDeadline runs in a synctest bubble: its windows (a deadline 20 ms
+// ahead extended before it fires, 50 ms of not firing) are virtual time,
+// independent of how loaded the machine is.
 func TestDeadline(t *testing.T) {
-	var d ioDeadline
-	ch := d.wait()
-	select {
-	case <-ch:
-		t.Fatal("fired without a deadline")
-	default:
-	}
-	// Set while a waiter holds the channel: it fires.
-	d.set(time.Now().Add(5 * time.Millisecond))
-	select {
-	case <-ch:
-	case <-time.After(5 * time.Second):
-		t.Fatal("deadline set after wait() never fired")
-	}
-	if !d.expired() {
-		t.Error("expired() false after firing")
-	}
-	// A past deadline fires at once; a new future one gives a fresh channel.
-	d.set(time.Now().Add(-time.Second))
-	select {
-	case <-d.wait():
-	default:
-		t.Fatal("past deadline not fired")
-	}
-	d.set(time.Now().Add(time.Hour))
-	ch = d.wait()
-	// Moving it earlier while waited on fires the same channel.
-	d.set(time.Now().Add(time.Millisecond))
-	select {
-	case <-ch:
-	case <-time.After(5 * time.Second):
-		t.Fatal("deadline moved earlier did not fire")
-	}
-	// Extending before it fires keeps waiters waiting.
-	d.set(time.Now().Add(20 * time.Millisecond))
-	ch = d.wait()
-	d.set(time.Now().Add(time.Hour))
-	select {
-	case <-ch:
-		t.Fatal("extended deadline fired")
-	case <-time.After(50 * time.Millisecond):
-	}
-	d.set(time.Time{})
-	if d.expired() {
-		t.Error("cleared deadline expired")
-	}
-	d.stop()
+	synctest.Test(t, func(t *testing.T) {
+		var d ioDeadline
+		ch := d.wait()
+		select {
+		case <-ch:
+			t.Fatal("fired without a deadline")
+		default:
+		}
+		// Set while a waiter holds the channel: it fires.
+		d.set(time.Now().Add(5 * time.Millisecond))
+		select {
+		case <-ch:
+		case <-time.After(5 * time.Second):
+			t.Fatal("deadline set after wait() never fired")
+		}
+		if !d.expired() {
+			t.Error("expired() false after firing")
+		}
+		// A past deadline fires at once; a new future one gives a fresh channel.
+		d.set(time.Now().Add(-time.Second))
+		select {
+		case <-d.wait():
+		default:
+			t.Fatal("past deadline not fired")
+		}
+		d.set(time.Now().Add(time.Hour))
+		ch = d.wait()
+		// Moving it earlier while waited on fires the same channel.
+		d.set(time.Now().Add(time.Millisecond))
+		select {
+		case <-ch:
+		case <-time.After(5 * time.Second):
+			t.Fatal("deadline moved earlier did not fire")
+		}
+		// Extending before it fires keeps waiters waiting.
+		d.set(time.Now().Add(20 * time.Millisecond))
+		ch = d.wait()
+		d.set(time.Now().Add(time.Hour))
+		select {
+		case <-ch:
+			t.Fatal("extended deadline fired")
+		case <-time.After(50 * time.Millisecond):
+		}
+		d.set(time.Time{})
+		if d.expired() {
+			t.Error("cleared deadline expired")
+		}
+		d.stop()
+	})
 }
 
 func TestRecvQueue(t *testing.T) {

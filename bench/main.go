@@ -92,9 +92,26 @@ func main() {
 	sizes := flag.String("sizes", "1200,65536", "message sizes for the throughput scenarios")
 	pp := flag.Bool("pingpong", true, "run the 1-byte ping-pong scenario")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (profile one system with -systems)")
+	handshakes := flag.String("handshakes", "", "only measure handshakes per second into one listener, for these comma-separated dialer concurrencies (e.g. 1,8,64); -t and -rounds apply")
 	flag.Parse()
 	if *lossyMode { // the lossy-path benchmark (lossy.go)
 		os.Exit(runLossy())
+	}
+	if *handshakes != "" {
+		var concs []int
+		for _, f := range strings.Split(*handshakes, ",") {
+			var n int
+			if _, err := fmt.Sscan(f, &n); err != nil || n <= 0 {
+				fmt.Fprintf(os.Stderr, "sctpbench: bad concurrency %q\n", f)
+				os.Exit(2)
+			}
+			concs = append(concs, n)
+		}
+		host, _ := os.Hostname()
+		fmt.Printf("# sctpbench -handshakes %s\n\n", time.Now().UTC().Format(time.RFC3339))
+		fmt.Printf("machine: %s, %s\n\n", host, machineInfo())
+		runHandshakeTable(*dur, *rounds, concs)
+		return
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)

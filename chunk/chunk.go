@@ -6,7 +6,11 @@
 // value decoded from it refer into the caller's buffer. Encoding appends
 // into a caller's buffer (AppendTo). Nothing in this package panics on any
 // input; malformed input yields an error that errors.Is one of the Err*
-// sentinels and errors.As a *ParseError.
+// sentinels and errors.As a *ParseError. An encoder asked for a chunk,
+// parameter or cause longer than its 16-bit length can express panics (a
+// caller's bug): callers bound what a peer controls (the sctp package's
+// INIT ACK and ERROR reports, echoes and ABORT reasons, tested at the
+// largest UDP datagram).
 //
 // This file holds the package's central types (chunk and parameter types,
 // Raw, Iter, the typed chunks); their methods live in the other files.
