@@ -378,6 +378,9 @@ func (a *association) close(now time.Time, kind AssocChangeState, err error, cau
 		failErr = ErrClosed
 	}
 	a.failOutbound(failErr)
+	if a.data != nil {
+		a.data.endPartialOnClose()
+	}
 	a.ep.markClosed(a)
 }
 

@@ -101,6 +101,7 @@ func TestLogLinkEvents(t *testing.T) {
 	waitLog(t, &srvLog, "socket listening on SCTP port")
 
 	// The peer vanishes: T3-rtx, the path goes down, the association fails.
+	fastFailure(t, cli.Socket)
 	relay.kill()
 	if _, err := cli.SCTPSend([]byte("never acknowledged"), nil); err != nil {
 		t.Fatal(err)

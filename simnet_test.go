@@ -608,6 +608,15 @@ func (s *simScenario) failureOutcome(maxVirtual time.Duration, maxEvents int) er
 	if !closed(c) || !closed(sv) {
 		return fmt.Errorf("after an association failure: client %v, server %v, want both CLOSED", c.assoc.currentState(), sv.assoc.currentState())
 	}
+	// What a side's stack received and acknowledged stays readable after
+	// the failure (as a kernel socket's receive queue does): a slow reader
+	// reads the rest now. Such a message was delivered, not lost; its
+	// sender rightly does not report it (RFC 9260 §6.2: SACKed data is the
+	// receiver's).
+	for _, p := range []*simPeer{c, sv} {
+		p.readPerEvent = 0
+		p.app(s.sim.Now())
+	}
 	for _, p := range []*simPeer{c, sv} {
 		q := p.other
 		for id := 0; id < p.next; id++ {

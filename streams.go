@@ -494,6 +494,25 @@ func (d *dataState) abortPartial() {
 	r.pd.active = false
 }
 
+// endPartialOnClose ends a partial delivery still running when the
+// association closes: the reader gets the abort marker
+// (SCTP_PARTIAL_DELIVERY_ABORTED, RFC 6458 §6.1.7), then the complete
+// messages that waited behind it, which the stack received and
+// acknowledged and so must still hand over (found by the seeded property
+// test: a message acknowledged and never readable was silently lost).
+func (d *dataState) endPartialOnClose() {
+	r := &d.rcv
+	if !r.pd.active {
+		return
+	}
+	ordered := !r.pd.unordered
+	stream := r.pd.stream
+	d.abortPartial()
+	if ordered {
+		d.deliverOrdered(&r.streams[stream])
+	}
+}
+
 // readMessage returns the next deliverable message. Its data stays valid
 // until the next readMessage call. Reading frees receive window; when the
 // window re-opens enough a window update SACK is scheduled (§6.2 SWS
