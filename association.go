@@ -110,6 +110,7 @@ type association struct {
 	outStreams          uint16 // negotiated
 	inStreams           uint16
 	peerPRSCTP          bool // both sides support FORWARD TSN
+	peerReconfig        bool // the peer announced RE-CONFIG (RFC 6525)
 	peerAdaptation      uint32
 	hasPeerAdaptation   bool
 
@@ -405,6 +406,7 @@ func (a *association) deadline() time.Time {
 	min(a.t1.at)
 	min(a.t2.at)
 	min(a.t5)
+	min(a.reconfDeadline())
 	if a.data != nil {
 		min(a.data.deadline())
 	}
@@ -451,6 +453,9 @@ func (a *association) handleTimeout(now time.Time) {
 			a.reportPathChanges()
 		}
 		a.afterData(now)
+	}
+	if a.reconfTimer(now) {
+		return
 	}
 	if a.hbEnabled() {
 		a.heartbeatTimers(now)
@@ -499,6 +504,7 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 	if a.state == stateClosed || a.peerTag == 0 {
 		return b, netip.AddrPort{}, false
 	}
+	a.reconfPoll(now) // a reset waiting for its streams' messages to be cut
 	cur := a.paths.current()
 	start := len(b)
 	b = appendCommonHeader(b, commonHeader{SrcPort: a.localPort, DstPort: a.peerPort, VerificationTag: a.peerTag})
@@ -717,6 +723,12 @@ func (a *association) processChunk(now time.Time, from netip.AddrPort, h commonH
 			// Bundled after other chunks: not allowed (RFC 9260 §6.10).
 			a.counters.DroppedBadChunk++
 			stop = true
+		case chunk.TypeReconfig:
+			if a.cfg.reconfig {
+				stop = a.handleReconfig(now, c)
+			} else {
+				stop = a.unknownChunk(c)
+			}
 		case chunk.TypeForwardTSN:
 			if a.peerPRSCTP && a.cfg.prSCTP {
 				stop = a.handleForwardTSN(now, c)
@@ -888,6 +900,9 @@ func (a *association) failOutbound(err error) {
 		return
 	}
 	a.popAbandonedEvents()
+	a.data.drainHeld(func(m outMessage, sent bool) {
+		a.emit(SendFailed{ID: a.aid, Stream: m.stream, PPID: m.ppid, Context: m.context, Unsent: true, Data: m.data, Err: err})
+	})
 	a.data.drainSend(func(m outMessage, sent bool) {
 		a.emit(SendFailed{ID: a.aid, Stream: m.stream, PPID: m.ppid, Context: m.context, Unsent: !sent, Data: m.data, Err: err})
 	})
@@ -911,6 +926,7 @@ func (a *association) afterData(now time.Time) {
 		return
 	}
 	a.popAbandonedEvents()
+	a.reconfAfterData(now)
 	idle := a.data.idle()
 	if idle && a.wasBusy && a.state == stateEstablished {
 		a.wasBusy = false

@@ -91,6 +91,11 @@ type assocConfig struct {
 	// Indication (RFC 5061 §4.2.5).
 	adaptation    uint32
 	adaptationSet bool
+	// reconfig announces and accepts RE-CONFIG (RFC 6525); streamReset
+	// holds the SCTP_ENABLE_STREAM_RESET flags: which requests of the
+	// peer are performed (RFC 6525 §6.3.2; default none, all denied).
+	reconfig    bool
+	streamReset uint32
 }
 
 // withDefaults fills unset (zero) fields with the defaults above and
@@ -204,6 +209,12 @@ func (c *assocConfig) setPacketSize(linkMTU, maxseg, pathMTU int) {
 
 // setPRSCTP turns PR-SCTP (RFC 3758) support on or off.
 func (c *assocConfig) setPRSCTP(on bool) { c.prSCTP = on }
+
+// setReconfig turns RFC 6525 support on or off and sets the
+// SCTP_ENABLE_STREAM_RESET flags.
+func (c *assocConfig) setReconfig(on bool, flags uint32) {
+	c.reconfig, c.streamReset = on, flags&sctpEnableStreamResetAllFlags
+}
 
 // setAdaptation sets the Adaptation Layer Indication (RFC 5061 §4.2.5)
 // sent in INIT / INIT ACK; set false sends none.

@@ -157,6 +157,8 @@ type dataState struct {
 
 	st dataStats
 
+	rc reconfState // RFC 6525 stream reconfiguration (association_reconfig.go)
+
 	// fwdEpoch numbers FORWARD TSN chunks (handleForwardTSN marks streams
 	// with it); fwdScanned counts the fragments it scanned (a test hook
 	// bounding its work).
@@ -174,6 +176,7 @@ func newDataState(cfg *assocConfig, n negotiated, now time.Time) *dataState {
 	d.cc = newRenoController(cfg.mtu, int(n.peerRwnd))
 	d.snd.init(&d.negotiated)
 	d.rcv.init(cfg, &d.negotiated)
+	d.rc.init(&d.negotiated)
 	_ = now
 	return d
 }
@@ -200,8 +203,12 @@ func (d *dataState) stats() dataStats {
 // idle reports that nothing is queued and nothing is in flight (RFC 9260
 // §9.2: SHUTDOWN waits for this).
 func (d *dataState) idle() bool {
-	return d.snd.pending.len() == 0 && d.snd.chunks.len() == 0
+	return d.flushed() && len(d.rc.held) == 0
 }
+
+// flushed reports that every queued message was sent and acknowledged
+// (messages parked for a stream reset aside).
+func (d *dataState) flushed() bool { return d.snd.pending.len() == 0 && d.snd.chunks.len() == 0 }
 
 // senderDry reports that all user data was sent and acknowledged (the
 // SCTP_SENDER_DRY event, RFC 6458 §6.1.9).

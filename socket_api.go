@@ -319,6 +319,7 @@ type sockOpts struct {
 	sndBuf        int
 	rcvBuf        int
 	remoteUDPPort uint16
+	streamReset   uint32 // SCTP_ENABLE_STREAM_RESET flags for new associations
 }
 
 const defaultRcvBuf = 256 * 1024
@@ -1281,6 +1282,7 @@ func (s *Socket) assocConfigLocked() assocConfig {
 	c.setPacketSize(s.stack.cfg.MTU, o.maxseg, int(o.paddr.PathMTU))
 	c.setAdaptation(o.adaptation, o.adaptationSet)
 	c.setPRSCTP(true)
+	c.setReconfig(true, o.streamReset)
 	return c
 }
 

@@ -684,6 +684,12 @@ func (e EventSubscribe) wants(ev Event) bool {
 		return e.AdaptationLayer
 	case SenderDry:
 		return e.SenderDry
+	case StreamReset:
+		return e.StreamReset
+	case AssocReset:
+		return e.AssocReset
+	case StreamChange:
+		return e.StreamChange
 	}
 	return false
 }

@@ -38,6 +38,9 @@ func (d *dataState) enqueue(now time.Time, m outMessage) error {
 		s.ttlLive++
 	}
 	s.queued += len(om.buf) + sendMsgOverhead
+	if d.parkIfHeld(om) {
+		return nil // RFC 6525 §5.1.2 A1: held until the stream's reset is answered
+	}
 	s.pending.push(om)
 	return nil
 }
@@ -199,6 +202,9 @@ type inStream struct {
 func (d *dataState) insertFrag(f inFrag) {
 	r := &d.rcv
 	if !f.unordered {
+		if d.deferFrag(f) {
+			return // RFC 6525 §5.2.2: waits for the deferred stream reset
+		}
 		st := &r.streams[f.stream]
 		if ssnLT(f.ssn, st.nextSSN) {
 			// An ordered SSN already delivered or skipped: stale, discard
