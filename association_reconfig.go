@@ -449,7 +449,9 @@ func (a *association) queueReconf(r *reconfReq) {
 func (a *association) streamResetFlags() uint32 { return a.cfg.streamReset }
 
 // setStreamResetFlags sets them on the live association.
-func (a *association) setStreamResetFlags(f uint32) { a.cfg.streamReset = f & sctpEnableStreamResetAllFlags }
+func (a *association) setStreamResetFlags(f uint32) {
+	a.cfg.streamReset = f & sctpEnableStreamResetAllFlags
+}
 
 // reconfDeadline is the RE-CONFIG timer's deadline (zero: not running).
 func (a *association) reconfDeadline() time.Time {
