@@ -57,7 +57,12 @@ func TestInteropUsrsctpStreamReconfig(t *testing.T) {
 	}
 	want("READY")
 
-	st := testStack(t, lo4, uint16(peerUDP))
+	capture := new(syncBuffer)
+	st, err := NewStack(StackConfig{Network: "udp4", LocalAddr: lo4, RemoteUDPPort: uint16(peerUDP), Capture: capture})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
 	s := newTCP(t, st)
 	if err := s.SetInitMsg(InitMsg{NumOstreams: 4, MaxInstreams: 4}); err != nil {
 		t.Fatal(err)
@@ -161,4 +166,48 @@ func TestInteropUsrsctpStreamReconfig(t *testing.T) {
 	}
 	send(0, "quit")
 	want("DATA 0 1 quit")
+	st.Close() // flushes the capture
+	tsharkCheckReconfig(t, capture.Bytes(), st.LocalUDPAddr().Port())
+}
+
+// tsharkCheckReconfig has tshark decode a capture of UDP-encapsulated
+// SCTP on port: every frame SCTP with a good CRC32c, none malformed, no
+// expert error, and RE-CONFIG chunks (type 130) among them.
+func tsharkCheckReconfig(t *testing.T, capture []byte, port uint16) {
+	t.Helper()
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		t.Log("tshark not installed: capture not decoded")
+		return
+	}
+	file := filepath.Join(t.TempDir(), "reconfig.pcap")
+	if err := os.WriteFile(file, capture, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(tshark, "-r", file, "-o", "sctp.checksum:crc-32c", "-d", "udp.port=="+itoa(int(port))+",sctp",
+		"-T", "fields", "-E", "separator=|", "-E", "aggregator=;", "-e", "frame.number",
+		"-e", "sctp.checksum.status", "-e", "_ws.malformed", "-e", "_ws.expert.severity", "-e", "sctp.chunk_type").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	frames, reconfigs := 0, 0
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Split(l, "|")
+		if len(f) != 5 {
+			t.Fatalf("unexpected tshark line %q", l)
+		}
+		frames++
+		if f[1] != "1" || f[2] != "" || strings.Contains(f[3], "8388608") {
+			t.Errorf("frame %s: checksum status %q, malformed %q, expert %q", f[0], f[1], f[2], f[3])
+		}
+		for _, ct := range strings.Split(f[4], ";") {
+			if ct == "130" {
+				reconfigs++
+			}
+		}
+	}
+	if reconfigs < 10 {
+		t.Fatalf("%d frames, %d RE-CONFIG chunks: want the requests and responses of the test", frames, reconfigs)
+	}
+	t.Logf("tshark: %d frames, %d RE-CONFIG chunks, all decoded cleanly", frames, reconfigs)
 }
