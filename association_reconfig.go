@@ -465,11 +465,15 @@ func (a *association) reconfDeadline() time.Time {
 // and its preconditions hold (§5.1.2: the streams' earlier messages are
 // all cut into chunks; §5.1.4: all our data acknowledged).
 func (a *association) reconfPoll(now time.Time) {
-	if a.data == nil || a.state != stateEstablished {
+	if a.data == nil || a.state == stateClosed {
 		return
 	}
 	d := a.data
 	rc := &d.rc
+	if a.state != stateEstablished {
+		a.reconfCancelQueued()
+		return
+	}
 	if rc.out != nil || len(rc.queue) == 0 {
 		return
 	}
@@ -497,6 +501,45 @@ func (a *association) reconfPoll(now time.Time) {
 	a.sendReconfChunk()
 	rc.timer.stop()
 	rc.timer.start(now, a.rto())
+}
+
+// reconfCancelQueued fails the requests not sent yet once the association
+// is shutting down (no new RE-CONFIG request then): their events carry
+// the FAILED flag and the messages they held are released, so the
+// shutdown can complete.
+func (a *association) reconfCancelQueued() {
+	d := a.data
+	rc := &d.rc
+	if len(rc.queue) == 0 {
+		return
+	}
+	for _, r := range rc.queue {
+		a.reconfFailedEvent(r, SCTP_STREAM_RESET_FAILED)
+		switch r.kind {
+		case reqOutReset:
+			rc.addHold(r.streams, d.outStreams, -1)
+		case reqTSNReset:
+			rc.holdAll--
+		}
+	}
+	clear(rc.queue)
+	rc.queue = rc.queue[:0]
+	d.releaseHeld()
+}
+
+// reconfFailedEvent reports request r as not performed (flag: the DENIED
+// or FAILED bit, the same value in all three events).
+func (a *association) reconfFailedEvent(r *reconfReq, flag uint16) {
+	switch r.kind {
+	case reqOutReset:
+		a.emit(StreamReset{ID: a.aid, Flags: SCTP_STREAM_RESET_OUTGOING_SSN | flag, Streams: cloneStreams(r.streams)})
+	case reqInReset:
+		a.emit(StreamReset{ID: a.aid, Flags: SCTP_STREAM_RESET_INCOMING_SSN | flag, Streams: cloneStreams(r.streams)})
+	case reqTSNReset:
+		a.emit(AssocReset{ID: a.aid, Flags: flag})
+	case reqAddOut, reqAddIn:
+		a.emit(StreamChange{ID: a.aid, Flags: flag, InStreams: a.inStreams, OutStreams: a.outStreams})
+	}
 }
 
 func (a *association) appendReconfRequest(b []byte, r *reconfReq) []byte {

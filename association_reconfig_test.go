@@ -640,3 +640,51 @@ func TestReconfigBadInput(t *testing.T) {
 		t.Fatalf("reset while shutting down: %v", err)
 	}
 }
+
+// A request not yet sent when the user shuts the association down is
+// failed (no new RE-CONFIG request in SHUTDOWN-PENDING) and the messages
+// it held go out, so the shutdown completes (RFC 9260 §9.2).
+func TestReconfigShutdownCancelsQueued(t *testing.T) {
+	tp := reconfConnect(t, 0)
+	for range 8 {
+		if err := tp.assoc.send(tp.now, outMessage{stream: 1, data: make([]byte, 1000)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tp.assoc.resetStreams(tp.now, SCTP_STREAM_RESET_OUTGOING, []uint16{1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tp.assoc.send(tp.now, outMessage{stream: 1, data: []byte("held")}); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	tp.assoc.shutdown(tp.now)
+	tp.collect()
+	if ev := tp.wantEvent(StreamReset{}).(StreamReset); ev.Flags != SCTP_STREAM_RESET_OUTGOING_SSN|SCTP_STREAM_RESET_FAILED {
+		t.Fatalf("event %v", ev)
+	}
+	var sawHeld, sawShutdown bool
+	for i := 0; i < 20 && !sawShutdown; i++ {
+		var last uint32
+		for len(tp.sent) > 0 {
+			for _, c := range tp.readPacket().chunks {
+				switch c.Type {
+				case chunk.TypeData:
+					d := decodeAs(t, c, &chunk.Data{})
+					last = d.TSN
+					sawHeld = sawHeld || string(d.UserData) == "held"
+				case chunk.TypeShutdown:
+					sawShutdown = true
+				case chunk.TypeReconfig:
+					t.Fatal("RE-CONFIG request sent while shutting down")
+				}
+			}
+		}
+		if last != 0 {
+			tp.write(tp.epTag, sack(last))
+		}
+	}
+	if !sawHeld || !sawShutdown {
+		t.Fatalf("held message sent %v, SHUTDOWN sent %v", sawHeld, sawShutdown)
+	}
+}
