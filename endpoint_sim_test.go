@@ -79,7 +79,16 @@ type simShutdownMode struct{ serverCloses, early bool }
 
 func runSimSeed(t testing.TB, seed uint64) (*simScenario, error) {
 	link, c2s, s2c, cfg, mode := simSeedParams(seed)
+	// Every other seed resets streams while the messages flow (RFC 6525):
+	// delivery must stay exactly once and in order per stream.
+	resets := seed%2 == 0
+	if resets {
+		cfg.setReconfig(true, SCTP_ENABLE_RESET_STREAM_REQ)
+	}
 	s := newSimScenario(t, seed, link, cfg, c2s, s2c)
+	if resets {
+		s.client.resetEvery, s.server.resetEvery = 5, 3
+	}
 	s.strict = false
 	s.serverCloses, s.early = mode.serverCloses, mode.early
 	if *flagPcap != "" && *flagSeed == seed {
@@ -132,9 +141,10 @@ func TestSimPropertySeeds(t *testing.T) {
 	start := time.Now()
 	var virt time.Duration
 	var events uint64
-	failures, benign := 0, 0
+	failures, benign, resets := 0, 0, 0
 	for _, seed := range seeds {
 		s, err := runSimSeed(t, seed)
+		resets += s.client.resetsDone + s.server.resetsDone
 		virt += s.sim.Elapsed()
 		benign += s.benignAborts
 		events += s.sim.Events()
@@ -146,7 +156,10 @@ func TestSimPropertySeeds(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d seeds: %v real, %v virtual, %d events; %d shutdowns ended by a benign late ABORT", len(seeds), time.Since(start).Round(time.Millisecond), virt.Round(time.Second), events, benign)
+	t.Logf("%d seeds: %v real, %v virtual, %d events; %d shutdowns ended by a benign late ABORT; %d stream resets performed", len(seeds), time.Since(start).Round(time.Millisecond), virt.Round(time.Second), events, benign, resets)
+	if len(seeds) > 1 && resets == 0 {
+		t.Error("no stream reset was performed in any seed")
+	}
 }
 
 // TestSimDeterministic checks that one seed replays to the same trace.

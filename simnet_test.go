@@ -310,6 +310,11 @@ type simPeer struct {
 	lostAfterPeerClosed bool
 	other               *simPeer
 	failure             error // first violation
+	// resetEvery > 0: after every resetEvery-th message sent, reset the
+	// stream of that message (RFC 6525; outgoing, every third incoming);
+	// resetsDone counts the resets performed (StreamReset events without
+	// DENIED or FAILED).
+	resetEvery, resetsDone int
 	closedAt            time.Time
 }
 
@@ -360,6 +365,13 @@ func (p *simPeer) app(now time.Time) {
 			}
 		case SendFailed:
 			p.fail("send failed: %v", ev)
+		case StreamReset:
+			switch {
+			case ev.Flags&SCTP_STREAM_RESET_DENIED != 0:
+				p.fail("stream reset denied although enabled: %v", ev)
+			case ev.Flags&SCTP_STREAM_RESET_FAILED == 0:
+				p.resetsDone++
+			}
 		}
 	}
 	a := p.assoc
@@ -403,6 +415,16 @@ func (p *simPeer) app(now time.Time) {
 			break
 		}
 		p.next++
+		if p.resetEvery > 0 && p.next%p.resetEvery == 0 {
+			flags := SCTP_STREAM_RESET_OUTGOING
+			if (p.next/p.resetEvery)%3 == 2 {
+				flags = SCTP_STREAM_RESET_INCOMING
+			}
+			// A full request queue is fine (ErrInvalidArgument): skip.
+			if err := a.resetStreams(now, flags, []uint16{m.stream}); err != nil && !errors.Is(err, ErrInvalidArgument) {
+				p.fail("reset stream %d: %v", m.stream, err)
+			}
+		}
 	}
 }
 
