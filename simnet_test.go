@@ -315,7 +315,7 @@ type simPeer struct {
 	// resetsDone counts the resets performed (StreamReset events without
 	// DENIED or FAILED).
 	resetEvery, resetsDone int
-	closedAt            time.Time
+	closedAt               time.Time
 }
 
 func newSimPeer(name string, ep *endpoint, out, in []simMsg) *simPeer {
