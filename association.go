@@ -915,7 +915,7 @@ func (a *association) popAbandonedEvents() {
 		if !ok {
 			break
 		}
-		a.emit(SendFailed{ID: a.aid, Stream: m.stream, PPID: m.ppid, Context: m.context, Err: ErrMessageAbandoned})
+		a.emit(SendFailed{ID: a.aid, Stream: m.stream, PPID: m.ppid, Context: m.context, Unsent: m.unsent, Err: ErrMessageAbandoned})
 	}
 }
 

@@ -58,7 +58,15 @@ type outMessage struct {
 	ppid      uint32
 	unordered bool
 	data      []byte        // copied by enqueue; the caller may reuse it
-	ttl       time.Duration // PR-SCTP timed reliability (RFC 3758 §4.1); 0 = reliable
+	ttl       time.Duration // lifetime (RFC 6458 sinfo_timetolive; with PR-SCTP RFC 3758 timed reliability); 0 = none
+	// prPolicy and prValue: an RFC 7496 policy (SCTP_PR_SCTP_TTL: value
+	// in ms; SCTP_PR_SCTP_RTX: retransmissions; SCTP_PR_SCTP_PRIO:
+	// priority, 0 highest); SCTP_PR_SCTP_NONE: only ttl applies.
+	prPolicy PRPolicy
+	prValue  uint32
+	// unsent (from popAbandoned): the message was abandoned before any of
+	// it was transmitted, so the peer never got it.
+	unsent bool
 	context   uint32        // opaque, reported back with a send failure
 }
 
@@ -158,6 +166,7 @@ type dataState struct {
 	st dataStats
 
 	rc reconfState // RFC 6525 stream reconfiguration (association_reconfig.go)
+	pr prState     // RFC 7496 policies and abandonment counters (association_prsctp.go)
 
 	// fwdEpoch numbers FORWARD TSN chunks (handleForwardTSN marks streams
 	// with it); fwdScanned counts the fragments it scanned (a test hook

@@ -70,6 +70,7 @@
 //	                              socket's receive queue
 //	           socket_opts.go     socket options (RFC 6458 §8) and their defaults
 //	           socket_reconfig.go stream reset and add-streams calls (RFC 6525 §6.3)
+//	           socket_prsctp.go   PR-SCTP defaults and abandonment counters (RFC 7496 §4)
 //	           socket_types.go    flags, addresses, SndInfo, Received, option values,
 //	                              StackStats
 //	           socket_events.go   event subscriptions (RFC 6458 §6.2.1)
@@ -104,7 +105,8 @@
 //	           retransmit.go      RTO (§6.3), SACK processing, T3-rtx, fast
 //	                              retransmit (§7.2.4)
 //	           congestion.go      cwnd and ssthresh (§7.2)
-//	           association_prsctp.go  PR-SCTP (RFC 3758)
+//	           association_prsctp.go  PR-SCTP (RFC 3758) and its policies (RFC 7496:
+//	                              TTL, limited retransmissions, priority; counters)
 //	           association_reconfig.go  stream reconfiguration (RFC 6525): stream
 //	                              and SSN/TSN resets, add streams, RE-CONFIG timer
 //	           association_events.go, association_stats.go  notifications and counters

@@ -433,6 +433,7 @@ func (h *assocHandle) trySendFast(m outMessage) bool {
 	n := len(m.data)
 	h.mu.Lock()
 	if !h.sfast || n == 0 || n > h.sMax || n > pendMaxMessage || m.stream >= h.sOut || len(h.pend) >= pendMax ||
+		m.prPolicy != SCTP_PR_SCTP_NONE || // RFC 7496: checked by the engine (ErrNotSupported, priority eviction)
 		h.sEng+h.pendBytes+n+sendMsgOverhead > h.sBuf {
 		h.mu.Unlock()
 		return false

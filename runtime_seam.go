@@ -202,3 +202,13 @@ func (h *assocHandle) streamResetFlags() (uint32, error) {
 func (h *assocHandle) setStreamResetFlags(f uint32) error {
 	return h.do(func(as *association, now time.Time) { as.setStreamResetFlags(f) })
 }
+
+// prStatus returns the PR-SCTP abandonment counters of policy for the
+// association (stream < 0) or one of its outgoing streams (RFC 7496 §4.3).
+func (h *assocHandle) prStatus(policy PRPolicy, stream int) (PRStatus, error) {
+	var st PRStatus
+	err := h.do(func(as *association, now time.Time) {
+		st.AbandonedUnsent, st.AbandonedSent = as.prStatus(policy, stream)
+	})
+	return st, err
+}

@@ -979,7 +979,7 @@ func (s *Socket) send(ctx context.Context, e *assocEntry, msg []byte, si *SndInf
 // runtime copies msg; the caller may reuse it).
 func (si *SndInfo) message(msg []byte) outMessage {
 	return outMessage{stream: si.Stream, ppid: si.PPID, unordered: si.Flags&MSG_UNORDERED != 0,
-		data: msg, ttl: si.TTL, context: si.Context}
+		data: msg, ttl: si.TTL, context: si.Context, prPolicy: si.PRPolicy, prValue: si.PRValue}
 }
 
 // SCTPRecv returns the next message or notification of the socket

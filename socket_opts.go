@@ -514,6 +514,9 @@ func (s *Socket) SetDefaultSendParams(si SndInfo) error {
 	if si.TTL < 0 {
 		return invalidArg("negative TTL")
 	}
+	if err := validPRInfo(PRInfo{Policy: si.PRPolicy, Value: si.PRValue}); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.opts.defSend = si
