@@ -66,8 +66,8 @@ type outMessage struct {
 	prValue  uint32
 	// unsent (from popAbandoned): the message was abandoned before any of
 	// it was transmitted, so the peer never got it.
-	unsent bool
-	context   uint32        // opaque, reported back with a send failure
+	unsent  bool
+	context uint32 // opaque, reported back with a send failure
 }
 
 // inMessage is one received message, or one piece of a message under
