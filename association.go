@@ -328,18 +328,6 @@ func (a *association) abort(now time.Time, reason string) {
 	a.close(now, CommLost, ErrAborted, nil)
 }
 
-// abortMessageTooLarge aborts the association because the peer sent a
-// message larger than limit, which the runtime cannot deliver whole
-// (RFC 9260 §3.3.10.4 Out of Resource).
-func (a *association) abortMessageTooLarge(now time.Time, limit int) {
-	a.ep.poke(a) // user operation: may queue output, move the deadline
-	if a.state == stateClosed || a.peerTag == 0 {
-		return
-	}
-	a.sendAbort(now, chunk.AppendCause(nil, chunk.CauseOutOfResource, nil),
-		fmt.Errorf("%w: peer sent a message larger than %d bytes", ErrAborted, limit))
-}
-
 // close moves to CLOSED and emits the association change event. The
 // endpoint reaps CLOSED associations (after sending their queued packets).
 func (a *association) close(now time.Time, kind AssocChangeState, err error, causes []byte) {

@@ -96,6 +96,10 @@ type assocConfig struct {
 	// peer are performed (RFC 6525 §6.3.2; default none, all denied).
 	reconfig    bool
 	streamReset uint32
+	// pdPoint is SCTP_PARTIAL_DELIVERY_POINT (RFC 6458 §8.1.21): the
+	// size of the parts a message handed out in pieces is delivered in;
+	// 0 = joinLimit.
+	pdPoint int
 }
 
 // withDefaults fills unset (zero) fields with the defaults above and
@@ -331,6 +335,20 @@ func (a *association) packetSize() int { return a.cfg.mtu }
 // larger of the maximum message size and the receive window (a message up
 // to the window can arrive whole anyway).
 func (a *association) joinLimit() int { return max(a.cfg.maxMessage, int(a.cfg.rwnd)) }
+
+// partialDeliveryPoint is the size at which a message handed out in
+// pieces is passed to the reader in parts (RFC 6458 §8.1.21): the
+// SCTP_PARTIAL_DELIVERY_POINT set, at most joinLimit.
+func (a *association) partialDeliveryPoint() int {
+	l := a.joinLimit()
+	if p := a.cfg.pdPoint; p > 0 && p < l {
+		return p
+	}
+	return l
+}
+
+// setPartialDeliveryPoint sets SCTP_PARTIAL_DELIVERY_POINT (0: joinLimit).
+func (a *association) setPartialDeliveryPoint(n int) { a.cfg.pdPoint = n }
 
 // sendLimits is what the runtime's fast send path checks a message
 // against without asking the association.

@@ -71,6 +71,7 @@
 //	           socket_opts.go     socket options (RFC 6458 §8) and their defaults
 //	           socket_reconfig.go stream reset and add-streams calls (RFC 6525 §6.3)
 //	           socket_prsctp.go   PR-SCTP defaults and abandonment counters (RFC 7496 §4)
+//	           socket_pdapi.go    the partial delivery point (RFC 6458 §8.1.21)
 //	           socket_types.go    flags, addresses, SndInfo, Received, option values,
 //	                              StackStats
 //	           socket_events.go   event subscriptions (RFC 6458 §6.2.1)

@@ -58,6 +58,9 @@ type delivery struct {
 	ev   Event        // non-nil: a notification
 	off  int          // bytes of msg already returned by partial SCTPRecv reads
 	rec  *assocHandle // where msg can be recycled once copied out (nil: keep)
+	// partial: msg is a part of a larger message and more parts follow
+	// (partial delivery, RFC 6458 §8.1.21): read without MSG_EOR.
+	partial bool
 }
 
 // size is what d counts against a queue's byte limit: a message by its

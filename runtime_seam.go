@@ -212,3 +212,16 @@ func (h *assocHandle) prStatus(policy PRPolicy, stream int) (PRStatus, error) {
 	})
 	return st, err
 }
+
+// setPartialDeliveryPoint sets SCTP_PARTIAL_DELIVERY_POINT on the live
+// association.
+func (h *assocHandle) setPartialDeliveryPoint(n int) error {
+	return h.do(func(as *association, now time.Time) { as.setPartialDeliveryPoint(n) })
+}
+
+// partialDeliveryPoint reads it (the default resolved).
+func (h *assocHandle) partialDeliveryPoint() (int, error) {
+	var n int
+	err := h.do(func(as *association, now time.Time) { n = as.partialDeliveryPoint() })
+	return n, err
+}

@@ -320,6 +320,7 @@ type sockOpts struct {
 	rcvBuf        int
 	remoteUDPPort uint16
 	streamReset   uint32 // SCTP_ENABLE_STREAM_RESET flags for new associations
+	pdPoint       int    // SCTP_PARTIAL_DELIVERY_POINT (0: the default)
 }
 
 const defaultRcvBuf = 256 * 1024
@@ -1283,6 +1284,7 @@ func (s *Socket) assocConfigLocked() assocConfig {
 	c.setAdaptation(o.adaptation, o.adaptationSet)
 	c.setPRSCTP(true)
 	c.setReconfig(true, o.streamReset)
+	c.pdPoint = o.pdPoint
 	return c
 }
 
