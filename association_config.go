@@ -358,6 +358,7 @@ type sendLimits struct {
 	maxMessage  int
 	sndBuf      int
 	queued      int // bytes queued and not yet acknowledged, overhead included
+	prsctp      bool // PR-SCTP negotiated: RFC 7496 policies are accepted
 }
 
 // sendLimits returns the association's current send limits.
@@ -366,7 +367,7 @@ func (a *association) sendLimits() sendLimits {
 		return sendLimits{}
 	}
 	return sendLimits{established: true, outStreams: a.data.outStreams, maxMessage: a.cfg.maxMessage,
-		sndBuf: a.cfg.sndBuf, queued: a.data.snd.queued}
+		sndBuf: a.cfg.sndBuf, queued: a.data.snd.queued, prsctp: a.data.forwardTSN}
 }
 
 // outstanding returns the DATA chunks sent and not cumulatively
