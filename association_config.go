@@ -357,7 +357,7 @@ type sendLimits struct {
 	outStreams  uint16 // negotiated outbound streams
 	maxMessage  int
 	sndBuf      int
-	queued      int // bytes queued and not yet acknowledged, overhead included
+	queued      int  // bytes queued and not yet acknowledged, overhead included
 	prsctp      bool // PR-SCTP negotiated: RFC 7496 policies are accepted
 }
 
