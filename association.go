@@ -17,7 +17,6 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/pion/logging"
 	"github.com/usctp/sctp/chunk"
 )
 
@@ -96,7 +95,9 @@ func (t *timer) start(now time.Time, d time.Duration) { t.at = now.Add(d); t.rto
 type association struct {
 	ep  *endpoint
 	cfg assocConfig // the one config (association_config.go); data and paths point into it
-	log logging.LeveledLogger
+	log *leveledLog // the endpoint's, scope sctp-engine (logging.go)
+
+	logSnap logSnapshot // what logData last reported
 
 	tr assocTrack // activity tracking by the endpoint
 
@@ -132,6 +133,8 @@ type association struct {
 
 	ctrl    []byte      // control chunks for the next bundle to the primary path
 	pending []outPacket // special packets, sent before the bundle
+
+	pmtu pmtuCarry // packet size before an ICMP Packet Too Big (association_paths.go)
 
 	closeErr error
 	counters AssocStats
@@ -273,7 +276,7 @@ func (a *association) send(now time.Time, m outMessage) error {
 	case stateEstablished:
 	case stateClosed:
 		if a.closeErr != nil {
-			return fmt.Errorf("%w: %w", ErrClosed, a.closeErr)
+			return joinErr(ErrClosed, a.closeErr)
 		}
 		return ErrClosed
 	case stateCookieWait, stateCookieEchoed:
@@ -324,6 +327,7 @@ func (a *association) abort(now time.Time, reason string) {
 		causes = chunk.AppendCause(nil, chunk.CauseUserInitiatedAbort, []byte(reason[:a.cfg.mtu-64-8]))
 	}
 	ab := chunk.Abort{Causes: causes}
+	a.logAbort("sent", causes)
 	a.queueSpecial(a.dest(), a.peerTag, ab.AppendTo(nil))
 	a.close(now, CommLost, ErrAborted, nil)
 }
@@ -440,6 +444,7 @@ func (a *association) handleTimeout(now time.Time) {
 			a.paths.strike(cur)
 			a.reportPathChanges()
 		}
+		a.logData("timer")
 		a.afterData(now)
 	}
 	if a.reconfTimer(now) {
@@ -458,6 +463,7 @@ func (a *association) fail(now time.Time) {
 	}
 	if a.peerTag != 0 {
 		ab := chunk.Abort{}
+		a.logAbort("sent (peer unreachable: Association.Max.Retrans exceeded)", nil)
 		a.queueSpecial(a.dest(), a.peerTag, ab.AppendTo(nil))
 	}
 	a.close(now, CommLost, ErrAssociationFailed, nil)
@@ -497,7 +503,7 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 	start := len(b)
 	b = appendCommonHeader(b, commonHeader{SrcPort: a.localPort, DstPort: a.peerPort, VerificationTag: a.peerTag})
 	hdrEnd := len(b)
-	limit := start + a.cfg.mtu
+	limit := start + a.packetLimit()
 	if len(a.ctrl) > 0 {
 		n := a.ctrlFit(limit - len(b))
 		b = append(b, a.ctrl[:n]...)
@@ -827,6 +833,7 @@ func (a *association) abortNoUserData(now time.Time, c chunk.Raw) {
 // sendAbort sends ABORT with causes to the peer and closes (COMM_LOST).
 func (a *association) sendAbort(now time.Time, causes []byte, err error) {
 	ab := chunk.Abort{Causes: causes}
+	a.logAbort("sent", causes)
 	a.queueSpecial(a.dest(), a.peerTag, ab.AppendTo(nil))
 	a.close(now, CommLost, err, nil)
 }
@@ -856,6 +863,7 @@ func (a *association) handleSack(now time.Time, c chunk.Raw) bool {
 	}
 	// §8.1: the association error counter is reset by the data path
 	// when the SACK acknowledges new data.
+	a.logData("SACK")
 	a.paths.ackReceived(a.paths.current())
 	a.reportPathChanges()
 	return false
@@ -962,6 +970,7 @@ func (a *association) handleAbort(now time.Time, h commonHeader, c chunk.Raw) {
 	if a.state == stateCookieWait || a.state == stateCookieEchoed {
 		kind = CantStartAssoc
 	}
+	a.logAbort("received", ab.Causes)
 	a.close(now, kind, ErrAborted, ab.Causes)
 }
 

@@ -63,7 +63,11 @@ type AssocChange struct {
 func (e AssocChange) Assoc() AssocID { return e.ID }
 
 func (e AssocChange) String() string {
-	return fmt.Sprintf("assoc %d: %v streams out=%d in=%d err=%v", e.ID, e.State, e.OutStreams, e.InStreams, e.Err)
+	s := fmt.Sprintf("assoc %d: %v streams out=%d in=%d", e.ID, e.State, e.OutStreams, e.InStreams)
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
 }
 
 // PeerAddrState is the kind of a PeerAddrChange event (RFC 6458 §6.1.2).
@@ -98,18 +102,21 @@ func (s PeerAddrState) String() string {
 }
 
 // PeerAddrChange reports a change of one peer path (SCTP_PEER_ADDR_CHANGE).
-// Addr is the peer address with its remote UDP encapsulation port.
+// Addr is the peer IP with its remote UDP encapsulation port; Port is the
+// peer's SCTP port. String prints the path as Addr.String does,
+// IP:SCTPPORT/udp:N.
 type PeerAddrChange struct {
 	ID    AssocID
 	Addr  netip.AddrPort
 	State PeerAddrState
+	Port  uint16
 }
 
 // Assoc implements Event.
 func (e PeerAddrChange) Assoc() AssocID { return e.ID }
 
 func (e PeerAddrChange) String() string {
-	return fmt.Sprintf("assoc %d: peer %v %v", e.ID, e.Addr, e.State)
+	return fmt.Sprintf("assoc %d: peer %v %v", e.ID, &Addr{AddrPort: netip.AddrPortFrom(e.Addr.Addr(), e.Port), UDPPort: e.Addr.Port()}, e.State)
 }
 
 // SendFailed reports a user message that could not be delivered

@@ -144,10 +144,12 @@ const (
 	initTagZero               // Initiate Tag 0: discard (RFC 9260 §3.3.2)
 	initBadFields             // OS 0, MIS 0 or a_rwnd < 1500: ABORT cause 7
 	initHostName              // Host Name Address: ABORT cause 5 (§5.1.2)
+	initNoCookie              // INIT ACK without State Cookie: ABORT cause 2 (§5.1 C)
 )
 
 // decodeInit decodes an INIT (or INIT ACK when ack) into c and classifies
-// it. On initBadFields and initHostName the fixed fields of c are valid.
+// it. On initBadFields, initHostName and initNoCookie the fixed fields of
+// c are valid.
 func decodeInit(raw chunk.Raw, c *chunk.Init, ack bool) initVerdict {
 	var err error
 	if ack {
@@ -173,6 +175,10 @@ func decodeInit(raw chunk.Raw, c *chunk.Init, ack bool) initVerdict {
 			return initBadFields
 		case errors.Is(err, chunk.ErrHostNameAddr):
 			return initHostName
+		case ack && errors.Is(err, chunk.ErrMissingParam):
+			// The State Cookie, the INIT ACK's one mandatory parameter,
+			// is missing: the chunk is otherwise well formed.
+			return initNoCookie
 		}
 		return initMalformed
 	}
@@ -229,7 +235,12 @@ func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chun
 		a.counters.DroppedBadChunk++
 		return
 	case initTagZero:
-		// RFC 9260 §3.3.3: initiate tag 0 → destroy the association.
+		// RFC 9260 §3.3.3: Initiate Tag 0 → destroy the association; the
+		// ABORT it MAY send says why (Invalid Mandatory Parameter, 7). With
+		// no peer tag to put in it, it carries ours with the T bit
+		// (§8.4 rule 3, §8.5.1 B: the peer's tag from its point of view).
+		ab := chunk.Abort{T: true, Causes: chunk.AppendCause(nil, chunk.CauseInvalidMandatoryParam, nil)}
+		a.queueSpecial(from, a.localTag, ab.AppendTo(nil))
 		a.close(now, CantStartAssoc, ErrAborted, nil)
 		return
 	case initBadFields:
@@ -249,11 +260,19 @@ func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chun
 	in := &a.ep.info
 	a.cfg.parseInitParams(in, c.Params, true)
 	if len(in.cookie) == 0 {
-		// §5.1: State Cookie is mandatory → Missing Mandatory Parameter.
+		// §5.1 C, §3.3.3: the State Cookie is mandatory → ABORT with
+		// Missing Mandatory Parameter (2) naming it, and the TCB goes.
+		// It is missing too when a parameter with action bits 00/01
+		// before it stopped the walk (§3.2.1); the ABORT then also
+		// reports that parameter (cause 8) when its bits say so.
 		var v [8]byte
 		binary.BigEndian.PutUint32(v[:4], 1)
 		binary.BigEndian.PutUint16(v[4:], uint16(chunk.ParamStateCookie))
-		ab := chunk.Abort{Causes: chunk.AppendCause(nil, chunk.CauseMissingParam, v[:6])}
+		causes := chunk.AppendCause(nil, chunk.CauseMissingParam, v[:6])
+		if len(in.unrecognized) > 0 && len(causes)+4+len(in.unrecognized) <= a.cfg.mtu-commonHeaderLen-4 {
+			causes = chunk.AppendCause(causes, chunk.CauseUnrecognizedParams, in.unrecognized)
+		}
+		ab := chunk.Abort{Causes: causes}
 		a.queueSpecial(from, c.InitiateTag, ab.AppendTo(nil))
 		a.close(now, CantStartAssoc, ErrAborted, nil)
 		return
@@ -279,7 +298,10 @@ func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chun
 	// (RFC 9260 §3.2.1).
 	ce := chunk.CookieEcho{Cookie: in.cookie}
 	a.cookieEcho = ce.AppendTo(a.cookieEcho[:0])
-	if len(in.unrecognized) > 0 {
+	// §3.2.2: the ERROR SHOULD ride with the COOKIE ECHO; when the two do
+	// not fit one packet it is left out (it MAY only be sent alone after
+	// the COOKIE ACK, and it is a courtesy).
+	if len(in.unrecognized) > 0 && commonHeaderLen+len(a.cookieEcho)+8+len(in.unrecognized) <= a.cfg.mtu {
 		e := chunk.Error{Causes: chunk.AppendCause(nil, chunk.CauseUnrecognizedParams, in.unrecognized)}
 		a.cookieEcho = e.AppendTo(a.cookieEcho)
 	}
@@ -309,6 +331,7 @@ func (a *association) handleCookieAck(now time.Time, _ chunk.Raw) {
 		a.counters.DroppedWrongState++
 		return
 	}
+	a.handshakeRTT(now, a.t1.running() && a.t1.count == 0, a.t1.at.Add(-a.t1.rto))
 	a.established(now, CommUp)
 }
 

@@ -72,13 +72,21 @@ func (a *association) reportPathChanges() {
 		default:
 			continue
 		}
-		a.emit(PeerAddrChange{ID: a.aid, Addr: ch.addr, State: st})
+		a.logPath(ch.addr, st)
+		a.emit(PeerAddrChange{ID: a.aid, Addr: ch.addr, State: st, Port: a.peerPort})
 	}
 }
 
 // handleHeartbeat answers a HEARTBEAT with a HEARTBEAT ACK carrying the
 // same info, sent to the HEARTBEAT's source address (§8.3).
 func (a *association) handleHeartbeat(now time.Time, from netip.AddrPort, c chunk.Raw) {
+	if a.peerTag == 0 {
+		// COOKIE-WAIT: no peer tag to answer under (a packet without INIT
+		// never carries tag 0, RFC 9260 §8.5); a peer that has not
+		// answered our INIT sends no HEARTBEAT.
+		a.counters.DroppedWrongState++
+		return
+	}
 	var hb chunk.Heartbeat
 	if err := hb.Decode(c); err != nil {
 		a.counters.DroppedBadChunk++
@@ -108,4 +116,23 @@ func (a *association) handleHeartbeatAck(now time.Time, from netip.AddrPort, c c
 		a.data.rttSample(now, rtt)
 	}
 	a.reportPathChanges()
+}
+
+// handshakeRTT feeds the RTT sample of the handshake into the primary
+// path's and the data path's estimators (RFC 9260 §6.3.1 C2), so Status
+// and Stats show an SRTT from the start: sent is when the chunk this
+// side's handshake answer acknowledges was sent — the COOKIE ECHO for the
+// side that connected (usable only if it was never retransmitted, §6.3.1
+// C5, Karn's rule: ok), the INIT ACK, whose time the State Cookie
+// carries, for the side that accepted. A sample outside (0, RTO.Max] is
+// ignored (a clock step, or a cookie answered late).
+func (a *association) handshakeRTT(now time.Time, ok bool, sent time.Time) {
+	rtt := now.Sub(sent)
+	if !ok || a.paths == nil || rtt <= 0 || rtt > a.cfg.rto.max {
+		return
+	}
+	a.paths.rttSample(a.paths.primary, rtt)
+	if a.data != nil {
+		a.data.rttSample(now, rtt)
+	}
 }

@@ -540,3 +540,50 @@ func appendHeartbeatAck(b []byte, hb *chunk.Heartbeat) []byte {
 	ack := chunk.HeartbeatAck{Info: hb.Info}
 	return ack.AppendTo(b)
 }
+
+// pmtuCarry remembers the packet size an ICMP Packet Too Big lowered
+// (endpoint_icmp.go): DATA chunks cut before the drop may be larger than
+// the new size, and a packet limit below them would never let them be
+// retransmitted. Until the peer has acknowledged every TSN sent before the
+// drop, packets may still be as large as the old size; the IP layer
+// fragments those (RFC 9260 §7.3). New DATA is cut to the new size at once.
+type pmtuCarry struct {
+	old int    // packet size before the drop; 0: none carried
+	tsn uint32 // the first TSN cut to the new size
+}
+
+// lowerMTU lowers the association's SCTP packet size to mtu (RFC 9260
+// §7.3, Appendix C ICMP7): the fragmentation point of new messages and the
+// size of new packets follow at once.
+func (a *association) lowerMTU(now time.Time, mtu int) {
+	mtu = max(mtu, minMTU)
+	if mtu >= a.cfg.mtu {
+		return
+	}
+	a.log.Debugf("assoc %d: path MTU lowered: packets of %d bytes, were %d", a.aid, mtu, a.cfg.mtu)
+	if a.data != nil && a.pmtu.old == 0 {
+		a.pmtu = pmtuCarry{old: a.cfg.mtu, tsn: a.data.nextTSN()}
+	}
+	a.cfg.mtu = mtu
+	a.counters.PMTUDecreases++
+}
+
+// packetLimit is the largest SCTP packet appendPacket builds: the MTU, or
+// the carried size while chunks cut before a drop are unacknowledged.
+func (a *association) packetLimit() int {
+	if a.pmtu.old == 0 {
+		return a.cfg.mtu
+	}
+	if a.data == nil || a.data.ackedBefore(a.pmtu.tsn) {
+		a.pmtu = pmtuCarry{}
+		return a.cfg.mtu
+	}
+	return a.pmtu.old
+}
+
+// nextTSN is the TSN the next new DATA chunk gets.
+func (d *dataState) nextTSN() uint32 { return d.snd.nextTSN }
+
+// ackedBefore reports whether the peer cumulatively acknowledged every TSN
+// before tsn.
+func (d *dataState) ackedBefore(tsn uint32) bool { return tsnLTE(tsn-1, d.snd.cumAck) }

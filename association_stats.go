@@ -17,6 +17,7 @@ type AssocStats struct {
 	T2Retransmits         uint64 // SHUTDOWN / SHUTDOWN ACK retransmissions
 	T3Retransmits         uint64 // DATA retransmitted on T3-rtx expiry
 	FastRetransmits       uint64 // DATA fast-retransmitted (RFC 9260 §7.2.4)
+	PMTUDecreases         uint64 // packet size lowered by ICMP Packet Too Big (RFC 9260 Appendix C ICMP7)
 	ReconfigsIn           uint64 // RE-CONFIG chunks received (RFC 6525)
 	ReconfigsOut          uint64 // RE-CONFIG requests sent (first transmissions)
 	ReconfigRetransmits   uint64 // RE-CONFIG requests resent on RE-CONFIG timer expiry
@@ -62,6 +63,8 @@ type endpointStats struct {
 	RepliesDropped     uint64 // reply queue full
 	EventsDropped      uint64 // RemoteError events over the queue bound (maxQueuedEvents)
 	AssociationsTotal  uint64
+	ICMPIn             uint64 // ICMP errors the runtime reported (RFC 9260 Appendix C)
+	ICMPIgnored        uint64 // of those, not tied to an association or not acted on
 }
 
 // assocStateOf maps the engine's RFC 9260 §4 state to the API's

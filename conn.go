@@ -75,20 +75,20 @@ func (c *Config) apply(s *Socket) error {
 
 // setup is the common start of Dial and Listen: the family of network,
 // c's stack, and address resolved.
-func (c *Config) setup(ctx context.Context, network, address string) (*Stack, Family, netip.AddrPort, error) {
-	fam, err := familyOf(network)
-	if err != nil {
-		return nil, 0, netip.AddrPort{}, err
+//
+// udp is the UDP port of an address written "HOST:PORT/udp:N" (Addr.String's
+// form), else 0.
+func (c *Config) setup(ctx context.Context, network, address string) (st *Stack, fam Family, ap netip.AddrPort, udp uint16, err error) {
+	if fam, err = familyOf(network); err != nil {
+		return nil, 0, netip.AddrPort{}, 0, err
 	}
-	st, err := c.stack()
-	if err != nil {
-		return nil, 0, netip.AddrPort{}, err
+	if ap, udp, err = resolve(ctx, network, address); err != nil {
+		return nil, 0, netip.AddrPort{}, 0, err
 	}
-	ap, err := resolve(ctx, network, address)
-	if err != nil {
-		return nil, 0, netip.AddrPort{}, err
+	if st, err = c.stack(); err != nil {
+		return nil, 0, netip.AddrPort{}, 0, err
 	}
-	return st, fam, ap, nil
+	return st, fam, ap, udp, nil
 }
 
 // newSocket opens a one-to-one socket of family fam on st with c's options.
@@ -121,13 +121,23 @@ type Conn struct {
 var _ net.Conn = (*Conn)(nil)
 
 // Dial sets up an association with address ("host:port", host an IP
-// literal or a name resolved with ctx) over network "sctp", "sctp4" or
-// "sctp6" and returns it as a Conn. It returns when the association is
+// literal or a name resolved with ctx; an empty host is the local host)
+// over network "sctp", "sctp4" or "sctp6" and returns it as a Conn. The
+// form "host:port/udp:N" that Addr.String prints also names the peer's
+// UDP encapsulation port N, so Dial(ln.Addr().Network(),
+// ln.Addr().String()) reaches a Listener. It returns when the association is
 // established or setup failed (ErrConnectFailed), or ctx ended.
 func Dial(ctx context.Context, network, address string, cfg *Config) (*Conn, error) {
-	st, fam, raddr, err := cfg.setup(ctx, network, address)
+	st, fam, raddr, udp, err := cfg.setup(ctx, network, address)
 	if err != nil {
 		return nil, opError("dial", nil, nil, err)
+	}
+	if cfg != nil && cfg.RemoteUDPPort != 0 && udp != 0 && cfg.RemoteUDPPort != udp {
+		return nil, opError("dial", nil, nil, invalidArg("address %q names UDP port %d but Config.RemoteUDPPort is %d; give one of them", address, udp, cfg.RemoteUDPPort))
+	}
+	if !raddr.Addr().IsValid() || raddr.Addr().IsUnspecified() {
+		// An empty host is the local host, as with net.Dial and pysctp.
+		raddr = netip.AddrPortFrom(localHost(raddr.Addr()), raddr.Port())
 	}
 	if raddr.Addr().Is6() && !raddr.Addr().Is4In6() {
 		fam = AF_INET6
@@ -135,6 +145,12 @@ func Dial(ctx context.Context, network, address string, cfg *Config) (*Conn, err
 	s, err := cfg.newSocket(st, fam)
 	if err != nil {
 		return nil, opError("dial", nil, nil, err)
+	}
+	if udp != 0 {
+		if err := s.SetRemoteUDPEncapsPort(0, netip.AddrPort{}, udp); err != nil {
+			s.Close()
+			return nil, opError("dial", nil, nil, err)
+		}
 	}
 	if cfg != nil && cfg.LocalAddr.IsValid() {
 		if err := s.Bind(cfg.LocalAddr); err != nil {
@@ -144,7 +160,14 @@ func Dial(ctx context.Context, network, address string, cfg *Config) (*Conn, err
 	}
 	if err := s.ConnectContext(ctx, raddr); err != nil {
 		s.Close()
-		return nil, opError("dial", nil, &Addr{AddrPort: raddr}, err)
+		up := udp
+		if up == 0 && cfg != nil {
+			up = cfg.RemoteUDPPort
+		}
+		if up == 0 {
+			up = st.cfg.RemoteUDPPort
+		}
+		return nil, opError("dial", nil, &Addr{AddrPort: raddr, UDPPort: up}, err)
 	}
 	return newConn(s), nil
 }
@@ -170,17 +193,20 @@ func familyOf(network string) (Family, error) {
 	return 0, fmt.Errorf("%w: network %q (want sctp, sctp4 or sctp6)", net.UnknownNetworkError(network), network)
 }
 
-// resolve turns "host:port" into an address, resolving a host name.
-func resolve(ctx context.Context, network, address string) (netip.AddrPort, error) {
-	host, port, err := splitHostPort(address)
+// resolve turns "host:port" or "host:port/udp:N" (Addr.String's form)
+// into an address and the UDP port N (0 if absent), resolving a host
+// name. An empty host is the zero address (Listen: every local address;
+// Dial: the local host).
+func resolve(ctx context.Context, network, address string) (netip.AddrPort, uint16, error) {
+	host, port, udp, err := splitHostPort(address)
 	if err != nil {
-		return netip.AddrPort{}, err
+		return netip.AddrPort{}, 0, err
 	}
 	if host == "" {
-		return netip.AddrPortFrom(netip.Addr{}, port), nil
+		return netip.AddrPortFrom(netip.Addr{}, port), udp, nil
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
-		return netip.AddrPortFrom(ip, port), nil
+		return netip.AddrPortFrom(ip, port), udp, nil
 	}
 	ipnet := "ip"
 	switch network {
@@ -191,12 +217,12 @@ func resolve(ctx context.Context, network, address string) (netip.AddrPort, erro
 	}
 	ips, err := net.DefaultResolver.LookupNetIP(ctx, ipnet, host)
 	if err != nil {
-		return netip.AddrPort{}, err
+		return netip.AddrPort{}, 0, err
 	}
 	if len(ips) == 0 {
-		return netip.AddrPort{}, fmt.Errorf("%w: no address for %q", ErrInvalidArgument, host)
+		return netip.AddrPort{}, 0, fmt.Errorf("%w: no address for %q", ErrInvalidArgument, host)
 	}
-	return netip.AddrPortFrom(ips[0].Unmap(), port), nil
+	return netip.AddrPortFrom(ips[0].Unmap(), port), udp, nil
 }
 
 // Socket returns the underlying one-to-one socket, for options (Status,

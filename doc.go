@@ -16,7 +16,8 @@
 //     Listen, Accept, Connect, Connectx, SCTPSend, SCTPRecv, Peeloff,
 //     GetPaddrs, GetLaddrs, the option getters and setters, and events
 //     (SetEvents, notifications returned by SCTPRecv). NewSocketTCP and
-//     NewSocketUDP use the process-wide DefaultStack on UDP port 9899.
+//     NewSocketUDP use the process-wide DefaultStack on UDP port 9899 (see
+//     "UDP ports" for two programs on one host).
 //   - The Go API, for Go programs that want a net.Conn: Dial returns a
 //     *Conn (one Write is one message on stream 0; ReadMsg and WriteMsg
 //     carry stream, PPID and flags), Listen returns a *Listener. Conn.Socket
@@ -50,14 +51,61 @@
 // DefaultStack) and sends to the peer's encapsulation port: the port the
 // peer's packets come from once it has spoken, and before that
 // StackConfig.RemoteUDPPort (9899 unless set) or
-// Socket.SetRemoteUDPEncapsPort (RFC 6951 §5.4).
+// Socket.SetRemoteUDPEncapsPort (RFC 6951 §5.4). An address written
+// "HOST:PORT/udp:N", as Addr.String prints it, names that port too:
+// Dial(ln.Addr().Network(), ln.Addr().String()) reaches a Listener on any
+// UDP port.
+//
+// Two programs using the defaults run on one host. DefaultStack binds UDP
+// port 9899 and, when another process holds it, a free ephemeral port
+// instead (the fallback is taken only then, not always, so that a program
+// that listens as well as connects keeps one well-known port, and one that
+// started first gets 9899 as before). A client loses nothing by the
+// fallback: RFC 6951 lets any local port be the encapsulation port, and
+// the peer answers to the port the packets came from (§5.4). A listener
+// cannot fall back, since clients look for it at 9899: Listen on a
+// fallen-back DefaultStack, and NewStack on a UDP port in use, fail with
+// ErrUDPPortInUse and say what to do (stop the process holding the port,
+// or give the listener a Stack of its own on another port,
+// StackConfig.LocalAddr, and tell clients that port). An empty peer host
+// (":5000") is the local host, as with net.Dial and pysctp.
+//
+// # ICMP
+//
+// On Linux the stack reads the ICMP errors about its datagrams (IP_RECVERR)
+// and acts on those it can tie to an association by the quoted
+// verification tag (RFC 9260 Appendix C): a port unreachable means nothing
+// listens on the peer's UDP port, and ends the association attempt at once
+// (RFC 6951 §5.6) with an error matching ErrPortUnreachable; a Packet Too
+// Big lowers the association's packet size. Windows reports a port
+// unreachable without the quoted packet (WSAECONNRESET on a read), so it is
+// only counted; BSDs and macOS report ICMP errors on connected UDP sockets
+// only, which a stack's socket is not. There, and when ICMP is filtered, a
+// connect to a dead port ends after Max.Init.Retransmits (RFC 9260
+// defaults: about 4 minutes) or at the caller's context deadline, which
+// always wins. StackStats.ICMPIn and ICMPIgnored count the reports.
 //
 // # Logs
 //
 // Logging goes through pion/logging (StackConfig.LoggerFactory; nil means
-// its default factory, configured by environment variables):
-// PION_LOG_DEBUG=sctp shows association state changes. Disabled levels
-// cost nothing on the hot path.
+// its default factory, configured by environment variables), one scope per
+// layer:
+//
+//   - sctp-engine: at debug, association state changes, T3-rtx expiries
+//     and fast retransmits (with RTO, cwnd and ssthresh), RTO changes,
+//     cwnd reductions, path state (RFC 9260 §8.2), ABORTs sent and
+//     received with their causes, dropped datagrams (short, bad CRC32c,
+//     malformed), out-of-the-blue packets and the §8.4 rule applied,
+//     rejected and stale State Cookies; at trace, cwnd growth.
+//   - sctp-runtime: at trace, every SCTP packet in and out with a summary
+//     of its chunks; at debug, ICMP errors.
+//   - sctp-api: at debug, stacks, listening sockets, connects and their
+//     failures; the DefaultStack's UDP port fallback at warn.
+//
+// PION_LOG_DEBUG=all turns debug on everywhere, PION_LOG_TRACE=sctp-runtime
+// the packet trace only (scope names, comma-separated). Levels are read
+// when a Stack starts. A disabled level costs one branch per call site and
+// no allocation (logging.go; TestLogOffNoAlloc, BenchmarkConnLogLevels).
 //
 // # The code, by layer
 //
@@ -79,6 +127,9 @@
 //	           socket_deadline.go deadlines of blocking calls
 //	           conn.go, listener.go  Dial, Listen, Conn (net.Conn), Listener
 //	           errors.go          every error sentinel and error type
+//	all layers logging.go         the log scopes (sctp-engine, sctp-runtime, sctp-api),
+//	                              levels probed once, the inlined level checks
+//	                              and the log helpers of each layer
 //	runtime    runtime.go         runner: one UDP socket, a reader goroutine, one
 //	                              owner loop and one timer per Stack
 //	           runtime_assoc.go   assocHandle: an association's queue of messages
@@ -87,6 +138,7 @@
 //	                              associations (options, status): methods only
 //	           runtime_capture.go the pcap tap (StackConfig.Capture)
 //	           runtime_packetconn.go  the datagram socket interface and adapter
+//	           runtime_icmp.go    ICMP reports from the socket, handed to the engine
 //	engine     endpoint.go        the sans-IO endpoint: demultiplexing, stateless
 //	(sans-IO)                     INIT answers (§5.1), replies, association table
 //	           endpoint_active.go which associations have work or a deadline, so a
@@ -94,6 +146,9 @@
 //	           endpoint_ootb.go   out-of-the-blue packets (§8.4)
 //	           endpoint_cookie.go the State Cookie (§5.1.3), sealed with
 //	                              ChaCha20-Poly1305
+//	           endpoint_icmp.go   ICMP errors (Appendix C, RFC 6951 §5.6): port
+//	                              unreachable ends the association, Packet Too
+//	                              Big lowers its packet size
 //	           association.go     the TCB: state machine, packet walk, bundling, timers
 //	           association_config.go  the association's one config (RFC 9260 §16
 //	                              defaults) and the methods the seam calls

@@ -47,7 +47,7 @@ type assocKey struct {
 // packets (§8.4), and hands out datagrams to send.
 type endpoint struct {
 	cfg    endpointConfig
-	log    logging.LeveledLogger
+	log    *leveledLog // scope sctp-engine (logging.go)
 	rand   io.Reader
 	sealer *cookieSealer
 
@@ -100,7 +100,7 @@ func newEndpoint(cfg endpointConfig) *endpoint {
 	}
 	e := &endpoint{
 		cfg:       cfg,
-		log:       cfg.loggerFactory.NewLogger("sctp"),
+		log:       newLeveledLog(cfg.loggerFactory, logScopeEngine),
 		rand:      cfg.rand,
 		listeners: make(map[uint16]assocConfig),
 		assocs:    make(map[assocKey]*association),
@@ -359,16 +359,20 @@ func (e *endpoint) handleDatagram(now time.Time, from netip.AddrPort, b []byte) 
 	case nil:
 	case errPacketTooShort:
 		e.counters.DroppedShort++
+		e.logDrop(from, len(b), err)
 		return
 	case errBadChecksum:
 		e.counters.DroppedBadChecksum++
+		e.logDrop(from, len(b), err)
 		return
 	default:
 		e.counters.DroppedMalformed++
+		e.logDrop(from, len(b), err)
 		return
 	}
 	if err := validateBundling(h, chunks); err != nil {
 		e.counters.DroppedMalformed++
+		e.logDrop(from, len(b), err)
 		return
 	}
 	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
@@ -448,6 +452,7 @@ func (e *endpoint) handleInitListen(now time.Time, from netip.AddrPort, h common
 		// §8.4 rule 3: the INIT cannot be processed: ABORT with the
 		// Initiate Tag as vtag, T=0.
 		e.dropOOTB(h.DstPort)
+		e.logOOTB(from, h, nil, "an INIT to a port without listener: answered with ABORT unless OOTB ABORTs are off (rule 3)")
 		if !e.cfg.noOOTBAbort {
 			ab := chunk.Abort{}
 			e.queueReply(from, h.DstPort, h.SrcPort, c.InitiateTag, ab.AppendTo(e.replyScratch()))
@@ -575,18 +580,22 @@ func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h 
 	var c stateCookie
 	if err := e.sealer.open(ce.Cookie, &c); err != nil {
 		e.counters.CookiesRejected++
+		e.logCookie(from, h, "it does not authenticate (forged, corrupted, or sealed before a restart)")
 		return
 	}
 	if h.VerificationTag != c.localTag || c.localPort != h.DstPort || c.peerPort != h.SrcPort {
 		e.counters.CookiesRejected++
+		e.logCookie(from, h, "its tag or ports do not match the packet's")
 		return
 	}
 	cfg, ok := e.listeners[h.DstPort]
 	if !ok {
 		e.counters.CookiesRejected++
+		e.logCookie(from, h, "the port stopped listening")
 		return
 	}
 	if stale, by := c.stale(now); stale {
+		e.logStaleCookie(from, h, by)
 		e.sendStaleCookie(from, h, c.peerTag, by)
 		return
 	}
@@ -600,6 +609,7 @@ func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h 
 		a.addPath(now, x, from.Port(), false)
 	}
 	a.adoptCookie(now, &c)
+	a.handshakeRTT(now, true, c.created)
 	e.add(a)
 	e.emit(accepted{ID: a.aid, LocalPort: a.localPort, Peer: from, PeerPort: a.peerPort, assoc: a})
 	a.established(now, CommUp)

@@ -32,6 +32,7 @@ func (e *endpoint) handleNoAssoc(now time.Time, from netip.AddrPort, h commonHea
 // the SCTP ports swapped (draft-tuexen-tsvwg-sctp-udp-encaps-cons).
 func (e *endpoint) handleOOTB(from netip.AddrPort, h commonHeader, chunks []byte) {
 	e.dropOOTB(h.DstPort)
+	e.logOOTB(from, h, chunks, "")
 	var shutdownAck bool
 	it := chunk.NewIter(chunks)
 	for it.Next() {

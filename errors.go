@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/usctp/sctp/chunk"
@@ -45,6 +47,12 @@ var (
 	// ErrPortInUse is returned by listen and connect when the local SCTP
 	// port (and, for connect, the same peer) is already taken.
 	ErrPortInUse = errors.New("sctp: port already in use")
+	// ErrUDPPortInUse is returned by NewStack when its UDP port
+	// (StackConfig.LocalAddr) is bound by another socket, and by Listen on
+	// the DefaultStack when UDP port 9899 was taken and the stack fell
+	// back to another port, which clients cannot find. The error names
+	// the fix; it also matches the system's EADDRINUSE.
+	ErrUDPPortInUse = errors.New("sctp: UDP port in use")
 	// ErrInvalidArgument reports bad API input (zero port, bad config, ...).
 	ErrInvalidArgument = errors.New("sctp: invalid argument")
 )
@@ -60,8 +68,8 @@ var (
 var (
 	// ErrWrongStyle is returned by a call that does not exist for the
 	// socket's style: Accept on a one-to-many socket, Peeloff or Autoclose
-	// on a one-to-one socket, MSG_EOF/MSG_ABORT used on a one-to-one
-	// socket's SCTPSend (RFC 6458 §3.1 / §4.1 styles).
+	// on a one-to-one socket (RFC 6458 §3.1 / §4.1 styles). MSG_EOF and
+	// MSG_ABORT work on both styles.
 	ErrWrongStyle = errors.New("sctp: operation not valid for this socket style")
 
 	// ErrMixedPorts is returned by Bindx when the addresses do not all carry
@@ -113,6 +121,16 @@ var (
 	// dynamic address change, RFC 5061, which single-homed UDP
 	// encapsulation does not use). The message names the option.
 	ErrNotSupported = errors.New("sctp: not supported")
+	// ErrPortUnreachable is matched when an ICMP (or ICMPv6) port
+	// unreachable came back for a packet of the association: nothing
+	// listens on the peer's UDP encapsulation port at that address (RFC
+	// 6951 §5.6 handles it as protocol unreachable, RFC 9260 Appendix C
+	// ICMP8 as an ABORT). The error names the address and port; check the
+	// peer's UDP port (Config.RemoteUDPPort, StackConfig.RemoteUDPPort,
+	// Socket.SetRemoteUDPEncapsPort) and the peer's address family.
+	// Reported where the OS delivers ICMP errors to an unconnected UDP
+	// socket with the quoted packet: Linux (IP_RECVERR); see doc.go.
+	ErrPortUnreachable = errors.New("sctp: peer UDP port unreachable (ICMP)")
 )
 
 // Errors of the wire format: parsePacket and validateBundling (which may
@@ -246,12 +264,49 @@ type connectError struct {
 
 func (e *connectError) Error() string {
 	if e.silent {
-		return "sctp: association setup failed: no answer from peer after all INIT retransmissions (RFC 9260 §5.1, Max.Init.Retransmits)"
+		return "sctp: association setup failed: no answer from the peer after all INIT retransmissions (RFC 9260 §5.1, Max.Init.Retransmits); " +
+			"check the address, that the peer listens, and its UDP encapsulation port (Config.RemoteUDPPort, Socket.SetRemoteUDPEncapsPort); SetInitMsg bounds the wait"
+	}
+	var ae *AbortError
+	if errors.As(e.cause, &ae) || errors.Is(e.cause, ErrAborted) {
+		s := "sctp: association setup failed: the peer refused it with an ABORT"
+		if ae != nil && ae.Cause != 0 {
+			s += fmt.Sprintf(" (cause %d", ae.Cause)
+			if ae.Reason != "" {
+				s += ": " + ae.Reason
+			}
+			s += ")"
+		} else {
+			s += " (is anything listening on that SCTP port?)"
+		}
+		return s
 	}
 	if e.cause != nil {
-		return "sctp: association setup failed: " + e.cause.Error()
+		return "sctp: association setup failed: " + trimPrefix(e.cause.Error())
 	}
 	return "sctp: association setup failed"
+}
+
+// chainError is an error that wraps two: its text is outer's, then
+// inner's without a second "sctp: " prefix; errors.Is and errors.As reach
+// both.
+type chainError struct{ outer, inner error }
+
+func (e *chainError) Error() string   { return e.outer.Error() + ": " + trimPrefix(e.inner.Error()) }
+func (e *chainError) Unwrap() []error { return []error{e.outer, e.inner} }
+
+// joinErr returns outer wrapping inner (fmt.Errorf("%w: %w") without the
+// doubled "sctp: " prefix).
+func joinErr(outer, inner error) error { return &chainError{outer, inner} }
+
+// trimPrefix drops the "sctp: " of an inner error's text, so a wrapping
+// error says it once.
+func trimPrefix(s string) string {
+	const p = "sctp: "
+	if len(s) >= len(p) && s[:len(p)] == p {
+		return s[len(p):]
+	}
+	return s
 }
 
 func (e *connectError) Is(target error) bool { return target == ErrConnectFailed }
@@ -262,6 +317,43 @@ func (e *connectError) Timeout() bool { return e.silent }
 
 // Temporary is false: retrying the same setup needs a new Connect.
 func (e *connectError) Temporary() bool { return false }
+
+// udpPortError is a stack that could not get its UDP port. It matches
+// ErrUDPPortInUse and unwraps to the socket's error (EADDRINUSE).
+type udpPortError struct {
+	port     uint16 // the UDP port wanted
+	fallback uint16 // the DefaultStack's port instead of port (Listen), else 0
+	err      error  // the bind error (NewStack), else nil
+}
+
+func (e *udpPortError) Error() string {
+	if e.fallback != 0 {
+		return fmt.Sprintf("sctp: UDP port %d was in use when the default stack started, so it runs on UDP port %d, where clients do not look; "+
+			"stop the process holding UDP port %d (another program on the default stack, usrsctp, kernel SCTP's UDP encapsulation), "+
+			"or listen on a Stack of your own (NewStack with StackConfig.LocalAddr) and give clients its port (Config.RemoteUDPPort, or dial HOST:PORT/udp:N)",
+			e.port, e.fallback, e.port)
+	}
+	return fmt.Sprintf("sctp: UDP port %d is in use by another socket (another program on the default stack, usrsctp, kernel SCTP's UDP encapsulation?); "+
+		"stop the process holding it, or choose another port with StackConfig.LocalAddr (port 0: any free port) and give clients that port (Config.RemoteUDPPort, or dial HOST:PORT/udp:N)",
+		e.port)
+}
+
+func (e *udpPortError) Is(target error) bool { return target == ErrUDPPortInUse }
+func (e *udpPortError) Unwrap() error        { return e.err }
+
+// isAddrInUse reports whether err is a bind failing because the address
+// is taken (EADDRINUSE; Windows: WSAEADDRINUSE, 10048).
+func isAddrInUse(err error) bool {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return true
+	}
+	var errno syscall.Errno
+	return errors.As(err, &errno) && errno == 10048
+}
+
+// errNotConnectedTCP is ErrNotConnected on a one-to-one socket without an
+// association, naming the fix.
+var errNotConnectedTCP = fmt.Errorf("%w: the one-to-one socket has no association (Connect it, or use a socket returned by Accept)", ErrNotConnected)
 
 // invalidArg wraps ErrInvalidArgument with the name of the argument.
 func invalidArg(format string, args ...any) error {
@@ -299,7 +391,7 @@ func abortErrorFrom(causes []byte, base error) error {
 	if base == nil || errors.Is(base, ErrAborted) {
 		return ae
 	}
-	return fmt.Errorf("%w: %w", base, ae)
+	return joinErr(base, ae)
 }
 
 // printable returns b as a string with non-printable bytes replaced, for
@@ -324,3 +416,22 @@ func printable(b []byte) string {
 func isSilentFailure(err error) bool {
 	return errors.Is(err, ErrAssociationFailed) && !errors.Is(err, ErrAborted)
 }
+
+// icmpUnreachableError is how an association attempt (or an association)
+// ends when an ICMP port unreachable came back for its packets. It
+// matches ErrPortUnreachable.
+type icmpUnreachableError struct {
+	to   netip.AddrPort // the peer address and UDP port the packet went to
+	from netip.Addr     // who sent the ICMP error (zero: unknown)
+}
+
+func (e *icmpUnreachableError) Error() string {
+	s := fmt.Sprintf("sctp: ICMP port unreachable for UDP %v", e.to)
+	if e.from.IsValid() && e.from != e.to.Addr() {
+		s += fmt.Sprintf(" (reported by %v)", e.from)
+	}
+	return s + fmt.Sprintf(": nothing listens on UDP port %d at %v; check the peer's UDP encapsulation port (Config.RemoteUDPPort, StackConfig.RemoteUDPPort, Socket.SetRemoteUDPEncapsPort) and that the peer's socket accepts this address family", e.to.Port(), e.to.Addr())
+}
+
+// Is reports whether target is ErrPortUnreachable.
+func (e *icmpUnreachableError) Is(target error) bool { return target == ErrPortUnreachable }

@@ -21,9 +21,12 @@ var _ net.Listener = (*Listener)(nil)
 // connects, before Accept is called (data sent meanwhile waits in the
 // accepted Conn).
 func Listen(network, address string, cfg *Config) (*Listener, error) {
-	st, fam, laddr, err := cfg.setup(context.Background(), network, address)
+	st, fam, laddr, udp, err := cfg.setup(context.Background(), network, address)
 	if err != nil {
 		return nil, opError("listen", nil, nil, err)
+	}
+	if udp != 0 && udp != st.LocalUDPAddr().Port() {
+		return nil, opError("listen", nil, nil, invalidArg("address %q names UDP port %d but the stack's UDP port is %d (choose it with StackConfig.LocalAddr)", address, udp, st.LocalUDPAddr().Port()))
 	}
 	s, err := cfg.newSocket(st, fam)
 	if err != nil {

@@ -63,6 +63,9 @@ type runnerConfig struct {
 	// Capture, if set, receives a pcap capture of every datagram read and
 	// written (captureConn); newRunner wraps the socket with it.
 	Capture io.Writer
+	// icmp receives the socket's ICMP reports (runtime_icmp.go); newRunner
+	// sets it.
+	icmp *icmpInbox
 }
 
 func (c *runnerConfig) defaults() {
@@ -140,6 +143,9 @@ type runner struct {
 	visits uint64 // handles visited by afterEvent (tests: O(active) per pass)
 
 	readErrors atomic.Uint64 // counted by the reader goroutine
+
+	icmp *icmpInbox  // ICMP reports from the socket (runtime_icmp.go); nil: none
+	log  *leveledLog // scope sctp-runtime (logging.go)
 }
 
 type rxBatch struct {
@@ -151,7 +157,9 @@ type rxBatch struct {
 // starts a runner on it. network is "udp" (dual-stack where possible),
 // "udp4" or "udp6"; port 0 lets the OS choose.
 func newRunner(network string, laddr netip.AddrPort, cfg runnerConfig) (*runner, error) {
-	c, err := udpencap.Listen(network, laddr, cfg.UDPOptions...)
+	cfg.icmp = newICMPInbox()
+	opts := append(cfg.UDPOptions[:len(cfg.UDPOptions):len(cfg.UDPOptions)], udpencap.WithICMPHandler(cfg.icmp.push))
+	c, err := udpencap.Listen(network, laddr, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -188,6 +196,7 @@ func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 		handles:   make(map[AssocID]*assocHandle),
 		tx:        make([]udpencap.Message, cfg.BatchSize),
 		txBufs:    make([][]byte, cfg.BatchSize),
+		log:       newLeveledLog(cfg.LoggerFactory, logScopeRuntime),
 	}
 	r.msgs.SetLimit(msgPoolIdle)
 	for i := 0; i < cap(r.rxFree); i++ {
@@ -202,6 +211,10 @@ func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 	}
 	r.timer = time.NewTimer(time.Hour)
 	r.timer.Stop()
+	if r.icmp = cfg.icmp; r.icmp != nil {
+		r.icmp.wake = r.wake
+		r.icmp.log = r.log
+	}
 	go r.reader()
 	go r.loop()
 	return r
@@ -465,7 +478,9 @@ func (r *runner) loop() {
 				break
 			}
 		case <-r.wake:
-			r.runOps(time.Now())
+			now := time.Now()
+			r.drainICMP(now)
+			r.runOps(now)
 		case <-r.timer.C:
 			armed = false
 			r.core.handleTimeout(time.Now())
@@ -483,6 +498,7 @@ func (r *runner) handleBatch(b *rxBatch) {
 	c := r.core
 	for i := 0; i < b.n; i++ {
 		m := &b.ms[i]
+		r.logPacket("in", m.Addr, m.Buf[:m.N])
 		c.handleDatagram(now, m.Addr, m.Buf[:m.N])
 		r.pullSacks(now)
 	}
@@ -775,6 +791,7 @@ func (r *runner) flush(now time.Time) {
 // the socket is closed.
 func (r *runner) writeTx(k int) bool {
 	ms := r.tx[:k]
+	r.logPackets(ms)
 	r.txN = 0
 	for len(ms) > 0 {
 		n, err := r.pc.WriteBatch(ms)
@@ -805,7 +822,7 @@ func (r *runner) finish(fatal error) {
 	r.flush(now)
 	reason := errEndpointClosed
 	if fatal != nil {
-		reason = fmt.Errorf("%w: %w", errEndpointClosed, fatal)
+		reason = joinErr(errEndpointClosed, fatal)
 	}
 	for _, h := range r.handles {
 		r.retire(h, reason)
@@ -1021,6 +1038,8 @@ func (r *runner) stats() (StackStats, error) {
 			WriteErrors:         r.counters.writeErrors,
 			Associations:        r.core.associations(),
 			AssociationsTotal:   c.AssociationsTotal,
+			ICMPIn:              c.ICMPIn,
+			ICMPIgnored:         c.ICMPIgnored,
 		}
 	})
 	s.ReadErrors = r.readErrors.Load()

@@ -534,7 +534,9 @@ func (h *assocHandle) sendOnLoop(now time.Time, m outMessage) error {
 // still delivered, then SHUTDOWN is exchanged. It does not wait; Done is
 // closed when the association is CLOSED.
 func (h *assocHandle) shutdown() error {
-	return h.do(func(a *association, now time.Time) { a.shutdown(now) })
+	// publish at once: a send right after Shutdown returns must not take
+	// the fast path (RFC 9260 §9.2: no new data once shutdown began).
+	return h.do(func(a *association, now time.Time) { a.shutdown(now); h.publish() })
 }
 
 // abort aborts the association (RFC 9260 §9.1) with a User-Initiated abort
@@ -603,7 +605,7 @@ func (h *assocHandle) do(fn func(a *association, now time.Time)) error {
 // wrapping the reason it closed.
 func (h *assocHandle) closedErr() error {
 	if e := h.endErr(); e != nil && !errors.Is(e, ErrClosed) {
-		return fmt.Errorf("%w: %w", ErrClosed, e)
+		return joinErr(ErrClosed, e)
 	}
 	return ErrClosed
 }

@@ -86,6 +86,12 @@ type Stack struct {
 	closed bool
 	ports  map[uint16]*Socket // SCTP port → bound socket owning it
 	socks  map[*Socket]struct{}
+
+	// fallbackFrom is the UDP port a default stack wanted but found in
+	// use (it runs on an ephemeral port instead; Listen refuses), else 0.
+	fallbackFrom uint16
+
+	log *leveledLog // scope sctp-api (logging.go)
 }
 
 // NewStack opens the UDP socket described by cfg and starts the stack.
@@ -99,9 +105,17 @@ func NewStack(cfg StackConfig) (*Stack, error) {
 		Capture:       cfg.Capture,
 	})
 	if err != nil {
-		return nil, err
+		if cfg.LocalAddr.Port() != 0 && isAddrInUse(err) {
+			return nil, &udpPortError{port: cfg.LocalAddr.Port(), err: err}
+		}
+		return nil, fmt.Errorf("sctp: opening the stack's UDP socket (%s %v): %w", cfg.Network, cfg.LocalAddr, err)
 	}
-	return &Stack{cfg: cfg, rt: rt, ports: make(map[uint16]*Socket), socks: make(map[*Socket]struct{})}, nil
+	st := &Stack{cfg: cfg, rt: rt, ports: make(map[uint16]*Socket), socks: make(map[*Socket]struct{}),
+		log: newLeveledLog(cfg.LoggerFactory, logScopeAPI)}
+	if st.log.debug {
+		st.log.Debugf("stack on UDP %v (%s), remote UDP port %d unless told otherwise", rt.localAddr(), cfg.Network, cfg.RemoteUDPPort)
+	}
+	return st, nil
 }
 
 var (
@@ -111,19 +125,41 @@ var (
 
 // DefaultStack returns the process-wide stack used by NewSocketTCP,
 // NewSocketUDP, Dial and Listen when no stack is given. It is created on
-// first use on UDP port 9899 of every local address (RFC 6951 §5.1).
+// first use on UDP port 9899 of every local address (RFC 6951 §5.1). If
+// another process holds that port (a second program on one host), it
+// takes a free ephemeral UDP port instead: connecting works as before
+// (the peer answers to the port packets come from, RFC 6951 §5.4), and
+// listening on it fails with ErrUDPPortInUse, naming the fix, since
+// clients look for a listener at 9899. See "UDP ports" in the package
+// documentation.
 func DefaultStack() (*Stack, error) {
 	defaultStackMu.Lock()
 	defer defaultStackMu.Unlock()
 	if defaultStack != nil && !defaultStack.isClosed() {
 		return defaultStack, nil
 	}
-	s, err := NewStack(StackConfig{LocalAddr: netip.AddrPortFrom(netip.Addr{}, DefaultUDPPort)})
+	s, err := newDefaultStack(DefaultUDPPort)
 	if err != nil {
 		return nil, err
 	}
 	defaultStack = s
 	return s, nil
+}
+
+// newDefaultStack opens a stack with the defaults on UDP port port (the
+// remote UDP port of its clients too), or on an ephemeral port if port
+// is in use (Stack.fallbackFrom records port then).
+func newDefaultStack(port uint16) (*Stack, error) {
+	cfg := StackConfig{LocalAddr: netip.AddrPortFrom(netip.Addr{}, port), RemoteUDPPort: port}
+	s, err := NewStack(cfg)
+	if errors.Is(err, ErrUDPPortInUse) {
+		cfg.LocalAddr = netip.AddrPort{}
+		if s, err = NewStack(cfg); err == nil {
+			s.fallbackFrom = port
+			s.log.Warnf("UDP port %d is in use by another socket: the default stack runs on UDP port %d; connecting works, listening fails with ErrUDPPortInUse", port, s.LocalUDPAddr().Port())
+		}
+	}
+	return s, err
 }
 
 // LocalUDPAddr returns the stack's local UDP address; its port is the
@@ -225,7 +261,7 @@ func (st *Stack) bindPort(s *Socket, port uint16) (uint16, error) {
 	}
 	if port != 0 {
 		if o, ok := st.ports[port]; ok && o != s {
-			return 0, fmt.Errorf("%w: SCTP port %d", ErrPortInUse, port)
+			return 0, fmt.Errorf("%w: SCTP port %d is bound by another socket of this stack; close it, or choose another port (0: any free port)", ErrPortInUse, port)
 		}
 		st.ports[port] = s
 		return port, nil
@@ -239,7 +275,7 @@ func (st *Stack) bindPort(s *Socket, port uint16) (uint16, error) {
 			return p, nil
 		}
 	}
-	return 0, fmt.Errorf("%w: no free ephemeral SCTP port", ErrPortInUse)
+	return 0, fmt.Errorf("%w: no free ephemeral SCTP port on this stack; close sockets, or bind a port explicitly", ErrPortInUse)
 }
 
 func (st *Stack) releasePort(s *Socket, port uint16) {
@@ -367,7 +403,7 @@ func (s *Socket) Stack() *Stack { return s.stack }
 
 func (s *Socket) checkAddr(what string, a netip.AddrPort) error {
 	if !s.family.accepts(a.Addr()) {
-		return invalidArg("%s %v is not an %v address", what, a, s.family)
+		return invalidArg("%s %v is not an %v address (IPv6 needs an AF_INET6 socket)", what, a, s.family)
 	}
 	if a.Addr().Zone() != "" {
 		return nil
@@ -419,7 +455,7 @@ func (s *Socket) bindLocked(addrs []netip.AddrPort) error {
 func checkLocalIP(ip netip.Addr) error {
 	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
 	if err != nil {
-		return fmt.Errorf("%w: %v is not a local address: %v", ErrInvalidArgument, ip, err)
+		return fmt.Errorf("%w: %v is not an address of this host (%v); bind one of its addresses, or the zero address for all of them", ErrInvalidArgument, ip, err)
 	}
 	c.Close()
 	return nil
@@ -448,7 +484,7 @@ func (s *Socket) Bindx(addrs []netip.AddrPort, action BindxAction) error {
 		return invalidArg("bindx with no address")
 	}
 	if action != BINDX_ADD && action != BINDX_REMOVE {
-		return invalidArg("bindx action %d", action)
+		return invalidArg("bindx action %d (want BINDX_ADD or BINDX_REMOVE)", action)
 	}
 	port := addrs[0].Port()
 	for _, a := range addrs {
@@ -518,7 +554,7 @@ func indexAddr(list []netip.Addr, a netip.Addr) int {
 // notifications through SCTPRecv.
 func (s *Socket) Listen(backlog int) error {
 	if backlog < 0 {
-		return invalidArg("negative backlog")
+		return invalidArg("negative backlog %d (0: the default)", backlog)
 	}
 	if err := s.lockOpen(); err != nil {
 		return err
@@ -530,6 +566,9 @@ func (s *Socket) Listen(backlog int) error {
 	if s.style == TCP_STYLE && s.assoc != nil {
 		return ErrAlreadyConnected
 	}
+	if s.stack.fallbackFrom != 0 {
+		return &udpPortError{port: s.stack.fallbackFrom, fallback: s.stack.LocalUDPAddr().Port()}
+	}
 	if s.port == 0 {
 		if err := s.bindLocked([]netip.AddrPort{{}}); err != nil {
 			return err
@@ -540,6 +579,9 @@ func (s *Socket) Listen(backlog int) error {
 	}
 	s.listening = true
 	s.backlog = backlog
+	if l := s.stack.log; l.debug {
+		l.Debugf("%v socket listening on SCTP port %d (UDP port %d), backlog %d", s.style, s.port, s.stack.LocalUDPAddr().Port(), backlog)
+	}
 	if s.style == UDP_STYLE {
 		go s.acceptLoop()
 	}
@@ -656,14 +698,18 @@ func (s *Socket) ConnectxContext(ctx context.Context, addrs []netip.AddrPort) (A
 	}
 	addrs = append([]netip.AddrPort(nil), addrs...)
 	for i, a := range addrs {
-		addrs[i] = netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+		ip := a.Addr().Unmap()
+		if !ip.IsValid() || ip.IsUnspecified() {
+			ip = localHost(ip) // an empty host is the local host (net.Dial, pysctp)
+		}
+		addrs[i] = netip.AddrPortFrom(ip, a.Port())
 	}
 	for _, a := range addrs {
 		if err := s.checkAddr("peer address", a); err != nil {
 			return 0, err
 		}
-		if !a.Addr().IsValid() || a.Addr().IsUnspecified() || a.Port() == 0 {
-			return 0, invalidArg("peer address %v: need an IP and a non-zero SCTP port", a)
+		if a.Port() == 0 {
+			return 0, invalidArg("peer address %v: SCTP port 0 (give the peer's port, 1..65535)", a)
 		}
 		if a.Port() != addrs[0].Port() {
 			return 0, fmt.Errorf("%w: connectx %v and %v", ErrMixedPorts, addrs[0], a)
@@ -673,7 +719,13 @@ func (s *Socket) ConnectxContext(ctx context.Context, addrs []netip.AddrPort) (A
 	if err != nil {
 		return 0, err
 	}
+	if l := s.stack.log; l.debug {
+		l.Debugf("assoc %d: connecting to %v from SCTP port %d", e.id, addrs[0], s.port)
+	}
 	if err := s.waitUp(ctx, e); err != nil {
+		if l := s.stack.log; l.debug {
+			l.Debugf("assoc %d: connect to %v failed: %v", e.id, addrs[0], err)
+		}
 		// A failed setup leaves the socket unconnected: it can Connect
 		// again, and sends report ErrNotConnected.
 		e.a.abort("connect failed")
@@ -713,7 +765,7 @@ func (s *Socket) startAssoc(addrs []netip.AddrPort) (*assocEntry, error) {
 		}
 		if s.listening {
 			s.mu.Unlock()
-			return nil, fmt.Errorf("%w: connect on a listening one-to-one socket", ErrInvalidArgument)
+			return nil, fmt.Errorf("%w: connect on a listening one-to-one socket (connect from a new socket)", ErrInvalidArgument)
 		}
 	} else if e := s.byPeer[addrs[0]]; e != nil {
 		s.mu.Unlock()
@@ -776,29 +828,74 @@ func (s *Socket) GetPaddrs(id AssocID) ([]netip.AddrPort, error) {
 }
 
 // GetLaddrs returns the local addresses of association id (0: the
-// socket's bound addresses), RFC 6458 §9.5. A wildcard-bound socket
-// reports the stack's UDP address (or the wildcard).
+// socket's bound addresses, or on a connected one-to-one socket its
+// association's), RFC 6458 §9.5, with the family and address actually
+// bound. For a socket bound to every address: the address the
+// association's packets leave from (the stack's UDP address if it is bound
+// to one, else the source address the host routes to the peer's primary
+// address from); without an association the wildcard of the socket's
+// family (0.0.0.0 for AF_INET, :: for AF_INET6).
 func (s *Socket) GetLaddrs(id AssocID) ([]netip.AddrPort, error) {
 	if err := s.lockOpen(); err != nil {
 		return nil, err
 	}
-	defer s.mu.Unlock()
-	if id != 0 || s.style == TCP_STYLE {
-		if id != 0 && s.assocs[id] == nil {
+	var e *assocEntry
+	if id != 0 {
+		if e = s.assocs[id]; e == nil {
+			s.mu.Unlock()
 			return nil, ErrNotConnected
 		}
+	} else if s.style == TCP_STYLE {
+		e = s.assoc
 	}
 	if s.port == 0 {
+		s.mu.Unlock()
 		return nil, nil
 	}
-	if len(s.laddrs) == 0 {
-		return []netip.AddrPort{s.reportAddrLocked(netip.AddrPortFrom(s.stack.LocalUDPAddr().Addr(), s.port))}, nil
+	if len(s.laddrs) > 0 {
+		out := make([]netip.AddrPort, len(s.laddrs))
+		for i, a := range s.laddrs {
+			out[i] = s.reportAddrLocked(netip.AddrPortFrom(a, s.port))
+		}
+		s.mu.Unlock()
+		return out, nil
 	}
-	out := make([]netip.AddrPort, len(s.laddrs))
-	for i, a := range s.laddrs {
-		out[i] = s.reportAddrLocked(netip.AddrPortFrom(a, s.port))
+	port := s.port
+	ip := s.stack.LocalUDPAddr().Addr().Unmap()
+	if !ip.IsValid() || ip.IsUnspecified() {
+		// Wildcard socket on a wildcard stack.
+		if s.family == AF_INET || ip.Is4() {
+			ip = netip.IPv4Unspecified()
+		} else {
+			ip = netip.IPv6Unspecified()
+		}
+		if e != nil {
+			peer := e.peer.Addr()
+			s.mu.Unlock()
+			ip = sourceFor(peer, ip) // a syscall: not under s.mu
+			return []netip.AddrPort{s.reportAddr(netip.AddrPortFrom(ip, port))}, nil
+		}
 	}
-	return out, nil
+	a := s.reportAddrLocked(netip.AddrPortFrom(ip, port))
+	s.mu.Unlock()
+	return []netip.AddrPort{a}, nil
+}
+
+// sourceFor returns the local address the host sends from to reach peer
+// (the route's source, found by connecting a UDP socket: no packet is
+// sent), or def if there is none.
+func sourceFor(peer, def netip.Addr) netip.Addr {
+	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(netip.AddrPortFrom(peer, 9)))
+	if err != nil {
+		return def
+	}
+	defer c.Close()
+	if ua, ok := c.LocalAddr().(*net.UDPAddr); ok {
+		if ip, ok := netip.AddrFromSlice(ua.IP); ok {
+			return ip.Unmap()
+		}
+	}
+	return def
 }
 
 // reportAddr applies the mappedv4 setting to an address reported to the
@@ -827,14 +924,17 @@ func (s *Socket) entry(id AssocID) (*assocEntry, error) {
 	}
 	defer s.mu.Unlock()
 	if s.style == TCP_STYLE {
-		if s.assoc == nil || (id != 0 && id != s.assoc.id) {
-			return nil, ErrNotConnected
+		if s.assoc == nil {
+			return nil, errNotConnectedTCP
+		}
+		if id != 0 && id != s.assoc.id {
+			return nil, fmt.Errorf("%w: association %d is not this socket's (%d; 0 names it too)", ErrNotConnected, id, s.assoc.id)
 		}
 		return s.assoc, nil
 	}
 	e := s.assocs[id]
 	if e == nil {
-		return nil, fmt.Errorf("%w: association %d", ErrNotConnected, id)
+		return nil, fmt.Errorf("%w: association %d is not one of this socket's (it may have ended)", ErrNotConnected, id)
 	}
 	return e, nil
 }
@@ -876,16 +976,16 @@ func (s *Socket) SCTPSendContext(ctx context.Context, msg []byte, info *SndInfo)
 	s.mu.Unlock()
 
 	if si.Flags&^validSendFlags != 0 {
-		return 0, invalidArg("send flags %v", si.Flags)
+		return 0, invalidArg("send flags %v (want MSG_UNORDERED, MSG_ADDR_OVER, MSG_ABORT, MSG_EOF)", si.Flags)
 	}
 	if si.TTL < 0 {
-		return 0, invalidArg("negative TTL")
+		return 0, invalidArg("negative TTL %v (0: reliable)", si.TTL)
 	}
 	if len(msg) == 0 && si.Flags&(MSG_EOF|MSG_ABORT) == 0 {
 		return 0, ErrEmptyMessage
 	}
 	if max := s.stack.maxMessage(); len(msg) > max {
-		return 0, fmt.Errorf("%w: %d bytes, maximum %d", ErrMessageTooLarge, len(msg), max)
+		return 0, fmt.Errorf("%w: %d bytes, maximum %d (StackConfig.MaxMessageSize raises it)", ErrMessageTooLarge, len(msg), max)
 	}
 	if wrShut && si.Flags&MSG_ABORT == 0 {
 		return 0, ErrShuttingDown
@@ -902,7 +1002,7 @@ func (s *Socket) SCTPSendContext(ctx context.Context, msg []byte, info *SndInfo)
 	if len(msg) > 0 {
 		if disableFrag {
 			if fp := e.a.fragmentationPoint(maxseg); len(msg) > fp {
-				return 0, fmt.Errorf("%w: %d bytes above the fragmentation point %d (DisableFragments)", ErrMessageTooLarge, len(msg), fp)
+				return 0, fmt.Errorf("%w: %d bytes above the fragmentation point %d while DisableFragments is on (send at most %d bytes, or turn it off)", ErrMessageTooLarge, len(msg), fp, fp)
 			}
 		}
 		if err := s.send(ctx, e, msg, &si); err != nil {
@@ -940,7 +1040,7 @@ func (s *Socket) sendTarget(ctx context.Context, si *SndInfo) (*assocEntry, erro
 	s.mu.Unlock()
 	if e == nil {
 		if si.Flags&(MSG_ABORT|MSG_EOF) != 0 {
-			return nil, fmt.Errorf("%w: no association with %v", ErrNotConnected, si.To)
+			return nil, fmt.Errorf("%w: no association with %v to end with MSG_EOF or MSG_ABORT", ErrNotConnected, si.To)
 		}
 		var err error
 		e, err = s.startAssoc([]netip.AddrPort{to})
@@ -1001,7 +1101,7 @@ func (s *Socket) SCTPRecv(maxlen int) (*Received, error) {
 // SCTPRecvContext is SCTPRecv bounded by ctx as well as the read deadline.
 func (s *Socket) SCTPRecvContext(ctx context.Context, maxlen int) (*Received, error) {
 	if maxlen <= 0 {
-		return nil, invalidArg("maxlen %d", maxlen)
+		return nil, invalidArg("maxlen %d (want at least 1)", maxlen)
 	}
 	s.rdMu.Lock()
 	defer s.rdMu.Unlock()
@@ -1070,7 +1170,7 @@ func (s *Socket) Peeloff(id AssocID) (*SocketTCP, error) {
 	e := s.assocs[id]
 	if e == nil {
 		s.mu.Unlock()
-		return nil, fmt.Errorf("%w: association %d", ErrNotConnected, id)
+		return nil, fmt.Errorf("%w: association %d is not one of this socket's (it may have ended)", ErrNotConnected, id)
 	}
 	c.opts = s.opts
 	c.port = s.port
@@ -1127,14 +1227,14 @@ func (s *Socket) Peeloff(id AssocID) (*SocketTCP, error) {
 // both (RFC 6458 §4.1.7).
 func (s *Socket) Shutdown(how ShutdownHow) error {
 	if how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR {
-		return invalidArg("shutdown how %d", how)
+		return invalidArg("shutdown how %d (want SHUT_RD, SHUT_WR or SHUT_RDWR)", how)
 	}
 	if err := s.lockOpen(); err != nil {
 		return err
 	}
 	if s.style == TCP_STYLE && s.assoc == nil {
 		s.mu.Unlock()
-		return ErrNotConnected
+		return errNotConnectedTCP
 	}
 	var es []*assocEntry
 	if how != SHUT_RD {

@@ -89,7 +89,7 @@ func (s *Socket) rtoDefaultsLocked() RTOInfo {
 // exceed Max.
 func (s *Socket) SetRTOInfo(id AssocID, r RTOInfo) error {
 	if r.Initial < 0 || r.Min < 0 || r.Max < 0 {
-		return invalidArg("negative RTO value")
+		return invalidArg("negative RTO value in %+v (0: the default)", r)
 	}
 	s.mu.Lock()
 	n := s.rtoDefaultsLocked()
@@ -169,7 +169,7 @@ const MaxCookieLife = 30 * time.Minute
 // rejected (ErrInvalidArgument), not clamped.
 func (s *Socket) SetAssocParams(id AssocID, p AssocParams) error {
 	if p.CookieLife < 0 {
-		return invalidArg("negative CookieLife")
+		return invalidArg("negative CookieLife %v (0: the default)", p.CookieLife)
 	}
 	if p.CookieLife > MaxCookieLife {
 		return invalidArg("CookieLife %v above %v", p.CookieLife, MaxCookieLife)
@@ -243,7 +243,7 @@ func (s *Socket) PaddrParams(id AssocID, addr netip.AddrPort) (PaddrParams, erro
 // fields are unchanged.
 func (s *Socket) SetPaddrParams(id AssocID, p PaddrParams) error {
 	if p.HBInterval < 0 || p.SackDelay < 0 {
-		return invalidArg("negative interval")
+		return invalidArg("negative HBInterval %v or SackDelay %v (0: the default)", p.HBInterval, p.SackDelay)
 	}
 	if p.SackDelay > 500*time.Millisecond {
 		return invalidArg("SackDelay %v above 500 ms (RFC 9260 §6.2)", p.SackDelay)
@@ -264,7 +264,7 @@ func (s *Socket) SetPaddrParams(id AssocID, p PaddrParams) error {
 			e = s.assocs[id]
 		}
 		if e == nil {
-			return fmt.Errorf("%w: association %d", ErrNotConnected, id)
+			return fmt.Errorf("%w: association %d is not one of this socket's (it may have ended)", ErrNotConnected, id)
 		}
 		if p.Addr.IsValid() && !e.hasPeer(p.Addr) {
 			return fmt.Errorf("%w: %v is not a peer address of association %d", ErrInvalidArgument, p.Addr, e.id)
@@ -349,8 +349,11 @@ func (s *Socket) SetNodelay(on bool) error {
 	return nil
 }
 
-// Maxseg returns SCTP_MAXSEG: the largest DATA payload per packet set for
-// new associations (0: limited by the path MTU only).
+// Maxseg returns SCTP_MAXSEG as set with SetMaxseg: the limit on the DATA
+// payload per packet of new associations, 0 when none is set (the path
+// MTU alone limits it then). The payload size in effect for an
+// association is Status(id).FragmentationPoint (1424 bytes over the
+// default 1500-byte path MTU).
 func (s *Socket) Maxseg() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -388,7 +391,7 @@ func (s *Socket) SetAutoclose(d time.Duration) error {
 		return fmt.Errorf("%w: autoclose on a one-to-one socket", ErrWrongStyle)
 	}
 	if d < 0 {
-		return invalidArg("negative autoclose")
+		return invalidArg("negative autoclose %v (0: off)", d)
 	}
 	if err := s.lockOpen(); err != nil {
 		return err
@@ -488,7 +491,7 @@ func (s *Socket) MappedV4() bool {
 // Accept and notifications. Off, addresses are reported as they are.
 func (s *Socket) SetMappedV4(on bool) error {
 	if on && s.family != AF_INET6 {
-		return invalidArg("mapped v4 addresses on an AF_INET socket")
+		return invalidArg("mapped v4 addresses on an AF_INET socket (use an AF_INET6 socket)")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -509,10 +512,10 @@ func (s *Socket) DefaultSendParams() SndInfo {
 // capped it at 255 ms, bug B15), context and, one-to-many, destination.
 func (s *Socket) SetDefaultSendParams(si SndInfo) error {
 	if si.Flags&^validSendFlags != 0 || si.Flags&(MSG_ABORT|MSG_EOF) != 0 {
-		return invalidArg("default send flags %v", si.Flags)
+		return invalidArg("default send flags %v (want MSG_UNORDERED)", si.Flags)
 	}
 	if si.TTL < 0 {
-		return invalidArg("negative TTL")
+		return invalidArg("negative TTL %v (0: reliable)", si.TTL)
 	}
 	if err := validPRInfo(PRInfo{Policy: si.PRPolicy, Value: si.PRValue}); err != nil {
 		return err
@@ -559,7 +562,7 @@ func (s *Socket) SndBuf() int {
 // the value is used as given (no doubling).
 func (s *Socket) SetSndBuf(n int) error {
 	if n <= 0 {
-		return invalidArg("send buffer %d", n)
+		return invalidArg("send buffer %d (want at least 1 byte)", n)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -102,11 +102,12 @@ const (
 	// path (over UDP encapsulation peers are normally single-homed).
 	MSG_ADDR_OVER SendFlags = 2
 	// MSG_ABORT aborts the association (RFC 9260 §9.1); the message, if
-	// any, is the user abort reason (cause 12). One-to-many only.
+	// any, is the user abort reason (cause 12). Works on one-to-many and,
+	// unlike Linux, one-to-one sockets.
 	MSG_ABORT SendFlags = 4
 	// MSG_EOF starts a graceful shutdown of the association once queued
-	// data is acknowledged (RFC 9260 §9.2). One-to-many only; the message
-	// may be empty.
+	// data is acknowledged (RFC 9260 §9.2); the message may be empty.
+	// Works on one-to-many and, unlike Linux, one-to-one sockets.
 	MSG_EOF SendFlags = 512
 	// MSG_FIN is pysctp's alias of MSG_EOF.
 	MSG_FIN = MSG_EOF
@@ -205,7 +206,7 @@ type SndInfo struct {
 	// Without PR-SCTP only a message none of which was sent yet expires
 	// (RFC 6458 sinfo_timetolive).
 	TTL time.Duration
-	// Context is an opaque value returned in SendFailed.Info if the
+	// Context is an opaque value returned in SendFailed.Context if the
 	// message cannot be delivered.
 	Context uint32
 	// PRPolicy and PRValue choose a PR-SCTP policy (RFC 6458 §5.3.7
@@ -279,12 +280,17 @@ type Addr struct {
 // Network returns "sctp".
 func (a *Addr) Network() string { return "sctp" }
 
-// String returns "ip:port", or "ip:port/udp:N" when the UDP port is known.
+// String returns "ip:port", or "ip:port/udp:N" when the UDP port is known
+// (":port" for the wildcard address). ParseSCTPAddr, ParseAddr, Dial and
+// Listen accept every form it prints.
 func (a *Addr) String() string {
 	if a == nil {
 		return "<nil>"
 	}
 	s := a.AddrPort.String()
+	if !a.Addr().IsValid() {
+		s = ":" + strconv.Itoa(int(a.Port())) // the wildcard, as ParseSCTPAddr reads it
+	}
 	if a.UDPPort != 0 {
 		s += "/udp:" + strconv.Itoa(int(a.UDPPort))
 	}
@@ -296,42 +302,79 @@ func (a *Addr) String() string {
 const DefaultUDPPort = 9899
 
 // ParseAddr parses "host:port" where host is an IPv4 or IPv6 literal
-// (IPv6 in brackets, with an optional zone) or empty for the wildcard
-// ("" or ":5000"). Names are not resolved here; Dial and Listen resolve them.
+// (IPv6 in brackets, with an optional zone) or empty ("" or ":5000"): the
+// zero address, which Bind takes as every local address and Connect as
+// the local host (as net.Dial and pysctp do). It also accepts the
+// "host:port/udp:N" form that Addr.String prints, dropping N; use
+// ParseSCTPAddr to keep the UDP port. Names are not resolved here; Dial
+// and Listen resolve them.
 func ParseAddr(s string) (netip.AddrPort, error) {
-	host, port, err := splitHostPort(s)
+	a, err := ParseSCTPAddr(s)
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
+	return a.AddrPort, nil
+}
+
+// ParseSCTPAddr parses what Addr.String prints: "host:port" or
+// "host:port/udp:N", N being the UDP encapsulation port of that address
+// (RFC 6951). host is as for ParseAddr. Every address the package prints
+// parses back: ParseSCTPAddr(a.String()) equals a.
+func ParseSCTPAddr(s string) (*Addr, error) {
+	host, port, udp, err := splitHostPort(s)
+	if err != nil {
+		return nil, err
+	}
 	if host == "" {
-		return netip.AddrPortFrom(netip.Addr{}, port), nil
+		return &Addr{AddrPort: netip.AddrPortFrom(netip.Addr{}, port), UDPPort: udp}, nil
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		return netip.AddrPort{}, invalidArg("address %q: host is not an IP literal", s)
+		return nil, invalidArg("address %q: host %q is not an IP literal (Dial and Listen resolve names)", s, host)
 	}
-	return netip.AddrPortFrom(ip, port), nil
+	return &Addr{AddrPort: netip.AddrPortFrom(ip, port), UDPPort: udp}, nil
 }
 
-func splitHostPort(s string) (host string, port uint16, err error) {
-	i := strings.LastIndexByte(s, ':')
-	if i < 0 {
-		return "", 0, invalidArg("address %q: missing port", s)
+// localHost is the address an empty or unspecified peer host stands for
+// (":5000", "0.0.0.0:5000", "[::]:5000"): the local host, as in net.Dial
+// and pysctp. "::" means ::1; the rest 127.0.0.1.
+func localHost(ip netip.Addr) netip.Addr {
+	if ip.Is6() && !ip.Is4In6() {
+		return netip.IPv6Loopback()
 	}
-	host, ps := s[:i], s[i+1:]
+	return netip.AddrFrom4([4]byte{127, 0, 0, 1})
+}
+
+// splitHostPort splits "host:port" or "host:port/udp:N" (the form
+// Addr.String prints; N is the UDP encapsulation port, 0 when absent).
+func splitHostPort(s string) (host string, port, udp uint16, err error) {
+	hp := s
+	if i := strings.LastIndex(s, "/udp:"); i >= 0 {
+		hp = s[:i]
+		n, perr := strconv.ParseUint(s[i+len("/udp:"):], 10, 16)
+		if perr != nil || n == 0 {
+			return "", 0, 0, invalidArg("address %q: UDP port after /udp: is not a number 1..65535", s)
+		}
+		udp = uint16(n)
+	}
+	i := strings.LastIndexByte(hp, ':')
+	if i < 0 {
+		return "", 0, 0, invalidArg("address %q: missing port (want HOST:PORT, IPv6 as [::1]:PORT)", s)
+	}
+	host, ps := hp[:i], hp[i+1:]
 	if strings.HasPrefix(host, "[") {
 		if !strings.HasSuffix(host, "]") {
-			return "", 0, invalidArg("address %q: bad brackets", s)
+			return "", 0, 0, invalidArg("address %q: missing ] after the IPv6 literal", s)
 		}
 		host = host[1 : len(host)-1]
 	} else if strings.IndexByte(host, ':') >= 0 {
-		return "", 0, invalidArg("address %q: IPv6 literal needs brackets", s)
+		return "", 0, 0, invalidArg("address %q: IPv6 literal needs brackets ([%s]:PORT)", s, host)
 	}
 	p, perr := strconv.ParseUint(ps, 10, 16)
 	if perr != nil {
-		return "", 0, invalidArg("address %q: bad port", s)
+		return "", 0, 0, invalidArg("address %q: port %q is not a number 0..65535", s, ps)
 	}
-	return host, uint16(p), nil
+	return host, uint16(p), udp, nil
 }
 
 // StackStats are the counters of a Stack (Stack.Stats), cumulative since
@@ -372,6 +415,13 @@ type StackStats struct {
 	// AssociationsTotal counts the associations created so far (connected
 	// or accepted).
 	AssociationsTotal uint64
+
+	// ICMPIn counts the ICMP errors about our datagrams that the OS
+	// reported (Linux: IP_RECVERR; see doc.go for other systems);
+	// ICMPIgnored those not acted on: not tied to an association by the
+	// quoted verification tag, stale, or of a kind left alone (RFC 9260
+	// Appendix C).
+	ICMPIn, ICMPIgnored uint64
 
 	// Socket holds the UDP socket's counters (batching, GSO/GRO,
 	// truncated datagrams).
@@ -427,6 +477,28 @@ type AssocParams struct {
 // these are real, non-zero values.
 type PaddrFlags uint32
 
+func (f PaddrFlags) String() string {
+	if f == 0 {
+		return "0"
+	}
+	var parts []string
+	for _, x := range []struct {
+		f PaddrFlags
+		s string
+	}{{SPP_HB_ENABLE, "SPP_HB_ENABLE"}, {SPP_HB_DISABLE, "SPP_HB_DISABLE"}, {SPP_HB_DEMAND, "SPP_HB_DEMAND"},
+		{SPP_PMTUD_ENABLE, "SPP_PMTUD_ENABLE"}, {SPP_PMTUD_DISABLE, "SPP_PMTUD_DISABLE"},
+		{SPP_SACKDELAY_ENABLE, "SPP_SACKDELAY_ENABLE"}, {SPP_SACKDELAY_DISABLE, "SPP_SACKDELAY_DISABLE"}} {
+		if f&x.f != 0 {
+			parts = append(parts, x.s)
+			f &^= x.f
+		}
+	}
+	if f != 0 {
+		parts = append(parts, "0x"+strconv.FormatUint(uint64(f), 16))
+	}
+	return strings.Join(parts, "|")
+}
+
 // Peer address parameter flags (Linux values).
 const (
 	SPP_HB_ENABLE         PaddrFlags = 1 << 0
@@ -446,9 +518,14 @@ type PaddrParams struct {
 	Addr       netip.AddrPort
 	HBInterval time.Duration // HB.interval (default 30 s)
 	PathMaxRxt uint16        // Path.Max.Retrans (default 5)
-	PathMTU    uint32        // fixed path MTU in bytes when PMTUD is disabled
-	SackDelay  time.Duration // delayed SACK timer (default 200 ms)
-	Flags      PaddrFlags
+	// PathMTU is the path MTU in bytes: the size of the IP packet
+	// (StackConfig.MTU, 1500 unless set; settable for new associations).
+	// The SCTP packet inside is PaddrInfo.MTU = PathMTU − 48: the IPv6
+	// header (40 bytes, counted for both families so one size fits either)
+	// and the UDP header (8, RFC 6951).
+	PathMTU   uint32
+	SackDelay time.Duration // delayed SACK timer (default 200 ms)
+	Flags     PaddrFlags
 }
 
 // PaddrState is the state of one path (spinfo_state, RFC 6458 §8.2.2).
@@ -485,7 +562,7 @@ type PaddrInfo struct {
 	Cwnd    uint32
 	SRTT    time.Duration
 	RTO     time.Duration
-	MTU     uint32 // SCTP packet size on this path: path MTU − IP − UDP header
+	MTU     uint32 // SCTP packet size on this path: PaddrParams.PathMTU − 48 (IPv6 header 40, UDP 8)
 }
 
 // AssocState is an association's state as reported by Status
@@ -521,13 +598,16 @@ func (s AssocState) String() string {
 // Status describes an association (SCTP_STATUS, RFC 6458 §8.2.1; pysctp
 // status). Read-only.
 type Status struct {
-	AssocID            AssocID
-	State              AssocState
-	Rwnd               uint32 // peer's receive window
-	UnackData          int    // DATA chunks sent and not yet acknowledged
-	PendData           int    // DATA chunks waiting to be sent
-	InStreams          uint16 // negotiated inbound streams
-	OutStreams         uint16 // negotiated outbound streams
-	FragmentationPoint uint32 // largest DATA payload per packet
+	AssocID    AssocID
+	State      AssocState
+	Rwnd       uint32 // peer's receive window
+	UnackData  int    // DATA chunks sent and not yet acknowledged
+	PendData   int    // DATA chunks waiting to be sent
+	InStreams  uint16 // negotiated inbound streams
+	OutStreams uint16 // negotiated outbound streams
+	// FragmentationPoint is the largest DATA payload per packet in effect
+	// (the SCTP packet size less the common and DATA chunk headers,
+	// rounded down to 4; Socket.Maxseg lowers it when set).
+	FragmentationPoint uint32
 	Primary            PaddrInfo
 }

@@ -20,7 +20,7 @@ func (d *dataState) enqueue(now time.Time, m outMessage) error {
 		return fmt.Errorf("%w: %d bytes, maximum %d", ErrMessageTooLarge, len(m.data), d.cfg.maxMessage)
 	case m.stream >= d.outStreams:
 		// §6.4: the stream identifier must be below the negotiated count.
-		return fmt.Errorf("%w: stream %d of %d negotiated", ErrInvalidStream, m.stream, d.outStreams)
+		return fmt.Errorf("%w: stream %d of %d negotiated (use 0..%d; InitMsg.NumOstreams asks the peer for more)", ErrInvalidStream, m.stream, d.outStreams, d.outStreams-1)
 	}
 	if err := d.checkPolicy(&m); err != nil {
 		return err

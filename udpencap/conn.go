@@ -138,8 +138,22 @@ func WithSocketBuffers(rcv, snd int) Option {
 // WithICMPHandler enables reading ICMP errors (Linux IP_RECVERR /
 // IPV6_RECVERR) and calls f for each one, synchronously from inside a
 // ReadBatch or WriteBatch call, so f must be quick and must not call
-// methods of the Conn. On other systems the option has no effect.
-func WithICMPHandler(f func(ICMPError)) Option { return func(c *config) { c.onICMP = f } }
+// methods of the Conn. Given more than once, every handler is called, in
+// order. On Windows a port unreachable reported by a read (WSAECONNRESET:
+// no quoted packet, no destination) is passed with only PortUnreachable
+// set; on other systems Go's unconnected UDP sockets report no ICMP
+// errors and f is never called.
+func WithICMPHandler(f func(ICMPError)) Option {
+	return func(c *config) {
+		if prev := c.onICMP; prev != nil && f != nil {
+			c.onICMP = func(e ICMPError) { prev(e); f(e) }
+			return
+		}
+		if f != nil {
+			c.onICMP = f
+		}
+	}
+}
 
 // Conn is one UDP socket used for SCTP encapsulation. ReadBatch and WriteBatch
 // may be called concurrently with each other and with Close; concurrent calls
@@ -274,6 +288,17 @@ func (c *Conn) readOne(ms []Message) (int, error) {
 		if err != nil {
 			if isTruncErr(err) {
 				c.stats.truncated.Add(1)
+				continue
+			}
+			if !c.closed.Load() && isPortUnreachableReadErr(err) {
+				// An ICMP port unreachable for an earlier send (Windows
+				// WSAECONNRESET): counted and reported without a quote or
+				// destination, which the OS does not give; not a socket
+				// failure.
+				c.stats.icmpErrors.Add(1)
+				if c.cfg.onICMP != nil {
+					c.cfg.onICMP(ICMPError{PortUnreachable: true})
+				}
 				continue
 			}
 			return 0, c.mapErr(err)

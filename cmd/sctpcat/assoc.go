@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	sctp "github.com/usctp/sctp"
@@ -22,6 +24,12 @@ type setupFlags struct {
 	streams     uint
 	initRetries uint
 	rtoMax      time.Duration
+	// timeout bounds the association setup (connect -timeout; 0: only
+	// -init-retries and -rto-max, RFC 9260's limits, end it).
+	timeout time.Duration
+	// progress, if set, is told of each INIT (and COOKIE ECHO)
+	// retransmission while dial waits (connect -v).
+	progress func(format string, args ...any)
 }
 
 func (f *setupFlags) config(st *stack) *sctp.Config {
@@ -40,6 +48,21 @@ func (f *setupFlags) config(st *stack) *sctp.Config {
 	return cfg
 }
 
+// takeUDP applies the N of an address written HOST:PORT/udp:N: N is the
+// remote UDP port, unless -remote-udp names another (a usage error).
+func (f *setupFlags) takeUDP(fs *flag.FlagSet, udp uint16) error {
+	if udp == 0 {
+		return nil
+	}
+	set := false
+	fs.Visit(func(fl *flag.Flag) { set = set || fl.Name == "remote-udp" })
+	if set && f.remoteUDP != uint(udp) {
+		return usageErr("the address names UDP port %d but -remote-udp is %d; give one of them", udp, f.remoteUDP)
+	}
+	f.remoteUDP = uint(udp)
+	return nil
+}
+
 func (f *setupFlags) check() error {
 	switch {
 	case f.remoteUDP == 0 || f.remoteUDP > 65535:
@@ -50,6 +73,8 @@ func (f *setupFlags) check() error {
 		return usageErr("-init-retries %d: want 1..65535", f.initRetries)
 	case f.rtoMax < 0:
 		return usageErr("-rto-max %v: want a positive duration", f.rtoMax)
+	case f.timeout < 0:
+		return usageErr("-timeout %v: want a positive duration (0: none)", f.timeout)
 	}
 	return nil
 }
@@ -59,8 +84,18 @@ func (f *setupFlags) check() error {
 func dial(st *stack, addr string, f *setupFlags, sig *signals) (*sctp.Conn, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	if f.timeout > 0 {
+		// A context deadline always wins over the INIT retransmissions.
+		ctx, cancel = context.WithTimeout(ctx, f.timeout)
+		defer cancel()
+	}
 	sig.cancelOnFirst(ctx, cancel)
+	var w *setupWatch
+	if f.progress != nil {
+		w = watchSetup(st, addr, uint16(f.remoteUDP), f.progress)
+	}
 	c, err := sctp.Dial(ctx, "sctp", addr, f.config(st))
+	inits := w.stop()
 	if err == nil {
 		return c, nil
 	}
@@ -68,9 +103,19 @@ func dial(st *stack, addr string, f *setupFlags, sig *signals) (*sctp.Conn, erro
 	switch {
 	case fired(sig.first):
 		return nil, fmt.Errorf("%w while connecting to %s", errInterrupted, addr)
+	case errors.Is(err, sctp.ErrPortUnreachable):
+		// RFC 6951 §5.6: the kernel's ICMP port unreachable ended the
+		// attempt at once.
+		return nil, &unreachableError{peer: addr, udpPort: uint16(f.remoteUDP), icmp: true, byICMP: true}
+	case errors.Is(err, context.DeadlineExceeded) && f.timeout > 0:
+		ue := &unreachableError{peer: addr, udpPort: uint16(f.remoteUDP), timeout: f.timeout, inits: inits}
+		if ap, perr := netip.ParseAddrPort(addr); perr == nil {
+			ue.icmp = st.portUnreachable(netip.AddrPortFrom(ap.Addr(), uint16(f.remoteUDP)))
+		}
+		return nil, ue
 	case errors.Is(err, sctp.ErrConnectFailed) && errors.As(err, &ne) && ne.Timeout():
 		ue := &unreachableError{peer: addr, udpPort: uint16(f.remoteUDP), retries: int(f.initRetries)}
-		if ap, perr := netip.ParseAddrPort(addr); perr == nil {
+		if ap, perr := sctp.ParseAddr(addr); perr == nil && ap.Addr().IsValid() {
 			ue.icmp = st.portUnreachable(netip.AddrPortFrom(ap.Addr(), uint16(f.remoteUDP)))
 		}
 		return nil, ue
@@ -80,21 +125,53 @@ func dial(st *stack, addr string, f *setupFlags, sig *signals) (*sctp.Conn, erro
 		if errors.As(err, &ae) && len(ae.Causes) > 0 {
 			why = causesText(ae.Causes)
 		}
-		return nil, fmt.Errorf("peer %s (UDP port %d) refused the association with ABORT (%s)", addr, f.remoteUDP, why)
+		return nil, fmt.Errorf("peer %s refused the association with ABORT (%s)", peerText(addr, uint16(f.remoteUDP)), why)
 	}
 	return nil, fmt.Errorf("connect to %s: %w", addr, err)
 }
 
-// peerAddr checks a HOST:PORT argument.
-func peerAddr(s string) (string, error) {
-	host, port, err := net.SplitHostPort(s)
-	if err != nil || host == "" {
-		return "", usageErr("address %q: want HOST:PORT (IPv6 as [::1]:PORT)", s)
+// peerAddr checks a HOST:PORT argument (an empty HOST is the local host;
+// HOST:PORT/udp:N, as -v prints addresses, also names the peer's UDP
+// port N, returned as udp).
+func peerAddr(s string) (addr string, udp uint16, err error) {
+	hp := s
+	if i := strings.LastIndex(s, "/udp:"); i >= 0 {
+		hp = s[:i]
+		n, err := strconv.ParseUint(s[i+len("/udp:"):], 10, 16)
+		if err != nil || n == 0 {
+			return "", 0, usageErr("address %q: the UDP port after /udp: must be a number 1..65535", s)
+		}
+		udp = uint16(n)
 	}
-	if p, err := strconv.ParseUint(port, 10, 16); err != nil || p == 0 {
-		return "", usageErr("address %q: SCTP port must be 1..65535", s)
+	_, port, err := net.SplitHostPort(hp)
+	if err != nil {
+		return "", 0, usageErr("address %q: want HOST:PORT (IPv6 as [::1]:PORT)", s)
 	}
-	return s, nil
+	p, err := strconv.ParseUint(port, 10, 16)
+	switch {
+	case err != nil && strings.Trim(port, "0123456789") != "" || port == "":
+		return "", 0, usageErr("address %q: SCTP port %q is not a number", s, port)
+	case err != nil || p == 0:
+		return "", 0, usageErr("address %q: SCTP port must be 1..65535", s)
+	}
+	return s, udp, nil
+}
+
+// plural returns "1 message", "2 messages".
+func plural(n int64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.FormatInt(n, 10) + " " + word + "s"
+}
+
+// msgText is the -v line of a received message.
+func msgText(id sctp.AssocID, r *sctp.Received) string {
+	s := fmt.Sprintf("assoc %d: message of %s on stream %d, PPID %d", id, plural(int64(len(r.Msg)), "byte"), r.Info.Stream, r.Info.PPID)
+	if r.Info.Flags&sctp.MSG_UNORDERED != 0 {
+		s += ", unordered"
+	}
+	return s
 }
 
 // recvLoop reads the Conn's messages and notifications until the
@@ -129,6 +206,9 @@ func eventText(ev sctp.Event) string {
 		if ev.State == sctp.CommUp || ev.State == sctp.Restart {
 			s += fmt.Sprintf(" (streams out=%d in=%d)", ev.OutStreams, ev.InStreams)
 		}
+		if ev.State == sctp.CommLost || ev.State == sctp.CantStartAssoc {
+			return s // why it ended is printed once, at the end
+		}
 		if len(ev.Causes) > 0 {
 			s += ": " + causesText(ev.Causes)
 		} else if ev.Err != nil && !errors.Is(ev.Err, sctp.ErrClosed) {
@@ -160,13 +240,9 @@ func endErr(reason error) error {
 	return reason
 }
 
-// writeMsg writes one received message to w: verbatim, with a newline
-// added at the end of a message that has none.
+// writeMsg writes one received message to w verbatim (a line sent
+// without a final newline arrives without one).
 func writeMsg(w io.Writer, r *sctp.Received) error {
-	b := r.Msg
-	if r.Flags&sctp.MSG_EOR != 0 && (len(b) == 0 || b[len(b)-1] != '\n') {
-		b = append(b, '\n')
-	}
-	_, err := w.Write(b)
+	_, err := w.Write(r.Msg)
 	return err
 }

@@ -22,6 +22,8 @@ Connects to SCTP port PORT at HOST over UDP encapsulation. Each stdin line
 of input it waits -linger for replies still due, shuts down gracefully and
 exits 0 once SHUTDOWN COMPLETE is done. With -n COUNT it sends COUNT
 messages of -l bytes instead (tsctp style) and prints the throughput.
+An empty HOST is the local host; HOST:PORT/udp:N (the form -v prints)
+also sets the remote UDP port to N.
 
 flags:
 `
@@ -57,6 +59,7 @@ func cmdConnect(e *env, args []string) error {
 	fs.DurationVar(&f.linger, "linger", 200*time.Millisecond, "after end of input, wait until nothing arrived for this long (at least 3 SRTT) before shutting down")
 	fs.UintVar(&f.initRetries, "init-retries", 8, "INIT retransmissions before giving up (Max.Init.Retransmits)")
 	fs.DurationVar(&f.rtoMax, "rto-max", 0, "cap of the retransmission timeout (0: 60s); bounds the time to give up")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up the association setup after this long (0: only -init-retries and -rto-max, RFC 9260's limits of about 4 minutes)")
 	pos, err := parseFlags(fs, args, connectUsage, e)
 	if err != nil {
 		return err
@@ -64,8 +67,11 @@ func cmdConnect(e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageErr("connect: want exactly one HOST:PORT, got %d arguments (see sctpcat connect -h)", len(pos))
 	}
-	addr, err := peerAddr(pos[0])
+	addr, udp, err := peerAddr(pos[0])
 	if err != nil {
+		return err
+	}
+	if err := f.takeUDP(fs, udp); err != nil {
 		return err
 	}
 	if err := f.check(); err != nil {
@@ -78,6 +84,8 @@ func cmdConnect(e *env, args []string) error {
 		return usageErr("-stream %d: must be below -streams %d", f.stream, f.streams)
 	case f.ppid > 1<<32-1:
 		return usageErr("-ppid %d: want 0..4294967295", f.ppid)
+	case f.linger < 0:
+		return usageErr("-linger %v: want a duration ≥ 0 (0: do not wait)", f.linger)
 	case f.count < 0 || f.length < 1 || f.length > 256<<10:
 		return usageErr("-n %d -l %d: want COUNT ≥ 0 and 1 ≤ LEN ≤ 262144", f.count, f.length)
 	}
@@ -90,6 +98,9 @@ func cmdConnect(e *env, args []string) error {
 	sig := watchSignals()
 	defer sig.stop()
 
+	if f.verbose {
+		f.progress = func(format string, args ...any) { fmt.Fprintf(e.stderr, "sctpcat: "+format+"\n", args...) }
+	}
 	c, err := dial(st, addr, &f.setupFlags, sig)
 	if err != nil {
 		return err
@@ -139,6 +150,9 @@ func (s *session) receive() {
 		s.msgsIn.Add(1)
 		if s.f.count > 0 {
 			return nil
+		}
+		if s.f.verbose {
+			s.logf("%s", msgText(s.c.AssocID(), r))
 		}
 		s.outMu.Lock()
 		defer s.outMu.Unlock()
@@ -253,8 +267,8 @@ func (s *session) shutdown() error {
 		return abortInterrupted(s.c)
 	}
 	reason := s.c.EndReason()
-	if s.f.verbose {
-		s.logf("assoc %d: %s", s.c.AssocID(), endText(reason))
+	if s.f.verbose && endErr(reason) == nil {
+		s.logf("assoc %d: %s", s.c.AssocID(), endText(reason)) // an error is printed once, as the exit line
 	}
 	if err := endErr(reason); err != nil {
 		return err
@@ -309,8 +323,8 @@ func (s *session) perfSend() error {
 	}
 	d := time.Since(start)
 	bytes := float64(s.f.count) * float64(s.f.length)
-	fmt.Fprintf(s.e.stdout, "sent %d messages of %d bytes (%s) in %.3f s: %s, %.0f msgs/s\n",
-		s.f.count, s.f.length, sizeText(bytes), d.Seconds(), rateText(bytes/d.Seconds()), float64(s.f.count)/d.Seconds())
+	fmt.Fprintf(s.e.stdout, "sent %s of %d bytes (%s) in %.3f s: %s, %.0f msgs/s\n",
+		plural(int64(s.f.count), "message"), s.f.length, sizeText(bytes), d.Seconds(), rateText(bytes/d.Seconds()), float64(s.f.count)/d.Seconds())
 	return nil
 }
 

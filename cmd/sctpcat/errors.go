@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"time"
 
 	sctp "github.com/usctp/sctp"
 	"github.com/usctp/sctp/chunk"
@@ -15,18 +16,43 @@ var errInterrupted = errors.New("interrupted")
 
 // unreachableError is an association setup that got no answer.
 type unreachableError struct {
-	peer    string // HOST:PORT as given
-	udpPort uint16 // remote UDP encapsulation port
-	retries int    // INIT retransmissions allowed
-	icmp    bool   // an ICMP port unreachable came back
+	peer    string        // HOST:PORT as given
+	udpPort uint16        // remote UDP encapsulation port
+	retries int           // INIT retransmissions allowed
+	icmp    bool          // an ICMP port unreachable came back
+	byICMP  bool          // and ended the attempt (RFC 6951 §5.6)
+	timeout time.Duration // -timeout ended the attempt (0: the retransmissions did)
+	inits   int           // INITs seen sent before -timeout (0: not watched)
 }
 
 func (e *unreachableError) Error() string {
-	s := fmt.Sprintf("peer %s (UDP port %d) unreachable: no answer to INIT after %d retransmissions", e.peer, e.udpPort, e.retries)
+	switch {
+	case e.byICMP:
+		// The ICMP error itself ended the attempt (RFC 6951 §5.6).
+		return fmt.Sprintf("peer %s unreachable: ICMP port unreachable: nothing listens on UDP port %d there (check -remote-udp: the peer's UDP encapsulation port; and that the peer listens on this address family)", peerText(e.peer, e.udpPort), e.udpPort)
+	case e.timeout > 0:
+		s := fmt.Sprintf("peer %s unreachable: no answer to INIT within -timeout %v", peerText(e.peer, e.udpPort), e.timeout)
+		if e.inits > 0 {
+			s += fmt.Sprintf(" (%d INITs sent)", e.inits)
+		}
+		if e.icmp {
+			return s + fmt.Sprintf("; ICMP port unreachable: nothing listens on UDP port %d there (wrong -remote-udp?)", e.udpPort)
+		}
+		return s + "; no ICMP error came back: check -remote-udp, that the peer runs, and firewalls"
+	}
+	s := fmt.Sprintf("peer %s unreachable: no answer to INIT after %d retransmissions", peerText(e.peer, e.udpPort), e.retries)
 	if e.icmp {
 		s += fmt.Sprintf("; ICMP port unreachable: nothing listens on UDP port %d there (wrong -remote-udp?)", e.udpPort)
 	}
 	return s
+}
+
+// peerText prints a peer as every address is printed, HOST:PORT/udp:N.
+func peerText(addr string, udp uint16) string {
+	if i := strings.LastIndex(addr, "/udp:"); i >= 0 {
+		addr = addr[:i]
+	}
+	return fmt.Sprintf("%s/udp:%d", addr, udp)
 }
 
 // describe turns err into the text of sctpcat's one error line.

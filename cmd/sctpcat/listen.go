@@ -146,7 +146,10 @@ func listenAddr(s string) (netip.Addr, uint16, error) {
 	i := strings.LastIndexByte(hostPort, ':')
 	host, ps := strings.TrimSuffix(strings.TrimPrefix(hostPort[:i], "["), "]"), hostPort[i+1:]
 	p, err := strconv.ParseUint(ps, 10, 16)
-	if err != nil || p == 0 {
+	switch {
+	case ps == "" || err != nil && strings.Trim(ps, "0123456789") != "":
+		return netip.Addr{}, 0, usageErr("address %q: SCTP port %q is not a number (want [HOST:]PORT)", s, ps)
+	case err != nil || p == 0:
 		return netip.Addr{}, 0, usageErr("address %q: want [HOST:]PORT with an SCTP port 1..65535", s)
 	}
 	if host == "" {
@@ -196,6 +199,9 @@ func (s *server) serve(c *sctp.Conn) {
 		bytes += int64(len(r.Msg))
 		switch s.f.mode {
 		case "print":
+			if s.f.verbose {
+				s.logf("%s", msgText(id, r))
+			}
 			s.mu.Lock()
 			err := writeMsg(s.e.stdout, r)
 			s.mu.Unlock()
@@ -217,7 +223,7 @@ func (s *server) serve(c *sctp.Conn) {
 	case err != nil && !errors.Is(err, sctp.ErrClosed):
 		s.logf("assoc %d: %s", id, describe(err))
 	case s.f.verbose:
-		s.logf("assoc %d: ended (%s), %d messages, %d bytes received", id, endText(reason), msgs, bytes)
+		s.logf("assoc %d: ended (%s), %s, %s received", id, endText(reason), plural(msgs, "message"), plural(bytes, "byte"))
 	case endErr(reason) != nil:
 		s.logf("assoc %d from %v: %s", id, c.RemoteAddr(), describe(reason))
 	}

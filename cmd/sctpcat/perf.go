@@ -93,7 +93,11 @@ func cmdPerf(e *env, args []string) error {
 	var addr string
 	var serverDone chan error
 	if len(pos) == 1 {
-		if addr, err = peerAddr(pos[0]); err != nil {
+		var udp uint16
+		if addr, udp, err = peerAddr(pos[0]); err != nil {
+			return err
+		}
+		if err := f.takeUDP(fs, udp); err != nil {
 			return err
 		}
 	} else {

@@ -306,7 +306,7 @@ func TestEchoRoundTrip(t *testing.T) {
 	// loaded machine.
 	cli := start(t, 20*time.Second, in, "connect", "-linger", "1s", "-remote-udp", strconv.Itoa(port), "-streams", "4", "-stream", "3", "-ppid", "51", "127.0.0.1:5001")
 	cli.mustExitOK(20 * time.Second)
-	want := "hello\nworld\n\nlast line without newline\n"
+	want := "hello\nworld\n\nlast line without newline" // verbatim: no newline added
 	if got := cli.stdout.String(); got != want {
 		t.Errorf("connect stdout %q, want the echo %q", got, want)
 	}
@@ -335,7 +335,7 @@ func TestCountServerExitsAfterClient(t *testing.T) {
 }
 
 func TestConnectUnreachable(t *testing.T) {
-	port := freeUDPPort(t) // nobody serves it
+	port := udpSink(t) // swallows the INITs: no answer, no ICMP error
 	t0 := time.Now()
 	cli := start(t, 20*time.Second, "never sent\n", "connect", "-init-retries", "2", "-rto-max", "300ms",
 		"-remote-udp", strconv.Itoa(port), "127.0.0.1:5001")
@@ -344,7 +344,7 @@ func TestConnectUnreachable(t *testing.T) {
 		t.Fatalf("exit %d, want 1; stderr:\n%s", code, cli.stderr.String())
 	}
 	line := oneErrorLine(t, cli.stderr.String())
-	want := fmt.Sprintf("peer 127.0.0.1:5001 (UDP port %d) unreachable: no answer to INIT after 2 retransmissions", port)
+	want := fmt.Sprintf("peer 127.0.0.1:5001/udp:%d unreachable: no answer to INIT after 2 retransmissions", port)
 	if !strings.Contains(line, want) {
 		t.Errorf("error %q does not contain %q", line, want)
 	}
@@ -397,6 +397,10 @@ func TestBadUsage(t *testing.T) {
 		{[]string{"connect", "-bogus", "127.0.0.1:1"}, "flag provided but not defined: -bogus"},
 		{[]string{"connect", "127.0.0.1"}, `address "127.0.0.1": want HOST:PORT`},
 		{[]string{"connect", "127.0.0.1:0"}, "SCTP port must be 1..65535"},
+		{[]string{"connect", "localhost:abc"}, `address "localhost:abc": SCTP port "abc" is not a number`},
+		{[]string{"listen", "abc"}, `address "abc": SCTP port "abc" is not a number`},
+		{[]string{"connect", "-linger", "-1s", "127.0.0.1:5000"}, "-linger -1s: want a duration ≥ 0"},
+		{[]string{"connect", "-remote-udp", "7", "127.0.0.1:5000/udp:9"}, "the address names UDP port 9 but -remote-udp is 7"},
 		{[]string{"listen", "-mode", "shout", "5001"}, `-mode "shout": want print, echo or discard`},
 		{[]string{"listen", "host.example:5001"}, "HOST must be an IP address"},
 		{[]string{"perf", "-t", "0s"}, "-t 0s: want a positive duration"},
@@ -452,7 +456,7 @@ func TestPcap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var types []byte
+	var types, sent, rcvd []byte // all, client → server, server → client
 	for i, d := range ds {
 		if d.Src.Port() != uint16(port) && d.Dst.Port() != uint16(port) {
 			t.Errorf("record %d: %v -> %v, not to or from UDP port %d", i+1, d.Src, d.Dst, port)
@@ -461,6 +465,11 @@ func TestPcap(t *testing.T) {
 			t.Errorf("record %d: %v", i+1, err)
 		} else if len(chunks) > 0 {
 			types = append(types, chunks[0])
+			if d.Dst.Port() == uint16(port) {
+				sent = append(sent, chunks[0])
+			} else {
+				rcvd = append(rcvd, chunks[0])
+			}
 		}
 	}
 	// INIT, INIT ACK, COOKIE ECHO, COOKIE ACK, DATA, SHUTDOWN COMPLETE
@@ -470,8 +479,11 @@ func TestPcap(t *testing.T) {
 			t.Errorf("no packet starting with chunk type %d in %v", ty, types)
 		}
 	}
-	if len(ds) < 8 || types[0] != 1 || types[1] != 2 || types[2] != 10 || types[3] != 11 {
-		t.Fatalf("capture of %d packets starts with chunk types %v, want INIT, INIT ACK, COOKIE ECHO, COOKIE ACK", len(ds), types)
+	// Each direction is recorded in order; across directions a reply the
+	// reader records may come before the request the loop records (their
+	// timestamps are in order: runtime_capture.go).
+	if len(ds) < 8 || len(sent) < 2 || len(rcvd) < 2 || sent[0] != 1 || sent[1] != 10 || rcvd[0] != 2 || rcvd[1] != 11 {
+		t.Fatalf("capture of %d packets: sent %v, received %v; want INIT, COOKIE ECHO sent and INIT ACK, COOKIE ACK received first", len(ds), sent, rcvd)
 	}
 
 	tshark, err := exec.LookPath("tshark")
