@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/usctp/sctp/chunk"
 )
@@ -687,4 +688,38 @@ func TestReconfigShutdownCancelsQueued(t *testing.T) {
 	if !sawHeld || !sawShutdown {
 		t.Fatalf("held message sent %v, SHUTDOWN sent %v", sawHeld, sawShutdown)
 	}
+}
+
+// FuzzReconfig feeds arbitrary RE-CONFIG parameters (and a DATA chunk) to
+// an association with every request enabled and one request of its own
+// outstanding: never a panic, state bounded, and the association keeps
+// answering (hostile input, RFC 6525 §5.2).
+func FuzzReconfig(f *testing.F) {
+	f.Add((&chunk.OutSSNResetReqParam{ReqSeq: 1000, LastTSN: 1005, Streams: []uint16{1, 2}}).AppendTo(nil), uint16(1), uint32(0))
+	f.Add((&chunk.SSNTSNResetReqParam{ReqSeq: 1000}).AppendTo(nil), uint16(0), uint32(1))
+	f.Add((&chunk.AddOutStreamsReqParam{ReqSeq: 1000, NewStreams: 65535}).AppendTo(nil), uint16(3), uint32(2))
+	f.Add(append((&chunk.InSSNResetReqParam{ReqSeq: 1000}).AppendTo(nil), (&chunk.ReconfigRespParam{RespSeq: 7, Result: 1, HasTSNs: true}).AppendTo(nil)...), uint16(2), uint32(3))
+	f.Fuzz(func(t *testing.T, params []byte, stream uint16, tsnOff uint32) {
+		tp := reconfConnect(t, sctpEnableStreamResetAllFlags)
+		tp.assoc.resetStreams(tp.now, SCTP_STREAM_RESET_OUTGOING|SCTP_STREAM_RESET_INCOMING, []uint16{1})
+		tp.assoc.addStreams(tp.now, 1, 1)
+		// The request of ours (its sequence number is the initial TSN) may
+		// be answered by the input too.
+		for i := 0; i < 3; i++ {
+			tp.write(tp.epTag, &chunk.Reconfig{Params: params})
+			tp.write(tp.epTag, &chunk.Data{Beginning: true, Ending: true, TSN: tp.peerTSN + tsnOff%8, Stream: stream % 8, UserData: []byte("d")})
+			tp.now = tp.now.Add(3 * time.Second)
+			tp.ep.handleTimeout(tp.now)
+			tp.collect()
+			for {
+				if _, ok := tp.assoc.readMessage(); !ok {
+					break
+				}
+			}
+		}
+		rc := &tp.assoc.data.rc
+		if len(rc.queue) > maxReconfQueue || len(rc.deferred.frags) > 64 || tp.assoc.data.inStreams > maxStreamCount {
+			t.Fatalf("state grew: queue %d deferred %d in streams %d", len(rc.queue), len(rc.deferred.frags), tp.assoc.data.inStreams)
+		}
+	})
 }
