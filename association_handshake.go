@@ -75,9 +75,14 @@ func (c *assocConfig) parseInitParams(in *initInfo, params []byte, ack bool) {
 			continue
 		case chunk.ParamSupportedExtensions:
 			// RFC 5061 §4.2.7; RFC 6525 §3: RE-CONFIG is announced here.
+			// PR-SCTP too, by peers that list FORWARD TSN here instead
+			// of sending Forward-TSN-Supported (pion/sctp does).
 			for _, t := range p.Value {
-				if chunk.Type(t) == chunk.TypeReconfig && c.reconfig {
+				switch {
+				case chunk.Type(t) == chunk.TypeReconfig && c.reconfig:
 					in.reconfig = true
+				case chunk.Type(t) == chunk.TypeForwardTSN && c.prSCTP:
+					in.forwardTSN = true
 				}
 			}
 			continue
@@ -123,9 +128,21 @@ func (c *assocConfig) appendInitParams(b []byte, preservative time.Duration) []b
 	if c.prSCTP {
 		b = chunk.AppendParam(b, chunk.ParamForwardTSNSupported, nil)
 	}
-	if c.reconfig {
-		// RFC 6525 §3: RE-CONFIG support goes in Supported Extensions.
-		b = chunk.AppendParam(b, chunk.ParamSupportedExtensions, []byte{byte(chunk.TypeReconfig)})
+	if c.reconfig || c.prSCTP {
+		// RFC 6525 §3: RE-CONFIG support goes in Supported Extensions;
+		// FORWARD TSN is listed there too (as usrsctp does) for peers
+		// that look for it there rather than for Forward-TSN-Supported.
+		var ext [2]byte // no allocation per INIT / INIT ACK
+		n := 0
+		if c.reconfig {
+			ext[n] = byte(chunk.TypeReconfig)
+			n++
+		}
+		if c.prSCTP {
+			ext[n] = byte(chunk.TypeForwardTSN)
+			n++
+		}
+		b = chunk.AppendParam(b, chunk.ParamSupportedExtensions, ext[:n])
 	}
 	if c.adaptationSet {
 		var v [4]byte

@@ -273,3 +273,23 @@ func TestPRPolicyScriptedPeerWithoutPRSCTP(t *testing.T) {
 		t.Fatalf("sent %q", d.UserData)
 	}
 }
+
+// RFC 5061 §4.2.7: a peer may announce PR-SCTP by listing FORWARD TSN in
+// Supported Extensions alone (pion/sctp does); that is PR-SCTP support.
+func TestPRPolicyPeerAnnouncesForwardTSNInSupportedExtensions(t *testing.T) {
+	tp := newTestPeer(t)
+	cfg := testAssocConfig()
+	cfg.prSCTP = true
+	init := tp.startConnect(cfg)
+	p, ok := findParam(t, init.Params, chunk.ParamSupportedExtensions)
+	var ext chunk.SupportedExtensionsParam
+	if !ok || ext.Decode(p) != nil || !ext.Has(chunk.TypeForwardTSN) {
+		t.Fatalf("our INIT does not list FORWARD TSN in Supported Extensions: %x", init.Params)
+	}
+	tp.answerInit(chunk.AppendParam(nil, chunk.ParamSupportedExtensions, []byte{byte(chunk.TypeForwardTSN)}))
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	if err := tp.assoc.send(tp.now, outMessage{stream: 1, data: []byte("x"), prPolicy: SCTP_PR_SCTP_RTX}); err != nil {
+		t.Fatalf("send with a policy to a peer listing FORWARD TSN: %v", err)
+	}
+}
