@@ -113,6 +113,13 @@ type reconfState struct {
 	// tsnHold: a peer SSN/TSN reset waits for our data to be acknowledged;
 	// new messages are parked meanwhile so that it eventually is.
 	tsnHold bool
+	// tsnDefer: our SSN/TSN Reset Request is outstanding. The peer may
+	// already have performed it and sent DATA in the new numbering (SSN
+	// 0, its Sender's Next TSN) before its response reaches us, so every
+	// arriving fragment waits in tsnFrags (its TSN acknowledged) until
+	// the response says where the new numbering starts.
+	tsnDefer bool
+	tsnFrags []inFrag
 }
 
 func (rc *reconfState) init(n *negotiated) {
@@ -269,6 +276,48 @@ func (d *dataState) deferFrag(f inFrag) bool {
 	}
 	df.frags = append(df.frags, f)
 	return true
+}
+
+// deferForTSNReset parks a fragment while our SSN/TSN reset is
+// outstanding (see reconfState.tsnDefer); it reports whether it did.
+func (d *dataState) deferForTSNReset(f inFrag) bool {
+	if !d.rc.tsnDefer {
+		return false
+	}
+	d.rc.tsnFrags = append(d.rc.tsnFrags, f)
+	return true
+}
+
+// releaseTSNFrags ends the deferral of our SSN/TSN reset: with the reset
+// performed (sndNext: the peer's Sender's Next TSN) the fragments below
+// sndNext belong to the old numbering and are filed first, the reset runs
+// (reset), and those at or above sndNext are recorded in the new TSN space
+// and filed; otherwise all are filed as they are.
+func (d *dataState) releaseTSNFrags(performed bool, sndNext uint32, reset func()) {
+	rc := &d.rc
+	frags := rc.tsnFrags
+	rc.tsnFrags, rc.tsnDefer = nil, false
+	for _, f := range frags {
+		if !performed || tsnLT(f.tsn, sndNext) {
+			d.insertFrag(f)
+		}
+	}
+	if !performed {
+		return
+	}
+	reset()
+	t := &d.rcv.tracker
+	for _, f := range frags {
+		if tsnLT(f.tsn, sndNext) {
+			continue
+		}
+		if ok, _ := t.add(f.tsn); !ok || tsnGT(f.tsn, t.cum+maxTSNAhead) {
+			d.dropFrag(&f)
+			continue
+		}
+		d.rcv.sackNow = true
+		d.insertFrag(f)
+	}
 }
 
 // performDeferred runs a deferred incoming reset once the cumulative TSN
@@ -496,6 +545,9 @@ func (a *association) reconfPoll(now time.Time) {
 	r.lastTSN = d.snd.nextTSN - 1
 	r.sent = true
 	rc.out = r
+	if r.kind == reqTSNReset {
+		rc.tsnDefer = true
+	}
 	rc.chunk = a.appendReconfRequest(rc.chunk[:0], r)
 	a.counters.ReconfigsOut++
 	a.sendReconfChunk()
@@ -741,7 +793,9 @@ func (a *association) doPeerOutReset(x *chunk.OutSSNResetReqParam, res *peerResu
 	switch {
 	case !validStreams(x.Streams, d.inStreams):
 		res.result = chunk.ReconfigErrorWrongSSN
-	case rc.deferred.active:
+	case rc.deferred.active, rc.tsnDefer:
+		// One deferred reset at a time; and none while our SSN/TSN reset
+		// holds arriving fragments (they would meet reset streams).
 		res.result = chunk.ReconfigErrorInProgress
 	case tsnGT(x.LastTSN, d.rcv.tracker.cum):
 		// §5.2.2: deferred reset processing; answered "In progress" now
@@ -818,6 +872,11 @@ func (a *association) peerTSNReset(res *peerResult) bool {
 	d := a.data
 	rc := &d.rc
 	res.tsnPending = false
+	if rc.tsnHold {
+		// A final answer below ends the wait of an earlier "In progress".
+		rc.tsnHold = false
+		defer d.releaseHeld()
+	}
 	switch {
 	case !a.enabled(SCTP_ENABLE_RESET_ASSOC_REQ):
 		res.result = chunk.ReconfigDenied
@@ -942,9 +1001,10 @@ func (a *association) reconfResponse(now time.Time, x *chunk.ReconfigRespParam) 
 		if ok && x.HasTSNs {
 			// §5.1.4 (the requester's side of G1–G5): our next TSN is the
 			// Receiver's Next TSN, the peer's its Sender's Next TSN.
-			d.resetTSNs(x.ReceiverNextTSN, x.SenderNextTSN)
+			d.releaseTSNFrags(true, x.SenderNextTSN, func() { d.resetTSNs(x.ReceiverNextTSN, x.SenderNextTSN) })
 			a.emit(AssocReset{ID: a.aid, LocalTSN: x.ReceiverNextTSN, RemoteTSN: x.SenderNextTSN})
 		} else {
+			d.releaseTSNFrags(false, 0, nil)
 			if fail == 0 {
 				fail = SCTP_ASSOC_RESET_FAILED
 			}

@@ -723,3 +723,53 @@ func FuzzReconfig(f *testing.F) {
 		}
 	})
 }
+
+// RFC 6525 §5.1.4 / §5.2.4: the peer performs our SSN/TSN reset and sends
+// DATA in the new numbering (SSN 0 at its Sender's Next TSN, G2) before
+// its response arrives. The DATA waits (acknowledged) and is delivered
+// once the response says where the new numbering starts — not dropped as
+// a stale SSN.
+func TestReconfigSSNTSNResetDataBeforeResponse(t *testing.T) {
+	tp := reconfConnect(t, 0)
+	tp.write(tp.epTag, tp.data(1, "old")) // stream 1, SSN 0
+	if m, ok := tp.assoc.readMessage(); !ok || string(m.data) != "old" {
+		t.Fatalf("first message %q %v", m.data, ok)
+	}
+	if err := tp.assoc.resetAssoc(tp.now); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	var req chunk.SSNTSNResetReqParam
+	for len(tp.sent) > 0 {
+		for _, c := range tp.readPacket().chunks {
+			if c.Type == chunk.TypeReconfig {
+				if ps := reconfParams(t, c); len(ps) != 1 || req.Decode(ps[0]) != nil {
+					t.Fatalf("request %v", ps)
+				}
+			}
+		}
+	}
+	if req.ReqSeq == 0 {
+		t.Fatal("no SSN/TSN Reset Request sent")
+	}
+	sndNext := tp.peerTSN // G2: the peer's TSNs continue
+	d := tp.data(1, "new")
+	d.SSN = 0 // G5: SSNs restart at 0
+	d.Immediate = true
+	tp.write(tp.epTag, d)
+	if s := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeSack).chunks[0], &chunk.Sack{}); s.CumTSNAck != d.TSN {
+		t.Fatalf("DATA before the response not acknowledged: cum %d, want %d", s.CumTSNAck, d.TSN)
+	}
+	if m, ok := tp.assoc.readMessage(); ok {
+		t.Fatalf("delivered %q before the response", m.data)
+	}
+	r := chunk.ReconfigRespParam{RespSeq: req.ReqSeq, Result: chunk.ReconfigSuccessPerformed, HasTSNs: true, SenderNextTSN: sndNext, ReceiverNextTSN: 777}
+	tp.write(tp.epTag, &chunk.Reconfig{Params: r.AppendTo(nil)})
+	if m, ok := tp.assoc.readMessage(); !ok || string(m.data) != "new" || m.ssn != 0 {
+		t.Fatalf("after the response: %q SSN %d %v, want \"new\" SSN 0", m.data, m.ssn, ok)
+	}
+	if cum := tp.assoc.data.rcv.tracker.cum; cum != sndNext {
+		t.Fatalf("cum TSN %d, want %d", cum, sndNext)
+	}
+	tp.wantEvent(AssocReset{})
+}

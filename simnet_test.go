@@ -315,6 +315,10 @@ type simPeer struct {
 	// resetsDone counts the resets performed (StreamReset events without
 	// DENIED or FAILED).
 	resetEvery, resetsDone int
+	// resetAssocToo: every fourth reset is an SSN/TSN reset; assocResets
+	// counts those performed (AssocReset without DENIED or FAILED).
+	resetAssocToo bool
+	assocResets   int
 	closedAt               time.Time
 }
 
@@ -365,6 +369,13 @@ func (p *simPeer) app(now time.Time) {
 			}
 		case SendFailed:
 			p.fail("send failed: %v", ev)
+		case AssocReset:
+			switch {
+			case ev.Flags&SCTP_ASSOC_RESET_DENIED != 0:
+				p.fail("SSN/TSN reset denied although enabled: %v", ev)
+			case ev.Flags&SCTP_ASSOC_RESET_FAILED == 0:
+				p.assocResets++
+			}
 		case StreamReset:
 			switch {
 			case ev.Flags&SCTP_STREAM_RESET_DENIED != 0:
@@ -421,7 +432,13 @@ func (p *simPeer) app(now time.Time) {
 				flags = SCTP_STREAM_RESET_INCOMING
 			}
 			// A full request queue is fine (ErrInvalidArgument): skip.
-			if err := a.resetStreams(now, flags, []uint16{m.stream}); err != nil && !errors.Is(err, ErrInvalidArgument) {
+			var err error
+			if p.resetAssocToo && (p.next/p.resetEvery)%4 == 3 {
+				err = a.resetAssoc(now)
+			} else {
+				err = a.resetStreams(now, flags, []uint16{m.stream})
+			}
+			if err != nil && !errors.Is(err, ErrInvalidArgument) {
 				p.fail("reset stream %d: %v", m.stream, err)
 			}
 		}

@@ -209,6 +209,9 @@ type inStream struct {
 // insertFrag files a fragment and delivers whatever became complete.
 func (d *dataState) insertFrag(f inFrag) {
 	r := &d.rcv
+	if d.deferForTSNReset(f) {
+		return // RFC 6525 §5.1.4: our SSN/TSN reset is outstanding
+	}
 	if !f.unordered {
 		if d.deferFrag(f) {
 			return // RFC 6525 §5.2.2: waits for the deferred stream reset
