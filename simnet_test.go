@@ -319,7 +319,7 @@ type simPeer struct {
 	// counts those performed (AssocReset without DENIED or FAILED).
 	resetAssocToo bool
 	assocResets   int
-	closedAt               time.Time
+	closedAt      time.Time
 }
 
 func newSimPeer(name string, ep *endpoint, out, in []simMsg) *simPeer {
