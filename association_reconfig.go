@@ -521,6 +521,11 @@ func (a *association) reconfPoll(now time.Time) {
 	rc := &d.rc
 	if a.state != stateEstablished {
 		a.reconfCancelQueued()
+		if rc.tsnDefer {
+			// Our SSN/TSN reset will not be performed now (the peer
+			// refuses it while shutting down): file what it held.
+			d.releaseTSNFrags(false, 0, nil)
+		}
 		return
 	}
 	if rc.out != nil || len(rc.queue) == 0 {
@@ -881,7 +886,10 @@ func (a *association) peerTSNReset(res *peerResult) bool {
 	case !a.enabled(SCTP_ENABLE_RESET_ASSOC_REQ):
 		res.result = chunk.ReconfigDenied
 		return true
-	case rc.out != nil:
+	case rc.out != nil, a.state != stateEstablished:
+		// Busy with our own request, or shutting down (RFC 9260 §9.2:
+		// the data must drain, not be renumbered): a final answer, so
+		// the requester stops holding its data.
 		res.result = chunk.ReconfigErrorInProgress
 		return true
 	case !d.flushed() || rc.deferred.active:

@@ -91,9 +91,9 @@ func runSimSeed(t testing.TB, seed uint64) (*simScenario, error) {
 	if resets {
 		s.client.resetEvery, s.server.resetEvery = 5, 3
 		// With -sctp.assocreset, SSN/TSN resets too, from both sides, on
-		// every fourth seed. Opt-in: 3 of 1500 seeds still fail with them
-		// (224 stalls, 744 reorders, 864 loses a message; see
-		// /work/notes/issue-13.md), the first 200 pass.
+		// every fourth seed. Opt-in: 2 of 1500 seeds still fail with them
+		// (224 stalls, 744 reorders; see the issue 13 notes), the first
+		// 200 pass.
 		s.client.resetAssocToo = *flagAssocReset && seed%4 == 0
 		s.server.resetAssocToo = *flagAssocReset && seed%4 == 0
 	}
