@@ -112,6 +112,7 @@ type association struct {
 	outStreams          uint16 // negotiated
 	inStreams           uint16
 	peerPRSCTP          bool // both sides support FORWARD TSN
+	peerReconfig        bool // the peer announced RE-CONFIG (RFC 6525)
 	peerAdaptation      uint32
 	hasPeerAdaptation   bool
 
@@ -334,18 +335,6 @@ func (a *association) abort(now time.Time, reason string) {
 	a.close(now, CommLost, ErrAborted, nil)
 }
 
-// abortMessageTooLarge aborts the association because the peer sent a
-// message larger than limit, which the runtime cannot deliver whole
-// (RFC 9260 §3.3.10.4 Out of Resource).
-func (a *association) abortMessageTooLarge(now time.Time, limit int) {
-	a.ep.poke(a) // user operation: may queue output, move the deadline
-	if a.state == stateClosed || a.peerTag == 0 {
-		return
-	}
-	a.sendAbort(now, chunk.AppendCause(nil, chunk.CauseOutOfResource, nil),
-		fmt.Errorf("%w: peer sent a message larger than %d bytes", ErrAborted, limit))
-}
-
 // close moves to CLOSED and emits the association change event. The
 // endpoint reaps CLOSED associations (after sending their queued packets).
 func (a *association) close(now time.Time, kind AssocChangeState, err error, causes []byte) {
@@ -426,6 +415,7 @@ func (a *association) deadline() time.Time {
 	min(a.t1.at)
 	min(a.t2.at)
 	min(a.t5)
+	min(a.reconfDeadline())
 	if a.data != nil {
 		min(a.data.deadline())
 	}
@@ -473,6 +463,9 @@ func (a *association) handleTimeout(now time.Time) {
 		}
 		a.logData("timer")
 		a.afterData(now)
+	}
+	if a.reconfTimer(now) {
+		return
 	}
 	if a.hbEnabled() {
 		a.heartbeatTimers(now)
@@ -522,6 +515,7 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 	if a.state == stateClosed || a.peerTag == 0 {
 		return b, netip.AddrPort{}, false
 	}
+	a.reconfPoll(now) // a reset waiting for its streams' messages to be cut
 	cur := a.paths.current()
 	start := len(b)
 	b = appendCommonHeader(b, commonHeader{SrcPort: a.localPort, DstPort: a.peerPort, VerificationTag: a.peerTag})
@@ -740,6 +734,12 @@ func (a *association) processChunk(now time.Time, from netip.AddrPort, h commonH
 			// Bundled after other chunks: not allowed (RFC 9260 §6.10).
 			a.counters.DroppedBadChunk++
 			stop = true
+		case chunk.TypeReconfig:
+			if a.cfg.reconfig {
+				stop = a.handleReconfig(now, c)
+			} else {
+				stop = a.unknownChunk(c)
+			}
 		case chunk.TypeForwardTSN:
 			if a.peerPRSCTP && a.cfg.prSCTP {
 				stop = a.handleForwardTSN(now, c)
@@ -913,6 +913,9 @@ func (a *association) failOutbound(err error) {
 		return
 	}
 	a.popAbandonedEvents()
+	a.data.drainHeld(func(m outMessage, sent bool) {
+		a.emit(SendFailed{ID: a.aid, Stream: m.stream, PPID: m.ppid, Context: m.context, Unsent: true, Data: m.data, Err: err})
+	})
 	a.data.drainSend(func(m outMessage, sent bool) {
 		a.emit(SendFailed{ID: a.aid, Stream: m.stream, PPID: m.ppid, Context: m.context, Unsent: !sent, Data: m.data, Err: err})
 	})
@@ -925,7 +928,7 @@ func (a *association) popAbandonedEvents() {
 		if !ok {
 			break
 		}
-		a.emit(SendFailed{ID: a.aid, Stream: m.stream, PPID: m.ppid, Context: m.context, Data: m.data, Err: ErrMessageAbandoned})
+		a.emit(SendFailed{ID: a.aid, Stream: m.stream, PPID: m.ppid, Context: m.context, Data: m.data, Unsent: m.unsent, Err: ErrMessageAbandoned})
 	}
 }
 
@@ -936,6 +939,7 @@ func (a *association) afterData(now time.Time) {
 		return
 	}
 	a.popAbandonedEvents()
+	a.reconfAfterData(now)
 	idle := a.data.idle()
 	if idle && a.wasBusy && a.state == stateEstablished {
 		a.wasBusy = false

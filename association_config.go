@@ -99,6 +99,15 @@ type assocConfig struct {
 	// Indication (RFC 5061 §4.2.5).
 	adaptation    uint32
 	adaptationSet bool
+	// reconfig announces and accepts RE-CONFIG (RFC 6525); streamReset
+	// holds the SCTP_ENABLE_STREAM_RESET flags: which requests of the
+	// peer are performed (RFC 6525 §6.3.2; default none, all denied).
+	reconfig    bool
+	streamReset uint32
+	// pdPoint is SCTP_PARTIAL_DELIVERY_POINT (RFC 6458 §8.1.21): the
+	// size of the parts a message handed out in pieces is delivered in;
+	// 0 = joinLimit.
+	pdPoint int
 }
 
 // withDefaults fills unset (zero) fields with the defaults above and
@@ -212,6 +221,12 @@ func (c *assocConfig) setPacketSize(linkMTU, maxseg, pathMTU int) {
 
 // setPRSCTP turns PR-SCTP (RFC 3758) support on or off.
 func (c *assocConfig) setPRSCTP(on bool) { c.prSCTP = on }
+
+// setReconfig turns RFC 6525 support on or off and sets the
+// SCTP_ENABLE_STREAM_RESET flags.
+func (c *assocConfig) setReconfig(on bool, flags uint32) {
+	c.reconfig, c.streamReset = on, flags&sctpEnableStreamResetAllFlags
+}
 
 // setAdaptation sets the Adaptation Layer Indication (RFC 5061 §4.2.5)
 // sent in INIT / INIT ACK; set false sends none.
@@ -329,6 +344,20 @@ func (a *association) packetSize() int { return a.cfg.mtu }
 // to the window can arrive whole anyway).
 func (a *association) joinLimit() int { return max(a.cfg.maxMessage, int(a.cfg.rwnd)) }
 
+// partialDeliveryPoint is the size at which a message handed out in
+// pieces is passed to the reader in parts (RFC 6458 §8.1.21): the
+// SCTP_PARTIAL_DELIVERY_POINT set, at most joinLimit.
+func (a *association) partialDeliveryPoint() int {
+	l := a.joinLimit()
+	if p := a.cfg.pdPoint; p > 0 && p < l {
+		return p
+	}
+	return l
+}
+
+// setPartialDeliveryPoint sets SCTP_PARTIAL_DELIVERY_POINT (0: joinLimit).
+func (a *association) setPartialDeliveryPoint(n int) { a.cfg.pdPoint = n }
+
 // sendLimits is what the runtime's fast send path checks a message
 // against without asking the association.
 type sendLimits struct {
@@ -336,7 +365,8 @@ type sendLimits struct {
 	outStreams  uint16 // negotiated outbound streams
 	maxMessage  int
 	sndBuf      int
-	queued      int // bytes queued and not yet acknowledged, overhead included
+	queued      int  // bytes queued and not yet acknowledged, overhead included
+	prsctp      bool // PR-SCTP negotiated: RFC 7496 policies are accepted
 }
 
 // sendLimits returns the association's current send limits.
@@ -345,7 +375,7 @@ func (a *association) sendLimits() sendLimits {
 		return sendLimits{}
 	}
 	return sendLimits{established: true, outStreams: a.data.outStreams, maxMessage: a.cfg.maxMessage,
-		sndBuf: a.cfg.sndBuf, queued: a.data.snd.queued}
+		sndBuf: a.cfg.sndBuf, queued: a.data.snd.queued, prsctp: a.data.forwardTSN}
 }
 
 // outstanding returns the DATA chunks sent and not cumulatively

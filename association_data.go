@@ -60,8 +60,16 @@ type outMessage struct {
 	ppid      uint32
 	unordered bool
 	data      []byte        // copied by enqueue; the caller may reuse it
-	ttl       time.Duration // PR-SCTP timed reliability (RFC 3758 §4.1); 0 = reliable
-	context   uint32        // opaque, reported back with a send failure
+	ttl       time.Duration // lifetime (RFC 6458 sinfo_timetolive; with PR-SCTP RFC 3758 timed reliability); 0 = none
+	// prPolicy and prValue: an RFC 7496 policy (SCTP_PR_SCTP_TTL: value
+	// in ms; SCTP_PR_SCTP_RTX: retransmissions; SCTP_PR_SCTP_PRIO:
+	// priority, 0 highest); SCTP_PR_SCTP_NONE: only ttl applies.
+	prPolicy PRPolicy
+	prValue  uint32
+	// unsent (from popAbandoned): the message was abandoned before any of
+	// it was transmitted, so the peer never got it.
+	unsent  bool
+	context uint32 // opaque, reported back with a send failure
 }
 
 // inMessage is one received message, or one piece of a message under
@@ -163,6 +171,9 @@ type dataState struct {
 
 	st dataStats
 
+	rc reconfState // RFC 6525 stream reconfiguration (association_reconfig.go)
+	pr prState     // RFC 7496 policies and abandonment counters (association_prsctp.go)
+
 	// fwdEpoch numbers FORWARD TSN chunks (handleForwardTSN marks streams
 	// with it); fwdScanned counts the fragments it scanned (a test hook
 	// bounding its work).
@@ -180,6 +191,7 @@ func newDataState(cfg *assocConfig, n negotiated, now time.Time) *dataState {
 	d.cc = newRenoController(cfg.mtu, int(n.peerRwnd))
 	d.snd.init(&d.negotiated)
 	d.rcv.init(cfg, &d.negotiated)
+	d.rc.init(&d.negotiated)
 	_ = now
 	return d
 }
@@ -206,8 +218,12 @@ func (d *dataState) stats() dataStats {
 // idle reports that nothing is queued and nothing is in flight (RFC 9260
 // §9.2: SHUTDOWN waits for this).
 func (d *dataState) idle() bool {
-	return d.snd.pending.len() == 0 && d.snd.chunks.len() == 0
+	return d.flushed() && len(d.rc.held) == 0
 }
+
+// flushed reports that every queued message was sent and acknowledged
+// (messages parked for a stream reset aside).
+func (d *dataState) flushed() bool { return d.snd.pending.len() == 0 && d.snd.chunks.len() == 0 }
 
 // senderDry reports that all user data was sent and acknowledged (the
 // SCTP_SENDER_DRY event, RFC 6458 §6.1.9).

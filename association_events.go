@@ -229,3 +229,69 @@ func (e accepted) String() string {
 
 // association returns the accepted association (for the runtime endpoint).
 func (e accepted) association() *association { return e.assoc }
+
+// Flags of the StreamReset, AssocReset and StreamChange events (RFC 6525
+// §6.1.1–§6.1.3: strreset_flags, assocreset_flags, strchange_flags).
+const (
+	SCTP_STREAM_RESET_INCOMING_SSN uint16 = 0x0001 // our incoming streams were reset
+	SCTP_STREAM_RESET_OUTGOING_SSN uint16 = 0x0002 // our outgoing streams were reset
+	SCTP_STREAM_RESET_DENIED       uint16 = 0x0004 // the peer denied the request
+	SCTP_STREAM_RESET_FAILED       uint16 = 0x0008 // the request failed (error result)
+	SCTP_ASSOC_RESET_DENIED        uint16 = 0x0004
+	SCTP_ASSOC_RESET_FAILED        uint16 = 0x0008
+	SCTP_STREAM_CHANGE_DENIED      uint16 = 0x0004
+	SCTP_STREAM_CHANGE_FAILED      uint16 = 0x0008
+)
+
+// StreamReset reports a stream reset (SCTP_STREAM_RESET_EVENT, RFC 6525
+// §6.1.1): SCTP_STREAM_RESET_INCOMING_SSN when the peer reset its
+// outgoing streams (the next message on each arrives with SSN 0),
+// SCTP_STREAM_RESET_OUTGOING_SSN when a reset of ours was performed, with
+// SCTP_STREAM_RESET_DENIED or SCTP_STREAM_RESET_FAILED when it was not.
+// Streams nil means all streams.
+type StreamReset struct {
+	ID      AssocID
+	Flags   uint16
+	Streams []uint16
+}
+
+// Assoc implements Event.
+func (e StreamReset) Assoc() AssocID { return e.ID }
+
+func (e StreamReset) String() string {
+	return fmt.Sprintf("assoc %d: stream reset flags=%#x streams=%v", e.ID, e.Flags, e.Streams)
+}
+
+// AssocReset reports an SSN/TSN reset (SCTP_ASSOC_RESET_EVENT, RFC 6525
+// §6.1.2): every SSN restarts at 0, and LocalTSN and RemoteTSN are the
+// next TSNs of each side; Flags has SCTP_ASSOC_RESET_DENIED or
+// SCTP_ASSOC_RESET_FAILED when our request was not performed.
+type AssocReset struct {
+	ID                  AssocID
+	Flags               uint16
+	LocalTSN, RemoteTSN uint32
+}
+
+// Assoc implements Event.
+func (e AssocReset) Assoc() AssocID { return e.ID }
+
+func (e AssocReset) String() string {
+	return fmt.Sprintf("assoc %d: assoc reset flags=%#x local tsn=%d remote tsn=%d", e.ID, e.Flags, e.LocalTSN, e.RemoteTSN)
+}
+
+// StreamChange reports new stream counts after streams were added
+// (SCTP_STREAM_CHANGE_EVENT, RFC 6525 §6.1.3), or with
+// SCTP_STREAM_CHANGE_DENIED / SCTP_STREAM_CHANGE_FAILED the counts left
+// unchanged by a refused request of ours.
+type StreamChange struct {
+	ID                    AssocID
+	Flags                 uint16
+	InStreams, OutStreams uint16
+}
+
+// Assoc implements Event.
+func (e StreamChange) Assoc() AssocID { return e.ID }
+
+func (e StreamChange) String() string {
+	return fmt.Sprintf("assoc %d: stream change flags=%#x in=%d out=%d", e.ID, e.Flags, e.InStreams, e.OutStreams)
+}

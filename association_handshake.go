@@ -24,6 +24,7 @@ type initInfo struct {
 	hostName     []byte // a Host Name Address parameter (whole TLV)
 	preservative time.Duration
 	peerUnrecFwd bool // peer reported our Forward-TSN-Supported as unrecognized
+	reconfig     bool // RE-CONFIG listed in Supported Extensions (RFC 6525 §3)
 }
 
 func (in *initInfo) reset() {
@@ -70,7 +71,20 @@ func (c *assocConfig) parseInitParams(in *initInfo, params []byte, ack bool) {
 		case chunk.ParamHostName:
 			in.hostName = chunk.AppendParam(in.hostName[:0], p.Type, p.Value)
 			continue
-		case chunk.ParamSupportedAddrTypes, chunk.ParamSupportedExtensions:
+		case chunk.ParamSupportedAddrTypes:
+			continue
+		case chunk.ParamSupportedExtensions:
+			// RFC 5061 §4.2.7; RFC 6525 §3: RE-CONFIG is announced here.
+			// PR-SCTP too, by peers that list FORWARD TSN here instead
+			// of sending Forward-TSN-Supported (pion/sctp does).
+			for _, t := range p.Value {
+				switch {
+				case chunk.Type(t) == chunk.TypeReconfig && c.reconfig:
+					in.reconfig = true
+				case chunk.Type(t) == chunk.TypeForwardTSN && c.prSCTP:
+					in.forwardTSN = true
+				}
+			}
 			continue
 		case chunk.ParamUnrecognized:
 			if ack {
@@ -113,6 +127,22 @@ func (c *assocConfig) appendInitParams(b []byte, preservative time.Duration) []b
 	}
 	if c.prSCTP {
 		b = chunk.AppendParam(b, chunk.ParamForwardTSNSupported, nil)
+	}
+	if c.reconfig || c.prSCTP {
+		// RFC 6525 §3: RE-CONFIG support goes in Supported Extensions;
+		// FORWARD TSN is listed there too (as usrsctp does) for peers
+		// that look for it there rather than for Forward-TSN-Supported.
+		var ext [2]byte // no allocation per INIT / INIT ACK
+		n := 0
+		if c.reconfig {
+			ext[n] = byte(chunk.TypeReconfig)
+			n++
+		}
+		if c.prSCTP {
+			ext[n] = byte(chunk.TypeForwardTSN)
+			n++
+		}
+		b = chunk.AppendParam(b, chunk.ParamSupportedExtensions, ext[:n])
 	}
 	if c.adaptationSet {
 		var v [4]byte
@@ -270,6 +300,7 @@ func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chun
 	a.outStreams = min(a.cfg.outStreams, c.InStreams)
 	a.inStreams = min(a.cfg.maxInStreams, c.OutStreams)
 	a.peerPRSCTP = in.forwardTSN && !in.peerUnrecFwd
+	a.peerReconfig = in.reconfig
 	// RFC 6951 §5.4: the port learned from the packet's source applies
 	// to every address listed by the peer.
 	a.learnPort(from.Addr().Unmap(), from.Port())
@@ -562,6 +593,7 @@ func (a *association) adoptCookie(now time.Time, c *stateCookie) {
 	a.outStreams = c.outStreams
 	a.inStreams = c.inStreams
 	a.peerPRSCTP = c.peerExt.has(extForwardTSN)
+	a.peerReconfig = c.peerExt.has(extReconfig)
 	a.peerAdaptation, a.hasPeerAdaptation = c.adaptation, c.peerExt.has(extAdaptation)
 	if changed {
 		a.data = newDataState(&a.cfg, a.negotiatedParams(), now)

@@ -1,6 +1,7 @@
 package sctp
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/usctp/sctp/chunk"
@@ -12,6 +13,9 @@ import (
 // abandonExpired abandons every message with chunks outstanding whose
 // lifetime ended (RFC 3758 §3.5 A1–A3) and moves the Advanced.Peer.Ack.Point.
 func (d *dataState) abandonExpired(now time.Time) {
+	if !d.forwardTSN {
+		return // without PR-SCTP only unsent messages expire (appendNewData)
+	}
 	s := &d.snd
 	any := false
 	for i := 0; i < s.chunks.len(); i++ {
@@ -48,6 +52,8 @@ func (d *dataState) abandonMsg(m *outMsg) {
 		return
 	}
 	m.abandoned = true
+	unsent := m.off == 0
+	d.countAbandoned(m)
 	if m.live > 0 {
 		for i := 0; i < s.chunks.len(); i++ {
 			ch := s.chunks.at(i)
@@ -89,7 +95,8 @@ func (d *dataState) abandonMsg(m *outMsg) {
 		context:   m.context,
 		// A copy: the SEND_FAILED event returns the message (RFC 6458
 		// §6.1.11) after m's buffer went back to the pool.
-		data: append([]byte(nil), m.buf...),
+		data:   append([]byte(nil), m.buf...),
+		unsent: unsent,
 	})
 	d.st.abandonedMessages++
 }
@@ -129,6 +136,7 @@ func (d *dataState) prsctpAfterSack(now time.Time) {
 	if d.snd.ttlLive > 0 {
 		d.abandonExpired(now)
 	}
+	d.abandonRetransmitLimit()
 	d.advanceAckPoint()
 }
 
@@ -139,6 +147,7 @@ func (d *dataState) prsctpAfterT3(now time.Time) {
 	// RFC 3758 §3.5 C4: on T3 expiry, a FORWARD TSN is (re)sent if the ack
 	// point is ahead of the cum ack.
 	d.abandonExpired(now)
+	d.abandonRetransmitLimit()
 	d.advanceAckPoint()
 }
 
@@ -273,4 +282,208 @@ func (d *dataState) handleForwardTSN(now time.Time, c *chunk.ForwardTSN) {
 		st.nextSSN = ssn + 1
 		d.deliverOrdered(st)
 	}
+}
+
+// ---------------------------------------------------------------------------
+// RFC 7496 policies: limited retransmissions and priority beside timed
+// reliability, and the abandonment counters of SCTP_PR_ASSOC_STATUS /
+// SCTP_PR_STREAM_STATUS (RFC 7496 §4.3).
+
+// PRPolicy is a PR-SCTP policy (RFC 6458 §5.3.7 pr_policy, RFC 7496 §4;
+// the values are usrsctp's).
+type PRPolicy uint16
+
+// PR-SCTP policies.
+const (
+	SCTP_PR_SCTP_NONE PRPolicy = 0x0000 // reliable
+	SCTP_PR_SCTP_TTL  PRPolicy = 0x0001 // timed reliability: PRValue is the lifetime in ms (RFC 3758)
+	SCTP_PR_SCTP_PRIO PRPolicy = 0x0002 // priority (usrsctp SCTP_PR_SCTP_BUF): PRValue 0 is the highest (RFC 7496 §3.2)
+	SCTP_PR_SCTP_RTX  PRPolicy = 0x0003 // limited retransmissions: PRValue is the limit (RFC 7496 §3.1)
+	SCTP_PR_SCTP_ALL  PRPolicy = 0x000f // PRAssocStatus / PRStreamStatus: all policies together
+)
+
+func (p PRPolicy) String() string {
+	switch p {
+	case SCTP_PR_SCTP_NONE:
+		return "NONE"
+	case SCTP_PR_SCTP_TTL:
+		return "TTL"
+	case SCTP_PR_SCTP_PRIO:
+		return "PRIO"
+	case SCTP_PR_SCTP_RTX:
+		return "RTX"
+	case SCTP_PR_SCTP_ALL:
+		return "ALL"
+	}
+	return fmt.Sprintf("PRPolicy(%#x)", uint16(p))
+}
+
+// prCount is one abandonment counter pair (RFC 7496 §4.3
+// sprstat_abandoned_unsent / sprstat_abandoned_sent).
+type prCount struct{ unsent, sent uint64 }
+
+// prState is the data path's RFC 7496 state.
+type prState struct {
+	rtxLive int          // live messages with a retransmission limit
+	assoc   [4]prCount   // per policy (NONE unused; TTL, PRIO, RTX)
+	streams [][4]prCount // per outgoing stream, allocated at the first abandonment
+}
+
+// checkPolicy validates m's policy: known, and negotiated (RFC 3758 §3.1:
+// a policy needs the peer's PR-SCTP support; without it the send fails
+// instead of being silently reliable).
+func (d *dataState) checkPolicy(m *outMessage) error {
+	switch m.prPolicy {
+	case SCTP_PR_SCTP_NONE:
+		return nil
+	case SCTP_PR_SCTP_TTL, SCTP_PR_SCTP_RTX, SCTP_PR_SCTP_PRIO:
+	default:
+		return fmt.Errorf("%w: PR-SCTP policy %v: want SCTP_PR_SCTP_NONE, _TTL, _RTX or _PRIO", ErrInvalidArgument, m.prPolicy)
+	}
+	if m.ttl > 0 && m.prPolicy != SCTP_PR_SCTP_TTL {
+		return fmt.Errorf("%w: both a TTL and PR-SCTP policy %v", ErrInvalidArgument, m.prPolicy)
+	}
+	if m.prPolicy == SCTP_PR_SCTP_TTL && m.prValue == 0 {
+		return fmt.Errorf("%w: SCTP_PR_SCTP_TTL with a lifetime of 0 ms", ErrInvalidArgument)
+	}
+	if !d.forwardTSN {
+		return fmt.Errorf("%w: PR-SCTP policy %v: the peer did not negotiate PR-SCTP (RFC 3758 Forward-TSN-Supported)", ErrNotSupported, m.prPolicy)
+	}
+	return nil
+}
+
+// applyPolicy sets the policy of a new message (checkPolicy passed).
+func (d *dataState) applyPolicy(now time.Time, om *outMsg, m *outMessage) {
+	ttl := m.ttl
+	om.policy = m.prPolicy
+	switch m.prPolicy {
+	case SCTP_PR_SCTP_TTL:
+		ttl = time.Duration(m.prValue) * time.Millisecond
+	case SCTP_PR_SCTP_RTX:
+		om.maxRtx = m.prValue
+		d.pr.rtxLive++
+	case SCTP_PR_SCTP_PRIO:
+		om.prio = m.prValue
+	}
+	if ttl > 0 {
+		// RFC 3758 §4.1 timed reliability (RFC 6458 sinfo_timetolive
+		// without PR-SCTP): the lifetime starts now.
+		om.expires = now.Add(ttl)
+		d.snd.ttlLive++
+		if om.policy == SCTP_PR_SCTP_NONE {
+			om.policy = SCTP_PR_SCTP_TTL
+		}
+	}
+}
+
+// countAbandoned counts m's abandonment, per policy, association and
+// stream (sent: some of it was transmitted).
+func (d *dataState) countAbandoned(m *outMsg) {
+	p := m.policy
+	if p == SCTP_PR_SCTP_RTX {
+		d.pr.rtxLive--
+	}
+	if p > SCTP_PR_SCTP_RTX {
+		return
+	}
+	if d.pr.streams == nil {
+		d.pr.streams = make([][4]prCount, d.outStreams)
+	}
+	c := &d.pr.assoc[p]
+	var sc *prCount
+	if int(m.stream) < len(d.pr.streams) {
+		sc = &d.pr.streams[m.stream][p]
+	}
+	if m.off > 0 {
+		c.sent++
+		if sc != nil {
+			sc.sent++
+		}
+	} else {
+		c.unsent++
+		if sc != nil {
+			sc.unsent++
+		}
+	}
+}
+
+// prStatus returns the abandonment counters of policy (SCTP_PR_SCTP_ALL:
+// summed) for the association (stream < 0) or one outgoing stream.
+func (d *dataState) prStatus(policy PRPolicy, stream int) (unsent, sent uint64) {
+	add := func(cs *[4]prCount) {
+		for p := SCTP_PR_SCTP_TTL; p <= SCTP_PR_SCTP_RTX; p++ {
+			if policy == SCTP_PR_SCTP_ALL || policy == p {
+				unsent += cs[p].unsent
+				sent += cs[p].sent
+			}
+		}
+	}
+	switch {
+	case stream < 0:
+		add(&d.pr.assoc)
+	case stream < len(d.pr.streams):
+		add(&d.pr.streams[stream])
+	}
+	return unsent, sent
+}
+
+// abandonRetransmitLimit abandons the messages with a chunk marked for
+// retransmission beyond its limit (RFC 7496 §3.1: a message is abandoned
+// once it was retransmitted as often as the limit allows; limit 0 never
+// retransmits).
+func (d *dataState) abandonRetransmitLimit() {
+	s := &d.snd
+	if d.pr.rtxLive == 0 || s.rtxCount == 0 {
+		return
+	}
+	for i := 0; i < s.chunks.len(); i++ {
+		ch := s.chunks.at(i)
+		m := ch.msg
+		if !ch.rtx || m.abandoned || m.policy != SCTP_PR_SCTP_RTX {
+			continue
+		}
+		if uint32(ch.sends) > m.maxRtx {
+			d.abandonMsg(m)
+		}
+	}
+}
+
+// evictForPriority makes room for need bytes of a message of priority
+// prio in a full send buffer (RFC 7496 §3.2): queued messages of the
+// priority policy not yet sent at all and of a lower priority (a higher
+// value) are abandoned, the lowest first. It reports whether the message
+// fits now. Messages partly or fully sent are not evicted (their bytes
+// stay until acknowledged or abandoned by another policy).
+func (d *dataState) evictForPriority(prio uint32, need int) bool {
+	s := &d.snd
+	for s.queued+need > d.cfg.sndBuf {
+		var victim *outMsg
+		for i := 0; i < s.pending.len(); i++ {
+			m := *s.pending.at(i)
+			if m.abandoned || m.off > 0 || m.policy != SCTP_PR_SCTP_PRIO || m.prio <= prio {
+				continue
+			}
+			if victim == nil || m.prio >= victim.prio {
+				victim = m
+			}
+		}
+		if victim == nil {
+			return false
+		}
+		d.abandonMsg(victim)
+		// Its buffer and charge go back now; the record leaves the queue
+		// when it reaches the head (popPending).
+		s.queued -= len(victim.buf) + sendMsgOverhead
+		d.pool.Put(victim.buf)
+		victim.buf = nil // popPending gives the overhead back before freeMsg
+	}
+	return true
+}
+
+// prStatus returns the abandonment counters (see dataState.prStatus).
+func (a *association) prStatus(policy PRPolicy, stream int) (unsent, sent uint64) {
+	if a.data == nil {
+		return 0, 0
+	}
+	return a.data.prStatus(policy, stream)
 }

@@ -29,11 +29,28 @@ func TestPRSCTPAbandonUnsent(t *testing.T) {
 	if _, ok := d.popAbandoned(); ok {
 		t.Fatal("abandoned twice")
 	}
-	// Without PR-SCTP negotiated, ttl is ignored.
+	// Without PR-SCTP negotiated, a TTL still expires a message none of
+	// which was sent (RFC 6458 sinfo_timetolive), and it is reported.
 	d2 := newTestDataState(testDataConfig(), dataT0)
-	mustEnqueue(t, d2, dataT0, outMessage{stream: 1, data: []byte("late"), ttl: time.Millisecond})
-	if got := sendPacket(t, d2, now); len(got) != 1 {
-		t.Fatalf("ttl applied without PR-SCTP: %v", tsns(got))
+	mustEnqueue(t, d2, dataT0, outMessage{stream: 1, data: []byte("late"), ttl: time.Millisecond, context: 9})
+	if got := sendPacket(t, d2, now); len(got) != 0 {
+		t.Fatalf("expired unsent message sent without PR-SCTP: %v", tsns(got))
+	}
+	if m, ok := d2.popAbandoned(); !ok || m.context != 9 {
+		t.Fatalf("popAbandoned = %+v %v", m, ok)
+	}
+	// ... but a message partly sent is not abandoned: the peer could
+	// never skip it without FORWARD TSN.
+	mustEnqueue(t, d2, now, outMessage{stream: 1, data: payload(3000, 1), ttl: time.Millisecond})
+	first := sendPacket(t, d2, now)
+	if len(first) == 0 {
+		t.Fatal("nothing sent")
+	}
+	later := now.Add(time.Second)
+	rest := sendAll(t, d2, later)
+	if len(first)+len(rest) != 3 || d2.st.abandonedMessages != 1 {
+		t.Fatalf("without PR-SCTP after a partial send: %d+%d fragments sent, %d abandoned; want 3 and 1",
+			len(first), len(rest), d2.st.abandonedMessages)
 	}
 }
 

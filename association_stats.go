@@ -18,6 +18,9 @@ type AssocStats struct {
 	T3Retransmits         uint64 // DATA retransmitted on T3-rtx expiry
 	FastRetransmits       uint64 // DATA fast-retransmitted (RFC 9260 §7.2.4)
 	PMTUDecreases         uint64 // packet size lowered by ICMP Packet Too Big (RFC 9260 Appendix C ICMP7)
+	ReconfigsIn           uint64 // RE-CONFIG chunks received (RFC 6525)
+	ReconfigsOut          uint64 // RE-CONFIG requests sent (first transmissions)
+	ReconfigRetransmits   uint64 // RE-CONFIG requests resent on RE-CONFIG timer expiry
 
 	// Dropped packets by reason.
 	DroppedBadVtag      uint64 // verification tag mismatch (RFC 9260 §8.5)

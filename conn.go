@@ -109,7 +109,9 @@ func (c *Config) newSocket(st *Stack, fam Family) (*Socket, error) {
 
 // Conn is one SCTP association used as a net.Conn: each Write sends one
 // message (on the default stream and PPID, Config.DefaultSend) and each
-// Read returns one whole message. ReadMsg and WriteMsg carry the stream,
+// Read returns one whole message (one larger than the receive buffer and
+// the partial delivery point comes in parts over successive reads, see
+// Socket.SetPartialDeliveryPoint). ReadMsg and WriteMsg carry the stream,
 // PPID and flags. It is safe for concurrent use; Close unblocks pending
 // Read and Write calls with net.ErrClosed. Read returns io.EOF once the
 // peer has shut the association down and every message was read.

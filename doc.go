@@ -117,6 +117,9 @@
 //	                              per-association record and its pump into the
 //	                              socket's receive queue
 //	           socket_opts.go     socket options (RFC 6458 §8) and their defaults
+//	           socket_reconfig.go stream reset and add-streams calls (RFC 6525 §6.3)
+//	           socket_prsctp.go   PR-SCTP defaults and abandonment counters (RFC 7496 §4)
+//	           socket_pdapi.go    the partial delivery point (RFC 6458 §8.1.21)
 //	           socket_types.go    flags, addresses, SndInfo, Received, option values,
 //	                              StackStats
 //	           socket_events.go   event subscriptions (RFC 6458 §6.2.1)
@@ -163,7 +166,10 @@
 //	           association_loss.go  RACK-TLP (RFC 8985) adapted to SACKs:
 //	                              time-based loss detection, tail loss probes
 //	           congestion.go      cwnd and ssthresh (§7.2)
-//	           association_prsctp.go  PR-SCTP (RFC 3758)
+//	           association_prsctp.go  PR-SCTP (RFC 3758) and its policies (RFC 7496:
+//	                              TTL, limited retransmissions, priority; counters)
+//	           association_reconfig.go  stream reconfiguration (RFC 6525): stream
+//	                              and SSN/TSN resets, add streams, RE-CONFIG timer
 //	           association_events.go, association_stats.go  notifications and counters
 //	wire       packet.go          common header, bundling rules (§3, §6.10)
 //	           crc32c.go          the checksum (§6.8, Appendix B)

@@ -518,6 +518,9 @@ func (e *endpoint) sendInitAck(now time.Time, from netip.AddrPort, init *chunk.I
 	if in.forwardTSN {
 		ck.peerExt |= extForwardTSN
 	}
+	if in.reconfig {
+		ck.peerExt |= extReconfig
+	}
 	if in.hasAdapt {
 		ck.peerExt |= extAdaptation
 	}

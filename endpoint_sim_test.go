@@ -96,10 +96,27 @@ func (c simSeedCase) mustSucceed() bool { return c.link.Loss < 0.1 && len(c.burs
 
 type simShutdownMode struct{ serverCloses, early bool }
 
+var flagAssocReset = flag.Bool("sctp.assocreset", false, "TestSimPropertySeeds: add RFC 6525 SSN/TSN resets on every fourth seed (known failures, see runSimSeed)")
+
 func runSimSeed(t testing.TB, seed uint64) (*simScenario, error) {
 	sc := simSeedParams(seed)
 	link, c2s, s2c, cfg, mode := sc.link, sc.c2s, sc.s2c, sc.cfg, sc.mode
+	// Every other seed resets streams while the messages flow (RFC 6525):
+	// delivery must stay exactly once and in order per stream.
+	resets := seed%2 == 0
+	if resets {
+		cfg.setReconfig(true, SCTP_ENABLE_RESET_STREAM_REQ|SCTP_ENABLE_RESET_ASSOC_REQ)
+	}
 	s := newSimScenario(t, seed, link, cfg, c2s, s2c)
+	if resets {
+		s.client.resetEvery, s.server.resetEvery = 5, 3
+		// With -sctp.assocreset, SSN/TSN resets too, from both sides, on
+		// every fourth seed. Opt-in: 2 of 1500 seeds still fail with them
+		// (224 stalls, 744 reorders; see the issue 13 notes), the first
+		// 200 pass.
+		s.client.resetAssocToo = *flagAssocReset && seed%4 == 0
+		s.server.resetAssocToo = *flagAssocReset && seed%4 == 0
+	}
 	s.strict = false
 	s.serverCloses, s.early = mode.serverCloses, mode.early
 	s.allowFailure = !sc.mustSucceed()
@@ -165,9 +182,11 @@ func TestSimPropertySeeds(t *testing.T) {
 	start := time.Now()
 	var virt time.Duration
 	var events uint64
-	failures, benign, failedOutcomes := 0, 0, 0
+	failures, benign, failedOutcomes, resets, assocResets := 0, 0, 0, 0, 0
 	for _, seed := range seeds {
 		s, err := runSimSeed(t, seed)
+		resets += s.client.resetsDone + s.server.resetsDone
+		assocResets += s.client.assocResets + s.server.assocResets
 		virt += s.sim.Elapsed()
 		benign += s.benignAborts
 		if s.failedOutcome {
@@ -182,10 +201,13 @@ func TestSimPropertySeeds(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d seeds: %v real, %v virtual, %d events; %d shutdowns ended by a benign late ABORT; %d ended in an association failure (every message delivered or reported)",
-		len(seeds), time.Since(start).Round(time.Millisecond), virt.Round(time.Second), events, benign, failedOutcomes)
+	t.Logf("%d seeds: %v real, %v virtual, %d events; %d shutdowns ended by a benign late ABORT; %d ended in an association failure (every message delivered or reported); %d stream resets and %d SSN/TSN resets performed",
+		len(seeds), time.Since(start).Round(time.Millisecond), virt.Round(time.Second), events, benign, failedOutcomes, resets, assocResets)
 	if len(seeds) >= 100 && failedOutcomes == 0 {
 		t.Errorf("no seed of %d ended in an association failure: the failure path is not exercised", len(seeds))
+	}
+	if len(seeds) > 1 && resets == 0 {
+		t.Error("no stream reset was performed in any seed")
 	}
 }
 

@@ -321,3 +321,120 @@ func ExampleSocket_SetEvents() {
 	// association change: SHUTDOWN_COMP
 	// then: EOF
 }
+
+// WebRTC data channels (RFC 8831, DCEP RFC 8832) are SCTP streams of one
+// association: a channel opens with DATA_CHANNEL_OPEN on PPID 50 and the
+// peer's DATA_CHANNEL_ACK, carries strings on PPID 51 and binary on PPID
+// 53, may be partially reliable (maxRetransmits is the PR-SCTP
+// limited-retransmission policy of RFC 7496), and closes by resetting its
+// stream both ways (RFC 6525). This is only the SCTP part of a WebRTC
+// stack: no DTLS, no ICE.
+func ExampleSocket_ResetStreams() {
+	const (
+		ppidDCEP, ppidString, ppidBinary = 50, 51, 53
+		dcepOpen, dcepAck                = 0x03, 0x02
+		reliable, rexmit                 = 0x00, 0x01 // DATA_CHANNEL_RELIABLE, _PARTIAL_RELIABLE_REXMIT
+	)
+	open := func(chanType byte, rel uint32, label string) []byte {
+		m := []byte{dcepOpen, chanType, 0, 0, byte(rel >> 24), byte(rel >> 16), byte(rel >> 8), byte(rel),
+			0, byte(len(label)), 0, 0}
+		return append(m, label...)
+	}
+	srvStack, cliStack := twoStacks()
+	defer srvStack.Close()
+	defer cliStack.Close()
+	setup := func(s *sctp.Socket) {
+		s.SetInitMsg(sctp.InitMsg{NumOstreams: 16, MaxInstreams: 16})
+		// A data channel peer lets the other side reset streams.
+		s.SetEnableStreamReset(0, sctp.SCTP_ENABLE_RESET_STREAM_REQ)
+		s.SetEvents(sctp.EventSubscribe{DataIO: true, StreamReset: true})
+	}
+	srv, _ := srvStack.NewSocketTCP(sctp.AF_INET)
+	defer srv.Close()
+	setup(srv.Socket)
+	addr := listening(srv.Socket)
+	cli, _ := cliStack.NewSocketTCP(sctp.AF_INET) // the DTLS client: even streams
+	defer cli.Close()
+	setup(cli.Socket)
+	if err := cli.Connect(addr); err != nil {
+		log.Fatal(err)
+	}
+	conn, _, err := srv.Accept()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+	send := func(s *sctp.SocketTCP, msg []byte, si sctp.SndInfo) {
+		if _, err := s.SCTPSend(msg, &si); err != nil {
+			log.Fatal(err)
+		}
+	}
+	recv := func(s *sctp.SocketTCP) *sctp.Received {
+		r, err := s.SCTPRecv(1 << 16)
+		if err != nil {
+			log.Fatal(err)
+		}
+		return r
+	}
+	labels := map[uint16]string{}
+	// serve handles the server's next item: DCEP, data or a reset.
+	serve := func() {
+		r := recv(conn)
+		if ev, ok := r.Notification.(sctp.StreamReset); ok {
+			if ev.Flags&sctp.SCTP_STREAM_RESET_INCOMING_SSN != 0 {
+				// The peer closed its side: close ours (RFC 8831 §6.7).
+				fmt.Printf("server: %q closed by the peer\n", labels[ev.Streams[0]])
+				conn.ResetStreams(0, sctp.SCTP_STREAM_RESET_OUTGOING, ev.Streams)
+			}
+			return
+		}
+		st := r.Info.Stream
+		switch r.Info.PPID {
+		case ppidDCEP:
+			if r.Msg[0] == dcepOpen {
+				labels[st] = string(r.Msg[12:])
+				fmt.Printf("server: open %q on stream %d, channel type %d, reliability %d\n", labels[st], st, r.Msg[1], r.Msg[7])
+				send(conn, []byte{dcepAck}, sctp.SndInfo{Stream: st, PPID: ppidDCEP})
+			}
+		case ppidString:
+			fmt.Printf("server: %q on %q\n", r.Msg, labels[st])
+		case ppidBinary:
+			fmt.Printf("server: %d bytes on %q\n", len(r.Msg), labels[st])
+		}
+	}
+
+	send(cli, open(reliable, 0, "chat"), sctp.SndInfo{Stream: 2, PPID: ppidDCEP})
+	serve()
+	if r := recv(cli); r.Info.PPID == ppidDCEP && r.Msg[0] == dcepAck {
+		fmt.Println("client: ack on stream", r.Info.Stream)
+	}
+	send(cli, []byte("hello"), sctp.SndInfo{Stream: 2, PPID: ppidString})
+	serve()
+
+	// maxRetransmits 0: each message is sent once (RFC 7496 §3.1).
+	send(cli, open(rexmit, 0, "game"), sctp.SndInfo{Stream: 4, PPID: ppidDCEP})
+	send(cli, []byte{1, 2, 3}, sctp.SndInfo{Stream: 4, PPID: ppidBinary, PRPolicy: sctp.SCTP_PR_SCTP_RTX, PRValue: 0})
+	serve()
+	serve()
+	recv(cli) // the ack of "game"
+
+	// Close "chat": reset our outgoing stream; the peer resets its own.
+	if err := cli.ResetStreams(0, sctp.SCTP_STREAM_RESET_OUTGOING, []uint16{2}); err != nil {
+		log.Fatal(err)
+	}
+	serve()
+	for closed := false; !closed; {
+		if ev, ok := recv(cli).Notification.(sctp.StreamReset); ok && ev.Flags&sctp.SCTP_STREAM_RESET_INCOMING_SSN != 0 {
+			fmt.Println("client: stream", ev.Streams[0], "closed both ways")
+			closed = true
+		}
+	}
+	// Output:
+	// server: open "chat" on stream 2, channel type 0, reliability 0
+	// client: ack on stream 2
+	// server: "hello" on "chat"
+	// server: open "game" on stream 4, channel type 1, reliability 0
+	// server: 3 bytes on "game"
+	// server: "chat" closed by the peer
+	// client: stream 2 closed both ways
+}

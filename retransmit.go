@@ -96,6 +96,11 @@ type outMsg struct {
 	live      int       // chunks with a TSN not yet cumulatively acked
 	abandoned bool
 	inPending bool // still in sendState.pending
+	// RFC 7496 (association_prsctp.go): the message's policy, its
+	// retransmission limit (SCTP_PR_SCTP_RTX) and priority (PRIO).
+	policy PRPolicy
+	maxRtx uint32
+	prio   uint32
 }
 
 // outChunk is one DATA chunk with a TSN, from first transmission until the

@@ -713,18 +713,22 @@ func (r *runner) drain(now time.Time, h *assocHandle, force bool) {
 }
 
 // joinPiece appends one piece to the handle's message being joined. A
-// message beyond joinLimit cannot be delivered whole: the association is
-// aborted (Out of Resource) and joinPiece reports false.
+// message that grows beyond the partial delivery point (joinLimit, or the
+// socket's SCTP_PARTIAL_DELIVERY_POINT) is handed to the reader in parts
+// (RFC 6458 §8.1.21): what is joined so far goes out without MSG_EOR and
+// joining starts afresh; the last part ends the message.
 func (r *runner) joinPiece(now time.Time, h *assocHandle, m inMessage) bool {
+	_ = now
 	if !h.joining {
 		h.joining = true
 		h.joinHdr = h.message(&m)
 		h.join = r.msgs.Get(len(m.data))[:0]
 	}
-	if limit := h.a.joinLimit(); len(h.join)+len(m.data) > limit {
-		r.dropJoin(h)
-		h.a.abortMessageTooLarge(now, limit)
-		return false
+	if limit := h.a.partialDeliveryPoint(); len(h.join) > 0 && len(h.join)+len(m.data) > limit {
+		d := h.joinHdr
+		d.msg, d.partial = h.join, true
+		h.push(d, len(d.msg))
+		h.join = r.msgs.Get(len(m.data))[:0]
 	}
 	h.join = append(h.join, m.data...)
 	return true

@@ -58,6 +58,9 @@ type delivery struct {
 	ev   Event        // non-nil: a notification
 	off  int          // bytes of msg already returned by partial SCTPRecv reads
 	rec  *assocHandle // where msg can be recycled once copied out (nil: keep)
+	// partial: msg is a part of a larger message and more parts follow
+	// (partial delivery, RFC 6458 §8.1.21): read without MSG_EOR.
+	partial bool
 }
 
 // size is what d counts against a queue's byte limit: a message by its
@@ -116,6 +119,7 @@ type assocHandle struct {
 	sMax      int          // largest message
 	sBuf      int          // send buffer bytes
 	sEng      int          // bytes the engine's send buffer held when published
+	sPR       bool         // PR-SCTP negotiated (fastPolicy)
 	pend      []outMessage // data: pooled copies (runner.msgs)
 	pendSpare []outMessage
 	pendBytes int // charge of pend: data + sendMsgOverhead per message
@@ -433,6 +437,7 @@ func (h *assocHandle) trySendFast(m outMessage) bool {
 	n := len(m.data)
 	h.mu.Lock()
 	if !h.sfast || n == 0 || n > h.sMax || n > pendMaxMessage || m.stream >= h.sOut || len(h.pend) >= pendMax ||
+		!fastPolicy(&m, h.sPR) ||
 		h.sEng+h.pendBytes+n+sendMsgOverhead > h.sBuf {
 		h.mu.Unlock()
 		return false
@@ -452,6 +457,23 @@ func (h *assocHandle) trySendFast(m outMessage) bool {
 	return true
 }
 
+// fastPolicy reports whether m's PR-SCTP policy is one the engine
+// accepts without fail or eviction (RTX, TTL > 0 with PR-SCTP
+// negotiated); the others take the synchronous path, which reports the
+// engine's verdict (ErrNotSupported, ErrInvalidArgument) or evicts lower
+// priorities (SCTP_PR_SCTP_PRIO).
+func fastPolicy(m *outMessage, prsctp bool) bool {
+	switch m.prPolicy {
+	case SCTP_PR_SCTP_NONE:
+		return true
+	case SCTP_PR_SCTP_RTX:
+		return prsctp && m.ttl == 0
+	case SCTP_PR_SCTP_TTL:
+		return prsctp && m.ttl == 0 && m.prValue > 0
+	}
+	return false
+}
+
 // publishLocked refreshes the fast send path's view of the association
 // (loop only, h.mu held).
 func (h *assocHandle) publishLocked() {
@@ -466,6 +488,7 @@ func (h *assocHandle) publishLocked() {
 	}
 	h.sfast = true
 	h.sOut, h.sMax, h.sBuf, h.sEng = l.outStreams, l.maxMessage, l.sndBuf, l.queued
+	h.sPR = l.prsctp
 }
 
 func (h *assocHandle) publish() {

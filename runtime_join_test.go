@@ -2,7 +2,6 @@ package sctp
 
 import (
 	"bytes"
-	"errors"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -48,14 +47,17 @@ func TestEndpointJoinsPartialDelivery(t *testing.T) {
 	})
 }
 
-// TestEndpointJoinBounded: a message beyond what the receiver accepts
-// (max(max message, window)) cannot be delivered whole: the receiver aborts
-// the association (Out of Resource) instead of buffering without bound.
-func TestEndpointJoinBounded(t *testing.T) {
+// TestEndpointPartialDeliveryInParts: a message beyond what the receiver
+// joins (max(max message, window)) is handed to the reader in parts, each
+// at most that size, every part but the last marked partial (RFC 6458
+// §8.1.21 partial delivery; no MSG_EOR), instead of aborting; the
+// association stays up and the next message comes whole.
+func TestEndpointPartialDeliveryInParts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		_, a, b := simPair(t, 12, simnet.LinkConfig{Delay: 5 * time.Millisecond})
 		ctx := testCtx(t, time.Hour)
-		if err := b.listen(9, assocConfig{rwnd: 16 << 10, maxMessage: 32 << 10}, 4); err != nil {
+		const limit = 32 << 10
+		if err := b.listen(9, assocConfig{rwnd: 16 << 10, maxMessage: limit}, 4); err != nil {
 			t.Fatal(err)
 		}
 		h, err := a.connect(0, b.localAddr(), 9, assocConfig{})
@@ -69,20 +71,39 @@ func TestEndpointJoinBounded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := h.send(ctx, outMessage{data: epPayload(1, 100<<10)}); err != nil {
+		big := epPayload(1, 100<<10)
+		if err := h.send(ctx, outMessage{data: big, ppid: 7}); err != nil {
 			t.Fatal(err)
 		}
-		err = eachDelivery(ctx, srv, func(d delivery) {
-			if d.ev == nil {
-				t.Fatalf("oversized message delivered (%d bytes)", len(d.msg))
+		if err := h.send(ctx, outMessage{data: []byte("next"), ppid: 8}); err != nil {
+			t.Fatal(err)
+		}
+		var joined []byte
+		parts := 0
+		for {
+			d, err := nextMessage(ctx, srv)
+			if err != nil {
+				t.Fatal(err)
 			}
-		})
-		if !errors.Is(err, ErrAborted) {
-			t.Fatalf("receiver ended with %v, want ErrAborted", err)
+			if d.info.PPID != 7 || len(d.msg) > limit || len(d.msg) == 0 {
+				t.Fatalf("part %d: ppid %d, %d bytes (limit %d)", parts, d.info.PPID, len(d.msg), limit)
+			}
+			joined = append(joined, d.msg...)
+			parts++
+			if !d.partial {
+				break
+			}
 		}
-		<-h.ended()
-		if !errors.Is(h.endErr(), ErrAborted) {
-			t.Fatalf("sender ended with %v, want ErrAborted", h.endErr())
+		if parts < 4 || !bytes.Equal(joined, big) {
+			t.Fatalf("%d parts, %d bytes joined, equal %v; want at least 4 parts making the message", parts, len(joined), bytes.Equal(joined, big))
 		}
+		d, err := nextMessage(ctx, srv)
+		if err != nil || d.partial || string(d.msg) != "next" {
+			t.Fatalf("next message %q partial %v: %v", d.msg, d.partial, err)
+		}
+		if st, err := srv.stats(); err != nil || st.State != SCTP_ESTABLISHED {
+			t.Fatalf("server association %v, %v", st.State, err)
+		}
+		h.abort("done")
 	})
 }

@@ -163,3 +163,65 @@ func (h *assocHandle) setPaddrParams(p PaddrParams) error {
 		}
 	})
 }
+
+// resetStreams asks for SSN resets of streams (RFC 6525; SCTP_RESET_STREAMS).
+func (h *assocHandle) resetStreams(flags uint16, streams []uint16) error {
+	var rerr error
+	if err := h.do(func(as *association, now time.Time) { rerr = as.resetStreams(now, flags, streams) }); err != nil {
+		return err
+	}
+	return rerr
+}
+
+// resetAssoc asks for an SSN/TSN reset (RFC 6525; SCTP_RESET_ASSOC).
+func (h *assocHandle) resetAssoc() error {
+	var rerr error
+	if err := h.do(func(as *association, now time.Time) { rerr = as.resetAssoc(now) }); err != nil {
+		return err
+	}
+	return rerr
+}
+
+// addStreams asks for more streams (RFC 6525; SCTP_ADD_STREAMS).
+func (h *assocHandle) addStreams(in, out uint16) error {
+	var rerr error
+	if err := h.do(func(as *association, now time.Time) { rerr = as.addStreams(now, in, out) }); err != nil {
+		return err
+	}
+	return rerr
+}
+
+// streamResetFlags reads SCTP_ENABLE_STREAM_RESET of the live association.
+func (h *assocHandle) streamResetFlags() (uint32, error) {
+	var f uint32
+	err := h.do(func(as *association, now time.Time) { f = as.streamResetFlags() })
+	return f, err
+}
+
+// setStreamResetFlags sets SCTP_ENABLE_STREAM_RESET on the live association.
+func (h *assocHandle) setStreamResetFlags(f uint32) error {
+	return h.do(func(as *association, now time.Time) { as.setStreamResetFlags(f) })
+}
+
+// prStatus returns the PR-SCTP abandonment counters of policy for the
+// association (stream < 0) or one of its outgoing streams (RFC 7496 §4.3).
+func (h *assocHandle) prStatus(policy PRPolicy, stream int) (PRStatus, error) {
+	var st PRStatus
+	err := h.do(func(as *association, now time.Time) {
+		st.AbandonedUnsent, st.AbandonedSent = as.prStatus(policy, stream)
+	})
+	return st, err
+}
+
+// setPartialDeliveryPoint sets SCTP_PARTIAL_DELIVERY_POINT on the live
+// association.
+func (h *assocHandle) setPartialDeliveryPoint(n int) error {
+	return h.do(func(as *association, now time.Time) { as.setPartialDeliveryPoint(n) })
+}
+
+// partialDeliveryPoint reads it (the default resolved).
+func (h *assocHandle) partialDeliveryPoint() (int, error) {
+	var n int
+	err := h.do(func(as *association, now time.Time) { n = as.partialDeliveryPoint() })
+	return n, err
+}

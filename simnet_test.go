@@ -319,6 +319,15 @@ type simPeer struct {
 	// readPerEvent > 0 makes a slow reader: at most that many messages
 	// (or pieces) read per event of this side.
 	readPerEvent int
+	// resetEvery > 0: after every resetEvery-th message sent, reset the
+	// stream of that message (RFC 6525; outgoing, every third incoming);
+	// resetsDone counts the resets performed (StreamReset events without
+	// DENIED or FAILED).
+	resetEvery, resetsDone int
+	// resetAssocToo: every fourth reset is an SSN/TSN reset; assocResets
+	// counts those performed (AssocReset without DENIED or FAILED).
+	resetAssocToo bool
+	assocResets   int
 }
 
 func newSimPeer(name string, ep *endpoint, out, in []simMsg) *simPeer {
@@ -381,6 +390,20 @@ func (p *simPeer) app(now time.Time) {
 				p.failed = map[uint32]SendFailed{}
 			}
 			p.failed[ev.PPID] = ev
+		case AssocReset:
+			switch {
+			case ev.Flags&SCTP_ASSOC_RESET_DENIED != 0:
+				p.fail("SSN/TSN reset denied although enabled: %v", ev)
+			case ev.Flags&SCTP_ASSOC_RESET_FAILED == 0:
+				p.assocResets++
+			}
+		case StreamReset:
+			switch {
+			case ev.Flags&SCTP_STREAM_RESET_DENIED != 0:
+				p.fail("stream reset denied although enabled: %v", ev)
+			case ev.Flags&SCTP_STREAM_RESET_FAILED == 0:
+				p.resetsDone++
+			}
 		}
 	}
 	a := p.assoc
@@ -426,6 +449,22 @@ func (p *simPeer) app(now time.Time) {
 			break
 		}
 		p.next++
+		if p.resetEvery > 0 && p.next%p.resetEvery == 0 {
+			flags := SCTP_STREAM_RESET_OUTGOING
+			if (p.next/p.resetEvery)%3 == 2 {
+				flags = SCTP_STREAM_RESET_INCOMING
+			}
+			// A full request queue is fine (ErrInvalidArgument): skip.
+			var err error
+			if p.resetAssocToo && (p.next/p.resetEvery)%4 == 3 {
+				err = a.resetAssoc(now)
+			} else {
+				err = a.resetStreams(now, flags, []uint16{m.stream})
+			}
+			if err != nil && !errors.Is(err, ErrInvalidArgument) {
+				p.fail("reset stream %d: %v", m.stream, err)
+			}
+		}
 	}
 }
 

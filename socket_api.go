@@ -355,6 +355,8 @@ type sockOpts struct {
 	sndBuf        int
 	rcvBuf        int
 	remoteUDPPort uint16
+	streamReset   uint32 // SCTP_ENABLE_STREAM_RESET flags for new associations
+	pdPoint       int    // SCTP_PARTIAL_DELIVERY_POINT (0: the default)
 }
 
 const defaultRcvBuf = 256 * 1024
@@ -1105,7 +1107,7 @@ func (s *Socket) send(ctx context.Context, e *assocEntry, msg []byte, si *SndInf
 // runtime copies msg; the caller may reuse it).
 func (si *SndInfo) message(msg []byte) outMessage {
 	return outMessage{stream: si.Stream, ppid: si.PPID, unordered: si.Flags&MSG_UNORDERED != 0,
-		data: msg, ttl: si.TTL, context: si.Context}
+		data: msg, ttl: si.TTL, context: si.Context, prPolicy: si.PRPolicy, prValue: si.PRValue}
 }
 
 // SCTPRecv returns the next message or notification of the socket
@@ -1408,6 +1410,8 @@ func (s *Socket) assocConfigLocked() assocConfig {
 	c.setPacketSize(s.stack.cfg.MTU, o.maxseg, int(o.paddr.PathMTU))
 	c.setAdaptation(o.adaptation, o.adaptationSet)
 	c.setPRSCTP(true)
+	c.setReconfig(true, o.streamReset)
+	c.pdPoint = o.pdPoint
 	return c
 }
 

@@ -33,9 +33,15 @@ type EventSubscribe struct {
 	Authentication bool
 	// SenderDry: SenderDry when nothing is queued or in flight any more.
 	SenderDry bool
-	// StreamReset (RFC 6525 stream reset events). Accepted; the stack does
-	// not implement RE-CONFIG yet, so no such event is ever produced.
+	// StreamReset: StreamReset when streams were reset (RFC 6525 §6.1.1,
+	// SCTP_STREAM_RESET_EVENT).
 	StreamReset bool
+	// AssocReset: AssocReset after an SSN/TSN reset (RFC 6525 §6.1.2,
+	// SCTP_ASSOC_RESET_EVENT).
+	AssocReset bool
+	// StreamChange: StreamChange when streams were added (RFC 6525
+	// §6.1.3, SCTP_STREAM_CHANGE_EVENT).
+	StreamChange bool
 }
 
 // Clear turns every category off except DataIO (pysctp events.clear()).
@@ -45,5 +51,5 @@ func (e *EventSubscribe) Clear() { *e = EventSubscribe{DataIO: true} }
 func AllEvents() EventSubscribe {
 	return EventSubscribe{DataIO: true, Association: true, Address: true, SendFailure: true,
 		PeerError: true, Shutdown: true, PartialDelivery: true, AdaptationLayer: true,
-		Authentication: true, SenderDry: true, StreamReset: true}
+		Authentication: true, SenderDry: true, StreamReset: true, AssocReset: true, StreamChange: true}
 }

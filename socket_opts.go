@@ -517,6 +517,9 @@ func (s *Socket) SetDefaultSendParams(si SndInfo) error {
 	if si.TTL < 0 {
 		return invalidArg("negative TTL %v (0: reliable)", si.TTL)
 	}
+	if err := validPRInfo(PRInfo{Policy: si.PRPolicy, Value: si.PRValue}); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.opts.defSend = si
@@ -687,6 +690,12 @@ func (e EventSubscribe) wants(ev Event) bool {
 		return e.AdaptationLayer
 	case SenderDry:
 		return e.SenderDry
+	case StreamReset:
+		return e.StreamReset
+	case AssocReset:
+		return e.AssocReset
+	case StreamChange:
+		return e.StreamChange
 	}
 	return false
 }

@@ -101,7 +101,7 @@ func (q *recvQueue) pop(maxlen int) (delivery, bool, bool) {
 		signal(q.rd)
 	}
 	signal(q.sp)
-	return out, true, true
+	return out, !out.partial, true // a part of a partial delivery: no MSG_EOR
 }
 
 // frontLen returns the remaining length of the first item's message, and

@@ -203,10 +203,37 @@ type SndInfo struct {
 	// TTL abandons the message if it is not sent (or, with PR-SCTP,
 	// acknowledged) within this time (RFC 3758 timed reliability);
 	// 0 = reliable. Full time.Duration range (pysctp capped it, bug B15).
+	// Without PR-SCTP only a message none of which was sent yet expires
+	// (RFC 6458 sinfo_timetolive).
 	TTL time.Duration
 	// Context is an opaque value returned in SendFailed.Context if the
 	// message cannot be delivered.
 	Context uint32
+	// PRPolicy and PRValue choose a PR-SCTP policy (RFC 6458 §5.3.7
+	// sctp_prinfo, RFC 7496): SCTP_PR_SCTP_TTL (PRValue: lifetime in
+	// ms), SCTP_PR_SCTP_RTX (PRValue: at most this many
+	// retransmissions; 0 sends once) or SCTP_PR_SCTP_PRIO (PRValue:
+	// priority, 0 the highest; when the send buffer is full, queued
+	// unsent messages of a lower priority are abandoned to make room).
+	// An abandoned message is reported by a SendFailed with
+	// ErrMessageAbandoned. A policy needs the peer's PR-SCTP support: to
+	// a peer without it the send fails (errors.Is ErrNotSupported).
+	// SCTP_PR_SCTP_NONE (0) is reliable (TTL aside).
+	PRPolicy PRPolicy
+	PRValue  uint32
+}
+
+// PRInfo is a PR-SCTP policy and its value (RFC 6458 sctp_prinfo,
+// SCTP_DEFAULT_PRINFO).
+type PRInfo struct {
+	Policy PRPolicy
+	Value  uint32
+}
+
+// PRStatus is the count of messages abandoned (RFC 7496 §4.3
+// sctp_prstatus): Unsent before any of it was transmitted, Sent after.
+type PRStatus struct {
+	AbandonedUnsent, AbandonedSent uint64
 }
 
 // SndRcvInfo describes a received message (pysctp sndrcvinfo; RFC 6458

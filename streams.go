@@ -21,7 +21,12 @@ func (d *dataState) enqueue(now time.Time, m outMessage) error {
 	case m.stream >= d.outStreams:
 		// §6.4: the stream identifier must be below the negotiated count.
 		return fmt.Errorf("%w: stream %d of %d negotiated (use 0..%d; InitMsg.NumOstreams asks the peer for more)", ErrInvalidStream, m.stream, d.outStreams, d.outStreams-1)
-	case s.queued > 0 && s.queued+len(m.data)+sendMsgOverhead > d.cfg.sndBuf:
+	}
+	if err := d.checkPolicy(&m); err != nil {
+		return err
+	}
+	if s.queued > 0 && s.queued+len(m.data)+sendMsgOverhead > d.cfg.sndBuf &&
+		!(m.prPolicy == SCTP_PR_SCTP_PRIO && d.evictForPriority(m.prValue, len(m.data)+sendMsgOverhead)) {
 		return errSendBufferFull
 	}
 	om := s.newMsg()
@@ -32,12 +37,11 @@ func (d *dataState) enqueue(now time.Time, m outMessage) error {
 	om.unordered = m.unordered
 	om.context = m.context
 	om.inPending = true
-	if m.ttl > 0 && d.forwardTSN {
-		// RFC 3758 §4.1 timed reliability: the lifetime starts now.
-		om.expires = now.Add(m.ttl)
-		s.ttlLive++
-	}
+	d.applyPolicy(now, om, &m)
 	s.queued += len(om.buf) + sendMsgOverhead
+	if d.parkIfHeld(om) {
+		return nil // RFC 6525 §5.1.2 A1: held until the stream's reset is answered
+	}
 	s.pending.push(om)
 	return nil
 }
@@ -96,8 +100,10 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 			d.popPending()
 			continue
 		}
-		if !m.expires.IsZero() && !now.Before(m.expires) {
-			// RFC 3758 §3.5: past its lifetime before (fully) sent.
+		if !m.expires.IsZero() && !now.Before(m.expires) && (m.off == 0 || d.forwardTSN) {
+			// RFC 3758 §3.5: past its lifetime before (fully) sent;
+			// without PR-SCTP only before any of it was sent (RFC 6458
+			// sinfo_timetolive).
 			d.abandonMsg(m)
 			d.advanceAckPoint()
 			d.popPending()
@@ -167,6 +173,11 @@ func (d *dataState) popPending() {
 	m := d.snd.pending.pop()
 	m.inPending = false
 	if m.live == 0 && (m.abandoned || m.off == len(m.buf)) {
+		if m.buf == nil {
+			// Evicted for a message of higher priority (RFC 7496 §3.2):
+			// its charge was returned then; freeMsg returns it again.
+			d.snd.queued += sendMsgOverhead
+		}
 		d.freeMsg(m)
 	}
 }
@@ -202,7 +213,13 @@ type inStream struct {
 // insertFrag files a fragment and delivers whatever became complete.
 func (d *dataState) insertFrag(f inFrag) {
 	r := &d.rcv
+	if d.deferForTSNReset(f) {
+		return // RFC 6525 §5.1.4: our SSN/TSN reset is outstanding
+	}
 	if !f.unordered {
+		if d.deferFrag(f) {
+			return // RFC 6525 §5.2.2: waits for the deferred stream reset
+		}
 		st := &r.streams[f.stream]
 		if ssnLT(f.ssn, st.nextSSN) {
 			// An ordered SSN already delivered or skipped: stale, discard

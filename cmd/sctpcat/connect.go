@@ -39,6 +39,7 @@ type connectFlags struct {
 	count     int
 	length    int
 	linger    time.Duration
+	pr        prFlag
 }
 
 func cmdConnect(e *env, args []string) error {
@@ -49,6 +50,7 @@ func cmdConnect(e *env, args []string) error {
 	fs.UintVar(&f.stream, "stream", 0, "outbound `stream` of the messages")
 	fs.UintVar(&f.ppid, "ppid", 0, "payload protocol identifier of the messages")
 	fs.BoolVar(&f.unordered, "unordered", false, "send messages unordered")
+	fs.Var(&f.pr, "prsctp", prUsage)
 	fs.UintVar(&f.streams, "streams", 10, "outbound and inbound streams requested")
 	fs.StringVar(&f.pcap, "pcap", "", "write every packet sent and received to `file` (pcap)")
 	fs.BoolVar(&f.verbose, "v", false, "verbose: one line per association event on stderr")
@@ -167,6 +169,7 @@ func (s *session) sndInfo() *sctp.SndInfo {
 	if s.f.unordered {
 		si.Flags = sctp.MSG_UNORDERED
 	}
+	s.f.pr.apply(si)
 	return si
 }
 

@@ -84,8 +84,14 @@ func cmdListen(e *env, args []string) error {
 	}
 	defer l.Close()
 	ev := sctp.EventSubscribe{DataIO: true, Association: true, Shutdown: true, SendFailure: true,
-		PeerError: true, Address: f.verbose}
+		PeerError: true, Address: f.verbose, StreamReset: f.verbose, StreamChange: f.verbose}
 	if err := l.Socket().SetEvents(ev); err != nil {
+		return err
+	}
+	// Accept the peer's stream resets and added streams (RFC 6525), as a
+	// WebRTC peer closing a data channel needs; the library's default
+	// follows RFC 6458 stacks and denies them.
+	if err := l.Socket().SetEnableStreamReset(0, sctp.SCTP_ENABLE_RESET_STREAM_REQ|sctp.SCTP_ENABLE_CHANGE_ASSOC_REQ); err != nil {
 		return err
 	}
 	where := "every address"

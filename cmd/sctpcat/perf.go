@@ -33,6 +33,7 @@ type perfFlags struct {
 	unordered bool
 	pingpong  bool
 	pcap      string
+	pr        prFlag
 }
 
 // perfRun is the state of one perf run.
@@ -44,6 +45,7 @@ type perfRun struct {
 
 	sent, sentBytes atomic.Int64 // messages handed to the stack
 	rcvd, rcvdBytes atomic.Int64 // messages received (local mode: by the server)
+	abandoned       atomic.Int64 // messages abandoned by PR-SCTP (-prsctp), at the last snapshot
 	lastRcvd        atomic.Int64 // unix nanos of the last message received
 	rtts            []time.Duration
 	stats           sctp.AssocStats // last snapshot of the sender's association
@@ -56,6 +58,7 @@ func cmdPerf(e *env, args []string) error {
 	fs.IntVar(&f.length, "l", 1200, "message `length` in bytes")
 	fs.UintVar(&f.streams, "streams", 10, "streams to send on (round robin)")
 	fs.BoolVar(&f.unordered, "unordered", false, "send messages unordered")
+	fs.Var(&f.pr, "prsctp", prUsage)
 	fs.BoolVar(&f.pingpong, "pingpong", false, "1-byte round trips: measure latency instead of throughput")
 	fs.UintVar(&f.udp, "udp", 0, "local UDP encapsulation `port` of the sender (0: any free port)")
 	fs.UintVar(&f.remoteUDP, "remote-udp", sctp.DefaultUDPPort, "remote UDP encapsulation `port` (with an address)")
@@ -233,6 +236,7 @@ func (r *perfRun) throughput(sig *signals, serverDone chan error) error {
 		if r.f.unordered {
 			si.Flags = sctp.MSG_UNORDERED
 		}
+		r.f.pr.apply(si)
 		for i := 0; ; i++ {
 			si.Stream = uint16(i % int(r.f.streams))
 			if _, err := r.c.WriteMsgContext(ctx, msg, si); err != nil {
@@ -256,13 +260,20 @@ func (r *perfRun) throughput(sig *signals, serverDone chan error) error {
 	if err := r.shutdown(sig); err != nil {
 		return err
 	}
+	abandoned := r.abandoned.Load()
 	end := time.Now()
 	if serverDone != nil {
 		if err := <-serverDone; err != nil {
 			return fmt.Errorf("perf server: %w", err)
 		}
 		end = time.Unix(0, r.lastRcvd.Load())
-		if r.rcvd.Load() != r.sent.Load() || r.rcvdBytes.Load() != r.sentBytes.Load() {
+		if r.f.pr.info.Policy != sctp.SCTP_PR_SCTP_NONE {
+			// PR-SCTP: what was not received must have been abandoned.
+			if r.rcvd.Load()+abandoned != r.sent.Load() {
+				return fmt.Errorf("partially reliable transfer broken: sent %d messages, received %d, abandoned %d",
+					r.sent.Load(), r.rcvd.Load(), abandoned)
+			}
+		} else if r.rcvd.Load() != r.sent.Load() || r.rcvdBytes.Load() != r.sentBytes.Load() {
 			return fmt.Errorf("reliable transfer broken: sent %d messages (%d bytes), received %d (%d bytes)",
 				r.sent.Load(), r.sentBytes.Load(), r.rcvd.Load(), r.rcvdBytes.Load())
 		}
@@ -307,6 +318,9 @@ func (r *perfRun) snapshot() {
 	if s, err := r.c.Stats(); err == nil && s.State != sctp.SCTP_CLOSED {
 		r.stats = s
 	}
+	if st, err := r.c.Socket().PRAssocStatus(0, sctp.SCTP_PR_SCTP_ALL); err == nil {
+		r.abandoned.Store(int64(st.AbandonedUnsent + st.AbandonedSent))
+	}
 }
 
 // failed maps an error of the running association to its end reason.
@@ -331,6 +345,9 @@ func (r *perfRun) summary(start, end time.Time) {
 	}
 	row("duration", "%.2f s (-t %v, until %s)", d, r.f.dur, until)
 	row("messages sent", "%d × %d bytes", r.sent.Load(), r.f.length)
+	if r.f.pr.info.Policy != sctp.SCTP_PR_SCTP_NONE {
+		row("abandoned", "%d (-prsctp %v)", r.abandoned.Load(), &r.f.pr)
+	}
 	if r.local {
 		row("messages received", "%d (%s)", r.rcvd.Load(), sizeText(float64(r.rcvdBytes.Load())))
 	}

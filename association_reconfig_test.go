@@ -1,0 +1,775 @@
+package sctp
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/usctp/sctp/chunk"
+)
+
+// Scripted-peer tests of RFC 6525 stream reconfiguration.
+
+func reconfCfg(flags uint32) assocConfig {
+	c := testAssocConfig()
+	c.setReconfig(true, flags)
+	return c
+}
+
+// reconfExt is the peer's Supported Extensions parameter naming RE-CONFIG.
+func reconfExt() []byte {
+	return chunk.AppendParam(nil, chunk.ParamSupportedExtensions, []byte{byte(chunk.TypeReconfig)})
+}
+
+// reconfConnect establishes an association whose peer announced RE-CONFIG.
+func reconfConnect(t *testing.T, flags uint32) *testPeer {
+	t.Helper()
+	tp := newTestPeer(t)
+	tp.startConnect(reconfCfg(flags))
+	tp.answerInit(reconfExt())
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	tp.wantEvent(AssocChange{State: CommUp})
+	return tp
+}
+
+// reconfParams decodes the parameters of a sent RE-CONFIG chunk.
+func reconfParams(t *testing.T, c chunk.Raw) []chunk.Param {
+	t.Helper()
+	rc := decodeAs(t, c, &chunk.Reconfig{})
+	var ps []chunk.Param
+	it := chunk.NewParamIter(rc.Params)
+	for it.Next() {
+		p := it.Param()
+		p.Value = append([]byte(nil), p.Value...)
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// wantReconfResp pops a packet with one RE-CONFIG carrying one response.
+func (tp *testPeer) wantReconfResp(seq, result uint32) chunk.ReconfigRespParam {
+	tp.t.Helper()
+	p := tp.readPacket()
+	if p.h.VerificationTag != tp.peerTag || p.chunks[0].Type != chunk.TypeReconfig {
+		tp.t.Fatalf("got packet %v, want a RE-CONFIG first", p)
+	}
+	if len(p.chunks) > 1 {
+		// What was bundled behind it is read as its own packet.
+		rest := p
+		rest.chunks = p.chunks[1:]
+		tp.sent = append([]sentPacket{rest}, tp.sent...)
+	}
+	ps := reconfParams(tp.t, p.chunks[0])
+	if len(ps) != 1 || ps[0].Type != chunk.ParamReconfigResp {
+		tp.t.Fatalf("RE-CONFIG params %v, want one response", ps)
+	}
+	var r chunk.ReconfigRespParam
+	if err := r.Decode(ps[0]); err != nil {
+		tp.t.Fatal(err)
+	}
+	if r.RespSeq != seq || r.Result != result {
+		tp.t.Fatalf("response seq %d result %d, want seq %d result %d", r.RespSeq, r.Result, seq, result)
+	}
+	return r
+}
+
+// wantOutResetReq pops a packet whose first chunk is a RE-CONFIG with an
+// Outgoing SSN Reset Request.
+func (tp *testPeer) wantOutResetReq(types ...chunk.Type) chunk.OutSSNResetReqParam {
+	tp.t.Helper()
+	if len(types) == 0 {
+		types = []chunk.Type{chunk.TypeReconfig}
+	}
+	p := tp.wantPacket(tp.peerTag, types...)
+	ps := reconfParams(tp.t, p.chunks[0])
+	var r chunk.OutSSNResetReqParam
+	if len(ps) != 1 || r.Decode(ps[0]) != nil {
+		tp.t.Fatalf("RE-CONFIG params %v, want one Outgoing SSN Reset Request", ps)
+	}
+	return r
+}
+
+func sack(cum uint32) *chunk.Sack { return &chunk.Sack{CumTSNAck: cum, ARwnd: 1 << 20} }
+
+func (tp *testPeer) respond(seq, result uint32) {
+	tp.t.Helper()
+	r := chunk.ReconfigRespParam{RespSeq: seq, Result: result}
+	tp.write(tp.epTag, &chunk.Reconfig{Params: r.AppendTo(nil)})
+}
+
+func (tp *testPeer) request(p interface{ AppendTo([]byte) []byte }) {
+	tp.t.Helper()
+	tp.write(tp.epTag, &chunk.Reconfig{Params: p.AppendTo(nil)})
+}
+
+// RFC 6525 §3: RE-CONFIG support is announced in Supported Extensions;
+// a peer that does not announce it is not sent requests.
+func TestReconfigAnnouncedInSupportedExtensions(t *testing.T) {
+	tp := newTestPeer(t)
+	init := tp.startConnect(reconfCfg(0))
+	p, ok := findParam(t, init.Params, chunk.ParamSupportedExtensions)
+	var ext chunk.SupportedExtensionsParam
+	if !ok || ext.Decode(p) != nil || !ext.Has(chunk.TypeReconfig) {
+		t.Fatalf("INIT params %x: no RE-CONFIG in Supported Extensions", init.Params)
+	}
+	tp.answerInit(nil) // the peer does not announce RE-CONFIG
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	err := tp.assoc.resetStreams(tp.now, SCTP_STREAM_RESET_OUTGOING, []uint16{1})
+	if !errors.Is(err, ErrNotSupported) {
+		t.Fatalf("reset to a peer without RE-CONFIG: %v, want ErrNotSupported", err)
+	}
+	tp.collect()
+	tp.wantIdle()
+
+	// The listener side announces it in its INIT ACK too.
+	tl := newTestPeer(t)
+	tl.listen(reconfCfg(0))
+	ack := tl.initAndGetCookie(reconfExt())
+	p, ok = findParam(t, ack.Params, chunk.ParamSupportedExtensions)
+	if !ok || ext.Decode(p) != nil || !ext.Has(chunk.TypeReconfig) {
+		t.Fatalf("INIT ACK without RE-CONFIG in Supported Extensions")
+	}
+	tl.epTag = ack.InitiateTag
+	tl.write(tl.epTag, &chunk.CookieEcho{Cookie: cookieOf(t, ack)})
+	tl.wantPacket(tl.peerTag, chunk.TypeCookieAck)
+	tl.assoc = tl.wantEvent(accepted{}).(accepted).association()
+	if !tl.assoc.peerReconfig {
+		t.Fatal("listener: the peer's RE-CONFIG announcement was not kept in the cookie")
+	}
+}
+
+// RFC 6525 §5.1.2: an outgoing reset waits until the stream's queued
+// messages have gone out (its Sender's Last Assigned TSN covers them),
+// messages sent after the call wait for the response, and "Performed"
+// restarts the stream's SSNs at 0. Other streams are not held.
+func TestReconfigOutgoingResetWaitsForQueuedData(t *testing.T) {
+	tp := reconfConnect(t, 0)
+	seq0 := tp.assoc.localInitialTSN
+	// Stream 1: more than the initial cwnd, so some stays queued.
+	for range 8 {
+		if err := tp.assoc.send(tp.now, outMessage{stream: 1, data: make([]byte, 1000)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tp.collect()
+	first := len(tp.sent)
+	if first == 0 || first >= 8 {
+		t.Fatalf("%d packets before the first SACK; the test needs some queued", first)
+	}
+	if err := tp.assoc.resetStreams(tp.now, SCTP_STREAM_RESET_OUTGOING, []uint16{1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tp.assoc.send(tp.now, outMessage{stream: 1, data: []byte("after reset")}); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	var last uint32
+	for len(tp.sent) > 0 {
+		for _, c := range tp.readPacket().chunks {
+			if c.Type != chunk.TypeData {
+				t.Fatalf("sent %v before the first SACK", c.Type)
+			}
+			last = decodeAs(t, c, &chunk.Data{}).TSN
+		}
+	}
+	// SACK all: the rest of the queued messages go out, then the request.
+	tp.write(tp.epTag, sack(last))
+	var dataSeen int
+	var req chunk.OutSSNResetReqParam
+	for len(tp.sent) > 0 {
+		p := tp.readPacket()
+		switch p.chunks[0].Type {
+		case chunk.TypeData:
+			for _, c := range p.chunks {
+				d := decodeAs(t, c, &chunk.Data{})
+				if string(d.UserData) == "after reset" {
+					t.Fatal("a message sent after the reset call went out before the reset was answered")
+				}
+				last = d.TSN
+				dataSeen++
+			}
+		case chunk.TypeReconfig:
+			ps := reconfParams(t, p.chunks[0])
+			if len(ps) != 1 || req.Decode(ps[0]) != nil {
+				t.Fatalf("RE-CONFIG %v", ps)
+			}
+		}
+		if len(tp.sent) == 0 && req.ReqSeq == 0 {
+			tp.write(tp.epTag, sack(last))
+		}
+	}
+	if dataSeen == 0 {
+		t.Fatal("the queued messages did not go out")
+	}
+	if req.ReqSeq != seq0 || req.LastTSN != last || !reflect.DeepEqual(req.Streams, []uint16{1}) {
+		t.Fatalf("request seq %d last TSN %d streams %v, want seq %d (the initial TSN, §5.1.1) last TSN %d streams [1]",
+			req.ReqSeq, req.LastTSN, req.Streams, seq0, last)
+	}
+	// Another stream is not held.
+	if err := tp.assoc.send(tp.now, outMessage{stream: 2, data: []byte("other")}); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	if d := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeData).chunks[0], &chunk.Data{}); d.Stream != 2 {
+		t.Fatalf("sent stream %d", d.Stream)
+	}
+	tp.respond(req.ReqSeq, chunk.ReconfigSuccessPerformed)
+	ev := tp.wantEvent(StreamReset{}).(StreamReset)
+	if ev.Flags != SCTP_STREAM_RESET_OUTGOING_SSN || !reflect.DeepEqual(ev.Streams, []uint16{1}) {
+		t.Fatalf("event %v", ev)
+	}
+	p := tp.readPacket()
+	d := decodeAs(t, p.chunks[len(p.chunks)-1], &chunk.Data{})
+	if string(d.UserData) != "after reset" || d.Stream != 1 || d.SSN != 0 {
+		t.Fatalf("held message: stream %d SSN %d %q, want stream 1 SSN 0", d.Stream, d.SSN, d.UserData)
+	}
+}
+
+// RFC 6525 §5.1.1: the RE-CONFIG timer retransmits the outstanding
+// request with the same sequence number and a doubled RTO; "In progress"
+// re-arms it without counting an error; a response with another sequence
+// number is ignored; "Denied" ends the request with a DENIED event and the
+// held messages go out with their old SSNs.
+func TestReconfigTimerAndResults(t *testing.T) {
+	tp := reconfConnect(t, 0)
+	if err := tp.assoc.resetStreams(tp.now, SCTP_STREAM_RESET_OUTGOING, nil); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	req := tp.wantOutResetReq()
+	if len(req.Streams) != 0 {
+		t.Fatalf("all-streams reset lists %v", req.Streams)
+	}
+	// Only one request outstanding: the next waits.
+	if err := tp.assoc.resetStreams(tp.now, SCTP_STREAM_RESET_OUTGOING, []uint16{3}); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	tp.wantIdle()
+	step1 := tp.advanceToTimer()
+	if r := tp.wantOutResetReq(); r.ReqSeq != req.ReqSeq {
+		t.Fatalf("retransmission seq %d, want %d", r.ReqSeq, req.ReqSeq)
+	}
+	step2 := tp.advanceToTimer()
+	tp.wantOutResetReq()
+	if step2 != 2*step1 {
+		t.Fatalf("RE-CONFIG timer %v then %v: want the RTO doubled", step1, step2)
+	}
+	if n := tp.assoc.stats().ReconfigRetransmits; n != 2 {
+		t.Fatalf("ReconfigRetransmits %d", n)
+	}
+	tp.respond(req.ReqSeq+7, chunk.ReconfigSuccessPerformed) // not ours: ignored
+	tp.wantNoEvent(StreamReset{})
+	tp.respond(req.ReqSeq, chunk.ReconfigInProgress)
+	if tp.assoc.data.snd.errorCount != 0 {
+		t.Fatalf("error count %d after In progress", tp.assoc.data.snd.errorCount)
+	}
+	tp.wantNoEvent(StreamReset{})
+	tp.advanceToTimer()
+	tp.wantOutResetReq()
+	if err := tp.assoc.send(tp.now, outMessage{stream: 0, data: []byte("held")}); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	tp.wantIdle()
+	tp.respond(req.ReqSeq, chunk.ReconfigDenied)
+	ev := tp.wantEvent(StreamReset{}).(StreamReset)
+	if ev.Flags != SCTP_STREAM_RESET_OUTGOING_SSN|SCTP_STREAM_RESET_DENIED {
+		t.Fatalf("event %v", ev)
+	}
+	// The held message goes out (old SSN numbering: SSN 0 on stream 0 is
+	// its first message anyway); the queued stream-3 request follows with
+	// the next sequence number.
+	var sawData, sawReq bool
+	for len(tp.sent) > 0 {
+		p := tp.readPacket()
+		for _, c := range p.chunks {
+			switch c.Type {
+			case chunk.TypeData:
+				sawData = true
+			case chunk.TypeReconfig:
+				ps := reconfParams(t, c)
+				var r chunk.OutSSNResetReqParam
+				if r.Decode(ps[0]) != nil || r.ReqSeq != req.ReqSeq+1 || !reflect.DeepEqual(r.Streams, []uint16{3}) {
+					t.Fatalf("second request %+v", r)
+				}
+				sawReq = true
+			}
+		}
+	}
+	if !sawData || !sawReq {
+		t.Fatalf("after Denied: data sent %v, next request sent %v", sawData, sawReq)
+	}
+}
+
+// RFC 6525 §5.1.1 with RFC 9260 §8.1: unanswered RE-CONFIG retransmissions
+// count against Association.Max.Retrans.
+func TestReconfigTimerFailsAssociation(t *testing.T) {
+	tp := newTestPeer(t)
+	cfg := reconfCfg(0)
+	cfg.maxRetrans = 2
+	tp.startConnect(cfg)
+	tp.answerInit(reconfExt())
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	tp.wantEvent(AssocChange{State: CommUp})
+	if err := tp.assoc.addStreams(tp.now, 0, 2); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 10 && tp.assoc.currentState() != stateClosed; i++ {
+		tp.advanceToTimer()
+	}
+	tp.wantState(stateClosed)
+	if ev := tp.wantEvent(AssocChange{State: CommLost}).(AssocChange); !errors.Is(ev.Err, ErrAssociationFailed) {
+		t.Fatalf("close reason %v", ev.Err)
+	}
+}
+
+// RFC 6525 §6.3.2 (SCTP_ENABLE_STREAM_RESET): by default every request
+// of the peer is denied; §5.2.1: the expected sequence number is the
+// peer's initial TSN, a retransmitted request gets the same answer again
+// and any other number "Error - Bad Sequence Number".
+func TestReconfigPeerRequestsDeniedByDefault(t *testing.T) {
+	tp := reconfConnect(t, 0)
+	seq := tp.peerTSN // the peer's initial TSN
+	tp.request(&chunk.OutSSNResetReqParam{ReqSeq: seq, LastTSN: seq - 1, Streams: []uint16{1}})
+	tp.wantReconfResp(seq, chunk.ReconfigDenied)
+	tp.request(&chunk.SSNTSNResetReqParam{ReqSeq: seq + 1})
+	tp.wantReconfResp(seq+1, chunk.ReconfigDenied)
+	tp.request(&chunk.AddOutStreamsReqParam{ReqSeq: seq + 2, NewStreams: 4})
+	tp.wantReconfResp(seq+2, chunk.ReconfigDenied)
+	tp.request(&chunk.InSSNResetReqParam{ReqSeq: seq + 3})
+	tp.wantReconfResp(seq+3, chunk.ReconfigDenied)
+	tp.request(&chunk.AddInStreamsReqParam{ReqSeq: seq + 4, NewStreams: 1})
+	tp.wantReconfResp(seq+4, chunk.ReconfigDenied)
+	// A retransmission of the last one: the stored result.
+	tp.request(&chunk.AddInStreamsReqParam{ReqSeq: seq + 4, NewStreams: 1})
+	tp.wantReconfResp(seq+4, chunk.ReconfigDenied)
+	// Out of sequence.
+	tp.request(&chunk.SSNTSNResetReqParam{ReqSeq: seq + 9})
+	tp.wantReconfResp(seq+9, chunk.ReconfigErrorBadSequence)
+	tp.wantNoEvent(StreamReset{})
+	tp.wantNoEvent(StreamChange{})
+	if in := tp.assoc.inStreams; in != 4 {
+		t.Fatalf("in streams %d after a denied add", in)
+	}
+}
+
+// RFC 6525 §5.2.2: with resets enabled, a peer's Outgoing SSN Reset
+// Request whose last assigned TSN has not arrived is deferred ("In
+// progress"); ordered data of the stream beyond that TSN waits; when the
+// cumulative TSN reaches it, the stream restarts at SSN 0, the waiting
+// data is delivered and "Performed" is sent (and repeated to a
+// retransmission). A stream number out of range: "Error - Wrong SSN".
+func TestReconfigPeerOutgoingResetDeferred(t *testing.T) {
+	tp := reconfConnect(t, SCTP_ENABLE_RESET_STREAM_REQ)
+	seq := tp.peerTSN
+	d0 := tp.data(1, "ssn0") // TSN 1000, SSN 0
+	tp.write(tp.epTag, d0)
+	d1 := tp.data(1, "ssn1") // TSN 1001, SSN 1: delayed in the network
+	d1.SSN = 1
+	tp.request(&chunk.OutSSNResetReqParam{ReqSeq: seq, LastTSN: d1.TSN, Streams: []uint16{1}})
+	tp.wantReconfResp(seq, chunk.ReconfigInProgress)
+	d2 := tp.data(1, "new0") // TSN 1002, SSN 0 after the reset
+	tp.write(tp.epTag, d2)
+	tp.collect()
+	tp.sent = nil // SACKs
+	if m, ok := tp.assoc.readMessage(); !ok || string(m.data) != "ssn0" {
+		t.Fatalf("first message %q %v", m.data, ok)
+	}
+	if m, ok := tp.assoc.readMessage(); ok {
+		t.Fatalf("delivered %q before the deferred reset", m.data)
+	}
+	tp.wantNoEvent(StreamReset{})
+	tp.write(tp.epTag, d1)
+	ev := tp.wantEvent(StreamReset{}).(StreamReset)
+	if ev.Flags != SCTP_STREAM_RESET_INCOMING_SSN || !reflect.DeepEqual(ev.Streams, []uint16{1}) {
+		t.Fatalf("event %v", ev)
+	}
+	var sawPerformed bool
+	for len(tp.sent) > 0 {
+		for _, c := range tp.readPacket().chunks {
+			if c.Type == chunk.TypeReconfig {
+				var r chunk.ReconfigRespParam
+				if r.Decode(reconfParams(t, c)[0]) != nil || r.RespSeq != seq || r.Result != chunk.ReconfigSuccessPerformed {
+					t.Fatalf("response %+v", r)
+				}
+				sawPerformed = true
+			}
+		}
+	}
+	if !sawPerformed {
+		t.Fatal("no Performed response once the deferred reset ran")
+	}
+	for _, want := range []string{"ssn1", "new0"} {
+		if m, ok := tp.assoc.readMessage(); !ok || string(m.data) != want {
+			t.Fatalf("got %q %v, want %q", m.data, ok, want)
+		}
+	}
+	// Retransmission of the request: the stored, now final, result.
+	tp.request(&chunk.OutSSNResetReqParam{ReqSeq: seq, LastTSN: d1.TSN, Streams: []uint16{1}})
+	tp.wantReconfResp(seq, chunk.ReconfigSuccessPerformed)
+	// Immediate reset (last TSN already received); then a bad stream.
+	tp.request(&chunk.OutSSNResetReqParam{ReqSeq: seq + 1, LastTSN: d2.TSN})
+	tp.wantReconfResp(seq+1, chunk.ReconfigSuccessPerformed)
+	if ev := tp.wantEvent(StreamReset{}).(StreamReset); ev.Streams != nil {
+		t.Fatalf("all-streams reset event lists %v", ev.Streams)
+	}
+	tp.request(&chunk.OutSSNResetReqParam{ReqSeq: seq + 2, LastTSN: d2.TSN, Streams: []uint16{99}})
+	tp.wantReconfResp(seq+2, chunk.ReconfigErrorWrongSSN)
+}
+
+// RFC 6525 §5.2.3: a peer's Incoming SSN Reset Request is answered by our
+// own Outgoing SSN Reset Request naming it in its Response Sequence
+// Number (no separate response); §5.1.2 then applies to it.
+func TestReconfigPeerIncomingReset(t *testing.T) {
+	tp := reconfConnect(t, SCTP_ENABLE_RESET_STREAM_REQ)
+	tp.sendData(outMessage{stream: 2, data: []byte("x")})
+	seq := tp.peerTSN
+	tp.request(&chunk.InSSNResetReqParam{ReqSeq: seq, Streams: []uint16{2}})
+	req := tp.wantOutResetReq()
+	if req.RespSeq != seq || req.ReqSeq != tp.assoc.localInitialTSN || !reflect.DeepEqual(req.Streams, []uint16{2}) {
+		t.Fatalf("our request %+v", req)
+	}
+	tp.respond(req.ReqSeq, chunk.ReconfigSuccessPerformed)
+	ev := tp.wantEvent(StreamReset{}).(StreamReset)
+	if ev.Flags != SCTP_STREAM_RESET_OUTGOING_SSN {
+		t.Fatalf("event %v", ev)
+	}
+	if d := tp.sendData(outMessage{stream: 2, data: []byte("y")}); d.SSN != 0 {
+		t.Fatalf("SSN %d after the reset", d.SSN)
+	}
+}
+
+// RFC 6525 §5.1.3 / §5.2.2: our Incoming SSN Reset Request is answered
+// by the peer's Outgoing SSN Reset Request, performed even with resets
+// not enabled (we asked for it); a Denied answer is reported.
+func TestReconfigOurIncomingReset(t *testing.T) {
+	tp := reconfConnect(t, 0)
+	if err := tp.assoc.resetStreams(tp.now, SCTP_STREAM_RESET_INCOMING, []uint16{3}); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	p := tp.wantPacket(tp.peerTag, chunk.TypeReconfig)
+	var in chunk.InSSNResetReqParam
+	if ps := reconfParams(t, p.chunks[0]); len(ps) != 1 || in.Decode(ps[0]) != nil || !reflect.DeepEqual(in.Streams, []uint16{3}) {
+		t.Fatalf("request %v", ps)
+	}
+	seq := tp.peerTSN
+	tp.request(&chunk.OutSSNResetReqParam{ReqSeq: seq, RespSeq: in.ReqSeq, LastTSN: seq - 1, Streams: []uint16{3}})
+	tp.wantReconfResp(seq, chunk.ReconfigSuccessPerformed)
+	if ev := tp.wantEvent(StreamReset{}).(StreamReset); ev.Flags != SCTP_STREAM_RESET_INCOMING_SSN {
+		t.Fatalf("event %v", ev)
+	}
+	if tp.assoc.data.rc.out != nil || !tp.assoc.reconfDeadline().IsZero() {
+		t.Fatal("our request still outstanding")
+	}
+	// Denied.
+	if err := tp.assoc.resetStreams(tp.now, SCTP_STREAM_RESET_INCOMING, nil); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	tp.readPacket()
+	tp.respond(in.ReqSeq+1, chunk.ReconfigDenied)
+	if ev := tp.wantEvent(StreamReset{}).(StreamReset); ev.Flags != SCTP_STREAM_RESET_INCOMING_SSN|SCTP_STREAM_RESET_DENIED {
+		t.Fatalf("event %v", ev)
+	}
+}
+
+// RFC 6525 §5.1.4 and §5.2.4 (G1–G5): SSN/TSN reset in both directions.
+func TestReconfigSSNTSNReset(t *testing.T) {
+	tp := reconfConnect(t, SCTP_ENABLE_RESET_ASSOC_REQ)
+	d := tp.sendData(outMessage{stream: 1, data: []byte("a")})
+	if err := tp.assoc.resetAssoc(tp.now); err != nil {
+		t.Fatal(err)
+	}
+	if err := tp.assoc.send(tp.now, outMessage{stream: 1, data: []byte("held")}); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	tp.wantIdle() // waits until our data is acknowledged; new data held
+	tp.write(tp.epTag, sack(d.TSN))
+	p := tp.wantPacket(tp.peerTag, chunk.TypeReconfig)
+	var req chunk.SSNTSNResetReqParam
+	if ps := reconfParams(t, p.chunks[0]); len(ps) != 1 || req.Decode(ps[0]) != nil {
+		t.Fatalf("request %v", ps)
+	}
+	const peerNext, ourNext = 50000, 900000
+	r := chunk.ReconfigRespParam{RespSeq: req.ReqSeq, Result: chunk.ReconfigSuccessPerformed, HasTSNs: true, SenderNextTSN: peerNext, ReceiverNextTSN: ourNext}
+	tp.write(tp.epTag, &chunk.Reconfig{Params: r.AppendTo(nil)})
+	ev := tp.wantEvent(AssocReset{}).(AssocReset)
+	if ev.Flags != 0 || ev.LocalTSN != ourNext || ev.RemoteTSN != peerNext {
+		t.Fatalf("event %v", ev)
+	}
+	dd := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeData).chunks[0], &chunk.Data{})
+	if dd.TSN != ourNext || dd.SSN != 0 || string(dd.UserData) != "held" {
+		t.Fatalf("after the reset: TSN %d SSN %d %q, want TSN %d SSN 0", dd.TSN, dd.SSN, dd.UserData, ourNext)
+	}
+	tp.peerTSN = peerNext
+	pd := tp.data(1, "peer")
+	pd.Immediate = true // RFC 7053: SACK at once
+	tp.write(tp.epTag, pd)
+	p = tp.wantPacket(tp.peerTag, chunk.TypeSack)
+	if s := decodeAs(t, p.chunks[0], &chunk.Sack{}); s.CumTSNAck != peerNext {
+		t.Fatalf("cum TSN %d, want %d", s.CumTSNAck, peerNext)
+	}
+	if m, ok := tp.assoc.readMessage(); !ok || string(m.data) != "peer" {
+		t.Fatalf("peer message %q %v", m.data, ok)
+	}
+
+	// The peer asks. Our DATA "held" is not acknowledged yet: In progress,
+	// and new messages wait; a retransmission once it is acknowledged is
+	// performed (G1: the peer's next TSN is our cum TSN + 2^31; G2: ours
+	// is our next TSN).
+	seq := uint32(1000) // the peer's initial TSN
+	tp.request(&chunk.SSNTSNResetReqParam{ReqSeq: seq})
+	tp.wantReconfResp(seq, chunk.ReconfigInProgress)
+	if err := tp.assoc.send(tp.now, outMessage{stream: 1, data: []byte("later")}); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	tp.wantIdle()
+	tp.write(tp.epTag, sack(dd.TSN))
+	tp.request(&chunk.SSNTSNResetReqParam{ReqSeq: seq})
+	resp := tp.wantReconfResp(seq, chunk.ReconfigSuccessPerformed)
+	if !resp.HasTSNs || resp.SenderNextTSN != ourNext+1 || resp.ReceiverNextTSN != peerNext+1+1<<31 {
+		t.Fatalf("response %+v", resp)
+	}
+	if ev := tp.wantEvent(AssocReset{}).(AssocReset); ev.LocalTSN != ourNext+1 {
+		t.Fatalf("event %v", ev)
+	}
+	if dd := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeData).chunks[0], &chunk.Data{}); dd.TSN != ourNext+1 || dd.SSN != 0 {
+		t.Fatalf("after the peer's reset: TSN %d SSN %d", dd.TSN, dd.SSN)
+	}
+}
+
+// RFC 6525 §5.1.5, §5.1.6, §5.2.5, §5.2.6: adding streams both ways.
+func TestReconfigAddStreams(t *testing.T) {
+	tp := reconfConnect(t, SCTP_ENABLE_CHANGE_ASSOC_REQ)
+	if err := tp.assoc.send(tp.now, outMessage{stream: 5, data: []byte("x")}); !errors.Is(err, ErrInvalidStream) {
+		t.Fatalf("send on stream 5 of 4: %v", err)
+	}
+	if err := tp.assoc.addStreams(tp.now, 3, 2); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	p := tp.wantPacket(tp.peerTag, chunk.TypeReconfig)
+	var ao chunk.AddOutStreamsReqParam
+	if ps := reconfParams(t, p.chunks[0]); len(ps) != 1 || ao.Decode(ps[0]) != nil || ao.NewStreams != 2 {
+		t.Fatalf("request %v", ps)
+	}
+	tp.respond(ao.ReqSeq, chunk.ReconfigSuccessPerformed)
+	if ev := tp.wantEvent(StreamChange{}).(StreamChange); ev.Flags != 0 || ev.OutStreams != 6 || ev.InStreams != 4 {
+		t.Fatalf("event %v", ev)
+	}
+	// The Add Incoming Streams Request follows.
+	p = tp.wantPacket(tp.peerTag, chunk.TypeReconfig)
+	var ai chunk.AddInStreamsReqParam
+	if ps := reconfParams(t, p.chunks[0]); len(ps) != 1 || ai.Decode(ps[0]) != nil || ai.NewStreams != 3 || ai.ReqSeq != ao.ReqSeq+1 {
+		t.Fatalf("request %v", ps)
+	}
+	if d := tp.sendData(outMessage{stream: 5, data: []byte("x")}); d.Stream != 5 {
+		t.Fatalf("stream %d", d.Stream)
+	}
+	// The peer answers with its Add Outgoing Streams Request.
+	seq := tp.peerTSN
+	tp.request(&chunk.AddOutStreamsReqParam{ReqSeq: seq, NewStreams: 3})
+	tp.wantReconfResp(seq, chunk.ReconfigSuccessPerformed)
+	if ev := tp.wantEvent(StreamChange{}).(StreamChange); ev.InStreams != 7 || ev.OutStreams != 6 {
+		t.Fatalf("event %v", ev)
+	}
+	tp.write(tp.epTag, &chunk.Data{Beginning: true, Ending: true, TSN: tp.peerTSN, Stream: 6, UserData: []byte("on 6")})
+	tp.peerTSN++
+	if m, ok := tp.assoc.readMessage(); !ok || m.stream != 6 {
+		t.Fatalf("message on a new stream: %+v %v", m, ok)
+	}
+	// The peer asks us to add outgoing streams: our own request answers.
+	tp.sent = nil
+	tp.request(&chunk.AddInStreamsReqParam{ReqSeq: seq + 1, NewStreams: 10})
+	p = tp.wantPacket(tp.peerTag, chunk.TypeReconfig)
+	if ps := reconfParams(t, p.chunks[0]); len(ps) != 1 || ao.Decode(ps[0]) != nil || ao.NewStreams != 10 {
+		t.Fatalf("our answer %v", ps)
+	}
+	tp.respond(ao.ReqSeq, chunk.ReconfigSuccessPerformed)
+	if ev := tp.wantEvent(StreamChange{}).(StreamChange); ev.OutStreams != 16 {
+		t.Fatalf("event %v", ev)
+	}
+	// Beyond 65535 streams: refused.
+	tp.request(&chunk.AddOutStreamsReqParam{ReqSeq: seq + 2, NewStreams: 65535})
+	tp.wantReconfResp(seq+2, chunk.ReconfigDenied)
+	if err := tp.assoc.addStreams(tp.now, 0, 65535); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("adding 65535 streams: %v", err)
+	}
+}
+
+// Bad API input and hostile requests: clear errors, bounded state.
+func TestReconfigBadInput(t *testing.T) {
+	tp := reconfConnect(t, SCTP_ENABLE_RESET_STREAM_REQ)
+	if err := tp.assoc.resetStreams(tp.now, 0, nil); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("no direction: %v", err)
+	}
+	if err := tp.assoc.resetStreams(tp.now, SCTP_STREAM_RESET_OUTGOING, []uint16{4}); !errors.Is(err, ErrInvalidStream) {
+		t.Fatalf("stream 4 of 4: %v", err)
+	}
+	if err := tp.assoc.addStreams(tp.now, 0, 0); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("add 0: %v", err)
+	}
+	var err error
+	for i := 0; i < 2*maxReconfQueue && err == nil; i++ {
+		err = tp.assoc.resetStreams(tp.now, SCTP_STREAM_RESET_OUTGOING, []uint16{1})
+	}
+	if !errors.Is(err, ErrInvalidArgument) || len(tp.assoc.data.rc.queue) > maxReconfQueue {
+		t.Fatalf("queue of %d requests, err %v", len(tp.assoc.data.rc.queue), err)
+	}
+	tp.collect()
+	tp.sent = nil
+	// A peer flooding Incoming SSN Reset Requests while ours are busy:
+	// "Error - Request already in progress", nothing queued.
+	for i := range uint32(100) {
+		tp.request(&chunk.InSSNResetReqParam{ReqSeq: 1000 + i})
+		tp.wantReconfResp(1000+i, chunk.ReconfigErrorInProgress)
+	}
+	if len(tp.assoc.data.rc.queue) > maxReconfQueue {
+		t.Fatalf("queue grew to %d", len(tp.assoc.data.rc.queue))
+	}
+	// A request after the association is shutting down: refused.
+	tp.assoc.shutdown(tp.now)
+	if err := tp.assoc.resetAssoc(tp.now); !errors.Is(err, ErrShuttingDown) {
+		t.Fatalf("reset while shutting down: %v", err)
+	}
+}
+
+// A request not yet sent when the user shuts the association down is
+// failed (no new RE-CONFIG request in SHUTDOWN-PENDING) and the messages
+// it held go out, so the shutdown completes (RFC 9260 §9.2).
+func TestReconfigShutdownCancelsQueued(t *testing.T) {
+	tp := reconfConnect(t, 0)
+	for range 8 {
+		if err := tp.assoc.send(tp.now, outMessage{stream: 1, data: make([]byte, 1000)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tp.assoc.resetStreams(tp.now, SCTP_STREAM_RESET_OUTGOING, []uint16{1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tp.assoc.send(tp.now, outMessage{stream: 1, data: []byte("held")}); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	tp.assoc.shutdown(tp.now)
+	tp.collect()
+	if ev := tp.wantEvent(StreamReset{}).(StreamReset); ev.Flags != SCTP_STREAM_RESET_OUTGOING_SSN|SCTP_STREAM_RESET_FAILED {
+		t.Fatalf("event %v", ev)
+	}
+	var sawHeld, sawShutdown bool
+	for i := 0; i < 20 && !sawShutdown; i++ {
+		var last uint32
+		for len(tp.sent) > 0 {
+			for _, c := range tp.readPacket().chunks {
+				switch c.Type {
+				case chunk.TypeData:
+					d := decodeAs(t, c, &chunk.Data{})
+					last = d.TSN
+					sawHeld = sawHeld || string(d.UserData) == "held"
+				case chunk.TypeShutdown:
+					sawShutdown = true
+				case chunk.TypeReconfig:
+					t.Fatal("RE-CONFIG request sent while shutting down")
+				}
+			}
+		}
+		if last != 0 {
+			tp.write(tp.epTag, sack(last))
+		}
+	}
+	if !sawHeld || !sawShutdown {
+		t.Fatalf("held message sent %v, SHUTDOWN sent %v", sawHeld, sawShutdown)
+	}
+}
+
+// FuzzReconfig feeds arbitrary RE-CONFIG parameters (and a DATA chunk) to
+// an association with every request enabled and one request of its own
+// outstanding: never a panic, state bounded, and the association keeps
+// answering (hostile input, RFC 6525 §5.2).
+func FuzzReconfig(f *testing.F) {
+	f.Add((&chunk.OutSSNResetReqParam{ReqSeq: 1000, LastTSN: 1005, Streams: []uint16{1, 2}}).AppendTo(nil), uint16(1), uint32(0))
+	f.Add((&chunk.SSNTSNResetReqParam{ReqSeq: 1000}).AppendTo(nil), uint16(0), uint32(1))
+	f.Add((&chunk.AddOutStreamsReqParam{ReqSeq: 1000, NewStreams: 65535}).AppendTo(nil), uint16(3), uint32(2))
+	f.Add(append((&chunk.InSSNResetReqParam{ReqSeq: 1000}).AppendTo(nil), (&chunk.ReconfigRespParam{RespSeq: 7, Result: 1, HasTSNs: true}).AppendTo(nil)...), uint16(2), uint32(3))
+	f.Fuzz(func(t *testing.T, params []byte, stream uint16, tsnOff uint32) {
+		tp := reconfConnect(t, sctpEnableStreamResetAllFlags)
+		tp.assoc.resetStreams(tp.now, SCTP_STREAM_RESET_OUTGOING|SCTP_STREAM_RESET_INCOMING, []uint16{1})
+		tp.assoc.addStreams(tp.now, 1, 1)
+		// The request of ours (its sequence number is the initial TSN) may
+		// be answered by the input too.
+		for i := 0; i < 3; i++ {
+			tp.write(tp.epTag, &chunk.Reconfig{Params: params})
+			tp.write(tp.epTag, &chunk.Data{Beginning: true, Ending: true, TSN: tp.peerTSN + tsnOff%8, Stream: stream % 8, UserData: []byte("d")})
+			tp.now = tp.now.Add(3 * time.Second)
+			tp.ep.handleTimeout(tp.now)
+			tp.collect()
+			for {
+				if _, ok := tp.assoc.readMessage(); !ok {
+					break
+				}
+			}
+		}
+		rc := &tp.assoc.data.rc
+		if len(rc.queue) > maxReconfQueue || len(rc.deferred.frags) > 64 || tp.assoc.data.inStreams > maxStreamCount {
+			t.Fatalf("state grew: queue %d deferred %d in streams %d", len(rc.queue), len(rc.deferred.frags), tp.assoc.data.inStreams)
+		}
+	})
+}
+
+// RFC 6525 §5.1.4 / §5.2.4: the peer performs our SSN/TSN reset and sends
+// DATA in the new numbering (SSN 0 at its Sender's Next TSN, G2) before
+// its response arrives. The DATA waits (acknowledged) and is delivered
+// once the response says where the new numbering starts — not dropped as
+// a stale SSN.
+func TestReconfigSSNTSNResetDataBeforeResponse(t *testing.T) {
+	tp := reconfConnect(t, 0)
+	tp.write(tp.epTag, tp.data(1, "old")) // stream 1, SSN 0
+	if m, ok := tp.assoc.readMessage(); !ok || string(m.data) != "old" {
+		t.Fatalf("first message %q %v", m.data, ok)
+	}
+	if err := tp.assoc.resetAssoc(tp.now); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	var req chunk.SSNTSNResetReqParam
+	for len(tp.sent) > 0 {
+		for _, c := range tp.readPacket().chunks {
+			if c.Type == chunk.TypeReconfig {
+				if ps := reconfParams(t, c); len(ps) != 1 || req.Decode(ps[0]) != nil {
+					t.Fatalf("request %v", ps)
+				}
+			}
+		}
+	}
+	if req.ReqSeq == 0 {
+		t.Fatal("no SSN/TSN Reset Request sent")
+	}
+	sndNext := tp.peerTSN // G2: the peer's TSNs continue
+	d := tp.data(1, "new")
+	d.SSN = 0 // G5: SSNs restart at 0
+	d.Immediate = true
+	tp.write(tp.epTag, d)
+	if s := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeSack).chunks[0], &chunk.Sack{}); s.CumTSNAck != d.TSN {
+		t.Fatalf("DATA before the response not acknowledged: cum %d, want %d", s.CumTSNAck, d.TSN)
+	}
+	if m, ok := tp.assoc.readMessage(); ok {
+		t.Fatalf("delivered %q before the response", m.data)
+	}
+	r := chunk.ReconfigRespParam{RespSeq: req.ReqSeq, Result: chunk.ReconfigSuccessPerformed, HasTSNs: true, SenderNextTSN: sndNext, ReceiverNextTSN: 777}
+	tp.write(tp.epTag, &chunk.Reconfig{Params: r.AppendTo(nil)})
+	if m, ok := tp.assoc.readMessage(); !ok || string(m.data) != "new" || m.ssn != 0 {
+		t.Fatalf("after the response: %q SSN %d %v, want \"new\" SSN 0", m.data, m.ssn, ok)
+	}
+	if cum := tp.assoc.data.rcv.tracker.cum; cum != sndNext {
+		t.Fatalf("cum TSN %d, want %d", cum, sndNext)
+	}
+	tp.wantEvent(AssocReset{})
+}
