@@ -119,21 +119,24 @@ func (q *recvQueue) popInto(buf []byte) (d delivery, n int, eor, ok bool) {
 		return delivery{}, 0, false, false
 	}
 	it := &q.items[q.head]
-	if it.ev == nil {
+	if it.ev == nil && len(it.msg)-it.off > len(buf) {
+		// A piece: copied under the lock, the rest stays queued.
 		n = copy(buf, it.msg[it.off:])
-		if it.off+n < len(it.msg) {
-			it.off += n
-			q.bytes -= n
-			d = *it
-			d.msg = nil
-			signal(q.sp)
-			signal(q.rd)
-			q.mu.Unlock()
-			return d, n, false, true
-		}
+		it.off += n
+		q.bytes -= n
+		d = *it
+		d.msg = nil
+		signal(q.sp)
+		signal(q.rd)
+		q.mu.Unlock()
+		return d, n, false, true
 	}
 	d = *it
 	full, rec := d.msg, d.rec
+	var rest []byte
+	if d.ev == nil {
+		rest = full[d.off:]
+	}
 	d.msg, d.rec = nil, nil
 	q.bytes -= it.size()
 	q.items[q.head] = delivery{}
@@ -143,6 +146,10 @@ func (q *recvQueue) popInto(buf []byte) (d delivery, n int, eor, ok bool) {
 	}
 	signal(q.sp)
 	q.mu.Unlock()
+	// The whole (rest of the) message fits: copied outside the lock, so
+	// the pump filling the queue does not wait for the copy (the item is
+	// no longer queued; it is ours).
+	n = copy(buf, rest)
 	if rec != nil && full != nil {
 		rec.recycle(full) // copied out: the runner reuses the buffer
 	}
