@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"errors"
+	"flag"
 	"fmt"
 	"net/netip"
 	"os"
@@ -202,6 +203,20 @@ func sctpcatRunner(s scenario) result {
 	if err != nil {
 		return result{err: err}
 	}
+	return sctpcatRun(bin, s)
+}
+
+var sctpcatBaseline = flag.String("sctpcat-baseline", "", "a sctpcat binary built from an older commit, measured as row sctpcat-2p-baseline (before/after in one run)")
+
+// sctpcatBaselineRunner is sctpcatRunner with the -sctpcat-baseline binary.
+func sctpcatBaselineRunner(s scenario) result {
+	if *sctpcatBaseline == "" {
+		return result{err: errors.New("no -sctpcat-baseline binary")}
+	}
+	return sctpcatRun(*sctpcatBaseline, s)
+}
+
+func sctpcatRun(bin string, s scenario) result {
 	sp, _, err := freeUDPPorts()
 	if err != nil {
 		return result{err: err}
