@@ -223,6 +223,10 @@ func sctpcatRun(bin string, s scenario) result {
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(5001+sp%1000)
 	srv := exec.Command(bin, "listen", "-udp", strconv.Itoa(sp), "-mode", "discard", "-count", "1", addr)
+	se, err := srv.StderrPipe()
+	if err != nil {
+		return result{err: err}
+	}
 	if err := srv.Start(); err != nil {
 		return result{err: err}
 	}
@@ -230,14 +234,43 @@ func sctpcatRun(bin string, s scenario) result {
 		_ = srv.Process.Kill()
 		_ = srv.Wait()
 	}()
-	time.Sleep(200 * time.Millisecond) // sctpcat listen has no readiness line
+	// Connect only once listen said it listens (a fixed sleep was too
+	// short on a loaded machine); then keep draining its stderr.
+	listening := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(se)
+		said := false
+		for sc.Scan() {
+			if !said && strings.Contains(sc.Text(), "listening on") {
+				said = true
+				listening <- true
+			}
+		}
+		if !said {
+			listening <- false
+		}
+	}()
+	select {
+	case ok := <-listening:
+		if !ok {
+			return result{err: errors.New("sctpcat listen ended without listening")}
+		}
+	case <-time.After(10 * time.Second):
+		return result{err: errors.New("sctpcat listen did not start in 10 s")}
+	}
 	n := int(250e6 * s.dur.Seconds() / float64(s.size))
 	cli := exec.Command(bin, "connect", "-n", strconv.Itoa(n), "-l", strconv.Itoa(s.size), "-udp", "0", "-remote-udp", strconv.Itoa(sp), addr)
+	var stderr strings.Builder
+	cli.Stderr = &stderr
 	kill := time.AfterFunc(4*s.dur+30*time.Second, func() { _ = cli.Process.Kill() })
 	out, err := cli.Output()
 	kill.Stop()
 	if err != nil {
-		return result{err: fmt.Errorf("sctpcat connect: %v", err)}
+		e := stderr.String()
+		if i := strings.LastIndex(strings.TrimSpace(e), "\n"); i >= 0 {
+			e = e[i+1:] // the last line says why
+		}
+		return result{err: fmt.Errorf("sctpcat connect: %v: %s", err, strings.TrimSpace(e))}
 	}
 	m := sentLine.FindStringSubmatch(string(out))
 	if m == nil {
