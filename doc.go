@@ -13,7 +13,8 @@
 //     anything that needs the SCTP socket options: a Stack (one UDP socket,
 //     any number of SCTP sockets) with SocketTCP (one-to-one) and SocketUDP
 //     (one-to-many), and their calls named after pysctp's: Bind, Bindx,
-//     Listen, Accept, Connect, Connectx, SCTPSend, SCTPRecv, Peeloff,
+//     Listen, Accept, Connect, Connectx, SCTPSend, SCTPRecv (and
+//     SCTPRecvInto, its allocation-free form into the caller's buffer), Peeloff,
 //     GetPaddrs, GetLaddrs, the option getters and setters, and events
 //     (SetEvents, notifications returned by SCTPRecv). NewSocketTCP and
 //     NewSocketUDP use the process-wide DefaultStack on UDP port 9899 (see

@@ -87,6 +87,7 @@ func (q *recvQueue) pop(maxlen int) (delivery, bool, bool) {
 		part := *it
 		part.msg = it.msg[it.off : it.off+maxlen]
 		it.off += maxlen
+		it.rec = nil // part.msg aliases the buffer: never recycle it
 		q.bytes -= maxlen
 		signal(q.sp)
 		signal(q.rd)
@@ -102,6 +103,57 @@ func (q *recvQueue) pop(maxlen int) (delivery, bool, bool) {
 	}
 	signal(q.sp)
 	return out, !out.partial, true // a part of a partial delivery: no MSG_EOR
+}
+
+// popInto copies the first item's next bytes into buf and removes them
+// (SCTPRecvInto). For a message it returns the item (msg nil: the bytes
+// are in buf[:n]) and eor: true when the message ended, false when it was
+// longer than buf and the rest stays at the front (RFC 6458 §3.1.4: MSG_EOR
+// only on the last piece). A finished message's buffer goes back to the
+// runner's pool, so a steady stream of messages allocates nothing. For a
+// notification n is 0 and eor true. ok is false when the queue is empty.
+func (q *recvQueue) popInto(buf []byte) (d delivery, n int, eor, ok bool) {
+	q.mu.Lock()
+	if q.head == len(q.items) {
+		q.mu.Unlock()
+		return delivery{}, 0, false, false
+	}
+	it := &q.items[q.head]
+	if it.ev == nil && len(it.msg)-it.off > len(buf) {
+		// A piece: copied under the lock, the rest stays queued.
+		n = copy(buf, it.msg[it.off:])
+		it.off += n
+		q.bytes -= n
+		d = *it
+		d.msg = nil
+		signal(q.sp)
+		signal(q.rd)
+		q.mu.Unlock()
+		return d, n, false, true
+	}
+	d = *it
+	full, rec := d.msg, d.rec
+	var rest []byte
+	if d.ev == nil {
+		rest = full[d.off:]
+	}
+	d.msg, d.rec = nil, nil
+	q.bytes -= it.size()
+	q.items[q.head] = delivery{}
+	q.head++
+	if q.head < len(q.items) {
+		signal(q.rd)
+	}
+	signal(q.sp)
+	q.mu.Unlock()
+	// The whole (rest of the) message fits: copied outside the lock, so
+	// the pump filling the queue does not wait for the copy (the item is
+	// no longer queued; it is ours).
+	n = copy(buf, rest)
+	if rec != nil && full != nil {
+		rec.recycle(full) // copied out: the runner reuses the buffer
+	}
+	return d, n, true, true
 }
 
 // frontLen returns the remaining length of the first item's message, and

@@ -3,6 +3,17 @@ package main
 func allSystems() []system {
 	return []system{
 		{name: "usctp", run: usctpRunner(usctpConfig{})},
+		// Issue 16: every API, in this process and as two processes.
+		{name: "usctp-Conn", run: usctpAPIRunner("conn")},
+		{name: "usctp-SocketTCP", run: usctpAPIRunner("tcp")},
+		{name: "usctp-SocketTCP-into", run: usctpAPIRunner("tcp-into")},
+		{name: "usctp-SocketUDP-into", run: usctpAPIRunner("udp-into")},
+		{name: "usctp-2p-Conn", run: usctpProcRunner("conn")},
+		{name: "usctp-2p-SocketTCP", run: usctpProcRunner("tcp")},
+		{name: "usctp-2p-SocketTCP-into", run: usctpProcRunner("tcp-into")},
+		{name: "usctp-2p-SocketUDP-into", run: usctpProcRunner("udp-into")},
+		{name: "sctpcat-2p", run: sctpcatRunner, throughputOnly: true},
+		{name: "sctpcat-2p-baseline", run: sctpcatBaselineRunner, throughputOnly: true},
 		{name: "usctp-4MiB", run: usctpRunner(usctpConfig{sndBuf: 4 << 20, rcvBuf: 4 << 20}), throughputOnly: true},
 		{name: "udp-1/syscall", run: rawUDP},
 		{name: "udp-mmsg", run: rawUDPBatch(false), throughputOnly: true},

@@ -194,7 +194,8 @@ func usctp_recv(h C.int64_t, buf *C.char, maxlen C.int, meta *C.char, metalen C.
 	if metalen < 4096 {
 		return -2 - 4096
 	}
-	r, err := k.recv(int(maxlen), int(timeoutMs))
+	b := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(maxlen))
+	n, r, err := k.recvInto(b, int(timeoutMs))
 	if err != nil {
 		if errIsEOF(err) && k.tcp {
 			// pysctp: an empty message with no flags when the peer
@@ -206,8 +207,6 @@ func usctp_recv(h C.int64_t, buf *C.char, maxlen C.int, meta *C.char, metalen C.
 		}
 		return putErr(err, errbuf, errlen)
 	}
-	b := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(maxlen))
-	n := copy(b, r.Msg)
 	m := recvMeta(r)
 	if rc := putJSON(m, meta, metalen); rc < 0 {
 		// A notification larger than 4 KiB of JSON (a SendFailed with a

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"math"
 	"net/netip"
 	"sync"
 	"time"
@@ -96,8 +95,13 @@ func (k *sock) startPumpLocked() {
 }
 
 // pump moves items from the library socket into recvSlot, one at a time.
+// It receives with SCTPRecvInto into one buffer of its own, reused for
+// every message: the item's Msg aliases that buffer, which is safe because
+// the pump reads the next item only once the slot was emptied, and the
+// slot's bytes are copied out under k.mu (recvInto) before that.
 func (k *sock) pump(ctx context.Context, done chan struct{}) {
 	defer close(done)
+	buf := make([]byte, pumpBuf)
 	for {
 		k.mu.Lock()
 		full := k.recvSlot != nil
@@ -110,7 +114,9 @@ func (k *sock) pump(ctx context.Context, done chan struct{}) {
 				return
 			}
 		}
-		r, err := k.s.SCTPRecvContext(ctx, math.MaxInt32)
+		var r *sctp.Received
+		var err error
+		r, buf, err = k.recvWhole(ctx, buf)
 		if err != nil && ctx.Err() != nil {
 			return // paused (Peeloff) or closed: nothing was taken
 		}
@@ -127,6 +133,39 @@ func (k *sock) pump(ctx context.Context, done chan struct{}) {
 			return // the error is sticky: every later receive returns it
 		}
 	}
+}
+
+// pumpBuf is the pump buffer's first size; it grows to the largest
+// message received.
+const pumpBuf = 4 << 10
+
+// recvWhole receives the next item whole into buf (grown as needed, and
+// returned): a message longer than buf is read in pieces after its first
+// (RFC 6458 §3.1.4: the rest stays at the front of the socket's queue, so
+// those reads do not wait and are not cut short by ctx, which would lose
+// the piece already read).
+func (k *sock) recvWhole(ctx context.Context, buf []byte) (*sctp.Received, []byte, error) {
+	n, r, err := k.s.SCTPRecvIntoContext(ctx, buf)
+	if err != nil {
+		return nil, buf, err
+	}
+	for r.Flags&(sctp.MSG_EOR|sctp.MSG_NOTIFICATION) == 0 {
+		if n == len(buf) {
+			nb := make([]byte, 2*len(buf))
+			copy(nb, buf[:n])
+			buf = nb
+		}
+		m, more, err := k.s.SCTPRecvInto(buf[n:])
+		if err != nil {
+			return nil, buf, err
+		}
+		n += m
+		r.Flags = more.Flags
+	}
+	if r.Notification == nil {
+		r.Msg = buf[:n]
+	}
+	return &r, buf, nil
 }
 
 // startAcceptPump starts accepting associations of a listening one-to-one
@@ -186,20 +225,34 @@ var (
 )
 
 // recv returns the next item, or its next maxlen bytes (EOR only on the
-// last piece, as SCTPRecv does).
+// last piece, as SCTPRecv does), in memory of its own.
 func (k *sock) recv(maxlen, timeoutMs int) (*sctp.Received, error) {
+	b := make([]byte, maxlen)
+	n, r, err := k.recvInto(b, timeoutMs)
+	if err == nil && r.Notification == nil {
+		r.Msg = b[:n]
+	}
+	return r, err
+}
+
+// recvInto copies the next item's data, or its next len(dst) bytes (EOR
+// only on the last piece), into dst while the slot is locked — the pump
+// reuses the buffer behind the slot once it was emptied — and returns the
+// count and the item (its Msg not to be used).
+func (k *sock) recvInto(dst []byte, timeoutMs int) (int, *sctp.Received, error) {
+	maxlen := len(dst)
 	tc, stop := deadline(timeoutMs)
 	defer stop()
 	for {
 		k.mu.Lock()
 		if k.closed {
 			k.mu.Unlock()
-			return nil, errBadHandle
+			return 0, nil, errBadHandle
 		}
 		if it := k.recvSlot; it != nil {
 			if it.err != nil {
 				k.mu.Unlock()
-				return nil, it.err
+				return 0, nil, it.err
 			}
 			r := *it.r
 			if r.Notification == nil && len(r.Msg)-it.off > maxlen {
@@ -214,19 +267,21 @@ func (k *sock) recv(maxlen, timeoutMs int) (*sctp.Received, error) {
 				k.updateReadyLocked()
 				signal(k.taken)
 			}
+			n := copy(dst, r.Msg) // before the pump may reuse the buffer
+			r.Msg = nil
 			k.mu.Unlock()
-			return &r, nil
+			return n, &r, nil
 		}
 		k.mu.Unlock()
 		if timeoutMs == 0 {
-			return nil, errWouldBlock
+			return 0, nil, errWouldBlock
 		}
 		select {
 		case <-k.avail:
 		case <-k.closing:
-			return nil, errBadHandle
+			return 0, nil, errBadHandle
 		case <-tc:
-			return nil, errTimeout
+			return 0, nil, errTimeout
 		}
 	}
 }
@@ -326,6 +381,11 @@ func (k *sock) peeloff(id sctp.AssocID) (*sock, error) {
 	if err == nil && k.recvSlot != nil && k.recvSlot.err == nil && itemAssoc(k.recvSlot.r) == id {
 		seed, k.recvSlot = k.recvSlot, nil
 		k.updateReadyLocked()
+		// The item's Msg is in this socket's pump buffer, which the
+		// restarted pump reuses: the new socket gets a copy.
+		rr := *seed.r
+		rr.Msg = append([]byte(nil), rr.Msg...)
+		seed = &recvItem{r: &rr, off: seed.off}
 	}
 	if !k.closed {
 		k.startPumpLocked()

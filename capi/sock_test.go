@@ -253,3 +253,43 @@ func TestErrCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestSockLargeMessagesThroughPumpBuffer: the pump receives with
+// SCTPRecvInto into one buffer it reuses and grows; messages larger than
+// its first size arrive whole and intact, back to back, read whole or in
+// pieces, and a message read partly keeps its bytes while the pump waits.
+func TestSockLargeMessagesThroughPumpBuffer(t *testing.T) {
+	cli, srv := pair(t, 11031)
+	var want []string
+	for i, n := range []int{pumpBuf - 1, 3*pumpBuf + 17, 100, 40 << 10, 7} {
+		b := make([]byte, n)
+		for j := range b {
+			b[j] = byte('a' + (i+j)%26)
+		}
+		want = append(want, string(b))
+		send(t, cli, string(b), sctp.SndInfo{PPID: uint32(i)})
+	}
+	for i, w := range want {
+		var got []byte
+		piece := 1000 + i*3000 // read some whole, some in pieces
+		for j := 0; ; j++ {
+			r, err := srv.recv(piece, 5000)
+			if err != nil {
+				t.Fatalf("message %d piece %d: %v", i, j, err)
+			}
+			if r.Info.PPID != uint32(i) {
+				t.Fatalf("message %d piece %d: PPID %d", i, j, r.Info.PPID)
+			}
+			got = append(got, r.Msg...)
+			if r.Flags&sctp.MSG_EOR != 0 {
+				break
+			}
+			if j > 100 {
+				t.Fatalf("message %d: no MSG_EOR", i)
+			}
+		}
+		if string(got) != w {
+			t.Fatalf("message %d: %d bytes, want %d (intact: %v)", i, len(got), len(w), string(got) == w)
+		}
+	}
+}

@@ -15,8 +15,12 @@ import (
 	sctp "github.com/usctp/sctp"
 )
 
-// maxRecv bounds one SCTPRecv piece; larger messages come in pieces.
-const maxRecv = 1 << 20
+// maxRecv bounds one received piece; larger messages come in pieces.
+// recvBuf is the receive buffer's first size (grown up to maxRecv).
+const (
+	maxRecv = 1 << 20
+	recvBuf = 64 << 10
+)
 
 // setupFlags are the association-setup flags of connect and perf.
 type setupFlags struct {
@@ -175,24 +179,47 @@ func msgText(id sctp.AssocID, r *sctp.Received) string {
 }
 
 // recvLoop reads the Conn's messages and notifications until the
-// association has ended (nil) or reading failed.
+// association has ended (nil) or reading failed. It reads with
+// SCTPRecvInto into one buffer reused for every message (the library's
+// allocation-free receive), so onMsg must not keep r.Msg after it
+// returned. The buffer starts at recvBuf and grows, only for a message
+// longer than it, up to maxRecv; a longer message comes in pieces.
 func recvLoop(c *sctp.Conn, onMsg func(r *sctp.Received) error, onEvent func(ev sctp.Event)) error {
 	sock := c.Socket()
+	buf := make([]byte, recvBuf)
+	var r sctp.Received // one for the loop: handing &r to onMsg allocates once
 	for {
-		r, err := sock.SCTPRecv(maxRecv)
+		n, got, err := sock.SCTPRecvInto(buf)
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if r.Notification != nil {
+		if got.Flags&sctp.MSG_NOTIFICATION != 0 {
 			if onEvent != nil {
-				onEvent(r.Notification)
+				onEvent(got.Notification)
 			}
 			continue
 		}
-		if err := onMsg(r); err != nil {
+		// The rest of a message longer than buf is at the front of
+		// the queue (RFC 6458 §3.1.4): read it after the first part.
+		for got.Flags&sctp.MSG_EOR == 0 && n < maxRecv {
+			if n == len(buf) {
+				nb := make([]byte, min(2*len(buf), maxRecv))
+				copy(nb, buf[:n])
+				buf = nb
+			}
+			m, more, err := sock.SCTPRecvInto(buf[n:])
+			if err != nil {
+				return err
+			}
+			n += m
+			got.Flags = more.Flags
+		}
+		r = got
+		r.Msg = buf[:n]
+		if err := onMsg(&r); err != nil {
 			return err
 		}
 	}
