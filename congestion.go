@@ -36,13 +36,6 @@ type renoController struct {
 	cwnd     int
 	ssthresh int
 	pba      int // partial_bytes_acked (§7.2.2)
-
-	// For undo (RFC 4015 §2): partial_bytes_acked when the last Fast
-	// Recovery began, and the bytes acknowledged during it, which §7.2.1
-	// and §7.2.2 do not count towards growth while in Fast Recovery.
-	undoPba   int
-	recAcked  int
-	inRecHist bool // recAcked is counting (a Fast Recovery began since the last undo or T3)
 }
 
 func newRenoController(mtu, peerRwnd int) *renoController {
@@ -62,9 +55,6 @@ func (c *renoController) window() int    { return c.cwnd }
 func (c *renoController) threshold() int { return c.ssthresh }
 
 func (c *renoController) onAck(bytesAcked, flightBefore, flightAfter int, cumAdvanced, inFastRecovery bool) {
-	if inFastRecovery && c.inRecHist {
-		c.recAcked += bytesAcked
-	}
 	if bytesAcked > 0 && cumAdvanced && !inFastRecovery {
 		if c.cwnd <= c.ssthresh {
 			// §7.2.1 slow start: only when cwnd was fully used, the SACK
@@ -98,7 +88,6 @@ func (c *renoController) onFastRetransmit() {
 	// §7.2.3: ssthresh = max(cwnd/2, 4·MTU); cwnd = ssthresh.
 	c.ssthresh = max(c.cwnd/2, 4*c.mtu)
 	c.cwnd = c.ssthresh
-	c.undoPba, c.recAcked, c.inRecHist = c.pba, 0, true
 	c.pba = 0
 }
 
@@ -119,7 +108,6 @@ func (c *renoController) onRetransmitTimeout(progress bool) {
 		c.cwnd = c.ssthresh
 	}
 	c.pba = 0
-	c.inRecHist = false
 }
 
 func (c *renoController) undo(cwnd, ssthresh int) {
@@ -127,32 +115,7 @@ func (c *renoController) undo(cwnd, ssthresh int) {
 	// window before the reduction, never below the current one.
 	c.cwnd = max(c.cwnd, cwnd)
 	c.ssthresh = max(c.ssthresh, ssthresh)
-	// The congestion avoidance state goes back too: the reduction reset
-	// partial_bytes_acked (§7.2.3) and the SACKs of the spurious Fast
-	// Recovery counted towards no growth (§7.2.2 is suspended in Fast
-	// Recovery), so without this every undone recovery would cost up to
-	// a round trip of §7.2.2 progress — at 5 % loss on the lossy bench one
-	// episode in three is reordering, not loss (bench/README.md, lossy
-	// section, second pass). Restored as if the recovery had never
-	// happened, and still by the §7.2.2 rule: at most one MTU per cwnd of
-	// bytes acknowledged, partial_bytes_acked capped at cwnd (RFC 4960
-	// errata), so cwnd never grows faster than Reno's one MTU per RTT on a
-	// path without reordering. In slow start (§7.2.1) nothing is credited:
-	// growth there is per SACK and those SACKs are past.
-	if c.inRecHist {
-		if c.cwnd > c.ssthresh {
-			c.pba += c.undoPba + c.recAcked
-			if c.pba >= c.cwnd {
-				c.pba -= c.cwnd
-				c.cwnd += c.mtu
-			}
-			c.pba = min(c.pba, c.cwnd)
-		}
-		c.inRecHist = false
-	} else {
-		c.pba = 0
-	}
-	c.recAcked = 0
+	c.pba = 0
 }
 
 func (c *renoController) onIdle(rtos int) {
