@@ -140,6 +140,7 @@ type dataStats struct {
 	tlpProbes            uint64 // tail loss probes sent (RFC 8985 §7.3)
 	spuriousRetransmits  uint64 // Duplicate TSN reports of chunks we retransmitted (RFC 3708)
 	recoveriesUndone     uint64 // Fast Recoveries whose reduction was undone (RFC 4015)
+	fastRecoveries       uint64 // Fast Recoveries entered (§7.2.4 step 2: one cwnd reduction each)
 	dataChunksSent       uint64 // first transmissions
 	dataChunksReceived   uint64
 	duplicateTSNs        uint64

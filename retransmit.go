@@ -448,6 +448,7 @@ func (d *dataState) lossDetected() {
 		s.recover = s.nextTSN - 1
 		s.undo = recoveryUndo{valid: true, cwnd: d.cc.window(), ssthresh: d.cc.threshold()}
 		d.cc.onFastRetransmit()
+		d.st.fastRecoveries++
 	}
 	s.rtxBurst = true
 	s.tlpAt = time.Time{}

@@ -55,7 +55,6 @@ type lossyRun struct {
 	bytes        int64
 	rtx          int64 // retransmitted DATA chunks seen by the relay
 	fast, t3     uint64
-	t3Expiries   uint64
 	maxStall     time.Duration
 	err          error
 	droppedC2S   int64
@@ -106,8 +105,8 @@ func runLossy() int {
 			for _, sys := range systems {
 				r := runLossyOne(strings.TrimSpace(sys), loss, seed)
 				all[loss][r.system] = append(all[loss][r.system], r)
-				line := fmt.Sprintf("loss %g%% seed %d %-8s done=%v t=%.2fs goodput=%.2fMB/s rtx=%d (fast %d, t3 %d, t3 expiries %d) stall=%.2fs drops c2s=%d s2c=%d",
-					loss, seed, r.system, r.done, r.elapsed.Seconds(), r.goodput(), r.rtx, r.fast, r.t3, r.t3Expiries, r.maxStall.Seconds(), r.droppedC2S, r.droppedS2C)
+				line := fmt.Sprintf("loss %g%% seed %d %-8s done=%v t=%.2fs goodput=%.2fMB/s rtx=%d (fast %d, t3 %d) stall=%.2fs drops c2s=%d s2c=%d",
+					loss, seed, r.system, r.done, r.elapsed.Seconds(), r.goodput(), r.rtx, r.fast, r.t3, r.maxStall.Seconds(), r.droppedC2S, r.droppedS2C)
 				if r.err != nil {
 					line += " err=" + r.err.Error()
 				}
