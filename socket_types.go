@@ -118,14 +118,23 @@ const (
 )
 
 func (f SendFlags) String() string {
+	return flagNames(f, []flagName[SendFlags]{{MSG_UNORDERED, "MSG_UNORDERED"}, {MSG_ADDR_OVER, "MSG_ADDR_OVER"}, {MSG_ABORT, "MSG_ABORT"}, {MSG_EOF, "MSG_EOF"}})
+}
+
+// flagName names one bit (or bit group) of a flag type.
+type flagName[T ~uint16 | ~uint32] struct {
+	f T
+	s string
+}
+
+// flagNames prints f as its named bits joined by "|", then any unnamed
+// rest in hex ("0" when f is 0).
+func flagNames[T ~uint16 | ~uint32](f T, names []flagName[T]) string {
 	if f == 0 {
 		return "0"
 	}
 	var parts []string
-	for _, x := range []struct {
-		f SendFlags
-		s string
-	}{{MSG_UNORDERED, "MSG_UNORDERED"}, {MSG_ADDR_OVER, "MSG_ADDR_OVER"}, {MSG_ABORT, "MSG_ABORT"}, {MSG_EOF, "MSG_EOF"}} {
+	for _, x := range names {
 		if f&x.f != 0 {
 			parts = append(parts, x.s)
 			f &^= x.f
@@ -485,25 +494,9 @@ type AssocParams struct {
 type PaddrFlags uint32
 
 func (f PaddrFlags) String() string {
-	if f == 0 {
-		return "0"
-	}
-	var parts []string
-	for _, x := range []struct {
-		f PaddrFlags
-		s string
-	}{{SPP_HB_ENABLE, "SPP_HB_ENABLE"}, {SPP_HB_DISABLE, "SPP_HB_DISABLE"}, {SPP_HB_DEMAND, "SPP_HB_DEMAND"},
+	return flagNames(f, []flagName[PaddrFlags]{{SPP_HB_ENABLE, "SPP_HB_ENABLE"}, {SPP_HB_DISABLE, "SPP_HB_DISABLE"}, {SPP_HB_DEMAND, "SPP_HB_DEMAND"},
 		{SPP_PMTUD_ENABLE, "SPP_PMTUD_ENABLE"}, {SPP_PMTUD_DISABLE, "SPP_PMTUD_DISABLE"},
-		{SPP_SACKDELAY_ENABLE, "SPP_SACKDELAY_ENABLE"}, {SPP_SACKDELAY_DISABLE, "SPP_SACKDELAY_DISABLE"}} {
-		if f&x.f != 0 {
-			parts = append(parts, x.s)
-			f &^= x.f
-		}
-	}
-	if f != 0 {
-		parts = append(parts, "0x"+strconv.FormatUint(uint64(f), 16))
-	}
-	return strings.Join(parts, "|")
+		{SPP_SACKDELAY_ENABLE, "SPP_SACKDELAY_ENABLE"}, {SPP_SACKDELAY_DISABLE, "SPP_SACKDELAY_DISABLE"}})
 }
 
 // Peer address parameter flags (Linux values).
