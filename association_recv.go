@@ -249,8 +249,8 @@ func (d *dataState) handleData(now time.Time, c *chunk.Data) dataVerdict {
 	// overcommit of half the buffer; a chunk below the highest TSN (it
 	// fills a hole that blocks delivery) may use that overcommit too.
 	limit := int(d.cfg.rwnd) + int(d.cfg.rwnd/2)
-	if r.used()+n+recvItemOverhead > limit ||
-		(r.buffered+n > int(d.cfg.rwnd) && !tsnLT(c.TSN, t.highest)) {
+	if !d.partialNeeds(c) && (r.used()+n+recvItemOverhead > limit ||
+		(r.buffered+n > int(d.cfg.rwnd) && !tsnLT(c.TSN, t.highest))) {
 		r.pktImmediate = true
 		d.st.droppedChunks++
 		d.maybeStartPartial(true)
@@ -281,6 +281,26 @@ func (d *dataState) handleData(now time.Time, c *chunk.Data) dataVerdict {
 	})
 	d.maybeStartPartial(false)
 	return dataOK
+}
+
+// partialNeeds reports whether c is the next piece of the running partial
+// delivery while the reader has taken every piece so far. Such a chunk is
+// accepted whatever the window: RFC 6458 §8.1.20 (no fragment interleave)
+// holds every other message back until the partial delivery ends, and those
+// messages are cumulatively acknowledged, so they can be neither read nor
+// reneged (RFC 9260 §6.2 allows dropping only data not yet acknowledged).
+// Dropping this chunk for lack of window (§6.2) would deadlock: the reader
+// waits for it and the window it fills never drains; the sender's zero
+// window probes (§6.1 A) are dropped forever (found by the seeded property
+// test, seed 405 of 800: a 4 KiB window full of complete messages queued
+// behind a partial delivery). The piece goes straight to the reader
+// (continuePartial), and only while nothing of the partial delivery is
+// waiting to be read, so memory stays bounded: at most one chunk beyond the
+// usual limit.
+func (d *dataState) partialNeeds(c *chunk.Data) bool {
+	pd := &d.rcv.pd
+	return pd.active && d.rcv.pdReady.len() == 0 && c.TSN == pd.next && c.Stream == pd.stream &&
+		c.Unordered == pd.unordered && (pd.unordered || c.SSN == pd.ssn)
 }
 
 // endOfPacket decides, after all chunks of a packet were handled, between

@@ -296,3 +296,80 @@ func TestStateString(t *testing.T) {
 		t.Errorf("State(99) = %q", got)
 	}
 }
+
+// TestPartialDeliveryNextPieceBeyondWindow: complete messages of another
+// stream, queued behind a running partial delivery (RFC 6458 §8.1.20), fill
+// the receive window; the partial delivery's next piece is still accepted
+// (else the reader waits for it forever and the sender's zero window
+// probes are dropped forever: seeded property test seed 405), but only one
+// such piece while the reader has not taken it.
+func TestPartialDeliveryNextPieceBeyondWindow(t *testing.T) {
+	pn := newBackToBack(t)
+	_, server := pn.connect(assocConfig{outStreams: 3, maxInStreams: 3, mtu: 1200, rwnd: 4096})
+	d := server.data
+	tsn := d.cumTSNAck() + 1
+	data := func(i uint32, stream, ssn uint16, b, e bool, n int) dataVerdict {
+		c := chunk.Data{TSN: tsn + i, Stream: stream, SSN: ssn, PPID: uint32(stream), Beginning: b, Ending: e, UserData: make([]byte, n)}
+		v := d.handleData(pn.now(), &c)
+		d.endOfPacket(pn.now())
+		return v
+	}
+	// Stream 2's SSN 1 and 2 wait for SSN 0 (TSN 0, lost); the first two
+	// fragments of stream 1's message nearly fill the window, so a partial
+	// delivery of it starts; the reader takes the pieces.
+	for i := range uint32(2) {
+		if v := data(1+i, 2, uint16(1+i), true, true, 1100); v != dataOK {
+			t.Fatalf("stream 2 message %d: %v", 1+i, v)
+		}
+	}
+	for i := range uint32(2) {
+		if v := data(3+i, 1, 0, i == 0, false, 800); v != dataOK {
+			t.Fatalf("fragment %d: %v", i, v)
+		}
+	}
+	for n := 0; ; n++ {
+		m, ok := server.readMessage()
+		if !ok {
+			if n == 0 {
+				t.Fatal("no partial delivery started")
+			}
+			break
+		}
+		if !m.partial || m.stream != 1 {
+			t.Fatalf("want pieces of stream 1, got stream %d partial %v", m.stream, m.partial)
+		}
+	}
+	// SSN 0 arrives: three complete messages on stream 2 take 3300 of the
+	// 4096 bytes; they are not readable while stream 1's delivery runs.
+	if v := data(0, 2, 0, true, true, 1100); v != dataOK {
+		t.Fatalf("stream 2 message 0: %v", v)
+	}
+	if m, ok := server.readMessage(); ok {
+		t.Fatalf("read stream %d during the partial delivery of stream 1", m.stream)
+	}
+	// A chunk of another stream that does not fit is dropped (§6.2)...
+	if v := data(7, 2, 3, true, true, 1000); v != dataDropped {
+		t.Fatalf("chunk beyond the window on stream 2: %v, want dropped", v)
+	}
+	// ...the partial delivery's next piece is accepted, one at a time.
+	if v := data(5, 1, 0, false, false, 1000); v != dataOK {
+		t.Fatalf("next piece of the partial delivery: %v, want accepted", v)
+	}
+	if v := data(6, 1, 0, false, true, 1000); v != dataDropped {
+		t.Fatalf("second piece before the first was read: %v, want dropped", v)
+	}
+	if m, ok := server.readMessage(); !ok || m.stream != 1 || !m.partial {
+		t.Fatalf("want stream 1's next piece, got %+v %v", m, ok)
+	}
+	if v := data(6, 1, 0, false, true, 1000); v != dataOK {
+		t.Fatalf("last piece after the reader took the previous one: %v, want accepted", v)
+	}
+	if m, ok := server.readMessage(); !ok || m.stream != 1 || m.partial {
+		t.Fatalf("want stream 1's last piece, got %+v %v", m, ok)
+	}
+	for i := range 3 {
+		if m, ok := server.readMessage(); !ok || m.stream != 2 || m.ssn != uint16(i) {
+			t.Fatalf("want stream 2 message %d after the partial delivery, got %+v %v", i, m, ok)
+		}
+	}
+}
