@@ -27,7 +27,8 @@ var interopPeers = []struct {
 	{"dumpcap", "wireshark-common (dumpcap)", []string{"TestInteropTsharkCapture"}},
 }
 
-// usrsctpEngineTests run only with USCTP_INTEROP set (usrsctpTest).
+// usrsctpEngineTests run whenever usrsctp's programs are installed;
+// USCTP_INTEROP=0 turns them off (usrsctpTest).
 var usrsctpEngineTests = []string{"TestInteropUsrsctpEchoServer", "TestInteropUsrsctpClient", "TestInteropUsrsctpSimultaneousOpen"}
 
 // TestMain says, one line per missing peer program, what a plain
@@ -40,17 +41,18 @@ func TestMain(m *testing.M) {
 	var w io.Writer = os.Stderr
 	if !testing.Verbose() {
 		if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
-			reportMissingPeers(tty, exec.LookPath, os.Getenv("USCTP_INTEROP") != "")
+			reportMissingPeers(tty, exec.LookPath, os.Getenv("USCTP_INTEROP") != "0")
 			tty.Close()
 			os.Exit(m.Run())
 		}
 	}
-	reportMissingPeers(w, exec.LookPath, os.Getenv("USCTP_INTEROP") != "")
+	reportMissingPeers(w, exec.LookPath, os.Getenv("USCTP_INTEROP") != "0")
 	os.Exit(m.Run())
 }
 
 // reportMissingPeers writes one line per interop peer program that
-// lookPath does not find, and one if the engine-vs-usrsctp tests are off.
+// lookPath does not find, and one if USCTP_INTEROP=0 turned the
+// engine-vs-usrsctp tests off.
 func reportMissingPeers(w io.Writer, lookPath func(string) (string, error), interop bool) int {
 	n := 0
 	for _, p := range interopPeers {
@@ -61,7 +63,7 @@ func reportMissingPeers(w io.Writer, lookPath func(string) (string, error), inte
 		n++
 	}
 	if !interop {
-		fmt.Fprintf(w, "usctp: USCTP_INTEROP unset: skipping %s (set USCTP_INTEROP=1 to run them)\n", strings.Join(usrsctpEngineTests, ", "))
+		fmt.Fprintf(w, "usctp: USCTP_INTEROP=0: skipping %s (unset it to run them)\n", strings.Join(usrsctpEngineTests, ", "))
 		n++
 	}
 	return n
@@ -85,8 +87,8 @@ func TestReportMissingPeers(t *testing.T) {
 		t.Errorf("got %q, want %q", b.String(), want)
 	}
 	b.Reset()
-	if n := reportMissingPeers(&b, missing, false); n != 2 || !strings.Contains(b.String(), "USCTP_INTEROP unset") {
-		t.Errorf("without USCTP_INTEROP: %d lines:\n%s", n, b.String())
+	if n := reportMissingPeers(&b, missing, false); n != 2 || !strings.Contains(b.String(), "USCTP_INTEROP=0: skipping") {
+		t.Errorf("with USCTP_INTEROP=0: %d lines:\n%s", n, b.String())
 	}
 }
 
