@@ -345,6 +345,14 @@ func (a *association) close(now time.Time, kind AssocChangeState, err error, cau
 	if h := stateHook.Load(); h != nil {
 		(*h)(a, a.state, stateClosed)
 	}
+	if a.data != nil && a.data.rc.tsnDefer {
+		// RFC 6525 §5.1.4: our SSN/TSN reset ends unanswered; the data
+		// parked for it was acknowledged, so the reader gets it, filed in
+		// the old numbering (§5.2.4: the peer performs only once we have
+		// acknowledged all of its data, so what is parked is old unless
+		// a "Performed" response was lost).
+		a.data.releaseTSNFrags(false, 0, nil)
+	}
 	a.state = stateClosed
 	a.closeErr = err
 	a.t1.stop()

@@ -120,6 +120,11 @@ type reconfState struct {
 	// the response says where the new numbering starts.
 	tsnDefer bool
 	tsnFrags []inFrag
+	// tsnParkFull: a chunk was dropped because the parked data reached
+	// its bound (tsnResetNeeds); tsnStalls counts the "In progress"
+	// answers received since (see reconfResponse).
+	tsnParkFull bool
+	tsnStalls   int
 }
 
 func (rc *reconfState) init(n *negotiated) {
@@ -297,6 +302,7 @@ func (d *dataState) releaseTSNFrags(performed bool, sndNext uint32, reset func()
 	rc := &d.rc
 	frags := rc.tsnFrags
 	rc.tsnFrags, rc.tsnDefer = nil, false
+	rc.tsnParkFull, rc.tsnStalls = false, 0
 	for _, f := range frags {
 		if !performed || tsnLT(f.tsn, sndNext) {
 			d.insertFrag(f)
@@ -977,6 +983,19 @@ func (a *association) reconfResponse(now time.Time, x *chunk.ReconfigRespParam) 
 		// number, and do not count it as an error (§5.1.1; pion/sctp#329).
 		rc.timer.stop()
 		rc.timer.start(now, a.rto())
+		if r.kind == reqTSNReset && rc.tsnParkFull {
+			// §5.1.4/§5.2.4: the peer waits for its data to be
+			// acknowledged and we drop it, the parked data having
+			// reached its bound (tsnResetNeeds): neither side can
+			// move. Counted like retransmissions, so this ends in an
+			// association failure (the parked data goes to the reader,
+			// see close) rather than a silent stall.
+			rc.tsnStalls++
+			if rc.tsnStalls > d.cfg.maxRetrans {
+				a.fail(now)
+			}
+			return
+		}
 		d.resetErrors()
 		return
 	}

@@ -773,3 +773,126 @@ func TestReconfigSSNTSNResetDataBeforeResponse(t *testing.T) {
 	}
 	tp.wantEvent(AssocReset{})
 }
+
+// RFC 6525 §5.1.4 / §5.2.4: while our SSN/TSN Reset Request is outstanding
+// the arriving DATA is parked (it may already be in the peer's new
+// numbering), so the reader cannot drain the window it fills. The peer
+// performs the reset only once all its data is acknowledged ("In progress"
+// until then), so its next in-sequence chunk must be accepted beyond the
+// window (RFC 9260 §6.2 would drop it), or the response never comes. The
+// parked data stays bounded (tsnParkBuffers receive buffers). Regression
+// for the seeded property test with -sctp.assocreset (seeds 36, 108, 216,
+// 220, 300 of 400 stalled).
+func TestReconfigSSNTSNResetParkedDataBeyondWindow(t *testing.T) {
+	tp := newTestPeer(t)
+	cfg := reconfCfg(0)
+	cfg.rwnd = 2000
+	tp.startConnect(cfg)
+	tp.answerInit(reconfExt())
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	tp.wantEvent(AssocChange{State: CommUp})
+	if err := tp.assoc.resetAssoc(tp.now); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	var req chunk.SSNTSNResetReqParam
+	for len(tp.sent) > 0 {
+		for _, c := range tp.readPacket().chunks {
+			if c.Type == chunk.TypeReconfig {
+				if ps := reconfParams(t, c); len(ps) != 1 || req.Decode(ps[0]) != nil {
+					t.Fatalf("request %v", ps)
+				}
+			}
+		}
+	}
+	if req.ReqSeq == 0 {
+		t.Fatal("no SSN/TSN Reset Request sent")
+	}
+	// The peer has not performed yet: its data is in the old numbering
+	// (stream 1, SSN 0, 1, ...), one chunk at a time as a zero window
+	// probe would send it, 1000 bytes each: far beyond the 2000-byte window.
+	payload := string(make([]byte, 1000))
+	var last uint32
+	sent := 0
+	for i := 0; i < 6; i++ {
+		d := tp.data(1, payload)
+		d.SSN = uint16(i)
+		d.Immediate = true
+		tp.write(tp.epTag, d)
+		s := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeSack).chunks[0], &chunk.Sack{})
+		if s.CumTSNAck != d.TSN {
+			t.Fatalf("chunk %d (TSN %d) beyond the window while our reset is outstanding: cum %d, a_rwnd %d", i, d.TSN, s.CumTSNAck, s.ARwnd)
+		}
+		if s.ARwnd != 0 && i >= 2 {
+			t.Fatalf("a_rwnd %d after %d parked bytes, want 0", s.ARwnd, (i+1)*1000)
+		}
+		last, sent = d.TSN, i+1
+	}
+	if m, ok := tp.assoc.readMessage(); ok {
+		t.Fatalf("delivered %d bytes before the response", len(m.data))
+	}
+	// Bounded: beyond tsnParkBuffers buffers the next chunk is dropped.
+	for i := sent; i < 20; i++ {
+		d := tp.data(1, payload)
+		d.SSN = uint16(i)
+		d.Immediate = true
+		tp.write(tp.epTag, d)
+		s := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeSack).chunks[0], &chunk.Sack{})
+		if s.CumTSNAck != d.TSN {
+			tp.peerTSN-- // dropped: not sent again
+			if parked := len(tp.assoc.data.rc.tsnFrags) * (1000 + recvItemOverhead); parked+1000+recvItemOverhead <= tsnParkBuffers*int(cfg.rwnd) {
+				t.Fatalf("chunk dropped with only %d bytes parked", parked)
+			}
+			break
+		}
+		if i == 19 {
+			t.Fatalf("parked %d chunks of 1000 bytes with a %d-byte window: unbounded", i+1, cfg.rwnd)
+		}
+		last, sent = d.TSN, i+1
+	}
+	// All its data acknowledged, the peer performs and answers.
+	r := chunk.ReconfigRespParam{RespSeq: req.ReqSeq, Result: chunk.ReconfigSuccessPerformed, HasTSNs: true, SenderNextTSN: last + 1, ReceiverNextTSN: 777}
+	tp.write(tp.epTag, &chunk.Reconfig{Params: r.AppendTo(nil)})
+	tp.wantEvent(AssocReset{})
+	for i := 0; i < sent; i++ {
+		m, ok := tp.assoc.readMessage()
+		if !ok || len(m.data) != 1000 || m.ssn != uint16(i) {
+			t.Fatalf("message %d after the response: %d bytes SSN %d %v", i, len(m.data), m.ssn, ok)
+		}
+	}
+	if cum := tp.assoc.data.rcv.tracker.cum; cum != last {
+		t.Fatalf("cum TSN %d, want %d", cum, last)
+	}
+}
+
+// RFC 6525 §5.1.4: data parked for our unanswered SSN/TSN reset was
+// acknowledged; when the association ends before the response it is
+// handed to the reader (in the old numbering), not silently lost (the
+// seeded property test with -sctp.assocreset, seed 252).
+func TestReconfigSSNTSNResetParkedDataReadAfterAbort(t *testing.T) {
+	tp := reconfConnect(t, 0)
+	if err := tp.assoc.resetAssoc(tp.now); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	for len(tp.sent) > 0 {
+		tp.readPacket()
+	}
+	d := tp.data(1, "parked")
+	d.Immediate = true
+	tp.write(tp.epTag, d)
+	if s := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeSack).chunks[0], &chunk.Sack{}); s.CumTSNAck != d.TSN {
+		t.Fatalf("cum %d, want %d", s.CumTSNAck, d.TSN)
+	}
+	if m, ok := tp.assoc.readMessage(); ok {
+		t.Fatalf("delivered %q before the response", m.data)
+	}
+	tp.write(tp.epTag, &chunk.Abort{})
+	if tp.assoc.state != stateClosed {
+		t.Fatalf("state %v after ABORT", tp.assoc.state)
+	}
+	if m, ok := tp.assoc.readMessage(); !ok || string(m.data) != "parked" {
+		t.Fatalf("after the ABORT: %q %v, want \"parked\"", m.data, ok)
+	}
+}

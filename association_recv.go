@@ -249,7 +249,7 @@ func (d *dataState) handleData(now time.Time, c *chunk.Data) dataVerdict {
 	// overcommit of half the buffer; a chunk below the highest TSN (it
 	// fills a hole that blocks delivery) may use that overcommit too.
 	limit := int(d.cfg.rwnd) + int(d.cfg.rwnd/2)
-	if !d.partialNeeds(c) && (r.used()+n+recvItemOverhead > limit ||
+	if !d.partialNeeds(c) && !d.tsnResetNeeds(c) && (r.used()+n+recvItemOverhead > limit ||
 		(r.buffered+n > int(d.cfg.rwnd) && !tsnLT(c.TSN, t.highest))) {
 		r.pktImmediate = true
 		d.st.droppedChunks++
@@ -302,6 +302,45 @@ func (d *dataState) partialNeeds(c *chunk.Data) bool {
 	return pd.active && d.rcv.pdReady.len() == 0 && c.TSN == pd.next && c.Stream == pd.stream &&
 		c.Unordered == pd.unordered && (pd.unordered || c.SSN == pd.ssn)
 }
+
+// tsnResetNeeds reports whether c must be accepted beyond the window
+// because our SSN/TSN Reset Request is outstanding (RFC 6525 §5.1.4): the
+// fragments that arrive meanwhile are parked (reconfState.tsnDefer), so the
+// reader cannot drain the window they fill. The responder performs the
+// reset only once all its data is acknowledged (§5.2.4; "In progress"
+// until then), so dropping its next in-sequence chunk for lack of window
+// (RFC 9260 §6.2) would keep the response from ever coming: a deadlock
+// (seeded property test with -sctp.assocreset, seeds 36, 108, 216, 220,
+// 300 of 400). Only the chunk at the cumulative TSN + 1 qualifies (the
+// sender's zero window probe, RFC 9260 §6.1 A), and only while the parked
+// data, overhead included, stays within tsnParkBuffers receive buffers, so
+// memory stays bounded (5.5 × rwnd overall). One buffer was not enough:
+// the responder keeps sending the messages it had queued before the
+// request (they are in the old numbering and must all be acknowledged
+// before it performs), seed 36 parked 30 chunks, 17.5 KB, with a 16 KiB
+// buffer. A peer with a larger backlog than that (the 1,500-seed run has
+// some: 250 KB parked with a 64 KiB buffer) stalls the reset; reconfResponse
+// then ends the association after Association.Max.Retrans "In progress"
+// answers instead of hanging.
+func (d *dataState) tsnResetNeeds(c *chunk.Data) bool {
+	rc := &d.rc
+	if !rc.tsnDefer || c.TSN != d.rcv.tracker.cum+1 {
+		return false
+	}
+	n := len(c.UserData) + recvItemOverhead
+	for i := range rc.tsnFrags {
+		n += len(rc.tsnFrags[i].buf) + recvItemOverhead
+	}
+	if n > tsnParkBuffers*int(d.cfg.rwnd) {
+		rc.tsnParkFull = true
+		return false
+	}
+	return true
+}
+
+// tsnParkBuffers bounds the data parked for our SSN/TSN reset, in receive
+// buffers (see tsnResetNeeds).
+const tsnParkBuffers = 4
 
 // endOfPacket decides, after all chunks of a packet were handled, between
 // an immediate and a delayed SACK (§6.2): immediate on duplicates, gaps
