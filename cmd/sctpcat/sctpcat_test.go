@@ -579,7 +579,9 @@ func TestInteropUsrsctpEcho(t *testing.T) {
 	startCmd(t, 30*time.Second, "", echo, strconv.Itoa(port))
 	// The first INIT may precede the server's bind; T1-init retransmits it.
 	// usrsctp binds its UDP port before its SCTP socket listens and ABORTs
-	// an INIT that arrives in between, so a refusal is retried (bounded).
+	// an INIT that arrives in between, and an INIT that arrives before the
+	// bind gets ICMP port unreachable (which ends connect at once, RFC
+	// 6951 §5.6), so a refusal or an ICMP error is retried (bounded).
 	var cli *proc
 	for attempt := 1; ; attempt++ {
 		cli = start(t, 25*time.Second, "hello usrsctp\nsecond\n", "connect", "-v", "-linger", "1s", "-rto-max", "500ms",
@@ -588,7 +590,7 @@ func TestInteropUsrsctpEcho(t *testing.T) {
 		if code == 0 {
 			break
 		}
-		if attempt < 20 && strings.Contains(cli.stderr.String(), "refused the association") {
+		if e := cli.stderr.String(); attempt < 20 && (strings.Contains(e, "refused the association") || strings.Contains(e, "ICMP port unreachable")) {
 			time.Sleep(100 * time.Millisecond) // echo_server start-up; not a result wait
 			continue
 		}
