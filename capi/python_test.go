@@ -155,6 +155,24 @@ func runPy(t *testing.T, py string, limit time.Duration, env []string, script st
 }
 
 // freeUDPPort returns a UDP port free on 127.0.0.1 and the wildcard.
+// waitUDPPortTaken waits (bounded) until something holds UDP port on
+// the IPv4 wildcard: a program started on it has bound its socket.
+func waitUDPPortTaken(t *testing.T, port int, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{Port: port})
+		if err != nil {
+			return
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing bound UDP port %d within %v", port, limit)
+		}
+		time.Sleep(10 * time.Millisecond) // polling another process's bind; bounded above
+	}
+}
+
 func freeUDPPort(t *testing.T) int {
 	t.Helper()
 	for i := 0; i < 20; i++ {
@@ -291,8 +309,10 @@ func TestPythonClientUsrsctpEchoServer(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer func() { cancel(); srv.Wait() }()
-			// The server may not have bound its port yet: the client's
-			// INIT is retransmitted (T1-init) until it has.
+			// An INIT sent before the server bound its UDP port would get
+			// ICMP port unreachable, which ends the connect at once (RFC
+			// 6951 §5.6): start the client once the port is taken.
+			waitUDPPortTaken(t, srvUDP, 10*time.Second)
 			out := runPy(t, py, 60*time.Second, pyEnv(t, "USCTP_UDP_PORT="+strconv.Itoa(myUDP),
 				"USCTP_REMOTE_UDP_PORT="+strconv.Itoa(srvUDP)), "echo_client.py", "127.0.0.1", "7")
 			if !strings.Contains(out, "OK client") {
