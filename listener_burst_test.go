@@ -75,10 +75,10 @@ func burstEcho(t *testing.T, n, clients, backlog int, acceptAfter, acceptEvery t
 	synctest.Test(t, func(t *testing.T) {
 		net := simnet.New(1)
 		net.SetDefaultLink(simnet.LinkConfig{Delay: 5 * time.Millisecond})
-		srv := simRunner(t, net, "10.0.0.1:9899", runnerConfig{Rand: newSeededReader(1)})
+		srv := simRunner(t, net, "127.0.0.1:9899", runnerConfig{Rand: newSeededReader(1)})
 		cls := make([]*runner, clients)
 		for i := range cls {
-			cls[i] = simRunner(t, net, fmt.Sprintf("10.0.1.%d:9899", i+1), runnerConfig{Rand: newSeededReader(byte(10 + i))})
+			cls[i] = simRunner(t, net, fmt.Sprintf("127.0.1.%d:9899", i+1), runnerConfig{Rand: newSeededReader(byte(10 + i))})
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // virtual time
 		defer cancel()
