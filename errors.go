@@ -121,6 +121,7 @@ var (
 	// dynamic address change, RFC 5061, which single-homed UDP
 	// encapsulation does not use). The message names the option.
 	ErrNotSupported = errors.New("sctp: not supported")
+
 	// ErrPortUnreachable is matched when an ICMP (or ICMPv6) port
 	// unreachable came back for a packet of the association: nothing
 	// listens on the peer's UDP encapsulation port at that address (RFC
