@@ -251,3 +251,49 @@ func TestPMTUDSimProbePacket(t *testing.T) {
 		t.Fatalf("genuine probe acknowledgement not taken: PLPMTU %d", m.plpmtu)
 	}
 }
+
+// TestPMTUDSimPacketTooBigHint: with PLPMTUD on, an ICMP Packet Too Big is
+// a hint the probes validate (RFC 8899 §4.6): one quoting a packet that is
+// not ours, or reporting a size no smaller than the probe, changes
+// nothing; a valid one drops the path to BASE_PLPMTU (§4.6.2) and the
+// search probes the reported size right after BASE, confirms it, and
+// stays there when the next step fails — the odd path MTU the network
+// reported is used, once a probe has confirmed it.
+func TestPMTUDSimPacketTooBigHint(t *testing.T) {
+	pn := newEndpointPair(t, 5, simnet.LinkConfig{Delay: 5 * time.Millisecond})
+	client, _ := pn.connect(pmtudCfg(1500))
+	pn.runFor("search", time.Minute, func() bool { return pmtudPath(client).state == pmtudSearchComplete })
+	if client.cfg.mtu != 1472 {
+		t.Fatalf("packet size %d", client.cfg.mtu)
+	}
+	// The path shrinks to 1350 bytes (IP), and a router says so.
+	pn.sim.SetDefaultLink(simnet.LinkConfig{Delay: 5 * time.Millisecond, MTU: 1350 - 28})
+	quote := func(vtag uint32) []byte {
+		q := make([]byte, commonHeaderLen)
+		binary.BigEndian.PutUint16(q[0:], client.localPort)
+		binary.BigEndian.PutUint16(q[2:], client.peerPort)
+		binary.BigEndian.PutUint32(q[4:], vtag)
+		return q
+	}
+	ep := pn.eps[1]
+	for _, ev := range []icmpEvent{
+		{kind: icmpPacketTooBig, to: pn.addrs[0], mtu: 1350, quoted: quote(client.peerTag + 1)}, // not our packet
+		{kind: icmpPacketTooBig, to: pn.addrs[0], mtu: 1500, quoted: quote(client.peerTag)},     // not below what we use
+	} {
+		ep.handleICMP(pn.now(), &ev)
+		if client.cfg.mtu != 1472 || pmtudPath(client).state != pmtudSearchComplete {
+			t.Fatalf("%+v acted", ev)
+		}
+	}
+	ep.handleICMP(pn.now(), &icmpEvent{kind: icmpPacketTooBig, to: pn.addrs[0], mtu: 1350, quoted: quote(client.peerTag)})
+	if m := pmtudPath(client); m.state != pmtudBase || client.cfg.mtu != 1172 {
+		t.Fatalf("after a valid PTB: %v, packet size %d; want BASE and 1172", m.state, client.cfg.mtu)
+	}
+	pn.runFor("search", 5*time.Minute, func() bool { return pmtudPath(client).state == pmtudSearchComplete })
+	if m := pmtudPath(client); m.plpmtu != 1320 || client.cfg.mtu != 1320 {
+		t.Fatalf("PLPMTU %d packet size %d; want 1320, the PTB's 1350 less 28", m.plpmtu, client.cfg.mtu)
+	}
+	if in, ign := ep.counters.ICMPIn, ep.counters.ICMPIgnored; in != 3 || ign != 2 {
+		t.Fatalf("ICMP in %d ignored %d", in, ign)
+	}
+}
