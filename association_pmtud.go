@@ -469,7 +469,7 @@ func (a *association) pmtudStart(now time.Time) {
 			p.pmtud.start(now)
 		}
 	}
-	a.pmtudApply(now, false)
+	a.pmtudApply(now, true)
 }
 
 // pmtudDeadline returns the earliest PLPMTUD timer of the paths.
@@ -495,7 +495,7 @@ func (a *association) pmtudTimers(now time.Time) {
 		return
 	}
 	ps := a.paths
-	changed, lowered := false, false
+	changed := false
 	for i := range ps.len() {
 		p := ps.path(i)
 		if p.pmtud.state == pmtudDisabled && p.confirmed {
@@ -504,10 +504,8 @@ func (a *association) pmtudTimers(now time.Time) {
 			p.pmtud.start(now)
 			changed = true
 		}
-		old := p.pmtud.plpmtu
 		if p.pmtud.timeout(now) {
 			changed = true
-			lowered = lowered || p.pmtud.plpmtu < old
 		}
 		if size := p.pmtud.probe(now); size > 0 {
 			p.pmtud.nonce = ps.rng.Uint64()
@@ -519,7 +517,10 @@ func (a *association) pmtudTimers(now time.Time) {
 		}
 	}
 	if changed {
-		a.pmtudApply(now, lowered)
+		// A path that starts at BASE_PLPMTU, or that fails even BASE,
+		// lowers the packet size; chunks cut before still go to the paths
+		// that carried them (carried, see pmtudApply).
+		a.pmtudApply(now, true)
 	}
 }
 
@@ -621,9 +622,11 @@ func (a *association) pmtudPTB(now time.Time, idx, mtuIP int) bool {
 // of new messages and the size of new packets — to the smallest PLPMTU of
 // its usable paths (RFC 9260 §6.9, §7.3: the smallest PMTU of all
 // destinations, so a message can go to any of them). carry keeps packets
-// large enough for chunks cut before a drop (pmtuCarry) when the IP layer
-// can fragment them (after a Packet Too Big); a black hole carries
-// nothing: packets of the old size are known not to pass.
+// large enough for chunks cut before a drop (pmtuCarry), so that a chunk
+// cut larger than the new size can still be retransmitted (RFC 9260 §7.3:
+// the IP layer fragments it where it must, e.g. after a Packet Too Big);
+// a black hole carries nothing: packets of the old size are known not to
+// pass the path, and bundles of small chunks must shrink at once.
 func (a *association) pmtudApply(now time.Time, carry bool) {
 	ps := a.paths
 	size := 0
