@@ -495,18 +495,14 @@ func (a *association) pmtudTimers(now time.Time) {
 		return
 	}
 	ps := a.paths
-	changed := false
 	for i := range ps.len() {
 		p := ps.path(i)
 		if p.pmtud.state == pmtudDisabled && p.confirmed {
 			// A path confirmed after ESTABLISHED starts now.
 			p.pmtud.cfg = newPMTUDConfig(p.addr.Addr(), a.cfg.pmtuCeiling)
 			p.pmtud.start(now)
-			changed = true
 		}
-		if p.pmtud.timeout(now) {
-			changed = true
-		}
+		p.pmtud.timeout(now)
 		if size := p.pmtud.probe(now); size > 0 {
 			p.pmtud.nonce = ps.rng.Uint64()
 			a.queueSpecial(p.addr, a.peerTag, a.appendProbe(nil, ps, i, size, now))
@@ -516,12 +512,12 @@ func (a *association) pmtudTimers(now time.Time) {
 			}
 		}
 	}
-	if changed {
-		// A path that starts at BASE_PLPMTU, or that fails even BASE,
-		// lowers the packet size; chunks cut before still go to the paths
-		// that carried them (carried, see pmtudApply).
-		a.pmtudApply(now, true)
-	}
+	// A path that starts at BASE_PLPMTU, or that fails even BASE, lowers
+	// the packet size (chunks cut before still go: carried, see
+	// pmtudApply); so does a path becoming active again, and one going
+	// inactive may raise it. Recomputed on every timer event: a loop over
+	// the paths.
+	a.pmtudApply(now, true)
 }
 
 // appendProbe appends the chunks of a probe packet of size bytes (common

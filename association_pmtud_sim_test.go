@@ -297,3 +297,32 @@ func TestPMTUDSimPacketTooBigHint(t *testing.T) {
 		t.Fatalf("ICMP in %d ignored %d", in, ign)
 	}
 }
+
+// TestPMTUDSmallestActivePath: the association's packet size, and so its
+// fragmentation point, is the smallest PLPMTU of its confirmed, active
+// paths (RFC 9260 §6.9, §7.3: a chunk may be retransmitted to any of
+// them); a path that is inactive does not count.
+func TestPMTUDSmallestActivePath(t *testing.T) {
+	pn := newEndpointPair(t, 6, simnet.LinkConfig{Delay: 5 * time.Millisecond})
+	client, _ := pn.connect(pmtudCfg(1500))
+	pn.runFor("search", time.Minute, func() bool { return pmtudPath(client).state == pmtudSearchComplete })
+	if client.cfg.mtu != 1472 {
+		t.Fatalf("packet size %d", client.cfg.mtu)
+	}
+	second := netip.MustParseAddr("10.0.0.9")
+	if !client.addPath(pn.now(), second, 9899, true) {
+		t.Fatal("second path not added")
+	}
+	idx, _ := client.pathIdx(second)
+	p := client.paths.path(idx)
+	p.pmtud = plpmtud{cfg: newPMTUDConfig(second, 1500), state: pmtudSearchComplete, plpmtu: 1300}
+	client.pmtudApply(pn.now(), true)
+	if client.cfg.mtu != 1300 || client.fragmentationPoint(0) != 1300-28 {
+		t.Fatalf("packet size %d fragmentation point %d, want the smaller path's 1300 and 1272", client.cfg.mtu, client.fragmentationPoint(0))
+	}
+	p.active = false
+	client.pmtudApply(pn.now(), true)
+	if client.cfg.mtu != 1472 {
+		t.Fatalf("packet size %d with the smaller path inactive, want 1472", client.cfg.mtu)
+	}
+}
