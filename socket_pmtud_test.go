@@ -2,6 +2,12 @@ package sctp
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -128,5 +134,65 @@ func TestPMTUDSocketOptions(t *testing.T) {
 	st, err := cli.Status(0)
 	if err != nil || st.Primary.PMTUD != "" || st.FragmentationPoint != 8972-28 {
 		t.Fatalf("after SPP_PMTUD_DISABLE: %+v FragmentationPoint %d (%v)", st.Primary, st.FragmentationPoint, err)
+	}
+}
+
+// TestPMTUDProbesTshark: the probes of a real search (over UDP on
+// 127.0.0.1, ceiling 9000), captured by the stack, dissected by tshark:
+// every frame is SCTP with a good CRC32c, nothing malformed, no expert
+// errors; the probes are HEARTBEAT + PAD (RFC 8899 §6.2.1.1, RFC 4820)
+// and the largest is a 9000-byte IP packet.
+func TestPMTUDProbesTshark(t *testing.T) {
+	tshark := needTshark(t)
+	capture := new(syncBuffer)
+	srvSt, err := NewStack(StackConfig{Network: "udp4", LocalAddr: lo4, MTU: 9000, PathMTUDiscovery: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srvSt.Close() })
+	cliSt, err := NewStack(StackConfig{Network: "udp4", LocalAddr: lo4, MTU: 9000, PathMTUDiscovery: true,
+		RemoteUDPPort: srvSt.LocalUDPAddr().Port(), Capture: capture})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, addr := listenTCP(t, srvSt)
+	cli := dialTCP(t, cliSt, addr, InitMsg{})
+	conn := accept(t, srv)
+	pmtudAwaitSearch(t, cli, conn)
+	cli.Close()
+	cliSt.Close() // flushes the capture
+	path := filepath.Join(t.TempDir(), "probes.pcap")
+	if err := os.WriteFile(path, capture.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(tshark, "-n", "-r", path, "-o", "sctp.checksum:crc-32c",
+		"-d", fmt.Sprintf("udp.port==%d,sctp", srvSt.LocalUDPAddr().Port()),
+		"-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,",
+		"-e", "frame.len", "-e", "sctp.checksum.status", "-e", "_ws.malformed", "-e", "sctp.chunk_type", "-e", "_ws.expert.severity").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	probes, largest := 0, 0
+	for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 5 {
+			t.Fatalf("tshark line %q", line)
+		}
+		if f[1] != "1" || f[2] != "" {
+			t.Errorf("frame %q: checksum status %q, malformed %q", line, f[1], f[2])
+		}
+		for _, s := range strings.Split(f[4], ",") {
+			if v, err := strconv.ParseUint(s, 0, 32); err == nil && v >= 0x00800000 {
+				t.Errorf("frame %q: expert error", line)
+			}
+		}
+		if f[3] == "4,132" { // HEARTBEAT, PAD
+			probes++
+			n, _ := strconv.Atoi(f[0])
+			largest = max(largest, n)
+		}
+	}
+	if probes < 10 || largest != 9000 {
+		t.Fatalf("%d probes seen, largest frame %d bytes; want the 10 of the search, up to 9000", probes, largest)
 	}
 }
