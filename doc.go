@@ -78,7 +78,9 @@
 // verification tag (RFC 9260 Appendix C): a port unreachable means nothing
 // listens on the peer's UDP port, and ends the association attempt at once
 // (RFC 6951 §5.6) with an error matching ErrPortUnreachable; a Packet Too
-// Big lowers the association's packet size. Windows reports a port
+// Big lowers the association's packet size, or, with
+// StackConfig.PathMTUDiscovery (RFC 8899 PLPMTUD), is a hint the path's
+// probes confirm before the size is used. Windows reports a port
 // unreachable without the quoted packet (WSAECONNRESET on a read), so it is
 // only counted; BSDs and macOS report ICMP errors on connected UDP sockets
 // only, which a stack's socket is not. There, and when ICMP is filtered, a
@@ -150,7 +152,7 @@
 //	                              reports bounded to the packet size
 //	           endpoint_icmp.go   ICMP errors (Appendix C, RFC 6951 §5.6): port
 //	                              unreachable ends the association, Packet Too
-//	                              Big lowers its packet size
+//	                              Big lowers its packet size (a PLPMTUD hint)
 //	           endpoint_accept.go accept-queue push-back: a COOKIE ECHO is
 //	                              discarded while the listener's queue is full
 //	           association.go     the TCB: state machine, packet walk, bundling, timers
@@ -159,6 +161,9 @@
 //	           association_handshake.go, association_shutdown.go  §5, §9
 //	           association_paths.go, association_heartbeat.go  destinations,
 //	                              heartbeats, path failure (§8)
+//	           association_pmtud.go  path MTU discovery per path (RFC 8899
+//	                              PLPMTUD: HEARTBEAT + PAD probes, black holes,
+//	                              Packet Too Big as a hint, the ceiling)
 //	           association_data.go the data path (dataState)
 //	           association_recv.go the receive side: TSN tracking, SACKs (§6.2)
 //	           streams.go         send queues, fragmentation, reassembly (§6.5–6.9)

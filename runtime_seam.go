@@ -53,8 +53,13 @@ func (h *assocHandle) paths() []PaddrInfo {
 		case p.active:
 			state = SCTP_UNCONFIRMED
 		}
-		out = append(out, PaddrInfo{Addr: p.addr, UDPPort: p.udpPort, State: state,
-			Cwnd: p.cwnd, SRTT: p.srtt, RTO: p.rto, MTU: uint32(p.mtu)})
+		pi := PaddrInfo{Addr: p.addr, UDPPort: p.udpPort, State: state,
+			Cwnd: p.cwnd, SRTT: p.srtt, RTO: p.rto, MTU: uint32(p.mtu)}
+		if p.pmtud.state != pmtudDisabled {
+			pi.PMTUD = p.pmtud.state.String()
+			pi.PMTUProbes, pi.PMTUProbesAcked, pi.PMTUBlackHoles = p.pmtud.probes, p.pmtud.acked, p.pmtud.blackHoles
+		}
+		out = append(out, pi)
 	}
 	return out
 }
@@ -139,6 +144,9 @@ func paddrParamsOf(pp pathParams) PaddrParams {
 	if pp.hbDisabled {
 		p.Flags = SPP_HB_DISABLE | SPP_PMTUD_DISABLE | SPP_SACKDELAY_ENABLE
 	}
+	if pp.pmtud {
+		p.Flags = p.Flags&^SPP_PMTUD_DISABLE | SPP_PMTUD_ENABLE
+	}
 	return p
 }
 
@@ -160,6 +168,9 @@ func (h *assocHandle) setPaddrParams(p PaddrParams) error {
 		}
 		if p.Flags&(SPP_HB_ENABLE|SPP_HB_DISABLE) != 0 {
 			as.setHeartbeatsEnabled(p.Flags&SPP_HB_DISABLE == 0)
+		}
+		if p.Flags&(SPP_PMTUD_ENABLE|SPP_PMTUD_DISABLE) != 0 {
+			as.setPMTUDEnabled(now, p.Flags&SPP_PMTUD_ENABLE != 0)
 		}
 	})
 }
