@@ -125,15 +125,16 @@ type outChunk struct {
 
 // sendState is the send half of the data path.
 type sendState struct {
-	pending sendScheduler // messages not yet fully cut into chunks, per stream (association_sched.go)
+	pending  sendScheduler // messages not yet fully cut into chunks, per stream (association_sched.go)
+	freeMsgs []*outMsg
+	chunks   ring[outChunk] // TSN order; front TSN is cumAck+1
+	nextTSN  uint32
+	cumAck   uint32 // the peer's cumulative TSN ack point
+	nextSSN  []uint16
+
 	// interleave: user message interleaving (I-DATA, RFC 8260) is in use,
 	// so the scheduler may switch stream between the chunks of a message.
 	interleave bool
-	freeMsgs   []*outMsg
-	chunks     ring[outChunk] // TSN order; front TSN is cumAck+1
-	nextTSN    uint32
-	cumAck     uint32 // the peer's cumulative TSN ack point
-	nextSSN    []uint16
 
 	flight   int    // bytes of user data in flight
 	peerRwnd uint32 // RFC 9260 §6.2.1 rwnd
