@@ -368,10 +368,7 @@ func (s *sendScheduler) pop(m *outMsg, interleave bool) {
 	st.q.pop()
 	s.msgs--
 	if s.kind == SCTP_SS_FCFS {
-		if *s.order.at(0) != id {
-			panic("BUG: FCFS order out of step with the stream queues")
-		}
-		s.order.pop()
+		s.popOrder(id)
 	}
 	if s.hasCur && s.cur == id {
 		s.hasCur = false
@@ -384,6 +381,23 @@ func (s *sendScheduler) pop(m *outMsg, interleave bool) {
 	if st.q.len() == 0 {
 		s.deactivate(id)
 	}
+}
+
+// popOrder removes the first FCFS order entry of stream id: the head
+// normally (FCFS serves the oldest message); after a switch to FCFS,
+// messages that started earlier may still be finished first.
+func (s *sendScheduler) popOrder(id uint16) {
+	j := 0
+	for j < s.order.len() && *s.order.at(j) != id {
+		j++
+	}
+	if j == s.order.len() {
+		panic("BUG: FCFS order lacks a queued stream")
+	}
+	for ; j > 0; j-- {
+		*s.order.at(j) = *s.order.at(j - 1)
+	}
+	s.order.pop()
 }
 
 // packetDone ends the packet being filled (RR_PKT: the next packet goes to
@@ -423,7 +437,16 @@ func (s *sendScheduler) setKind(k StreamScheduler) {
 	for m := range s.all() {
 		all = append(all, m)
 	}
-	slices.SortFunc(all, func(a, b *outMsg) int { return cmpSeq(a.seq, b.seq) })
+	slices.SortFunc(all, func(a, b *outMsg) int {
+		// Messages already partly cut go first, in queue order.
+		if sa, sb := a.off > 0, b.off > 0; sa != sb {
+			if sa {
+				return -1
+			}
+			return 1
+		}
+		return cmpSeq(a.seq, b.seq)
+	})
 	for _, m := range all {
 		s.order.push(m.stream)
 	}

@@ -373,6 +373,28 @@ func TestSchedSwitchKeepsQueue(t *testing.T) {
 	}
 }
 
+// TestSchedSwitchToFCFSWithNewerMessageStarted: RR started a message
+// newer than one still queued on another stream; after the switch to FCFS
+// the started one is finished first (RFC 9260 §6.9), then queue order.
+func TestSchedSwitchToFCFSWithNewerMessageStarted(t *testing.T) {
+	for _, il := range []bool{false, true} {
+		r := newSchedRig(SCTP_SS_RR, il)
+		r.perPkt = 1
+		r.add(1, 100, 1)
+		r.add(1, 100, 2)
+		r.add(2, 300, 3)
+		var all []schedCut
+		all = append(all, r.packet()...) // message 1
+		all = append(all, r.packet()...) // first chunk of message 3 (stream 2's turn)
+		r.s.setKind(SCTP_SS_FCFS)
+		all = append(all, r.run(t)...)
+		want := "1 3 3 3 2 "
+		if got := chunkTags(all); got != want {
+			t.Errorf("interleave %v: chunks %q, want %q", il, got, want)
+		}
+	}
+}
+
 // TestSchedAbandonedMessagesLeaveLazily: a message abandoned while queued
 // (PR-SCTP, RFC 3758 §3.5; priority eviction, RFC 7496 §3.2) stays in its
 // stream's queue until it reaches the head, then leaves without a chunk
@@ -491,9 +513,9 @@ func TestParseStreamScheduler(t *testing.T) {
 func schedSendAll(t *testing.T, d *dataState, now time.Time) []chunk.Data {
 	t.Helper()
 	var all []chunk.Data
-	for round := 0; !d.idle(); round++ {
+	for round := 0; !d.flushed(); round++ {
 		if round > 10000 {
-			t.Fatal("never idle")
+			t.Fatal("never flushed")
 		}
 		all = append(all, sendAll(t, d, now)...)
 		mustSack(t, d, now, d.snd.nextTSN-1, 1<<20)
@@ -721,5 +743,182 @@ func TestSchedEngineMultiStreamSteadyStateAllocs(t *testing.T) {
 		if a := testing.AllocsPerRun(100, cycle); a != 0 {
 			t.Errorf("%v: %v allocs per cycle, want 0", k, a)
 		}
+	}
+}
+
+// scriptedOrder runs a scripted peer that acknowledges every DATA chunk
+// and returns the DATA chunks the association sent, in TSN order, after
+// setup ran (it queues the messages).
+func scriptedOrder(t *testing.T, setup func(a *association, now time.Time)) []chunk.Data {
+	t.Helper()
+	tp := newTestPeer(t)
+	tp.connectHandshake(testAssocConfig())
+	setup(tp.assoc, tp.now)
+	tp.collect()
+	var all []chunk.Data
+	for round := 0; round < 1000; round++ {
+		if len(tp.sent) == 0 {
+			break
+		}
+		var last uint32
+		for len(tp.sent) > 0 {
+			p := tp.readPacket()
+			for _, c := range p.chunks {
+				if c.Type != chunk.TypeData {
+					continue
+				}
+				d := decodeAs(t, c, &chunk.Data{})
+				d.UserData = nil
+				all = append(all, *d)
+				last = d.TSN
+			}
+		}
+		tp.write(tp.epTag, &chunk.Sack{CumTSNAck: last, ARwnd: 1 << 20})
+		tp.collect()
+	}
+	return all
+}
+
+// TestSchedScriptedPeerRoundRobin: RFC 8260 §3.2 through an association
+// and a scripted peer: with SCTP_SS_RR (set on the live association) a
+// small message on stream 2 queued behind two 20 KB messages on stream 1
+// goes out right after the first of them (a message's fragments stay on
+// consecutive TSNs, RFC 9260 §6.9); with FCFS (§3.1) after both.
+func TestSchedScriptedPeerRoundRobin(t *testing.T) {
+	for _, k := range []StreamScheduler{SCTP_SS_RR, SCTP_SS_FCFS} {
+		all := scriptedOrder(t, func(a *association, now time.Time) {
+			if err := a.setStreamScheduler(k); err != nil {
+				t.Fatal(err)
+			}
+			for i, m := range []outMessage{
+				{stream: 1, ppid: 1, data: make([]byte, 20000)},
+				{stream: 1, ppid: 2, data: make([]byte, 20000)},
+				{stream: 2, ppid: 3, data: []byte("small")},
+			} {
+				if err := a.send(now, m); err != nil {
+					t.Fatalf("send %d: %v", i, err)
+				}
+			}
+		})
+		var msgs []uint32
+		for i, c := range all {
+			if i > 0 && c.TSN != all[i-1].TSN+1 {
+				t.Fatalf("%v: TSN %d after %d", k, c.TSN, all[i-1].TSN)
+			}
+			if c.Beginning {
+				msgs = append(msgs, c.PPID)
+			}
+			if !c.Beginning && all[i-1].PPID != c.PPID {
+				t.Fatalf("%v: fragment of message %d after message %d", k, c.PPID, all[i-1].PPID)
+			}
+		}
+		want := "[1 3 2]"
+		if k == SCTP_SS_FCFS {
+			want = "[1 2 3]"
+		}
+		if fmt.Sprint(msgs) != want {
+			t.Errorf("%v: messages in TSN order %v, want %s", k, msgs, want)
+		}
+	}
+}
+
+// TestSchedScriptedPeerPriority: RFC 8260 §3.4 through an association: the
+// stream scheduler value set on the live association orders the streams.
+func TestSchedScriptedPeerPriority(t *testing.T) {
+	all := scriptedOrder(t, func(a *association, now time.Time) {
+		if err := a.setStreamScheduler(SCTP_SS_PRIO); err != nil {
+			t.Fatal(err)
+		}
+		for s, prio := range map[uint16]uint16{0: 7, 1: 3, 2: 5} {
+			if err := a.setStreamSchedulerValue(s, prio); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := a.setStreamSchedulerValue(99, 1); !errors.Is(err, ErrInvalidStream) {
+			t.Fatalf("stream 99: %v", err)
+		}
+		for s := range uint16(3) {
+			if err := a.send(now, outMessage{stream: s, ppid: uint32(s), data: make([]byte, 3000)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	var streams []uint16
+	for _, c := range all {
+		if c.Beginning {
+			streams = append(streams, c.Stream)
+		}
+	}
+	if fmt.Sprint(streams) != "[1 2 0]" {
+		t.Errorf("streams in TSN order %v, want [1 2 0] (priorities 3, 5, 7)", streams)
+	}
+}
+
+// TestSchedEngineHeldStreamParked: RFC 6525 §5.1.2 A1 with a scheduler:
+// messages of a stream waiting for its reset are parked outside the
+// scheduler (the other streams go on), and join it in order when released.
+func TestSchedEngineHeldStreamParked(t *testing.T) {
+	cfg := testDataConfig()
+	cfg.sched = SCTP_SS_RR
+	d := newTestDataState(cfg, dataT0)
+	d.rc.addHold([]uint16{1}, d.outStreams, 1)
+	for i := range 4 {
+		mustEnqueue(t, d, dataT0, outMessage{stream: uint16(1 + i%2), ppid: uint32(i), data: payload(2000, byte(i))})
+	}
+	if d.snd.pending.len() != 2 || len(d.rc.held) != 2 {
+		t.Fatalf("%d scheduled, %d parked; want 2 and 2", d.snd.pending.len(), len(d.rc.held))
+	}
+	for _, c := range schedSendAll(t, d, dataT0) {
+		if c.Stream != 2 {
+			t.Fatalf("stream %d sent while held", c.Stream)
+		}
+	}
+	if d.idle() {
+		t.Fatal("idle with parked messages")
+	}
+	d.rc.addHold([]uint16{1}, d.outStreams, -1)
+	d.releaseHeld()
+	var ppids []uint32
+	for _, c := range schedSendAll(t, d, dataT0) {
+		if c.Beginning {
+			ppids = append(ppids, c.PPID)
+		}
+	}
+	if fmt.Sprint(ppids) != "[0 2]" || !d.idle() || d.snd.queued != 0 {
+		t.Fatalf("after release: messages %v, idle %v, queued %d", ppids, d.idle(), d.snd.queued)
+	}
+}
+
+// TestSchedEngineInterleaveExpiry: RFC 3758 §3.5 with interleaving: every
+// partly sent message past its lifetime is abandoned, not only one (with
+// I-DATA several streams can have a message in progress).
+func TestSchedEngineInterleaveExpiry(t *testing.T) {
+	cfg := testDataConfig()
+	cfg.sched = SCTP_SS_RR
+	cfg.negotiated.forwardTSN = true
+	d := newTestDataState(cfg, dataT0)
+	d.snd.interleave = true
+	for s := range uint16(2) {
+		mustEnqueue(t, d, dataT0, outMessage{stream: s + 1, ppid: uint32(s), data: payload(10000, 1), ttl: 100 * time.Millisecond})
+	}
+	first := append(sendPacket(t, d, dataT0), sendPacket(t, d, dataT0)...)
+	if len(first) != 2 || first[0].Stream == first[1].Stream {
+		t.Fatalf("the first two packets do not interleave the streams: %d chunks", len(first))
+	}
+	mustSack(t, d, dataT0, first[len(first)-1].TSN, 1<<20)
+	later := dataT0.Add(200 * time.Millisecond)
+	sent := decodeSent(t, d.appendData(later, nil, packetRoom(d)))
+	if len(sent.data) != 0 || len(sent.fwds) != 1 {
+		t.Fatalf("after expiry: %d DATA, %d FORWARD TSN; want only a FORWARD TSN", len(sent.data), len(sent.fwds))
+	}
+	n := 0
+	for {
+		if _, ok := d.popAbandoned(); !ok {
+			break
+		}
+		n++
+	}
+	if n != 2 {
+		t.Fatalf("%d messages abandoned, want 2", n)
 	}
 }
