@@ -195,6 +195,21 @@ type sendScheduler struct {
 // to 65535 with integer arithmetic.
 const vtScale = 1 << 16
 
+// vtRebase is the virtual time at which every stream's virtual time is
+// shifted down (after about 64 TiB at weight 1) so it never wraps.
+const vtRebase = 1 << 62
+
+// rebaseVT subtracts the current virtual time from every stream's; only
+// differences matter.
+func (s *sendScheduler) rebaseVT() {
+	base := s.vnow
+	for i := range s.streams {
+		st := &s.streams[i]
+		st.vt -= min(st.vt, base)
+	}
+	s.vnow = 0
+}
+
 // len returns the number of queued messages.
 func (s *sendScheduler) len() int { return s.msgs }
 
@@ -334,6 +349,9 @@ func (s *sendScheduler) sent(m *outMsg, n int, interleave bool) {
 		st.vt += uint64(n) * vtScale / uint64(max(st.value, 1))
 	case SCTP_SS_RR_PKT:
 		s.pkt, s.hasPkt, s.pktUsed = m.stream, true, true
+	}
+	if s.vnow >= vtRebase {
+		s.rebaseVT()
 	}
 	if m.off < len(m.buf) {
 		s.cur, s.hasCur = m.stream, true

@@ -342,6 +342,27 @@ func TestSchedIdleStreamBanksNoCredit(t *testing.T) {
 	}
 }
 
+// TestSchedVirtualTimeNeverWraps: FB / WFQ virtual time is shifted down
+// before it could overflow, keeping the streams' differences.
+func TestSchedVirtualTimeNeverWraps(t *testing.T) {
+	r := newSchedRig(SCTP_SS_FB, true)
+	for range 100 {
+		r.add(1, 100, 1)
+		r.add(2, 100, 2)
+	}
+	r.packet()
+	r.s.streams[1].vt += vtRebase
+	r.s.streams[2].vt += vtRebase
+	r.s.vnow += vtRebase
+	got := servedBytes(r, 4000)
+	if r.s.vnow >= vtRebase || r.s.streams[1].vt >= vtRebase {
+		t.Fatalf("virtual time not rebased: now %d, stream 1 %d", r.s.vnow, r.s.streams[1].vt)
+	}
+	if d := got[1] - got[2]; d < -200 || d > 200 {
+		t.Fatalf("bytes after the rebase %v, want equal", got)
+	}
+}
+
 // TestSchedSwitchKeepsQueue: RFC 8260 §4.3.2: switching the scheduler
 // with messages queued keeps every message; FCFS then restores the queue
 // order across streams.
