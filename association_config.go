@@ -114,6 +114,8 @@ type assocConfig struct {
 	// size of the parts a message handed out in pieces is delivered in;
 	// 0 = joinLimit.
 	pdPoint int
+	// sched is the stream scheduler (RFC 8260 §3, association_sched.go).
+	sched StreamScheduler
 }
 
 // withDefaults fills unset (zero) fields with the defaults above and

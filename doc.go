@@ -123,6 +123,7 @@
 //	           socket_reconfig.go stream reset and add-streams calls (RFC 6525 §6.3)
 //	           socket_prsctp.go   PR-SCTP defaults and abandonment counters (RFC 7496 §4)
 //	           socket_pdapi.go    the partial delivery point (RFC 6458 §8.1.21)
+//	           socket_sched.go    stream scheduler options (RFC 8260 §4.3.2, §4.3.3)
 //	           socket_types.go    flags, addresses, SndInfo, Received, option values,
 //	                              StackStats
 //	           socket_events.go   event subscriptions (RFC 6458 §6.2.1)
@@ -167,6 +168,9 @@
 //	           association_data.go the data path (dataState)
 //	           association_recv.go the receive side: TSN tracking, SACKs (§6.2)
 //	           streams.go         send queues, fragmentation, reassembly (§6.5–6.9)
+//	           association_sched.go  per-stream send queues and the stream
+//	                              schedulers (RFC 8260 §3: FCFS, RR, RR per
+//	                              packet, priority, fair bandwidth, WFQ)
 //	           retransmit.go      RTO (§6.3), SACK processing, T3-rtx, fast
 //	                              retransmit (§7.2.4)
 //	           association_loss.go  RACK-TLP (RFC 8985) adapted to SACKs:

@@ -236,3 +236,39 @@ func (h *assocHandle) partialDeliveryPoint() (int, error) {
 	err := h.do(func(as *association, now time.Time) { n = as.partialDeliveryPoint() })
 	return n, err
 }
+
+// streamScheduler reads SCTP_STREAM_SCHEDULER of the live association.
+func (h *assocHandle) streamScheduler() (StreamScheduler, error) {
+	var k StreamScheduler
+	err := h.do(func(as *association, now time.Time) { k = as.streamScheduler() })
+	return k, err
+}
+
+// setStreamScheduler sets SCTP_STREAM_SCHEDULER (RFC 8260 §4.3.2).
+func (h *assocHandle) setStreamScheduler(k StreamScheduler) error {
+	var serr error
+	if err := h.do(func(as *association, now time.Time) { serr = as.setStreamScheduler(k) }); err != nil {
+		return err
+	}
+	return serr
+}
+
+// streamSchedulerValue reads SCTP_STREAM_SCHEDULER_VALUE of one stream.
+func (h *assocHandle) streamSchedulerValue(stream uint16) (uint16, error) {
+	var v uint16
+	var serr error
+	if err := h.do(func(as *association, now time.Time) { v, serr = as.streamSchedulerValue(stream) }); err != nil {
+		return 0, err
+	}
+	return v, serr
+}
+
+// setStreamSchedulerValue sets SCTP_STREAM_SCHEDULER_VALUE (RFC 8260
+// §4.3.3) of one stream.
+func (h *assocHandle) setStreamSchedulerValue(stream, v uint16) error {
+	var serr error
+	if err := h.do(func(as *association, now time.Time) { serr = as.setStreamSchedulerValue(stream, v) }); err != nil {
+		return err
+	}
+	return serr
+}

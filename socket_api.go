@@ -371,8 +371,9 @@ type sockOpts struct {
 	sndBuf        int
 	rcvBuf        int
 	remoteUDPPort uint16
-	streamReset   uint32 // SCTP_ENABLE_STREAM_RESET flags for new associations
-	pdPoint       int    // SCTP_PARTIAL_DELIVERY_POINT (0: the default)
+	streamReset   uint32          // SCTP_ENABLE_STREAM_RESET flags for new associations
+	pdPoint       int             // SCTP_PARTIAL_DELIVERY_POINT (0: the default)
+	sched         StreamScheduler // SCTP_STREAM_SCHEDULER of new associations
 }
 
 const defaultRcvBuf = 256 * 1024
@@ -1486,6 +1487,7 @@ func (s *Socket) assocConfigLocked() assocConfig {
 	c.setPRSCTP(true)
 	c.setReconfig(true, o.streamReset)
 	c.pdPoint = o.pdPoint
+	c.sched = o.sched
 	return c
 }
 
