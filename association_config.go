@@ -104,6 +104,14 @@ type assocConfig struct {
 	// peer are performed (RFC 6525 §6.3.2; default none, all denied).
 	reconfig    bool
 	streamReset uint32
+	// auth announces and accepts RFC 4895 AUTH and, with it, RFC 5061
+	// ASCONF (which requires AUTH, RFC 5061 §4.2.7); authChunks are the
+	// chunk types the user requires authenticated beyond ASCONF and
+	// ASCONF-ACK (SCTP_AUTH_CHUNK); authKeys the endpoint-pair shared keys
+	// (SCTP_AUTH_KEY, association_auth.go).
+	auth       bool
+	authChunks chunkSet
+	authKeys   authKeyring
 	// pdPoint is SCTP_PARTIAL_DELIVERY_POINT (RFC 6458 §8.1.21): the
 	// size of the parts a message handed out in pieces is delivered in;
 	// 0 = joinLimit.

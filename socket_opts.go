@@ -696,6 +696,8 @@ func (e EventSubscribe) wants(ev Event) bool {
 		return e.AssocReset
 	case StreamChange:
 		return e.StreamChange
+	case AuthKeyEvent:
+		return e.Authentication
 	}
 	return false
 }
