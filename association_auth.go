@@ -603,3 +603,47 @@ func (a *association) finishBundleAuth(b []byte, authOff, body int) []byte {
 	n := copy(b[authOff:], b[body:])
 	return b[:authOff+n]
 }
+
+// setAuthKey sets endpoint-pair shared key keyID of the live association
+// (RFC 6458 §8.1.20 SCTP_AUTH_KEY with an association id).
+func (a *association) setAuthKey(keyID uint16, secret []byte) error {
+	r, err := a.cfg.authKeys.withKey(keyID, secret)
+	if err != nil {
+		return err
+	}
+	a.cfg.authKeys = r
+	if a.auth != nil {
+		a.auth.forget(keyID)
+	}
+	return nil
+}
+
+// setAuthActiveKey makes keyID the key our AUTH chunks use (RFC 6458
+// §8.1.21 SCTP_AUTH_ACTIVE_KEY).
+func (a *association) setAuthActiveKey(keyID uint16) error {
+	r, err := a.cfg.authKeys.withActive(keyID)
+	if err != nil {
+		return err
+	}
+	a.cfg.authKeys = r
+	return nil
+}
+
+// deleteAuthKey deletes key keyID (RFC 6458 §8.1.22 SCTP_AUTH_DELETE_KEY);
+// the active key cannot be deleted. The deletion is reported by an
+// SCTP_AUTH_FREE_KEY event: the key is no longer used from now on.
+func (a *association) deleteAuthKey(keyID uint16) error {
+	r, err := a.cfg.authKeys.withoutKey(keyID)
+	if err != nil {
+		return err
+	}
+	a.cfg.authKeys = r
+	if a.auth != nil {
+		a.auth.forget(keyID)
+		a.emit(AuthKeyEvent{ID: a.aid, KeyNumber: keyID, Indication: SCTP_AUTH_FREE_KEY})
+	}
+	return nil
+}
+
+// authEnabled reports whether AUTH was negotiated with the peer.
+func (a *association) authEnabled() bool { return a.auth != nil }

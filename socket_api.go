@@ -357,6 +357,9 @@ type sockOpts struct {
 	remoteUDPPort uint16
 	streamReset   uint32 // SCTP_ENABLE_STREAM_RESET flags for new associations
 	pdPoint       int    // SCTP_PARTIAL_DELIVERY_POINT (0: the default)
+	auth          bool        // SCTP_AUTH_SUPPORTED: AUTH and ASCONF (socket_auth.go)
+	authChunks    chunkSet    // SCTP_AUTH_CHUNK
+	authKeys      authKeyring // SCTP_AUTH_KEY, SCTP_AUTH_ACTIVE_KEY
 }
 
 const defaultRcvBuf = 256 * 1024
@@ -479,7 +482,19 @@ func appendUniqueAddr(list []netip.Addr, a netip.Addr) []netip.Addr {
 // stack is single-homed per UDP socket (RFC 6951 §5.7): bound addresses
 // are reported by GetLaddrs and checked to be local, but they are not
 // listed in INIT.
+//
+// On a socket with associations, each address added or removed is also
+// announced to every peer that does ASCONF with AUTH (RFC 5061 Add IP /
+// Delete IP Address; see SetAuthSupported): the call returns once the
+// requests are queued, a refusal arrives as a RemoteError event.
 func (s *Socket) Bindx(addrs []netip.AddrPort, action BindxAction) error {
+	if err := s.bindx(addrs, action); err != nil {
+		return err
+	}
+	return s.asconfBindx(addrs, action)
+}
+
+func (s *Socket) bindx(addrs []netip.AddrPort, action BindxAction) error {
 	if len(addrs) == 0 {
 		return invalidArg("bindx with no address")
 	}
@@ -1469,6 +1484,7 @@ func (s *Socket) assocConfigLocked() assocConfig {
 	c.setPRSCTP(true)
 	c.setReconfig(true, o.streamReset)
 	c.pdPoint = o.pdPoint
+	c.auth, c.authChunks, c.authKeys = o.auth, o.authChunks, o.authKeys
 	return c
 }
 
