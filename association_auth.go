@@ -493,6 +493,7 @@ func (a *association) setupAuth(in *initInfo) {
 // adoptCookieAuth sets AUTH up from a State Cookie (passive side).
 func (a *association) adoptCookieAuth(c *stateCookie) {
 	a.auth, a.peerAsconf = nil, false
+	a.asc = asconfState{} // a new peer (or a restarted one) numbers its ASCONFs afresh
 	local, peer := c.authVectors()
 	if a.cfg.auth && len(local) > 0 {
 		a.auth = newAuthState(&a.cfg, local, peer)

@@ -357,9 +357,12 @@ type sockOpts struct {
 	remoteUDPPort uint16
 	streamReset   uint32 // SCTP_ENABLE_STREAM_RESET flags for new associations
 	pdPoint       int    // SCTP_PARTIAL_DELIVERY_POINT (0: the default)
-	auth          bool        // SCTP_AUTH_SUPPORTED: AUTH and ASCONF (socket_auth.go)
-	authChunks    chunkSet    // SCTP_AUTH_CHUNK
-	authKeys      authKeyring // SCTP_AUTH_KEY, SCTP_AUTH_ACTIVE_KEY
+
+	// RFC 4895 AUTH / RFC 5061 ASCONF (socket_auth.go): SCTP_AUTH_SUPPORTED,
+	// SCTP_AUTH_CHUNK, SCTP_AUTH_KEY and SCTP_AUTH_ACTIVE_KEY.
+	auth       bool
+	authChunks chunkSet
+	authKeys   authKeyring
 }
 
 const defaultRcvBuf = 256 * 1024

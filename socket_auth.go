@@ -42,10 +42,16 @@ func (s *Socket) AuthSupported() bool {
 // (SCTP_AUTH_CHUNK, RFC 6458 §8.3.2) on associations set up from now on:
 // received without a valid AUTH before it, such a chunk is discarded (RFC
 // 4895 §6.3). INIT, INIT ACK, SHUTDOWN COMPLETE and AUTH cannot be listed
-// (§3.2). ASCONF and ASCONF-ACK are always listed.
+// (§3.2); COOKIE ECHO is not supported. ASCONF and ASCONF-ACK are always
+// listed.
 func (s *Socket) SetAuthChunk(t uint8) error {
 	if authForbidden(chunk.Type(t)) {
 		return invalidArg("chunk type %v cannot be authenticated (RFC 4895 §3.2)", chunk.Type(t))
+	}
+	if chunk.Type(t) == chunk.TypeCookieEcho {
+		// An AUTH before the COOKIE ECHO is checked against the key the
+		// cookie itself carries (RFC 4895 §6.3); not implemented.
+		return fmt.Errorf("%w: authenticating COOKIE ECHO (SCTP_AUTH_CHUNK 10)", ErrNotSupported)
 	}
 	if err := s.lockOpen(); err != nil {
 		return err
