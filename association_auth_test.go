@@ -577,3 +577,124 @@ func TestAuthVerifyNoAlloc(t *testing.T) {
 		t.Fatalf("verify allocates %v per call", n)
 	}
 }
+
+// TestAsconfSetPrimaryUnconfirmed: RFC 5061 §4.2.4, §5.2 with RFC 9260
+// §5.4 — a Set Primary for an address just added is accepted, and the
+// address becomes primary (ADDR_MADE_PRIM) only once a HEARTBEAT ACK
+// confirms it.
+func TestAsconfSetPrimaryUnconfirmed(t *testing.T) {
+	ap := newAuthAccepted(t, nil)
+	ap.writeAuth(ap.addr, 0, chunk.HMACSHA1, false, asconfOf(ap.peerTSN, addIP(1, "192.0.2.20"), setPrim(2, "192.0.2.20")))
+	var hb *chunk.Heartbeat
+	for len(ap.sent) > 0 {
+		p := ap.readPacket()
+		switch {
+		case p.chunks[0].Type == chunk.TypeAuth && p.chunks[1].Type == chunk.TypeAsconfAck:
+			if _, res := ackResults(t, p.chunks[1]); res[1] != 0 || res[2] != 0 {
+				t.Fatalf("results %v, want both successful", res)
+			}
+		case p.chunks[0].Type == chunk.TypeHeartbeat:
+			if p.to.Addr() != netip.MustParseAddr("192.0.2.20") {
+				t.Fatalf("HEARTBEAT to %v", p.to)
+			}
+			hb = decodeAs(t, p.chunks[0], &chunk.Heartbeat{})
+		default:
+			t.Fatalf("unexpected packet %v", p)
+		}
+	}
+	ap.wantEvent(PeerAddrChange{}) // ADDR_ADDED
+	ap.wantNoEvent(PeerAddrChange{})
+	if ap.assoc.dest().Addr() == netip.MustParseAddr("192.0.2.20") {
+		t.Fatal("unconfirmed address became primary")
+	}
+	if hb == nil {
+		ap.advanceToTimer()
+		for len(ap.sent) > 0 && hb == nil {
+			if p := ap.readPacket(); p.chunks[0].Type == chunk.TypeHeartbeat && p.to.Addr() == netip.MustParseAddr("192.0.2.20") {
+				hb = decodeAs(t, p.chunks[0], &chunk.Heartbeat{})
+			}
+		}
+		if hb == nil {
+			t.Fatal("the added address was never probed")
+		}
+	}
+	ap.writeFrom(netip.AddrPortFrom(netip.MustParseAddr("192.0.2.20"), ap.addr.Port()), ap.epTag, &chunk.HeartbeatAck{Info: hb.Info})
+	var made bool
+	for _, ev := range ap.events {
+		if e, ok := ev.(PeerAddrChange); ok && e.State == AddrMadePrimary && e.Addr.Addr() == netip.MustParseAddr("192.0.2.20") {
+			made = true
+		}
+	}
+	if !made || ap.assoc.dest().Addr() != netip.MustParseAddr("192.0.2.20") {
+		t.Fatalf("after confirmation: events %v, destination %v", ap.events, ap.assoc.dest())
+	}
+}
+
+// TestAsconfHostileBounds: a hostile ASCONF with far more Add IP
+// parameters than the path set holds gets an answer that fits one packet,
+// the surplus refused (Operation Refused Due to Resource Shortage, RFC
+// 5061 §5.2), and the paths stay bounded.
+func TestAsconfHostileBounds(t *testing.T) {
+	ap := newAuthAccepted(t, nil)
+	var params [][]byte
+	for i := range 200 {
+		params = append(params, addIP(uint32(i+1), netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}).String()))
+	}
+	ap.writeAuth(ap.addr, 0, chunk.HMACSHA1, false, asconfOf(ap.peerTSN, params...))
+	var ack chunk.Raw
+	for len(ap.sent) > 0 {
+		p := ap.readPacket()
+		if len(p.chunks) == 2 && p.chunks[1].Type == chunk.TypeAsconfAck {
+			ack = p.chunks[1]
+		}
+	}
+	if ack.Value == nil {
+		t.Fatal("no ASCONF-ACK")
+	}
+	if l := commonHeaderLen + chunk.AuthHeaderLen + sha1.Size + ack.Len(); l > ap.assoc.cfg.mtu {
+		t.Fatalf("ASCONF-ACK packet of %d bytes over the packet size %d", l, ap.assoc.cfg.mtu)
+	}
+	_, res := ackResults(t, ack)
+	shortage := 0
+	for _, c := range res {
+		if c == chunk.CauseResourceShortage {
+			shortage++
+		}
+	}
+	if n := ap.assoc.paths.len(); n != maxPaths || shortage == 0 || len(res) > maxAsconfParams {
+		t.Fatalf("%d paths (max %d), %d refused, %d answers", n, maxPaths, shortage, len(res))
+	}
+}
+
+// BenchmarkAuthVerify measures checking the AUTH (HMAC-SHA-1) of a packet
+// carrying 1,000 bytes after it (RFC 4895 §6.3), and signing one.
+func BenchmarkAuthVerify(b *testing.B) {
+	cfg := assocConfig{auth: true}
+	local := cfg.appendLocalAuthVector(nil, bytes.Repeat([]byte{1}, authRandomLen))
+	peer := append(rawParam(chunk.ParamRandom, bytes.Repeat([]byte{2}, 32)), rawParam(chunk.ParamRequestedHMAC, []byte{0, 1})...)
+	s := newAuthState(&cfg, local, peer)
+	pkt, off := s.appendAuth(nil, 0)
+	pkt = (&chunk.Data{Beginning: true, Ending: true, UserData: make([]byte, 1000)}).AppendTo(pkt)
+	s.signAuth(&cfg.authKeys, pkt[off:])
+	var ac chunk.Auth
+	it := chunk.NewIter(pkt)
+	it.Next()
+	ac.Decode(it.Chunk())
+	b.Run("verify", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(pkt)))
+		for range b.N {
+			if s.verify(&cfg.authKeys, &ac, pkt) != authValid {
+				b.Fatal("invalid")
+			}
+		}
+	})
+	b.Run("sign", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(pkt)))
+		for range b.N {
+			clear(pkt[off+chunk.HMACOffset : off+chunk.HMACOffset+sha1.Size]) // as appendAuth leaves it
+			s.signAuth(&cfg.authKeys, pkt[off:])
+		}
+	})
+}
