@@ -25,8 +25,25 @@ import (
 // on 127.0.0.0/8.
 func TestInteropUsrsctpAsconfAuth(t *testing.T) {
 	bin := buildUsrsctpPeer(t, "usrsctp-asconf")
+	for _, key := range []string{"", "endpoint pair key"} {
+		name := "key0-empty"
+		if key != "" {
+			name = "key1"
+		}
+		t.Run(name, func(t *testing.T) { interopAsconfAuth(t, bin, key) })
+	}
+}
+
+// interopAsconfAuth is one run of TestInteropUsrsctpAsconfAuth; with key
+// set, both sides use it as endpoint-pair shared key 1, active (RFC 4895
+// §6.1: it leads the association shared key).
+func interopAsconfAuth(t *testing.T, bin, key string) {
 	peerUDP := usrsctpFreePort(t)
-	p := startProc(t, 40*time.Second, false, bin, "-local-udp", itoa(peerUDP), "-sctp-port", "5001")
+	args := []string{"-local-udp", itoa(peerUDP), "-sctp-port", "5001"}
+	if key != "" {
+		args = append(args, "-key", key)
+	}
+	p := startProc(t, 40*time.Second, false, bin, args...)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	want := func(line string) {
@@ -46,6 +63,14 @@ func TestInteropUsrsctpAsconfAuth(t *testing.T) {
 	s := newTCP(t, st)
 	if err := s.SetAuthSupported(true); err != nil {
 		t.Fatal(err)
+	}
+	if key != "" {
+		if err := s.SetAuthKey(0, 1, []byte(key)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetAuthActiveKey(0, 1); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := s.SetEvents(EventSubscribe{DataIO: true, Address: true, PeerError: true, Authentication: true}); err != nil {
 		t.Fatal(err)
@@ -103,9 +128,20 @@ func TestInteropUsrsctpAsconfAuth(t *testing.T) {
 	}
 	send("quit")
 	st.Close() // flushes the capture
-	counts := tsharkChunkCounts(t, capture.Bytes(), st.LocalUDPAddr().Port())
+	if f := os.Getenv("USCTP_ASCONF_PCAP"); f != "" {
+		os.WriteFile(f, capture.Bytes(), 0o644) // for a look with tshark
+	}
+	counts, keys := tsharkChunkCounts(t, capture.Bytes(), st.LocalUDPAddr().Port())
 	if counts == nil {
 		return
+	}
+	// Every AUTH, ours and usrsctp's, under the active key.
+	wantKey := 0
+	if key != "" {
+		wantKey = 1
+	}
+	if len(keys) != 1 || keys[wantKey] != counts[15] {
+		t.Fatalf("AUTH shared key identifiers %v, want all %d", keys, wantKey)
 	}
 	// Our 4 ASCONFs and its 1, each answered, each after an AUTH.
 	if counts[193] < 5 || counts[128] < 5 || counts[15] < counts[193]+counts[128] {
@@ -116,13 +152,14 @@ func TestInteropUsrsctpAsconfAuth(t *testing.T) {
 // tsharkChunkCounts has tshark decode a capture of UDP-encapsulated SCTP
 // on port, fails the test unless every frame is SCTP with a good CRC32c,
 // none malformed and no expert error, and returns the number of chunks of
-// each type (nil without tshark).
-func tsharkChunkCounts(t *testing.T, capture []byte, port uint16) map[int]int {
+// each type and of AUTH chunks per shared key identifier (nil without
+// tshark).
+func tsharkChunkCounts(t *testing.T, capture []byte, port uint16) (counts, keyIDs map[int]int) {
 	t.Helper()
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
 		t.Log("tshark not installed: capture not decoded")
-		return nil
+		return nil, nil
 	}
 	file := filepath.Join(t.TempDir(), "asconf.pcap")
 	if err := os.WriteFile(file, capture, 0o644); err != nil {
@@ -130,15 +167,22 @@ func tsharkChunkCounts(t *testing.T, capture []byte, port uint16) map[int]int {
 	}
 	out, err := exec.Command(tshark, "-r", file, "-o", "sctp.checksum:crc-32c", "-d", "udp.port=="+itoa(int(port))+",sctp",
 		"-T", "fields", "-E", "separator=|", "-E", "aggregator=;", "-e", "frame.number",
-		"-e", "sctp.checksum.status", "-e", "_ws.malformed", "-e", "_ws.expert.severity", "-e", "sctp.chunk_type").Output()
+		"-e", "sctp.checksum.status", "-e", "_ws.malformed", "-e", "_ws.expert.severity", "-e", "sctp.chunk_type", "-e", "sctp.shared_key_id").Output()
 	if err != nil {
 		t.Fatalf("tshark: %v", err)
 	}
-	counts := map[int]int{}
+	counts, keyIDs = map[int]int{}, map[int]int{}
+	atoi := func(s string) int {
+		n := 0
+		for _, d := range s {
+			n = n*10 + int(d-'0')
+		}
+		return n
+	}
 	frames := 0
 	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Split(l, "|")
-		if len(f) != 5 {
+		if len(f) != 6 {
 			t.Fatalf("unexpected tshark line %q", l)
 		}
 		frames++
@@ -146,13 +190,14 @@ func tsharkChunkCounts(t *testing.T, capture []byte, port uint16) map[int]int {
 			t.Errorf("frame %s: checksum status %q, malformed %q, expert %q", f[0], f[1], f[2], f[3])
 		}
 		for _, ct := range strings.Split(f[4], ";") {
-			n := 0
-			for _, d := range ct {
-				n = n*10 + int(d-'0')
+			counts[atoi(ct)]++
+		}
+		if f[5] != "" {
+			for _, k := range strings.Split(f[5], ";") {
+				keyIDs[atoi(k)]++
 			}
-			counts[n]++
 		}
 	}
-	t.Logf("tshark: %d frames decoded cleanly, chunk types %v", frames, counts)
-	return counts
+	t.Logf("tshark: %d frames decoded cleanly, chunk types %v, AUTH key ids %v", frames, counts, keyIDs)
+	return counts, keyIDs
 }

@@ -15,7 +15,9 @@
 // Output lines: "READY", "DATA text", "PADDR ip state", "AUTH ind key",
 // "REMOTE_ERROR cause", "PRIMARY ip", "PADDRS ip,ip", "CMD name rc=N".
 //
-//	usrsctp-asconf -local-udp N -sctp-port P
+// With -key, endpoint-pair shared key 1 is set to it and made active.
+//
+//	usrsctp-asconf -local-udp N -sctp-port P [-key SECRET]
 package main
 
 /*
@@ -58,6 +60,25 @@ static struct socket *ac_listen(uint16_t local_udp, uint16_t sctp_port) {
 	if (usrsctp_bind(s, (struct sockaddr *)&a, sizeof(a)) < 0) return NULL;
 	if (usrsctp_listen(s, 1) < 0) return NULL;
 	return s;
+}
+
+// ac_key sets endpoint-pair shared key 1 to key and makes it active for
+// future associations (SCTP_AUTH_KEY, SCTP_AUTH_ACTIVE_KEY).
+static int ac_key(struct socket *s, const char *key) {
+	size_t n = strlen(key);
+	struct sctp_authkey *k = calloc(1, sizeof(*k) + n);
+	k->sca_assoc_id = SCTP_FUTURE_ASSOC;
+	k->sca_keynumber = 1;
+	k->sca_keylength = (uint16_t)n;
+	memcpy(k->sca_key, key, n);
+	int rc = usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_AUTH_KEY, k, (socklen_t)(sizeof(*k) + n));
+	free(k);
+	if (rc < 0) return -errno;
+	struct sctp_authkeyid id;
+	memset(&id, 0, sizeof(id));
+	id.scact_assoc_id = SCTP_FUTURE_ASSOC;
+	id.scact_keynumber = 1;
+	return usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_AUTH_ACTIVE_KEY, &id, sizeof(id)) < 0 ? -errno : 0;
 }
 
 static struct socket *ac_accept(struct socket *l) {
@@ -197,11 +218,21 @@ import (
 func main() {
 	local := flag.Int("local-udp", 9899, "local UDP encapsulation port")
 	port := flag.Int("sctp-port", 5001, "SCTP port to listen on")
+	key := flag.String("key", "", "endpoint-pair shared key 1, made active (empty: the default key 0)")
 	flag.Parse()
 	l := C.ac_listen(C.uint16_t(*local), C.uint16_t(*port))
 	if l == nil {
 		fmt.Fprintln(os.Stderr, "listen failed")
 		os.Exit(1)
+	}
+	if *key != "" {
+		ck := C.CString(*key)
+		rc := C.ac_key(l, ck)
+		C.free(unsafe.Pointer(ck))
+		if rc != 0 {
+			fmt.Fprintln(os.Stderr, "auth key:", rc)
+			os.Exit(1)
+		}
 	}
 	fmt.Println("READY")
 	c := C.ac_accept(l)
