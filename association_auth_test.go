@@ -10,6 +10,7 @@ import (
 	"hash"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/usctp/sctp/chunk"
 )
@@ -695,6 +696,37 @@ func BenchmarkAuthVerify(b *testing.B) {
 		for range b.N {
 			clear(pkt[off+chunk.HMACOffset : off+chunk.HMACOffset+sha1.Size]) // as appendAuth leaves it
 			s.signAuth(&cfg.authKeys, pkt[off:])
+		}
+	})
+}
+
+// FuzzAsconfAuthenticated feeds arbitrary chunk bytes behind a valid AUTH
+// (so ASCONF and ASCONF-ACK parsing and processing are reached, RFC 5061
+// §5.2, §5.3): never a panic, paths and queued output bounded.
+func FuzzAsconfAuthenticated(f *testing.F) {
+	f.Add(asconfOf(1000, addIP(1, "192.0.2.20"), delIP(2, "192.0.2.10"), setPrim(3, "0.0.0.0")).AppendTo(nil))
+	f.Add((&chunk.AsconfAck{Serial: 7, Params: (&chunk.ErrorCauseIndicationParam{CorrelationID: 1, Causes: chunk.AppendCause(nil, 0xA2, nil)}).AppendTo(nil)}).AppendTo(nil))
+	f.Add(append(asconfOf(1000, chunk.AppendParam(nil, 0xC00F, []byte{0, 0, 0, 1})).AppendTo(nil), 0xC1, 0, 0, 8, 0, 0, 3, 0xe9))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ap := newAuthAccepted(t, nil)
+		pkt := appendCommonHeader(nil, commonHeader{SrcPort: ap.peerPort, DstPort: ap.localPort, VerificationTag: ap.epTag})
+		off := len(pkt)
+		pkt = (&chunk.Auth{HMACID: chunk.HMACSHA1, HMAC: make([]byte, sha1.Size)}).AppendTo(pkt)
+		pkt = append(pkt, body...)
+		m := ap.mac(chunk.HMACSHA1)
+		m.Write(pkt[off:])
+		m.Sum(pkt[off+chunk.HMACOffset : off+chunk.HMACOffset])
+		finalizePacket(pkt)
+		for range 3 { // the same again: retransmission rules
+			ap.ep.handleDatagram(ap.now, ap.addr, pkt)
+			ap.collect()
+			ap.advance(time.Second)
+		}
+		if n := ap.assoc.paths.len(); n > maxPaths || n < 1 {
+			t.Fatalf("%d paths", n)
+		}
+		if len(ap.assoc.pending) > maxPendingControl {
+			t.Fatalf("%d queued packets", len(ap.assoc.pending))
 		}
 	})
 }
