@@ -110,6 +110,14 @@ type assocConfig struct {
 	pmtud         bool
 	pmtuCeiling   int
 	pmtuMaxPacket int // SCTP_MAXSEG's limit on PLPMTUD's packet size (0: none)
+	// auth announces and accepts RFC 4895 AUTH and, with it, RFC 5061
+	// ASCONF (which requires AUTH, RFC 5061 §4.2.7); authChunks are the
+	// chunk types the user requires authenticated beyond ASCONF and
+	// ASCONF-ACK (SCTP_AUTH_CHUNK); authKeys the endpoint-pair shared keys
+	// (SCTP_AUTH_KEY, association_auth.go).
+	auth       bool
+	authChunks chunkSet
+	authKeys   authKeyring
 	// pdPoint is SCTP_PARTIAL_DELIVERY_POINT (RFC 6458 §8.1.21): the
 	// size of the parts a message handed out in pieces is delivered in;
 	// 0 = joinLimit.

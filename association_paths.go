@@ -590,3 +590,21 @@ func (d *dataState) nextTSN() uint32 { return d.snd.nextTSN }
 // ackedBefore reports whether the peer cumulatively acknowledged every TSN
 // before tsn.
 func (d *dataState) ackedBefore(tsn uint32) bool { return tsnLTE(tsn-1, d.snd.cumAck) }
+
+// remove deletes path idx (RFC 5061 Delete IP Address): the paths after it
+// move down one index; the primary follows its path, or becomes newPrimary
+// when it was the one removed. The last path cannot be removed.
+func (s *pathSet) remove(idx, newPrimary int) bool {
+	if idx < 0 || idx >= s.n || s.n <= 1 || newPrimary == idx {
+		return false
+	}
+	if s.primary == idx {
+		s.primary = newPrimary
+	}
+	if s.primary > idx {
+		s.primary--
+	}
+	s.paths = append(s.paths[:idx], s.paths[idx+1:]...)
+	s.n--
+	return true
+}

@@ -30,6 +30,10 @@ type AssocStats struct {
 	DroppedBadChunk     uint64 // malformed chunk
 	DroppedUnknownChunk uint64 // stopped at an unknown chunk type (§3.2)
 	DroppedWrongState   uint64 // chunk not acceptable in the current state
+	// DroppedUnauthenticated counts chunks discarded by RFC 4895 §6.3:
+	// a chunk type we require authenticated without a valid AUTH before
+	// it (the AUTH's bad HMAC, unknown key or HMAC identifier included).
+	DroppedUnauthenticated uint64
 
 	SRTT, RTO     time.Duration
 	Cwnd          uint32

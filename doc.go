@@ -126,6 +126,8 @@
 //	           socket_sched.go    stream scheduler options (RFC 8260 §4.3.2, §4.3.3)
 //	           socket_types.go    flags, addresses, SndInfo, Received, option values,
 //	                              StackStats
+//	           socket_auth.go     AUTH and ASCONF on the socket (RFC 4895, RFC 5061):
+//	                              keys, SetPeerPrimary, Bindx on a connected socket
 //	           socket_events.go   event subscriptions (RFC 6458 §6.2.1)
 //	           socket_queue.go    the socket's receive queue (SO_RCVBUF)
 //	           socket_deadline.go deadlines of blocking calls
@@ -180,6 +182,10 @@
 //	                              TTL, limited retransmissions, priority; counters)
 //	           association_reconfig.go  stream reconfiguration (RFC 6525): stream
 //	                              and SSN/TSN resets, add streams, RE-CONFIG timer
+//	           association_auth.go  AUTH (RFC 4895): key vectors, shared keys,
+//	                              HMAC-SHA-1/256, signing and verifying
+//	           association_asconf.go  ASCONF (RFC 5061): address changes both
+//	                              ways, serial numbers, T-4 RTO
 //	           association_events.go, association_stats.go  notifications and counters
 //	wire       packet.go          common header, bundling rules (§3, §6.10)
 //	           crc32c.go          the checksum (§6.8, Appendix B)

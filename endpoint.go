@@ -81,6 +81,7 @@ type endpoint struct {
 	scratch       []byte
 	params        []byte
 	sealed        []byte
+	auth          endpointAuth // RANDOM source and scratch (association_auth.go)
 	rbuf          [4]byte
 	reapedBadVtag uint64         // DroppedBadVtag of the associations reaped so far
 	acceptRoom    map[uint16]int // per listening port, set by the runtime (endpoint_accept.go)
@@ -267,6 +268,14 @@ func (e *endpoint) register(a *association, addr netip.Addr) {
 	k := assocKey{a.localPort, a.peerPort, addr}
 	if _, ok := e.assocs[k]; !ok {
 		e.assocs[k] = a
+	}
+}
+
+// unregister undoes register for addr (RFC 5061 Delete IP Address).
+func (e *endpoint) unregister(a *association, addr netip.Addr) {
+	k := assocKey{a.localPort, a.peerPort, addr}
+	if e.assocs[k] == a {
+		delete(e.assocs, k)
 	}
 }
 
@@ -524,6 +533,18 @@ func (e *endpoint) sendInitAck(now time.Time, from netip.AddrPort, init *chunk.I
 	if in.hasAdapt {
 		ck.peerExt |= extAdaptation
 	}
+	var authVec []byte
+	if cfg.auth {
+		// RFC 4895 §6.1: our RANDOM, CHUNKS, HMAC-ALGO; both key vectors
+		// ride in the cookie when the peer offered AUTH too.
+		authVec = e.localAuthVector(cfg)
+		if in.auth.ok() {
+			e.auth.peerVec = in.auth.appendVector(e.auth.peerVec[:0])
+			if ck.setAuth(authVec, e.auth.peerVec) && in.asconf {
+				ck.peerExt |= extAsconf
+			}
+		}
+	}
 	// peerAddrs[0] is the INIT's source; then the listed addresses.
 	ck.addPeerAddr(from.Addr())
 	for i := 0; i < in.naddrs; i++ {
@@ -532,6 +553,7 @@ func (e *endpoint) sendInitAck(now time.Time, from netip.AddrPort, init *chunk.I
 	e.sealed = e.sealer.seal(e.sealed[:0], &ck)
 	params := chunk.AppendParam(e.params[:0], chunk.ParamStateCookie, e.sealed)
 	params = cfg.appendInitParams(params, 0)
+	params = appendAuthInitParams(params, authVec)
 	// Parameters reported by action bits 01/11 go back as Unrecognized
 	// Parameter parameters (RFC 9260 §3.2.1), as many as fit the packet
 	// size (endpoint_cookie.go).

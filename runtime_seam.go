@@ -3,6 +3,8 @@ package sctp
 import (
 	"net/netip"
 	"time"
+
+	"github.com/usctp/sctp/chunk"
 )
 
 // This file is the only place where the API reaches the runtime's
@@ -271,4 +273,41 @@ func (h *assocHandle) setStreamSchedulerValue(stream, v uint16) error {
 		return err
 	}
 	return serr
+}
+
+// requestAsconf asks the peer for an address change (RFC 5061:
+// chunk.ParamAddIPAddr, ParamDeleteIPAddr, ParamSetPrimaryAddr).
+func (h *assocHandle) requestAsconf(kind chunk.ParamType, addr netip.Addr) error {
+	var rerr error
+	if err := h.do(func(as *association, now time.Time) { rerr = as.requestAsconf(now, kind, addr) }); err != nil {
+		return err
+	}
+	return rerr
+}
+
+// setAuthKey, setAuthActiveKey and deleteAuthKey change the AUTH keys of
+// the live association (SCTP_AUTH_KEY, SCTP_AUTH_ACTIVE_KEY,
+// SCTP_AUTH_DELETE_KEY with an association id).
+func (h *assocHandle) setAuthKey(keyID uint16, secret []byte) error {
+	var rerr error
+	if err := h.do(func(as *association, now time.Time) { rerr = as.setAuthKey(keyID, secret) }); err != nil {
+		return err
+	}
+	return rerr
+}
+
+func (h *assocHandle) setAuthActiveKey(keyID uint16) error {
+	var rerr error
+	if err := h.do(func(as *association, now time.Time) { rerr = as.setAuthActiveKey(keyID) }); err != nil {
+		return err
+	}
+	return rerr
+}
+
+func (h *assocHandle) deleteAuthKey(keyID uint16) error {
+	var rerr error
+	if err := h.do(func(as *association, now time.Time) { rerr = as.deleteAuthKey(keyID) }); err != nil {
+		return err
+	}
+	return rerr
 }

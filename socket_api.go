@@ -374,6 +374,12 @@ type sockOpts struct {
 	streamReset   uint32          // SCTP_ENABLE_STREAM_RESET flags for new associations
 	pdPoint       int             // SCTP_PARTIAL_DELIVERY_POINT (0: the default)
 	sched         StreamScheduler // SCTP_STREAM_SCHEDULER of new associations
+
+	// RFC 4895 AUTH / RFC 5061 ASCONF (socket_auth.go): SCTP_AUTH_SUPPORTED,
+	// SCTP_AUTH_CHUNK, SCTP_AUTH_KEY and SCTP_AUTH_ACTIVE_KEY.
+	auth       bool
+	authChunks chunkSet
+	authKeys   authKeyring
 }
 
 const defaultRcvBuf = 256 * 1024
@@ -496,7 +502,19 @@ func appendUniqueAddr(list []netip.Addr, a netip.Addr) []netip.Addr {
 // stack is single-homed per UDP socket (RFC 6951 §5.7): bound addresses
 // are reported by GetLaddrs and checked to be local, but they are not
 // listed in INIT.
+//
+// On a socket with associations, each address added or removed is also
+// announced to every peer that does ASCONF with AUTH (RFC 5061 Add IP /
+// Delete IP Address; see SetAuthSupported): the call returns once the
+// requests are queued, a refusal arrives as a RemoteError event.
 func (s *Socket) Bindx(addrs []netip.AddrPort, action BindxAction) error {
+	if err := s.bindx(addrs, action); err != nil {
+		return err
+	}
+	return s.asconfBindx(addrs, action)
+}
+
+func (s *Socket) bindx(addrs []netip.AddrPort, action BindxAction) error {
 	if len(addrs) == 0 {
 		return invalidArg("bindx with no address")
 	}
@@ -1488,6 +1506,7 @@ func (s *Socket) assocConfigLocked() assocConfig {
 	c.setReconfig(true, o.streamReset)
 	c.pdPoint = o.pdPoint
 	c.sched = o.sched
+	c.auth, c.authChunks, c.authKeys = o.auth, o.authChunks, o.authKeys
 	return c
 }
 
