@@ -95,7 +95,8 @@ type runnerCounters struct {
 type runner struct {
 	pc   packetConn
 	cfg  runnerConfig
-	core *endpoint // owned by the loop goroutine
+	core *endpoint // owned by the holder of own.mu
+	own  ownerState // the owner lock (runtime_owner.go)
 
 	// Operations from user goroutines.
 	opsMu    sync.Mutex
@@ -274,9 +275,7 @@ func (r *runner) reader() {
 		}
 		consecutive = 0
 		b.n = n
-		select {
-		case r.rx <- b:
-		case <-r.done:
+		if !r.takeBatch(b) { // runtime_owner.go
 			return
 		}
 	}
@@ -342,10 +341,7 @@ func (r *runner) submit(o *op) error {
 	}
 	r.ops = append(r.ops, o)
 	r.opsMu.Unlock()
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
+	r.runOpsInline() // or wakes the loop (runtime_owner.go)
 	<-o.done
 	if o.dead {
 		o.dead = false
@@ -455,49 +451,7 @@ func (r *runner) runOps(now time.Time) {
 
 // ---- the loop ----
 
-func (r *runner) loop() {
-	var fatal error
-	defer func() { r.finish(fatal) }()
-	armed := false
-	for {
-		now := time.Now()
-		r.afterEvent(now)
-		if d := r.core.deadline(); !d.IsZero() {
-			r.timer.Reset(d.Sub(now))
-			armed = true
-		} else if armed {
-			r.timer.Stop()
-			armed = false
-		}
-		select {
-		case b := <-r.rx:
-			r.handleBatch(b)
-			// Take what else is already waiting, bounded, before the
-			// replies are flushed (more bundling, bigger write batches).
-			for i := 0; i < 3; i++ {
-				select {
-				case b := <-r.rx:
-					r.handleBatch(b)
-					continue
-				default:
-				}
-				break
-			}
-		case <-r.wake:
-			now := time.Now()
-			r.drainICMP(now)
-			r.runOps(now)
-		case <-r.timer.C:
-			armed = false
-			r.core.handleTimeout(time.Now())
-		case err := <-r.readErr:
-			fatal = err
-			return
-		case <-r.closing:
-			return
-		}
-	}
-}
+// The loop goroutine and the owner lock are in runtime_owner.go.
 
 func (r *runner) handleBatch(b *rxBatch) {
 	now := time.Now()
@@ -708,7 +662,7 @@ func (r *runner) drain(now time.Time, h *assocHandle, force bool) {
 		d := h.message(&m)
 		d.msg = r.msgs.Get(len(m.data))
 		copy(d.msg, m.data)
-		h.push(d, len(d.msg))
+		h.pushMsg(d)
 	}
 }
 

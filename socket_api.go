@@ -1560,8 +1560,9 @@ func (s *Socket) attach(e *assocEntry) bool {
 // receive queue, and tracks the association's state from its events. It blocks while the queue is full (backpressure reaches the
 // peer through the receive window) and ends with the association.
 func (e *assocEntry) pump() {
+	sink := e.direct // runtime_direct.go: one allocation per association
 	for {
-		it, err := e.a.next(e.ctx)
+		it, err := e.a.nextSink(e.ctx, sink)
 		if err != nil {
 			e.markDown(err)
 			e.detach()
