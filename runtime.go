@@ -95,7 +95,7 @@ type runnerCounters struct {
 type runner struct {
 	pc   packetConn
 	cfg  runnerConfig
-	core *endpoint // owned by the holder of own.mu
+	core *endpoint  // owned by the holder of own.mu
 	own  ownerState // the owner lock (runtime_owner.go)
 
 	// Operations from user goroutines.

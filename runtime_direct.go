@@ -23,6 +23,7 @@ func (h *assocHandle) pushMsg(d delivery) {
 		d.from, d.assoc = h.peerSCTPAddr(), h.id
 		d.info.AssocID = h.id
 		if sink(d) {
+			h.r.own.direct.Add(1)
 			return
 		}
 		h.mu.Lock()

@@ -57,6 +57,9 @@ type ownerState struct {
 	// inline counts passes run by a reader or a caller instead of the
 	// loop goroutine (tests: the latency path is taken).
 	inlineRx, inlineTx atomic.Uint64
+	// direct counts messages handed straight to a parked pump's socket
+	// queue (runtime_direct.go).
+	direct atomic.Uint64
 }
 
 // passLocked finishes an event (own.mu held): deliveries, output, and the
