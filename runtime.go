@@ -66,6 +66,9 @@ type runnerConfig struct {
 	// icmp receives the socket's ICMP reports (runtime_icmp.go); newRunner
 	// sets it.
 	icmp *icmpInbox
+	// shard, shards: the runner is one shard of a group sharing a UDP
+	// port (runtime_shard.go); endpointConfig.shard.
+	shard, shards uint32
 }
 
 func (c *runnerConfig) defaults() {
@@ -188,6 +191,8 @@ func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 			rand:          cfg.Rand,
 			loggerFactory: cfg.LoggerFactory,
 			noOOTBAbort:   cfg.NoOOTBAbort,
+			shard:         cfg.shard,
+			shards:        cfg.shards,
 		}),
 		wake:      make(chan struct{}, 1),
 		rx:        make(chan *rxBatch, 4),
@@ -816,6 +821,9 @@ type acceptQueue struct {
 	backlog int
 	closed  bool
 	ready   chan struct{}
+	// notify, if set, is signalled with ready: the accept of a shard
+	// group waits on one channel for all its shards (runtime_shard.go).
+	notify chan struct{}
 	// taken counts associations Accept took since the loop last gave
 	// their room back to the engine.
 	taken atomic.Int32
@@ -842,6 +850,9 @@ func (q *acceptQueue) push(h *assocHandle) bool {
 	}
 	q.q = append(q.q, h)
 	signal(q.ready)
+	if q.notify != nil {
+		signal(q.notify)
+	}
 	return true
 }
 
@@ -852,6 +863,9 @@ func (q *acceptQueue) close() []*assocHandle {
 	rest := q.q
 	q.q = nil
 	signal(q.ready)
+	if q.notify != nil {
+		signal(q.notify)
+	}
 	return rest
 }
 
