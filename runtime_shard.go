@@ -79,6 +79,9 @@ func (g *shardGroup) localAddr() netip.AddrPort { return g.rs[0].localAddr() }
 
 // close closes every shard.
 func (g *shardGroup) close() error {
+	if len(g.rs) == 1 {
+		return g.rs[0].close()
+	}
 	var err error
 	for _, r := range g.rs {
 		err = errors.Join(err, r.close())
@@ -213,6 +216,9 @@ func (g *shardGroup) connect(localPort uint16, remote netip.AddrPort, sctpPort u
 
 // stats sums the shards' counters.
 func (g *shardGroup) stats() (StackStats, error) {
+	if len(g.rs) == 1 {
+		return g.rs[0].stats()
+	}
 	var sum StackStats
 	for _, r := range g.rs {
 		s, err := r.stats()

@@ -3,6 +3,7 @@ package sctp
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/netip"
 	"testing"
 	"time"
@@ -145,5 +146,86 @@ func TestShardGroupSteering(t *testing.T) {
 	}
 	if _, err := g.accept(ctx, 9); err == nil {
 		t.Fatal("accept after unlisten succeeded")
+	}
+}
+
+// StackConfig.Shards: a sharded stack is used like any other (Listen,
+// Dial, Conn), its associations spread over the shards, and Stats sums
+// them.
+func TestStackShards(t *testing.T) {
+	if !reusePortSteering {
+		t.Skip("no SO_REUSEPORT steering on this system")
+	}
+	srvSt, err := NewStack(StackConfig{Network: "udp4", LocalAddr: netip.MustParseAddrPort("127.0.0.1:0"), Shards: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srvSt.Close()
+	if len(srvSt.group.rs) != 2 {
+		t.Fatalf("%d shards, want 2", len(srvSt.group.rs))
+	}
+	cliSt, err := NewStack(StackConfig{Network: "udp4", LocalAddr: netip.MustParseAddrPort("127.0.0.1:0"), RemoteUDPPort: srvSt.LocalUDPAddr().Port(), Shards: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cliSt.Close()
+	ln, err := Listen("sctp4", "127.0.0.1:0", &Config{Stack: srvSt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ctx := testCtx(t, time.Minute)
+	const n = 16
+	buf := make([]byte, 100)
+	var perPort [2]int
+	for i := range n {
+		c, err := Dial(ctx, "sctp4", ln.Addr().(*Addr).AddrPort.String(), &Config{Stack: cliSt})
+		if err != nil {
+			t.Fatalf("Dial %d: %v", i, err)
+		}
+		defer c.Close()
+		perPort[c.LocalAddr().(*Addr).Port()%2]++
+		s, err := ln.AcceptContext(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		msg := epPayload(i, 50)
+		if _, err := c.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		if k, err := s.Read(buf); err != nil || !bytes.Equal(buf[:k], msg) {
+			t.Fatalf("Read %d: %q, %v", i, buf[:k], err)
+		}
+		if _, err := s.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		if k, err := c.Read(buf); err != nil || !bytes.Equal(buf[:k], msg) {
+			t.Fatalf("echo %d: %q, %v", i, buf[:k], err)
+		}
+	}
+	for _, st := range []*Stack{srvSt, cliSt} {
+		total, err := st.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total.Associations != n || total.DroppedOOTB != 0 || total.DroppedBadVtag != 0 {
+			t.Fatalf("stats: %d associations (want %d), OOTB %d, bad tag %d", total.Associations, n, total.DroppedOOTB, total.DroppedBadVtag)
+		}
+		// A client association runs on the shard of its local SCTP port
+		// (mod 2) and lands on the server shard of the same index (INITs
+		// are steered by source port).
+		for k, r := range st.group.rs {
+			s, err := r.stats()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Associations != perPort[k] {
+				t.Errorf("shard %d holds %d associations, want %d (client ports ≡ %d mod 2)", k, s.Associations, perPort[k], k)
+			}
+		}
+	}
+	if _, err := NewStack(StackConfig{Shards: 2, Capture: new(bytes.Buffer)}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("Shards with Capture: %v, want ErrInvalidArgument", err)
 	}
 }

@@ -54,6 +54,14 @@ type StackConfig struct {
 	// 9899 as SCTP without -d). The stack buffers the capture and flushes
 	// it on Close; the caller closes the writer after Stack.Close.
 	Capture io.Writer
+	// Shards, when above 1, spreads the stack's associations over that
+	// many endpoints, each with its own UDP socket on the stack's one UDP
+	// port (SO_REUSEPORT) and its own goroutines, so their protocol work
+	// runs on as many cores. The kernel steers each packet to the endpoint
+	// owning its association by verification tag. Linux only (elsewhere
+	// one endpoint); not with Capture. 0 or 1: one endpoint. See
+	// bench/README.md, "Many cores".
+	Shards int
 }
 
 // check validates cfg and fills in its defaults (NewStack, DefaultStack).
@@ -71,6 +79,9 @@ func (cfg *StackConfig) check() error {
 	if cfg.MaxMessageSize < 0 || cfg.MTU < 0 {
 		return invalidArg("negative StackConfig.MaxMessageSize or MTU")
 	}
+	if cfg.Shards < 0 || cfg.Shards > 256 || (cfg.Shards > 1 && cfg.Capture != nil) {
+		return invalidArg("StackConfig.Shards %d (want 0 to 256, and at most 1 with Capture)", cfg.Shards)
+	}
 	return nil
 }
 
@@ -81,6 +92,9 @@ func (cfg *StackConfig) check() error {
 type Stack struct {
 	cfg StackConfig
 	rt  *runner // the runtime: the UDP socket, the loop, the associations
+	// group is rt alone, or the shards of a sharded stack (rt is the
+	// first): listening, accepting, connecting and stats go through it.
+	group *shardGroup
 
 	mu     sync.Mutex
 	closed bool
@@ -99,18 +113,21 @@ func NewStack(cfg StackConfig) (*Stack, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	rt, err := newRunner(cfg.Network, cfg.LocalAddr, runnerConfig{
+	group, err := newShardGroup(cfg.Network, cfg.LocalAddr, cfg.Shards, runnerConfig{
 		LoggerFactory: cfg.LoggerFactory,
 		UDPOptions:    cfg.UDPOptions,
 		Capture:       cfg.Capture,
 	})
-	if err != nil {
+	var rt *runner
+	if err == nil {
+		rt = group.rs[0]
+	} else {
 		if cfg.LocalAddr.Port() != 0 && isAddrInUse(err) {
 			return nil, &udpPortError{port: cfg.LocalAddr.Port(), err: err}
 		}
 		return nil, fmt.Errorf("sctp: opening the stack's UDP socket (%s %v): %w", cfg.Network, cfg.LocalAddr, err)
 	}
-	st := &Stack{cfg: cfg, rt: rt, ports: make(map[uint16]*Socket), socks: make(map[*Socket]struct{}),
+	st := &Stack{cfg: cfg, rt: rt, group: group, ports: make(map[uint16]*Socket), socks: make(map[*Socket]struct{}),
 		log: newLeveledLog(cfg.LoggerFactory, logScopeAPI)}
 	if st.log.debug {
 		st.log.Debugf("stack on UDP %v (%s), remote UDP port %d unless told otherwise", rt.localAddr(), cfg.Network, cfg.RemoteUDPPort)
@@ -185,7 +202,7 @@ func (st *Stack) Close() error {
 	for _, s := range socks {
 		s.close(false) // the endpoint's Close aborts the associations
 	}
-	return st.rt.close()
+	return st.group.close()
 }
 
 func (st *Stack) isClosed() bool {
@@ -576,7 +593,7 @@ func (s *Socket) Listen(backlog int) error {
 			return err
 		}
 	}
-	if err := s.stack.rt.listen(s.port, s.assocConfigLocked(), backlog); err != nil {
+	if err := s.stack.group.listen(s.port, s.assocConfigLocked(), backlog); err != nil {
 		return err
 	}
 	s.listening = true
@@ -594,7 +611,7 @@ func (s *Socket) Listen(backlog int) error {
 // socket's port to the socket.
 func (s *Socket) acceptLoop() {
 	for {
-		a, err := s.stack.rt.accept(s.baseCtx, s.port)
+		a, err := s.stack.group.accept(s.baseCtx, s.port)
 		if err != nil {
 			return
 		}
@@ -629,7 +646,7 @@ func (s *Socket) AcceptContext(ctx context.Context) (*SocketTCP, netip.AddrPort,
 		return nil, netip.AddrPort{}, ErrNotListening
 	}
 	opCtx, cancel := s.opContext(ctx, &s.rdl)
-	a, err := s.stack.rt.accept(opCtx, port)
+	a, err := s.stack.group.accept(opCtx, port)
 	err = s.opError(ctx, &s.rdl, err)
 	cancel()
 	if err != nil {
@@ -785,7 +802,7 @@ func (s *Socket) startAssoc(addrs []netip.AddrPort) (*assocEntry, error) {
 	// The INIT goes to addrs[0] at remote UDP port udpPort; further
 	// addresses of a multi-homed peer are learnt from its INIT ACK (RFC
 	// 9260 §5.1.2).
-	a, err := s.stack.rt.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
+	a, err := s.stack.group.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
 	for try := 0; err != nil && autoBound && errors.Is(err, ErrPortInUse) && try < 8; try++ {
 		// The ephemeral port is free among sockets but an association
 		// of a closed socket still runs its shutdown from it to this
@@ -800,7 +817,7 @@ func (s *Socket) startAssoc(addrs []netip.AddrPort) (*assocEntry, error) {
 		s.mu.Unlock()
 		s.stack.releasePort(s, old)
 		port = np
-		a, err = s.stack.rt.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
+		a, err = s.stack.group.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
 	}
 	if err != nil {
 		return nil, err
@@ -1374,7 +1391,7 @@ func (s *Socket) close(graceful bool) error {
 	listening, port := s.listening, s.port
 	s.mu.Unlock()
 	if listening && graceful {
-		s.stack.rt.unlisten(port) //nolint:errcheck // closing: the listener is gone either way
+		s.stack.group.unlisten(port) //nolint:errcheck // closing: the listener is gone either way
 	}
 	for _, e := range es {
 		if graceful {
@@ -1448,7 +1465,7 @@ func (s *Socket) relistenLocked() error {
 	if !s.listening || s.closed {
 		return nil
 	}
-	return s.stack.rt.listen(s.port, s.assocConfigLocked(), s.backlog)
+	return s.stack.group.listen(s.port, s.assocConfigLocked(), s.backlog)
 }
 
 // assocConfigLocked returns the engine configuration of new associations:
@@ -1650,4 +1667,4 @@ func (e *assocEntry) detach() {
 // Stats returns the stack's counters: datagrams received, datagrams
 // dropped before reaching an association (by reason), stateless replies,
 // associations, and the UDP socket's counters.
-func (st *Stack) Stats() (StackStats, error) { return st.rt.stats() }
+func (st *Stack) Stats() (StackStats, error) { return st.group.stats() }
