@@ -25,10 +25,11 @@ import (
 //	                               │ ▲
 //	                    WriteBatch ▼ └── time.Timer (core.deadline())
 //
-// The reader only reads the socket into pooled batches. The loop is the
-// only goroutine that touches the endpoint and its associations; the
-// assocHandles enqueue operations and wait on per-association notification
-// channels.
+// The reader reads the socket into pooled batches. Whoever holds the owner
+// lock (runtime_owner.go: the reader for a small batch, a sender on an
+// idle association, or the loop goroutine) is the only goroutine touching
+// the endpoint and its associations; the assocHandles enqueue operations
+// and wait on per-association notification channels.
 
 // msgPoolIdle bounds the idle bytes of the runner's message pool: room for
 // 256 pending messages of the largest fast-path size (pendMaxMessage, 16

@@ -24,7 +24,7 @@ import (
 //
 // Socket and Conn reach an association only through its entry, the entry
 // only through the handle's methods, and the handle's methods reach the
-// association only on the loop goroutine.
+// association only as the endpoint's owner (runtime_owner.go).
 //
 // A message has one form per direction below the API. Out: the socket
 // layer turns (data, SndInfo) into the engine's outMessage once
