@@ -201,6 +201,10 @@ func (h *assocHandle) pushEvent(ev Event, limit int) bool {
 			return false
 		}
 	}
+	if directEvent(ev) {
+		h.pushDirect(delivery{ev: ev}, size) // runtime_direct.go
+		return true
+	}
 	h.push(delivery{ev: ev}, size)
 	return true
 }

@@ -89,9 +89,19 @@ func TestLatencyPathDirectDelivery(t *testing.T) {
 		if err != nil || !bytes.Equal(buf[:k], msg) {
 			t.Fatalf("Read %d = %q, %v; want %q", i, buf[:k], err, msg)
 		}
+		if _, err := s.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		if k, err := c.Read(buf); err != nil || !bytes.Equal(buf[:k], msg) {
+			t.Fatalf("echo %d = %q, %v; want %q", i, buf[:k], err, msg)
+		}
 	}
-	if got := srvRT.own.direct.Load() - d0; got == 0 {
-		t.Fatalf("none of %d messages was delivered directly", n)
+	// Each message is preceded by the server's SenderDry (its previous
+	// reply was acknowledged), which must not force the message onto the
+	// pump's queue: both go direct. A TryLock may fail now and then;
+	// half is a bound no working direct path misses.
+	if got := srvRT.own.direct.Load() - d0; got < n/2 {
+		t.Fatalf("%d of %d messages (and their SenderDry events) were delivered directly, want at least %d", got, n, n/2)
 	}
 	// A burst larger than the socket queue's one-item fast path still
 	// arrives whole and in order (direct and pumped deliveries mixed).
