@@ -138,6 +138,11 @@
 //	                              and the log helpers of each layer
 //	runtime    runtime.go         runner: one UDP socket, a reader goroutine, one
 //	                              owner loop and one timer per Stack
+//	           runtime_owner.go   the owner lock: the reader, a sender on an idle
+//	                              association or the loop runs the pass (latency path)
+//	           runtime_direct.go  a message straight to a waiting socket reader
+//	           runtime_shard*.go  StackConfig.Shards: endpoints on one UDP port,
+//	                              steered by verification tag (SO_REUSEPORT + cBPF)
 //	           runtime_assoc.go   assocHandle: an association's queue of messages
 //	                              and events, and its pending sends
 //	           runtime_seam.go    the only calls from the API into live

@@ -32,6 +32,12 @@ type endpointConfig struct {
 	// noOOTBAbort suppresses the ABORT of RFC 9260 §8.4 rule 8 (like
 	// usrsctp's blackhole sysctl); SHUTDOWN COMPLETE (rule 5) still goes.
 	noOOTBAbort bool
+	// shard, shards: this endpoint is shard `shard` of `shards` sharing
+	// one UDP port (runtime_shard.go). Its verification tags and
+	// ephemeral SCTP ports are ≡ shard (mod shards), so the kernel's
+	// socket steering (by tag) and the group's connect (by port) find it.
+	// shards ≤ 1: not sharded.
+	shard, shards uint32
 }
 
 // assocKey finds an association from a packet: our SCTP port, the peer's
@@ -126,7 +132,14 @@ func (e *endpoint) randomUint32() uint32 {
 // randomTag returns a non-zero verification tag (RFC 9260 §5.3.1).
 func (e *endpoint) randomTag() uint32 {
 	for {
-		if t := e.randomUint32(); t != 0 {
+		t := e.randomUint32()
+		if n := e.cfg.shards; n > 1 {
+			if t-t%n > ^uint32(0)-e.cfg.shard {
+				continue // the class's member would wrap around
+			}
+			t = t - t%n + e.cfg.shard // still uniform over the class
+		}
+		if t != 0 {
 			return t
 		}
 	}
@@ -237,6 +250,9 @@ func (e *endpoint) ephemeralPort(addr netip.Addr, peerPort uint16) (uint16, bool
 	start := int(e.randomUint32() % n)
 	for i := 0; i < n; i++ {
 		p := uint16(lo + (start+i)%n)
+		if k := e.cfg.shards; k > 1 && uint32(p)%k != e.cfg.shard {
+			continue // another shard's port (runtime_shard.go)
+		}
 		if _, ok := e.listeners[p]; ok {
 			continue
 		}

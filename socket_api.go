@@ -69,6 +69,14 @@ type StackConfig struct {
 	// 9899 as SCTP without -d). The stack buffers the capture and flushes
 	// it on Close; the caller closes the writer after Stack.Close.
 	Capture io.Writer
+	// Shards, when above 1, spreads the stack's associations over that
+	// many endpoints, each with its own UDP socket on the stack's one UDP
+	// port (SO_REUSEPORT) and its own goroutines, so their protocol work
+	// runs on as many cores. The kernel steers each packet to the endpoint
+	// owning its association by verification tag. Linux only (elsewhere
+	// one endpoint); not with Capture. 0 or 1: one endpoint. See
+	// bench/README.md, "Many cores".
+	Shards int
 }
 
 // check validates cfg and fills in its defaults (NewStack, DefaultStack).
@@ -86,6 +94,9 @@ func (cfg *StackConfig) check() error {
 	if cfg.MaxMessageSize < 0 || cfg.MTU < 0 {
 		return invalidArg("negative StackConfig.MaxMessageSize or MTU")
 	}
+	if cfg.Shards < 0 || cfg.Shards > 256 || (cfg.Shards > 1 && cfg.Capture != nil) {
+		return invalidArg("StackConfig.Shards %d (want 0 to 256, and at most 1 with Capture)", cfg.Shards)
+	}
 	return nil
 }
 
@@ -96,6 +107,9 @@ func (cfg *StackConfig) check() error {
 type Stack struct {
 	cfg StackConfig
 	rt  *runner // the runtime: the UDP socket, the loop, the associations
+	// group is rt alone, or the shards of a sharded stack (rt is the
+	// first): listening, accepting, connecting and stats go through it.
+	group *shardGroup
 
 	mu     sync.Mutex
 	closed bool
@@ -114,19 +128,22 @@ func NewStack(cfg StackConfig) (*Stack, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	rt, err := newRunner(cfg.Network, cfg.LocalAddr, runnerConfig{
+	group, err := newShardGroup(cfg.Network, cfg.LocalAddr, cfg.Shards, runnerConfig{
 		MaxDatagram:   pmtudMaxDatagram(cfg.MTU),
 		LoggerFactory: cfg.LoggerFactory,
 		UDPOptions:    cfg.UDPOptions,
 		Capture:       cfg.Capture,
 	})
-	if err != nil {
+	var rt *runner
+	if err == nil {
+		rt = group.rs[0]
+	} else {
 		if cfg.LocalAddr.Port() != 0 && isAddrInUse(err) {
 			return nil, &udpPortError{port: cfg.LocalAddr.Port(), err: err}
 		}
 		return nil, fmt.Errorf("sctp: opening the stack's UDP socket (%s %v): %w", cfg.Network, cfg.LocalAddr, err)
 	}
-	st := &Stack{cfg: cfg, rt: rt, ports: make(map[uint16]*Socket), socks: make(map[*Socket]struct{}),
+	st := &Stack{cfg: cfg, rt: rt, group: group, ports: make(map[uint16]*Socket), socks: make(map[*Socket]struct{}),
 		log: newLeveledLog(cfg.LoggerFactory, logScopeAPI)}
 	if st.log.debug {
 		st.log.Debugf("stack on UDP %v (%s), remote UDP port %d unless told otherwise", rt.localAddr(), cfg.Network, cfg.RemoteUDPPort)
@@ -201,7 +218,7 @@ func (st *Stack) Close() error {
 	for _, s := range socks {
 		s.close(false) // the endpoint's Close aborts the associations
 	}
-	return st.rt.close()
+	return st.group.close()
 }
 
 func (st *Stack) isClosed() bool {
@@ -611,7 +628,7 @@ func (s *Socket) Listen(backlog int) error {
 			return err
 		}
 	}
-	if err := s.stack.rt.listen(s.port, s.assocConfigLocked(), backlog); err != nil {
+	if err := s.stack.group.listen(s.port, s.assocConfigLocked(), backlog); err != nil {
 		return err
 	}
 	s.listening = true
@@ -629,7 +646,7 @@ func (s *Socket) Listen(backlog int) error {
 // socket's port to the socket.
 func (s *Socket) acceptLoop() {
 	for {
-		a, err := s.stack.rt.accept(s.baseCtx, s.port)
+		a, err := s.stack.group.accept(s.baseCtx, s.port)
 		if err != nil {
 			return
 		}
@@ -664,7 +681,7 @@ func (s *Socket) AcceptContext(ctx context.Context) (*SocketTCP, netip.AddrPort,
 		return nil, netip.AddrPort{}, ErrNotListening
 	}
 	opCtx, cancel := s.opContext(ctx, &s.rdl)
-	a, err := s.stack.rt.accept(opCtx, port)
+	a, err := s.stack.group.accept(opCtx, port)
 	err = s.opError(ctx, &s.rdl, err)
 	cancel()
 	if err != nil {
@@ -820,7 +837,7 @@ func (s *Socket) startAssoc(addrs []netip.AddrPort) (*assocEntry, error) {
 	// The INIT goes to addrs[0] at remote UDP port udpPort; further
 	// addresses of a multi-homed peer are learnt from its INIT ACK (RFC
 	// 9260 §5.1.2).
-	a, err := s.stack.rt.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
+	a, err := s.stack.group.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
 	for try := 0; err != nil && autoBound && errors.Is(err, ErrPortInUse) && try < 8; try++ {
 		// The ephemeral port is free among sockets but an association
 		// of a closed socket still runs its shutdown from it to this
@@ -835,7 +852,7 @@ func (s *Socket) startAssoc(addrs []netip.AddrPort) (*assocEntry, error) {
 		s.mu.Unlock()
 		s.stack.releasePort(s, old)
 		port = np
-		a, err = s.stack.rt.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
+		a, err = s.stack.group.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
 	}
 	if err != nil {
 		return nil, err
@@ -1409,7 +1426,7 @@ func (s *Socket) close(graceful bool) error {
 	listening, port := s.listening, s.port
 	s.mu.Unlock()
 	if listening && graceful {
-		s.stack.rt.unlisten(port) //nolint:errcheck // closing: the listener is gone either way
+		s.stack.group.unlisten(port) //nolint:errcheck // closing: the listener is gone either way
 	}
 	for _, e := range es {
 		if graceful {
@@ -1483,7 +1500,7 @@ func (s *Socket) relistenLocked() error {
 	if !s.listening || s.closed {
 		return nil
 	}
-	return s.stack.rt.listen(s.port, s.assocConfigLocked(), s.backlog)
+	return s.stack.group.listen(s.port, s.assocConfigLocked(), s.backlog)
 }
 
 // assocConfigLocked returns the engine configuration of new associations:
@@ -1598,8 +1615,9 @@ func (s *Socket) attach(e *assocEntry) bool {
 // receive queue, and tracks the association's state from its events. It blocks while the queue is full (backpressure reaches the
 // peer through the receive window) and ends with the association.
 func (e *assocEntry) pump() {
+	sink := e.direct // runtime_direct.go: one allocation per association
 	for {
-		it, err := e.a.next(e.ctx)
+		it, err := e.a.nextSink(e.ctx, sink)
 		if err != nil {
 			e.markDown(err)
 			e.detach()
@@ -1687,4 +1705,4 @@ func (e *assocEntry) detach() {
 // Stats returns the stack's counters: datagrams received, datagrams
 // dropped before reaching an association (by reason), stateless replies,
 // associations, and the UDP socket's counters.
-func (st *Stack) Stats() (StackStats, error) { return st.rt.stats() }
+func (st *Stack) Stats() (StackStats, error) { return st.group.stats() }

@@ -9,6 +9,7 @@ func allSystems() []system {
 		{name: "usctp-SocketTCP-into", run: usctpAPIRunner("tcp-into")},
 		{name: "usctp-SocketUDP-into", run: usctpAPIRunner("udp-into")},
 		{name: "usctp-2p-Conn", run: usctpProcRunner("conn")},
+		{name: "usctp-2p-Conn-baseline", run: usctpProcBaselineRunner},
 		{name: "usctp-2p-SocketTCP", run: usctpProcRunner("tcp")},
 		{name: "usctp-2p-SocketTCP-into", run: usctpProcRunner("tcp-into")},
 		{name: "usctp-2p-SocketUDP-into", run: usctpProcRunner("udp-into")},
