@@ -25,6 +25,7 @@ type initInfo struct {
 	preservative time.Duration
 	peerUnrecFwd bool // peer reported our Forward-TSN-Supported as unrecognized
 	reconfig     bool // RE-CONFIG listed in Supported Extensions (RFC 6525 §3)
+	idata        bool // I-DATA listed in Supported Extensions and enabled here (RFC 8260 §2.2)
 }
 
 func (in *initInfo) reset() {
@@ -83,6 +84,9 @@ func (c *assocConfig) parseInitParams(in *initInfo, params []byte, ack bool) {
 					in.reconfig = true
 				case chunk.Type(t) == chunk.TypeForwardTSN && c.prSCTP:
 					in.forwardTSN = true
+				case chunk.Type(t) == chunk.TypeIData && c.idata:
+					// RFC 8260 §2.2: I-DATA only when both list it.
+					in.idata = true
 				}
 			}
 			continue
@@ -128,11 +132,11 @@ func (c *assocConfig) appendInitParams(b []byte, preservative time.Duration) []b
 	if c.prSCTP {
 		b = chunk.AppendParam(b, chunk.ParamForwardTSNSupported, nil)
 	}
-	if c.reconfig || c.prSCTP {
+	if c.reconfig || c.prSCTP || c.idata {
 		// RFC 6525 §3: RE-CONFIG support goes in Supported Extensions;
 		// FORWARD TSN is listed there too (as usrsctp does) for peers
 		// that look for it there rather than for Forward-TSN-Supported.
-		var ext [2]byte // no allocation per INIT / INIT ACK
+		var ext [4]byte // no allocation per INIT / INIT ACK
 		n := 0
 		if c.reconfig {
 			ext[n] = byte(chunk.TypeReconfig)
@@ -142,6 +146,7 @@ func (c *assocConfig) appendInitParams(b []byte, preservative time.Duration) []b
 			ext[n] = byte(chunk.TypeForwardTSN)
 			n++
 		}
+		n = c.appendIDataExt(ext[:], n)
 		b = chunk.AppendParam(b, chunk.ParamSupportedExtensions, ext[:n])
 	}
 	if c.adaptationSet {
@@ -301,6 +306,7 @@ func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chun
 	a.inStreams = min(a.cfg.maxInStreams, c.OutStreams)
 	a.peerPRSCTP = in.forwardTSN && !in.peerUnrecFwd
 	a.peerReconfig = in.reconfig
+	a.idata = in.idata
 	// RFC 6951 §5.4: the port learned from the packet's source applies
 	// to every address listed by the peer.
 	a.learnPort(from.Addr().Unmap(), from.Port())
@@ -338,6 +344,7 @@ func (a *association) negotiatedParams() negotiated {
 		inStreams:       a.inStreams,
 		peerRwnd:        a.peerRwnd,
 		forwardTSN:      a.peerPRSCTP && a.cfg.prSCTP,
+		idata:           a.idata,
 	}
 }
 
@@ -594,6 +601,7 @@ func (a *association) adoptCookie(now time.Time, c *stateCookie) {
 	a.inStreams = c.inStreams
 	a.peerPRSCTP = c.peerExt.has(extForwardTSN)
 	a.peerReconfig = c.peerExt.has(extReconfig)
+	a.idata = c.peerExt.has(extIData) // negotiated when the INIT ACK was built
 	a.peerAdaptation, a.hasPeerAdaptation = c.adaptation, c.peerExt.has(extAdaptation)
 	if changed {
 		a.data = newDataState(&a.cfg, a.negotiatedParams(), now)

@@ -83,8 +83,9 @@ func (d *dataState) abandonMsg(m *outMsg) {
 		// a FORWARD TSN naming the message's stream and SSN (RFC 3758 §3.5
 		// A3: all fragments of a message are abandoned together).
 		ch := s.chunks.pushSlot()
-		*ch = outChunk{msg: m, off: m.off, tsn: s.nextTSN, ending: true, abandoned: true}
+		*ch = outChunk{msg: m, off: m.off, tsn: s.nextTSN, ending: true, abandoned: true, fsn: m.fsn}
 		s.nextTSN++
+		m.fsn++
 		m.live++
 		m.off = len(m.buf)
 	}
@@ -159,6 +160,9 @@ func (d *dataState) appendForwardTSN(b []byte, room *int) []byte {
 	if !tsnGT(s.advPeerAck, s.cumAck) {
 		s.fwdDue = false
 		return b
+	}
+	if d.idata {
+		return d.appendIForwardTSN(b, room) // RFC 8260 §2.3
 	}
 	f := &s.fwd
 	f.NewCumTSN = s.advPeerAck

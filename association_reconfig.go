@@ -228,6 +228,7 @@ func containsStream(ss []uint16, s uint16) bool {
 // resetOutSSNs restarts the SSNs of our outgoing streams at 0 (§5.1.2,
 // after "Success - Performed").
 func (d *dataState) resetOutSSNs(streams []uint16) {
+	d.resetOutMIDs(streams) // RFC 8260: MIDs restart too
 	if len(streams) == 0 {
 		clear(d.snd.nextSSN)
 		return
@@ -254,6 +255,9 @@ func (d *dataState) resetInSSNs(streams []uint16) {
 		}
 		st.frags = removeFrags(st.frags, 0, len(st.frags))
 		st.nextSSN = 0
+		if d.idata {
+			d.resetInMIDs(i) // RFC 8260: MIDs restart too
+		}
 	}
 	if len(streams) == 0 {
 		for i := range r.streams {
@@ -273,7 +277,7 @@ func (d *dataState) resetInSSNs(streams []uint16) {
 // whether it did.
 func (d *dataState) deferFrag(f inFrag) bool {
 	df := &d.rc.deferred
-	if !df.active || f.unordered || !tsnGT(f.tsn, df.lastTSN) {
+	if !df.active || f.unordered && !d.idata || !tsnGT(f.tsn, df.lastTSN) {
 		return false
 	}
 	if len(df.streams) > 0 && !containsStream(df.streams, f.stream) {
@@ -347,6 +351,7 @@ func (d *dataState) performDeferred() bool {
 func (d *dataState) addOutStreams(n uint16) {
 	d.outStreams += n
 	d.snd.nextSSN = append(d.snd.nextSSN, make([]uint16, n)...)
+	d.addOutMIDs(n)
 	d.snd.fwdSeen = nil // rebuilt at the new size
 }
 
@@ -369,6 +374,7 @@ func (d *dataState) resetTSNs(sndNext, rcvNext uint32) {
 	s.fwdDue = false
 	s.rttTiming = false
 	clear(s.nextSSN)
+	d.resetOutMIDs(nil)
 	r := &d.rcv
 	if r.pd.active {
 		d.abortPartial()

@@ -339,24 +339,26 @@ type Socket struct {
 // sockOpts are the socket's option values: defaults for new
 // associations and API-level behaviour.
 type sockOpts struct {
-	initMsg       InitMsg
-	rto           RTOInfo
-	maxRxt        uint16
-	cookieLife    time.Duration
-	paddr         PaddrParams
-	events        EventSubscribe
-	maxseg        int
-	autoclose     time.Duration
-	disableFrag   bool
-	adaptation    uint32
-	adaptationSet bool
-	mappedV4      bool
-	defSend       SndInfo
-	sndBuf        int
-	rcvBuf        int
-	remoteUDPPort uint16
-	streamReset   uint32 // SCTP_ENABLE_STREAM_RESET flags for new associations
-	pdPoint       int    // SCTP_PARTIAL_DELIVERY_POINT (0: the default)
+	initMsg        InitMsg
+	rto            RTOInfo
+	maxRxt         uint16
+	cookieLife     time.Duration
+	paddr          PaddrParams
+	events         EventSubscribe
+	maxseg         int
+	autoclose      time.Duration
+	disableFrag    bool
+	adaptation     uint32
+	adaptationSet  bool
+	mappedV4       bool
+	defSend        SndInfo
+	sndBuf         int
+	rcvBuf         int
+	remoteUDPPort  uint16
+	streamReset    uint32 // SCTP_ENABLE_STREAM_RESET flags for new associations
+	pdPoint        int    // SCTP_PARTIAL_DELIVERY_POINT (0: the default)
+	fragInterleave int    // SCTP_FRAGMENT_INTERLEAVE level (RFC 6458 §8.1.20)
+	idata          bool   // SCTP_INTERLEAVING_SUPPORTED (RFC 8260 §4.3.1)
 }
 
 const defaultRcvBuf = 256 * 1024
@@ -1469,6 +1471,7 @@ func (s *Socket) assocConfigLocked() assocConfig {
 	c.setPRSCTP(true)
 	c.setReconfig(true, o.streamReset)
 	c.pdPoint = o.pdPoint
+	c.setIData(o.idata && o.fragInterleave == 2) // RFC 8260 §4.3.1
 	return c
 }
 
