@@ -391,6 +391,7 @@ func (d *dataState) continuePartialI() {
 	m := d.joinFrags((*fs)[i:i+k], pd.unordered)
 	m.partial = !ended
 	m.piece = true
+	m.ppid = pd.ppid // only the first fragment carries it (§2.1)
 	r.pdReady.push(m)
 	pd.nextFSN += uint32(k)
 	*fs = removeFrags(*fs, i, i+k)
