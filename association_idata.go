@@ -432,11 +432,14 @@ func (d *dataState) handleIForwardTSN(now time.Time, c *chunk.IForwardTSN) {
 		if e.Stream >= d.inStreams {
 			continue
 		}
+		st := &r.streams[e.Stream]
+		if st.stalePRSkip(c.NewCumTSN) {
+			continue // predates a stream reset: old MIDs
+		}
 		if e.Unordered {
 			d.skipUnorderedI(e.Stream, e.MID)
 			continue
 		}
-		st := &r.streams[e.Stream]
 		if st.fwdMark != epoch {
 			st.fwdMark, st.fwdMID = epoch, e.MID
 		} else if midLT(st.fwdMID, e.MID) {

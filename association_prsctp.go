@@ -222,7 +222,11 @@ func (d *dataState) handleForwardTSN(now time.Time, c *chunk.ForwardTSN) {
 	// at or below newCum belongs to an abandoned message: the sender only
 	// advances its ack point over abandoned chunks (RFC 3758 §3.5 C2).
 	t.forwardTo(newCum)
+	pdStream := -1
 	if r.pd.active && tsnLTE(r.pd.next, newCum) {
+		if !r.pd.unordered {
+			pdStream = int(r.pd.stream)
+		}
 		d.abortPartial()
 	}
 	// Unordered fragments at or below the new cum TSN can never complete.
@@ -266,6 +270,9 @@ func (d *dataState) handleForwardTSN(now time.Time, c *chunk.ForwardTSN) {
 		}
 		st.fwdMark = 0
 		ssn := st.fwdSSN
+		if st.stalePRSkip(newCum) {
+			continue
+		}
 		if ssnLT(ssn, st.nextSSN) {
 			continue // already skipped; nothing of it is buffered
 		}
@@ -286,6 +293,29 @@ func (d *dataState) handleForwardTSN(now time.Time, c *chunk.ForwardTSN) {
 		st.nextSSN = ssn + 1
 		d.deliverOrdered(st)
 	}
+	if pdStream >= 0 {
+		// The aborted partial delivery moved its stream past the
+		// message (abortPartial), so pass 2 skipped the stream as done:
+		// the message's fragments still buffered are dropped here.
+		// They used to stay, holding receive window for good: with a
+		// 1,500-byte window the association stalled on a zero window
+		// (seeded property test, seed 848 of 1500 with PR-SCTP
+		// abandonment).
+		d.deliverOrdered(&r.streams[pdStream])
+	}
+}
+
+// stalePRSkip reports whether a FORWARD TSN (or I-FORWARD TSN) with
+// newCum predates the last stream reset performed on st: its SSNs (MIDs)
+// are of the old numbering (RFC 6525 §5.2.2: the reset is performed only
+// once every TSN up to the Sender's Last Assigned TSN arrived, so nothing
+// of the old numbering is left to skip). Without this a retransmitted or
+// reordered FORWARD TSN arriving after the reset moved the restarted
+// stream's next SSN forward and the new messages with the low SSNs were
+// discarded as stale: silently lost (seeded property test, seed 1278 of
+// 1500 with PR-SCTP abandonment and stream resets).
+func (st *inStream) stalePRSkip(newCum uint32) bool {
+	return st.resetSet && tsnLTE(newCum, st.resetTSN)
 }
 
 // ---------------------------------------------------------------------------

@@ -243,10 +243,15 @@ func (d *dataState) resetOutSSNs(streams []uint16) {
 // resetInSSNs restarts the expected SSNs of incoming streams at 0 (§5.2.2);
 // fragments still buffered on them belong to messages that can never
 // complete (every TSN up to the sender's last assigned one arrived).
-func (d *dataState) resetInSSNs(streams []uint16) {
+//
+// lastTSN is the peer's last TSN of the old numbering (the request's
+// Sender's Last Assigned TSN): a FORWARD TSN not beyond it predates the
+// reset, and its SSNs must not touch the new numbering (stalePRSkip).
+func (d *dataState) resetInSSNs(streams []uint16, lastTSN uint32) {
 	r := &d.rcv
 	reset := func(i int) {
 		st := &r.streams[i]
+		st.resetTSN, st.resetSet = lastTSN, true
 		if r.pd.active && !r.pd.unordered && int(r.pd.stream) == i {
 			d.abortPartial()
 		}
@@ -338,7 +343,7 @@ func (d *dataState) performDeferred() bool {
 		return false
 	}
 	df.active = false
-	d.resetInSSNs(df.streams)
+	d.resetInSSNs(df.streams, df.lastTSN)
 	frags := df.frags
 	df.frags = nil
 	for _, f := range frags {
@@ -379,7 +384,7 @@ func (d *dataState) resetTSNs(sndNext, rcvNext uint32) {
 	if r.pd.active {
 		d.abortPartial()
 	}
-	d.resetInSSNs(nil)
+	d.resetInSSNs(nil, rcvNext-1)
 	for i := range r.unordered {
 		d.dropFrag(&r.unordered[i])
 	}
@@ -820,7 +825,7 @@ func (a *association) doPeerOutReset(x *chunk.OutSSNResetReqParam, res *peerResu
 		rc.deferred = deferredReset{active: true, seq: x.ReqSeq, lastTSN: x.LastTSN, streams: append([]uint16(nil), x.Streams...)}
 		res.result = chunk.ReconfigInProgress
 	default:
-		d.resetInSSNs(x.Streams)
+		d.resetInSSNs(x.Streams, x.LastTSN)
 		res.result = chunk.ReconfigSuccessPerformed
 		a.emit(StreamReset{ID: a.aid, Flags: SCTP_STREAM_RESET_INCOMING_SSN, Streams: cloneStreams(x.Streams)})
 	}

@@ -121,6 +121,7 @@
 //	           socket_reconfig.go stream reset and add-streams calls (RFC 6525 §6.3)
 //	           socket_prsctp.go   PR-SCTP defaults and abandonment counters (RFC 7496 §4)
 //	           socket_pdapi.go    the partial delivery point (RFC 6458 §8.1.21)
+//	           socket_idata.go    SCTP_FRAGMENT_INTERLEAVE, SCTP_INTERLEAVING_SUPPORTED (RFC 8260 §4.3.1)
 //	           socket_types.go    flags, addresses, SndInfo, Received, option values,
 //	                              StackStats
 //	           socket_events.go   event subscriptions (RFC 6458 §6.2.1)
@@ -171,6 +172,8 @@
 //	                              TTL, limited retransmissions, priority; counters)
 //	           association_reconfig.go  stream reconfiguration (RFC 6525): stream
 //	                              and SSN/TSN resets, add streams, RE-CONFIG timer
+//	           association_idata.go  I-DATA and I-FORWARD TSN (RFC 8260): MID/FSN,
+//	                              reassembly by MID, interleaving past a partial delivery
 //	           association_events.go, association_stats.go  notifications and counters
 //	wire       packet.go          common header, bundling rules (§3, §6.10)
 //	           crc32c.go          the checksum (§6.8, Appendix B)

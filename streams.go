@@ -219,6 +219,10 @@ type inStream struct {
 	fwdMark uint32
 	fwdSSN  uint16
 	fwdMID  uint32 // as fwdSSN, for I-FORWARD TSN
+	// resetTSN, when resetSet, is the peer's last TSN before the last
+	// stream reset performed on this stream (stalePRSkip).
+	resetTSN uint32
+	resetSet bool
 	// nextMID is the next expected ordered MID with I-DATA (RFC 8260
 	// §2.1); frags are then sorted by MID and FSN.
 	nextMID uint32

@@ -51,6 +51,7 @@ func cmdConnect(e *env, args []string) error {
 	fs.UintVar(&f.ppid, "ppid", 0, "payload protocol identifier of the messages")
 	fs.BoolVar(&f.unordered, "unordered", false, "send messages unordered")
 	fs.Var(&f.pr, "prsctp", prUsage)
+	fs.BoolVar(&f.idata, "idata", false, idataUsage)
 	fs.UintVar(&f.streams, "streams", 10, "outbound and inbound streams requested")
 	fs.StringVar(&f.pcap, "pcap", "", "write every packet sent and received to `file` (pcap)")
 	fs.BoolVar(&f.verbose, "v", false, "verbose: one line per association event on stderr")
@@ -112,7 +113,7 @@ func cmdConnect(e *env, args []string) error {
 	}
 	s := &session{e: e, c: c, f: &f, sig: sig, done: make(chan struct{})}
 	if f.verbose {
-		s.logf("connected to %s (assoc %d, local %v)", c.RemoteAddr(), c.AssocID(), c.LocalAddr())
+		s.logf("connected to %s (assoc %d, local %v%s)", c.RemoteAddr(), c.AssocID(), c.LocalAddr(), idataNote(c))
 	}
 	go s.receive()
 	if f.count > 0 {
