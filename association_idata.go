@@ -1,7 +1,6 @@
 package sctp
 
 import (
-	"sort"
 	"time"
 
 	"github.com/usctp/sctp/chunk"
@@ -226,20 +225,45 @@ func ufragBefore(a, b *inFrag) bool {
 	return ifragBefore(a, b)
 }
 
-// insertIFragAt inserts f into fs sorted by less; ok is false when a
-// fragment with the same key is there already (a hostile or confused peer
-// sent two chunks with one MID and FSN under different TSNs).
-func insertIFragAt(fs []inFrag, f inFrag, less func(a, b *inFrag) bool) (_ []inFrag, i int, ok bool) {
+// fragBefore orders by (stream,) MID and FSN: ufragBefore when byStream,
+// else ifragBefore. A plain function, not a function value, so the key
+// does not escape (no allocation per chunk).
+func fragBefore(a, b *inFrag, byStream bool) bool {
+	if byStream {
+		return ufragBefore(a, b)
+	}
+	return ifragBefore(a, b)
+}
+
+// searchFrags returns the index of the first fragment of fs not before key.
+func searchFrags(fs []inFrag, key *inFrag, byStream bool) int {
+	lo, hi := 0, len(fs)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if fragBefore(&fs[m], key, byStream) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// insertIFragAt inserts f into fs sorted by (stream when byStream,) MID
+// and FSN; ok is false when a fragment with the same key is there already
+// (a hostile or confused peer sent two chunks with one MID and FSN under
+// different TSNs).
+func insertIFragAt(fs []inFrag, f *inFrag, byStream bool) (_ []inFrag, i int, ok bool) {
 	i = len(fs)
-	if i > 0 && !less(&fs[i-1], &f) {
-		i = sort.Search(len(fs), func(k int) bool { return !less(&fs[k], &f) })
-		if i < len(fs) && !less(&f, &fs[i]) {
+	if i > 0 && !fragBefore(&fs[i-1], f, byStream) {
+		i = searchFrags(fs, f, byStream)
+		if i < len(fs) && !fragBefore(f, &fs[i], byStream) {
 			return fs, i, false
 		}
 	}
 	fs = append(fs, inFrag{})
 	copy(fs[i+1:], fs[i:])
-	fs[i] = f
+	fs[i] = *f
 	return fs, i, true
 }
 
@@ -252,7 +276,7 @@ func (d *dataState) insertOrderedI(f inFrag) {
 		return
 	}
 	var ok bool
-	if st.frags, _, ok = insertIFragAt(st.frags, f, ifragBefore); !ok {
+	if st.frags, _, ok = insertIFragAt(st.frags, &f, false); !ok {
 		d.dropFrag(&f)
 		d.st.partialReassemblyDrp++
 		return
@@ -309,7 +333,7 @@ func (d *dataState) insertUnorderedI(f inFrag) {
 	r := &d.rcv
 	var i int
 	var ok bool
-	if r.unordered, i, ok = insertIFragAt(r.unordered, f, ufragBefore); !ok {
+	if r.unordered, i, ok = insertIFragAt(r.unordered, &f, true); !ok {
 		d.dropFrag(&f)
 		d.st.partialReassemblyDrp++
 		return
@@ -375,11 +399,10 @@ func (d *dataState) continuePartialI() {
 	var i int
 	if pd.unordered {
 		fs = &r.unordered
-		i = sort.Search(len(*fs), func(k int) bool { return !ufragBefore(&(*fs)[k], &key) })
 	} else {
 		fs = &r.streams[pd.stream].frags
-		i = sort.Search(len(*fs), func(k int) bool { return !ifragBefore(&(*fs)[k], &key) })
 	}
+	i = searchFrags(*fs, &key, pd.unordered)
 	if i >= len(*fs) {
 		return
 	}
@@ -483,7 +506,7 @@ func (d *dataState) skipUnorderedI(stream uint16, mid uint32) {
 		d.abortPartial()
 	}
 	key := inFrag{stream: stream, mid: mid}
-	i := sort.Search(len(r.unordered), func(k int) bool { return !ufragBefore(&r.unordered[k], &key) })
+	i := searchFrags(r.unordered, &key, true)
 	j := i
 	for j < len(r.unordered) && r.unordered[j].stream == stream && r.unordered[j].mid == mid {
 		d.dropFrag(&r.unordered[j])

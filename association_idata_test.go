@@ -3,8 +3,10 @@ package sctp
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/usctp/sctp/chunk"
 )
@@ -475,5 +477,131 @@ func TestIDataPartialDeliveryDoesNotBlock(t *testing.T) {
 		if s == "2/0:small" {
 			t.Fatalf("DATA: the small message passed the partial delivery; the test no longer shows the difference")
 		}
+	}
+}
+
+// TestIDataSteadyStateAllocs: with I-DATA the send+SACK and the
+// receive+deliver cycles allocate nothing in steady state, as with DATA
+// (TestDataPathSteadyStateAllocs).
+func TestIDataSteadyStateAllocs(t *testing.T) {
+	for _, size := range []int{100, 5000, 64 << 10} {
+		c := newSendSackCycle(size)
+		cfg := testDataConfig()
+		cfg.negotiated.idata = true
+		c.d = newTestDataState(cfg, dataT0)
+		for range 50 {
+			c.run(t)
+		}
+		if a := testing.AllocsPerRun(200, func() { c.run(t) }); a != 0 {
+			t.Errorf("I-DATA send+SACK cycle of %d-byte messages: %v allocs/op, want 0", size, a)
+		}
+	}
+	for _, frags := range []int{1, 4, 40} {
+		cfg := testDataConfig()
+		cfg.negotiated.idata = true
+		d := newTestDataState(cfg, dataT0)
+		tsn, mid := cfg.peerInitialTSN, uint32(0)
+		frag := payload(1100, 5)
+		var c chunk.IData
+		pkt := make([]byte, 0, 2048)
+		now := dataT0
+		run := func() {
+			now = now.Add(time.Millisecond)
+			// Fragments in reverse order: reassembly by FSN.
+			for i := frags - 1; i >= 0; i-- {
+				c = chunk.IData{TSN: tsn + uint32(i), Stream: 1, MID: mid, PPIDOrFSN: uint32(i), Beginning: i == 0, Ending: i == frags-1, UserData: frag}
+				if i == 0 {
+					c.PPIDOrFSN = 9
+				}
+				if v := d.handleIData(now, &c); v != dataOK {
+					t.Fatalf("verdict %v", v)
+				}
+				d.endOfPacket(now)
+				if d.sackDue(now) {
+					pkt = d.appendSack(pkt[:0])
+				}
+			}
+			tsn += uint32(frags)
+			mid++
+			m, ok := d.readMessage()
+			if !ok || len(m.data) != frags*len(frag) || m.ppid != 9 {
+				t.Fatalf("message not delivered: %v %d", ok, len(m.data))
+			}
+			pkt = d.appendSack(pkt[:0])
+		}
+		for range 50 {
+			run()
+		}
+		if a := testing.AllocsPerRun(200, run); a != 0 {
+			t.Errorf("I-DATA receive+deliver cycle of %d fragments: %v allocs/op, want 0", frags, a)
+		}
+	}
+}
+
+// TestIDataHostileInput feeds random I-DATA and I-FORWARD TSN chunks
+// (random streams, MIDs, FSNs, flags, duplicates of one MID and FSN) to a
+// data path with a small window: no panic, memory within the window's
+// bound (RFC 9260 §6.2 rules apply to I-DATA unchanged), and the
+// bookkeeping stays consistent.
+func TestIDataHostileInput(t *testing.T) {
+	cfg := testDataConfig()
+	cfg.rwnd = 8 << 10
+	cfg.negotiated.idata = true
+	cfg.negotiated.forwardTSN = true
+	d := newTestDataState(cfg, dataT0)
+	r := rand.New(rand.NewPCG(7, 8))
+	limit := int(cfg.rwnd) + int(cfg.rwnd/2) + 2*(1200+recvItemOverhead)
+	base := cfg.peerInitialTSN
+	for i := range 20000 {
+		if r.IntN(50) == 0 {
+			fwd := &chunk.IForwardTSN{NewCumTSN: base + uint32(r.IntN(200))}
+			for range r.IntN(4) {
+				fwd.Streams = append(fwd.Streams, chunk.IForwardTSNStream{Stream: uint16(r.IntN(20)), Unordered: r.IntN(2) == 0, MID: uint32(r.IntN(8))})
+			}
+			d.handleIForwardTSN(dataT0, fwd)
+		} else {
+			c := &chunk.IData{TSN: base + uint32(r.IntN(400)), Stream: uint16(r.IntN(18)), MID: uint32(r.IntN(8)),
+				PPIDOrFSN: uint32(r.IntN(5)), Beginning: r.IntN(3) == 0, Ending: r.IntN(3) == 0, Unordered: r.IntN(3) == 0,
+				UserData: make([]byte, 1+r.IntN(1100))}
+			d.handleIData(dataT0, c)
+		}
+		d.endOfPacket(dataT0)
+		if r.IntN(3) == 0 {
+			for {
+				if _, ok := d.readMessage(); !ok {
+					break
+				}
+			}
+		}
+		if used := d.rcv.used(); used > limit {
+			t.Fatalf("step %d: %d bytes held, bound %d", i, used, limit)
+		}
+		if d.rcv.items < 0 || d.rcv.buffered < 0 {
+			t.Fatalf("step %d: items %d buffered %d", i, d.rcv.items, d.rcv.buffered)
+		}
+		if r.IntN(100) == 0 {
+			base = d.rcv.tracker.cum + 1
+		}
+	}
+	// Everything held is accounted for.
+	n, b := d.rcv.ready.len()+d.rcv.pdReady.len(), 0
+	for i := range d.rcv.streams {
+		n += len(d.rcv.streams[i].frags)
+		for _, f := range d.rcv.streams[i].frags {
+			b += len(f.buf)
+		}
+	}
+	n += len(d.rcv.unordered)
+	for _, f := range d.rcv.unordered {
+		b += len(f.buf)
+	}
+	for i := 0; i < d.rcv.ready.len(); i++ {
+		b += len(d.rcv.ready.at(i).data)
+	}
+	for i := 0; i < d.rcv.pdReady.len(); i++ {
+		b += len(d.rcv.pdReady.at(i).data)
+	}
+	if n != d.rcv.items || b != d.rcv.buffered {
+		t.Fatalf("bookkeeping: %d items / %d bytes held, counters say %d / %d", n, b, d.rcv.items, d.rcv.buffered)
 	}
 }
