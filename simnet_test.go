@@ -533,7 +533,7 @@ func (p *simPeer) check(m inMessage) {
 			for j < len(list) && list[j] != id {
 				j++
 			}
-			if !p.other.abandonOK || j == len(list) {
+			if p.other == nil || !p.other.abandonOK || j == len(list) {
 				p.fail("stream %d: ordered message %d delivered before %d", m.stream, id, exp)
 				return
 			}
