@@ -443,6 +443,11 @@ func (d *dataState) handleIForwardTSN(now time.Time, c *chunk.IForwardTSN) {
 		return // absurd; the SACK reports our state
 	}
 	t.forwardTo(c.NewCumTSN)
+	if d.rc.tsnDefer {
+		// RFC 6525 §5.1.4: fragments are parked; skip them too, later.
+		d.parkForward(c.NewCumTSN, nil, c.Streams)
+		return
+	}
 	// Ordered entries: each stream once, at its highest MID (a hostile
 	// chunk with many entries for one stream costs one scan), as for
 	// FORWARD TSN.

@@ -120,6 +120,17 @@ type reconfState struct {
 	// the response says where the new numbering starts.
 	tsnDefer bool
 	tsnFrags []inFrag
+	// tsnFwd / tsnIFwd: the stream skips of FORWARD TSN (I-FORWARD TSN)
+	// chunks that arrived meanwhile, merged (their cumulative TSN moved
+	// at once). They apply to the parked fragments too, so they run when
+	// those are filed (releaseTSNFrags), not before: a skip applied to
+	// the streams alone moved past complete messages still parked, which
+	// were then dropped as stale (-sctp.assocreset seed 248: two messages
+	// lost).
+	tsnFwdSet bool
+	tsnFwdCum uint32
+	tsnFwd    []chunk.ForwardTSNStream
+	tsnIFwd   []chunk.IForwardTSNStream
 	// tsnParkFull: a chunk was dropped because the parked data reached
 	// its bound (tsnResetNeeds); tsnStalls counts the "In progress"
 	// answers received since (see reconfResponse).
@@ -317,6 +328,7 @@ func (d *dataState) releaseTSNFrags(performed bool, sndNext uint32, reset func()
 			d.insertFrag(f)
 		}
 	}
+	d.applyParkedForward()
 	if !performed {
 		return
 	}
@@ -333,6 +345,74 @@ func (d *dataState) releaseTSNFrags(performed bool, sndNext uint32, reset func()
 		d.rcv.sackNow = true
 		d.insertFrag(f)
 	}
+}
+
+// parkForward keeps the stream skips of a FORWARD TSN (I-FORWARD TSN)
+// that arrived while our SSN/TSN reset parks fragments (see tsnFwd),
+// merged per stream; bounded by the stream count (unordered I-DATA
+// entries: by maxParkedUnordered).
+func (d *dataState) parkForward(newCum uint32, fs []chunk.ForwardTSNStream, ifs []chunk.IForwardTSNStream) {
+	rc := &d.rc
+	if !rc.tsnFwdSet || tsnGT(newCum, rc.tsnFwdCum) {
+		rc.tsnFwdCum = newCum
+	}
+	rc.tsnFwdSet = true
+next:
+	for _, e := range fs {
+		if e.Stream >= d.inStreams {
+			continue
+		}
+		for i := range rc.tsnFwd {
+			if rc.tsnFwd[i].Stream == e.Stream {
+				if ssnLT(rc.tsnFwd[i].SSN, e.SSN) {
+					rc.tsnFwd[i].SSN = e.SSN
+				}
+				continue next
+			}
+		}
+		rc.tsnFwd = append(rc.tsnFwd, e)
+	}
+inext:
+	for _, e := range ifs {
+		if e.Stream >= d.inStreams {
+			continue
+		}
+		for i := range rc.tsnIFwd {
+			x := &rc.tsnIFwd[i]
+			if x.Stream == e.Stream && x.Unordered == e.Unordered && (e.Unordered && x.MID == e.MID || !e.Unordered) {
+				if !e.Unordered && midLT(x.MID, e.MID) {
+					x.MID = e.MID
+				}
+				continue inext
+			}
+		}
+		if e.Unordered && len(rc.tsnIFwd) >= maxParkedUnordered {
+			continue
+		}
+		rc.tsnIFwd = append(rc.tsnIFwd, e)
+	}
+}
+
+// maxParkedUnordered bounds the unordered I-FORWARD TSN entries parked.
+const maxParkedUnordered = 1024
+
+// applyParkedForward runs the parked stream skips (parkForward) once the
+// parked fragments are filed.
+func (d *dataState) applyParkedForward() {
+	rc := &d.rc
+	if !rc.tsnFwdSet {
+		return
+	}
+	rc.tsnFwdSet = false
+	if d.idata {
+		c := chunk.IForwardTSN{NewCumTSN: rc.tsnFwdCum, Streams: rc.tsnIFwd}
+		rc.tsnIFwd = nil
+		d.handleIForwardTSN(time.Time{}, &c)
+		return
+	}
+	c := chunk.ForwardTSN{NewCumTSN: rc.tsnFwdCum, Streams: rc.tsnFwd}
+	rc.tsnFwd = nil
+	d.handleForwardTSN(time.Time{}, &c)
 }
 
 // performDeferred runs a deferred incoming reset once the cumulative TSN
