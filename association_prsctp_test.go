@@ -372,3 +372,39 @@ func TestForwardTSNOlderThanStreamReset(t *testing.T) {
 		}
 	}
 }
+
+// While our SSN/TSN Reset Request is outstanding (RFC 6525 §5.1.4) the
+// arriving fragments are parked, their TSNs acknowledged. A FORWARD TSN
+// arriving meanwhile skips them too once they are filed: complete messages
+// below the skipped SSN are delivered, the abandoned one dropped. Applied
+// to the streams at once it moved past the parked complete messages, which
+// were then dropped as stale (-sctp.assocreset seed 248). Likewise a
+// peer's deferred stream reset waits for the parked fragments (seed 1408).
+func TestForwardTSNAndDeferredResetWhileParked(t *testing.T) {
+	d := newTestDataState(prConfig(), dataT0)
+	d.rc.tsnDefer = true
+	d.rc.deferred = deferredReset{active: true, lastTSN: 5004, streams: []uint16{0}}
+	recvPacket(t, d, dataT0,
+		dataIn(5000, 0, 0, "zero"),
+		dataIn(5001, 0, 1, "one"),
+		fragIn(5002, 0, 2, true, false, false, "two-"), // 5003: abandoned rest
+	)
+	d.handleForwardTSN(dataT0, &chunk.ForwardTSN{NewCumTSN: 5003, Streams: []chunk.ForwardTSNStream{{Stream: 0, SSN: 2}}})
+	recvPacket(t, d, dataT0, dataIn(5004, 0, 3, "three"))
+	if d.performDeferred() {
+		t.Fatal("the deferred stream reset ran while fragments were parked")
+	}
+	if got := readAll(t, d); len(got) != 0 {
+		t.Fatalf("delivered %q while parked", got)
+	}
+	d.releaseTSNFrags(false, 0, nil) // the peer answered: not performed
+	if got, want := readAll(t, d), []string{"0/0:zero", "0/1:one", "0/3:three"}; !eqStrings(got, want) {
+		t.Fatalf("after release: %q, want %q", got, want)
+	}
+	if !d.performDeferred() {
+		t.Fatal("the deferred stream reset did not run once the fragments were filed")
+	}
+	if st := d.stats(); st.bufferedBytes != 0 {
+		t.Fatalf("buffered %d", st.bufferedBytes)
+	}
+}
