@@ -113,6 +113,7 @@ type association struct {
 	inStreams           uint16
 	peerPRSCTP          bool // both sides support FORWARD TSN
 	peerReconfig        bool // the peer announced RE-CONFIG (RFC 6525)
+	idata               bool // I-DATA negotiated: both sides announced it (RFC 8260 §2.2)
 	peerAdaptation      uint32
 	hasPeerAdaptation   bool
 
@@ -150,6 +151,8 @@ type association struct {
 	dataC    chunk.Data
 	sackC    chunk.Sack
 	fwdC     chunk.ForwardTSN
+	idataC   chunk.IData       // RFC 8260 (association_idata.go)
+	ifwdC    chunk.IForwardTSN // RFC 8260 §2.3
 }
 
 func newAssociation(ep *endpoint, cfg assocConfig, localPort, peerPort uint16) *association {
@@ -409,6 +412,7 @@ func (a *association) stats() AssocStats {
 	s.State = assocStateOf(a.state)
 	s.OutStreams = a.outStreams
 	s.InStreams = a.inStreams
+	s.IData = a.idata
 	s.PeerAddresses = a.paths.len()
 	if a.data != nil {
 		fillDataStats(&s, a.data.stats())
@@ -748,7 +752,32 @@ func (a *association) processChunk(now time.Time, from netip.AddrPort, h commonH
 		switch c.Type {
 		case chunk.TypeData:
 			sawData = true
-			stop = a.handleData(now, c)
+			if a.idata {
+				// RFC 8260 §2.1: DATA where I-DATA was negotiated.
+				a.dataKindViolation(now, "DATA chunk on an association using I-DATA (RFC 8260 §2.1)")
+				stop = true
+			} else {
+				stop = a.handleData(now, c)
+			}
+		case chunk.TypeIData:
+			if a.cfg.idata || a.idata {
+				sawData = true
+				stop = a.handleIData(now, c)
+			} else {
+				stop = a.unknownChunk(c) // not announced (RFC 8260 §2.2)
+			}
+		case chunk.TypeIForwardTSN:
+			switch {
+			case a.idata && a.peerPRSCTP && a.cfg.prSCTP:
+				stop = a.handleIForwardTSN(now, c)
+				sawData = true
+			case a.cfg.idata && a.cfg.prSCTP:
+				// RFC 8260 §2.3: I-FORWARD TSN without I-DATA negotiated.
+				a.dataKindViolation(now, "I-FORWARD-TSN chunk on an association not using I-DATA (RFC 8260 §2.3)")
+				stop = true
+			default:
+				stop = a.unknownChunk(c)
+			}
 		case chunk.TypeSack:
 			stop = a.handleSack(now, c)
 		case chunk.TypeHeartbeat:
@@ -804,7 +833,11 @@ func (a *association) processChunk(now time.Time, from netip.AddrPort, h commonH
 				stop = a.unknownChunk(c)
 			}
 		case chunk.TypeForwardTSN:
-			if a.peerPRSCTP && a.cfg.prSCTP {
+			if a.idata && a.peerPRSCTP && a.cfg.prSCTP {
+				// RFC 8260 §2.3: FORWARD TSN where I-FORWARD TSN is used.
+				a.dataKindViolation(now, "FORWARD-TSN chunk on an association using I-DATA (RFC 8260 §2.3)")
+				stop = true
+			} else if a.peerPRSCTP && a.cfg.prSCTP {
 				stop = a.handleForwardTSN(now, c)
 				sawData = true
 			} else {

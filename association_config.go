@@ -124,6 +124,10 @@ type assocConfig struct {
 	pdPoint int
 	// sched is the stream scheduler (RFC 8260 §3, association_sched.go).
 	sched StreamScheduler
+	// idata announces and accepts I-DATA (RFC 8260 §2.2; with prSCTP
+	// also I-FORWARD TSN, §2.3): RFC 6458 SCTP_FRAGMENT_INTERLEAVE 2 plus
+	// SCTP_INTERLEAVING_SUPPORTED (RFC 8260 §4.3.1).
+	idata bool
 }
 
 // withDefaults fills unset (zero) fields with the defaults above and
@@ -246,6 +250,10 @@ func (c *assocConfig) setPMTUD(on bool, ceiling int) { c.pmtud, c.pmtuCeiling = 
 // setPRSCTP turns PR-SCTP (RFC 3758) support on or off.
 func (c *assocConfig) setPRSCTP(on bool) { c.prSCTP = on }
 
+// setIData enables I-DATA (and I-FORWARD TSN) for new associations (RFC
+// 8260 §2.2: used only when both sides announce it).
+func (c *assocConfig) setIData(on bool) { c.idata = on }
+
 // setReconfig turns RFC 6525 support on or off and sets the
 // SCTP_ENABLE_STREAM_RESET flags.
 func (c *assocConfig) setReconfig(on bool, flags uint32) {
@@ -355,6 +363,9 @@ func (a *association) pathParams() pathParams { return a.cfg.pathParams() }
 // set, lowers it.
 func (a *association) fragmentationPoint(maxseg int) int {
 	fp := a.cfg.fragmentationPoint()
+	if a.idata {
+		fp -= idataChunkHeaderLen - dataChunkHeaderLen // RFC 8260 §2.1: 4 more header bytes
+	}
 	if maxseg > 0 && maxseg < fp {
 		fp = maxseg
 	}

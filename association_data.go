@@ -45,6 +45,10 @@ type negotiated struct {
 	// forwardTSN is set when both sides support PR-SCTP (RFC 3758 §3.1);
 	// without it outMessage.ttl is ignored and FORWARD TSN never sent.
 	forwardTSN bool
+	// idata is set when both sides announced I-DATA (RFC 8260 §2.2): user
+	// messages go in I-DATA chunks, abandonment in I-FORWARD TSN
+	// (association_idata.go).
+	idata bool
 }
 
 // Chunk and header sizes of the data path.
@@ -91,6 +95,10 @@ type inMessage struct {
 	// because the sender abandoned it (PR-SCTP); data is nil (the
 	// SCTP_PARTIAL_DELIVERY_ABORTED event, RFC 6458 §6.1.7).
 	aborted bool
+	// piece: part (or the abort marker) of a partial delivery. With
+	// I-DATA complete messages of other streams may come between the
+	// pieces (association_idata.go); the reader joins only pieces.
+	piece bool
 }
 
 // dataVerdict is what handleData made of one DATA chunk.
@@ -192,6 +200,10 @@ func newDataState(cfg *assocConfig, n negotiated, now time.Time) *dataState {
 	d.cc = newRenoController(cfg.mtu, int(n.peerRwnd))
 	d.snd.init(&d.negotiated)
 	d.snd.pending.setKind(cfg.sched)
+	// RFC 8260 §3: with I-DATA the scheduler may switch streams after every
+	// chunk (each carries its own MID and FSN); with DATA only between
+	// whole messages, whose fragments need consecutive TSNs (§6.9).
+	d.snd.interleave = n.idata
 	d.rcv.init(cfg, &d.negotiated)
 	d.rc.init(&d.negotiated)
 	_ = now

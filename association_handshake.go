@@ -27,6 +27,7 @@ type initInfo struct {
 	reconfig     bool           // RE-CONFIG listed in Supported Extensions (RFC 6525 §3)
 	auth         peerAuthParams // RFC 4895 RANDOM, CHUNKS, HMAC-ALGO (association_auth.go)
 	asconf       bool           // ASCONF and ASCONF-ACK listed in Supported Extensions (RFC 5061 §4.2.7)
+	idata        bool           // I-DATA listed in Supported Extensions and enabled here (RFC 8260 §2.2)
 }
 
 func (in *initInfo) reset() {
@@ -90,6 +91,9 @@ func (c *assocConfig) parseInitParams(in *initInfo, params []byte, ack bool) {
 					asconf = true
 				case chunk.Type(t) == chunk.TypeAsconfAck:
 					asconfAck = true
+				case chunk.Type(t) == chunk.TypeIData && c.idata:
+					// RFC 8260 §2.2: I-DATA only when both list it.
+					in.idata = true
 				}
 			}
 			in.asconf = asconf && asconfAck && c.auth
@@ -149,12 +153,12 @@ func (c *assocConfig) appendInitParams(b []byte, preservative time.Duration) []b
 	if c.prSCTP {
 		b = chunk.AppendParam(b, chunk.ParamForwardTSNSupported, nil)
 	}
-	if c.reconfig || c.prSCTP || c.auth {
+	if c.reconfig || c.prSCTP || c.auth || c.idata {
 		// RFC 6525 §3: RE-CONFIG support goes in Supported Extensions;
 		// FORWARD TSN is listed there too (as usrsctp does) for peers
 		// that look for it there rather than for Forward-TSN-Supported;
-		// AUTH, ASCONF and ASCONF-ACK when AUTH is on (RFC 5061 §4.2.7).
-		var ext [5]byte // no allocation per INIT / INIT ACK
+		// AUTH, ASCONF and ASCONF-ACK when AUTH is on (RFC 5061 §4.2.7); I-DATA and I-FORWARD TSN (RFC 8260 §2.2).
+		var ext [7]byte // no allocation per INIT / INIT ACK
 		n := 0
 		if c.reconfig {
 			ext[n] = byte(chunk.TypeReconfig)
@@ -168,6 +172,7 @@ func (c *assocConfig) appendInitParams(b []byte, preservative time.Duration) []b
 			ext[n], ext[n+1], ext[n+2] = byte(chunk.TypeAuth), byte(chunk.TypeAsconf), byte(chunk.TypeAsconfAck)
 			n += 3
 		}
+		n = c.appendIDataExt(ext[:], n)
 		b = chunk.AppendParam(b, chunk.ParamSupportedExtensions, ext[:n])
 	}
 	if c.adaptationSet {
@@ -336,6 +341,7 @@ func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chun
 	a.peerPRSCTP = in.forwardTSN && !in.peerUnrecFwd
 	a.peerReconfig = in.reconfig
 	a.setupAuth(in)
+	a.idata = in.idata
 	// RFC 6951 §5.4: the port learned from the packet's source applies
 	// to every address listed by the peer.
 	a.learnPort(from.Addr().Unmap(), from.Port())
@@ -373,6 +379,7 @@ func (a *association) negotiatedParams() negotiated {
 		inStreams:       a.inStreams,
 		peerRwnd:        a.peerRwnd,
 		forwardTSN:      a.peerPRSCTP && a.cfg.prSCTP,
+		idata:           a.idata,
 	}
 }
 
@@ -629,6 +636,7 @@ func (a *association) adoptCookie(now time.Time, c *stateCookie) {
 	a.inStreams = c.inStreams
 	a.peerPRSCTP = c.peerExt.has(extForwardTSN)
 	a.peerReconfig = c.peerExt.has(extReconfig)
+	a.idata = c.peerExt.has(extIData) // negotiated when the INIT ACK was built
 	a.peerAdaptation, a.hasPeerAdaptation = c.adaptation, c.peerExt.has(extAdaptation)
 	a.adoptCookieAuth(c)
 	if changed {

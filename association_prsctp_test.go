@@ -290,3 +290,121 @@ func TestForwardTSNReceivedWithPRSCTP(t *testing.T) {
 		t.Fatalf("SACK cum %d, want 1002", s.CumTSNAck)
 	}
 }
+
+// A FORWARD TSN that aborts a partial delivery also drops the message's
+// fragments still buffered beyond the gap (RFC 3758 §3.6). They used to
+// stay, holding receive window for good (seeded property test, seed 848:
+// a 1,500-byte window stalled at zero).
+func TestForwardTSNAbortedPartialDropsFragments(t *testing.T) {
+	cfg := testDataConfig()
+	cfg.rwnd = 4300
+	d := newTestDataState(cfg, dataT0)
+	frag := string(payload(1000, 1))
+	recvPacket(t, d, dataT0,
+		fragIn(5000, 0, 0, true, false, false, frag),
+		fragIn(5001, 0, 0, false, false, false, frag),
+		fragIn(5002, 0, 0, false, false, false, frag),
+		fragIn(5003, 0, 0, false, false, false, frag),
+	)
+	for {
+		if _, ok := d.readMessage(); !ok {
+			break
+		}
+	}
+	if !d.rcv.pd.active {
+		t.Fatal("no partial delivery running")
+	}
+	// 5004 is lost; 5005 and 5006 of the same message arrive.
+	recvPacket(t, d, dataT0, fragIn(5005, 0, 0, false, false, false, "x"), fragIn(5006, 0, 0, false, false, false, "y"))
+	d.handleForwardTSN(dataT0, &chunk.ForwardTSN{NewCumTSN: 5007, Streams: []chunk.ForwardTSNStream{{Stream: 0, SSN: 0}}})
+	if m, ok := d.readMessage(); !ok || !m.aborted {
+		t.Fatalf("abort notice %+v %v", m, ok)
+	}
+	if st := d.stats(); st.bufferedBytes != 0 || len(d.rcv.streams[0].frags) != 0 {
+		t.Fatalf("after the abort %d bytes, %d fragments of the abandoned message held", st.bufferedBytes, len(d.rcv.streams[0].frags))
+	}
+	recvPacket(t, d, dataT0, dataIn(5008, 0, 1, "next"))
+	if got, want := readAll(t, d), []string{"0/1:next"}; !eqStrings(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+// A FORWARD TSN that predates a stream reset (a retransmission or a
+// reordered copy arriving after the reset was performed) does not move
+// the restarted stream's SSNs (RFC 6525 §5.2.2: everything up to the
+// Sender's Last Assigned TSN had arrived). It used to skip the new
+// numbering's first messages as stale: silently lost (seeded property
+// test, seed 1278). Likewise for I-FORWARD TSN and MIDs.
+func TestForwardTSNOlderThanStreamReset(t *testing.T) {
+	for _, idata := range []bool{false, true} {
+		cfg := prConfig()
+		cfg.negotiated.idata = idata
+		d := newTestDataState(cfg, dataT0)
+		recv := func(tsn uint32, seq uint16, s string) {
+			t.Helper()
+			var v dataVerdict
+			if idata {
+				v = d.handleIData(dataT0, &chunk.IData{TSN: tsn, Stream: 2, MID: uint32(seq), Beginning: true, Ending: true, UserData: []byte(s)})
+			} else {
+				v = d.handleData(dataT0, dataIn(tsn, 2, seq, s))
+			}
+			if v != dataOK {
+				t.Fatalf("TSN %d: %v", tsn, v)
+			}
+		}
+		fwd := func() {
+			if idata {
+				d.handleIForwardTSN(dataT0, &chunk.IForwardTSN{NewCumTSN: 5002, Streams: []chunk.IForwardTSNStream{{Stream: 2, MID: 1}}})
+			} else {
+				d.handleForwardTSN(dataT0, &chunk.ForwardTSN{NewCumTSN: 5002, Streams: []chunk.ForwardTSNStream{{Stream: 2, SSN: 1}}})
+			}
+		}
+		recv(5000, 0, "a")
+		fwd() // 5001-5002: SSN 1 abandoned
+		if got, want := readAll(t, d), []string{"2/0:a"}; !eqStrings(got, want) {
+			t.Fatalf("idata %v: got %q, want %q", idata, got, want)
+		}
+		d.resetInSSNs([]uint16{2}, 5002) // the peer's outgoing reset, performed
+		fwd()                            // the FORWARD TSN again, late
+		recv(5003, 0, "new")
+		if got, want := readAll(t, d), []string{"2/0:new"}; !eqStrings(got, want) {
+			t.Fatalf("idata %v: after the reset and a late FORWARD TSN: %q, want %q", idata, got, want)
+		}
+	}
+}
+
+// While our SSN/TSN Reset Request is outstanding (RFC 6525 §5.1.4) the
+// arriving fragments are parked, their TSNs acknowledged. A FORWARD TSN
+// arriving meanwhile skips them too once they are filed: complete messages
+// below the skipped SSN are delivered, the abandoned one dropped. Applied
+// to the streams at once it moved past the parked complete messages, which
+// were then dropped as stale (-sctp.assocreset seed 248). Likewise a
+// peer's deferred stream reset waits for the parked fragments (seed 1408).
+func TestForwardTSNAndDeferredResetWhileParked(t *testing.T) {
+	d := newTestDataState(prConfig(), dataT0)
+	d.rc.tsnDefer = true
+	d.rc.deferred = deferredReset{active: true, lastTSN: 5004, streams: []uint16{0}}
+	recvPacket(t, d, dataT0,
+		dataIn(5000, 0, 0, "zero"),
+		dataIn(5001, 0, 1, "one"),
+		fragIn(5002, 0, 2, true, false, false, "two-"), // 5003: abandoned rest
+	)
+	d.handleForwardTSN(dataT0, &chunk.ForwardTSN{NewCumTSN: 5003, Streams: []chunk.ForwardTSNStream{{Stream: 0, SSN: 2}}})
+	recvPacket(t, d, dataT0, dataIn(5004, 0, 3, "three"))
+	if d.performDeferred() {
+		t.Fatal("the deferred stream reset ran while fragments were parked")
+	}
+	if got := readAll(t, d); len(got) != 0 {
+		t.Fatalf("delivered %q while parked", got)
+	}
+	d.releaseTSNFrags(false, 0, nil) // the peer answered: not performed
+	if got, want := readAll(t, d), []string{"0/0:zero", "0/1:one", "0/3:three"}; !eqStrings(got, want) {
+		t.Fatalf("after release: %q, want %q", got, want)
+	}
+	if !d.performDeferred() {
+		t.Fatal("the deferred stream reset did not run once the fragments were filed")
+	}
+	if st := d.stats(); st.bufferedBytes != 0 {
+		t.Fatalf("buffered %d", st.bufferedBytes)
+	}
+}

@@ -200,9 +200,28 @@ func (r *recvState) windowOpened() {
 	}
 }
 
+// rxChunk is one received DATA or I-DATA chunk as the receive path sees
+// it (RFC 9260 §3.3.1, RFC 8260 §2.1).
+type rxChunk struct {
+	TSN                                     uint32
+	Stream                                  uint16
+	SSN                                     uint16 // DATA
+	MID, FSN                                uint32 // I-DATA; FSN is 0 on the first fragment
+	PPID                                    uint32 // DATA; I-DATA: first fragment only
+	Immediate, Unordered, Beginning, Ending bool
+	UserData                                []byte
+}
+
 // handleData processes one DATA chunk (§6.2). It copies the user data out
 // of the packet buffer into pooled storage.
-func (d *dataState) handleData(now time.Time, c *chunk.Data) dataVerdict {
+func (d *dataState) handleData(now time.Time, dc *chunk.Data) dataVerdict {
+	c := rxChunk{TSN: dc.TSN, Stream: dc.Stream, SSN: dc.SSN, PPID: dc.PPID, Immediate: dc.Immediate,
+		Unordered: dc.Unordered, Beginning: dc.Beginning, Ending: dc.Ending, UserData: dc.UserData}
+	return d.receive(now, &c)
+}
+
+// receive files one DATA or I-DATA chunk (§6.2).
+func (d *dataState) receive(now time.Time, c *rxChunk) dataVerdict {
 	_ = now
 	r := &d.rcv
 	t := &r.tracker
@@ -272,6 +291,8 @@ func (d *dataState) handleData(now time.Time, c *chunk.Data) dataVerdict {
 	d.insertFrag(inFrag{
 		tsn:       c.TSN,
 		ssn:       c.SSN,
+		mid:       c.MID,
+		fsn:       c.FSN,
 		stream:    c.Stream,
 		ppid:      c.PPID,
 		beginning: c.Beginning,
@@ -297,8 +318,13 @@ func (d *dataState) handleData(now time.Time, c *chunk.Data) dataVerdict {
 // (continuePartial), and only while nothing of the partial delivery is
 // waiting to be read, so memory stays bounded: at most one chunk beyond the
 // usual limit.
-func (d *dataState) partialNeeds(c *chunk.Data) bool {
+func (d *dataState) partialNeeds(c *rxChunk) bool {
 	pd := &d.rcv.pd
+	if d.idata {
+		// RFC 8260 §2.1: the next piece is named by MID and FSN.
+		return pd.active && d.rcv.pdReady.len() == 0 && c.Stream == pd.stream &&
+			c.Unordered == pd.unordered && c.MID == pd.mid && !c.Beginning && c.FSN == pd.nextFSN
+	}
 	return pd.active && d.rcv.pdReady.len() == 0 && c.TSN == pd.next && c.Stream == pd.stream &&
 		c.Unordered == pd.unordered && (pd.unordered || c.SSN == pd.ssn)
 }
@@ -322,7 +348,7 @@ func (d *dataState) partialNeeds(c *chunk.Data) bool {
 // some: 250 KB parked with a 64 KiB buffer) stalls the reset; reconfResponse
 // then ends the association after Association.Max.Retrans "In progress"
 // answers instead of hanging.
-func (d *dataState) tsnResetNeeds(c *chunk.Data) bool {
+func (d *dataState) tsnResetNeeds(c *rxChunk) bool {
 	rc := &d.rc
 	if !rc.tsnDefer || c.TSN != d.rcv.tracker.cum+1 {
 		return false

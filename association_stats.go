@@ -43,6 +43,9 @@ type AssocStats struct {
 	OutStreams    uint16
 	InStreams     uint16
 	PeerAddresses int
+	// IData reports that I-DATA was negotiated (RFC 8260 §2.2): user
+	// messages travel in I-DATA chunks and may interleave.
+	IData bool
 
 	// EventsDropped counts events (RemoteError, PeerAddrChange, ...)
 	// discarded because the association's queue of unread messages and

@@ -35,6 +35,10 @@ type Config struct {
 	// ECHO is discarded and retransmitted, StackStats.CookiesDeferred),
 	// they are not refused.
 	Backlog int
+	// Interleave offers I-DATA (RFC 8260: user message interleaving) to
+	// new associations: SetFragmentInterleave(2) and
+	// SetInterleavingSupported(true) on the socket.
+	Interleave bool
 }
 
 func (c *Config) stack() (*Stack, error) {
@@ -70,6 +74,14 @@ func (c *Config) apply(s *Socket) error {
 	}
 	if c.RcvBuf != 0 {
 		if err := s.SetRcvBuf(c.RcvBuf); err != nil {
+			return err
+		}
+	}
+	if c.Interleave {
+		if err := s.SetFragmentInterleave(2); err != nil {
+			return err
+		}
+		if err := s.SetInterleavingSupported(true); err != nil {
 			return err
 		}
 	}

@@ -124,6 +124,7 @@
 //	           socket_prsctp.go   PR-SCTP defaults and abandonment counters (RFC 7496 §4)
 //	           socket_pdapi.go    the partial delivery point (RFC 6458 §8.1.21)
 //	           socket_sched.go    stream scheduler options (RFC 8260 §4.3.2, §4.3.3)
+//	           socket_idata.go    SCTP_FRAGMENT_INTERLEAVE, SCTP_INTERLEAVING_SUPPORTED (RFC 8260 §4.3.1)
 //	           socket_types.go    flags, addresses, SndInfo, Received, option values,
 //	                              StackStats
 //	           socket_auth.go     AUTH and ASCONF on the socket (RFC 4895, RFC 5061):
@@ -191,6 +192,8 @@
 //	                              HMAC-SHA-1/256, signing and verifying
 //	           association_asconf.go  ASCONF (RFC 5061): address changes both
 //	                              ways, serial numbers, T-4 RTO
+//	           association_idata.go  I-DATA and I-FORWARD TSN (RFC 8260): MID/FSN,
+//	                              reassembly by MID, interleaving past a partial delivery
 //	           association_events.go, association_stats.go  notifications and counters
 //	wire       packet.go          common header, bundling rules (§3, §6.10)
 //	           crc32c.go          the checksum (§6.8, Appendix B)

@@ -546,6 +546,9 @@ func (e *endpoint) sendInitAck(now time.Time, from netip.AddrPort, init *chunk.I
 	if in.reconfig {
 		ck.peerExt |= extReconfig
 	}
+	if in.idata {
+		ck.peerExt |= extIData // RFC 8260 §2.2: both listed I-DATA (parseInitParams checks ours)
+	}
 	if in.hasAdapt {
 		ck.peerExt |= extAdaptation
 	}

@@ -102,6 +102,10 @@ type outMsg struct {
 	policy PRPolicy
 	maxRtx uint32
 	prio   uint32
+	// I-DATA (RFC 8260 §2.1): the message's MID and the FSN of its next
+	// fragment.
+	mid uint32
+	fsn uint32
 }
 
 // outChunk is one DATA chunk with a TSN, from first transmission until the
@@ -121,6 +125,7 @@ type outChunk struct {
 	rtx         bool   // marked for retransmission
 	fastRtxDone bool   // fast-retransmitted once already (§7.2.4)
 	abandoned   bool   // PR-SCTP (RFC 3758 §3.5)
+	fsn         uint32 // I-DATA Fragment Sequence Number (RFC 8260 §2.1)
 }
 
 // sendState is the send half of the data path.
@@ -131,6 +136,9 @@ type sendState struct {
 	nextTSN  uint32
 	cumAck   uint32 // the peer's cumulative TSN ack point
 	nextSSN  []uint16
+	// I-DATA (RFC 8260 §2.1): the next MID per stream, ordered and
+	// unordered messages counted apart (association_idata.go).
+	nextMID, nextUMID []uint32
 
 	// interleave: user message interleaving (I-DATA, RFC 8260) is in use,
 	// so the scheduler may switch stream between the chunks of a message.
@@ -177,7 +185,9 @@ type sendState struct {
 	fwd        chunk.ForwardTSN
 	fwdSeen    []int32 // per stream: index into fwd.Streams or -1
 
-	scratch chunk.Data
+	scratch  chunk.Data
+	iscratch chunk.IData       // I-DATA encoding (association_idata.go)
+	ifwd     chunk.IForwardTSN // I-FORWARD TSN (RFC 8260 §2.3)
 }
 
 func (s *sendState) init(n *negotiated) {
@@ -185,6 +195,10 @@ func (s *sendState) init(n *negotiated) {
 	s.cumAck = n.localInitialTSN - 1
 	s.advPeerAck = s.cumAck
 	s.nextSSN = make([]uint16, n.outStreams)
+	if n.idata {
+		s.nextMID = make([]uint32, n.outStreams)
+		s.nextUMID = make([]uint32, n.outStreams)
+	}
 	s.peerRwnd = n.peerRwnd
 }
 
@@ -695,7 +709,7 @@ func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []
 		if !ch.rtx {
 			continue
 		}
-		size := dataChunkHeaderLen + pad4(ch.n)
+		size := d.chunkHeaderLen() + pad4(ch.n)
 		if size > *room {
 			break
 		}
@@ -737,6 +751,9 @@ func (s *sendState) subPeerRwnd(n int) {
 
 // appendChunk encodes ch as a DATA chunk.
 func (d *dataState) appendChunk(b []byte, ch *outChunk) []byte {
+	if d.idata {
+		return d.appendIData(b, ch) // RFC 8260 §2.1
+	}
 	m := ch.msg
 	c := &d.snd.scratch
 	*c = chunk.Data{

@@ -653,7 +653,7 @@ func (r *runner) drain(now time.Time, h *assocHandle, force bool) {
 			r.dropJoin(h)
 			continue
 		}
-		if m.partial || h.joining {
+		if m.partial || h.joining && m.piece {
 			if !r.joinPiece(now, h, m) {
 				return
 			}

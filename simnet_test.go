@@ -269,6 +269,10 @@ type simMsg struct {
 	stream    uint16
 	unordered bool
 	size      int
+	// prPolicy and prValue: an RFC 7496 policy the message is sent with
+	// (simPeer.abandonOK: the sender may abandon it).
+	prPolicy PRPolicy
+	prValue  uint32
 }
 
 func simPayload(b []byte, id uint32, size int) []byte {
@@ -328,6 +332,15 @@ type simPeer struct {
 	// counts those performed (AssocReset without DENIED or FAILED).
 	resetAssocToo bool
 	assocResets   int
+	// abandonOK: our messages carry PR-SCTP policies (simMsg.prPolicy), so
+	// the stack may abandon them (RFC 3758, RFC 7496): each is then
+	// delivered exactly once or reported in a SendFailed event with
+	// ErrMessageAbandoned (recorded in failed); one reported as never
+	// sent (Unsent) must not be delivered; one reported after some of it
+	// was sent (SCTP_DATA_SENT: it may or may not have reached the peer's
+	// user) may have been delivered, counted in abandonedDelivered.
+	abandonOK          bool
+	abandonedDelivered int
 }
 
 func newSimPeer(name string, ep *endpoint, out, in []simMsg) *simPeer {
@@ -347,7 +360,24 @@ func (p *simPeer) fail(format string, args ...any) {
 	}
 }
 
-func (p *simPeer) done() bool { return p.next == len(p.out) && p.ngot == len(p.in) }
+func (p *simPeer) done() bool {
+	return p.next == len(p.out) && p.ngot+p.abandonedMissing() == len(p.in)
+}
+
+// abandonedMissing counts the messages of in the peer reported abandoned
+// and we did not receive.
+func (p *simPeer) abandonedMissing() int {
+	n := 0
+	if p.other == nil || !p.other.abandonOK {
+		return 0
+	}
+	for id := range p.other.failed {
+		if int(id) < len(p.gotten) && !p.gotten[id] {
+			n++
+		}
+	}
+	return n
+}
 
 // app is called after every event of this side.
 func (p *simPeer) app(now time.Time) {
@@ -376,7 +406,7 @@ func (p *simPeer) app(now time.Time) {
 				p.lostAfterPeerClosed = p.other != nil && p.other.shutdownComp > 0
 			}
 		case SendFailed:
-			if !p.allowFailure {
+			if !p.allowFailure && !(p.abandonOK && errors.Is(ev.Err, ErrMessageAbandoned)) {
 				p.fail("send failed: %v", ev)
 				break
 			}
@@ -416,7 +446,7 @@ func (p *simPeer) app(now time.Time) {
 			break
 		}
 		if m.aborted {
-			if !p.allowFailure {
+			if !p.allowFailure && (p.other == nil || !p.other.abandonOK) {
 				p.fail("partial delivery of stream %d SSN %d aborted", m.stream, m.ssn)
 			}
 			p.joined = p.joined[:0]
@@ -424,7 +454,9 @@ func (p *simPeer) app(now time.Time) {
 		}
 		// A message larger than the free receive window comes in pieces
 		// (partial delivery); join them as the runtime endpoint does.
-		if m.partial || len(p.joined) > 0 {
+		// With I-DATA complete messages of other streams may come between
+		// the pieces (m.piece tells them apart).
+		if m.partial || len(p.joined) > 0 && m.piece {
 			p.joined = append(p.joined, m.data...)
 			if m.partial {
 				continue
@@ -440,7 +472,7 @@ func (p *simPeer) app(now time.Time) {
 			p.outBuf = simPayload(p.outBuf[:0], uint32(p.next), m.size)
 			p.outID = p.next
 		}
-		err := a.send(now, outMessage{stream: m.stream, ppid: uint32(p.next), unordered: m.unordered, data: p.outBuf})
+		err := a.send(now, outMessage{stream: m.stream, ppid: uint32(p.next), unordered: m.unordered, data: p.outBuf, prPolicy: m.prPolicy, prValue: m.prValue})
 		if errors.Is(err, errSendBufferFull) {
 			break
 		}
@@ -492,8 +524,20 @@ func (p *simPeer) check(m inMessage) {
 	}
 	if !want.unordered {
 		k := p.orderedNext[m.stream]
-		if exp := p.orderedIn[m.stream][k]; exp != id {
-			p.fail("stream %d: ordered message %d delivered before %d", m.stream, id, exp)
+		list := p.orderedIn[m.stream]
+		if exp := list[k]; exp != id {
+			// Messages the sender abandoned are skipped (RFC 3758 §3.6);
+			// that they were reported is checked at the end (done,
+			// simScenario.abandonOutcome). Going back is a violation.
+			j := k + 1
+			for j < len(list) && list[j] != id {
+				j++
+			}
+			if p.other == nil || !p.other.abandonOK || j == len(list) {
+				p.fail("stream %d: ordered message %d delivered before %d", m.stream, id, exp)
+				return
+			}
+			k = j
 		}
 		p.orderedNext[m.stream] = k + 1
 	}
@@ -633,8 +677,11 @@ func (s *simScenario) run(maxVirtual time.Duration, maxEvents int) error {
 		return err
 	}
 	for _, p := range []*simPeer{c, sv} {
-		if p.ngot != len(p.in) {
-			return fmt.Errorf("%s: graceful shutdown completed with %d of %d messages received", p.name, p.ngot, len(p.in))
+		if err := p.abandonOutcome(); err != nil {
+			return err
+		}
+		if p.ngot+p.abandonedMissing() != len(p.in) {
+			return fmt.Errorf("%s: graceful shutdown completed with %d of %d messages received (%d abandoned)", p.name, p.ngot, len(p.in), p.abandonedMissing())
 		}
 		if p.up != 1 || p.shutdownComp != 1 || p.lost != 0 {
 			return fmt.Errorf("%s: %d COMM_UP, %d SHUTDOWN_COMP, %d other closes (%v); want 1, 1, 0", p.name, p.up, p.shutdownComp, p.lost, p.lostErr)
@@ -642,6 +689,26 @@ func (s *simScenario) run(maxVirtual time.Duration, maxEvents int) error {
 		if n := p.ep.associations(); n != 0 {
 			return fmt.Errorf("%s: %d associations left after shutdown", p.name, n)
 		}
+	}
+	return nil
+}
+
+// abandonOutcome checks the messages of in the peer reported abandoned
+// (simPeer.abandonOK): none reported never sent yet delivered; those
+// reported after being sent and delivered anyway are counted.
+func (p *simPeer) abandonOutcome() error {
+	q := p.other
+	if q == nil || !q.abandonOK {
+		return nil
+	}
+	for id, rep := range q.failed {
+		if !errors.Is(rep.Err, ErrMessageAbandoned) || int(id) >= len(p.gotten) || !p.gotten[id] {
+			continue
+		}
+		if rep.Unsent {
+			return fmt.Errorf("%s: message %d delivered but reported abandoned unsent: %v", q.name, id, rep)
+		}
+		q.abandonedDelivered++
 	}
 	return nil
 }

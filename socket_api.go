@@ -372,25 +372,27 @@ type Socket struct {
 // sockOpts are the socket's option values: defaults for new
 // associations and API-level behaviour.
 type sockOpts struct {
-	initMsg       InitMsg
-	rto           RTOInfo
-	maxRxt        uint16
-	cookieLife    time.Duration
-	paddr         PaddrParams
-	events        EventSubscribe
-	maxseg        int
-	autoclose     time.Duration
-	disableFrag   bool
-	adaptation    uint32
-	adaptationSet bool
-	mappedV4      bool
-	defSend       SndInfo
-	sndBuf        int
-	rcvBuf        int
-	remoteUDPPort uint16
-	streamReset   uint32          // SCTP_ENABLE_STREAM_RESET flags for new associations
-	pdPoint       int             // SCTP_PARTIAL_DELIVERY_POINT (0: the default)
-	sched         StreamScheduler // SCTP_STREAM_SCHEDULER of new associations
+	initMsg        InitMsg
+	rto            RTOInfo
+	maxRxt         uint16
+	cookieLife     time.Duration
+	paddr          PaddrParams
+	events         EventSubscribe
+	maxseg         int
+	autoclose      time.Duration
+	disableFrag    bool
+	adaptation     uint32
+	adaptationSet  bool
+	mappedV4       bool
+	defSend        SndInfo
+	sndBuf         int
+	rcvBuf         int
+	remoteUDPPort  uint16
+	streamReset    uint32          // SCTP_ENABLE_STREAM_RESET flags for new associations
+	pdPoint        int             // SCTP_PARTIAL_DELIVERY_POINT (0: the default)
+	sched          StreamScheduler // SCTP_STREAM_SCHEDULER of new associations
+	fragInterleave int             // SCTP_FRAGMENT_INTERLEAVE level (RFC 6458 §8.1.20)
+	idata          bool            // SCTP_INTERLEAVING_SUPPORTED (RFC 8260 §4.3.1)
 
 	// RFC 4895 AUTH / RFC 5061 ASCONF (socket_auth.go): SCTP_AUTH_SUPPORTED,
 	// SCTP_AUTH_CHUNK, SCTP_AUTH_KEY and SCTP_AUTH_ACTIVE_KEY.
@@ -1524,6 +1526,7 @@ func (s *Socket) assocConfigLocked() assocConfig {
 	c.pdPoint = o.pdPoint
 	c.sched = o.sched
 	c.auth, c.authChunks, c.authKeys = o.auth, o.authChunks, o.authKeys
+	c.setIData(o.idata && o.fragInterleave == 2) // RFC 8260 §4.3.1
 	return c
 }
 

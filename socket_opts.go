@@ -331,6 +331,7 @@ func (s *Socket) Status(id AssocID) (Status, error) {
 		InStreams:          st.InStreams,
 		OutStreams:         st.OutStreams,
 		FragmentationPoint: uint32(e.a.fragmentationPoint(0)),
+		IData:              st.IData,
 	}
 	if ps := e.a.paths(); len(ps) > 0 {
 		out.Primary = ps[0]

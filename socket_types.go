@@ -618,4 +618,7 @@ type Status struct {
 	// rounded down to 4; Socket.Maxseg lowers it when set).
 	FragmentationPoint uint32
 	Primary            PaddrInfo
+	// IData reports that the association uses I-DATA (RFC 8260 §2.2:
+	// both sides enabled it; see Socket.SetInterleavingSupported).
+	IData bool
 }

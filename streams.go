@@ -53,7 +53,9 @@ const sendMsgOverhead = 256
 
 // maxFragment is the largest user data in one DATA chunk so that the chunk
 // fits an MTU-sized packet with the common header (§6.9).
-func (d *dataState) maxFragment() int { return d.cfg.fragmentationPoint() }
+func (d *dataState) maxFragment() int {
+	return d.cfg.fragmentationPoint() - (d.chunkHeaderLen() - dataChunkHeaderLen)
+}
 
 // appendData appends DATA chunks fitting in room bytes to b: first a due
 // FORWARD TSN (RFC 3758 §3.5), then retransmissions (§6.1 C: before new
@@ -120,9 +122,10 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 			break
 		}
 		remaining := len(m.buf) - m.off
-		avail := (*room - dataChunkHeaderLen) &^ 3
+		hdr := d.chunkHeaderLen() // DATA or I-DATA (RFC 8260 §2.1)
+		avail := (*room - hdr) &^ 3
 		frag := min(remaining, maxFrag)
-		if pad4(frag) > *room-dataChunkHeaderLen {
+		if pad4(frag) > *room-hdr {
 			// Fill the rest of this packet with a smaller fragment, but do
 			// not cut slivers; the next packet has room.
 			if avail < maxFrag/4 || avail <= 0 {
@@ -135,7 +138,9 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 		if uint32(frag) > s.peerRwnd && s.flight > 0 {
 			break
 		}
-		if m.off == 0 && !m.unordered {
+		if m.off == 0 && d.idata {
+			d.assignMID(m) // RFC 8260 §2.1: a MID instead of the SSN
+		} else if m.off == 0 && !m.unordered {
 			// §6.5: ordered messages get the stream's next SSN.
 			m.ssn = s.nextSSN[m.stream]
 			s.nextSSN[m.stream]++
@@ -151,13 +156,15 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 			sentAt:    now,
 			sends:     1,
 			inFlight:  true,
+			fsn:       m.fsn,
 		}
 		s.nextTSN++ // §6.1: consecutive TSNs, one per chunk
 		m.off += frag
+		m.fsn++ // RFC 8260 §2.1: FSN counts the message's fragments from 0
 		m.live++
 		s.pending.sent(m, frag, s.interleave)
 		b = d.appendChunk(b, ch)
-		*room -= dataChunkHeaderLen + pad4(frag)
+		*room -= hdr + pad4(frag)
 		s.flight += frag
 		s.subPeerRwnd(frag)
 		if !s.rttTiming {
@@ -205,6 +212,9 @@ type inFrag struct {
 	ending    bool
 	unordered bool
 	buf       []byte
+	// I-DATA (RFC 8260 §2.1): Message Identifier and Fragment Sequence
+	// Number (0 on the first fragment, whose PPID is in ppid).
+	mid, fsn uint32
 }
 
 // inStream is one inbound stream: its next expected SSN and its ordered
@@ -217,6 +227,14 @@ type inStream struct {
 	// this stream (see handleForwardTSN); fwdMark is the chunk's epoch.
 	fwdMark uint32
 	fwdSSN  uint16
+	fwdMID  uint32 // as fwdSSN, for I-FORWARD TSN
+	// resetTSN, when resetSet, is the peer's last TSN before the last
+	// stream reset performed on this stream (stalePRSkip).
+	resetTSN uint32
+	resetSet bool
+	// nextMID is the next expected ordered MID with I-DATA (RFC 8260
+	// §2.1); frags are then sorted by MID and FSN.
+	nextMID uint32
 }
 
 // insertFrag files a fragment and delivers whatever became complete.
@@ -229,6 +247,10 @@ func (d *dataState) insertFrag(f inFrag) {
 		if d.deferFrag(f) {
 			return // RFC 6525 §5.2.2: waits for the deferred stream reset
 		}
+		if d.idata {
+			d.insertOrderedI(f) // RFC 8260 §2.1
+			return
+		}
 		st := &r.streams[f.stream]
 		if ssnLT(f.ssn, st.nextSSN) {
 			// An ordered SSN already delivered or skipped: stale, discard
@@ -239,6 +261,13 @@ func (d *dataState) insertFrag(f inFrag) {
 		st.frags = insertByTSN(st.frags, f)
 		d.deliverOrdered(st)
 		d.continuePartial()
+		return
+	}
+	if d.idata {
+		if d.deferFrag(f) {
+			return // RFC 6525 §5.2.2 with RFC 8260: its MIDs restart too
+		}
+		d.insertUnorderedI(f) // RFC 8260 §2.1
 		return
 	}
 	i := 0
@@ -398,6 +427,9 @@ type partialState struct {
 	ssn       uint16
 	ppid      uint32
 	next      uint32 // TSN of the next piece
+	// I-DATA (RFC 8260 §2.1): the message's MID and the FSN of its next
+	// piece.
+	mid, nextFSN uint32
 }
 
 // fragRun returns the length k of the run fs[0:k] of consecutive fragments
@@ -430,6 +462,10 @@ func (d *dataState) maybeStartPartial(force bool) {
 		return
 	}
 	if !force && r.window() >= uint32(d.cfg.mtu) {
+		return
+	}
+	if d.idata {
+		d.maybeStartPartialI() // RFC 8260: by MID and FSN
 		return
 	}
 	best, bestBytes, bestStart := -1, 0, 0
@@ -472,6 +508,10 @@ func (d *dataState) continuePartial() {
 	if !r.pd.active {
 		return
 	}
+	if d.idata {
+		d.continuePartialI()
+		return
+	}
 	var fs *[]inFrag
 	i := 0
 	if r.pd.unordered {
@@ -492,6 +532,7 @@ func (d *dataState) continuePartial() {
 	k, _, ended := fragRun((*fs)[i:], !r.pd.unordered)
 	m := d.joinFrags((*fs)[i:i+k], r.pd.unordered)
 	m.partial = !ended
+	m.piece = true
 	r.pdReady.push(m)
 	r.pd.next += uint32(k)
 	*fs = removeFrags(*fs, i, i+k)
@@ -509,9 +550,14 @@ func (d *dataState) continuePartial() {
 // (FORWARD TSN past its next piece).
 func (d *dataState) abortPartial() {
 	r := &d.rcv
-	r.pdReady.push(inMessage{stream: r.pd.stream, ssn: r.pd.ssn, ppid: r.pd.ppid, unordered: r.pd.unordered, tsn: r.pd.next, aborted: true})
+	r.pdReady.push(inMessage{stream: r.pd.stream, ssn: r.pd.ssn, ppid: r.pd.ppid, unordered: r.pd.unordered, tsn: r.pd.next, aborted: true, piece: true})
 	r.items++
-	if !r.pd.unordered {
+	if !r.pd.unordered && d.idata {
+		st := &r.streams[r.pd.stream]
+		if midLT(st.nextMID, r.pd.mid+1) {
+			st.nextMID = r.pd.mid + 1 // RFC 8260 §2.3
+		}
+	} else if !r.pd.unordered {
 		st := &r.streams[r.pd.stream]
 		if ssnLT(st.nextSSN, r.pd.ssn+1) {
 			st.nextSSN = r.pd.ssn + 1
@@ -534,7 +580,9 @@ func (d *dataState) endPartialOnClose() {
 	ordered := !r.pd.unordered
 	stream := r.pd.stream
 	d.abortPartial()
-	if ordered {
+	if ordered && d.idata {
+		d.deliverOrderedI(&r.streams[stream])
+	} else if ordered {
 		d.deliverOrdered(&r.streams[stream])
 	}
 }
@@ -553,8 +601,11 @@ func (d *dataState) readMessage() (inMessage, bool) {
 	switch {
 	case r.pdReady.len() > 0:
 		m = r.pdReady.pop()
-	case r.pd.active || r.ready.len() == 0:
-		// RFC 6458 §8.1.20: nothing else while a partial delivery runs.
+	case r.ready.len() == 0 || r.pd.active && !d.idata:
+		// RFC 6458 §8.1.20: nothing else while a partial delivery runs,
+		// except with I-DATA (fragment interleave level 2: complete
+		// messages of other streams pass a partial delivery; the reader
+		// tells the pieces apart by stream, RFC 6458 §8.1.20).
 		return inMessage{}, false
 	default:
 		m = r.ready.pop()

@@ -31,6 +31,8 @@ type setupFlags struct {
 	// timeout bounds the association setup (connect -timeout; 0: only
 	// -init-retries and -rto-max, RFC 9260's limits, end it).
 	timeout time.Duration
+	// idata offers I-DATA (RFC 8260 user message interleaving, -idata).
+	idata bool
 	// progress, if set, is told of each INIT (and COOKIE ECHO)
 	// retransmission while dial waits (connect -v).
 	progress func(format string, args ...any)
@@ -42,6 +44,7 @@ func (f *setupFlags) config(st *stack) *sctp.Config {
 		RemoteUDPPort: uint16(f.remoteUDP),
 		InitMsg: sctp.InitMsg{NumOstreams: uint16(f.streams), MaxInstreams: uint16(f.streams),
 			MaxAttempts: uint16(f.initRetries)},
+		Interleave: f.idata,
 	}
 	if f.rtoMax > 0 {
 		// RTO.Initial and RTO.Min (1 s, RFC 9260 §15) may not exceed RTO.Max.

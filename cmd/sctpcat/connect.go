@@ -53,6 +53,7 @@ func cmdConnect(e *env, args []string) error {
 	fs.BoolVar(&f.unordered, "unordered", false, "send messages unordered")
 	fs.Var(&f.pr, "prsctp", prUsage)
 	addSchedFlag(fs, &f.sched)
+	fs.BoolVar(&f.idata, "idata", false, idataUsage)
 	fs.UintVar(&f.streams, "streams", 10, "outbound and inbound streams requested")
 	fs.StringVar(&f.pcap, "pcap", "", "write every packet sent and received to `file` (pcap)")
 	fs.BoolVar(&f.verbose, "v", false, "verbose: one line per association event on stderr")
@@ -117,7 +118,7 @@ func cmdConnect(e *env, args []string) error {
 	}
 	s := &session{e: e, c: c, f: &f, sig: sig, done: make(chan struct{})}
 	if f.verbose {
-		s.logf("connected to %s (assoc %d, local %v)", c.RemoteAddr(), c.AssocID(), c.LocalAddr())
+		s.logf("connected to %s (assoc %d, local %v%s)", c.RemoteAddr(), c.AssocID(), c.LocalAddr(), idataNote(c))
 	}
 	go s.receive()
 	if f.count > 0 {

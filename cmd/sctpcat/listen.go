@@ -31,6 +31,7 @@ type listenFlags struct {
 	verbose bool
 	pcap    string
 	sched   schedFlag
+	idata   bool
 }
 
 func cmdListen(e *env, args []string) error {
@@ -43,6 +44,7 @@ func cmdListen(e *env, args []string) error {
 	fs.BoolVar(&f.verbose, "v", false, "verbose: one line per association event on stderr")
 	fs.StringVar(&f.pcap, "pcap", "", "write every packet sent and received to `file` (pcap)")
 	addSchedFlag(fs, &f.sched)
+	fs.BoolVar(&f.idata, "idata", false, idataUsage)
 	pos, err := parseFlags(fs, args, listenUsage, e)
 	if err != nil {
 		return err
@@ -80,7 +82,7 @@ func cmdListen(e *env, args []string) error {
 		network = "sctp4"
 	}
 	l, err := sctp.Listen(network, laddr, &sctp.Config{Stack: st.Stack,
-		InitMsg: sctp.InitMsg{NumOstreams: uint16(f.streams), MaxInstreams: uint16(f.streams)}})
+		InitMsg: sctp.InitMsg{NumOstreams: uint16(f.streams), MaxInstreams: uint16(f.streams)}, Interleave: f.idata})
 	if err != nil {
 		return fmt.Errorf("listen on SCTP port %d: %w", port, err)
 	}
@@ -196,7 +198,7 @@ func (s *server) serve(c *sctp.Conn) {
 	defer s.wg.Done()
 	id := c.AssocID()
 	if s.f.verbose {
-		s.logf("assoc %d: accepted from %v", id, c.RemoteAddr())
+		s.logf("assoc %d: accepted from %v%s", id, c.RemoteAddr(), idataNote(c))
 	}
 	var msgs, bytes int64
 	err := recvLoop(c, func(r *sctp.Received) error {

@@ -61,6 +61,7 @@ func cmdPerf(e *env, args []string) error {
 	fs.BoolVar(&f.unordered, "unordered", false, "send messages unordered")
 	fs.Var(&f.pr, "prsctp", prUsage)
 	addSchedFlag(fs, &f.sched)
+	fs.BoolVar(&f.idata, "idata", false, idataUsage)
 	fs.BoolVar(&f.pingpong, "pingpong", false, "1-byte round trips: measure latency instead of throughput")
 	fs.UintVar(&f.udp, "udp", 0, "local UDP encapsulation `port` of the sender (0: any free port)")
 	fs.UintVar(&f.remoteUDP, "remote-udp", sctp.DefaultUDPPort, "remote UDP encapsulation `port` (with an address)")
@@ -112,7 +113,7 @@ func cmdPerf(e *env, args []string) error {
 		}
 		defer srv.Close()
 		l, err := sctp.Listen("sctp4", "127.0.0.1:5001", &sctp.Config{Stack: srv.Stack,
-			InitMsg: sctp.InitMsg{NumOstreams: uint16(f.streams), MaxInstreams: uint16(f.streams)}})
+			InitMsg: sctp.InitMsg{NumOstreams: uint16(f.streams), MaxInstreams: uint16(f.streams)}, Interleave: f.idata})
 		if err != nil {
 			return fmt.Errorf("perf server: %w", err)
 		}

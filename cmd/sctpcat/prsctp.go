@@ -55,4 +55,16 @@ func (p *prFlag) Set(s string) error {
 // apply sets the policy on si.
 func (p *prFlag) apply(si *sctp.SndInfo) { si.PRPolicy, si.PRValue = p.info.Policy, p.info.Value }
 
+// idataUsage describes -idata (connect, listen, perf).
+const idataUsage = "offer I-DATA (RFC 8260 user message interleaving: a large message does not hold back other streams); used when the peer offers it too (-v tells)"
+
+// idataNote is what -v adds to a connected association: whether it uses
+// I-DATA.
+func idataNote(c *sctp.Conn) string {
+	if st, err := c.Socket().Status(c.AssocID()); err == nil && st.IData {
+		return ", I-DATA"
+	}
+	return ""
+}
+
 const prUsage = "PR-SCTP `policy` of sent messages (RFC 7496): rtx:N (at most N retransmissions), ttl:D (lifetime, e.g. 100ms) or prio:N (0 highest); the peer must support PR-SCTP"

@@ -10,13 +10,22 @@
 //	add-out:N       SCTP_ADD_STREAMS, N outgoing streams
 //	reset-assoc     SCTP_RESET_ASSOC
 //	send:SID:TEXT   send TEXT on stream SID
+//	bigsmall:N      send N bytes (byte i is i%251) on stream 1, then "small" on stream 2
 //	quit            close and exit
 //
-// Output lines: "READY", "DATA sid ssn text", "STREAM_RESET flags=0x.. streams=a,b",
-// "ASSOC_RESET flags=0x.. local=.. remote=..", "STREAM_CHANGE flags=0x.. in=.. out=..",
-// "CMD name rc=N".
+// With -idata the socket offers I-DATA (RFC 8260 §4.3.1: SCTP_FRAGMENT_INTERLEAVE
+// 2 plus SCTP_INTERLEAVING_SUPPORTED, 0x1206, which usrsctp.h lacks) and uses
+// the round robin stream scheduler, so its messages on different streams
+// interleave. Messages are joined per stream until MSG_EOR (with fragment
+// interleave level 2 parts of messages on different streams may alternate).
 //
-//	usrsctp-reconf -local-udp N -sctp-port P
+// Output lines: "READY", "IDATA on|off" (after accept, from SCTP_INTERLEAVING_SUPPORTED
+// of the association), "DATA sid ssn text" (messages up to 100 bytes),
+// "BIG sid len ok|bad" (longer ones, checked against the i%251 pattern),
+// "STREAM_RESET flags=0x.. streams=a,b", "ASSOC_RESET flags=0x.. local=.. remote=..",
+// "STREAM_CHANGE flags=0x.. in=.. out=..", "CMD name rc=N".
+//
+//	usrsctp-reconf -local-udp N -sctp-port P [-idata]
 package main
 
 /*
@@ -31,7 +40,35 @@ package main
 #include <sys/socket.h>
 #include <usrsctp.h>
 
-static struct socket *rc_listen(uint16_t local_udp, uint16_t sctp_port) {
+// SCTP_INTERLEAVING_SUPPORTED (RFC 8260 §4.3.1): usrsctp 0.9.5 knows it,
+// its public header does not define it.
+#define RC_INTERLEAVING_SUPPORTED 0x1206
+
+static int rc_idata(struct socket *s) {
+	int level = 2;
+	if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_FRAGMENT_INTERLEAVE, &level, sizeof(level)) < 0) return -errno;
+	struct sctp_assoc_value av;
+	memset(&av, 0, sizeof(av));
+	av.assoc_id = SCTP_FUTURE_ASSOC;
+	av.assoc_value = 1;
+	if (usrsctp_setsockopt(s, IPPROTO_SCTP, RC_INTERLEAVING_SUPPORTED, &av, sizeof(av)) < 0) return -errno;
+	av.assoc_value = SCTP_SS_ROUND_ROBIN;
+	if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_PLUGGABLE_SS, &av, sizeof(av)) < 0) return -errno;
+	return 0;
+}
+
+static int rc_idata_on(struct socket *c) {
+	struct sctp_assoc_value av;
+	socklen_t len = sizeof(av);
+	memset(&av, 0, sizeof(av));
+	if (usrsctp_getsockopt(c, IPPROTO_SCTP, RC_INTERLEAVING_SUPPORTED, &av, &len) < 0) return -errno;
+	av.assoc_id = 0;
+	av.assoc_value = SCTP_SS_ROUND_ROBIN;
+	usrsctp_setsockopt(c, IPPROTO_SCTP, SCTP_PLUGGABLE_SS, &av, sizeof(av));
+	return (int)av.assoc_value;
+}
+
+static struct socket *rc_listen(uint16_t local_udp, uint16_t sctp_port, int idata) {
 	usrsctp_init(local_udp, NULL, NULL);
 	usrsctp_sysctl_set_sctp_blackhole(2);
 	usrsctp_sysctl_set_sctp_no_csum_on_loopback(0);
@@ -54,6 +91,7 @@ static struct socket *rc_listen(uint16_t local_udp, uint16_t sctp_port) {
 	int on = 1;
 	usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_RECVRCVINFO, &on, sizeof(on));
 	usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_NODELAY, &on, sizeof(on));
+	if (idata && rc_idata(s) < 0) return NULL;
 	struct sockaddr_in a;
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
@@ -74,8 +112,9 @@ static struct socket *rc_accept(struct socket *l) {
 	return c;
 }
 
-// rc_recv reads one item: returns its length, sets *notif, *sid, *ssn.
-static int rc_recv(struct socket *s, char *buf, int len, int *notif, int *sid, int *ssn) {
+// rc_recv reads one item: returns its length, sets *notif, *sid, *ssn,
+// *eor (the end of a message).
+static int rc_recv(struct socket *s, char *buf, int len, int *notif, int *sid, int *ssn, int *eor) {
 	struct sockaddr_in from;
 	socklen_t fromlen = sizeof(from);
 	struct sctp_rcvinfo ri;
@@ -85,6 +124,7 @@ static int rc_recv(struct socket *s, char *buf, int len, int *notif, int *sid, i
 	memset(&ri, 0, sizeof(ri));
 	ssize_t n = usrsctp_recvv(s, buf, len, (struct sockaddr *)&from, &fromlen, &ri, &infolen, &infotype, &flags);
 	*notif = (flags & MSG_NOTIFICATION) != 0;
+	*eor = (flags & MSG_EOR) != 0;
 	*sid = ri.rcv_sid;
 	*ssn = ri.rcv_ssn;
 	return (int)n;
@@ -140,6 +180,21 @@ static int rc_reset_assoc(struct socket *s) {
 	return usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_RESET_ASSOC, &id, sizeof(id)) < 0 ? -errno : 0;
 }
 
+static int rc_bigsmall(struct socket *s, int n) {
+	char *b = malloc(n);
+	for (int i = 0; i < n; i++) b[i] = (char)(i % 251);
+	struct sctp_sndinfo si;
+	memset(&si, 0, sizeof(si));
+	si.snd_sid = 1;
+	si.snd_ppid = htonl(53);
+	ssize_t rc = usrsctp_sendv(s, b, n, NULL, 0, &si, sizeof(si), SCTP_SENDV_SNDINFO, 0);
+	free(b);
+	if (rc < 0) return -errno;
+	si.snd_sid = 2;
+	si.snd_ppid = htonl(51);
+	return usrsctp_sendv(s, "small", 5, NULL, 0, &si, sizeof(si), SCTP_SENDV_SNDINFO, 0) < 0 ? -errno : 0;
+}
+
 static int rc_send(struct socket *s, uint16_t sid, char *buf, int n) {
 	struct sctp_sndinfo si;
 	memset(&si, 0, sizeof(si));
@@ -162,8 +217,13 @@ import (
 func main() {
 	local := flag.Int("local-udp", 9899, "local UDP encapsulation port")
 	port := flag.Int("sctp-port", 5001, "SCTP port to listen on")
+	idata := flag.Bool("idata", false, "offer I-DATA (RFC 8260) and schedule streams round robin")
 	flag.Parse()
-	l := C.rc_listen(C.uint16_t(*local), C.uint16_t(*port))
+	on := C.int(0)
+	if *idata {
+		on = 1
+	}
+	l := C.rc_listen(C.uint16_t(*local), C.uint16_t(*port), on)
 	if l == nil {
 		fmt.Fprintln(os.Stderr, "listen failed")
 		os.Exit(1)
@@ -174,10 +234,18 @@ func main() {
 		fmt.Fprintln(os.Stderr, "accept failed")
 		os.Exit(1)
 	}
+	if *idata {
+		state := "off"
+		if C.rc_idata_on(c) > 0 {
+			state = "on"
+		}
+		fmt.Println("IDATA", state)
+	}
 	buf := (*C.char)(C.malloc(65536))
+	parts := map[C.int][]byte{} // per stream: parts of a message until MSG_EOR
 	for {
-		var notif, sid, ssn C.int
-		n := C.rc_recv(c, buf, 65536, &notif, &sid, &ssn)
+		var notif, sid, ssn, eor C.int
+		n := C.rc_recv(c, buf, 65536, &notif, &sid, &ssn, &eor)
 		if n <= 0 {
 			fmt.Println("EOF")
 			return
@@ -186,7 +254,24 @@ func main() {
 			C.rc_print_notif(buf, n)
 			continue
 		}
-		text := C.GoStringN(buf, n)
+		parts[sid] = append(parts[sid], C.GoBytes(unsafe.Pointer(buf), n)...)
+		if eor == 0 {
+			continue
+		}
+		msg := parts[sid]
+		delete(parts, sid)
+		if len(msg) > 100 {
+			ok := "ok"
+			for i, b := range msg {
+				if b != byte(i%251) {
+					ok = "bad"
+					break
+				}
+			}
+			fmt.Printf("BIG %d %d %s\n", sid, len(msg), ok)
+			continue
+		}
+		text := string(msg)
 		fmt.Printf("DATA %d %d %s\n", sid, ssn, text)
 		if sid != 0 {
 			continue
@@ -206,6 +291,9 @@ func main() {
 			rc = C.rc_add_out(c, C.uint16_t(v))
 		case "reset-assoc":
 			rc = C.rc_reset_assoc(c)
+		case "bigsmall":
+			v, _ := strconv.Atoi(arg)
+			rc = C.rc_bigsmall(c, C.int(v))
 		case "send":
 			s, msg, _ := strings.Cut(arg, ":")
 			v, _ := strconv.Atoi(s)
