@@ -87,3 +87,58 @@ func TestSimIDataLargeDoesNotBlockSmall(t *testing.T) {
 		t.Fatalf("DATA: the small message passed the partial delivery (%v < %v): the test no longer shows the difference", small, large)
 	}
 }
+
+// TestSimIDataSchedulerInterleavesSend: the sender side of RFC 8260 §3
+// end to end. A large message is queued on stream 1, then a small one on
+// stream 2. With I-DATA negotiated and round robin, the scheduler switches
+// streams after a chunk, so the small message is read long before the
+// large one completes; with DATA and round robin it must wait for the
+// large message's last fragment (its fragments need consecutive TSNs).
+func TestSimIDataSchedulerInterleavesSend(t *testing.T) {
+	run := func(t *testing.T, idata bool) (small, large time.Duration) {
+		pn := newEndpointPair(t, 5, simnet.LinkConfig{Delay: 10 * time.Millisecond})
+		cfg := assocConfig{outStreams: 4, maxInStreams: 4, hbDisabled: true, sched: SCTP_SS_RR}
+		cfg.setIData(idata)
+		client, server := pn.connect(cfg)
+		if client.idata != idata || client.data.snd.interleave != idata {
+			t.Fatalf("I-DATA %v, interleave %v, want %v", client.idata, client.data.snd.interleave, idata)
+		}
+		start := pn.now()
+		if err := client.send(start, outMessage{stream: 1, ppid: 1, data: make([]byte, 150*client.data.maxFragment())}); err != nil {
+			t.Fatal(err)
+		}
+		if err := client.send(start, outMessage{stream: 2, ppid: 2, data: []byte("small")}); err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		pn.runUntil("both messages read", func() bool {
+			for {
+				m, ok := server.readMessage()
+				if !ok {
+					break
+				}
+				switch {
+				case m.stream == 2:
+					small = pn.now().Sub(start)
+				case m.stream == 1 && !m.partial:
+					large = pn.now().Sub(start)
+				}
+				if !m.partial {
+					got++
+				}
+			}
+			return got == 2
+		})
+		return small, large
+	}
+	small, large := run(t, true)
+	t.Logf("I-DATA+RR: small message read after %v, large message after %v", small, large)
+	if small*4 > large {
+		t.Fatalf("I-DATA+RR: the small message waited for most of the large one (%v of %v)", small, large)
+	}
+	small, large = run(t, false)
+	t.Logf("DATA+RR:   small message read after %v, large message after %v", small, large)
+	if small < large {
+		t.Fatalf("DATA+RR: the small message overtook a started DATA message (%v < %v)", small, large)
+	}
+}
