@@ -120,6 +120,7 @@ type outChunk struct {
 	rtx         bool   // marked for retransmission
 	fastRtxDone bool   // fast-retransmitted once already (§7.2.4)
 	abandoned   bool   // PR-SCTP (RFC 3758 §3.5)
+	dest        uint8  // path it was last sent to (§6.4.1; index into dataState.dst)
 }
 
 // sendState is the send half of the data path.
@@ -221,7 +222,8 @@ func (d *dataState) timedChunkAcked(now time.Time, c *outChunk) {
 	if d.snd.rttTiming && c.tsn == d.snd.rttTSN {
 		d.snd.rttTiming = false
 		if c.sends == 1 {
-			d.rto.sample(now.Sub(d.snd.rttSentAt))
+			// §6.3.1: the RTT of the destination the chunk went to.
+			d.dst[c.dest].rto.sample(now.Sub(d.snd.rttSentAt))
 			d.st.rttSamples++
 		}
 	}
@@ -266,6 +268,10 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		}
 	}
 	flightBefore := s.flight
+	for _, x := range d.dst {
+		x.acked, x.flightBefore = 0, x.flight
+	}
+	d.lossDests = 0
 	bytesAcked := 0
 	var highestNewlyAcked uint32
 	haveHNA := false
@@ -276,13 +282,14 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		ch := s.chunks.at(0)
 		if !ch.acked && !ch.abandoned {
 			bytesAcked += ch.n
+			d.dst[ch.dest].acked += ch.n
 			highestNewlyAcked, haveHNA = ch.tsn, true
 			d.timedChunkAcked(now, ch)
 			s.rack.delivered(now, ch.sentAt, ch.tsn, ch.sends > 1)
 			d.ackedEarly(now, ch)
 		}
 		if ch.inFlight {
-			s.flight -= ch.n
+			d.outOfFlight(ch)
 		}
 		if ch.rtx {
 			s.rtxCount--
@@ -325,6 +332,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 			}
 			ch.acked = true
 			bytesAcked += ch.n
+			d.dst[ch.dest].acked += ch.n
 			if !haveHNA || tsnGT(ch.tsn, highestNewlyAcked) {
 				highestNewlyAcked, haveHNA = ch.tsn, true
 			}
@@ -332,8 +340,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 			s.rack.delivered(now, ch.sentAt, ch.tsn, ch.sends > 1)
 			d.ackedEarly(now, ch)
 			if ch.inFlight {
-				ch.inFlight = false
-				s.flight -= ch.n
+				d.outOfFlight(ch)
 			}
 			if ch.rtx {
 				ch.rtx = false
@@ -357,12 +364,9 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 			// (§6.2.1 D iv). It is outstanding again, counts one miss
 			// indication, and T3 runs for it (§6.3.2 R4).
 			ch.acked = false
-			ch.inFlight = true
-			s.flight += ch.n
+			d.intoFlight(ch)
 			ch.missing++
-			if s.t3.IsZero() {
-				s.t3 = now.Add(d.rto.rto)
-			}
+			d.startT3(now, int(ch.dest))
 			continue
 		}
 		if ch.rtx || !haveHNA {
@@ -383,6 +387,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 			// §7.2.4 step 1: mark for retransmission (at most once by FR).
 			ch.fastRtxDone = true
 			d.markRtx(ch)
+			d.lossDests |= 1 << ch.dest
 			markedFast++
 		}
 	}
@@ -395,7 +400,13 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 	}
 
 	if cumAdvanced && !s.legacy {
-		d.rto.collapse()
+		// Per destination: the RTOs of the destinations this SACK
+		// acknowledged DATA of (the only one, single-homed).
+		for _, x := range d.dst {
+			if len(d.dst) == 1 || x.acked > 0 {
+				x.rto.collapse()
+			}
+		}
 	}
 	if bytesAcked > 0 {
 		s.errorCount = 0 // §8.1: reset on acknowledgement of new data
@@ -407,7 +418,19 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		s.fastRecovery = false
 		s.rack.recoveryEnded()
 	}
-	d.cc.onAck(bytesAcked, flightBefore, s.flight, cumAdvanced, s.fastRecovery)
+	// §7.2.1, §7.2.2: each destination's cwnd grows with the bytes
+	// acknowledged of the DATA sent to it, against its own flight.
+	d.ackedDests = 0
+	for i, x := range d.dst {
+		if len(d.dst) == 1 {
+			x.cc.onAck(bytesAcked, flightBefore, s.flight, cumAdvanced, s.fastRecovery)
+		} else {
+			x.cc.onAck(x.acked, x.flightBefore, x.flight, cumAdvanced, s.fastRecovery)
+		}
+		if x.acked > 0 {
+			d.ackedDests |= 1 << i
+		}
+	}
 	if markedFast > 0 {
 		d.st.fastRetransmits += uint64(markedFast)
 		d.lossDetected()
@@ -423,13 +446,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		s.zeroWindowSack = true
 	}
 
-	// §6.3.2 R2/R3: stop T3 when all is acknowledged, restart it when the
-	// earliest outstanding TSN was acknowledged.
-	if s.chunks.len() == 0 {
-		s.t3 = time.Time{}
-	} else if cumAdvanced {
-		s.t3 = now.Add(d.rto.rto)
-	}
+	d.t3AfterSack(now, cumAdvanced)
 	d.prsctpAfterSack(now)
 	d.armProbe(now)
 	return nil
@@ -446,10 +463,27 @@ func (d *dataState) lossDetected() {
 	if !s.fastRecovery {
 		s.fastRecovery = true
 		s.recover = s.nextTSN - 1
-		s.undo = recoveryUndo{valid: true, cwnd: d.cc.window(), ssthresh: d.cc.threshold()}
-		d.cc.onFastRetransmit()
+		// §7.2.3, §7.2.4 step 2: the cwnd of each destination the lost
+		// chunks were sent to (d.lossDests; the data path when unknown).
+		// The undo (RFC 4015) remembers the first of them.
+		mask := d.lossDests
+		if mask == 0 {
+			mask = 1 << d.dest
+		}
+		first := true
+		for i, x := range d.dst {
+			if mask&(1<<i) == 0 {
+				continue
+			}
+			if first {
+				s.undo = recoveryUndo{valid: true, dest: i, cwnd: x.cc.window(), ssthresh: x.cc.threshold()}
+				first = false
+			}
+			x.cc.onFastRetransmit()
+		}
 		d.st.fastRecoveries++
 	}
+	d.lossDests = 0
 	s.rtxBurst = true
 	s.tlpAt = time.Time{}
 }
@@ -479,7 +513,7 @@ func (d *dataState) ackedEarly(now time.Time, ch *outChunk) {
 // 4015 §2 response: the reduction answered reordering, not congestion).
 func (d *dataState) undoRecovery() {
 	s := &d.snd
-	d.cc.undo(s.undo.cwnd, s.undo.ssthresh)
+	d.destState(s.undo.dest).cc.undo(s.undo.cwnd, s.undo.ssthresh)
 	s.undo.valid = false
 	if s.fastRecovery && s.rtxCount == 0 {
 		s.fastRecovery = false
@@ -495,6 +529,7 @@ func (d *dataState) undoRecovery() {
 // more retransmissions than fit make the episode a real loss (no undo).
 type recoveryUndo struct {
 	valid          bool
+	dest           int // destination whose reduction is undone
 	cwnd, ssthresh int
 	left           int
 	tsns           [32]uint32
@@ -563,6 +598,7 @@ func (d *dataState) rackDetect(now time.Time) int {
 		}
 		ch.fastRtxDone = true // §7.2.4 marks it no more
 		d.markRtx(ch)
+		d.lossDests |= 1 << ch.dest
 		marked++
 	}
 	return marked
@@ -624,8 +660,7 @@ func (d *dataState) markRtx(ch *outChunk) {
 	ch.rtx = true
 	s.rtxCount++
 	if ch.inFlight {
-		ch.inFlight = false
-		s.flight -= ch.n
+		d.outOfFlight(ch)
 		s.peerRwnd += uint32(ch.n)
 	}
 	if s.rttTiming && s.rttTSN == ch.tsn {
@@ -633,10 +668,29 @@ func (d *dataState) markRtx(ch *outChunk) {
 	}
 }
 
-// t3Expired applies RFC 9260 §6.3.3 E1–E3 and the §8.1 error counter.
-func (d *dataState) t3Expired(now time.Time) (failed bool) {
+// t3Expired applies RFC 9260 §6.3.3 E1–E3 to destination x, whose T3-rtx
+// expired, and counts the §8.1 association error. Only the chunks last
+// sent to x are marked (E3); the association sends them to an alternate
+// destination when there is one (§6.4.1, pathSet.rtxPath) and counts an
+// error on x (§8.2, t3Fired). A timer left running for a destination
+// that no longer has DATA outstanding (its chunks were retransmitted
+// elsewhere) just stops: nothing was lost there.
+func (d *dataState) t3Expired(now time.Time, x int) (failed bool) {
 	s := &d.snd
+	xd := d.dst[x]
+	if len(d.dst) > 1 {
+		out := false
+		for i := 0; i < s.chunks.len() && !out; i++ {
+			ch := s.chunks.at(i)
+			out = int(ch.dest) == x && !ch.acked && !ch.abandoned
+		}
+		if !out {
+			xd.t3 = time.Time{}
+			return false
+		}
+	}
 	d.st.t3Expiries++
+	d.t3Fired |= 1 << x
 	// §6.1 A note: an unanswered zero window probe is not an error as long as
 	// the peer keeps sending SACKs.
 	if s.zeroWindowSack && s.peerRwnd == 0 {
@@ -646,25 +700,26 @@ func (d *dataState) t3Expired(now time.Time) (failed bool) {
 	}
 	if s.errorCount > d.cfg.maxRetrans {
 		// §8.1: Association.Max.Retrans exceeded; the peer is unreachable.
-		s.t3 = time.Time{}
+		xd.t3 = time.Time{}
+		d.syncT3()
 		return true
 	}
-	// E1: ssthresh, cwnd (§7.2.3). progress: a SACK acknowledged new data
-	// within the last RTO, so the path delivers and the timeout most
+	// E1: ssthresh, cwnd of x (§7.2.3). progress: a SACK acknowledged new
+	// data within the last RTO, so the path delivers and the timeout most
 	// likely hit a lost retransmission, not a dead path (see
 	// renoController.onRetransmitTimeout).
-	progress := !s.lastProgress.IsZero() && now.Sub(s.lastProgress) < d.rto.rto && !s.legacy
-	d.cc.onRetransmitTimeout(progress)
-	d.rto.backoff() // E2
+	progress := !s.lastProgress.IsZero() && now.Sub(s.lastProgress) < xd.rto.rto && !s.legacy
+	xd.cc.onRetransmitTimeout(progress)
+	xd.rto.backoff() // E2
 	s.fastRecovery = false
 	s.undo.valid = false // a timeout is a real loss (RFC 4015 leaves it to F-RTO)
 	s.tlpAt, s.tlpOut, s.tlpNew, s.rackAt = time.Time{}, false, false, time.Time{}
-	// E3: everything outstanding is marked for retransmission; as much as
-	// fits in one packet is sent at once (rtxBurst ignores cwnd), the rest
-	// as cwnd allows.
+	// E3: everything outstanding to x is marked for retransmission; as
+	// much as fits in one packet is sent at once (rtxBurst ignores cwnd),
+	// the rest as cwnd allows.
 	for i := 0; i < s.chunks.len(); i++ {
 		ch := s.chunks.at(i)
-		if !ch.acked && !ch.abandoned {
+		if !ch.acked && !ch.abandoned && int(ch.dest) == x {
 			if !ch.rtx {
 				d.st.t3Retransmits++
 			}
@@ -674,9 +729,55 @@ func (d *dataState) t3Expired(now time.Time) (failed bool) {
 	}
 	s.rttTiming = false
 	s.rtxBurst = true
-	s.t3 = now.Add(d.rto.rto)
+	xd.t3 = now.Add(xd.rto.rto)
+	d.syncT3()
 	d.prsctpAfterT3(now)
 	return false
+}
+
+// t3AfterSack applies §6.3.2 R2 and R3 per destination after a SACK: a
+// destination with nothing outstanding stops its T3-rtx; one whose
+// earliest outstanding TSN was acknowledged restarts it with its RTO.
+// Single-homed this is: stop when nothing is outstanding, restart when
+// the cumulative TSN ack advanced.
+func (d *dataState) t3AfterSack(now time.Time, cumAdvanced bool) {
+	s := &d.snd
+	if len(d.dst) == 1 {
+		x := d.dst[0]
+		if s.chunks.len() == 0 {
+			x.t3 = time.Time{}
+		} else if cumAdvanced {
+			x.t3 = now.Add(x.rto.rto)
+		}
+		s.t3 = x.t3
+		return
+	}
+	for _, x := range d.dst {
+		x.seen = false
+	}
+	left := len(d.dst)
+	for i := 0; i < s.chunks.len() && left > 0; i++ {
+		ch := s.chunks.at(i)
+		if ch.acked || ch.abandoned {
+			continue
+		}
+		if x := d.dst[ch.dest]; !x.seen {
+			x.seen = true
+			left--
+			if !x.haveFirst || x.first != ch.tsn {
+				if !x.t3.IsZero() || x.flight > 0 {
+					x.t3 = now.Add(x.rto.rto) // R3 (or R1 after a renege)
+				}
+				x.first, x.haveFirst = ch.tsn, true
+			}
+		}
+	}
+	for _, x := range d.dst {
+		if !x.seen {
+			x.t3, x.haveFirst = time.Time{}, false // R2
+		}
+	}
+	d.syncT3()
 }
 
 // appendRetransmissions appends chunks marked for retransmission, lowest TSN
@@ -695,8 +796,9 @@ func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []
 			break
 		}
 		// §6.3.3: chunks that did not fit the first packet go out "as soon
-		// as cwnd allows", i.e. when they fit under cwnd.
-		if !burst && s.flight > 0 && s.flight+ch.n > d.cc.window() {
+		// as cwnd allows", i.e. when they fit under the cwnd of the
+		// destination they go to (§7.2).
+		if fl := d.dst[d.dest].flight; !burst && fl > 0 && fl+ch.n > d.cc.window() {
 			break
 		}
 		b = d.appendChunk(b, ch)
@@ -709,16 +811,49 @@ func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []
 		if s.fastRecovery {
 			s.undo.sent(ch.tsn, ch.sends)
 		}
-		ch.inFlight = true
-		s.flight += ch.n
+		ch.dest = uint8(d.dest) // §6.4.1: the chunk's destination is recorded
+		d.intoFlight(ch)
 		s.subPeerRwnd(ch.n)
 		if i == 0 {
 			// §7.2.4 step 5 / §6.3.2 R1: retransmitting the earliest
-			// outstanding chunk restarts T3.
-			s.t3 = now.Add(d.rto.rto)
+			// outstanding chunk restarts T3 (of the destination it went
+			// to, §6.3.3 E3).
+			d.dst[d.dest].t3 = now.Add(d.rto.rto)
+		} else {
+			d.startT3(now, d.dest) // R1
 		}
 	}
+	d.syncT3()
 	return b
+}
+
+// appendRetransmissionsTo appends a packet's worth of retransmissions
+// (no new DATA) for destination idx, an alternate of the path the chunks
+// were last sent to (RFC 9260 §6.4.1, §6.3.3 E3); the association then
+// sends the packet there. New DATA keeps going to the data path.
+func (d *dataState) appendRetransmissionsTo(now time.Time, idx int, b []byte, room int) []byte {
+	d.setDest(idx)
+	start := len(b)
+	b = d.appendRetransmissions(now, b, &room)
+	if len(b) > start {
+		d.armProbe(now)
+	}
+	return b
+}
+
+// firstRtxDest returns the destination the lowest-TSN chunk marked for
+// retransmission was last sent to; ok false when none is marked.
+func (d *dataState) firstRtxDest() (int, bool) {
+	s := &d.snd
+	if s.rtxCount == 0 {
+		return 0, false
+	}
+	for i := 0; i < s.chunks.len(); i++ {
+		if ch := s.chunks.at(i); ch.rtx {
+			return int(ch.dest), true
+		}
+	}
+	return 0, false
 }
 
 func (s *sendState) subPeerRwnd(n int) {
@@ -788,6 +923,9 @@ func (d *dataState) drainSend(fn func(m outMessage, sent bool)) {
 		s.pending.pop()
 	}
 	s.queued, s.flight, s.rtxCount, s.ttlLive = 0, 0, 0, 0
+	for _, x := range d.dst {
+		x.flight, x.t3, x.haveFirst = 0, time.Time{}, false
+	}
 	s.rtxBurst, s.fastRecovery, s.fwdDue, s.rttTiming = false, false, false, false
 	s.t3, s.tlpAt, s.rackAt, s.tlpOut, s.tlpNew = time.Time{}, time.Time{}, time.Time{}, false, false
 	s.cumAck = s.nextTSN - 1
