@@ -46,10 +46,10 @@ type pathState struct {
 type pathChangeKind uint8
 
 const (
-	pathConfirmed   pathChangeKind = iota + 1 // SCTP_ADDR_CONFIRMED: verified by HEARTBEAT ACK (§5.4)
-	pathAvailable                             // SCTP_ADDR_AVAILABLE: inactive → active (§8.2, §8.3)
-	pathUnreachable                           // SCTP_ADDR_UNREACHABLE: errors exceeded Path.Max.Retrans (§8.2)
-	pathPotentiallyFailed                     // SCTP_ADDR_POTENTIALLY_FAILED: errors exceeded the PF threshold (RFC 7829 §5, §7.1)
+	pathConfirmed         pathChangeKind = iota + 1 // SCTP_ADDR_CONFIRMED: verified by HEARTBEAT ACK (§5.4)
+	pathAvailable                                   // SCTP_ADDR_AVAILABLE: inactive → active (§8.2, §8.3)
+	pathUnreachable                                 // SCTP_ADDR_UNREACHABLE: errors exceeded Path.Max.Retrans (§8.2)
+	pathPotentiallyFailed                           // SCTP_ADDR_POTENTIALLY_FAILED: errors exceeded the PF threshold (RFC 7829 §5, §7.1)
 )
 
 // pathChange is one reported destination state change.
