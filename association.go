@@ -517,8 +517,8 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 	if a.state == stateClosed || a.peerTag == 0 {
 		return b, netip.AddrPort{}, false
 	}
-	a.reconfPoll(now)                 // a reset waiting for its streams' messages to be cut
-	cur, rtxOnly := a.packetPath(now) // association_paths.go
+	a.reconfPoll(now) // a reset waiting for its streams' messages to be cut
+	cur, rtxOnly := a.packetPath(now)
 	start := len(b)
 	b = appendCommonHeader(b, commonHeader{SrcPort: a.localPort, DstPort: a.peerPort, VerificationTag: a.peerTag})
 	hdrEnd := len(b)
