@@ -328,6 +328,8 @@ type simPeer struct {
 	// counts those performed (AssocReset without DENIED or FAILED).
 	resetAssocToo bool
 	assocResets   int
+	// pathEvents are the PeerAddrChange events seen.
+	pathEvents []PeerAddrChange
 }
 
 func newSimPeer(name string, ep *endpoint, out, in []simMsg) *simPeer {
@@ -390,6 +392,8 @@ func (p *simPeer) app(now time.Time) {
 				p.failed = map[uint32]SendFailed{}
 			}
 			p.failed[ev.PPID] = ev
+		case PeerAddrChange:
+			p.pathEvents = append(p.pathEvents, ev) // multi-path tests (simnet_multipath_test.go)
 		case AssocReset:
 			switch {
 			case ev.Flags&SCTP_ASSOC_RESET_DENIED != 0:

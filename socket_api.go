@@ -357,6 +357,7 @@ type sockOpts struct {
 	remoteUDPPort uint16
 	streamReset   uint32 // SCTP_ENABLE_STREAM_RESET flags for new associations
 	pdPoint       int    // SCTP_PARTIAL_DELIVERY_POINT (0: the default)
+	pfThld        int    // SCTP_PEER_ADDR_THLDS PF threshold (RFC 7829; 0 the default)
 }
 
 const defaultRcvBuf = 256 * 1024
@@ -1469,6 +1470,7 @@ func (s *Socket) assocConfigLocked() assocConfig {
 	c.setPRSCTP(true)
 	c.setReconfig(true, o.streamReset)
 	c.pdPoint = o.pdPoint
+	c.setPFThreshold(o.pfThld)
 	return c
 }
 
