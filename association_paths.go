@@ -341,10 +341,11 @@ func (s *pathSet) reschedule(idx int, now time.Time) {
 // confirmed active destination whose error counter exceeds the PF
 // threshold (PFMR, SCTP_PEER_ADDR_THLDS spt_pathpfthld). A threshold at
 // or above Path.Max.Retrans turns PF off (RFC 7829 §5.1: PFMR ≥ PMR is
-// plain RFC 9260 failover).
+// plain RFC 9260 failover). A single-path association has no PF state:
+// with no alternate to move to it would change nothing but the events.
 func (s *pathSet) pf(idx int) bool {
 	p := &s.paths[idx]
-	return p.confirmed && p.active && s.cfg.pfThreshold < s.cfg.pathMaxRetrans && p.errors > s.cfg.pfThreshold
+	return s.n > 1 && p.confirmed && p.active && s.cfg.pfThreshold < s.cfg.pathMaxRetrans && p.errors > s.cfg.pfThreshold
 }
 
 // usable reports whether new DATA may be sent to path idx: confirmed
@@ -465,7 +466,7 @@ func (s *pathSet) hbDue(p *pathState) time.Time {
 		return time.Time{}
 	}
 	due := p.hbNext
-	if p.confirmed && !(p.active && s.cfg.pfThreshold < s.cfg.pathMaxRetrans && p.errors > s.cfg.pfThreshold) {
+	if p.confirmed && !s.pf(s.index(p)) {
 		// §8.3: only idle destinations are heartbeated; DATA sent within
 		// the period pushes the heartbeat a period past that DATA.
 		if !p.lastSent.IsZero() {
@@ -477,6 +478,16 @@ func (s *pathSet) hbDue(p *pathState) time.Time {
 		due = s.unconfirmedNext // §5.4 HB.Max.Burst
 	}
 	return due
+}
+
+// index returns the index of path p (a pointer into s.paths).
+func (s *pathSet) index(p *pathState) int {
+	for i := range s.n {
+		if &s.paths[i] == p {
+			return i
+		}
+	}
+	return -1
 }
 
 // deadline returns the earliest time timeout or appendHeartbeat has work;
@@ -509,8 +520,14 @@ func (s *pathSet) timeout(now time.Time) (assocErrors int) {
 		if !p.hbAckDue.IsZero() && !now.Before(p.hbAckDue) {
 			p.hbAckDue = time.Time{}
 			p.rto = min(2*p.rto, s.cfg.rto.max) // §8.3 "exponential backoff of the RTO"
+			wasPF := s.pf(i)
 			s.strike(i, now)
-			if i == cur {
+			// A PF path carries data only when every path is PF (RFC
+			// 7829 §5.1); then its T3-rtx expiries already count in the
+			// association error counter, and its per-RTO probes do not
+			// count again (else PF would make the association fail
+			// twice as fast as RFC 9260 §8.1 lets it).
+			if i == cur && !wasPF {
 				assocErrors++
 			}
 		}
