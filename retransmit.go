@@ -764,11 +764,17 @@ func (d *dataState) t3AfterSack(now time.Time, cumAdvanced bool) {
 		if x := d.dst[ch.dest]; !x.seen {
 			x.seen = true
 			left--
-			if !x.haveFirst || x.first != ch.tsn {
-				if !x.t3.IsZero() || x.flight > 0 {
-					x.t3 = now.Add(x.rto.rto) // R3 (or R1 after a renege)
-				}
+			switch {
+			case !x.haveFirst:
+				// First look at this destination: its timer was
+				// started by R1 when the DATA went out.
 				x.first, x.haveFirst = ch.tsn, true
+				if x.t3.IsZero() {
+					x.t3 = now.Add(x.rto.rto)
+				}
+			case x.first != ch.tsn:
+				x.first = ch.tsn
+				x.t3 = now.Add(x.rto.rto) // R3
 			}
 		}
 	}
