@@ -50,8 +50,9 @@ const (
 	// healthy primary moves data for a round trip (the heartbeat answer
 	// moves it back). Path.Max.Retrans and Association.Max.Retrans stay
 	// RFC 9260's, so an association fails no sooner than RFC 9260 says.
-	// Measured (issue-14a note, TestSimFailover*): data on the alternate
-	// 0.4–0.6 s after the primary failed, virtual time.
+	// Measured (TestSimFailoverTimes, virtual time, 20 ms RTT): first
+	// DATA on the alternate 0.22 s after the primary failed, 256 KiB
+	// flowing there after 0.74 s; RFC 9260 alone (PF off) 14 s.
 	assocDefaultPFThreshold = 0
 
 	// Implementation choices (RFC 9260 leaves them to the user: RFC 6458

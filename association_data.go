@@ -368,6 +368,7 @@ type destState struct {
 	acked, flightBefore int
 	first               uint32
 	haveFirst, seen     bool
+	credited            bool // a chunk sent once, only here, was acknowledged
 }
 
 // destState returns destination idx's state, created on first use with

@@ -414,18 +414,24 @@ func (s *pathSet) alternate(from int) int {
 }
 
 // rtxPath returns where a retransmission of a chunk last sent to path
-// last goes (RFC 9260 §6.4.1, §6.3.3 E3): the current data path, except
-// when that is last and last has unanswered errors (a T3-rtx or HEARTBEAT
-// timed out there) while another usable path exists: then that
-// alternate. New data keeps going to current() (§6.4.1: only
-// retransmissions move), so with a PF threshold above 0 the primary
-// keeps its new data until it is PF or inactive.
+// last goes (RFC 9260 §6.4.1, §6.3.3 E3): the current data path while it
+// has no unanswered errors; when it has (a T3-rtx or HEARTBEAT timed out
+// there) and a usable alternate has fewer, that alternate — so a chunk
+// whose T3-rtx expired on the primary goes elsewhere (§6.4.1 "different
+// from the last destination"), and no retransmission is sent into a path
+// that is failing while another answers. New DATA keeps going to
+// current() (§6.4.1: only retransmissions move), so with a PF threshold
+// above 0 the primary keeps its new DATA until it is PF or inactive.
 func (s *pathSet) rtxPath(last int) int {
 	cur := s.current()
-	if last != cur || last < 0 || last >= s.n || s.paths[last].errors == 0 {
+	if s.paths[cur].errors == 0 {
 		return cur
 	}
-	return s.alternate(last)
+	if alt := s.alternate(cur); s.paths[alt].errors < s.paths[cur].errors {
+		return alt
+	}
+	_ = last
+	return cur
 }
 
 // noteDataFrom records the path DATA arrived from: the SACK answering it
@@ -442,8 +448,8 @@ func (s *pathSet) noteDataFrom(a netip.Addr) {
 // sackPath returns where a SACK goes: the source of the latest DATA when
 // known (RFC 9260 §6.4), else the current data path.
 func (s *pathSet) sackPath() int {
-	if s.sackTo >= 0 && s.sackTo < s.n {
-		return s.sackTo
+	if s.sackTo >= 0 && s.sackTo < s.n && s.paths[s.sackTo].confirmed {
+		return s.sackTo // an unconfirmed address gets HEARTBEATs only (§5.4)
 	}
 	return s.current()
 }

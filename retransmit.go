@@ -282,7 +282,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		ch := s.chunks.at(0)
 		if !ch.acked && !ch.abandoned {
 			bytesAcked += ch.n
-			d.dst[ch.dest].acked += ch.n
+			d.destAcked(ch)
 			highestNewlyAcked, haveHNA = ch.tsn, true
 			d.timedChunkAcked(now, ch)
 			s.rack.delivered(now, ch.sentAt, ch.tsn, ch.sends > 1)
@@ -332,7 +332,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 			}
 			ch.acked = true
 			bytesAcked += ch.n
-			d.dst[ch.dest].acked += ch.n
+			d.destAcked(ch)
 			if !haveHNA || tsnGT(ch.tsn, highestNewlyAcked) {
 				highestNewlyAcked, haveHNA = ch.tsn, true
 			}
@@ -427,9 +427,10 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		} else {
 			x.cc.onAck(x.acked, x.flightBefore, x.flight, cumAdvanced, s.fastRecovery)
 		}
-		if x.acked > 0 {
+		if x.credited {
 			d.ackedDests |= 1 << i
 		}
+		x.credited = false
 	}
 	if markedFast > 0 {
 		d.st.fastRetransmits += uint64(markedFast)
@@ -450,6 +451,22 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 	d.prsctpAfterSack(now)
 	d.armProbe(now)
 	return nil
+}
+
+// destAcked counts ch, newly acknowledged, for the destination it was
+// last sent to: its bytes for that cwnd (§7.2.1), and, when it was sent
+// only once, that destination reached the peer (§8.2: its error counter
+// clears, ackedDests). The acknowledgement of a retransmitted chunk may
+// be for an earlier transmission on another path (Karn's ambiguity,
+// §6.3.1 C5): it vouches for no path, else a dead path whose chunk was
+// retransmitted there while the original arrived elsewhere would be
+// taken for alive.
+func (d *dataState) destAcked(ch *outChunk) {
+	x := d.dst[ch.dest]
+	x.acked += ch.n
+	if ch.sends == 1 {
+		x.credited = true
+	}
 }
 
 // lossDetected reacts to chunks marked lost by miss indications or RACK:
