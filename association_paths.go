@@ -786,3 +786,25 @@ func (a *association) ackedPaths(now time.Time) {
 		}
 	}
 }
+
+// madePrimary makes the path to ip our primary because the peer asked
+// (RFC 5061 §4.2.4 Set Primary Address: the peer names one of its
+// addresses for us to send to) and reports SCTP_ADDR_MADE_PRIM (RFC 6458
+// §6.1.2). It is the hook for the ASCONF handler (issue 14c); our own
+// choice (SCTP_PRIMARY_ADDR, Socket.SetPrimary) goes through
+// setPrimaryPath. Asking the peer to change ITS primary
+// (SCTP_SET_PEER_PRIMARY_ADDR, Socket.SetPeerPrimary) is an ASCONF we
+// send, also 14c's. Either way new DATA moves at the next packet
+// (packetPath → dataState.setDest) with the new destination's own RTO
+// and cwnd (§6.3, §7.2). It reports false when ip is not a confirmed
+// path (RFC 5061 §5.2.3 then answers with an error cause).
+func (a *association) madePrimary(ip netip.Addr) bool {
+	i, ok := a.paths.find(ip)
+	if !ok || !a.paths.setPrimary(i) {
+		return false
+	}
+	p := a.paths.path(i)
+	a.logPath(p.addr, AddrMadePrimary)
+	a.emit(PeerAddrChange{ID: a.aid, Addr: p.addr, State: AddrMadePrimary, Port: a.peerPort})
+	return true
+}

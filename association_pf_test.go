@@ -260,3 +260,54 @@ func TestPFFailoverScripted(t *testing.T) {
 		t.Fatalf("SACK to %v with the primary current, want the DATA's source %v", p.to, alt)
 	}
 }
+
+// RFC 9260 §6.4 with per-destination state: a new primary (ours,
+// SCTP_PRIMARY_ADDR; or the peer's request through madePrimary, RFC 5061
+// §4.2.4) takes new DATA at once, with that destination's own cwnd.
+func TestSetPrimaryMovesNewData(t *testing.T) {
+	tp := newTestPeer(t)
+	cfg := testAssocConfig()
+	tp.startConnect(cfg)
+	alt := netip.MustParseAddrPort("192.0.2.2:9899")
+	v4 := alt.Addr().As4()
+	tp.answerInit(chunk.AppendParam(nil, chunk.ParamIPv4Addr, v4[:]))
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	if err := tp.assoc.setPrimaryPath(alt.Addr()); err == nil {
+		t.Fatal("an unconfirmed address became primary (RFC 9260 §5.4)")
+	}
+	tp.advance(0)
+	p := tp.wantPacket(tp.peerTag, chunk.TypeHeartbeat)
+	tp.writeFrom(alt, tp.epTag, &chunk.HeartbeatAck{Info: decodeAs(t, p.chunks[0], &chunk.Heartbeat{}).Info})
+	if err := tp.assoc.setPrimaryPath(alt.Addr()); err != nil {
+		t.Fatal(err)
+	}
+	tp.assoc.send(tp.now, outMessage{data: []byte("to the new primary")})
+	tp.collect()
+	if p := tp.wantPacket(tp.peerTag, chunk.TypeData); p.to != alt {
+		t.Fatalf("DATA to %v, want the new primary %v", p.to, alt)
+	}
+	if d := tp.assoc.data; d.dest != 1 || d.dst[1].flight == 0 || d.dst[0].flight != 0 {
+		t.Fatalf("data path %d, flight %d/%d: want it counted on the new primary", d.dest, d.dst[0].flight, d.dst[1].flight)
+	}
+	tp.writeFrom(alt, tp.epTag, &chunk.Sack{CumTSNAck: tp.assoc.data.snd.nextTSN - 1, ARwnd: 1 << 20})
+	// The peer asks for its first address back (ASCONF Set Primary hook).
+	if !tp.assoc.madePrimary(tp.addr.Addr()) {
+		t.Fatal("madePrimary refused a confirmed path")
+	}
+	tp.collect()
+	var made bool
+	for _, ev := range tp.events {
+		if pc, ok := ev.(PeerAddrChange); ok && pc.State == AddrMadePrimary && pc.Addr == tp.addr {
+			made = true
+		}
+	}
+	if !made {
+		t.Fatalf("no ADDR_MADE_PRIM: %v", tp.events)
+	}
+	tp.assoc.send(tp.now, outMessage{data: []byte("back")})
+	tp.collect()
+	if p := tp.wantPacket(tp.peerTag, chunk.TypeData); p.to != tp.addr {
+		t.Fatalf("DATA to %v, want %v", p.to, tp.addr)
+	}
+}
