@@ -192,3 +192,25 @@ func TestDestFastRetransmitReducesItsDestination(t *testing.T) {
 		t.Fatalf("cwnd %d / %d after a loss on destination 0, want destination 0 reduced only", d.dst[0].cc.window(), d.dst[1].cc.window())
 	}
 }
+
+// No allocation per packet with two destinations: DATA alternating
+// between them, SACKed, steady state (design rule 5).
+func TestDestSteadyStateAllocs(t *testing.T) {
+	c := newSendSackCycle(1100)
+	c.d.destState(1)
+	n := 0
+	cycle := func() {
+		c.d.setDest(n % 2)
+		n++
+		c.run(t)
+	}
+	for range 50 {
+		cycle()
+	}
+	if a := testing.AllocsPerRun(200, cycle); a != 0 {
+		t.Errorf("send+SACK cycle over two destinations: %v allocs/op, want 0", a)
+	}
+	if len(c.d.dst) != 2 || !c.d.dst[1].rto.measured || !c.d.dst[0].rto.measured {
+		t.Fatalf("cycle did not use both destinations")
+	}
+}
