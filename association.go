@@ -118,6 +118,13 @@ type association struct {
 
 	paths *pathSet // peer addresses, heartbeats (association_paths.go)
 
+	// RFC 4895 AUTH and RFC 5061 ASCONF (association_auth.go,
+	// association_asconf.go): auth is nil unless both sides offered AUTH.
+	auth         *authState
+	authLocalVec []byte // our key vector, between INIT and INIT ACK
+	peerAsconf   bool   // the peer does ASCONF (and AUTH)
+	asc          asconfState
+
 	data *dataState
 
 	// handshake
@@ -424,11 +431,13 @@ func (a *association) deadline() time.Time {
 	min(a.t2.at)
 	min(a.t5)
 	min(a.reconfDeadline())
+	min(a.asconfDeadline())
 	if a.data != nil {
 		min(a.data.deadline())
 	}
 	if a.hbEnabled() {
 		min(a.paths.deadline())
+		min(a.pmtudDeadline())
 	}
 	return d
 }
@@ -469,8 +478,12 @@ func (a *association) handleTimeout(now time.Time) {
 	if a.reconfTimer(now) {
 		return
 	}
+	if a.asconfTimer(now) {
+		return
+	}
 	if a.hbEnabled() {
 		a.heartbeatTimers(now)
+		a.pmtudTimers(now)
 	}
 }
 
@@ -523,6 +536,14 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 	b = appendCommonHeader(b, commonHeader{SrcPort: a.localPort, DstPort: a.peerPort, VerificationTag: a.peerTag})
 	hdrEnd := len(b)
 	limit := start + a.packetLimit()
+	authOff := -1
+	if a.auth != nil && !a.auth.peerReq.empty() {
+		// RFC 4895 §6.2: chunks the peer wants authenticated follow an
+		// AUTH chunk; room for it is taken now and given back below when
+		// no such chunk made it into the bundle.
+		b, authOff = a.auth.appendAuth(b, a.cfg.authKeys.active)
+		hdrEnd = len(b)
+	}
 	if len(a.ctrl) > 0 {
 		n := a.ctrlFit(limit - len(b))
 		b = append(b, a.ctrl[:n]...)
@@ -566,9 +587,12 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 	if len(b) == hdrEnd {
 		return b[:start], netip.AddrPort{}, false
 	}
+	if authOff >= 0 {
+		b = a.finishBundleAuth(b, authOff, hdrEnd)
+	}
 	finalizePacket(b[start:])
 	a.counters.PacketsOut++
-	a.counters.ChunksOut += uint64(countChunks(b[hdrEnd:]))
+	a.counters.ChunksOut += uint64(countChunks(b[start+commonHeaderLen:]))
 	return b, a.paths.path(cur).addr, true
 }
 
@@ -702,9 +726,20 @@ func (a *association) handleChunks(now time.Time, from netip.AddrPort, h commonH
 // processChunk processes c and then the rest of it.
 func (a *association) processChunk(now time.Time, from netip.AddrPort, h commonHeader, c chunk.Raw, it *chunk.Iter) {
 	sawData := false
+	authed := false // a valid AUTH came before this chunk (RFC 4895 §6.3)
 	for {
 		a.counters.ChunksIn++
 		stop := false
+		if a.auth != nil && !authed && a.auth.localReq.has(c.Type) {
+			// RFC 4895 §6.3: a chunk we asked to be authenticated and
+			// that is not after a valid AUTH is silently discarded.
+			a.counters.DroppedUnauthenticated++
+			if !it.Next() {
+				break
+			}
+			c = it.Chunk()
+			continue
+		}
 		switch c.Type {
 		case chunk.TypeData:
 			if !sawData {
@@ -747,6 +782,25 @@ func (a *association) processChunk(now time.Time, from netip.AddrPort, h commonH
 			} else {
 				stop = a.unknownChunk(c)
 			}
+		case chunk.TypeAuth:
+			if a.auth != nil {
+				authed = a.handleAuth(now, c, it.Rest())
+				stop = !authed
+			} else {
+				stop = a.unknownChunk(c)
+			}
+		case chunk.TypeAsconf:
+			if a.peerAsconf {
+				stop = a.handleAsconf(now, from, c)
+			} else {
+				stop = a.unknownChunk(c)
+			}
+		case chunk.TypeAsconfAck:
+			if a.peerAsconf {
+				stop = a.handleAsconfAck(now, c)
+			} else {
+				stop = a.unknownChunk(c)
+			}
 		case chunk.TypeForwardTSN:
 			if a.peerPRSCTP && a.cfg.prSCTP {
 				stop = a.handleForwardTSN(now, c)
@@ -773,6 +827,7 @@ func (a *association) endOfPacket(now time.Time, sawData bool) {
 	if a.state == stateClosed {
 		return
 	}
+	a.asconfAfterPacket()
 	if sawData && a.data != nil {
 		a.data.endOfPacket(now)
 		if a.state == stateShutdownSent {
@@ -889,6 +944,7 @@ func (a *association) handleSack(now time.Time, c chunk.Raw) bool {
 	// when the SACK acknowledges new data.
 	a.logData("SACK")
 	a.ackedPaths(now)
+	a.pmtudDataAcked(a.paths.current())
 	a.reportPathChanges()
 	return false
 }

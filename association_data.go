@@ -209,6 +209,7 @@ func newDataState(cfg *assocConfig, n negotiated, now time.Time) *dataState {
 	d.snd.init(&d.negotiated)
 	d.destState(0)
 	d.setDest(0)
+	d.snd.pending.setKind(cfg.sched)
 	d.rcv.init(cfg, &d.negotiated)
 	d.rc.init(&d.negotiated)
 	_ = now
@@ -308,7 +309,8 @@ func (d *dataState) trimIdle() {
 	d.pool.Release()
 	d.snd.freeMsgs = nil
 	// The queues grown to a window's worth of entries.
-	d.snd.chunks, d.snd.pending = ring[outChunk]{}, ring[*outMsg]{}
+	d.snd.chunks = ring[outChunk]{}
+	d.snd.pending.trim()
 	r.ready, r.pdReady = ring[inMessage]{}, ring[inMessage]{}
 	r.unordered = nil
 	for i := range r.streams {
@@ -410,6 +412,61 @@ func (d *dataState) destStats(idx int) (srtt, rto time.Duration, cwnd, flight in
 	}
 	x := d.dst[idx]
 	return x.rto.srtt, x.rto.rto, x.cc.window(), x.flight, true
+}
+
+// removeDest follows the removal of path idx (RFC 5061 Delete IP
+// Address, pathSet.remove): the chunks last sent there count for path to
+// (its index before the removal) — their flight moves, and its T3-rtx
+// runs if theirs did (they are retransmitted there when it expires) —
+// and every later destination moves down one index, as the paths do.
+func (d *dataState) removeDest(idx, to int) {
+	if idx < 0 || idx >= len(d.dst) || to == idx || to < 0 || to >= maxPaths {
+		if idx >= 0 && idx < maxPaths {
+			// No state for idx: only the indices above it move.
+			d.shiftDests(idx)
+		}
+		return
+	}
+	s := &d.snd
+	old, nx := d.dst[idx], d.destState(to)
+	for i := 0; i < s.chunks.len(); i++ {
+		if ch := s.chunks.at(i); int(ch.dest) == idx {
+			if ch.inFlight {
+				d.outOfFlight(ch)
+				ch.dest = uint8(to)
+				d.intoFlight(ch)
+			} else {
+				ch.dest = uint8(to)
+			}
+		}
+	}
+	if !old.t3.IsZero() && (nx.t3.IsZero() || old.t3.Before(nx.t3)) {
+		nx.t3 = old.t3
+	}
+	d.dst = append(d.dst[:idx], d.dst[idx+1:]...)
+	d.shiftDests(idx)
+}
+
+// shiftDests moves the chunks' and the data path's destination indices
+// above idx down one (path idx was removed).
+func (d *dataState) shiftDests(idx int) {
+	s := &d.snd
+	for i := 0; i < s.chunks.len(); i++ {
+		if ch := s.chunks.at(i); int(ch.dest) > idx {
+			ch.dest--
+		}
+	}
+	dest := d.dest
+	if dest > idx {
+		dest--
+	} else if dest == idx {
+		dest = 0
+	}
+	if dest >= len(d.dst) {
+		dest = 0
+	}
+	d.setDest(dest)
+	d.syncT3()
 }
 
 // takeT3Fired returns and clears the destinations whose T3-rtx expired.

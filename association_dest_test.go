@@ -214,3 +214,30 @@ func TestDestSteadyStateAllocs(t *testing.T) {
 		t.Fatalf("cycle did not use both destinations")
 	}
 }
+
+// RFC 5061 Delete IP Address removes a path and the later paths move
+// down one index (pathSet.remove): the chunks last sent to the removed
+// destination count for the one named, with their flight and a running
+// T3-rtx, and the indices follow.
+func TestDestRemoved(t *testing.T) {
+	d := twoDestData(t)
+	d.destState(2)
+	frag := d.maxFragment()
+	t3 := d.dst[0].t3
+	d.setDest(1)
+	d.removeDest(0, 1)
+	if len(d.dst) != 2 || d.dest != 0 {
+		t.Fatalf("%d destinations, data path %d after removing 0", len(d.dst), d.dest)
+	}
+	for i := range 4 {
+		if ch := d.snd.chunks.at(i); ch.dest != 0 {
+			t.Fatalf("TSN %d on destination %d, want 0 (the old 1)", ch.tsn, ch.dest)
+		}
+	}
+	if d.dst[0].flight != 4*frag || d.dst[1].flight != 0 || d.snd.flight != 4*frag {
+		t.Fatalf("flight %d/%d (total %d) after the removal", d.dst[0].flight, d.dst[1].flight, d.snd.flight)
+	}
+	if d.dst[0].t3.IsZero() || d.dst[0].t3.After(t3) || !d.snd.t3.Equal(d.dst[0].t3) {
+		t.Fatalf("T3 %v (association %v), want running no later than %v", d.dst[0].t3, d.snd.t3, t3)
+	}
+}

@@ -23,8 +23,10 @@ type initInfo struct {
 	hasAdapt     bool
 	hostName     []byte // a Host Name Address parameter (whole TLV)
 	preservative time.Duration
-	peerUnrecFwd bool // peer reported our Forward-TSN-Supported as unrecognized
-	reconfig     bool // RE-CONFIG listed in Supported Extensions (RFC 6525 §3)
+	peerUnrecFwd bool           // peer reported our Forward-TSN-Supported as unrecognized
+	reconfig     bool           // RE-CONFIG listed in Supported Extensions (RFC 6525 §3)
+	auth         peerAuthParams // RFC 4895 RANDOM, CHUNKS, HMAC-ALGO (association_auth.go)
+	asconf       bool           // ASCONF and ASCONF-ACK listed in Supported Extensions (RFC 5061 §4.2.7)
 }
 
 func (in *initInfo) reset() {
@@ -77,15 +79,34 @@ func (c *assocConfig) parseInitParams(in *initInfo, params []byte, ack bool) {
 			// RFC 5061 §4.2.7; RFC 6525 §3: RE-CONFIG is announced here.
 			// PR-SCTP too, by peers that list FORWARD TSN here instead
 			// of sending Forward-TSN-Supported (pion/sctp does).
+			asconf, asconfAck := false, false
 			for _, t := range p.Value {
 				switch {
 				case chunk.Type(t) == chunk.TypeReconfig && c.reconfig:
 					in.reconfig = true
 				case chunk.Type(t) == chunk.TypeForwardTSN && c.prSCTP:
 					in.forwardTSN = true
+				case chunk.Type(t) == chunk.TypeAsconf:
+					asconf = true
+				case chunk.Type(t) == chunk.TypeAsconfAck:
+					asconfAck = true
 				}
 			}
+			in.asconf = asconf && asconfAck && c.auth
 			continue
+		case chunk.ParamRandom, chunk.ParamChunkList, chunk.ParamRequestedHMAC:
+			// RFC 4895 §3: kept (as views) to build the peer's key vector.
+			if c.auth {
+				switch p.Type {
+				case chunk.ParamRandom:
+					in.auth.set(&in.auth.random, p.Value)
+				case chunk.ParamChunkList:
+					in.auth.set(&in.auth.chunks, p.Value)
+				default:
+					in.auth.set(&in.auth.hmacs, p.Value)
+				}
+				continue
+			}
 		case chunk.ParamUnrecognized:
 			if ack {
 				// The peer reports one of our INIT parameters.
@@ -128,11 +149,12 @@ func (c *assocConfig) appendInitParams(b []byte, preservative time.Duration) []b
 	if c.prSCTP {
 		b = chunk.AppendParam(b, chunk.ParamForwardTSNSupported, nil)
 	}
-	if c.reconfig || c.prSCTP {
+	if c.reconfig || c.prSCTP || c.auth {
 		// RFC 6525 §3: RE-CONFIG support goes in Supported Extensions;
 		// FORWARD TSN is listed there too (as usrsctp does) for peers
-		// that look for it there rather than for Forward-TSN-Supported.
-		var ext [2]byte // no allocation per INIT / INIT ACK
+		// that look for it there rather than for Forward-TSN-Supported;
+		// AUTH, ASCONF and ASCONF-ACK when AUTH is on (RFC 5061 §4.2.7).
+		var ext [5]byte // no allocation per INIT / INIT ACK
 		n := 0
 		if c.reconfig {
 			ext[n] = byte(chunk.TypeReconfig)
@@ -141,6 +163,10 @@ func (c *assocConfig) appendInitParams(b []byte, preservative time.Duration) []b
 		if c.prSCTP {
 			ext[n] = byte(chunk.TypeForwardTSN)
 			n++
+		}
+		if c.auth {
+			ext[n], ext[n+1], ext[n+2] = byte(chunk.TypeAuth), byte(chunk.TypeAsconf), byte(chunk.TypeAsconfAck)
+			n += 3
 		}
 		b = chunk.AppendParam(b, chunk.ParamSupportedExtensions, ext[:n])
 	}
@@ -216,6 +242,14 @@ func (a *association) startInit(now time.Time) {
 		InStreams:   a.cfg.maxInStreams,
 		InitialTSN:  a.localInitialTSN,
 		Params:      a.cfg.appendInitParams(nil, a.stalePreserve),
+	}
+	if a.cfg.auth {
+		// RFC 4895 §6.1: RANDOM, CHUNKS and HMAC-ALGO; our key vector is
+		// kept until the INIT ACK brings the peer's.
+		var random [authRandomLen]byte
+		a.ep.authRandom(random[:])
+		a.authLocalVec = a.cfg.appendLocalAuthVector(a.authLocalVec[:0], random[:])
+		init.Params = appendAuthInitParams(init.Params, a.authLocalVec)
 	}
 	a.initChunk = init.AppendTo(a.initChunk[:0])
 	a.setState(stateCookieWait)
@@ -301,6 +335,7 @@ func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chun
 	a.inStreams = min(a.cfg.maxInStreams, c.OutStreams)
 	a.peerPRSCTP = in.forwardTSN && !in.peerUnrecFwd
 	a.peerReconfig = in.reconfig
+	a.setupAuth(in)
 	// RFC 6951 §5.4: the port learned from the packet's source applies
 	// to every address listed by the peer.
 	a.learnPort(from.Addr().Unmap(), from.Port())
@@ -595,6 +630,7 @@ func (a *association) adoptCookie(now time.Time, c *stateCookie) {
 	a.peerPRSCTP = c.peerExt.has(extForwardTSN)
 	a.peerReconfig = c.peerExt.has(extReconfig)
 	a.peerAdaptation, a.hasPeerAdaptation = c.adaptation, c.peerExt.has(extAdaptation)
+	a.adoptCookieAuth(c)
 	if changed {
 		a.data = newDataState(&a.cfg, a.negotiatedParams(), now)
 	}

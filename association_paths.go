@@ -39,6 +39,8 @@ type pathState struct {
 	repActive    bool
 	repPF        bool
 	activeSince  time.Time // last became active (RFC 7829 §5.1: ties among PF paths)
+
+	pmtud plpmtud // RFC 8899 PLPMTUD of this path (association_pmtud.go)
 }
 
 // pathChangeKind is a reportable destination state change; the core maps it
@@ -117,6 +119,7 @@ func newPathSet(cfg *assocConfig, rand io.Reader, primary netip.AddrPort) *pathS
 	s.rng.Seed([32]byte(secret[32:]))
 	clear(secret[:])
 	s.add(time.Time{}, primary, true)
+	pmtudInitialMTU(cfg, primary.Addr())
 	return s
 }
 
@@ -767,6 +770,7 @@ func (a *association) strikeT3(now time.Time) bool {
 	for i := 0; m != 0 && i < a.paths.len(); i++ {
 		if m&(1<<i) != 0 {
 			a.paths.strike(i, now)
+			a.pmtudDataLost(now, i) // RFC 8899 black-hole detection, per path
 			m &^= 1 << i
 		}
 	}
@@ -787,24 +791,28 @@ func (a *association) ackedPaths(now time.Time) {
 	}
 }
 
-// madePrimary makes the path to ip our primary because the peer asked
-// (RFC 5061 §4.2.4 Set Primary Address: the peer names one of its
-// addresses for us to send to) and reports SCTP_ADDR_MADE_PRIM (RFC 6458
-// §6.1.2). It is the hook for the ASCONF handler (issue 14c); our own
-// choice (SCTP_PRIMARY_ADDR, Socket.SetPrimary) goes through
-// setPrimaryPath. Asking the peer to change ITS primary
-// (SCTP_SET_PEER_PRIMARY_ADDR, Socket.SetPeerPrimary) is an ASCONF we
-// send, also 14c's. Either way new DATA moves at the next packet
-// (packetPath → dataState.setDest) with the new destination's own RTO
-// and cwnd (§6.3, §7.2). It reports false when ip is not a confirmed
-// path (RFC 5061 §5.2.3 then answers with an error cause).
-func (a *association) madePrimary(ip netip.Addr) bool {
-	i, ok := a.paths.find(ip)
-	if !ok || !a.paths.setPrimary(i) {
+// remove deletes path idx (RFC 5061 Delete IP Address): the paths after it
+// move down one index; the primary follows its path, or becomes newPrimary
+// when it was the one removed. The last path cannot be removed.
+func (s *pathSet) remove(idx, newPrimary int) bool {
+	if idx < 0 || idx >= s.n || s.n <= 1 || newPrimary == idx {
 		return false
 	}
-	p := a.paths.path(i)
-	a.logPath(p.addr, AddrMadePrimary)
-	a.emit(PeerAddrChange{ID: a.aid, Addr: p.addr, State: AddrMadePrimary, Port: a.peerPort})
+	if s.primary == idx {
+		s.primary = newPrimary
+	}
+	if s.primary > idx {
+		s.primary--
+	}
+	s.paths = append(s.paths[:idx], s.paths[idx+1:]...)
+	s.n--
+	// The SACK destination follows its path (§6.4); the removed one's
+	// is forgotten.
+	switch {
+	case s.sackTo == idx:
+		s.sackTo = -1
+	case s.sackTo > idx:
+		s.sackTo--
+	}
 	return true
 }

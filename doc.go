@@ -78,7 +78,9 @@
 // verification tag (RFC 9260 Appendix C): a port unreachable means nothing
 // listens on the peer's UDP port, and ends the association attempt at once
 // (RFC 6951 §5.6) with an error matching ErrPortUnreachable; a Packet Too
-// Big lowers the association's packet size. Windows reports a port
+// Big lowers the association's packet size, or, with
+// StackConfig.PathMTUDiscovery (RFC 8899 PLPMTUD), is a hint the path's
+// probes confirm before the size is used. Windows reports a port
 // unreachable without the quoted packet (WSAECONNRESET on a read), so it is
 // only counted; BSDs and macOS report ICMP errors on connected UDP sockets
 // only, which a stack's socket is not. There, and when ICMP is filtered, a
@@ -122,8 +124,11 @@
 //	           socket_reconfig.go stream reset and add-streams calls (RFC 6525 §6.3)
 //	           socket_prsctp.go   PR-SCTP defaults and abandonment counters (RFC 7496 §4)
 //	           socket_pdapi.go    the partial delivery point (RFC 6458 §8.1.21)
+//	           socket_sched.go    stream scheduler options (RFC 8260 §4.3.2, §4.3.3)
 //	           socket_types.go    flags, addresses, SndInfo, Received, option values,
 //	                              StackStats
+//	           socket_auth.go     AUTH and ASCONF on the socket (RFC 4895, RFC 5061):
+//	                              keys, SetPeerPrimary, Bindx on a connected socket
 //	           socket_events.go   event subscriptions (RFC 6458 §6.2.1)
 //	           socket_queue.go    the socket's receive queue (SO_RCVBUF)
 //	           socket_deadline.go deadlines of blocking calls
@@ -134,6 +139,11 @@
 //	                              and the log helpers of each layer
 //	runtime    runtime.go         runner: one UDP socket, a reader goroutine, one
 //	                              owner loop and one timer per Stack
+//	           runtime_owner.go   the owner lock: the reader, a sender on an idle
+//	                              association or the loop runs the pass (latency path)
+//	           runtime_direct.go  a message straight to a waiting socket reader
+//	           runtime_shard*.go  StackConfig.Shards: endpoints on one UDP port,
+//	                              steered by verification tag (SO_REUSEPORT + cBPF)
 //	           runtime_assoc.go   assocHandle: an association's queue of messages
 //	                              and events, and its pending sends
 //	           runtime_seam.go    the only calls from the API into live
@@ -151,7 +161,7 @@
 //	                              reports bounded to the packet size
 //	           endpoint_icmp.go   ICMP errors (Appendix C, RFC 6951 §5.6): port
 //	                              unreachable ends the association, Packet Too
-//	                              Big lowers its packet size
+//	                              Big lowers its packet size (a PLPMTUD hint)
 //	           endpoint_accept.go accept-queue push-back: a COOKIE ECHO is
 //	                              discarded while the listener's queue is full
 //	           association.go     the TCB: state machine, packet walk, bundling, timers
@@ -165,8 +175,14 @@
 //	           association_data.go the data path (dataState) and its
 //	                              per-destination state (destState: RTO, T3-rtx,
 //	                              cwnd, flight; §6.3, §7.2)
+//	           association_pmtud.go  path MTU discovery per path (RFC 8899
+//	                              PLPMTUD: HEARTBEAT + PAD probes, black holes,
+//	                              Packet Too Big as a hint, the ceiling)
 //	           association_recv.go the receive side: TSN tracking, SACKs (§6.2)
 //	           streams.go         send queues, fragmentation, reassembly (§6.5–6.9)
+//	           association_sched.go  per-stream send queues and the stream
+//	                              schedulers (RFC 8260 §3: FCFS, RR, RR per
+//	                              packet, priority, fair bandwidth, WFQ)
 //	           retransmit.go      RTO (§6.3), SACK processing, T3-rtx, fast
 //	                              retransmit (§7.2.4)
 //	           association_loss.go  RACK-TLP (RFC 8985) adapted to SACKs:
@@ -176,6 +192,10 @@
 //	                              TTL, limited retransmissions, priority; counters)
 //	           association_reconfig.go  stream reconfiguration (RFC 6525): stream
 //	                              and SSN/TSN resets, add streams, RE-CONFIG timer
+//	           association_auth.go  AUTH (RFC 4895): key vectors, shared keys,
+//	                              HMAC-SHA-1/256, signing and verifying
+//	           association_asconf.go  ASCONF (RFC 5061): address changes both
+//	                              ways, serial numbers, T-4 RTO
 //	           association_events.go, association_stats.go  notifications and counters
 //	wire       packet.go          common header, bundling rules (§3, §6.10)
 //	           crc32c.go          the checksum (§6.8, Appendix B)

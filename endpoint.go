@@ -32,6 +32,12 @@ type endpointConfig struct {
 	// noOOTBAbort suppresses the ABORT of RFC 9260 §8.4 rule 8 (like
 	// usrsctp's blackhole sysctl); SHUTDOWN COMPLETE (rule 5) still goes.
 	noOOTBAbort bool
+	// shard, shards: this endpoint is shard `shard` of `shards` sharing
+	// one UDP port (runtime_shard.go). Its verification tags and
+	// ephemeral SCTP ports are ≡ shard (mod shards), so the kernel's
+	// socket steering (by tag) and the group's connect (by port) find it.
+	// shards ≤ 1: not sharded.
+	shard, shards uint32
 }
 
 // assocKey finds an association from a packet: our SCTP port, the peer's
@@ -81,6 +87,7 @@ type endpoint struct {
 	scratch       []byte
 	params        []byte
 	sealed        []byte
+	auth          endpointAuth // RANDOM source and scratch (association_auth.go)
 	rbuf          [4]byte
 	reapedBadVtag uint64         // DroppedBadVtag of the associations reaped so far
 	acceptRoom    map[uint16]int // per listening port, set by the runtime (endpoint_accept.go)
@@ -125,7 +132,14 @@ func (e *endpoint) randomUint32() uint32 {
 // randomTag returns a non-zero verification tag (RFC 9260 §5.3.1).
 func (e *endpoint) randomTag() uint32 {
 	for {
-		if t := e.randomUint32(); t != 0 {
+		t := e.randomUint32()
+		if n := e.cfg.shards; n > 1 {
+			if t-t%n > ^uint32(0)-e.cfg.shard {
+				continue // the class's member would wrap around
+			}
+			t = t - t%n + e.cfg.shard // still uniform over the class
+		}
+		if t != 0 {
 			return t
 		}
 	}
@@ -236,6 +250,9 @@ func (e *endpoint) ephemeralPort(addr netip.Addr, peerPort uint16) (uint16, bool
 	start := int(e.randomUint32() % n)
 	for i := 0; i < n; i++ {
 		p := uint16(lo + (start+i)%n)
+		if k := e.cfg.shards; k > 1 && uint32(p)%k != e.cfg.shard {
+			continue // another shard's port (runtime_shard.go)
+		}
 		if _, ok := e.listeners[p]; ok {
 			continue
 		}
@@ -267,6 +284,14 @@ func (e *endpoint) register(a *association, addr netip.Addr) {
 	k := assocKey{a.localPort, a.peerPort, addr}
 	if _, ok := e.assocs[k]; !ok {
 		e.assocs[k] = a
+	}
+}
+
+// unregister undoes register for addr (RFC 5061 Delete IP Address).
+func (e *endpoint) unregister(a *association, addr netip.Addr) {
+	k := assocKey{a.localPort, a.peerPort, addr}
+	if e.assocs[k] == a {
+		delete(e.assocs, k)
 	}
 }
 
@@ -524,6 +549,18 @@ func (e *endpoint) sendInitAck(now time.Time, from netip.AddrPort, init *chunk.I
 	if in.hasAdapt {
 		ck.peerExt |= extAdaptation
 	}
+	var authVec []byte
+	if cfg.auth {
+		// RFC 4895 §6.1: our RANDOM, CHUNKS, HMAC-ALGO; both key vectors
+		// ride in the cookie when the peer offered AUTH too.
+		authVec = e.localAuthVector(cfg)
+		if in.auth.ok() {
+			e.auth.peerVec = in.auth.appendVector(e.auth.peerVec[:0])
+			if ck.setAuth(authVec, e.auth.peerVec) && in.asconf {
+				ck.peerExt |= extAsconf
+			}
+		}
+	}
 	// peerAddrs[0] is the INIT's source; then the listed addresses.
 	ck.addPeerAddr(from.Addr())
 	for i := 0; i < in.naddrs; i++ {
@@ -532,6 +569,7 @@ func (e *endpoint) sendInitAck(now time.Time, from netip.AddrPort, init *chunk.I
 	e.sealed = e.sealer.seal(e.sealed[:0], &ck)
 	params := chunk.AppendParam(e.params[:0], chunk.ParamStateCookie, e.sealed)
 	params = cfg.appendInitParams(params, 0)
+	params = appendAuthInitParams(params, authVec)
 	// Parameters reported by action bits 01/11 go back as Unrecognized
 	// Parameter parameters (RFC 9260 §3.2.1), as many as fit the packet
 	// size (endpoint_cookie.go).

@@ -63,6 +63,28 @@ type stateCookie struct {
 
 	nPeerAddrs int
 	peerAddrs  [cookieMaxAddrs]netip.Addr
+
+	// RFC 4895 §6.1 key vectors (RANDOM, CHUNKS, HMAC-ALGO unpadded), ours
+	// as sent in the INIT ACK and the peer's from its INIT; both empty
+	// when AUTH was not negotiated. Fixed arrays: open allocates nothing.
+	nAuthLocal, nAuthPeer int
+	authLocal, authPeer   [maxAuthVectorLen]byte
+}
+
+// setAuth records the two AUTH key vectors; false (nothing recorded) when
+// one does not fit.
+func (c *stateCookie) setAuth(local, peer []byte) bool {
+	if len(local) > maxAuthVectorLen || len(peer) > maxAuthVectorLen || len(local) == 0 || len(peer) == 0 {
+		return false
+	}
+	c.nAuthLocal = copy(c.authLocal[:], local)
+	c.nAuthPeer = copy(c.authPeer[:], peer)
+	return true
+}
+
+// authVectors returns the AUTH key vectors (views), empty without AUTH.
+func (c *stateCookie) authVectors() (local, peer []byte) {
+	return c.authLocal[:c.nAuthLocal], c.authPeer[:c.nAuthPeer]
 }
 
 // addrs returns the peer addresses carried by the cookie (a view, not a copy).
@@ -138,10 +160,12 @@ func cookieLifetime(base, increment, maxIncrement time.Duration) time.Duration {
 //	47  tieLocalTag (4)             51 tiePeerTag (4)
 //	55  peerExt (4)                 59 adaptation (4)
 //	63  address count (1), then per address: length (1, 4 or 16) + address
+//	then, only when AUTH was negotiated (RFC 4895 §6.1): our key vector
+//	length (2) + vector, the peer's key vector length (2) + vector
 const (
 	cookieFormat       = 1
 	cookieFixedLen     = 64
-	cookieMaxPlainLen  = cookieFixedLen + cookieMaxAddrs*(1+16)
+	cookieMaxPlainLen  = cookieFixedLen + cookieMaxAddrs*(1+16) + 2*(2+maxAuthVectorLen)
 	cookieHeaderLen    = 1 + 8 // key generation + 64-bit nonce counter, in the clear
 	cookieOverhead     = cookieHeaderLen + chacha20poly1305.Overhead
 	cookieMinSealedLen = cookieFixedLen + cookieOverhead
@@ -153,6 +177,9 @@ func (c *stateCookie) plainLen() int {
 	n := cookieFixedLen
 	for _, a := range c.addrs() {
 		n += 1 + a.BitLen()/8
+	}
+	if c.nAuthLocal > 0 {
+		n += 4 + c.nAuthLocal + c.nAuthPeer
 	}
 	return n
 }
@@ -186,6 +213,13 @@ func (c *stateCookie) appendPlain(b []byte) []byte {
 			b = append(b, v[:]...)
 		}
 	}
+	if c.nAuthLocal > 0 {
+		local, peer := c.authVectors()
+		b = binary.BigEndian.AppendUint16(b, uint16(len(local)))
+		b = append(b, local...)
+		b = binary.BigEndian.AppendUint16(b, uint16(len(peer)))
+		b = append(b, peer...)
+	}
 	return b
 }
 
@@ -211,8 +245,24 @@ func (c *stateCookie) decodePlain(p []byte) bool {
 		}
 		off += 1 + l
 	}
+	// The AUTH key vectors, when present, end the encoding.
+	authOff, nLocal, nPeer := off, 0, 0
 	if off != len(p) {
-		return false
+		if len(p)-off < 2 {
+			return false
+		}
+		nLocal = int(binary.BigEndian.Uint16(p[off:]))
+		off += 2
+		if nLocal == 0 || nLocal > maxAuthVectorLen || len(p)-off < nLocal+2 {
+			return false
+		}
+		off += nLocal
+		nPeer = int(binary.BigEndian.Uint16(p[off:]))
+		off += 2
+		if nPeer == 0 || nPeer > maxAuthVectorLen || len(p)-off != nPeer {
+			return false
+		}
+		off += nPeer
 	}
 	be := binary.BigEndian
 	c.created = time.Unix(0, int64(be.Uint64(p[1:])))
@@ -239,6 +289,11 @@ func (c *stateCookie) decodePlain(p []byte) bool {
 		off += 1 + l
 	}
 	clear(c.peerAddrs[n:])
+	c.nAuthLocal, c.nAuthPeer = 0, 0
+	if nLocal > 0 {
+		c.nAuthLocal = copy(c.authLocal[:], p[authOff+2:authOff+2+nLocal])
+		c.nAuthPeer = copy(c.authPeer[:], p[authOff+4+nLocal:])
+	}
 	return true
 }
 

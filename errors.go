@@ -121,6 +121,10 @@ var (
 	// dynamic address change, RFC 5061, which single-homed UDP
 	// encapsulation does not use). The message names the option.
 	ErrNotSupported = errors.New("sctp: not supported")
+	// ErrAddrChangeBusy is returned when too many address changes
+	// (RFC 5061 ASCONF requests: Bindx on a connected socket,
+	// SetPeerPrimary) wait for the peer: retry once it has answered.
+	ErrAddrChangeBusy = errors.New("sctp: too many address changes waiting for the peer")
 
 	// ErrPortUnreachable is matched when an ICMP (or ICMPv6) port
 	// unreachable came back for a packet of the association: nothing

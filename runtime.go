@@ -25,10 +25,11 @@ import (
 //	                               │ ▲
 //	                    WriteBatch ▼ └── time.Timer (core.deadline())
 //
-// The reader only reads the socket into pooled batches. The loop is the
-// only goroutine that touches the endpoint and its associations; the
-// assocHandles enqueue operations and wait on per-association notification
-// channels.
+// The reader reads the socket into pooled batches. Whoever holds the owner
+// lock (runtime_owner.go: the reader for a small batch, a sender on an
+// idle association, or the loop goroutine) is the only goroutine touching
+// the endpoint and its associations; the assocHandles enqueue operations
+// and wait on per-association notification channels.
 
 // msgPoolIdle bounds the idle bytes of the runner's message pool: room for
 // 256 pending messages of the largest fast-path size (pendMaxMessage, 16
@@ -66,6 +67,9 @@ type runnerConfig struct {
 	// icmp receives the socket's ICMP reports (runtime_icmp.go); newRunner
 	// sets it.
 	icmp *icmpInbox
+	// shard, shards: the runner is one shard of a group sharing a UDP
+	// port (runtime_shard.go); endpointConfig.shard.
+	shard, shards uint32
 }
 
 func (c *runnerConfig) defaults() {
@@ -95,7 +99,8 @@ type runnerCounters struct {
 type runner struct {
 	pc   packetConn
 	cfg  runnerConfig
-	core *endpoint // owned by the loop goroutine
+	core *endpoint  // owned by the holder of own.mu
+	own  ownerState // the owner lock (runtime_owner.go)
 
 	// Operations from user goroutines.
 	opsMu    sync.Mutex
@@ -187,6 +192,8 @@ func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 			rand:          cfg.Rand,
 			loggerFactory: cfg.LoggerFactory,
 			noOOTBAbort:   cfg.NoOOTBAbort,
+			shard:         cfg.shard,
+			shards:        cfg.shards,
 		}),
 		wake:      make(chan struct{}, 1),
 		rx:        make(chan *rxBatch, 4),
@@ -274,9 +281,7 @@ func (r *runner) reader() {
 		}
 		consecutive = 0
 		b.n = n
-		select {
-		case r.rx <- b:
-		case <-r.done:
+		if !r.takeBatch(b) { // runtime_owner.go
 			return
 		}
 	}
@@ -342,10 +347,7 @@ func (r *runner) submit(o *op) error {
 	}
 	r.ops = append(r.ops, o)
 	r.opsMu.Unlock()
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
+	r.runOpsInline() // or wakes the loop (runtime_owner.go)
 	<-o.done
 	if o.dead {
 		o.dead = false
@@ -455,49 +457,7 @@ func (r *runner) runOps(now time.Time) {
 
 // ---- the loop ----
 
-func (r *runner) loop() {
-	var fatal error
-	defer func() { r.finish(fatal) }()
-	armed := false
-	for {
-		now := time.Now()
-		r.afterEvent(now)
-		if d := r.core.deadline(); !d.IsZero() {
-			r.timer.Reset(d.Sub(now))
-			armed = true
-		} else if armed {
-			r.timer.Stop()
-			armed = false
-		}
-		select {
-		case b := <-r.rx:
-			r.handleBatch(b)
-			// Take what else is already waiting, bounded, before the
-			// replies are flushed (more bundling, bigger write batches).
-			for i := 0; i < 3; i++ {
-				select {
-				case b := <-r.rx:
-					r.handleBatch(b)
-					continue
-				default:
-				}
-				break
-			}
-		case <-r.wake:
-			now := time.Now()
-			r.drainICMP(now)
-			r.runOps(now)
-		case <-r.timer.C:
-			armed = false
-			r.core.handleTimeout(time.Now())
-		case err := <-r.readErr:
-			fatal = err
-			return
-		case <-r.closing:
-			return
-		}
-	}
-}
+// The loop goroutine and the owner lock are in runtime_owner.go.
 
 func (r *runner) handleBatch(b *rxBatch) {
 	now := time.Now()
@@ -708,7 +668,7 @@ func (r *runner) drain(now time.Time, h *assocHandle, force bool) {
 		d := h.message(&m)
 		d.msg = r.msgs.Get(len(m.data))
 		copy(d.msg, m.data)
-		h.push(d, len(d.msg))
+		h.pushMsg(d)
 	}
 }
 
@@ -862,6 +822,9 @@ type acceptQueue struct {
 	backlog int
 	closed  bool
 	ready   chan struct{}
+	// notify, if set, is signalled with ready: the accept of a shard
+	// group waits on one channel for all its shards (runtime_shard.go).
+	notify chan struct{}
 	// taken counts associations Accept took since the loop last gave
 	// their room back to the engine.
 	taken atomic.Int32
@@ -888,6 +851,9 @@ func (q *acceptQueue) push(h *assocHandle) bool {
 	}
 	q.q = append(q.q, h)
 	signal(q.ready)
+	if q.notify != nil {
+		signal(q.notify)
+	}
 	return true
 }
 
@@ -898,6 +864,9 @@ func (q *acceptQueue) close() []*assocHandle {
 	rest := q.q
 	q.q = nil
 	signal(q.ready)
+	if q.notify != nil {
+		signal(q.notify)
+	}
 	return rest
 }
 

@@ -24,7 +24,7 @@ import (
 //
 // Socket and Conn reach an association only through its entry, the entry
 // only through the handle's methods, and the handle's methods reach the
-// association only on the loop goroutine.
+// association only as the endpoint's owner (runtime_owner.go).
 //
 // A message has one form per direction below the API. Out: the socket
 // layer turns (data, SndInfo) into the engine's outMessage once
@@ -124,6 +124,10 @@ type assocHandle struct {
 	pendSpare []outMessage
 	pendBytes int // charge of pend: data + sendMsgOverhead per message
 
+	// sink takes a message straight into the socket's receive queue while
+	// the pump waits on an empty q (nextSink; guarded by mu).
+	sink func(delivery) bool
+
 	readable chan struct{} // 1-slot: q may be non-empty or closed
 	writable chan struct{} // 1-slot: send buffer may have room
 	upCh     chan struct{} // closed at CommUp
@@ -196,6 +200,10 @@ func (h *assocHandle) pushEvent(ev Event, limit int) bool {
 			h.evDropped++
 			return false
 		}
+	}
+	if directEvent(ev) {
+		h.pushDirect(delivery{ev: ev}, size) // runtime_direct.go
+		return true
 	}
 	h.push(delivery{ev: ev}, size)
 	return true
@@ -295,10 +303,18 @@ func (h *assocHandle) waitEstablished(ctx context.Context) error {
 // next returns the next item (message or event) in order, blocking until
 // one arrives or ctx ends. After the association closed and every item was
 // returned it fails with an error matching io.EOF and endErr().
-func (h *assocHandle) next(ctx context.Context) (delivery, error) {
+func (h *assocHandle) next(ctx context.Context) (delivery, error) { return h.nextSink(ctx, nil) }
+
+// nextSink is next for the one consumer that can take messages directly
+// (the socket's pump): while it waits on an empty queue, sink is parked
+// in the handle and the runner hands a new message to sink instead of
+// queueing it (pushMsg, runtime_direct.go). Taking an item unparks it,
+// so a message never overtakes one queued before it.
+func (h *assocHandle) nextSink(ctx context.Context, sink func(delivery) bool) (delivery, error) {
 	for {
 		h.mu.Lock()
 		if h.head < len(h.q) {
+			h.sink = nil
 			d := h.q[h.head]
 			h.q[h.head] = delivery{}
 			h.head++
@@ -318,14 +334,19 @@ func (h *assocHandle) next(ctx context.Context) (delivery, error) {
 			return d, nil
 		}
 		if h.closed {
+			h.sink = nil
 			err := h.err
 			h.mu.Unlock()
 			return delivery{}, &endOfAssocError{err}
 		}
+		h.sink = sink
 		h.mu.Unlock()
 		select {
 		case <-h.readable:
 		case <-ctx.Done():
+			h.mu.Lock()
+			h.sink = nil
+			h.mu.Unlock()
 			return delivery{}, ctx.Err()
 		}
 	}
@@ -446,13 +467,23 @@ func (h *assocHandle) trySendFast(m outMessage) bool {
 	copy(b, m.data)
 	m.data = b
 	first := len(h.pend) == 0
+	idle := h.sEng == 0
 	h.pend = append(h.pend, m)
 	h.pendBytes += n + sendMsgOverhead
 	h.mu.Unlock()
 	if first {
 		// A non-empty queue already has a request in flight (or the loop
 		// is taking it right now and will see this message too).
-		h.r.requestSend(h)
+		if idle {
+			// Nothing queued or in flight: the message leaves from this
+			// goroutine if the owner is free (latency path,
+			// runtime_owner.go). With data in flight it waits for the
+			// loop, which moves many messages per pass into full
+			// write batches.
+			h.r.sendNow(h)
+		} else {
+			h.r.requestSend(h)
+		}
 	}
 	return true
 }

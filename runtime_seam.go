@@ -3,6 +3,8 @@ package sctp
 import (
 	"net/netip"
 	"time"
+
+	"github.com/usctp/sctp/chunk"
 )
 
 // This file is the only place where the API reaches the runtime's
@@ -55,8 +57,13 @@ func (h *assocHandle) paths() []PaddrInfo {
 		case p.active:
 			state = SCTP_UNCONFIRMED
 		}
-		out = append(out, PaddrInfo{Addr: p.addr, UDPPort: p.udpPort, State: state,
-			Cwnd: p.cwnd, SRTT: p.srtt, RTO: p.rto, MTU: uint32(p.mtu)})
+		pi := PaddrInfo{Addr: p.addr, UDPPort: p.udpPort, State: state,
+			Cwnd: p.cwnd, SRTT: p.srtt, RTO: p.rto, MTU: uint32(p.mtu)}
+		if p.pmtud.state != pmtudDisabled {
+			pi.PMTUD = p.pmtud.state.String()
+			pi.PMTUProbes, pi.PMTUProbesAcked, pi.PMTUBlackHoles = p.pmtud.probes, p.pmtud.acked, p.pmtud.blackHoles
+		}
+		out = append(out, pi)
 	}
 	return out
 }
@@ -141,6 +148,9 @@ func paddrParamsOf(pp pathParams) PaddrParams {
 	if pp.hbDisabled {
 		p.Flags = SPP_HB_DISABLE | SPP_PMTUD_DISABLE | SPP_SACKDELAY_ENABLE
 	}
+	if pp.pmtud {
+		p.Flags = p.Flags&^SPP_PMTUD_DISABLE | SPP_PMTUD_ENABLE
+	}
 	return p
 }
 
@@ -162,6 +172,9 @@ func (h *assocHandle) setPaddrParams(p PaddrParams) error {
 		}
 		if p.Flags&(SPP_HB_ENABLE|SPP_HB_DISABLE) != 0 {
 			as.setHeartbeatsEnabled(p.Flags&SPP_HB_DISABLE == 0)
+		}
+		if p.Flags&(SPP_PMTUD_ENABLE|SPP_PMTUD_DISABLE) != 0 {
+			as.setPMTUDEnabled(now, p.Flags&SPP_PMTUD_ENABLE != 0)
 		}
 	})
 }
@@ -226,4 +239,77 @@ func (h *assocHandle) partialDeliveryPoint() (int, error) {
 	var n int
 	err := h.do(func(as *association, now time.Time) { n = as.partialDeliveryPoint() })
 	return n, err
+}
+
+// streamScheduler reads SCTP_STREAM_SCHEDULER of the live association.
+func (h *assocHandle) streamScheduler() (StreamScheduler, error) {
+	var k StreamScheduler
+	err := h.do(func(as *association, now time.Time) { k = as.streamScheduler() })
+	return k, err
+}
+
+// setStreamScheduler sets SCTP_STREAM_SCHEDULER (RFC 8260 §4.3.2).
+func (h *assocHandle) setStreamScheduler(k StreamScheduler) error {
+	var serr error
+	if err := h.do(func(as *association, now time.Time) { serr = as.setStreamScheduler(k) }); err != nil {
+		return err
+	}
+	return serr
+}
+
+// streamSchedulerValue reads SCTP_STREAM_SCHEDULER_VALUE of one stream.
+func (h *assocHandle) streamSchedulerValue(stream uint16) (uint16, error) {
+	var v uint16
+	var serr error
+	if err := h.do(func(as *association, now time.Time) { v, serr = as.streamSchedulerValue(stream) }); err != nil {
+		return 0, err
+	}
+	return v, serr
+}
+
+// setStreamSchedulerValue sets SCTP_STREAM_SCHEDULER_VALUE (RFC 8260
+// §4.3.3) of one stream.
+func (h *assocHandle) setStreamSchedulerValue(stream, v uint16) error {
+	var serr error
+	if err := h.do(func(as *association, now time.Time) { serr = as.setStreamSchedulerValue(stream, v) }); err != nil {
+		return err
+	}
+	return serr
+}
+
+// requestAsconf asks the peer for an address change (RFC 5061:
+// chunk.ParamAddIPAddr, ParamDeleteIPAddr, ParamSetPrimaryAddr).
+func (h *assocHandle) requestAsconf(kind chunk.ParamType, addr netip.Addr) error {
+	var rerr error
+	if err := h.do(func(as *association, now time.Time) { rerr = as.requestAsconf(now, kind, addr) }); err != nil {
+		return err
+	}
+	return rerr
+}
+
+// setAuthKey, setAuthActiveKey and deleteAuthKey change the AUTH keys of
+// the live association (SCTP_AUTH_KEY, SCTP_AUTH_ACTIVE_KEY,
+// SCTP_AUTH_DELETE_KEY with an association id).
+func (h *assocHandle) setAuthKey(keyID uint16, secret []byte) error {
+	var rerr error
+	if err := h.do(func(as *association, now time.Time) { rerr = as.setAuthKey(keyID, secret) }); err != nil {
+		return err
+	}
+	return rerr
+}
+
+func (h *assocHandle) setAuthActiveKey(keyID uint16) error {
+	var rerr error
+	if err := h.do(func(as *association, now time.Time) { rerr = as.setAuthActiveKey(keyID) }); err != nil {
+		return err
+	}
+	return rerr
+}
+
+func (h *assocHandle) deleteAuthKey(keyID uint16) error {
+	var rerr error
+	if err := h.do(func(as *association, now time.Time) { rerr = as.deleteAuthKey(keyID) }); err != nil {
+		return err
+	}
+	return rerr
 }

@@ -38,8 +38,23 @@ type StackConfig struct {
 	// (ErrMessageTooLarge above it). 0 means 256 KiB.
 	MaxMessageSize int
 	// MTU is the path MTU assumed for every path (IP packet size);
-	// 0 means 1500. The SCTP packet size is MTU − IP header − 8.
+	// 0 means 1500. The SCTP packet size is MTU − IP header − 8. With
+	// PathMTUDiscovery it is the ceiling of the search instead: set it
+	// above 1500 for loopback or jumbo-frame paths (9000), and the
+	// stack's receive buffers grow to match.
 	MTU int
+	// PathMTUDiscovery runs RFC 8899 datagram PLPMTUD on every path
+	// (SPP_PMTUD_ENABLE): packets start at BASE_PLPMTU (1200 bytes for
+	// IPv4, 1280 for IPv6, less the IP and UDP headers) and grow, a round
+	// trip per size, as probes (HEARTBEAT + PAD chunks) confirm larger
+	// ones, up to MTU; a black hole (full-size packets lost, small ones
+	// passing) takes a path back to BASE_PLPMTU, and an ICMP Packet Too
+	// Big is a hint the probes verify. Off (the default), every packet is
+	// sized by MTU alone and a Packet Too Big lowers it. A socket turns it
+	// on or off for its new associations with SetPaddrParams
+	// (SPP_PMTUD_ENABLE / SPP_PMTUD_DISABLE; a PathMTU with
+	// SPP_PMTUD_DISABLE fixes the MTU).
+	PathMTUDiscovery bool
 	// UDPOptions are passed to udpencap.Listen when the stack opens its
 	// UDP socket: batching, GSO/GRO, socket buffer sizes, an ICMP error
 	// handler (udpencap.WithICMPHandler).
@@ -54,6 +69,14 @@ type StackConfig struct {
 	// 9899 as SCTP without -d). The stack buffers the capture and flushes
 	// it on Close; the caller closes the writer after Stack.Close.
 	Capture io.Writer
+	// Shards, when above 1, spreads the stack's associations over that
+	// many endpoints, each with its own UDP socket on the stack's one UDP
+	// port (SO_REUSEPORT) and its own goroutines, so their protocol work
+	// runs on as many cores. The kernel steers each packet to the endpoint
+	// owning its association by verification tag. Linux only (elsewhere
+	// one endpoint); not with Capture. 0 or 1: one endpoint. See
+	// bench/README.md, "Many cores".
+	Shards int
 }
 
 // check validates cfg and fills in its defaults (NewStack, DefaultStack).
@@ -71,6 +94,9 @@ func (cfg *StackConfig) check() error {
 	if cfg.MaxMessageSize < 0 || cfg.MTU < 0 {
 		return invalidArg("negative StackConfig.MaxMessageSize or MTU")
 	}
+	if cfg.Shards < 0 || cfg.Shards > 256 || (cfg.Shards > 1 && cfg.Capture != nil) {
+		return invalidArg("StackConfig.Shards %d (want 0 to 256, and at most 1 with Capture)", cfg.Shards)
+	}
 	return nil
 }
 
@@ -81,6 +107,9 @@ func (cfg *StackConfig) check() error {
 type Stack struct {
 	cfg StackConfig
 	rt  *runner // the runtime: the UDP socket, the loop, the associations
+	// group is rt alone, or the shards of a sharded stack (rt is the
+	// first): listening, accepting, connecting and stats go through it.
+	group *shardGroup
 
 	mu     sync.Mutex
 	closed bool
@@ -99,18 +128,22 @@ func NewStack(cfg StackConfig) (*Stack, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	rt, err := newRunner(cfg.Network, cfg.LocalAddr, runnerConfig{
+	group, err := newShardGroup(cfg.Network, cfg.LocalAddr, cfg.Shards, runnerConfig{
+		MaxDatagram:   pmtudMaxDatagram(cfg.MTU),
 		LoggerFactory: cfg.LoggerFactory,
 		UDPOptions:    cfg.UDPOptions,
 		Capture:       cfg.Capture,
 	})
-	if err != nil {
+	var rt *runner
+	if err == nil {
+		rt = group.rs[0]
+	} else {
 		if cfg.LocalAddr.Port() != 0 && isAddrInUse(err) {
 			return nil, &udpPortError{port: cfg.LocalAddr.Port(), err: err}
 		}
 		return nil, fmt.Errorf("sctp: opening the stack's UDP socket (%s %v): %w", cfg.Network, cfg.LocalAddr, err)
 	}
-	st := &Stack{cfg: cfg, rt: rt, ports: make(map[uint16]*Socket), socks: make(map[*Socket]struct{}),
+	st := &Stack{cfg: cfg, rt: rt, group: group, ports: make(map[uint16]*Socket), socks: make(map[*Socket]struct{}),
 		log: newLeveledLog(cfg.LoggerFactory, logScopeAPI)}
 	if st.log.debug {
 		st.log.Debugf("stack on UDP %v (%s), remote UDP port %d unless told otherwise", rt.localAddr(), cfg.Network, cfg.RemoteUDPPort)
@@ -185,7 +218,7 @@ func (st *Stack) Close() error {
 	for _, s := range socks {
 		s.close(false) // the endpoint's Close aborts the associations
 	}
-	return st.rt.close()
+	return st.group.close()
 }
 
 func (st *Stack) isClosed() bool {
@@ -355,9 +388,17 @@ type sockOpts struct {
 	sndBuf        int
 	rcvBuf        int
 	remoteUDPPort uint16
-	streamReset   uint32 // SCTP_ENABLE_STREAM_RESET flags for new associations
-	pdPoint       int    // SCTP_PARTIAL_DELIVERY_POINT (0: the default)
-	pfThld        int    // SCTP_PEER_ADDR_THLDS PF threshold (RFC 7829; 0 the default)
+	streamReset   uint32          // SCTP_ENABLE_STREAM_RESET flags for new associations
+	pdPoint       int             // SCTP_PARTIAL_DELIVERY_POINT (0: the default)
+	sched         StreamScheduler // SCTP_STREAM_SCHEDULER of new associations
+
+	// RFC 4895 AUTH / RFC 5061 ASCONF (socket_auth.go): SCTP_AUTH_SUPPORTED,
+	// SCTP_AUTH_CHUNK, SCTP_AUTH_KEY and SCTP_AUTH_ACTIVE_KEY.
+	auth       bool
+	authChunks chunkSet
+	authKeys   authKeyring
+
+	pfThld int // SCTP_PEER_ADDR_THLDS PF threshold (RFC 7829; 0 the default)
 }
 
 const defaultRcvBuf = 256 * 1024
@@ -480,7 +521,19 @@ func appendUniqueAddr(list []netip.Addr, a netip.Addr) []netip.Addr {
 // stack is single-homed per UDP socket (RFC 6951 §5.7): bound addresses
 // are reported by GetLaddrs and checked to be local, but they are not
 // listed in INIT.
+//
+// On a socket with associations, each address added or removed is also
+// announced to every peer that does ASCONF with AUTH (RFC 5061 Add IP /
+// Delete IP Address; see SetAuthSupported): the call returns once the
+// requests are queued, a refusal arrives as a RemoteError event.
 func (s *Socket) Bindx(addrs []netip.AddrPort, action BindxAction) error {
+	if err := s.bindx(addrs, action); err != nil {
+		return err
+	}
+	return s.asconfBindx(addrs, action)
+}
+
+func (s *Socket) bindx(addrs []netip.AddrPort, action BindxAction) error {
 	if len(addrs) == 0 {
 		return invalidArg("bindx with no address")
 	}
@@ -577,7 +630,7 @@ func (s *Socket) Listen(backlog int) error {
 			return err
 		}
 	}
-	if err := s.stack.rt.listen(s.port, s.assocConfigLocked(), backlog); err != nil {
+	if err := s.stack.group.listen(s.port, s.assocConfigLocked(), backlog); err != nil {
 		return err
 	}
 	s.listening = true
@@ -595,7 +648,7 @@ func (s *Socket) Listen(backlog int) error {
 // socket's port to the socket.
 func (s *Socket) acceptLoop() {
 	for {
-		a, err := s.stack.rt.accept(s.baseCtx, s.port)
+		a, err := s.stack.group.accept(s.baseCtx, s.port)
 		if err != nil {
 			return
 		}
@@ -630,7 +683,7 @@ func (s *Socket) AcceptContext(ctx context.Context) (*SocketTCP, netip.AddrPort,
 		return nil, netip.AddrPort{}, ErrNotListening
 	}
 	opCtx, cancel := s.opContext(ctx, &s.rdl)
-	a, err := s.stack.rt.accept(opCtx, port)
+	a, err := s.stack.group.accept(opCtx, port)
 	err = s.opError(ctx, &s.rdl, err)
 	cancel()
 	if err != nil {
@@ -786,7 +839,7 @@ func (s *Socket) startAssoc(addrs []netip.AddrPort) (*assocEntry, error) {
 	// The INIT goes to addrs[0] at remote UDP port udpPort; further
 	// addresses of a multi-homed peer are learnt from its INIT ACK (RFC
 	// 9260 §5.1.2).
-	a, err := s.stack.rt.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
+	a, err := s.stack.group.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
 	for try := 0; err != nil && autoBound && errors.Is(err, ErrPortInUse) && try < 8; try++ {
 		// The ephemeral port is free among sockets but an association
 		// of a closed socket still runs its shutdown from it to this
@@ -801,7 +854,7 @@ func (s *Socket) startAssoc(addrs []netip.AddrPort) (*assocEntry, error) {
 		s.mu.Unlock()
 		s.stack.releasePort(s, old)
 		port = np
-		a, err = s.stack.rt.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
+		a, err = s.stack.group.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
 	}
 	if err != nil {
 		return nil, err
@@ -1375,7 +1428,7 @@ func (s *Socket) close(graceful bool) error {
 	listening, port := s.listening, s.port
 	s.mu.Unlock()
 	if listening && graceful {
-		s.stack.rt.unlisten(port) //nolint:errcheck // closing: the listener is gone either way
+		s.stack.group.unlisten(port) //nolint:errcheck // closing: the listener is gone either way
 	}
 	for _, e := range es {
 		if graceful {
@@ -1449,7 +1502,7 @@ func (s *Socket) relistenLocked() error {
 	if !s.listening || s.closed {
 		return nil
 	}
-	return s.stack.rt.listen(s.port, s.assocConfigLocked(), s.backlog)
+	return s.stack.group.listen(s.port, s.assocConfigLocked(), s.backlog)
 }
 
 // assocConfigLocked returns the engine configuration of new associations:
@@ -1466,10 +1519,13 @@ func (s *Socket) assocConfigLocked() assocConfig {
 	c.setBuffers(o.sndBuf, o.rcvBuf)
 	c.setMaxMessage(s.stack.cfg.MaxMessageSize)
 	c.setPacketSize(s.stack.cfg.MTU, o.maxseg, int(o.paddr.PathMTU))
+	c.setPMTUD(pmtudWanted(s.stack.cfg.PathMTUDiscovery, o.paddr.Flags, o.paddr.PathMTU), pmtudCeilingOf(s.stack.cfg.MTU, o.paddr.PathMTU))
 	c.setAdaptation(o.adaptation, o.adaptationSet)
 	c.setPRSCTP(true)
 	c.setReconfig(true, o.streamReset)
 	c.pdPoint = o.pdPoint
+	c.sched = o.sched
+	c.auth, c.authChunks, c.authKeys = o.auth, o.authChunks, o.authKeys
 	c.setPFThreshold(o.pfThld)
 	return c
 }
@@ -1562,8 +1618,9 @@ func (s *Socket) attach(e *assocEntry) bool {
 // receive queue, and tracks the association's state from its events. It blocks while the queue is full (backpressure reaches the
 // peer through the receive window) and ends with the association.
 func (e *assocEntry) pump() {
+	sink := e.direct // runtime_direct.go: one allocation per association
 	for {
-		it, err := e.a.next(e.ctx)
+		it, err := e.a.nextSink(e.ctx, sink)
 		if err != nil {
 			e.markDown(err)
 			e.detach()
@@ -1651,4 +1708,4 @@ func (e *assocEntry) detach() {
 // Stats returns the stack's counters: datagrams received, datagrams
 // dropped before reaching an association (by reason), stateless replies,
 // associations, and the UDP socket's counters.
-func (st *Stack) Stats() (StackStats, error) { return st.rt.stats() }
+func (st *Stack) Stats() (StackStats, error) { return st.group.stats() }

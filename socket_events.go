@@ -28,8 +28,8 @@ type EventSubscribe struct {
 	PartialDelivery bool
 	// AdaptationLayer: AdaptationIndication from the peer's INIT/INIT ACK.
 	AdaptationLayer bool
-	// Authentication (RFC 4895 AUTH key events). Accepted; the stack does
-	// not implement AUTH yet, so no such event is ever produced.
+	// Authentication: AuthKeyEvent (RFC 4895 AUTH key events, RFC 6458
+	// §6.1.8: a new key used by the peer, the peer without AUTH).
 	Authentication bool
 	// SenderDry: SenderDry when nothing is queued or in flight any more.
 	SenderDry bool

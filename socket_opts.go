@@ -254,6 +254,9 @@ func (s *Socket) SetPaddrParams(id AssocID, p PaddrParams) error {
 	if p.Flags&SPP_HB_ENABLE != 0 && p.Flags&SPP_HB_DISABLE != 0 {
 		return invalidArg("both SPP_HB_ENABLE and SPP_HB_DISABLE")
 	}
+	if p.Flags&SPP_PMTUD_ENABLE != 0 && p.Flags&SPP_PMTUD_DISABLE != 0 {
+		return invalidArg("both SPP_PMTUD_ENABLE and SPP_PMTUD_DISABLE")
+	}
 	if err := s.lockOpen(); err != nil {
 		return err
 	}
@@ -539,17 +542,6 @@ func (s *Socket) SetPrimary(id AssocID, addr netip.AddrPort) error {
 	return e.a.setPrimary(addr.Addr().Unmap())
 }
 
-// SetPeerPrimary asks the peer to use our address addr as its primary
-// (SCTP_SET_PEER_PRIMARY_ADDR). It needs ASCONF (RFC 5061), which a
-// single-homed stack over UDP encapsulation does not use (RFC 6951 §5.7):
-// it returns ErrNotSupported.
-func (s *Socket) SetPeerPrimary(id AssocID, addr netip.AddrPort) error {
-	if _, err := s.entry(id); err != nil {
-		return err
-	}
-	return fmt.Errorf("%w: SetPeerPrimary needs ASCONF (RFC 5061), not used over UDP encapsulation", ErrNotSupported)
-}
-
 // SndBuf returns the send buffer size of new associations (SO_SNDBUF):
 // the bytes of user messages queued or in flight before SCTPSend blocks.
 func (s *Socket) SndBuf() int {
@@ -696,6 +688,8 @@ func (e EventSubscribe) wants(ev Event) bool {
 		return e.AssocReset
 	case StreamChange:
 		return e.StreamChange
+	case AuthKeyEvent:
+		return e.Authentication
 	}
 	return false
 }

@@ -118,8 +118,25 @@ func peerResult(out string) (bytes, msgs int64, secs float64, p50, p99 int64, ok
 // usctpProcRunner measures api with each peer in its own process
 // (cmd/usctp-peer); the CPU figure is both children's.
 func usctpProcRunner(api string) func(s scenario) result {
+	return usctpProcRunnerWith(api, peerBinary)
+}
+
+var peerBaseline = flag.String("peer-baseline", "", "a usctp-peer binary built from an older commit, measured as row usctp-2p-Conn-baseline (before/after in one run)")
+
+// usctpProcBaselineRunner is usctpProcRunner("conn") with the
+// -peer-baseline binary.
+func usctpProcBaselineRunner(s scenario) result {
+	return usctpProcRunnerWith("conn", func() (string, error) {
+		if *peerBaseline == "" {
+			return "", errors.New("no -peer-baseline binary")
+		}
+		return *peerBaseline, nil
+	})(s)
+}
+
+func usctpProcRunnerWith(api string, binary func() (string, error)) func(s scenario) result {
 	return func(s scenario) result {
-		bin, err := peerBinary()
+		bin, err := binary()
 		if err != nil {
 			return result{err: err}
 		}

@@ -59,6 +59,16 @@ func (it *Iter) Bytes() []byte {
 	return it.b[start : start+l : start+l]
 }
 
+// Rest returns the input from the start of the current chunk to its end:
+// what an AUTH chunk's HMAC covers (RFC 4895 §6.2). Nil before Next.
+func (it *Iter) Rest() []byte {
+	start := it.off - pad4(HeaderLen+len(it.cur.Value))
+	if it.off == 0 || start < 0 {
+		return nil
+	}
+	return it.b[start:]
+}
+
 // Offset returns the offset, in the input, just past the current chunk
 // and its padding.
 func (it *Iter) Offset() int { return it.off }

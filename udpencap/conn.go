@@ -12,12 +12,14 @@
 package udpencap
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"syscall"
 )
 
 // Message is one datagram in a batch.
@@ -110,6 +112,14 @@ type config struct {
 	onICMP    func(ICMPError)
 	rcvBuf    int
 	sndBuf    int
+	control   func(network, address string, c syscall.RawConn) error
+}
+
+// WithControl runs f on the socket before it is bound (net.ListenConfig's
+// Control), e.g. to set SO_REUSEPORT so that several sockets share one
+// port (the sharded runtime of package sctp).
+func WithControl(f func(network, address string, c syscall.RawConn) error) Option {
+	return func(c *config) { c.control = f }
 }
 
 // Option configures Listen.
@@ -211,8 +221,16 @@ func Listen(network string, laddr netip.AddrPort, opts ...Option) (*Conn, error)
 		// socket with IPV6_V6ONLY=0 where supported.
 		ua = &net.UDPAddr{Port: int(laddr.Port())}
 	}
-	uc, err := net.ListenUDP(network, ua)
-	if err != nil {
+	var uc *net.UDPConn
+	var err error
+	if cfg.control != nil {
+		var pc net.PacketConn
+		lc := net.ListenConfig{Control: cfg.control}
+		if pc, err = lc.ListenPacket(context.Background(), network, ua.String()); err != nil {
+			return nil, err
+		}
+		uc = pc.(*net.UDPConn)
+	} else if uc, err = net.ListenUDP(network, ua); err != nil {
 		return nil, err
 	}
 	_ = uc.SetReadBuffer(cfg.rcvBuf)
