@@ -468,19 +468,12 @@ func (a *association) handleTimeout(now time.Time) {
 		return
 	}
 	if a.data != nil && !a.data.deadline().IsZero() && !now.Before(a.data.deadline()) {
-		cur := a.paths.current()
-		t3 := a.data.stats().t3Expiries
 		if a.data.handleTimeout(now) {
 			// RFC 9260 §8.1: Association.Max.Retrans exceeded.
 			a.fail(now)
 			return
 		}
-		if a.data.stats().t3Expiries != t3 {
-			// §8.2: a T3-rtx expiry counts against the destination the
-			// DATA went to; past Path.Max.Retrans it becomes inactive
-			// and retransmissions move to an alternate path (§6.4.1).
-			a.paths.strike(cur)
-			a.pmtudDataLost(now, cur) // RFC 8899 black-hole detection
+		if a.strikeT3(now) {
 			a.reportPathChanges()
 		}
 		a.logData("timer")
@@ -542,7 +535,7 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 		return b, netip.AddrPort{}, false
 	}
 	a.reconfPoll(now) // a reset waiting for its streams' messages to be cut
-	cur := a.paths.current()
+	cur, rtxOnly := a.packetPath(now)
 	start := len(b)
 	b = appendCommonHeader(b, commonHeader{SrcPort: a.localPort, DstPort: a.peerPort, VerificationTag: a.peerTag})
 	hdrEnd := len(b)
@@ -570,7 +563,9 @@ func (a *association) appendPacket(now time.Time, b []byte) ([]byte, netip.AddrP
 			a.counters.SacksOut++
 		}
 	}
-	if a.dataAllowed() && len(a.ctrl) == 0 {
+	if rtxOnly && a.dataAllowed() && len(a.ctrl) == 0 {
+		b = a.data.appendRetransmissionsTo(now, cur, b, limit-len(b))
+	} else if a.dataAllowed() && len(a.ctrl) == 0 && cur == a.paths.current() {
 		// A delayed SACK that is pending but not yet due rides along
 		// with outgoing DATA (RFC 9260 §6.2 piggybacking); §6.10 wants it
 		// ahead of the DATA, so the DATA is moved behind it.
@@ -751,6 +746,9 @@ func (a *association) processChunk(now time.Time, from netip.AddrPort, h commonH
 		}
 		switch c.Type {
 		case chunk.TypeData:
+			if !sawData {
+				a.paths.noteDataFrom(from.Addr()) // §6.4: its SACK goes there
+			}
 			sawData = true
 			if a.idata {
 				// RFC 8260 §2.1: DATA where I-DATA was negotiated.
@@ -978,7 +976,7 @@ func (a *association) handleSack(now time.Time, c chunk.Raw) bool {
 	// §8.1: the association error counter is reset by the data path
 	// when the SACK acknowledges new data.
 	a.logData("SACK")
-	a.paths.ackReceived(a.paths.current())
+	a.ackedPaths(now)
 	a.pmtudDataAcked(a.paths.current())
 	a.reportPathChanges()
 	return false

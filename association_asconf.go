@@ -167,7 +167,7 @@ func (a *association) asconfTimer(now time.Time) bool {
 		return true
 	}
 	cur := a.paths.current()
-	a.paths.strike(cur)
+	a.paths.strike(cur, now)
 	a.reportPathChanges()
 	d := a.backoff(a.asc.t4.rto)
 	a.queueAuthenticated(a.paths.path(a.paths.alternate(cur)).addr, a.asc.chunk)
@@ -417,6 +417,9 @@ func (a *association) removePeerPath(addr, src netip.Addr) {
 	port := a.paths.path(idx).addr.Port()
 	if !a.paths.remove(idx, np) {
 		return
+	}
+	if a.data != nil {
+		a.data.removeDest(idx, np) // per-destination state follows (association_data.go)
 	}
 	a.ep.unregister(a, addr)
 	if a.asc.pendPrim == addr {

@@ -175,8 +175,26 @@ type dataState struct {
 	snd sendState
 	rcv recvState
 
-	rto rtoState
-	cc  congestionController
+	// Per-destination transport state (RFC 9260 §6.3, §7.2): dst[i] is
+	// peer path i (the association's pathSet index). dest is where new
+	// DATA goes (the association sets it per packet, setDest); rto and cc
+	// point at dst[dest]'s, so code that means "the data path" reads
+	// them. Every chunk records the destination it was last sent to
+	// (outChunk.dest): its acknowledgement grows that destination's cwnd
+	// and clears its error counter, its loss reduces that cwnd, T3-rtx of
+	// that destination times it.
+	dst  []*destState
+	dest int
+	rto  *rtoState
+	cc   congestionController
+	// t3Fired: destinations whose T3-rtx expired in the last
+	// handleTimeout (bit i = path i); the association counts one error
+	// on each (§8.2) and clears it (takeT3Fired).
+	t3Fired uint32
+	// ackedDests: destinations with DATA newly acknowledged by the last
+	// SACK (§8.2: their error counters clear; takeAckedDests).
+	ackedDests uint32
+	lossDests  uint32 // destinations of the chunks the current SACK marked lost
 
 	st dataStats
 
@@ -196,9 +214,9 @@ type dataState struct {
 func newDataState(cfg *assocConfig, n negotiated, now time.Time) *dataState {
 	d := &dataState{cfg: cfg, negotiated: n}
 	d.pool.SetLimit(int(cfg.rwnd) + cfg.sndBuf)
-	d.rto = newRTOState(&cfg.rto)
-	d.cc = newRenoController(cfg.mtu, int(n.peerRwnd))
 	d.snd.init(&d.negotiated)
+	d.destState(0)
+	d.setDest(0)
 	d.snd.pending.setKind(cfg.sched)
 	// RFC 8260 §3: with I-DATA the scheduler may switch streams after every
 	// chunk (each carries its own MID and FSN); with DATA only between
@@ -246,8 +264,9 @@ func (d *dataState) senderDry() bool { return d.idle() }
 // cumTSNAck is our cumulative received TSN (for SHUTDOWN, §9.2).
 func (d *dataState) cumTSNAck() uint32 { return d.rcv.tracker.cum }
 
-// deadline is the earliest of the T3-rtx timer, the delayed SACK timer and
-// the next PR-SCTP lifetime expiry; zero means none.
+// deadline is the earliest of the T3-rtx timers (snd.t3 is the earliest of
+// the destinations', syncT3), the delayed SACK timer and the RACK-TLP
+// timers; zero means none.
 func (d *dataState) deadline() time.Time {
 	t := d.snd.t3
 	t = earliest(t, d.rcv.sackDeadline)
@@ -265,7 +284,16 @@ func (d *dataState) handleTimeout(now time.Time) (failed bool) {
 		d.rcv.sackNow = true
 	}
 	if !d.snd.t3.IsZero() && !now.Before(d.snd.t3) {
-		return d.t3Expired(now)
+		// §6.3.3: each destination's T3-rtx expires on its own.
+		for i, x := range d.dst {
+			if !x.t3.IsZero() && !now.Before(x.t3) {
+				if d.t3Expired(now, i) {
+					return true
+				}
+			}
+		}
+		d.syncT3()
+		return false
 	}
 	if !d.snd.rackAt.IsZero() && !now.Before(d.snd.rackAt) {
 		// RFC 8985 §6.3: the reordering window passed; judge again.
@@ -320,14 +348,204 @@ func (d *dataState) addErrors(n int) (failed bool) {
 // handleSack.
 func (d *dataState) resetErrors() { d.snd.errorCount = 0 }
 
-// rttSample feeds an RTT measured by HEARTBEAT/HEARTBEAT ACK on the primary
-// path into the RTO estimator (RFC 9260 §8.3) and, as any acknowledgement
-// of reachability, clears the association error counter (§8.1).
+// rttSample feeds an RTT measured by HEARTBEAT/HEARTBEAT ACK on the
+// current data path into its RTO estimator (RFC 9260 §8.3) and, as any
+// acknowledgement of reachability, clears the association error counter
+// (§8.1).
 func (d *dataState) rttSample(now time.Time, rtt time.Duration) {
+	d.pathRTTSample(now, d.dest, rtt)
+}
+
+// pathRTTSample feeds an RTT measured by HEARTBEAT/HEARTBEAT ACK on path
+// idx into that destination's RTO estimator (RFC 9260 §6.3.1, §8.3: RTO
+// per destination) and clears the association error counter (§8.1).
+func (d *dataState) pathRTTSample(now time.Time, idx int, rtt time.Duration) {
 	_ = now
-	d.rto.sample(rtt)
+	d.destState(idx).rto.sample(rtt)
 	d.st.rttSamples++
 	d.snd.errorCount = 0
+}
+
+// destState is the transport state of one destination (RFC 9260 §6.3:
+// RTO, SRTT, RTTVAR and T3-rtx per destination; §7.2: cwnd, ssthresh,
+// partial_bytes_acked and flight size per destination). The congestion
+// controller is instantiated per destination.
+type destState struct {
+	rto    rtoState
+	cc     congestionController
+	flight int       // bytes of DATA last sent here and still in flight
+	t3     time.Time // this destination's T3-rtx; zero: stopped
+
+	// Scratch of one SACK (handleSack): bytes newly acknowledged, the
+	// flight before it, and the lowest outstanding TSN (R3 restarts T3
+	// when it changes).
+	acked, flightBefore int
+	first               uint32
+	haveFirst, seen     bool
+	credited            bool // a chunk sent once, only here, was acknowledged
+}
+
+// destState returns destination idx's state, created on first use with
+// RTO.Initial (§6.3.1 C1) and the initial cwnd of §7.2.1. idx is a path
+// index (< maxPaths).
+func (d *dataState) destState(idx int) *destState {
+	for len(d.dst) <= idx {
+		d.dst = append(d.dst, &destState{
+			rto: newRTOState(&d.cfg.rto),
+			cc:  newRenoController(d.cfg.mtu, int(d.peerRwnd)),
+		})
+	}
+	return d.dst[idx]
+}
+
+// setDest makes path idx the destination of new DATA (RFC 9260 §6.4: the
+// primary, or the path the association fails over to): d.rto and d.cc
+// follow it. The association calls it before each packet.
+func (d *dataState) setDest(idx int) {
+	if idx < 0 || idx >= maxPaths {
+		idx = 0
+	}
+	x := d.destState(idx)
+	d.dest, d.rto, d.cc = idx, &x.rto, x.cc
+}
+
+// clampRTOs applies new RTO bounds to every destination (§6.3.1 C6, C7).
+func (d *dataState) clampRTOs() {
+	for _, x := range d.dst {
+		x.rto.rto = x.rto.clamp(x.rto.rto)
+	}
+}
+
+// destStats returns destination idx's RTO estimator, cwnd and flight for
+// SCTP_GET_PEER_ADDR_INFO; ok false when nothing was ever sent there.
+func (d *dataState) destStats(idx int) (srtt, rto time.Duration, cwnd, flight int, ok bool) {
+	if idx < 0 || idx >= len(d.dst) {
+		return 0, 0, 0, 0, false
+	}
+	x := d.dst[idx]
+	return x.rto.srtt, x.rto.rto, x.cc.window(), x.flight, true
+}
+
+// removeDest follows the removal of path idx (RFC 5061 Delete IP
+// Address, pathSet.remove): the chunks last sent there count for path to
+// (its index before the removal) — their flight moves, and its T3-rtx
+// runs if theirs did (they are retransmitted there when it expires) —
+// and every later destination moves down one index, as the paths do.
+func (d *dataState) removeDest(idx, to int) {
+	if idx < 0 || idx >= len(d.dst) || to == idx || to < 0 || to >= maxPaths {
+		if idx >= 0 && idx < maxPaths {
+			// No state for idx: only the indices above it move.
+			d.shiftDests(idx)
+		}
+		return
+	}
+	s := &d.snd
+	old, nx := d.dst[idx], d.destState(to)
+	for i := 0; i < s.chunks.len(); i++ {
+		if ch := s.chunks.at(i); int(ch.dest) == idx {
+			if ch.inFlight {
+				d.outOfFlight(ch)
+				ch.dest = uint8(to)
+				d.intoFlight(ch)
+			} else {
+				ch.dest = uint8(to)
+			}
+		}
+	}
+	if !old.t3.IsZero() && (nx.t3.IsZero() || old.t3.Before(nx.t3)) {
+		nx.t3 = old.t3
+	}
+	d.dst = append(d.dst[:idx], d.dst[idx+1:]...)
+	d.shiftDests(idx)
+}
+
+// shiftDests moves the chunks' and the data path's destination indices
+// above idx down one (path idx was removed).
+func (d *dataState) shiftDests(idx int) {
+	s := &d.snd
+	for i := 0; i < s.chunks.len(); i++ {
+		if ch := s.chunks.at(i); int(ch.dest) > idx {
+			ch.dest--
+		}
+	}
+	dest := d.dest
+	if dest > idx {
+		dest--
+	} else if dest == idx {
+		dest = 0
+	}
+	if dest >= len(d.dst) {
+		dest = 0
+	}
+	d.setDest(dest)
+	d.syncT3()
+}
+
+// takeT3Fired returns and clears the destinations whose T3-rtx expired.
+func (d *dataState) takeT3Fired() uint32 { m := d.t3Fired; d.t3Fired = 0; return m }
+
+// takeAckedDests returns and clears the destinations whose DATA the last
+// SACK newly acknowledged.
+func (d *dataState) takeAckedDests() uint32 { m := d.ackedDests; d.ackedDests = 0; return m }
+
+// intoFlight counts ch in the flight, the association's and its
+// destination's.
+func (d *dataState) intoFlight(ch *outChunk) {
+	ch.inFlight = true
+	d.snd.flight += ch.n
+	d.dst[ch.dest].flight += ch.n
+}
+
+// outOfFlight takes ch out of the flight.
+func (d *dataState) outOfFlight(ch *outChunk) {
+	ch.inFlight = false
+	d.snd.flight -= ch.n
+	d.dst[ch.dest].flight -= ch.n
+}
+
+// syncT3 sets snd.t3 to the earliest of the destinations' T3-rtx timers
+// (the association's timer deadline and the probe timeout's cap).
+func (d *dataState) syncT3() {
+	var t time.Time
+	for _, x := range d.dst {
+		t = earliest(t, x.t3)
+	}
+	d.snd.t3 = t
+}
+
+// startT3 starts destination idx's T3-rtx unless it runs (§6.3.2 R1).
+func (d *dataState) startT3(now time.Time, idx int) {
+	if x := d.dst[idx]; x.t3.IsZero() {
+		x.t3 = now.Add(x.rto.rto)
+	}
+}
+
+// dataSent is appendData's epilogue after it appended DATA: the new
+// chunks (TSN first and on) were sent to d.dest and count in its flight;
+// §6.3.2 R1 starts its T3-rtx.
+func (d *dataState) dataSent(now time.Time, first uint32) {
+	s := &d.snd
+	x := d.dst[d.dest]
+	for i := int(first - s.cumAck - 1); i >= 0 && i < s.chunks.len(); i++ {
+		ch := s.chunks.at(i)
+		ch.dest = uint8(d.dest)
+		if ch.inFlight {
+			x.flight += ch.n
+		}
+	}
+	if s.chunks.len() > 0 && d.rtxDestOutstanding() {
+		d.startT3(now, d.dest)
+	}
+	d.syncT3()
+}
+
+// rtxDestOutstanding reports whether DATA sent to d.dest is outstanding
+// (R1 starts its T3-rtx only then).
+func (d *dataState) rtxDestOutstanding() bool {
+	if len(d.dst) == 1 {
+		return true
+	}
+	return d.dst[d.dest].flight > 0
 }
 
 func earliest(a, b time.Time) time.Time {

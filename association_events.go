@@ -81,6 +81,10 @@ const (
 	AddrAdded
 	AddrMadePrimary
 	AddrConfirmed
+	// AddrPotentiallyFailed: the path's error counter exceeded the PF
+	// threshold (RFC 7829 §5.1, §7.1 SCTP_ADDR_POTENTIALLY_FAILED); DATA
+	// moved to an alternate path. AddrAvailable follows when it answers.
+	AddrPotentiallyFailed
 )
 
 func (s PeerAddrState) String() string {
@@ -97,6 +101,8 @@ func (s PeerAddrState) String() string {
 		return "ADDR_MADE_PRIM"
 	case AddrConfirmed:
 		return "ADDR_CONFIRMED"
+	case AddrPotentiallyFailed:
+		return "ADDR_POTENTIALLY_FAILED"
 	}
 	return fmt.Sprintf("PeerAddrState(%d)", uint8(s))
 }

@@ -70,6 +70,8 @@ func (a *association) reportPathChanges() {
 			st = AddrAvailable
 		case pathUnreachable:
 			st = AddrUnreachable
+		case pathPotentiallyFailed:
+			st = AddrPotentiallyFailed
 		default:
 			continue
 		}
@@ -116,8 +118,9 @@ func (a *association) handleHeartbeatAck(now time.Time, from netip.AddrPort, c c
 		// §8.1: any HEARTBEAT ACK clears the association error counter.
 		a.data.resetErrors()
 	}
-	if idx == a.paths.current() && a.data != nil && rtt > 0 {
-		a.data.rttSample(now, rtt)
+	if a.data != nil && rtt > 0 {
+		// §6.3.1, §8.3: the RTO of the destination the HEARTBEAT went to.
+		a.data.pathRTTSample(now, idx, rtt)
 	}
 	a.reportPathChanges()
 }
@@ -137,6 +140,6 @@ func (a *association) handshakeRTT(now time.Time, ok bool, sent time.Time) {
 	}
 	a.paths.rttSample(a.paths.primary, rtt)
 	if a.data != nil {
-		a.data.rttSample(now, rtt)
+		a.data.pathRTTSample(now, a.paths.primary, rtt)
 	}
 }

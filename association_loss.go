@@ -23,6 +23,22 @@ import "time"
 //     WCDelAckT) is SCTP's delayed SACK time (RFC 9260 §6.2, the
 //     association's sackDelay).
 //
+// RACK-TLP is kept per association, not per destination. Its inputs are
+// the association's: one TSN space, one SACK stream reporting every
+// destination's chunks, and transmit times that order chunks across
+// destinations; new DATA goes to one destination at a time (no
+// concurrent multipath), so "the most recently sent chunk delivered"
+// means the same whichever path carried it, and a retransmission moved to
+// an alternate (RFC 9260 §6.4.1) is judged by its own later transmit time
+// like any other. What is per destination is fed from it: a loss RACK
+// marks reduces the cwnd of the destination the chunk was sent to
+// (dataState.lossDests), and the probe timeout uses the SRTT of the
+// destination new DATA goes to (d.rto). The price: when the two paths'
+// RTTs differ a lot, a chunk on the slower one may be judged lost early
+// (the reordering window, §6.2 step 4, absorbs some); a per-destination
+// RACK would need per-destination delivery order, which SCTP's SACK does
+// not report.
+//
 // RACK runs beside RFC 9260 §7.2.4 (three miss indications): whichever
 // sees the loss first marks the chunk. Unlike §7.2.4 it also detects a
 // lost retransmission (RFC 8985 §6.2: the retransmission has a newer

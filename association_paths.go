@@ -37,6 +37,8 @@ type pathState struct {
 	hbAckDue     time.Time // outstanding: unanswered after this → error (zero: none outstanding)
 	repConfirmed bool      // state last reported by nextChange
 	repActive    bool
+	repPF        bool
+	activeSince  time.Time // last became active (RFC 7829 §5.1: ties among PF paths)
 
 	pmtud plpmtud // RFC 8899 PLPMTUD of this path (association_pmtud.go)
 }
@@ -46,9 +48,10 @@ type pathState struct {
 type pathChangeKind uint8
 
 const (
-	pathConfirmed   pathChangeKind = iota + 1 // SCTP_ADDR_CONFIRMED: verified by HEARTBEAT ACK (§5.4)
-	pathAvailable                             // SCTP_ADDR_AVAILABLE: inactive → active (§8.2, §8.3)
-	pathUnreachable                           // SCTP_ADDR_UNREACHABLE: errors exceeded Path.Max.Retrans (§8.2)
+	pathConfirmed         pathChangeKind = iota + 1 // SCTP_ADDR_CONFIRMED: verified by HEARTBEAT ACK (§5.4)
+	pathAvailable                                   // SCTP_ADDR_AVAILABLE: inactive → active (§8.2, §8.3)
+	pathUnreachable                                 // SCTP_ADDR_UNREACHABLE: errors exceeded Path.Max.Retrans (§8.2)
+	pathPotentiallyFailed                           // SCTP_ADDR_POTENTIALLY_FAILED: errors exceeded the PF threshold (RFC 7829 §5, §7.1)
 )
 
 // pathChange is one reported destination state change.
@@ -78,7 +81,8 @@ const (
 
 // pathSet is the set of destinations of one association: path selection
 // (RFC 9260 §6.4 primary and fallback), heartbeat scheduling and
-// verification (§8.3, §5.4) and destination error counting (§8.2). Pure
+// verification (§8.3, §5.4), destination error counting (§8.2) and the
+// potentially-failed state of RFC 7829 (SCTP-PF, quick failover). Pure
 // state: every method takes now; deadline tells the core when to call
 // timeout next. Owned by the association; not safe for concurrent use.
 type pathSet struct {
@@ -87,6 +91,9 @@ type pathSet struct {
 	n       int          // len(paths)
 	primary int          // §6.4 primary path: the handshake address unless set otherwise
 	hbOn    bool
+	// sackTo is the path the latest DATA came from: SACKs go there (RFC
+	// 9260 §6.4: reply to the source of the chunk replied to); -1: none.
+	sackTo int
 
 	// unconfirmedNext rate-limits probes of unconfirmed addresses to
 	// HB.Max.Burst (1) per RTO (RFC 9260 §5.4).
@@ -103,7 +110,7 @@ type pathSet struct {
 // confirmed). Heartbeats start when the core calls startHeartbeats (on
 // reaching ESTABLISHED, §8.3). rand supplies the heartbeat key and seed.
 func newPathSet(cfg *assocConfig, rand io.Reader, primary netip.AddrPort) *pathSet {
-	s := &pathSet{cfg: cfg}
+	s := &pathSet{cfg: cfg, sackTo: -1}
 	var secret [64]byte
 	if _, err := io.ReadFull(rand, secret[:]); err != nil {
 		panic("BUG: heartbeat key: random source failed: " + err.Error())
@@ -170,6 +177,7 @@ func (s *pathSet) add(now time.Time, addr netip.AddrPort, confirmed bool) (idx i
 		rto:          s.cfg.rto.clamp(s.cfg.rto.initial),
 		repConfirmed: confirmed,
 		repActive:    true,
+		activeSince:  now,
 	})
 	if s.hbOn {
 		s.schedule(idx, now)
@@ -234,6 +242,12 @@ func (s *pathSet) schedule(idx int, now time.Time) {
 			p.hbNext = now.Add(p.rto)
 		}
 		p.period = p.rto
+	case s.pf(idx):
+		// RFC 7829 §5.1: a PF destination is probed with one HEARTBEAT
+		// per RTO (backed off while unanswered), not per HB.interval, and
+		// even with heartbeats disabled: its return is what fails back.
+		p.hbNext = now.Add(p.rto)
+		p.period = p.rto
 	case s.cfg.hbDisabled:
 		p.hbNext = time.Time{}
 	default:
@@ -283,43 +297,103 @@ func (s *pathSet) rttSample(idx int, r time.Duration) {
 func (s *pathSet) noteDataSent(idx int, now time.Time) { s.paths[idx].lastSent = now }
 
 // ackReceived tells that a SACK acknowledged new DATA last sent to path idx:
-// clear its error counter and mark it active (RFC 9260 §8.2); a recovered
-// path is reported by nextChange.
-func (s *pathSet) ackReceived(idx int) {
+// clear its error counter and mark it active (RFC 9260 §8.2; RFC 7829
+// §5.1: a PF destination becomes active again); a recovered path is
+// reported by nextChange.
+func (s *pathSet) ackReceived(idx int, now time.Time) {
 	p := &s.paths[idx]
+	wasPF := s.pf(idx)
 	p.errors = 0
-	if p.confirmed {
+	if p.confirmed && (!p.active || wasPF) {
 		p.active = true
+		p.activeSince = now
+		s.reschedule(idx, now)
 	}
 }
 
 // strike counts one error on path idx, e.g. a T3-rtx expiry for DATA sent
 // there (RFC 9260 §8.2), and reports whether the path just became inactive.
-func (s *pathSet) strike(idx int) (becameInactive bool) {
+// Past the PF threshold a confirmed active path is potentially failed
+// (RFC 7829 §5.1): DATA moves to an alternate at once, and the path is
+// probed with a HEARTBEAT per RTO until it answers (failback) or its
+// errors exceed Path.Max.Retrans (inactive, §8.2).
+func (s *pathSet) strike(idx int, now time.Time) (becameInactive bool) {
 	p := &s.paths[idx]
+	wasPF := s.pf(idx)
 	p.errors++
 	if p.confirmed && p.active && p.errors > s.cfg.pathMaxRetrans {
 		p.active = false
+		s.reschedule(idx, now)
 		return true
+	}
+	if !wasPF && s.pf(idx) {
+		s.reschedule(idx, now)
 	}
 	return false
 }
 
-// usable reports whether DATA may be sent to path idx: confirmed (§5.4) and
-// active (§8.2).
+// reschedule moves path idx's next HEARTBEAT to its (new) state's timing
+// unless one is outstanding (its answer or timeout reschedules).
+func (s *pathSet) reschedule(idx int, now time.Time) {
+	if s.paths[idx].hbAckDue.IsZero() {
+		s.schedule(idx, now)
+	}
+}
+
+// pf reports whether path idx is potentially failed (RFC 7829 §5.1): a
+// confirmed active destination whose error counter exceeds the PF
+// threshold (PFMR, SCTP_PEER_ADDR_THLDS spt_pathpfthld). A threshold at
+// or above Path.Max.Retrans turns PF off (RFC 7829 §5.1: PFMR ≥ PMR is
+// plain RFC 9260 failover). A single-path association has no PF state:
+// with no alternate to move to it would change nothing but the events.
+func (s *pathSet) pf(idx int) bool {
+	p := &s.paths[idx]
+	return s.n > 1 && p.confirmed && p.active && s.cfg.pfThreshold < s.cfg.pathMaxRetrans && p.errors > s.cfg.pfThreshold
+}
+
+// usable reports whether new DATA may be sent to path idx: confirmed
+// (§5.4), active (§8.2) and not potentially failed (RFC 7829 §5.1).
 func (s *pathSet) usable(idx int) bool {
 	p := &s.paths[idx]
-	return p.confirmed && p.active
+	return p.confirmed && p.active && !s.pf(idx)
 }
 
 // current returns the path DATA goes to (RFC 9260 §6.4): the primary while
-// it is usable, else another confirmed active path (the one with the fewest
-// errors), else the primary anyway.
+// it is usable, else another usable path (the one with the fewest errors);
+// when every active path is potentially failed, the PF path with the
+// fewest errors, ties going to the one active most recently (RFC 7829
+// §5.1, the primary first); when none is active, the primary anyway (RFC
+// 7829 §5.2 dormant state: keep sending to it).
 func (s *pathSet) current() int {
 	if s.usable(s.primary) {
 		return s.primary
 	}
-	return s.alternate(s.primary)
+	if alt := s.alternate(s.primary); alt != s.primary {
+		return alt
+	}
+	best := -1
+	for i := range s.n {
+		if s.pf(i) && (best < 0 || s.pfBetter(i, best)) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return s.primary
+	}
+	return best
+}
+
+// pfBetter orders PF paths for current (RFC 7829 §5.1): fewer errors
+// first, then the primary, then the one active most recently.
+func (s *pathSet) pfBetter(i, j int) bool {
+	pi, pj := &s.paths[i], &s.paths[j]
+	switch {
+	case pi.errors != pj.errors:
+		return pi.errors < pj.errors
+	case i == s.primary || j == s.primary:
+		return i == s.primary
+	}
+	return pi.activeSince.After(pj.activeSince)
 }
 
 // alternate returns a usable path other than from, for retransmissions
@@ -342,6 +416,47 @@ func (s *pathSet) alternate(from int) int {
 	return best
 }
 
+// rtxPath returns where a retransmission of a chunk last sent to path
+// last goes (RFC 9260 §6.4.1, §6.3.3 E3): the current data path while it
+// has no unanswered errors; when it has (a T3-rtx or HEARTBEAT timed out
+// there) and a usable alternate has fewer, that alternate — so a chunk
+// whose T3-rtx expired on the primary goes elsewhere (§6.4.1 "different
+// from the last destination"), and no retransmission is sent into a path
+// that is failing while another answers. New DATA keeps going to
+// current() (§6.4.1: only retransmissions move), so with a PF threshold
+// above 0 the primary keeps its new DATA until it is PF or inactive.
+func (s *pathSet) rtxPath(last int) int {
+	cur := s.current()
+	if s.paths[cur].errors == 0 {
+		return cur
+	}
+	if alt := s.alternate(cur); s.paths[alt].errors < s.paths[cur].errors {
+		return alt
+	}
+	_ = last
+	return cur
+}
+
+// noteDataFrom records the path DATA arrived from: the SACK answering it
+// goes there (RFC 9260 §6.4). An unknown source leaves it unchanged.
+func (s *pathSet) noteDataFrom(a netip.Addr) {
+	if s.sackTo >= 0 && s.sackTo < s.n && s.paths[s.sackTo].addr.Addr() == a.Unmap() {
+		return
+	}
+	if i, ok := s.find(a); ok {
+		s.sackTo = i
+	}
+}
+
+// sackPath returns where a SACK goes: the source of the latest DATA when
+// known (RFC 9260 §6.4), else the current data path.
+func (s *pathSet) sackPath() int {
+	if s.sackTo >= 0 && s.sackTo < s.n && s.paths[s.sackTo].confirmed {
+		return s.sackTo // an unconfirmed address gets HEARTBEATs only (§5.4)
+	}
+	return s.current()
+}
+
 // setPrimary makes path idx the primary (user request, RFC 9260 §6.4). An
 // unconfirmed path cannot become primary.
 func (s *pathSet) setPrimary(idx int) bool {
@@ -360,7 +475,7 @@ func (s *pathSet) hbDue(p *pathState) time.Time {
 		return time.Time{}
 	}
 	due := p.hbNext
-	if p.confirmed {
+	if p.confirmed && !s.pf(s.index(p)) {
 		// §8.3: only idle destinations are heartbeated; DATA sent within
 		// the period pushes the heartbeat a period past that DATA.
 		if !p.lastSent.IsZero() {
@@ -372,6 +487,16 @@ func (s *pathSet) hbDue(p *pathState) time.Time {
 		due = s.unconfirmedNext // §5.4 HB.Max.Burst
 	}
 	return due
+}
+
+// index returns the index of path p (a pointer into s.paths).
+func (s *pathSet) index(p *pathState) int {
+	for i := range s.n {
+		if &s.paths[i] == p {
+			return i
+		}
+	}
+	return -1
 }
 
 // deadline returns the earliest time timeout or appendHeartbeat has work;
@@ -404,8 +529,14 @@ func (s *pathSet) timeout(now time.Time) (assocErrors int) {
 		if !p.hbAckDue.IsZero() && !now.Before(p.hbAckDue) {
 			p.hbAckDue = time.Time{}
 			p.rto = min(2*p.rto, s.cfg.rto.max) // §8.3 "exponential backoff of the RTO"
-			s.strike(i)
-			if i == cur {
+			wasPF := s.pf(i)
+			s.strike(i, now)
+			// A PF path carries data only when every path is PF (RFC
+			// 7829 §5.1); then its T3-rtx expiries already count in the
+			// association error counter, and its per-RTO probes do not
+			// count again (else PF would make the association fail
+			// twice as fast as RFC 9260 §8.1 lets it).
+			if i == cur && !wasPF {
 				assocErrors++
 			}
 		}
@@ -492,18 +623,23 @@ func (s *pathSet) handleHeartbeatAck(now time.Time, info []byte) (rtt time.Durat
 		return 0, -1, false // old or replayed: only the latest HEARTBEAT counts, once
 	}
 	wasConfirmed := p.confirmed
+	wasDown := !p.active || s.pf(idx)
 	p.nonceValid = false
 	p.hbAckDue = time.Time{}
 	p.errors = 0
 	p.confirmed = true
 	p.active = true
+	if wasDown || !wasConfirmed {
+		p.activeSince = now
+	}
 	if now.After(p.hbSentAt) {
 		rtt = now.Sub(p.hbSentAt)
 		s.rttSample(idx, rtt)
 	}
-	if !wasConfirmed {
-		// A freshly confirmed path moves from RTO probing to the
-		// heartbeat period (or none if heartbeats are disabled).
+	if !wasConfirmed || wasDown {
+		// A freshly confirmed path, or one back from PF (RFC 7829 §5.1),
+		// moves from RTO probing to the heartbeat period (or none if
+		// heartbeats are disabled).
 		s.schedule(idx, now)
 	}
 	return rtt, idx, true
@@ -519,18 +655,21 @@ func (s *pathSet) nextChange() (pathChange, bool) {
 		if !p.confirmed {
 			continue // unconfirmed paths are not reported (nothing was promised)
 		}
+		pf := s.pf(i)
 		var k pathChangeKind
 		switch {
 		case !p.repConfirmed:
 			k = pathConfirmed
-		case p.active && !p.repActive:
-			k = pathAvailable
+		case p.active && !pf && (!p.repActive || p.repPF):
+			k = pathAvailable // from inactive (§8.2) or from PF (RFC 7829 §5.1)
 		case !p.active && p.repActive:
 			k = pathUnreachable
+		case pf && !p.repPF:
+			k = pathPotentiallyFailed
 		default:
 			continue
 		}
-		p.repConfirmed, p.repActive = true, p.active
+		p.repConfirmed, p.repActive, p.repPF = true, p.active, pf
 		return pathChange{idx: i, addr: p.addr, kind: k, errors: p.errors}, true
 	}
 	return pathChange{}, false
@@ -591,6 +730,67 @@ func (d *dataState) nextTSN() uint32 { return d.snd.nextTSN }
 // before tsn.
 func (d *dataState) ackedBefore(tsn uint32) bool { return tsnLTE(tsn-1, d.snd.cumAck) }
 
+// packetPath picks the destination of the next bundle (RFC 9260 §6.4)
+// and points the data path's new DATA at the current data path: a due
+// SACK goes alone (with queued control chunks) to the source of the DATA
+// it acknowledges when that is not the data path (§6.4); chunks marked
+// for retransmission go to an alternate of the destination they were
+// last sent to when that one has unanswered errors (§6.4.1, §6.3.3 E3:
+// rtxOnly, a packet of retransmissions only); otherwise the current data
+// path, retransmissions and new DATA together.
+func (a *association) packetPath(now time.Time) (idx int, rtxOnly bool) {
+	cur := a.paths.current()
+	if a.data == nil {
+		return cur, false
+	}
+	a.data.setDest(cur)
+	if a.paths.len() == 1 {
+		return cur, false
+	}
+	if a.pendingSack || a.data.sackDue(now) {
+		if to := a.paths.sackPath(); to != cur {
+			return to, false
+		}
+	}
+	if last, ok := a.data.firstRtxDest(); ok && a.dataAllowed() {
+		if to := a.paths.rtxPath(last); to != cur {
+			return to, true
+		}
+	}
+	return cur, false
+}
+
+// strikeT3 counts an error on every destination whose T3-rtx expired
+// (RFC 9260 §8.2; past the PF threshold it is potentially failed, RFC
+// 7829 §5.1, past Path.Max.Retrans inactive, and retransmissions move to
+// an alternate, §6.4.1). It reports whether any expired.
+func (a *association) strikeT3(now time.Time) bool {
+	m := a.data.takeT3Fired()
+	fired := m != 0
+	for i := 0; m != 0 && i < a.paths.len(); i++ {
+		if m&(1<<i) != 0 {
+			a.paths.strike(i, now)
+			a.pmtudDataLost(now, i) // RFC 8899 black-hole detection, per path
+			m &^= 1 << i
+		}
+	}
+	return fired
+}
+
+// ackedPaths clears the error counter of every destination the last SACK
+// acknowledged DATA of (RFC 9260 §8.2: "the destination transport address
+// to which the DATA chunk was last sent"); a PF or inactive one becomes
+// active again (RFC 7829 §5.1).
+func (a *association) ackedPaths(now time.Time) {
+	m := a.data.takeAckedDests()
+	for i := 0; m != 0 && i < a.paths.len(); i++ {
+		if m&(1<<i) != 0 {
+			a.paths.ackReceived(i, now)
+			m &^= 1 << i
+		}
+	}
+}
+
 // remove deletes path idx (RFC 5061 Delete IP Address): the paths after it
 // move down one index; the primary follows its path, or becomes newPrimary
 // when it was the one removed. The last path cannot be removed.
@@ -606,5 +806,13 @@ func (s *pathSet) remove(idx, newPrimary int) bool {
 	}
 	s.paths = append(s.paths[:idx], s.paths[idx+1:]...)
 	s.n--
+	// The SACK destination follows its path (§6.4); the removed one's
+	// is forgotten.
+	switch {
+	case s.sackTo == idx:
+		s.sackTo = -1
+	case s.sackTo > idx:
+		s.sackTo--
+	}
 	return true
 }

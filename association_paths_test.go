@@ -446,7 +446,9 @@ func TestHeartbeatErrorsMakePathInactive(t *testing.T) {
 }
 
 func TestHeartbeatPrimaryFailover(t *testing.T) {
-	s := newTestPathSet(t, assocConfig{})
+	// RFC 9260 §8.2 alone: the PF threshold at Path.Max.Retrans turns
+	// RFC 7829 off (TestPFFailover has it on).
+	s := newTestPathSet(t, assocConfig{pfThreshold: assocDefaultPathMaxRetrans})
 	alt, ok := s.add(hbT0, hbAlt, true)
 	if !ok || alt != 1 {
 		t.Fatalf("add alt: %d %v", alt, ok)
@@ -480,7 +482,7 @@ func TestHeartbeatPrimaryFailover(t *testing.T) {
 		t.Fatalf("inactive primary's unanswered HEARTBEAT: %d association errors, path errors %d→%d", n, errs, s.path(0).errors)
 	}
 	// The primary recovers through a SACK for DATA sent to it (§8.2).
-	s.ackReceived(0)
+	s.ackReceived(0, now)
 	wantChange(t, s, 0, pathAvailable)
 	if s.current() != 0 {
 		t.Fatalf("not back on the primary: current %d", s.current())
@@ -491,7 +493,7 @@ func TestHeartbeatPrimaryFailover(t *testing.T) {
 	}
 	// T3-rtx strikes on the new primary make it fail over too.
 	for i := 0; i <= assocDefaultPathMaxRetrans; i++ {
-		if became := s.strike(1); became != (i == assocDefaultPathMaxRetrans) {
+		if became := s.strike(1, now); became != (i == assocDefaultPathMaxRetrans) {
 			t.Fatalf("strike %d: becameInactive %v", i, became)
 		}
 	}
@@ -501,7 +503,7 @@ func TestHeartbeatPrimaryFailover(t *testing.T) {
 	}
 	// All paths inactive: DATA still goes to the primary.
 	for range assocDefaultPathMaxRetrans + 1 {
-		s.strike(0)
+		s.strike(0, now)
 	}
 	if s.current() != 1 {
 		t.Fatalf("all inactive: current %d, want the primary", s.current())
@@ -709,6 +711,7 @@ func TestFailoverToAlternatePath(t *testing.T) {
 	tp := newTestPeer(t)
 	cfg := testAssocConfig()
 	cfg.pathMaxRetrans = 2
+	cfg.pfThreshold = 2 // RFC 9260 alone: PF off (TestPFFailoverScripted has it)
 	cfg.maxRetrans = 20
 	tp.startConnect(cfg)
 	alt := netip.MustParseAddrPort("192.0.2.2:9899")
@@ -743,11 +746,12 @@ func TestFailoverToAlternatePath(t *testing.T) {
 		}
 		tp.sent = nil
 	}
-	// Path.Max.Retrans = 2: the third T3 expiry makes the primary
-	// inactive, so the third retransmission goes to the alternate. (It
-	// later fails too in this test, and traffic returns to the primary.)
-	if len(dataTo) < 3 || dataTo[0] != tp.addr || dataTo[1] != tp.addr || dataTo[2] != alt {
-		t.Fatalf("retransmissions went to %v, want primary, primary, alternate, ...", dataTo)
+	// §6.4.1: the first retransmission goes to the alternate. The peer
+	// answers nothing, so T3-rtx expires there too and the next goes back
+	// to the primary (the data path, still active), and so on; Path.Max.
+	// Retrans = 2: the primary's third strike makes it inactive.
+	if len(dataTo) < 3 || dataTo[0] != alt || dataTo[1] != tp.addr || dataTo[2] != alt {
+		t.Fatalf("retransmissions went to %v, want alternate, primary, alternate, ...", dataTo)
 	}
 	var unreachable bool
 	for _, ev := range tp.events {

@@ -61,8 +61,7 @@ func (d *dataState) abandonMsg(m *outMsg) {
 			}
 			ch.abandoned = true
 			if ch.inFlight {
-				ch.inFlight = false
-				s.flight -= ch.n
+				d.outOfFlight(ch)
 				s.peerRwnd += uint32(ch.n) // §6.2.1: no longer outstanding
 			}
 			if ch.rtx {

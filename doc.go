@@ -120,6 +120,7 @@
 //	                              per-association record and its pump into the
 //	                              socket's receive queue
 //	           socket_opts.go     socket options (RFC 6458 §8) and their defaults
+//	           socket_paths.go    failover thresholds (SCTP_PEER_ADDR_THLDS, RFC 7829 §7.2)
 //	           socket_reconfig.go stream reset and add-streams calls (RFC 6525 §6.3)
 //	           socket_prsctp.go   PR-SCTP defaults and abandonment counters (RFC 7496 §4)
 //	           socket_pdapi.go    the partial delivery point (RFC 6458 §8.1.21)
@@ -169,11 +170,15 @@
 //	                              defaults) and the methods the seam calls
 //	           association_handshake.go, association_shutdown.go  §5, §9
 //	           association_paths.go, association_heartbeat.go  destinations,
-//	                              heartbeats, path failure (§8)
+//	                              heartbeats, path failure (§8), RFC 7829
+//	                              potentially-failed state, where each packet
+//	                              goes (§6.4, §6.4.1)
+//	           association_data.go the data path (dataState) and its
+//	                              per-destination state (destState: RTO, T3-rtx,
+//	                              cwnd, flight; §6.3, §7.2)
 //	           association_pmtud.go  path MTU discovery per path (RFC 8899
 //	                              PLPMTUD: HEARTBEAT + PAD probes, black holes,
 //	                              Packet Too Big as a hint, the ceiling)
-//	           association_data.go the data path (dataState)
 //	           association_recv.go the receive side: TSN tracking, SACKs (§6.2)
 //	           streams.go         send queues, fragmentation, reassembly (§6.5–6.9)
 //	           association_sched.go  per-stream send queues and the stream

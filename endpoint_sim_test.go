@@ -38,6 +38,10 @@ type simSeedCase struct {
 	// bursts: loss bursts (the default link at 90% loss for 0.2–3 s),
 	// on top of the link's random loss.
 	bursts []simnet.LinkStep
+	// multipath: the two-subnet network of simnet_multipath_test.go, with
+	// cuts: random failures and recoveries of one path at a time.
+	multipath bool
+	cuts      []simPathCut
 }
 
 // simSeedParams derives one property-test case from seed. The
@@ -88,7 +92,27 @@ func simSeedParams(seed uint64) simSeedCase {
 			at += d
 		}
 	}
+	// Every third seed: two paths (issue 14), one of them failing and
+	// recovering at random while the transfer runs (drawn last, so the
+	// other parameters of every seed stay what they were).
+	if seed%3 == 0 {
+		c.multipath = true
+		at := time.Duration(0)
+		for n := r.IntN(5); n > 0; n-- {
+			at += time.Duration(50+r.IntN(4000)) * time.Millisecond
+			d := time.Duration(100+r.IntN(6000)) * time.Millisecond
+			c.cuts = append(c.cuts, simPathCut{subnet: r.IntN(2), from: at, to: at + d})
+			at += d
+		}
+	}
 	return c
+}
+
+// simPathCut fails one subnet (0: the primary's) both ways from from to
+// to (virtual time).
+type simPathCut struct {
+	subnet   int
+	from, to time.Duration
 }
 
 // mustSucceed: a case whose failure would be a bug, not bad luck: below
@@ -136,7 +160,16 @@ func runSimSeed(t testing.TB, seed uint64) (*simScenario, error) {
 			}
 		}
 	}
-	s := newSimScenario(t, seed, link, cfg, c2s, s2c)
+	var s *simScenario
+	if sc.multipath {
+		s = newSimScenarioMultipath(t, seed, link, cfg, c2s, s2c)
+		for _, c := range sc.cuts {
+			s.sim.At(c.from, func() { mpCut(s.sim, c.subnet, true) })
+			s.sim.At(c.to, func() { mpCut(s.sim, c.subnet, false) })
+		}
+	} else {
+		s = newSimScenario(t, seed, link, cfg, c2s, s2c)
+	}
 	s.client.abandonOK, s.server.abandonOK = abandon, abandon
 	if resets {
 		s.client.resetEvery, s.server.resetEvery = 5, 3
@@ -195,8 +228,8 @@ func runSimSeed(t testing.TB, seed uint64) (*simScenario, error) {
 		}
 	}
 	if err != nil {
-		err = fmt.Errorf("seed %d (link %+v, %d+%d messages, shutdown %+v, slow reader %v rwnd %d, %d loss bursts): %w",
-			seed, link, len(c2s), len(s2c), mode, sc.slowReader, cfg.rwnd, len(sc.bursts)/2, err)
+		err = fmt.Errorf("seed %d (link %+v, %d+%d messages, shutdown %+v, slow reader %v rwnd %d, %d loss bursts, multipath %v cuts %v): %w",
+			seed, link, len(c2s), len(s2c), mode, sc.slowReader, cfg.rwnd, len(sc.bursts)/2, sc.multipath, sc.cuts, err)
 	}
 	return s, err
 }
@@ -227,8 +260,20 @@ func TestSimPropertySeeds(t *testing.T) {
 	var events uint64
 	failures, benign, failedOutcomes, resets, assocResets := 0, 0, 0, 0, 0
 	idataSeeds, abandoned, abandonedDelivered := 0, 0, 0
+	multipath, pathDown, pathUp := 0, 0, 0 // seeds on two paths; PF/unreachable and available events
 	for _, seed := range seeds {
 		s, err := runSimSeed(t, seed)
+		if simSeedParams(seed).multipath {
+			multipath++
+			for _, ev := range append(s.client.pathEvents, s.server.pathEvents...) {
+				switch ev.State {
+				case AddrPotentiallyFailed, AddrUnreachable:
+					pathDown++
+				case AddrAvailable:
+					pathUp++
+				}
+			}
+		}
 		if s.client.assoc != nil && s.client.assoc.idata {
 			idataSeeds++
 		}
@@ -258,6 +303,10 @@ func TestSimPropertySeeds(t *testing.T) {
 	}
 	t.Logf("%d seeds: %v real, %v virtual, %d events; %d shutdowns ended by a benign late ABORT; %d ended in an association failure (every message delivered or reported); %d stream resets and %d SSN/TSN resets performed; %d seeds used I-DATA; %d messages abandoned by PR-SCTP (%d of them, reported as sent, had reached the peer's user anyway)",
 		len(seeds), time.Since(start).Round(time.Millisecond), virt.Round(time.Second), events, benign, failedOutcomes, resets, assocResets, idataSeeds, abandoned, abandonedDelivered)
+	t.Logf("%d seeds on two paths with random path failures: %d paths reported down (PF or unreachable), %d back up", multipath, pathDown, pathUp)
+	if len(seeds) >= 100 && (pathDown == 0 || pathUp == 0) {
+		t.Errorf("no path failed (%d) or recovered (%d) in %d multi-path seeds: failover is not exercised", pathDown, pathUp, multipath)
+	}
 	if len(seeds) >= 100 && failedOutcomes == 0 {
 		t.Errorf("no seed of %d ended in an association failure: the failure path is not exercised", len(seeds))
 	}

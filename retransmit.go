@@ -126,6 +126,7 @@ type outChunk struct {
 	fastRtxDone bool   // fast-retransmitted once already (§7.2.4)
 	abandoned   bool   // PR-SCTP (RFC 3758 §3.5)
 	fsn         uint32 // I-DATA Fragment Sequence Number (RFC 8260 §2.1)
+	dest        uint8  // path it was last sent to (§6.4.1; index into dataState.dst)
 }
 
 // sendState is the send half of the data path.
@@ -240,7 +241,8 @@ func (d *dataState) timedChunkAcked(now time.Time, c *outChunk) {
 	if d.snd.rttTiming && c.tsn == d.snd.rttTSN {
 		d.snd.rttTiming = false
 		if c.sends == 1 {
-			d.rto.sample(now.Sub(d.snd.rttSentAt))
+			// §6.3.1: the RTT of the destination the chunk went to.
+			d.dst[c.dest].rto.sample(now.Sub(d.snd.rttSentAt))
 			d.st.rttSamples++
 		}
 	}
@@ -285,6 +287,10 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		}
 	}
 	flightBefore := s.flight
+	for _, x := range d.dst {
+		x.acked, x.flightBefore = 0, x.flight
+	}
+	d.lossDests = 0
 	bytesAcked := 0
 	var highestNewlyAcked uint32
 	haveHNA := false
@@ -295,13 +301,14 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		ch := s.chunks.at(0)
 		if !ch.acked && !ch.abandoned {
 			bytesAcked += ch.n
+			d.destAcked(ch)
 			highestNewlyAcked, haveHNA = ch.tsn, true
 			d.timedChunkAcked(now, ch)
 			s.rack.delivered(now, ch.sentAt, ch.tsn, ch.sends > 1)
 			d.ackedEarly(now, ch)
 		}
 		if ch.inFlight {
-			s.flight -= ch.n
+			d.outOfFlight(ch)
 		}
 		if ch.rtx {
 			s.rtxCount--
@@ -344,6 +351,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 			}
 			ch.acked = true
 			bytesAcked += ch.n
+			d.destAcked(ch)
 			if !haveHNA || tsnGT(ch.tsn, highestNewlyAcked) {
 				highestNewlyAcked, haveHNA = ch.tsn, true
 			}
@@ -351,8 +359,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 			s.rack.delivered(now, ch.sentAt, ch.tsn, ch.sends > 1)
 			d.ackedEarly(now, ch)
 			if ch.inFlight {
-				ch.inFlight = false
-				s.flight -= ch.n
+				d.outOfFlight(ch)
 			}
 			if ch.rtx {
 				ch.rtx = false
@@ -376,12 +383,9 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 			// (§6.2.1 D iv). It is outstanding again, counts one miss
 			// indication, and T3 runs for it (§6.3.2 R4).
 			ch.acked = false
-			ch.inFlight = true
-			s.flight += ch.n
+			d.intoFlight(ch)
 			ch.missing++
-			if s.t3.IsZero() {
-				s.t3 = now.Add(d.rto.rto)
-			}
+			d.startT3(now, int(ch.dest))
 			continue
 		}
 		if ch.rtx || !haveHNA {
@@ -402,6 +406,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 			// §7.2.4 step 1: mark for retransmission (at most once by FR).
 			ch.fastRtxDone = true
 			d.markRtx(ch)
+			d.lossDests |= 1 << ch.dest
 			markedFast++
 		}
 	}
@@ -414,7 +419,13 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 	}
 
 	if cumAdvanced && !s.legacy {
-		d.rto.collapse()
+		// Per destination: the RTOs of the destinations this SACK
+		// acknowledged DATA of (the only one, single-homed).
+		for _, x := range d.dst {
+			if len(d.dst) == 1 || x.acked > 0 {
+				x.rto.collapse()
+			}
+		}
 	}
 	if bytesAcked > 0 {
 		s.errorCount = 0 // §8.1: reset on acknowledgement of new data
@@ -426,7 +437,20 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		s.fastRecovery = false
 		s.rack.recoveryEnded()
 	}
-	d.cc.onAck(bytesAcked, flightBefore, s.flight, cumAdvanced, s.fastRecovery)
+	// §7.2.1, §7.2.2: each destination's cwnd grows with the bytes
+	// acknowledged of the DATA sent to it, against its own flight.
+	d.ackedDests = 0
+	for i, x := range d.dst {
+		if len(d.dst) == 1 {
+			x.cc.onAck(bytesAcked, flightBefore, s.flight, cumAdvanced, s.fastRecovery)
+		} else {
+			x.cc.onAck(x.acked, x.flightBefore, x.flight, cumAdvanced, s.fastRecovery)
+		}
+		if x.credited {
+			d.ackedDests |= 1 << i
+		}
+		x.credited = false
+	}
 	if markedFast > 0 {
 		d.st.fastRetransmits += uint64(markedFast)
 		d.lossDetected()
@@ -442,16 +466,26 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		s.zeroWindowSack = true
 	}
 
-	// §6.3.2 R2/R3: stop T3 when all is acknowledged, restart it when the
-	// earliest outstanding TSN was acknowledged.
-	if s.chunks.len() == 0 {
-		s.t3 = time.Time{}
-	} else if cumAdvanced {
-		s.t3 = now.Add(d.rto.rto)
-	}
+	d.t3AfterSack(now, cumAdvanced)
 	d.prsctpAfterSack(now)
 	d.armProbe(now)
 	return nil
+}
+
+// destAcked counts ch, newly acknowledged, for the destination it was
+// last sent to: its bytes for that cwnd (§7.2.1), and, when it was sent
+// only once, that destination reached the peer (§8.2: its error counter
+// clears, ackedDests). The acknowledgement of a retransmitted chunk may
+// be for an earlier transmission on another path (Karn's ambiguity,
+// §6.3.1 C5): it vouches for no path, else a dead path whose chunk was
+// retransmitted there while the original arrived elsewhere would be
+// taken for alive.
+func (d *dataState) destAcked(ch *outChunk) {
+	x := d.dst[ch.dest]
+	x.acked += ch.n
+	if ch.sends == 1 {
+		x.credited = true
+	}
 }
 
 // lossDetected reacts to chunks marked lost by miss indications or RACK:
@@ -465,10 +499,27 @@ func (d *dataState) lossDetected() {
 	if !s.fastRecovery {
 		s.fastRecovery = true
 		s.recover = s.nextTSN - 1
-		s.undo = recoveryUndo{valid: true, cwnd: d.cc.window(), ssthresh: d.cc.threshold()}
-		d.cc.onFastRetransmit()
+		// §7.2.3, §7.2.4 step 2: the cwnd of each destination the lost
+		// chunks were sent to (d.lossDests; the data path when unknown).
+		// The undo (RFC 4015) remembers the first of them.
+		mask := d.lossDests
+		if mask == 0 {
+			mask = 1 << d.dest
+		}
+		first := true
+		for i, x := range d.dst {
+			if mask&(1<<i) == 0 {
+				continue
+			}
+			if first {
+				s.undo = recoveryUndo{valid: true, dest: i, cwnd: x.cc.window(), ssthresh: x.cc.threshold()}
+				first = false
+			}
+			x.cc.onFastRetransmit()
+		}
 		d.st.fastRecoveries++
 	}
+	d.lossDests = 0
 	s.rtxBurst = true
 	s.tlpAt = time.Time{}
 }
@@ -498,7 +549,7 @@ func (d *dataState) ackedEarly(now time.Time, ch *outChunk) {
 // 4015 §2 response: the reduction answered reordering, not congestion).
 func (d *dataState) undoRecovery() {
 	s := &d.snd
-	d.cc.undo(s.undo.cwnd, s.undo.ssthresh)
+	d.destState(s.undo.dest).cc.undo(s.undo.cwnd, s.undo.ssthresh)
 	s.undo.valid = false
 	if s.fastRecovery && s.rtxCount == 0 {
 		s.fastRecovery = false
@@ -514,6 +565,7 @@ func (d *dataState) undoRecovery() {
 // more retransmissions than fit make the episode a real loss (no undo).
 type recoveryUndo struct {
 	valid          bool
+	dest           int // destination whose reduction is undone
 	cwnd, ssthresh int
 	left           int
 	tsns           [32]uint32
@@ -582,6 +634,7 @@ func (d *dataState) rackDetect(now time.Time) int {
 		}
 		ch.fastRtxDone = true // §7.2.4 marks it no more
 		d.markRtx(ch)
+		d.lossDests |= 1 << ch.dest
 		marked++
 	}
 	return marked
@@ -643,8 +696,7 @@ func (d *dataState) markRtx(ch *outChunk) {
 	ch.rtx = true
 	s.rtxCount++
 	if ch.inFlight {
-		ch.inFlight = false
-		s.flight -= ch.n
+		d.outOfFlight(ch)
 		s.peerRwnd += uint32(ch.n)
 	}
 	if s.rttTiming && s.rttTSN == ch.tsn {
@@ -652,10 +704,29 @@ func (d *dataState) markRtx(ch *outChunk) {
 	}
 }
 
-// t3Expired applies RFC 9260 §6.3.3 E1–E3 and the §8.1 error counter.
-func (d *dataState) t3Expired(now time.Time) (failed bool) {
+// t3Expired applies RFC 9260 §6.3.3 E1–E3 to destination x, whose T3-rtx
+// expired, and counts the §8.1 association error. Only the chunks last
+// sent to x are marked (E3); the association sends them to an alternate
+// destination when there is one (§6.4.1, pathSet.rtxPath) and counts an
+// error on x (§8.2, t3Fired). A timer left running for a destination
+// that no longer has DATA outstanding (its chunks were retransmitted
+// elsewhere) just stops: nothing was lost there.
+func (d *dataState) t3Expired(now time.Time, x int) (failed bool) {
 	s := &d.snd
+	xd := d.dst[x]
+	if len(d.dst) > 1 {
+		out := false
+		for i := 0; i < s.chunks.len() && !out; i++ {
+			ch := s.chunks.at(i)
+			out = int(ch.dest) == x && !ch.acked && !ch.abandoned
+		}
+		if !out {
+			xd.t3 = time.Time{}
+			return false
+		}
+	}
 	d.st.t3Expiries++
+	d.t3Fired |= 1 << x
 	// §6.1 A note: an unanswered zero window probe is not an error as long as
 	// the peer keeps sending SACKs.
 	if s.zeroWindowSack && s.peerRwnd == 0 {
@@ -665,25 +736,26 @@ func (d *dataState) t3Expired(now time.Time) (failed bool) {
 	}
 	if s.errorCount > d.cfg.maxRetrans {
 		// §8.1: Association.Max.Retrans exceeded; the peer is unreachable.
-		s.t3 = time.Time{}
+		xd.t3 = time.Time{}
+		d.syncT3()
 		return true
 	}
-	// E1: ssthresh, cwnd (§7.2.3). progress: a SACK acknowledged new data
-	// within the last RTO, so the path delivers and the timeout most
+	// E1: ssthresh, cwnd of x (§7.2.3). progress: a SACK acknowledged new
+	// data within the last RTO, so the path delivers and the timeout most
 	// likely hit a lost retransmission, not a dead path (see
 	// renoController.onRetransmitTimeout).
-	progress := !s.lastProgress.IsZero() && now.Sub(s.lastProgress) < d.rto.rto && !s.legacy
-	d.cc.onRetransmitTimeout(progress)
-	d.rto.backoff() // E2
+	progress := !s.lastProgress.IsZero() && now.Sub(s.lastProgress) < xd.rto.rto && !s.legacy
+	xd.cc.onRetransmitTimeout(progress)
+	xd.rto.backoff() // E2
 	s.fastRecovery = false
 	s.undo.valid = false // a timeout is a real loss (RFC 4015 leaves it to F-RTO)
 	s.tlpAt, s.tlpOut, s.tlpNew, s.rackAt = time.Time{}, false, false, time.Time{}
-	// E3: everything outstanding is marked for retransmission; as much as
-	// fits in one packet is sent at once (rtxBurst ignores cwnd), the rest
-	// as cwnd allows.
+	// E3: everything outstanding to x is marked for retransmission; as
+	// much as fits in one packet is sent at once (rtxBurst ignores cwnd),
+	// the rest as cwnd allows.
 	for i := 0; i < s.chunks.len(); i++ {
 		ch := s.chunks.at(i)
-		if !ch.acked && !ch.abandoned {
+		if !ch.acked && !ch.abandoned && int(ch.dest) == x {
 			if !ch.rtx {
 				d.st.t3Retransmits++
 			}
@@ -693,9 +765,65 @@ func (d *dataState) t3Expired(now time.Time) (failed bool) {
 	}
 	s.rttTiming = false
 	s.rtxBurst = true
-	s.t3 = now.Add(d.rto.rto)
+	xd.t3 = now.Add(xd.rto.rto)
+	d.syncT3()
 	d.prsctpAfterT3(now)
 	return false
+}
+
+// t3AfterSack applies §6.3.2 R2 and R3 per destination after a SACK: a
+// destination with nothing outstanding stops its T3-rtx; one whose
+// earliest outstanding TSN was acknowledged restarts it with its RTO.
+// Single-homed this is: stop when nothing is outstanding, restart when
+// the cumulative TSN ack advanced.
+func (d *dataState) t3AfterSack(now time.Time, cumAdvanced bool) {
+	s := &d.snd
+	if len(d.dst) == 1 {
+		x := d.dst[0]
+		if s.chunks.len() == 0 {
+			x.t3 = time.Time{}
+		} else if cumAdvanced {
+			x.t3 = now.Add(x.rto.rto)
+		}
+		s.t3 = x.t3
+		return
+	}
+	for _, x := range d.dst {
+		x.seen = false
+	}
+	left := len(d.dst)
+	for i := 0; i < s.chunks.len() && left > 0; i++ {
+		ch := s.chunks.at(i)
+		// An abandoned chunk keeps its destination's timer running, as
+		// any chunk below the cum ack does single-homed: a lost FORWARD
+		// TSN is sent again only when T3-rtx expires (RFC 3758 §3.5 A5,
+		// C4).
+		if ch.acked {
+			continue
+		}
+		if x := d.dst[ch.dest]; !x.seen {
+			x.seen = true
+			left--
+			switch {
+			case !x.haveFirst:
+				// First look at this destination: its timer was
+				// started by R1 when the DATA went out.
+				x.first, x.haveFirst = ch.tsn, true
+				if x.t3.IsZero() {
+					x.t3 = now.Add(x.rto.rto)
+				}
+			case x.first != ch.tsn:
+				x.first = ch.tsn
+				x.t3 = now.Add(x.rto.rto) // R3
+			}
+		}
+	}
+	for _, x := range d.dst {
+		if !x.seen {
+			x.t3, x.haveFirst = time.Time{}, false // R2
+		}
+	}
+	d.syncT3()
 }
 
 // appendRetransmissions appends chunks marked for retransmission, lowest TSN
@@ -714,8 +842,9 @@ func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []
 			break
 		}
 		// §6.3.3: chunks that did not fit the first packet go out "as soon
-		// as cwnd allows", i.e. when they fit under cwnd.
-		if !burst && s.flight > 0 && s.flight+ch.n > d.cc.window() {
+		// as cwnd allows", i.e. when they fit under the cwnd of the
+		// destination they go to (§7.2).
+		if fl := d.dst[d.dest].flight; !burst && fl > 0 && fl+ch.n > d.cc.window() {
 			break
 		}
 		b = d.appendChunk(b, ch)
@@ -728,16 +857,49 @@ func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []
 		if s.fastRecovery {
 			s.undo.sent(ch.tsn, ch.sends)
 		}
-		ch.inFlight = true
-		s.flight += ch.n
+		ch.dest = uint8(d.dest) // §6.4.1: the chunk's destination is recorded
+		d.intoFlight(ch)
 		s.subPeerRwnd(ch.n)
 		if i == 0 {
 			// §7.2.4 step 5 / §6.3.2 R1: retransmitting the earliest
-			// outstanding chunk restarts T3.
-			s.t3 = now.Add(d.rto.rto)
+			// outstanding chunk restarts T3 (of the destination it went
+			// to, §6.3.3 E3).
+			d.dst[d.dest].t3 = now.Add(d.rto.rto)
+		} else {
+			d.startT3(now, d.dest) // R1
 		}
 	}
+	d.syncT3()
 	return b
+}
+
+// appendRetransmissionsTo appends a packet's worth of retransmissions
+// (no new DATA) for destination idx, an alternate of the path the chunks
+// were last sent to (RFC 9260 §6.4.1, §6.3.3 E3); the association then
+// sends the packet there. New DATA keeps going to the data path.
+func (d *dataState) appendRetransmissionsTo(now time.Time, idx int, b []byte, room int) []byte {
+	d.setDest(idx)
+	start := len(b)
+	b = d.appendRetransmissions(now, b, &room)
+	if len(b) > start {
+		d.armProbe(now)
+	}
+	return b
+}
+
+// firstRtxDest returns the destination the lowest-TSN chunk marked for
+// retransmission was last sent to; ok false when none is marked.
+func (d *dataState) firstRtxDest() (int, bool) {
+	s := &d.snd
+	if s.rtxCount == 0 {
+		return 0, false
+	}
+	for i := 0; i < s.chunks.len(); i++ {
+		if ch := s.chunks.at(i); ch.rtx {
+			return int(ch.dest), true
+		}
+	}
+	return 0, false
 }
 
 func (s *sendState) subPeerRwnd(n int) {
@@ -810,6 +972,9 @@ func (d *dataState) drainSend(fn func(m outMessage, sent bool)) {
 	}
 	s.pending.clear()
 	s.queued, s.flight, s.rtxCount, s.ttlLive = 0, 0, 0, 0
+	for _, x := range d.dst {
+		x.flight, x.t3, x.haveFirst = 0, time.Time{}, false
+	}
 	s.rtxBurst, s.fastRecovery, s.fwdDue, s.rttTiming = false, false, false, false
 	s.t3, s.tlpAt, s.rackAt, s.tlpOut, s.tlpNew = time.Time{}, time.Time{}, time.Time{}, false, false
 	s.cumAck = s.nextTSN - 1

@@ -50,6 +50,8 @@ func (h *assocHandle) paths() []PaddrInfo {
 	for _, p := range ps {
 		state := SCTP_INACTIVE
 		switch {
+		case p.pf:
+			state = SCTP_PF // RFC 7829 §5.1
 		case p.active && p.confirmed:
 			state = SCTP_ACTIVE
 		case p.active:

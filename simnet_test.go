@@ -341,6 +341,8 @@ type simPeer struct {
 	// user) may have been delivered, counted in abandonedDelivered.
 	abandonOK          bool
 	abandonedDelivered int
+	// pathEvents are the PeerAddrChange events seen.
+	pathEvents []PeerAddrChange
 }
 
 func newSimPeer(name string, ep *endpoint, out, in []simMsg) *simPeer {
@@ -420,6 +422,8 @@ func (p *simPeer) app(now time.Time) {
 				p.failed = map[uint32]SendFailed{}
 			}
 			p.failed[ev.PPID] = ev
+		case PeerAddrChange:
+			p.pathEvents = append(p.pathEvents, ev) // multi-path tests (simnet_multipath_test.go)
 		case AssocReset:
 			switch {
 			case ev.Flags&SCTP_ASSOC_RESET_DENIED != 0:

@@ -399,6 +399,8 @@ type sockOpts struct {
 	auth       bool
 	authChunks chunkSet
 	authKeys   authKeyring
+
+	pfThld int // SCTP_PEER_ADDR_THLDS PF threshold (RFC 7829; 0 the default)
 }
 
 const defaultRcvBuf = 256 * 1024
@@ -1527,6 +1529,7 @@ func (s *Socket) assocConfigLocked() assocConfig {
 	c.sched = o.sched
 	c.auth, c.authChunks, c.authKeys = o.auth, o.authChunks, o.authKeys
 	c.setIData(o.idata && o.fragInterleave == 2) // RFC 8260 §4.3.1
+	c.setPFThreshold(o.pfThld)
 	return c
 }
 

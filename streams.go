@@ -63,7 +63,7 @@ func (d *dataState) maxFragment() int {
 // It returns b unchanged when nothing may be sent.
 func (d *dataState) appendData(now time.Time, b []byte, room int) []byte {
 	s := &d.snd
-	start := len(b)
+	start, first := len(b), s.nextTSN
 	if s.ttlLive > 0 {
 		d.abandonExpired(now)
 	}
@@ -76,11 +76,9 @@ func (d *dataState) appendData(now time.Time, b []byte, room int) []byte {
 	if s.rtxCount == 0 && s.pending.len() > 0 {
 		b = d.appendNewData(now, b, &room)
 	}
-	// §6.3.2 R1: start T3 when sending DATA and it is not running.
-	if len(b) > start && s.t3.IsZero() && s.chunks.len() > 0 {
-		s.t3 = now.Add(d.rto.rto)
-	}
 	if len(b) > start {
+		// Per destination: flight, §6.3.2 R1 (association_data.go).
+		d.dataSent(now, first)
 		d.armProbe(now) // RFC 8985 §7.2: after sending, (re)start the PTO
 	}
 	return b
