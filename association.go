@@ -73,6 +73,7 @@ const (
 // another path, replies to a datagram's source).
 type outPacket struct {
 	to               netip.AddrPort
+	src              netip.Addr // our source address (invalid: the OS chooses)
 	srcPort, dstPort uint16
 	vtag             uint32
 	chunks           []byte
@@ -117,6 +118,7 @@ type association struct {
 	hasPeerAdaptation   bool
 
 	paths *pathSet // peer addresses, heartbeats (association_paths.go)
+	local localAddrs // our side of the paths (association_laddrs.go)
 
 	data *dataState
 

@@ -108,6 +108,10 @@ type assocConfig struct {
 	// size of the parts a message handed out in pieces is delivered in;
 	// 0 = joinLimit.
 	pdPoint int
+	// laddrs are the socket's specific bound local addresses (Bind,
+	// Bindx; empty: the wildcard): sources of the paths, listed in INIT /
+	// INIT ACK when two or more (association_laddrs.go).
+	laddrs []netip.Addr
 }
 
 // withDefaults fills unset (zero) fields with the defaults above and
