@@ -117,7 +117,8 @@ type association struct {
 	peerAdaptation      uint32
 	hasPeerAdaptation   bool
 
-	paths *pathSet   // peer addresses, heartbeats (association_paths.go)
+	paths *pathSet // peer addresses, heartbeats (association_paths.go)
+
 	local localAddrs // our side of the paths (association_laddrs.go)
 
 	data *dataState
