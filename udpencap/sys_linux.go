@@ -607,16 +607,19 @@ func (s *sysConn) sendmmsg(hdrs []unix.Mmsghdr) (int, error) {
 		return 0, unix.EIO
 	}
 	s.w.sendHdrs = hdrs
-	for {
+	for retried := false; ; retried = true {
 		err := s.rc.Write(s.w.sendFn)
 		n, errno := s.w.n, s.w.errno
 		s.stats.writeCalls.Add(1)
 		if err != nil {
 			return 0, err
 		}
-		if errno != 0 && s.onICMP != nil && isICMPErrno(errno) {
+		if errno != 0 && s.onICMP != nil && isICMPErrno(errno) && !retried {
 			// With IP_RECVERR a pending ICMP error is reported once by
-			// the next send; the datagram was not sent, so send again.
+			// the next send; the datagram was not sent, so send again,
+			// once: the same error again is the send's own (no route
+			// to the destination: an interface went down), which a
+			// retry would repeat forever.
 			continue
 		}
 		if errno != 0 {
