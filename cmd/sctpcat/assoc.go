@@ -31,6 +31,11 @@ type setupFlags struct {
 	// timeout bounds the association setup (connect -timeout; 0: only
 	// -init-retries and -rto-max, RFC 9260's limits, end it).
 	timeout time.Duration
+	// bind lists the local addresses of -bind; bindAddrs are they
+	// parsed, peerAddrs the peer's further addresses (a HOST list).
+	bind      string
+	bindAddrs []netip.Addr
+	peerAddrs []netip.Addr
 	// progress, if set, is told of each INIT (and COOKIE ECHO)
 	// retransmission while dial waits (connect -v).
 	progress func(format string, args ...any)
@@ -42,6 +47,11 @@ func (f *setupFlags) config(st *stack) *sctp.Config {
 		RemoteUDPPort: uint16(f.remoteUDP),
 		InitMsg: sctp.InitMsg{NumOstreams: uint16(f.streams), MaxInstreams: uint16(f.streams),
 			MaxAttempts: uint16(f.initRetries)},
+		PeerAddrs: f.peerAddrs,
+	}
+	if len(f.bindAddrs) > 0 {
+		cfg.LocalAddr = netip.AddrPortFrom(f.bindAddrs[0], 0)
+		cfg.BindAddrs = f.bindAddrs[1:]
 	}
 	if f.rtoMax > 0 {
 		// RTO.Initial and RTO.Min (1 s, RFC 9260 §15) may not exceed RTO.Max.
