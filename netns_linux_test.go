@@ -3,6 +3,7 @@
 package sctp
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"net/netip"
@@ -298,4 +299,100 @@ func TestNetnsFailoverTuned(t *testing.T) {
 		}
 	}, 2000, 2*time.Millisecond)
 	t.Logf("failover with RTO 100 ms..1 s, Path.Max.Retrans 1, HB.interval 1 s: longest delivery stall %v; link down to last message %v", stall.Round(time.Millisecond), toEnd.Round(time.Millisecond))
+}
+
+// TestNetnsInteropUsrsctpMultihomed: usrsctp's echo_server (bound to every
+// address, so its INIT ACK lists 172.31.1.2 and 172.31.2.2) in ns B; our
+// client in ns A bound to both of A's addresses, connected to one of B's.
+// Our INIT lists our two addresses, usrsctp's INIT ACK lists its two:
+// GetPaddrs shows both, messages echo; then the primary path's veth goes
+// down and messages still echo (usrsctp and we both fail over).
+func TestNetnsInteropUsrsctpMultihomed(t *testing.T) {
+	const echo = "/usr/lib/usrsctp/echo_server"
+	if _, err := os.Stat(echo); err != nil {
+		t.Skip("usrsctp examples not installed (/usr/lib/usrsctp)")
+	}
+	p := newNetnsPair(t)
+	const udpPort = 9899
+	srv := exec.Command(p.ip, "netns", "exec", p.b, echo, fmt.Sprint(udpPort))
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Process.Kill(); srv.Wait() }()
+
+	var st *Stack
+	var cli *SocketTCP
+	var err error
+	inNetns(t, p.a, func() {
+		if st, err = NewStack(StackConfig{Network: "udp4", RemoteUDPPort: udpPort}); err != nil {
+			return
+		}
+		if cli, err = st.NewSocketTCP(AF_INET); err != nil {
+			return
+		}
+		cli.SetEvents(EventSubscribe{DataIO: true, Address: true, Association: true})
+		cli.SetRTOInfo(0, RTOInfo{Initial: 200 * time.Millisecond, Min: 100 * time.Millisecond, Max: time.Second})
+		cli.SetPaddrParams(0, PaddrParams{HBInterval: time.Second, PathMaxRxt: 1})
+		err = cli.Bindx([]netip.AddrPort{ap("172.31.1.1:0"), ap("172.31.2.1:0")}, BINDX_ADD)
+	})
+	if st != nil {
+		defer st.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	cli.SetDeadline(time.Now().Add(60 * time.Second))
+	// echo_server binds its UDP port before its SCTP socket listens: an
+	// early INIT is answered with ABORT or ICMP port unreachable; retry
+	// (bounded).
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		err = cli.ConnectContext(ctx, ap("172.31.1.2:7"))
+		cancel()
+		if err == nil {
+			break
+		}
+		if attempt == 30 {
+			t.Fatalf("connect to usrsctp echo_server in %s: %v", p.b, err)
+		}
+		time.Sleep(100 * time.Millisecond) // echo_server start-up; not a result wait
+	}
+	got, err := cli.GetPaddrs(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := sortedAddrs(got); len(s) != 2 || s[0] != ap("172.31.1.2:7") || s[1] != ap("172.31.2.2:7") {
+		t.Fatalf("GetPaddrs with usrsctp = %v, want 172.31.1.2:7 and 172.31.2.2:7 (usrsctp lists every address)", got)
+	}
+	roundTrip := func(i int) {
+		t.Helper()
+		msg := []byte(fmt.Sprintf("multihomed echo %d", i))
+		if _, err := cli.SCTPSend(msg, nil); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+		for {
+			r, err := cli.SCTPRecv(1 << 16)
+			if err != nil {
+				t.Fatalf("echo %d: %v", i, err)
+			}
+			if r.Notification != nil {
+				t.Logf("client: %v", r.Notification)
+				continue
+			}
+			if string(r.Msg) != string(msg) {
+				t.Fatalf("echo %d: %q, want %q", i, r.Msg, msg)
+			}
+			return
+		}
+	}
+	for i := range 5 {
+		roundTrip(i)
+	}
+	p.run(t, "-n", p.a, "link", "set", "va1", "down")
+	start := time.Now()
+	for i := 5; i < 10; i++ {
+		roundTrip(i)
+	}
+	t.Logf("with usrsctp: 5 echoes after the primary path went down took %v", time.Since(start).Round(time.Millisecond))
 }
