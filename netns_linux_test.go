@@ -5,6 +5,7 @@ package sctp
 import (
 	"context"
 	"encoding/binary"
+	"flag"
 	"fmt"
 	"net/netip"
 	"os"
@@ -29,6 +30,8 @@ import (
 // goroutine locks its OS thread, enters the namespace (setns), opens the
 // stack and binds, and exits still locked, so the Go runtime discards that
 // thread; a socket keeps the namespace it was created in.
+
+var flagSlowFailover = flag.Bool("sctp.slowfailover", false, "run TestNetnsFailoverDefaults: a path failure with RFC 9260's default timers (minutes; root)")
 
 // netnsPair is the two namespaces and their links.
 type netnsPair struct {
@@ -280,9 +283,13 @@ func netnsFailover(t *testing.T, configure func(*Socket), total int, pace time.D
 // TestNetnsFailoverDefaults: the primary path fails mid-transfer; with the
 // default timers every message still arrives once and in order over the
 // other path. The bound is generous (RFC 9260's defaults take Path.Max.Retrans
-// = 5 doubling RTOs, from 1 s); the note of issue 14 reports the time
-// measured.
+// = 5 doubling RTOs, from 1 s, on the sender, and the receiver keeps
+// sending its SACKs to its own primary path until heartbeats, every 30 s,
+// fail it); the note of issue 14 reports the time measured (3m24s).
 func TestNetnsFailoverDefaults(t *testing.T) {
+	if !*flagSlowFailover {
+		t.Skip("takes minutes with the default timers (measured 3m24s): run with -sctp.slowfailover")
+	}
 	stall, toEnd := netnsFailover(t, nil, 2000, 2*time.Millisecond)
 	t.Logf("failover with default timers: longest delivery stall %v; link down to last message %v", stall.Round(time.Millisecond), toEnd.Round(time.Millisecond))
 }
