@@ -159,6 +159,9 @@
 //	           association_handshake.go, association_shutdown.go  §5, §9
 //	           association_paths.go, association_heartbeat.go  destinations,
 //	                              heartbeats, path failure (§8)
+//	           association_laddrs.go  our side of the paths: source address per
+//	                              path, addresses listed in INIT / INIT ACK only
+//	                              for two or more bound ones (RFC 6951 §5.7)
 //	           association_data.go the data path (dataState)
 //	           association_recv.go the receive side: TSN tracking, SACKs (§6.2)
 //	           streams.go         send queues, fragmentation, reassembly (§6.5–6.9)
@@ -175,7 +178,8 @@
 //	wire       packet.go          common header, bundling rules (§3, §6.10)
 //	           crc32c.go          the checksum (§6.8, Appendix B)
 //	           chunk/             every chunk, parameter and error cause
-//	transport  udpencap/          the UDP socket: batches, GSO/GRO, ICMP errors
+//	transport  udpencap/          the UDP socket: batches, GSO/GRO, ICMP errors,
+//	                              each datagram's local address (IP_PKTINFO)
 //	leaves     internal/bufpool   the one buffer pool
 //	           internal/pcap      the one pcap writer
 //	           internal/simnet    the one simulated network, for tests
