@@ -432,6 +432,7 @@ func (a *association) deadline() time.Time {
 	}
 	if a.hbEnabled() {
 		min(a.paths.deadline())
+		min(a.pmtudDeadline())
 	}
 	return d
 }
@@ -470,6 +471,7 @@ func (a *association) handleTimeout(now time.Time) {
 			// DATA went to; past Path.Max.Retrans it becomes inactive
 			// and retransmissions move to an alternate path (§6.4.1).
 			a.paths.strike(cur)
+			a.pmtudDataLost(now, cur) // RFC 8899 black-hole detection
 			a.reportPathChanges()
 		}
 		a.logData("timer")
@@ -480,6 +482,7 @@ func (a *association) handleTimeout(now time.Time) {
 	}
 	if a.hbEnabled() {
 		a.heartbeatTimers(now)
+		a.pmtudTimers(now)
 	}
 }
 
@@ -893,6 +896,7 @@ func (a *association) handleSack(now time.Time, c chunk.Raw) bool {
 	// when the SACK acknowledges new data.
 	a.logData("SACK")
 	a.paths.ackReceived(a.paths.current())
+	a.pmtudDataAcked(a.paths.current())
 	a.reportPathChanges()
 	return false
 }

@@ -104,6 +104,12 @@ type assocConfig struct {
 	// peer are performed (RFC 6525 §6.3.2; default none, all denied).
 	reconfig    bool
 	streamReset uint32
+	// pmtud runs RFC 8899 PLPMTUD on every path (association_pmtud.go):
+	// packets start at BASE_PLPMTU and grow as probes confirm larger
+	// sizes, up to pmtuCeiling (IP bytes; 0: 1500). Off, mtu is fixed.
+	pmtud         bool
+	pmtuCeiling   int
+	pmtuMaxPacket int // SCTP_MAXSEG's limit on PLPMTUD's packet size (0: none)
 	// pdPoint is SCTP_PARTIAL_DELIVERY_POINT (RFC 6458 §8.1.21): the
 	// size of the parts a message handed out in pieces is delivered in;
 	// 0 = joinLimit.
@@ -112,6 +118,8 @@ type assocConfig struct {
 	// Bindx; empty: the wildcard): sources of the paths, listed in INIT /
 	// INIT ACK when two or more (association_laddrs.go).
 	laddrs []netip.Addr
+	// sched is the stream scheduler (RFC 8260 §3, association_sched.go).
+	sched StreamScheduler
 }
 
 // withDefaults fills unset (zero) fields with the defaults above and
@@ -215,13 +223,21 @@ func (c *assocConfig) setPacketSize(linkMTU, maxseg, pathMTU int) {
 		linkMTU = defaultLinkMTU
 	}
 	c.mtu = linkMTU - encapOverhead
+	c.pmtuMaxPacket = 0
 	if maxseg > 0 {
 		c.mtu = min(c.mtu, maxseg+dataPacketOverhead)
+		c.pmtuMaxPacket = maxseg + dataPacketOverhead // PLPMTUD sizes stay within SCTP_MAXSEG too
 	}
 	if pathMTU > 0 {
 		c.mtu = min(c.mtu, pathMTU-encapOverhead)
 	}
 }
+
+// setPMTUD turns RFC 8899 PLPMTUD on or off and sets its ceiling, the
+// largest path MTU probed (IP bytes; 0: 1500). SCTP_PEER_ADDR_PARAMS
+// SPP_PMTUD_DISABLE with spp_pathmtu (RFC 6458 §8.1.12) is a fixed MTU:
+// setPacketSize.
+func (c *assocConfig) setPMTUD(on bool, ceiling int) { c.pmtud, c.pmtuCeiling = on, ceiling }
 
 // setPRSCTP turns PR-SCTP (RFC 3758) support on or off.
 func (c *assocConfig) setPRSCTP(on bool) { c.prSCTP = on }
@@ -265,12 +281,13 @@ type pathParams struct {
 	sackDelay      time.Duration
 	hbDisabled     bool
 	pathMTU        int // IP path MTU of the SCTP packet size
+	pmtud          bool
 }
 
 // pathParams returns the path settings.
 func (c assocConfig) pathParams() pathParams {
 	return pathParams{hbInterval: c.hbInterval, pathMaxRetrans: c.pathMaxRetrans, sackDelay: c.sackDelay,
-		hbDisabled: c.hbDisabled, pathMTU: c.pathMTU()}
+		hbDisabled: c.hbDisabled, pathMTU: c.pathMTU(), pmtud: c.pmtud}
 }
 
 // receiveWindow returns the a_rwnd advertised (RFC 9260 §6.2).
@@ -402,6 +419,13 @@ type pathInfo struct {
 	srtt, rto time.Duration
 	cwnd      uint32
 	mtu       int // SCTP packet size
+	pmtud     pmtudInfo
+}
+
+// pmtudInfo is a path's PLPMTUD state and probe counts (RFC 8899).
+type pmtudInfo struct {
+	state                     plpmtudState
+	probes, acked, blackHoles uint64
 }
 
 // pathInfos appends every path of the association to out, the primary first.
@@ -416,6 +440,12 @@ func (a *association) pathInfos(out []pathInfo) []pathInfo {
 		info := pathInfo{
 			addr: netip.AddrPortFrom(p.addr.Addr(), a.peerPort), udpPort: p.addr.Port(),
 			confirmed: p.confirmed, active: p.active, srtt: p.srtt, rto: p.rto, cwnd: st.Cwnd, mtu: a.cfg.mtu,
+		}
+		if p.pmtud.state != pmtudDisabled {
+			// RFC 8899: this path's own PLPMTU (the association's packet
+			// size is the smallest of them, RFC 9260 §6.9).
+			info.mtu = p.pmtud.plpmtu
+			info.pmtud = pmtudInfo{state: p.pmtud.state, probes: p.pmtud.probesSent, acked: p.pmtud.probesAcked, blackHoles: p.pmtud.blackHoles}
 		}
 		if i == ps.primary && info.srtt == 0 {
 			info.srtt = st.SRTT // measured on DATA (the primary carries it)

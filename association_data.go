@@ -191,6 +191,7 @@ func newDataState(cfg *assocConfig, n negotiated, now time.Time) *dataState {
 	d.rto = newRTOState(&cfg.rto)
 	d.cc = newRenoController(cfg.mtu, int(n.peerRwnd))
 	d.snd.init(&d.negotiated)
+	d.snd.pending.setKind(cfg.sched)
 	d.rcv.init(cfg, &d.negotiated)
 	d.rc.init(&d.negotiated)
 	_ = now
@@ -280,7 +281,8 @@ func (d *dataState) trimIdle() {
 	d.pool.Release()
 	d.snd.freeMsgs = nil
 	// The queues grown to a window's worth of entries.
-	d.snd.chunks, d.snd.pending = ring[outChunk]{}, ring[*outMsg]{}
+	d.snd.chunks = ring[outChunk]{}
+	d.snd.pending.trim()
 	r.ready, r.pdReady = ring[inMessage]{}, ring[inMessage]{}
 	r.unordered = nil
 	for i := range r.streams {

@@ -23,6 +23,7 @@ func (a *association) hbEnabled() bool {
 // startHeartbeats starts heartbeating on reaching ESTABLISHED.
 func (a *association) startHeartbeats(now time.Time) {
 	a.paths.startHeartbeats(now)
+	a.pmtudStart(now) // RFC 8899 probes are HEARTBEATs too (association_pmtud.go)
 }
 
 // heartbeatTimers counts unanswered HEARTBEATs (Path.Max.Retrans, and
@@ -103,6 +104,9 @@ func (a *association) handleHeartbeatAck(now time.Time, from netip.AddrPort, c c
 	if err := ack.Decode(c); err != nil {
 		a.counters.DroppedBadChunk++
 		return
+	}
+	if a.pmtudProbeAck(now, ack.Info) {
+		return // a PLPMTUD probe's (association_pmtud.go), not §8.3's
 	}
 	rtt, idx, ok := a.paths.handleHeartbeatAck(now, ack.Info)
 	if !ok {

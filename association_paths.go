@@ -37,6 +37,8 @@ type pathState struct {
 	hbAckDue     time.Time // outstanding: unanswered after this → error (zero: none outstanding)
 	repConfirmed bool      // state last reported by nextChange
 	repActive    bool
+
+	pmtud plpmtud // RFC 8899 PLPMTUD of this path (association_pmtud.go)
 }
 
 // pathChangeKind is a reportable destination state change; the core maps it
@@ -110,6 +112,7 @@ func newPathSet(cfg *assocConfig, rand io.Reader, primary netip.AddrPort) *pathS
 	s.rng.Seed([32]byte(secret[32:]))
 	clear(secret[:])
 	s.add(time.Time{}, primary, true)
+	pmtudInitialMTU(cfg, primary.Addr())
 	return s
 }
 

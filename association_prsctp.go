@@ -30,10 +30,9 @@ func (d *dataState) abandonExpired(now time.Time) {
 		d.abandonMsg(m)
 		any = true
 	}
-	// The message being cut into chunks may have none in flight any more.
-	if s.pending.len() > 0 {
-		m := *s.pending.at(0)
-		if m.off > 0 && !m.abandoned && !m.expires.IsZero() && !now.Before(m.expires) {
+	// A message being cut into chunks may have none in flight any more.
+	for m := range s.pending.started() {
+		if !m.abandoned && !m.expires.IsZero() && !now.Before(m.expires) {
 			d.abandonMsg(m)
 			any = true
 		}
@@ -458,8 +457,7 @@ func (d *dataState) evictForPriority(prio uint32, need int) bool {
 	s := &d.snd
 	for s.queued+need > d.cfg.sndBuf {
 		var victim *outMsg
-		for i := 0; i < s.pending.len(); i++ {
-			m := *s.pending.at(i)
+		for m := range s.pending.all() {
 			if m.abandoned || m.off > 0 || m.policy != SCTP_PR_SCTP_PRIO || m.prio <= prio {
 				continue
 			}

@@ -203,9 +203,7 @@ func (d *dataState) drainHeld(fn func(m outMessage, sent bool)) {
 // pendingOn reports whether a message of one of streams (empty: any) is
 // not yet fully cut into chunks.
 func (d *dataState) pendingOn(streams []uint16) bool {
-	s := &d.snd
-	for i := 0; i < s.pending.len(); i++ {
-		m := *s.pending.at(i)
+	for m := range d.snd.pending.all() {
 		if m.abandoned || m.off == len(m.buf) {
 			continue
 		}

@@ -17,7 +17,10 @@ type AssocStats struct {
 	T2Retransmits         uint64 // SHUTDOWN / SHUTDOWN ACK retransmissions
 	T3Retransmits         uint64 // DATA retransmitted on T3-rtx expiry
 	FastRetransmits       uint64 // DATA fast-retransmitted (RFC 9260 §7.2.4)
-	PMTUDecreases         uint64 // packet size lowered by ICMP Packet Too Big (RFC 9260 Appendix C ICMP7)
+	PMTUDecreases         uint64 // packet size lowered by ICMP Packet Too Big (RFC 9260 Appendix C ICMP7) or PLPMTUD
+	PMTUProbes            uint64 // RFC 8899 PLPMTUD probes sent (HEARTBEAT + PAD)
+	PMTUProbesAcked       uint64 // probes acknowledged
+	PMTUBlackHoles        uint64 // black holes detected: PLPMTU back to BASE_PLPMTU (RFC 8899 §4.3)
 	ReconfigsIn           uint64 // RE-CONFIG chunks received (RFC 6525)
 	ReconfigsOut          uint64 // RE-CONFIG requests sent (first transmissions)
 	ReconfigRetransmits   uint64 // RE-CONFIG requests resent on RE-CONFIG timer expiry

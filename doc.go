@@ -78,7 +78,9 @@
 // verification tag (RFC 9260 Appendix C): a port unreachable means nothing
 // listens on the peer's UDP port, and ends the association attempt at once
 // (RFC 6951 §5.6) with an error matching ErrPortUnreachable; a Packet Too
-// Big lowers the association's packet size. Windows reports a port
+// Big lowers the association's packet size, or, with
+// StackConfig.PathMTUDiscovery (RFC 8899 PLPMTUD), is a hint the path's
+// probes confirm before the size is used. Windows reports a port
 // unreachable without the quoted packet (WSAECONNRESET on a read), so it is
 // only counted; BSDs and macOS report ICMP errors on connected UDP sockets
 // only, which a stack's socket is not. There, and when ICMP is filtered, a
@@ -121,6 +123,7 @@
 //	           socket_reconfig.go stream reset and add-streams calls (RFC 6525 §6.3)
 //	           socket_prsctp.go   PR-SCTP defaults and abandonment counters (RFC 7496 §4)
 //	           socket_pdapi.go    the partial delivery point (RFC 6458 §8.1.21)
+//	           socket_sched.go    stream scheduler options (RFC 8260 §4.3.2, §4.3.3)
 //	           socket_types.go    flags, addresses, SndInfo, Received, option values,
 //	                              StackStats
 //	           socket_events.go   event subscriptions (RFC 6458 §6.2.1)
@@ -150,7 +153,7 @@
 //	                              reports bounded to the packet size
 //	           endpoint_icmp.go   ICMP errors (Appendix C, RFC 6951 §5.6): port
 //	                              unreachable ends the association, Packet Too
-//	                              Big lowers its packet size
+//	                              Big lowers its packet size (a PLPMTUD hint)
 //	           endpoint_accept.go accept-queue push-back: a COOKIE ECHO is
 //	                              discarded while the listener's queue is full
 //	           association.go     the TCB: state machine, packet walk, bundling, timers
@@ -162,9 +165,15 @@
 //	           association_laddrs.go  our side of the paths: source address per
 //	                              path, addresses listed in INIT / INIT ACK only
 //	                              for two or more bound ones (RFC 6951 §5.7)
+//	           association_pmtud.go  path MTU discovery per path (RFC 8899
+//	                              PLPMTUD: HEARTBEAT + PAD probes, black holes,
+//	                              Packet Too Big as a hint, the ceiling)
 //	           association_data.go the data path (dataState)
 //	           association_recv.go the receive side: TSN tracking, SACKs (§6.2)
 //	           streams.go         send queues, fragmentation, reassembly (§6.5–6.9)
+//	           association_sched.go  per-stream send queues and the stream
+//	                              schedulers (RFC 8260 §3: FCFS, RR, RR per
+//	                              packet, priority, fair bandwidth, WFQ)
 //	           retransmit.go      RTO (§6.3), SACK processing, T3-rtx, fast
 //	                              retransmit (§7.2.4)
 //	           association_loss.go  RACK-TLP (RFC 8985) adapted to SACKs:

@@ -135,10 +135,20 @@ func (a *association) icmpUnreachable(now time.Time, ev *icmpEvent, isInit bool)
 
 // icmpPacketTooBig lowers the association's packet size after a Packet
 // Too Big / Fragmentation Needed for its current path (Appendix C ICMP7,
-// RFC 8201, RFC 1191): only downwards, never below the family's floor. It
-// reports whether it acted.
+// RFC 8201, RFC 1191): only downwards, never below the family's floor.
+// With PLPMTUD on, the report is a hint for the machine of the path it is
+// about instead (RFC 8899 §4.6.2). It reports whether it acted.
 func (a *association) icmpPacketTooBig(now time.Time, ev *icmpEvent) bool {
-	if ev.mtu <= 0 || a.dest().Addr() != ev.to.Addr().Unmap() {
+	if ev.mtu <= 0 {
+		return false
+	}
+	if a.pmtudEnabled() {
+		// RFC 8899 §4.6: with PLPMTUD the Packet Too Big is a hint about
+		// the path it names, validated by probing (association_pmtud.go).
+		idx, ok := a.pathIdx(ev.to.Addr().Unmap())
+		return ok && a.pmtudPTB(now, idx, ev.mtu)
+	}
+	if a.dest().Addr() != ev.to.Addr().Unmap() {
 		return false
 	}
 	floor := icmpFloorMTU6

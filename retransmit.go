@@ -95,7 +95,8 @@ type outMsg struct {
 	off       int       // bytes already cut into chunks with a TSN
 	live      int       // chunks with a TSN not yet cumulatively acked
 	abandoned bool
-	inPending bool // still in sendState.pending
+	inPending bool   // still in sendState.pending
+	seq       uint64 // queue order stamp (sendScheduler.push)
 	// RFC 7496 (association_prsctp.go): the message's policy, its
 	// retransmission limit (SCTP_PR_SCTP_RTX) and priority (PRIO).
 	policy PRPolicy
@@ -124,12 +125,16 @@ type outChunk struct {
 
 // sendState is the send half of the data path.
 type sendState struct {
-	pending  ring[*outMsg] // messages not yet fully cut into chunks, FIFO
+	pending  sendScheduler // messages not yet fully cut into chunks, per stream (association_sched.go)
 	freeMsgs []*outMsg
 	chunks   ring[outChunk] // TSN order; front TSN is cumAck+1
 	nextTSN  uint32
 	cumAck   uint32 // the peer's cumulative TSN ack point
 	nextSSN  []uint16
+
+	// interleave: user message interleaving (I-DATA, RFC 8260) is in use,
+	// so the scheduler may switch stream between the chunks of a message.
+	interleave bool
 
 	flight   int    // bytes of user data in flight
 	peerRwnd uint32 // RFC 9260 §6.2.1 rwnd
@@ -776,17 +781,17 @@ func (d *dataState) drainSend(fn func(m outMessage, sent bool)) {
 			report(m, true)
 		}
 	}
-	for i := 0; i < s.pending.len(); i++ {
-		if m := *s.pending.at(i); !m.abandoned {
-			report(m, m.off > 0)
+	if s.pending.len() > 0 {
+		for _, m := range s.pending.inOrder() {
+			if !m.abandoned {
+				report(m, m.off > 0)
+			}
 		}
 	}
 	for s.chunks.len() > 0 {
 		s.chunks.pop()
 	}
-	for s.pending.len() > 0 {
-		s.pending.pop()
-	}
+	s.pending.clear()
 	s.queued, s.flight, s.rtxCount, s.ttlLive = 0, 0, 0, 0
 	s.rtxBurst, s.fastRecovery, s.fwdDue, s.rttTiming = false, false, false, false
 	s.t3, s.tlpAt, s.rackAt, s.tlpOut, s.tlpNew = time.Time{}, time.Time{}, time.Time{}, false, false

@@ -53,8 +53,13 @@ func (h *assocHandle) paths() []PaddrInfo {
 		case p.active:
 			state = SCTP_UNCONFIRMED
 		}
-		out = append(out, PaddrInfo{Addr: p.addr, UDPPort: p.udpPort, State: state,
-			Cwnd: p.cwnd, SRTT: p.srtt, RTO: p.rto, MTU: uint32(p.mtu)})
+		pi := PaddrInfo{Addr: p.addr, UDPPort: p.udpPort, State: state,
+			Cwnd: p.cwnd, SRTT: p.srtt, RTO: p.rto, MTU: uint32(p.mtu)}
+		if p.pmtud.state != pmtudDisabled {
+			pi.PMTUD = p.pmtud.state.String()
+			pi.PMTUProbes, pi.PMTUProbesAcked, pi.PMTUBlackHoles = p.pmtud.probes, p.pmtud.acked, p.pmtud.blackHoles
+		}
+		out = append(out, pi)
 	}
 	return out
 }
@@ -139,6 +144,9 @@ func paddrParamsOf(pp pathParams) PaddrParams {
 	if pp.hbDisabled {
 		p.Flags = SPP_HB_DISABLE | SPP_PMTUD_DISABLE | SPP_SACKDELAY_ENABLE
 	}
+	if pp.pmtud {
+		p.Flags = p.Flags&^SPP_PMTUD_DISABLE | SPP_PMTUD_ENABLE
+	}
 	return p
 }
 
@@ -160,6 +168,9 @@ func (h *assocHandle) setPaddrParams(p PaddrParams) error {
 		}
 		if p.Flags&(SPP_HB_ENABLE|SPP_HB_DISABLE) != 0 {
 			as.setHeartbeatsEnabled(p.Flags&SPP_HB_DISABLE == 0)
+		}
+		if p.Flags&(SPP_PMTUD_ENABLE|SPP_PMTUD_DISABLE) != 0 {
+			as.setPMTUDEnabled(now, p.Flags&SPP_PMTUD_ENABLE != 0)
 		}
 	})
 }
@@ -224,4 +235,40 @@ func (h *assocHandle) partialDeliveryPoint() (int, error) {
 	var n int
 	err := h.do(func(as *association, now time.Time) { n = as.partialDeliveryPoint() })
 	return n, err
+}
+
+// streamScheduler reads SCTP_STREAM_SCHEDULER of the live association.
+func (h *assocHandle) streamScheduler() (StreamScheduler, error) {
+	var k StreamScheduler
+	err := h.do(func(as *association, now time.Time) { k = as.streamScheduler() })
+	return k, err
+}
+
+// setStreamScheduler sets SCTP_STREAM_SCHEDULER (RFC 8260 §4.3.2).
+func (h *assocHandle) setStreamScheduler(k StreamScheduler) error {
+	var serr error
+	if err := h.do(func(as *association, now time.Time) { serr = as.setStreamScheduler(k) }); err != nil {
+		return err
+	}
+	return serr
+}
+
+// streamSchedulerValue reads SCTP_STREAM_SCHEDULER_VALUE of one stream.
+func (h *assocHandle) streamSchedulerValue(stream uint16) (uint16, error) {
+	var v uint16
+	var serr error
+	if err := h.do(func(as *association, now time.Time) { v, serr = as.streamSchedulerValue(stream) }); err != nil {
+		return 0, err
+	}
+	return v, serr
+}
+
+// setStreamSchedulerValue sets SCTP_STREAM_SCHEDULER_VALUE (RFC 8260
+// §4.3.3) of one stream.
+func (h *assocHandle) setStreamSchedulerValue(stream, v uint16) error {
+	var serr error
+	if err := h.do(func(as *association, now time.Time) { serr = as.setStreamSchedulerValue(stream, v) }); err != nil {
+		return err
+	}
+	return serr
 }

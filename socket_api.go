@@ -38,8 +38,23 @@ type StackConfig struct {
 	// (ErrMessageTooLarge above it). 0 means 256 KiB.
 	MaxMessageSize int
 	// MTU is the path MTU assumed for every path (IP packet size);
-	// 0 means 1500. The SCTP packet size is MTU − IP header − 8.
+	// 0 means 1500. The SCTP packet size is MTU − IP header − 8. With
+	// PathMTUDiscovery it is the ceiling of the search instead: set it
+	// above 1500 for loopback or jumbo-frame paths (9000), and the
+	// stack's receive buffers grow to match.
 	MTU int
+	// PathMTUDiscovery runs RFC 8899 datagram PLPMTUD on every path
+	// (SPP_PMTUD_ENABLE): packets start at BASE_PLPMTU (1200 bytes for
+	// IPv4, 1280 for IPv6, less the IP and UDP headers) and grow, a round
+	// trip per size, as probes (HEARTBEAT + PAD chunks) confirm larger
+	// ones, up to MTU; a black hole (full-size packets lost, small ones
+	// passing) takes a path back to BASE_PLPMTU, and an ICMP Packet Too
+	// Big is a hint the probes verify. Off (the default), every packet is
+	// sized by MTU alone and a Packet Too Big lowers it. A socket turns it
+	// on or off for its new associations with SetPaddrParams
+	// (SPP_PMTUD_ENABLE / SPP_PMTUD_DISABLE; a PathMTU with
+	// SPP_PMTUD_DISABLE fixes the MTU).
+	PathMTUDiscovery bool
 	// UDPOptions are passed to udpencap.Listen when the stack opens its
 	// UDP socket: batching, GSO/GRO, socket buffer sizes, an ICMP error
 	// handler (udpencap.WithICMPHandler).
@@ -100,6 +115,7 @@ func NewStack(cfg StackConfig) (*Stack, error) {
 		return nil, err
 	}
 	rt, err := newRunner(cfg.Network, cfg.LocalAddr, runnerConfig{
+		MaxDatagram:   pmtudMaxDatagram(cfg.MTU),
 		LoggerFactory: cfg.LoggerFactory,
 		UDPOptions:    cfg.UDPOptions,
 		Capture:       cfg.Capture,
@@ -355,8 +371,9 @@ type sockOpts struct {
 	sndBuf        int
 	rcvBuf        int
 	remoteUDPPort uint16
-	streamReset   uint32 // SCTP_ENABLE_STREAM_RESET flags for new associations
-	pdPoint       int    // SCTP_PARTIAL_DELIVERY_POINT (0: the default)
+	streamReset   uint32          // SCTP_ENABLE_STREAM_RESET flags for new associations
+	pdPoint       int             // SCTP_PARTIAL_DELIVERY_POINT (0: the default)
+	sched         StreamScheduler // SCTP_STREAM_SCHEDULER of new associations
 }
 
 const defaultRcvBuf = 256 * 1024
@@ -1501,11 +1518,13 @@ func (s *Socket) assocConfigLocked() assocConfig {
 	c.setBuffers(o.sndBuf, o.rcvBuf)
 	c.setMaxMessage(s.stack.cfg.MaxMessageSize)
 	c.setPacketSize(s.stack.cfg.MTU, o.maxseg, int(o.paddr.PathMTU))
+	c.setPMTUD(pmtudWanted(s.stack.cfg.PathMTUDiscovery, o.paddr.Flags, o.paddr.PathMTU), pmtudCeilingOf(s.stack.cfg.MTU, o.paddr.PathMTU))
 	c.setAdaptation(o.adaptation, o.adaptationSet)
 	c.setPRSCTP(true)
 	c.setReconfig(true, o.streamReset)
 	c.pdPoint = o.pdPoint
 	c.laddrs = append([]netip.Addr(nil), s.laddrs...) // the engine's own copy: Bindx changes s.laddrs
+	c.sched = o.sched
 	return c
 }
 

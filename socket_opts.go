@@ -254,6 +254,9 @@ func (s *Socket) SetPaddrParams(id AssocID, p PaddrParams) error {
 	if p.Flags&SPP_HB_ENABLE != 0 && p.Flags&SPP_HB_DISABLE != 0 {
 		return invalidArg("both SPP_HB_ENABLE and SPP_HB_DISABLE")
 	}
+	if p.Flags&SPP_PMTUD_ENABLE != 0 && p.Flags&SPP_PMTUD_DISABLE != 0 {
+		return invalidArg("both SPP_PMTUD_ENABLE and SPP_PMTUD_DISABLE")
+	}
 	if err := s.lockOpen(); err != nil {
 		return err
 	}

@@ -522,7 +522,10 @@ type PaddrParams struct {
 	// (StackConfig.MTU, 1500 unless set; settable for new associations).
 	// The SCTP packet inside is PaddrInfo.MTU = PathMTU − 48: the IPv6
 	// header (40 bytes, counted for both families so one size fits either)
-	// and the UDP header (8, RFC 6951).
+	// and the UDP header (8, RFC 6951). Setting it fixes the path MTU
+	// (RFC 6458: spp_pathmtu applies with SPP_PMTUD_DISABLE). With
+	// SPP_PMTUD_ENABLE (StackConfig.PathMTUDiscovery) it is RFC 8899
+	// PLPMTUD's ceiling and PaddrInfo.MTU the size found per path.
 	PathMTU   uint32
 	SackDelay time.Duration // delayed SACK timer (default 200 ms)
 	Flags     PaddrFlags
@@ -562,7 +565,12 @@ type PaddrInfo struct {
 	Cwnd    uint32
 	SRTT    time.Duration
 	RTO     time.Duration
-	MTU     uint32 // SCTP packet size on this path: PaddrParams.PathMTU − 48 (IPv6 header 40, UDP 8)
+	MTU     uint32 // SCTP packet size on this path: PaddrParams.PathMTU − 48 (IPv6 header 40, UDP 8); with PLPMTUD the path's PLPMTU
+	// PMTUD is the path's RFC 8899 PLPMTUD state ("" when off: BASE,
+	// SEARCHING, SEARCH_COMPLETE, ERROR); PMTUProbes and PMTUProbesAcked
+	// count its probes, PMTUBlackHoles the black holes it detected.
+	PMTUD                                       string
+	PMTUProbes, PMTUProbesAcked, PMTUBlackHoles uint64
 }
 
 // AssocState is an association's state as reported by Status

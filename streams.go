@@ -94,10 +94,16 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 		}
 	}
 	maxFrag := d.maxFragment()
-	for s.pending.len() > 0 {
-		m := *s.pending.at(0)
+	// RFC 8260 §3: the stream scheduler picks the message of every chunk
+	// (association_sched.go); without interleaving a started message is
+	// finished first (§6.9: its fragments take consecutive TSNs).
+	for {
+		m := s.pending.peek(s.interleave)
+		if m == nil {
+			break
+		}
 		if m.abandoned || m.off == len(m.buf) {
-			d.popPending()
+			d.popPending(m)
 			continue
 		}
 		if !m.expires.IsZero() && !now.Before(m.expires) && (m.off == 0 || d.forwardTSN) {
@@ -106,7 +112,7 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 			// sinfo_timetolive).
 			d.abandonMsg(m)
 			d.advanceAckPoint()
-			d.popPending()
+			d.popPending(m)
 			continue
 		}
 		// §6.1 B: no new data with cwnd or more bytes outstanding.
@@ -149,6 +155,7 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 		s.nextTSN++ // §6.1: consecutive TSNs, one per chunk
 		m.off += frag
 		m.live++
+		s.pending.sent(m, frag, s.interleave)
 		b = d.appendChunk(b, ch)
 		*room -= dataChunkHeaderLen + pad4(frag)
 		s.flight += frag
@@ -161,16 +168,18 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 		s.lastDataSent = now
 		s.tlpNew = false // a probe is one chunk (RFC 8985 §7.3)
 		if m.off == len(m.buf) {
-			d.popPending()
+			d.popPending(m)
 		}
 	}
+	s.pending.packetDone()
 	return b
 }
 
-// popPending removes the head of the pending queue; a message that has no
-// chunk left in flight and will not be sent further is recycled.
-func (d *dataState) popPending() {
-	m := d.snd.pending.pop()
+// popPending removes m, the head of its stream's queue, from the pending
+// messages; a message that has no chunk left in flight and will not be
+// sent further is recycled.
+func (d *dataState) popPending(m *outMsg) {
+	d.snd.pending.pop(m, d.snd.interleave)
 	m.inPending = false
 	if m.live == 0 && (m.abandoned || m.off == len(m.buf)) {
 		if m.buf == nil {

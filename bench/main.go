@@ -97,6 +97,9 @@ func main() {
 	if *lossyMode { // the lossy-path benchmark (lossy.go)
 		os.Exit(runLossy())
 	}
+	if *holMode { // the head-of-line / stream scheduler benchmark (hol.go)
+		os.Exit(runHOL(*dur, *rounds))
+	}
 	if *handshakes != "" {
 		var concs []int
 		for _, f := range strings.Split(*handshakes, ",") {

@@ -15,6 +15,10 @@ func allSystems() []system {
 		{name: "sctpcat-2p", run: sctpcatRunner, throughputOnly: true},
 		{name: "sctpcat-2p-baseline", run: sctpcatBaselineRunner, throughputOnly: true},
 		{name: "usctp-4MiB", run: usctpRunner(usctpConfig{sndBuf: 4 << 20, rcvBuf: 4 << 20}), throughputOnly: true},
+		// Issue 14 item 4: PLPMTUD (RFC 8899) with its ceiling at 1500 and
+		// at 9000 (the loopback carries 64 KiB).
+		{name: "usctp-pmtud1500", run: usctpRunner(usctpConfig{pmtud: true}), throughputOnly: true},
+		{name: "usctp-pmtud9000", run: usctpRunner(usctpConfig{mtu: 9000, pmtud: true}), throughputOnly: true},
 		{name: "udp-1/syscall", run: rawUDP},
 		{name: "udp-mmsg", run: rawUDPBatch(false), throughputOnly: true},
 		{name: "udp-gso+gro", run: rawUDPBatch(true), throughputOnly: true},

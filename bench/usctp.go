@@ -17,12 +17,12 @@ import (
 // between them through the public API (Listen + Dial).
 func usctpPair(cfg usctpConfig) (client, server *sctp.Conn, closeFn func(), err error) {
 	lo := netip.MustParseAddrPort("127.0.0.1:0")
-	srvStack, err := sctp.NewStack(sctp.StackConfig{Network: "udp4", LocalAddr: lo, MTU: cfg.mtu})
+	srvStack, err := sctp.NewStack(sctp.StackConfig{Network: "udp4", LocalAddr: lo, MTU: cfg.mtu, PathMTUDiscovery: cfg.pmtud})
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	cliStack, err := sctp.NewStack(sctp.StackConfig{
-		Network: "udp4", LocalAddr: lo, MTU: cfg.mtu,
+		Network: "udp4", LocalAddr: lo, MTU: cfg.mtu, PathMTUDiscovery: cfg.pmtud,
 		RemoteUDPPort: srvStack.LocalUDPAddr().Port(),
 	})
 	if err != nil {
@@ -75,8 +75,9 @@ func usctpPair(cfg usctpConfig) (client, server *sctp.Conn, closeFn func(), err 
 
 // usctpConfig are the knobs of one usctp system.
 type usctpConfig struct {
-	mtu            int // 0: the stack default (1500)
-	sndBuf, rcvBuf int // 0: the socket defaults
+	mtu            int  // 0: the stack default (1500)
+	sndBuf, rcvBuf int  // 0: the socket defaults
+	pmtud          bool // StackConfig.PathMTUDiscovery (RFC 8899), mtu its ceiling
 }
 
 // usctpRunner measures usctp: one association, one stream, reliable and

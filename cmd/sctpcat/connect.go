@@ -42,6 +42,7 @@ type connectFlags struct {
 	length    int
 	linger    time.Duration
 	pr        prFlag
+	sched     schedFlag
 }
 
 func cmdConnect(e *env, args []string) error {
@@ -53,6 +54,7 @@ func cmdConnect(e *env, args []string) error {
 	fs.UintVar(&f.ppid, "ppid", 0, "payload protocol identifier of the messages")
 	fs.BoolVar(&f.unordered, "unordered", false, "send messages unordered")
 	fs.Var(&f.pr, "prsctp", prUsage)
+	addSchedFlag(fs, &f.sched)
 	fs.UintVar(&f.streams, "streams", 10, "outbound and inbound streams requested")
 	fs.StringVar(&f.pcap, "pcap", "", "write every packet sent and received to `file` (pcap)")
 	fs.BoolVar(&f.verbose, "v", false, "verbose: one line per association event on stderr")
@@ -119,6 +121,9 @@ func cmdConnect(e *env, args []string) error {
 		return err
 	}
 	defer c.Close()
+	if err := f.sched.apply(c.Socket().Socket); err != nil {
+		return err
+	}
 	ev := sctp.EventSubscribe{DataIO: true, Association: true, Shutdown: true, SendFailure: true, PeerError: true, Address: f.verbose}
 	if err := c.Socket().SetEvents(ev); err != nil {
 		return err

@@ -32,6 +32,7 @@ type listenFlags struct {
 	count   int
 	verbose bool
 	pcap    string
+	sched   schedFlag
 }
 
 func cmdListen(e *env, args []string) error {
@@ -43,6 +44,7 @@ func cmdListen(e *env, args []string) error {
 	fs.IntVar(&f.count, "count", 0, "exit 0 after `N` associations have ended (0: run until interrupted)")
 	fs.BoolVar(&f.verbose, "v", false, "verbose: one line per association event on stderr")
 	fs.StringVar(&f.pcap, "pcap", "", "write every packet sent and received to `file` (pcap)")
+	addSchedFlag(fs, &f.sched)
 	pos, err := parseFlags(fs, args, listenUsage, e)
 	if err != nil {
 		return err
@@ -106,6 +108,9 @@ func cmdListen(e *env, args []string) error {
 	// WebRTC peer closing a data channel needs; the library's default
 	// follows RFC 6458 stacks and denies them.
 	if err := l.Socket().SetEnableStreamReset(0, sctp.SCTP_ENABLE_RESET_STREAM_REQ|sctp.SCTP_ENABLE_CHANGE_ASSOC_REQ); err != nil {
+		return err
+	}
+	if err := f.sched.apply(l.Socket().Socket); err != nil {
 		return err
 	}
 	where := "every address"

@@ -34,6 +34,7 @@ type perfFlags struct {
 	pingpong  bool
 	pcap      string
 	pr        prFlag
+	sched     schedFlag
 }
 
 // perfRun is the state of one perf run.
@@ -59,6 +60,7 @@ func cmdPerf(e *env, args []string) error {
 	fs.UintVar(&f.streams, "streams", 10, "streams to send on (round robin)")
 	fs.BoolVar(&f.unordered, "unordered", false, "send messages unordered")
 	fs.Var(&f.pr, "prsctp", prUsage)
+	addSchedFlag(fs, &f.sched)
 	fs.BoolVar(&f.pingpong, "pingpong", false, "1-byte round trips: measure latency instead of throughput")
 	fs.UintVar(&f.udp, "udp", 0, "local UDP encapsulation `port` of the sender (0: any free port)")
 	fs.UintVar(&f.remoteUDP, "remote-udp", sctp.DefaultUDPPort, "remote UDP encapsulation `port` (with an address)")
@@ -128,6 +130,9 @@ func cmdPerf(e *env, args []string) error {
 		return err
 	}
 	defer r.c.Close()
+	if err := f.sched.apply(r.c.Socket().Socket); err != nil {
+		return err
+	}
 	r.header(addr)
 	if f.pingpong {
 		err = r.pingpong(sig)
@@ -153,6 +158,9 @@ func (r *perfRun) header(addr string) {
 		where = "over UDP on 127.0.0.1, both ends in this process"
 	}
 	what := fmt.Sprintf("%d-byte messages on %d streams, %s", r.f.length, r.f.streams, order)
+	if r.f.sched.set {
+		what += ", scheduler " + r.f.sched.String()
+	}
 	if r.f.pingpong {
 		what = "1-byte round trips"
 	}
