@@ -7,6 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"slices"
 	"testing"
 	"time"
@@ -216,5 +220,109 @@ func TestBindxWithStackOnOneAddress(t *testing.T) {
 	err = s.Bindx([]netip.AddrPort{ap("127.0.0.2:0")}, BINDX_ADD)
 	if !errors.Is(err, ErrInvalidArgument) {
 		t.Fatalf("Bindx 127.0.0.2 on a stack bound to 127.0.0.1: %v, want ErrInvalidArgument", err)
+	}
+}
+
+// TestMultihomedTshark captures the server side of a multihomed loopback
+// association (StackConfig.Capture, which records each datagram's real
+// local address) and has tshark dissect it: every frame is SCTP with a
+// good CRC32c, not malformed; the INIT lists the client's two addresses
+// and the INIT ACK the server's two (RFC 9260 §3.3.2.1); every datagram
+// goes between a client address and a server address the sockets bound.
+func TestMultihomedTshark(t *testing.T) {
+	tshark := needTshark(t)
+	file := filepath.Join(t.TempDir(), "mh.pcap")
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	srvSt, err := NewStack(StackConfig{Network: "udp4", Capture: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srvSt.Close()
+	udpPort := srvSt.LocalUDPAddr().Port()
+	cliSt := mhStack(t, udpPort)
+	ln, err := srvSt.NewSocketTCP(AF_INET)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setTestDeadline(t, ln.Socket)
+	if err := ln.Bindx([]netip.AddrPort{ap("127.0.0.3:5003"), ap("127.0.0.4:5003")}, BINDX_ADD); err != nil {
+		t.Skipf("loopback addresses: %v", err)
+	}
+	if err := ln.SetEvents(EventSubscribe{DataIO: true, Address: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ln.Listen(1); err != nil {
+		t.Fatal(err)
+	}
+	cli, err := cliSt.NewSocketTCP(AF_INET)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setTestDeadline(t, cli.Socket)
+	if err := cli.Bindx([]netip.AddrPort{ap("127.0.0.5:0"), ap("127.0.0.6:0")}, BINDX_ADD); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.Connectx([]netip.AddrPort{ap("127.0.0.3:5003"), ap("127.0.0.4:5003")}); err != nil {
+		t.Fatal(err)
+	}
+	acc, _, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	setTestDeadline(t, acc.Socket)
+	waitConfirmed(t, acc.Socket, []netip.AddrPort{netip.AddrPortFrom(netip.MustParseAddr("127.0.0.5"), cli.port), netip.AddrPortFrom(netip.MustParseAddr("127.0.0.6"), cli.port)})
+	if _, err := cli.SCTPSend([]byte("over two paths"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if r := recvDataSkip(t, acc.Socket); string(r.Msg) != "over two paths" {
+		t.Fatalf("got %q", r.Msg)
+	}
+	cli.Close()
+	acc.Close()
+	ln.Close()
+	srvSt.Close() // flushes the capture
+	cmd := exec.Command(tshark, "-n", "-r", file, "-o", "sctp.checksum:crc-32c", "-d", fmt.Sprintf("udp.port==%d,sctp", udpPort),
+		"-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,",
+		"-e", "ip.src", "-e", "ip.dst", "-e", "sctp.checksum.status", "-e", "_ws.malformed", "-e", "sctp.chunk_type", "-e", "sctp.parameter_ipv4_address")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	cliIPs := map[string]bool{"127.0.0.5": true, "127.0.0.6": true}
+	srvIPs := map[string]bool{"127.0.0.3": true, "127.0.0.4": true}
+	var sawInit, sawInitAck bool
+	frames := 0
+	for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+		fl := strings.Split(line, "\t")
+		if len(fl) != 6 {
+			t.Fatalf("tshark line %q", line)
+		}
+		frames++
+		src, dst, ck, bad, types, addrs := fl[0], fl[1], fl[2], fl[3], fl[4], fl[5]
+		if !(cliIPs[src] && srvIPs[dst] || srvIPs[src] && cliIPs[dst]) {
+			t.Errorf("frame %d: %s -> %s: not between the bound addresses", frames, src, dst)
+		}
+		if ck != "1" && ck != "Good" || bad != "" {
+			t.Errorf("frame %d: checksum status %q, malformed %q", frames, ck, bad)
+		}
+		switch types {
+		case "1": // INIT
+			sawInit = true
+			if addrs != "127.0.0.5,127.0.0.6" {
+				t.Errorf("INIT lists %q, want the client's two addresses", addrs)
+			}
+		case "2": // INIT ACK
+			sawInitAck = true
+			if addrs != "127.0.0.3,127.0.0.4" {
+				t.Errorf("INIT ACK lists %q, want the server's two addresses", addrs)
+			}
+		}
+	}
+	if !sawInit || !sawInitAck || frames < 6 {
+		t.Fatalf("capture of %d frames lacks INIT (%v) or INIT ACK (%v):\n%s", frames, sawInit, sawInitAck, out)
 	}
 }
