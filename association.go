@@ -73,6 +73,7 @@ const (
 // another path, replies to a datagram's source).
 type outPacket struct {
 	to               netip.AddrPort
+	src              netip.Addr // our source address (invalid: the OS chooses)
 	srcPort, dstPort uint16
 	vtag             uint32
 	chunks           []byte
@@ -125,6 +126,8 @@ type association struct {
 	authLocalVec []byte // our key vector, between INIT and INIT ACK
 	peerAsconf   bool   // the peer does ASCONF (and AUTH)
 	asc          asconfState
+
+	local localAddrs // our side of the paths (association_laddrs.go)
 
 	data *dataState
 

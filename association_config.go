@@ -147,6 +147,10 @@ type assocConfig struct {
 	// size of the parts a message handed out in pieces is delivered in;
 	// 0 = joinLimit.
 	pdPoint int
+	// laddrs are the socket's specific bound local addresses (Bind,
+	// Bindx; empty: the wildcard): sources of the paths, listed in INIT /
+	// INIT ACK when two or more (association_laddrs.go).
+	laddrs []netip.Addr
 	// sched is the stream scheduler (RFC 8260 §3, association_sched.go).
 	sched StreamScheduler
 	// idata announces and accepts I-DATA (RFC 8260 §2.2; with prSCTP

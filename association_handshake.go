@@ -142,9 +142,12 @@ func (c *assocConfig) parseInitParams(in *initInfo, params []byte, ack bool) {
 	}
 }
 
-// appendInitParams appends our optional INIT / INIT ACK parameters. We
-// list no addresses (RFC 6951 §5.7): the peer uses the packet's source.
+// appendInitParams appends our optional INIT / INIT ACK parameters. Our
+// addresses are listed only when two or more specific ones are bound (RFC
+// 6951 §5.7, association_laddrs.go); otherwise the peer uses the packet's
+// source.
 func (c *assocConfig) appendInitParams(b []byte, preservative time.Duration) []byte {
+	b = c.appendAddrParams(b)
 	if preservative > 0 {
 		var v [4]byte
 		binary.BigEndian.PutUint32(v[:], uint32(preservative/time.Millisecond))
@@ -262,7 +265,7 @@ func (a *association) startInit(now time.Time) {
 }
 
 func (a *association) sendInitChunk() {
-	a.queueSpecial(a.paths.path(0).addr, 0, append([]byte(nil), a.initChunk...))
+	a.queueSpecial(a.initDest(), 0, append([]byte(nil), a.initChunk...))
 }
 
 // t1Expired handles T1-init / T1-cookie expiry (RFC 9260 §5.1 C, §6.3.3).
@@ -345,6 +348,7 @@ func (a *association) handleInitAck(now time.Time, from netip.AddrPort, raw chun
 	// RFC 6951 §5.4: the port learned from the packet's source applies
 	// to every address listed by the peer.
 	a.learnPort(from.Addr().Unmap(), from.Port())
+	a.noteSetup(a.ep.rxLocal, from.Addr())
 	for i := 0; i < in.naddrs; i++ {
 		if a.addPath(now, in.addrs[i], from.Port(), false) {
 			a.ep.register(a, in.addrs[i])

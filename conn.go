@@ -30,6 +30,15 @@ type Config struct {
 	DefaultSend SndInfo
 	// SndBuf and RcvBuf set the send and receive buffer sizes (0: defaults).
 	SndBuf, RcvBuf int
+	// BindAddrs (Dial and Listen) are further local addresses bound
+	// beside the listening address (Listen) or LocalAddr (Dial): the
+	// endpoint is multihomed and lists them all to the peer
+	// (Socket.Bindx says when to, and what the stack needs).
+	BindAddrs []netip.Addr
+	// PeerAddrs (Dial only) are further addresses of a multihomed peer,
+	// at the dialed address's SCTP port: Dial connects to them all
+	// (Socket.Connectx), the dialed one first.
+	PeerAddrs []netip.Addr
 	// Backlog (Listen only) bounds the associations waiting for Accept
 	// (0: 1,024). While the queue is full new clients wait (their COOKIE
 	// ECHO is discarded and retransmitted, StackStats.CookiesDeferred),
@@ -173,7 +182,17 @@ func Dial(ctx context.Context, network, address string, cfg *Config) (*Conn, err
 			return nil, opError("dial", nil, nil, err)
 		}
 	}
-	if err := s.ConnectContext(ctx, raddr); err != nil {
+	if err := cfg.bindMore(s, cfg.LocalAddr.Port()); err != nil {
+		s.Close()
+		return nil, opError("dial", nil, nil, err)
+	}
+	peers := []netip.AddrPort{raddr}
+	if cfg != nil {
+		for _, a := range cfg.PeerAddrs {
+			peers = append(peers, netip.AddrPortFrom(a, raddr.Port()))
+		}
+	}
+	if _, err := s.ConnectxContext(ctx, peers); err != nil {
 		s.Close()
 		up := udp
 		if up == 0 && cfg != nil {
@@ -185,6 +204,18 @@ func Dial(ctx context.Context, network, address string, cfg *Config) (*Conn, err
 		return nil, opError("dial", nil, &Addr{AddrPort: raddr, UDPPort: up}, err)
 	}
 	return newConn(s), nil
+}
+
+// bindMore binds c.BindAddrs at SCTP port (Bindx).
+func (c *Config) bindMore(s *Socket, port uint16) error {
+	if c == nil || len(c.BindAddrs) == 0 {
+		return nil
+	}
+	addrs := make([]netip.AddrPort, len(c.BindAddrs))
+	for i, a := range c.BindAddrs {
+		addrs[i] = netip.AddrPortFrom(a, port)
+	}
+	return s.Bindx(addrs, BINDX_ADD)
 }
 
 func newConn(s *Socket) *Conn {

@@ -176,6 +176,9 @@
 //	           association_data.go the data path (dataState) and its
 //	                              per-destination state (destState: RTO, T3-rtx,
 //	                              cwnd, flight; §6.3, §7.2)
+//	           association_laddrs.go  our side of the paths: source address per
+//	                              path, addresses listed in INIT / INIT ACK only
+//	                              for two or more bound ones (RFC 6951 §5.7)
 //	           association_pmtud.go  path MTU discovery per path (RFC 8899
 //	                              PLPMTUD: HEARTBEAT + PAD probes, black holes,
 //	                              Packet Too Big as a hint, the ceiling)
@@ -203,7 +206,8 @@
 //	wire       packet.go          common header, bundling rules (§3, §6.10)
 //	           crc32c.go          the checksum (§6.8, Appendix B)
 //	           chunk/             every chunk, parameter and error cause
-//	transport  udpencap/          the UDP socket: batches, GSO/GRO, ICMP errors
+//	transport  udpencap/          the UDP socket: batches, GSO/GRO, ICMP errors,
+//	                              each datagram's local address (IP_PKTINFO)
 //	leaves     internal/bufpool   the one buffer pool
 //	           internal/pcap      the one pcap writer
 //	           internal/simnet    the one simulated network, for tests

@@ -91,6 +91,15 @@ type endpoint struct {
 	rbuf          [4]byte
 	reapedBadVtag uint64         // DroppedBadVtag of the associations reaped so far
 	acceptRoom    map[uint16]int // per listening port, set by the runtime (endpoint_accept.go)
+
+	// Local multihoming (association_laddrs.go): rxLocal is the local
+	// address the datagram being handled was sent to (invalid: unknown),
+	// txLocal the source of the datagram appendDatagram or appendSackDue
+	// last returned (invalid: the OS chooses), txFrom the association
+	// appendActive last took it from.
+	rxLocal netip.Addr
+	txLocal netip.Addr
+	txFrom  *association
 }
 
 func newEndpoint(cfg endpointConfig) *endpoint {
@@ -221,6 +230,23 @@ func (e *endpoint) unlisten(port uint16) { delete(e.listeners, port) }
 // encapsulation port) and SCTP port remoteSCTPPort by sending INIT (RFC
 // 9260 §5.1 A). localPort 0 picks an ephemeral port.
 func (e *endpoint) connect(now time.Time, localPort uint16, remote netip.AddrPort, remoteSCTPPort uint16, cfg assocConfig) (*association, error) {
+	return e.connectx(now, localPort, remote, nil, remoteSCTPPort, cfg)
+}
+
+// connectx is connect to a peer known by several addresses (RFC 6458
+// §9.9): remote first, then more (at remote's UDP port). Every given
+// address is a CONFIRMED path from the start (RFC 9260 §5.4: addresses the
+// upper layer gave) and the INIT's retransmissions go to each in turn
+// (association_laddrs.go initDest).
+func (e *endpoint) connectx(now time.Time, localPort uint16, remote netip.AddrPort, more []netip.Addr, remoteSCTPPort uint16, cfg assocConfig) (*association, error) {
+	for _, m := range more {
+		if m = m.Unmap(); !m.IsValid() || m.IsUnspecified() || m.IsMulticast() {
+			return nil, fmt.Errorf("%w: connect to %v SCTP port %d", ErrInvalidArgument, m, remoteSCTPPort)
+		}
+		if localPort != 0 && e.assocs[assocKey{localPort, remoteSCTPPort, m}] != nil {
+			return nil, fmt.Errorf("%w: association %d->%v:%d exists", ErrPortInUse, localPort, m, remoteSCTPPort)
+		}
+	}
 	addr := remote.Addr().Unmap()
 	if !addr.IsValid() || addr.IsUnspecified() || addr.IsMulticast() || remote.Port() == 0 || remoteSCTPPort == 0 {
 		return nil, fmt.Errorf("%w: connect to %v SCTP port %d", ErrInvalidArgument, remote, remoteSCTPPort)
@@ -238,6 +264,9 @@ func (e *endpoint) connect(now time.Time, localPort uint16, remote netip.AddrPor
 	a.localTag = e.randomTag()
 	a.localInitialTSN = e.randomUint32()
 	a.paths = newPathSet(&a.cfg, e.rand, netip.AddrPortFrom(addr, remote.Port()))
+	for _, m := range more {
+		a.addPath(now, m, remote.Port(), true)
+	}
 	e.add(a)
 	a.startInit(now)
 	a.t1.start(now, a.cfg.rto.initial)
@@ -313,7 +342,7 @@ func (e *endpoint) markClosed(a *association) { e.closed = append(e.closed, a) }
 func (e *endpoint) reap() {
 	for _, a := range e.closed {
 		for _, p := range a.pending {
-			e.queueReply(p.to, p.srcPort, p.dstPort, p.vtag, p.chunks)
+			e.queueReplyFrom(a.sourceFor(p.to.Addr()), p.to, p.srcPort, p.dstPort, p.vtag, p.chunks)
 		}
 		a.pending = nil
 		for i := range a.paths.len() {
@@ -360,8 +389,15 @@ func (e *endpoint) maybeRotate(now time.Time) {
 func (e *endpoint) replyScratch() []byte { return e.scratch[:0] }
 
 // queueReply queues a packet that is not part of an association's normal
-// output; bounded, reusing buffers.
+// output; bounded, reusing buffers. It leaves from the local address the
+// datagram being handled was sent to.
 func (e *endpoint) queueReply(to netip.AddrPort, srcPort, dstPort uint16, vtag uint32, chunks []byte) {
+	e.queueReplyFrom(e.rxLocal, to, srcPort, dstPort, vtag, chunks)
+}
+
+// queueReplyFrom is queueReply from local address src (invalid: the OS
+// chooses).
+func (e *endpoint) queueReplyFrom(src netip.Addr, to netip.AddrPort, srcPort, dstPort uint16, vtag uint32, chunks []byte) {
 	if cap(chunks) > cap(e.scratch) {
 		e.scratch = chunks[:0]
 	}
@@ -370,10 +406,22 @@ func (e *endpoint) queueReply(to netip.AddrPort, srcPort, dstPort uint16, vtag u
 		return
 	}
 	slot := &e.replies[(e.repHead+e.repCount)%len(e.replies)]
-	slot.to, slot.srcPort, slot.dstPort, slot.vtag = to, srcPort, dstPort, vtag
+	slot.to, slot.src, slot.srcPort, slot.dstPort, slot.vtag = to, src, srcPort, dstPort, vtag
 	slot.chunks = append(slot.chunks[:0], chunks...)
 	e.repCount++
 }
+
+// handleDatagramAt is handleDatagram for a datagram sent to our local
+// address local (invalid: unknown, the socket does not say).
+func (e *endpoint) handleDatagramAt(now time.Time, local netip.Addr, from netip.AddrPort, b []byte) {
+	e.rxLocal = local.Unmap()
+	e.handleDatagram(now, from, b)
+	e.rxLocal = netip.Addr{}
+}
+
+// lastSource returns the source address of the datagram appendDatagram or
+// appendSackDue last returned (invalid: the OS chooses).
+func (e *endpoint) lastSource() netip.Addr { return e.txLocal }
 
 // handleDatagram processes one received UDP datagram: from is the peer's
 // IP address and UDP source port, b the SCTP packet.
@@ -437,9 +485,16 @@ func (e *endpoint) appendDatagram(now time.Time, b []byte) (pkt []byte, to netip
 		b = appendCommonHeader(b, commonHeader{SrcPort: p.srcPort, DstPort: p.dstPort, VerificationTag: p.vtag})
 		b = append(b, p.chunks...)
 		finalizePacket(b[start:])
+		e.txLocal = p.src
 		return b, p.to, true
 	}
-	return e.appendActive(now, b)
+	e.txFrom = nil
+	pkt, to, ok = e.appendActive(now, b)
+	e.txLocal = netip.Addr{}
+	if ok && e.txFrom != nil {
+		e.txLocal = e.txFrom.sourceFor(to.Addr())
+	}
+	return pkt, to, ok
 }
 
 // appendSackDue is appendDatagram restricted to the association that
@@ -454,7 +509,11 @@ func (e *endpoint) appendSackDue(now time.Time, b []byte) (pkt []byte, to netip.
 	if a == nil || a.state == stateClosed || a.data == nil || !(a.pendingSack || a.data.sackDue(now)) {
 		return b, netip.AddrPort{}, false
 	}
-	return a.appendPacket(now, b)
+	pkt, to, ok = a.appendPacket(now, b)
+	if ok {
+		e.txLocal = a.sourceFor(to.Addr())
+	}
+	return pkt, to, ok
 }
 
 // handleInitListen answers an INIT without association statelessly (RFC
@@ -474,6 +533,11 @@ func (e *endpoint) handleInitListen(now time.Time, from netip.AddrPort, h common
 		return
 	}
 	cfg, ok := e.listeners[h.DstPort]
+	if ok && !cfg.servesLocal(e.rxLocal) {
+		// The listener is bound to other local addresses: to this one
+		// the port is closed (as bind(2) to an address would have it).
+		ok = false
+	}
 	if !ok {
 		// §8.4 rule 3: the INIT cannot be processed: ABORT with the
 		// Initiate Tag as vtag, T=0.
@@ -626,7 +690,7 @@ func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h 
 		return
 	}
 	cfg, ok := e.listeners[h.DstPort]
-	if !ok {
+	if !ok || !cfg.servesLocal(e.rxLocal) {
 		e.counters.CookiesRejected++
 		e.logCookie(from, h, "the port stopped listening")
 		return
@@ -653,6 +717,7 @@ func (e *endpoint) handleCookieEchoListen(now time.Time, from netip.AddrPort, h 
 		a.addPath(now, x, from.Port(), false)
 	}
 	a.adoptCookie(now, &c)
+	a.noteSetup(e.rxLocal, from.Addr())
 	a.handshakeRTT(now, true, c.created)
 	e.add(a)
 	e.emit(accepted{ID: a.aid, LocalPort: a.localPort, Peer: from, PeerPort: a.peerPort, assoc: a})

@@ -156,6 +156,7 @@ func (e *endpoint) appendActive(now time.Time, b []byte) (pkt []byte, to netip.A
 		a := e.active[i]
 		if pkt, to, ok := a.appendPacket(now, b); ok {
 			e.arr = i + 1
+			e.txFrom = a
 			if !a.tr.dlDirty { // sending may start timers
 				a.tr.dlDirty = true
 				e.dlDirty = append(e.dlDirty, a)

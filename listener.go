@@ -40,6 +40,10 @@ func Listen(network, address string, cfg *Config) (*Listener, error) {
 		s.Close()
 		return nil, opError("listen", nil, &Addr{AddrPort: laddr}, err)
 	}
+	if err := cfg.bindMore(s, s.port); err != nil {
+		s.Close()
+		return nil, opError("listen", nil, &Addr{AddrPort: laddr}, err)
+	}
 	if err := s.Listen(backlog); err != nil {
 		s.Close()
 		return nil, opError("listen", nil, &Addr{AddrPort: laddr}, err)

@@ -465,7 +465,7 @@ func (r *runner) handleBatch(b *rxBatch) {
 	for i := 0; i < b.n; i++ {
 		m := &b.ms[i]
 		r.logPacket("in", m.Addr, m.Buf[:m.N])
-		c.handleDatagram(now, m.Addr, m.Buf[:m.N])
+		c.handleDatagramAt(now, m.Local, m.Addr, m.Buf[:m.N])
 		r.pullSacks(now)
 	}
 	b.n = 0
@@ -721,7 +721,7 @@ func (r *runner) pullSacks(now time.Time) {
 		if cap(pkt) > cap(r.txBufs[r.txN]) {
 			r.txBufs[r.txN] = pkt[:0] // keep the grown buffer
 		}
-		r.tx[r.txN] = udpencap.Message{Buf: pkt, Addr: to}
+		r.tx[r.txN] = udpencap.Message{Buf: pkt, Addr: to, Local: r.core.lastSource()}
 		r.txN++
 	}
 }
@@ -738,7 +738,7 @@ func (r *runner) flush(now time.Time) {
 			if cap(pkt) > cap(r.txBufs[k]) {
 				r.txBufs[k] = pkt[:0] // keep the grown buffer
 			}
-			r.tx[k] = udpencap.Message{Buf: pkt, Addr: to}
+			r.tx[k] = udpencap.Message{Buf: pkt, Addr: to, Local: r.core.lastSource()}
 			k++
 		}
 		if k == 0 {
@@ -1006,11 +1006,17 @@ func (r *runner) connectWait(ctx context.Context, remote netip.AddrPort, sctpPor
 // port sctpPort, and returns at once with the handle; its Next yields
 // AssocChange CommUp (or CantStartAssoc) when the handshake ends.
 func (r *runner) connect(localPort uint16, remote netip.AddrPort, sctpPort uint16, cfg assocConfig) (*assocHandle, error) {
+	return r.connectx(localPort, remote, nil, sctpPort, cfg)
+}
+
+// connectx is connect to a peer known by several addresses: remote first,
+// then more, at remote's UDP port (RFC 6458 §9.9).
+func (r *runner) connectx(localPort uint16, remote netip.AddrPort, more []netip.Addr, sctpPort uint16, cfg assocConfig) (*assocHandle, error) {
 	var h *assocHandle
 	var err error
 	if derr := r.do(func(now time.Time) {
 		var a *association
-		a, err = r.core.connect(now, localPort, remote, sctpPort, cfg)
+		a, err = r.core.connectx(now, localPort, remote, more, sctpPort, cfg)
 		if err != nil {
 			return
 		}

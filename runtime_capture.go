@@ -47,7 +47,7 @@ func (c *captureConn) ReadBatch(ms []udpencap.Message) (int, error) {
 	now := time.Now()
 	for i := range ms[:n] {
 		m := &ms[i]
-		c.w.WritePacket(now, m.Addr, c.localTo(m.Addr), m.Buf[:m.N])
+		c.w.WritePacket(now, m.Addr, c.ourAddr(m), m.Buf[:m.N])
 	}
 	return n, err
 }
@@ -61,9 +61,18 @@ func (c *captureConn) WriteBatch(ms []udpencap.Message) (int, error) {
 	n, err := c.packetConn.WriteBatch(ms)
 	for i := range ms[:n] {
 		m := &ms[i]
-		c.w.WritePacket(now, c.localTo(m.Addr), m.Addr, m.Buf) // a write sends all of Buf
+		c.w.WritePacket(now, c.ourAddr(m), m.Addr, m.Buf) // a write sends all of Buf
 	}
 	return n, err
+}
+
+// ourAddr is our side of m: its Local address when the socket reports or
+// takes it (multihoming, udpencap.Message.Local), else localTo's guess.
+func (c *captureConn) ourAddr(m *udpencap.Message) netip.AddrPort {
+	if m.Local.IsValid() {
+		return netip.AddrPortFrom(m.Local, c.LocalAddr().Port())
+	}
+	return c.localTo(m.Addr)
 }
 
 // Close closes the socket, then flushes the capture (the caller closes

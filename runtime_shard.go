@@ -203,6 +203,12 @@ func (r *runner) tryAccept(port uint16) (h *assocHandle, ok bool, err error) {
 // connect starts an association from local SCTP port localPort (0:
 // ephemeral) on the shard that owns that port.
 func (g *shardGroup) connect(localPort uint16, remote netip.AddrPort, sctpPort uint16, cfg assocConfig) (*assocHandle, error) {
+	return g.connectx(localPort, remote, nil, sctpPort, cfg)
+}
+
+// connectx is connect to a peer known by several addresses (RFC 6458
+// §9.9): remote first, then more.
+func (g *shardGroup) connectx(localPort uint16, remote netip.AddrPort, more []netip.Addr, sctpPort uint16, cfg assocConfig) (*assocHandle, error) {
 	k := 0
 	if n := len(g.rs); n > 1 {
 		if localPort != 0 {
@@ -211,7 +217,7 @@ func (g *shardGroup) connect(localPort uint16, remote netip.AddrPort, sctpPort u
 			k = int(g.next.Add(1)) % n
 		}
 	}
-	return g.rs[k].connect(localPort, remote, sctpPort, cfg)
+	return g.rs[k].connectx(localPort, remote, more, sctpPort, cfg)
 }
 
 // stats sums the shards' counters.

@@ -475,7 +475,7 @@ func (s *Socket) Bind(addr netip.AddrPort) error {
 func (s *Socket) bindLocked(addrs []netip.AddrPort) error {
 	for _, a := range addrs {
 		if a.Addr().IsValid() && !a.Addr().IsUnspecified() {
-			if err := checkLocalIP(a.Addr()); err != nil {
+			if err := s.stack.checkBindIP(a.Addr()); err != nil {
 				return err
 			}
 		}
@@ -488,10 +488,20 @@ func (s *Socket) bindLocked(addrs []netip.AddrPort) error {
 	s.laddrs = s.laddrs[:0]
 	for _, a := range addrs {
 		if a.Addr().IsValid() && !a.Addr().IsUnspecified() {
-			s.laddrs = appendUniqueAddr(s.laddrs, a.Addr())
+			s.laddrs = appendUniqueAddr(s.laddrs, a.Addr().Unmap())
 		}
 	}
 	return nil
+}
+
+// checkBindIP reports an error unless the stack can receive on and send
+// from ip: an address of this host, and the stack's UDP address when that
+// is not the wildcard (a UDP socket bound to one address has no other).
+func (st *Stack) checkBindIP(ip netip.Addr) error {
+	if u := st.rt.localAddr().Addr().Unmap(); u.IsValid() && !u.IsUnspecified() && u != ip.Unmap() {
+		return fmt.Errorf("%w: %v: the stack's UDP socket is bound to %v only; bind that address, or give the stack the wildcard address (StackConfig.LocalAddr) to use several local addresses", ErrInvalidArgument, ip, u)
+	}
+	return checkLocalIP(ip)
 }
 
 // checkLocalIP reports an error unless ip is an address of this host (as
@@ -519,10 +529,24 @@ func appendUniqueAddr(list []netip.Addr, a netip.Addr) []netip.Addr {
 // port, equal to the bound port if the socket is bound (port 0 means the
 // bound port), else ErrMixedPorts. On an unbound socket BINDX_ADD binds
 // it. IPv4 and IPv6 addresses may be mixed on an AF_INET6 socket (pysctp
-// could not pass IPv6 addresses, its bug B9). Over UDP encapsulation the
-// stack is single-homed per UDP socket (RFC 6951 §5.7): bound addresses
-// are reported by GetLaddrs and checked to be local, but they are not
-// listed in INIT.
+// could not pass IPv6 addresses, its bug B9).
+//
+// A socket bound to two or more specific addresses is multihomed: its
+// associations list them in INIT / INIT ACK (RFC 9260 §5.1.2), receive on
+// each and send to each peer address from the bound address sharing the
+// longest prefix with it (the one on its subnet). Bind them only where
+// the peer reaches them untranslated: RFC 6951 §5.7 forbids listing
+// addresses a NAT rewrites; behind a NAT bind one address or the wildcard,
+// which lists nothing. The stack's UDP socket must be bound to the
+// wildcard (the default). On Linux each packet's source is set
+// (IP_PKTINFO); elsewhere the OS picks it by its routes, which agrees when
+// each address sits on its own subnet. Addresses added or removed take
+// effect for associations set up afterwards (and for a listening socket's
+// next accepted ones).
+//
+// A listening socket bound to specific addresses answers INITs sent to
+// those addresses only, where the OS reports a packet's local address
+// (Linux).
 //
 // On a socket with associations, each address added or removed is also
 // announced to every peer that does ASCONF with AUTH (RFC 5061 Add IP /
@@ -567,13 +591,17 @@ func (s *Socket) bindx(addrs []netip.AddrPort, action BindxAction) error {
 			if !a.Addr().IsValid() || a.Addr().IsUnspecified() {
 				return invalidArg("bindx cannot add the wildcard address to a bound socket")
 			}
-			if err := checkLocalIP(a.Addr()); err != nil {
+			if err := s.stack.checkBindIP(a.Addr()); err != nil {
 				return err
 			}
 		}
-		for _, a := range addrs {
-			s.laddrs = appendUniqueAddr(s.laddrs, a.Addr())
+		if len(s.laddrs) == 0 {
+			return invalidArg("bindx cannot add addresses to a socket bound to the wildcard address (it has them all)")
 		}
+		for _, a := range addrs {
+			s.laddrs = appendUniqueAddr(s.laddrs, a.Addr().Unmap())
+		}
+		return s.relistenLocked()
 	case BINDX_REMOVE:
 		if s.port == 0 {
 			return invalidArg("bindx remove on an unbound socket")
@@ -590,6 +618,7 @@ func (s *Socket) bindx(addrs []netip.AddrPort, action BindxAction) error {
 			return invalidArg("bindx remove would leave the socket without an address")
 		}
 		s.laddrs = keep
+		return s.relistenLocked()
 	}
 	return nil
 }
@@ -742,9 +771,12 @@ func (s *Socket) ConnectContext(ctx context.Context, addr netip.AddrPort) error 
 // (RFC 6458 §9.9; pysctp connectx), all with the same SCTP port. It
 // returns the new association's id (pysctp could only return it through a
 // dict argument). IPv4 and IPv6 addresses may be mixed on an AF_INET6
-// socket. The INIT goes to the first address; the peer's further
-// addresses are those it lists in its INIT ACK (RFC 9260 §5.1.2; a peer
-// over UDP encapsulation usually lists none, RFC 6951 §5.7).
+// socket. Every given address is a path of the association from the
+// start (confirmed: the user gave it, RFC 9260 §5.4); the INIT goes to the
+// first and its retransmissions to each in turn (RFC 9260 §5.1), so a
+// peer is reached while one of its addresses is down. The peer's further
+// addresses are those it lists in its INIT ACK (RFC 9260 §5.1.2; a
+// single-homed peer or one behind a NAT lists none, RFC 6951 §5.7).
 func (s *Socket) Connectx(addrs []netip.AddrPort) (AssocID, error) {
 	return s.ConnectxContext(context.Background(), addrs)
 }
@@ -838,10 +870,14 @@ func (s *Socket) startAssoc(addrs []netip.AddrPort) (*assocEntry, error) {
 	}
 	port, cfg, udpPort := s.port, s.assocConfigLocked(), s.opts.remoteUDPPort
 	s.mu.Unlock()
-	// The INIT goes to addrs[0] at remote UDP port udpPort; further
-	// addresses of a multi-homed peer are learnt from its INIT ACK (RFC
-	// 9260 §5.1.2).
-	a, err := s.stack.group.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
+	// The INIT goes to addrs[0] at remote UDP port udpPort, its
+	// retransmissions to the others in turn; further addresses of a
+	// multi-homed peer are learnt from its INIT ACK (RFC 9260 §5.1.2).
+	more := make([]netip.Addr, 0, len(addrs)-1)
+	for _, x := range addrs[1:] {
+		more = append(more, x.Addr().Unmap())
+	}
+	a, err := s.stack.group.connectx(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), more, addrs[0].Port(), cfg)
 	for try := 0; err != nil && autoBound && errors.Is(err, ErrPortInUse) && try < 8; try++ {
 		// The ephemeral port is free among sockets but an association
 		// of a closed socket still runs its shutdown from it to this
@@ -856,7 +892,7 @@ func (s *Socket) startAssoc(addrs []netip.AddrPort) (*assocEntry, error) {
 		s.mu.Unlock()
 		s.stack.releasePort(s, old)
 		port = np
-		a, err = s.stack.group.connect(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), addrs[0].Port(), cfg)
+		a, err = s.stack.group.connectx(port, netip.AddrPortFrom(addrs[0].Addr().Unmap(), udpPort), more, addrs[0].Port(), cfg)
 	}
 	if err != nil {
 		return nil, err
@@ -1526,6 +1562,7 @@ func (s *Socket) assocConfigLocked() assocConfig {
 	c.setPRSCTP(true)
 	c.setReconfig(true, o.streamReset)
 	c.pdPoint = o.pdPoint
+	c.laddrs = append([]netip.Addr(nil), s.laddrs...) // the engine's own copy: Bindx changes s.laddrs
 	c.sched = o.sched
 	c.auth, c.authChunks, c.authKeys = o.auth, o.authChunks, o.authKeys
 	c.setIData(o.idata && o.fragInterleave == 2) // RFC 8260 §4.3.1

@@ -29,10 +29,21 @@ import (
 // Addr the destination; WriteBatch sets N to the number of bytes written.
 // Addresses are always unmapped (an IPv4 peer on a dual-stack socket is
 // reported as 1.2.3.4, never ::ffff:1.2.3.4).
+//
+// Local is our side of the datagram, for a socket bound to the wildcard
+// address with several local addresses (SCTP multihoming over UDP, RFC
+// 6951): ReadBatch sets it to the local address the datagram was sent to,
+// and WriteBatch sends from it. It needs Capabilities.PacketInfo (Linux
+// IP_PKTINFO / IPV6_PKTINFO); without it ReadBatch leaves Local invalid
+// and WriteBatch ignores it, the OS then choosing the source address by
+// its routes (which picks the right one when each local address sits on
+// the subnet of the peer addresses it serves). An invalid Local on write
+// lets the OS choose.
 type Message struct {
-	Buf  []byte
-	N    int
-	Addr netip.AddrPort
+	Buf   []byte
+	N     int
+	Addr  netip.AddrPort
+	Local netip.Addr
 }
 
 // MaxDatagram is the largest UDP payload the package handles (IPv4 limit,
@@ -62,6 +73,9 @@ type Capabilities struct {
 	Batch bool // recvmmsg/sendmmsg
 	GSO   bool // UDP_SEGMENT on send
 	GRO   bool // UDP_GRO on receive
+	// PacketInfo: Message.Local is reported on read and honoured on
+	// write (IP_PKTINFO / IPV6_PKTINFO).
+	PacketInfo bool
 }
 
 // Stats are the socket-level counters of a Conn.
@@ -108,6 +122,7 @@ type config struct {
 	noBatch   bool
 	noGSO     bool
 	noGRO     bool
+	noPktinfo bool
 	batchSize int
 	onICMP    func(ICMPError)
 	rcvBuf    int
@@ -134,6 +149,10 @@ func WithoutGSO() Option { return func(c *config) { c.noGSO = true } }
 
 // WithoutGRO disables UDP generic receive offload.
 func WithoutGRO() Option { return func(c *config) { c.noGRO = true } }
+
+// WithoutPacketInfo disables IP_PKTINFO / IPV6_PKTINFO (Message.Local),
+// to test the fallback where the OS chooses every source address.
+func WithoutPacketInfo() Option { return func(c *config) { c.noPktinfo = true } }
 
 // WithBatchSize sets how many datagrams one system call moves at most
 // (default 64, clamped to [1, 1024]).
@@ -328,6 +347,7 @@ func (c *Conn) readOne(ms []Message) (int, error) {
 		}
 		ms[0].N = n
 		ms[0].Addr = normalize(from)
+		ms[0].Local = netip.Addr{}
 		c.stats.datagramsRead.Add(1)
 		c.stats.bytesRead.Add(uint64(n))
 		return 1, nil

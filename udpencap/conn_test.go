@@ -80,7 +80,7 @@ func readN(t testing.TB, c *Conn, want int, bufSize int) []Message {
 			t.Fatalf("ReadBatch after %d/%d datagrams: %v", len(got), want, err)
 		}
 		for i := 0; i < n; i++ {
-			got = append(got, Message{Buf: bytes.Clone(ms[i].Buf[:ms[i].N]), N: ms[i].N, Addr: ms[i].Addr})
+			got = append(got, Message{Buf: bytes.Clone(ms[i].Buf[:ms[i].N]), N: ms[i].N, Addr: ms[i].Addr, Local: ms[i].Local})
 		}
 	}
 	return got

@@ -32,6 +32,10 @@ const (
 var (
 	cmsgSegSpace = unix.CmsgSpace(2) // UDP_SEGMENT carries a u16
 	cmsgGROSpace = unix.CmsgSpace(4) // UDP_GRO carries an int
+	// A received datagram may carry IP_PKTINFO (IPv4, also on a dual-stack
+	// socket) or IPV6_PKTINFO; a sent one carries one of them.
+	cmsgPktRecvSpace = unix.CmsgSpace(unix.SizeofInet4Pktinfo) + unix.CmsgSpace(unix.SizeofInet6Pktinfo)
+	cmsgPktSendSpace = unix.CmsgSpace(unix.SizeofInet6Pktinfo)
 )
 
 type sysConn struct {
@@ -43,6 +47,10 @@ type sysConn struct {
 	batch atomic.Bool // recvmmsg/sendmmsg usable
 	gso   atomic.Bool
 	gro   bool // fixed at creation: the socket option cannot be undone safely mid-stream
+	// pktinfo: the kernel reports each datagram's local address and
+	// takes the source address of each send (IP_PKTINFO, IPV6_PKTINFO;
+	// Message.Local). Fixed at creation.
+	pktinfo bool
 
 	// refuseGSO makes the next GSO send fail as a kernel without GSO
 	// support would (EIO), to test the fallback. Test hook only.
@@ -61,6 +69,7 @@ type readState struct {
 	iovs  []unix.Iovec
 	names []unix.RawSockaddrInet6
 	ctrl  []byte
+	cspan int // control bytes per header (0: none requested)
 
 	// GRO: datagrams are received into groBufs and split into pend.
 	groBufs [][]byte
@@ -76,8 +85,9 @@ type readState struct {
 }
 
 type segment struct {
-	b    []byte
-	addr netip.AddrPort
+	b     []byte
+	addr  netip.AddrPort
+	local netip.Addr
 }
 
 type writeState struct {
@@ -85,6 +95,7 @@ type writeState struct {
 	iovs  []unix.Iovec
 	names []unix.RawSockaddrInet6
 	ctrl  []byte
+	cspan int   // control bytes per header
 	runs  []int // messages per hdr
 
 	sendFn   func(fd uintptr) bool // bound once, see readState.recvFn
@@ -132,7 +143,7 @@ func newSysConn(uc *net.UDPConn, cfg *config, st *counters) (*sysConn, error) {
 		return nil, err
 	}
 	s := &sysConn{rc: rc, stats: st, onICMP: cfg.onICMP}
-	var gsoOK, groOK bool
+	var gsoOK, groOK, pktOK bool
 	var serr error
 	err = rc.Control(func(fd uintptr) {
 		sa, e := unix.Getsockname(int(fd))
@@ -154,6 +165,14 @@ func newSysConn(uc *net.UDPConn, cfg *config, st *counters) (*sysConn, error) {
 		if !cfg.noGRO {
 			groOK = unix.SetsockoptInt(int(fd), unix.IPPROTO_UDP, unix.UDP_GRO, 1) == nil
 		}
+		// The local address of each datagram (multihoming over one
+		// wildcard socket, Message.Local). On a dual-stack socket IPv4
+		// datagrams report IP_PKTINFO, IPv6 ones IPV6_PKTINFO.
+		pktOK = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_PKTINFO, 1) == nil
+		if s.family == unix.AF_INET6 {
+			v6 := unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_RECVPKTINFO, 1) == nil
+			pktOK = v6 && (pktOK || isV6Only(int(fd)))
+		}
 		if cfg.onICMP != nil {
 			_ = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_RECVERR, 1)
 			if s.family == unix.AF_INET6 {
@@ -172,12 +191,19 @@ func newSysConn(uc *net.UDPConn, cfg *config, st *counters) (*sysConn, error) {
 	s.w.sendFn = s.doSend
 	s.gso.Store(gsoOK)
 	s.gro = groOK
+	s.pktinfo = pktOK && !cfg.noPktinfo
 
 	n := cfg.batchSize
 	s.r.hdrs = make([]unix.Mmsghdr, n)
 	s.r.iovs = make([]unix.Iovec, n)
 	s.r.names = make([]unix.RawSockaddrInet6, n)
-	s.r.ctrl = make([]byte, n*cmsgGROSpace)
+	if s.gro {
+		s.r.cspan = cmsgGROSpace
+	}
+	if s.pktinfo {
+		s.r.cspan += cmsgPktRecvSpace
+	}
+	s.r.ctrl = make([]byte, n*s.r.cspan)
 	if s.gro {
 		k := min(n, maxGROBufs)
 		s.r.groBufs = make([][]byte, k)
@@ -189,7 +215,11 @@ func newSysConn(uc *net.UDPConn, cfg *config, st *counters) (*sysConn, error) {
 	s.w.hdrs = make([]unix.Mmsghdr, n)
 	s.w.iovs = make([]unix.Iovec, n*maxGSOSegments)
 	s.w.names = make([]unix.RawSockaddrInet6, n)
-	s.w.ctrl = make([]byte, n*cmsgSegSpace)
+	s.w.cspan = cmsgSegSpace
+	if s.pktinfo {
+		s.w.cspan += cmsgPktSendSpace
+	}
+	s.w.ctrl = make([]byte, n*s.w.cspan)
 	s.w.runs = make([]int, n)
 	if cfg.onICMP != nil {
 		s.errBuf = make([]byte, 512)
@@ -200,7 +230,7 @@ func newSysConn(uc *net.UDPConn, cfg *config, st *counters) (*sysConn, error) {
 
 func (s *sysConn) capabilities() Capabilities {
 	b := s.batch.Load()
-	return Capabilities{Batch: b, GSO: b && s.gso.Load(), GRO: b && s.gro}
+	return Capabilities{Batch: b, GSO: b && s.gso.Load(), GRO: b && s.gro, PacketInfo: b && s.pktinfo}
 }
 
 // ---- receive ----
@@ -236,6 +266,10 @@ func (s *sysConn) readBatch(ms []Message) (int, error) {
 			}
 			ms[out].N = int(h.Len)
 			ms[out].Addr = decodeSockaddr(&s.r.names[i])
+			ms[out].Local = netip.Addr{}
+			if s.pktinfo {
+				_, ms[out].Local = parseCtrl(s.r.ctrl[i*s.r.cspan : i*s.r.cspan+int(h.Hdr.Controllen)])
+			}
 			s.stats.bytesRead.Add(uint64(h.Len))
 			out++
 		}
@@ -264,6 +298,7 @@ func (s *sysConn) readGRO(ms []Message) (int, error) {
 			}
 			ms[out].N = copy(ms[out].Buf, sg.b)
 			ms[out].Addr = sg.addr
+			ms[out].Local = sg.local
 			out++
 		}
 		s.stats.datagramsRead.Add(uint64(out))
@@ -297,39 +332,90 @@ func (s *sysConn) fillGRO() error {
 		total := int(h.Len)
 		s.stats.bytesRead.Add(uint64(total))
 		from := decodeSockaddr(&s.r.names[i])
-		seg := groSegmentSize(s.r.ctrl[i*cmsgGROSpace : i*cmsgGROSpace+int(h.Hdr.Controllen)])
+		seg, local := parseCtrl(s.r.ctrl[i*s.r.cspan : i*s.r.cspan+int(h.Hdr.Controllen)])
 		if seg <= 0 || seg >= total {
-			s.r.pend = append(s.r.pend, segment{s.r.groBufs[i][:total], from})
+			s.r.pend = append(s.r.pend, segment{s.r.groBufs[i][:total], from, local})
 			continue
 		}
 		s.stats.groCoalesced.Add(1)
 		b := s.r.groBufs[i][:total]
 		for len(b) > 0 {
 			m := min(seg, len(b))
-			s.r.pend = append(s.r.pend, segment{b[:m:m], from})
+			s.r.pend = append(s.r.pend, segment{b[:m:m], from, local})
 			b = b[m:]
 		}
 	}
 	return nil
 }
 
-func groSegmentSize(ctrl []byte) int {
+// parseCtrl returns the GRO segment size (0: none) and the datagram's
+// local address (invalid: not reported) from a received control buffer.
+func parseCtrl(ctrl []byte) (seg int, local netip.Addr) {
 	for len(ctrl) >= unix.SizeofCmsghdr {
 		h := (*unix.Cmsghdr)(unsafe.Pointer(&ctrl[0]))
 		l := int(h.Len)
 		if l < unix.SizeofCmsghdr || l > len(ctrl) {
-			return 0
+			return seg, local
 		}
-		if h.Level == unix.IPPROTO_UDP && h.Type == unix.UDP_GRO && l >= unix.CmsgLen(4) {
-			return int(*(*int32)(unsafe.Pointer(&ctrl[unix.CmsgLen(0)])))
+		v := ctrl[unix.CmsgLen(0):l]
+		switch {
+		case h.Level == unix.IPPROTO_UDP && h.Type == unix.UDP_GRO && len(v) >= 4:
+			seg = int(*(*int32)(unsafe.Pointer(&v[0])))
+		case h.Level == unix.IPPROTO_IP && h.Type == unix.IP_PKTINFO && len(v) >= unix.SizeofInet4Pktinfo:
+			pi := (*unix.Inet4Pktinfo)(unsafe.Pointer(&v[0]))
+			local = netip.AddrFrom4(pi.Addr) // the header's destination address
+		case h.Level == unix.IPPROTO_IPV6 && h.Type == unix.IPV6_PKTINFO && len(v) >= unix.SizeofInet6Pktinfo:
+			pi := (*unix.Inet6Pktinfo)(unsafe.Pointer(&v[0]))
+			local = netip.AddrFrom16(pi.Addr).Unmap()
+			if local.Is6() && pi.Ifindex != 0 && local.IsLinkLocalUnicast() {
+				local = local.WithZone(strconv.FormatUint(uint64(pi.Ifindex), 10))
+			}
 		}
 		sp := unix.CmsgSpace(l - unix.CmsgLen(0))
 		if sp > len(ctrl) {
-			return 0
+			return seg, local
 		}
 		ctrl = ctrl[sp:]
 	}
-	return 0
+	return seg, local
+}
+
+// isV6Only reports whether an AF_INET6 socket refuses IPv4 (then it needs
+// no IP_PKTINFO).
+func isV6Only(fd int) bool {
+	v, err := unix.GetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY)
+	return err == nil && v != 0
+}
+
+// appendPktinfo writes the cmsg choosing src as the source address of a
+// datagram to dst into c (at least cmsgPktSendSpace bytes) and returns its
+// length, or 0 when src cannot be the source of such a datagram.
+func appendPktinfo(c []byte, src netip.Addr, dst netip.Addr, family int) int {
+	ch := (*unix.Cmsghdr)(unsafe.Pointer(&c[0]))
+	v := c[unix.CmsgLen(0):]
+	if dst.Unmap().Is4() {
+		if !src.Is4() {
+			return 0
+		}
+		// IP_PKTINFO works on a dual-stack AF_INET6 socket too: the
+		// kernel hands a v4-mapped destination to the IPv4 send path.
+		ch.Level, ch.Type = unix.IPPROTO_IP, unix.IP_PKTINFO
+		ch.SetLen(unix.CmsgLen(unix.SizeofInet4Pktinfo))
+		pi := (*unix.Inet4Pktinfo)(unsafe.Pointer(&v[0]))
+		*pi = unix.Inet4Pktinfo{Spec_dst: src.As4()}
+		return unix.CmsgSpace(unix.SizeofInet4Pktinfo)
+	}
+	if family != unix.AF_INET6 || !src.Is6() || src.Is4In6() {
+		return 0
+	}
+	ch.Level, ch.Type = unix.IPPROTO_IPV6, unix.IPV6_PKTINFO
+	ch.SetLen(unix.CmsgLen(unix.SizeofInet6Pktinfo))
+	pi := (*unix.Inet6Pktinfo)(unsafe.Pointer(&v[0]))
+	*pi = unix.Inet6Pktinfo{Addr: src.As16()}
+	if z := src.Zone(); z != "" {
+		pi.Ifindex = zoneIndex(z)
+	}
+	return unix.CmsgSpace(unix.SizeofInet6Pktinfo)
 }
 
 func (s *sysConn) recvmmsg(k int) (int, error) {
@@ -341,9 +427,9 @@ func (s *sysConn) recvmmsg(k int) (int, error) {
 			Iov:     &s.r.iovs[i],
 		}
 		h.Hdr.SetIovlen(1)
-		if s.gro {
-			h.Hdr.Control = &s.r.ctrl[i*cmsgGROSpace]
-			h.Hdr.SetControllen(cmsgGROSpace)
+		if s.r.cspan > 0 {
+			h.Hdr.Control = &s.r.ctrl[i*s.r.cspan]
+			h.Hdr.SetControllen(s.r.cspan)
 		}
 		h.Len = 0
 	}
@@ -407,7 +493,7 @@ func (s *sysConn) writeSome(ms []Message) (int, error) {
 			total := seg
 			for j < len(ms) && j-i < maxGSOSegments {
 				l := len(ms[j].Buf)
-				if ms[j].Addr != ms[i].Addr || l > seg || l == 0 || total+l > MaxDatagram {
+				if ms[j].Addr != ms[i].Addr || ms[j].Local != ms[i].Local || l > seg || l == 0 || total+l > MaxDatagram {
 					break
 				}
 				total += l
@@ -443,15 +529,22 @@ func (s *sysConn) writeSome(ms []Message) (int, error) {
 			Iov:     &w.iovs[first],
 		}
 		hd.Hdr.SetIovlen(r)
+		c := w.ctrl[h*w.cspan : (h+1)*w.cspan]
+		cl := 0
 		if r > 1 {
-			c := w.ctrl[h*cmsgSegSpace : (h+1)*cmsgSegSpace]
 			ch := (*unix.Cmsghdr)(unsafe.Pointer(&c[0]))
 			ch.Level = unix.IPPROTO_UDP
 			ch.Type = unix.UDP_SEGMENT
 			ch.SetLen(unix.CmsgLen(2))
 			*(*uint16)(unsafe.Pointer(&c[unix.CmsgLen(0)])) = uint16(len(ms[first].Buf))
+			cl = cmsgSegSpace
+		}
+		if s.pktinfo && ms[first].Local.IsValid() {
+			cl += appendPktinfo(c[cl:], ms[first].Local, ms[first].Addr.Addr(), s.family)
+		}
+		if cl > 0 {
 			hd.Hdr.Control = &c[0]
-			hd.Hdr.SetControllen(cmsgSegSpace)
+			hd.Hdr.SetControllen(cl)
 		}
 		hd.Len = 0
 		first += r
@@ -510,20 +603,23 @@ func countRuns(r []int) int {
 }
 
 func (s *sysConn) sendmmsg(hdrs []unix.Mmsghdr) (int, error) {
-	if hdrs[0].Hdr.Controllen != 0 && s.refuseGSO.Swap(false) {
+	if hdrs[0].Hdr.Iovlen > 1 && s.refuseGSO.Swap(false) {
 		return 0, unix.EIO
 	}
 	s.w.sendHdrs = hdrs
-	for {
+	for retried := false; ; retried = true {
 		err := s.rc.Write(s.w.sendFn)
 		n, errno := s.w.n, s.w.errno
 		s.stats.writeCalls.Add(1)
 		if err != nil {
 			return 0, err
 		}
-		if errno != 0 && s.onICMP != nil && isICMPErrno(errno) {
+		if errno != 0 && s.onICMP != nil && isICMPErrno(errno) && !retried {
 			// With IP_RECVERR a pending ICMP error is reported once by
-			// the next send; the datagram was not sent, so send again.
+			// the next send; the datagram was not sent, so send again,
+			// once: the same error again is the send's own (no route
+			// to the destination: an interface went down), which a
+			// retry would repeat forever.
 			continue
 		}
 		if errno != 0 {

@@ -33,6 +33,11 @@ type setupFlags struct {
 	timeout time.Duration
 	// idata offers I-DATA (RFC 8260 user message interleaving, -idata).
 	idata bool
+	// bind lists the local addresses of -bind; bindAddrs are they
+	// parsed, peerAddrs the peer's further addresses (a HOST list).
+	bind      string
+	bindAddrs []netip.Addr
+	peerAddrs []netip.Addr
 	// progress, if set, is told of each INIT (and COOKIE ECHO)
 	// retransmission while dial waits (connect -v).
 	progress func(format string, args ...any)
@@ -45,6 +50,11 @@ func (f *setupFlags) config(st *stack) *sctp.Config {
 		InitMsg: sctp.InitMsg{NumOstreams: uint16(f.streams), MaxInstreams: uint16(f.streams),
 			MaxAttempts: uint16(f.initRetries)},
 		Interleave: f.idata,
+		PeerAddrs:  f.peerAddrs,
+	}
+	if len(f.bindAddrs) > 0 {
+		cfg.LocalAddr = netip.AddrPortFrom(f.bindAddrs[0], 0)
+		cfg.BindAddrs = f.bindAddrs[1:]
 	}
 	if f.rtoMax > 0 {
 		// RTO.Initial and RTO.Min (1 s, RFC 9260 §15) may not exceed RTO.Max.

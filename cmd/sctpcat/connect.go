@@ -15,7 +15,7 @@ import (
 	sctp "github.com/usctp/sctp"
 )
 
-const connectUsage = `usage: sctpcat connect [flags] HOST:PORT
+const connectUsage = `usage: sctpcat connect [flags] HOST[,HOST...]:PORT
 
 Connects to SCTP port PORT at HOST over UDP encapsulation. Each stdin line
 (newline included) is one message; received messages go to stdout. At end
@@ -23,7 +23,9 @@ of input it waits -linger for replies still due, shuts down gracefully and
 exits 0 once SHUTDOWN COMPLETE is done. With -n COUNT it sends COUNT
 messages of -l bytes instead (tsctp style) and prints the throughput.
 An empty HOST is the local host; HOST:PORT/udp:N (the form -v prints)
-also sets the remote UDP port to N.
+also sets the remote UDP port to N. Several HOSTs (IP addresses, IPv6 in
+brackets) name a multihomed peer: the association has a path to each
+(connectx); -bind makes this end multihomed too (-v shows path changes).
 
 flags:
 `
@@ -59,6 +61,7 @@ func cmdConnect(e *env, args []string) error {
 	fs.BoolVar(&f.verbose, "v", false, "verbose: one line per association event on stderr")
 	fs.IntVar(&f.count, "n", 0, "send `COUNT` messages of -l bytes instead of stdin lines")
 	fs.IntVar(&f.length, "l", 1024, "message `length` for -n")
+	fs.StringVar(&f.bind, "bind", "", "local IP `addresses` to bind, comma-separated (bind + bindx: a multihomed client)")
 	fs.DurationVar(&f.linger, "linger", 200*time.Millisecond, "after end of input, wait until nothing arrived for this long (at least 3 SRTT) before shutting down")
 	fs.UintVar(&f.initRetries, "init-retries", 8, "INIT retransmissions before giving up (Max.Init.Retransmits)")
 	fs.DurationVar(&f.rtoMax, "rto-max", 0, "cap of the retransmission timeout (0: 60s); bounds the time to give up")
@@ -70,9 +73,19 @@ func cmdConnect(e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageErr("connect: want exactly one HOST:PORT, got %d arguments (see sctpcat connect -h)", len(pos))
 	}
-	addr, udp, err := peerAddr(pos[0])
+	first, more, err := splitPeerList(pos[0])
 	if err != nil {
 		return err
+	}
+	addr, udp, err := peerAddr(first)
+	if err != nil {
+		return err
+	}
+	f.peerAddrs = more
+	if f.bind != "" {
+		if f.bindAddrs, err = parseIPList(f.bind); err != nil {
+			return usageErr("-bind: %v", err)
+		}
 	}
 	if err := f.takeUDP(fs, udp); err != nil {
 		return err

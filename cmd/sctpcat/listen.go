@@ -14,10 +14,12 @@ import (
 	sctp "github.com/usctp/sctp"
 )
 
-const listenUsage = `usage: sctpcat listen [flags] [HOST:]PORT
+const listenUsage = `usage: sctpcat listen [flags] [HOST[,HOST...]:]PORT
 
 Serves SCTP port PORT over UDP encapsulation, on every local address
-unless HOST is given. -mode print writes each message to stdout, echo
+unless HOST is given. Several HOSTs (IP addresses, IPv6 in brackets)
+make the endpoint multihomed: bound to each (bind + bindx), listed in
+its INIT ACK, one path per address pair (-v shows path changes). -mode print writes each message to stdout, echo
 sends it back on the same stream with the same PPID, discard drops it.
 
 flags:
@@ -52,9 +54,13 @@ func cmdListen(e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageErr("listen: want exactly one [HOST:]PORT, got %d arguments (see sctpcat listen -h)", len(pos))
 	}
-	host, port, err := listenAddr(pos[0])
+	hosts, port, err := listenAddrs(pos[0])
 	if err != nil {
 		return err
+	}
+	var host netip.Addr
+	if len(hosts) > 0 {
+		host = hosts[0]
 	}
 	switch {
 	case f.mode != "print" && f.mode != "echo" && f.mode != "discard":
@@ -67,7 +73,11 @@ func cmdListen(e *env, args []string) error {
 		return usageErr("-count %d: want N ≥ 0", f.count)
 	}
 
-	st, err := openStack("udp", netip.AddrPortFrom(host, uint16(f.udp)), f.pcap, "-udp")
+	udpHost := host
+	if len(hosts) > 1 {
+		udpHost = netip.Addr{} // several local addresses: one wildcard UDP socket
+	}
+	st, err := openStack("udp", netip.AddrPortFrom(udpHost, uint16(f.udp)), f.pcap, "-udp")
 	if err != nil {
 		return err
 	}
@@ -78,10 +88,14 @@ func cmdListen(e *env, args []string) error {
 	network, laddr := "sctp", netip.AddrPortFrom(host, port).String()
 	if !host.IsValid() {
 		laddr = ":" + strconv.Itoa(int(port))
-	} else if host.Is4() {
+	} else if host.Is4() && allIPv4(hosts) {
 		network = "sctp4"
 	}
-	l, err := sctp.Listen(network, laddr, &sctp.Config{Stack: st.Stack,
+	var more []netip.Addr
+	if len(hosts) > 1 {
+		more = hosts[1:]
+	}
+	l, err := sctp.Listen(network, laddr, &sctp.Config{Stack: st.Stack, BindAddrs: more,
 		InitMsg: sctp.InitMsg{NumOstreams: uint16(f.streams), MaxInstreams: uint16(f.streams)}, Interleave: f.idata})
 	if err != nil {
 		return fmt.Errorf("listen on SCTP port %d: %w", port, err)
@@ -103,7 +117,7 @@ func cmdListen(e *env, args []string) error {
 	}
 	where := "every address"
 	if host.IsValid() {
-		where = host.String()
+		where = joinAddrs(hosts)
 	}
 	fmt.Fprintf(e.stderr, "sctpcat: listening on SCTP port %d, %s, UDP port %d (mode %s)\n",
 		port, where, st.LocalUDPAddr().Port(), f.mode)
@@ -142,6 +156,44 @@ func cmdListen(e *env, args []string) error {
 			return fmt.Errorf("%w: associations shut down gracefully", errInterrupted)
 		}
 	}
+}
+
+// listenAddrs parses [HOST[,HOST...]:]PORT; each HOST an IP literal.
+func listenAddrs(s string) ([]netip.Addr, uint16, error) {
+	if !strings.Contains(s, ",") {
+		h, p, err := listenAddr(s)
+		if err != nil || !h.IsValid() {
+			return nil, p, err
+		}
+		return []netip.Addr{h}, p, nil
+	}
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 || strings.LastIndexByte(s, ']') > i {
+		return nil, 0, usageErr("address %q: want HOST,HOST,...:PORT (IPv6 as [::1])", s)
+	}
+	hosts, err := parseIPList(s[:i])
+	if err != nil {
+		return nil, 0, err
+	}
+	_, p, err := listenAddr(s[i:])
+	return hosts, p, err
+}
+
+func allIPv4(l []netip.Addr) bool {
+	for _, a := range l {
+		if !a.Is4() {
+			return false
+		}
+	}
+	return true
+}
+
+func joinAddrs(l []netip.Addr) string {
+	s := make([]string, len(l))
+	for i, a := range l {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ",")
 }
 
 // listenAddr parses [HOST:]PORT; HOST is an IP literal or empty.
