@@ -90,6 +90,7 @@ func (d *dataState) appendIData(b []byte, ch *outChunk) []byte {
 		MID:       m.mid,
 		PPIDOrFSN: v,
 		UserData:  m.buf[ch.off : ch.off+ch.n],
+		Immediate: ch.immediate, // RFC 7053 §4.1 (the I bit is the same in I-DATA, RFC 8260 §2.1)
 	}
 	b = c.AppendTo(b)
 	c.UserData = nil

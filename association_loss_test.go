@@ -418,3 +418,52 @@ func TestRTOBackoffCollapsesOnProgress(t *testing.T) {
 		t.Fatalf("RTO %v (%d samples) after cum progress, want 50ms without a new sample", d.rto.rto, d.stats().rttSamples)
 	}
 }
+
+// TestImmediateBitOnTail: RFC 7053 §4.1. The chunk that empties the send
+// queue while others are in flight carries the I bit, so the receiver does
+// not hold the transfer's last SACK for SACK.Delay; the chunks before it
+// and a message sent on an idle association (whose SACK can ride on the
+// reply) do not. With the last chunk so marked, a lone outstanding chunk
+// gets a PTO of 2·SRTT without RFC 8985 §7.2's delayed-ACK allowance, and
+// a retransmitted probe asks for its SACK at once too.
+func TestImmediateBitOnTail(t *testing.T) {
+	d, now := lossTestData(t)
+	fillMessages(t, d, now, 3)
+	p := sendAll(t, d, now)
+	if len(p) != 3 {
+		t.Fatalf("sent %v", tsns(p))
+	}
+	for i, c := range p {
+		if want := i == len(p)-1; c.Immediate != want {
+			t.Fatalf("chunk %d (TSN %d): I bit %v, want %v", i, c.TSN, c.Immediate, want)
+		}
+	}
+	// Everything acknowledged; one message on the now idle association.
+	now = now.Add(ms(10))
+	mustSack(t, d, now, 1003, 1<<20)
+	fillMessages(t, d, now, 1)
+	p = sendAll(t, d, now)
+	if len(p) != 1 || p[0].Immediate {
+		t.Fatalf("lone message on an idle association: %+v, want no I bit", p)
+	}
+	// Without the I bit, the lone chunk's PTO allows for a delayed SACK.
+	if got, want := d.snd.tlpAt, now.Add(2*d.rto.srtt+d.cfg.sackDelay); !got.Equal(want) {
+		t.Fatalf("PTO at %v, want %v", got, want)
+	}
+
+	// A burst whose last chunk carries the I bit, then the first two
+	// acknowledged: one chunk left, PTO 2·SRTT.
+	d, now = lossTestData(t)
+	fillMessages(t, d, now, 3)
+	sendAll(t, d, now)
+	now = now.Add(ms(10))
+	mustSack(t, d, now, 1002, 1<<20)
+	if want := now.Add(2 * d.rto.srtt); !d.snd.tlpAt.Equal(want) {
+		t.Fatalf("PTO at %v, want %v (2·SRTT: the lone chunk asked for an immediate SACK)", d.snd.tlpAt, want)
+	}
+	d.handleTimeout(d.snd.tlpAt)
+	p = sendAll(t, d, d.snd.chunks.at(0).sentAt.Add(2*d.rto.srtt))
+	if len(p) != 1 || p[0].TSN != 1003 || !p[0].Immediate {
+		t.Fatalf("probe %+v, want TSN 1003 with the I bit", p)
+	}
+}

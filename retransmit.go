@@ -127,6 +127,7 @@ type outChunk struct {
 	abandoned   bool   // PR-SCTP (RFC 3758 §3.5)
 	fsn         uint32 // I-DATA Fragment Sequence Number (RFC 8260 §2.1)
 	dest        uint8  // path it was last sent to (§6.4.1; index into dataState.dst)
+	immediate   bool   // sent with the I bit (RFC 7053 §4.1): the peer SACKs it at once
 }
 
 // sendState is the send half of the data path.
@@ -651,7 +652,15 @@ func (d *dataState) armProbe(now time.Time) {
 	if s.tlpOut || s.fastRecovery || s.rtxCount > 0 || s.flight == 0 || s.errorCount > 0 || s.noRACK {
 		return
 	}
-	pto := probeTimeout(d.rto.srtt, d.rto.measured, s.chunks.len(), d.cfg.sackDelay)
+	n := s.chunks.len()
+	if n > 0 && s.chunks.at(n-1).immediate {
+		// The last chunk carried the I bit (RFC 7053 §4.2: its SACK is
+		// not delayed), so RFC 8985 §7.2's allowance for a delayed ACK
+		// of a lone segment does not apply; a peer without RFC 7053 costs
+		// at most one needless probe.
+		n = 0
+	}
+	pto := probeTimeout(d.rto.srtt, d.rto.measured, n, d.cfg.sackDelay)
 	at := now.Add(pto)
 	if !s.t3.IsZero() && !at.Before(s.t3) {
 		return
@@ -680,6 +689,9 @@ func (d *dataState) probeTimeoutExpired(now time.Time) {
 			continue
 		}
 		d.markRtx(ch)
+		// RFC 7053 §4.1: the probe asks for its SACK at once, so a
+		// receiver that delays SACKs answers it without waiting.
+		ch.immediate = true
 		s.rtxBurst = true
 		return
 	}
@@ -927,6 +939,7 @@ func (d *dataState) appendChunk(b []byte, ch *outChunk) []byte {
 		SSN:       m.ssn,
 		PPID:      m.ppid,
 		UserData:  m.buf[ch.off : ch.off+ch.n],
+		Immediate: ch.immediate,
 	}
 	b = c.AppendTo(b)
 	c.UserData = nil
