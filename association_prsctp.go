@@ -80,8 +80,10 @@ func (d *dataState) abandonMsg(m *outMsg) {
 		// abandoned ending fragment), so the ack point cannot pass without
 		// a FORWARD TSN naming the message's stream and SSN (RFC 3758 §3.5
 		// A3: all fragments of a message are abandoned together).
+		// It was sent nowhere: it belongs to the data path until a
+		// FORWARD TSN covers it (forwardTSNSent), not to path 0.
 		ch := s.chunks.pushSlot()
-		*ch = outChunk{msg: m, off: m.off, tsn: s.nextTSN, ending: true, abandoned: true, fsn: m.fsn}
+		*ch = outChunk{msg: m, off: m.off, tsn: s.nextTSN, ending: true, abandoned: true, fsn: m.fsn, dest: uint8(d.dest)}
 		s.nextTSN++
 		m.fsn++
 		m.live++
@@ -148,6 +150,34 @@ func (d *dataState) prsctpAfterT3(now time.Time) {
 	d.abandonExpired(now)
 	d.abandonRetransmitLimit()
 	d.advanceAckPoint()
+}
+
+// forwardTSNSent follows a FORWARD TSN (or I-FORWARD TSN) just sent to
+// d.dest. The abandoned chunks it covers are now outstanding there: the
+// chunk that answers for them is the FORWARD TSN, so a T3-rtx expiry of
+// d.dest resends it (RFC 3758 §3.5 A5, C3) and counts the error against
+// the path it was lost on (RFC 9260 §8.2), whichever path the abandoned
+// DATA went to. RFC 3758 §3.5 C5: at least one T3-rtx timer runs while
+// it is unanswered; it is d.dest's, which had none running when nothing
+// else was outstanding there.
+func (d *dataState) forwardTSNSent(now time.Time) {
+	s := &d.snd
+	n := int(s.advPeerAck - s.cumAck)
+	for i := 0; i < n && i < s.chunks.len(); i++ {
+		if ch := s.chunks.at(i); ch.abandoned {
+			ch.dest = uint8(d.dest)
+		}
+	}
+	d.startT3(now, d.dest)
+	d.syncT3()
+}
+
+// fwdOutstanding reports whether the chunk at offset i of the send queue
+// is abandoned and covered by the Advanced.Peer.Ack.Point: a FORWARD TSN
+// for it is due or unanswered (RFC 3758 §3.5 C3).
+func (d *dataState) fwdOutstanding(i int) bool {
+	s := &d.snd
+	return s.chunks.at(i).abandoned && i < int(s.advPeerAck-s.cumAck)
 }
 
 // appendForwardTSN appends a FORWARD TSN chunk carrying the

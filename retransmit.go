@@ -730,7 +730,13 @@ func (d *dataState) t3Expired(now time.Time, x int) (failed bool) {
 		out := false
 		for i := 0; i < s.chunks.len() && !out; i++ {
 			ch := s.chunks.at(i)
-			out = int(ch.dest) == x && !ch.acked && !ch.abandoned
+			// An unanswered FORWARD TSN sent to x is outstanding
+			// there too: its loss is a T3-rtx expiry like any other
+			// (error counted, RTO backed off), after which it is sent
+			// again (RFC 3758 §3.5 A5, C3). Stopping here left it
+			// lost for good (seeded property test, seeds 543 and
+			// 648 of 1500: two paths with PR-SCTP abandonment).
+			out = int(ch.dest) == x && !ch.acked && (!ch.abandoned || d.fwdOutstanding(i))
 		}
 		if !out {
 			xd.t3 = time.Time{}

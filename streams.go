@@ -68,7 +68,11 @@ func (d *dataState) appendData(now time.Time, b []byte, room int) []byte {
 		d.abandonExpired(now)
 	}
 	if s.fwdDue {
+		n := len(b)
 		b = d.appendForwardTSN(b, &room)
+		if len(b) > n {
+			d.forwardTSNSent(now)
+		}
 	}
 	if s.rtxCount > 0 {
 		b = d.appendRetransmissions(now, b, &room)
