@@ -98,8 +98,8 @@ const (
 	// MSG_ADDR_OVER asks for the message to go to the peer address in
 	// SndInfo.To instead of the primary path; To must be a peer address
 	// of the association (else ErrInvalidArgument). The engine has no
-	// per-message path choice yet: DATA goes on the association's current
-	// path (over UDP encapsulation peers are normally single-homed).
+	// per-message path choice yet: new DATA goes to the primary path
+	// (SetPrimary), retransmissions to an alternate (RFC 9260 §6.4.1).
 	MSG_ADDR_OVER SendFlags = 2
 	// MSG_ABORT aborts the association (RFC 9260 §9.1); the message, if
 	// any, is the user abort reason (cause 12). Works on one-to-many and,
