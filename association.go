@@ -920,13 +920,19 @@ func (a *association) handleData(now time.Time, c chunk.Raw) bool {
 		return true
 	}
 	a.counters.DataChunksIn++
-	switch a.data.handleData(now, &a.dataC) {
+	return a.afterDataChunk(now, c, a.data.handleData(now, &a.dataC), a.dataC.Stream)
+}
+
+// afterDataChunk acts on the data path's verdict on a DATA or I-DATA chunk
+// of stream; it reports true when the association was aborted.
+func (a *association) afterDataChunk(now time.Time, c chunk.Raw, v dataVerdict, stream uint16) bool {
+	switch v {
 	case dataInvalidStream:
 		// RFC 9260 §6.4: ERROR cause 1 (stream id + reserved); the TSN
 		// is acknowledged by the data path.
 		var info [4]byte
-		info[0] = byte(a.dataC.Stream >> 8)
-		info[1] = byte(a.dataC.Stream)
+		info[0] = byte(stream >> 8)
+		info[1] = byte(stream)
 		e := chunk.Error{Causes: chunk.AppendCause(nil, chunk.CauseInvalidStream, info[:])}
 		a.queueCtrl(&e)
 		a.pendingSack = true

@@ -571,19 +571,7 @@ func (a *association) handleIData(now time.Time, c chunk.Raw) bool {
 		return true
 	}
 	a.counters.DataChunksIn++
-	switch a.data.handleIData(now, &a.idataC) {
-	case dataInvalidStream:
-		var info [4]byte
-		info[0] = byte(a.idataC.Stream >> 8)
-		info[1] = byte(a.idataC.Stream)
-		e := chunk.Error{Causes: chunk.AppendCause(nil, chunk.CauseInvalidStream, info[:])}
-		a.queueCtrl(&e)
-		a.pendingSack = true
-	case dataNoUserData:
-		a.abortNoUserData(now, c)
-		return true
-	}
-	return false
+	return a.afterDataChunk(now, c, a.data.handleIData(now, &a.idataC), a.idataC.Stream)
 }
 
 // handleIForwardTSN processes an I-FORWARD TSN (RFC 8260 §2.3).

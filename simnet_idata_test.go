@@ -49,25 +49,7 @@ func TestSimIDataLargeDoesNotBlockSmall(t *testing.T) {
 		if err := client.send(start, outMessage{stream: 2, ppid: 2, data: []byte("small")}); err != nil {
 			t.Fatal(err)
 		}
-		got := 0
-		pn.runUntil("both messages read", func() bool {
-			for {
-				m, ok := server.readMessage()
-				if !ok {
-					break
-				}
-				switch {
-				case m.stream == 2:
-					small = pn.now().Sub(start)
-				case m.stream == 1 && !m.partial:
-					large = pn.now().Sub(start)
-				}
-				if !m.partial {
-					got++
-				}
-			}
-			return got == 2
-		})
+		small, large = readSmallAndLarge(pn, server, start)
 		if !dropped {
 			t.Fatal("the large message's last fragment was never seen")
 		}
@@ -110,25 +92,7 @@ func TestSimIDataSchedulerInterleavesSend(t *testing.T) {
 		if err := client.send(start, outMessage{stream: 2, ppid: 2, data: []byte("small")}); err != nil {
 			t.Fatal(err)
 		}
-		got := 0
-		pn.runUntil("both messages read", func() bool {
-			for {
-				m, ok := server.readMessage()
-				if !ok {
-					break
-				}
-				switch {
-				case m.stream == 2:
-					small = pn.now().Sub(start)
-				case m.stream == 1 && !m.partial:
-					large = pn.now().Sub(start)
-				}
-				if !m.partial {
-					got++
-				}
-			}
-			return got == 2
-		})
+		small, large = readSmallAndLarge(pn, server, start)
 		return small, large
 	}
 	small, large := run(t, true)
@@ -141,4 +105,30 @@ func TestSimIDataSchedulerInterleavesSend(t *testing.T) {
 	if small < large {
 		t.Fatalf("DATA+RR: the small message overtook a started DATA message (%v < %v)", small, large)
 	}
+}
+
+// readSmallAndLarge runs the network until server has read the small
+// message of stream 2 and the whole large message of stream 1, and returns
+// how long after start each was read.
+func readSmallAndLarge(pn *endpointPair, server *association, start time.Time) (small, large time.Duration) {
+	got := 0
+	pn.runUntil("both messages read", func() bool {
+		for {
+			m, ok := server.readMessage()
+			if !ok {
+				break
+			}
+			switch {
+			case m.stream == 2:
+				small = pn.now().Sub(start)
+			case m.stream == 1 && !m.partial:
+				large = pn.now().Sub(start)
+			}
+			if !m.partial {
+				got++
+			}
+		}
+		return got == 2
+	})
+	return small, large
 }
