@@ -184,12 +184,12 @@ func runSimSeed(t testing.TB, seed uint64) (*simScenario, error) {
 		// that the association fails after Association.Max.Retrans
 		// "In progress" answers. With -sctp.seeds=1500: seeds 544 and
 		// 1112 fail that way on near-lossless links (the peer's backlog
-		// of old data is larger than the bound); seed 1108 (PR-SCTP
-		// abandonment with SSN/TSN resets, an association failure with a
-		// gap-acked message never delivered) is not diagnosed. Fixed:
-		// 1408 (a peer's deferred stream reset ran while fragments were
-		// parked, performDeferred) and 248 (a FORWARD TSN skipped past
-		// parked complete messages, parkForward).
+		// of old data is larger than the bound). Fixed: 1408 (a peer's
+		// deferred stream reset ran while fragments were parked,
+		// performDeferred), 248 (a FORWARD TSN skipped past parked
+		// complete messages, parkForward) and 1108 at 95d2bb9 (a parked
+		// FORWARD TSN of the peer's new numbering was applied before the
+		// reset and lost, releaseTSNFrags).
 		s.client.resetAssocToo = *flagAssocReset && seed%4 == 0
 		s.server.resetAssocToo = *flagAssocReset && seed%4 == 0
 	}
