@@ -833,8 +833,9 @@ func TestReconfigSSNTSNResetParkedDataBeyondWindow(t *testing.T) {
 	if m, ok := tp.assoc.readMessage(); ok {
 		t.Fatalf("delivered %d bytes before the response", len(m.data))
 	}
-	// Bounded: beyond tsnParkBuffers buffers the next chunk is dropped.
-	for i := sent; i < 20; i++ {
+	// Bounded: beyond tsnParkLimit the next chunk is dropped.
+	maxChunks := tsnParkLimit(cfg.rwnd)/(1000+recvItemOverhead) + 2
+	for i := sent; i < maxChunks; i++ {
 		d := tp.data(1, payload)
 		d.SSN = uint16(i)
 		d.Immediate = true
@@ -842,12 +843,12 @@ func TestReconfigSSNTSNResetParkedDataBeyondWindow(t *testing.T) {
 		s := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeSack).chunks[0], &chunk.Sack{})
 		if s.CumTSNAck != d.TSN {
 			tp.peerTSN-- // dropped: not sent again
-			if parked := len(tp.assoc.data.rc.tsnFrags) * (1000 + recvItemOverhead); parked+1000+recvItemOverhead <= tsnParkBuffers*int(cfg.rwnd) {
+			if parked := len(tp.assoc.data.rc.tsnFrags) * (1000 + recvItemOverhead); parked+1000+recvItemOverhead <= tsnParkLimit(cfg.rwnd) {
 				t.Fatalf("chunk dropped with only %d bytes parked", parked)
 			}
 			break
 		}
-		if i == 19 {
+		if i == maxChunks-1 {
 			t.Fatalf("parked %d chunks of 1000 bytes with a %d-byte window: unbounded", i+1, cfg.rwnd)
 		}
 		last, sent = d.TSN, i+1
