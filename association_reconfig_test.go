@@ -968,3 +968,39 @@ func TestForwardTSNParkedAcrossSSNTSNReset(t *testing.T) {
 		}
 	}
 }
+
+// Rule 4 (hostile input): the FORWARD TSN chunks parked during our SSN/TSN
+// reset stay bounded, one record per distinct cumulative TSN up to
+// maxParkedFwdRecords and maxParkedFwdEntries entries; a chunk beyond is
+// dropped whole (its cumulative TSN not moved, as if lost) and marks the
+// parking full.
+func TestForwardTSNParkedBounded(t *testing.T) {
+	d := newTestDataState(prConfig(), dataT0)
+	d.rc.tsnDefer = true
+	start := d.rcv.tracker.cum
+	for i := uint32(1); i <= 2*maxParkedFwdRecords; i++ {
+		d.handleForwardTSN(dataT0, &chunk.ForwardTSN{NewCumTSN: start + i, Streams: []chunk.ForwardTSNStream{{Stream: 1, SSN: uint16(i)}}})
+		d.handleForwardTSN(dataT0, &chunk.ForwardTSN{NewCumTSN: start + i, Streams: []chunk.ForwardTSNStream{{Stream: 1, SSN: uint16(i)}}}) // retransmission: merged
+	}
+	if n := len(d.rc.tsnFwds); n != maxParkedFwdRecords || d.rc.tsnFwdEntries != maxParkedFwdRecords {
+		t.Fatalf("%d records, %d entries parked, want %d", n, d.rc.tsnFwdEntries, maxParkedFwdRecords)
+	}
+	if !d.rc.tsnParkFull {
+		t.Fatal("dropped FORWARD TSN did not mark the parking full")
+	}
+	if cum := d.rcv.tracker.cum; cum != start+maxParkedFwdRecords {
+		t.Fatalf("cum TSN %d, want %d (dropped chunks must not move it)", cum, start+maxParkedFwdRecords)
+	}
+	many := make([]chunk.ForwardTSNStream, maxParkedFwdEntries)
+	d.handleForwardTSN(dataT0, &chunk.ForwardTSN{NewCumTSN: start + 2, Streams: many})
+	if d.rc.tsnFwdEntries > maxParkedFwdEntries {
+		t.Fatalf("%d entries parked, bound %d", d.rc.tsnFwdEntries, maxParkedFwdEntries)
+	}
+	d.releaseTSNFrags(false, 0, nil)
+	if len(d.rc.tsnFwds) != 0 || d.rc.tsnFwdEntries != 0 || d.rc.tsnParkFull {
+		t.Fatalf("parked state left after the release: %d records", len(d.rc.tsnFwds))
+	}
+	if next := d.rcv.streams[1].nextSSN; next != maxParkedFwdRecords+1 {
+		t.Fatalf("stream 1 next SSN %d after the parked skips, want %d", next, maxParkedFwdRecords+1)
+	}
+}
