@@ -443,12 +443,15 @@ func (d *dataState) handleIForwardTSN(now time.Time, c *chunk.IForwardTSN) {
 	if tsnGT(c.NewCumTSN, t.cum+maxTSNAhead) {
 		return // absurd; the SACK reports our state
 	}
-	t.forwardTo(c.NewCumTSN)
 	if d.rc.tsnDefer {
-		// RFC 6525 §5.1.4: fragments are parked; skip them too, later.
-		d.parkForward(c.NewCumTSN, nil, c.Streams)
+		// RFC 6525 §5.1.4: fragments are parked; skip them too, later
+		// (or drop the chunk, as if lost, beyond the parking bounds).
+		if d.parkForward(c.NewCumTSN, nil, c.Streams) {
+			t.forwardTo(c.NewCumTSN)
+		}
 		return
 	}
+	t.forwardTo(c.NewCumTSN)
 	// Ordered entries: each stream once, at its highest MID (a hostile
 	// chunk with many entries for one stream costs one scan), as for
 	// FORWARD TSN.

@@ -249,12 +249,15 @@ func (d *dataState) handleForwardTSN(now time.Time, c *chunk.ForwardTSN) {
 	// the partial messages must still be dropped. Every buffered fragment
 	// at or below newCum belongs to an abandoned message: the sender only
 	// advances its ack point over abandoned chunks (RFC 3758 §3.5 C2).
-	t.forwardTo(newCum)
 	if d.rc.tsnDefer {
-		// RFC 6525 §5.1.4: fragments are parked; skip them too, later.
-		d.parkForward(newCum, c.Streams, nil)
+		// RFC 6525 §5.1.4: fragments are parked; skip them too, later
+		// (or drop the chunk, as if lost, beyond the parking bounds).
+		if d.parkForward(newCum, c.Streams, nil) {
+			t.forwardTo(newCum)
+		}
 		return
 	}
+	t.forwardTo(newCum)
 	pdStream := -1
 	if r.pd.active && tsnLTE(r.pd.next, newCum) {
 		if !r.pd.unordered {

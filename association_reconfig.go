@@ -2,6 +2,7 @@ package sctp
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/usctp/sctp/chunk"
@@ -120,17 +121,18 @@ type reconfState struct {
 	// the response says where the new numbering starts.
 	tsnDefer bool
 	tsnFrags []inFrag
-	// tsnFwd / tsnIFwd: the stream skips of FORWARD TSN (I-FORWARD TSN)
-	// chunks that arrived meanwhile, merged (their cumulative TSN moved
-	// at once). They apply to the parked fragments too, so they run when
-	// those are filed (releaseTSNFrags), not before: a skip applied to
-	// the streams alone moved past complete messages still parked, which
-	// were then dropped as stale (-sctp.assocreset seed 248: two messages
-	// lost).
-	tsnFwdSet bool
-	tsnFwdCum uint32
-	tsnFwd    []chunk.ForwardTSNStream
-	tsnIFwd   []chunk.IForwardTSNStream
+	// tsnFwds: the FORWARD TSN (I-FORWARD TSN) chunks that arrived
+	// meanwhile, one record per New Cumulative TSN, sorted by it (their
+	// cumulative TSN moved at once). Their skips apply to the parked
+	// fragments too, so they run when those are filed (releaseTSNFrags),
+	// not before: a skip applied to the streams alone moved past complete
+	// messages still parked, which were then dropped as stale
+	// (-sctp.assocreset seed 248: two messages lost). They are kept apart
+	// by cumulative TSN because some may already be of the peer's new
+	// numbering (see releaseTSNFrags); bounded by maxParkedFwdRecords and
+	// maxParkedFwdEntries.
+	tsnFwds       []parkedForward
+	tsnFwdEntries int
 	// tsnParkFull: a chunk was dropped because the parked data reached
 	// its bound (tsnResetNeeds); tsnStalls counts the "In progress"
 	// answers received since (see reconfResponse).
@@ -313,27 +315,48 @@ func (d *dataState) deferForTSNReset(f inFrag) bool {
 
 // releaseTSNFrags ends the deferral of our SSN/TSN reset: with the reset
 // performed (sndNext: the peer's Sender's Next TSN) the fragments below
-// sndNext belong to the old numbering and are filed first, the reset runs
-// (reset), and those at or above sndNext are recorded in the new TSN space
-// and filed; otherwise all are filed as they are.
+// sndNext belong to the old numbering and are filed first, with the
+// parked FORWARD TSN skips of the old numbering; the reset runs (reset);
+// then those at or above sndNext are recorded in the new TSN space and
+// filed, and the skips of the new numbering run on them. Otherwise all are
+// filed as they are.
+//
+// A parked FORWARD TSN (I-FORWARD TSN) whose New Cumulative TSN is below
+// sndNext is of the old numbering, one at or above it of the new: before
+// it performs, the peer's ack point is at most its last old TSN, sndNext
+// - 1; when it performs, all its old data is acknowledged (§5.2.4) and its
+// ack point restarts at sndNext - 1, so a later FORWARD TSN (sent for a
+// message abandoned afterwards) names new SSNs (MIDs) and a cumulative TSN
+// of sndNext or more. The skips used to be merged and all applied before
+// the reset: a new-numbering skip moved the old stream and was wiped by
+// the reset, and the restarted stream waited for the abandoned message
+// forever, the acknowledged messages after it neither delivered nor
+// reported (-sctp.assocreset seed 1108 of 1500 at 95d2bb9).
 func (d *dataState) releaseTSNFrags(performed bool, sndNext uint32, reset func()) {
 	rc := &d.rc
 	frags := rc.tsnFrags
 	rc.tsnFrags, rc.tsnDefer = nil, false
 	rc.tsnParkFull, rc.tsnStalls = false, 0
+	fwds := rc.tsnFwds
+	rc.tsnFwds, rc.tsnFwdEntries = nil, 0
+	old := func(tsn uint32) bool { return !performed || tsnLT(tsn, sndNext) }
 	for _, f := range frags {
-		if !performed || tsnLT(f.tsn, sndNext) {
+		if old(f.tsn) {
 			d.insertFrag(f)
 		}
 	}
-	d.applyParkedForward()
+	for i := range fwds {
+		if old(fwds[i].cum) {
+			d.applyParkedForward(&fwds[i])
+		}
+	}
 	if !performed {
 		return
 	}
 	reset()
 	t := &d.rcv.tracker
 	for _, f := range frags {
-		if tsnLT(f.tsn, sndNext) {
+		if old(f.tsn) {
 			continue
 		}
 		if ok, _ := t.add(f.tsn); !ok || tsnGT(f.tsn, t.cum+maxTSNAhead) {
@@ -343,40 +366,76 @@ func (d *dataState) releaseTSNFrags(performed bool, sndNext uint32, reset func()
 		d.rcv.sackNow = true
 		d.insertFrag(f)
 	}
+	for i := range fwds {
+		if !old(fwds[i].cum) {
+			d.applyParkedForward(&fwds[i])
+		}
+	}
 }
 
-// parkForward keeps the stream skips of a FORWARD TSN (I-FORWARD TSN)
-// that arrived while our SSN/TSN reset parks fragments (see tsnFwd),
-// merged per stream; bounded by the stream count (unordered I-DATA
-// entries: by maxParkedUnordered).
-func (d *dataState) parkForward(newCum uint32, fs []chunk.ForwardTSNStream, ifs []chunk.IForwardTSNStream) {
+// parkedForward is one FORWARD TSN (I-FORWARD TSN) parked while our
+// SSN/TSN reset is outstanding, merged with the others of the same New
+// Cumulative TSN (retransmissions).
+type parkedForward struct {
+	cum  uint32
+	fwd  []chunk.ForwardTSNStream
+	ifwd []chunk.IForwardTSNStream
+}
+
+// Bounds of the parked FORWARD TSN chunks (hostile input): records (one
+// per distinct New Cumulative TSN) and stream entries over all records.
+// A chunk beyond them is dropped whole, its cumulative TSN not moved, as
+// if lost: the peer sends it again (RFC 3758 §3.5 C3), and tsnParkFull
+// ends a reset that cannot complete (reconfResponse).
+const (
+	maxParkedFwdRecords = 256
+	maxParkedFwdEntries = 4096
+)
+
+// parkForward keeps a FORWARD TSN (I-FORWARD TSN) that arrived while our
+// SSN/TSN reset parks fragments (see tsnFwds), merged per stream with the
+// parked ones of the same cumulative TSN. It reports false when the chunk
+// is dropped for the bounds (maxParkedFwdRecords, maxParkedFwdEntries);
+// the caller then leaves its cumulative TSN alone.
+func (d *dataState) parkForward(newCum uint32, fs []chunk.ForwardTSNStream, ifs []chunk.IForwardTSNStream) bool {
 	rc := &d.rc
-	if !rc.tsnFwdSet || tsnGT(newCum, rc.tsnFwdCum) {
-		rc.tsnFwdCum = newCum
+	i := 0
+	for i < len(rc.tsnFwds) && tsnLT(rc.tsnFwds[i].cum, newCum) {
+		i++
 	}
-	rc.tsnFwdSet = true
+	if (i == len(rc.tsnFwds) || rc.tsnFwds[i].cum != newCum) && len(rc.tsnFwds) >= maxParkedFwdRecords ||
+		rc.tsnFwdEntries+len(fs)+len(ifs) > maxParkedFwdEntries {
+		rc.tsnParkFull = true
+		d.st.droppedChunks++
+		return false
+	}
+	if i == len(rc.tsnFwds) || rc.tsnFwds[i].cum != newCum {
+		rc.tsnFwds = slices.Insert(rc.tsnFwds, i, parkedForward{cum: newCum})
+	}
+	p := &rc.tsnFwds[i]
+	before := len(p.fwd) + len(p.ifwd)
 next:
 	for _, e := range fs {
 		if e.Stream >= d.inStreams {
 			continue
 		}
-		for i := range rc.tsnFwd {
-			if rc.tsnFwd[i].Stream == e.Stream {
-				if ssnLT(rc.tsnFwd[i].SSN, e.SSN) {
-					rc.tsnFwd[i].SSN = e.SSN
+		for i := range p.fwd {
+			if p.fwd[i].Stream == e.Stream {
+				if ssnLT(p.fwd[i].SSN, e.SSN) {
+					p.fwd[i].SSN = e.SSN
 				}
 				continue next
 			}
 		}
-		rc.tsnFwd = append(rc.tsnFwd, e)
+		p.fwd = append(p.fwd, e)
 	}
 inext:
 	for _, e := range ifs {
 		if e.Stream >= d.inStreams {
 			continue
 		}
-		for i := range rc.tsnIFwd {
-			x := &rc.tsnIFwd[i]
+		for i := range p.ifwd {
+			x := &p.ifwd[i]
 			if x.Stream == e.Stream && x.Unordered == e.Unordered && (e.Unordered && x.MID == e.MID || !e.Unordered) {
 				if !e.Unordered && midLT(x.MID, e.MID) {
 					x.MID = e.MID
@@ -384,32 +443,21 @@ inext:
 				continue inext
 			}
 		}
-		if e.Unordered && len(rc.tsnIFwd) >= maxParkedUnordered {
-			continue
-		}
-		rc.tsnIFwd = append(rc.tsnIFwd, e)
+		p.ifwd = append(p.ifwd, e)
 	}
+	rc.tsnFwdEntries += len(p.fwd) + len(p.ifwd) - before
+	return true
 }
 
-// maxParkedUnordered bounds the unordered I-FORWARD TSN entries parked.
-const maxParkedUnordered = 1024
-
-// applyParkedForward runs the parked stream skips (parkForward) once the
-// parked fragments are filed.
-func (d *dataState) applyParkedForward() {
-	rc := &d.rc
-	if !rc.tsnFwdSet {
-		return
-	}
-	rc.tsnFwdSet = false
+// applyParkedForward runs one parked FORWARD TSN (parkForward) once the
+// parked fragments of its numbering are filed.
+func (d *dataState) applyParkedForward(p *parkedForward) {
 	if d.idata {
-		c := chunk.IForwardTSN{NewCumTSN: rc.tsnFwdCum, Streams: rc.tsnIFwd}
-		rc.tsnIFwd = nil
+		c := chunk.IForwardTSN{NewCumTSN: p.cum, Streams: p.ifwd}
 		d.handleIForwardTSN(time.Time{}, &c)
 		return
 	}
-	c := chunk.ForwardTSN{NewCumTSN: rc.tsnFwdCum, Streams: rc.tsnFwd}
-	rc.tsnFwd = nil
+	c := chunk.ForwardTSN{NewCumTSN: p.cum, Streams: p.fwd}
 	d.handleForwardTSN(time.Time{}, &c)
 }
 
