@@ -47,6 +47,7 @@ type perfRun struct {
 	sent, sentBytes atomic.Int64 // messages handed to the stack
 	rcvd, rcvdBytes atomic.Int64 // messages received (local mode: by the server)
 	abandoned       atomic.Int64 // messages abandoned by PR-SCTP (-prsctp), at the last snapshot
+	abandonedUnsent atomic.Int64 // of those, abandoned before any of them was sent
 	lastRcvd        atomic.Int64 // unix nanos of the last message received
 	rtts            []time.Duration
 	stats           sctp.AssocStats // last snapshot of the sender's association
@@ -277,8 +278,13 @@ func (r *perfRun) throughput(sig *signals, serverDone chan error) error {
 		}
 		end = time.Unix(0, r.lastRcvd.Load())
 		if r.f.pr.info.Policy != sctp.SCTP_PR_SCTP_NONE {
-			// PR-SCTP: what was not received must have been abandoned.
-			if r.rcvd.Load()+abandoned != r.sent.Load() {
+			// PR-SCTP: what was not received must have been abandoned, and
+			// what was abandoned unsent cannot have arrived. A message
+			// abandoned after it was sent may still have reached the
+			// peer (RFC 3758 §3.5: its chunks were in flight), so
+			// received + abandoned may exceed sent.
+			rcvd, sent := r.rcvd.Load(), r.sent.Load()
+			if rcvd+abandoned < sent || rcvd > sent-r.abandonedUnsent.Load() {
 				return fmt.Errorf("partially reliable transfer broken: sent %d messages, received %d, abandoned %d",
 					r.sent.Load(), r.rcvd.Load(), abandoned)
 			}
@@ -329,6 +335,7 @@ func (r *perfRun) snapshot() {
 	}
 	if st, err := r.c.Socket().PRAssocStatus(0, sctp.SCTP_PR_SCTP_ALL); err == nil {
 		r.abandoned.Store(int64(st.AbandonedUnsent + st.AbandonedSent))
+		r.abandonedUnsent.Store(int64(st.AbandonedUnsent))
 	}
 }
 
