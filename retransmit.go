@@ -158,6 +158,11 @@ type sendState struct {
 	errorCount   int // association error counter (§8.1)
 	ackEpoch     uint32
 
+	// gapHigh is the highest TSN ever acknowledged by a Gap Ack Block
+	// (valid once gapHighSet): no chunk above it can be marked acked.
+	gapHigh    uint32
+	gapHighSet bool
+
 	rttTiming bool // a chunk is being timed (§6.3.1 C4: one per round trip)
 	rttTSN    uint32
 	rttSentAt time.Time
@@ -351,6 +356,9 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 				continue
 			}
 			ch.acked = true
+			if !s.gapHighSet || tsnGT(ch.tsn, s.gapHigh) {
+				s.gapHigh, s.gapHighSet = ch.tsn, true
+			}
 			bytesAcked += ch.n
 			d.destAcked(ch)
 			if !haveHNA || tsnGT(ch.tsn, highestNewlyAcked) {
@@ -369,8 +377,23 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		}
 	}
 
-	// Reneging (§6.2.1 D iv) and miss indications (§7.2.4, HTNA).
+	// Reneging (§6.2.1 D iv) and miss indications (§7.2.4, HTNA). Both
+	// concern only chunks at or below the highest TSN ever gap-acked
+	// (gapHigh: only those can be acked) or below the miss limit; the
+	// scan stops there instead of walking the whole flight per SACK.
 	markedFast := 0
+	limit := highestNewlyAcked
+	if s.fastRecovery && cumAdvanced && haveGapAcked && haveHNA && tsnGT(highestGapAcked, limit) {
+		limit = highestGapAcked
+	}
+	stop := 0
+	if haveHNA && tsnGT(limit, s.cumAck) {
+		stop = int(limit - s.cumAck) // offsets of TSNs below limit
+	}
+	if s.gapHighSet && tsnGT(s.gapHigh, s.cumAck) {
+		stop = max(stop, int(s.gapHigh-s.cumAck)) // offsets of TSNs up to gapHigh
+	}
+	n = min(n, stop)
 	for i := 0; i < n; i++ {
 		ch := s.chunks.at(i)
 		if ch.abandoned {
@@ -394,11 +417,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		}
 		// §7.2.4: count a miss for TSNs below the highest TSN newly
 		// acknowledged; in Fast Recovery with the cum ack advancing, for
-		// every TSN the SACK reports missing.
-		limit := highestNewlyAcked
-		if s.fastRecovery && cumAdvanced && haveGapAcked && tsnGT(highestGapAcked, limit) {
-			limit = highestGapAcked
-		}
+		// every TSN the SACK reports missing (limit, above).
 		if !tsnLT(ch.tsn, limit) {
 			continue
 		}

@@ -367,6 +367,9 @@ func BenchmarkSackManyGaps(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		now = now.Add(time.Millisecond)
+		// Each round's SACK with gaps is a loss (§7.2.4, RACK) that
+		// halves cwnd: give every round the same window.
+		d.cc.(*renoController).cwnd = 16 << 20
 		base := d.snd.nextTSN
 		for range inFlight {
 			if err := d.enqueue(now, outMessage{stream: 1, data: msg}); err != nil {
