@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"flag"
@@ -124,47 +123,20 @@ func holPair(v holVariant, big int) (client, server *sctp.Conn, closeFn func(), 
 			return nil, nil, nil, err
 		}
 	}
-	c.Stack = srvStack
-	ln, err := sctp.Listen("sctp4", "127.0.0.1:0", c)
+	client, server, err = listenDial(srvStack, cliStack, c)
 	if err != nil {
 		stop()
 		return nil, nil, nil, err
-	}
-	type acc struct {
-		c   *sctp.Conn
-		err error
-	}
-	ch := make(chan acc, 1)
-	go func() {
-		c, err := ln.AcceptSCTP()
-		ch <- acc{c, err}
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	cc := *c
-	cc.Stack = cliStack
-	client, err = sctp.Dial(ctx, "sctp4", ln.Addr().(*sctp.Addr).AddrPort.String(), &cc)
-	if err != nil {
-		ln.Close()
-		stop()
-		return nil, nil, nil, err
-	}
-	a := <-ch
-	ln.Close()
-	if a.err != nil {
-		client.Close()
-		stop()
-		return nil, nil, nil, a.err
 	}
 	if err := client.Socket().SetStreamScheduler(0, v.sched); err != nil {
 		client.Close()
-		a.c.Close()
+		server.Close()
 		stop()
 		return nil, nil, nil, err
 	}
-	return client, a.c, func() {
+	return client, server, func() {
 		client.Close()
-		a.c.Close()
+		server.Close()
 		stop()
 	}, nil
 }

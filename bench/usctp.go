@@ -34,12 +34,29 @@ func usctpPair(cfg usctpConfig) (client, server *sctp.Conn, closeFn func(), err 
 		srvStack.Close()
 	}
 	c := &sctp.Config{SndBuf: cfg.sndBuf, RcvBuf: cfg.rcvBuf}
-	c.Stack = srvStack
-	ln, err := sctp.Listen("sctp4", "127.0.0.1:0", c)
+	client, server, err = listenDial(srvStack, cliStack, c)
 	if err != nil {
 		stop()
 		return nil, nil, nil, err
 	}
+	return client, server, func() {
+		client.Close()
+		server.Close()
+		stop()
+	}, nil
+}
+
+// listenDial makes one association between two stacks through the public
+// API: srv listens on 127.0.0.1 with c, cli dials it with a copy of c. It
+// returns both ends, or the first error with nothing left open.
+func listenDial(srv, cli *sctp.Stack, c *sctp.Config) (client, server *sctp.Conn, err error) {
+	sc := *c
+	sc.Stack = srv
+	ln, err := sctp.Listen("sctp4", "127.0.0.1:0", &sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer ln.Close()
 	type acc struct {
 		c   *sctp.Conn
 		err error
@@ -52,25 +69,17 @@ func usctpPair(cfg usctpConfig) (client, server *sctp.Conn, closeFn func(), err 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	cc := *c
-	cc.Stack = cliStack
+	cc.Stack = cli
 	client, err = sctp.Dial(ctx, "sctp4", ln.Addr().(*sctp.Addr).AddrPort.String(), &cc)
 	if err != nil {
-		ln.Close()
-		stop()
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	a := <-ch
-	ln.Close()
 	if a.err != nil {
 		client.Close()
-		stop()
-		return nil, nil, nil, a.err
+		return nil, nil, a.err
 	}
-	return client, a.c, func() {
-		client.Close()
-		a.c.Close()
-		stop()
-	}, nil
+	return client, a.c, nil
 }
 
 // usctpConfig are the knobs of one usctp system.
