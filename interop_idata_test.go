@@ -1,7 +1,6 @@
 package sctp
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,16 +31,7 @@ func TestInteropUsrsctpIData(t *testing.T) {
 	bin := buildUsrsctpPeer(t, "usrsctp-reconf")
 	peerUDP := usrsctpFreePort(t)
 	p := startProc(t, 30*time.Second, false, bin, "-local-udp", itoa(peerUDP), "-sctp-port", "5001", "-idata")
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	want := func(prefix string) string {
-		t.Helper()
-		line, ok := p.waitLine(ctx, func(l string) bool { return strings.HasPrefix(l, prefix) })
-		if !ok {
-			t.Fatalf("usrsctp never printed %q; output %q, stderr %q", prefix, p.output(), p.stderrText())
-		}
-		return line
-	}
+	want := p.lineWaiter(t, "usrsctp", 20*time.Second)
 	want("READY")
 
 	capture := new(syncBuffer)

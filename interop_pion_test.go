@@ -1,9 +1,7 @@
 package sctp
 
 import (
-	"context"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 )
@@ -24,16 +22,7 @@ func TestInteropPionStreamResetAndPRSCTP(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 	peerUDP := usrsctpFreePort(t)
 	p := startProc(t, 30*time.Second, false, bin, "-local-udp", itoa(peerUDP), "-remote-udp", itoa(int(st.LocalUDPAddr().Port())))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	want := func(prefix string) string {
-		t.Helper()
-		line, ok := p.waitLine(ctx, func(l string) bool { return strings.HasPrefix(l, prefix) })
-		if !ok {
-			t.Fatalf("pion never printed %q; output %q, stderr %q", prefix, p.output(), p.stderrText())
-		}
-		return line
-	}
+	want := p.lineWaiter(t, "pion", 20*time.Second)
 	want("LISTENING")
 
 	s := newTCP(t, st)

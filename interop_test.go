@@ -78,6 +78,22 @@ type extProc struct {
 
 // startProc runs prog args... (line-buffered through stdbuf when present)
 // for at most limit. withStdin gives the test a pipe to the program's stdin.
+// lineWaiter returns a function that waits (together at most d from now)
+// for the first line of p's output starting with a prefix and returns it;
+// it fails the test, naming who, when none comes.
+func (p *extProc) lineWaiter(t *testing.T, who string, d time.Duration) func(prefix string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return func(prefix string) string {
+		t.Helper()
+		line, ok := p.waitLine(ctx, func(l string) bool { return strings.HasPrefix(l, prefix) })
+		if !ok {
+			t.Fatalf("%s never printed %q; output %q, stderr %q", who, prefix, p.output(), p.stderrText())
+		}
+		return line
+	}
+}
+
 func startProc(t *testing.T, limit time.Duration, withStdin bool, prog string, args ...string) *extProc {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
