@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // idataPattern is the payload the usrsctp peer checks and sends: byte i
@@ -28,22 +27,7 @@ func idataPattern(n int) []byte {
 // our reader first. The capture decodes cleanly in tshark, with I-DATA
 // chunks and no DATA chunk.
 func TestInteropUsrsctpIData(t *testing.T) {
-	bin := buildUsrsctpPeer(t, "usrsctp-reconf")
-	peerUDP := usrsctpFreePort(t)
-	p := startProc(t, 30*time.Second, false, bin, "-local-udp", itoa(peerUDP), "-sctp-port", "5001", "-idata")
-	want := p.lineWaiter(t, "usrsctp", 20*time.Second)
-	want("READY")
-
-	capture := new(syncBuffer)
-	st, err := NewStack(StackConfig{Network: "udp4", LocalAddr: lo4, RemoteUDPPort: uint16(peerUDP), Capture: capture})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	s := newTCP(t, st)
-	if err := s.SetInitMsg(InitMsg{NumOstreams: 4, MaxInstreams: 4}); err != nil {
-		t.Fatal(err)
-	}
+	want, st, s, capture := startReconfPeer(t, "-idata")
 	if err := s.SetFragmentInterleave(2); err != nil {
 		t.Fatal(err)
 	}

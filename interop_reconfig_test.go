@@ -13,6 +13,29 @@ import (
 // module, linked with libusrsctp) into a temporary directory. It skips
 // the test in -short mode, without libusrsctp-dev (`apt-get install
 // libusrsctp-dev`) or without a C compiler.
+// startReconfPeer starts the usrsctp-reconf test peer (with args) on a
+// free UDP port and waits for its READY, then opens a stack aimed at it
+// (its packets captured) and a one-to-one socket with 4 streams each way.
+func startReconfPeer(t *testing.T, args ...string) (want func(prefix string) string, st *Stack, s *SocketTCP, capture *syncBuffer) {
+	t.Helper()
+	bin := buildUsrsctpPeer(t, "usrsctp-reconf")
+	peerUDP := usrsctpFreePort(t)
+	p := startProc(t, 30*time.Second, false, bin, append([]string{"-local-udp", itoa(peerUDP), "-sctp-port", "5001"}, args...)...)
+	want = p.lineWaiter(t, "usrsctp", 20*time.Second)
+	want("READY")
+	capture = new(syncBuffer)
+	st, err := NewStack(StackConfig{Network: "udp4", LocalAddr: lo4, RemoteUDPPort: uint16(peerUDP), Capture: capture})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	s = newTCP(t, st)
+	if err := s.SetInitMsg(InitMsg{NumOstreams: 4, MaxInstreams: 4}); err != nil {
+		t.Fatal(err)
+	}
+	return want, st, s, capture
+}
+
 func buildUsrsctpPeer(t *testing.T, name string) string {
 	t.Helper()
 	if _, err := os.Stat("/usr/include/usrsctp.h"); err != nil {
@@ -52,22 +75,7 @@ func buildPeer(t *testing.T, name string, env ...string) string {
 // request, and on its own), adding streams both ways, and an SSN/TSN
 // reset, with data before and after each.
 func TestInteropUsrsctpStreamReconfig(t *testing.T) {
-	bin := buildUsrsctpPeer(t, "usrsctp-reconf")
-	peerUDP := usrsctpFreePort(t)
-	p := startProc(t, 30*time.Second, false, bin, "-local-udp", itoa(peerUDP), "-sctp-port", "5001")
-	want := p.lineWaiter(t, "usrsctp", 20*time.Second)
-	want("READY")
-
-	capture := new(syncBuffer)
-	st, err := NewStack(StackConfig{Network: "udp4", LocalAddr: lo4, RemoteUDPPort: uint16(peerUDP), Capture: capture})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	s := newTCP(t, st)
-	if err := s.SetInitMsg(InitMsg{NumOstreams: 4, MaxInstreams: 4}); err != nil {
-		t.Fatal(err)
-	}
+	want, st, s, capture := startReconfPeer(t)
 	all := SCTP_ENABLE_RESET_STREAM_REQ | SCTP_ENABLE_RESET_ASSOC_REQ | SCTP_ENABLE_CHANGE_ASSOC_REQ
 	if err := s.SetEnableStreamReset(0, all); err != nil {
 		t.Fatal(err)
