@@ -467,3 +467,41 @@ func TestImmediateBitOnTail(t *testing.T) {
 		t.Fatalf("probe %+v, want TSN 1003 with the I bit", p)
 	}
 }
+
+// TestImmediateBitFillsWindow: the chunk that fills cwnd carries the I bit
+// (RFC 7053 §4.1 names "the sending of a DATA chunk fills the congestion
+// or receiver window" among the reasons), the others do not. Without it the
+// last chunk of an odd-sized window waits in the peer's delayed SACK (RFC
+// 9260 §6.2, every second packet) for the next window, which the sender
+// cannot send before that SACK: a cwnd-limited sender on a lossy path sits
+// at the 4·MTU floor most of the time (bench/README.md, lossy section).
+func TestImmediateBitFillsWindow(t *testing.T) {
+	d, now := lossTestData(t)
+	fillMessages(t, d, now, 10)
+	p := sendAll(t, d, now)
+	frag := d.maxFragment()
+	want := (d.cc.window() + frag - 1) / frag // chunks until flight >= cwnd
+	if len(p) != want {
+		t.Fatalf("sent %v with cwnd %d, want %d chunks", tsns(p), d.cc.window(), want)
+	}
+	for i, c := range p {
+		if fills := i == len(p)-1; c.Immediate != fills {
+			t.Fatalf("chunk %d (TSN %d): I bit %v, want %v (cwnd %d)", i, c.TSN, c.Immediate, fills, d.cc.window())
+		}
+	}
+	// Two chunks acknowledged: two new ones fit, the second fills cwnd.
+	now = now.Add(ms(10))
+	mustSack(t, d, now, p[1].TSN, 1<<20)
+	q := sendAll(t, d, now)
+	if len(q) == 0 {
+		t.Fatal("nothing sent after the SACK")
+	}
+	for i, c := range q {
+		if fills := i == len(q)-1; c.Immediate != fills {
+			t.Fatalf("after SACK, chunk %d (TSN %d): I bit %v, want %v (flight %d, cwnd %d)", i, c.TSN, c.Immediate, fills, d.snd.flight, d.cc.window())
+		}
+	}
+	if d.snd.flight < d.cc.window() {
+		t.Fatalf("flight %d below cwnd %d with messages queued", d.snd.flight, d.cc.window())
+	}
+}

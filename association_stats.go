@@ -17,13 +17,24 @@ type AssocStats struct {
 	T2Retransmits         uint64 // SHUTDOWN / SHUTDOWN ACK retransmissions
 	T3Retransmits         uint64 // DATA retransmitted on T3-rtx expiry
 	FastRetransmits       uint64 // DATA fast-retransmitted (RFC 9260 §7.2.4)
-	PMTUDecreases         uint64 // packet size lowered by ICMP Packet Too Big (RFC 9260 Appendix C ICMP7) or PLPMTUD
-	PMTUProbes            uint64 // RFC 8899 PLPMTUD probes sent (HEARTBEAT + PAD)
-	PMTUProbesAcked       uint64 // probes acknowledged
-	PMTUBlackHoles        uint64 // black holes detected: PLPMTU back to BASE_PLPMTU (RFC 8899 §4.3)
-	ReconfigsIn           uint64 // RE-CONFIG chunks received (RFC 6525)
-	ReconfigsOut          uint64 // RE-CONFIG requests sent (first transmissions)
-	ReconfigRetransmits   uint64 // RE-CONFIG requests resent on RE-CONFIG timer expiry
+	// Loss recovery detail (issue 11): FastRecoveries counts cwnd
+	// reductions on detected loss (RFC 9260 §7.2.4 step 2, one per
+	// recovery); RecoveriesUndone those reverted because every
+	// retransmission proved spurious (RFC 4015 §2); SpuriousRetransmits the
+	// retransmitted chunks the peer reported as Duplicate TSNs or acked
+	// before the retransmission could arrive (RFC 3708); TLPProbes the tail
+	// loss probes sent (RFC 8985 §7.3).
+	FastRecoveries      uint64
+	RecoveriesUndone    uint64
+	SpuriousRetransmits uint64
+	TLPProbes           uint64
+	PMTUDecreases       uint64 // packet size lowered by ICMP Packet Too Big (RFC 9260 Appendix C ICMP7) or PLPMTUD
+	PMTUProbes          uint64 // RFC 8899 PLPMTUD probes sent (HEARTBEAT + PAD)
+	PMTUProbesAcked     uint64 // probes acknowledged
+	PMTUBlackHoles      uint64 // black holes detected: PLPMTU back to BASE_PLPMTU (RFC 8899 §4.3)
+	ReconfigsIn         uint64 // RE-CONFIG chunks received (RFC 6525)
+	ReconfigsOut        uint64 // RE-CONFIG requests sent (first transmissions)
+	ReconfigRetransmits uint64 // RE-CONFIG requests resent on RE-CONFIG timer expiry
 
 	// Dropped packets by reason.
 	DroppedBadVtag      uint64 // verification tag mismatch (RFC 9260 §8.5)
@@ -117,5 +128,9 @@ func fillDataStats(s *AssocStats, d dataStats) {
 	s.FlightSize = uint32(d.flight)
 	s.T3Retransmits = d.t3Retransmits
 	s.FastRetransmits = d.fastRetransmits
+	s.FastRecoveries = d.fastRecoveries
+	s.RecoveriesUndone = d.recoveriesUndone
+	s.SpuriousRetransmits = d.spuriousRetransmits
+	s.TLPProbes = d.tlpProbes
 	s.DataChunksOut = d.dataChunksSent
 }

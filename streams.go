@@ -153,10 +153,17 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 		// delayed SACK (RFC 9260 §6.2, up to SACK.Delay) does not hold up
 		// the sender's last acknowledgement; bench/README.md ("Short
 		// transfers and the delayed SACK") shows the 200 ms it saves at
-		// the end of a short transfer. A message sent on an idle
+		// the end of a short transfer. Also on the chunk that fills cwnd
+		// (RFC 7053 §4.1 lists it among the reasons): the peer SACKs every
+		// second packet (RFC 9260 §6.2), so the last chunk of an odd-sized
+		// window would otherwise wait for the next window, which cannot
+		// leave before that SACK; a cwnd-limited sender on a lossy path
+		// sits at the 4·MTU floor with windows of 4–6 chunks (issue 11,
+		// TestImmediateBitFillsWindow). A message sent on an idle
 		// association does not ask, so its SACK can still ride on the
 		// peer's reply.
-		immediate := s.tlpNew || (m.off+frag == len(m.buf) && s.pending.len() == 1 && s.flight > 0)
+		immediate := s.tlpNew || (m.off+frag == len(m.buf) && s.pending.len() == 1 && s.flight > 0) ||
+			s.flight+frag >= d.cc.window()
 		ch := s.chunks.pushSlot()
 		*ch = outChunk{
 			immediate: immediate,

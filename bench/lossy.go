@@ -355,8 +355,9 @@ func traceUsctp(c *sctp.Conn, every time.Duration, stop chan struct{}, tag strin
 		if err != nil {
 			return
 		}
-		fmt.Fprintf(os.Stderr, "trace %s t=%6.2fs cwnd=%6d ssthresh=%6d flight=%6d srtt=%v rto=%v fast=%d t3rtx=%d sacks=%d\n",
-			tag, time.Since(start).Seconds(), st.Cwnd, st.Ssthresh, st.FlightSize, st.SRTT, st.RTO, st.FastRetransmits, st.T3Retransmits, st.SacksIn)
+		fmt.Fprintf(os.Stderr, "trace %s t=%6.2fs cwnd=%6d ssthresh=%6d flight=%6d srtt=%v rto=%v fast=%d t3rtx=%d sacks=%d recoveries=%d undone=%d spurious=%d tlp=%d\n",
+			tag, time.Since(start).Seconds(), st.Cwnd, st.Ssthresh, st.FlightSize, st.SRTT, st.RTO, st.FastRetransmits, st.T3Retransmits, st.SacksIn,
+			st.FastRecoveries, st.RecoveriesUndone, st.SpuriousRetransmits, st.TLPProbes)
 	}
 }
 
