@@ -324,14 +324,11 @@ func (c *Conn) ReadMsgContext(ctx context.Context, b []byte) (int, SndRcvInfo, e
 			}
 			return 0, SndRcvInfo{}, c.err("read", err)
 		}
-		select {
-		case <-s.rq.ready():
-		case <-s.closing:
-			return 0, SndRcvInfo{}, c.err("read", errSocketClosed)
-		case <-s.rdl.wait():
-			return 0, SndRcvInfo{}, c.err("read", errDeadline)
-		case <-ctx.Done():
-			return 0, SndRcvInfo{}, c.err("read", ctxErr(ctx))
+		if s.leaseRead(ctx) {
+			continue
+		}
+		if err := s.waitQueue(ctx); err != nil {
+			return 0, SndRcvInfo{}, c.err("read", err)
 		}
 	}
 }

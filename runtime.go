@@ -101,6 +101,9 @@ type runner struct {
 	cfg  runnerConfig
 	core *endpoint  // owned by the holder of own.mu
 	own  ownerState // the owner lock (runtime_owner.go)
+	// lease lets a user goroutine about to wait in a receive read the
+	// UDP socket itself (runtime_lease.go).
+	lease readLease
 
 	// Operations from user goroutines.
 	opsMu    sync.Mutex
@@ -221,6 +224,7 @@ func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 	}
 	r.timer = time.NewTimer(time.Hour)
 	r.timer.Stop()
+	r.lease.init(pc)
 	if r.icmp = cfg.icmp; r.icmp != nil {
 		r.icmp.wake = r.wake
 		r.icmp.log = r.log
@@ -253,6 +257,8 @@ func (r *runner) close() error {
 func (r *runner) reader() {
 	defer close(r.readDone)
 	consecutive := 0
+	lease := r.lease.ds != nil // runtime_lease.go
+	yield := false
 	for {
 		var b *rxBatch
 		select {
@@ -260,7 +266,24 @@ func (r *runner) reader() {
 		case <-r.done:
 			return
 		}
+		if lease {
+			if !r.readerAcquire(yield) {
+				return
+			}
+			r.lease.clearKick()
+		}
 		n, err := r.pc.ReadBatch(b.ms)
+		yield = false
+		if lease && err != nil {
+			r.lease.role.Unlock()
+			if isTimeout(err) {
+				// A kick meant for a user goroutine that had just
+				// left ReadBatch: read again.
+				r.lease.kicked.Store(true)
+				r.rxFree <- b
+				continue
+			}
+		}
 		if err != nil {
 			select {
 			case <-r.closing:
@@ -281,7 +304,14 @@ func (r *runner) reader() {
 		}
 		consecutive = 0
 		b.n = n
-		if !r.takeBatch(b) { // runtime_owner.go
+		// With the lease, the role is held until the batch is handled,
+		// so batches are handled in the order they were read.
+		ok := r.takeBatch(b) // runtime_owner.go
+		if lease {
+			r.lease.role.Unlock()
+			yield = r.readerYield()
+		}
+		if !ok {
 			return
 		}
 	}

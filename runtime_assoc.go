@@ -282,6 +282,7 @@ func (h *assocHandle) waitEstablished(ctx context.Context) error {
 		return nil
 	default:
 	}
+	h.r.lease.needReader() // the handshake's packets (runtime_lease.go)
 	select {
 	case <-h.upCh:
 		return nil
@@ -423,6 +424,7 @@ func (h *assocHandle) send(ctx context.Context, m outMessage) error {
 		if err != errSendBufferFull {
 			return err
 		}
+		h.r.lease.needReader() // SACKs free the buffer (runtime_lease.go)
 		select {
 		case <-h.writable:
 		case <-h.gone:

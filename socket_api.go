@@ -418,6 +418,9 @@ func newSocket(st *Stack, family Family, style Style) *Socket {
 		assocs:  make(map[AssocID]*assocEntry),
 		byPeer:  make(map[netip.AddrPort]*assocEntry),
 	}
+	if st.group != nil && len(st.group.rs) == 1 && st.rt.lease.ds != nil {
+		s.rq.lease = &st.rt.lease // runtime_lease.go
+	}
 	s.opts.rcvBuf = defaultRcvBuf
 	s.opts.events.DataIO = true
 	s.opts.remoteUDPPort = st.cfg.RemoteUDPPort
@@ -1240,14 +1243,11 @@ func (s *Socket) SCTPRecvContext(ctx context.Context, maxlen int) (*Received, er
 		if err := s.recvBlocked(); err != nil {
 			return nil, err
 		}
-		select {
-		case <-s.rq.ready():
-		case <-s.closing:
-			return nil, errSocketClosed
-		case <-s.rdl.wait():
-			return nil, errDeadline
-		case <-ctx.Done():
-			return nil, ctxErr(ctx)
+		if s.leaseRead(ctx) {
+			continue
+		}
+		if err := s.waitQueue(ctx); err != nil {
+			return nil, err
 		}
 	}
 }
@@ -1297,14 +1297,11 @@ func (s *Socket) SCTPRecvIntoContext(ctx context.Context, buf []byte) (n int, r 
 		if err := s.recvBlocked(); err != nil {
 			return 0, Received{}, err
 		}
-		select {
-		case <-s.rq.ready():
-		case <-s.closing:
-			return 0, Received{}, errSocketClosed
-		case <-s.rdl.wait():
-			return 0, Received{}, errDeadline
-		case <-ctx.Done():
-			return 0, Received{}, ctxErr(ctx)
+		if s.leaseRead(ctx) {
+			continue
+		}
+		if err := s.waitQueue(ctx); err != nil {
+			return 0, Received{}, err
 		}
 	}
 }
@@ -1424,7 +1421,10 @@ func (s *Socket) Shutdown(how ShutdownHow) error {
 	}
 	s.mu.Unlock()
 	if how != SHUT_WR {
-		signal(s.rq.rd)
+		s.rq.wakeReader()
+	}
+	if s.rq.lease != nil {
+		s.rq.lease.needReader() // the peer's SHUTDOWN ACK (runtime_lease.go)
 	}
 	for _, e := range es {
 		e.a.shutdown()
@@ -1458,6 +1458,7 @@ func (s *Socket) close(graceful bool) error {
 	}
 	s.closed = true
 	close(s.closing)
+	s.rq.wakeReader() // a receive reading the UDP socket (runtime_lease.go)
 	s.cancel()
 	var es []*assocEntry
 	for _, e := range s.assocs {
@@ -1475,6 +1476,9 @@ func (s *Socket) close(graceful bool) error {
 		}
 		e.cancel()
 	}
+	if graceful && s.rq.lease != nil {
+		s.rq.lease.needReader() // the shutdowns' replies (runtime_lease.go)
+	}
 	s.stack.releasePort(s, port)
 	s.rdl.stop()
 	s.wdl.stop()
@@ -1487,11 +1491,16 @@ func (s *Socket) close(graceful bool) error {
 func (s *Socket) SetDeadline(t time.Time) error {
 	s.rdl.set(t)
 	s.wdl.set(t)
+	s.rq.wakeReader() // a receive under the read lease re-checks the deadline
 	return nil
 }
 
 // SetReadDeadline sets the deadline of SCTPRecv and Accept.
-func (s *Socket) SetReadDeadline(t time.Time) error { s.rdl.set(t); return nil }
+func (s *Socket) SetReadDeadline(t time.Time) error {
+	s.rdl.set(t)
+	s.rq.wakeReader() // a receive under the read lease re-checks the deadline
+	return nil
+}
 
 // SetWriteDeadline sets the deadline of SCTPSend, Connect and Connectx.
 func (s *Socket) SetWriteDeadline(t time.Time) error { s.wdl.set(t); return nil }
@@ -1742,10 +1751,41 @@ func (e *assocEntry) detach() {
 		s.peerClosed = true
 	}
 	s.mu.Unlock()
-	signal(s.rq.rd) // wake a one-to-one reader for io.EOF
+	s.rq.wakeReader() // wake a one-to-one reader for io.EOF
 }
 
 // Stats returns the stack's counters: datagrams received, datagrams
 // dropped before reaching an association (by reason), stateless replies,
 // associations, and the UDP socket's counters.
 func (st *Stack) Stats() (StackStats, error) { return st.group.stats() }
+
+// leaseRead is a receive about to wait on an empty queue: without a
+// deadline or a cancellable ctx it may read the UDP socket itself
+// (runtime_lease.go). True: look at the queue again.
+func (s *Socket) leaseRead(ctx context.Context) bool {
+	if s.rq.lease == nil || ctx.Done() != nil || s.rdl.isSet() {
+		return false
+	}
+	return s.stack.rt.leaseRead(s.rq, s.closing)
+}
+
+// waitQueue parks a receive until its queue may hold an item (nil) or it
+// must return: the socket closed, the read deadline passed, ctx ended.
+// While parked it is counted, so a user releasing the read lease hands it
+// to the reader goroutine at once (runtime_lease.go).
+func (s *Socket) waitQueue(ctx context.Context) error {
+	if l := s.rq.lease; l != nil {
+		l.parked.Add(1)
+		defer l.parked.Add(-1)
+	}
+	select {
+	case <-s.rq.ready():
+		return nil
+	case <-s.closing:
+		return errSocketClosed
+	case <-s.rdl.wait():
+		return errDeadline
+	case <-ctx.Done():
+		return ctxErr(ctx)
+	}
+}

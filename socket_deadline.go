@@ -67,6 +67,13 @@ func (d *ioDeadline) wait() <-chan struct{} {
 	return d.ch
 }
 
+// isSet reports whether a deadline is set.
+func (d *ioDeadline) isSet() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return !d.t.IsZero()
+}
+
 // expired reports whether the deadline is set and has passed.
 func (d *ioDeadline) expired() bool {
 	d.mu.Lock()

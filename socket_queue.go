@@ -21,6 +21,19 @@ type recvQueue struct {
 	limit int
 	rd    chan struct{} // signalled when items are available
 	sp    chan struct{} // signalled when space is available
+	// lease is the runner whose read lease a receive on this queue may
+	// hold (runtime_lease.go): a push or wake-up kicks the holder out of
+	// the UDP read. nil: none.
+	lease *readLease
+}
+
+// wakeReader signals a receive waiting on the queue: parked on ready(),
+// or blocked reading the UDP socket under the read lease.
+func (q *recvQueue) wakeReader() {
+	signal(q.rd)
+	if q.lease != nil {
+		q.lease.kick(q)
+	}
 }
 
 func newRecvQueue(limit int) *recvQueue {
@@ -63,7 +76,7 @@ func (q *recvQueue) push(it delivery, force bool) bool {
 	}
 	q.items = append(q.items, it)
 	q.bytes += it.size()
-	signal(q.rd)
+	q.wakeReader()
 	if q.bytes < q.limit {
 		signal(q.sp) // pass the wake-up on to another waiting producer
 	}

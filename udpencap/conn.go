@@ -20,6 +20,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // Message is one datagram in a batch.
@@ -318,6 +319,13 @@ func (c *Conn) ReadBatch(ms []Message) (int, error) {
 	}
 	return c.readOne(ms)
 }
+
+// SetReadDeadline sets the deadline of ReadBatch (net.Conn semantics: a
+// ReadBatch blocked when the deadline passes, or when it is set in the
+// past, returns an error matching os.ErrDeadlineExceeded; zero means
+// none). Package sctp uses a past deadline to interrupt a goroutine
+// blocked in ReadBatch.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.uc.SetReadDeadline(t) }
 
 func (c *Conn) readOne(ms []Message) (int, error) {
 	for {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"testing"
 	"time"
 )
@@ -309,6 +310,47 @@ func TestNoAllocSteadyState(t *testing.T) {
 			round()
 			if allocs := testing.AllocsPerRun(50, round); allocs != 0 {
 				t.Fatalf("%.2f allocations per %d-datagram round trip", allocs, k)
+			}
+		})
+	}
+}
+
+// TestReadDeadlineInterruptsReader: a past read deadline ends a blocked
+// ReadBatch with os.ErrDeadlineExceeded (package sctp's read lease uses it
+// to wake a receive reading the socket); cleared, reads work again.
+func TestReadDeadlineInterruptsReader(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			tx := listenT(t, "udp", "", m.opts...)
+			rx := listenT(t, "udp", "", m.opts...)
+			errc := make(chan error, 1)
+			go func() {
+				_, err := rx.ReadBatch(newMsgs(4, 100))
+				errc <- err
+			}()
+			time.Sleep(10 * time.Millisecond) // let it block; not required for the result
+			if err := rx.SetReadDeadline(time.Unix(1, 0)); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-errc:
+				if !errors.Is(err, os.ErrDeadlineExceeded) {
+					t.Fatalf("ReadBatch after a past deadline: %v", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("ReadBatch still blocked 5s after a past deadline")
+			}
+			if err := rx.SetReadDeadline(time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			out := []Message{{Buf: []byte("after"), Addr: loopbackOf(rx, "127.0.0.1")}}
+			if _, err := tx.WriteBatch(out); err != nil {
+				t.Fatal(err)
+			}
+			in := newMsgs(4, 100)
+			n, err := rx.ReadBatch(in)
+			if err != nil || n != 1 || string(in[0].Buf[:in[0].N]) != "after" {
+				t.Fatalf("ReadBatch after clearing the deadline: %d, %v", n, err)
 			}
 		})
 	}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"time"
 
@@ -29,7 +30,18 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:5001", "the server's SCTP address")
 	flag.DurationVar(&cfg.Dur, "t", 5*time.Second, "how long to send or ping")
 	flag.IntVar(&cfg.Size, "l", 1200, "message size (send)")
+	cpuprofile := flag.String("cpuprofile", "", "write this process's CPU profile to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fail(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	a, err := netip.ParseAddrPort(*addr)
 	if err != nil {
 		fail(err)

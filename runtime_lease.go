@@ -1,0 +1,234 @@
+package sctp
+
+import (
+	"errors"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The read lease (issue 16, latency path, second step; runtime_owner.go is
+// the first). The UDP socket is read by whoever holds lease.role: the
+// reader goroutine by default, or a user goroutine that is about to wait
+// in a receive (Conn.Read, SCTPRecv, SCTPRecvInto) on an empty queue. Such
+// a goroutine reads the socket itself and handles the batch exactly as
+// the reader goroutine would (takeBatch: inline under own.mu, or handed
+// to the loop); when its own message arrives it returns it without any
+// goroutine hand-off. In a request/response exchange the netpoller then
+// wakes the goroutine that wants the data, as it does for a plain UDP
+// socket, instead of waking the reader goroutine, which wakes the user
+// (each wake of a parked goroutine while a P is idle also wakes an OS
+// thread: runtime.ready → wakep). bench/README.md (issue 16, read lease)
+// has the before/after numbers.
+//
+//	reader goroutine ──holds role──▶ ReadBatch ─▶ takeBatch ─▶ (yield?) ─┐
+//	      ▲                                                            │
+//	      └── lease.wake (users parked), lease.timer (leaseIdle) ◀─────┘
+//	user in Read, queue empty ──TryLock role──▶ ReadBatch ─▶ takeBatch ─▶ re-check its queue
+//	                          └─(taken)──▶ want = its queue; park as before
+//
+// The reader goroutine gives the role up after a batch only when a user
+// that found it taken (want) now has something to read, i.e. will be back
+// in a moment (so on an idle association the first receive parks as
+// before, and the lease starts with the first reply); it then sleeps until lease.wake or lease.timer. A user
+// releasing the role wakes the reader goroutine at once when other users
+// are parked on their queues, else arms lease.timer: if no receive takes
+// the role again within leaseIdle, the reader goroutine reads again
+// (someone must read for blocked writers, connects and timers' peers).
+//
+// A user parked in ReadBatch is woken by a past read deadline on the UDP
+// socket (kick) whenever something else would have woken it on its
+// queue: an item pushed by another goroutine (the loop, a pump), Close,
+// Shutdown, a read deadline set meanwhile. Receives with a deadline or a
+// cancellable context do not take the lease (they park as before). The
+// lease needs a socket that can be interrupted (SetReadDeadline: the
+// udpencap socket), one runner per stack (no shards), and is switched off
+// for good after a read error seen by a user goroutine.
+
+// leaseIdle is how long the role may stay free after a user released it
+// before the reader goroutine reads again. A ping-pong's user is back
+// within tens of microseconds; anything slower falls back to the reader
+// goroutine, costing at most this much delay for packets that arrive
+// while nobody reads.
+const leaseIdle = 200 * time.Microsecond
+
+// leaseIdleNow is leaseIdle, unless a test made the hand-back slow to be
+// deterministic (slowLeaseHandBack).
+var leaseIdleNow = func() *atomic.Int64 {
+	var v atomic.Int64
+	v.Store(int64(leaseIdle))
+	return &v
+}()
+
+// readDeadliner is a socket whose blocked ReadBatch a past read deadline
+// interrupts (udpencap.Conn).
+type readDeadliner interface {
+	SetReadDeadline(t time.Time) error
+}
+
+type readLease struct {
+	ds   readDeadliner // nil: no lease
+	off  atomic.Bool   // switched off after a user saw a read error
+	role sync.Mutex    // held by the goroutine in pc.ReadBatch and while it handles the batch
+	// want is the queue of a user that found the role taken and parked.
+	want atomic.Pointer[recvQueue]
+	// waiting is the queue of the user goroutine blocked in ReadBatch.
+	waiting atomic.Pointer[recvQueue]
+	// kicked: a past read deadline may be set; reset it before reading.
+	kicked atomic.Bool
+	// parked counts user goroutines parked on their queues.
+	parked atomic.Int32
+	wake   chan struct{} // the reader goroutine takes the role at once
+	timer  *time.Timer   // the reader goroutine's safety net (leaseIdle)
+
+	userReads, yields, kicks atomic.Uint64 // counters (tests)
+}
+
+func (l *readLease) init(pc packetConn) {
+	if ds, ok := socketOf(pc).(readDeadliner); ok {
+		l.ds = ds
+	}
+	l.wake = make(chan struct{}, 1)
+	l.timer = time.NewTimer(time.Hour)
+	l.timer.Stop()
+}
+
+func (l *readLease) enabled() bool { return l.ds != nil && !l.off.Load() }
+
+// clearKick removes a past read deadline a kick may have left.
+func (l *readLease) clearKick() {
+	if l.kicked.Swap(false) {
+		_ = l.ds.SetReadDeadline(time.Time{})
+	}
+}
+
+// kick interrupts the user goroutine blocked in ReadBatch on behalf of q,
+// if there is one: q has something for it, or it must return.
+func (l *readLease) kick(q *recvQueue) {
+	if l.ds == nil || q == nil || l.waiting.Load() != q {
+		return
+	}
+	l.kicked.Store(true)
+	l.kicks.Add(1)
+	_ = l.ds.SetReadDeadline(time.Unix(1, 0))
+}
+
+// release gives the role up (user side): the reader goroutine reads at
+// once when other users wait on their queues, else after leaseIdle unless
+// a receive takes the role first.
+func (l *readLease) release() {
+	l.role.Unlock()
+	if l.parked.Load() > 0 {
+		signal(l.wake)
+		return
+	}
+	l.timer.Reset(time.Duration(leaseIdleNow.Load()))
+}
+
+// needReader is a goroutine about to wait for something only incoming
+// packets bring (send buffer space, a handshake): when nobody holds the
+// role, the reader goroutine reads at once rather than after leaseIdle.
+func (l *readLease) needReader() {
+	if l.ds == nil {
+		return
+	}
+	if l.role.TryLock() {
+		l.role.Unlock()
+		signal(l.wake)
+	}
+}
+
+func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
+
+// readerAcquire is the reader goroutine taking the role before a read; it
+// sleeps while a user holds it (yield: give a returning user the first
+// chance). False when the runner is done.
+func (r *runner) readerAcquire(yield bool) bool {
+	l := &r.lease
+	if yield {
+		l.timer.Reset(time.Duration(leaseIdleNow.Load()))
+	} else if l.role.TryLock() {
+		return true
+	}
+	for {
+		select {
+		case <-l.wake:
+		case <-l.timer.C:
+		case <-r.done:
+			return false
+		}
+		if l.role.TryLock() {
+			l.timer.Stop()
+			return true
+		}
+	}
+}
+
+// readerYield reports, after the reader goroutine handled a batch, whether
+// it should leave the role to the user that asked for it: that user's
+// queue is no longer empty, so it is about to return and read again.
+func (r *runner) readerYield() bool {
+	l := &r.lease
+	q := l.want.Load()
+	if q == nil || q.len() == 0 {
+		return false
+	}
+	l.want.CompareAndSwap(q, nil)
+	l.yields.Add(1)
+	return true
+}
+
+// leaseRead is a receive about to park on q (closing: its socket's). It
+// reads and handles one batch from the UDP socket on the calling goroutine
+// when the role is free, and reports true: the caller looks at its queue
+// again. False: park as before.
+func (r *runner) leaseRead(q *recvQueue, closing chan struct{}) bool {
+	l := &r.lease
+	if !l.enabled() {
+		return false
+	}
+	if !l.role.TryLock() {
+		l.want.Store(q)
+		return false
+	}
+	l.want.CompareAndSwap(q, nil)
+	var b *rxBatch
+	select {
+	case b = <-r.rxFree:
+	default:
+		l.release()
+		return false
+	}
+	l.clearKick()
+	l.waiting.Store(q)
+	// After waiting is published, a producer either sees it (and kicks)
+	// or pushed before this check.
+	if q.len() > 0 || isClosed(closing) {
+		l.waiting.Store(nil)
+		r.rxFree <- b
+		l.release()
+		return true
+	}
+	n, err := r.pc.ReadBatch(b.ms)
+	l.waiting.Store(nil)
+	if err != nil {
+		r.rxFree <- b
+		if isTimeout(err) {
+			l.kicked.Store(true)
+			l.release()
+			return true
+		}
+		// Closed or failing: the reader goroutine sees the error itself
+		// and ends the runner as before; users park from now on.
+		l.off.Store(true)
+		l.role.Unlock()
+		signal(l.wake)
+		return true
+	}
+	b.n = n
+	l.userReads.Add(1)
+	r.takeBatch(b)
+	l.release()
+	return true
+}

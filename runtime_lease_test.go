@@ -1,0 +1,317 @@
+package sctp
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The read lease (runtime_lease.go) is taken only by receives without a
+// deadline, so these tests clear the Conns' deadlines and bound their waits
+// themselves (awaitErr, testTimeout).
+
+func leaseConnPair(t *testing.T) (c, s *Conn) {
+	t.Helper()
+	ln, cfg := listenConn(t)
+	c, s = dialConn(t, ln, cfg)
+	c.SetDeadline(time.Time{})
+	s.SetDeadline(time.Time{})
+	if c.s.rq.lease == nil || s.s.rq.lease == nil {
+		t.Fatal("no read lease on a udpencap stack")
+	}
+	return c, s
+}
+
+// echo answers every message on c until Read fails.
+func echo(c *Conn) {
+	b := make([]byte, 70000)
+	for {
+		n, err := c.Read(b)
+		if err != nil {
+			return
+		}
+		if _, err := c.Write(b[:n]); err != nil {
+			return
+		}
+	}
+}
+
+// slowLeaseHandBack makes the reader goroutine wait a second (not
+// leaseIdle) for a receive to take the lease after it yielded, so a test's
+// next Read always gets it. Call before the stacks are made.
+func slowLeaseHandBack(t *testing.T) {
+	leaseIdleNow.Store(int64(time.Second))
+	t.Cleanup(func() { leaseIdleNow.Store(int64(leaseIdle)) })
+}
+
+// leasedRead starts a Read on c that blocks under the lease: one round
+// trip first (s echoes one message), whose reply the reader goroutine
+// delivers and then leaves the lease to c's next Read; that Read's error
+// goes to the returned channel once it returns. The caller makes the
+// stacks after slowLeaseHandBack.
+func leasedRead(t *testing.T, c, s *Conn) <-chan error {
+	t.Helper()
+	go func() {
+		b := make([]byte, 100)
+		if n, err := s.Read(b); err == nil {
+			s.Write(b[:n])
+		}
+	}()
+	errc := make(chan error, 1)
+	go func() {
+		b := make([]byte, 100)
+		if _, err := c.Write([]byte("warm-up")); err != nil {
+			errc <- err
+			return
+		}
+		if _, err := c.Read(b); err != nil {
+			errc <- err
+			return
+		}
+		_, err := c.Read(b)
+		errc <- err
+	}()
+	waitLeaseRead(t, c)
+	return errc
+}
+
+// waitLeaseRead waits until a receive on c is blocked reading the UDP
+// socket under the lease (a state, polled; the result is checked by the
+// caller).
+func waitLeaseRead(t *testing.T, c *Conn) {
+	t.Helper()
+	l := c.s.rq.lease
+	for end := time.Now().Add(testTimeout); l.waiting.Load() != c.s.rq; {
+		if time.Now().After(end) {
+			t.Fatal("the receive never took the read lease")
+		}
+		runtime.Gosched()
+	}
+}
+
+// TestLeasePingPong: request/response over two stacks; the receives read
+// the socket themselves (userReads on both sides) and every echo is exact.
+func TestLeasePingPong(t *testing.T) {
+	c, s := leaseConnPair(t)
+	go echo(s)
+	errc := make(chan error, 1)
+	go func() {
+		b := make([]byte, 4096)
+		for i := range 2000 {
+			msg := bytes.Repeat([]byte{byte(i)}, 1+i%2000)
+			if _, err := c.Write(msg); err != nil {
+				errc <- err
+				return
+			}
+			n, err := c.Read(b)
+			if err != nil {
+				errc <- err
+				return
+			}
+			if !bytes.Equal(b[:n], msg) {
+				errc <- fmt.Errorf("round trip %d: got %d bytes, want %d", i, n, len(msg))
+				return
+			}
+		}
+		errc <- nil
+	}()
+	if err := awaitErr(t, errc, "ping-pong did not finish"); err != nil {
+		t.Fatal(err)
+	}
+	if cl, sl := c.s.rq.lease, s.s.rq.lease; cl.userReads.Load() == 0 || sl.userReads.Load() == 0 {
+		t.Fatalf("receives never read the socket themselves: client %d, server %d", cl.userReads.Load(), sl.userReads.Load())
+	}
+}
+
+// TestLeaseCloseUnblocksRead: Close wakes a receive blocked in the UDP
+// read under the lease.
+func TestLeaseCloseUnblocksRead(t *testing.T) {
+	slowLeaseHandBack(t)
+	c, s := leaseConnPair(t)
+	errc := leasedRead(t, c, s)
+	c.Close()
+	if err := awaitErr(t, errc, "Close did not unblock a leased Read"); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Read unblocked by Close: %v", err)
+	}
+}
+
+// TestLeaseDeadlineUnblocksRead: a read deadline set while the receive is
+// blocked under the lease ends it with os.ErrDeadlineExceeded, and the
+// association still works afterwards.
+func TestLeaseDeadlineUnblocksRead(t *testing.T) {
+	slowLeaseHandBack(t)
+	c, s := leaseConnPair(t)
+	errc := leasedRead(t, c, s)
+	c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+	if err := awaitErr(t, errc, "SetReadDeadline did not unblock a leased Read"); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Read after the deadline: %v", err)
+	}
+	c.SetReadDeadline(time.Time{})
+	go echo(s)
+	echoc := make(chan error, 1)
+	go func() {
+		if _, err := c.Write([]byte("after")); err != nil {
+			echoc <- err
+			return
+		}
+		b := make([]byte, 10)
+		n, err := c.Read(b)
+		if err == nil && string(b[:n]) != "after" {
+			err = fmt.Errorf("got %q", b[:n])
+		}
+		echoc <- err
+	}()
+	if err := awaitErr(t, echoc, "no echo after the deadline"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLeaseShutdownGivesEOF: the peer's SHUTDOWN ends a receive blocked
+// under the lease with io.EOF.
+func TestLeaseShutdownGivesEOF(t *testing.T) {
+	slowLeaseHandBack(t)
+	c, s := leaseConnPair(t)
+	errc := leasedRead(t, c, s)
+	if err := s.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	if err := awaitErr(t, errc, "SHUTDOWN did not end a leased Read"); !errors.Is(err, io.EOF) {
+		t.Fatalf("Read after the peer's SHUTDOWN: %v", err)
+	}
+}
+
+// TestLeaseManyReaders: eight associations on the same two stacks, each
+// with its own echo and pinger goroutine: the lease passes between
+// receives and the reader goroutine without losing or stalling anything.
+func TestLeaseManyReaders(t *testing.T) {
+	ln, cfg := listenConn(t)
+	const n, rounds = 8, 300
+	errc := make(chan error, n)
+	var wg sync.WaitGroup
+	for k := range n {
+		c, s := dialConn(t, ln, cfg)
+		c.SetDeadline(time.Time{})
+		s.SetDeadline(time.Time{})
+		go echo(s)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b := make([]byte, 2048)
+			for i := range rounds {
+				msg := []byte(fmt.Sprintf("conn %d round %d", k, i))
+				if _, err := c.Write(msg); err != nil {
+					errc <- err
+					return
+				}
+				m, err := c.Read(b)
+				if err != nil {
+					errc <- err
+					return
+				}
+				if !bytes.Equal(b[:m], msg) {
+					errc <- fmt.Errorf("conn %d: got %q, want %q", k, b[:m], msg)
+					return
+				}
+			}
+		}()
+	}
+	done := make(chan error, 1)
+	go func() { wg.Wait(); done <- nil }()
+	select {
+	case err := <-errc:
+		t.Fatal(err)
+	case <-done:
+	case <-time.After(testTimeout):
+		t.Fatal("round trips did not finish")
+	}
+}
+
+// TestLeaseReaderCarriesWriter: one goroutine waits in Read (holding the
+// lease, nothing arrives for it) while another writes 8 MB: the SACKs that
+// free the writer's send buffer are read and handled by the receive.
+// Then the other direction: 64 KiB messages (read batches the reader hands
+// to the loop goroutine, whose deliveries kick the leased receive).
+func TestLeaseReaderCarriesWriter(t *testing.T) {
+	slowLeaseHandBack(t)
+	c, s := leaseConnPair(t)
+	go func() {
+		b := make([]byte, 100)
+		if n, err := s.Read(b); err == nil {
+			s.Write(b[:n])
+		}
+	}()
+	readc := make(chan error, 1)
+	go func() {
+		b := make([]byte, 70000)
+		if _, err := c.Write([]byte("warm-up")); err != nil {
+			readc <- err
+			return
+		}
+		if _, err := c.Read(b); err != nil { // the reply: the lease is ours next
+			readc <- err
+			return
+		}
+		for i := range 100 {
+			n, err := c.Read(b)
+			if err != nil {
+				readc <- err
+				return
+			}
+			if n != 65000 || b[0] != byte(i) || b[n-1] != byte(i) {
+				readc <- fmt.Errorf("message %d: %d bytes starting %d", i, n, b[0])
+				return
+			}
+		}
+		readc <- nil
+	}()
+	waitLeaseRead(t, c)
+	const total = 8 << 20
+	sinkc := make(chan error, 1)
+	go func() {
+		b := make([]byte, 2048)
+		got := 0
+		for got < total {
+			n, err := s.Read(b)
+			if err != nil {
+				sinkc <- err
+				return
+			}
+			got += n
+		}
+		sinkc <- nil
+	}()
+	writec := make(chan error, 1)
+	go func() {
+		msg := make([]byte, 1200)
+		for sent := 0; sent < total; sent += len(msg) {
+			if _, err := c.Write(msg[:min(len(msg), total-sent)]); err != nil {
+				writec <- err
+				return
+			}
+		}
+		writec <- nil
+	}()
+	if err := awaitErr(t, writec, "writer stalled while the receive held the lease"); err != nil {
+		t.Fatal(err)
+	}
+	if err := awaitErr(t, sinkc, "the peer did not get everything"); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for i := range 100 {
+			if _, err := s.Write(bytes.Repeat([]byte{byte(i)}, 65000)); err != nil {
+				return
+			}
+		}
+	}()
+	if err := awaitErr(t, readc, "64 KiB messages did not arrive"); err != nil {
+		t.Fatal(err)
+	}
+}
