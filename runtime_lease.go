@@ -185,7 +185,11 @@ func (r *runner) readerYield() bool {
 // again. False: park as before.
 func (r *runner) leaseRead(q *recvQueue, closing chan struct{}) bool {
 	l := &r.lease
-	if !l.enabled() {
+	if !l.enabled() || l.parked.Load() > 0 {
+		// Other receives wait on their queues: the reader goroutine,
+		// which reads for all of them, keeps the socket (with many
+		// associations each receive taking the lease would hand it
+		// back and forth; BenchmarkManyAssociations).
 		return false
 	}
 	if !l.role.TryLock() {
