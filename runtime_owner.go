@@ -22,6 +22,9 @@ import (
 // after each event: deliver events and messages to the handles, flush the
 // write batch, re-arm the ONE timer to the core's earliest deadline.
 //
+// The read lease (runtime_lease.go) removes the last hand-off on the
+// receive side: a receive that would park reads the socket itself.
+//
 // What it saves per message (1-byte ping-pong, Conn): the receive side
 // went reader → loop → per-association pump → reader of the Conn (three
 // goroutine hand-offs); now the reader goroutine runs the pass and, when
