@@ -505,3 +505,78 @@ func TestImmediateBitFillsWindow(t *testing.T) {
 		t.Fatalf("flight %d below cwnd %d with messages queued", d.snd.flight, d.cc.window())
 	}
 }
+
+// TestTLPInRecoveryTail: at the tail of a transfer (nothing new queued) a
+// fast retransmission is lost again; RACK cannot see it (nothing was sent
+// after it), so without a probe only T3-rtx (1 s here) would resend it.
+// In recovery with no new data the PTO is armed anyway (retransmit.go
+// armProbe) and resends the chunk at 2·SRTT; cwnd is not cut again.
+func TestTLPInRecoveryTail(t *testing.T) {
+	d, now := lossTestData(t)
+	fillMessages(t, d, now, 4)
+	sendAll(t, d, now)
+	for i := 2; i <= 4; i++ { // 1001 missing, reported three times
+		now = now.Add(ms(1))
+		mustSack(t, d, now, 1000, 1<<20, chunk.GapBlock{Start: 2, End: uint16(i)})
+	}
+	if p := sendAll(t, d, now); len(p) != 1 || p[0].TSN != 1001 {
+		t.Fatalf("fast retransmission %v, want [1001]", tsns(p))
+	}
+	if !d.stats().inFastRecovery || d.snd.pending.len() != 0 {
+		t.Fatal("want fast recovery with nothing queued")
+	}
+	cwnd := d.stats().cwnd
+	// The retransmission is lost: no SACK comes. The probe is due at
+	// 2·SRTT (20 ms), long before T3-rtx.
+	pto := now.Add(ms(20))
+	if !d.snd.tlpAt.Equal(pto) || !d.deadline().Equal(pto) || !d.snd.t3.After(pto) {
+		t.Fatalf("PTO %v, deadline %v, T3 %v; want the PTO at %v", d.snd.tlpAt, d.deadline(), d.snd.t3, pto)
+	}
+	d.handleTimeout(pto)
+	p := sendAll(t, d, pto)
+	if len(p) != 1 || p[0].TSN != 1001 || !p[0].Immediate {
+		t.Fatalf("probe %+v, want 1001 with the I bit", p)
+	}
+	if st := d.stats(); st.t3Expiries != 0 || st.tlpProbes != 1 || st.cwnd != cwnd {
+		t.Fatalf("after the probe: T3 %d, probes %d, cwnd %d (want %d)", st.t3Expiries, st.tlpProbes, st.cwnd, cwnd)
+	}
+	// Its SACK ends the recovery.
+	mustSack(t, d, pto.Add(ms(10)), 1004, 1<<20)
+	if st := d.stats(); st.inFastRecovery || st.flight != 0 {
+		t.Fatalf("after the probe's SACK: %+v", st)
+	}
+}
+
+// TestTLPInRecoveryCwndFull: in recovery with cwnd full and messages
+// queued, no SACK comes for 2·SRTT (the peer's one SACK for a burst was
+// lost): the probe is one new chunk beyond cwnd (RFC 8985 §7.3), not a
+// wait for T3-rtx.
+func TestTLPInRecoveryCwndFull(t *testing.T) {
+	d, now := lossTestData(t)
+	fillMessages(t, d, now, 12)
+	first := sendAll(t, d, now)
+	for i := 2; i <= 4; i++ { // the first chunk missing, reported three times
+		now = now.Add(ms(1))
+		mustSack(t, d, now, 1000, 1<<20, chunk.GapBlock{Start: 2, End: uint16(i)})
+	}
+	p := sendAll(t, d, now)
+	if len(p) == 0 || p[0].TSN != first[0].TSN {
+		t.Fatalf("after the miss indications sent %v, want %d first", tsns(p), first[0].TSN)
+	}
+	if !d.stats().inFastRecovery || d.snd.pending.len() == 0 || d.snd.flight < d.cc.window() {
+		t.Fatalf("want recovery, cwnd full, messages queued: %+v, %d queued", d.stats(), d.snd.pending.len())
+	}
+	last := p[len(p)-1].TSN
+	pto := now.Add(ms(20))
+	if !d.snd.tlpAt.Equal(pto) || !d.snd.t3.After(pto) {
+		t.Fatalf("PTO %v, T3 %v; want the PTO at %v", d.snd.tlpAt, d.snd.t3, pto)
+	}
+	d.handleTimeout(pto)
+	q := sendAll(t, d, pto)
+	if len(q) != 1 || q[0].TSN != last+1 {
+		t.Fatalf("probe %v, want one new chunk %d", tsns(q), last+1)
+	}
+	if st := d.stats(); st.t3Expiries != 0 || st.tlpProbes != 1 {
+		t.Fatalf("after the probe: T3 %d, probes %d", st.t3Expiries, st.tlpProbes)
+	}
+}

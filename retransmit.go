@@ -668,7 +668,19 @@ func (d *dataState) rackDetect(now time.Time) int {
 func (d *dataState) armProbe(now time.Time) {
 	s := &d.snd
 	s.tlpAt = time.Time{}
-	if s.tlpOut || s.fastRecovery || s.rtxCount > 0 || s.flight == 0 || s.errorCount > 0 || s.noRACK {
+	// RFC 8985 §7.2 (3) arms no PTO in loss recovery: RACK finds a lost
+	// retransmission when data sent after it is acknowledged (§6.2). When
+	// no SACK comes at all — at the tail of a transfer nothing is sent
+	// after the retransmission; with cwnd full the one SACK for a burst the
+	// peer read at once can be lost — RACK has nothing to go on and the
+	// sender waited for T3-rtx (RTO.Min, 200 ms): the T3s of the
+	// two-process lossy runs (bench/README.md, lossy section, "T3 in
+	// recovery"). So the PTO is armed in recovery too (a SHOULD not
+	// followed): the probe, new data when some is queued, else the highest
+	// outstanding chunk again, draws a SACK that lets RACK repair the rest
+	// (TestTLPInRecoveryTail, TestTLPInRecoveryCwndFull). Cost: at most
+	// one extra chunk per 2·SRTT without acknowledgements.
+	if s.tlpOut || s.rtxCount > 0 || s.flight == 0 || s.errorCount > 0 || s.noRACK {
 		return
 	}
 	n := s.chunks.len()

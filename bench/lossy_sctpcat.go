@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -28,7 +29,16 @@ func lossySctpcat(r *lossyRun, loss float64, seed uint64, want int64) error {
 		return err
 	}
 	sctpPort := 5001 + sp%1000
-	srv := exec.Command(bin, "listen", "-udp", strconv.Itoa(sp), "-mode", "discard", "-count", "1", "127.0.0.1:"+strconv.Itoa(sctpPort))
+	srvArgs := []string{"listen", "-udp", strconv.Itoa(sp), "-mode", "discard", "-count", "1"}
+	cliArgs := []string{"connect", "-n", strconv.Itoa(*lossyMsgs), "-l", strconv.Itoa(*lossySize)}
+	if dir := os.Getenv("SCTPBENCH_PCAP_DIR"); dir != "" {
+		// Debugging aid: each sctpcat writes its own capture (the
+		// packets as its stack saw them, before and after the relay).
+		tag := fmt.Sprintf("loss%g-seed%d", loss, seed)
+		srvArgs = append(srvArgs, "-pcap", filepath.Join(dir, tag+"-listen.pcap"))
+		cliArgs = append(cliArgs, "-pcap", filepath.Join(dir, tag+"-connect.pcap"))
+	}
+	srv := exec.Command(bin, append(srvArgs, "127.0.0.1:"+strconv.Itoa(sctpPort))...)
 	if err := srv.Start(); err != nil {
 		return err
 	}
@@ -43,8 +53,8 @@ func lossySctpcat(r *lossyRun, loss float64, seed uint64, want int64) error {
 	defer rl.close()
 	time.Sleep(200 * time.Millisecond) // let the listener bind
 	var stderr bytes.Buffer
-	cli := exec.Command(bin, "connect", "-n", strconv.Itoa(*lossyMsgs), "-l", strconv.Itoa(*lossySize),
-		"-udp", "0", "-remote-udp", strconv.Itoa(rl.frontAddr().Port), "127.0.0.1:"+strconv.Itoa(sctpPort))
+	cli := exec.Command(bin, append(cliArgs,
+		"-udp", "0", "-remote-udp", strconv.Itoa(rl.frontAddr().Port), "127.0.0.1:"+strconv.Itoa(sctpPort))...)
 	cli.Stderr = &stderr
 	if err := cli.Start(); err != nil {
 		return err
