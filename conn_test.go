@@ -251,3 +251,33 @@ func TestConnReadAfterPeerAbort(t *testing.T) {
 		t.Fatalf("Read after peer abort = %d, %v; want ErrAborted with the reason", n, err)
 	}
 }
+
+// TestConnBlockedWriteNoAlloc: with a send buffer smaller than what is in
+// flight, most Writes wait for SACKs; waiting costs no allocation (the
+// send waits on the socket's channels, not on a helper goroutine and
+// context per blocked call).
+func TestConnBlockedWriteNoAlloc(t *testing.T) {
+	ln, cfg := listenConn(t)
+	cfg.SndBuf = 4096
+	c, s := dialConn(t, ln, cfg)
+	go func() {
+		b := make([]byte, 2000)
+		for {
+			if _, err := s.Read(b); err != nil {
+				return
+			}
+		}
+	}()
+	msg := make([]byte, 1000)
+	write := func() {
+		if _, err := c.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 500; i++ {
+		write()
+	}
+	if a := testing.AllocsPerRun(2000, write); a > 0.2 {
+		t.Errorf("%.2f allocations per Write with a full send buffer, want 0", a)
+	}
+}

@@ -413,12 +413,21 @@ func (h *assocHandle) trySend(m outMessage) error {
 	return err
 }
 
-// send queues a message, blocking while the send buffer is full until
-// there is room, the association closes or ctx ends. data is copied.
-// Errors: ErrNotEstablished, ErrShuttingDown, ErrClosed/ErrAborted (wrapped
-// with the reason), ErrInvalidArgument-like engine errors (message too
-// large, invalid stream), errEndpointClosed, ctx.Err().
+// send is sendUntil with ctx alone.
 func (h *assocHandle) send(ctx context.Context, m outMessage) error {
+	return h.sendUntil(ctx, m, nil, nil)
+}
+
+// sendUntil queues a message, blocking while the send buffer is full until
+// there is room, the association closes, ctx ends, closing closes
+// (errSendClosed) or deadline closes (errSendDeadline). The last two are
+// the socket's channels, waited on directly so that a blocked send needs
+// no helper goroutine (no allocation per blocked message); nil channels
+// never fire. data is copied. Other errors: ErrNotEstablished,
+// ErrShuttingDown, ErrClosed/ErrAborted (wrapped with the reason),
+// ErrInvalidArgument-like engine errors (message too large, invalid
+// stream), errEndpointClosed, ctx.Err().
+func (h *assocHandle) sendUntil(ctx context.Context, m outMessage, closing, deadline <-chan struct{}) error {
 	for {
 		err := h.trySend(m)
 		if err != errSendBufferFull {
@@ -430,9 +439,20 @@ func (h *assocHandle) send(ctx context.Context, m outMessage) error {
 		case <-h.gone:
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-closing:
+			return errSendClosed
+		case <-deadline:
+			return errSendDeadline
 		}
 	}
 }
+
+// errSendClosed and errSendDeadline: assocHandle.send returned because
+// its closing or deadline channel closed.
+var (
+	errSendClosed   = errors.New("send: socket closing")
+	errSendDeadline = errors.New("send: deadline")
+)
 
 // pendMax bounds the messages pending in one handle: enough for several
 // full write batches per loop wake-up, few enough that their pooled

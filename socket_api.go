@@ -1191,9 +1191,15 @@ func (s *Socket) send(ctx context.Context, e *assocEntry, msg []byte, si *SndInf
 	if err != errSendBufferFull {
 		return e.mapSendErr(err)
 	}
-	opCtx, cancel := s.opContext(ctx, &s.wdl)
-	defer cancel()
-	err = e.a.send(opCtx, m)
+	// Wait on the socket's closing and write-deadline channels directly
+	// (not an opContext: that is a goroutine and three allocations per
+	// blocked send, i.e. per message or two in a bulk transfer).
+	switch err = e.a.sendUntil(ctx, m, s.closing, s.wdl.wait()); err {
+	case errSendClosed:
+		return errSocketClosed
+	case errSendDeadline:
+		return errDeadline
+	}
 	return s.opError(ctx, &s.wdl, e.mapSendErr(err))
 }
 
