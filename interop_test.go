@@ -584,7 +584,20 @@ func TestInteropUsctpToUsctp(t *testing.T) {
 			if c%2 == 1 {
 				ep = newUDPEndpoint(t, "udp", "") // another socket
 			}
-			return ep.connectWait(ctx, to, 7)
+			// A distinct SCTP port per client: two endpoints picking
+			// the same ephemeral port would be one SCTP transport
+			// address from the server's view (the UDP port is not part
+			// of it), and the second INIT, an INIT for an existing
+			// association from a new UDP port, gets an ABORT (RFC 6951
+			// §5.4): the 1-in-several-thousand "Connect 3: association
+			// aborted" of an earlier CI run.
+			h, err := ep.connect(uint16(40000+c), to, 7, assocConfig{})
+			if err == nil {
+				if err = h.waitEstablished(ctx); err != nil {
+					h.abort("connect failed")
+				}
+			}
+			return h, err
 		})
 		for c := 0; c < clients; c++ {
 			if err := nextEnd(t, ctx, ends); errors.Is(err, ErrAborted) || !errors.Is(err, ErrClosed) {
