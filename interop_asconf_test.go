@@ -4,8 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"os"
-	"os/exec"
-	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -156,48 +155,28 @@ func interopAsconfAuth(t *testing.T, bin, key string) {
 // tshark).
 func tsharkChunkCounts(t *testing.T, capture []byte, port uint16) (counts, keyIDs map[int]int) {
 	t.Helper()
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Log("tshark not installed: capture not decoded")
+	frames, ok := tsharkCleanFrames(t, capture, port, "sctp.shared_key_id")
+	if !ok {
 		return nil, nil
 	}
-	file := filepath.Join(t.TempDir(), "asconf.pcap")
-	if err := os.WriteFile(file, capture, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(tshark, "-r", file, "-o", "sctp.checksum:crc-32c", "-d", "udp.port=="+itoa(int(port))+",sctp",
-		"-T", "fields", "-E", "separator=|", "-E", "aggregator=;", "-e", "frame.number",
-		"-e", "sctp.checksum.status", "-e", "_ws.malformed", "-e", "_ws.expert.severity", "-e", "sctp.chunk_type", "-e", "sctp.shared_key_id").Output()
-	if err != nil {
-		t.Fatalf("tshark: %v", err)
-	}
 	counts, keyIDs = map[int]int{}, map[int]int{}
-	atoi := func(s string) int {
-		n := 0
-		for _, d := range s {
-			n = n*10 + int(d-'0')
+	atoi := func(f tsharkFrame, s string) int {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("frame %s: %q is not a number", f.number, s)
 		}
 		return n
 	}
-	frames := 0
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		f := strings.Split(l, "|")
-		if len(f) != 6 {
-			t.Fatalf("unexpected tshark line %q", l)
+	for _, f := range frames {
+		for _, ct := range f.chunkTypes {
+			counts[atoi(f, ct)]++
 		}
-		frames++
-		if f[1] != "1" || f[2] != "" || strings.Contains(f[3], "8388608") {
-			t.Errorf("frame %s: checksum status %q, malformed %q, expert %q", f[0], f[1], f[2], f[3])
-		}
-		for _, ct := range strings.Split(f[4], ";") {
-			counts[atoi(ct)]++
-		}
-		if f[5] != "" {
-			for _, k := range strings.Split(f[5], ";") {
-				keyIDs[atoi(k)]++
+		if f.extra[0] != "" {
+			for _, k := range strings.Split(f.extra[0], ",") {
+				keyIDs[atoi(f, k)]++
 			}
 		}
 	}
-	t.Logf("tshark: %d frames decoded cleanly, chunk types %v, AUTH key ids %v", frames, counts, keyIDs)
+	t.Logf("tshark: %d frames decoded cleanly, chunk types %v, AUTH key ids %v", len(frames), counts, keyIDs)
 	return counts, keyIDs
 }

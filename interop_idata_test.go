@@ -2,10 +2,6 @@ package sctp
 
 import (
 	"bytes"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/usctp/sctp/chunk"
@@ -161,45 +157,14 @@ func usrsctpInterleaved(t *testing.T, capture []byte, ours uint16) (interleaved,
 // error, I-DATA chunks (type 64) both ways and no DATA chunk (type 0).
 func tsharkCheckIData(t *testing.T, capture []byte, port uint16) {
 	t.Helper()
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Log("tshark not installed: capture not decoded")
+	frames, ok := tsharkCleanFrames(t, capture, port)
+	if !ok {
 		return
 	}
-	file := filepath.Join(t.TempDir(), "idata.pcap")
-	if err := os.WriteFile(file, capture, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(tshark, "-r", file, "-o", "sctp.checksum:crc-32c", "-d", "udp.port=="+itoa(int(port))+",sctp",
-		"-T", "fields", "-E", "separator=|", "-E", "aggregator=;", "-e", "frame.number", "-e", "udp.srcport",
-		"-e", "sctp.checksum.status", "-e", "_ws.malformed", "-e", "_ws.expert.severity", "-e", "sctp.chunk_type").Output()
-	if err != nil {
-		t.Fatalf("tshark: %v", err)
-	}
-	frames, idata, ours, data := 0, 0, 0, 0
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		f := strings.Split(l, "|")
-		if len(f) != 6 {
-			t.Fatalf("unexpected tshark line %q", l)
-		}
-		frames++
-		if f[2] != "1" || f[3] != "" || strings.Contains(f[4], "8388608") {
-			t.Errorf("frame %s: checksum status %q, malformed %q, expert %q", f[0], f[2], f[3], f[4])
-		}
-		for _, ct := range strings.Split(f[5], ";") {
-			switch ct {
-			case "64":
-				idata++
-				if f[1] == itoa(int(port)) {
-					ours++
-				}
-			case "0":
-				data++
-			}
-		}
-	}
+	idata, ours := tsharkCountChunks(frames, int(chunk.TypeIData), port)
+	data, _ := tsharkCountChunks(frames, int(chunk.TypeData), port)
 	if idata == 0 || ours == 0 || ours == idata || data != 0 {
-		t.Fatalf("%d frames: %d I-DATA chunks (%d ours), %d DATA chunks: want I-DATA both ways and no DATA", frames, idata, ours, data)
+		t.Fatalf("%d frames: %d I-DATA chunks (%d ours), %d DATA chunks: want I-DATA both ways and no DATA", len(frames), idata, ours, data)
 	}
-	t.Logf("tshark: %d frames, %d I-DATA chunks (%d sent by us), no DATA, all decoded cleanly", frames, idata, ours)
+	t.Logf("tshark: %d frames, %d I-DATA chunks (%d sent by us), no DATA, all decoded cleanly", len(frames), idata, ours)
 }

@@ -210,10 +210,13 @@ func tsharkEncodePacket(t *testing.T, p tsharkPacket, src, dst uint16) []byte {
 
 // tsharkFrame is what tshark reports for one frame.
 type tsharkFrame struct {
+	number         string
+	srcPort        string   // udp.srcport
 	checksumStatus string   // "1" good, "0" bad, "2" unverified, "" not dissected as SCTP
 	malformed      bool     // _ws.malformed present
 	chunkTypes     []string // sctp.chunk_type values
 	expertErrors   int      // expert items with severity error
+	extra          []string // the extra fields asked of runTsharkOn, ","-joined when repeated
 }
 
 // needTshark returns the path of tshark, skipping the test without it.
@@ -248,11 +251,22 @@ func writePcap(t *testing.T, path string, write func(w *pcap.Writer)) {
 // verification on (RFC 9260 §6.8; tshark does not verify it by default).
 func runTshark(t *testing.T, tshark, file string) []tsharkFrame {
 	t.Helper()
-	cmd := exec.Command(tshark, "-n", "-r", file,
-		"-o", "sctp.checksum:crc-32c", "-d", "udp.port==9899,sctp",
+	return runTsharkOn(t, tshark, file, 9899)
+}
+
+// runTsharkOn is runTshark with SCTP over UDP port port, also reporting
+// the tshark fields extra of every frame.
+func runTsharkOn(t *testing.T, tshark, file string, port uint16, extra ...string) []tsharkFrame {
+	t.Helper()
+	args := []string{"-n", "-r", file,
+		"-o", "sctp.checksum:crc-32c", "-d", "udp.port==" + strconv.Itoa(int(port)) + ",sctp",
 		"-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,",
 		"-e", "frame.number", "-e", "sctp.checksum.status", "-e", "_ws.malformed",
-		"-e", "sctp.chunk_type", "-e", "_ws.expert.severity")
+		"-e", "sctp.chunk_type", "-e", "_ws.expert.severity", "-e", "udp.srcport"}
+	for _, e := range extra {
+		args = append(args, "-e", e)
+	}
+	cmd := exec.Command(tshark, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -262,10 +276,10 @@ func runTshark(t *testing.T, tshark, file string) []tsharkFrame {
 	var frames []tsharkFrame
 	for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
 		f := strings.Split(line, "\t")
-		if len(f) != 5 {
-			t.Fatalf("tshark line %q: want 5 fields", line)
+		if len(f) != 6+len(extra) {
+			t.Fatalf("tshark line %q: want %d fields", line, 6+len(extra))
 		}
-		fr := tsharkFrame{checksumStatus: f[1], malformed: f[2] != ""}
+		fr := tsharkFrame{number: f[0], checksumStatus: f[1], malformed: f[2] != "", srcPort: f[5], extra: f[6:]}
 		if f[3] != "" {
 			fr.chunkTypes = strings.Split(f[3], ",")
 		}
