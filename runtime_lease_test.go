@@ -51,13 +51,18 @@ func slowLeaseHandBack(t *testing.T) {
 	t.Cleanup(func() { leaseIdleNow.Store(int64(leaseIdle)) })
 }
 
-// leasedRead starts a Read on c that blocks under the lease: one round
-// trip first (s echoes one message), whose reply the reader goroutine
-// delivers and then leaves the lease to c's next Read; that Read's error
-// goes to the returned channel once it returns. The caller makes the
-// stacks after slowLeaseHandBack.
-func leasedRead(t *testing.T, c, s *Conn) <-chan error {
+// leasedRead runs reads on c, the first of which blocks under the lease:
+// one round trip first (s echoes one message), whose reply the reader
+// goroutine delivers and then leaves the lease to c's next Read; then
+// reads (nil: one c.Read) runs on the same goroutine with a 70,000-byte
+// buffer, and its error goes to the returned channel. leasedRead returns
+// once that first Read holds the lease. The caller makes the stacks after
+// slowLeaseHandBack.
+func leasedRead(t *testing.T, c, s *Conn, reads func(b []byte) error) <-chan error {
 	t.Helper()
+	if reads == nil {
+		reads = func(b []byte) error { _, err := c.Read(b); return err }
+	}
 	go func() {
 		b := make([]byte, 100)
 		if n, err := s.Read(b); err == nil {
@@ -66,17 +71,16 @@ func leasedRead(t *testing.T, c, s *Conn) <-chan error {
 	}()
 	errc := make(chan error, 1)
 	go func() {
-		b := make([]byte, 100)
+		b := make([]byte, 70000)
 		if _, err := c.Write([]byte("warm-up")); err != nil {
 			errc <- err
 			return
 		}
-		if _, err := c.Read(b); err != nil {
+		if _, err := c.Read(b); err != nil { // the reply: the lease is ours next
 			errc <- err
 			return
 		}
-		_, err := c.Read(b)
-		errc <- err
+		errc <- reads(b)
 	}()
 	waitLeaseRead(t, c)
 	return errc
@@ -135,7 +139,7 @@ func TestLeasePingPong(t *testing.T) {
 func TestLeaseCloseUnblocksRead(t *testing.T) {
 	slowLeaseHandBack(t)
 	c, s := leaseConnPair(t)
-	errc := leasedRead(t, c, s)
+	errc := leasedRead(t, c, s, nil)
 	c.Close()
 	if err := awaitErr(t, errc, "Close did not unblock a leased Read"); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("Read unblocked by Close: %v", err)
@@ -148,7 +152,7 @@ func TestLeaseCloseUnblocksRead(t *testing.T) {
 func TestLeaseDeadlineUnblocksRead(t *testing.T) {
 	slowLeaseHandBack(t)
 	c, s := leaseConnPair(t)
-	errc := leasedRead(t, c, s)
+	errc := leasedRead(t, c, s, nil)
 	c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
 	if err := awaitErr(t, errc, "SetReadDeadline did not unblock a leased Read"); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("Read after the deadline: %v", err)
@@ -178,7 +182,7 @@ func TestLeaseDeadlineUnblocksRead(t *testing.T) {
 func TestLeaseShutdownGivesEOF(t *testing.T) {
 	slowLeaseHandBack(t)
 	c, s := leaseConnPair(t)
-	errc := leasedRead(t, c, s)
+	errc := leasedRead(t, c, s, nil)
 	if err := s.CloseWrite(); err != nil {
 		t.Fatal(err)
 	}
@@ -241,37 +245,18 @@ func TestLeaseManyReaders(t *testing.T) {
 func TestLeaseReaderCarriesWriter(t *testing.T) {
 	slowLeaseHandBack(t)
 	c, s := leaseConnPair(t)
-	go func() {
-		b := make([]byte, 100)
-		if n, err := s.Read(b); err == nil {
-			s.Write(b[:n])
-		}
-	}()
-	readc := make(chan error, 1)
-	go func() {
-		b := make([]byte, 70000)
-		if _, err := c.Write([]byte("warm-up")); err != nil {
-			readc <- err
-			return
-		}
-		if _, err := c.Read(b); err != nil { // the reply: the lease is ours next
-			readc <- err
-			return
-		}
+	readc := leasedRead(t, c, s, func(b []byte) error {
 		for i := range 100 {
 			n, err := c.Read(b)
 			if err != nil {
-				readc <- err
-				return
+				return err
 			}
 			if n != 65000 || b[0] != byte(i) || b[n-1] != byte(i) {
-				readc <- fmt.Errorf("message %d: %d bytes starting %d", i, n, b[0])
-				return
+				return fmt.Errorf("message %d: %d bytes starting %d", i, n, b[0])
 			}
 		}
-		readc <- nil
-	}()
-	waitLeaseRead(t, c)
+		return nil
+	})
 	const total = 8 << 20
 	sinkc := make(chan error, 1)
 	go func() {
