@@ -218,8 +218,10 @@ func (s *Socket) PaddrParams(id AssocID, addr netip.AddrPort) (PaddrParams, erro
 		if err != nil && id != 0 {
 			return PaddrParams{}, err
 		}
-		if e != nil && addr.IsValid() && !e.hasPeer(addr) {
-			return PaddrParams{}, fmt.Errorf("%w: %v is not a peer address of association %d", ErrInvalidArgument, addr, e.id)
+		if e != nil && addr.IsValid() {
+			if err := e.checkPeer(addr); err != nil {
+				return PaddrParams{}, err
+			}
 		}
 		if e != nil {
 			lp, err := e.a.paddrParams()
@@ -261,17 +263,11 @@ func (s *Socket) SetPaddrParams(id AssocID, p PaddrParams) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	if id != 0 || (s.style == TCP_STYLE && s.assoc != nil) {
-		e := s.assoc
-		if id != 0 || s.style == UDP_STYLE {
-			e = s.assocs[id]
-		}
-		if e == nil {
-			return fmt.Errorf("%w: association %d is not one of this socket's (it may have ended)", ErrNotConnected, id)
-		}
-		if p.Addr.IsValid() && !e.hasPeer(p.Addr) {
-			return fmt.Errorf("%w: %v is not a peer address of association %d", ErrInvalidArgument, p.Addr, e.id)
-		}
+	e, err := s.optionEntryLocked(id, p.Addr)
+	if err != nil {
+		return err
+	}
+	if e != nil {
 		if err := e.a.setPaddrParams(p); err != nil {
 			return err
 		}
@@ -537,8 +533,8 @@ func (s *Socket) SetPrimary(id AssocID, addr netip.AddrPort) error {
 	if err != nil {
 		return err
 	}
-	if !e.hasPeer(addr) {
-		return fmt.Errorf("%w: %v is not a peer address of association %d", ErrInvalidArgument, addr, e.id)
+	if err := e.checkPeer(addr); err != nil {
+		return err
 	}
 	return e.a.setPrimary(addr.Addr().Unmap())
 }
@@ -602,8 +598,10 @@ func (s *Socket) RemoteUDPEncapsPort(id AssocID, addr netip.AddrPort) (uint16, e
 	if err != nil {
 		return 0, err
 	}
-	if addr.IsValid() && !e.hasPeer(addr) {
-		return 0, fmt.Errorf("%w: %v is not a peer address of association %d", ErrInvalidArgument, addr, e.id)
+	if addr.IsValid() {
+		if err := e.checkPeer(addr); err != nil {
+			return 0, err
+		}
 	}
 	return e.a.remoteUDPPort(addr.Addr().Unmap()), nil
 }
@@ -629,8 +627,10 @@ func (s *Socket) SetRemoteUDPEncapsPort(id AssocID, addr netip.AddrPort, port ui
 	if err != nil {
 		return err
 	}
-	if addr.IsValid() && !e.hasPeer(addr) {
-		return fmt.Errorf("%w: %v is not a peer address of association %d", ErrInvalidArgument, addr, e.id)
+	if addr.IsValid() {
+		if err := e.checkPeer(addr); err != nil {
+			return err
+		}
 	}
 	return e.a.setRemoteUDPPort(addr.Addr().Unmap(), port)
 }
@@ -653,6 +653,39 @@ func (s *Socket) SetEvents(ev EventSubscribe) error {
 	defer s.mu.Unlock()
 	s.opts.events = ev
 	return nil
+}
+
+// checkPeer returns an ErrInvalidArgument error naming addr unless it is
+// one of e's peer addresses (hasPeer).
+func (e *assocEntry) checkPeer(addr netip.AddrPort) error {
+	if !e.hasPeer(addr) {
+		return fmt.Errorf("%w: %v is not a peer address of association %d", ErrInvalidArgument, addr, e.id)
+	}
+	return nil
+}
+
+// optionEntryLocked returns the association a per-association option
+// setter with id acts on (s.mu held): association id, or with id 0 the
+// connected association of a one-to-one socket; nil with id 0 when there
+// is none (the setter then changes the socket's defaults only). A valid
+// addr must be one of its peer addresses.
+func (s *Socket) optionEntryLocked(id AssocID, addr netip.AddrPort) (*assocEntry, error) {
+	if id == 0 && (s.style == UDP_STYLE || s.assoc == nil) {
+		return nil, nil
+	}
+	e := s.assoc
+	if id != 0 || s.style == UDP_STYLE {
+		e = s.assocs[id]
+	}
+	if e == nil {
+		return nil, fmt.Errorf("%w: association %d is not one of this socket's (it may have ended)", ErrNotConnected, id)
+	}
+	if addr.IsValid() {
+		if err := e.checkPeer(addr); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
 }
 
 func (e *assocEntry) hasPeer(addr netip.AddrPort) bool {

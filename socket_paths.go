@@ -1,7 +1,6 @@
 package sctp
 
 import (
-	"fmt"
 	"net/netip"
 	"time"
 )
@@ -37,8 +36,10 @@ func (s *Socket) PeerAddrThresholds(id AssocID, addr netip.AddrPort) (PaddrThres
 			return PaddrThresholds{}, err
 		}
 		if e != nil {
-			if addr.IsValid() && !e.hasPeer(addr) {
-				return PaddrThresholds{}, fmt.Errorf("%w: %v is not a peer address of association %d", ErrInvalidArgument, addr, e.id)
+			if addr.IsValid() {
+				if err := e.checkPeer(addr); err != nil {
+					return PaddrThresholds{}, err
+				}
 			}
 			t, err := e.a.thresholds()
 			t.Addr = addr
@@ -63,17 +64,11 @@ func (s *Socket) SetPeerAddrThresholds(id AssocID, t PaddrThresholds) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	if id != 0 || (s.style == TCP_STYLE && s.assoc != nil) {
-		e := s.assoc
-		if id != 0 || s.style == UDP_STYLE {
-			e = s.assocs[id]
-		}
-		if e == nil {
-			return fmt.Errorf("%w: association %d is not one of this socket's (it may have ended)", ErrNotConnected, id)
-		}
-		if t.Addr.IsValid() && !e.hasPeer(t.Addr) {
-			return fmt.Errorf("%w: %v is not a peer address of association %d", ErrInvalidArgument, t.Addr, e.id)
-		}
+	e, err := s.optionEntryLocked(id, t.Addr)
+	if err != nil {
+		return err
+	}
+	if e != nil {
 		if err := e.a.setThresholds(int(t.PathMaxRxt), int(t.PathPFThld)); err != nil {
 			return err
 		}
