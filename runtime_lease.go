@@ -96,6 +96,18 @@ func (l *readLease) init(pc packetConn) {
 
 func (l *readLease) enabled() bool { return l.ds != nil && !l.off.Load() }
 
+// readLease returns the runner's read lease for a socket's queue, nil
+// when its UDP socket cannot be interrupted (no lease).
+func (r *runner) readLease() *readLease {
+	if r.lease.ds == nil {
+		return nil
+	}
+	return &r.lease
+}
+
+// park counts a receive parked on its queue (d = 1) or woken (d = −1).
+func (l *readLease) park(d int32) { l.parked.Add(d) }
+
 // clearKick removes a past read deadline a kick may have left.
 func (l *readLease) clearKick() {
 	if l.kicked.Swap(false) {
@@ -129,8 +141,9 @@ func (l *readLease) release() {
 // needReader is a goroutine about to wait for something only incoming
 // packets bring (send buffer space, a handshake): when nobody holds the
 // role, the reader goroutine reads at once rather than after leaseIdle.
+// A nil lease does nothing.
 func (l *readLease) needReader() {
-	if l.ds == nil {
+	if l == nil || l.ds == nil {
 		return
 	}
 	if l.role.TryLock() {

@@ -418,8 +418,8 @@ func newSocket(st *Stack, family Family, style Style) *Socket {
 		assocs:  make(map[AssocID]*assocEntry),
 		byPeer:  make(map[netip.AddrPort]*assocEntry),
 	}
-	if st.group != nil && len(st.group.rs) == 1 && st.rt.lease.ds != nil {
-		s.rq.lease = &st.rt.lease // runtime_lease.go
+	if st.group != nil && len(st.group.rs) == 1 {
+		s.rq.lease = st.rt.readLease() // runtime_lease.go; nil without one
 	}
 	s.opts.rcvBuf = defaultRcvBuf
 	s.opts.events.DataIO = true
@@ -1429,9 +1429,7 @@ func (s *Socket) Shutdown(how ShutdownHow) error {
 	if how != SHUT_WR {
 		s.rq.wakeReader()
 	}
-	if s.rq.lease != nil {
-		s.rq.lease.needReader() // the peer's SHUTDOWN ACK (runtime_lease.go)
-	}
+	s.rq.lease.needReader() // the peer's SHUTDOWN ACK (runtime_lease.go)
 	for _, e := range es {
 		e.a.shutdown()
 	}
@@ -1482,7 +1480,7 @@ func (s *Socket) close(graceful bool) error {
 		}
 		e.cancel()
 	}
-	if graceful && s.rq.lease != nil {
+	if graceful {
 		s.rq.lease.needReader() // the shutdowns' replies (runtime_lease.go)
 	}
 	s.stack.releasePort(s, port)
@@ -1781,8 +1779,8 @@ func (s *Socket) leaseRead(ctx context.Context) bool {
 // to the reader goroutine at once (runtime_lease.go).
 func (s *Socket) waitQueue(ctx context.Context) error {
 	if l := s.rq.lease; l != nil {
-		l.parked.Add(1)
-		defer l.parked.Add(-1)
+		l.park(1)
+		defer l.park(-1)
 	}
 	select {
 	case <-s.rq.ready():
