@@ -221,6 +221,22 @@ func (p *Shared) Put(b []byte) {
 	p.mu.Unlock()
 }
 
+// PutAll is Put for every buffer of bs under one lock: a caller that
+// frees a batch (the loop, after handing a batch of messages on) takes the
+// lock once, not once per buffer. bs is left as it was; the caller clears it.
+func (p *Shared) PutAll(bs [][]byte) {
+	if len(bs) == 0 {
+		return
+	}
+	p.mu.Lock()
+	for _, b := range bs {
+		if isClassSize(cap(b)) {
+			p.c.push(b)
+		}
+	}
+	p.mu.Unlock()
+}
+
 // Release is Classes.Release.
 func (p *Shared) Release() {
 	p.mu.Lock()

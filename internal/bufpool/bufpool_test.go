@@ -429,3 +429,35 @@ func BenchmarkGetPut(b *testing.B) {
 		})
 	})
 }
+
+// TestSharedPutAll: PutAll keeps every class-size buffer of a batch, as
+// Put would one by one (Get hands them out again), ignores foreign ones,
+// and respects the limit.
+func TestSharedPutAll(t *testing.T) {
+	var p Shared
+	var batch [][]byte
+	for range 4 {
+		batch = append(batch, p.Get(1200))
+	}
+	batch = append(batch, make([]byte, 100), nil) // foreign: ignored
+	p.PutAll(batch)
+	if got, want := p.IdleBytes(), 4*ClassSize(1200); got != want {
+		t.Fatalf("idle bytes after PutAll: %d, want %d", got, want)
+	}
+	for i := range 4 {
+		b := p.Get(1200)
+		found := false
+		for _, k := range batch[:4] {
+			found = found || sameArray(b, k)
+		}
+		if !found {
+			t.Fatalf("Get %d after PutAll allocated instead of reusing a buffer given back", i)
+		}
+	}
+	p.PutAll(nil) // no lock, no effect
+	p.SetLimit(ClassSize(1200))
+	p.PutAll([][]byte{p.Get(1200), p.Get(1200), p.Get(1200)})
+	if got := p.IdleBytes(); got > p.Limit() {
+		t.Fatalf("idle bytes %d above the limit %d after PutAll", got, p.Limit())
+	}
+}
