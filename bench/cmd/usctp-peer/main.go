@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime/pprof"
+	"runtime/trace"
 	"sort"
 	"time"
 
@@ -31,7 +32,18 @@ func main() {
 	flag.DurationVar(&cfg.Dur, "t", 5*time.Second, "how long to send or ping")
 	flag.IntVar(&cfg.Size, "l", 1200, "message size (send)")
 	cpuprofile := flag.String("cpuprofile", "", "write this process's CPU profile to this file")
+	tracefile := flag.String("trace", "", "write this process's execution trace (runtime/trace) to this file")
 	flag.Parse()
+	if *tracefile != "" {
+		f, err := os.Create(*tracefile)
+		if err == nil {
+			err = trace.Start(f)
+		}
+		if err != nil {
+			fail(err)
+		}
+		defer trace.Stop()
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err == nil {
