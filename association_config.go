@@ -435,6 +435,10 @@ type sendLimits struct {
 	sndBuf      int
 	queued      int  // bytes queued and not yet acknowledged, overhead included
 	prsctp      bool // PR-SCTP negotiated: RFC 7496 policies are accepted
+	// backlog: messages wait unsent behind DATA in flight, so a SACK or
+	// a timer will run the association again; a message added meanwhile
+	// could not leave before them anyway.
+	backlog bool
 }
 
 // sendLimits returns the association's current send limits.
@@ -443,7 +447,8 @@ func (a *association) sendLimits() sendLimits {
 		return sendLimits{}
 	}
 	return sendLimits{established: true, outStreams: a.data.outStreams, maxMessage: a.cfg.maxMessage,
-		sndBuf: a.cfg.sndBuf, queued: a.data.snd.queued, prsctp: a.data.forwardTSN}
+		sndBuf: a.cfg.sndBuf, queued: a.data.snd.queued, prsctp: a.data.forwardTSN,
+		backlog: a.data.snd.flight > 0 && a.data.snd.pending.len() > 0}
 }
 
 // outstanding returns the DATA chunks sent and not cumulatively

@@ -143,8 +143,9 @@
 //	           runtime_owner.go   the owner lock: the reader, a sender on an idle
 //	                              association or the loop runs the pass (latency path)
 //	           runtime_direct.go  a message straight to a waiting socket reader
-//	           runtime_lease.go   the read lease: a receive about to wait reads the
-//	                              UDP socket itself (no hand-off to the reader)
+//	           runtime_lease.go   the read lease: a receive about to wait, or a send
+//	                              waiting for buffer space, reads the UDP socket
+//	                              itself (no hand-off to the reader)
 //	           runtime_shard*.go  StackConfig.Shards: endpoints on one UDP port,
 //	                              steered by verification tag (SO_REUSEPORT + cBPF)
 //	           runtime_assoc.go   assocHandle: an association's queue of messages

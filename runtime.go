@@ -144,6 +144,9 @@ type runner struct {
 	txBufs   [][]byte
 	txN      int            // datagrams of tx prepared but not yet written
 	msgs     bufpool.Shared // received and pending message copies, handed between goroutines
+	freed    [][]byte       // sendPending's buffers for msgs, given back under one lock (loop only)
+	dq       []delivery     // drain's batch of messages for one handle (loop only)
+	one      [1]delivery    // pushDirect's one-notification batch (loop only)
 	retiring []*assocHandle // terminal AssocChange dispatched; retired after the event queue
 	counters runnerCounters // counters kept by the loop
 	// dirty lists the handles afterEvent must visit: their association
@@ -399,14 +402,47 @@ func (r *runner) do(fn func(now time.Time)) error {
 // requestSend asks the loop to move h's pending messages into its
 // association (any goroutine).
 func (r *runner) requestSend(h *assocHandle) {
-	r.opsMu.Lock()
-	if r.opsDone {
-		r.opsMu.Unlock()
-		return
-	}
-	r.sendReq = append(r.sendReq, h)
-	r.opsMu.Unlock()
+	r.queueSend(h)
 	signal(r.wake)
+}
+
+// queueSend queues h's send request for the next pass, whoever runs it,
+// without waking the loop goroutine (trySendFast with a backlog).
+func (r *runner) queueSend(h *assocHandle) {
+	r.opsMu.Lock()
+	if !r.opsDone {
+		r.sendReq = append(r.sendReq, h)
+	}
+	r.opsMu.Unlock()
+}
+
+// runSends moves the pending messages of every handle with a send
+// request into its association (owner only).
+func (r *runner) runSends(now time.Time) {
+	r.opsMu.Lock()
+	sends := r.sendReq
+	r.sendReq = r.sendSpare[:0]
+	r.opsMu.Unlock()
+	for i, h := range sends {
+		r.sendPending(now, h)
+		sends[i] = nil
+	}
+	r.sendSpare = sends[:0]
+}
+
+// sendsNeedWake reports whether a queued send request has no backlog to
+// carry it (its association's backlog ended after it was queued): then
+// no SACK or timer of that association is sure to come, and the loop
+// goroutine must take it.
+func (r *runner) sendsNeedWake() bool {
+	r.opsMu.Lock()
+	defer r.opsMu.Unlock()
+	for _, h := range r.sendReq {
+		if !h.sBacklog.Load() {
+			return true
+		}
+	}
+	return false
 }
 
 // sendPending hands h's pending messages to its association in order
@@ -414,6 +450,13 @@ func (r *runner) requestSend(h *assocHandle) {
 // after the message was accepted) is reported by a SendFailed event with
 // the association's error, like the engine reports its unsent data.
 func (r *runner) sendPending(now time.Time, h *assocHandle) {
+	if h.a != nil && h.a.currentState() == stateClosed && r.handles[h.id] == h {
+		// Closed in this pass: its terminal AssocChange is not
+		// dispatched yet. The handle's retirement reports the pending
+		// messages after it (failPendingLocked), in the order a reader
+		// expects.
+		return
+	}
 	h.mu.Lock()
 	if len(h.pend) == 0 {
 		h.mu.Unlock()
@@ -438,10 +481,14 @@ func (r *runner) sendPending(now time.Time, h *assocHandle) {
 			ev := unsentFailure(h.id, m, err)
 			h.push(delivery{ev: ev}, eventSize(ev))
 		} else {
-			r.msgs.Put(m.data)
+			r.freed = append(r.freed, m.data) // the association copied it
 		}
 		batch[i] = outMessage{}
 	}
+	// Design rule 5 (no lock per message): one pool lock for the batch.
+	r.msgs.PutAll(r.freed)
+	clear(r.freed)
+	r.freed = r.freed[:0]
 	h.mu.Lock()
 	h.pendBytes -= charge
 	h.publishLocked()
@@ -458,20 +505,14 @@ func (r *runner) runOps(now time.Time) {
 	if r.acceptTaken.Swap(false) {
 		r.returnAcceptRoom()
 	}
-	r.opsMu.Lock()
-	ops := r.ops
-	r.ops = r.opsSpare[:0]
-	sends := r.sendReq
-	r.sendReq = r.sendSpare[:0]
-	r.opsMu.Unlock()
 	// Messages accepted asynchronously go first: an op the same user
 	// goroutine queued after them must see them (Shutdown, Stats, a
 	// synchronous send).
-	for i, h := range sends {
-		r.sendPending(now, h)
-		sends[i] = nil
-	}
-	r.sendSpare = sends[:0]
+	r.runSends(now)
+	r.opsMu.Lock()
+	ops := r.ops
+	r.ops = r.opsSpare[:0]
+	r.opsMu.Unlock()
 	for _, o := range ops {
 		switch o.kind {
 		case opFunc:
@@ -539,9 +580,8 @@ func (r *runner) afterEvent(now time.Time) {
 		r.visits++
 		r.drain(now, h, false)
 		h.publish()
-		if h.sendBlocked && progressed {
-			h.sendBlocked = false
-			signal(h.writable)
+		if progressed && h.writableDue() {
+			h.wakeWriters()
 		}
 	}
 	r.dirty = dirty[:0]
@@ -657,7 +697,7 @@ func (r *runner) retire(h *assocHandle, err error) {
 	h.mu.Unlock()
 	close(h.gone)
 	signal(h.readable)
-	signal(h.writable)
+	h.wakeWriters()
 }
 
 // drain moves deliverable messages from the association to the handle's
@@ -674,16 +714,37 @@ func (r *runner) drain(now time.Time, h *assocHandle, force bool) {
 	if h.a == nil {
 		return
 	}
-	for force || h.released || h.queued() < r.cfg.RecvQueueBytes {
+	// Whole messages are handed on in batches (pushMsgs: one lock and one
+	// wake-up per batch); anything else queued goes after the batch
+	// before it, in order. The handle's byte count, which bounds the
+	// loop, is read once per batch (queued): the consumer only lowers it
+	// meanwhile, so the bound holds.
+	defer r.flushDrain(h)
+	queued := h.queued()
+	for {
+		if !force && !h.released && queued >= r.cfg.RecvQueueBytes {
+			if len(r.dq) == 0 {
+				return
+			}
+			// The batch may go straight to the socket (direct
+			// delivery) and leave the handle's queue empty: hand it on
+			// and look again.
+			r.flushDrain(h)
+			queued = h.queued()
+			continue
+		}
 		m, ok := h.a.readMessage()
 		if !ok {
 			return
 		}
 		if h.released || m.aborted {
+			r.flushDrain(h)
+			queued = h.queued()
 			r.dropJoin(h)
 			continue
 		}
 		if m.partial || h.joining && m.piece {
+			r.flushDrain(h)
 			if !r.joinPiece(now, h, m) {
 				return
 			}
@@ -693,13 +754,34 @@ func (r *runner) drain(now time.Time, h *assocHandle, force bool) {
 			d := h.joinHdr
 			d.msg, h.join, h.joining, h.joinHdr = h.join, nil, false, delivery{}
 			h.push(d, len(d.msg))
+			queued = h.queued()
 			continue
 		}
 		d := h.message(&m)
 		d.msg = r.msgs.Get(len(m.data))
 		copy(d.msg, m.data)
-		h.pushMsg(d)
+		r.dq = append(r.dq, d)
+		queued += len(d.msg)
+		if len(r.dq) == drainBatch {
+			r.flushDrain(h)
+			queued = h.queued()
+		}
 	}
+}
+
+// drainBatch bounds drain's batch: enough to take the lock once per
+// received datagram batch, small enough that a reader starts on the first
+// messages early.
+const drainBatch = 64
+
+// flushDrain hands drain's batch to h (pushMsgs).
+func (r *runner) flushDrain(h *assocHandle) {
+	if len(r.dq) == 0 {
+		return
+	}
+	h.pushMsgs(r.dq)
+	clear(r.dq)
+	r.dq = r.dq[:0]
 }
 
 // joinPiece appends one piece to the handle's message being joined. A

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -85,11 +86,15 @@ type assocHandle struct {
 
 	// Loop-owned.
 	sendBlocked bool
-	released    bool
-	evDropped   uint64 // droppable events discarded: queue over its byte limit
-	dirty       bool   // in r.dirty
-	progressed  bool   // the association handled a datagram or timeout this pass
-	wantDrain   bool   // in r.drainReq (guarded by r.opsMu)
+	// wantWritable: a sender found the send buffer full on the fast path
+	// and waits on writable without a synchronous op (guarded by mu).
+	wantWritable bool
+	tok          leaseToken // what a send holding the read lease waits for (runtime_lease.go)
+	released     bool
+	evDropped    uint64 // droppable events discarded: queue over its byte limit
+	dirty        bool   // in r.dirty
+	progressed   bool   // the association handled a datagram or timeout this pass
+	wantDrain    bool   // in r.drainReq (guarded by r.opsMu)
 	// A message the association hands out in pieces (partial delivery,
 	// inMessage.partial) is joined here and delivered whole.
 	joining   bool
@@ -120,13 +125,14 @@ type assocHandle struct {
 	sBuf      int          // send buffer bytes
 	sEng      int          // bytes the engine's send buffer held when published
 	sPR       bool         // PR-SCTP negotiated (fastPolicy)
+	sBacklog  atomic.Bool  // the engine holds unsent messages behind DATA in flight (sendLimits.backlog); written under mu
 	pend      []outMessage // data: pooled copies (runner.msgs)
 	pendSpare []outMessage
 	pendBytes int // charge of pend: data + sendMsgOverhead per message
 
 	// sink takes a message straight into the socket's receive queue while
 	// the pump waits on an empty q (nextSink; guarded by mu).
-	sink func(delivery) bool
+	sink func([]delivery) int
 
 	readable chan struct{} // 1-slot: q may be non-empty or closed
 	writable chan struct{} // 1-slot: send buffer may have room
@@ -167,12 +173,17 @@ func (h *assocHandle) pushLocked(d delivery, size int) {
 		h.q = h.q[:0]
 		h.head = 0
 	}
+	h.stamp(&d)
+	h.q = append(h.q, d)
+	h.bytes += size
+}
+
+// stamp sets the association a delivery belongs to.
+func (h *assocHandle) stamp(d *delivery) {
 	d.from, d.assoc = h.peerSCTPAddr(), h.id
 	if d.ev == nil {
 		d.info.AssocID = h.id
 	}
-	h.q = append(h.q, d)
-	h.bytes += size
 }
 
 // message returns the delivery of m without its data (loop only): the
@@ -309,9 +320,9 @@ func (h *assocHandle) next(ctx context.Context) (delivery, error) { return h.nex
 // nextSink is next for the one consumer that can take messages directly
 // (the socket's pump): while it waits on an empty queue, sink is parked
 // in the handle and the runner hands a new message to sink instead of
-// queueing it (pushMsg, runtime_direct.go). Taking an item unparks it,
+// queueing it (pushMsgs, runtime_direct.go). Taking an item unparks it,
 // so a message never overtakes one queued before it.
-func (h *assocHandle) nextSink(ctx context.Context, sink func(delivery) bool) (delivery, error) {
+func (h *assocHandle) nextSink(ctx context.Context, sink func([]delivery) int) (delivery, error) {
 	for {
 		h.mu.Lock()
 		if h.head < len(h.q) {
@@ -397,8 +408,11 @@ func (h *assocHandle) recycle(b []byte) { h.r.msgs.Put(b) }
 // trySend queues a message without blocking; errSendBufferFull when the send
 // buffer is full. m.data is copied.
 func (h *assocHandle) trySend(m outMessage) error {
-	if h.trySendFast(m) {
+	switch h.trySendFast(m) {
+	case fastQueued:
 		return nil
+	case fastFull:
+		return errSendBufferFull
 	}
 	o := h.r.getOp()
 	o.kind, o.h, o.msg = opSend, h, m
@@ -415,7 +429,7 @@ func (h *assocHandle) trySend(m outMessage) error {
 
 // send is sendUntil with ctx alone.
 func (h *assocHandle) send(ctx context.Context, m outMessage) error {
-	return h.sendUntil(ctx, m, nil, nil)
+	return h.sendUntil(ctx, m, nil, nil, nil)
 }
 
 // sendUntil queues a message, blocking while the send buffer is full until
@@ -427,11 +441,19 @@ func (h *assocHandle) send(ctx context.Context, m outMessage) error {
 // ErrShuttingDown, ErrClosed/ErrAborted (wrapped with the reason),
 // ErrInvalidArgument-like engine errors (message too large, invalid
 // stream), errEndpointClosed, ctx.Err().
-func (h *assocHandle) sendUntil(ctx context.Context, m outMessage, closing, deadline <-chan struct{}) error {
+func (h *assocHandle) sendUntil(ctx context.Context, m outMessage, closing, deadline <-chan struct{}, leaseOK func() bool) error {
 	for {
 		err := h.trySend(m)
 		if err != errSendBufferFull {
 			return err
+		}
+		if leaseOK != nil && ctx.Done() == nil && leaseOK() && h.r.leaseWrite(h, closing) {
+			// It read a batch of SACKs itself (runtime_lease.go), or
+			// was woken: try again, unless the socket is closing.
+			if isClosed(closing) {
+				return errSendClosed
+			}
+			continue
 		}
 		h.r.lease.needReader() // SACKs free the buffer (runtime_lease.go)
 		select {
@@ -476,14 +498,26 @@ const pendMaxMessage = 16 << 10
 // stream) and it fits the send buffer with everything already queued.
 // Otherwise it reports false and trySend takes the synchronous path,
 // which reports the error (or errSendBufferFull) exactly as the engine does.
-func (h *assocHandle) trySendFast(m outMessage) bool {
+func (h *assocHandle) trySendFast(m outMessage) fastResult {
 	n := len(m.data)
 	h.mu.Lock()
 	if !h.sfast || n == 0 || n > h.sMax || n > pendMaxMessage || m.stream >= h.sOut || len(h.pend) >= pendMax ||
-		!fastPolicy(&m, h.sPR) ||
-		h.sEng+h.pendBytes+n+sendMsgOverhead > h.sBuf {
+		!fastPolicy(&m, h.sPR) {
 		h.mu.Unlock()
-		return false
+		return fastNo
+	}
+	if queued := h.sEng + h.pendBytes; queued+n+sendMsgOverhead > h.sBuf {
+		if queued == 0 {
+			// The engine takes one message larger than the buffer
+			// when nothing is queued: its verdict, on the slow path.
+			h.mu.Unlock()
+			return fastNo
+		}
+		// Full, with data queued whose SACKs will free room: wait for
+		// writable (afterEvent) without a round trip to the owner.
+		h.wantWritable = true
+		h.mu.Unlock()
+		return fastFull
 	}
 	b := h.r.msgs.Get(n)
 	copy(b, m.data)
@@ -492,6 +526,20 @@ func (h *assocHandle) trySendFast(m outMessage) bool {
 	idle := h.sEng == 0
 	h.pend = append(h.pend, m)
 	h.pendBytes += n + sendMsgOverhead
+	if first && h.sBacklog.Load() {
+		// The engine has messages waiting behind DATA in flight: this
+		// one cannot leave before the next SACK (or timer) lets them go,
+		// and the pass that handles it takes the pending messages too
+		// (passLocked). No wake-up of the loop goroutine: in a bulk
+		// transfer that wake-up, a thread hand-off per batch on another
+		// core, cost more than the protocol work (bench/README.md,
+		// "The write lease"). Queued under h.mu, so the
+		// pass that publishes the end of the backlog sees the request.
+		h.r.queueSend(h)
+		h.mu.Unlock()
+		h.r.own.lazy.Add(1)
+		return fastQueued
+	}
 	h.mu.Unlock()
 	if first {
 		// A non-empty queue already has a request in flight (or the loop
@@ -507,8 +555,17 @@ func (h *assocHandle) trySendFast(m outMessage) bool {
 			h.r.requestSend(h)
 		}
 	}
-	return true
+	return fastQueued
 }
+
+// fastResult is trySendFast's verdict.
+type fastResult uint8
+
+const (
+	fastNo     fastResult = iota // not for the fast path: the synchronous path decides
+	fastQueued                   // queued in the handle
+	fastFull                     // the send buffer is full: wait for writable
+)
 
 // fastPolicy reports whether m's PR-SCTP policy is one the engine
 // accepts without fail or eviction (RTX, TTL > 0 with PR-SCTP
@@ -527,6 +584,38 @@ func fastPolicy(m *outMessage, prsctp bool) bool {
 	return false
 }
 
+// takeWritable takes a pending wake-up for blocked senders, or reports
+// that the association is gone (leaseWrite: stop reading, try again).
+func (h *assocHandle) takeWritable() bool {
+	select {
+	case <-h.writable:
+		return true
+	case <-h.gone:
+		return true
+	default:
+		return false
+	}
+}
+
+// wakeWriters signals blocked senders: parked on writable, or reading the
+// UDP socket under the read lease.
+func (h *assocHandle) wakeWriters() {
+	signal(h.writable)
+	h.r.lease.kick(&h.tok)
+	h.r.lease.wokeWriter(h)
+}
+
+// writableDue reports whether a sender waits for send buffer space
+// (loop only; the association made progress): blocked on the synchronous
+// path (sendBlocked) or on the fast path (wantWritable). It clears both.
+func (h *assocHandle) writableDue() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	due := h.sendBlocked || h.wantWritable
+	h.sendBlocked, h.wantWritable = false, false
+	return due
+}
+
 // publishLocked refreshes the fast send path's view of the association
 // (loop only, h.mu held).
 func (h *assocHandle) publishLocked() {
@@ -542,6 +631,7 @@ func (h *assocHandle) publishLocked() {
 	h.sfast = true
 	h.sOut, h.sMax, h.sBuf, h.sEng = l.outStreams, l.maxMessage, l.sndBuf, l.queued
 	h.sPR = l.prsctp
+	h.sBacklog.Store(l.backlog)
 }
 
 func (h *assocHandle) publish() {

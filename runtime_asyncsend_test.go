@@ -206,3 +206,41 @@ func TestAsyncSendThenShutdownDelivers(t *testing.T) {
 		})
 	})
 }
+
+// TestAsyncSendBacklogRidesOnPasses: in a bulk transfer the sender's
+// messages queue behind a backlog without waking the loop goroutine
+// (queueSend); the passes the SACKs bring move them on, and every message
+// arrives once, intact and in order, the last one included.
+func TestAsyncSendBacklogRidesOnPasses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, a, h, srv := asyncPair(t)
+		ctx := testCtx(t, time.Minute)
+		const n = 3000
+		errc := make(chan error, 1)
+		go func() {
+			for i := range n {
+				if err := h.send(ctx, outMessage{data: epPayload(i, 1200), ppid: uint32(i)}); err != nil {
+					errc <- err
+					return
+				}
+			}
+			errc <- nil
+		}()
+		for i := range n {
+			d, err := nextMessage(ctx, srv)
+			if err != nil {
+				t.Fatalf("Next after %d messages: %v", i, err)
+			}
+			if int(d.info.PPID) != i || !bytes.Equal(d.msg, epPayload(i, 1200)) {
+				t.Fatalf("message %d: got ppid %d (in order, intact?)", i, d.info.PPID)
+			}
+			srv.recycle(d.msg)
+		}
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+		if a.own.lazy.Load() == 0 {
+			t.Fatal("no send request rode on a pass (queueSend never used)")
+		}
+	})
+}

@@ -11,9 +11,38 @@ import "time"
 // Peeloff): anything direct delivery cannot take at once goes through
 // the handle's queue and the pump, in order.
 
-// pushMsg queues the message delivery d (loop side, own.mu held), or hands
-// it to the parked consumer's sink.
-func (h *assocHandle) pushMsg(d delivery) { h.pushDirect(d, len(d.msg)) }
+// pushMsgs queues the message deliveries ds in order (loop side, own.mu
+// held), handing to the parked consumer's sink what it takes. The batch
+// is one drain's worth of messages: one handle lock and one sink call
+// (one socket-queue lock, one wake-up) for all of them, not one per
+// message (design rule 5). ds is the caller's scratch; it is not kept.
+func (h *assocHandle) pushMsgs(ds []delivery) {
+	if len(ds) == 0 {
+		return
+	}
+	h.mu.Lock()
+	if sink := h.sink; sink != nil && h.head == len(h.q) && !h.closed {
+		// The pump has moved every earlier item on and waits: nothing
+		// queued can be overtaken. Only the owner produces items, and we
+		// are it, so the queue stays empty while the lock is dropped.
+		h.mu.Unlock()
+		for i := range ds {
+			h.stamp(&ds[i])
+		}
+		n := sink(ds)
+		h.r.own.direct.Add(uint64(n))
+		if n == len(ds) {
+			return
+		}
+		ds = ds[n:]
+		h.mu.Lock()
+	}
+	for i := range ds {
+		h.pushLocked(ds[i], ds[i].size())
+	}
+	h.mu.Unlock()
+	signal(h.readable)
+}
 
 // directEvent reports whether an event may take the direct path: every
 // notification but the state changes the pump tracks (AssocChange: the
@@ -29,20 +58,18 @@ func directEvent(ev Event) bool {
 	return true
 }
 
-// pushDirect queues d (charged size) or hands it to the parked consumer's
-// sink (loop side, own.mu held).
+// pushDirect queues the notification d (charged size) or hands it to the
+// parked consumer's sink (loop side, own.mu held).
 func (h *assocHandle) pushDirect(d delivery, size int) {
 	h.mu.Lock()
 	if sink := h.sink; sink != nil && h.head == len(h.q) && !h.closed {
-		// The pump has moved every earlier item on and waits: nothing
-		// queued can be overtaken. Only the owner produces items, and we
-		// are it, so the queue stays empty while the lock is dropped.
 		h.mu.Unlock()
-		d.from, d.assoc = h.peerSCTPAddr(), h.id
-		if d.ev == nil {
-			d.info.AssocID = h.id
-		}
-		if sink(d) {
+		h.stamp(&d)
+		one := &h.r.one
+		one[0] = d
+		n := sink(one[:])
+		one[0] = delivery{}
+		if n == 1 {
 			h.r.own.direct.Add(1)
 			return
 		}
@@ -53,36 +80,37 @@ func (h *assocHandle) pushDirect(d delivery, size int) {
 	signal(h.readable)
 }
 
-// direct is the pump's sink: it does for one message or notification
-// what the pump does (read shutdown, event subscriptions, autoclose
-// activity, push into the owner socket's queue), but with TryLock only,
-// since it runs on the endpoint's owner, which must never wait on a socket
-// lock (a user goroutine may hold one while it waits for the owner).
-// False: the pump takes the item.
-func (e *assocEntry) direct(d delivery) bool {
+// direct is the pump's sink: it does for a batch of messages, or one
+// notification, what the pump does (read shutdown, event subscriptions,
+// autoclose activity, push into the owner socket's queue), but with
+// TryLock only, since it runs on the endpoint's owner, which must never
+// wait on a socket lock (a user goroutine may hold one while it waits for
+// the owner). It returns how many of ds, from the front, it took; the
+// pump takes the rest, in order.
+func (e *assocEntry) direct(ds []delivery) int {
 	if !e.mu.TryLock() {
-		return false
+		return 0
 	}
 	s := e.owner
 	if !s.mu.TryLock() {
 		e.mu.Unlock()
-		return false
+		return 0
 	}
 	if s.rdShut {
 		s.mu.Unlock()
 		e.mu.Unlock()
-		return false // the pump discards it
+		return 0 // the pump discards them
 	}
-	if d.ev != nil && !s.opts.events.wants(d.ev) {
+	if len(ds) == 1 && ds[0].ev != nil && !s.opts.events.wants(ds[0].ev) {
 		s.mu.Unlock()
 		e.mu.Unlock()
-		return true // not subscribed: discarded, as the pump does
+		return 1 // not subscribed: discarded, as the pump does
 	}
 	s.mu.Unlock()
-	ok := s.rq.tryPush(d)
+	n := s.rq.tryPushAll(ds)
 	e.mu.Unlock()
-	if ok && d.ev == nil && s.autoOn.Load() {
+	if n > 0 && ds[0].ev == nil && s.autoOn.Load() {
 		e.lastActive.Store(time.Now().UnixNano())
 	}
-	return ok
+	return n
 }

@@ -25,8 +25,18 @@ import (
 //	reader goroutine ──holds role──▶ ReadBatch ─▶ takeBatch ─▶ (yield?) ─┐
 //	      ▲                                                            │
 //	      └── lease.wake (users parked), lease.timer (leaseIdle) ◀─────┘
-//	user in Read, queue empty ──TryLock role──▶ ReadBatch ─▶ takeBatch ─▶ re-check its queue
+//	user in Read, queue empty ──TryLock role──▶ ReadBatch ─▶ handle in place ─▶ re-check its queue
 //	                          └─(taken)──▶ want = its queue; park as before
+//	user in Write, buffer full ──TryLock role──▶ ReadBatch (SACKs) ─▶ handle in place ─▶ send again
+//	                           └─(taken)──▶ wantW = its association; park on writable
+//
+// The write side (leaseWrite) is the same idea for a bulk sender: with a
+// full send buffer it reads the SACKs itself, and the pass it runs moves
+// its pending messages into the association (queueSend: no wake-up of the
+// loop goroutine while a backlog carries them). Writer, reader and loop
+// goroutines on two cores used to hand each SACK's work around; now one
+// goroutine writes, reads and sends. The reader goroutine yields the role
+// to a send it woke (wokeWriter), as it does to a receive.
 //
 // The reader goroutine gives the role up after a batch only when a user
 // that found it taken (want) now has something to read, i.e. will be back
@@ -71,10 +81,16 @@ type readLease struct {
 	ds   readDeadliner // nil: no lease
 	off  atomic.Bool   // switched off after a user saw a read error
 	role sync.Mutex    // held by the goroutine in pc.ReadBatch and while it handles the batch
-	// want is the queue of a user that found the role taken and parked.
-	want atomic.Pointer[recvQueue]
-	// waiting is the queue of the user goroutine blocked in ReadBatch.
-	waiting atomic.Pointer[recvQueue]
+	// want is the queue of a user that found the role taken and parked;
+	// wantW the association of a send that did.
+	want  atomic.Pointer[recvQueue]
+	wantW atomic.Pointer[assocHandle]
+	// woken: wantW's send was woken (wokeWriter): it is about to write,
+	// then wait for SACKs again, so the reader goroutine leaves it the role.
+	woken atomic.Bool
+	// waiting is what the user goroutine blocked in ReadBatch waits for:
+	// its receive queue's token, or its association's (a blocked send).
+	waiting atomic.Pointer[leaseToken]
 	// kicked: a past read deadline may be set; reset it before reading.
 	kicked atomic.Bool
 	// parked counts user goroutines parked on their queues.
@@ -82,7 +98,7 @@ type readLease struct {
 	wake   chan struct{} // the reader goroutine takes the role at once
 	timer  *time.Timer   // the reader goroutine's safety net (leaseIdle)
 
-	userReads, yields, kicks atomic.Uint64 // counters (tests)
+	userReads, writeReads, yields, kicks atomic.Uint64 // counters (tests): batches read by receives, by sends
 }
 
 func (l *readLease) init(pc packetConn) {
@@ -115,15 +131,31 @@ func (l *readLease) clearKick() {
 	}
 }
 
-// kick interrupts the user goroutine blocked in ReadBatch on behalf of q,
-// if there is one: q has something for it, or it must return.
-func (l *readLease) kick(q *recvQueue) {
-	if l.ds == nil || q == nil || l.waiting.Load() != q {
+// leaseToken names what a user goroutine holding the lease waits for (a
+// receive queue, or an association's send buffer space), so that only the
+// events that concern it interrupt its read.
+type leaseToken struct{ _ byte }
+
+// kick interrupts the user goroutine blocked in ReadBatch on behalf of t,
+// if there is one: t has something for it, or it must return.
+func (l *readLease) kick(t *leaseToken) {
+	if l == nil || l.ds == nil || t == nil || l.waiting.Load() != t {
 		return
 	}
 	l.kicked.Store(true)
 	l.kicks.Add(1)
 	_ = l.ds.SetReadDeadline(time.Unix(1, 0))
+}
+
+// kickAny interrupts whichever user goroutine is blocked in ReadBatch (a
+// socket closing: its blocked sends must return).
+func (l *readLease) kickAny() {
+	if l == nil || l.ds == nil {
+		return
+	}
+	if t := l.waiting.Load(); t != nil {
+		l.kick(t)
+	}
 }
 
 // release gives the role up (user side): the reader goroutine reads at
@@ -183,6 +215,12 @@ func (r *runner) readerAcquire(yield bool) bool {
 // queue is no longer empty, so it is about to return and read again.
 func (r *runner) readerYield() bool {
 	l := &r.lease
+	if l.woken.Swap(false) {
+		// A send waiting for buffer space got it: it writes, then
+		// reads the SACKs itself (leaseWrite).
+		l.yields.Add(1)
+		return true
+	}
 	q := l.want.Load()
 	if q == nil || q.len() == 0 {
 		return false
@@ -198,7 +236,10 @@ func (r *runner) readerYield() bool {
 // again. False: park as before.
 func (r *runner) leaseRead(q *recvQueue, closing chan struct{}) bool {
 	l := &r.lease
-	if !l.enabled() || l.parked.Load() > 0 {
+	if !l.enabled() {
+		return false
+	}
+	if l.parked.Load() > 0 {
 		// Other receives wait on their queues: the reader goroutine,
 		// which reads for all of them, keeps the socket (with many
 		// associations each receive taking the lease would hand it
@@ -210,6 +251,42 @@ func (r *runner) leaseRead(q *recvQueue, closing chan struct{}) bool {
 		return false
 	}
 	l.want.CompareAndSwap(q, nil)
+	return r.leaseBatch(&q.tok, func() bool { return q.len() > 0 }, closing, &l.userReads)
+}
+
+// wokeWriter notes that h's blocked sends were woken; when one of them
+// asked for the role (wantW), the reader goroutine yields it after its
+// batch (readerYield).
+func (l *readLease) wokeWriter(h *assocHandle) {
+	if l.ds != nil && l.wantW.Load() == h && l.wantW.CompareAndSwap(h, nil) {
+		l.woken.Store(true)
+	}
+}
+
+// leaseWrite is a send about to wait for send buffer space on h (closing:
+// its socket's): as leaseRead, it reads and handles one batch (the SACKs
+// that free the space) on the calling goroutine when the role is free.
+// In a bulk transfer the sender then runs alone — write until the buffer
+// is full, read the SACKs, write again — with no goroutine hand-off per
+// SACK (bench/README.md, "The write lease"). True: try the send again.
+func (r *runner) leaseWrite(h *assocHandle, closing <-chan struct{}) bool {
+	l := &r.lease
+	if !l.enabled() || l.parked.Load() > 0 {
+		return false
+	}
+	if !l.role.TryLock() {
+		l.wantW.Store(h)
+		return false
+	}
+	l.wantW.CompareAndSwap(h, nil)
+	return r.leaseBatch(&h.tok, h.takeWritable, closing, &l.writeReads)
+}
+
+// leaseBatch reads and handles one batch for a user goroutine holding the
+// role, waiting for t; ready reports that t's wait is over already; reads
+// counts the batches read. It releases the role.
+func (r *runner) leaseBatch(t *leaseToken, ready func() bool, closing <-chan struct{}, reads *atomic.Uint64) bool {
+	l := &r.lease
 	var b *rxBatch
 	select {
 	case b = <-r.rxFree:
@@ -218,10 +295,10 @@ func (r *runner) leaseRead(q *recvQueue, closing chan struct{}) bool {
 		return false
 	}
 	l.clearKick()
-	l.waiting.Store(q)
+	l.waiting.Store(t)
 	// After waiting is published, a producer either sees it (and kicks)
-	// or pushed before this check.
-	if q.len() > 0 || isClosed(closing) {
+	// or made ready true before this check.
+	if ready() || isClosed(closing) {
 		l.waiting.Store(nil)
 		r.rxFree <- b
 		l.release()
@@ -244,8 +321,8 @@ func (r *runner) leaseRead(q *recvQueue, closing chan struct{}) bool {
 		return true
 	}
 	b.n = n
-	l.userReads.Add(1)
-	r.takeBatch(b)
+	reads.Add(1)
+	r.takeBatchMax(b, len(b.ms))
 	l.release()
 	return true
 }

@@ -92,7 +92,7 @@ func leasedRead(t *testing.T, c, s *Conn, reads func(b []byte) error) <-chan err
 func waitLeaseRead(t *testing.T, c *Conn) {
 	t.Helper()
 	l := c.s.rq.lease
-	for end := time.Now().Add(testTimeout); l.waiting.Load() != c.s.rq; {
+	for end := time.Now().Add(testTimeout); l.waiting.Load() != &c.s.rq.tok; {
 		if time.Now().After(end) {
 			t.Fatal("the receive never took the read lease")
 		}
@@ -298,5 +298,148 @@ func TestLeaseReaderCarriesWriter(t *testing.T) {
 	}()
 	if err := awaitErr(t, readc, "64 KiB messages did not arrive"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// leaseConnPairCfg is leaseConnPair with the client's Config adjusted.
+func leaseConnPairCfg(t *testing.T, adjust func(*Config)) (c, s *Conn) {
+	t.Helper()
+	ln, cfg := listenConn(t)
+	adjust(cfg)
+	c, s = dialConn(t, ln, cfg)
+	c.SetDeadline(time.Time{})
+	s.SetDeadline(time.Time{})
+	if c.s.rq.lease == nil || s.s.rq.lease == nil {
+		t.Fatal("no read lease on a udpencap stack")
+	}
+	return c, s
+}
+
+// TestLeaseWriterReadsSacks: a bulk sender with a small send buffer waits
+// for space again and again; it reads and handles the SACKs itself
+// (writeReads), and every message arrives once, in order.
+func TestLeaseWriterReadsSacks(t *testing.T) {
+	c, s := leaseConnPairCfg(t, func(cfg *Config) { cfg.SndBuf = 32 << 10 })
+	const n = 20000
+	errc := make(chan error, 2)
+	go func() {
+		b := make([]byte, 2000)
+		for i := range n {
+			k, err := s.Read(b)
+			if err != nil {
+				errc <- fmt.Errorf("read %d: %w", i, err)
+				return
+			}
+			if k != 1200 || b[0] != byte(i) || b[1] != byte(i>>8) || b[k-1] != byte(i>>16) {
+				errc <- fmt.Errorf("message %d: %d bytes, first %d %d last %d", i, k, b[0], b[1], b[k-1])
+				return
+			}
+		}
+		errc <- nil
+	}()
+	go func() {
+		msg := make([]byte, 1200)
+		for i := range n {
+			msg[0], msg[1], msg[len(msg)-1] = byte(i), byte(i>>8), byte(i>>16)
+			if _, err := c.Write(msg); err != nil {
+				errc <- fmt.Errorf("write %d: %w", i, err)
+				return
+			}
+		}
+		errc <- nil
+	}()
+	for range 2 {
+		if err := awaitErr(t, errc, "the transfer did not finish"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w := c.s.rq.lease.writeReads.Load(); w == 0 {
+		t.Fatal("the blocked sender never read the socket itself (writeReads 0)")
+	}
+}
+
+// waitLeaseWrite waits until a send on c is blocked reading the UDP
+// socket under the lease, waiting for buffer space (a state, polled; the
+// result is checked by the caller).
+func waitLeaseWrite(t *testing.T, c *Conn) {
+	t.Helper()
+	l := c.s.rq.lease
+	tok := &c.s.assoc.a.tok
+	for end := time.Now().Add(testTimeout); l.waiting.Load() != tok; {
+		if time.Now().After(end) {
+			t.Fatal("the send never took the read lease")
+		}
+		runtime.Gosched()
+	}
+}
+
+// TestLeaseWriterCloseUnblocks: the peer does not read, the send buffer
+// fills, and the blocked Write reads the socket under the lease; Close of
+// its Conn wakes it, and Write fails instead of spinning or hanging.
+func TestLeaseWriterCloseUnblocks(t *testing.T) {
+	c, _ := leaseConnPairCfg(t, func(cfg *Config) { cfg.SndBuf = 16 << 10 })
+	errc := make(chan error, 1)
+	go func() {
+		msg := make([]byte, 1200)
+		for {
+			if _, err := c.Write(msg); err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	waitLeaseWrite(t, c)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := awaitErr(t, errc, "Write still blocked after Close"); err == nil {
+		t.Fatal("Write after Close: no error")
+	}
+}
+
+// TestLeaseWriterAbortUnblocks: the blocked Write under the lease returns
+// when its association is aborted by the peer.
+func TestLeaseWriterAbortUnblocks(t *testing.T) {
+	c, s := leaseConnPairCfg(t, func(cfg *Config) { cfg.SndBuf = 16 << 10 })
+	errc := make(chan error, 1)
+	go func() {
+		msg := make([]byte, 1200)
+		for {
+			if _, err := c.Write(msg); err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	waitLeaseWrite(t, c)
+	if _, err := s.Socket().SCTPSend([]byte("test"), &SndInfo{Flags: MSG_ABORT}); err != nil {
+		t.Fatal(err)
+	}
+	if err := awaitErr(t, errc, "Write still blocked after the peer's ABORT"); !errors.Is(err, ErrAborted) {
+		t.Fatalf("Write after the peer's ABORT: %v, want ErrAborted", err)
+	}
+}
+
+// TestLeaseWriterDeadlineUnblocks: a write deadline set while the blocked
+// Write reads the socket under the lease ends the Write with a timeout.
+func TestLeaseWriterDeadlineUnblocks(t *testing.T) {
+	c, _ := leaseConnPairCfg(t, func(cfg *Config) { cfg.SndBuf = 16 << 10 })
+	errc := make(chan error, 1)
+	go func() {
+		msg := make([]byte, 1200)
+		for {
+			if _, err := c.Write(msg); err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	waitLeaseWrite(t, c)
+	if err := c.SetWriteDeadline(time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	err := awaitErr(t, errc, "Write still blocked after its deadline passed")
+	if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
+		t.Fatalf("Write after the deadline: %v, want a timeout", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 //	reader ──(batch of ≤ inlineBatchMax, loop caught up)──▶ runs the pass itself
 //	       └─(bigger batch, or batches still queued)──▶ rx ──▶ loop goroutine
 //	caller ──(send on an idle association, owner free)──▶ runs the pass itself
+//	       ├─(messages wait behind DATA in flight)──▶ pending queue; the next pass takes it
 //	       └─(otherwise)──▶ pending queue + wake ──▶ loop goroutine
 //	loop goroutine: the timer, ops that found the owner busy, ICMP, close
 //
@@ -63,12 +64,23 @@ type ownerState struct {
 	// direct counts messages handed straight to a parked pump's socket
 	// queue (runtime_direct.go).
 	direct atomic.Uint64
+	// lazy counts send requests queued without waking the loop goroutine
+	// (trySendFast with a backlog).
+	lazy atomic.Uint64
 }
 
 // passLocked finishes an event (own.mu held): deliveries, output, and the
 // one timer armed to the core's earliest deadline.
 func (r *runner) passLocked(now time.Time) {
+	// Send requests queued without a wake-up (queueSend) ride on
+	// whatever pass comes next: typically the reader's, on a SACK.
+	r.runSends(now)
 	r.afterEvent(now)
+	if r.sendsNeedWake() {
+		// Queued while this pass ran, before the publish that ended the
+		// backlog: the loop goroutine takes it.
+		signal(r.wake)
+	}
 	d := r.core.deadline()
 	if d.IsZero() {
 		if !r.own.armedAt.IsZero() {
@@ -86,8 +98,14 @@ func (r *runner) passLocked(now time.Time) {
 // takeBatch hands a batch the reader read to the protocol: handled right
 // here when it is small and nothing read earlier waits for the loop
 // goroutine, else queued for the loop. False when the runner is done.
-func (r *runner) takeBatch(b *rxBatch) bool {
-	if b.n <= inlineBatchMax && r.own.handoff.Load() == 0 {
+func (r *runner) takeBatch(b *rxBatch) bool { return r.takeBatchMax(b, inlineBatchMax) }
+
+// takeBatchMax is takeBatch with the largest batch handled in place.
+// A user goroutine reading under the lease (runtime_lease.go) handles any
+// batch itself: it would only wait meanwhile, and handing the batch to the
+// loop goroutine is the hand-off the lease exists to avoid.
+func (r *runner) takeBatchMax(b *rxBatch, max int) bool {
+	if b.n <= max && r.own.handoff.Load() == 0 {
 		r.own.mu.Lock()
 		if r.own.dead {
 			r.own.mu.Unlock()

@@ -1194,7 +1194,7 @@ func (s *Socket) send(ctx context.Context, e *assocEntry, msg []byte, si *SndInf
 	// Wait on the socket's closing and write-deadline channels directly
 	// (not an opContext: that is a goroutine and three allocations per
 	// blocked send, i.e. per message or two in a bulk transfer).
-	switch err = e.a.sendUntil(ctx, m, s.closing, s.wdl.wait()); err {
+	switch err = e.a.sendUntil(ctx, m, s.closing, s.wdl.wait(), s.writeLeaseOK); err {
 	case errSendClosed:
 		return errSocketClosed
 	case errSendDeadline:
@@ -1462,7 +1462,8 @@ func (s *Socket) close(graceful bool) error {
 	}
 	s.closed = true
 	close(s.closing)
-	s.rq.wakeReader() // a receive reading the UDP socket (runtime_lease.go)
+	s.rq.wakeReader()    // a receive reading the UDP socket (runtime_lease.go)
+	s.rq.lease.kickAny() // a send reading it while it waits for buffer space
 	s.cancel()
 	var es []*assocEntry
 	for _, e := range s.assocs {
@@ -1495,7 +1496,8 @@ func (s *Socket) close(graceful bool) error {
 func (s *Socket) SetDeadline(t time.Time) error {
 	s.rdl.set(t)
 	s.wdl.set(t)
-	s.rq.wakeReader() // a receive under the read lease re-checks the deadline
+	s.rq.wakeReader()    // a receive under the read lease re-checks the deadline
+	s.rq.lease.kickAny() // so does a send
 	return nil
 }
 
@@ -1507,7 +1509,16 @@ func (s *Socket) SetReadDeadline(t time.Time) error {
 }
 
 // SetWriteDeadline sets the deadline of SCTPSend, Connect and Connectx.
-func (s *Socket) SetWriteDeadline(t time.Time) error { s.wdl.set(t); return nil }
+func (s *Socket) SetWriteDeadline(t time.Time) error {
+	s.wdl.set(t)
+	s.rq.lease.kickAny() // a send under the read lease re-checks the deadline
+	return nil
+}
+
+// writeLeaseOK reports whether a send waiting for buffer space may read
+// the UDP socket itself (runtime_lease.go): only without a write deadline,
+// as for receives.
+func (s *Socket) writeLeaseOK() bool { return s.rq.lease != nil && !s.wdl.isSet() }
 
 // opContext returns a context that ends when ctx ends, the socket closes
 // or the deadline d passes, for runtime calls that block.

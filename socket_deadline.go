@@ -91,7 +91,7 @@ func (d *ioDeadline) stop() {
 	}
 }
 
-func isClosed(ch chan struct{}) bool {
+func isClosed(ch <-chan struct{}) bool {
 	select {
 	case <-ch:
 		return true

@@ -25,6 +25,7 @@ type recvQueue struct {
 	// hold (runtime_lease.go): a push or wake-up kicks the holder out of
 	// the UDP read. nil: none.
 	lease *readLease
+	tok   leaseToken // what a receive holding the lease waits for
 }
 
 // wakeReader signals a receive waiting on the queue: parked on ready(),
@@ -32,7 +33,7 @@ type recvQueue struct {
 func (q *recvQueue) wakeReader() {
 	signal(q.rd)
 	if q.lease != nil {
-		q.lease.kick(q)
+		q.lease.kick(&q.tok)
 	}
 }
 
@@ -60,6 +61,35 @@ func (q *recvQueue) setLimit(n int) {
 // beyond it, so a peer flooding ERROR chunks cannot grow the queue without
 // bound — the pump blocks instead and the excess is dropped upstream.
 func (q *recvQueue) tryPush(it delivery) bool { return q.push(it, false) }
+
+// tryPushAll is tryPush for the items of its, from the front, under one
+// lock and with one wake-up; it returns how many it took.
+func (q *recvQueue) tryPushAll(its []delivery) int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	k := 0
+	for i := range its {
+		it := &its[i]
+		n := len(q.items) - q.head
+		if (it.ev == nil || !essentialEvent(it.ev)) && n > 0 && q.bytes+it.size() > q.limit {
+			break
+		}
+		if q.head > 0 && q.head == len(q.items) {
+			q.items = q.items[:0]
+			q.head = 0
+		}
+		q.items = append(q.items, *it)
+		q.bytes += it.size()
+		k++
+	}
+	if k > 0 {
+		q.wakeReader()
+		if q.bytes < q.limit {
+			signal(q.sp) // pass the wake-up on to another waiting producer
+		}
+	}
+	return k
+}
 
 // push appends it; force accepts it beyond the limit (Peeloff moving
 // items that were already accepted by another queue).

@@ -292,3 +292,61 @@ func TestAbortErrorFrom(t *testing.T) {
 		}
 	}
 }
+
+// TestRecvQueuePushAll: a batch is taken from the front exactly as
+// tryPush would take its items one by one (the first always, then while
+// under the limit), in order, with one ready signal.
+func TestRecvQueuePushAll(t *testing.T) {
+	q := newRecvQueue(100)
+	batch := []delivery{
+		{assoc: 1, msg: make([]byte, 60)},
+		{assoc: 1, msg: make([]byte, 30)},
+		{assoc: 1, msg: make([]byte, 20)}, // 110 > 100: refused, and all after it
+		{assoc: 1, msg: make([]byte, 1)},
+	}
+	if n := q.tryPushAll(batch); n != 2 {
+		t.Fatalf("tryPushAll took %d of 4, want 2 (the limit after 60 + 30)", n)
+	}
+	select {
+	case <-q.ready():
+	default:
+		t.Fatal("ready not signalled")
+	}
+	for i, want := range []int{60, 30} {
+		it, _, ok := q.pop(-1)
+		if !ok || len(it.msg) != want {
+			t.Fatalf("item %d: %d bytes, ok %v; want %d", i, len(it.msg), ok, want)
+		}
+	}
+	if n := q.tryPushAll(batch[2:]); n != 2 || q.len() != 2 {
+		t.Fatalf("tryPushAll of the rest into an empty queue took %d (len %d), want 2", n, q.len())
+	}
+	big := []delivery{{assoc: 1, msg: make([]byte, 500)}}
+	q2 := newRecvQueue(100)
+	if n := q2.tryPushAll(big); n != 1 {
+		t.Fatal("an empty queue refused a message above its limit (tryPush takes it)")
+	}
+	if n := q2.tryPushAll(nil); n != 0 {
+		t.Fatalf("empty batch: %d", n)
+	}
+}
+
+// TestSendsNeedWake: a send request queued without a wake-up needs the
+// loop goroutine only when its association has no backlog left to carry it
+// (queueSend, passLocked).
+func TestSendsNeedWake(t *testing.T) {
+	r := &runner{}
+	h := &assocHandle{r: r}
+	if r.sendsNeedWake() {
+		t.Fatal("no requests: wake")
+	}
+	h.sBacklog.Store(true)
+	r.queueSend(h)
+	if r.sendsNeedWake() {
+		t.Fatal("request of an association with a backlog: wake")
+	}
+	h.sBacklog.Store(false)
+	if !r.sendsNeedWake() {
+		t.Fatal("request of an association whose backlog ended: no wake")
+	}
+}
