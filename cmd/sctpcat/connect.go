@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -216,14 +215,12 @@ func (s *session) lines() error {
 			}
 		}
 	}()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s.sig.cancelOnFirst(ctx, cancel)
+	defer s.sig.interruptWritesOnFirst(s.c)()
 	si := s.sndInfo()
 	for {
 		select {
 		case line := <-in:
-			if _, err := s.c.WriteMsgContext(ctx, line, si); err != nil {
+			if _, err := s.c.WriteMsg(line, si); err != nil {
 				return s.sendFailed(err)
 			}
 			continue
@@ -305,6 +302,7 @@ func (s *session) shutdown() error {
 // reason), or a bad send.
 func (s *session) sendFailed(err error) error {
 	if fired(s.sig.first) {
+		s.c.SetWriteDeadline(time.Time{}) // set by the signal to end the Write
 		return s.shutdown()
 	}
 	if errors.Is(err, sctp.ErrInvalidStream) {
@@ -323,9 +321,7 @@ func (s *session) sendFailed(err error) error {
 // perfSend sends -n messages of -l bytes, shuts down and prints the
 // throughput (measured until SHUTDOWN COMPLETE: everything acknowledged).
 func (s *session) perfSend() error {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s.sig.cancelOnFirst(ctx, cancel)
+	defer s.sig.interruptWritesOnFirst(s.c)()
 	msg := make([]byte, s.f.length)
 	for i := range msg {
 		msg[i] = 'b'
@@ -340,7 +336,7 @@ func (s *session) perfSend() error {
 	}()
 	defer func() { tick.Stop(); close(progDone) }()
 	for i := 0; i < s.f.count; i++ {
-		if _, err := s.c.WriteMsgContext(ctx, msg, si); err != nil {
+		if _, err := s.c.WriteMsg(msg, si); err != nil {
 			return s.sendFailed(err)
 		}
 		sent.Add(int64(s.f.length))

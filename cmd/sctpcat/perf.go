@@ -235,6 +235,12 @@ func (r *perfRun) throughput(sig *signals, serverDone chan error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), r.f.dur)
 	defer cancel()
 	sig.cancelOnFirst(ctx, cancel)
+	// The writes take no context: the run's end (or a signal) ends a
+	// blocked Write with a past write deadline instead, so that a Write
+	// waiting for buffer space may read its own SACKs (the library's
+	// write lease needs a send without a deadline or cancellable context).
+	stopWatch := context.AfterFunc(ctx, func() { r.c.SetWriteDeadline(time.Unix(1, 0)) })
+	defer stopWatch()
 	sendErr := make(chan error, 1)
 	start := time.Now()
 	go func() {
@@ -249,7 +255,7 @@ func (r *perfRun) throughput(sig *signals, serverDone chan error) error {
 		r.f.pr.apply(si)
 		for i := 0; ; i++ {
 			si.Stream = uint16(i % int(r.f.streams))
-			if _, err := r.c.WriteMsgContext(ctx, msg, si); err != nil {
+			if _, err := r.c.WriteMsg(msg, si); err != nil {
 				if ctx.Err() != nil {
 					err = nil
 				}
@@ -264,6 +270,8 @@ func (r *perfRun) throughput(sig *signals, serverDone chan error) error {
 	if err := <-sendErr; err != nil {
 		return r.failed(err)
 	}
+	r.c.SetWriteDeadline(time.Time{}) // set when the run ended
+
 	// Graceful shutdown: everything queued is delivered and acknowledged
 	// before SHUTDOWN COMPLETE (RFC 9260 §9.2).
 	r.snapshot()

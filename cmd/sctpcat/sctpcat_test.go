@@ -639,6 +639,28 @@ func TestConnectInterrupt(t *testing.T) {
 	}
 }
 
+// TestConnectBulkInterrupt: SIGINT during connect -n, whose Write waits
+// for buffer space (reading its own SACKs), ends the Write through a past
+// write deadline and shuts the association down gracefully.
+func TestConnectBulkInterrupt(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGINT to another process on Windows")
+	}
+	srv, port := listener(t, "-mode", "discard", "-count", "1", "5001")
+	cli := start(t, 30*time.Second, "", "connect", "-n", "100000000", "-l", "1200", "-remote-udp", strconv.Itoa(port), "127.0.0.1:5001")
+	cli.waitStderr(`MB/s`, 10*time.Second) // the first progress line: the transfer runs
+	if err := cli.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if code := cli.wait(10 * time.Second); code != exitInterrupted {
+		t.Fatalf("connect exit %d after SIGINT, want %d; stderr:\n%s", code, exitInterrupted, cli.stderr.String())
+	}
+	if !strings.Contains(cli.stderr.String(), "interrupted: association shut down gracefully") {
+		t.Errorf("connect stderr:\n%s", cli.stderr.String())
+	}
+	srv.exitsOK(10 * time.Second)
+}
+
 // TestInteropUsrsctpClient has usrsctp's client talk to sctpcat listen -mode echo.
 func TestInteropUsrsctpClient(t *testing.T) {
 	client := needUsrsctp(t, "client")

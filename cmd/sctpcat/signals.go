@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/usctp/sctp"
 )
@@ -56,6 +57,24 @@ func (s *signals) cancelOnFirst(ctx context.Context, cancel context.CancelFunc) 
 		case <-ctx.Done():
 		}
 	}()
+}
+
+// interruptWritesOnFirst makes a first signal end a Write blocked on c
+// (a write deadline in the past) until stop is called. Sends take
+// context.Background() rather than a context a signal cancels: the library
+// lets a send without a deadline or cancellable context read its own SACKs
+// while it waits for buffer space (the write lease), which a cancellable
+// context rules out.
+func (s *signals) interruptWritesOnFirst(c *sctp.Conn) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-s.first:
+			c.SetWriteDeadline(time.Unix(1, 0))
+		case <-done:
+		}
+	}()
+	return func() { close(done) }
 }
 
 // abortInterrupted aborts c after a second signal and says so.
