@@ -170,6 +170,14 @@ func (l *readLease) release() {
 	l.timer.Reset(time.Duration(leaseIdleNow.Load()))
 }
 
+// releaseIdle gives the role up (a send's side): the reader goroutine
+// reads again after leaseIdle unless a send or receive takes the role
+// first.
+func (l *readLease) releaseIdle() {
+	l.role.Unlock()
+	l.timer.Reset(time.Duration(leaseIdleNow.Load()))
+}
+
 // needReader is a goroutine about to wait for something only incoming
 // packets bring (send buffer space, a handshake): when nobody holds the
 // role, the reader goroutine reads at once rather than after leaseIdle.
@@ -251,7 +259,7 @@ func (r *runner) leaseRead(q *recvQueue, closing chan struct{}) bool {
 		return false
 	}
 	l.want.CompareAndSwap(q, nil)
-	return r.leaseBatch(&q.tok, func() bool { return q.len() > 0 }, closing, &l.userReads)
+	return r.leaseBatch(&q.tok, func() bool { return q.len() > 0 }, closing, &l.userReads, l.release)
 }
 
 // wokeWriter notes that h's blocked sends were woken; when one of them
@@ -269,9 +277,15 @@ func (l *readLease) wokeWriter(h *assocHandle) {
 // In a bulk transfer the sender then runs alone — write until the buffer
 // is full, read the SACKs, write again — with no goroutine hand-off per
 // SACK (bench/README.md, "The write lease"). True: try the send again.
+//
+// Unlike a receive it takes the role also while other receives are parked
+// (sctpcat connect keeps one parked for the peer's end): it is back for
+// the next batch within microseconds, and the batches it handles deliver
+// their messages too. So it gives the role back with the idle timer, not
+// a wake-up of the reader goroutine (releaseIdle).
 func (r *runner) leaseWrite(h *assocHandle, closing <-chan struct{}) bool {
 	l := &r.lease
-	if !l.enabled() || l.parked.Load() > 0 {
+	if !l.enabled() {
 		return false
 	}
 	if !l.role.TryLock() {
@@ -279,19 +293,19 @@ func (r *runner) leaseWrite(h *assocHandle, closing <-chan struct{}) bool {
 		return false
 	}
 	l.wantW.CompareAndSwap(h, nil)
-	return r.leaseBatch(&h.tok, h.takeWritable, closing, &l.writeReads)
+	return r.leaseBatch(&h.tok, h.takeWritable, closing, &l.writeReads, l.releaseIdle)
 }
 
 // leaseBatch reads and handles one batch for a user goroutine holding the
 // role, waiting for t; ready reports that t's wait is over already; reads
-// counts the batches read. It releases the role.
-func (r *runner) leaseBatch(t *leaseToken, ready func() bool, closing <-chan struct{}, reads *atomic.Uint64) bool {
+// counts the batches read; release gives the role back.
+func (r *runner) leaseBatch(t *leaseToken, ready func() bool, closing <-chan struct{}, reads *atomic.Uint64, release func()) bool {
 	l := &r.lease
 	var b *rxBatch
 	select {
 	case b = <-r.rxFree:
 	default:
-		l.release()
+		release()
 		return false
 	}
 	l.clearKick()
@@ -301,7 +315,7 @@ func (r *runner) leaseBatch(t *leaseToken, ready func() bool, closing <-chan str
 	if ready() || isClosed(closing) {
 		l.waiting.Store(nil)
 		r.rxFree <- b
-		l.release()
+		release()
 		return true
 	}
 	n, err := r.pc.ReadBatch(b.ms)
@@ -310,7 +324,7 @@ func (r *runner) leaseBatch(t *leaseToken, ready func() bool, closing <-chan str
 		r.rxFree <- b
 		if isTimeout(err) {
 			l.kicked.Store(true)
-			l.release()
+			release()
 			return true
 		}
 		// Closed or failing: the reader goroutine sees the error itself
@@ -323,6 +337,6 @@ func (r *runner) leaseBatch(t *leaseToken, ready func() bool, closing <-chan str
 	b.n = n
 	reads.Add(1)
 	r.takeBatchMax(b, len(b.ms))
-	l.release()
+	release()
 	return true
 }

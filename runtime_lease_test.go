@@ -317,10 +317,27 @@ func leaseConnPairCfg(t *testing.T, adjust func(*Config)) (c, s *Conn) {
 
 // TestLeaseWriterReadsSacks: a bulk sender with a small send buffer waits
 // for space again and again; it reads and handles the SACKs itself
-// (writeReads), and every message arrives once, in order.
+// (writeReads) although a receive on the same Conn is parked meanwhile (as
+// sctpcat connect keeps one), every message arrives once, in order, and
+// the parked receive gets the peer's reply.
 func TestLeaseWriterReadsSacks(t *testing.T) {
 	c, s := leaseConnPairCfg(t, func(cfg *Config) { cfg.SndBuf = 32 << 10 })
 	const n = 20000
+	replyc := make(chan error, 1)
+	go func() {
+		b := make([]byte, 100)
+		k, err := c.Read(b)
+		if err == nil && string(b[:k]) != "done" {
+			err = fmt.Errorf("parked receive got %q, want \"done\"", b[:k])
+		}
+		replyc <- err
+	}()
+	for end := time.Now().Add(testTimeout); c.s.rq.lease.parked.Load() == 0; {
+		if time.Now().After(end) {
+			t.Fatal("the receive never parked")
+		}
+		runtime.Gosched()
+	}
 	errc := make(chan error, 2)
 	go func() {
 		b := make([]byte, 2000)
@@ -355,6 +372,12 @@ func TestLeaseWriterReadsSacks(t *testing.T) {
 	}
 	if w := c.s.rq.lease.writeReads.Load(); w == 0 {
 		t.Fatal("the blocked sender never read the socket itself (writeReads 0)")
+	}
+	if _, err := s.Write([]byte("done")); err != nil {
+		t.Fatal(err)
+	}
+	if err := awaitErr(t, replyc, "the parked receive did not get the reply"); err != nil {
+		t.Fatal(err)
 	}
 }
 
