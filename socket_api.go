@@ -1078,7 +1078,11 @@ func (s *Socket) entry(id AssocID) (*assocEntry, error) {
 // ErrInvalidStream (stream ≥ negotiated outbound streams), ErrNotConnected,
 // ErrShuttingDown, ErrAborted / ErrAssociationFailed (association gone),
 // net.ErrClosed, os.ErrDeadlineExceeded (write deadline). The call blocks
-// while the send buffer is full.
+// while the send buffer is full; without a write deadline (and, for
+// SCTPSendContext, with a ctx that cannot be cancelled) it reads and
+// handles the incoming SACKs itself meanwhile, so a bulk sender needs no
+// other goroutine (runtime_lease.go). To stop such a call from another
+// goroutine, set a past write deadline or close the socket.
 func (s *Socket) SCTPSend(msg []byte, info *SndInfo) (int, error) {
 	return s.SCTPSendContext(context.Background(), msg, info)
 }
