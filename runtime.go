@@ -144,9 +144,9 @@ type runner struct {
 	txBufs   [][]byte
 	txN      int            // datagrams of tx prepared but not yet written
 	msgs     bufpool.Shared // received and pending message copies, handed between goroutines
-	freed    [][]byte       // sendPending's buffers for msgs, given back under one lock (loop only)
-	dq       []delivery     // drain's batch of messages for one handle (loop only)
-	one      [1]delivery    // pushDirect's one-notification batch (loop only)
+	freed    [][]byte       // sendPending's buffers for msgs, given back under one lock (owner only: own.mu)
+	dq       []delivery     // drain's batch of messages for one handle (owner only)
+	one      [1]delivery    // pushDirect's one-notification batch (owner only)
 	retiring []*assocHandle // terminal AssocChange dispatched; retired after the event queue
 	counters runnerCounters // counters kept by the loop
 	// dirty lists the handles afterEvent must visit: their association
