@@ -84,17 +84,18 @@ type assocHandle struct {
 	localPort uint16
 	peerPort  uint16
 
-	// Loop-owned.
-	sendBlocked bool
-	// wantWritable: a sender found the send buffer full on the fast path
-	// and waits on writable without a synchronous op (guarded by mu).
+	// wantWritable: a sender found the send buffer full (on the fast
+	// path, or the engine said so on the synchronous one) and waits for
+	// writable (guarded by mu).
 	wantWritable bool
 	tok          leaseToken // what a send holding the read lease waits for (runtime_lease.go)
-	released     bool
-	evDropped    uint64 // droppable events discarded: queue over its byte limit
-	dirty        bool   // in r.dirty
-	progressed   bool   // the association handled a datagram or timeout this pass
-	wantDrain    bool   // in r.drainReq (guarded by r.opsMu)
+
+	// Loop-owned.
+	released   bool
+	evDropped  uint64 // droppable events discarded: queue over its byte limit
+	dirty      bool   // in r.dirty
+	progressed bool   // the association handled a datagram or timeout this pass
+	wantDrain  bool   // in r.drainReq (guarded by r.opsMu)
 	// A message the association hands out in pieces (partial delivery,
 	// inMessage.partial) is joined here and delivered whole.
 	joining   bool
@@ -606,13 +607,12 @@ func (h *assocHandle) wakeWriters() {
 }
 
 // writableDue reports whether a sender waits for send buffer space
-// (loop only; the association made progress): blocked on the synchronous
-// path (sendBlocked) or on the fast path (wantWritable). It clears both.
+// (loop only; the association made progress), and clears the mark.
 func (h *assocHandle) writableDue() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	due := h.sendBlocked || h.wantWritable
-	h.sendBlocked, h.wantWritable = false, false
+	due := h.wantWritable
+	h.wantWritable = false
 	return due
 }
 
@@ -666,10 +666,12 @@ func (h *assocHandle) sendOnLoop(now time.Time, m outMessage) error {
 		return h.closedErr()
 	}
 	err := h.a.send(now, m)
+	h.mu.Lock()
 	if errors.Is(err, errSendBufferFull) {
-		h.sendBlocked = true
+		h.wantWritable = true
 	}
-	h.publish()
+	h.publishLocked()
+	h.mu.Unlock()
 	return err
 }
 

@@ -396,11 +396,12 @@ func waitLeaseWrite(t *testing.T, c *Conn) {
 	}
 }
 
-// TestLeaseWriterCloseUnblocks: the peer does not read, the send buffer
-// fills, and the blocked Write reads the socket under the lease; Close of
-// its Conn wakes it, and Write fails instead of spinning or hanging.
-func TestLeaseWriterCloseUnblocks(t *testing.T) {
-	c, _ := leaseConnPairCfg(t, func(cfg *Config) { cfg.SndBuf = 16 << 10 })
+// blockedLeaseWriter writes 1,200-byte messages on c until Write fails
+// (its error goes to the returned channel) and returns once a Write is
+// blocked reading the UDP socket under the lease: c's peer does not read
+// and c's send buffer is small, so the buffer fills.
+func blockedLeaseWriter(t *testing.T, c *Conn) <-chan error {
+	t.Helper()
 	errc := make(chan error, 1)
 	go func() {
 		msg := make([]byte, 1200)
@@ -412,6 +413,15 @@ func TestLeaseWriterCloseUnblocks(t *testing.T) {
 		}
 	}()
 	waitLeaseWrite(t, c)
+	return errc
+}
+
+// TestLeaseWriterCloseUnblocks: the peer does not read, the send buffer
+// fills, and the blocked Write reads the socket under the lease; Close of
+// its Conn wakes it, and Write fails instead of spinning or hanging.
+func TestLeaseWriterCloseUnblocks(t *testing.T) {
+	c, _ := leaseConnPairCfg(t, func(cfg *Config) { cfg.SndBuf = 16 << 10 })
+	errc := blockedLeaseWriter(t, c)
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -424,17 +434,7 @@ func TestLeaseWriterCloseUnblocks(t *testing.T) {
 // when its association is aborted by the peer.
 func TestLeaseWriterAbortUnblocks(t *testing.T) {
 	c, s := leaseConnPairCfg(t, func(cfg *Config) { cfg.SndBuf = 16 << 10 })
-	errc := make(chan error, 1)
-	go func() {
-		msg := make([]byte, 1200)
-		for {
-			if _, err := c.Write(msg); err != nil {
-				errc <- err
-				return
-			}
-		}
-	}()
-	waitLeaseWrite(t, c)
+	errc := blockedLeaseWriter(t, c)
 	if _, err := s.Socket().SCTPSend([]byte("test"), &SndInfo{Flags: MSG_ABORT}); err != nil {
 		t.Fatal(err)
 	}
@@ -447,17 +447,7 @@ func TestLeaseWriterAbortUnblocks(t *testing.T) {
 // Write reads the socket under the lease ends the Write with a timeout.
 func TestLeaseWriterDeadlineUnblocks(t *testing.T) {
 	c, _ := leaseConnPairCfg(t, func(cfg *Config) { cfg.SndBuf = 16 << 10 })
-	errc := make(chan error, 1)
-	go func() {
-		msg := make([]byte, 1200)
-		for {
-			if _, err := c.Write(msg); err != nil {
-				errc <- err
-				return
-			}
-		}
-	}()
-	waitLeaseWrite(t, c)
+	errc := blockedLeaseWriter(t, c)
 	if err := c.SetWriteDeadline(time.Now().Add(-time.Second)); err != nil {
 		t.Fatal(err)
 	}
