@@ -17,11 +17,11 @@ import (
 )
 
 // APIs are the API variants a peer can use.
-var APIs = []string{"conn", "tcp", "tcp-into", "udp-into"}
+var APIs = []string{"conn", "tcp", "tcp-into", "udp-into", "udp-mmsg"}
 
 // Config is one peer.
 type Config struct {
-	API       string         // conn | tcp (SCTPSend/SCTPRecv) | tcp-into (SCTPSend/SCTPRecvInto) | udp-into (one-to-many, SCTPSend/SCTPRecvInto)
+	API       string         // conn | tcp (SCTPSend/SCTPRecv) | tcp-into (SCTPSend/SCTPRecvInto) | udp-into (one-to-many, SCTPSend/SCTPRecvInto) | udp-mmsg (raw UDP, udpmmsg.go; recv and send only)
 	LocalUDP  int            // this stack's UDP port (0: any)
 	RemoteUDP int            // the peer stack's UDP port (client)
 	Addr      netip.AddrPort // the server's SCTP address (127.0.0.1:port)
@@ -250,6 +250,9 @@ func (e *end) shutdown() error {
 // Serve runs the server: it counts what arrives (pong false) or echoes
 // it (pong true) until the association has ended.
 func Serve(cfg Config, pong bool, ready func()) (Result, error) {
+	if cfg.API == "udp-mmsg" && !pong {
+		return serveUDP(cfg, ready)
+	}
 	e, err := listen(cfg, ready)
 	if err != nil {
 		return Result{}, err
@@ -282,6 +285,9 @@ func Serve(cfg Config, pong bool, ready func()) (Result, error) {
 // Send sends cfg.Size-byte messages for cfg.Dur, then shuts down; Elapsed
 // runs until SHUTDOWN COMPLETE (everything delivered and acknowledged).
 func Send(cfg Config) (Result, error) {
+	if cfg.API == "udp-mmsg" {
+		return sendUDP(cfg)
+	}
 	e, err := dial(cfg)
 	if err != nil {
 		return Result{}, err
