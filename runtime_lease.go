@@ -97,6 +97,17 @@ type readLease struct {
 	parked atomic.Int32
 	wake   chan struct{} // the reader goroutine takes the role at once
 	timer  *time.Timer   // the reader goroutine's safety net (leaseIdle)
+	// released is when a user last gave the role up (monotonic ns since
+	// epoch); armed: the
+	// timer is pending. A release only records the time and arms the
+	// timer when it is not pending already; the reader goroutine, woken
+	// by it, re-arms it for the rest of leaseIdle after a later release
+	// (armIdle). Resetting the timer on every release cost a thread
+	// wake-up per round trip: a timer moved while no thread sits in the
+	// netpoller makes the runtime start one (wakeNetPoller → wakep).
+	released atomic.Int64
+	armed    atomic.Bool
+	epoch    time.Time
 
 	userReads, writeReads, yields, kicks atomic.Uint64 // counters (tests): batches read by receives, by sends
 }
@@ -106,6 +117,7 @@ func (l *readLease) init(pc packetConn) {
 		l.ds = ds
 	}
 	l.wake = make(chan struct{}, 1)
+	l.epoch = time.Now()
 	l.timer = time.NewTimer(time.Hour)
 	l.timer.Stop()
 }
@@ -167,7 +179,7 @@ func (l *readLease) release() {
 		signal(l.wake)
 		return
 	}
-	l.timer.Reset(time.Duration(leaseIdleNow.Load()))
+	l.armIdle()
 }
 
 // releaseIdle gives the role up (a send's side): the reader goroutine
@@ -175,7 +187,28 @@ func (l *readLease) release() {
 // first.
 func (l *readLease) releaseIdle() {
 	l.role.Unlock()
-	l.timer.Reset(time.Duration(leaseIdleNow.Load()))
+	l.armIdle()
+}
+
+// armIdle starts leaseIdle from now: the reader goroutine takes the role
+// when nobody took it within leaseIdle of the last release.
+func (l *readLease) armIdle() {
+	l.released.Store(int64(time.Since(l.epoch)))
+	if l.armed.CompareAndSwap(false, true) {
+		l.timer.Reset(time.Duration(leaseIdleNow.Load()))
+	}
+}
+
+// idleLeft is, after the timer fired, how much of leaseIdle since the
+// last release is left (> 0: the reader goroutine waits on; the timer is
+// re-armed for it).
+func (l *readLease) idleLeft() time.Duration {
+	l.armed.Store(false)
+	left := time.Duration(leaseIdleNow.Load()) - (time.Since(l.epoch) - time.Duration(l.released.Load()))
+	if left > 0 && l.armed.CompareAndSwap(false, true) {
+		l.timer.Reset(left)
+	}
+	return left
 }
 
 // needReader is a goroutine about to wait for something only incoming
@@ -200,7 +233,7 @@ func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
 func (r *runner) readerAcquire(yield bool) bool {
 	l := &r.lease
 	if yield {
-		l.timer.Reset(time.Duration(leaseIdleNow.Load()))
+		l.armIdle()
 	} else if l.role.TryLock() {
 		return true
 	}
@@ -208,11 +241,15 @@ func (r *runner) readerAcquire(yield bool) bool {
 		select {
 		case <-l.wake:
 		case <-l.timer.C:
+			if l.idleLeft() > 0 {
+				continue // released again meanwhile: its user is likely back soon
+			}
 		case <-r.done:
 			return false
 		}
 		if l.role.TryLock() {
 			l.timer.Stop()
+			l.armed.Store(false)
 			return true
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -455,4 +456,39 @@ func TestLeaseWriterDeadlineUnblocks(t *testing.T) {
 	if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
 		t.Fatalf("Write after the deadline: %v, want a timeout", err)
 	}
+}
+
+// TestLeaseIdleTimer: releases only record their time; the timer is
+// armed once and, when it fires, re-armed for what is left of leaseIdle
+// after the latest release, so the reader goroutine takes the role back
+// only leaseIdle after the last release, without a timer reset per
+// release.
+func TestLeaseIdleTimer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var l readLease
+		l.wake = make(chan struct{}, 1)
+		l.epoch = time.Now()
+		l.timer = time.NewTimer(time.Hour)
+		l.timer.Stop()
+		idle := time.Duration(leaseIdleNow.Load())
+
+		l.armIdle()
+		if !l.armed.Load() {
+			t.Fatal("first release did not arm the timer")
+		}
+		time.Sleep(idle / 2)
+		l.armIdle() // a second release: no reset, only its time
+		start := time.Now()
+		<-l.timer.C // fires idle after the first release
+		if left := l.idleLeft(); left <= 0 || left > idle/2 || !l.armed.Load() {
+			t.Fatalf("after the first expiry: left %v (want (0, %v]), armed %v", left, idle/2, l.armed.Load())
+		}
+		<-l.timer.C // re-armed: fires idle after the second release
+		if waited := time.Since(start); waited != idle {
+			t.Fatalf("second expiry %v after the second release, want leaseIdle (%v)", waited, idle)
+		}
+		if left := l.idleLeft(); left > 0 || l.armed.Load() {
+			t.Fatalf("after the second expiry: left %v, armed %v; want the role taken back", left, l.armed.Load())
+		}
+	})
 }
