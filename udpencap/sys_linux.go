@@ -118,11 +118,19 @@ func (s *sysConn) doSend(fd uintptr) bool {
 // *errno. It reports false on EAGAIN, results untouched: the RawConn
 // callback then waits for readiness in the netpoller. An ICMP error the
 // call reports drains the socket's error queue.
+//
+// The call is raw (no entersyscall/exitsyscall): the socket is
+// non-blocking (the netpoller's), so it never waits in the kernel, and
+// there is no P worth handing off. Through syscall.Syscall6 every call
+// also woke the runtime's sysmon thread when it slept (a futex per
+// call); raw calls measured 1.20× the round trips per second of a
+// two-process ping-pong, 24 % less CPU per round trip, and 1.12–1.27×
+// the throughput (bench/README.md, "Raw system calls").
 func (s *sysConn) mmsg(trap, fd uintptr, h *unix.Mmsghdr, k int, n *int, errno *syscall.Errno) bool {
 	var r uintptr
 	var e syscall.Errno
 	for {
-		r, _, e = unix.Syscall6(trap, fd, uintptr(unsafe.Pointer(h)), uintptr(k), 0, 0, 0)
+		r, _, e = unix.RawSyscall6(trap, fd, uintptr(unsafe.Pointer(h)), uintptr(k), 0, 0, 0)
 		if e != unix.EINTR {
 			break
 		}
