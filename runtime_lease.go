@@ -98,13 +98,13 @@ type readLease struct {
 	wake   chan struct{} // the reader goroutine takes the role at once
 	timer  *time.Timer   // the reader goroutine's safety net (leaseIdle)
 	// released is when a user last gave the role up (monotonic ns since
-	// epoch); armed: the
-	// timer is pending. A release only records the time and arms the
-	// timer when it is not pending already; the reader goroutine, woken
-	// by it, re-arms it for the rest of leaseIdle after a later release
-	// (armIdle). Resetting the timer on every release cost a thread
-	// wake-up per round trip: a timer moved while no thread sits in the
-	// netpoller makes the runtime start one (wakeNetPoller → wakep).
+	// epoch); armed: the timer is pending. A release only records the
+	// time and arms the timer when it is not pending already; the reader
+	// goroutine, woken by it, re-arms it for the rest of leaseIdle after
+	// a later release (armIdle, idleLeft). Resetting the timer on every
+	// release cost a thread wake-up per round trip: a timer moved while
+	// no thread sits in the netpoller makes the runtime start one
+	// (wakeNetPoller → wakep).
 	released atomic.Int64
 	armed    atomic.Bool
 	epoch    time.Time
