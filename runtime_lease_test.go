@@ -44,6 +44,22 @@ func echo(c *Conn) {
 	}
 }
 
+// roundTrip writes msg on c and reads the echo into b; it fails unless
+// the echo is msg exactly.
+func roundTrip(c *Conn, msg, b []byte) error {
+	if _, err := c.Write(msg); err != nil {
+		return err
+	}
+	n, err := c.Read(b)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(b[:n], msg) {
+		return fmt.Errorf("echo of %d bytes: got %d bytes %q", len(msg), n, b[:min(n, 40)])
+	}
+	return nil
+}
+
 // slowLeaseHandBack makes the reader goroutine wait a second (not
 // leaseIdle) for a receive to take the lease after it yielded, so a test's
 // next Read always gets it. Call before the stacks are made.
@@ -110,18 +126,8 @@ func TestLeasePingPong(t *testing.T) {
 	go func() {
 		b := make([]byte, 4096)
 		for i := range 2000 {
-			msg := bytes.Repeat([]byte{byte(i)}, 1+i%2000)
-			if _, err := c.Write(msg); err != nil {
-				errc <- err
-				return
-			}
-			n, err := c.Read(b)
-			if err != nil {
-				errc <- err
-				return
-			}
-			if !bytes.Equal(b[:n], msg) {
-				errc <- fmt.Errorf("round trip %d: got %d bytes, want %d", i, n, len(msg))
+			if err := roundTrip(c, bytes.Repeat([]byte{byte(i)}, 1+i%2000), b); err != nil {
+				errc <- fmt.Errorf("round trip %d: %w", i, err)
 				return
 			}
 		}
@@ -210,18 +216,8 @@ func TestLeaseManyReaders(t *testing.T) {
 			defer wg.Done()
 			b := make([]byte, 2048)
 			for i := range rounds {
-				msg := []byte(fmt.Sprintf("conn %d round %d", k, i))
-				if _, err := c.Write(msg); err != nil {
-					errc <- err
-					return
-				}
-				m, err := c.Read(b)
-				if err != nil {
-					errc <- err
-					return
-				}
-				if !bytes.Equal(b[:m], msg) {
-					errc <- fmt.Errorf("conn %d: got %q, want %q", k, b[:m], msg)
+				if err := roundTrip(c, []byte(fmt.Sprintf("conn %d round %d", k, i)), b); err != nil {
+					errc <- fmt.Errorf("conn %d: %w", k, err)
 					return
 				}
 			}
