@@ -68,25 +68,11 @@ func (q *recvQueue) tryPushAll(its []delivery) int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	k := 0
-	for i := range its {
-		it := &its[i]
-		n := len(q.items) - q.head
-		if (it.ev == nil || !essentialEvent(it.ev)) && n > 0 && q.bytes+it.size() > q.limit {
-			break
-		}
-		if q.head > 0 && q.head == len(q.items) {
-			q.items = q.items[:0]
-			q.head = 0
-		}
-		q.items = append(q.items, *it)
-		q.bytes += it.size()
+	for k < len(its) && q.appendLocked(&its[k], false) {
 		k++
 	}
 	if k > 0 {
-		q.wakeReader()
-		if q.bytes < q.limit {
-			signal(q.sp) // pass the wake-up on to another waiting producer
-		}
+		q.pushed()
 	}
 	return k
 }
@@ -96,6 +82,16 @@ func (q *recvQueue) tryPushAll(its []delivery) int {
 func (q *recvQueue) push(it delivery, force bool) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if !q.appendLocked(&it, force) {
+		return false
+	}
+	q.pushed()
+	return true
+}
+
+// appendLocked appends it unless the queue holds something and it would
+// go over the limit (droppable items only; force: never) (q.mu held).
+func (q *recvQueue) appendLocked(it *delivery, force bool) bool {
 	n := len(q.items) - q.head
 	if !force && (it.ev == nil || !essentialEvent(it.ev)) && n > 0 && q.bytes+it.size() > q.limit {
 		return false
@@ -104,13 +100,18 @@ func (q *recvQueue) push(it delivery, force bool) bool {
 		q.items = q.items[:0]
 		q.head = 0
 	}
-	q.items = append(q.items, it)
+	q.items = append(q.items, *it)
 	q.bytes += it.size()
+	return true
+}
+
+// pushed wakes a reader after items were appended, and passes the
+// wake-up on to another waiting producer while there is room (q.mu held).
+func (q *recvQueue) pushed() {
 	q.wakeReader()
 	if q.bytes < q.limit {
-		signal(q.sp) // pass the wake-up on to another waiting producer
+		signal(q.sp)
 	}
-	return true
 }
 
 // pop removes and returns the first item (ok false when empty). If it is a
