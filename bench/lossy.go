@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,6 +61,8 @@ type lossyRun struct {
 	droppedC2S   int64
 	droppedS2C   int64
 	dataChunksTx int64
+	// relay lateness (delivery minus due time) over both directions
+	lateP50, lateP99 time.Duration
 }
 
 func (r lossyRun) goodput() float64 {
@@ -96,8 +99,8 @@ func runLossy() int {
 	host, _ := os.Hostname()
 	fmt.Printf("# sctpbench -lossy %s\n\n", time.Now().UTC().Format(time.RFC3339))
 	fmt.Printf("machine: %s, %s\n\n", host, machineInfo())
-	fmt.Printf("%d messages of %d B; relay each way: %v delay, jitter %v, %.3g %% held back by %v, %.3g %% duplicated, loss as listed; seeds %s; limit %v\n\n",
-		*lossyMsgs, *lossySize, *lossyDelay, *lossyJitter, *lossyReorder, *lossyHold, *lossyDup, *lossySeeds, *lossyLimit)
+	fmt.Printf("%d messages of %d B; relay each way: %v delay, jitter %v, %.3g %% held back by %v, %.3g %% duplicated, loss as listed; seeds %s; limit %v; relay clock %s\n\n",
+		*lossyMsgs, *lossySize, *lossyDelay, *lossyJitter, *lossyReorder, *lossyHold, *lossyDup, *lossySeeds, *lossyLimit, *relayClockFlag)
 	all := map[float64]map[string][]lossyRun{}
 	for _, loss := range levels {
 		all[loss] = map[string][]lossyRun{}
@@ -105,8 +108,9 @@ func runLossy() int {
 			for _, sys := range systems {
 				r := runLossyOne(strings.TrimSpace(sys), loss, seed)
 				all[loss][r.system] = append(all[loss][r.system], r)
-				line := fmt.Sprintf("loss %g%% seed %d %-8s done=%v t=%.2fs goodput=%.2fMB/s rtx=%d (fast %d, t3 %d) stall=%.2fs drops c2s=%d s2c=%d",
-					loss, seed, r.system, r.done, r.elapsed.Seconds(), r.goodput(), r.rtx, r.fast, r.t3, r.maxStall.Seconds(), r.droppedC2S, r.droppedS2C)
+				line := fmt.Sprintf("loss %g%% seed %d %-8s done=%v t=%.2fs goodput=%.2fMB/s rtx=%d (fast %d, t3 %d) stall=%.2fs drops c2s=%d s2c=%d relay-late p50=%v p99=%v",
+					loss, seed, r.system, r.done, r.elapsed.Seconds(), r.goodput(), r.rtx, r.fast, r.t3, r.maxStall.Seconds(), r.droppedC2S, r.droppedS2C,
+					r.lateP50.Round(time.Microsecond), r.lateP99.Round(time.Microsecond))
 				if r.err != nil {
 					line += " err=" + r.err.Error()
 				}
@@ -257,6 +261,10 @@ func finish(r *lossyRun, rl *relay, start time.Time) {
 	r.maxStall = w.maxStall
 	r.droppedC2S, r.droppedS2C = w.dropped[0], w.dropped[1]
 	r.dataChunksTx = w.dataSent
+	late := slices.Sorted(slices.Values(append(rl.c2s.lateness(), rl.s2c.lateness()...)))
+	if len(late) > 0 {
+		r.lateP50, r.lateP99 = late[len(late)/2], late[len(late)*99/100]
+	}
 }
 
 func lossyUsctp(r *lossyRun, loss float64, seed uint64, want int64) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"sync"
 	"time"
 )
@@ -245,13 +246,14 @@ type lane struct {
 	mu    sync.Mutex
 	q     dueHeap
 	seq   uint64
-	wake  chan struct{}
+	clock laneClock
 	drops int64
 	shut  bool
+	late  []time.Duration // delivery time minus due time, per datagram
 }
 
 func newLane(imp impair, rng *rand.Rand, deliver func([]byte), observe func(time.Time, []byte)) *lane {
-	return &lane{imp: imp, rng: rng, deliver: deliver, observe: observe, wake: make(chan struct{}, 1)}
+	return &lane{imp: imp, rng: rng, deliver: deliver, observe: observe, clock: newLaneClock()}
 }
 
 func (l *lane) submit(now time.Time, b []byte) {
@@ -275,12 +277,11 @@ func (l *lane) submit(now time.Time, b []byte) {
 		}
 		l.seq++
 		heap.Push(&l.q, due{at: now.Add(d), seq: l.seq, b: b})
+		if l.q[0].seq == l.seq && !l.shut {
+			l.clock.arm(l.q[0].at.Sub(now)) // the new datagram is due first
+		}
 	}
 	l.mu.Unlock()
-	select {
-	case l.wake <- struct{}{}:
-	default:
-	}
 }
 
 func (l *lane) dropped() int64 {
@@ -291,18 +292,24 @@ func (l *lane) dropped() int64 {
 
 func (l *lane) close() {
 	l.mu.Lock()
-	l.shut = true
-	l.mu.Unlock()
-	select {
-	case l.wake <- struct{}{}:
-	default:
+	if !l.shut {
+		l.shut = true
+		l.clock.close()
 	}
+	l.mu.Unlock()
+}
+
+// lateness returns how late the lane delivered its datagrams against their
+// due times (delay, jitter and hold included), sorted.
+func (l *lane) lateness() []time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Sorted(slices.Values(l.late))
 }
 
 func (l *lane) run(wg *sync.WaitGroup) {
 	defer wg.Done()
-	t := time.NewTimer(time.Hour)
-	defer t.Stop()
+	var out [][]byte
 	for {
 		l.mu.Lock()
 		if l.shut {
@@ -310,13 +317,14 @@ func (l *lane) run(wg *sync.WaitGroup) {
 			return
 		}
 		now := time.Now()
-		var out [][]byte
+		out = out[:0]
 		for len(l.q) > 0 && !l.q[0].at.After(now) {
-			out = append(out, heap.Pop(&l.q).(due).b)
+			d := heap.Pop(&l.q).(due)
+			l.late = append(l.late, now.Sub(d.at))
+			out = append(out, d.b)
 		}
-		var wait time.Duration = time.Hour
-		if len(l.q) > 0 {
-			wait = l.q[0].at.Sub(now)
+		if len(out) == 0 && len(l.q) > 0 {
+			l.clock.arm(l.q[0].at.Sub(now))
 		}
 		l.mu.Unlock()
 		for _, b := range out {
@@ -326,18 +334,10 @@ func (l *lane) run(wg *sync.WaitGroup) {
 			l.deliver(b)
 		}
 		if len(out) > 0 {
-			continue
+			continue // look again: more may have come due meanwhile
 		}
-		t.Reset(wait)
-		select {
-		case <-t.C:
-		case <-l.wake:
-			if !t.Stop() {
-				select {
-				case <-t.C:
-				default:
-				}
-			}
+		if !l.clock.wait() {
+			return
 		}
 	}
 }
