@@ -70,6 +70,9 @@ func lossySctpcat(r *lossyRun, loss float64, seed uint64, want int64) error {
 		_ = cli.Process.Kill()
 		<-done
 	}
+	if os.Getenv("SCTPBENCH_SCTPCAT_STDERR") != "" {
+		os.Stderr.Write(stderr.Bytes())
+	}
 	r.fast, r.t3 = lastRtx(stderr.Bytes())
 	return nil
 }
