@@ -63,9 +63,6 @@ type lossyRun struct {
 	dataChunksTx int64
 	// relay lateness (delivery minus due time) over both directions
 	lateP50, lateP99 time.Duration
-	// how long datagrams waited in the relay's sockets before it read
-	// them (compensated: the delay counts from arrival)
-	lagP50, lagP99 time.Duration
 }
 
 func (r lossyRun) goodput() float64 {
@@ -111,9 +108,9 @@ func runLossy() int {
 			for _, sys := range systems {
 				r := runLossyOne(strings.TrimSpace(sys), loss, seed)
 				all[loss][r.system] = append(all[loss][r.system], r)
-				line := fmt.Sprintf("loss %g%% seed %d %-8s done=%v t=%.2fs goodput=%.2fMB/s rtx=%d (fast %d, t3 %d) stall=%.2fs drops c2s=%d s2c=%d relay-late p50=%v p99=%v relay-read-lag p50=%v p99=%v",
+				line := fmt.Sprintf("loss %g%% seed %d %-8s done=%v t=%.2fs goodput=%.2fMB/s rtx=%d (fast %d, t3 %d) stall=%.2fs drops c2s=%d s2c=%d relay-late p50=%v p99=%v",
 					loss, seed, r.system, r.done, r.elapsed.Seconds(), r.goodput(), r.rtx, r.fast, r.t3, r.maxStall.Seconds(), r.droppedC2S, r.droppedS2C,
-					r.lateP50.Round(time.Microsecond), r.lateP99.Round(time.Microsecond), r.lagP50.Round(time.Microsecond), r.lagP99.Round(time.Microsecond))
+					r.lateP50.Round(time.Microsecond), r.lateP99.Round(time.Microsecond))
 				if r.err != nil {
 					line += " err=" + r.err.Error()
 				}
@@ -267,10 +264,6 @@ func finish(r *lossyRun, rl *relay, start time.Time) {
 	late := slices.Sorted(slices.Values(append(rl.c2s.lateness(), rl.s2c.lateness()...)))
 	if len(late) > 0 {
 		r.lateP50, r.lateP99 = late[len(late)/2], late[len(late)*99/100]
-	}
-	lag := slices.Sorted(slices.Values(append(rl.c2s.readLag(), rl.s2c.readLag()...)))
-	if len(lag) > 0 {
-		r.lagP50, r.lagP99 = lag[len(lag)/2], lag[len(lag)*99/100]
 	}
 }
 

@@ -112,28 +112,20 @@ func (r *relay) frontAddr() *net.UDPAddr { return r.front.LocalAddr().(*net.UDPA
 func (r *relay) pump(c *net.UDPConn, fromClient bool) {
 	defer r.wg.Done()
 	buf := make([]byte, 65536)
-	oob := make([]byte, 128)
-	stamped := enableRxTimestamps(c)
 	for {
-		n, oobn, _, from, err := c.ReadMsgUDP(buf, oob)
+		n, from, err := c.ReadFromUDP(buf)
 		if err != nil {
 			return
 		}
 		b := append([]byte(nil), buf[:n]...)
+		// The delay counts from this read, not from the kernel's receive
+		// timestamp: the kernel stamps a GSO burst with one time, so due
+		// times from it deliver the burst back to back, as no link
+		// would; the reads space it by a few microseconds, a stand-in for
+		// serialization. (Tried: SO_TIMESTAMPNS; usctp's transfers then
+		// drew ~20 % more fast retransmissions; bench/README.md, "The
+		// relay's clock".)
 		now := time.Now()
-		// The link's delay counts from the datagram's arrival at the
-		// relay's socket (the kernel's receive timestamp), not from when
-		// this goroutine got to read it: on an idle 2-vCPU VM that wake-up
-		// alone takes tens of microseconds.
-		var lag time.Duration
-		if stamped {
-			if ts, ok := rxTimestamp(oob[:oobn]); ok {
-				if d := now.Sub(ts); d > 0 && d < 100*time.Millisecond {
-					lag = d
-					now = now.Add(-d)
-				}
-			}
-		}
 		if fromClient {
 			r.mu.Lock()
 			if r.client == nil || !r.client.IP.Equal(from.IP) || r.client.Port != from.Port {
@@ -141,9 +133,9 @@ func (r *relay) pump(c *net.UDPConn, fromClient bool) {
 			}
 			r.sawFromClient(now, b)
 			r.mu.Unlock()
-			r.c2s.submit(now, lag, b)
+			r.c2s.submit(now, b)
 		} else {
-			r.s2c.submit(now, lag, b)
+			r.s2c.submit(now, b)
 		}
 	}
 }
@@ -265,18 +257,14 @@ type lane struct {
 	drops int64
 	shut  bool
 	late  []time.Duration // delivery time minus due time, per datagram
-	inLag []time.Duration // socket arrival to the pump's read, per datagram
 }
 
 func newLane(imp impair, rng *rand.Rand, deliver func([]byte), observe func(time.Time, []byte)) *lane {
 	return &lane{imp: imp, rng: rng, deliver: deliver, observe: observe, clock: newLaneClock()}
 }
 
-// submit queues b, which reached the relay at now; lag is how long it
-// waited in the socket before the pump read it (0: not known).
-func (l *lane) submit(now time.Time, lag time.Duration, b []byte) {
+func (l *lane) submit(now time.Time, b []byte) {
 	l.mu.Lock()
-	l.inLag = append(l.inLag, lag)
 	if l.rng.Float64() < l.imp.loss {
 		l.drops++
 		l.mu.Unlock()
@@ -316,15 +304,6 @@ func (l *lane) close() {
 		l.clock.close()
 	}
 	l.mu.Unlock()
-}
-
-// readLag returns how long the lane's datagrams waited in the relay's
-// socket before the pump read them (compensated in their due times),
-// sorted.
-func (l *lane) readLag() []time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Sorted(slices.Values(l.inLag))
 }
 
 // lateness returns how late the lane delivered its datagrams against their

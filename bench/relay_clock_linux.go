@@ -1,10 +1,8 @@
 package main
 
 import (
-	"net"
 	"os"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -49,34 +47,3 @@ func (c *timerfdClock) wait() bool {
 }
 
 func (c *timerfdClock) close() { _ = c.f.Close() }
-
-// enableRxTimestamps asks the kernel to stamp every datagram c receives
-// (SO_TIMESTAMPNS, CLOCK_REALTIME).
-func enableRxTimestamps(c *net.UDPConn) bool {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return false
-	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) {
-		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
-	}); err != nil || serr != nil {
-		return false
-	}
-	return true
-}
-
-// rxTimestamp returns the SCM_TIMESTAMPNS time in oob.
-func rxTimestamp(oob []byte) (time.Time, bool) {
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err != nil {
-		return time.Time{}, false
-	}
-	for _, m := range msgs {
-		if m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPNS && len(m.Data) >= 16 {
-			ts := (*unix.Timespec)(unsafe.Pointer(&m.Data[0]))
-			return time.Unix(ts.Unix()), true
-		}
-	}
-	return time.Time{}, false
-}

@@ -25,12 +25,12 @@ func TestLaneDeliversInDueOrder(t *testing.T) {
 			wg.Add(1)
 			go l.run(&wg)
 
-			l.submit(time.Now(), 0, []byte{'A'}) // held back: due in 21 ms
+			l.submit(time.Now(), []byte{'A'}) // held back: due in 21 ms
 			l.mu.Lock()
 			l.imp.reorder = 0
 			l.mu.Unlock()
-			l.submit(time.Now(), 0, []byte{'B'}) // due in 1 ms
-			l.submit(time.Now(), 0, []byte{'C'})
+			l.submit(time.Now(), []byte{'B'}) // due in 1 ms
+			l.submit(time.Now(), []byte{'C'})
 
 			var order []byte
 			limit := time.After(10 * time.Second)
