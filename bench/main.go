@@ -81,8 +81,9 @@ type system struct {
 	// run measures s; it returns an error result when the system is not
 	// available on this machine.
 	run func(s scenario) result
-	// throughputOnly: no ping-pong implementation.
-	throughputOnly bool
+	// throughputOnly: no ping-pong implementation; pingpongOnly: no
+	// throughput one.
+	throughputOnly, pingpongOnly bool
 }
 
 func main() {
@@ -161,7 +162,7 @@ func main() {
 		res := make(map[string][]result)
 		for r := 0; r < *rounds; r++ {
 			for _, s := range systems {
-				if sc.pingpong && s.throughputOnly {
+				if sc.pingpong && s.throughputOnly || !sc.pingpong && s.pingpongOnly {
 					continue
 				}
 				fmt.Fprintf(os.Stderr, "round %d %s %s ... ", r+1, sc.name, s.name)

@@ -14,6 +14,7 @@ func allSystems() []system {
 		{name: "usctp-2p-SocketTCP-into", run: usctpProcRunner("tcp-into")},
 		{name: "usctp-2p-SocketUDP-into", run: usctpProcRunner("udp-into")},
 		{name: "udp-mmsg-2p", run: usctpProcRunner("udp-mmsg"), throughputOnly: true},
+		{name: "udp-2p", run: usctpProcRunner("udp"), pingpongOnly: true},
 		{name: "sctpcat-2p", run: sctpcatRunner, throughputOnly: true},
 		{name: "sctpcat-2p-baseline", run: sctpcatBaselineRunner, throughputOnly: true},
 		{name: "usctp-4MiB", run: usctpRunner(usctpConfig{sndBuf: 4 << 20, rcvBuf: 4 << 20}), throughputOnly: true},

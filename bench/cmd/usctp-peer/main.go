@@ -25,7 +25,7 @@ import (
 func main() {
 	role := flag.String("role", "recv", "recv | pong (servers), send | ping (clients)")
 	var cfg peer.Config
-	flag.StringVar(&cfg.API, "api", "conn", "conn | tcp | tcp-into | udp-into")
+	flag.StringVar(&cfg.API, "api", "conn", "conn | tcp | tcp-into | udp-into | udp-mmsg (recv, send) | udp (pong, ping)")
 	flag.IntVar(&cfg.LocalUDP, "udp", 0, "local UDP port")
 	flag.IntVar(&cfg.RemoteUDP, "remote-udp", 0, "the server's UDP port (clients)")
 	addr := flag.String("addr", "127.0.0.1:5001", "the server's SCTP address")

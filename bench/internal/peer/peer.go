@@ -17,11 +17,11 @@ import (
 )
 
 // APIs are the API variants a peer can use.
-var APIs = []string{"conn", "tcp", "tcp-into", "udp-into", "udp-mmsg"}
+var APIs = []string{"conn", "tcp", "tcp-into", "udp-into", "udp-mmsg", "udp"}
 
 // Config is one peer.
 type Config struct {
-	API       string         // conn | tcp (SCTPSend/SCTPRecv) | tcp-into (SCTPSend/SCTPRecvInto) | udp-into (one-to-many, SCTPSend/SCTPRecvInto) | udp-mmsg (raw UDP, udpmmsg.go; recv and send only)
+	API       string         // conn | tcp (SCTPSend/SCTPRecv) | tcp-into (SCTPSend/SCTPRecvInto) | udp-into (one-to-many, SCTPSend/SCTPRecvInto) | udp-mmsg (raw UDP, udpmmsg.go; recv and send only) | udp (net.UDPConn, udpplain.go; pong and ping only)
 	LocalUDP  int            // this stack's UDP port (0: any)
 	RemoteUDP int            // the peer stack's UDP port (client)
 	Addr      netip.AddrPort // the server's SCTP address (127.0.0.1:port)
@@ -253,6 +253,9 @@ func Serve(cfg Config, pong bool, ready func()) (Result, error) {
 	if cfg.API == "udp-mmsg" && !pong {
 		return serveUDP(cfg, ready)
 	}
+	if cfg.API == "udp" && pong {
+		return pongUDP(cfg, ready)
+	}
 	e, err := listen(cfg, ready)
 	if err != nil {
 		return Result{}, err
@@ -315,6 +318,9 @@ func Send(cfg Config) (Result, error) {
 
 // Ping runs 1-byte round trips for cfg.Dur against a pong server.
 func Ping(cfg Config) (Result, error) {
+	if cfg.API == "udp" {
+		return pingUDP(cfg)
+	}
 	e, err := dial(cfg)
 	if err != nil {
 		return Result{}, err
