@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// relayClock selects how a relay lane waits for its next datagram's due
+// relayClockFlag selects how a relay lane waits for its next datagram's due
 // time. Go's runtime timers sleep in the netpoller with a whole-millisecond
 // epoll timeout (runtime/netpoll_epoll.go), so on an otherwise idle
 // process a lane's datagram left 0.4–0.5 ms late on average (p99 1 ms):

@@ -9,7 +9,7 @@ import (
 
 const defaultRelayClock = "timerfd"
 
-// timerfdClock is a CLOCK_MONOTONIC timerfd (hrtimer, default slack 50 µs)
+// timerfdClock is a CLOCK_MONOTONIC timerfd (a kernel hrtimer)
 // whose expiry the lane reads through the netpoller: the goroutine sleeps
 // without a thread and wakes when the kernel timer fires.
 type timerfdClock struct {
