@@ -20,14 +20,7 @@ import (
 
 func leaseConnPair(t *testing.T) (c, s *Conn) {
 	t.Helper()
-	ln, cfg := listenConn(t)
-	c, s = dialConn(t, ln, cfg)
-	c.SetDeadline(time.Time{})
-	s.SetDeadline(time.Time{})
-	if c.s.rq.lease == nil || s.s.rq.lease == nil {
-		t.Fatal("no read lease on a udpencap stack")
-	}
-	return c, s
+	return leaseConnPairCfg(t, func(*Config) {})
 }
 
 // echo answers every message on c until Read fails.

@@ -327,18 +327,32 @@ func Ping(cfg Config) (Result, error) {
 	}
 	defer e.close()
 	p := []byte{1}
+	res, err := pingLoop(cfg.Dur, func() error {
+		if err := e.write(p); err != nil {
+			return err
+		}
+		_, err := e.read()
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	err = e.shutdown()
+	return res, err
+}
+
+// pingLoop runs round trips (rt: send one message, wait for its answer)
+// for dur and records each one's time.
+func pingLoop(dur time.Duration, rt func() error) (Result, error) {
 	var res Result
 	start := time.Now()
-	stop := start.Add(cfg.Dur)
+	stop := start.Add(dur)
 	for {
 		t0 := time.Now()
 		if t0.After(stop) {
 			break
 		}
-		if err := e.write(p); err != nil {
-			return res, err
-		}
-		if _, err := e.read(); err != nil {
+		if err := rt(); err != nil {
 			return res, err
 		}
 		res.RTTs = append(res.RTTs, time.Since(t0))
@@ -346,6 +360,5 @@ func Ping(cfg Config) (Result, error) {
 	res.Elapsed = time.Since(start)
 	res.Msgs = int64(len(res.RTTs))
 	res.Bytes = res.Msgs
-	err = e.shutdown()
-	return res, err
+	return res, nil
 }

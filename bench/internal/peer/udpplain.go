@@ -53,25 +53,16 @@ func pingUDP(cfg Config) (Result, error) {
 	defer c.Close()
 	p := []byte{1}
 	buf := make([]byte, 2048)
-	var res Result
-	start := time.Now()
-	stop := start.Add(cfg.Dur)
-	for {
-		t0 := time.Now()
-		if t0.After(stop) {
-			break
-		}
+	res, err := pingLoop(cfg.Dur, func() error {
 		if _, err := c.Write(p); err != nil {
-			return res, err
+			return err
 		}
-		if _, err := c.Read(buf); err != nil {
-			return res, err
-		}
-		res.RTTs = append(res.RTTs, time.Since(t0))
+		_, err := c.Read(buf)
+		return err
+	})
+	if err != nil {
+		return res, err
 	}
-	res.Elapsed = time.Since(start)
-	res.Msgs = int64(len(res.RTTs))
-	res.Bytes = res.Msgs
 	if _, err := c.Write(udpEnd); err != nil {
 		return res, err
 	}
