@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -61,8 +60,8 @@ type lossyRun struct {
 	droppedC2S   int64
 	droppedS2C   int64
 	dataChunksTx int64
-	// relay lateness (delivery minus due time) over both directions
-	lateP50, lateP99 time.Duration
+	// relay lateness (delivery minus due time) over both directions, µs
+	lateP50, lateP99 float64
 }
 
 func (r lossyRun) goodput() float64 {
@@ -108,9 +107,9 @@ func runLossy() int {
 			for _, sys := range systems {
 				r := runLossyOne(strings.TrimSpace(sys), loss, seed)
 				all[loss][r.system] = append(all[loss][r.system], r)
-				line := fmt.Sprintf("loss %g%% seed %d %-8s done=%v t=%.2fs goodput=%.2fMB/s rtx=%d (fast %d, t3 %d) stall=%.2fs drops c2s=%d s2c=%d relay-late p50=%v p99=%v",
+				line := fmt.Sprintf("loss %g%% seed %d %-8s done=%v t=%.2fs goodput=%.2fMB/s rtx=%d (fast %d, t3 %d) stall=%.2fs drops c2s=%d s2c=%d relay-late p50=%.0fµs p99=%.0fµs",
 					loss, seed, r.system, r.done, r.elapsed.Seconds(), r.goodput(), r.rtx, r.fast, r.t3, r.maxStall.Seconds(), r.droppedC2S, r.droppedS2C,
-					r.lateP50.Round(time.Microsecond), r.lateP99.Round(time.Microsecond))
+					r.lateP50, r.lateP99)
 				if r.err != nil {
 					line += " err=" + r.err.Error()
 				}
@@ -261,10 +260,7 @@ func finish(r *lossyRun, rl *relay, start time.Time) {
 	r.maxStall = w.maxStall
 	r.droppedC2S, r.droppedS2C = w.dropped[0], w.dropped[1]
 	r.dataChunksTx = w.dataSent
-	late := slices.Sorted(slices.Values(append(rl.c2s.lateness(), rl.s2c.lateness()...)))
-	if len(late) > 0 {
-		r.lateP50, r.lateP99 = late[len(late)/2], late[len(late)*99/100]
-	}
+	r.lateP50, r.lateP99 = percentiles(append(rl.c2s.lateness(), rl.s2c.lateness()...))
 }
 
 func lossyUsctp(r *lossyRun, loss float64, seed uint64, want int64) error {

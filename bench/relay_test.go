@@ -2,6 +2,7 @@ package main
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +22,9 @@ func TestLaneDeliversInDueOrder(t *testing.T) {
 			got := make(chan byte, 8)
 			l := newLane(impair{delay: time.Millisecond, reorder: 1, hold: 20 * time.Millisecond},
 				rand.New(rand.NewPCG(1, 1)), func(b []byte) { got <- b[0] }, nil)
+			if _, isGo := l.clock.(*goClock); clock == "timerfd" && isGo && runtime.GOOS == "linux" {
+				t.Fatal("the timerfd clock fell back to the runtime timer on Linux")
+			}
 			var wg sync.WaitGroup
 			wg.Add(1)
 			go l.run(&wg)
