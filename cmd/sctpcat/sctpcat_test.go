@@ -179,6 +179,18 @@ func (p *proc) launch() {
 }
 
 // wait waits for the process to exit (at most limit) and returns its exit code.
+// interrupt sends p SIGINT and fails the test unless it exits with
+// exitInterrupted within 10 s.
+func (p *proc) interrupt(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.wait(10 * time.Second); code != exitInterrupted {
+		t.Fatalf("exit %d after SIGINT, want %d; stderr:\n%s", code, exitInterrupted, p.stderr.String())
+	}
+}
+
 func (p *proc) wait(limit time.Duration) int {
 	p.t.Helper()
 	select {
@@ -561,12 +573,7 @@ func TestInterruptGraceful(t *testing.T) {
 		t.Skip("no SIGINT to another process on Windows")
 	}
 	srv, _ := listener(t, "5001")
-	if err := srv.cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	if code := srv.wait(10 * time.Second); code != exitInterrupted {
-		t.Fatalf("exit %d after SIGINT, want %d; stderr:\n%s", code, exitInterrupted, srv.stderr.String())
-	}
+	srv.interrupt(t)
 	if !strings.Contains(srv.stderr.String(), "sctpcat: interrupted") {
 		t.Errorf("stderr lacks the interrupted line:\n%s", srv.stderr.String())
 	}
@@ -624,12 +631,7 @@ func TestConnectInterrupt(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.waitStdout("before the signal", 10*time.Second)
-	if err := cli.cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	if code := cli.wait(10 * time.Second); code != exitInterrupted {
-		t.Fatalf("connect exit %d after SIGINT, want %d; stderr:\n%s", code, exitInterrupted, cli.stderr.String())
-	}
+	cli.interrupt(t)
 	if !strings.Contains(cli.stderr.String(), "shutdown complete") || !strings.Contains(cli.stderr.String(), "interrupted: association shut down gracefully") {
 		t.Errorf("connect stderr:\n%s", cli.stderr.String())
 	}
@@ -649,12 +651,7 @@ func TestConnectBulkInterrupt(t *testing.T) {
 	srv, port := listener(t, "-mode", "discard", "-count", "1", "5001")
 	cli := start(t, 30*time.Second, "", "connect", "-n", "100000000", "-l", "1200", "-remote-udp", strconv.Itoa(port), "127.0.0.1:5001")
 	cli.waitStderr(`MB/s`, 10*time.Second) // the first progress line: the transfer runs
-	if err := cli.cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	if code := cli.wait(10 * time.Second); code != exitInterrupted {
-		t.Fatalf("connect exit %d after SIGINT, want %d; stderr:\n%s", code, exitInterrupted, cli.stderr.String())
-	}
+	cli.interrupt(t)
 	if !strings.Contains(cli.stderr.String(), "interrupted: association shut down gracefully") {
 		t.Errorf("connect stderr:\n%s", cli.stderr.String())
 	}
