@@ -66,13 +66,14 @@ import (
 // the role, the timer still expires once per leaseIdle and wakes the
 // reader goroutine, which costs this VM one or two thread wake-ups each
 // time. At 200 µs that was a wake-up every four round trips of a
-// ping-pong and 7 % of its CPU (bench/README.md, issue 16, "lease
-// timer"). 5 ms bounds the delay only for packets nobody is reading for
-// (the data a reading user waits for is read by that user): SACKs and
-// heartbeats of an association whose user went away, which the RFC
-// already lets wait far longer (RFC 9260 §6.2: SACK.Delay 200 ms;
-// RTO.Min here 200 ms). A goroutine about to wait for such packets (a
-// blocked send, a handshake) wakes the reader at once (needReader).
+// ping-pong and 7 % of its CPU (bench/README.md, "The lease timer").
+// 5 ms bounds the delay only for packets nobody is reading for (the data
+// a reading user waits for is read by that user): SACKs and heartbeats of
+// an association whose user went away, which the RFC already lets wait
+// far longer (RFC 9260 §6.2: SACK.Delay 200 ms; RTO.Min here 200 ms). A
+// goroutine about to wait for such packets (a blocked send, a handshake,
+// a shutdown) wakes the reader at once (needReader), and a release while
+// other receives are parked hands the role over at once (release).
 const leaseIdle = 5 * time.Millisecond
 
 // leaseIdleNow is leaseIdle, unless a test made the hand-back slow to be
