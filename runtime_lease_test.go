@@ -191,6 +191,48 @@ func TestLeaseShutdownGivesEOF(t *testing.T) {
 	}
 }
 
+// TestLeaseHandBackWhenUserStops: receives read under the lease, then
+// the user stops reading. Only the leaseIdle safety net makes the reader
+// goroutine read the socket again; without it our stack would never see
+// the peer's SHUTDOWN, never answer SHUTDOWN ACK, and the peer's
+// association would not end (its Read returns io.EOF when it has).
+func TestLeaseHandBackWhenUserStops(t *testing.T) {
+	c, s := leaseConnPair(t)
+	srv := make(chan error, 1)
+	go func() {
+		b := make([]byte, 4096)
+		for range 3 {
+			n, err := s.Read(b)
+			if err == nil {
+				_, err = s.Write(b[:n])
+			}
+			if err != nil {
+				srv <- err
+				return
+			}
+		}
+		if err := s.CloseWrite(); err != nil {
+			srv <- err
+			return
+		}
+		_, err := s.Read(b) // until the association has ended
+		srv <- err
+	}()
+	b := make([]byte, 4096)
+	for i := range 3 {
+		if err := roundTrip(c, []byte{byte(i)}, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.s.rq.lease.userReads.Load() == 0 {
+		t.Fatal("no receive read the socket itself: the test needs the lease taken and released")
+	}
+	// c reads no more.
+	if err := awaitErr(t, srv, "the peer's shutdown did not end while our user was not reading"); !errors.Is(err, io.EOF) {
+		t.Fatalf("peer's Read after its shutdown: %v, want io.EOF", err)
+	}
+}
+
 // TestLeaseManyReaders: eight associations on the same two stacks, each
 // with its own echo and pinger goroutine: the lease passes between
 // receives and the reader goroutine without losing or stalling anything.
