@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -28,8 +29,8 @@ import (
 //
 // Go code runs in a namespace by creating its UDP socket there: a
 // goroutine locks its OS thread, enters the namespace (setns), opens the
-// stack and binds, and exits still locked, so the Go runtime discards that
-// thread; a socket keeps the namespace it was created in.
+// stack and binds, and takes the thread back home before unlocking it
+// (inNetns); a socket keeps the namespace it was created in.
 
 var flagSlowFailover = flag.Bool("sctp.slowfailover", false, "run the usrsctp half of TestNetnsInteropUsrsctpMultihomed: a path failure with usrsctp's default timers (about 30 s; root)")
 
@@ -109,29 +110,74 @@ func (p *netnsPair) run(t *testing.T, args ...string) {
 	}
 }
 
-// in runs f on an OS thread inside namespace ns; the thread is discarded
-// afterwards.
+// inNetns runs f on an OS thread inside namespace ns, then moves the
+// thread back to the namespace it came from. The goroutine stays locked to
+// its thread until the thread is back: should the return fail, it exits
+// still locked and the runtime discards the thread. The return matters
+// because the thread may be the process's main thread, which the runtime
+// never discards (a locked goroutine that exits on it leaves it parked):
+// left in ns, it made /proc/net (the main thread's namespace) show ns's
+// sockets, and the usrsctp interop tests, which find their peer's UDP port
+// there (holdsUDPPort), failed in every later test of the process.
 func inNetns(t *testing.T, ns string, f func()) {
 	t.Helper()
 	var err error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
+		runtime.LockOSThread()
+		home, oerr := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if oerr != nil {
+			err = oerr
+			return // still locked: the thread is discarded
+		}
+		defer unix.Close(home)
 		fd, oerr := unix.Open("/var/run/netns/"+ns, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if oerr != nil {
 			err = oerr
+			runtime.UnlockOSThread() // never left home
 			return
 		}
 		defer unix.Close(fd)
 		if err = unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread() // setns failed: still home
 			return
 		}
 		f()
+		if rerr := unix.Setns(home, unix.CLONE_NEWNET); rerr != nil {
+			err = fmt.Errorf("back from netns %s: %w", ns, rerr)
+			return // still locked: the thread is discarded
+		}
+		runtime.UnlockOSThread()
 	}()
 	<-done
 	if err != nil {
 		t.Fatalf("entering netns %s: %v", ns, err)
+	}
+}
+
+// TestNetnsThreadsReturnHome: after inNetns, every thread of the process
+// is back in the namespace the test started in, the main thread included
+// (/proc/self/ns/net is the main thread's). A thread left behind in a test
+// namespace changed what later tests saw of the host (inNetns).
+func TestNetnsThreadsReturnHome(t *testing.T) {
+	p := newNetnsPair(t)
+	home, err := os.Readlink("/proc/thread-self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 200; i++ {
+		inNetns(t, p.a, func() {})
+	}
+	tasks, err := filepath.Glob("/proc/self/task/*/ns/net")
+	if err != nil || len(tasks) == 0 {
+		t.Fatalf("listing threads: %v (%d)", err, len(tasks))
+	}
+	tasks = append(tasks, "/proc/self/ns/net")
+	for _, task := range tasks {
+		if ns, err := os.Readlink(task); err == nil && ns != home {
+			t.Errorf("%s is %s, not the test's own %s", task, ns, home)
+		}
 	}
 }
 
