@@ -14,18 +14,21 @@ a=$1 b=$2 pairs=${3:-12}
 
 run() { # run BIN: prints "round_trips cpu_seconds"
 	local bin=$1 udp=$((30000 + RANDOM % 20000)) port=$((6100 + RANDOM % 800))
-	local pt st
-	pt=$(mktemp) st=$(mktemp)
-	/usr/bin/time -f "%U %S" -o "$pt" "$bin" -role pong -api conn -udp $udp -addr 127.0.0.1:$port >/dev/null 2>&1 &
+	local pt st po
+	pt=$(mktemp) st=$(mktemp) po=$(mktemp)
+	/usr/bin/time -f "%U %S" -o "$pt" "$bin" -role pong -api conn -udp $udp -addr 127.0.0.1:$port >"$po" 2>&1 &
 	local pp=$!
-	sleep 0.25
+	for _ in $(seq 100); do # until the pong says READY (at most 5 s)
+		grep -q READY "$po" && break
+		sleep 0.05
+	done
 	local n
 	n=$(/usr/bin/time -f "%U %S" -o "$st" "$bin" -role ping -api conn -remote-udp $udp -addr 127.0.0.1:$port -t 2s -l 1 2>/dev/null |
 		awk '/^RESULT/ {n = $2} END {print n + 0}')
 	kill -INT $(pgrep -P $pp) 2>/dev/null
 	wait $pp 2>/dev/null
 	echo "$n $(cat "$pt" "$st" | awk '{s += $1 + $2} END {print s}')"
-	rm -f "$pt" "$st"
+	rm -f "$pt" "$st" "$po"
 }
 
 out=$(mktemp)
