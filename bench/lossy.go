@@ -61,7 +61,8 @@ type lossyRun struct {
 	droppedS2C   int64
 	dataChunksTx int64
 	// relay lateness (delivery minus due time) over both directions, µs
-	lateP50, lateP99 float64
+	lateP50, lateP99     float64
+	srvTurn50, cliTurn50 float64 // µs
 }
 
 func (r lossyRun) goodput() float64 {
@@ -107,9 +108,9 @@ func runLossy() int {
 			for _, sys := range systems {
 				r := runLossyOne(strings.TrimSpace(sys), loss, seed)
 				all[loss][r.system] = append(all[loss][r.system], r)
-				line := fmt.Sprintf("loss %g%% seed %d %-8s done=%v t=%.2fs goodput=%.2fMB/s rtx=%d (fast %d, t3 %d) stall=%.2fs drops c2s=%d s2c=%d relay-late p50=%.0fµs p99=%.0fµs",
+				line := fmt.Sprintf("loss %g%% seed %d %-8s done=%v t=%.2fs goodput=%.2fMB/s rtx=%d (fast %d, t3 %d) stall=%.2fs drops c2s=%d s2c=%d relay-late p50=%.0fµs p99=%.0fµs turnaround p50 server=%.0fµs client=%.0fµs",
 					loss, seed, r.system, r.done, r.elapsed.Seconds(), r.goodput(), r.rtx, r.fast, r.t3, r.maxStall.Seconds(), r.droppedC2S, r.droppedS2C,
-					r.lateP50, r.lateP99)
+					r.lateP50, r.lateP99, r.srvTurn50, r.cliTurn50)
 				if r.err != nil {
 					line += " err=" + r.err.Error()
 				}
@@ -261,6 +262,8 @@ func finish(r *lossyRun, rl *relay, start time.Time) {
 	r.droppedC2S, r.droppedS2C = w.dropped[0], w.dropped[1]
 	r.dataChunksTx = w.dataSent
 	r.lateP50, r.lateP99 = percentiles(append(rl.c2s.lateness(), rl.s2c.lateness()...))
+	r.srvTurn50, _ = percentiles(w.srvTurn)
+	r.cliTurn50, _ = percentiles(w.cliTurn)
 }
 
 func lossyUsctp(r *lossyRun, loss float64, seed uint64, want int64) error {

@@ -60,6 +60,21 @@ type watch struct {
 	maxStall    time.Duration
 	done        time.Time
 	dropped     [2]int64
+
+	// Turnaround: how long each end takes to answer, as the relay sees it
+	// (the datagram's write to the end, to the read of its answer). The
+	// server's: a DATA chunk delivered, to the first SACK that acknowledges
+	// it as the highest TSN it acknowledges. The client's: a SACK that
+	// advanced its view delivered, to the next first transmission read from
+	// it. Both include the kernel's wake-up of the end's reader and the
+	// relay's read of the answer.
+	deliveredAt   map[uint32]time.Time // DATA TSN → last delivery to the server
+	highestAcked  uint32
+	haveAcked     bool
+	srvTurn       []time.Duration
+	sackAdvanced  bool      // the datagram being delivered to the client acks more
+	sackDelivered time.Time // last SACK delivered to the client that acked more
+	cliTurn       []time.Duration
 }
 
 // newRelay starts a relay towards srv (the server's UDP address); clients
@@ -83,12 +98,14 @@ func newRelay(srv *net.UDPAddr, back *net.UDPConn, c2s, s2c impair, seed uint64,
 	r := &relay{front: front, back: back, srv: srv, doneCh: make(chan struct{})}
 	r.watch.want = want
 	r.watch.seen = make(map[uint32]bool)
+	r.watch.deliveredAt = make(map[uint32]time.Time)
 	r.c2s = newLane(c2s, rand.New(rand.NewPCG(seed, 1)), func(b []byte) {
 		if back.RemoteAddr() != nil {
 			_, _ = back.Write(b)
 		} else {
 			_, _ = back.WriteToUDP(b, r.srv)
 		}
+		r.deliveredToServer(time.Now(), b)
 	}, nil)
 	r.s2c = newLane(s2c, rand.New(rand.NewPCG(seed, 2)), func(b []byte) {
 		r.mu.Lock()
@@ -96,6 +113,7 @@ func newRelay(srv *net.UDPAddr, back *net.UDPConn, c2s, s2c impair, seed uint64,
 		r.mu.Unlock()
 		if c != nil {
 			_, _ = front.WriteToUDP(b, c)
+			r.deliveredToClient(time.Now())
 		}
 	}, r.sawToClient)
 	r.wg.Add(4)
@@ -135,6 +153,7 @@ func (r *relay) pump(c *net.UDPConn, fromClient bool) {
 			r.mu.Unlock()
 			r.c2s.submit(now, b)
 		} else {
+			r.sawFromServer(now, b)
 			r.s2c.submit(now, b)
 		}
 	}
@@ -163,6 +182,10 @@ func (r *relay) sawFromClient(now time.Time, b []byte) {
 			return
 		}
 		w.seen[tsn] = true
+		if !w.sackDelivered.IsZero() {
+			w.cliTurn = append(w.cliTurn, now.Sub(w.sackDelivered))
+			w.sackDelivered = time.Time{}
+		}
 		w.uniqueBytes += int64(int(binary.BigEndian.Uint16(c[2:])) - hdr)
 		if !w.haveTSN || int32(tsn-w.highestTSN) > 0 {
 			w.highestTSN, w.haveTSN = tsn, true
@@ -185,6 +208,7 @@ func (r *relay) sawToClient(now time.Time, b []byte) {
 		if w.haveCum && int32(cum-w.cum) <= 0 {
 			return
 		}
+		w.sackAdvanced = true
 		if st := now.Sub(w.lastAdvance); st > w.maxStall {
 			w.maxStall = st
 		}
@@ -197,13 +221,62 @@ func (r *relay) sawToClient(now time.Time, b []byte) {
 	})
 }
 
+// deliveredToClient notes the delivery of a SACK that acked more.
+func (r *relay) deliveredToClient(now time.Time) {
+	r.mu.Lock()
+	if r.watch.sackAdvanced {
+		r.watch.sackDelivered, r.watch.sackAdvanced = now, false
+	}
+	r.mu.Unlock()
+}
+
+// deliveredToServer notes when each DATA chunk reached the server.
+func (r *relay) deliveredToServer(now time.Time, b []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	forEachChunk(b, func(typ byte, c []byte) {
+		if (typ == 0 && len(c) >= 16) || (typ == 64 && len(c) >= 20) {
+			r.watch.deliveredAt[binary.BigEndian.Uint32(c[4:])] = now
+		}
+	})
+}
+
+// sawFromServer measures the server's turnaround on each SACK that raises
+// the highest TSN acknowledged (cumulatively or in a gap block, RFC 9260
+// §3.3.4).
+func (r *relay) sawFromServer(now time.Time, b []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	w := &r.watch
+	forEachChunk(b, func(typ byte, c []byte) {
+		if typ != 3 || len(c) < 16 {
+			return
+		}
+		top := binary.BigEndian.Uint32(c[4:])
+		gaps := int(binary.BigEndian.Uint16(c[12:]))
+		for i := 0; i < gaps && 16+4*i+4 <= len(c); i++ {
+			if e := binary.BigEndian.Uint32(c[4:]) + uint32(binary.BigEndian.Uint16(c[16+4*i+2:])); int32(e-top) > 0 {
+				top = e
+			}
+		}
+		if w.haveAcked && int32(top-w.highestAcked) <= 0 {
+			return
+		}
+		w.highestAcked, w.haveAcked = top, true
+		if at, ok := w.deliveredAt[top]; ok {
+			w.srvTurn = append(w.srvTurn, now.Sub(at))
+		}
+	})
+}
+
 // snapshot returns what was learned so far; a run that did not finish
 // counts the time since the last advance as a stall too.
 func (r *relay) snapshot(now time.Time) watch {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	w := r.watch
-	w.seen = nil
+	w.seen, w.deliveredAt = nil, nil
+	w.srvTurn, w.cliTurn = slices.Clone(w.srvTurn), slices.Clone(w.cliTurn)
 	if w.done.IsZero() && !w.lastAdvance.IsZero() {
 		if st := now.Sub(w.lastAdvance); st > w.maxStall {
 			w.maxStall = st
