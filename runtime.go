@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -104,6 +105,9 @@ type runner struct {
 	// lease lets a user goroutine about to wait in a receive read the
 	// UDP socket itself (runtime_lease.go).
 	lease readLease
+	// threadWait: a read waits in the kernel on the calling goroutine's
+	// thread, outside the netpoller (udpencap.Conn.WaitsInThread).
+	threadWait bool
 
 	// Operations from user goroutines.
 	opsMu    sync.Mutex
@@ -228,6 +232,9 @@ func newRunnerOn(pc packetConn, cfg runnerConfig) *runner {
 	r.timer = time.NewTimer(time.Hour)
 	r.timer.Stop()
 	r.lease.init(pc)
+	if tw, ok := socketOf(pc).(interface{ WaitsInThread() bool }); ok {
+		r.threadWait = tw.WaitsInThread()
+	}
 	if r.icmp = cfg.icmp; r.icmp != nil {
 		r.icmp.wake = r.wake
 		r.icmp.log = r.log
@@ -316,6 +323,16 @@ func (r *runner) reader() {
 		}
 		if !ok {
 			return
+		}
+		if r.threadWait {
+			// The goroutines this batch made runnable (the loop, receives)
+			// sit in this P's run queue; a thread about to wait in the
+			// kernel keeps its P (udpencap, WaitsInThread), so they would
+			// wait for another thread to steal them. Let them run first:
+			// BenchmarkManyAssociations at GOMAXPROCS=2 lost a third of
+			// its round trips without this (bench/README.md, "Waiting in
+			// the caller's thread").
+			runtime.Gosched()
 		}
 	}
 }

@@ -66,6 +66,10 @@ var (
 	ErrTooLarge = errors.New("udpencap: datagram too large")
 
 	errNoBatch = errors.New("udpencap: batch syscalls unavailable")
+	// errBatchRefused: the kernel refused recvmmsg/sendmmsg after Listen
+	// probed them, on a socket outside the netpoller (which has no
+	// portable path).
+	errBatchRefused = errors.New("udpencap: the kernel refused recvmmsg/sendmmsg; open the socket with WithoutThreadWait to fall back to one datagram per system call")
 )
 
 // Capabilities reports which kernel fast paths a Conn currently uses. A path
@@ -120,15 +124,16 @@ type ICMPError struct {
 }
 
 type config struct {
-	noBatch   bool
-	noGSO     bool
-	noGRO     bool
-	noPktinfo bool
-	batchSize int
-	onICMP    func(ICMPError)
-	rcvBuf    int
-	sndBuf    int
-	control   func(network, address string, c syscall.RawConn) error
+	noBatch      bool
+	noGSO        bool
+	noGRO        bool
+	noPktinfo    bool
+	noThreadWait bool
+	batchSize    int
+	onICMP       func(ICMPError)
+	rcvBuf       int
+	sndBuf       int
+	control      func(network, address string, c syscall.RawConn) error
 }
 
 // WithControl runs f on the socket before it is bound (net.ListenConfig's
@@ -154,6 +159,12 @@ func WithoutGRO() Option { return func(c *config) { c.noGRO = true } }
 // WithoutPacketInfo disables IP_PKTINFO / IPV6_PKTINFO (Message.Local),
 // to test the fallback where the OS chooses every source address.
 func WithoutPacketInfo() Option { return func(c *config) { c.noPktinfo = true } }
+
+// WithoutThreadWait keeps the socket in the Go runtime's netpoller on
+// Linux: goroutines waiting for it park there instead of waiting in ppoll
+// on their own threads (threadwait_linux.go, on by default with
+// GOMAXPROCS > 1).
+func WithoutThreadWait() Option { return func(c *config) { c.noThreadWait = true } }
 
 // WithBatchSize sets how many datagrams one system call moves at most
 // (default 64, clamped to [1, 1024]).
@@ -194,6 +205,9 @@ type Conn struct {
 	cfg   config
 
 	sys *sysConn // nil: portable path
+	// tw: the socket is outside the netpoller (Linux, threadwait_linux.go);
+	// uc is closed then, and the batch path is the only one.
+	tw *threadConn
 
 	rmu sync.Mutex
 	wmu sync.Mutex
@@ -263,6 +277,7 @@ func Listen(network string, laddr netip.AddrPort, opts ...Option) (*Conn, error)
 			uc.Close()
 			return nil, err
 		}
+		c.startThreadWait()
 	}
 	return c, nil
 }
@@ -270,6 +285,14 @@ func Listen(network string, laddr netip.AddrPort, opts ...Option) (*Conn, error)
 // LocalAddr returns the bound address; for a wildcard socket the address is
 // unspecified (:: for dual-stack, 0.0.0.0 for IPv4-only).
 func (c *Conn) LocalAddr() netip.AddrPort { return c.laddr }
+
+// WaitsInThread reports whether the socket is outside the Go runtime's
+// netpoller (Linux, GOMAXPROCS > 1, not WithoutThreadWait): a ReadBatch
+// or WriteBatch that has to wait does so in ppoll on the calling
+// goroutine's thread, which keeps its P meanwhile; a caller that made
+// other goroutines runnable should let them run (runtime.Gosched) before
+// it reads again.
+func (c *Conn) WaitsInThread() bool { return c.tw != nil }
 
 // Capabilities reports the fast paths currently in use.
 func (c *Conn) Capabilities() Capabilities {
@@ -316,6 +339,9 @@ func (c *Conn) ReadBatch(ms []Message) (int, error) {
 		if err != errNoBatch {
 			return n, c.mapErr(err)
 		}
+		if c.tw != nil {
+			return 0, errBatchRefused
+		}
 	}
 	return c.readOne(ms)
 }
@@ -325,7 +351,13 @@ func (c *Conn) ReadBatch(ms []Message) (int, error) {
 // past, returns an error matching os.ErrDeadlineExceeded; zero means
 // none). Package sctp uses a past deadline to interrupt a goroutine
 // blocked in ReadBatch.
-func (c *Conn) SetReadDeadline(t time.Time) error { return c.uc.SetReadDeadline(t) }
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	if c.tw != nil {
+		c.tw.setReadDeadline(t)
+		return nil
+	}
+	return c.uc.SetReadDeadline(t)
+}
 
 func (c *Conn) readOne(ms []Message) (int, error) {
 	for {
@@ -397,6 +429,10 @@ func (c *Conn) writeValid(ms []Message) (int, error) {
 	done := 0
 	if c.sys != nil {
 		n, err := c.sys.writeBatch(ms)
+		if err == errNoBatch && c.tw != nil {
+			c.stats.writeErrors.Add(1)
+			return n, errBatchRefused
+		}
 		if err != errNoBatch {
 			if err != nil {
 				c.stats.writeErrors.Add(1)
@@ -423,6 +459,10 @@ func (c *Conn) writeValid(ms []Message) (int, error) {
 func (c *Conn) Close() error {
 	if c.closed.Swap(true) {
 		return ErrClosed
+	}
+	if c.tw != nil {
+		c.tw.close()
+		return nil
 	}
 	return c.uc.Close()
 }

@@ -73,8 +73,8 @@ func readN(t testing.TB, c *Conn, want int, bufSize int) []Message {
 	got := make([]Message, 0, want)
 	ms := newMsgs(16, bufSize)
 	deadline := time.Now().Add(5 * time.Second)
-	c.uc.SetReadDeadline(deadline)
-	defer c.uc.SetReadDeadline(time.Time{})
+	c.SetReadDeadline(deadline)
+	defer c.SetReadDeadline(time.Time{})
 	for len(got) < want {
 		n, err := c.ReadBatch(ms)
 		if err != nil {

@@ -15,9 +15,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Linux fast path: recvmmsg/sendmmsg on the raw socket through
-// syscall.RawConn (so the Go netpoller still does the waiting and Close
-// still unblocks), UDP_SEGMENT (GSO) cmsgs on send and UDP_GRO on receive.
+// Linux fast path: recvmmsg/sendmmsg on the raw socket through a
+// syscall.RawConn (the net.UDPConn's, whose netpoller does the waiting, or
+// with GOMAXPROCS > 1 threadConn's, which waits in ppoll on the caller's
+// thread: threadwait_linux.go; either way Close unblocks), UDP_SEGMENT
+// (GSO) cmsgs on send and UDP_GRO on receive.
 //
 // golang.org/x/net/ipv4.PacketConn.ReadBatch would also do recvmmsg, but it
 // allocates a *net.UDPAddr per datagram; decoding the sockaddr here keeps the
@@ -116,11 +118,11 @@ func (s *sysConn) doSend(fd uintptr) bool {
 // mmsg makes the recvmmsg or sendmmsg system call trap on fd for the k
 // headers at h, retrying on EINTR, and leaves its results in *n and
 // *errno. It reports false on EAGAIN, results untouched: the RawConn
-// callback then waits for readiness in the netpoller. An ICMP error the
-// call reports drains the socket's error queue.
+// then waits for readiness (in the netpoller, or in ppoll: threadConn).
+// An ICMP error the call reports drains the socket's error queue.
 //
 // The call is raw (no entersyscall/exitsyscall): the socket is
-// non-blocking (the netpoller's), so it never waits in the kernel, and
+// non-blocking, so it never waits in the kernel, and
 // there is no P worth handing off. Through syscall.Syscall6 every call
 // also woke the runtime's sysmon thread when it slept (a futex per
 // call); raw calls measured 1.20× the round trips per second of a
