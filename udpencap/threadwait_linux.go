@@ -30,10 +30,13 @@ import (
 // "Waiting in the caller's thread").
 //
 // The price: a goroutine waiting here holds a thread in a system call,
-// and its P until sysmon hands it off when other goroutines need it. With
-// GOMAXPROCS = 1 every other goroutine would wait for that hand-off
-// (sysmon sleeps up to 10 ms when idle), so Listen keeps the netpoller
-// there.
+// and its P until sysmon hands it off when other goroutines need it
+// (sysmon sleeps up to 10 ms when idle). So Listen moves at most
+// GOMAXPROCS − 1 sockets of a process out of the netpoller (none with
+// GOMAXPROCS = 1), and the others wait in the netpoller as before.
+
+// threadSockets counts the open sockets that wait in threads.
+var threadSockets atomic.Int32
 
 // threadConn is a syscall.RawConn over a socket outside the netpoller.
 // Read and Write call f until it reports done, waiting in ppoll between
@@ -53,11 +56,23 @@ type threadConn struct {
 // startThreadWait moves the socket of a new Conn out of the netpoller
 // when it can; otherwise the Conn stays as it is.
 func (c *Conn) startThreadWait() {
-	if c.sys == nil || !c.sys.batch.Load() || c.cfg.noThreadWait || runtime.GOMAXPROCS(0) <= 1 {
+	if c.sys == nil || !c.sys.batch.Load() || c.cfg.noThreadWait {
+		return
+	}
+	// At most GOMAXPROCS − 1 sockets in the process wait in threads, so
+	// that their waits never hold every P: with all Ps in ppoll nothing
+	// would run the netpoller or timers but sysmon, every 10 ms at worst
+	// (two stacks in one process, the lossy benchmark's in-process row,
+	// saw its relay's p99 lateness go from 0.1 to 3.4 ms). The first
+	// sockets opened get it; a process with one stack, the common case,
+	// always does.
+	if n := threadSockets.Add(1); int(n) > runtime.GOMAXPROCS(0)-1 {
+		threadSockets.Add(-1)
 		return
 	}
 	tw, err := newThreadConn(c.sys)
 	if err != nil {
+		threadSockets.Add(-1)
 		return
 	}
 	if c.sys.onICMP != nil {
@@ -205,6 +220,7 @@ func (t *threadConn) close() {
 	if t.closed.Swap(true) {
 		return
 	}
+	defer threadSockets.Add(-1)
 	signalEventfd(t.efdR)
 	signalEventfd(t.efdW)
 	t.mu.Lock()

@@ -21,8 +21,18 @@ func withProcs(t *testing.T, n int) {
 
 func TestThreadWaitChosen(t *testing.T) {
 	withProcs(t, 2)
-	if c := listenT(t, "udp4", "127.0.0.1"); !c.WaitsInThread() {
+	first := listenT(t, "udp4", "127.0.0.1")
+	if !first.WaitsInThread() {
 		t.Fatal("GOMAXPROCS=2: the socket stayed in the netpoller")
+	}
+	// At most GOMAXPROCS − 1 sockets wait in threads: with both Ps in
+	// ppoll only sysmon would run the netpoller and timers.
+	if c := listenT(t, "udp4", "127.0.0.1"); c.WaitsInThread() {
+		t.Fatal("GOMAXPROCS=2: a second socket left the netpoller too")
+	}
+	first.Close()
+	if c := listenT(t, "udp4", "127.0.0.1"); !c.WaitsInThread() {
+		t.Fatal("GOMAXPROCS=2: after the first socket closed, the next one stayed in the netpoller")
 	}
 	if c := listenT(t, "udp4", "127.0.0.1", WithoutThreadWait()); c.WaitsInThread() {
 		t.Fatal("WithoutThreadWait: the socket left the netpoller")
@@ -71,7 +81,7 @@ func waitErr(t *testing.T, done <-chan error, what string) error {
 }
 
 func TestThreadWaitDeadlines(t *testing.T) {
-	withProcs(t, 2)
+	withProcs(t, 3) // a and b both wait in threads
 	a := listenT(t, "udp4", "127.0.0.1")
 	b := listenT(t, "udp4", "127.0.0.1")
 	if !b.WaitsInThread() {
