@@ -112,9 +112,9 @@ func newThreadConn(s *sysConn) (*threadConn, error) {
 	return &threadConn{fd: fd, efdR: r, efdW: w}, nil
 }
 
-// probeMmsg: a recvmmsg on the empty socket must say EAGAIN, a sendmmsg
-// of no messages must succeed (a kernel or a sandbox without them says
-// ENOSYS or EPERM).
+// probeMmsg: a peeking recvmmsg must find the socket empty (EAGAIN) or
+// see a datagram without taking it, and a sendmmsg of no messages must
+// succeed (a kernel or a sandbox without them says ENOSYS or EPERM).
 func probeMmsg(fd int) error {
 	var buf [1]byte
 	iov := unix.Iovec{Base: &buf[0]}
@@ -122,8 +122,8 @@ func probeMmsg(fd int) error {
 	var h unix.Mmsghdr
 	h.Hdr.Iov = &iov
 	h.Hdr.SetIovlen(1)
-	_, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&h)), 1, unix.MSG_DONTWAIT, 0, 0)
-	if e != unix.EAGAIN {
+	_, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&h)), 1, unix.MSG_DONTWAIT|unix.MSG_PEEK, 0, 0)
+	if e != unix.EAGAIN && e != 0 {
 		return os.NewSyscallError("recvmmsg", e)
 	}
 	if _, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, uintptr(fd), uintptr(unsafe.Pointer(&h)), 0, 0, 0, 0); e != 0 {

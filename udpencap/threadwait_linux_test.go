@@ -4,12 +4,15 @@ package udpencap
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"runtime"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // withProcs runs the rest of the test with GOMAXPROCS = n (Listen decides
@@ -146,5 +149,33 @@ func TestThreadWaitCloseEndsRead(t *testing.T) {
 	}
 	if _, err := c.WriteBatch([]Message{{Buf: []byte{1}, Addr: c.LocalAddr()}}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("WriteBatch after Close = %v, want ErrClosed", err)
+	}
+}
+
+// The probe at Listen peeks: a datagram already queued stays for the
+// first read.
+func TestThreadWaitProbeKeepsDatagram(t *testing.T) {
+	a := listenT(t, "udp4", "127.0.0.1")
+	b := listenT(t, "udp4", "127.0.0.1", WithoutThreadWait())
+	if _, err := a.WriteBatch([]Message{{Buf: []byte("early"), Addr: loopbackOf(b, "127.0.0.1")}}); err != nil {
+		t.Fatal(err)
+	}
+	var perr error
+	if err := b.sys.rc.Control(func(fd uintptr) {
+		// Until the datagram is queued (at most 10 s), then the probe.
+		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		if n, err := unix.Poll(pfd, 10000); n != 1 || err != nil {
+			perr = fmt.Errorf("datagram not queued within 10 s: %d, %v", n, err)
+			return
+		}
+		perr = probeMmsg(int(fd))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	if got := readN(t, b, 1, 2048); string(got[0].Buf) != "early" {
+		t.Fatalf("after the probe read %q, want %q", got[0].Buf, "early")
 	}
 }
