@@ -304,6 +304,7 @@ func (c *Conn) ReadMsgContext(ctx context.Context, b []byte) (int, SndRcvInfo, e
 	s.rdMu.Lock()
 	defer s.rdMu.Unlock()
 	for {
+		seen := s.rq.wakeCount() // before the look (leaseRead)
 		if n, isData, ok := s.rq.frontLen(); ok {
 			if isData && n > len(b) {
 				return 0, SndRcvInfo{}, c.err("read", &ShortBufferError{Need: n, Have: len(b)})
@@ -324,7 +325,7 @@ func (c *Conn) ReadMsgContext(ctx context.Context, b []byte) (int, SndRcvInfo, e
 			}
 			return 0, SndRcvInfo{}, c.err("read", err)
 		}
-		if s.leaseRead(ctx) {
+		if s.leaseRead(ctx, seen) {
 			continue
 		}
 		if err := s.waitQueue(ctx); err != nil {

@@ -123,6 +123,9 @@ type readLease struct {
 	epoch    time.Time
 
 	userReads, writeReads, yields, kicks atomic.Uint64 // counters (tests): batches read by receives, by sends
+	// testHookWait, when set (tests, before the goroutines that read),
+	// runs in leaseBatch just before the wait is published.
+	testHookWait func()
 }
 
 func (l *readLease) init(pc packetConn) {
@@ -292,7 +295,12 @@ func (r *runner) readerYield() bool {
 // reads and handles one batch from the UDP socket on the calling goroutine
 // when the role is free, and reports true: the caller looks at its queue
 // again. False: park as before.
-func (r *runner) leaseRead(q *recvQueue, closing chan struct{}) bool {
+//
+// seen is q.wakeCount() from before the caller looked at its queue and
+// socket: a wake-up since then (a message, the association's end,
+// Shutdown, a deadline) ends the read at once, for its kick may have come
+// before this receive published its wait and so reached nobody.
+func (r *runner) leaseRead(q *recvQueue, closing chan struct{}, seen uint64) bool {
 	l := &r.lease
 	if !l.enabled() {
 		return false
@@ -309,7 +317,7 @@ func (r *runner) leaseRead(q *recvQueue, closing chan struct{}) bool {
 		return false
 	}
 	l.want.CompareAndSwap(q, nil)
-	return r.leaseBatch(&q.tok, func() bool { return q.len() > 0 }, closing, &l.userReads, l.release)
+	return r.leaseBatch(&q.tok, func() bool { return q.wokenSince(seen) || q.len() > 0 }, closing, &l.userReads, l.release)
 }
 
 // wokeWriter notes that h's blocked sends were woken; when one of them
@@ -359,6 +367,9 @@ func (r *runner) leaseBatch(t *leaseToken, ready func() bool, closing <-chan str
 		return false
 	}
 	l.clearKick()
+	if l.testHookWait != nil {
+		l.testHookWait()
+	}
 	l.waiting.Store(t)
 	// After waiting is published, a producer either sees it (and kicks)
 	// or made ready true before this check.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -522,4 +523,60 @@ func TestLeaseIdleTimer(t *testing.T) {
 			t.Fatalf("after the second expiry: left %v, armed %v; want the role taken back", left, l.armed.Load())
 		}
 	})
+}
+
+// TestLeaseWakeBeforeWait: what ends a receive without a message (here
+// Shutdown(SHUT_RD); also a one-to-one association's end) can happen
+// after the receive looked (recvBlocked) and before it published what
+// it waits for under the lease, so no kick reaches it. The receive must
+// see that its queue was woken meanwhile and return at once, not block
+// in the UDP read until some datagram arrives: sctpcat listen hung so,
+// about once in 70 runs, after the peer's SHUTDOWN COMPLETE, when no
+// datagram was ever to come.
+func TestLeaseWakeBeforeWait(t *testing.T) {
+	slowLeaseHandBack(t)
+	c, s := leaseConnPair(t)
+	go func() {
+		b := make([]byte, 100)
+		if n, err := s.Read(b); err == nil {
+			s.Write(b[:n])
+		}
+	}()
+	l := c.s.rq.lease
+	var armed, fired atomic.Bool
+	var readsAtEvent atomic.Uint64
+	l.testHookWait = func() {
+		if armed.Load() && !fired.Swap(true) {
+			// Between the receive's look and its wait: the event and
+			// its wake-up, as another goroutine would make them.
+			readsAtEvent.Store(l.userReads.Load())
+			c.s.Shutdown(SHUT_RD)
+		}
+	}
+	errc := make(chan error, 1)
+	go func() {
+		b := make([]byte, 100)
+		if _, err := c.Write([]byte("warm-up")); err != nil {
+			errc <- err
+			return
+		}
+		if _, err := c.Read(b); err != nil {
+			errc <- err
+			return
+		}
+		armed.Store(true)
+		_, err := c.Read(b)
+		errc <- err
+	}()
+	if err := awaitErr(t, errc, "a Shutdown(SHUT_RD) just before the leased read's wait left it blocked"); !errors.Is(err, io.EOF) {
+		t.Fatalf("Read after Shutdown(SHUT_RD): %v, want io.EOF", err)
+	}
+	if !fired.Load() {
+		t.Fatal("the receive did not wait under the lease: the test did not reach the window")
+	}
+	// Returned on the wake-up, not on a datagram that happened to come
+	// (here the peer's delayed SACK, 200 ms later).
+	if n := l.userReads.Load() - readsAtEvent.Load(); n != 0 {
+		t.Fatalf("the receive read %d batch(es) from the socket before it saw the Shutdown", n)
+	}
 }

@@ -1238,6 +1238,7 @@ func (s *Socket) SCTPRecvContext(ctx context.Context, maxlen int) (*Received, er
 	s.rdMu.Lock()
 	defer s.rdMu.Unlock()
 	for {
+		seen := s.rq.wakeCount() // before the look (leaseRead)
 		it, eor, ok := s.rq.pop(maxlen)
 		if ok {
 			r := &Received{From: s.reportAddr(it.from), Msg: it.msg, Info: it.info}
@@ -1253,7 +1254,7 @@ func (s *Socket) SCTPRecvContext(ctx context.Context, maxlen int) (*Received, er
 		if err := s.recvBlocked(); err != nil {
 			return nil, err
 		}
-		if s.leaseRead(ctx) {
+		if s.leaseRead(ctx, seen) {
 			continue
 		}
 		if err := s.waitQueue(ctx); err != nil {
@@ -1290,6 +1291,7 @@ func (s *Socket) SCTPRecvIntoContext(ctx context.Context, buf []byte) (n int, r 
 	s.rdMu.Lock()
 	defer s.rdMu.Unlock()
 	for {
+		seen := s.rq.wakeCount() // before the look (leaseRead)
 		it, n, eor, ok := s.rq.popInto(buf)
 		if ok {
 			r = Received{From: s.reportAddr(it.from), Info: it.info}
@@ -1307,7 +1309,7 @@ func (s *Socket) SCTPRecvIntoContext(ctx context.Context, buf []byte) (n int, r 
 		if err := s.recvBlocked(); err != nil {
 			return 0, Received{}, err
 		}
-		if s.leaseRead(ctx) {
+		if s.leaseRead(ctx, seen) {
 			continue
 		}
 		if err := s.waitQueue(ctx); err != nil {
@@ -1780,12 +1782,13 @@ func (st *Stack) Stats() (StackStats, error) { return st.group.stats() }
 
 // leaseRead is a receive about to wait on an empty queue: without a
 // deadline or a cancellable ctx it may read the UDP socket itself
-// (runtime_lease.go). True: look at the queue again.
-func (s *Socket) leaseRead(ctx context.Context) bool {
+// (runtime_lease.go). seen is s.rq.wakeCount() from before the receive
+// looked at the queue and the socket's state. True: look again.
+func (s *Socket) leaseRead(ctx context.Context, seen uint64) bool {
 	if s.rq.lease == nil || ctx.Done() != nil || s.rdl.isSet() {
 		return false
 	}
-	return s.stack.rt.leaseRead(s.rq, s.closing)
+	return s.stack.rt.leaseRead(s.rq, s.closing, seen)
 }
 
 // waitQueue parks a receive until its queue may hold an item (nil) or it

@@ -1,6 +1,9 @@
 package sctp
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // recvQueue is a socket's receive queue: a FIFO of deliveries (the items
 // of runtime_assoc.go, as the pumps take them from the handles) bounded in
@@ -26,11 +29,23 @@ type recvQueue struct {
 	// the UDP read. nil: none.
 	lease *readLease
 	tok   leaseToken // what a receive holding the lease waits for
+	// wakes counts wakeReader calls. A receive notes it before it looks
+	// at the queue and its socket's state; under the read lease it then
+	// stops waiting when the count moved (wokenSince), since a wake-up
+	// made between its look and its wait kicks nobody (runtime_lease.go).
+	wakes atomic.Uint64
 }
+
+// wakeCount is the number of wake-ups so far (see wakes).
+func (q *recvQueue) wakeCount() uint64 { return q.wakes.Load() }
+
+// wokenSince reports whether the queue was woken since wakeCount gave n.
+func (q *recvQueue) wokenSince(n uint64) bool { return q.wakes.Load() != n }
 
 // wakeReader signals a receive waiting on the queue: parked on ready(),
 // or blocked reading the UDP socket under the read lease.
 func (q *recvQueue) wakeReader() {
+	q.wakes.Add(1) // before the kick: a receive not yet waiting sees it
 	signal(q.rd)
 	if q.lease != nil {
 		q.lease.kick(&q.tok)
