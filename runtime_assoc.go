@@ -448,7 +448,7 @@ func (h *assocHandle) sendUntil(ctx context.Context, m outMessage, closing, dead
 		if err != errSendBufferFull {
 			return err
 		}
-		if leaseOK != nil && ctx.Done() == nil && leaseOK() && h.r.leaseWrite(h, closing) {
+		if leaseOK != nil && ctx.Done() == nil && leaseOK() && h.r.leaseWrite(h, closing, leaseOK) {
 			// It read a batch of SACKs itself (runtime_lease.go), or
 			// was woken: try again, unless the socket is closing.
 			if isClosed(closing) {

@@ -341,7 +341,11 @@ func (l *readLease) wokeWriter(h *assocHandle) {
 // the next batch within microseconds, and the batches it handles deliver
 // their messages too. So it gives the role back with the idle timer, not
 // a wake-up of the reader goroutine (releaseIdle).
-func (r *runner) leaseWrite(h *assocHandle, closing <-chan struct{}) bool {
+//
+// leaseOK is the caller's test for taking the lease (no write deadline):
+// a deadline set after it passed and before this send published its wait
+// kicked nobody, so the send looks again before it reads.
+func (r *runner) leaseWrite(h *assocHandle, closing <-chan struct{}, leaseOK func() bool) bool {
 	l := &r.lease
 	if !l.enabled() {
 		return false
@@ -351,7 +355,7 @@ func (r *runner) leaseWrite(h *assocHandle, closing <-chan struct{}) bool {
 		return false
 	}
 	l.wantW.CompareAndSwap(h, nil)
-	return r.leaseBatch(&h.tok, h.takeWritable, closing, &l.writeReads, l.releaseIdle)
+	return r.leaseBatch(&h.tok, func() bool { return !leaseOK() || h.takeWritable() }, closing, &l.writeReads, l.releaseIdle)
 }
 
 // leaseBatch reads and handles one batch for a user goroutine holding the

@@ -580,3 +580,41 @@ func TestLeaseWakeBeforeWait(t *testing.T) {
 		t.Fatalf("the receive read %d batch(es) from the socket before it saw the Shutdown", n)
 	}
 }
+
+// TestLeaseWriteDeadlineBeforeWait: the send side of
+// TestLeaseWakeBeforeWait. A write deadline set after a blocked Write
+// chose the lease (writeLeaseOK) and before it published its wait kicks
+// nobody; the Write must see the deadline before it reads, not wait for
+// the next SACK.
+func TestLeaseWriteDeadlineBeforeWait(t *testing.T) {
+	c, _ := leaseConnPairCfg(t, func(cfg *Config) { cfg.SndBuf = 16 << 10 })
+	l := c.s.rq.lease
+	var fired atomic.Bool
+	var readsAtEvent atomic.Uint64
+	l.testHookWait = func() {
+		if !fired.Swap(true) {
+			readsAtEvent.Store(l.writeReads.Load())
+			c.SetWriteDeadline(time.Now().Add(-time.Second))
+		}
+	}
+	errc := make(chan error, 1)
+	go func() {
+		msg := make([]byte, 1200)
+		for {
+			if _, err := c.Write(msg); err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	err := awaitErr(t, errc, "Write still blocked after its deadline passed")
+	if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
+		t.Fatalf("Write after the deadline: %v, want a timeout", err)
+	}
+	if !fired.Load() {
+		t.Fatal("the Write did not wait under the lease: the test did not reach the window")
+	}
+	if n := l.writeReads.Load() - readsAtEvent.Load(); n != 0 {
+		t.Fatalf("the Write read %d batch(es) from the socket before it saw the deadline", n)
+	}
+}
