@@ -71,6 +71,14 @@ func slowLeaseHandBack(t *testing.T) {
 // slowLeaseHandBack.
 func leasedRead(t *testing.T, c, s *Conn, reads func(b []byte) error) <-chan error {
 	t.Helper()
+	errc := warmedRead(c, s, reads)
+	waitLeaseRead(t, c)
+	return errc
+}
+
+// warmedRead is leasedRead without the wait for the lease: it returns at
+// once.
+func warmedRead(c, s *Conn, reads func(b []byte) error) <-chan error {
 	if reads == nil {
 		reads = func(b []byte) error { _, err := c.Read(b); return err }
 	}
@@ -93,7 +101,6 @@ func leasedRead(t *testing.T, c, s *Conn, reads func(b []byte) error) <-chan err
 		}
 		errc <- reads(b)
 	}()
-	waitLeaseRead(t, c)
 	return errc
 }
 
@@ -435,6 +442,14 @@ func waitLeaseWrite(t *testing.T, c *Conn) {
 // and c's send buffer is small, so the buffer fills.
 func blockedLeaseWriter(t *testing.T, c *Conn) <-chan error {
 	t.Helper()
+	errc := writeUntilErr(c)
+	waitLeaseWrite(t, c)
+	return errc
+}
+
+// writeUntilErr writes 1,200-byte messages on c until Write fails; the
+// error goes to the returned channel.
+func writeUntilErr(c *Conn) <-chan error {
 	errc := make(chan error, 1)
 	go func() {
 		msg := make([]byte, 1200)
@@ -445,7 +460,6 @@ func blockedLeaseWriter(t *testing.T, c *Conn) <-chan error {
 			}
 		}
 	}()
-	waitLeaseWrite(t, c)
 	return errc
 }
 
@@ -536,12 +550,6 @@ func TestLeaseIdleTimer(t *testing.T) {
 func TestLeaseWakeBeforeWait(t *testing.T) {
 	slowLeaseHandBack(t)
 	c, s := leaseConnPair(t)
-	go func() {
-		b := make([]byte, 100)
-		if n, err := s.Read(b); err == nil {
-			s.Write(b[:n])
-		}
-	}()
 	l := c.s.rq.lease
 	var armed, fired atomic.Bool
 	var readsAtEvent atomic.Uint64
@@ -553,21 +561,11 @@ func TestLeaseWakeBeforeWait(t *testing.T) {
 			c.s.Shutdown(SHUT_RD)
 		}
 	}
-	errc := make(chan error, 1)
-	go func() {
-		b := make([]byte, 100)
-		if _, err := c.Write([]byte("warm-up")); err != nil {
-			errc <- err
-			return
-		}
-		if _, err := c.Read(b); err != nil {
-			errc <- err
-			return
-		}
+	errc := warmedRead(c, s, func(b []byte) error {
 		armed.Store(true)
 		_, err := c.Read(b)
-		errc <- err
-	}()
+		return err
+	})
 	if err := awaitErr(t, errc, "a Shutdown(SHUT_RD) just before the leased read's wait left it blocked"); !errors.Is(err, io.EOF) {
 		t.Fatalf("Read after Shutdown(SHUT_RD): %v, want io.EOF", err)
 	}
@@ -597,16 +595,7 @@ func TestLeaseWriteDeadlineBeforeWait(t *testing.T) {
 			c.SetWriteDeadline(time.Now().Add(-time.Second))
 		}
 	}
-	errc := make(chan error, 1)
-	go func() {
-		msg := make([]byte, 1200)
-		for {
-			if _, err := c.Write(msg); err != nil {
-				errc <- err
-				return
-			}
-		}
-	}()
+	errc := writeUntilErr(c)
 	err := awaitErr(t, errc, "Write still blocked after its deadline passed")
 	if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
 		t.Fatalf("Write after the deadline: %v, want a timeout", err)
