@@ -58,6 +58,10 @@ type sysConn struct {
 	// support would (EIO), to test the fallback. Test hook only.
 	refuseGSO atomic.Bool
 
+	// tw: the socket waits in the caller's thread (threadwait_linux.go);
+	// receives go through tw.recvmmsg.
+	tw *threadConn
+
 	r readState  // guarded by Conn.rmu
 	w writeState // guarded by Conn.wmu
 
@@ -132,7 +136,9 @@ func (s *sysConn) mmsg(trap, fd uintptr, h *unix.Mmsghdr, k int, n *int, errno *
 	var r uintptr
 	var e syscall.Errno
 	for {
-		r, _, e = unix.RawSyscall6(trap, fd, uintptr(unsafe.Pointer(h)), uintptr(k), 0, 0, 0)
+		// MSG_DONTWAIT: a threadConn's descriptor blocks (for its
+		// receive's wait; threadwait_linux.go).
+		r, _, e = unix.RawSyscall6(trap, fd, uintptr(unsafe.Pointer(h)), uintptr(k), unix.MSG_DONTWAIT, 0, 0)
 		if e != unix.EINTR {
 			break
 		}
@@ -269,6 +275,9 @@ func (s *sysConn) readBatch(ms []Message) (int, error) {
 				s.stats.truncated.Add(1)
 				continue
 			}
+			if s.tw != nil && s.tw.isKick(h.Len, &s.r.names[i]) {
+				continue
+			}
 			if out != i {
 				// Keep results dense: swap the buffers so ms[0:out]
 				// are the good datagrams.
@@ -337,6 +346,9 @@ func (s *sysConn) fillGRO() error {
 		h := &s.r.hdrs[i]
 		if h.Hdr.Flags&unix.MSG_TRUNC != 0 {
 			s.stats.truncated.Add(1)
+			continue
+		}
+		if s.tw != nil && s.tw.isKick(h.Len, &s.r.names[i]) {
 			continue
 		}
 		total := int(h.Len)
@@ -445,8 +457,15 @@ func (s *sysConn) recvmmsg(k int) (int, error) {
 	}
 	s.r.k = k
 	for {
-		err := s.rc.Read(s.r.recvFn)
-		n, errno := s.r.n, s.r.errno
+		var n int
+		var errno syscall.Errno
+		var err error
+		if s.tw != nil {
+			n, errno, err = s.tw.recvmmsg(&s.r.hdrs[0], k)
+		} else {
+			err = s.rc.Read(s.r.recvFn)
+			n, errno = s.r.n, s.r.errno
+		}
 		if err != nil {
 			return 0, err
 		}

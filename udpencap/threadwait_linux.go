@@ -4,10 +4,13 @@ package udpencap
 
 import (
 	"net"
+	"net/netip"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -34,6 +37,20 @@ import (
 // (sysmon sleeps up to 10 ms when idle). So Listen moves at most
 // GOMAXPROCS − 1 sockets of a process out of the netpoller (none with
 // GOMAXPROCS = 1), and the others wait in the netpoller as before.
+//
+// A receive without a read deadline waits in recvmmsg itself, not in
+// ppoll: the descriptor is made blocking (sends pass MSG_DONTWAIT, so
+// only this wait blocks) and the call returns with the first datagram
+// (MSG_WAITFORONE). That is one system call per wait instead of ppoll and
+// a second recvmmsg, and no poll table: 0.xx of the CPU per round trip of
+// the ppoll wait (bench/README.md, "A blocking receive"). What else must
+// end that wait reaches it through the socket itself:
+//   - a read deadline set (package sctp's kick): a zero-length datagram
+//     from a connected UDP socket of our own (kick), which the receive
+//     drops (isKick) and then finds the deadline;
+//   - Close: shutdown(SHUT_RD), after which the receive returns at once.
+// If a kick cannot be sent, receives wait in ppoll from then on, and the
+// one blocked meanwhile returns within SO_RCVTIMEO (kickSafety).
 
 // threadSockets counts the open sockets that wait in threads.
 var threadSockets atomic.Int32
@@ -44,14 +61,28 @@ var threadSockets atomic.Int32
 // wait still uses.
 type threadConn struct {
 	fd, efdR, efdW int
-	rdl            atomic.Int64 // read deadline, Unix ns; 0: none
-	closed         atomic.Bool
-	mu             sync.RWMutex
-	onErr          func(fd uintptr) // drains the error queue (nil: IP_RECVERR off)
+	// kick is a UDP socket connected to fd's address; kickFrom is its
+	// address as fd's datagrams report it. -1: receives wait in ppoll.
+	kick     int
+	kickFrom netip.AddrPort
+	noBlock  atomic.Bool  // a kick failed: receives wait in ppoll from now on
+	inRecv   atomic.Int32 // receives in (or about to enter) the blocking recvmmsg
+	inPoll   atomic.Int32 // receives in (or about to enter) ppoll
+	rdl      atomic.Int64 // read deadline, Unix ns; 0: none
+	closed   atomic.Bool
+	mu       sync.RWMutex
+	onErr    func(fd uintptr) // drains the error queue (nil: IP_RECVERR off)
 	// testHookWait, when set (tests, before the first Read), is called
-	// right before each wait in ppoll.
-	testHookWait func()
+	// right before each wait: in the blocking recvmmsg (true) or in ppoll.
+	testHookWait func(blocking bool)
 }
+
+// kickSafety bounds a blocking receive's wait (SO_RCVTIMEO): it wakes,
+// looks at its deadline and Close, and waits again. Only a kick that
+// could not be sent (noBlock) leaves anything for it to find; an idle
+// socket pays one wake-up per kickSafety. A variable for tests (an hour:
+// a wait only a kick or Close can end).
+var kickSafety = time.Second
 
 // startThreadWait moves the socket of a new Conn out of the netpoller
 // when it can; otherwise the Conn stays as it is.
@@ -78,8 +109,90 @@ func (c *Conn) startThreadWait() {
 	if c.sys.onICMP != nil {
 		tw.onErr = c.sys.drainErrQueue
 	}
-	c.sys.rc, c.tw = tw, tw
+	c.sys.rc, c.tw, c.sys.tw = tw, tw, tw
 	_ = c.uc.Close() // out of the runtime's epoll set; tw's descriptor keeps the socket
+	tw.startBlocking(c.laddr)
+}
+
+// startBlocking makes the receives without a deadline wait in recvmmsg
+// (the descriptor blocking, a kick socket to end such a wait) when a
+// zero-length datagram from a socket connected to laddr (a loopback
+// address for a wildcard laddr) reaches the socket within 100 ms;
+// otherwise they keep waiting in ppoll.
+func (t *threadConn) startBlocking(laddr netip.AddrPort) {
+	lo4 := netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	var to []netip.Addr
+	switch a := laddr.Addr(); {
+	case !a.IsUnspecified():
+		to = []netip.Addr{a}
+	case a.Is4():
+		to = []netip.Addr{lo4}
+	default: // [::], dual-stack unless IPV6_V6ONLY; ::1 may be missing (IPv6 off on lo)
+		to = []netip.Addr{netip.IPv6Loopback(), lo4}
+	}
+	for _, a := range to {
+		k, from, ok := dialKick(netip.AddrPortFrom(a, laddr.Port()))
+		if !ok {
+			continue
+		}
+		fds := []unix.PollFd{{Fd: int32(t.fd), Events: unix.POLLIN}}
+		if n, _ := unix.Poll(fds, 100); n != 1 {
+			unix.Close(k)
+			continue
+		}
+		tv := unix.NsecToTimeval(int64(kickSafety))
+		if unix.SetsockoptTimeval(t.fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv) != nil || unix.SetNonblock(t.fd, false) != nil {
+			unix.Close(k)
+			return
+		}
+		t.kick, t.kickFrom = k, from
+		return
+	}
+}
+
+// dialKick opens a UDP socket connected to dst and sends a kick on it;
+// from is its address as dst's socket sees it.
+func dialKick(dst netip.AddrPort) (k int, from netip.AddrPort, ok bool) {
+	family := unix.AF_INET6
+	if dst.Addr().Is4() {
+		family = unix.AF_INET
+	}
+	k, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, from, false
+	}
+	var sa unix.RawSockaddrInet6
+	n := encodeSockaddr(&sa, dst, family)
+	if _, _, e := unix.RawSyscall(unix.SYS_CONNECT, uintptr(k), uintptr(unsafe.Pointer(&sa)), uintptr(n)); e != 0 {
+		unix.Close(k)
+		return -1, from, false
+	}
+	switch a, _ := unix.Getsockname(k); a := a.(type) {
+	case *unix.SockaddrInet4:
+		from = netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
+	case *unix.SockaddrInet6:
+		ip := netip.AddrFrom16(a.Addr).Unmap()
+		if a.ZoneId != 0 && ip.IsLinkLocalUnicast() {
+			ip = ip.WithZone(strconv.FormatUint(uint64(a.ZoneId), 10)) // as decodeSockaddr
+		}
+		from = netip.AddrPortFrom(ip, uint16(a.Port))
+	}
+	if !from.IsValid() || sendKick(k) != 0 {
+		unix.Close(k)
+		return -1, from, false
+	}
+	return k, from, true
+}
+
+// sendKick sends a zero-length datagram on the connected socket k.
+func sendKick(k int) syscall.Errno {
+	_, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(k), 0, 0, unix.MSG_DONTWAIT, 0, 0)
+	return e
+}
+
+// isKick reports whether a datagram of n bytes from sa is a kick.
+func (t *threadConn) isKick(n uint32, sa *unix.RawSockaddrInet6) bool {
+	return n == 0 && t.kick >= 0 && decodeSockaddr(sa) == t.kickFrom
 }
 
 // newThreadConn duplicates uc's descriptor and probes recvmmsg and
@@ -109,7 +222,7 @@ func newThreadConn(s *sysConn) (*threadConn, error) {
 		unix.Close(r)
 		return nil, err
 	}
-	return &threadConn{fd: fd, efdR: r, efdW: w}, nil
+	return &threadConn{fd: fd, efdR: r, efdW: w, kick: -1}, nil
 }
 
 // probeMmsg: a peeking recvmmsg must find the socket empty (EAGAIN) or
@@ -146,6 +259,77 @@ func (t *threadConn) Read(f func(fd uintptr) bool) error {
 	return t.until(f, unix.POLLIN, t.efdR, &t.rdl)
 }
 
+// recvmmsg is sysConn's receive into the k headers at h: a non-blocking
+// try, then a wait, in recvmmsg itself when there is no deadline and the
+// socket blocks (startBlocking), else in ppoll. It returns the call's
+// result and errno (never EAGAIN), or the error that ended the wait.
+func (t *threadConn) recvmmsg(h *unix.Mmsghdr, k int) (int, syscall.Errno, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for {
+		if t.closed.Load() {
+			return 0, 0, net.ErrClosed
+		}
+		d := t.rdl.Load()
+		if d != 0 && time.Now().UnixNano() >= d {
+			return 0, 0, os.ErrDeadlineExceeded
+		}
+		r, e := t.call(unix.SYS_RECVMMSG, h, k, unix.MSG_DONTWAIT)
+		if e != unix.EAGAIN {
+			return r, e, nil
+		}
+		if d == 0 && t.kick >= 0 && !t.noBlock.Load() {
+			if r, e, ok := t.block(h, k); ok {
+				return r, e, nil
+			}
+			continue
+		}
+		t.wait(unix.POLLIN, t.efdR, d, &t.inPoll)
+	}
+}
+
+// call makes the non-blocking system call trap (recvmmsg, sendmmsg) on the
+// socket, retrying on EINTR; an ICMP error it reports drains the error
+// queue. Raw: it does not wait (see sysConn.mmsg).
+func (t *threadConn) call(trap uintptr, h *unix.Mmsghdr, k int, flags uintptr) (int, syscall.Errno) {
+	for {
+		r, _, e := unix.RawSyscall6(trap, uintptr(t.fd), uintptr(unsafe.Pointer(h)), uintptr(k), flags, 0, 0)
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 && t.onErr != nil && isICMPErrno(e) {
+			t.onErr(uintptr(t.fd))
+		}
+		return int(r), e
+	}
+}
+
+// block waits in recvmmsg for the first datagram (MSG_WAITFORONE) and
+// takes the others already queued. Through Syscall6, as wait. False: it
+// returned without datagrams (a deadline set or Close before the call,
+// Close during it, kickSafety, a signal); the caller looks again.
+func (t *threadConn) block(h *unix.Mmsghdr, k int) (int, syscall.Errno, bool) {
+	t.inRecv.Add(1)
+	defer t.inRecv.Add(-1)
+	// After inRecv is published, setReadDeadline either sees it (and
+	// kicks) or stored its deadline before this check; Close shuts the
+	// socket down after it set closed, which ends any receive.
+	if t.rdl.Load() != 0 || t.closed.Load() {
+		return 0, 0, false
+	}
+	if t.testHookWait != nil {
+		t.testHookWait(true)
+	}
+	r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(t.fd), uintptr(unsafe.Pointer(h)), uintptr(k), unix.MSG_WAITFORONE, 0, 0)
+	if t.closed.Load() || e == unix.EAGAIN || e == unix.EINTR {
+		return 0, 0, false
+	}
+	if e != 0 && t.onErr != nil && isICMPErrno(e) {
+		t.onErr(uintptr(t.fd))
+	}
+	return int(r), e, true
+}
+
 func (t *threadConn) Write(f func(fd uintptr) bool) error {
 	return t.until(f, unix.POLLOUT, t.efdW, nil)
 }
@@ -168,15 +352,26 @@ func (t *threadConn) until(f func(fd uintptr) bool, ev int16, efd int, dl *atomi
 		if f(uintptr(t.fd)) {
 			return nil
 		}
-		t.wait(ev, efd, d)
+		t.wait(ev, efd, d, nil)
 	}
 }
 
 // wait sleeps in ppoll until the socket has ev, efd was signalled, or the
 // deadline dl (Unix ns, 0: none) passes. Through Syscall6 (entersyscall):
 // it blocks, so the runtime may give the P to another thread meanwhile.
-// Called with mu held shared; the caller looks at what woke it.
-func (t *threadConn) wait(ev int16, efd int, dl int64) {
+// Called with mu held shared; the caller looks at what woke it. in, when
+// not nil, counts the waits (setReadDeadline signals efd only when one may
+// be in ppoll).
+func (t *threadConn) wait(ev int16, efd int, dl int64, in *atomic.Int32) {
+	if in != nil {
+		in.Add(1)
+		defer in.Add(-1)
+		// Published before the deadline is read again below: a deadline
+		// set after this either is seen here or signals efd.
+		if d := t.rdl.Load(); d != dl {
+			return
+		}
+	}
 	fds := [2]unix.PollFd{{Fd: int32(t.fd), Events: ev}, {Fd: int32(efd), Events: unix.POLLIN}}
 	var ts unix.Timespec
 	var tsp unsafe.Pointer
@@ -185,7 +380,7 @@ func (t *threadConn) wait(ev int16, efd int, dl int64) {
 		tsp = unsafe.Pointer(&ts)
 	}
 	if t.testHookWait != nil {
-		t.testHookWait()
+		t.testHookWait(false)
 	}
 	_, _, _ = unix.Syscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), 2, uintptr(tsp), 0, 0, 0)
 	if fds[1].Revents != 0 {
@@ -199,17 +394,27 @@ func (t *threadConn) wait(ev int16, efd int, dl int64) {
 	}
 }
 
-// setReadDeadline sets the deadline of Read and wakes a Read waiting in
-// ppoll, which then finds it passed or waits again until it. A cleared
-// deadline wakes nobody: a wait that had a timeout wakes then and waits
-// on.
+// setReadDeadline sets the deadline of the receives and wakes one that
+// waits (a kick into the blocking recvmmsg, efdR into ppoll), which then
+// finds it passed or waits again until it. A cleared deadline wakes
+// nobody: a wait that had a timeout wakes then and waits on.
 func (t *threadConn) setReadDeadline(d time.Time) {
 	if d.IsZero() {
 		t.rdl.Store(0)
 		return
 	}
 	t.rdl.Store(max(d.UnixNano(), 1))
-	signalEventfd(t.efdR)
+	if t.inRecv.Load() != 0 && !t.noBlock.Load() {
+		if sendKick(t.kick) != 0 {
+			// Not sent (a full buffer, the address gone): from now on
+			// receives wait in ppoll; the one in recvmmsg returns within
+			// kickSafety.
+			t.noBlock.Store(true)
+		}
+	}
+	if t.inPoll.Load() != 0 {
+		signalEventfd(t.efdR)
+	}
 }
 
 // close ends the waits, waits for the calls in progress to return, and
@@ -219,6 +424,11 @@ func (t *threadConn) close() {
 		return
 	}
 	defer threadSockets.Add(-1)
+	if t.kick >= 0 {
+		// Ends a receive in recvmmsg: a shut-down socket returns at once
+		// (the call is then not counted: closed is set).
+		_ = unix.Shutdown(t.fd, unix.SHUT_RD)
+	}
 	signalEventfd(t.efdR)
 	signalEventfd(t.efdW)
 	t.mu.Lock()
@@ -226,6 +436,9 @@ func (t *threadConn) close() {
 	_ = unix.Close(t.fd)
 	_ = unix.Close(t.efdR)
 	_ = unix.Close(t.efdW)
+	if t.kick >= 0 {
+		_ = unix.Close(t.kick)
+	}
 }
 
 func signalEventfd(fd int) {

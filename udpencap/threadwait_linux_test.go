@@ -22,6 +22,14 @@ func withProcs(t *testing.T, n int) {
 	t.Cleanup(func() { runtime.GOMAXPROCS(prev) })
 }
 
+// onlyKicks makes the sockets this test opens wait in recvmmsg without
+// the kickSafety timeout: only a kick or Close ends such a wait.
+func onlyKicks(t *testing.T) {
+	prev := kickSafety
+	kickSafety = time.Hour
+	t.Cleanup(func() { kickSafety = prev })
+}
+
 func TestThreadWaitChosen(t *testing.T) {
 	withProcs(t, 2)
 	first := listenT(t, "udp4", "127.0.0.1")
@@ -50,26 +58,28 @@ func TestThreadWaitChosen(t *testing.T) {
 }
 
 // readAsync starts a ReadBatch on c and returns where its result arrives,
-// once the read is about to wait in ppoll (what ends the wait must then
-// wake the thread: nothing else would).
-func readAsync(t *testing.T, c *Conn) <-chan error {
+// once the read is about to wait (what ends the wait must then wake the
+// thread: nothing else would), and whether that wait is the blocking
+// recvmmsg (else ppoll).
+func readAsync(t *testing.T, c *Conn) (<-chan error, bool) {
 	t.Helper()
-	waiting := make(chan struct{})
+	waiting := make(chan bool, 1)
 	var once sync.Once
-	c.tw.testHookWait = func() { once.Do(func() { close(waiting) }) }
+	c.tw.testHookWait = func(blocking bool) { once.Do(func() { waiting <- blocking }) }
 	done := make(chan error, 1)
 	go func() {
 		_, err := c.ReadBatch(newMsgs(4, 2048))
 		done <- err
 	}()
 	select {
-	case <-waiting:
+	case blocking := <-waiting:
+		return done, blocking
 	case err := <-done:
 		t.Fatalf("ReadBatch returned before it waited: %v", err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("ReadBatch did not wait within 10 s")
 	}
-	return done
+	return nil, false
 }
 
 func waitErr(t *testing.T, done <-chan error, what string) error {
@@ -85,14 +95,19 @@ func waitErr(t *testing.T, done <-chan error, what string) error {
 
 func TestThreadWaitDeadlines(t *testing.T) {
 	withProcs(t, 3) // a and b both wait in threads
+	onlyKicks(t)
 	a := listenT(t, "udp4", "127.0.0.1")
 	b := listenT(t, "udp4", "127.0.0.1")
 	if !b.WaitsInThread() {
 		t.Fatal("the socket stayed in the netpoller")
 	}
 	// A past deadline set while (or just before) a read waits ends it:
-	// this is how package sctp interrupts a goroutine in ReadBatch.
-	done := readAsync(t, b)
+	// this is how package sctp interrupts a goroutine in ReadBatch. With
+	// no deadline the read waits in recvmmsg, and the kick ends it.
+	done, blocking := readAsync(t, b)
+	if !blocking {
+		t.Fatal("a read without a deadline waits in ppoll, want the blocking recvmmsg")
+	}
 	if err := b.SetReadDeadline(time.Unix(1, 0)); err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +118,11 @@ func TestThreadWaitDeadlines(t *testing.T) {
 	if err := b.SetReadDeadline(time.Now().Add(20 * time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	if err := waitErr(t, readAsync(t, b), "future deadline"); !errors.Is(err, os.ErrDeadlineExceeded) {
+	done, blocking = readAsync(t, b)
+	if blocking {
+		t.Fatal("a read with a deadline waits in the blocking recvmmsg, want ppoll (its timeout)")
+	}
+	if err := waitErr(t, done, "future deadline"); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("future deadline: ReadBatch = %v, want os.ErrDeadlineExceeded", err)
 	}
 	// Cleared, the deadline no longer counts, and the wake-ups the
@@ -122,33 +141,120 @@ func TestThreadWaitDeadlines(t *testing.T) {
 }
 
 func TestThreadWaitCloseEndsRead(t *testing.T) {
+	for _, blocking := range []bool{true, false} {
+		t.Run(fmt.Sprintf("blocking=%v", blocking), func(t *testing.T) {
+			withProcs(t, 2)
+			onlyKicks(t)
+			c, err := Listen("udp4", netip.MustParseAddrPort("127.0.0.1:0"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.WaitsInThread() {
+				t.Fatal("the socket stayed in the netpoller")
+			}
+			if !blocking {
+				c.SetReadDeadline(time.Now().Add(time.Hour)) // waits in ppoll
+			}
+			done, b := readAsync(t, c)
+			if b != blocking {
+				t.Fatalf("the read waits in the blocking recvmmsg: %v, want %v", b, blocking)
+			}
+			closed := make(chan error, 1)
+			go func() { closed <- c.Close() }()
+			if err := waitErr(t, done, "Close"); !errors.Is(err, ErrClosed) {
+				t.Fatalf("ReadBatch during Close = %v, want ErrClosed", err)
+			}
+			select {
+			case err := <-closed:
+				if err != nil {
+					t.Fatalf("Close = %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("Close still blocked after 10 s")
+			}
+			if _, err := c.ReadBatch(newMsgs(1, 64)); !errors.Is(err, ErrClosed) {
+				t.Fatalf("ReadBatch after Close = %v, want ErrClosed", err)
+			}
+			if _, err := c.WriteBatch([]Message{{Buf: []byte{1}, Addr: c.LocalAddr()}}); !errors.Is(err, ErrClosed) {
+				t.Fatalf("WriteBatch after Close = %v, want ErrClosed", err)
+			}
+		})
+	}
+}
+
+// The kicks are not datagrams of the socket: a read after one returns
+// only what peers sent, zero-length datagrams included, and counts them
+// alone. Checked on a dual-stack socket too (its kicks come from ::1 or
+// 127.0.0.1).
+func TestThreadWaitKickNotDelivered(t *testing.T) {
+	for _, fam := range []struct{ network, ip string }{{"udp4", "127.0.0.1"}, {"udp", "127.0.0.1"}} {
+		t.Run(fam.network, func(t *testing.T) {
+			withProcs(t, 3)
+			onlyKicks(t)
+			b := listenT(t, fam.network, "")
+			a := listenT(t, "udp4", "127.0.0.1", WithoutThreadWait())
+			if !b.WaitsInThread() || b.tw.kick < 0 {
+				t.Fatalf("the socket does not wait in a blocking recvmmsg (thread %v, kick %d)", b.WaitsInThread(), b.tw.kick)
+			}
+			for i := 0; i < 3; i++ {
+				done, blocking := readAsync(t, b)
+				if !blocking {
+					t.Fatal("the read waits in ppoll")
+				}
+				b.SetReadDeadline(time.Unix(1, 0))
+				if err := waitErr(t, done, "kick"); !errors.Is(err, os.ErrDeadlineExceeded) {
+					t.Fatalf("kick %d: ReadBatch = %v, want os.ErrDeadlineExceeded", i, err)
+				}
+				b.SetReadDeadline(time.Time{})
+			}
+			ms := []Message{{Buf: []byte{}, Addr: loopbackOf(b, fam.ip)}, {Buf: []byte("x"), Addr: loopbackOf(b, fam.ip)}}
+			if _, err := a.WriteBatch(ms); err != nil {
+				t.Fatal(err)
+			}
+			got := readN(t, b, 2, 2048)
+			for i, g := range got {
+				if g.Addr != a.LocalAddr() {
+					t.Fatalf("datagram %d (%d bytes) from %v, want only %v's", i, len(g.Buf), g.Addr, a.LocalAddr())
+				}
+			}
+			if len(got[0].Buf) != 0 || string(got[1].Buf) != "x" {
+				t.Fatalf("read %q, %q; want the empty datagram, then %q", got[0].Buf, got[1].Buf, "x")
+			}
+			if n := b.Stats().DatagramsRead; n != 2 {
+				t.Fatalf("DatagramsRead = %d, want 2 (kicks not counted)", n)
+			}
+		})
+	}
+}
+
+// A kick that cannot be sent (here: its socket shut down for writing)
+// loses no read: the blocked one returns within kickSafety (SO_RCVTIMEO)
+// and finds the deadline, and the reads after it wait in ppoll.
+func TestThreadWaitLostKickBounded(t *testing.T) {
 	withProcs(t, 2)
-	c, err := Listen("udp4", netip.MustParseAddrPort("127.0.0.1:0"))
-	if err != nil {
+	c := listenT(t, "udp4", "127.0.0.1")
+	if !c.WaitsInThread() || c.tw.kick < 0 {
+		t.Fatal("the socket does not wait in a blocking recvmmsg")
+	}
+	if err := unix.Shutdown(c.tw.kick, unix.SHUT_WR); err != nil {
 		t.Fatal(err)
 	}
-	if !c.WaitsInThread() {
-		t.Fatal("the socket stayed in the netpoller")
+	done, blocking := readAsync(t, c)
+	if !blocking {
+		t.Fatal("the read waits in ppoll")
 	}
-	done := readAsync(t, c)
-	closed := make(chan error, 1)
-	go func() { closed <- c.Close() }()
-	if err := waitErr(t, done, "Close"); !errors.Is(err, ErrClosed) {
-		t.Fatalf("ReadBatch during Close = %v, want ErrClosed", err)
+	c.SetReadDeadline(time.Unix(1, 0))
+	if err := waitErr(t, done, "lost kick"); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("ReadBatch = %v, want os.ErrDeadlineExceeded", err)
 	}
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Fatalf("Close = %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Close still blocked after 10 s")
+	c.SetReadDeadline(time.Time{})
+	done, blocking = readAsync(t, c)
+	if blocking {
+		t.Fatal("after a lost kick a read still waits in the blocking recvmmsg")
 	}
-	if _, err := c.ReadBatch(newMsgs(1, 64)); !errors.Is(err, ErrClosed) {
-		t.Fatalf("ReadBatch after Close = %v, want ErrClosed", err)
-	}
-	if _, err := c.WriteBatch([]Message{{Buf: []byte{1}, Addr: c.LocalAddr()}}); !errors.Is(err, ErrClosed) {
-		t.Fatalf("WriteBatch after Close = %v, want ErrClosed", err)
+	c.SetReadDeadline(time.Unix(1, 0))
+	if err := waitErr(t, done, "after the lost kick"); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("ReadBatch = %v, want os.ErrDeadlineExceeded", err)
 	}
 }
 
