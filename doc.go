@@ -212,7 +212,7 @@
 //	transport  udpencap/          the UDP socket: batches, GSO/GRO, ICMP errors,
 //	                              each datagram's local address (IP_PKTINFO); on
 //	                              Linux with GOMAXPROCS > 1 outside the netpoller,
-//	                              waits in ppoll on the caller's thread
+//	                              a receive waits in recvmmsg on the caller's thread
 //	leaves     internal/bufpool   the one buffer pool
 //	           internal/pcap      the one pcap writer
 //	           internal/simnet    the one simulated network, for tests

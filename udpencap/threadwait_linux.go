@@ -42,7 +42,7 @@ import (
 // ppoll: the descriptor is made blocking (sends pass MSG_DONTWAIT, so
 // only this wait blocks) and the call returns with the first datagram
 // (MSG_WAITFORONE). That is one system call per wait instead of ppoll and
-// a second recvmmsg, and no poll table: 0.xx of the CPU per round trip of
+// a second recvmmsg, and no poll table: 0.92 of the CPU per round trip of
 // the ppoll wait (bench/README.md, "A blocking receive"). What else must
 // end that wait reaches it through the socket itself:
 //   - a read deadline set (package sctp's kick): a zero-length datagram
