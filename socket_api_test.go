@@ -1102,3 +1102,52 @@ func TestAcceptAfterPeerClosed(t *testing.T) {
 		t.Fatalf("after the message: %v, want io.EOF", err)
 	}
 }
+
+// A one-to-many send to an address whose association is up does not wait
+// for it: an expired write deadline (or a done context) makes the send
+// fail, and must not tear the established association down as a connect
+// that timed out would be (waitUp used to pick at random among its ready
+// cases: up, and the deadline).
+func TestOneToManyExpiredDeadlineKeepsAssociation(t *testing.T) {
+	srvSt, cliSt := stackPair(t)
+	srv, addr := listenUDP(t, srvSt, nil)
+	c, err := cliSt.NewSocketUDP(AF_INET)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	setTestDeadline(t, c.Socket)
+	if _, err := c.SCTPSend([]byte("first"), &SndInfo{To: addr}); err != nil {
+		t.Fatal(err)
+	}
+	if r := recvData(t, srv.Socket); string(r.Msg) != "first" {
+		t.Fatalf("server got %q", r.Msg)
+	}
+	c.SetWriteDeadline(time.Unix(1, 0))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i := 0; i < 32; i++ {
+		if _, err := c.SCTPSend([]byte("late"), &SndInfo{To: addr}); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("send %d with an expired write deadline = %v, want os.ErrDeadlineExceeded", i, err)
+		}
+	}
+	setTestDeadline(t, c.Socket)
+	// A context bounds only a wait, as on a one-to-one socket: with room
+	// in the send buffer the message is sent.
+	for i := 0; i < 32; i++ {
+		if _, err := c.SCTPSendContext(ctx, []byte("canceled"), &SndInfo{To: addr}); err != nil {
+			t.Fatalf("send %d with a canceled context = %v, want it sent (nothing to wait for)", i, err)
+		}
+	}
+	if _, err := c.SCTPSend([]byte("after"), &SndInfo{To: addr}); err != nil {
+		t.Fatalf("send after the deadline was cleared: %v (the association was torn down)", err)
+	}
+	for i := 0; i < 32; i++ {
+		if r := recvData(t, srv.Socket); string(r.Msg) != "canceled" {
+			t.Fatalf("server message %d: %q, want %q", i, r.Msg, "canceled")
+		}
+	}
+	if r := recvData(t, srv.Socket); string(r.Msg) != "after" {
+		t.Fatalf("server got %q, want %q", r.Msg, "after")
+	}
+}
