@@ -161,8 +161,8 @@ func WithoutGRO() Option { return func(c *config) { c.noGRO = true } }
 func WithoutPacketInfo() Option { return func(c *config) { c.noPktinfo = true } }
 
 // WithoutThreadWait keeps the socket in the Go runtime's netpoller on
-// Linux: goroutines waiting for it park there instead of waiting in ppoll
-// on their own threads (threadwait_linux.go, on by default with
+// Linux: goroutines waiting for it park there instead of waiting in the
+// kernel on their own threads (threadwait_linux.go, on by default with
 // GOMAXPROCS > 1).
 func WithoutThreadWait() Option { return func(c *config) { c.noThreadWait = true } }
 
@@ -288,8 +288,9 @@ func (c *Conn) LocalAddr() netip.AddrPort { return c.laddr }
 
 // WaitsInThread reports whether the socket is outside the Go runtime's
 // netpoller (Linux, GOMAXPROCS > 1, not WithoutThreadWait): a ReadBatch
-// or WriteBatch that has to wait does so in ppoll on the calling
-// goroutine's thread, which keeps its P meanwhile; a caller that made
+// or WriteBatch that has to wait does so in the kernel (a blocking
+// recvmmsg, or ppoll) on the calling goroutine's thread, which keeps its
+// P meanwhile; a caller that made
 // other goroutines runnable should let them run (runtime.Gosched) before
 // it reads again.
 func (c *Conn) WaitsInThread() bool { return c.tw != nil }

@@ -57,8 +57,8 @@ var threadSockets atomic.Int32
 
 // threadConn is a syscall.RawConn over a socket outside the netpoller.
 // Read and Write call f until it reports done, waiting in ppoll between
-// calls; each holds mu shared so that close never closes a descriptor a
-// wait still uses.
+// calls; sysConn receives through recvmmsg instead. Each holds mu shared
+// so that close never closes a descriptor a wait still uses.
 type threadConn struct {
 	fd, efdR, efdW int
 	// kick is a UDP socket connected to fd's address; kickFrom is its
