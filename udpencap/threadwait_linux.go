@@ -119,7 +119,17 @@ func (c *Conn) startThreadWait() {
 // zero-length datagram from a socket connected to laddr (a loopback
 // address for a wildcard laddr) reaches the socket within 100 ms;
 // otherwise they keep waiting in ppoll.
+//
+// Not on a socket that shares its port (SO_REUSEPORT, SO_REUSEADDR: a
+// shard group, WithControl): the kernel would hand a kick to whichever
+// socket of the group it picks (package sctp's shard steering sends a
+// datagram too short for its program to shard 0), not to this one.
 func (t *threadConn) startBlocking(laddr netip.AddrPort) {
+	for _, opt := range []int{unix.SO_REUSEPORT, unix.SO_REUSEADDR} {
+		if v, err := unix.GetsockoptInt(t.fd, unix.SOL_SOCKET, opt); err != nil || v != 0 {
+			return
+		}
+	}
 	lo4 := netip.AddrFrom4([4]byte{127, 0, 0, 1})
 	var to []netip.Addr
 	switch a := laddr.Addr(); {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -283,5 +284,35 @@ func TestThreadWaitProbeKeepsDatagram(t *testing.T) {
 	}
 	if got := readN(t, b, 1, 2048); string(got[0].Buf) != "early" {
 		t.Fatalf("after the probe read %q, want %q", got[0].Buf, "early")
+	}
+}
+
+// A socket that shares its port (SO_REUSEPORT: package sctp's shards)
+// waits in ppoll, not in the blocking recvmmsg: a kick sent to the port
+// could reach another socket of the group. Its deadlines still work.
+func TestThreadWaitSharedPortPolls(t *testing.T) {
+	withProcs(t, 2)
+	onlyKicks(t)
+	reuse := WithControl(func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		if err := c.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1) }); err != nil {
+			return err
+		}
+		return serr
+	})
+	c := listenT(t, "udp4", "127.0.0.1", reuse)
+	if !c.WaitsInThread() {
+		t.Fatal("the socket stayed in the netpoller")
+	}
+	if c.tw.kick >= 0 {
+		t.Fatal("a socket with SO_REUSEPORT waits in the blocking recvmmsg")
+	}
+	done, blocking := readAsync(t, c)
+	if blocking {
+		t.Fatal("the read waits in the blocking recvmmsg")
+	}
+	c.SetReadDeadline(time.Unix(1, 0))
+	if err := waitErr(t, done, "past deadline"); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("ReadBatch = %v, want os.ErrDeadlineExceeded", err)
 	}
 }
