@@ -414,6 +414,13 @@ func (t *threadConn) setReadDeadline(d time.Time) {
 		return
 	}
 	t.rdl.Store(max(d.UnixNano(), 1))
+	// Shared with the calls, so that close cannot close (and the process
+	// reuse) the descriptors signalled here while this runs.
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if t.closed.Load() {
+		return
+	}
 	if t.inRecv.Load() != 0 && !t.noBlock.Load() {
 		if sendKick(t.kick) != 0 {
 			// Not sent (a full buffer, the address gone): from now on
