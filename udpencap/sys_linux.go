@@ -18,8 +18,8 @@ import (
 // Linux fast path: recvmmsg/sendmmsg on the raw socket through a
 // syscall.RawConn (the net.UDPConn's, whose netpoller does the waiting, or
 // with GOMAXPROCS > 1 threadConn's, which waits in recvmmsg or ppoll on
-// the caller's thread: threadwait_linux.go; either way Close unblocks), UDP_SEGMENT
-// (GSO) cmsgs on send and UDP_GRO on receive.
+// the caller's thread: threadwait_linux.go; either way Close unblocks),
+// UDP_SEGMENT (GSO) cmsgs on send and UDP_GRO on receive.
 //
 // golang.org/x/net/ipv4.PacketConn.ReadBatch would also do recvmmsg, but it
 // allocates a *net.UDPAddr per datagram; decoding the sockaddr here keeps the
