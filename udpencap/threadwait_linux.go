@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -177,15 +176,11 @@ func dialKick(dst netip.AddrPort) (k int, from netip.AddrPort, ok bool) {
 		unix.Close(k)
 		return -1, from, false
 	}
-	switch a, _ := unix.Getsockname(k); a := a.(type) {
-	case *unix.SockaddrInet4:
-		from = netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
-	case *unix.SockaddrInet6:
-		ip := netip.AddrFrom16(a.Addr).Unmap()
-		if a.ZoneId != 0 && ip.IsLinkLocalUnicast() {
-			ip = ip.WithZone(strconv.FormatUint(uint64(a.ZoneId), 10)) // as decodeSockaddr
-		}
-		from = netip.AddrPortFrom(ip, uint16(a.Port))
+	// Its address as decodeSockaddr reports it for fd's datagrams (isKick).
+	var name unix.RawSockaddrInet6
+	nl := uint32(unsafe.Sizeof(name))
+	if _, _, e := unix.RawSyscall(unix.SYS_GETSOCKNAME, uintptr(k), uintptr(unsafe.Pointer(&name)), uintptr(unsafe.Pointer(&nl))); e == 0 {
+		from = decodeSockaddr(&name)
 	}
 	if !from.IsValid() || sendKick(k) != 0 {
 		unix.Close(k)
