@@ -65,22 +65,31 @@ func slowLeaseHandBack(t *testing.T) {
 // leasedRead runs reads on c, the first of which blocks under the lease:
 // one round trip first (s echoes one message), whose reply the reader
 // goroutine delivers and then leaves the lease to c's next Read; then
-// reads (nil: one c.Read) runs on the same goroutine with a 70,000-byte
-// buffer, and its error goes to the returned channel. leasedRead returns
-// once that first Read holds the lease. The caller makes the stacks after
-// slowLeaseHandBack.
+// reads (nil: c.Read until it fails) runs on the same goroutine with a
+// 70,000-byte buffer, and its error goes to the returned channel.
+// leasedRead returns once a Read holds the lease. The caller makes the
+// stacks after slowLeaseHandBack.
 func leasedRead(t *testing.T, c, s *Conn, reads func(b []byte) error) <-chan error {
 	t.Helper()
-	errc := warmedRead(c, s, reads)
-	waitLeaseRead(t, c)
+	errc, warm := warmedRead(c, s, reads)
+	l := c.s.rq.lease
+	pokeUntilLeased(t, c, s, warm, func() bool { return l.waiting.Load() == &c.s.rq.tok })
 	return errc
 }
 
 // warmedRead is leasedRead without the wait for the lease: it returns at
-// once.
-func warmedRead(c, s *Conn, reads func(b []byte) error) <-chan error {
+// once, and warm is closed when the warm-up's reply was read. reads must
+// read again after a Read that returned a poke (leasePoke,
+// pokeUntilLeased).
+func warmedRead(c, s *Conn, reads func(b []byte) error) (errc <-chan error, warm <-chan struct{}) {
 	if reads == nil {
-		reads = func(b []byte) error { _, err := c.Read(b); return err }
+		reads = func(b []byte) error {
+			for {
+				if _, err := c.Read(b); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	go func() {
 		b := make([]byte, 100)
@@ -88,31 +97,52 @@ func warmedRead(c, s *Conn, reads func(b []byte) error) <-chan error {
 			s.Write(b[:n])
 		}
 	}()
-	errc := make(chan error, 1)
+	ec := make(chan error, 1)
+	w := make(chan struct{})
 	go func() {
 		b := make([]byte, 70000)
 		if _, err := c.Write([]byte("warm-up")); err != nil {
-			errc <- err
+			ec <- err
 			return
 		}
 		if _, err := c.Read(b); err != nil { // the reply: the lease is ours next
-			errc <- err
+			ec <- err
 			return
 		}
-		errc <- reads(b)
+		close(w)
+		ec <- reads(b)
 	}()
-	return errc
+	return ec, w
 }
 
-// waitLeaseRead waits until a receive on c is blocked reading the UDP
-// socket under the lease (a state, polled; the result is checked by the
-// caller).
-func waitLeaseRead(t *testing.T, c *Conn) {
+// leasePoke is the message pokeUntilLeased sends.
+const leasePoke = "poke"
+
+// pokeUntilLeased waits until leased() holds (a state, polled). The
+// reader goroutine leaves the role to a receive only when that receive
+// asked for it and has not yet taken its message (readerYield); if the
+// warm-up's Read took the reply first, the next Read finds the role held
+// and parks on its queue. Then a message from s (a poke) makes the reader
+// goroutine deliver it and yield, and the Read after it takes the lease.
+func pokeUntilLeased(t *testing.T, c, s *Conn, warm <-chan struct{}, leased func() bool) {
 	t.Helper()
 	l := c.s.rq.lease
-	for end := time.Now().Add(testTimeout); l.waiting.Load() != &c.s.rq.tok; {
+	select {
+	case <-warm:
+	case <-time.After(testTimeout):
+		t.Fatal("no reply to the warm-up")
+	}
+	for end := time.Now().Add(testTimeout); !leased(); {
 		if time.Now().After(end) {
 			t.Fatal("the receive never took the read lease")
+		}
+		if l.parked.Load() > 0 {
+			if _, err := s.Write([]byte(leasePoke)); err != nil {
+				t.Fatal(err)
+			}
+			for l.parked.Load() > 0 && !leased() && time.Now().Before(end) {
+				runtime.Gosched()
+			}
 		}
 		runtime.Gosched()
 	}
@@ -209,7 +239,7 @@ func TestLeaseHandBackWhenUserStops(t *testing.T) {
 	srv := make(chan error, 1)
 	go func() {
 		b := make([]byte, 4096)
-		for range 3 {
+		for {
 			n, err := s.Read(b)
 			if err == nil {
 				_, err = s.Write(b[:n])
@@ -217,6 +247,9 @@ func TestLeaseHandBackWhenUserStops(t *testing.T) {
 			if err != nil {
 				srv <- err
 				return
+			}
+			if string(b[:n]) == "last" {
+				break
 			}
 		}
 		if err := s.CloseWrite(); err != nil {
@@ -227,13 +260,19 @@ func TestLeaseHandBackWhenUserStops(t *testing.T) {
 		srv <- err
 	}()
 	b := make([]byte, 4096)
-	for i := range 3 {
+	// Round trips until a receive has read the socket itself (on a loaded
+	// machine the first replies may all be delivered by the reader
+	// goroutine: readerYield), then the last one.
+	for i := 0; c.s.rq.lease.userReads.Load() == 0 && i < 1000; i++ {
 		if err := roundTrip(c, []byte{byte(i)}, b); err != nil {
 			t.Fatal(err)
 		}
 	}
+	if err := roundTrip(c, []byte("last"), b); err != nil {
+		t.Fatal(err)
+	}
 	if c.s.rq.lease.userReads.Load() == 0 {
-		t.Fatal("no receive read the socket itself: the test needs the lease taken and released")
+		t.Fatal("no receive read the socket itself in 1,000 round trips: the test needs the lease taken and released")
 	}
 	// c reads no more.
 	if err := awaitErr(t, srv, "the peer's shutdown did not end while our user was not reading"); !errors.Is(err, io.EOF) {
@@ -286,10 +325,14 @@ func TestLeaseReaderCarriesWriter(t *testing.T) {
 	slowLeaseHandBack(t)
 	c, s := leaseConnPair(t)
 	readc := leasedRead(t, c, s, func(b []byte) error {
-		for i := range 100 {
+		for i := 0; i < 100; i++ {
 			n, err := c.Read(b)
 			if err != nil {
 				return err
+			}
+			if string(b[:n]) == leasePoke {
+				i--
+				continue
 			}
 			if n != 65000 || b[0] != byte(i) || b[n-1] != byte(i) {
 				return fmt.Errorf("message %d: %d bytes starting %d", i, n, b[0])
@@ -561,11 +604,15 @@ func TestLeaseWakeBeforeWait(t *testing.T) {
 			c.s.Shutdown(SHUT_RD)
 		}
 	}
-	errc := warmedRead(c, s, func(b []byte) error {
+	errc, warm := warmedRead(c, s, func(b []byte) error {
 		armed.Store(true)
-		_, err := c.Read(b)
-		return err
+		for {
+			if _, err := c.Read(b); err != nil {
+				return err
+			}
+		}
 	})
+	pokeUntilLeased(t, c, s, warm, fired.Load)
 	if err := awaitErr(t, errc, "a Shutdown(SHUT_RD) just before the leased read's wait left it blocked"); !errors.Is(err, io.EOF) {
 		t.Fatalf("Read after Shutdown(SHUT_RD): %v, want io.EOF", err)
 	}
