@@ -125,32 +125,36 @@ func (s *sysConn) doSend(fd uintptr) bool {
 // then waits for readiness (in the netpoller, or in ppoll: threadConn).
 // An ICMP error the call reports drains the socket's error queue.
 //
-// The call is raw (no entersyscall/exitsyscall): the socket is
-// non-blocking, so it never waits in the kernel, and
-// there is no P worth handing off. Through syscall.Syscall6 every call
+// The call is raw (no entersyscall/exitsyscall): it is non-blocking
+// (rawMmsg), so it never waits in the kernel, and there is no P worth
+// handing off. Through syscall.Syscall6 every call
 // also woke the runtime's sysmon thread when it slept (a futex per
 // call); raw calls measured 1.20× the round trips per second of a
 // two-process ping-pong, 24 % less CPU per round trip, and 1.12–1.27×
 // the throughput (bench/README.md, "Raw system calls").
 func (s *sysConn) mmsg(trap, fd uintptr, h *unix.Mmsghdr, k int, n *int, errno *syscall.Errno) bool {
-	var r uintptr
-	var e syscall.Errno
-	for {
-		// MSG_DONTWAIT: a threadConn's descriptor blocks (for its
-		// receive's wait; threadwait_linux.go).
-		r, _, e = unix.RawSyscall6(trap, fd, uintptr(unsafe.Pointer(h)), uintptr(k), unix.MSG_DONTWAIT, 0, 0)
-		if e != unix.EINTR {
-			break
-		}
-	}
+	r, e := rawMmsg(trap, fd, h, k)
 	if e == unix.EAGAIN {
 		return false
 	}
-	*n, *errno = int(r), e
+	*n, *errno = r, e
 	if e != 0 && s.onICMP != nil && isICMPErrno(e) {
 		s.drainErrQueue(fd)
 	}
 	return true
+}
+
+// rawMmsg makes the system call trap (recvmmsg or sendmmsg) on fd for the
+// k headers at h, non-blocking (MSG_DONTWAIT: a threadConn's descriptor
+// blocks, for its receive's wait; threadwait_linux.go) and raw (see mmsg),
+// retrying on EINTR.
+func rawMmsg(trap, fd uintptr, h *unix.Mmsghdr, k int) (int, syscall.Errno) {
+	for {
+		r, _, e := unix.RawSyscall6(trap, fd, uintptr(unsafe.Pointer(h)), uintptr(k), unix.MSG_DONTWAIT, 0, 0)
+		if e != unix.EINTR {
+			return int(r), e
+		}
+	}
 }
 
 func newSysConn(uc *net.UDPConn, cfg *config, st *counters) (*sysConn, error) {

@@ -262,7 +262,7 @@ func (t *threadConn) Control(f func(fd uintptr)) error {
 }
 
 func (t *threadConn) Read(f func(fd uintptr) bool) error {
-	return t.until(f, unix.POLLIN, t.efdR, &t.rdl)
+	return t.until(f, unix.POLLIN, t.efdR, &t.rdl, &t.inPoll)
 }
 
 // recvmmsg is sysConn's receive into the k headers at h: a non-blocking
@@ -291,7 +291,7 @@ func (t *threadConn) recvmmsg(h *unix.Mmsghdr, k int) (int, syscall.Errno, error
 		}
 		blocking := d == 0 && t.kick >= 0 && !t.noBlock.Load()
 		if !(blocking && t.drained) {
-			r, e := t.call(unix.SYS_RECVMMSG, h, k, unix.MSG_DONTWAIT)
+			r, e := t.call(unix.SYS_RECVMMSG, h, k)
 			if e != unix.EAGAIN {
 				t.drained = r < k
 				return r, e, nil
@@ -312,17 +312,12 @@ func (t *threadConn) recvmmsg(h *unix.Mmsghdr, k int) (int, syscall.Errno, error
 // call makes the non-blocking system call trap (recvmmsg, sendmmsg) on the
 // socket, retrying on EINTR; an ICMP error it reports drains the error
 // queue. Raw: it does not wait (see sysConn.mmsg).
-func (t *threadConn) call(trap uintptr, h *unix.Mmsghdr, k int, flags uintptr) (int, syscall.Errno) {
-	for {
-		r, _, e := unix.RawSyscall6(trap, uintptr(t.fd), uintptr(unsafe.Pointer(h)), uintptr(k), flags, 0, 0)
-		if e == unix.EINTR {
-			continue
-		}
-		if e != 0 && t.onErr != nil && isICMPErrno(e) {
-			t.onErr(uintptr(t.fd))
-		}
-		return int(r), e
+func (t *threadConn) call(trap uintptr, h *unix.Mmsghdr, k int) (int, syscall.Errno) {
+	r, e := rawMmsg(trap, uintptr(t.fd), h, k)
+	if e != 0 && t.onErr != nil && isICMPErrno(e) {
+		t.onErr(uintptr(t.fd))
 	}
+	return r, e
 }
 
 // block waits in recvmmsg for the first datagram (MSG_WAITFORONE) and
@@ -352,12 +347,13 @@ func (t *threadConn) block(h *unix.Mmsghdr, k int) (int, syscall.Errno, bool) {
 }
 
 func (t *threadConn) Write(f func(fd uintptr) bool) error {
-	return t.until(f, unix.POLLOUT, t.efdW, nil)
+	return t.until(f, unix.POLLOUT, t.efdW, nil, nil)
 }
 
 // until calls f until it reports done, waiting in ppoll for ev (or efd)
-// between calls; dl, when not nil, is the direction's deadline.
-func (t *threadConn) until(f func(fd uintptr) bool, ev int16, efd int, dl *atomic.Int64) error {
+// between calls; dl, when not nil, is the direction's deadline, and in
+// counts the waits that setReadDeadline must signal (wait).
+func (t *threadConn) until(f func(fd uintptr) bool, ev int16, efd int, dl *atomic.Int64, in *atomic.Int32) error {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	for {
@@ -373,7 +369,7 @@ func (t *threadConn) until(f func(fd uintptr) bool, ev int16, efd int, dl *atomi
 		if f(uintptr(t.fd)) {
 			return nil
 		}
-		t.wait(ev, efd, d, nil)
+		t.wait(ev, efd, d, in)
 	}
 }
 

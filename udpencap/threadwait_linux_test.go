@@ -316,3 +316,37 @@ func TestThreadWaitSharedPortPolls(t *testing.T) {
 		t.Fatalf("ReadBatch = %v, want os.ErrDeadlineExceeded", err)
 	}
 }
+
+// threadConn is also the socket's syscall.RawConn: its Read waits in
+// ppoll, and a read deadline set meanwhile ends that wait as it ends a
+// ReadBatch's.
+func TestThreadWaitRawConnReadDeadline(t *testing.T) {
+	withProcs(t, 2)
+	c := listenT(t, "udp4", "127.0.0.1")
+	if !c.WaitsInThread() {
+		t.Fatal("the socket stayed in the netpoller")
+	}
+	// Take Listen's probe kick off the socket (ReadBatch drops it), so
+	// that nothing but the deadline's signal can wake the wait below.
+	c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+	if _, err := c.ReadBatch(newMsgs(4, 2048)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("ReadBatch on an idle socket = %v, want os.ErrDeadlineExceeded", err)
+	}
+	c.SetReadDeadline(time.Time{})
+	waiting := make(chan bool, 1)
+	var once sync.Once
+	c.tw.testHookWait = func(blocking bool) { once.Do(func() { waiting <- blocking }) }
+	done := make(chan error, 1)
+	go func() { done <- c.tw.Read(func(uintptr) bool { return false }) }()
+	select {
+	case <-waiting:
+	case err := <-done:
+		t.Fatalf("Read returned before it waited: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Read did not wait within 10 s")
+	}
+	c.SetReadDeadline(time.Unix(1, 0))
+	if err := waitErr(t, done, "RawConn Read with a past deadline"); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Read = %v, want os.ErrDeadlineExceeded", err)
+	}
+}
