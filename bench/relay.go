@@ -252,10 +252,11 @@ func (r *relay) sawFromServer(now time.Time, b []byte) {
 		if typ != 3 || len(c) < 16 {
 			return
 		}
-		top := binary.BigEndian.Uint32(c[4:])
+		cum := binary.BigEndian.Uint32(c[4:])
+		top := cum
 		gaps := int(binary.BigEndian.Uint16(c[12:]))
 		for i := 0; i < gaps && 16+4*i+4 <= len(c); i++ {
-			if e := binary.BigEndian.Uint32(c[4:]) + uint32(binary.BigEndian.Uint16(c[16+4*i+2:])); int32(e-top) > 0 {
+			if e := cum + uint32(binary.BigEndian.Uint16(c[16+4*i+2:])); int32(e-top) > 0 {
 				top = e
 			}
 		}

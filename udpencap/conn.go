@@ -290,9 +290,8 @@ func (c *Conn) LocalAddr() netip.AddrPort { return c.laddr }
 // netpoller (Linux, GOMAXPROCS > 1, not WithoutThreadWait): a ReadBatch
 // or WriteBatch that has to wait does so in the kernel (a blocking
 // recvmmsg, or ppoll) on the calling goroutine's thread, which keeps its
-// P meanwhile; a caller that made
-// other goroutines runnable should let them run (runtime.Gosched) before
-// it reads again.
+// P meanwhile; a caller that made other goroutines runnable should let
+// them run (runtime.Gosched) before it reads again.
 func (c *Conn) WaitsInThread() bool { return c.tw != nil }
 
 // Capabilities reports the fast paths currently in use.
