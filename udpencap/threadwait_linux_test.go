@@ -94,6 +94,25 @@ func waitErr(t *testing.T, done <-chan error, what string) error {
 	}
 }
 
+// pastDeadlineEndsRead starts a ReadBatch on c, checks where it waits
+// (the blocking recvmmsg when blocking, else ppoll), sets a past read
+// deadline and checks that the read ends with os.ErrDeadlineExceeded;
+// then it clears the deadline. what names the case.
+func pastDeadlineEndsRead(t *testing.T, c *Conn, blocking bool, what string) {
+	t.Helper()
+	done, b := readAsync(t, c)
+	if b != blocking {
+		t.Fatalf("%s: the read waits in the blocking recvmmsg: %v, want %v", what, b, blocking)
+	}
+	if err := c.SetReadDeadline(time.Unix(1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitErr(t, done, what); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("%s: ReadBatch = %v, want os.ErrDeadlineExceeded", what, err)
+	}
+	c.SetReadDeadline(time.Time{})
+}
+
 func TestThreadWaitDeadlines(t *testing.T) {
 	withProcs(t, 3) // a and b both wait in threads
 	onlyKicks(t)
@@ -105,21 +124,12 @@ func TestThreadWaitDeadlines(t *testing.T) {
 	// A past deadline set while (or just before) a read waits ends it:
 	// this is how package sctp interrupts a goroutine in ReadBatch. With
 	// no deadline the read waits in recvmmsg, and the kick ends it.
-	done, blocking := readAsync(t, b)
-	if !blocking {
-		t.Fatal("a read without a deadline waits in ppoll, want the blocking recvmmsg")
-	}
-	if err := b.SetReadDeadline(time.Unix(1, 0)); err != nil {
-		t.Fatal(err)
-	}
-	if err := waitErr(t, done, "past deadline"); !errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("past deadline: ReadBatch = %v, want os.ErrDeadlineExceeded", err)
-	}
+	pastDeadlineEndsRead(t, b, true, "past deadline")
 	// A deadline in the future ends a read that gets nothing.
 	if err := b.SetReadDeadline(time.Now().Add(20 * time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	done, blocking = readAsync(t, b)
+	done, blocking := readAsync(t, b)
 	if blocking {
 		t.Fatal("a read with a deadline waits in the blocking recvmmsg, want ppoll (its timeout)")
 	}
@@ -198,15 +208,7 @@ func TestThreadWaitKickNotDelivered(t *testing.T) {
 				t.Fatalf("the socket does not wait in a blocking recvmmsg (thread %v, kick %d)", b.WaitsInThread(), b.tw.kick)
 			}
 			for i := 0; i < 3; i++ {
-				done, blocking := readAsync(t, b)
-				if !blocking {
-					t.Fatal("the read waits in ppoll")
-				}
-				b.SetReadDeadline(time.Unix(1, 0))
-				if err := waitErr(t, done, "kick"); !errors.Is(err, os.ErrDeadlineExceeded) {
-					t.Fatalf("kick %d: ReadBatch = %v, want os.ErrDeadlineExceeded", i, err)
-				}
-				b.SetReadDeadline(time.Time{})
+				pastDeadlineEndsRead(t, b, true, fmt.Sprintf("kick %d", i))
 			}
 			ms := []Message{{Buf: []byte{}, Addr: loopbackOf(b, fam.ip)}, {Buf: []byte("x"), Addr: loopbackOf(b, fam.ip)}}
 			if _, err := a.WriteBatch(ms); err != nil {
@@ -240,23 +242,8 @@ func TestThreadWaitLostKickBounded(t *testing.T) {
 	if err := unix.Shutdown(c.tw.kick, unix.SHUT_WR); err != nil {
 		t.Fatal(err)
 	}
-	done, blocking := readAsync(t, c)
-	if !blocking {
-		t.Fatal("the read waits in ppoll")
-	}
-	c.SetReadDeadline(time.Unix(1, 0))
-	if err := waitErr(t, done, "lost kick"); !errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("ReadBatch = %v, want os.ErrDeadlineExceeded", err)
-	}
-	c.SetReadDeadline(time.Time{})
-	done, blocking = readAsync(t, c)
-	if blocking {
-		t.Fatal("after a lost kick a read still waits in the blocking recvmmsg")
-	}
-	c.SetReadDeadline(time.Unix(1, 0))
-	if err := waitErr(t, done, "after the lost kick"); !errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("ReadBatch = %v, want os.ErrDeadlineExceeded", err)
-	}
+	pastDeadlineEndsRead(t, c, true, "lost kick")
+	pastDeadlineEndsRead(t, c, false, "the read after the lost kick")
 }
 
 // The probe at Listen peeks: a datagram already queued stays for the
@@ -307,14 +294,7 @@ func TestThreadWaitSharedPortPolls(t *testing.T) {
 	if c.tw.kick >= 0 {
 		t.Fatal("a socket with SO_REUSEPORT waits in the blocking recvmmsg")
 	}
-	done, blocking := readAsync(t, c)
-	if blocking {
-		t.Fatal("the read waits in the blocking recvmmsg")
-	}
-	c.SetReadDeadline(time.Unix(1, 0))
-	if err := waitErr(t, done, "past deadline"); !errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("ReadBatch = %v, want os.ErrDeadlineExceeded", err)
-	}
+	pastDeadlineEndsRead(t, c, false, "shared port")
 }
 
 // threadConn is also the socket's syscall.RawConn: its Read waits in
