@@ -12,9 +12,10 @@ type congestionController interface {
 	window() int
 	// threshold is ssthresh.
 	threshold() int
-	// onAck reports a SACK that newly acknowledged bytesAcked bytes;
-	// flightBefore/flightAfter are the flight sizes around it.
-	onAck(bytesAcked, flightBefore, flightAfter int, cumAdvanced, inFastRecovery bool)
+	// onAck reports a SACK that newly acknowledged bytesAcked bytes (by
+	// its Cumulative TSN Ack or its Gap Ack Blocks); flightBefore/
+	// flightAfter are the flight sizes around it.
+	onAck(bytesAcked, flightBefore, flightAfter int, inFastRecovery bool)
 	// onFastRetransmit reports loss detected by miss indications, on
 	// entering Fast Recovery (§7.2.3, §7.2.4).
 	onFastRetransmit()
@@ -54,26 +55,37 @@ func newRenoController(mtu, peerRwnd int) *renoController {
 func (c *renoController) window() int    { return c.cwnd }
 func (c *renoController) threshold() int { return c.ssthresh }
 
-func (c *renoController) onAck(bytesAcked, flightBefore, flightAfter int, cumAdvanced, inFastRecovery bool) {
-	if bytesAcked > 0 && cumAdvanced && !inFastRecovery {
+func (c *renoController) onAck(bytesAcked, flightBefore, flightAfter int, inFastRecovery bool) {
+	// RFC 9260 §7.2.1 and §7.2.2 grow cwnd on every SACK that newly
+	// acknowledges data, by its Cumulative TSN Ack or by Gap Ack Blocks
+	// (§7.2.2 counts both in partial_bytes_acked). RFC 4960 grew it only
+	// on a SACK that advanced the Cumulative TSN Ack Point; RFC 9260
+	// dropped that condition, and with it the bytes that Gap Ack Blocks
+	// acknowledge behind a hole count too (a reordered or lost chunk no
+	// longer stalls growth until the hole fills; issue 11,
+	// TestGrowthOnGapAcks). Neither grows cwnd in Fast Recovery.
+	if bytesAcked > 0 && !inFastRecovery {
 		if c.cwnd <= c.ssthresh {
-			// §7.2.1 slow start: only when cwnd was fully used, the SACK
-			// advanced the cum ack and we are not in Fast Recovery; grow by
-			// at most min(bytes acked, MTU).
+			// §7.2.1 slow start: only when cwnd was fully used and we are
+			// not in Fast Recovery; grow by at most min(bytes acked,
+			// L·MTU), L = 1.
 			if flightBefore >= c.cwnd {
 				c.cwnd += min(bytesAcked, c.mtu)
 			}
 		} else {
 			// §7.2.2 congestion avoidance: partial_bytes_acked counts the
 			// newly acked bytes; when it reaches cwnd with cwnd fully used,
-			// cwnd grows by one MTU.
+			// cwnd grows by one MTU. (§7.2.2 has no Fast Recovery
+			// condition; cwnd > ssthresh in Fast Recovery only after an
+			// undo, and growth waits for the recovery's end then, as
+			// §7.2.1 has it.)
 			c.pba += bytesAcked
 			if c.pba >= c.cwnd && flightBefore >= c.cwnd {
 				c.pba -= c.cwnd
 				c.cwnd += c.mtu
 			} else if c.pba > c.cwnd {
-				// §7.2.2 (RFC 4960 errata): without cwnd outstanding,
-				// partial_bytes_acked is capped at cwnd.
+				// §7.2.2: without cwnd outstanding, partial_bytes_acked
+				// is capped at cwnd.
 				c.pba = c.cwnd
 			}
 		}

@@ -30,16 +30,18 @@ func TestRenoSlowStart(t *testing.T) {
 	for _, st := range []struct {
 		what                             string
 		acked, flightBefore, flightAfter int
-		cumAdvanced, inRecovery          bool
+		inRecovery                       bool
 		want                             int
 	}{
-		{"fully utilized, cum advanced: + min(acked, MTU)", 500, 4380, 3880, true, false, 4880},
-		{"fully utilized, cum advanced: +1 MTU", 3000, 4880, 1880, true, false, 6080},
-		{"not fully utilized: no growth", 1000, 3000, 2000, true, false, 6080},
-		{"cum ack not advanced (gap acks only): no growth", 1000, 7000, 6000, false, false, 6080},
-		{"in fast recovery: no growth", 1000, 7000, 6000, true, true, 6080},
+		{"fully utilized: + min(acked, MTU)", 500, 4380, 3880, false, 4880},
+		{"fully utilized: +1 MTU", 3000, 4880, 1880, false, 6080},
+		{"not fully utilized: no growth", 1000, 3000, 2000, false, 6080},
+		// RFC 9260 §7.2.1 (unlike RFC 4960) does not ask the SACK to
+		// advance the cum ack: bytes acknowledged by gap blocks count.
+		{"gap acks only, fully utilized: + min(acked, MTU)", 1000, 7000, 6000, false, 7080},
+		{"in fast recovery: no growth", 1000, 7080, 6080, true, 7080},
 	} {
-		c.onAck(st.acked, st.flightBefore, st.flightAfter, st.cumAdvanced, st.inRecovery)
+		c.onAck(st.acked, st.flightBefore, st.flightAfter, st.inRecovery)
 		if c.cwnd != st.want {
 			t.Fatalf("%s: cwnd %d, want %d", st.what, c.cwnd, st.want)
 		}
@@ -51,22 +53,22 @@ func TestRenoCongestionAvoidance(t *testing.T) {
 	c.cwnd, c.ssthresh = 10000, 8000
 	// partial_bytes_acked accumulates; cwnd +1 MTU once it reaches cwnd.
 	for i := 0; i < 9; i++ {
-		c.onAck(1000, 10000, 9000, true, false)
+		c.onAck(1000, 10000, 9000, false)
 		if c.cwnd != 10000 {
 			t.Fatalf("cwnd grew after %d bytes: %d", (i+1)*1000, c.cwnd)
 		}
 	}
-	c.onAck(1000, 10000, 9000, true, false)
+	c.onAck(1000, 10000, 9000, false)
 	if c.cwnd != 11000 || c.pba != 0 {
 		t.Fatalf("cwnd=%d pba=%d, want 11000/0", c.cwnd, c.pba)
 	}
 	// Without cwnd outstanding, pba is capped at cwnd and cwnd holds.
-	c.onAck(20000, 5000, 1000, true, false)
+	c.onAck(20000, 5000, 1000, false)
 	if c.cwnd != 11000 || c.pba != 11000 {
 		t.Fatalf("under-utilized CA: cwnd=%d pba=%d", c.cwnd, c.pba)
 	}
 	// All acked → pba reset.
-	c.onAck(1000, 1000, 0, true, false)
+	c.onAck(1000, 1000, 0, false)
 	if c.pba != 0 {
 		t.Fatalf("pba %d after all acked", c.pba)
 	}
@@ -134,10 +136,55 @@ func TestSlowStartThroughDataPath(t *testing.T) {
 	if got := d.stats().cwnd; got != 4380+1200 {
 		t.Fatalf("cwnd %d, want %d", got, 4380+1200)
 	}
-	// Gap-only SACK: bytes acked but cum not advanced → no growth.
+	// Gap-only SACK, cwnd fully used: the bytes the gap blocks
+	// acknowledge grow cwnd (RFC 9260 §7.2.1; RFC 4960 waited for the cum
+	// ack to advance), by at most one MTU.
 	p = sendAll(t, d, dataT0)
 	mustSack(t, d, dataT0, 1001, 1<<20, chunk.GapBlock{Start: 2, End: 3})
-	if got := d.stats().cwnd; got != 4380+1200 {
-		t.Fatalf("cwnd grew on gap-only SACK: %d (sent %v)", got, tsns(p))
+	if got := d.stats().cwnd; got != 4380+2*1200 {
+		t.Fatalf("cwnd %d after a gap-only SACK of 2 chunks, want %d (sent %v)", got, 4380+2*1200, tsns(p))
+	}
+}
+
+// TestGrowthOnGapAcks: in congestion avoidance, partial_bytes_acked counts
+// the chunks that Gap Ack Blocks acknowledge behind a hole (RFC 9260
+// §7.2.2), so a chunk that is late or lost does not hold back cwnd growth
+// until the hole fills; and in Fast Recovery nothing grows.
+func TestGrowthOnGapAcks(t *testing.T) {
+	d := newTestDataState(testDataConfig(), dataT0)
+	d.snd.noRACK = true // sent and acked at one instant; §7.2 alone
+	f := d.maxFragment()
+	cc := d.cc.(*renoController)
+	cc.cwnd, cc.ssthresh = 4*f, 3000
+	fillMessages(t, d, dataT0, 20)
+	if p := sendAll(t, d, dataT0); len(p) != 4 {
+		t.Fatalf("sent %d chunks with cwnd 4 chunks, want 4", len(p))
+	}
+	// TSN 1000 missing, 1001–1002 acknowledged by a gap block: one miss
+	// indication, no loss yet.
+	mustSack(t, d, dataT0, 999, 1<<20, chunk.GapBlock{Start: 2, End: 3})
+	if cc.pba != 2*f || cc.cwnd != 4*f {
+		t.Fatalf("after a gap-only SACK of 2 chunks: pba %d cwnd %d, want %d/%d", cc.pba, cc.cwnd, 2*f, 4*f)
+	}
+	if p := sendAll(t, d, dataT0); len(p) != 2 {
+		t.Fatalf("sent %d chunks into the room the gap blocks freed, want 2", len(p))
+	}
+	// 1003–1004 too (a second miss): pba reaches cwnd with cwnd fully
+	// used → + 1 MTU, while the hole is still open.
+	mustSack(t, d, dataT0, 999, 1<<20, chunk.GapBlock{Start: 2, End: 5})
+	if cc.cwnd != 4*f+1200 || cc.pba != 0 {
+		t.Fatalf("after gap blocks acknowledged a cwnd's worth: cwnd %d pba %d, want %d/0", cc.cwnd, cc.pba, 4*f+1200)
+	}
+	// A third miss: Fast Recovery (§7.2.4), cwnd = ssthresh.
+	sendAll(t, d, dataT0)
+	mustSack(t, d, dataT0, 999, 1<<20, chunk.GapBlock{Start: 2, End: 6})
+	if !d.snd.fastRecovery {
+		t.Fatal("three miss indications: not in Fast Recovery")
+	}
+	w := cc.cwnd
+	sendAll(t, d, dataT0)
+	mustSack(t, d, dataT0, 999, 1<<20, chunk.GapBlock{Start: 2, End: 8})
+	if cc.cwnd != w {
+		t.Fatalf("cwnd grew in Fast Recovery: %d → %d", w, cc.cwnd)
 	}
 }

@@ -462,9 +462,9 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 	d.ackedDests = 0
 	for i, x := range d.dst {
 		if len(d.dst) == 1 {
-			x.cc.onAck(bytesAcked, flightBefore, s.flight, cumAdvanced, s.fastRecovery)
+			x.cc.onAck(bytesAcked, flightBefore, s.flight, s.fastRecovery)
 		} else {
-			x.cc.onAck(x.acked, x.flightBefore, x.flight, cumAdvanced, s.fastRecovery)
+			x.cc.onAck(x.acked, x.flightBefore, x.flight, s.fastRecovery)
 		}
 		if x.credited {
 			d.ackedDests |= 1 << i
