@@ -39,8 +39,11 @@ import "time"
 // RACK would need per-destination delivery order, which SCTP's SACK does
 // not report.
 //
-// RACK runs beside RFC 9260 §7.2.4 (three miss indications): whichever
-// sees the loss first marks the chunk. Unlike §7.2.4 it also detects a
+// RACK runs beside RFC 9260 §7.2.4 (three miss indications) until the
+// path shows reordering: whichever sees the loss first marks the chunk.
+// Once reordering is seen (reorder below), RACK alone judges loss, the
+// role RFC 8985 §6.2 step 4 gives the DupAck threshold (handleSack).
+// Unlike §7.2.4 it also detects a
 // lost retransmission (RFC 8985 §6.2: the retransmission has a newer
 // transmit time, and when a chunk sent after it is delivered while it is
 // not, it is lost again) — without waiting for T3-rtx, which is what

@@ -580,3 +580,77 @@ func TestTLPInRecoveryCwndFull(t *testing.T) {
 		t.Fatalf("after the probe: T3 %d, probes %d", st.t3Expiries, st.tlpProbes)
 	}
 }
+
+// TestReorderingSeenLeavesLossToRACK: once the path has shown reordering
+// (a chunk delivered below the highest delivered TSN, never retransmitted:
+// RACK.reordering_seen), three miss indications no longer fast-retransmit;
+// RACK's reordering window judges loss alone, as RFC 8985 §6.2 step 4 uses
+// the DupAck threshold only until reordering is seen. A chunk held back
+// for less than the window then costs neither a retransmission nor a cwnd
+// cut, and a lost one is still found, by the RACK timer. Without
+// reordering seen, the same SACKs fast-retransmit at the third miss
+// indication (RFC 9260 §7.2.4).
+func TestReorderingSeenLeavesLossToRACK(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		seen, arrives  bool
+		wantRtx        int
+		wantRecoveries uint64
+	}{
+		{"no reordering seen: fast retransmit at the third miss", false, true, 1, 1},
+		{"reordering seen, chunk late", true, true, 0, 0},
+		{"reordering seen, chunk lost", true, false, 1, 1},
+	} {
+		d, now := lossTestData(t)
+		if tc.seen {
+			// 1001 and 1002 sent together, 1002 reported first.
+			fillMessages(t, d, now, 2)
+			sendAll(t, d, now)
+			now = now.Add(ms(10))
+			mustSack(t, d, now, 1000, 1<<20, chunk.GapBlock{Start: 2, End: 2})
+			now = now.Add(500 * time.Microsecond)
+			mustSack(t, d, now, 1002, 1<<20)
+		}
+		if d.snd.rack.reorder != tc.seen {
+			t.Fatalf("%s: reordering seen %v", tc.name, d.snd.rack.reorder)
+		}
+		cwnd := d.stats().cwnd
+		base := d.snd.cumAck
+		sent := now
+		fillMessages(t, d, now, 4)
+		if p := sendAll(t, d, now); len(p) != 4 {
+			t.Fatalf("%s: sent %v, want 4 chunks", tc.name, tsns(p))
+		}
+		// base+1 missing; the three after it reported one SACK each:
+		// three miss indications within 0.6 ms.
+		for i := 2; i <= 4; i++ {
+			now = sent.Add(ms(10) + time.Duration(i-2)*300*time.Microsecond)
+			mustSack(t, d, now, base, 1<<20, chunk.GapBlock{Start: 2, End: uint16(i)})
+		}
+		if !tc.seen {
+			if d.snd.rtxCount != tc.wantRtx || !d.snd.fastRecovery {
+				t.Fatalf("%s: rtx %d, fast recovery %v after three miss indications", tc.name, d.snd.rtxCount, d.snd.fastRecovery)
+			}
+			continue
+		}
+		// RACK.rtt 10.6 ms (the last chunk reported) + reo_wnd min_RTT/4.
+		wantAt := sent.Add(ms(10) + 600*time.Microsecond + 2500*time.Microsecond)
+		if d.snd.rtxCount != 0 || d.snd.fastRecovery || !d.snd.rackAt.Equal(wantAt) {
+			t.Fatalf("%s: after three miss indications rtx %d, fast recovery %v, RACK timer %v (want %v)",
+				tc.name, d.snd.rtxCount, d.snd.fastRecovery, d.snd.rackAt, wantAt)
+		}
+		if tc.arrives {
+			now = sent.Add(ms(12))
+			mustSack(t, d, now, base+4, 1<<20)
+		} else {
+			d.handleTimeout(wantAt)
+		}
+		st := d.stats()
+		if d.snd.rtxCount != tc.wantRtx || st.fastRecoveries != tc.wantRecoveries {
+			t.Fatalf("%s: rtx %d, recoveries %d; want %d, %d", tc.name, d.snd.rtxCount, st.fastRecoveries, tc.wantRtx, tc.wantRecoveries)
+		}
+		if tc.arrives && st.cwnd < cwnd {
+			t.Fatalf("%s: cwnd %d → %d for a late chunk", tc.name, cwnd, st.cwnd)
+		}
+	}
+}

@@ -422,7 +422,18 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 			continue
 		}
 		ch.missing++
-		if ch.missing >= 3 && !ch.fastRtxDone {
+		// §7.2.4 asks the sender to wait for (SHOULD) at least three miss
+		// indications. Once the path has shown reordering (RACK.
+		// reordering_seen: a late chunk delivered, or a Duplicate TSN
+		// report of a retransmission), a count of three says little: a
+		// chunk held back by a few packets' time collects them, and the
+		// retransmission and cwnd halving it triggers are spurious. From
+		// then on RACK's time-based reordering window alone judges loss,
+		// as RFC 8985 §6.2 step 4 uses the DupThresh rule only while no
+		// reordering has been seen (RFC 8985 is meant as an alternative
+		// to the DupAck threshold, its §1). Measured in bench/README.md
+		// (lossy section, "Reordering seen"); TestReorderingSeenLeavesLossToRACK.
+		if ch.missing >= 3 && !ch.fastRtxDone && (s.noRACK || !s.rack.reorder) {
 			// §7.2.4 step 1: mark for retransmission (at most once by FR).
 			ch.fastRtxDone = true
 			d.markRtx(ch)
