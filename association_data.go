@@ -492,15 +492,15 @@ func (d *dataState) takeAckedDests() uint32 { m := d.ackedDests; d.ackedDests = 
 // destination's.
 func (d *dataState) intoFlight(ch *outChunk) {
 	ch.inFlight = true
-	d.snd.flight += ch.n
-	d.dst[ch.dest].flight += ch.n
+	d.snd.flight += d.booked(ch.n)
+	d.dst[ch.dest].flight += d.booked(ch.n)
 }
 
 // outOfFlight takes ch out of the flight.
 func (d *dataState) outOfFlight(ch *outChunk) {
 	ch.inFlight = false
-	d.snd.flight -= ch.n
-	d.dst[ch.dest].flight -= ch.n
+	d.snd.flight -= d.booked(ch.n)
+	d.dst[ch.dest].flight -= d.booked(ch.n)
 }
 
 // syncT3 sets snd.t3 to the earliest of the destinations' T3-rtx timers
@@ -530,7 +530,7 @@ func (d *dataState) dataSent(now time.Time, first uint32) {
 		ch := s.chunks.at(i)
 		ch.dest = uint8(d.dest)
 		if ch.inFlight {
-			x.flight += ch.n
+			x.flight += d.booked(ch.n)
 		}
 	}
 	if s.chunks.len() > 0 && d.rtxDestOutstanding() {
@@ -565,6 +565,19 @@ func tsnGT(a, b uint32) bool  { return int32(a-b) > 0 }
 func ssnLT(a, b uint16) bool  { return int16(a-b) < 0 }
 
 func pad4(n int) int { return (n + 3) &^ 3 }
+
+// booked is what a chunk of n bytes of user data counts in the flight
+// size, and so in cwnd, ssthresh and partial_bytes_acked, and against the
+// peer's rwnd: the length of the DATA (or I-DATA) chunk with its padding.
+// RFC 9260 §7.2: "the length of the DATA chunk, including the padding,
+// SHOULD be used" (§7.2.2 again for partial_bytes_acked). Counting the
+// user data alone let more into the network than §7.2's algorithms allow,
+// which §7.2 forbids (MUST NOT be more aggressive), and by far with small
+// messages: a cwnd of 5,808 bytes let 5,808 one-byte chunks out, 116,160
+// bytes of DATA chunks (TestFlightCountsChunkLength). Against rwnd the
+// chunk length is the conservative side of §6.2.1's "bytes still
+// outstanding" (usrsctp adds a per-chunk overhead there too).
+func (d *dataState) booked(n int) int { return d.chunkHeaderLen() + pad4(n) }
 
 // ring is a growable FIFO ring buffer. It allocates only to grow, so in
 // steady state pushes and pops are free.

@@ -22,7 +22,7 @@ func checkDataInvariants(t testing.TB, d *dataState) {
 			t.Fatalf("chunk %d has TSN %d, want %d", i, ch.tsn, s.cumAck+1+uint32(i))
 		}
 		if ch.inFlight {
-			flight += ch.n
+			flight += d.booked(ch.n)
 		}
 		if ch.rtx {
 			rtx++

@@ -25,7 +25,7 @@ func twoDestData(t *testing.T) *dataState {
 			t.Fatalf("dest %d: sent %d chunks, want 2", dest, n)
 		}
 	}
-	frag := d.maxFragment()
+	frag := d.booked(d.maxFragment())
 	if d.dst[0].flight != 2*frag || d.dst[1].flight != 2*frag || d.snd.flight != 4*frag {
 		t.Fatalf("flight %d/%d (total %d), want %d each", d.dst[0].flight, d.dst[1].flight, d.snd.flight, 2*frag)
 	}
@@ -69,7 +69,7 @@ func TestDestT3ExpiresPerDestination(t *testing.T) {
 	if d.dst[0].rto.rto != rto0 || d.dst[1].rto.rto != d.dst[1].rto.clamp(2*rto1) {
 		t.Fatalf("RTO %v/%v, want destination 0 unchanged (%v), destination 1 doubled", d.dst[0].rto.rto, d.dst[1].rto.rto, rto0)
 	}
-	if d.dst[0].flight != 2*d.maxFragment() || d.dst[1].flight != 0 {
+	if d.dst[0].flight != 2*d.booked(d.maxFragment()) || d.dst[1].flight != 0 {
 		t.Fatalf("flight %d/%d after marking destination 1", d.dst[0].flight, d.dst[1].flight)
 	}
 }
@@ -99,7 +99,7 @@ func TestDestRetransmissionToAlternateRecorded(t *testing.T) {
 			t.Fatalf("TSN %d: destination %d in flight %v after the retransmission to 1", c.TSN, ch.dest, ch.inFlight)
 		}
 	}
-	if d.dst[1].flight != (2+len(got))*d.maxFragment() {
+	if d.dst[1].flight != (2+len(got))*d.booked(d.maxFragment()) {
 		t.Fatalf("destination 1 flight %d", d.dst[1].flight)
 	}
 	if !d.dst[1].t3.Equal(now.Add(d.dst[1].rto.rto)) {
@@ -222,7 +222,7 @@ func TestDestSteadyStateAllocs(t *testing.T) {
 func TestDestRemoved(t *testing.T) {
 	d := twoDestData(t)
 	d.destState(2)
-	frag := d.maxFragment()
+	frag := d.booked(d.maxFragment())
 	t3 := d.dst[0].t3
 	d.setDest(1)
 	d.removeDest(0, 1)

@@ -62,7 +62,7 @@ func (d *dataState) abandonMsg(m *outMsg) {
 			ch.abandoned = true
 			if ch.inFlight {
 				d.outOfFlight(ch)
-				s.peerRwnd += uint32(ch.n) // §6.2.1: no longer outstanding
+				s.peerRwnd += uint32(d.booked(ch.n)) // §6.2.1: no longer outstanding
 			}
 			if ch.rtx {
 				ch.rtx = false

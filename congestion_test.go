@@ -152,8 +152,8 @@ func TestSlowStartThroughDataPath(t *testing.T) {
 // until the hole fills; and in Fast Recovery nothing grows.
 func TestGrowthOnGapAcks(t *testing.T) {
 	d := newTestDataState(testDataConfig(), dataT0)
-	d.snd.noRACK = true // sent and acked at one instant; §7.2 alone
-	f := d.maxFragment()
+	d.snd.noRACK = true            // sent and acked at one instant; §7.2 alone
+	f := d.booked(d.maxFragment()) // a chunk counts with its header (§7.2)
 	cc := d.cc.(*renoController)
 	cc.cwnd, cc.ssthresh = 4*f, 3000
 	fillMessages(t, d, dataT0, 20)
@@ -186,5 +186,29 @@ func TestGrowthOnGapAcks(t *testing.T) {
 	mustSack(t, d, dataT0, 999, 1<<20, chunk.GapBlock{Start: 2, End: 8})
 	if cc.cwnd != w {
 		t.Fatalf("cwnd grew in Fast Recovery: %d → %d", w, cc.cwnd)
+	}
+}
+
+// TestFlightCountsChunkLength: a chunk counts in flight, and so against
+// cwnd, with its chunk header and padding (RFC 9260 §7.2), not with its
+// user data alone: with one-byte messages the initial cwnd of 4,380 bytes
+// lets 219 DATA chunks of 20 bytes out (new data while flight < cwnd,
+// §6.1 B), not 4,380. A SACK gives the same lengths back.
+func TestFlightCountsChunkLength(t *testing.T) {
+	d := newTestDataState(testDataConfig(), dataT0)
+	for i := range 1000 {
+		mustEnqueue(t, d, dataT0, outMessage{stream: uint16(i % 4), data: []byte{byte(i)}})
+	}
+	p := sendAll(t, d, dataT0)
+	const chunkLen = 16 + 4 // DATA chunk header + 1 byte padded to 4
+	if want := (4380 + chunkLen - 1) / chunkLen; len(p) != want {
+		t.Fatalf("sent %d one-byte chunks with cwnd 4380, want %d", len(p), want)
+	}
+	if st := d.stats(); st.flight != len(p)*chunkLen || st.peerRwnd != 1<<20-uint32(len(p)*chunkLen) {
+		t.Fatalf("flight %d, peer rwnd %d; want %d, %d", st.flight, st.peerRwnd, len(p)*chunkLen, 1<<20-len(p)*chunkLen)
+	}
+	mustSack(t, d, dataT0.Add(ms(10)), p[99].TSN, 1<<20)
+	if st := d.stats(); st.flight != (len(p)-100)*chunkLen {
+		t.Fatalf("flight %d after 100 chunks acked, want %d", st.flight, (len(p)-100)*chunkLen)
 	}
 }

@@ -306,7 +306,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 	for n := int(cum - s.cumAck); n > 0; n-- {
 		ch := s.chunks.at(0)
 		if !ch.acked && !ch.abandoned {
-			bytesAcked += ch.n
+			bytesAcked += d.booked(ch.n)
 			d.destAcked(ch)
 			highestNewlyAcked, haveHNA = ch.tsn, true
 			d.timedChunkAcked(now, ch)
@@ -359,7 +359,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 			if !s.gapHighSet || tsnGT(ch.tsn, s.gapHigh) {
 				s.gapHigh, s.gapHighSet = ch.tsn, true
 			}
-			bytesAcked += ch.n
+			bytesAcked += d.booked(ch.n)
 			d.destAcked(ch)
 			if !haveHNA || tsnGT(ch.tsn, highestNewlyAcked) {
 				highestNewlyAcked, haveHNA = ch.tsn, true
@@ -513,7 +513,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 // taken for alive.
 func (d *dataState) destAcked(ch *outChunk) {
 	x := d.dst[ch.dest]
-	x.acked += ch.n
+	x.acked += d.booked(ch.n)
 	if ch.sends == 1 {
 		x.credited = true
 	}
@@ -751,7 +751,7 @@ func (d *dataState) markRtx(ch *outChunk) {
 	s.rtxCount++
 	if ch.inFlight {
 		d.outOfFlight(ch)
-		s.peerRwnd += uint32(ch.n)
+		s.peerRwnd += uint32(d.booked(ch.n))
 	}
 	if s.rttTiming && s.rttTSN == ch.tsn {
 		s.rttTiming = false
@@ -904,7 +904,7 @@ func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []
 		// §6.3.3: chunks that did not fit the first packet go out "as soon
 		// as cwnd allows", i.e. when they fit under the cwnd of the
 		// destination they go to (§7.2).
-		if fl := d.dst[d.dest].flight; !burst && fl > 0 && fl+ch.n > d.cc.window() {
+		if fl := d.dst[d.dest].flight; !burst && fl > 0 && fl+d.booked(ch.n) > d.cc.window() {
 			break
 		}
 		b = d.appendChunk(b, ch)
@@ -919,7 +919,7 @@ func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []
 		}
 		ch.dest = uint8(d.dest) // §6.4.1: the chunk's destination is recorded
 		d.intoFlight(ch)
-		s.subPeerRwnd(ch.n)
+		s.subPeerRwnd(d.booked(ch.n))
 		if i == 0 {
 			// §7.2.4 step 5 / §6.3.2 R1: retransmitting the earliest
 			// outstanding chunk restarts T3 (of the destination it went

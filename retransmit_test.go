@@ -109,7 +109,7 @@ func TestCumAckBeyondSent(t *testing.T) {
 	fillMessages(t, d, dataT0, 1)
 	sendAll(t, d, dataT0) // TSN 1002
 	mustSack(t, d, dataT0, 1001, 1<<20, chunk.GapBlock{Start: 2, End: 9})
-	if got := d.stats(); got.flight != d.maxFragment() || got.malformedGapBlocks != 1 {
+	if got := d.stats(); got.flight != d.booked(d.maxFragment()) || got.malformedGapBlocks != 1 {
 		t.Fatalf("bogus gap block changed flight: flight=%d malformed=%d", got.flight, got.malformedGapBlocks)
 	}
 }
@@ -302,7 +302,7 @@ func TestPeerRwndAccounting(t *testing.T) {
 	d := newTestDataState(testDataConfig(), dataT0)
 	fillMessages(t, d, dataT0, 3)
 	sendAll(t, d, dataT0)
-	frag := d.maxFragment()
+	frag := d.booked(d.maxFragment()) // counted with its chunk header (§7.2)
 	if got := d.stats().peerRwnd; got != 1<<20-uint32(3*frag) {
 		t.Fatalf("peerRwnd after sending = %d", got)
 	}
@@ -323,7 +323,7 @@ func TestRenegedChunkRetransmitted(t *testing.T) {
 	// again (in flight, one miss indication) and T3 covers them.
 	now := dataT0.Add(10 * time.Millisecond)
 	mustSack(t, d, now, 999, 1<<20)
-	frag := d.maxFragment()
+	frag := d.booked(d.maxFragment())
 	if st := d.stats(); st.flight != 3*frag || d.snd.chunks.at(1).missing != 1 || d.deadline().IsZero() {
 		t.Fatalf("after renege: flight=%d missing=%d t3=%v", st.flight, d.snd.chunks.at(1).missing, d.deadline())
 	}

@@ -137,7 +137,8 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 		}
 		// §6.1 A: respect the peer's rwnd, but one DATA chunk may always be
 		// in flight (zero window probe).
-		if uint32(frag) > s.peerRwnd && s.flight > 0 {
+		book := d.booked(frag)
+		if uint32(book) > s.peerRwnd && s.flight > 0 {
 			break
 		}
 		if m.off == 0 && d.idata {
@@ -163,7 +164,7 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 		// association does not ask, so its SACK can still ride on the
 		// peer's reply.
 		immediate := s.tlpNew || (m.off+frag == len(m.buf) && s.pending.len() == 1 && s.flight > 0) ||
-			s.flight+frag >= d.cc.window()
+			s.flight+book >= d.cc.window()
 		ch := s.chunks.pushSlot()
 		*ch = outChunk{
 			immediate: immediate,
@@ -185,8 +186,8 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 		s.pending.sent(m, frag, s.interleave)
 		b = d.appendChunk(b, ch)
 		*room -= hdr + pad4(frag)
-		s.flight += frag
-		s.subPeerRwnd(frag)
+		s.flight += book
+		s.subPeerRwnd(book)
 		if !s.rttTiming {
 			// §6.3.1 C4: time one chunk per round trip.
 			s.rttTiming, s.rttTSN, s.rttSentAt = true, ch.tsn, now
