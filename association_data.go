@@ -385,6 +385,14 @@ type destState struct {
 	credited            bool // a chunk sent once, only here, was acknowledged
 }
 
+// pmdcs is RFC 9260's Path Maximum DATA Chunk Size, the unit of §7.2's
+// cwnd rules: the largest DATA chunk an SCTP packet of the path MTU holds,
+// its header included. Read at each congestion event: PLPMTUD (RFC 8899)
+// changes the MTU while the association runs; a controller that kept the
+// MTU of the handshake would grow cwnd by 1,440 bytes per round trip on a
+// path probed to 64 KiB, and keep a floor of 4·1,440 on one that shrank.
+func (d *dataState) pmdcs() int { return d.cfg.mtu - commonHeaderLen }
+
 // destState returns destination idx's state, created on first use with
 // RTO.Initial (§6.3.1 C1) and the initial cwnd of §7.2.1. idx is a path
 // index (< maxPaths).
@@ -392,7 +400,7 @@ func (d *dataState) destState(idx int) *destState {
 	for len(d.dst) <= idx {
 		d.dst = append(d.dst, &destState{
 			rto: newRTOState(&d.cfg.rto),
-			cc:  newRenoController(d.cfg.mtu, int(d.peerRwnd)),
+			cc:  newRenoController(d.pmdcs(), int(d.peerRwnd)),
 		})
 	}
 	return d.dst[idx]

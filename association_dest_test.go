@@ -63,8 +63,8 @@ func TestDestT3ExpiresPerDestination(t *testing.T) {
 			t.Fatalf("TSN %d (destination %d) marked %v", ch.tsn, ch.dest, ch.rtx)
 		}
 	}
-	if d.dst[1].cc.window() != d.cfg.mtu || d.dst[0].cc.window() != cwnd0 {
-		t.Fatalf("cwnd %d/%d after destination 1's T3, want %d / unchanged %d", d.dst[0].cc.window(), d.dst[1].cc.window(), d.cfg.mtu, cwnd0)
+	if d.dst[1].cc.window() != d.pmdcs() || d.dst[0].cc.window() != cwnd0 {
+		t.Fatalf("cwnd %d/%d after destination 1's T3, want %d / unchanged %d", d.dst[0].cc.window(), d.dst[1].cc.window(), d.pmdcs(), cwnd0)
 	}
 	if d.dst[0].rto.rto != rto0 || d.dst[1].rto.rto != d.dst[1].rto.clamp(2*rto1) {
 		t.Fatalf("RTO %v/%v, want destination 0 unchanged (%v), destination 1 doubled", d.dst[0].rto.rto, d.dst[1].rto.rto, rto0)

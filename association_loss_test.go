@@ -295,11 +295,11 @@ func TestT3WithSackProgressKeepsHalfWindow(t *testing.T) {
 		if st.t3Expiries != 1 {
 			t.Fatalf("progress=%v: T3 did not fire", progress)
 		}
-		want := 1200
+		want := d.pmdcs()
 		if progress {
 			want = st.ssthresh
 		}
-		if st.cwnd != want || st.ssthresh != 4*1200 {
+		if st.cwnd != want || st.ssthresh != 4*d.pmdcs() {
 			t.Fatalf("progress=%v: cwnd %d ssthresh %d, want cwnd %d", progress, st.cwnd, st.ssthresh, want)
 		}
 	}

@@ -22,6 +22,10 @@ type congestionController interface {
 	// onRetransmitTimeout reports a T3-rtx expiry (§7.2.3, §6.3.3 E1);
 	// progress: SACKs acknowledged new data within the last RTO.
 	onRetransmitTimeout(progress bool)
+	// setPMDCS sets the Path Maximum DATA Chunk Size, the unit of §7.2's
+	// rules (the floor of 4·PMDCS, growth by one PMDCS), before each
+	// event: PLPMTUD (RFC 8899) may have changed the path MTU since.
+	setPMDCS(pmdcs int)
 	// undo restores cwnd and ssthresh from before a reduction that proved
 	// spurious (RFC 4015 §2).
 	undo(cwnd, ssthresh int)
@@ -33,15 +37,18 @@ type congestionController interface {
 // renoController is the RFC 9260 §7.2 controller: slow start, congestion
 // avoidance with partial_bytes_acked, fast recovery and T3 reaction.
 type renoController struct {
-	mtu      int
+	mtu      int // PMDCS (RFC 9260 §3): the largest DATA chunk a packet of the path MTU holds
 	cwnd     int
 	ssthresh int
 	pba      int // partial_bytes_acked (§7.2.2)
 }
 
-func newRenoController(mtu, peerRwnd int) *renoController {
-	c := &renoController{mtu: mtu}
-	// §7.2.1: initial cwnd = min(4·MTU, max(2·MTU, 4380)).
+func newRenoController(pmdcs, peerRwnd int) *renoController {
+	c := &renoController{mtu: pmdcs}
+	// §7.2.1: initial cwnd = min(4·PMDCS, max(2·PMDCS, 4380)). (RFC 9260
+	// has 4404 for IPv4 peers and 4344 for IPv6, RFC 4960's 4380 between
+	// them; the data path does not know the family.)
+	mtu := pmdcs
 	c.cwnd = min(4*mtu, max(2*mtu, 4380))
 	// §7.2.1: initial ssthresh MAY be arbitrarily high, e.g. the peer's
 	// advertised receiver window.
@@ -53,6 +60,7 @@ func newRenoController(mtu, peerRwnd int) *renoController {
 }
 
 func (c *renoController) window() int    { return c.cwnd }
+func (c *renoController) setPMDCS(n int) { c.mtu = n }
 func (c *renoController) threshold() int { return c.ssthresh }
 
 func (c *renoController) onAck(bytesAcked, flightBefore, flightAfter int, inFastRecovery bool) {

@@ -133,16 +133,16 @@ func TestSlowStartThroughDataPath(t *testing.T) {
 		t.Fatalf("initial burst %d chunks, want 4", len(p))
 	}
 	mustSack(t, d, dataT0, 1001, 1<<20)
-	if got := d.stats().cwnd; got != 4380+1200 {
-		t.Fatalf("cwnd %d, want %d", got, 4380+1200)
+	if got := d.stats().cwnd; got != 4380+d.pmdcs() {
+		t.Fatalf("cwnd %d, want %d", got, 4380+d.pmdcs())
 	}
 	// Gap-only SACK, cwnd fully used: the bytes the gap blocks
 	// acknowledge grow cwnd (RFC 9260 §7.2.1; RFC 4960 waited for the cum
 	// ack to advance), by at most one MTU.
 	p = sendAll(t, d, dataT0)
 	mustSack(t, d, dataT0, 1001, 1<<20, chunk.GapBlock{Start: 2, End: 3})
-	if got := d.stats().cwnd; got != 4380+2*1200 {
-		t.Fatalf("cwnd %d after a gap-only SACK of 2 chunks, want %d (sent %v)", got, 4380+2*1200, tsns(p))
+	if got := d.stats().cwnd; got != 4380+2*d.pmdcs() {
+		t.Fatalf("cwnd %d after a gap-only SACK of 2 chunks, want %d (sent %v)", got, 4380+2*d.pmdcs(), tsns(p))
 	}
 }
 
@@ -172,8 +172,8 @@ func TestGrowthOnGapAcks(t *testing.T) {
 	// 1003–1004 too (a second miss): pba reaches cwnd with cwnd fully
 	// used → + 1 MTU, while the hole is still open.
 	mustSack(t, d, dataT0, 999, 1<<20, chunk.GapBlock{Start: 2, End: 5})
-	if cc.cwnd != 4*f+1200 || cc.pba != 0 {
-		t.Fatalf("after gap blocks acknowledged a cwnd's worth: cwnd %d pba %d, want %d/0", cc.cwnd, cc.pba, 4*f+1200)
+	if cc.cwnd != 4*f+d.pmdcs() || cc.pba != 0 {
+		t.Fatalf("after gap blocks acknowledged a cwnd's worth: cwnd %d pba %d, want %d/0", cc.cwnd, cc.pba, 4*f+d.pmdcs())
 	}
 	// A third miss: Fast Recovery (§7.2.4), cwnd = ssthresh.
 	sendAll(t, d, dataT0)
@@ -210,5 +210,39 @@ func TestFlightCountsChunkLength(t *testing.T) {
 	mustSack(t, d, dataT0.Add(ms(10)), p[99].TSN, 1<<20)
 	if st := d.stats(); st.flight != (len(p)-100)*chunkLen {
 		t.Fatalf("flight %d after 100 chunks acked, want %d", st.flight, (len(p)-100)*chunkLen)
+	}
+}
+
+// TestCwndUnitFollowsPMTU: §7.2's unit is the PMDCS of the path as it is
+// now. PLPMTUD (RFC 8899) or an ICMP report changes the MTU while the
+// association runs: a larger one lets slow start grow by the larger
+// PMDCS per SACK, a smaller one lowers the T3-rtx window and the 4·PMDCS
+// floor with it (before, the controller kept the handshake's MTU).
+func TestCwndUnitFollowsPMTU(t *testing.T) {
+	d := newTestDataState(testDataConfig(), dataT0)
+	d.snd.noRACK = true
+	fillMessages(t, d, dataT0, 4)
+	p := sendAll(t, d, dataT0)
+	cwnd, chunkLen := d.stats().cwnd, d.booked(d.maxFragment())
+	d.cfg.mtu = 9000 // probed up (the chunks in flight keep their size)
+	mustSack(t, d, dataT0.Add(ms(10)), p[len(p)-1].TSN, 1<<20)
+	acked := len(p) * chunkLen
+	if got := d.stats().cwnd; got != cwnd+min(acked, 9000-12) {
+		t.Fatalf("slow start after the MTU rose to 9000: cwnd %d → %d, want + %d", cwnd, got, min(acked, 9000-12))
+	}
+	fillMessages(t, d, dataT0, 1)
+	sendAll(t, d, dataT0.Add(ms(10)))
+	d.cfg.mtu = 600 // lowered (ICMP Packet Too Big)
+	before := d.stats().cwnd
+	d.handleTimeout(d.deadline())
+	want := max(before/2, 4*(600-12))
+	if st := d.stats(); st.t3Expiries != 1 || st.cwnd != 600-12 || st.ssthresh != want {
+		t.Fatalf("T3-rtx after the MTU fell to 600: %d expiries, cwnd %d ssthresh %d; want 1, %d, %d", st.t3Expiries, st.cwnd, st.ssthresh, 600-12, want)
+	}
+	// The floor too: a fast retransmit from a small window.
+	d.cc.(*renoController).cwnd = 3000
+	d.cc.onFastRetransmit()
+	if got := d.cc.threshold(); got != 4*(600-12) {
+		t.Fatalf("ssthresh %d after a loss with cwnd 3000, want the floor 4·PMDCS = %d", got, 4*(600-12))
 	}
 }

@@ -472,6 +472,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 	// acknowledged of the DATA sent to it, against its own flight.
 	d.ackedDests = 0
 	for i, x := range d.dst {
+		x.cc.setPMDCS(d.pmdcs())
 		if len(d.dst) == 1 {
 			x.cc.onAck(bytesAcked, flightBefore, s.flight, s.fastRecovery)
 		} else {
@@ -546,6 +547,7 @@ func (d *dataState) lossDetected() {
 				s.undo = recoveryUndo{valid: true, dest: i, cwnd: x.cc.window(), ssthresh: x.cc.threshold()}
 				first = false
 			}
+			x.cc.setPMDCS(d.pmdcs())
 			x.cc.onFastRetransmit()
 		}
 		d.st.fastRecoveries++
@@ -805,6 +807,7 @@ func (d *dataState) t3Expired(now time.Time, x int) (failed bool) {
 	// likely hit a lost retransmission, not a dead path (see
 	// renoController.onRetransmitTimeout).
 	progress := !s.lastProgress.IsZero() && now.Sub(s.lastProgress) < xd.rto.rto && !s.legacy
+	xd.cc.setPMDCS(d.pmdcs())
 	xd.cc.onRetransmitTimeout(progress)
 	xd.rto.backoff() // E2
 	s.fastRecovery = false

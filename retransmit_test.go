@@ -197,8 +197,8 @@ func TestT3RtxBackoffAndMaxRetrans(t *testing.T) {
 		}
 		wantRTO *= 2
 		st := d.stats()
-		// E1: cwnd = 1 MTU, ssthresh = max(cwnd/2, 4·MTU). E2: RTO doubled.
-		if st.cwnd != cfg.mtu || st.ssthresh != 4*cfg.mtu || st.rto != wantRTO {
+		// E1: cwnd = 1 PMDCS, ssthresh = max(cwnd/2, 4·PMDCS). E2: RTO doubled.
+		if st.cwnd != d.pmdcs() || st.ssthresh != 4*d.pmdcs() || st.rto != wantRTO {
 			t.Fatalf("after T3 #%d: cwnd=%d ssthresh=%d rto=%v", i, st.cwnd, st.ssthresh, st.rto)
 		}
 		// E3: the earliest outstanding chunks, one packet's worth.
@@ -334,14 +334,13 @@ func TestRenegedChunkRetransmitted(t *testing.T) {
 		t.Fatalf("after T3: %v", tsns(p))
 	}
 	mustSack(t, d, now, 1000, 1<<20)
-	// cwnd is 1 MTU after T3: one chunk per round trip.
-	for tsn := uint32(1001); tsn <= 1002; tsn++ {
-		p = sendAll(t, d, now)
-		if len(p) != 1 || p[0].TSN != tsn {
-			t.Fatalf("reneged chunk %d not resent: %v", tsn, tsns(p))
-		}
-		mustSack(t, d, now, tsn, 1<<20)
+	// cwnd was one PMDCS after T3, filled by the one chunk; the SACK grows
+	// it by one PMDCS (§7.2.1 slow start): both reneged chunks go.
+	p = sendAll(t, d, now)
+	if len(p) != 2 || p[0].TSN != 1001 || p[1].TSN != 1002 {
+		t.Fatalf("reneged chunks not resent: %v", tsns(p))
 	}
+	mustSack(t, d, now, 1002, 1<<20)
 	if !d.idle() {
 		t.Fatal("not idle after all acked")
 	}

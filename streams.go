@@ -93,6 +93,7 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 	// §7.2.1: after an idle period of at least one RTO, shrink cwnd.
 	if s.flight == 0 && s.chunks.len() == 0 && !s.lastDataSent.IsZero() {
 		if idle := now.Sub(s.lastDataSent); idle > d.rto.rto {
+			d.cc.setPMDCS(d.pmdcs())
 			d.cc.onIdle(int(min(idle/d.rto.rto, 64)))
 			s.lastDataSent = now
 		}
