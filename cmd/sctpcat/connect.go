@@ -345,6 +345,12 @@ func (s *session) perfSend() error {
 		return err
 	}
 	d := time.Since(start)
+	// A last progress line with the counts at the end, the rate over the
+	// whole transfer: the ticker's last line was up to a second earlier,
+	// and a transfer shorter than a second had none.
+	if st, err := s.c.Stats(); err == nil {
+		s.logf("%s", progressLine(d, int64(s.f.count)*int64(s.f.length), d, st))
+	}
 	bytes := float64(s.f.count) * float64(s.f.length)
 	fmt.Fprintf(s.e.stdout, "sent %s of %d bytes (%s) in %.3f s: %s, %.0f msgs/s\n",
 		plural(int64(s.f.count), "message"), s.f.length, sizeText(bytes), d.Seconds(), rateText(bytes/d.Seconds()), float64(s.f.count)/d.Seconds())

@@ -565,6 +565,11 @@ func TestConnectCountMode(t *testing.T) {
 	if !regexp.MustCompile(`^sent 500 messages of 1000 bytes \(0\.50 MB\) in [\d.]+ s: [\d.]+ MB/s`).MatchString(cli.stdout.String()) {
 		t.Errorf("connect -n output %q", cli.stdout.String())
 	}
+	// The last progress line on stderr, also for a transfer shorter than
+	// the one-second tick: the totals at the end.
+	if !regexp.MustCompile(`(?m)^sctpcat: +[\d.]+s +[\d.]+ MB/s  rtx \d+ \(fast \d+, T3 \d+\)  cwnd \d+  srtt `).MatchString(cli.stderr.String()) {
+		t.Errorf("connect -n: no progress line at the end; stderr %q", cli.stderr.String())
+	}
 	srv.exitsOK(10 * time.Second)
 }
 
