@@ -381,7 +381,8 @@ func (c *Conn) SetWriteDeadline(t time.Time) error { return c.s.SetWriteDeadline
 
 // Stats returns the counters and transport state of the Conn's
 // association: packets, SRTT, RTO, cwnd, retransmissions (RFC 9260 §6.3,
-// §7.2). After the association has ended it reports State SCTP_CLOSED.
+// §7.2). After the association has ended it reports State SCTP_CLOSED
+// with the counters as they were at the end.
 func (c *Conn) Stats() (AssocStats, error) {
 	e, err := c.s.entry(0)
 	if err != nil {

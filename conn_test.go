@@ -281,3 +281,38 @@ func TestConnBlockedWriteNoAlloc(t *testing.T) {
 		t.Errorf("%.2f allocations per Write with a full send buffer, want 0", a)
 	}
 }
+
+// TestConnStatsAfterEnd: after the graceful shutdown the counters are
+// those at the end (State CLOSED), not zeros: a transfer's totals are read
+// once everything is acknowledged (sctpcat connect -n's last line).
+func TestConnStatsAfterEnd(t *testing.T) {
+	ln, cfg := listenConn(t)
+	c, s := dialConn(t, ln, cfg)
+	for range 3 {
+		if _, err := c.Write([]byte("abc")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 10)
+	for {
+		if _, err := s.Read(buf); err != nil {
+			break
+		}
+	}
+	// c's Read returns io.EOF once its association has ended.
+	for {
+		if _, err := c.Read(buf); err != nil {
+			break
+		}
+	}
+	st, err := c.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State != SCTP_CLOSED || st.DataChunksOut != 3 || st.Cwnd == 0 {
+		t.Fatalf("Stats after the end: state %v, %d DATA chunks out, cwnd %d; want CLOSED, 3, > 0", st.State, st.DataChunksOut, st.Cwnd)
+	}
+}

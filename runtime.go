@@ -653,6 +653,13 @@ func (r *runner) dispatch(now time.Time, ev Event) {
 		// the AssocChange (RFC 6458 §6.1.11; the Linux order): the handle
 		// is retired once the queued events are dispatched.
 		h.retireErr = err
+		if h.a != nil {
+			// What Stats reports from now on: the counters as they ended,
+			// not zeros (a transfer's retransmissions are read after its
+			// SHUTDOWN COMPLETE).
+			st := h.a.stats()
+			h.final = &st
+		}
 		r.retiring = append(r.retiring, h)
 		return
 	}

@@ -99,8 +99,9 @@ type assocHandle struct {
 	// A message the association hands out in pieces (partial delivery,
 	// inMessage.partial) is joined here and delivered whole.
 	joining   bool
-	retireErr error    // why it closed, while waiting in runner.retiring
-	joinHdr   delivery // the joined message's metadata
+	retireErr error       // why it closed, while waiting in runner.retiring
+	final     *AssocStats // the counters when the association ended (statusStats after the end)
+	joinHdr   delivery    // the joined message's metadata
 	join      []byte
 
 	mu     sync.Mutex

@@ -37,6 +37,13 @@ func (h *assocHandle) statusStats() apiStats {
 		s.UnackData, s.PendData = as.outstanding()
 	})
 	if err != nil {
+		// Ended: the counters as they were at the end (kept by the loop
+		// at the terminal event), State CLOSED.
+		h.r.do(func(time.Time) {
+			if h.final != nil {
+				s.AssocStats = *h.final
+			}
+		})
 		s.State = SCTP_CLOSED
 	}
 	return s
