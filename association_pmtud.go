@@ -654,14 +654,7 @@ func (a *association) pmtudApply(now time.Time, carry bool) {
 		a.pmtu = pmtuCarry{}
 	}
 	a.log.Debugf("assoc %d: packets of %d bytes, were %d (PLPMTUD)", a.aid, size, a.cfg.mtu)
-	a.cfg.mtu = size
-	if a.data != nil {
-		if r, ok := a.data.cc.(*renoController); ok {
-			// RFC 9260 §7.2: cwnd grows and is floored in units of the
-			// (path's) MTU; keep them in step with the packet size.
-			r.mtu = size
-		}
-	}
+	a.cfg.mtu = size // the data path's cwnd unit follows (dataState.pmdcs)
 }
 
 // setPMTUDEnabled turns PLPMTUD on or off on a live association

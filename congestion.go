@@ -37,19 +37,18 @@ type congestionController interface {
 // renoController is the RFC 9260 §7.2 controller: slow start, congestion
 // avoidance with partial_bytes_acked, fast recovery and T3 reaction.
 type renoController struct {
-	mtu      int // PMDCS (RFC 9260 §3): the largest DATA chunk a packet of the path MTU holds
+	pmdcs    int // RFC 9260 §3: the largest DATA chunk a packet of the path MTU holds
 	cwnd     int
 	ssthresh int
 	pba      int // partial_bytes_acked (§7.2.2)
 }
 
 func newRenoController(pmdcs, peerRwnd int) *renoController {
-	c := &renoController{mtu: pmdcs}
+	c := &renoController{pmdcs: pmdcs}
 	// §7.2.1: initial cwnd = min(4·PMDCS, max(2·PMDCS, 4380)). (RFC 9260
 	// has 4404 for IPv4 peers and 4344 for IPv6, RFC 4960's 4380 between
 	// them; the data path does not know the family.)
-	mtu := pmdcs
-	c.cwnd = min(4*mtu, max(2*mtu, 4380))
+	c.cwnd = min(4*pmdcs, max(2*pmdcs, 4380))
 	// §7.2.1: initial ssthresh MAY be arbitrarily high, e.g. the peer's
 	// advertised receiver window.
 	c.ssthresh = peerRwnd
@@ -60,7 +59,7 @@ func newRenoController(pmdcs, peerRwnd int) *renoController {
 }
 
 func (c *renoController) window() int    { return c.cwnd }
-func (c *renoController) setPMDCS(n int) { c.mtu = n }
+func (c *renoController) setPMDCS(n int) { c.pmdcs = n }
 func (c *renoController) threshold() int { return c.ssthresh }
 
 func (c *renoController) onAck(bytesAcked, flightBefore, flightAfter int, inFastRecovery bool) {
@@ -76,21 +75,21 @@ func (c *renoController) onAck(bytesAcked, flightBefore, flightAfter int, inFast
 		if c.cwnd <= c.ssthresh {
 			// §7.2.1 slow start: only when cwnd was fully used and we are
 			// not in Fast Recovery; grow by at most min(bytes acked,
-			// L·MTU), L = 1.
+			// L·PMDCS), L = 1.
 			if flightBefore >= c.cwnd {
-				c.cwnd += min(bytesAcked, c.mtu)
+				c.cwnd += min(bytesAcked, c.pmdcs)
 			}
 		} else {
 			// §7.2.2 congestion avoidance: partial_bytes_acked counts the
 			// newly acked bytes; when it reaches cwnd with cwnd fully used,
-			// cwnd grows by one MTU. (§7.2.2 has no Fast Recovery
+			// cwnd grows by one PMDCS. (§7.2.2 has no Fast Recovery
 			// condition; cwnd > ssthresh in Fast Recovery only after an
 			// undo, and growth waits for the recovery's end then, as
 			// §7.2.1 has it.)
 			c.pba += bytesAcked
 			if c.pba >= c.cwnd && flightBefore >= c.cwnd {
 				c.pba -= c.cwnd
-				c.cwnd += c.mtu
+				c.cwnd += c.pmdcs
 			} else if c.pba > c.cwnd {
 				// §7.2.2: without cwnd outstanding, partial_bytes_acked
 				// is capped at cwnd.
@@ -105,16 +104,16 @@ func (c *renoController) onAck(bytesAcked, flightBefore, flightAfter int, inFast
 }
 
 func (c *renoController) onFastRetransmit() {
-	// §7.2.3: ssthresh = max(cwnd/2, 4·MTU); cwnd = ssthresh.
-	c.ssthresh = max(c.cwnd/2, 4*c.mtu)
+	// §7.2.3: ssthresh = max(cwnd/2, 4·PMDCS); cwnd = ssthresh.
+	c.ssthresh = max(c.cwnd/2, 4*c.pmdcs)
 	c.cwnd = c.ssthresh
 	c.pba = 0
 }
 
 func (c *renoController) onRetransmitTimeout(progress bool) {
-	// §7.2.3: ssthresh = max(cwnd/2, 4·MTU); cwnd = 1·MTU.
-	c.ssthresh = max(c.cwnd/2, 4*c.mtu)
-	c.cwnd = c.mtu
+	// §7.2.3: ssthresh = max(cwnd/2, 4·PMDCS); cwnd = 1·PMDCS.
+	c.ssthresh = max(c.cwnd/2, 4*c.pmdcs)
+	c.cwnd = c.pmdcs
 	if progress {
 		// Beyond §7.2.3 (a SHOULD): SACKs acknowledged new data within
 		// the last RTO, so the path still delivers and the timer most
@@ -139,8 +138,8 @@ func (c *renoController) undo(cwnd, ssthresh int) {
 }
 
 func (c *renoController) onIdle(rtos int) {
-	// §7.2.1: an idle sender halves cwnd per RTO, down to 4·MTU.
-	for ; rtos > 0 && c.cwnd > 4*c.mtu; rtos-- {
-		c.cwnd = max(c.cwnd/2, 4*c.mtu)
+	// §7.2.1: an idle sender halves cwnd per RTO, down to 4·PMDCS.
+	for ; rtos > 0 && c.cwnd > 4*c.pmdcs; rtos-- {
+		c.cwnd = max(c.cwnd/2, 4*c.pmdcs)
 	}
 }
