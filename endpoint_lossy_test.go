@@ -3,6 +3,7 @@ package sctp
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"flag"
 	"math/rand/v2"
 	"testing"
@@ -132,7 +133,7 @@ func testLossySeed(t *testing.T, seed uint64) {
 	pn.flush() // collect the last events
 	t.Logf("network %v, %v virtual", pn.sim.Stats(), pn.sim.Elapsed())
 	for i := range pn.eps {
-		if !hasEvent(pn.events[i], ShutdownComp) {
+		if !hasEvent(pn.events[i], ShutdownComp) && !benignLateAbort(pn.events[i], pn.events[1-i]) {
 			t.Logf("client %+v\nserver %+v\nep0 %+v\nep1 %+v", client.stats(), server.stats(), pn.eps[0].stats(), pn.eps[1].stats())
 			t.Fatalf("endpoint %d: no SHUTDOWN_COMP: %v", i, pn.events[i])
 		}
@@ -140,4 +141,30 @@ func testLossySeed(t *testing.T, seed uint64) {
 			t.Fatalf("endpoint %d: associations left", i)
 		}
 	}
+}
+
+// benignLateAbort reports the one ending of a graceful shutdown besides
+// SHUTDOWN_COMP on both sides that RFC 9260 allows on a lossy, reordering
+// link (simScenario.strict has the same): the side that received the
+// SHUTDOWN (evs) ends with COMM_LOST from an ABORT, after its peer (peer)
+// completed the shutdown. A packet of it delayed past the peer's SHUTDOWN
+// COMPLETE reached a peer without TCB, which answered with ABORT (§8.4
+// rule 8), and the SHUTDOWN COMPLETE was lost. All data was acknowledged
+// by then (§9.2; the caller checked delivery).
+func benignLateAbort(evs, peer []Event) bool {
+	if !hasEvent(peer, ShutdownComp) {
+		return false
+	}
+	sawShutdown := false
+	for _, ev := range evs {
+		switch e := ev.(type) {
+		case ShutdownEvent:
+			sawShutdown = true
+		case AssocChange:
+			if e.State == CommLost {
+				return sawShutdown && errors.Is(e.Err, ErrAborted)
+			}
+		}
+	}
+	return false
 }
