@@ -1,6 +1,7 @@
 package sctp
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -191,9 +192,10 @@ func TestGrowthOnGapAcks(t *testing.T) {
 
 // TestFlightCountsChunkLength: a chunk counts in flight, and so against
 // cwnd, with its chunk header and padding (RFC 9260 §7.2), not with its
-// user data alone: with one-byte messages the initial cwnd of 4,380 bytes
-// lets 219 DATA chunks of 20 bytes out (new data while flight < cwnd,
-// §6.1 B), not 4,380. A SACK gives the same lengths back.
+// user data alone: with one-byte messages (20-byte chunks, 59 to a packet
+// of 1,200 bytes) the initial cwnd of 4,380 bytes lets 4 packets out, 236
+// chunks (the fourth begins below cwnd and is filled, §6.1 B), not 4,380
+// chunks. A SACK gives the same lengths back.
 func TestFlightCountsChunkLength(t *testing.T) {
 	d := newTestDataState(testDataConfig(), dataT0)
 	for i := range 1000 {
@@ -201,7 +203,7 @@ func TestFlightCountsChunkLength(t *testing.T) {
 	}
 	p := sendAll(t, d, dataT0)
 	const chunkLen = 16 + 4 // DATA chunk header + 1 byte padded to 4
-	if want := (4380 + chunkLen - 1) / chunkLen; len(p) != want {
+	if want := 4 * 59; len(p) != want {
 		t.Fatalf("sent %d one-byte chunks with cwnd 4380, want %d", len(p), want)
 	}
 	if st := d.stats(); st.flight != len(p)*chunkLen || st.peerRwnd != 1<<20-uint32(len(p)*chunkLen) {
@@ -244,5 +246,33 @@ func TestCwndUnitFollowsPMTU(t *testing.T) {
 	d.cc.onFastRetransmit()
 	if got := d.cc.threshold(); got != 4*(600-12) {
 		t.Fatalf("ssthresh %d after a loss with cwnd 3000, want the floor 4·PMDCS = %d", got, 4*(600-12))
+	}
+}
+
+// TestRuleBFillsPacket: RFC 9260 §6.1 B lets a packet begun below cwnd
+// exceed it by up to PMDCS − 1 bytes (SHOULD), one packet only. With
+// 100-byte messages (116-byte chunks, 10 to a packet of 1,200 bytes) and
+// cwnd 4,380, the fourth packet begins at 3,480 bytes in flight and leaves
+// full (4,640 ≤ 4,380 + 1,187), not cut at the first chunk past cwnd
+// (4,408); no fifth packet follows.
+func TestRuleBFillsPacket(t *testing.T) {
+	d := newTestDataState(testDataConfig(), dataT0)
+	for i := range 100 {
+		mustEnqueue(t, d, dataT0, outMessage{stream: uint16(i % 4), data: make([]byte, 100)})
+	}
+	var perPacket []int
+	for {
+		p := sendPacket(t, d, dataT0)
+		if len(p) == 0 {
+			break
+		}
+		perPacket = append(perPacket, len(p))
+	}
+	if !slices.Equal(perPacket, []int{10, 10, 10, 10}) {
+		t.Fatalf("chunks per packet %v, want [10 10 10 10]", perPacket)
+	}
+	cwnd := d.stats().cwnd
+	if f := d.stats().flight; f != 40*116 || f > cwnd+d.pmdcs()-1 {
+		t.Fatalf("flight %d, want %d (at most cwnd %d + PMDCS − 1)", f, 40*116, cwnd)
 	}
 }

@@ -99,6 +99,13 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 		}
 	}
 	maxFrag := d.maxFragment()
+	// §6.1 B: new data only while flight < cwnd, but a packet begun below
+	// cwnd SHOULD be filled past it, by at most PMDCS − 1 bytes (the
+	// breach one packet only): with small messages the packet that
+	// reaches cwnd leaves full instead of cut at the first chunk over it
+	// (TestRuleBFillsPacket).
+	wnd := d.cc.window()
+	fill := s.flight < wnd
 	// RFC 8260 §3: the stream scheduler picks the message of every chunk
 	// (association_sched.go); without interleaving a started message is
 	// finished first (§6.9: its fragments take consecutive TSNs).
@@ -120,8 +127,9 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 			d.popPending(m)
 			continue
 		}
-		// §6.1 B: no new data with cwnd or more bytes outstanding.
-		if s.flight >= d.cc.window() && !s.tlpNew {
+		// §6.1 B: no new data with cwnd or more bytes outstanding, unless
+		// this packet began below cwnd (fill, above).
+		if s.flight >= wnd && !s.tlpNew && !fill {
 			break
 		}
 		remaining := len(m.buf) - m.off
@@ -139,6 +147,9 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 		// §6.1 A: respect the peer's rwnd, but one DATA chunk may always be
 		// in flight (zero window probe).
 		book := d.booked(frag)
+		if s.flight >= wnd && !s.tlpNew && s.flight+book > wnd+d.pmdcs()-1 {
+			break // §6.1 B: cwnd + PMDCS − 1 at most
+		}
 		if uint32(book) > s.peerRwnd && s.flight > 0 {
 			break
 		}
@@ -165,7 +176,7 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 		// association does not ask, so its SACK can still ride on the
 		// peer's reply.
 		immediate := s.tlpNew || (m.off+frag == len(m.buf) && s.pending.len() == 1 && s.flight > 0) ||
-			s.flight+book >= d.cc.window()
+			s.flight+book >= wnd
 		ch := s.chunks.pushSlot()
 		*ch = outChunk{
 			immediate: immediate,
