@@ -46,7 +46,10 @@ type AssocStats struct {
 	// it (the AUTH's bad HMAC, unknown key or HMAC identifier included).
 	DroppedUnauthenticated uint64
 
-	SRTT, RTO     time.Duration
+	SRTT, RTO time.Duration
+	// Cwnd, Ssthresh and FlightSize count bytes of DATA chunks, their
+	// headers and padding included (RFC 9260 §7.2); PeerRwnd is the
+	// peer's a_rwnd less that flight (§6.2.1).
 	Cwnd          uint32
 	Ssthresh      uint32
 	PeerRwnd      uint32

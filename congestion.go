@@ -3,7 +3,8 @@ package sctp
 // congestionController is the seam between the data path and a congestion
 // control algorithm (RFC 9260 §7). The data path tracks flight size and
 // tells the controller about acknowledgements and losses; the controller
-// owns cwnd and ssthresh. All sizes are bytes of user data.
+// owns cwnd and ssthresh. All sizes are bytes of DATA chunks, header and
+// padding included (dataState.booked, RFC 9260 §7.2).
 //
 // A controller is a plain struct: no clock, no goroutines. Other algorithms
 // (CUBIC, RFC 9438) implement the same interface.

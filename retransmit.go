@@ -146,7 +146,7 @@ type sendState struct {
 	// so the scheduler may switch stream between the chunks of a message.
 	interleave bool
 
-	flight   int    // bytes of user data in flight
+	flight   int    // bytes of DATA chunks in flight (dataState.booked)
 	peerRwnd uint32 // RFC 9260 §6.2.1 rwnd
 	queued   int    // bytes enqueued and not yet fully acknowledged, overhead included
 
