@@ -500,15 +500,17 @@ func (d *dataState) takeAckedDests() uint32 { m := d.ackedDests; d.ackedDests = 
 // destination's.
 func (d *dataState) intoFlight(ch *outChunk) {
 	ch.inFlight = true
-	d.snd.flight += d.booked(ch.n)
-	d.dst[ch.dest].flight += d.booked(ch.n)
+	n := d.booked(ch.n)
+	d.snd.flight += n
+	d.dst[ch.dest].flight += n
 }
 
 // outOfFlight takes ch out of the flight.
 func (d *dataState) outOfFlight(ch *outChunk) {
 	ch.inFlight = false
-	d.snd.flight -= d.booked(ch.n)
-	d.dst[ch.dest].flight -= d.booked(ch.n)
+	n := d.booked(ch.n)
+	d.snd.flight -= n
+	d.dst[ch.dest].flight -= n
 }
 
 // syncT3 sets snd.t3 to the earliest of the destinations' T3-rtx timers

@@ -900,14 +900,14 @@ func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []
 		if !ch.rtx {
 			continue
 		}
-		size := d.chunkHeaderLen() + pad4(ch.n)
+		size := d.booked(ch.n) // the chunk's length on the wire and in flight
 		if size > *room {
 			break
 		}
 		// §6.3.3: chunks that did not fit the first packet go out "as soon
 		// as cwnd allows", i.e. when they fit under the cwnd of the
 		// destination they go to (§7.2).
-		if fl := d.dst[d.dest].flight; !burst && fl > 0 && fl+d.booked(ch.n) > d.cc.window() {
+		if fl := d.dst[d.dest].flight; !burst && fl > 0 && fl+size > d.cc.window() {
 			break
 		}
 		b = d.appendChunk(b, ch)
@@ -922,7 +922,7 @@ func (d *dataState) appendRetransmissions(now time.Time, b []byte, room *int) []
 		}
 		ch.dest = uint8(d.dest) // §6.4.1: the chunk's destination is recorded
 		d.intoFlight(ch)
-		s.subPeerRwnd(d.booked(ch.n))
+		s.subPeerRwnd(size)
 		if i == 0 {
 			// §7.2.4 step 5 / §6.3.2 R1: retransmitting the earliest
 			// outstanding chunk restarts T3 (of the destination it went

@@ -144,12 +144,12 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 			}
 			frag = avail
 		}
-		// §6.1 A: respect the peer's rwnd, but one DATA chunk may always be
-		// in flight (zero window probe).
-		book := d.booked(frag)
+		book := d.booked(frag) // the chunk's length on the wire and in flight
 		if s.flight >= wnd && !s.tlpNew && s.flight+book > wnd+d.pmdcs()-1 {
 			break // §6.1 B: cwnd + PMDCS − 1 at most
 		}
+		// §6.1 A: respect the peer's rwnd, but one DATA chunk may always be
+		// in flight (zero window probe).
 		if uint32(book) > s.peerRwnd && s.flight > 0 {
 			break
 		}
@@ -197,7 +197,7 @@ func (d *dataState) appendNewData(now time.Time, b []byte, room *int) []byte {
 		m.live++
 		s.pending.sent(m, frag, s.interleave)
 		b = d.appendChunk(b, ch)
-		*room -= hdr + pad4(frag)
+		*room -= book
 		s.flight += book
 		s.subPeerRwnd(book)
 		if !s.rttTiming {

@@ -18,9 +18,10 @@ import (
 // listen -mode discard` and `sctpcat connect -n N -l SIZE` through the
 // relay (the setup of issue 11's report), built from ../cmd/sctpcat. The
 // fast and T3 retransmission counts come from connect's last progress
-// line, the one it prints at the end (before 2026-12-06 23:10 UTC the
-// last line was the last one-second tick, up to a second before the end:
-// the sctpcat rows' counts were short, and 0 for runs under a second).
+// line, the one it prints at the end. Runs before 2026-12-06 23:12 UTC
+// read the last one-second tick (short counts, 0 under a second), or,
+// in the 23:02 run, a last line with the zeros Stats then returned for an
+// association that had ended.
 func lossySctpcat(r *lossyRun, loss float64, seed uint64, want int64) error {
 	bin, err := sctpcatBinary()
 	if err != nil {
