@@ -241,11 +241,13 @@ func TestCwndUnitFollowsPMTU(t *testing.T) {
 	if st := d.stats(); st.t3Expiries != 1 || st.cwnd != 600-12 || st.ssthresh != want {
 		t.Fatalf("T3-rtx after the MTU fell to 600: %d expiries, cwnd %d ssthresh %d; want 1, %d, %d", st.t3Expiries, st.cwnd, st.ssthresh, 600-12, want)
 	}
-	// The floor too: a fast retransmit from a small window.
+	// The floor too: a loss the data path reacts to (Fast Recovery) from
+	// a small window, after the MTU fell again.
+	d.cfg.mtu = 500
 	d.cc.(*renoController).cwnd = 3000
-	d.cc.onFastRetransmit()
-	if got := d.cc.threshold(); got != 4*(600-12) {
-		t.Fatalf("ssthresh %d after a loss with cwnd 3000, want the floor 4·PMDCS = %d", got, 4*(600-12))
+	d.lossDetected()
+	if got := d.cc.threshold(); !d.snd.fastRecovery || got != 4*(500-12) {
+		t.Fatalf("ssthresh %d (fast recovery %v) after a loss with cwnd 3000, want the floor 4·PMDCS = %d", got, d.snd.fastRecovery, 4*(500-12))
 	}
 }
 

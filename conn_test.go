@@ -302,7 +302,9 @@ func TestConnStatsAfterEnd(t *testing.T) {
 			break
 		}
 	}
-	// c's Read returns io.EOF once its association has ended.
+	// c's Read returns io.EOF once its association has ended (the
+	// deadline only bounds a failure; Stats then shows it open).
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for {
 		if _, err := c.Read(buf); err != nil {
 			break

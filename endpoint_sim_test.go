@@ -291,10 +291,11 @@ func TestSimPropertySeeds(t *testing.T) {
 	blackouts := 0
 	for _, seed := range seeds {
 		s, err := runSimSeed(t, seed)
-		if simSeedParams(seed).blackout {
+		sc := simSeedParams(seed)
+		if sc.blackout {
 			blackouts++
 		}
-		if simSeedParams(seed).multipath {
+		if sc.multipath {
 			multipath++
 			for _, ev := range append(s.client.pathEvents, s.server.pathEvents...) {
 				switch ev.State {
