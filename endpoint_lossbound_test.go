@@ -144,7 +144,7 @@ func TestSimLossBoundCatchesLegacyRecovery(t *testing.T) {
 
 // BenchmarkSimLossRecovery moves 6 MB (5,000 messages of 1,200 B) over the
 // lossy-path benchmark's link in simnet — 2 ms one-way delay, 5 % held back
-// by up to 6 ms, 1 % duplicated, loss as named each way — and reports the
+// 6 ms (ReorderFixed, as the relay does), 1 % duplicated, loss as named each way — and reports the
 // virtual time of the transfer (median of seeds 1–3) and the client's T3-rtx
 // expiries, for the recovery now and for the legacy one (RFC 9260 rules
 // alone: RACK-TLP off, RTO.Min 1 s). Virtual time: independent of the
@@ -181,7 +181,7 @@ func simTransfer(tb testing.TB, seed uint64, loss float64, legacy bool) (time.Du
 	for i := range msgs {
 		msgs[i] = simMsg{size: 1200}
 	}
-	link := simnet.LinkConfig{Loss: loss, Delay: 2 * time.Millisecond, Reorder: 0.05, ReorderDelay: 6 * time.Millisecond, Duplicate: 0.01, MTU: assocDefaultMTU}
+	link := simnet.LinkConfig{Loss: loss, Delay: 2 * time.Millisecond, Reorder: 0.05, ReorderDelay: 6 * time.Millisecond, ReorderFixed: true, Duplicate: 0.01, MTU: assocDefaultMTU}
 	cfg := assocConfig{}
 	if legacy {
 		cfg.rto.min = rfc9260RTOMin

@@ -38,7 +38,7 @@ func simLossBreakdown(tb testing.TB, seed uint64, loss, reorder float64) lossBre
 	for i := range msgs {
 		msgs[i] = simMsg{size: 1200}
 	}
-	link := simnet.LinkConfig{Loss: loss, Delay: 2 * time.Millisecond, Reorder: reorder, ReorderDelay: 6 * time.Millisecond, Duplicate: 0.01, MTU: assocDefaultMTU}
+	link := simnet.LinkConfig{Loss: loss, Delay: 2 * time.Millisecond, Reorder: reorder, ReorderDelay: 6 * time.Millisecond, ReorderFixed: true, Duplicate: 0.01, MTU: assocDefaultMTU}
 	s := newSimScenario(tb, seed, link, assocConfig{}, msgs, nil)
 	var b lossBreakdown
 	start := s.sim.Now()

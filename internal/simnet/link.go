@@ -37,12 +37,17 @@ type LinkConfig struct {
 	// datagram. Jitter larger than the spacing of datagrams reorders them.
 	Jitter time.Duration
 	// Reorder is the probability that a datagram is held back by an extra
-	// delay uniformly distributed in (0, ReorderDelay], so that datagrams sent
-	// after it overtake it.
+	// delay uniformly distributed in (0, ReorderDelay] (exactly ReorderDelay
+	// with ReorderFixed), so that datagrams sent after it overtake it.
 	Reorder float64
 	// ReorderDelay bounds the extra delay of a reordered datagram. Zero means
 	// 2*Delay + Jitter, at least 1 ms.
 	ReorderDelay time.Duration
+	// ReorderFixed holds every reordered datagram back exactly ReorderDelay
+	// instead of a uniform share of it, as the lossy benchmark's relay does
+	// (bench/relay.go): a hold-back then always outlasts a reordering
+	// window shorter than ReorderDelay.
+	ReorderFixed bool
 	// Duplicate is the probability that a datagram is delivered twice; the
 	// copy gets its own independently drawn jitter.
 	Duplicate float64
@@ -306,7 +311,11 @@ func (f *fabric) plan(now int64, from, to netip.AddrPort, size int) (delays [2]i
 		if rd <= 0 {
 			rd = max(int64(2*cfg.Delay+cfg.Jitter), int64(time.Millisecond))
 		}
-		delays[0] += 1 + f.rng.Int64N(rd)
+		if cfg.ReorderFixed {
+			delays[0] += rd
+		} else {
+			delays[0] += 1 + f.rng.Int64N(rd)
+		}
 		f.total.Reordered++
 		l.stats.Reordered++
 	}

@@ -249,6 +249,38 @@ func TestSimReorder(t *testing.T) {
 	}
 }
 
+// TestSimReorderFixed: with ReorderFixed every held-back datagram arrives
+// exactly ReorderDelay after the others, as the lossy benchmark's relay
+// holds them (bench/relay.go); without it the extra delay is spread.
+func TestSimReorderFixed(t *testing.T) {
+	const n = 2000
+	for _, fixed := range []bool{true, false} {
+		src := &srcNode{count: n, interval: time.Millisecond}
+		s, sink := newPair(t, 5, LinkConfig{Delay: 2 * time.Millisecond, Reorder: 0.05, ReorderDelay: 6 * time.Millisecond, ReorderFixed: fixed}, src)
+		runIdle(t, s)
+		if len(sink.got) != n {
+			t.Fatalf("fixed=%v: delivered %d, want all %d", fixed, len(sink.got), n)
+		}
+		held, other := 0, 0
+		for _, a := range sink.got {
+			switch d := a.at.Sub(src.sentAt[a.seq]); {
+			case d == 2*time.Millisecond:
+			case d == 8*time.Millisecond:
+				held++
+			case d > 2*time.Millisecond && d < 8*time.Millisecond:
+				other++
+			default:
+				t.Fatalf("fixed=%v: seq %d delay %v outside [2ms, 8ms]", fixed, a.seq, d)
+			}
+		}
+		if st := s.Stats(); fixed && (uint64(held) != st.Reordered || other != 0) {
+			t.Errorf("fixed: %d held exactly 6 ms and %d by less, want all %d reordered held 6 ms", held, other, st.Reordered)
+		} else if !fixed && other < int(st.Reordered)*9/10 {
+			t.Errorf("uniform: only %d of %d reordered held less than 6 ms", other, st.Reordered)
+		}
+	}
+}
+
 func TestSimDuplicate(t *testing.T) {
 	const n = 5000
 	src := &srcNode{count: n, interval: time.Millisecond}
