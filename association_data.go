@@ -376,10 +376,11 @@ type destState struct {
 	flight int       // bytes of DATA last sent here and still in flight
 	t3     time.Time // this destination's T3-rtx; zero: stopped
 
-	// Scratch of one SACK (handleSack): bytes newly acknowledged, the
-	// flight before it, and the lowest outstanding TSN (R3 restarts T3
+	// Scratch of one SACK (handleSack): bytes newly acknowledged and
+	// reported duplicate, the flight before it, and the lowest outstanding TSN (R3 restarts T3
 	// when it changes).
 	acked, flightBefore int
+	dupAcked            int // bytes of chunks reported as Duplicate TSNs (§7.2.2)
 	first               uint32
 	haveFirst, seen     bool
 	credited            bool // a chunk sent once, only here, was acknowledged

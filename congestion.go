@@ -14,9 +14,10 @@ type congestionController interface {
 	// threshold is ssthresh.
 	threshold() int
 	// onAck reports a SACK that newly acknowledged bytesAcked bytes (by
-	// its Cumulative TSN Ack or its Gap Ack Blocks); flightBefore/
-	// flightAfter are the flight sizes around it.
-	onAck(bytesAcked, flightBefore, flightAfter int, inFastRecovery bool)
+	// its Cumulative TSN Ack or its Gap Ack Blocks) and reported dupBytes
+	// bytes of chunks as Duplicate TSNs; flightBefore/flightAfter are the
+	// flight sizes around it.
+	onAck(bytesAcked, dupBytes, flightBefore, flightAfter int, inFastRecovery bool)
 	// onFastRetransmit reports loss detected by miss indications, on
 	// entering Fast Recovery (§7.2.3, §7.2.4).
 	onFastRetransmit()
@@ -63,7 +64,7 @@ func (c *renoController) window() int    { return c.cwnd }
 func (c *renoController) setPMDCS(n int) { c.pmdcs = n }
 func (c *renoController) threshold() int { return c.ssthresh }
 
-func (c *renoController) onAck(bytesAcked, flightBefore, flightAfter int, inFastRecovery bool) {
+func (c *renoController) onAck(bytesAcked, dupBytes, flightBefore, flightAfter int, inFastRecovery bool) {
 	// RFC 9260 §7.2.1 and §7.2.2 grow cwnd on every SACK that newly
 	// acknowledges data, by its Cumulative TSN Ack or by Gap Ack Blocks
 	// (§7.2.2 counts both in partial_bytes_acked). RFC 4960 grew it only
@@ -71,31 +72,30 @@ func (c *renoController) onAck(bytesAcked, flightBefore, flightAfter int, inFast
 	// dropped that condition, and with it the bytes that Gap Ack Blocks
 	// acknowledge behind a hole count too (a reordered or lost chunk no
 	// longer stalls growth until the hole fills; issue 11,
-	// TestGrowthOnGapAcks). Neither grows cwnd in Fast Recovery.
-	if bytesAcked > 0 && !inFastRecovery {
-		if c.cwnd <= c.ssthresh {
-			// §7.2.1 slow start: only when cwnd was fully used and we are
-			// not in Fast Recovery; grow by at most min(bytes acked,
-			// L·PMDCS), L = 1.
-			if flightBefore >= c.cwnd {
-				c.cwnd += min(bytesAcked, c.pmdcs)
-			}
-		} else {
-			// §7.2.2 congestion avoidance: partial_bytes_acked counts the
-			// newly acked bytes; when it reaches cwnd with cwnd fully used,
-			// cwnd grows by one PMDCS. (§7.2.2 has no Fast Recovery
-			// condition; cwnd > ssthresh in Fast Recovery only after an
-			// undo, and growth waits for the recovery's end then, as
-			// §7.2.1 has it.)
-			c.pba += bytesAcked
-			if c.pba >= c.cwnd && flightBefore >= c.cwnd {
-				c.pba -= c.cwnd
-				c.cwnd += c.pmdcs
-			} else if c.pba > c.cwnd {
-				// §7.2.2: without cwnd outstanding, partial_bytes_acked
-				// is capped at cwnd.
-				c.pba = c.cwnd
-			}
+	// TestGrowthOnGapAcks).
+	if c.cwnd <= c.ssthresh {
+		// §7.2.1 slow start: only when cwnd was fully used and we are
+		// not in Fast Recovery (a MUST); grow by at most min(bytes
+		// acked, L·PMDCS), L = 1. Duplicates do not count here.
+		if bytesAcked > 0 && !inFastRecovery && flightBefore >= c.cwnd {
+			c.cwnd += min(bytesAcked, c.pmdcs)
+		}
+	} else if bytesAcked+dupBytes > 0 {
+		// §7.2.2 congestion avoidance: partial_bytes_acked counts the
+		// bytes newly acked and those of the chunks the SACK reports as
+		// Duplicate TSNs; when it reaches cwnd with cwnd fully used, cwnd
+		// grows by one PMDCS. §7.2.2, unlike §7.2.1, has no Fast Recovery
+		// condition: cwnd exceeds ssthresh in Fast Recovery only after an
+		// undo, whose window grows as it would have without the spurious
+		// reduction (TestAvoidanceGrowsAfterUndo).
+		c.pba += bytesAcked + dupBytes
+		if c.pba >= c.cwnd && flightBefore >= c.cwnd {
+			c.pba -= c.cwnd
+			c.cwnd += c.pmdcs
+		} else if c.pba > c.cwnd {
+			// §7.2.2: without cwnd outstanding, partial_bytes_acked
+			// is capped at cwnd.
+			c.pba = c.cwnd
 		}
 	}
 	// §7.2.2: when all data sent has been acknowledged, pba is reset.

@@ -42,7 +42,7 @@ func TestRenoSlowStart(t *testing.T) {
 		{"gap acks only, fully utilized: + min(acked, MTU)", 1000, 7000, 6000, false, 7080},
 		{"in fast recovery: no growth", 1000, 7080, 6080, true, 7080},
 	} {
-		c.onAck(st.acked, st.flightBefore, st.flightAfter, st.inRecovery)
+		c.onAck(st.acked, 0, st.flightBefore, st.flightAfter, st.inRecovery)
 		if c.cwnd != st.want {
 			t.Fatalf("%s: cwnd %d, want %d", st.what, c.cwnd, st.want)
 		}
@@ -54,22 +54,22 @@ func TestRenoCongestionAvoidance(t *testing.T) {
 	c.cwnd, c.ssthresh = 10000, 8000
 	// partial_bytes_acked accumulates; cwnd +1 MTU once it reaches cwnd.
 	for i := 0; i < 9; i++ {
-		c.onAck(1000, 10000, 9000, false)
+		c.onAck(1000, 0, 10000, 9000, false)
 		if c.cwnd != 10000 {
 			t.Fatalf("cwnd grew after %d bytes: %d", (i+1)*1000, c.cwnd)
 		}
 	}
-	c.onAck(1000, 10000, 9000, false)
+	c.onAck(1000, 0, 10000, 9000, false)
 	if c.cwnd != 11000 || c.pba != 0 {
 		t.Fatalf("cwnd=%d pba=%d, want 11000/0", c.cwnd, c.pba)
 	}
 	// Without cwnd outstanding, pba is capped at cwnd and cwnd holds.
-	c.onAck(20000, 5000, 1000, false)
+	c.onAck(20000, 0, 5000, 1000, false)
 	if c.cwnd != 11000 || c.pba != 11000 {
 		t.Fatalf("under-utilized CA: cwnd=%d pba=%d", c.cwnd, c.pba)
 	}
 	// All acked → pba reset.
-	c.onAck(1000, 1000, 0, false)
+	c.onAck(1000, 0, 1000, 0, false)
 	if c.pba != 0 {
 		t.Fatalf("pba %d after all acked", c.pba)
 	}
@@ -276,5 +276,77 @@ func TestRuleBFillsPacket(t *testing.T) {
 	cwnd := d.stats().cwnd
 	if f := d.stats().flight; f != 40*116 || f > cwnd+d.pmdcs()-1 {
 		t.Fatalf("flight %d, want %d (at most cwnd %d + PMDCS − 1)", f, 40*116, cwnd)
+	}
+}
+
+// TestAvoidanceAfterUndoAndDuplicates: RFC 9260 §7.2.2 has no Fast
+// Recovery condition (§7.2.1's slow start has one), so a window above
+// ssthresh in Fast Recovery, left by an undo (RFC 4015 §2), keeps growing;
+// and partial_bytes_acked counts the bytes of chunks reported as
+// Duplicate TSNs beside those newly acknowledged.
+func TestAvoidanceAfterUndoAndDuplicates(t *testing.T) {
+	c := newRenoController(1000, 100000)
+	c.cwnd, c.ssthresh = 10000, 8000
+	c.onAck(6000, 4000, 10000, 4000, true)
+	if c.cwnd != 11000 || c.pba != 0 {
+		t.Fatalf("in Fast Recovery above ssthresh, 6000 acked + 4000 duplicate: cwnd %d pba %d, want 11000/0", c.cwnd, c.pba)
+	}
+	// Duplicates alone count too.
+	c.onAck(0, 3000, 11000, 11000, false)
+	if c.pba != 3000 {
+		t.Fatalf("SACK with only Duplicate TSNs: pba %d, want 3000", c.pba)
+	}
+	// Slow start: no growth in Fast Recovery (a MUST), and duplicates
+	// are not bytes acknowledged.
+	c = newRenoController(1000, 100000)
+	w := c.cwnd
+	c.onAck(1000, 0, w, w-1000, true)
+	c.onAck(0, 2000, w, w, false)
+	if c.cwnd != w {
+		t.Fatalf("slow start grew in Fast Recovery or on duplicates: %d → %d", w, c.cwnd)
+	}
+}
+
+// TestDuplicateTSNsCountOnce: the data path gives the controller the
+// length of the chunks a SACK reports as Duplicate TSNs (§7.2.2), each
+// chunk once, and only chunks it sent and saw acknowledged: a receiver
+// repeating a TSN, or reporting one never sent, grows nothing.
+func TestDuplicateTSNsCountOnce(t *testing.T) {
+	d := newTestDataState(testDataConfig(), dataT0)
+	d.snd.noRACK = true
+	f := d.booked(d.maxFragment())
+	cc := d.cc.(*renoController)
+	cc.cwnd, cc.ssthresh = 4*f, 3000
+	fillMessages(t, d, dataT0, 20)
+	p := sendAll(t, d, dataT0)
+	if len(p) != 4 {
+		t.Fatalf("sent %d chunks with cwnd 4 chunks, want 4", len(p))
+	}
+	mustSack(t, d, dataT0, p[1].TSN, 1<<20)
+	if cc.pba != 2*f {
+		t.Fatalf("pba %d after 2 chunks acked, want %d", cc.pba, 2*f)
+	}
+	sendAll(t, d, dataT0)
+	s := sackOf(p[1].TSN, 1<<20)
+	s.DupTSNs = []uint32{p[0].TSN, p[0].TSN, p[1].TSN + 100}
+	if err := d.handleSack(dataT0, s); err != nil {
+		t.Fatal(err)
+	}
+	if cc.pba != 3*f {
+		t.Fatalf("pba %d after one duplicate reported twice and one never sent, want %d", cc.pba, 3*f)
+	}
+	s.DupTSNs = []uint32{p[0].TSN}
+	if err := d.handleSack(dataT0, s); err != nil {
+		t.Fatal(err)
+	}
+	if cc.pba != 3*f {
+		t.Fatalf("pba %d after the same duplicate in a second SACK, want %d", cc.pba, 3*f)
+	}
+	s.DupTSNs = []uint32{p[1].TSN}
+	if err := d.handleSack(dataT0, s); err != nil {
+		t.Fatal(err)
+	}
+	if cc.pba != 0 || cc.cwnd != 4*f+d.pmdcs() {
+		t.Fatalf("a second chunk's duplicate brings pba to cwnd: cwnd %d pba %d, want %d/0", cc.cwnd, cc.pba, 4*f+d.pmdcs())
 	}
 }

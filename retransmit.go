@@ -183,6 +183,9 @@ type sendState struct {
 	// noRACK: no undo, cwnd 1 MTU after every T3-rtx, no RTO collapse).
 	legacy bool
 	undo   recoveryUndo
+	// acks: the lengths of the chunks acknowledged last, for §7.2.2's
+	// count of Duplicate TSNs (dupAcked).
+	acks ackedLens
 
 	// PR-SCTP (RFC 3758)
 	advPeerAck uint32 // Advanced.Peer.Ack.Point
@@ -294,7 +297,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 	}
 	flightBefore := s.flight
 	for _, x := range d.dst {
-		x.acked, x.flightBefore = 0, x.flight
+		x.acked, x.dupAcked, x.flightBefore = 0, 0, x.flight
 	}
 	d.lossDests = 0
 	bytesAcked := 0
@@ -469,14 +472,17 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		s.rack.recoveryEnded()
 	}
 	// §7.2.1, §7.2.2: each destination's cwnd grows with the bytes
-	// acknowledged of the DATA sent to it, against its own flight.
+	// acknowledged of the DATA sent to it, against its own flight;
+	// §7.2.2's partial_bytes_acked also counts the chunks reported as
+	// Duplicate TSNs (dupAcked).
+	dupBytes := d.dupAcked(c.DupTSNs)
 	d.ackedDests = 0
 	for i, x := range d.dst {
 		x.cc.setPMDCS(d.pmdcs())
 		if len(d.dst) == 1 {
-			x.cc.onAck(bytesAcked, flightBefore, s.flight, s.fastRecovery)
+			x.cc.onAck(bytesAcked, dupBytes, flightBefore, s.flight, s.fastRecovery)
 		} else {
-			x.cc.onAck(x.acked, x.flightBefore, x.flight, s.fastRecovery)
+			x.cc.onAck(x.acked, x.dupAcked, x.flightBefore, x.flight, s.fastRecovery)
 		}
 		if x.credited {
 			d.ackedDests |= 1 << i
@@ -515,6 +521,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 func (d *dataState) destAcked(ch *outChunk) {
 	x := d.dst[ch.dest]
 	x.acked += d.booked(ch.n)
+	d.snd.acks.put(ch.tsn, d.booked(ch.n), ch.dest)
 	if ch.sends == 1 {
 		x.credited = true
 	}
@@ -631,6 +638,53 @@ func (u *recoveryUndo) spurious(tsn uint32) bool {
 		}
 	}
 	return false
+}
+
+// dupAcked is the length of the chunks a SACK reports as Duplicate TSNs,
+// which RFC 9260 §7.2.2 adds to partial_bytes_acked, and per destination
+// (destState.dupAcked) the part of the chunks last sent there. A chunk
+// counts only if it was acknowledged recently (ackedLens) and only once:
+// a receiver repeating a TSN in every SACK cannot grow cwnd with it, and
+// a duplicate older than the record is left out (less growth, never
+// more).
+func (d *dataState) dupAcked(dups []uint32) int {
+	total := 0
+	for _, tsn := range dups {
+		if n, dest, ok := d.snd.acks.take(tsn); ok {
+			total += n
+			if int(dest) < len(d.dst) {
+				d.dst[dest].dupAcked += n
+			}
+		}
+	}
+	return total
+}
+
+// ackedLens remembers, for the last chunks acknowledged, their TSN,
+// booked length and destination: a Duplicate TSN report usually comes a
+// round trip after the chunk's first acknowledgement, when the chunk has
+// left the send queue. A fixed ring, no allocation: a duplicate of a chunk
+// acknowledged more than len(tsn) chunks earlier is not counted.
+type ackedLens struct {
+	tsn  [64]uint32
+	n    [64]int32
+	dest [64]uint8
+}
+
+func (a *ackedLens) put(tsn uint32, n int, dest uint8) {
+	i := tsn % uint32(len(a.tsn))
+	a.tsn[i], a.n[i], a.dest[i] = tsn, int32(n), dest
+}
+
+// take returns the record of tsn and clears it (each counts once).
+func (a *ackedLens) take(tsn uint32) (n int, dest uint8, ok bool) {
+	i := tsn % uint32(len(a.tsn))
+	if a.tsn[i] != tsn || a.n[i] <= 0 {
+		return 0, 0, false
+	}
+	n, dest = int(a.n[i]), a.dest[i]
+	a.n[i] = 0
+	return n, dest, true
 }
 
 // rackDetect is RFC 8985 §6.2 step 5 over the outstanding chunks: marks
