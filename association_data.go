@@ -49,6 +49,10 @@ type negotiated struct {
 	// messages go in I-DATA chunks, abandonment in I-FORWARD TSN
 	// (association_idata.go).
 	idata bool
+	// pathIPv6 reports whether the peer address of path idx is IPv6 (an
+	// IPv4-mapped one is IPv4): §7.2.1's initial cwnd differs by family.
+	// Nil: IPv4.
+	pathIPv6 func(idx int) bool
 }
 
 // Chunk and header sizes of the data path.
@@ -395,13 +399,14 @@ type destState struct {
 func (d *dataState) pmdcs() int { return d.cfg.mtu - commonHeaderLen }
 
 // destState returns destination idx's state, created on first use with
-// RTO.Initial (§6.3.1 C1) and the initial cwnd of §7.2.1. idx is a path
+// RTO.Initial (§6.3.1 C1) and the initial cwnd of §7.2.1 for the family of
+// its peer address. idx is a path
 // index (< maxPaths).
 func (d *dataState) destState(idx int) *destState {
 	for len(d.dst) <= idx {
 		d.dst = append(d.dst, &destState{
 			rto: newRTOState(&d.cfg.rto),
-			cc:  newRenoController(d.pmdcs(), int(d.peerRwnd)),
+			cc:  newRenoController(d.pmdcs(), int(d.peerRwnd), d.pathIPv6 != nil && d.pathIPv6(len(d.dst))),
 		})
 	}
 	return d.dst[idx]

@@ -384,7 +384,18 @@ func (a *association) negotiatedParams() negotiated {
 		peerRwnd:        a.peerRwnd,
 		forwardTSN:      a.peerPRSCTP && a.cfg.prSCTP,
 		idata:           a.idata,
+		pathIPv6:        a.pathIPv6,
 	}
+}
+
+// pathIPv6 reports whether path idx's peer address is IPv6 (not
+// IPv4-mapped); a path not (yet) known counts as IPv4.
+func (a *association) pathIPv6(idx int) bool {
+	if a.paths == nil || idx >= a.paths.len() {
+		return false
+	}
+	ad := a.paths.path(idx).addr.Addr()
+	return ad.Is6() && !ad.Is4In6()
 }
 
 // handleCookieAck processes COOKIE ACK (RFC 9260 §5.1 E); a stray one is

@@ -45,12 +45,12 @@ type renoController struct {
 	pba      int // partial_bytes_acked (§7.2.2)
 }
 
-func newRenoController(pmdcs, peerRwnd int) *renoController {
+func newRenoController(pmdcs, peerRwnd int, ipv6 bool) *renoController {
 	c := &renoController{pmdcs: pmdcs}
-	// §7.2.1: initial cwnd = min(4·PMDCS, max(2·PMDCS, 4380)). (RFC 9260
-	// has 4404 for IPv4 peers and 4344 for IPv6, RFC 4960's 4380 between
-	// them; the data path does not know the family.)
-	c.cwnd = min(4*pmdcs, max(2*pmdcs, 4380))
+	// §7.2.1 (a MUST): initial cwnd = min(4·PMDCS, max(2·PMDCS, 4404))
+	// for an IPv4 peer address, 4344 in place of 4404 for IPv6 (RFC
+	// 4960 had 4380 for both: 36 bytes too many for IPv6).
+	c.cwnd = min(4*pmdcs, max(2*pmdcs, initialWindow(ipv6)))
 	// §7.2.1: initial ssthresh MAY be arbitrarily high, e.g. the peer's
 	// advertised receiver window.
 	c.ssthresh = peerRwnd
@@ -58,6 +58,15 @@ func newRenoController(pmdcs, peerRwnd int) *renoController {
 		c.ssthresh = c.cwnd
 	}
 	return c
+}
+
+// initialWindow is RFC 9260 §7.2.1's byte count of the initial cwnd:
+// 4404 for an IPv4 peer address, 4344 for IPv6.
+func initialWindow(ipv6 bool) int {
+	if ipv6 {
+		return 4344
+	}
+	return 4404
 }
 
 func (c *renoController) window() int    { return c.cwnd }

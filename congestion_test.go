@@ -9,25 +9,34 @@ import (
 )
 
 func TestRenoInitialWindow(t *testing.T) {
-	// §7.2.1: min(4·MTU, max(2·MTU, 4380)).
-	for _, c := range []struct{ mtu, want int }{
-		{1200, 4380},
-		{1500, 4380},
-		{576, 2304},
-		{9000, 18000},
-		{2000, 4380},
+	// §7.2.1: min(4·PMDCS, max(2·PMDCS, 4404)) for an IPv4 peer, 4344 in
+	// place of 4404 for IPv6.
+	for _, c := range []struct {
+		pmdcs int
+		ipv6  bool
+		want  int
+	}{
+		{1200, false, 4404},
+		{1200, true, 4344},
+		{1440, false, 4404},
+		{1440, true, 4344},
+		{576, false, 2304},
+		{576, true, 2304},
+		{9000, false, 18000},
+		{2000, true, 4344},
 	} {
-		if got := newRenoController(c.mtu, 1<<20).window(); got != c.want {
-			t.Errorf("mtu %d: initial cwnd %d, want %d", c.mtu, got, c.want)
+		if got := newRenoController(c.pmdcs, 1<<20, c.ipv6).window(); got != c.want {
+			t.Errorf("PMDCS %d, IPv6 %v: initial cwnd %d, want %d", c.pmdcs, c.ipv6, got, c.want)
 		}
 	}
-	if got := newRenoController(1200, 1<<20).threshold(); got != 1<<20 {
+	if got := newRenoController(1200, 1<<20, false).threshold(); got != 1<<20 {
 		t.Errorf("initial ssthresh %d, want peer rwnd", got)
 	}
 }
 
 func TestRenoSlowStart(t *testing.T) {
-	c := newRenoController(1200, 100000)
+	c := newRenoController(1200, 100000, false)
+	c.cwnd = 4380 // the table's arithmetic starts here
 	for _, st := range []struct {
 		what                             string
 		acked, flightBefore, flightAfter int
@@ -50,7 +59,7 @@ func TestRenoSlowStart(t *testing.T) {
 }
 
 func TestRenoCongestionAvoidance(t *testing.T) {
-	c := newRenoController(1000, 100000)
+	c := newRenoController(1000, 100000, false)
 	c.cwnd, c.ssthresh = 10000, 8000
 	// partial_bytes_acked accumulates; cwnd +1 MTU once it reaches cwnd.
 	for i := 0; i < 9; i++ {
@@ -76,7 +85,7 @@ func TestRenoCongestionAvoidance(t *testing.T) {
 }
 
 func TestRenoLossReactions(t *testing.T) {
-	c := newRenoController(1000, 100000)
+	c := newRenoController(1000, 100000, false)
 	c.cwnd = 20000
 	c.onFastRetransmit()
 	if c.ssthresh != 10000 || c.cwnd != 10000 {
@@ -134,16 +143,16 @@ func TestSlowStartThroughDataPath(t *testing.T) {
 		t.Fatalf("initial burst %d chunks, want 4", len(p))
 	}
 	mustSack(t, d, dataT0, 1001, 1<<20)
-	if got := d.stats().cwnd; got != 4380+d.pmdcs() {
-		t.Fatalf("cwnd %d, want %d", got, 4380+d.pmdcs())
+	if got := d.stats().cwnd; got != 4404+d.pmdcs() {
+		t.Fatalf("cwnd %d, want %d", got, 4404+d.pmdcs())
 	}
 	// Gap-only SACK, cwnd fully used: the bytes the gap blocks
 	// acknowledge grow cwnd (RFC 9260 §7.2.1; RFC 4960 waited for the cum
 	// ack to advance), by at most one MTU.
 	p = sendAll(t, d, dataT0)
 	mustSack(t, d, dataT0, 1001, 1<<20, chunk.GapBlock{Start: 2, End: 3})
-	if got := d.stats().cwnd; got != 4380+2*d.pmdcs() {
-		t.Fatalf("cwnd %d after a gap-only SACK of 2 chunks, want %d (sent %v)", got, 4380+2*d.pmdcs(), tsns(p))
+	if got := d.stats().cwnd; got != 4404+2*d.pmdcs() {
+		t.Fatalf("cwnd %d after a gap-only SACK of 2 chunks, want %d (sent %v)", got, 4404+2*d.pmdcs(), tsns(p))
 	}
 }
 
@@ -193,8 +202,8 @@ func TestGrowthOnGapAcks(t *testing.T) {
 // TestFlightCountsChunkLength: a chunk counts in flight, and so against
 // cwnd, with its chunk header and padding (RFC 9260 §7.2), not with its
 // user data alone: with one-byte messages (20-byte chunks, 59 to a packet
-// of 1,200 bytes) the initial cwnd of 4,380 bytes lets 4 packets out, 236
-// chunks (the fourth begins below cwnd and is filled, §6.1 B), not 4,380
+// of 1,200 bytes) the initial cwnd of 4,404 bytes (IPv4) lets 4 packets out, 236
+// chunks (the fourth begins below cwnd and is filled, §6.1 B), not 4,404
 // chunks. A SACK gives the same lengths back.
 func TestFlightCountsChunkLength(t *testing.T) {
 	d := newTestDataState(testDataConfig(), dataT0)
@@ -204,7 +213,7 @@ func TestFlightCountsChunkLength(t *testing.T) {
 	p := sendAll(t, d, dataT0)
 	const chunkLen = 16 + 4 // DATA chunk header + 1 byte padded to 4
 	if want := 4 * 59; len(p) != want {
-		t.Fatalf("sent %d one-byte chunks with cwnd 4380, want %d", len(p), want)
+		t.Fatalf("sent %d one-byte chunks with cwnd 4404, want %d", len(p), want)
 	}
 	if st := d.stats(); st.flight != len(p)*chunkLen || st.peerRwnd != 1<<20-uint32(len(p)*chunkLen) {
 		t.Fatalf("flight %d, peer rwnd %d; want %d, %d", st.flight, st.peerRwnd, len(p)*chunkLen, 1<<20-len(p)*chunkLen)
@@ -254,8 +263,8 @@ func TestCwndUnitFollowsPMTU(t *testing.T) {
 // TestRuleBFillsPacket: RFC 9260 §6.1 B lets a packet begun below cwnd
 // exceed it by up to PMDCS − 1 bytes (SHOULD), one packet only. With
 // 100-byte messages (116-byte chunks, 10 to a packet of 1,200 bytes) and
-// cwnd 4,380, the fourth packet begins at 3,480 bytes in flight and leaves
-// full (4,640 ≤ 4,380 + 1,187), not cut at the first chunk past cwnd
+// cwnd 4,404, the fourth packet begins at 3,480 bytes in flight and leaves
+// full (4,640 ≤ 4,404 + 1,187), not cut at the first chunk past cwnd
 // (4,408); no fifth packet follows.
 func TestRuleBFillsPacket(t *testing.T) {
 	d := newTestDataState(testDataConfig(), dataT0)
@@ -285,7 +294,7 @@ func TestRuleBFillsPacket(t *testing.T) {
 // and partial_bytes_acked counts the bytes of chunks reported as
 // Duplicate TSNs beside those newly acknowledged.
 func TestAvoidanceAfterUndoAndDuplicates(t *testing.T) {
-	c := newRenoController(1000, 100000)
+	c := newRenoController(1000, 100000, false)
 	c.cwnd, c.ssthresh = 10000, 8000
 	c.onAck(6000, 4000, 10000, 4000, true)
 	if c.cwnd != 11000 || c.pba != 0 {
@@ -298,7 +307,7 @@ func TestAvoidanceAfterUndoAndDuplicates(t *testing.T) {
 	}
 	// Slow start: no growth in Fast Recovery (a MUST), and duplicates
 	// are not bytes acknowledged.
-	c = newRenoController(1000, 100000)
+	c = newRenoController(1000, 100000, false)
 	w := c.cwnd
 	c.onAck(1000, 0, w, w-1000, true)
 	c.onAck(0, 2000, w, w, false)

@@ -176,7 +176,7 @@ func TestT3RtxBackoffAndMaxRetrans(t *testing.T) {
 	d := newTestDataState(cfg, dataT0)
 	fillMessages(t, d, dataT0, 5)
 	first := sendAll(t, d, dataT0)
-	if len(first) != 4 { // cwnd 4380 with 1168-byte chunks: 4 chunks
+	if len(first) != 4 { // cwnd 4404 with 1168-byte chunks: 4 chunks
 		t.Fatalf("sent %d chunks, want 4 within the initial cwnd", len(first))
 	}
 	if dl := d.deadline(); !dl.Equal(dataT0.Add(time.Second)) {
