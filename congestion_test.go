@@ -1,6 +1,7 @@
 package sctp
 
 import (
+	"net/netip"
 	"slices"
 	"testing"
 	"time"
@@ -357,5 +358,26 @@ func TestDuplicateTSNsCountOnce(t *testing.T) {
 	}
 	if cc.pba != 0 || cc.cwnd != 4*f+d.pmdcs() {
 		t.Fatalf("a second chunk's duplicate brings pba to cwnd: cwnd %d pba %d, want %d/0", cc.cwnd, cc.pba, 4*f+d.pmdcs())
+	}
+}
+
+// TestInitialWindowByFamily: each destination's initial cwnd follows the
+// family of its peer address (RFC 9260 §7.2.1): 4404 bytes for IPv4, 4344
+// for IPv6; an IPv4-mapped IPv6 address is IPv4.
+func TestInitialWindowByFamily(t *testing.T) {
+	a := &association{paths: newTestPathSet(t, assocConfig{})} // primary 127.0.0.1
+	for _, ap := range []netip.AddrPort{hbAlt, netip.MustParseAddrPort("[::ffff:127.0.0.2]:9899")} {
+		if _, ok := a.paths.add(hbT0, ap, true); !ok {
+			t.Fatalf("path %v not added", ap)
+		}
+	}
+	c := testDataConfig()
+	c.negotiated.pathIPv6 = a.pathIPv6
+	d := newTestDataState(c, dataT0)
+	p := d.pmdcs()
+	for idx, base := range []int{4404, 4344, 4404} {
+		if got, want := d.destState(idx).cc.window(), min(4*p, max(2*p, base)); got != want {
+			t.Errorf("path %d (%v): initial cwnd %d, want %d", idx, a.paths.path(idx).addr, got, want)
+		}
 	}
 }
