@@ -216,13 +216,9 @@ func (a *association) rto() time.Duration {
 	return a.cfg.rto.initial
 }
 
-func (a *association) backoff(d time.Duration) time.Duration {
-	d *= 2
-	if d > a.cfg.rto.max || d <= 0 {
-		d = a.cfg.rto.max
-	}
-	return d
-}
+// backoff is the duration of a control chunk's timer after it expired
+// (RFC 9260 §6.3.3 E2; rtoBounds.backedOff).
+func (a *association) backoff(d time.Duration) time.Duration { return a.cfg.rto.backedOff(d) }
 
 // retransmitOnExpiry is the expiry of T1 or T2 (RFC 9260 §6.3.3 E2, E3
 // for the control chunk the timer guards): past limit expiries in a row it

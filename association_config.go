@@ -75,7 +75,34 @@ const (
 
 // rtoBounds are the RTO parameters of RFC 9260 §6.3.1 (RTO.Initial,
 // RTO.Min, RTO.Max; defaults in §16): part of assocConfig.
-type rtoBounds struct{ initial, min, max time.Duration }
+type rtoBounds struct {
+	initial, min, max time.Duration
+	// maxBackoff, when set, bounds the exponential backoff of the
+	// retransmission timers (backedOff) below RTO.Max. Zero: RTO.Max
+	// alone, as RFC 9260 §6.3.3 E2 and §6.3.1 C7 have it.
+	maxBackoff time.Duration
+}
+
+// backedOff is RFC 9260 §6.3.3 E2 for a timer of duration d that expired:
+// d doubled, at most RTO.Max (C7, the bound E2 allows). maxBackoff, an
+// option beyond RFC 9260 (C7 wants any bound at least RTO.Max), bounds
+// the doubling lower, as WebRTC bounds dcsctp's
+// (max_timer_backoff_duration, 3 s in WebRTC's data channels): with the
+// default RTO.Max of 60 s, a path that loses a retransmission or its SACK
+// eight times in a row waits 0.2 + 0.4 + … + 51.2 s, about 100 s, before
+// the ninth try (a simnet seed at 20 % loss each way; bench/README.md,
+// 2026-12-07). The backoff still never lowers d: a computed RTO above
+// maxBackoff stays as it is.
+func (b *rtoBounds) backedOff(d time.Duration) time.Duration {
+	n := 2 * d
+	if n > b.max || n <= 0 {
+		n = b.max
+	}
+	if b.maxBackoff > 0 && n > b.maxBackoff {
+		n = max(b.maxBackoff, d)
+	}
+	return n
+}
 
 // clamp applies RFC 9260 §6.3.1 C6, C7: an RTO is never below RTO.Min nor
 // above RTO.Max.
@@ -225,9 +252,7 @@ func (c *assocConfig) setInitParams(outStreams, maxInStreams uint16, maxInitRetr
 }
 
 // setRTOParams applies SCTP_RTOINFO (RFC 6458 §8.1.1).
-func (c *assocConfig) setRTOParams(initial, min, max time.Duration) {
-	c.rto = rtoBounds{initial: initial, min: min, max: max}
-}
+func (c *assocConfig) setRTOParams(b rtoBounds) { c.rto = b }
 
 // setAssocParams applies SCTP_ASSOCINFO (RFC 6458 §8.1.2):
 // Association.Max.Retrans and Valid.Cookie.Life.
@@ -307,9 +332,7 @@ func (c assocConfig) initParams() (outStreams, maxInStreams uint16, maxInitRetra
 }
 
 // rtoParams returns RTO.Initial, RTO.Min and RTO.Max.
-func (c assocConfig) rtoParams() (initial, min, max time.Duration) {
-	return c.rto.initial, c.rto.min, c.rto.max
-}
+func (c assocConfig) rtoParams() rtoBounds { return c.rto }
 
 // assocParams returns Association.Max.Retrans and Valid.Cookie.Life.
 func (c assocConfig) assocParams() (maxRetrans int, cookieLifetime time.Duration) {
@@ -351,8 +374,8 @@ func (a *association) ports() (local, peer uint16) { return a.localPort, a.peerP
 // setRTOBounds changes RTO.Initial, RTO.Min and RTO.Max; the current RTOs
 // of the data path and of every path are clamped to the new bounds (RFC
 // 9260 §6.3.1 C6, C7).
-func (a *association) setRTOBounds(initial, min, max time.Duration) {
-	a.cfg.rto = rtoBounds{initial: initial, min: min, max: max}
+func (a *association) setRTOBounds(b rtoBounds) {
+	a.cfg.rto = b
 	if a.data != nil {
 		a.data.clampRTOs()
 	}
@@ -363,8 +386,9 @@ func (a *association) setRTOBounds(initial, min, max time.Duration) {
 	}
 }
 
-// rtoParams returns the association's RTO.Initial, RTO.Min and RTO.Max.
-func (a *association) rtoParams() (initial, min, max time.Duration) { return a.cfg.rtoParams() }
+// rtoParams returns the association's RTO.Initial, RTO.Min, RTO.Max and
+// backoff bound.
+func (a *association) rtoParams() rtoBounds { return a.cfg.rtoParams() }
 
 // setMaxRetrans changes Association.Max.Retrans (RFC 9260 §8.1), used by
 // both the T3-rtx and the heartbeat error counting.

@@ -159,6 +159,25 @@ func TestT1InitMaxRetransmits(t *testing.T) {
 	}
 }
 
+// TestT1InitBackoffBounded: with a backoff bound (RTOInfo.MaxBackoff)
+// T1-init doubles only up to it (1, 2, 3, 3, … s), and the association
+// still gives up after Max.Init.Retransmits.
+func TestT1InitBackoffBounded(t *testing.T) {
+	tp := newTestPeer(t)
+	cfg := testAssocConfig()
+	cfg.rto.maxBackoff = 3 * time.Second
+	tp.startConnect(cfg)
+	for i, want := range []time.Duration{1, 2, 3, 3, 3, 3, 3, 3} {
+		if got := tp.advanceToTimer(); got != want*time.Second {
+			t.Fatalf("retransmission %d after %v, want %v", i+1, got, want*time.Second)
+		}
+		tp.wantPacket(0, chunk.TypeInit)
+	}
+	tp.advanceToTimer()
+	tp.wantIdle()
+	tp.wantEvent(AssocChange{State: CantStartAssoc})
+}
+
 func TestT1CookieRetransmits(t *testing.T) {
 	tp := newTestPeer(t)
 	tp.startConnect(testAssocConfig())

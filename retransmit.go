@@ -61,9 +61,9 @@ func (r *rtoState) sample(rtt time.Duration) {
 }
 
 // backoff doubles the RTO after a T3-rtx expiry (RFC 9260 §6.3.3 E2),
-// bounded by RTO.Max (C7).
+// bounded by RTO.Max (C7) and the backoff bound (rtoBounds.backedOff).
 func (r *rtoState) backoff() {
-	r.rto = r.clamp(2 * r.rto)
+	r.rto = r.clamp(r.bounds.backedOff(r.rto))
 }
 
 // collapse undoes the backoff: RTO from SRTT and RTTVAR again (§6.3.1 C3,

@@ -21,18 +21,23 @@ func TestRTOState(t *testing.T) {
 		{name: "initial", cfg: cfg, wantRTO: time.Second},
 		// C2: SRTT=R, RTTVAR=R/2, RTO=SRTT+4·RTTVAR = 100+200 → clamped to 1 s.
 		{name: "first sample clamped to min", cfg: cfg, samples: []time.Duration{100 * ms}, srtt: 100 * ms, rttvar: 50 * ms, wantRTO: time.Second},
-		{name: "first sample", cfg: rtoBounds{time.Second, 10 * ms, 60 * time.Second}, samples: []time.Duration{100 * ms}, srtt: 100 * ms, rttvar: 50 * ms, wantRTO: 300 * ms},
+		{name: "first sample", cfg: rtoBounds{initial: time.Second, min: 10 * ms, max: 60 * time.Second}, samples: []time.Duration{100 * ms}, srtt: 100 * ms, rttvar: 50 * ms, wantRTO: 300 * ms},
 		// C3: RTTVAR = 3/4·50 + 1/4·|100−200| = 62.5; SRTT = 7/8·100 + 1/8·200 = 112.5.
-		{name: "second sample", cfg: rtoBounds{time.Second, 10 * ms, 60 * time.Second}, samples: []time.Duration{100 * ms, 200 * ms},
+		{name: "second sample", cfg: rtoBounds{initial: time.Second, min: 10 * ms, max: 60 * time.Second}, samples: []time.Duration{100 * ms, 200 * ms},
 			srtt: 112500 * time.Microsecond, rttvar: 62500 * time.Microsecond, wantRTO: 362500 * time.Microsecond},
 		{name: "large sample clamped to max", cfg: cfg, samples: []time.Duration{40 * time.Second}, srtt: 40 * time.Second, rttvar: 20 * time.Second, wantRTO: 60 * time.Second},
 		// C3: RTTVAR 0 becomes G.
-		{name: "zero rttvar to G", cfg: rtoBounds{time.Second, ms, 60 * time.Second}, samples: []time.Duration{0}, srtt: 0, rttvar: rtoGranularity, wantRTO: 4 * rtoGranularity},
-		{name: "negative sample treated as 0", cfg: rtoBounds{time.Second, ms, 60 * time.Second}, samples: []time.Duration{-5 * ms}, srtt: 0, rttvar: rtoGranularity, wantRTO: 4 * rtoGranularity},
+		{name: "zero rttvar to G", cfg: rtoBounds{initial: time.Second, min: ms, max: 60 * time.Second}, samples: []time.Duration{0}, srtt: 0, rttvar: rtoGranularity, wantRTO: 4 * rtoGranularity},
+		{name: "negative sample treated as 0", cfg: rtoBounds{initial: time.Second, min: ms, max: 60 * time.Second}, samples: []time.Duration{-5 * ms}, srtt: 0, rttvar: rtoGranularity, wantRTO: 4 * rtoGranularity},
 		// E2: backoff doubles up to RTO.Max.
 		{name: "backoff doubles", cfg: cfg, backoffs: 3, wantRTO: 8 * time.Second},
 		{name: "backoff capped", cfg: cfg, backoffs: 10, wantRTO: 60 * time.Second},
 		{name: "sample after backoff recomputes", cfg: cfg, backoffs: 4, samples: []time.Duration{100 * ms}, srtt: 100 * ms, rttvar: 50 * ms, wantRTO: time.Second},
+		// The backoff bound (RTOInfo.MaxBackoff): doubling stops there,
+		// and never lowers a larger RTO.
+		{name: "backoff bounded", cfg: rtoBounds{initial: time.Second, min: 200 * ms, max: 60 * time.Second, maxBackoff: 3 * time.Second}, backoffs: 10, wantRTO: 3 * time.Second},
+		{name: "backoff bound keeps a larger RTO", cfg: rtoBounds{initial: 5 * time.Second, min: 200 * ms, max: 60 * time.Second, maxBackoff: 3 * time.Second}, backoffs: 2, wantRTO: 5 * time.Second},
+		{name: "backoff bound above max", cfg: rtoBounds{initial: time.Second, min: time.Second, max: 4 * time.Second, maxBackoff: 10 * time.Second}, backoffs: 5, wantRTO: 4 * time.Second},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -114,14 +114,14 @@ func (h *assocHandle) setRemoteUDPPort(ip netip.Addr, port uint16) error {
 
 func (h *assocHandle) rtoInfo() RTOInfo {
 	var r RTOInfo
-	h.do(func(as *association, now time.Time) { r.Initial, r.Min, r.Max = as.rtoParams() })
+	h.do(func(as *association, now time.Time) { r = rtoInfoOf(as.rtoParams()) })
 	return r
 }
 
 // setRTOInfo changes the RTO bounds of a live association (RFC 9260
 // §6.3.1 C6/C7 clamp the current RTO to the new bounds).
 func (h *assocHandle) setRTOInfo(r RTOInfo) error {
-	return h.do(func(as *association, now time.Time) { as.setRTOBounds(r.Initial, r.Min, r.Max) })
+	return h.do(func(as *association, now time.Time) { as.setRTOBounds(r.bounds()) })
 }
 
 // fragmentationPoint is the largest DATA payload in one packet (RFC 9260

@@ -1595,7 +1595,7 @@ func (s *Socket) assocConfigLocked() assocConfig {
 	o := &s.opts
 	var c assocConfig
 	c.setInitParams(o.initMsg.NumOstreams, o.initMsg.MaxInstreams, int(o.initMsg.MaxAttempts))
-	c.setRTOParams(o.rto.Initial, o.rto.Min, o.rto.Max)
+	c.setRTOParams(o.rto.bounds())
 	c.setAssocParams(int(o.maxRxt), o.cookieLife)
 	c.setPathDefaults(o.paddr.HBInterval, int(o.paddr.PathMaxRxt), o.paddr.SackDelay, o.paddr.Flags&SPP_HB_DISABLE != 0)
 	c.setBuffers(o.sndBuf, o.rcvBuf)

@@ -30,7 +30,7 @@ func (s *Socket) InitMsg() InitMsg {
 	out, in, attempts := c.initParams()
 	m.NumOstreams, m.MaxInstreams, m.MaxAttempts = out, in, uint16(attempts)
 	if m.MaxInitTimeo == 0 {
-		_, _, m.MaxInitTimeo = c.rtoParams()
+		m.MaxInitTimeo = c.rtoParams().max
 	}
 	return m
 }
@@ -77,18 +77,26 @@ func (s *Socket) RTOInfo(id AssocID) (RTOInfo, error) {
 }
 
 func (s *Socket) rtoDefaultsLocked() RTOInfo {
-	var r RTOInfo
-	c := s.engineDefaultsLocked()
-	r.Initial, r.Min, r.Max = c.rtoParams()
-	return r
+	return rtoInfoOf(s.engineDefaultsLocked().rtoParams())
+}
+
+// rtoInfoOf is the engine's RTO bounds as the API reports them;
+// MaxBackoff is 0 when unset.
+func rtoInfoOf(b rtoBounds) RTOInfo {
+	return RTOInfo{Initial: b.initial, Min: b.min, Max: b.max, MaxBackoff: b.maxBackoff}
+}
+
+// bounds is r as the engine takes it.
+func (r RTOInfo) bounds() rtoBounds {
+	return rtoBounds{initial: r.Initial, min: r.Min, max: r.Max, maxBackoff: r.MaxBackoff}
 }
 
 // SetRTOInfo sets RTO bounds (SCTP_RTOINFO). With id 0 it sets the
 // defaults for new associations (and, on a one-to-one socket, its
 // association's too); zero fields are left unchanged; Min must not
-// exceed Max.
+// exceed Max, nor a set MaxBackoff.
 func (s *Socket) SetRTOInfo(id AssocID, r RTOInfo) error {
-	if r.Initial < 0 || r.Min < 0 || r.Max < 0 {
+	if r.Initial < 0 || r.Min < 0 || r.Max < 0 || r.MaxBackoff < 0 {
 		return invalidArg("negative RTO value in %+v (0: the default)", r)
 	}
 	s.mu.Lock()
@@ -102,9 +110,16 @@ func (s *Socket) SetRTOInfo(id AssocID, r RTOInfo) error {
 	if r.Max != 0 {
 		n.Max = r.Max
 	}
+	if r.MaxBackoff != 0 {
+		n.MaxBackoff = r.MaxBackoff
+	}
 	if n.Min > n.Max {
 		s.mu.Unlock()
 		return invalidArg("RTO min %v above max %v", n.Min, n.Max)
+	}
+	if n.MaxBackoff != 0 && n.MaxBackoff < n.Min {
+		s.mu.Unlock()
+		return invalidArg("RTO MaxBackoff %v below min %v (at least Max, or unset, for RFC 9260's backoff)", n.MaxBackoff, n.Min)
 	}
 	if id == 0 {
 		s.opts.rto = n

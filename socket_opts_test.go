@@ -87,6 +87,22 @@ func TestRTOInfoLive(t *testing.T) {
 	if st.Primary.RTO > 3*time.Second {
 		t.Errorf("path RTO %v above the new max", st.Primary.RTO)
 	}
+	// The backoff bound: not below Min, kept when other fields change.
+	if err := cli.SetRTOInfo(0, RTOInfo{MaxBackoff: 50 * time.Millisecond}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("MaxBackoff below Min: %v", err)
+	}
+	if err := cli.SetRTOInfo(0, RTOInfo{MaxBackoff: -time.Second}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("negative MaxBackoff: %v", err)
+	}
+	if err := cli.SetRTOInfo(0, RTOInfo{MaxBackoff: time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.SetRTOInfo(0, RTOInfo{Max: 4 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := cli.RTOInfo(0); r.MaxBackoff != time.Second || r.Max != 4*time.Second {
+		t.Errorf("after SetRTOInfo MaxBackoff then Max: %+v, want MaxBackoff 1s, Max 4s", r)
+	}
 }
 
 // TestRemoteUDPEncapsPort: the socket default decides where a client's

@@ -466,11 +466,25 @@ type InitMsg struct {
 
 // RTOInfo holds the retransmission timeout bounds (SCTP_RTOINFO,
 // RFC 6458 §8.1.1; RFC 9260 §15 RTO.Initial 1 s, RTO.Min 1 s, RTO.Max
-// 60 s). In setters a zero field means "leave unchanged".
+// 60 s; usctp's default RTO.Min is 200 ms). In setters a zero field means
+// "leave unchanged".
 type RTOInfo struct {
 	Initial time.Duration
 	Max     time.Duration
 	Min     time.Duration
+	// MaxBackoff bounds the exponential backoff of the retransmission
+	// timers (T3-rtx, T1-init, T1-cookie, T2-shutdown, ASCONF and
+	// RE-CONFIG; RFC 9260 §6.3.3 E2) below Max: a timer that expires
+	// waits at most MaxBackoff the next time, while an RTO computed from
+	// the measured RTT may still exceed it. Not in RFC 6458: WebRTC sets
+	// the same bound in dcsctp (max_timer_backoff_duration) to 3 s, so
+	// that a data channel recovers from a burst of loss within seconds,
+	// not after the minute RFC 9260's doubling up to RTO.Max can take.
+	// Unset (the default), or at least Max: RFC 9260's doubling up to
+	// Max. It must not be below Min. A short MaxBackoff also shortens
+	// the time until Association.Max.Retrans or Path.Max.Retrans
+	// expiries end the association or fail a path over.
+	MaxBackoff time.Duration
 }
 
 // AssocParams holds association parameters (SCTP_ASSOCINFO, RFC 6458
