@@ -190,13 +190,13 @@
 //	           association_sched.go  per-stream send queues and the stream
 //	                              schedulers (RFC 8260 §3: FCFS, RR, RR per
 //	                              packet, priority, fair bandwidth, WFQ)
-//	           retransmit.go      RTO (§6.3), SACK processing, T3-rtx, fast
-//	                              retransmit (§7.2.4)
+//	           retransmit.go      RTO (§6.3; backoff bound: RTOInfo.MaxBackoff),
+//	                              SACK processing, T3-rtx, fast retransmit (§7.2.4)
 //	           association_loss.go  RACK-TLP (RFC 8985) adapted to SACKs:
 //	                              time-based loss detection (alone once the
 //	                              path has reordered), tail loss probes
 //	           congestion.go      cwnd and ssthresh (§7.2; in chunk lengths
-//	                              and PMDCS units)
+//	                              and PMDCS units, initial window by family)
 //	           association_prsctp.go  PR-SCTP (RFC 3758) and its policies (RFC 7496:
 //	                              TTL, limited retransmissions, priority; counters)
 //	           association_reconfig.go  stream reconfiguration (RFC 6525): stream
