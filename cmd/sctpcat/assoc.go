@@ -28,6 +28,9 @@ type setupFlags struct {
 	streams     uint
 	initRetries uint
 	rtoMax      time.Duration
+	// maxBackoff bounds the retransmission timers' backoff
+	// (RTOInfo.MaxBackoff; 0: RFC 9260's doubling up to RTO.Max).
+	maxBackoff time.Duration
 	// timeout bounds the association setup (connect -timeout; 0: only
 	// -init-retries and -rto-max, RFC 9260's limits, end it).
 	timeout time.Duration
@@ -42,6 +45,8 @@ type setupFlags struct {
 	// retransmission while dial waits (connect -v).
 	progress func(format string, args ...any)
 }
+
+const maxBackoffUsage = "bound on the retransmission timers' doubling after a timeout, at least RTO.Min (200ms) (0: doubling up to -rto-max, RFC 9260; WebRTC uses 3s)"
 
 func (f *setupFlags) config(st *stack) *sctp.Config {
 	cfg := &sctp.Config{
@@ -62,6 +67,7 @@ func (f *setupFlags) config(st *stack) *sctp.Config {
 		cfg.RTO = sctp.RTOInfo{Initial: lo, Min: min(lo, 200*time.Millisecond), Max: f.rtoMax}
 		cfg.InitMsg.MaxInitTimeo = f.rtoMax
 	}
+	cfg.RTO.MaxBackoff = f.maxBackoff
 	return cfg
 }
 
@@ -90,6 +96,8 @@ func (f *setupFlags) check() error {
 		return usageErr("-init-retries %d: want 1..65535", f.initRetries)
 	case f.rtoMax < 0:
 		return usageErr("-rto-max %v: want a positive duration", f.rtoMax)
+	case f.maxBackoff < 0:
+		return usageErr("-max-backoff %v: want a positive duration (0: RFC 9260's backoff)", f.maxBackoff)
 	case f.timeout < 0:
 		return usageErr("-timeout %v: want a positive duration (0: none)", f.timeout)
 	}

@@ -64,6 +64,7 @@ func cmdConnect(e *env, args []string) error {
 	fs.DurationVar(&f.linger, "linger", 200*time.Millisecond, "after end of input, wait until nothing arrived for this long (at least 3 SRTT) before shutting down")
 	fs.UintVar(&f.initRetries, "init-retries", 8, "INIT retransmissions before giving up (Max.Init.Retransmits)")
 	fs.DurationVar(&f.rtoMax, "rto-max", 0, "cap of the retransmission timeout (0: 60s); bounds the time to give up")
+	fs.DurationVar(&f.maxBackoff, "max-backoff", 0, maxBackoffUsage)
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up the association setup after this long (0: only -init-retries and -rto-max, RFC 9260's limits of about 4 minutes)")
 	pos, err := parseFlags(fs, args, connectUsage, e)
 	if err != nil {

@@ -69,6 +69,7 @@ func cmdPerf(e *env, args []string) error {
 	fs.StringVar(&f.pcap, "pcap", "", "write every packet the sender sends and receives to `file` (pcap)")
 	fs.UintVar(&f.initRetries, "init-retries", 8, "INIT retransmissions before giving up (Max.Init.Retransmits)")
 	fs.DurationVar(&f.rtoMax, "rto-max", 0, "cap of the retransmission timeout (0: 60s)")
+	fs.DurationVar(&f.maxBackoff, "max-backoff", 0, maxBackoffUsage)
 	pos, err := parseFlags(fs, args, perfUsage, e)
 	if err != nil {
 		return err
