@@ -89,7 +89,7 @@ type rtoBounds struct {
 // the doubling lower, as WebRTC bounds dcsctp's
 // (max_timer_backoff_duration, 3 s in WebRTC's data channels): with the
 // default RTO.Max of 60 s, a path that loses a retransmission or its SACK
-// eight times in a row waits 0.2 + 0.4 + … + 51.2 s, about 100 s, before
+// eight times in a row waits 0.4 + 0.8 + … + 51.2 s, about 100 s, before
 // the ninth try (a simnet seed at 20 % loss each way; bench/README.md,
 // 2026-12-07). The backoff still never lowers d: a computed RTO above
 // maxBackoff stays as it is.
@@ -331,7 +331,7 @@ func (c assocConfig) initParams() (outStreams, maxInStreams uint16, maxInitRetra
 	return c.outStreams, c.maxInStreams, c.maxInitRetrans
 }
 
-// rtoParams returns RTO.Initial, RTO.Min and RTO.Max.
+// rtoParams returns RTO.Initial, RTO.Min, RTO.Max and the backoff bound.
 func (c assocConfig) rtoParams() rtoBounds { return c.rto }
 
 // assocParams returns Association.Max.Retrans and Valid.Cookie.Life.
@@ -371,9 +371,9 @@ func (c assocConfig) sendBuffer() int { return c.sndBuf }
 // ports returns the association's local and peer SCTP ports.
 func (a *association) ports() (local, peer uint16) { return a.localPort, a.peerPort }
 
-// setRTOBounds changes RTO.Initial, RTO.Min and RTO.Max; the current RTOs
-// of the data path and of every path are clamped to the new bounds (RFC
-// 9260 §6.3.1 C6, C7).
+// setRTOBounds changes RTO.Initial, RTO.Min, RTO.Max and the backoff
+// bound; the current RTOs of the data path and of every path are clamped
+// to the new bounds (RFC 9260 §6.3.1 C6, C7).
 func (a *association) setRTOBounds(b rtoBounds) {
 	a.cfg.rto = b
 	if a.data != nil {

@@ -381,8 +381,8 @@ type destState struct {
 	t3     time.Time // this destination's T3-rtx; zero: stopped
 
 	// Scratch of one SACK (handleSack): bytes newly acknowledged and
-	// reported duplicate, the flight before it, and the lowest outstanding TSN (R3 restarts T3
-	// when it changes).
+	// reported duplicate, the flight before it, and the lowest outstanding
+	// TSN (R3 restarts T3 when it changes).
 	acked, flightBefore int
 	dupAcked            int // bytes of chunks reported as Duplicate TSNs (§7.2.2)
 	first               uint32
@@ -400,8 +400,7 @@ func (d *dataState) pmdcs() int { return d.cfg.mtu - commonHeaderLen }
 
 // destState returns destination idx's state, created on first use with
 // RTO.Initial (§6.3.1 C1) and the initial cwnd of §7.2.1 for the family of
-// its peer address. idx is a path
-// index (< maxPaths).
+// its peer address. idx is a path index (< maxPaths).
 func (d *dataState) destState(idx int) *destState {
 	for len(d.dst) <= idx {
 		d.dst = append(d.dst, &destState{

@@ -528,7 +528,7 @@ func (s *pathSet) timeout(now time.Time) (assocErrors int) {
 		p := &s.paths[i]
 		if !p.hbAckDue.IsZero() && !now.Before(p.hbAckDue) {
 			p.hbAckDue = time.Time{}
-			p.rto = min(2*p.rto, s.cfg.rto.max) // §8.3 "exponential backoff of the RTO"
+			p.rto = s.cfg.rto.backedOff(p.rto) // §8.3 "exponential backoff of the RTO"
 			wasPF := s.pf(i)
 			s.strike(i, now)
 			// A PF path carries data only when every path is PF (RFC

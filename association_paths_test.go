@@ -763,3 +763,25 @@ func TestFailoverToAlternatePath(t *testing.T) {
 		t.Fatalf("no ADDR_UNREACHABLE for the primary: %v", tp.events)
 	}
 }
+
+// TestHeartbeatBackoffBounded: an unanswered HEARTBEAT doubles the path's
+// RTO (RFC 9260 §8.3), up to the backoff bound when one is set
+// (RTOInfo.MaxBackoff): 1 s, 2 s, 3 s, 3 s.
+func TestHeartbeatBackoffBounded(t *testing.T) {
+	s := newTestPathSet(t, assocConfig{rto: rtoBounds{maxBackoff: 3 * time.Second}})
+	if _, ok := s.add(hbT0, hbUnc1, false); !ok {
+		t.Fatal("add failed")
+	}
+	now := hbT0
+	s.startHeartbeats(now)
+	for i, want := range []time.Duration{2, 3, 3} {
+		if _, idx := sendHB(t, s, now); idx != 1 {
+			t.Fatalf("probe %d to path %d", i+1, idx)
+		}
+		now = s.deadline()
+		s.timeout(now)
+		if got := s.path(1).rto; got != want*time.Second {
+			t.Fatalf("after %d unanswered probes: rto %v, want %v", i+1, got, want*time.Second)
+		}
+	}
+}

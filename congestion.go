@@ -96,7 +96,7 @@ func (c *renoController) onAck(bytesAcked, dupBytes, flightBefore, flightAfter i
 		// grows by one PMDCS. §7.2.2, unlike §7.2.1, has no Fast Recovery
 		// condition: cwnd exceeds ssthresh in Fast Recovery only after an
 		// undo, whose window grows as it would have without the spurious
-		// reduction (TestAvoidanceGrowsAfterUndo).
+		// reduction (TestAvoidanceAfterUndoAndDuplicates).
 		c.pba += bytesAcked + dupBytes
 		if c.pba >= c.cwnd && flightBefore >= c.cwnd {
 			c.pba -= c.cwnd

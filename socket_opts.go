@@ -119,7 +119,7 @@ func (s *Socket) SetRTOInfo(id AssocID, r RTOInfo) error {
 	}
 	if n.MaxBackoff != 0 && n.MaxBackoff < n.Min {
 		s.mu.Unlock()
-		return invalidArg("RTO MaxBackoff %v below min %v (at least Max, or unset, for RFC 9260's backoff)", n.MaxBackoff, n.Min)
+		return invalidArg("RTO MaxBackoff %v below Min %v: give at least Min (Max or more keeps RFC 9260's doubling)", n.MaxBackoff, n.Min)
 	}
 	if id == 0 {
 		s.opts.rto = n

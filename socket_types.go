@@ -473,8 +473,9 @@ type RTOInfo struct {
 	Max     time.Duration
 	Min     time.Duration
 	// MaxBackoff bounds the exponential backoff of the retransmission
-	// timers (T3-rtx, T1-init, T1-cookie, T2-shutdown, ASCONF and
-	// RE-CONFIG; RFC 9260 §6.3.3 E2) below Max: a timer that expires
+	// timers (T3-rtx, T1-init, T1-cookie, T2-shutdown, ASCONF, RE-CONFIG;
+	// RFC 9260 §6.3.3 E2) and of a path's RTO after an unanswered
+	// HEARTBEAT (§8.3) below Max: a timer that expires
 	// waits at most MaxBackoff the next time, while an RTO computed from
 	// the measured RTT may still exceed it. Not in RFC 6458: WebRTC sets
 	// the same bound in dcsctp (max_timer_backoff_duration) to 3 s, so
