@@ -42,6 +42,7 @@ var (
 	lossyLimit   = flag.Duration("limit", 120*time.Second, "lossy: give a run up after this long")
 	lossyTrace   = flag.Duration("trace", 0, "lossy: print usctp's sender state (cwnd, flight, RTO, T3) to stderr at this interval")
 	lossyRTOMin  = flag.Duration("rtomin", 0, "lossy: usctp RTO.Min (0: the library default)")
+	lossyBackoff = flag.Duration("max-backoff", 0, "lossy: usctp RTOInfo.MaxBackoff, in-process and sctpcat -max-backoff (0: the library default, RFC 9260's doubling)")
 	lossyRaw     = flag.String("raw", "", "lossy: also write one line per run to this file")
 )
 
@@ -101,6 +102,9 @@ func runLossy() int {
 	fmt.Printf("machine: %s, %s\n\n", host, machineInfo())
 	fmt.Printf("%d messages of %d B; relay each way: %v delay, jitter %v, %.3g %% held back by %v, %.3g %% duplicated, loss as listed; seeds %s; limit %v; relay clock %s\n\n",
 		*lossyMsgs, *lossySize, *lossyDelay, *lossyJitter, *lossyReorder, *lossyHold, *lossyDup, *lossySeeds, *lossyLimit, *relayClockFlag)
+	if *lossyRTOMin > 0 || *lossyBackoff > 0 {
+		fmt.Printf("usctp: RTO.Min %v, MaxBackoff %v (0: the library default)\n\n", *lossyRTOMin, *lossyBackoff)
+	}
 	all := map[float64]map[string][]lossyRun{}
 	for _, loss := range levels {
 		all[loss] = map[string][]lossyRun{}
@@ -288,6 +292,7 @@ func lossyUsctp(r *lossyRun, loss float64, seed uint64, want int64) error {
 	if *lossyRTOMin > 0 {
 		cfg.RTO = sctp.RTOInfo{Min: *lossyRTOMin}
 	}
+	cfg.RTO.MaxBackoff = *lossyBackoff
 	ln, err := sctp.Listen("sctp4", "127.0.0.1:0", cfg)
 	if err != nil {
 		return err

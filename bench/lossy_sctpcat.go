@@ -34,6 +34,9 @@ func lossySctpcat(r *lossyRun, loss float64, seed uint64, want int64) error {
 	sctpPort := 5001 + sp%1000
 	srvArgs := []string{"listen", "-udp", strconv.Itoa(sp), "-mode", "discard", "-count", "1"}
 	cliArgs := []string{"connect", "-n", strconv.Itoa(*lossyMsgs), "-l", strconv.Itoa(*lossySize)}
+	if *lossyBackoff > 0 {
+		cliArgs = append(cliArgs, "-max-backoff", lossyBackoff.String())
+	}
 	if dir := os.Getenv("SCTPBENCH_PCAP_DIR"); dir != "" {
 		// Debugging aid: each sctpcat writes its own capture (the
 		// packets as its stack saw them, before and after the relay).
