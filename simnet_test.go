@@ -306,6 +306,9 @@ type simPeer struct {
 	orderedNext map[uint16]int
 	buf         []byte
 	joined      []byte // pieces of a partially delivered message
+	// lateAssocs: associations a late COOKIE ECHO started after ours
+	// failed (RFC 9260 §5.1.5), aborted at once (app)
+	lateAssocs map[AssocID]bool
 	// events seen
 	up, shutdownComp, lost int
 	lostErr                error
@@ -388,10 +391,39 @@ func (p *simPeer) app(now time.Time) {
 		if !ok {
 			break
 		}
+		if p.lateAssocs[ev.Assoc()] {
+			continue // the association below: aborted, not ours
+		}
 		switch ev := ev.(type) {
 		case accepted:
+			if p.assoc != nil && p.lost == 0 {
+				p.fail("second association accepted while the first is up: %v", ev)
+				break
+			}
 			if p.assoc != nil {
-				p.fail("second association accepted: %v", ev)
+				// RFC 9260 §5.1.5: our association failed and was
+				// deleted, its ABORT lost; a COOKIE ECHO the peer still
+				// retransmits (it never got our COOKIE ACK) finds no TCB,
+				// and its cookie, still valid, starts a new association.
+				// This app serves one association per run: it takes what
+				// the new one has delivered and aborts it, so the peer
+				// reports the rest of its messages failed.
+				na := ev.association()
+				for {
+					m, ok := na.readMessage()
+					if !ok {
+						break
+					}
+					if !m.partial && !m.aborted {
+						p.check(m)
+					}
+				}
+				if p.lateAssocs == nil {
+					p.lateAssocs = map[AssocID]bool{}
+				}
+				p.lateAssocs[ev.ID] = true
+				na.abort(now, "one association per run")
+				break
 			}
 			p.assoc = ev.association()
 		case AssocChange:
