@@ -255,9 +255,10 @@ func (d *dataState) resetOutSSNs(streams []uint16) {
 // fragments still buffered on them belong to messages that can never
 // complete (every TSN up to the sender's last assigned one arrived).
 //
-// lastTSN is the peer's last TSN of the old numbering (the request's
-// Sender's Last Assigned TSN): a FORWARD TSN not beyond it predates the
-// reset, and its SSNs must not touch the new numbering (stalePRSkip).
+// lastTSN bounds the FORWARD TSNs that predate the reset, whose SSNs must
+// not touch the new numbering (stalePRSkip): for a stream reset our
+// cumulative TSN when it is performed (staleBound), for the SSN/TSN reset
+// the peer's last TSN of the old TSN space.
 func (d *dataState) resetInSSNs(streams []uint16, lastTSN uint32) {
 	r := &d.rcv
 	reset := func(i int) {
@@ -476,7 +477,7 @@ func (d *dataState) performDeferred() bool {
 		return false
 	}
 	df.active = false
-	d.resetInSSNs(df.streams, df.lastTSN)
+	d.resetInSSNs(df.streams, d.staleBound(df.lastTSN))
 	frags := df.frags
 	df.frags = nil
 	for _, f := range frags {
@@ -497,6 +498,17 @@ func (d *dataState) addOutStreams(n uint16) {
 func (d *dataState) addInStreams(n uint16) {
 	d.inStreams += n
 	d.rcv.streams = append(d.rcv.streams, make([]inStream, n)...)
+}
+
+// staleBound is what a stream reset performed now records for
+// stalePRSkip: our cumulative TSN, which is at least the peer's Sender's
+// Last Assigned TSN lastTSN (§5.2.2 performs the reset only then). Not
+// for the SSN/TSN reset, which starts a new TSN space.
+func (d *dataState) staleBound(lastTSN uint32) uint32 {
+	if cum := d.rcv.tracker.cum; tsnGT(cum, lastTSN) {
+		return cum
+	}
+	return lastTSN
 }
 
 // resetTSNs is the SSN/TSN reset (§5.2.4 G1–G5, §5.1.4): our next TSN
@@ -958,7 +970,7 @@ func (a *association) doPeerOutReset(x *chunk.OutSSNResetReqParam, res *peerResu
 		rc.deferred = deferredReset{active: true, seq: x.ReqSeq, lastTSN: x.LastTSN, streams: append([]uint16(nil), x.Streams...)}
 		res.result = chunk.ReconfigInProgress
 	default:
-		d.resetInSSNs(x.Streams, x.LastTSN)
+		d.resetInSSNs(x.Streams, d.staleBound(x.LastTSN))
 		res.result = chunk.ReconfigSuccessPerformed
 		a.emit(StreamReset{ID: a.aid, Flags: SCTP_STREAM_RESET_INCOMING_SSN, Streams: cloneStreams(x.Streams)})
 	}

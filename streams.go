@@ -261,8 +261,9 @@ type inStream struct {
 	fwdMark uint32
 	fwdSSN  uint16
 	fwdMID  uint32 // as fwdSSN, for I-FORWARD TSN
-	// resetTSN, when resetSet, is the peer's last TSN before the last
-	// stream reset performed on this stream (stalePRSkip).
+	// resetTSN, when resetSet, is our cumulative TSN when the last stream
+	// reset on this stream was performed, at least the peer's last TSN
+	// before it (stalePRSkip).
 	resetTSN uint32
 	resetSet bool
 	// nextMID is the next expected ordered MID with I-DATA (RFC 8260
