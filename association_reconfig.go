@@ -518,6 +518,7 @@ func (d *dataState) staleBound(lastTSN uint32) uint32 {
 // for that).
 func (d *dataState) resetTSNs(sndNext, rcvNext uint32) {
 	s := &d.snd
+	s.oldTSNHigh, s.oldTSNSet = s.nextTSN-1, true // staleOldSpace
 	s.nextTSN = sndNext
 	s.cumAck = sndNext - 1
 	s.advPeerAck = s.cumAck

@@ -1004,3 +1004,39 @@ func TestForwardTSNParkedBounded(t *testing.T) {
 		t.Fatalf("stream 1 next SSN %d after the parked skips, want %d", next, maxParkedFwdRecords+1)
 	}
 }
+
+// TestStaleSackAfterSSNTSNReset: after an SSN/TSN reset (RFC 6525 §5.2.4)
+// a SACK of the old TSN space, delayed or reordered past the reset, is
+// dropped like an old SACK (RFC 9260 §6.2.1 D i). With the new space 2^31
+// away (G1) it read as a cumulative ack beyond every TSN sent and the
+// association was aborted (seeded property test, seed 10720 of 20000).
+// A cumulative ack beyond the new TSNs sent is still a protocol violation.
+func TestStaleSackAfterSSNTSNReset(t *testing.T) {
+	d := newTestDataState(testDataConfig(), dataT0)
+	fillMessages(t, d, dataT0, 3)
+	p := sendAll(t, d, dataT0)
+	last := p[len(p)-1].TSN
+	mustSack(t, d, dataT0, last, 1<<20)
+	newNext := last + 1 + 1<<31
+	d.resetTSNs(newNext, 7000)
+	for _, cum := range []uint32{last, last - 1} {
+		if err := d.handleSack(dataT0, sackOf(cum, 1<<20)); err != nil {
+			t.Fatalf("old-space SACK (cum %d) after the reset: %v", cum, err)
+		}
+	}
+	if st := d.stats(); st.ignoredSacks != 2 {
+		t.Fatalf("ignored SACKs %d, want the 2 old-space ones", st.ignoredSacks)
+	}
+	fillMessages(t, d, dataT0, 1)
+	q := sendAll(t, d, dataT0)
+	if len(q) != 1 || q[0].TSN != newNext {
+		t.Fatalf("sent %v after the reset, want TSN %d", tsns(q), newNext)
+	}
+	if err := d.handleSack(dataT0, sackOf(newNext+5, 1<<20)); !errors.Is(err, errCumAckBeyondSent) {
+		t.Fatalf("cum ack beyond the new TSNs sent: %v, want errCumAckBeyondSent", err)
+	}
+	mustSack(t, d, dataT0, newNext, 1<<20)
+	if st := d.stats(); st.flight != 0 {
+		t.Fatalf("flight %d after the new-space SACK", st.flight)
+	}
+}

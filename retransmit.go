@@ -187,6 +187,12 @@ type sendState struct {
 	// count of Duplicate TSNs (dupAcked).
 	acks ackedLens
 
+	// oldTSNHigh, when oldTSNSet, is our last TSN before an SSN/TSN
+	// reset (RFC 6525 §5.2.4): SACKs of the old TSN space may still
+	// arrive (staleOldSpace).
+	oldTSNHigh uint32
+	oldTSNSet  bool
+
 	// PR-SCTP (RFC 3758)
 	advPeerAck uint32 // Advanced.Peer.Ack.Point
 	fwdDue     bool
@@ -244,6 +250,23 @@ func (d *dataState) freeMsg(m *outMsg) {
 	d.snd.freeMsgs = append(d.snd.freeMsgs, m)
 }
 
+// staleOldSpace reports whether cum, a cumulative TSN ack outside the
+// current TSN space, belongs to the space before our last SSN/TSN reset:
+// a SACK sent before the peer performed the reset and delayed or
+// reordered past it. RFC 6525 §5.2.4 G1 puts the new space 2^31 away
+// (the smallest TSN not acknowledged + 2^31), where serial arithmetic
+// (RFC 1982) cannot order old against new: such a SACK read as a
+// cumulative ack beyond every TSN sent, and the association was aborted
+// with a Protocol Violation (seeded property test with SSN/TSN resets,
+// seed 10720 of 20000). A SACK whose cumulative ack lies within 2^30
+// TSNs below our last old TSN is dropped instead, as an old SACK is
+// (§6.2.1 D i). With the new space 2^31 away that window does not reach
+// it: a cumulative ack beyond the new TSNs sent, by less than 2^30, is
+// still a protocol violation.
+func (s *sendState) staleOldSpace(cum uint32) bool {
+	return s.oldTSNSet && s.oldTSNHigh-cum < 1<<30
+}
+
 // timedChunkAcked takes an RTT sample if c is the chunk being timed and was
 // never retransmitted (Karn's algorithm, RFC 9260 §6.3.1 C5).
 func (d *dataState) timedChunkAcked(now time.Time, c *outChunk) {
@@ -269,8 +292,13 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		return nil
 	}
 	// A cumulative ack of a TSN never sent is a protocol violation
-	// (§6.2.1 note; the core answers with ABORT cause 13).
+	// (§6.2.1 note; the core answers with ABORT cause 13) — unless it is
+	// a late SACK of the TSN space before an SSN/TSN reset.
 	if !tsnLT(cum, s.nextTSN) {
+		if s.staleOldSpace(cum) {
+			d.st.ignoredSacks++
+			return nil
+		}
 		return errCumAckBeyondSent
 	}
 	// RFC 8985 §6.2 step 4 with RFC 3708 §3: a Duplicate TSN report for a
