@@ -683,10 +683,19 @@ func (a *association) reconfPoll(now time.Time) {
 	d := a.data
 	rc := &d.rc
 	if a.state != stateEstablished {
+		// Queued requests are not sent any more. An SSN/TSN Reset Request
+		// already sent stays deferred until its answer: the peer refuses
+		// it once it knows we are shutting down (peerTSNReset), but in
+		// SHUTDOWN-PENDING it does not know yet and may perform it, and
+		// its data of the new numbering then arrives before the answer.
+		// Filing that data in the old numbering (the fragments used to be
+		// released here) made the reset, when the answer came, abort a
+		// partial delivery of a new message: acknowledged, never
+		// delivered (seeded property test with SSN/TSN resets, seed 39896
+		// of 40000). reconfResponse, or the end of the association,
+		// files the parked fragments.
 		a.reconfCancelQueued()
-		if rc.tsnDefer {
-			// Our SSN/TSN reset will not be performed now (the peer
-			// refuses it while shutting down): file what it held.
+		if rc.tsnDefer && (rc.out == nil || rc.out.kind != reqTSNReset) {
 			d.releaseTSNFrags(false, 0, nil)
 		}
 		return

@@ -775,6 +775,54 @@ func TestReconfigSSNTSNResetDataBeforeResponse(t *testing.T) {
 	tp.wantEvent(AssocReset{})
 }
 
+// Our SSN/TSN Reset Request stays deferred when we start a graceful
+// shutdown with it outstanding: in SHUTDOWN-PENDING the peer does not
+// know yet, may perform the reset, and sends data of its new numbering
+// before its answer. That data must stay parked until the answer, not be
+// filed in the old numbering (which the reset then dropped; seeded
+// property test with SSN/TSN resets, seed 39896 of 40000).
+func TestReconfigSSNTSNResetDeferredThroughShutdownPending(t *testing.T) {
+	tp := reconfConnect(t, 0)
+	if err := tp.assoc.resetAssoc(tp.now); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	var req chunk.SSNTSNResetReqParam
+	for len(tp.sent) > 0 {
+		for _, c := range tp.readPacket().chunks {
+			if c.Type == chunk.TypeReconfig {
+				if ps := reconfParams(t, c); len(ps) != 1 || req.Decode(ps[0]) != nil {
+					t.Fatalf("request %v", ps)
+				}
+			}
+		}
+	}
+	if req.ReqSeq == 0 {
+		t.Fatal("no SSN/TSN Reset Request sent")
+	}
+	// A message waits behind the reset: the shutdown stays pending.
+	if err := tp.assoc.send(tp.now, outMessage{stream: 1, data: []byte("ours")}); err != nil {
+		t.Fatal(err)
+	}
+	tp.assoc.shutdown(tp.now)
+	if st := tp.assoc.currentState(); st != stateShutdownPending {
+		t.Fatalf("state %v, want SHUTDOWN-PENDING", st)
+	}
+	sndNext := tp.peerTSN // G2: the peer's TSNs continue
+	d := tp.data(1, "new")
+	d.SSN = 0 // G5: SSNs restart at 0
+	d.Immediate = true
+	tp.write(tp.epTag, d)
+	if m, ok := tp.assoc.readMessage(); ok {
+		t.Fatalf("delivered %q before the response", m.data)
+	}
+	r := chunk.ReconfigRespParam{RespSeq: req.ReqSeq, Result: chunk.ReconfigSuccessPerformed, HasTSNs: true, SenderNextTSN: sndNext, ReceiverNextTSN: 777}
+	tp.write(tp.epTag, &chunk.Reconfig{Params: r.AppendTo(nil)})
+	if m, ok := tp.assoc.readMessage(); !ok || string(m.data) != "new" || m.ssn != 0 {
+		t.Fatalf("after the response: %q SSN %d %v, want \"new\" SSN 0", m.data, m.ssn, ok)
+	}
+}
+
 // RFC 6525 §5.1.4 / §5.2.4: while our SSN/TSN Reset Request is outstanding
 // the arriving DATA is parked (it may already be in the peer's new
 // numbering), so the reader cannot drain the window it fills. The peer
