@@ -188,7 +188,21 @@ func runSimSeed(t testing.TB, seed uint64) (*simScenario, error) {
 	if sc.multipath {
 		s = newSimScenarioMultipath(t, seed, link, cfg, c2s, s2c)
 		for _, c := range sc.cuts {
-			s.sim.At(c.from, func() { mpCut(s.sim, c.subnet, true) })
+			s.sim.At(c.from, func() {
+				// Each side learns the other's second address only once
+				// established (mpAddPaths): a cut of the primary before
+				// that leaves one path, whose T3-rtx and RE-CONFIG
+				// expiries (RFC 6525 §5.1.1 counts these too) may reach
+				// Association.Max.Retrans; seed 22896 of 40000, the
+				// client still in COOKIE-ECHOED through cuts of 4.4, 3
+				// and 4.8 s, failed the server's association at 13 s.
+				// A failure is then a valid outcome.
+				if c.subnet == 0 && !(mpKnowsBoth(s.client.assoc) && mpKnowsBoth(s.server.assoc)) {
+					s.allowFailure = true
+					s.client.allowFailure, s.server.allowFailure = true, true
+				}
+				mpCut(s.sim, c.subnet, true)
+			})
 			s.sim.At(c.to, func() { mpCut(s.sim, c.subnet, false) })
 		}
 	} else {

@@ -119,6 +119,12 @@ func mpAddPaths(a *association, now time.Time, other netip.AddrPort) bool {
 	return true
 }
 
+// mpKnowsBoth reports whether a is established and knows both of the
+// peer's addresses (mpAddPaths ran).
+func mpKnowsBoth(a *association) bool {
+	return a != nil && a.currentState() == stateEstablished && a.paths.len() >= 2
+}
+
 // newSimScenarioMultipath is newSimScenario on the two-subnet network:
 // the client connects to the server's subnet-1 address; each side learns
 // the other's subnet-2 address.
