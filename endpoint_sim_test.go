@@ -294,7 +294,10 @@ func runSimSeed(t testing.TB, seed uint64) (*simScenario, error) {
 // graceful shutdown; or, on lossy links, the association fails and every
 // message is then delivered once or reported in SEND_FAILED, never lost
 // silently (simScenario.failureOutcome).
-// Replay one seed with -sctp.seed=S; run more with -sctp.seeds=N.
+// Replay one seed with -sctp.seed=S; run more with -sctp.seeds=N: all of
+// -sctp.seeds=40000 pass (4 minutes; 2026-12-07, after seeds 10720, 17338
+// and 39896 found three bugs of PR-SCTP and RFC 6525 resets beyond the
+// default 200).
 func TestSimPropertySeeds(t *testing.T) {
 	seeds := []uint64{}
 	if *flagSeed != 0 {
