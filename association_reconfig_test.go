@@ -730,12 +730,10 @@ func FuzzReconfig(f *testing.F) {
 // its response arrives. The DATA waits (acknowledged) and is delivered
 // once the response says where the new numbering starts — not dropped as
 // a stale SSN.
-func TestReconfigSSNTSNResetDataBeforeResponse(t *testing.T) {
-	tp := reconfConnect(t, 0)
-	tp.write(tp.epTag, tp.data(1, "old")) // stream 1, SSN 0
-	if m, ok := tp.assoc.readMessage(); !ok || string(m.data) != "old" {
-		t.Fatalf("first message %q %v", m.data, ok)
-	}
+// sendTSNResetRequest makes tp's association send an SSN/TSN Reset
+// Request (RFC 6525 §5.1.4) and returns it, read from what it sent.
+func sendTSNResetRequest(t *testing.T, tp *testPeer) chunk.SSNTSNResetReqParam {
+	t.Helper()
 	if err := tp.assoc.resetAssoc(tp.now); err != nil {
 		t.Fatal(err)
 	}
@@ -753,13 +751,23 @@ func TestReconfigSSNTSNResetDataBeforeResponse(t *testing.T) {
 	if req.ReqSeq == 0 {
 		t.Fatal("no SSN/TSN Reset Request sent")
 	}
+	return req
+}
+
+// newDataBeforeTSNResetAnswer: the peer performs our SSN/TSN reset req
+// and sends "new" (stream 1, SSN 0 of its new numbering; RFC 6525 §5.2.4
+// G2, G5) before its answer; between runs after that DATA. The message
+// must wait for the answer and be delivered with it. It returns the
+// peer's Sender's Next TSN.
+func newDataBeforeTSNResetAnswer(t *testing.T, tp *testPeer, req chunk.SSNTSNResetReqParam, between func(d *chunk.Data)) uint32 {
+	t.Helper()
 	sndNext := tp.peerTSN // G2: the peer's TSNs continue
 	d := tp.data(1, "new")
 	d.SSN = 0 // G5: SSNs restart at 0
 	d.Immediate = true
 	tp.write(tp.epTag, d)
-	if s := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeSack).chunks[0], &chunk.Sack{}); s.CumTSNAck != d.TSN {
-		t.Fatalf("DATA before the response not acknowledged: cum %d, want %d", s.CumTSNAck, d.TSN)
+	if between != nil {
+		between(d)
 	}
 	if m, ok := tp.assoc.readMessage(); ok {
 		t.Fatalf("delivered %q before the response", m.data)
@@ -769,6 +777,21 @@ func TestReconfigSSNTSNResetDataBeforeResponse(t *testing.T) {
 	if m, ok := tp.assoc.readMessage(); !ok || string(m.data) != "new" || m.ssn != 0 {
 		t.Fatalf("after the response: %q SSN %d %v, want \"new\" SSN 0", m.data, m.ssn, ok)
 	}
+	return sndNext
+}
+
+func TestReconfigSSNTSNResetDataBeforeResponse(t *testing.T) {
+	tp := reconfConnect(t, 0)
+	tp.write(tp.epTag, tp.data(1, "old")) // stream 1, SSN 0
+	if m, ok := tp.assoc.readMessage(); !ok || string(m.data) != "old" {
+		t.Fatalf("first message %q %v", m.data, ok)
+	}
+	req := sendTSNResetRequest(t, tp)
+	sndNext := newDataBeforeTSNResetAnswer(t, tp, req, func(d *chunk.Data) {
+		if s := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeSack).chunks[0], &chunk.Sack{}); s.CumTSNAck != d.TSN {
+			t.Fatalf("DATA before the response not acknowledged: cum %d, want %d", s.CumTSNAck, d.TSN)
+		}
+	})
 	if cum := tp.assoc.data.rcv.tracker.cum; cum != sndNext {
 		t.Fatalf("cum TSN %d, want %d", cum, sndNext)
 	}
@@ -783,23 +806,7 @@ func TestReconfigSSNTSNResetDataBeforeResponse(t *testing.T) {
 // property test with SSN/TSN resets, seed 39896 of 40000).
 func TestReconfigSSNTSNResetDeferredThroughShutdownPending(t *testing.T) {
 	tp := reconfConnect(t, 0)
-	if err := tp.assoc.resetAssoc(tp.now); err != nil {
-		t.Fatal(err)
-	}
-	tp.collect()
-	var req chunk.SSNTSNResetReqParam
-	for len(tp.sent) > 0 {
-		for _, c := range tp.readPacket().chunks {
-			if c.Type == chunk.TypeReconfig {
-				if ps := reconfParams(t, c); len(ps) != 1 || req.Decode(ps[0]) != nil {
-					t.Fatalf("request %v", ps)
-				}
-			}
-		}
-	}
-	if req.ReqSeq == 0 {
-		t.Fatal("no SSN/TSN Reset Request sent")
-	}
+	req := sendTSNResetRequest(t, tp)
 	// A message waits behind the reset: the shutdown stays pending.
 	if err := tp.assoc.send(tp.now, outMessage{stream: 1, data: []byte("ours")}); err != nil {
 		t.Fatal(err)
@@ -808,19 +815,7 @@ func TestReconfigSSNTSNResetDeferredThroughShutdownPending(t *testing.T) {
 	if st := tp.assoc.currentState(); st != stateShutdownPending {
 		t.Fatalf("state %v, want SHUTDOWN-PENDING", st)
 	}
-	sndNext := tp.peerTSN // G2: the peer's TSNs continue
-	d := tp.data(1, "new")
-	d.SSN = 0 // G5: SSNs restart at 0
-	d.Immediate = true
-	tp.write(tp.epTag, d)
-	if m, ok := tp.assoc.readMessage(); ok {
-		t.Fatalf("delivered %q before the response", m.data)
-	}
-	r := chunk.ReconfigRespParam{RespSeq: req.ReqSeq, Result: chunk.ReconfigSuccessPerformed, HasTSNs: true, SenderNextTSN: sndNext, ReceiverNextTSN: 777}
-	tp.write(tp.epTag, &chunk.Reconfig{Params: r.AppendTo(nil)})
-	if m, ok := tp.assoc.readMessage(); !ok || string(m.data) != "new" || m.ssn != 0 {
-		t.Fatalf("after the response: %q SSN %d %v, want \"new\" SSN 0", m.data, m.ssn, ok)
-	}
+	newDataBeforeTSNResetAnswer(t, tp, req, nil)
 }
 
 // RFC 6525 §5.1.4 / §5.2.4: while our SSN/TSN Reset Request is outstanding
@@ -841,23 +836,7 @@ func TestReconfigSSNTSNResetParkedDataBeyondWindow(t *testing.T) {
 	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
 	tp.write(tp.epTag, &chunk.CookieAck{})
 	tp.wantEvent(AssocChange{State: CommUp})
-	if err := tp.assoc.resetAssoc(tp.now); err != nil {
-		t.Fatal(err)
-	}
-	tp.collect()
-	var req chunk.SSNTSNResetReqParam
-	for len(tp.sent) > 0 {
-		for _, c := range tp.readPacket().chunks {
-			if c.Type == chunk.TypeReconfig {
-				if ps := reconfParams(t, c); len(ps) != 1 || req.Decode(ps[0]) != nil {
-					t.Fatalf("request %v", ps)
-				}
-			}
-		}
-	}
-	if req.ReqSeq == 0 {
-		t.Fatal("no SSN/TSN Reset Request sent")
-	}
+	req := sendTSNResetRequest(t, tp)
 	// The peer has not performed yet: its data is in the old numbering
 	// (stream 1, SSN 0, 1, ...), one chunk at a time as a zero window
 	// probe would send it, 1000 bytes each: far beyond the 2000-byte window.
