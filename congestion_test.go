@@ -381,3 +381,22 @@ func TestInitialWindowByFamily(t *testing.T) {
 		}
 	}
 }
+
+// TestInitialWindowFamilyThroughHandshake: the association hands its paths'
+// family to the data path it creates at the handshake (negotiatedParams),
+// so a peer reached over IPv6 starts with 4344 bytes, not IPv4's 4404.
+func TestInitialWindowFamilyThroughHandshake(t *testing.T) {
+	for _, c := range []struct {
+		addr string
+		base int
+	}{{"127.0.0.1:9899", 4404}, {"[::1]:9899", 4344}} {
+		tp := newTestPeer(t)
+		tp.addr = netip.MustParseAddrPort(c.addr)
+		tp.acceptHandshake(testAssocConfig())
+		d := tp.assoc.data
+		p := d.pmdcs()
+		if got, want := d.cc.window(), min(4*p, max(2*p, c.base)); got != want {
+			t.Errorf("peer %s: initial cwnd %d, want %d", c.addr, got, want)
+		}
+	}
+}
