@@ -337,8 +337,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 	for n := int(cum - s.cumAck); n > 0; n-- {
 		ch := s.chunks.at(0)
 		if !ch.acked && !ch.abandoned {
-			bytesAcked += d.booked(ch.n)
-			d.destAcked(ch)
+			bytesAcked += d.destAcked(ch)
 			highestNewlyAcked, haveHNA = ch.tsn, true
 			d.timedChunkAcked(now, ch)
 			s.rack.delivered(now, ch.sentAt, ch.tsn, ch.sends > 1)
@@ -390,8 +389,7 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 			if !s.gapHighSet || tsnGT(ch.tsn, s.gapHigh) {
 				s.gapHigh, s.gapHighSet = ch.tsn, true
 			}
-			bytesAcked += d.booked(ch.n)
-			d.destAcked(ch)
+			bytesAcked += d.destAcked(ch)
 			if !haveHNA || tsnGT(ch.tsn, highestNewlyAcked) {
 				highestNewlyAcked, haveHNA = ch.tsn, true
 			}
@@ -539,20 +537,23 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 }
 
 // destAcked counts ch, newly acknowledged, for the destination it was
-// last sent to: its bytes for that cwnd (§7.2.1), and, when it was sent
-// only once, that destination reached the peer (§8.2: its error counter
-// clears, ackedDests). The acknowledgement of a retransmitted chunk may
+// last sent to and returns its length (dataState.booked): its bytes for
+// that cwnd (§7.2.1), its record for a later Duplicate TSN (ackedLens),
+// and, when it was sent only once, that destination reached the peer
+// (§8.2: its error counter clears, ackedDests). The acknowledgement of a retransmitted chunk may
 // be for an earlier transmission on another path (Karn's ambiguity,
 // §6.3.1 C5): it vouches for no path, else a dead path whose chunk was
 // retransmitted there while the original arrived elsewhere would be
 // taken for alive.
-func (d *dataState) destAcked(ch *outChunk) {
+func (d *dataState) destAcked(ch *outChunk) (booked int) {
+	booked = d.booked(ch.n)
 	x := d.dst[ch.dest]
-	x.acked += d.booked(ch.n)
-	d.snd.acks.put(ch.tsn, d.booked(ch.n), ch.dest)
+	x.acked += booked
+	d.snd.acks.put(ch.tsn, booked, ch.dest)
 	if ch.sends == 1 {
 		x.credited = true
 	}
+	return booked
 }
 
 // lossDetected reacts to chunks marked lost by miss indications or RACK:
