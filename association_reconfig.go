@@ -693,11 +693,9 @@ func (a *association) reconfPoll(now time.Time) {
 		// partial delivery of a new message: acknowledged, never
 		// delivered (seeded property test with SSN/TSN resets, seed 39896
 		// of 40000). reconfResponse, or the end of the association,
-		// files the parked fragments.
+		// files the parked fragments (tsnDefer holds exactly while the
+		// request is outstanding).
 		a.reconfCancelQueued()
-		if rc.tsnDefer && (rc.out == nil || rc.out.kind != reqTSNReset) {
-			d.releaseTSNFrags(false, 0, nil)
-		}
 		return
 	}
 	if rc.out != nil || len(rc.queue) == 0 {
