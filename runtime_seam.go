@@ -112,6 +112,17 @@ func (h *assocHandle) setRemoteUDPPort(ip netip.Addr, port uint16) error {
 	return h.do(func(as *association, now time.Time) { as.setPathUDPPort(ip, port) })
 }
 
+// rtoInfoOf is the engine's RTO bounds as the API reports them;
+// MaxBackoff is 0 when unset.
+func rtoInfoOf(b rtoBounds) RTOInfo {
+	return RTOInfo{Initial: b.initial, Min: b.min, Max: b.max, MaxBackoff: b.maxBackoff}
+}
+
+// bounds is r as the engine takes it.
+func (r RTOInfo) bounds() rtoBounds {
+	return rtoBounds{initial: r.Initial, min: r.Min, max: r.Max, maxBackoff: r.MaxBackoff}
+}
+
 func (h *assocHandle) rtoInfo() RTOInfo {
 	var r RTOInfo
 	h.do(func(as *association, now time.Time) { r = rtoInfoOf(as.rtoParams()) })

@@ -80,17 +80,6 @@ func (s *Socket) rtoDefaultsLocked() RTOInfo {
 	return rtoInfoOf(s.engineDefaultsLocked().rtoParams())
 }
 
-// rtoInfoOf is the engine's RTO bounds as the API reports them;
-// MaxBackoff is 0 when unset.
-func rtoInfoOf(b rtoBounds) RTOInfo {
-	return RTOInfo{Initial: b.initial, Min: b.min, Max: b.max, MaxBackoff: b.maxBackoff}
-}
-
-// bounds is r as the engine takes it.
-func (r RTOInfo) bounds() rtoBounds {
-	return rtoBounds{initial: r.Initial, min: r.Min, max: r.Max, maxBackoff: r.MaxBackoff}
-}
-
 // SetRTOInfo sets RTO bounds (SCTP_RTOINFO). With id 0 it sets the
 // defaults for new associations (and, on a one-to-one socket, its
 // association's too); zero fields are left unchanged; Min must not
