@@ -22,6 +22,7 @@ import (
 var (
 	flagSeeds = flag.Int("sctp.seeds", 200, "number of seeds for TestSimPropertySeeds")
 	flagSeed  = flag.Uint64("sctp.seed", 0, "replay one seed of TestSimPropertySeeds (0: run -sctp.seeds seeds)")
+	flagFirst = flag.Uint64("sctp.firstseed", 1, "first of the -sctp.seeds seeds of TestSimPropertySeeds (to go on past seeds already run)")
 	flagPcap  = flag.String("sctp.pcap", "", "with -sctp.seed: write the replayed run as a pcap file of sent datagrams, or of delivered ones with SCTP_PCAP_DELIVER=1 (tshark -r F -d udp.port==9899,sctp)")
 )
 
@@ -294,7 +295,8 @@ func runSimSeed(t testing.TB, seed uint64) (*simScenario, error) {
 // graceful shutdown; or, on lossy links, the association fails and every
 // message is then delivered once or reported in SEND_FAILED, never lost
 // silently (simScenario.failureOutcome).
-// Replay one seed with -sctp.seed=S; run more with -sctp.seeds=N: all of
+// Replay one seed with -sctp.seed=S; run more with -sctp.seeds=N (from
+// -sctp.firstseed=F on): all of
 // -sctp.seeds=40000 pass (4 minutes; 2026-12-07, after seeds 10720, 17338
 // and 39896 found three bugs of PR-SCTP and RFC 6525 resets beyond the
 // default 200).
@@ -308,7 +310,7 @@ func TestSimPropertySeeds(t *testing.T) {
 			n = min(n, 20)
 		}
 		for i := range n {
-			seeds = append(seeds, uint64(i+1))
+			seeds = append(seeds, *flagFirst+uint64(i))
 		}
 	}
 	start := time.Now()
