@@ -451,6 +451,7 @@ func (d *dataState) handleIForwardTSN(now time.Time, c *chunk.IForwardTSN) {
 		}
 		return
 	}
+	cumBefore := t.cum
 	t.forwardTo(c.NewCumTSN)
 	// Ordered entries: each stream once, at its highest MID (a hostile
 	// chunk with many entries for one stream costs one scan), as for
@@ -488,8 +489,8 @@ func (d *dataState) handleIForwardTSN(now time.Time, c *chunk.IForwardTSN) {
 		}
 		st.fwdMark = 0
 		mid := st.fwdMID
-		if midLT(mid, st.nextMID) {
-			continue // already skipped
+		if midLT(mid, st.nextMID) || st.staleOrderedSkip(c.NewCumTSN, cumBefore) {
+			continue // already skipped, or of the numbering before a reset
 		}
 		if r.pd.active && !r.pd.unordered && r.pd.stream == e.Stream && !midLT(mid, r.pd.mid) {
 			d.abortPartial()

@@ -257,6 +257,7 @@ func (d *dataState) handleForwardTSN(now time.Time, c *chunk.ForwardTSN) {
 		}
 		return
 	}
+	cumBefore := t.cum
 	t.forwardTo(newCum)
 	pdStream := -1
 	if r.pd.active && tsnLTE(r.pd.next, newCum) {
@@ -306,7 +307,7 @@ func (d *dataState) handleForwardTSN(now time.Time, c *chunk.ForwardTSN) {
 		}
 		st.fwdMark = 0
 		ssn := st.fwdSSN
-		if st.stalePRSkip(newCum) {
+		if st.stalePRSkip(newCum) || st.staleOrderedSkip(newCum, cumBefore) {
 			continue
 		}
 		if ssnLT(ssn, st.nextSSN) {
@@ -364,6 +365,37 @@ func (d *dataState) handleForwardTSN(now time.Time, c *chunk.ForwardTSN) {
 // is performed, so it sends none.)
 func (st *inStream) stalePRSkip(newCum uint32) bool {
 	return st.resetSet && tsnLTE(newCum, st.resetTSN)
+}
+
+// staleOrderedSkip extends stalePRSkip for an ordered entry whose newCum
+// passes the reset's bound. cumBefore is our cumulative TSN before the
+// chunk. The peer numbers the stream anew only once it has our "Performed"
+// (RFC 6525 §5.1.2 A1, A2: it holds the stream until then), so an entry
+// may be of either numbering, and one of the old numbering would move the
+// restarted stream past new messages. It can be of the new numbering only
+// if it names a message not fully received: one whose TSNs the chunk
+// skips (newCum beyond cumBefore), or one received in part, whose
+// fragments are buffered above the bound (a message abandoned after a
+// partial send). When the chunk skips nothing we did not receive and no
+// such fragment is buffered, every new message at or below newCum arrived
+// whole and is delivered or waiting to be: the entry is of the old
+// numbering. Seed 46698 of 140000 (PR-SCTP, stream resets, two paths): a
+// FORWARD TSN sent beside the reset request, delayed on the second path,
+// arrived after the reset with its New Cumulative TSN one TSN (of another
+// stream, received) past the bound; its entry for the reset stream moved
+// the new numbering to SSN 1, and the stream's next message, SSN 0, was
+// acknowledged and dropped: silently lost. An entry that skips TSNs we
+// never received stays ambiguous and is applied, as before.
+func (st *inStream) staleOrderedSkip(newCum, cumBefore uint32) bool {
+	if !st.resetSet || tsnGT(newCum, cumBefore) {
+		return false
+	}
+	for i := range st.frags {
+		if f := &st.frags[i]; tsnGT(f.tsn, st.resetTSN) && tsnLTE(f.tsn, newCum) {
+			return false
+		}
+	}
+	return true
 }
 
 // ---------------------------------------------------------------------------
