@@ -125,8 +125,9 @@ func (d *dataState) addOutMIDs(n uint16) {
 }
 
 // appendIForwardTSN appends an I-FORWARD TSN (RFC 8260 §2.3.1): the
-// Advanced.Peer.Ack.Point and, per stream, the largest abandoned ordered
-// MID, plus one entry (U bit set) for each abandoned unordered message.
+// Advanced.Peer.Ack.Point and, per stream, the MID of the last abandoned
+// ordered message (see appendForwardTSN), plus one entry (U bit set) for
+// each abandoned unordered message.
 func (d *dataState) appendIForwardTSN(b []byte, room *int) []byte {
 	s := &d.snd
 	f := &s.ifwd
@@ -161,9 +162,7 @@ func (d *dataState) appendIForwardTSN(b []byte, room *int) []byte {
 			continue
 		}
 		if k := s.fwdSeen[m.stream]; k >= 0 {
-			if midLT(f.Streams[k].MID, m.mid) {
-				f.Streams[k].MID = m.mid
-			}
+			f.Streams[k].MID = m.mid // the last in TSN order (appendForwardTSN)
 			continue
 		}
 		s.fwdSeen[m.stream] = int32(len(f.Streams))

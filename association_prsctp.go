@@ -182,7 +182,15 @@ func (d *dataState) fwdOutstanding(i int) bool {
 
 // appendForwardTSN appends a FORWARD TSN chunk carrying the
 // Advanced.Peer.Ack.Point and, for each stream with ordered abandoned
-// messages, the largest skipped SSN (RFC 3758 §3.2, §3.5 C3).
+// messages, the largest skipped SSN (RFC 3758 §3.2, §3.5 C3): that of the
+// last one in TSN order. Within one numbering it is the largest; across a
+// stream reset (RFC 6525) the chunks before the reset carry the old
+// numbering, which the peer has left behind (it performed the reset once
+// its cumulative TSN reached them), and the largest SSN of both was an
+// old one: the peer skipped the restarted stream past new messages
+// (property test seed 54568 of 140000, I-DATA: an I-FORWARD TSN over an
+// old MID 2 and a new MID 0 named MID 2, and the new MID 1 was
+// acknowledged and dropped).
 func (d *dataState) appendForwardTSN(b []byte, room *int) []byte {
 	s := &d.snd
 	if !tsnGT(s.advPeerAck, s.cumAck) {
@@ -209,9 +217,7 @@ func (d *dataState) appendForwardTSN(b []byte, room *int) []byte {
 			continue
 		}
 		if k := s.fwdSeen[m.stream]; k >= 0 {
-			if ssnLT(f.Streams[k].SSN, m.ssn) {
-				f.Streams[k].SSN = m.ssn
-			}
+			f.Streams[k].SSN = m.ssn // the last in TSN order
 			continue
 		}
 		s.fwdSeen[m.stream] = int32(len(f.Streams))

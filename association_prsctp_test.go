@@ -431,6 +431,61 @@ func TestForwardTSNPastLastAssignedAfterReset(t *testing.T) {
 	}
 }
 
+// The FORWARD TSN (I-FORWARD TSN) names, per stream, the SSN (MID) of the
+// last abandoned message in TSN order. After a stream reset the chunks of
+// the old numbering may still sit below the new ones (their SACK lost),
+// and the largest of the two numberings was an old SSN: the peer, past
+// its reset, skipped new messages with it (property test seed 54568).
+func TestForwardTSNAcrossStreamReset(t *testing.T) {
+	for _, idata := range []bool{false, true} {
+		cfg := prConfig()
+		cfg.negotiated.idata = idata
+		d := newTestDataState(cfg, dataT0)
+		send := func(now time.Time) {
+			t.Helper()
+			for i := 0; i < 100 && len(d.appendData(now, nil, packetRoom(d))) > 0; i++ {
+			}
+		}
+		ttl := 100 * time.Millisecond
+		mustEnqueue(t, d, dataT0, outMessage{stream: 3, data: []byte("old0"), ttl: ttl})
+		mustEnqueue(t, d, dataT0, outMessage{stream: 3, data: []byte("old1"), ttl: ttl})
+		send(dataT0)        // TSN 1000, 1001: SSN (MID) 0, 1
+		d.resetOutSSNs(nil) // the peer performed our Outgoing SSN Reset
+		mustEnqueue(t, d, dataT0, outMessage{stream: 3, data: []byte("new0"), ttl: ttl})
+		send(dataT0) // TSN 1002: SSN (MID) 0 of the new numbering
+		now := dataT0.Add(200 * time.Millisecond)
+		b := d.appendData(now, nil, packetRoom(d)) // all three abandoned
+		var cum uint32
+		var seq []uint32
+		it := chunk.NewIter(b)
+		for it.Next() {
+			switch r := it.Chunk(); r.Type {
+			case chunk.TypeForwardTSN:
+				var f chunk.ForwardTSN
+				if err := f.Decode(r); err != nil {
+					t.Fatal(err)
+				}
+				cum = f.NewCumTSN
+				for _, e := range f.Streams {
+					seq = append(seq, uint32(e.Stream)<<16|uint32(e.SSN))
+				}
+			case chunk.TypeIForwardTSN:
+				var f chunk.IForwardTSN
+				if err := f.Decode(r); err != nil {
+					t.Fatal(err)
+				}
+				cum = f.NewCumTSN
+				for _, e := range f.Streams {
+					seq = append(seq, uint32(e.Stream)<<16|e.MID)
+				}
+			}
+		}
+		if cum != 1002 || len(seq) != 1 || seq[0] != 3<<16|0 {
+			t.Fatalf("idata %v: forward TSN to %d with entries %x, want 1002 with stream 3 at 0", idata, cum, seq)
+		}
+	}
+}
+
 // A FORWARD TSN sent beside the peer's reset request and delayed arrives
 // for the first time after the reset was performed, its New Cumulative
 // TSN one past the bound (a message of another stream, received whole and
