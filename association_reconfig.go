@@ -311,6 +311,7 @@ func (d *dataState) deferForTSNReset(f inFrag) bool {
 		return false
 	}
 	d.rc.tsnFrags = append(d.rc.tsnFrags, f)
+	d.rcv.parked += len(f.buf) + recvItemOverhead
 	return true
 }
 
@@ -337,6 +338,7 @@ func (d *dataState) releaseTSNFrags(performed bool, sndNext uint32, reset func()
 	rc := &d.rc
 	frags := rc.tsnFrags
 	rc.tsnFrags, rc.tsnDefer = nil, false
+	d.rcv.parked = 0
 	rc.tsnParkFull, rc.tsnStalls = false, 0
 	fwds := rc.tsnFwds
 	rc.tsnFwds, rc.tsnFwdEntries = nil, 0

@@ -150,6 +150,10 @@ type recvState struct {
 	lent      []byte          // data of the message last returned by readMessage
 	buffered  int             // user data bytes held: fragments + ready messages
 	items     int             // fragments + ready messages held
+	// parked is the part of used() taken by the fragments parked while
+	// our SSN/TSN reset is outstanding (reconfState.tsnFrags), which the
+	// advertised window leaves to tsnParkLimit (window).
+	parked int
 
 	sackNow        bool
 	sackDeadline   time.Time
@@ -169,13 +173,25 @@ func (r *recvState) init(cfg *assocConfig, n *negotiated) {
 }
 
 // window is the a_rwnd to advertise: buffer space not taken by received
-// data that the user has not read yet (§6.2).
+// data that the user has not read yet (§6.2). While our SSN/TSN reset is
+// outstanding the fragments that arrive are parked (tsnResetNeeds) and
+// the reader cannot drain them; they are charged to the parking bound,
+// tsnParkLimit, instead of the buffer, so the peer can send the backlog
+// it must have acknowledged before it performs (RFC 6525 §5.2.4) at its
+// usual pace. Charged to the buffer, they closed the window and the
+// backlog crept through as zero window probes, one chunk per RTO: with a
+// 64 KiB buffer and a 216 KB message queued at the peer, the reset did not
+// complete in 40 s and the association failed (property test seed 101800
+// of 140000).
 func (r *recvState) window() uint32 {
-	used := r.used()
-	if used >= int(r.cfg.rwnd) {
+	w := int(r.cfg.rwnd) - (r.used() - r.parked)
+	if r.parked > 0 {
+		w = min(w, tsnParkLimit(r.cfg.rwnd)-r.parked)
+	}
+	if w <= 0 {
 		return 0
 	}
-	return r.cfg.rwnd - uint32(used)
+	return uint32(w)
 }
 
 // recvItemOverhead is what each held fragment or message costs on top of
@@ -329,18 +345,17 @@ func (d *dataState) partialNeeds(c *rxChunk) bool {
 		c.Unordered == pd.unordered && (pd.unordered || c.SSN == pd.ssn)
 }
 
-// tsnResetNeeds reports whether c must be accepted beyond the window
+// tsnResetNeeds reports whether c must be accepted beyond the buffer
 // because our SSN/TSN Reset Request is outstanding (RFC 6525 §5.1.4): the
 // fragments that arrive meanwhile are parked (reconfState.tsnDefer), so the
-// reader cannot drain the window they fill. The responder performs the
+// reader cannot drain the space they take. The responder performs the
 // reset only once all its data is acknowledged (§5.2.4; "In progress"
-// until then), so dropping its next in-sequence chunk for lack of window
-// (RFC 9260 §6.2) would keep the response from ever coming: a deadlock
-// (seeded property test with -sctp.assocreset, seeds 36, 108, 216, 220,
-// 300 of 400). Only the chunk at the cumulative TSN + 1 qualifies (the
-// sender's zero window probe, RFC 9260 §6.1 A), and only while the parked
-// data, overhead included, stays within tsnParkLimit (tsnParkBuffers
-// receive buffers, at least tsnParkFloor), so memory stays bounded. One
+// until then), so dropping its chunks for lack of buffer (RFC 9260 §6.2)
+// would keep the response from ever coming: a deadlock (seeded property
+// test with -sctp.assocreset, seeds 36, 108, 216, 220, 300 of 400). Every
+// chunk qualifies while the parked data, overhead included, stays within
+// tsnParkLimit (tsnParkBuffers receive buffers, at least tsnParkFloor), so
+// memory stays bounded; the advertised window says as much (window). One
 // buffer was not enough: the responder keeps sending the messages it had
 // queued before the request (they are in the old numbering and must all
 // be acknowledged before it performs), seed 36 parked 30 chunks, 17.5 KB,
@@ -348,16 +363,11 @@ func (d *dataState) partialNeeds(c *rxChunk) bool {
 // the reset; reconfResponse then ends the association after
 // Association.Max.Retrans "In progress" answers instead of hanging.
 func (d *dataState) tsnResetNeeds(c *rxChunk) bool {
-	rc := &d.rc
-	if !rc.tsnDefer || c.TSN != d.rcv.tracker.cum+1 {
+	if !d.rc.tsnDefer {
 		return false
 	}
-	n := len(c.UserData) + recvItemOverhead
-	for i := range rc.tsnFrags {
-		n += len(rc.tsnFrags[i].buf) + recvItemOverhead
-	}
-	if n > tsnParkLimit(d.cfg.rwnd) {
-		rc.tsnParkFull = true
+	if d.rcv.parked+len(c.UserData)+recvItemOverhead > tsnParkLimit(d.cfg.rwnd) {
+		d.rc.tsnParkFull = true
 		return false
 	}
 	return true
