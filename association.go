@@ -356,11 +356,11 @@ func (a *association) close(now time.Time, kind AssocChangeState, err error, cau
 	}
 	if a.data != nil && a.data.rc.tsnDefer {
 		// RFC 6525 §5.1.4: our SSN/TSN reset ends unanswered; the data
-		// parked for it was acknowledged, so the reader gets it, filed in
-		// the old numbering (§5.2.4: the peer performs only once we have
-		// acknowledged all of its data, so what is parked is old unless
-		// a "Performed" response was lost).
-		a.data.releaseTSNFrags(false, 0, nil)
+		// parked for it was acknowledged, so the reader gets it, in the
+		// numbering it shows (§5.2.4: the peer performs only once we
+		// have acknowledged all of its data, so what is parked is old
+		// unless a "Performed" response was lost).
+		a.data.releaseTSNFragsAtClose()
 	}
 	a.state = stateClosed
 	a.closeErr = err

@@ -935,6 +935,65 @@ func TestReconfigSSNTSNResetParkedDataReadAfterAbort(t *testing.T) {
 	}
 }
 
+// As above, but the peer performed and its "Performed" was lost: the data
+// parked after it is of the new numbering, every stream restarted at SSN 0
+// (§5.2.4 G5). Filed in the old numbering, stream 1 (expecting SSN 2)
+// delivered the new SSN 2 first and dropped the new 0 and 1 as stale
+// (property test seed 130592). Each stream's restart shows in its SSNs:
+// stream 3's old SSN 0 parked before the reset comes first, then its new
+// SSN 0.
+func TestReconfigSSNTSNResetParkedAfterLostPerformed(t *testing.T) {
+	tp := reconfConnect(t, 0)
+	msg := func(stream, ssn uint16, payload string) {
+		t.Helper()
+		d := tp.data(stream, payload)
+		d.SSN = ssn
+		d.Immediate = true
+		tp.write(tp.epTag, d)
+		if s := decodeAs(t, tp.wantPacket(tp.peerTag, chunk.TypeSack).chunks[0], &chunk.Sack{}); s.CumTSNAck != d.TSN {
+			t.Fatalf("%q: cum %d, want %d", payload, s.CumTSNAck, d.TSN)
+		}
+	}
+	msg(1, 0, "a")
+	msg(1, 1, "b")
+	for _, want := range []string{"a", "b"} {
+		if m, ok := tp.assoc.readMessage(); !ok || string(m.data) != want {
+			t.Fatalf("read %q %v, want %q", m.data, ok, want)
+		}
+	}
+	if err := tp.assoc.resetAssoc(tp.now); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	for len(tp.sent) > 0 {
+		tp.readPacket()
+	}
+	msg(3, 0, "x") // old numbering, parked
+	// The peer performs; its response is lost. New numbering:
+	msg(1, 0, "c")
+	msg(3, 0, "y")
+	msg(1, 1, "d")
+	msg(1, 2, "e")
+	if m, ok := tp.assoc.readMessage(); ok {
+		t.Fatalf("delivered %q before the response", m.data)
+	}
+	tp.write(tp.epTag, &chunk.Abort{})
+	if tp.assoc.state != stateClosed {
+		t.Fatalf("state %v after ABORT", tp.assoc.state)
+	}
+	got := map[uint16][]string{}
+	for {
+		m, ok := tp.assoc.readMessage()
+		if !ok {
+			break
+		}
+		got[m.stream] = append(got[m.stream], string(m.data))
+	}
+	if !eqStrings(got[1], []string{"c", "d", "e"}) || !eqStrings(got[3], []string{"x", "y"}) || len(got) != 2 {
+		t.Fatalf("after the ABORT: %v, want stream 1 [c d e], stream 3 [x y]", got)
+	}
+}
+
 // RFC 6525 §5.1.4 with RFC 3758 / RFC 8260: while our SSN/TSN Reset
 // Request is outstanding, the FORWARD TSN (I-FORWARD TSN) chunks that
 // arrive are parked with the fragments. Some are of the old numbering
