@@ -382,18 +382,21 @@ func (d *dataState) releaseTSNFrags(performed bool, sndNext uint32, reset func()
 // performed is unknown: its "Performed" may have been lost. The parked
 // data itself tells, per ordered stream: the reset restarts every stream
 // at SSN (MID) 0 (§5.2.4 G5), so a message whose SSN is behind what the
-// stream expects at that point (its next SSN, or past an SSN parked before
-// it) starts the new numbering of its stream. Parked data before that
+// stream expects at that point (behind its next SSN or an SSN buffered or
+// parked before it, or a second first fragment of one SSN) starts the new
+// numbering of its stream. Parked data before that
 // point is filed in the old numbering; the stream then restarts and the
 // rest is filed in the new one. Without a sign of the new numbering all
 // of it is old (releaseTSNFrags). Filed in the old numbering whatever it
 // said, a new SSN 2 was delivered before the new SSN 0 (property test
 // seed 130592 of 180000: the "Performed" lost, then the association
-// failed at 23 % loss). A stream whose parked data shows no restart is
+// failed at 23 % loss; seed 169648: an old and a new MID 0 of one stream
+// parked together). A stream whose parked data shows no restart is
 // filed as old; if it held new messages only, their SSNs still come in
 // order from what it expected, or wait (not delivered out of order).
 func (d *dataState) releaseTSNFragsAtClose() {
 	rc := &d.rc
+	r := &d.rcv
 	frags := slices.Clone(rc.tsnFrags)
 	slices.SortFunc(frags, func(a, b inFrag) int {
 		switch {
@@ -404,44 +407,69 @@ func (d *dataState) releaseTSNFragsAtClose() {
 		}
 		return 1
 	})
-	type streamSeq struct {
-		next      uint32 // the SSN (MID) the stream expects next, old numbering
-		restart   uint32 // TSN where its new numbering starts
-		restarted bool
+	seqOf := func(f *inFrag) uint32 {
+		if d.idata {
+			return f.mid
+		}
+		return uint32(f.ssn)
 	}
-	seqs := map[uint16]*streamSeq{}
 	behind := func(a, b uint32) bool { // a before b, serial
 		if d.idata {
 			return midLT(a, b)
 		}
 		return ssnLT(uint16(a), uint16(b))
 	}
+	// Per ordered stream, in TSN order: next is what the stream expects
+	// (delivered up to), seen the latest SSN (MID) of the fragments
+	// buffered or parked so far. In one numbering a fragment is never
+	// behind either, and a first fragment is never at seen (a message
+	// has one).
+	type streamSeq struct {
+		next, seen         uint32
+		seenAny, restarted bool
+		restart            uint32 // TSN where its new numbering starts
+	}
+	seqs := map[uint16]*streamSeq{}
 	found := false
-	for _, f := range frags {
-		if f.unordered || !f.beginning || int(f.stream) >= len(d.rcv.streams) {
+	for i := range frags {
+		f := &frags[i]
+		if f.unordered || int(f.stream) >= len(r.streams) {
 			continue
 		}
 		q := seqs[f.stream]
 		if q == nil {
-			st := &d.rcv.streams[f.stream]
+			st := &r.streams[f.stream]
 			q = &streamSeq{next: uint32(st.nextSSN)}
 			if d.idata {
 				q.next = st.nextMID
+			}
+			for k := range st.frags {
+				if n := seqOf(&st.frags[k]); !q.seenAny || behind(q.seen, n) {
+					q.seen, q.seenAny = n, true
+				}
+			}
+			if r.pd.active && !r.pd.unordered && r.pd.stream == f.stream {
+				n := uint32(r.pd.ssn)
+				if d.idata {
+					n = r.pd.mid
+				}
+				if !q.seenAny || behind(q.seen, n) {
+					q.seen, q.seenAny = n, true
+				}
 			}
 			seqs[f.stream] = q
 		}
 		if q.restarted {
 			continue
 		}
-		n := uint32(f.ssn)
-		if d.idata {
-			n = f.mid
-		}
-		if behind(n, q.next) {
+		n := seqOf(f)
+		if behind(n, q.next) || q.seenAny && (behind(n, q.seen) || f.beginning && n == q.seen) {
 			q.restart, q.restarted, found = f.tsn, true, true
 			continue
 		}
-		q.next = n + 1
+		if !q.seenAny || behind(q.seen, n) {
+			q.seen, q.seenAny = n, true
+		}
 	}
 	if !found {
 		d.releaseTSNFrags(false, 0, nil)

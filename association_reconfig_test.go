@@ -956,6 +956,14 @@ func TestReconfigSSNTSNResetParkedAfterLostPerformed(t *testing.T) {
 	}
 	msg(1, 0, "a")
 	msg(1, 1, "b")
+	frag := func(stream, ssn uint16, b, e bool, payload string) {
+		t.Helper()
+		d := tp.data(stream, payload)
+		d.SSN, d.Beginning, d.Ending, d.Immediate = ssn, b, e, true
+		tp.write(tp.epTag, d)
+		tp.wantPacket(tp.peerTag, chunk.TypeSack)
+	}
+	frag(2, 0, true, false, "p1") // stream 2's old SSN 0: first fragment filed
 	for _, want := range []string{"a", "b"} {
 		if m, ok := tp.assoc.readMessage(); !ok || string(m.data) != want {
 			t.Fatalf("read %q %v, want %q", m.data, ok, want)
@@ -968,10 +976,12 @@ func TestReconfigSSNTSNResetParkedAfterLostPerformed(t *testing.T) {
 	for len(tp.sent) > 0 {
 		tp.readPacket()
 	}
-	msg(3, 0, "x") // old numbering, parked
+	frag(2, 0, false, true, "p2") // the rest of stream 2's old SSN 0, parked
+	msg(3, 0, "x")                // old numbering, parked
 	// The peer performs; its response is lost. New numbering:
 	msg(1, 0, "c")
 	msg(3, 0, "y")
+	msg(2, 0, "q") // a second SSN 0 on stream 2: the restart shows only so
 	msg(1, 1, "d")
 	msg(1, 2, "e")
 	if m, ok := tp.assoc.readMessage(); ok {
@@ -989,8 +999,8 @@ func TestReconfigSSNTSNResetParkedAfterLostPerformed(t *testing.T) {
 		}
 		got[m.stream] = append(got[m.stream], string(m.data))
 	}
-	if !eqStrings(got[1], []string{"c", "d", "e"}) || !eqStrings(got[3], []string{"x", "y"}) || len(got) != 2 {
-		t.Fatalf("after the ABORT: %v, want stream 1 [c d e], stream 3 [x y]", got)
+	if !eqStrings(got[1], []string{"c", "d", "e"}) || !eqStrings(got[3], []string{"x", "y"}) || !eqStrings(got[2], []string{"p1p2", "q"}) || len(got) != 3 {
+		t.Fatalf("after the ABORT: %v, want stream 1 [c d e], stream 3 [x y], stream 2 [p1p2 q]", got)
 	}
 }
 
