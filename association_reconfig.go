@@ -101,6 +101,7 @@ type reconfState struct {
 	queue   []*reconfReq
 	timer   timer
 	chunk   []byte // the outstanding RE-CONFIG chunk, for retransmission
+	dest    int    // the path it was last sent to (reconfTimer strikes it)
 	// hold counts, per outgoing stream, the queued or outstanding resets
 	// naming it (holdAll: all streams); messages for a held stream are
 	// parked in held until the reset is answered (§5.1.2 A1).
@@ -926,12 +927,18 @@ func (a *association) sendReconfChunk() {
 		return
 	}
 	a.ctrl = append(a.ctrl, a.data.rc.chunk...)
+	a.data.rc.dest = a.paths.current() // control chunks go to the current path
 }
 
 // reconfTimer handles the RE-CONFIG timer (§5.1.1): retransmit the
 // outstanding request with its sequence number, double the RTO, and count
-// the expiry against Association.Max.Retrans. It reports whether the
-// association failed.
+// the expiry against Association.Max.Retrans and against the destination
+// (RFC 9260 §8.2), as T3-rtx and T-4 RTO do; the retransmission goes to an
+// alternate destination when there is one (RFC 9260 §6.4.1). Sent again
+// and again to a primary path that was cut, the request failed the
+// association while DATA flowed on the other path (property test seed
+// 141000: five expiries on the dead path, never struck, plus T3-rtx). It
+// reports whether the association failed.
 func (a *association) reconfTimer(now time.Time) bool {
 	if a.data == nil {
 		return false
@@ -950,7 +957,14 @@ func (a *association) reconfTimer(now time.Time) bool {
 	}
 	a.counters.ReconfigRetransmits++
 	d := a.backoff(rc.timer.rto)
-	a.sendReconfChunk()
+	last := rc.dest
+	if last >= a.paths.len() {
+		last = a.paths.current()
+	}
+	a.paths.strike(last, now)
+	a.reportPathChanges()
+	rc.dest = a.paths.alternate(last)
+	a.queueAuthenticated(a.paths.path(rc.dest).addr, rc.chunk)
 	rc.timer.start(now, d)
 	return false
 }

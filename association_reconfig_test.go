@@ -2,7 +2,9 @@ package sctp
 
 import (
 	"errors"
+	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -932,6 +934,55 @@ func TestReconfigSSNTSNResetParkedDataReadAfterAbort(t *testing.T) {
 	}
 	if m, ok := tp.assoc.readMessage(); !ok || string(m.data) != "parked" {
 		t.Fatalf("after the ABORT: %q %v, want \"parked\"", m.data, ok)
+	}
+}
+
+// RFC 6525 §5.1.1 with RFC 9260 §6.4.1 and §8.2: an expiry of the
+// RE-CONFIG timer counts against the destination the request went to, and
+// the request goes again to an alternate destination. Sent again and again
+// to a primary path that was cut, it failed the association while DATA
+// flowed on the other path (property test seed 141000).
+func TestReconfigRetransmissionToAlternatePath(t *testing.T) {
+	tp := newTestPeer(t)
+	cfg := reconfCfg(0)
+	cfg.pathMaxRetrans = 2
+	cfg.pfThreshold = 2 // RFC 9260 failover alone
+	cfg.maxRetrans = 20
+	tp.startConnect(cfg)
+	alt := netip.MustParseAddrPort("192.0.2.2:9899")
+	v4 := alt.Addr().As4()
+	tp.answerInit(chunk.AppendParam(reconfExt(), chunk.ParamIPv4Addr, v4[:]))
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieEcho)
+	tp.write(tp.epTag, &chunk.CookieAck{})
+	tp.advance(0)
+	p := tp.wantPacket(tp.peerTag, chunk.TypeHeartbeat)
+	if p.to != alt {
+		t.Fatalf("probe to %v", p.to)
+	}
+	tp.writeFrom(alt, tp.epTag, &chunk.HeartbeatAck{Info: decodeAs(t, p.chunks[0], &chunk.Heartbeat{}).Info})
+	if err := tp.assoc.resetStreams(tp.now, SCTP_STREAM_RESET_OUTGOING, []uint16{1}); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	if p := tp.wantPacket(tp.peerTag, chunk.TypeReconfig); p.to != tp.addr {
+		t.Fatalf("RE-CONFIG to %v, want the primary", p.to)
+	}
+	// The primary is dead and the peer answers nothing.
+	var to []netip.AddrPort
+	for i := 0; i < 4; i++ {
+		tp.advanceToTimer()
+		for _, p := range tp.sent {
+			if slices.Contains(p.types(), chunk.TypeReconfig) {
+				to = append(to, p.to)
+			}
+		}
+		tp.sent = nil
+	}
+	if len(to) < 3 || to[0] != alt || to[1] != tp.addr || to[2] != alt {
+		t.Fatalf("RE-CONFIG retransmissions went to %v, want alternate, primary, alternate, ...", to)
+	}
+	if e := tp.assoc.paths.path(0).errors; e < 2 {
+		t.Fatalf("primary error count %d after the expiries of requests sent to it", e)
 	}
 }
 
