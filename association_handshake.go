@@ -631,6 +631,19 @@ func (a *association) handleCookieEchoExisting(now time.Time, from netip.AddrPor
 				a.adoptCookie(now, &c)
 			}
 			a.established(now, CommUp)
+		} else if a.data != nil {
+			// A retransmitted COOKIE ECHO: our COOKIE ACK was lost and
+			// the peer, still in COOKIE-ECHOED, has dropped what we sent
+			// since (DATA, RE-CONFIG). Their timeouts are no sign of an
+			// unreachable peer, which has just shown it is reachable: the
+			// association error counter (RFC 9260 §8.1, consecutive
+			// unanswered retransmissions) starts again, as a HEARTBEAT
+			// ACK would have it. Counted on, three lost COOKIE ACKs at
+			// 10 % loss, with a RE-CONFIG request counted beside each
+			// T3-rtx (RFC 6525 §5.1.1), failed the association a few
+			// seconds after the peer was up (property test seed
+			// 136076).
+			a.data.resetErrors()
 		}
 		a.queueCtrl(&chunk.CookieAck{})
 		return true

@@ -791,3 +791,39 @@ func TestCookieEchoCaseB_EstablishedKeepsData(t *testing.T) {
 		t.Fatalf("retransmitted TSN %d %q, want %d", r.TSN, r.UserData, d.TSN)
 	}
 }
+
+// RFC 9260 §5.2.4 D: a retransmitted COOKIE ECHO (our COOKIE ACK lost)
+// is answered with COOKIE ACK again, and it clears the association error
+// counter: the peer, still in COOKIE-ECHOED, dropped the DATA we sent
+// since, and the timeouts of that DATA are no sign of an unreachable peer
+// (property test seed 136076: three COOKIE ACKs lost at 10 % loss, the
+// association failed a few seconds after the peer was up).
+func TestDuplicateCookieEchoClearsErrors(t *testing.T) {
+	tp := newTestPeer(t)
+	tp.listen(testAssocConfig())
+	ack := tp.initAndGetCookie(nil)
+	tp.epTag = ack.InitiateTag
+	echo := &chunk.CookieEcho{Cookie: cookieOf(t, ack)}
+	tp.write(tp.epTag, echo)
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
+	acc := tp.wantEvent(accepted{}).(accepted)
+	a := acc.association()
+	a.data.snd.noRACK = true // count T3-rtx expiries only
+	if err := a.send(tp.now, outMessage{data: []byte("dropped by the peer")}); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	tp.wantPacket(tp.peerTag, chunk.TypeData)
+	for range 3 {
+		tp.advanceToTimer()
+		tp.sent = nil
+	}
+	if ec := a.data.snd.errorCount; ec != 3 {
+		t.Fatalf("error count %d after three T3-rtx expiries, want 3", ec)
+	}
+	tp.write(tp.epTag, echo) // the peer's COOKIE ECHO again
+	tp.wantPacket(tp.peerTag, chunk.TypeCookieAck)
+	if ec := a.data.snd.errorCount; ec != 0 {
+		t.Fatalf("error count %d after the peer's retransmitted COOKIE ECHO, want 0", ec)
+	}
+}
