@@ -144,7 +144,7 @@ func (d *dataState) appendIForwardTSN(b []byte, room *int) []byte {
 	for i := 0; i < n && i < s.chunks.len(); i++ {
 		ch := s.chunks.at(i)
 		m := ch.msg
-		if !ch.abandoned || m == last {
+		if !ch.abandoned || m == last || d.oldNumbering(m.stream, ch.tsn) {
 			continue
 		}
 		last = m

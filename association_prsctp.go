@@ -180,6 +180,52 @@ func (d *dataState) fwdOutstanding(i int) bool {
 	return s.chunks.at(i).abandoned && i < int(s.advPeerAck-s.cumAck)
 }
 
+// noteRenumbered records that the peer performed our Outgoing SSN Reset of
+// streams (all when empty) whose Sender's Last Assigned TSN was lastTSN.
+func (d *dataState) noteRenumbered(streams []uint16, lastTSN uint32) {
+	s := &d.snd
+	if len(streams) == 0 {
+		s.renumberedAll, s.renumAllSet = lastTSN, true
+		clear(s.renumbered)
+		return
+	}
+	if s.renumbered == nil {
+		s.renumbered = make(map[uint16]uint32, len(streams))
+	}
+	for _, st := range streams {
+		s.renumbered[st] = lastTSN
+	}
+}
+
+// oldNumbering reports whether ch, of stream, carries a numbering the peer
+// has left behind: it was assigned at or before the Sender's Last Assigned
+// TSN of a stream reset the peer performed. The peer performed it only
+// once its cumulative TSN reached that TSN (RFC 6525 §5.2.2), so nothing
+// of the old numbering is left for it to skip; named in a FORWARD TSN
+// beside a skip of the new numbering, or alone after the reset, the old
+// SSN (MID) could only be read as a new one (property test seed 197298:
+// a FORWARD TSN over an old SSN 0 of a reset stream moved the restarted
+// stream past its new SSN 0, which was acknowledged and dropped).
+func (d *dataState) oldNumbering(stream uint16, tsn uint32) bool {
+	s := &d.snd
+	if s.renumAllSet {
+		if !tsnGT(s.renumberedAll, s.cumAck) {
+			s.renumAllSet = false
+		} else if !tsnGT(tsn, s.renumberedAll) {
+			return true
+		}
+	}
+	last, ok := s.renumbered[stream]
+	if !ok {
+		return false
+	}
+	if !tsnGT(last, s.cumAck) {
+		delete(s.renumbered, stream)
+		return false
+	}
+	return !tsnGT(tsn, last)
+}
+
 // appendForwardTSN appends a FORWARD TSN chunk carrying the
 // Advanced.Peer.Ack.Point and, for each stream with ordered abandoned
 // messages, the largest skipped SSN (RFC 3758 §3.2, §3.5 C3): that of the
@@ -213,7 +259,7 @@ func (d *dataState) appendForwardTSN(b []byte, room *int) []byte {
 	for i := 0; i < n && i < s.chunks.len(); i++ {
 		ch := s.chunks.at(i)
 		m := ch.msg
-		if m.unordered || !ch.abandoned {
+		if m.unordered || !ch.abandoned || d.oldNumbering(m.stream, ch.tsn) {
 			continue
 		}
 		if k := s.fwdSeen[m.stream]; k >= 0 {

@@ -486,6 +486,66 @@ func TestForwardTSNAcrossStreamReset(t *testing.T) {
 	}
 }
 
+// Once the peer performed our Outgoing SSN Reset, a FORWARD TSN (I-FORWARD
+// TSN) names no chunk assigned up to the reset's Sender's Last Assigned
+// TSN: the peer has left that numbering behind, and its old SSN (MID)
+// could only be read as one of the new numbering (property test seed
+// 197298). The cumulative TSN still moves over those chunks.
+func TestForwardTSNOmitsOldNumbering(t *testing.T) {
+	for _, idata := range []bool{false, true} {
+		for _, all := range []bool{false, true} {
+			cfg := prConfig()
+			cfg.negotiated.idata = idata
+			d := newTestDataState(cfg, dataT0)
+			send := func(now time.Time) {
+				t.Helper()
+				for i := 0; i < 100 && len(d.appendData(now, nil, packetRoom(d))) > 0; i++ {
+				}
+			}
+			ttl := 100 * time.Millisecond
+			mustEnqueue(t, d, dataT0, outMessage{stream: 3, data: []byte("old0"), ttl: ttl})
+			send(dataT0) // TSN 1000
+			streams := []uint16{3}
+			if all {
+				streams = nil
+			}
+			d.resetOutSSNs(streams)
+			d.noteRenumbered(streams, 1000) // the peer performed our reset
+			mustEnqueue(t, d, dataT0, outMessage{stream: 4, data: []byte("x"), ttl: ttl})
+			send(dataT0) // TSN 1001
+			b := d.appendData(dataT0.Add(200*time.Millisecond), nil, packetRoom(d))
+			var cum uint32
+			var streamsNamed []uint16
+			it := chunk.NewIter(b)
+			for it.Next() {
+				switch r := it.Chunk(); r.Type {
+				case chunk.TypeForwardTSN:
+					var f chunk.ForwardTSN
+					if err := f.Decode(r); err != nil {
+						t.Fatal(err)
+					}
+					cum = f.NewCumTSN
+					for _, e := range f.Streams {
+						streamsNamed = append(streamsNamed, e.Stream)
+					}
+				case chunk.TypeIForwardTSN:
+					var f chunk.IForwardTSN
+					if err := f.Decode(r); err != nil {
+						t.Fatal(err)
+					}
+					cum = f.NewCumTSN
+					for _, e := range f.Streams {
+						streamsNamed = append(streamsNamed, e.Stream)
+					}
+				}
+			}
+			if cum != 1001 || len(streamsNamed) != 1 || streamsNamed[0] != 4 {
+				t.Fatalf("idata %v, all %v: forward TSN to %d naming streams %v, want 1001 naming stream 4 only", idata, all, cum, streamsNamed)
+			}
+		}
+	}
+}
+
 // A FORWARD TSN sent beside the peer's reset request and delayed arrives
 // for the first time after the reset was performed, its New Cumulative
 // TSN one past the bound (a message of another stream, received whole and

@@ -656,6 +656,8 @@ func (d *dataState) resetTSNs(sndNext, rcvNext uint32) {
 	s.rttTiming = false
 	clear(s.nextSSN)
 	d.resetOutMIDs(nil)
+	clear(s.renumbered) // of the old TSN space (oldNumbering)
+	s.renumAllSet = false
 	r := &d.rcv
 	if r.pd.active {
 		d.abortPartial()
@@ -1320,6 +1322,7 @@ func (a *association) reconfResponse(now time.Time, x *chunk.ReconfigRespParam) 
 	case reqOutReset:
 		if ok {
 			d.resetOutSSNs(r.streams)
+			d.noteRenumbered(r.streams, r.lastTSN)
 		}
 		rc.addHold(r.streams, d.outStreams, -1)
 		d.releaseHeld()

@@ -141,6 +141,15 @@ type sendState struct {
 	// I-DATA (RFC 8260 §2.1): the next MID per stream, ordered and
 	// unordered messages counted apart (association_idata.go).
 	nextMID, nextUMID []uint32
+	// renumbered: per outgoing stream, the Sender's Last Assigned TSN of
+	// our last Outgoing SSN Reset the peer performed (RFC 6525 §5.1.2);
+	// renumberedAll the same for a reset of all streams. Chunks up to it
+	// carry a numbering the peer has left behind: FORWARD TSN entries do
+	// not name them (forwardSkips). Entries go once the cumulative ack
+	// passes them.
+	renumbered    map[uint16]uint32
+	renumberedAll uint32
+	renumAllSet   bool
 
 	// interleave: user message interleaving (I-DATA, RFC 8260) is in use,
 	// so the scheduler may switch stream between the chunks of a message.
