@@ -420,51 +420,66 @@ func (d *dataState) releaseTSNFragsAtClose() {
 		}
 		return ssnLT(uint16(a), uint16(b))
 	}
-	// Per ordered stream, in TSN order: next is what the stream expects
-	// (delivered up to), seen the latest SSN (MID) of the fragments
-	// buffered or parked so far. In one numbering a fragment is never
-	// behind either, and a first fragment is never at seen (a message
-	// has one).
+	// Per ordered stream, in TSN order over its buffered and parked
+	// fragments: next is what the stream expects (delivered up to), seen
+	// the latest SSN (MID) so far. In one numbering a fragment is never
+	// behind either, and a first fragment never comes at seen (a message
+	// has one, at its lowest TSN); only a parked fragment can start the
+	// new numbering (the buffered ones arrived before our request).
 	type streamSeq struct {
 		next, seen         uint32
 		seenAny, restarted bool
 		restart            uint32 // TSN where its new numbering starts
 	}
+	type seqFrag struct {
+		f      *inFrag
+		parked bool
+	}
 	seqs := map[uint16]*streamSeq{}
-	found := false
+	var order []seqFrag
 	for i := range frags {
 		f := &frags[i]
 		if f.unordered || int(f.stream) >= len(r.streams) {
 			continue
 		}
-		q := seqs[f.stream]
-		if q == nil {
-			st := &r.streams[f.stream]
-			q = &streamSeq{next: uint32(st.nextSSN)}
-			if d.idata {
-				q.next = st.nextMID
-			}
-			for k := range st.frags {
-				if n := seqOf(&st.frags[k]); !q.seenAny || behind(q.seen, n) {
-					q.seen, q.seenAny = n, true
-				}
-			}
-			if r.pd.active && !r.pd.unordered && r.pd.stream == f.stream {
-				n := uint32(r.pd.ssn)
-				if d.idata {
-					n = r.pd.mid
-				}
-				if !q.seenAny || behind(q.seen, n) {
-					q.seen, q.seenAny = n, true
-				}
-			}
-			seqs[f.stream] = q
+		order = append(order, seqFrag{f, true})
+		if seqs[f.stream] != nil {
+			continue
 		}
+		st := &r.streams[f.stream]
+		q := &streamSeq{next: uint32(st.nextSSN)}
+		if d.idata {
+			q.next = st.nextMID
+		}
+		if r.pd.active && !r.pd.unordered && r.pd.stream == f.stream {
+			q.seen, q.seenAny = uint32(r.pd.ssn), true
+			if d.idata {
+				q.seen = r.pd.mid
+			}
+		}
+		seqs[f.stream] = q
+		for k := range st.frags {
+			order = append(order, seqFrag{&st.frags[k], false})
+		}
+	}
+	slices.SortStableFunc(order, func(a, b seqFrag) int {
+		switch {
+		case a.f.tsn == b.f.tsn:
+			return 0
+		case tsnLT(a.f.tsn, b.f.tsn):
+			return -1
+		}
+		return 1
+	})
+	found := false
+	for _, e := range order {
+		f := e.f
+		q := seqs[f.stream]
 		if q.restarted {
 			continue
 		}
 		n := seqOf(f)
-		if behind(n, q.next) || q.seenAny && (behind(n, q.seen) || f.beginning && n == q.seen) {
+		if e.parked && (behind(n, q.next) || q.seenAny && (behind(n, q.seen) || f.beginning && n == q.seen)) {
 			q.restart, q.restarted, found = f.tsn, true, true
 			continue
 		}

@@ -1055,6 +1055,41 @@ func TestReconfigSSNTSNResetParkedAfterLostPerformed(t *testing.T) {
 	}
 }
 
+// At close, parked fragments are judged in TSN order together with the
+// buffered ones: a message's middle fragment buffered before our SSN/TSN
+// request and its first fragment parked after it (a retransmission) is one
+// message, not a restart of the stream. Judged against the buffered SSN
+// whatever its TSN, the late first fragment read as a second SSN 0 and the
+// message was lost (property test seed 217620).
+func TestReconfigSSNTSNResetParkedLateFirstFragment(t *testing.T) {
+	tp := reconfConnect(t, 0)
+	base := tp.peerTSN
+	tp.peerTSN += 3
+	frag := func(tsn uint32, b, e bool, payload string) {
+		t.Helper()
+		d := &chunk.Data{TSN: tsn, Stream: 1, SSN: 0, Beginning: b, Ending: e, Immediate: true, PPID: 51, UserData: []byte(payload)}
+		tp.write(tp.epTag, d)
+		tp.wantPacket(tp.peerTag, chunk.TypeSack)
+	}
+	frag(base+1, false, false, "-m-") // the first fragment is lost
+	if err := tp.assoc.resetAssoc(tp.now); err != nil {
+		t.Fatal(err)
+	}
+	tp.collect()
+	for len(tp.sent) > 0 {
+		tp.readPacket()
+	}
+	frag(base, true, false, "b")   // retransmitted, parked
+	frag(base+2, false, true, "e") // parked
+	tp.write(tp.epTag, &chunk.Abort{})
+	if tp.assoc.state != stateClosed {
+		t.Fatalf("state %v after ABORT", tp.assoc.state)
+	}
+	if m, ok := tp.assoc.readMessage(); !ok || string(m.data) != "b-m-e" {
+		t.Fatalf("after the ABORT: %q %v, want \"b-m-e\"", m.data, ok)
+	}
+}
+
 // RFC 6525 §5.1.4 with RFC 3758 / RFC 8260: while our SSN/TSN Reset
 // Request is outstanding, the FORWARD TSN (I-FORWARD TSN) chunks that
 // arrive are parked with the fragments. Some are of the old numbering
