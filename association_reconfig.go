@@ -382,19 +382,19 @@ func (d *dataState) releaseTSNFrags(performed bool, sndNext uint32, reset func()
 // The data was acknowledged, so it is filed, not dropped. Whether the peer
 // performed is unknown: its "Performed" may have been lost. The parked
 // data itself tells, per ordered stream: the reset restarts every stream
-// at SSN (MID) 0 (§5.2.4 G5), so a message whose SSN is behind what the
-// stream expects at that point (behind its next SSN or an SSN buffered or
-// parked before it, or a second first fragment of one SSN) starts the new
-// numbering of its stream. Parked data before that
-// point is filed in the old numbering; the stream then restarts and the
-// rest is filed in the new one. Without a sign of the new numbering all
-// of it is old (releaseTSNFrags). Filed in the old numbering whatever it
-// said, a new SSN 2 was delivered before the new SSN 0 (property test
-// seed 130592 of 180000: the "Performed" lost, then the association
-// failed at 23 % loss; seed 169648: an old and a new MID 0 of one stream
-// parked together). A stream whose parked data shows no restart is
-// filed as old; if it held new messages only, their SSNs still come in
-// order from what it expected, or wait (not delivered out of order).
+// at SSN (MID) 0 (§5.2.4 G5), so a parked fragment whose SSN is behind
+// what the stream expects at that point (its next SSN, or an SSN buffered
+// or parked at a lower TSN), or a second first fragment of one SSN,
+// starts the new numbering of its stream. Parked data before that point
+// is filed in the old numbering; the stream then restarts and the rest is
+// filed in the new one. Without a sign of the new numbering all of it is
+// old (releaseTSNFrags). Filed in the old numbering whatever it said, a
+// new SSN 2 was delivered before the new SSN 0 (property test seed 130592:
+// the "Performed" lost, then the association failed at 23 % loss; seed
+// 169648: an old and a new MID 0 of one stream parked together). A stream
+// whose parked data shows no restart is filed as old; if it held new
+// messages only, their SSNs still come in order from what it expected, or
+// wait (never delivered out of order).
 func (d *dataState) releaseTSNFragsAtClose() {
 	rc := &d.rc
 	r := &d.rcv
