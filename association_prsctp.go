@@ -234,7 +234,7 @@ func (d *dataState) oldNumbering(stream uint16, tsn uint32) bool {
 // numbering, which the peer has left behind (it performed the reset once
 // its cumulative TSN reached them), and the largest SSN of both was an
 // old one: the peer skipped the restarted stream past new messages
-// (property test seed 54568 of 140000, I-DATA: an I-FORWARD TSN over an
+// (property test seed 54568, I-DATA: an I-FORWARD TSN over an
 // old MID 2 and a new MID 0 named MID 2, and the new MID 1 was
 // acknowledged and dropped).
 func (d *dataState) appendForwardTSN(b []byte, room *int) []byte {
@@ -431,7 +431,7 @@ func (st *inStream) stalePRSkip(newCum uint32) bool {
 // partial send). When the chunk skips nothing we did not receive and no
 // such fragment is buffered, every new message at or below newCum arrived
 // whole and is delivered or waiting to be: the entry is of the old
-// numbering. Seed 46698 of 140000 (PR-SCTP, stream resets, two paths): a
+// numbering. Seed 46698 (PR-SCTP, stream resets, two paths): a
 // FORWARD TSN sent beside the reset request, delayed on the second path,
 // arrived after the reset with its New Cumulative TSN one TSN (of another
 // stream, received) past the bound; its entry for the reset stream moved

@@ -553,7 +553,7 @@ func TestForwardTSNOmitsOldNumbering(t *testing.T) {
 // stream of the old numbering. That entry skips nothing we did not
 // receive and no buffered fragment: applied, it moved the restarted
 // stream to SSN 1 and the new SSN 0 was dropped as already skipped
-// (property test seed 46698 of 140000). An entry that does cover a
+// (property test seed 46698). An entry that does cover a
 // buffered fragment of the new numbering (a message abandoned after a
 // partial send) still skips it, or the stream would wait for good.
 func TestForwardTSNFirstArrivingAfterReset(t *testing.T) {

@@ -181,8 +181,7 @@ func (r *recvState) init(cfg *assocConfig, n *negotiated) {
 // usual pace. Charged to the buffer, they closed the window and the
 // backlog crept through as zero window probes, one chunk per RTO: with a
 // 64 KiB buffer and a 216 KB message queued at the peer, the reset did not
-// complete in 40 s and the association failed (property test seed 101800
-// of 140000).
+// complete in 40 s and the association failed (property test seed 101800).
 func (r *recvState) window() uint32 {
 	w := int(r.cfg.rwnd) - (r.used() - r.parked)
 	if r.parked > 0 {

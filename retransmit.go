@@ -145,7 +145,7 @@ type sendState struct {
 	// our last Outgoing SSN Reset the peer performed (RFC 6525 §5.1.2);
 	// renumberedAll the same for a reset of all streams. Chunks up to it
 	// carry a numbering the peer has left behind: FORWARD TSN entries do
-	// not name them (forwardSkips). Entries go once the cumulative ack
+	// not name them (oldNumbering). Entries go once the cumulative ack
 	// passes them.
 	renumbered    map[uint16]uint32
 	renumberedAll uint32
@@ -535,13 +535,13 @@ func (d *dataState) handleSack(now time.Time, c *chunk.Sack) error {
 		s.zeroWindowSack = false
 	} else {
 		// The peer has no room for what is in flight: a lost probe is not
-		// an error while such SACKs keep coming (§6.1 A: "SHOULD NOT
-		// increment the error counter for the association or any
-		// destination", the receiver may keep its window closed for an
-		// indefinite time). The answer also clears what a lost SACK
-		// counted before: counted and never cleared, one SACK lost in
-		// twenty on a window closed for minutes failed the association
-		// (property test seed 147032: 11 errors in 200 s of probing).
+		// an error, of the association or of any destination, while
+		// such SACKs keep coming (§6.1 A: the receiver may keep its
+		// window closed for an indefinite time). The answer also clears
+		// what a lost SACK counted before: counted and never cleared,
+		// one SACK lost in twenty on a window closed for minutes failed
+		// the association (property test seed 147032: 11 errors in
+		// 200 s of probing).
 		s.peerRwnd = 0
 		s.zeroWindowSack = true
 		s.errorCount = 0

@@ -501,7 +501,7 @@ func (p *simPeer) app(now time.Time) {
 				// partial delivery cuts them into. Counted per piece,
 				// a 216 KB message in 500-byte pieces took 400 events
 				// to read, the window stayed closed and the peer's
-				// SHUTDOWN timed out (seed 101800 of 180000).
+				// SHUTDOWN timed out (seed 101800).
 				reads--
 				continue
 			}
