@@ -445,12 +445,19 @@ func (d *dataState) handleIForwardTSN(now time.Time, c *chunk.IForwardTSN) {
 	if d.rc.tsnDefer {
 		// RFC 6525 §5.1.4: fragments are parked; skip them too, later
 		// (or drop the chunk, as if lost, beyond the parking bounds).
-		if d.parkForward(c.NewCumTSN, nil, c.Streams) {
+		if d.parkForward(c.NewCumTSN, nil, c.Streams, t.cum) {
 			t.forwardTo(c.NewCumTSN)
 		}
 		return
 	}
-	cumBefore := t.cum
+	d.applyIForwardTSN(c, t.cum)
+}
+
+// applyIForwardTSN runs an I-FORWARD TSN that arrived when our cumulative
+// TSN was cumBefore (as applyForwardTSN).
+func (d *dataState) applyIForwardTSN(c *chunk.IForwardTSN, cumBefore uint32) {
+	r := &d.rcv
+	t := &r.tracker
 	t.forwardTo(c.NewCumTSN)
 	// Ordered entries: each stream once, at its highest MID (a hostile
 	// chunk with many entries for one stream costs one scan), as for

@@ -304,12 +304,20 @@ func (d *dataState) handleForwardTSN(now time.Time, c *chunk.ForwardTSN) {
 	if d.rc.tsnDefer {
 		// RFC 6525 §5.1.4: fragments are parked; skip them too, later
 		// (or drop the chunk, as if lost, beyond the parking bounds).
-		if d.parkForward(newCum, c.Streams, nil) {
+		if d.parkForward(newCum, c.Streams, nil, t.cum) {
 			t.forwardTo(newCum)
 		}
 		return
 	}
-	cumBefore := t.cum
+	d.applyForwardTSN(c, t.cum)
+}
+
+// applyForwardTSN runs a FORWARD TSN that arrived when our cumulative TSN
+// was cumBefore (now, or when it was parked, applyParkedForward).
+func (d *dataState) applyForwardTSN(c *chunk.ForwardTSN, cumBefore uint32) {
+	r := &d.rcv
+	t := &r.tracker
+	newCum := c.NewCumTSN
 	t.forwardTo(newCum)
 	pdStream := -1
 	if r.pd.active && tsnLTE(r.pd.next, newCum) {

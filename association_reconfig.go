@@ -526,6 +526,14 @@ type parkedForward struct {
 	cum  uint32
 	fwd  []chunk.ForwardTSNStream
 	ifwd []chunk.IForwardTSNStream
+	// cumBefore is our cumulative TSN when the first of them arrived,
+	// before it moved it: applied later, the entries are judged against
+	// it (staleOrderedSkip), not against the cumulative TSN the chunk
+	// itself moved. Judged against that, a parked skip of an abandoned
+	// SSN 8 read as of the old numbering of a reset stream and was
+	// ignored; SSN 9 and the messages after it waited, then the reset
+	// dropped them (property test seed 169188).
+	cumBefore uint32
 }
 
 // Bounds of the parked FORWARD TSN chunks (hostile input): records (one
@@ -543,7 +551,7 @@ const (
 // parked ones of the same cumulative TSN. It reports false when the chunk
 // is dropped for the bounds (maxParkedFwdRecords, maxParkedFwdEntries);
 // the caller then leaves its cumulative TSN alone.
-func (d *dataState) parkForward(newCum uint32, fs []chunk.ForwardTSNStream, ifs []chunk.IForwardTSNStream) bool {
+func (d *dataState) parkForward(newCum uint32, fs []chunk.ForwardTSNStream, ifs []chunk.IForwardTSNStream, cumBefore uint32) bool {
 	rc := &d.rc
 	i := 0
 	for i < len(rc.tsnFwds) && tsnLT(rc.tsnFwds[i].cum, newCum) {
@@ -556,7 +564,7 @@ func (d *dataState) parkForward(newCum uint32, fs []chunk.ForwardTSNStream, ifs 
 		return false
 	}
 	if i == len(rc.tsnFwds) || rc.tsnFwds[i].cum != newCum {
-		rc.tsnFwds = slices.Insert(rc.tsnFwds, i, parkedForward{cum: newCum})
+		rc.tsnFwds = slices.Insert(rc.tsnFwds, i, parkedForward{cum: newCum, cumBefore: cumBefore})
 	}
 	p := &rc.tsnFwds[i]
 	before := len(p.fwd) + len(p.ifwd)
@@ -598,13 +606,14 @@ inext:
 // applyParkedForward runs one parked FORWARD TSN (parkForward) once the
 // parked fragments of its numbering are filed.
 func (d *dataState) applyParkedForward(p *parkedForward) {
+	d.rcv.sackNow = true // as on arrival (handleForwardTSN)
 	if d.idata {
 		c := chunk.IForwardTSN{NewCumTSN: p.cum, Streams: p.ifwd}
-		d.handleIForwardTSN(time.Time{}, &c)
+		d.applyIForwardTSN(&c, p.cumBefore)
 		return
 	}
 	c := chunk.ForwardTSN{NewCumTSN: p.cum, Streams: p.fwd}
-	d.handleForwardTSN(time.Time{}, &c)
+	d.applyForwardTSN(&c, p.cumBefore)
 }
 
 // performDeferred runs a deferred incoming reset once the cumulative TSN

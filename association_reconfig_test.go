@@ -1090,6 +1090,51 @@ func TestReconfigSSNTSNResetParkedLateFirstFragment(t *testing.T) {
 	}
 }
 
+// A FORWARD TSN (I-FORWARD TSN) parked while our SSN/TSN reset is
+// outstanding is judged, once applied, against the cumulative TSN it found
+// on arrival, not the one it moved itself: its skip of an abandoned
+// message never received is of the new numbering of a stream reset
+// before (staleOrderedSkip). Judged against the later cumulative TSN, the
+// skip read as stale, the message after it waited for good (property
+// test seed 169188: then the SSN/TSN reset dropped it).
+func TestParkedForwardJudgedAtArrival(t *testing.T) {
+	for _, idata := range []bool{false, true} {
+		cfg := prConfig()
+		cfg.negotiated.idata = idata
+		d := newTestDataState(cfg, dataT0)
+		d.resetInSSNs([]uint16{2}, 4999) // stream 2 reset before any data
+		d.rc.tsnDefer = true             // our SSN/TSN Reset Request is outstanding
+		recv := func(tsn uint32, seq uint16, s string) {
+			t.Helper()
+			var v dataVerdict
+			if idata {
+				v = d.handleIData(dataT0, &chunk.IData{TSN: tsn, Stream: 2, MID: uint32(seq), Beginning: true, Ending: true, UserData: []byte(s)})
+			} else {
+				v = d.handleData(dataT0, fragIn(tsn, 2, seq, true, true, false, s))
+			}
+			if v != dataOK {
+				t.Fatalf("idata %v: TSN %d: %v", idata, tsn, v)
+			}
+		}
+		recv(5000, 0, "a")
+		// SSN (MID) 1 at 5001 abandoned, never received.
+		if idata {
+			d.handleIForwardTSN(dataT0, &chunk.IForwardTSN{NewCumTSN: 5001, Streams: []chunk.IForwardTSNStream{{Stream: 2, MID: 1}}})
+		} else {
+			d.handleForwardTSN(dataT0, &chunk.ForwardTSN{NewCumTSN: 5001, Streams: []chunk.ForwardTSNStream{{Stream: 2, SSN: 1}}})
+		}
+		recv(5002, 2, "c")
+		d.releaseTSNFrags(false, 0, nil) // the peer answered: not performed
+		var got []string
+		for _, m := range readAll(t, d) {
+			got = append(got, m[strings.IndexByte(m, ':')+1:])
+		}
+		if want := []string{"a", "c"}; !eqStrings(got, want) {
+			t.Fatalf("idata %v: delivered %q, want %q", idata, got, want)
+		}
+	}
+}
+
 // RFC 6525 §5.1.4 with RFC 3758 / RFC 8260: while our SSN/TSN Reset
 // Request is outstanding, the FORWARD TSN (I-FORWARD TSN) chunks that
 // arrive are parked with the fragments. Some are of the old numbering
