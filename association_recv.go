@@ -284,7 +284,7 @@ func (d *dataState) receive(now time.Time, c *rxChunk) dataVerdict {
 	// fills a hole that blocks delivery) may use that overcommit too.
 	limit := int(d.cfg.rwnd) + int(d.cfg.rwnd/2)
 	if !d.partialNeeds(c) && !d.tsnResetNeeds(c) && (r.used()+n+recvItemOverhead > limit ||
-		(r.buffered+n > int(d.cfg.rwnd) && !tsnLT(c.TSN, t.highest))) {
+		(r.buffered+n > int(d.cfg.rwnd) && !tsnLT(c.TSN, t.highest))) && !d.holeNeeds(c, limit) {
 		r.pktImmediate = true
 		d.st.droppedChunks++
 		d.maybeStartPartial(true)
@@ -342,6 +342,24 @@ func (d *dataState) partialNeeds(c *rxChunk) bool {
 	}
 	return pd.active && d.rcv.pdReady.len() == 0 && c.TSN == pd.next && c.Stream == pd.stream &&
 		c.Unordered == pd.unordered && (pd.unordered || c.SSN == pd.ssn)
+}
+
+// holeNeeds reports whether c, beyond the overcommit, must still be
+// accepted: it is the next in-sequence chunk and fills the hole that keeps
+// the fragments buffered above it from delivery. Dropped, it deadlocks a
+// small window: the buffer holds fragments of a message whose first
+// fragment is missing, nothing can be delivered or read to make room, and
+// the sender's retransmission of that fragment, its zero window probe
+// (RFC 9260 §6.1 A), is dropped for good (property test seed 189272: a
+// 4 KiB buffer holding four 1,164-byte middle fragments). RFC 9260 §6.2
+// would renege on the highest TSN held instead; one chunk more, up to one
+// MTU beyond the overcommit, keeps memory bounded the same way without
+// taking back what was acknowledged: a peer can place another hole only
+// where there is room.
+func (d *dataState) holeNeeds(c *rxChunk, limit int) bool {
+	t := &d.rcv.tracker
+	return c.TSN == t.cum+1 && tsnLT(c.TSN, t.highest) &&
+		d.rcv.used()+len(c.UserData)+recvItemOverhead <= limit+d.cfg.mtu
 }
 
 // tsnResetNeeds reports whether c must be accepted beyond the buffer

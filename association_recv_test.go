@@ -2,6 +2,7 @@ package sctp
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -406,5 +407,45 @@ func TestRecvWindowMatchesSenderAccounting(t *testing.T) {
 		if used := rcv.rcv.used(); used > int(rcfg.rwnd)*3/2 {
 			t.Errorf("%d-byte messages: %d bytes held, bound %d", size, used, rcfg.rwnd*3/2)
 		}
+	}
+}
+
+// The next in-sequence chunk that fills the hole keeping the buffered
+// fragments from delivery is accepted beyond the overcommit (up to one
+// MTU more): dropped, a small buffer holding middle fragments of a message
+// whose first fragment is missing deadlocked, nothing deliverable or
+// readable, the first fragment's retransmissions dropped for good
+// (property test seed 189272). A chunk above the highest received is not
+// such a hole filler and is still dropped.
+func TestHoleFillerBeyondOvercommit(t *testing.T) {
+	cfg := testDataConfig()
+	cfg.rwnd = 4096
+	d := newTestDataState(cfg, dataT0)
+	part := strings.Repeat("x", 1300)
+	frag := func(tsn uint32, b, e bool) dataVerdict {
+		return d.handleData(dataT0, fragIn(tsn, 1, 0, b, e, false, part))
+	}
+	// A message of stream 1, SSN 0, TSN 5000–5005: 5000 lost; 5004 first,
+	// then 5001–5003 below it, within the overcommit.
+	for _, tsn := range []uint32{5004, 5001, 5002, 5003} {
+		if v := frag(tsn, false, false); v != dataOK {
+			t.Fatalf("TSN %d: %v", tsn, v)
+		}
+	}
+	if v := frag(5005, false, true); v != dataDropped {
+		t.Fatalf("TSN 5005 above the highest with the buffer full: %v, want dropped", v)
+	}
+	limit := int(cfg.rwnd) + int(cfg.rwnd/2)
+	if used := d.rcv.used(); used+len(part)+recvItemOverhead <= limit {
+		t.Fatalf("used %d: the first fragment would fit the overcommit; the test needs it not to", used)
+	}
+	if v := frag(5000, true, false); v != dataOK {
+		t.Fatalf("the first fragment, filling the hole: %v, want accepted (deadlock)", v)
+	}
+	if cum := d.rcv.tracker.cum; cum != 5004 {
+		t.Fatalf("cum TSN %d after the hole was filled, want 5004", cum)
+	}
+	if m, ok := d.readMessage(); !ok || !m.partial || len(m.data) == 0 {
+		t.Fatalf("no partial delivery after the hole was filled: %+v %v", m, ok)
 	}
 }
