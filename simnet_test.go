@@ -487,6 +487,16 @@ func (p *simPeer) app(now time.Time) {
 				p.fail("partial delivery of stream %d SSN %d aborted", m.stream, m.ssn)
 			}
 			p.joined = p.joined[:0]
+			if !m.unordered {
+				// The aborted message was its stream's next: it will not
+				// come (its sender reports it, the final check), and the
+				// complete messages behind it may (endPartialOnClose).
+				// Expecting it still, seed 230457 (association failed
+				// at 20 % loss) read the next one as out of order.
+				if k := p.orderedNext[m.stream]; k < len(p.orderedIn[m.stream]) {
+					p.orderedNext[m.stream] = k + 1
+				}
+			}
 			continue
 		}
 		// A message larger than the free receive window comes in pieces
