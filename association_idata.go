@@ -131,7 +131,7 @@ func (d *dataState) addOutMIDs(n uint16) {
 func (d *dataState) appendIForwardTSN(b []byte, room *int) []byte {
 	s := &d.snd
 	f := &s.ifwd
-	f.NewCumTSN = s.advPeerAck
+	f.NewCumTSN = d.forwardPoint()
 	f.Streams = f.Streams[:0]
 	if s.fwdSeen == nil {
 		s.fwdSeen = make([]int32, d.outStreams)
@@ -139,7 +139,7 @@ func (d *dataState) appendIForwardTSN(b []byte, room *int) []byte {
 			s.fwdSeen[i] = -1
 		}
 	}
-	n := int(s.advPeerAck - s.cumAck)
+	n := int(f.NewCumTSN - s.cumAck)
 	var last *outMsg
 	for i := 0; i < n && i < s.chunks.len(); i++ {
 		ch := s.chunks.at(i)

@@ -226,6 +226,28 @@ func (d *dataState) oldNumbering(stream uint16, tsn uint32) bool {
 	return !tsnGT(tsn, last)
 }
 
+// forwardPoint is the New Cumulative TSN of the next FORWARD TSN (I-FORWARD
+// TSN): the Advanced.Peer.Ack.Point (RFC 3758 §3.5 C1–C3), but no further
+// than the Sender's Last Assigned TSN of our Outgoing SSN Reset Request
+// while it is outstanding and the peer's cumulative TSN has not reached
+// it. Beyond it, the chunk would name the reset streams' old SSNs (MIDs)
+// and reach past the TSN at which the peer performs the reset; arriving
+// after that, the peer cannot tell them from new ones (staleOrderedSkip
+// judges an entry that skips TSNs it never received as of the new
+// numbering): property test seed 227318, a FORWARD TSN one TSN past the
+// reset moved the restarted stream past its new SSN 0. Capped, the chunk
+// lets the peer reach the reset's TSN and perform; the abandoned chunks
+// beyond go in the next FORWARD TSN, once "Performed" is in (oldNumbering
+// then leaves the old SSNs out).
+func (d *dataState) forwardPoint() uint32 {
+	s := &d.snd
+	p := s.advPeerAck
+	if r := d.rc.out; r != nil && r.sent && r.kind == reqOutReset && tsnGT(r.lastTSN, s.cumAck) && tsnGT(p, r.lastTSN) {
+		p = r.lastTSN
+	}
+	return p
+}
+
 // appendForwardTSN appends a FORWARD TSN chunk carrying the
 // Advanced.Peer.Ack.Point and, for each stream with ordered abandoned
 // messages, the largest skipped SSN (RFC 3758 §3.2, §3.5 C3): that of the
@@ -247,7 +269,7 @@ func (d *dataState) appendForwardTSN(b []byte, room *int) []byte {
 		return d.appendIForwardTSN(b, room) // RFC 8260 §2.3
 	}
 	f := &s.fwd
-	f.NewCumTSN = s.advPeerAck
+	f.NewCumTSN = d.forwardPoint()
 	f.Streams = f.Streams[:0]
 	if s.fwdSeen == nil {
 		s.fwdSeen = make([]int32, d.outStreams)
@@ -255,7 +277,7 @@ func (d *dataState) appendForwardTSN(b []byte, room *int) []byte {
 			s.fwdSeen[i] = -1
 		}
 	}
-	n := int(s.advPeerAck - s.cumAck)
+	n := int(f.NewCumTSN - s.cumAck)
 	for i := 0; i < n && i < s.chunks.len(); i++ {
 		ch := s.chunks.at(i)
 		m := ch.msg

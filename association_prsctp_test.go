@@ -546,6 +546,70 @@ func TestForwardTSNOmitsOldNumbering(t *testing.T) {
 	}
 }
 
+// While our Outgoing SSN Reset Request is outstanding, the FORWARD TSN
+// (I-FORWARD TSN) goes no further than its Sender's Last Assigned TSN:
+// beyond, arriving after the peer performed the reset, its old SSN could
+// not be told from a new one (property test seed 227318). Once
+// "Performed" is in, the next one covers the rest without the old SSN.
+func TestForwardTSNCappedWhileResetOutstanding(t *testing.T) {
+	for _, idata := range []bool{false, true} {
+		cfg := prConfig()
+		cfg.negotiated.idata = idata
+		d := newTestDataState(cfg, dataT0)
+		send := func(now time.Time) {
+			t.Helper()
+			for i := 0; i < 100 && len(d.appendData(now, nil, packetRoom(d))) > 0; i++ {
+			}
+		}
+		fwd := func(now time.Time) (cum uint32, streams []uint16) {
+			t.Helper()
+			it := chunk.NewIter(d.appendData(now, nil, packetRoom(d)))
+			for it.Next() {
+				switch r := it.Chunk(); r.Type {
+				case chunk.TypeForwardTSN:
+					var f chunk.ForwardTSN
+					if err := f.Decode(r); err != nil {
+						t.Fatal(err)
+					}
+					cum = f.NewCumTSN
+					for _, e := range f.Streams {
+						streams = append(streams, e.Stream)
+					}
+				case chunk.TypeIForwardTSN:
+					var f chunk.IForwardTSN
+					if err := f.Decode(r); err != nil {
+						t.Fatal(err)
+					}
+					cum = f.NewCumTSN
+					for _, e := range f.Streams {
+						streams = append(streams, e.Stream)
+					}
+				}
+			}
+			return cum, streams
+		}
+		ttl := 100 * time.Millisecond
+		mustEnqueue(t, d, dataT0, outMessage{stream: 3, data: []byte("old0"), ttl: ttl})
+		send(dataT0) // TSN 1000
+		req := &reconfReq{kind: reqOutReset, streams: []uint16{3}, lastTSN: 1000, sent: true}
+		d.rc.out = req // our reset of stream 3 is outstanding
+		mustEnqueue(t, d, dataT0, outMessage{stream: 4, data: []byte("x"), ttl: ttl})
+		send(dataT0) // TSN 1001
+		now := dataT0.Add(200 * time.Millisecond)
+		if cum, streams := fwd(now); cum != 1000 || len(streams) != 1 || streams[0] != 3 {
+			t.Fatalf("idata %v: while the reset is outstanding: forward TSN to %d naming %v, want 1000 naming stream 3", idata, cum, streams)
+		}
+		// The peer performs ("Performed"); its SACK acknowledges 1000.
+		d.rc.out = nil
+		d.resetOutSSNs(req.streams)
+		d.noteRenumbered(req.streams, req.lastTSN)
+		mustSack(t, d, now, 1000, 1<<20)
+		if cum, streams := fwd(now); cum != 1001 || len(streams) != 1 || streams[0] != 4 {
+			t.Fatalf("idata %v: after the reset: forward TSN to %d naming %v, want 1001 naming stream 4", idata, cum, streams)
+		}
+	}
+}
+
 // A FORWARD TSN sent beside the peer's reset request and delayed arrives
 // for the first time after the reset was performed, its New Cumulative
 // TSN one past the bound (a message of another stream, received whole and
