@@ -102,9 +102,6 @@ type reconfState struct {
 	timer   timer
 	chunk   []byte // the outstanding RE-CONFIG chunk, for retransmission
 	dest    int    // the path it was last sent to (reconfTimer strikes it)
-	// retry: the timer runs for the retry the peer asked for with "In
-	// progress" (reconfResponse), not for a lost request.
-	retry bool
 	// hold counts, per outgoing stream, the queued or outstanding resets
 	// naming it (holdAll: all streams); messages for a held stream are
 	// parked in held until the reset is answered (§5.1.2 A1).
@@ -887,7 +884,6 @@ func (a *association) reconfPoll(now time.Time) {
 	a.sendReconfChunk()
 	rc.timer.stop()
 	rc.timer.start(now, a.rto())
-	rc.retry = false
 }
 
 // reconfCancelQueued fails the requests not sent yet once the association
@@ -981,23 +977,11 @@ func (a *association) reconfTimer(now time.Time) bool {
 		rc.timer.stop()
 		return false
 	}
-	a.counters.ReconfigRetransmits++
-	if rc.retry {
-		// The retry the peer asked for with "In progress": nothing was
-		// lost, so neither the association nor the path counts it.
-		// Struck like a loss, a long "In progress" phase (an SSN/TSN
-		// reset waiting for the peer's data) took a single path past
-		// Path.Max.Retrans and failed the association (property test
-		// seeds 39420, 151290).
-		rc.retry = false
-		a.sendReconfChunk()
-		rc.timer.start(now, a.rto())
-		return false
-	}
 	if a.data.addErrors(1) {
 		a.fail(now)
 		return true
 	}
+	a.counters.ReconfigRetransmits++
 	d := a.backoff(rc.timer.rto)
 	last := rc.dest
 	if last >= a.paths.len() {
@@ -1332,7 +1316,6 @@ func (a *association) reconfResponse(now time.Time, x *chunk.ReconfigRespParam) 
 		// number, and do not count it as an error (§5.1.1; pion/sctp#329).
 		rc.timer.stop()
 		rc.timer.start(now, a.rto())
-		rc.retry = true
 		if r.kind == reqTSNReset && rc.tsnParkFull {
 			// §5.1.4/§5.2.4: the peer waits for its data to be
 			// acknowledged and we drop it, the parked data having
