@@ -389,15 +389,7 @@ func TestForwardTSNPastLastAssignedAfterReset(t *testing.T) {
 		d := newTestDataState(cfg, dataT0)
 		recv := func(tsn uint32, stream, seq uint16, b, e bool, s string) {
 			t.Helper()
-			var v dataVerdict
-			if idata {
-				v = d.handleIData(dataT0, &chunk.IData{TSN: tsn, Stream: stream, MID: uint32(seq), Beginning: b, Ending: e, UserData: []byte(s)})
-			} else {
-				v = d.handleData(dataT0, fragIn(tsn, stream, seq, b, e, false, s))
-			}
-			if v != dataOK {
-				t.Fatalf("idata %v: TSN %d: %v", idata, tsn, v)
-			}
+			recvOrdered(t, d, idata, tsn, stream, seq, b, e, s)
 		}
 		// Stream 2, old numbering: 0 at 5000; 1 abandoned after its first
 		// fragment (5001; 5002 never sent). Stream 1: 5003 abandoned.
@@ -431,6 +423,63 @@ func TestForwardTSNPastLastAssignedAfterReset(t *testing.T) {
 	}
 }
 
+// sendQueued sends what is queued, one packet after the other (at most
+// 100).
+func sendQueued(d *dataState, now time.Time) {
+	for i := 0; i < 100 && len(d.appendData(now, nil, packetRoom(d))) > 0; i++ {
+	}
+}
+
+// forwardIn decodes the FORWARD TSN or I-FORWARD TSN among the chunks of
+// b: its New Cumulative TSN and its entries, each stream<<16 | SSN (MID).
+func forwardIn(t *testing.T, b []byte) (cum uint32, entries []uint32) {
+	t.Helper()
+	it := chunk.NewIter(b)
+	for it.Next() {
+		switch r := it.Chunk(); r.Type {
+		case chunk.TypeForwardTSN:
+			var f chunk.ForwardTSN
+			if err := f.Decode(r); err != nil {
+				t.Fatal(err)
+			}
+			cum = f.NewCumTSN
+			for _, e := range f.Streams {
+				entries = append(entries, uint32(e.Stream)<<16|uint32(e.SSN))
+			}
+		case chunk.TypeIForwardTSN:
+			var f chunk.IForwardTSN
+			if err := f.Decode(r); err != nil {
+				t.Fatal(err)
+			}
+			cum = f.NewCumTSN
+			for _, e := range f.Streams {
+				entries = append(entries, uint32(e.Stream)<<16|e.MID)
+			}
+		}
+	}
+	return cum, entries
+}
+
+// recvOrdered files an ordered DATA (with idata I-DATA) chunk of stream
+// with SSN (MID) seq; the messages of these tests have at most two
+// fragments (FSN 0 on the first, 1 on the other).
+func recvOrdered(t *testing.T, d *dataState, idata bool, tsn uint32, stream, seq uint16, b, e bool, s string) {
+	t.Helper()
+	var v dataVerdict
+	if idata {
+		fsn := uint32(0) // PPID on a first fragment
+		if !b {
+			fsn = 1
+		}
+		v = d.handleIData(dataT0, &chunk.IData{TSN: tsn, Stream: stream, MID: uint32(seq), PPIDOrFSN: fsn, Beginning: b, Ending: e, UserData: []byte(s)})
+	} else {
+		v = d.handleData(dataT0, fragIn(tsn, stream, seq, b, e, false, s))
+	}
+	if v != dataOK {
+		t.Fatalf("idata %v: TSN %d: %v", idata, tsn, v)
+	}
+}
+
 // The FORWARD TSN (I-FORWARD TSN) names, per stream, the SSN (MID) of the
 // last abandoned message in TSN order. After a stream reset the chunks of
 // the old numbering may still sit below the new ones (their SACK lost),
@@ -441,45 +490,15 @@ func TestForwardTSNAcrossStreamReset(t *testing.T) {
 		cfg := prConfig()
 		cfg.negotiated.idata = idata
 		d := newTestDataState(cfg, dataT0)
-		send := func(now time.Time) {
-			t.Helper()
-			for i := 0; i < 100 && len(d.appendData(now, nil, packetRoom(d))) > 0; i++ {
-			}
-		}
 		ttl := 100 * time.Millisecond
 		mustEnqueue(t, d, dataT0, outMessage{stream: 3, data: []byte("old0"), ttl: ttl})
 		mustEnqueue(t, d, dataT0, outMessage{stream: 3, data: []byte("old1"), ttl: ttl})
-		send(dataT0)        // TSN 1000, 1001: SSN (MID) 0, 1
-		d.resetOutSSNs(nil) // the peer performed our Outgoing SSN Reset
+		sendQueued(d, dataT0) // TSN 1000, 1001: SSN (MID) 0, 1
+		d.resetOutSSNs(nil)   // the peer performed our Outgoing SSN Reset
 		mustEnqueue(t, d, dataT0, outMessage{stream: 3, data: []byte("new0"), ttl: ttl})
-		send(dataT0) // TSN 1002: SSN (MID) 0 of the new numbering
-		now := dataT0.Add(200 * time.Millisecond)
-		b := d.appendData(now, nil, packetRoom(d)) // all three abandoned
-		var cum uint32
-		var seq []uint32
-		it := chunk.NewIter(b)
-		for it.Next() {
-			switch r := it.Chunk(); r.Type {
-			case chunk.TypeForwardTSN:
-				var f chunk.ForwardTSN
-				if err := f.Decode(r); err != nil {
-					t.Fatal(err)
-				}
-				cum = f.NewCumTSN
-				for _, e := range f.Streams {
-					seq = append(seq, uint32(e.Stream)<<16|uint32(e.SSN))
-				}
-			case chunk.TypeIForwardTSN:
-				var f chunk.IForwardTSN
-				if err := f.Decode(r); err != nil {
-					t.Fatal(err)
-				}
-				cum = f.NewCumTSN
-				for _, e := range f.Streams {
-					seq = append(seq, uint32(e.Stream)<<16|e.MID)
-				}
-			}
-		}
+		sendQueued(d, dataT0) // TSN 1002: SSN (MID) 0 of the new numbering
+		// All three abandoned.
+		cum, seq := forwardIn(t, d.appendData(dataT0.Add(200*time.Millisecond), nil, packetRoom(d)))
 		if cum != 1002 || len(seq) != 1 || seq[0] != 3<<16|0 {
 			t.Fatalf("idata %v: forward TSN to %d with entries %x, want 1002 with stream 3 at 0", idata, cum, seq)
 		}
@@ -497,14 +516,9 @@ func TestForwardTSNOmitsOldNumbering(t *testing.T) {
 			cfg := prConfig()
 			cfg.negotiated.idata = idata
 			d := newTestDataState(cfg, dataT0)
-			send := func(now time.Time) {
-				t.Helper()
-				for i := 0; i < 100 && len(d.appendData(now, nil, packetRoom(d))) > 0; i++ {
-				}
-			}
 			ttl := 100 * time.Millisecond
 			mustEnqueue(t, d, dataT0, outMessage{stream: 3, data: []byte("old0"), ttl: ttl})
-			send(dataT0) // TSN 1000
+			sendQueued(d, dataT0) // TSN 1000
 			streams := []uint16{3}
 			if all {
 				streams = nil
@@ -512,35 +526,10 @@ func TestForwardTSNOmitsOldNumbering(t *testing.T) {
 			d.resetOutSSNs(streams)
 			d.noteRenumbered(streams, 1000) // the peer performed our reset
 			mustEnqueue(t, d, dataT0, outMessage{stream: 4, data: []byte("x"), ttl: ttl})
-			send(dataT0) // TSN 1001
-			b := d.appendData(dataT0.Add(200*time.Millisecond), nil, packetRoom(d))
-			var cum uint32
-			var streamsNamed []uint16
-			it := chunk.NewIter(b)
-			for it.Next() {
-				switch r := it.Chunk(); r.Type {
-				case chunk.TypeForwardTSN:
-					var f chunk.ForwardTSN
-					if err := f.Decode(r); err != nil {
-						t.Fatal(err)
-					}
-					cum = f.NewCumTSN
-					for _, e := range f.Streams {
-						streamsNamed = append(streamsNamed, e.Stream)
-					}
-				case chunk.TypeIForwardTSN:
-					var f chunk.IForwardTSN
-					if err := f.Decode(r); err != nil {
-						t.Fatal(err)
-					}
-					cum = f.NewCumTSN
-					for _, e := range f.Streams {
-						streamsNamed = append(streamsNamed, e.Stream)
-					}
-				}
-			}
-			if cum != 1001 || len(streamsNamed) != 1 || streamsNamed[0] != 4 {
-				t.Fatalf("idata %v, all %v: forward TSN to %d naming streams %v, want 1001 naming stream 4 only", idata, all, cum, streamsNamed)
+			sendQueued(d, dataT0) // TSN 1001
+			cum, entries := forwardIn(t, d.appendData(dataT0.Add(200*time.Millisecond), nil, packetRoom(d)))
+			if cum != 1001 || len(entries) != 1 || entries[0]>>16 != 4 {
+				t.Fatalf("idata %v, all %v: forward TSN to %d with entries %x, want 1001 naming stream 4 only", idata, all, cum, entries)
 			}
 		}
 	}
@@ -556,56 +545,24 @@ func TestForwardTSNCappedWhileResetOutstanding(t *testing.T) {
 		cfg := prConfig()
 		cfg.negotiated.idata = idata
 		d := newTestDataState(cfg, dataT0)
-		send := func(now time.Time) {
-			t.Helper()
-			for i := 0; i < 100 && len(d.appendData(now, nil, packetRoom(d))) > 0; i++ {
-			}
-		}
-		fwd := func(now time.Time) (cum uint32, streams []uint16) {
-			t.Helper()
-			it := chunk.NewIter(d.appendData(now, nil, packetRoom(d)))
-			for it.Next() {
-				switch r := it.Chunk(); r.Type {
-				case chunk.TypeForwardTSN:
-					var f chunk.ForwardTSN
-					if err := f.Decode(r); err != nil {
-						t.Fatal(err)
-					}
-					cum = f.NewCumTSN
-					for _, e := range f.Streams {
-						streams = append(streams, e.Stream)
-					}
-				case chunk.TypeIForwardTSN:
-					var f chunk.IForwardTSN
-					if err := f.Decode(r); err != nil {
-						t.Fatal(err)
-					}
-					cum = f.NewCumTSN
-					for _, e := range f.Streams {
-						streams = append(streams, e.Stream)
-					}
-				}
-			}
-			return cum, streams
-		}
 		ttl := 100 * time.Millisecond
 		mustEnqueue(t, d, dataT0, outMessage{stream: 3, data: []byte("old0"), ttl: ttl})
-		send(dataT0) // TSN 1000
+		sendQueued(d, dataT0) // TSN 1000
 		req := &reconfReq{kind: reqOutReset, streams: []uint16{3}, lastTSN: 1000, sent: true}
 		d.rc.out = req // our reset of stream 3 is outstanding
 		mustEnqueue(t, d, dataT0, outMessage{stream: 4, data: []byte("x"), ttl: ttl})
-		send(dataT0) // TSN 1001
+		sendQueued(d, dataT0) // TSN 1001
 		now := dataT0.Add(200 * time.Millisecond)
-		if cum, streams := fwd(now); cum != 1000 || len(streams) != 1 || streams[0] != 3 {
-			t.Fatalf("idata %v: while the reset is outstanding: forward TSN to %d naming %v, want 1000 naming stream 3", idata, cum, streams)
+		if cum, entries := forwardIn(t, d.appendData(now, nil, packetRoom(d))); cum != 1000 || len(entries) != 1 || entries[0]>>16 != 3 {
+			t.Fatalf("idata %v: while the reset is outstanding: forward TSN to %d with entries %x, want 1000 naming stream 3", idata, cum, entries)
 		}
 		// The peer performs ("Performed"); its SACK acknowledges 1000.
 		d.rc.out = nil
 		d.resetOutSSNs(req.streams)
 		d.noteRenumbered(req.streams, req.lastTSN)
 		mustSack(t, d, now, 1000, 1<<20)
-		if cum, streams := fwd(now); cum != 1001 || len(streams) != 1 || streams[0] != 4 {
-			t.Fatalf("idata %v: after the reset: forward TSN to %d naming %v, want 1001 naming stream 4", idata, cum, streams)
+		if cum, entries := forwardIn(t, d.appendData(now, nil, packetRoom(d))); cum != 1001 || len(entries) != 1 || entries[0]>>16 != 4 {
+			t.Fatalf("idata %v: after the reset: forward TSN to %d with entries %x, want 1001 naming stream 4", idata, cum, entries)
 		}
 	}
 }
@@ -627,19 +584,7 @@ func TestForwardTSNFirstArrivingAfterReset(t *testing.T) {
 		d := newTestDataState(cfg, dataT0)
 		recv := func(tsn uint32, stream, seq uint16, b, e bool, s string) {
 			t.Helper()
-			var v dataVerdict
-			if idata {
-				fsn := uint32(0) // PPID on a first fragment; at most two fragments here
-				if !b {
-					fsn = 1
-				}
-				v = d.handleIData(dataT0, &chunk.IData{TSN: tsn, Stream: stream, MID: uint32(seq), PPIDOrFSN: fsn, Beginning: b, Ending: e, UserData: []byte(s)})
-			} else {
-				v = d.handleData(dataT0, fragIn(tsn, stream, seq, b, e, false, s))
-			}
-			if v != dataOK {
-				t.Fatalf("idata %v: TSN %d: %v", idata, tsn, v)
-			}
+			recvOrdered(t, d, idata, tsn, stream, seq, b, e, s)
 		}
 		fwd := func(cum uint32, entries ...uint16) { // stream, SSN pairs
 			var f []chunk.ForwardTSNStream

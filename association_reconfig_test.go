@@ -1106,15 +1106,7 @@ func TestParkedForwardJudgedAtArrival(t *testing.T) {
 		d.rc.tsnDefer = true             // our SSN/TSN Reset Request is outstanding
 		recv := func(tsn uint32, seq uint16, s string) {
 			t.Helper()
-			var v dataVerdict
-			if idata {
-				v = d.handleIData(dataT0, &chunk.IData{TSN: tsn, Stream: 2, MID: uint32(seq), Beginning: true, Ending: true, UserData: []byte(s)})
-			} else {
-				v = d.handleData(dataT0, fragIn(tsn, 2, seq, true, true, false, s))
-			}
-			if v != dataOK {
-				t.Fatalf("idata %v: TSN %d: %v", idata, tsn, v)
-			}
+			recvOrdered(t, d, idata, tsn, 2, seq, true, true, s)
 		}
 		recv(5000, 0, "a")
 		// SSN (MID) 1 at 5001 abandoned, never received.
