@@ -480,6 +480,22 @@ func recvOrdered(t *testing.T, d *dataState, idata bool, tsn uint32, stream, seq
 	}
 }
 
+// recvForward hands d a FORWARD TSN (with idata an I-FORWARD TSN) to cum
+// naming the given stream, SSN (MID) pairs of ordered messages.
+func recvForward(d *dataState, idata bool, cum uint32, pairs ...uint16) {
+	var f []chunk.ForwardTSNStream
+	var fi []chunk.IForwardTSNStream
+	for i := 0; i+1 < len(pairs); i += 2 {
+		f = append(f, chunk.ForwardTSNStream{Stream: pairs[i], SSN: pairs[i+1]})
+		fi = append(fi, chunk.IForwardTSNStream{Stream: pairs[i], MID: uint32(pairs[i+1])})
+	}
+	if idata {
+		d.handleIForwardTSN(dataT0, &chunk.IForwardTSN{NewCumTSN: cum, Streams: fi})
+	} else {
+		d.handleForwardTSN(dataT0, &chunk.ForwardTSN{NewCumTSN: cum, Streams: f})
+	}
+}
+
 // The FORWARD TSN (I-FORWARD TSN) names, per stream, the SSN (MID) of the
 // last abandoned message in TSN order. After a stream reset the chunks of
 // the old numbering may still sit below the new ones (their SACK lost),
@@ -586,19 +602,7 @@ func TestForwardTSNFirstArrivingAfterReset(t *testing.T) {
 			t.Helper()
 			recvOrdered(t, d, idata, tsn, stream, seq, b, e, s)
 		}
-		fwd := func(cum uint32, entries ...uint16) { // stream, SSN pairs
-			var f []chunk.ForwardTSNStream
-			var fi []chunk.IForwardTSNStream
-			for i := 0; i+1 < len(entries); i += 2 {
-				f = append(f, chunk.ForwardTSNStream{Stream: entries[i], SSN: entries[i+1]})
-				fi = append(fi, chunk.IForwardTSNStream{Stream: entries[i], MID: uint32(entries[i+1])})
-			}
-			if idata {
-				d.handleIForwardTSN(dataT0, &chunk.IForwardTSN{NewCumTSN: cum, Streams: fi})
-			} else {
-				d.handleForwardTSN(dataT0, &chunk.ForwardTSN{NewCumTSN: cum, Streams: f})
-			}
-		}
+		fwd := func(cum uint32, pairs ...uint16) { recvForward(d, idata, cum, pairs...) }
 		// Old numbering of stream 2: SSN 0 at 5000 abandoned, SSN 1 at
 		// 5001. The reset's Sender's Last Assigned TSN is 5001.
 		fwd(5000, 2, 0)

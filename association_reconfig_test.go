@@ -1109,12 +1109,7 @@ func TestParkedForwardJudgedAtArrival(t *testing.T) {
 			recvOrdered(t, d, idata, tsn, 2, seq, true, true, s)
 		}
 		recv(5000, 0, "a")
-		// SSN (MID) 1 at 5001 abandoned, never received.
-		if idata {
-			d.handleIForwardTSN(dataT0, &chunk.IForwardTSN{NewCumTSN: 5001, Streams: []chunk.IForwardTSNStream{{Stream: 2, MID: 1}}})
-		} else {
-			d.handleForwardTSN(dataT0, &chunk.ForwardTSN{NewCumTSN: 5001, Streams: []chunk.ForwardTSNStream{{Stream: 2, SSN: 1}}})
-		}
+		recvForward(d, idata, 5001, 2, 1) // SSN (MID) 1 at 5001 abandoned, never received
 		recv(5002, 2, "c")
 		d.releaseTSNFrags(false, 0, nil) // the peer answered: not performed
 		var got []string
